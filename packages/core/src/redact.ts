@@ -1,0 +1,84 @@
+/**
+ * The redactor: every resolved secret is registered here, and every log line, audit record and
+ * tool result passes through it. Sensitive field names are masked wherever they appear.
+ */
+export const REDACTED = '[REDACTED]';
+
+const DEFAULT_SENSITIVE_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'api_key',
+  'apikey',
+  'authorization',
+  'cookie',
+  'client_secret',
+  'private_key',
+  'approval_token',
+];
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | null = null;
+  private readonly sensitiveKeys: Set<string>;
+
+  constructor(extraSensitiveKeys: Iterable<string> = []) {
+    this.sensitiveKeys = new Set([...DEFAULT_SENSITIVE_KEYS, ...extraSensitiveKeys].map((k) => k.toLowerCase()));
+  }
+
+  /** Registers a secret value; short values are ignored because masking them would mangle ordinary text. */
+  addSecret(value: string | undefined | null): void {
+    if (!value || value.length < 6 || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    const sorted = [...this.secrets].sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+  }
+
+  addSensitiveKey(key: string): void {
+    this.sensitiveKeys.add(key.toLowerCase());
+  }
+
+  isSensitiveKey(key: string): boolean {
+    return this.sensitiveKeys.has(key.toLowerCase());
+  }
+
+  get secretCount(): number {
+    return this.secrets.size;
+  }
+
+  redactString(s: string): string {
+    if (this.pattern === null) return s;
+    this.pattern.lastIndex = 0;
+    return this.pattern.test(s) ? s.replace(this.pattern, REDACTED) : s;
+  }
+
+  /** Returns a copy with secrets masked and sensitive keys (defaults plus `keys`) replaced. */
+  redact<T>(value: T, keys: Iterable<string> = []): T {
+    const extra = new Set([...keys].map((k) => k.toLowerCase()));
+    return this.walk(value, extra, 0) as T;
+  }
+
+  private walk(value: unknown, extra: Set<string>, depth: number): unknown {
+    if (depth > 32) return REDACTED;
+    if (typeof value === 'string') return this.redactString(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, extra, depth + 1));
+    if (value !== null && typeof value === 'object') {
+      if (value instanceof Date) return value.toISOString();
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const lk = k.toLowerCase();
+        out[k] = (this.sensitiveKeys.has(lk) || extra.has(lk)) && v !== undefined && v !== null ? REDACTED : this.walk(v, extra, depth + 1);
+      }
+      return out;
+    }
+    return value;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
