@@ -62,6 +62,21 @@ export class Redactor {
     return this.walk(value, extra, 0) as T;
   }
 
+  /** Masks registered secret values only (results may legitimately carry fields named "token"). */
+  maskSecrets<T>(value: T): T {
+    if (this.pattern === null) return value;
+    return this.walkSecrets(value, 0) as T;
+  }
+
+  private walkSecrets(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.redactString(value);
+    if (depth > 64 || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v) => this.walkSecrets(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.walkSecrets(v, depth + 1);
+    return out;
+  }
+
   private walk(value: unknown, extra: Set<string>, depth: number): unknown {
     if (depth > 32) return REDACTED;
     if (typeof value === 'string') return this.redactString(value);

@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { ServerDefinition } from './definition.js';
+import { ConfigError } from './errors.js';
+import { createHttpApp } from './http.js';
+import { ApiKeyAuthenticator, JwtAuthenticator, NoAuthAuthenticator, jwtSettingsFromEnv, stdioPrincipal, type Authenticator } from './identity.js';
+import { createMcpServer } from './mcp.js';
+import { ServerRuntime } from './runtime.js';
+
+const USAGE = (name: string, port: number) => `Usage: portcullis-${name} [--transport stdio|http] [--host 127.0.0.1] [--port ${port}]
+
+  --transport  stdio (default; for Claude Desktop / Claude Code) or http (Streamable HTTP at /mcp,
+               legacy SSE at /sse + /messages, /healthz, /readyz, /metrics)
+  --host       interface to bind for http (default 127.0.0.1)
+  --port       port for http (default ${port}; 0 picks a free one)
+Configuration comes from environment variables (see the server README).`;
+
+export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: string): Authenticator {
+  const cfg = runtime.config;
+  switch (cfg.auth) {
+    case 'jwt':
+      return new JwtAuthenticator(jwtSettingsFromEnv(runtime.kitEnv, resourceUri));
+    case 'apikey':
+      return ApiKeyAuthenticator.fromFile(cfg.apiKeysFile, cfg.production);
+    case 'none':
+      runtime.logger.warn('PORTCULLIS_AUTH=none: every HTTP caller acts as the configured local principal (development only).');
+      return new NoAuthAuthenticator(stdioPrincipal(runtime.kitEnv));
+  }
+}
+
+/** The common command line of every server (DESIGN.md section 6); a server's cli.ts is one call to this. */
+export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const fail = (msg: string): never => {
+    process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
+    process.exit(1);
+  };
+  let values: { transport?: string; host?: string; port?: string; help?: boolean; version?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        transport: { type: 'string', default: 'stdio' },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: String(def.defaultPort) },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    return fail(`${(err as Error).message}\n${USAGE(def.name, def.defaultPort)}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE(def.name, def.defaultPort)}\n`);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${def.version}\n`);
+    return;
+  }
+  const transport = values.transport;
+  if (transport !== 'stdio' && transport !== 'http') return fail(`--transport must be stdio or http, not ${transport}`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be a port number, not ${values.port}`);
+  const host = values.host ?? '127.0.0.1';
+
+  let runtime: ServerRuntime<B>;
+  try {
+    runtime = new ServerRuntime(def, { env, transport });
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
+  }
+  runtime.ready.catch((err: unknown) => {
+    runtime.logger.fatal({ err }, 'start-up failed');
+    fail(err instanceof ConfigError ? err.message : `start-up failed: ${runtime.redactor.redactString((err as Error).message)}`);
+  });
+
+  let shuttingDown = false;
+  const onSignal = (close: () => Promise<void>) => async () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    runtime.logger.info('shutting down');
+    try {
+      await close();
+    } catch (err) {
+      runtime.logger.error({ err }, 'shutdown failed');
+    }
+    process.exit(0);
+  };
+
+  if (transport === 'stdio') {
+    const principal = stdioPrincipal(env);
+    const server = createMcpServer(runtime, () => principal);
+    const stdio = new StdioServerTransport();
+    const close = async () => {
+      const deadline = Date.now() + runtime.config.shutdownTimeoutMs;
+      while (runtime.activeCalls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await server.close();
+      await runtime.close();
+    };
+    process.on('SIGTERM', onSignal(close));
+    process.on('SIGINT', onSignal(close));
+    process.stdin.on('end', onSignal(close));
+    await server.connect(stdio);
+    runtime.logger.info({ principal: principal.id, tenant: principal.tenant, roles: principal.roles }, 'serving MCP over stdio');
+    return;
+  }
+
+  let authenticator: Authenticator;
+  const base = runtime.config.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    authenticator = buildAuthenticator(runtime, new URL('/mcp', base).toString());
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
+  }
+  const { listen } = createHttpApp(runtime, { host, port, authenticator });
+  let handle: Awaited<ReturnType<typeof listen>>;
+  try {
+    handle = await listen();
+  } catch (err) {
+    return fail(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+  process.on('SIGTERM', onSignal(handle.close));
+  process.on('SIGINT', onSignal(handle.close));
+  runtime.logger.info({ url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode }, 'serving MCP over HTTP');
+}

@@ -1,0 +1,110 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { splitList } from './identity.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const commonSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORTCULLIS_DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  PORTCULLIS_AUDIT: z.string().regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres').optional(),
+  PORTCULLIS_AUTH: z.enum(['jwt', 'apikey', 'none']).optional(),
+  PORTCULLIS_API_KEYS_FILE: z.string().min(1).optional(),
+  PORTCULLIS_POLICY_DIR: z.string().min(1).optional(),
+  PORTCULLIS_READ_ONLY: bool.optional(),
+  PORTCULLIS_TOOLS: z.string().optional(),
+  PORTCULLIS_TOOLSETS: z.string().optional(),
+  PORTCULLIS_HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb').optional(),
+  PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
+  PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
+  PORTCULLIS_ALLOWED_ORIGINS: z.string().optional(),
+  PORTCULLIS_PUBLIC_URL: z.url().optional(),
+  PORTCULLIS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  PORTCULLIS_APPROVAL_KEY: z.string().min(1).optional(),
+  PORTCULLIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+export interface CommonConfig {
+  production: boolean;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  audit?: string;
+  auth: 'jwt' | 'apikey' | 'none';
+  apiKeysFile: string;
+  policyDir?: string;
+  readOnly: boolean;
+  tools: string[] | null;
+  toolsets: string[] | null;
+  bodyLimit: string;
+  httpMode: 'stateless' | 'stateful';
+  allowedHosts: string[] | null;
+  allowedOrigins: string[] | null;
+  publicUrl?: string;
+  shutdownTimeoutMs: number;
+  approvalKey?: string;
+  logLevel: string;
+}
+
+/** Validates the common settings; a bad value stops start-up with a message naming the variable. */
+export function parseCommonConfig(env: NodeJS.ProcessEnv, serverName: string, transport: 'stdio' | 'http'): CommonConfig {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(commonSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined) picked[key] = v;
+  }
+  const r = commonSchema.safeParse(picked);
+  if (!r.success) throw new ConfigError(describeIssues(r.error));
+  const c = r.data;
+  const production = c.NODE_ENV === 'production';
+  const auth = c.PORTCULLIS_AUTH ?? (transport === 'http' ? 'apikey' : 'none');
+  if (production && auth === 'none' && transport === 'http') {
+    throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');
+  }
+  const dataDir = resolve(c.PORTCULLIS_DATA_DIR ?? join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName));
+  return {
+    production,
+    dataDir,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    audit: c.PORTCULLIS_AUDIT,
+    auth,
+    apiKeysFile: c.PORTCULLIS_API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
+    policyDir: c.PORTCULLIS_POLICY_DIR,
+    readOnly: c.PORTCULLIS_READ_ONLY ?? false,
+    tools: c.PORTCULLIS_TOOLS ? splitList(c.PORTCULLIS_TOOLS) : null,
+    toolsets: c.PORTCULLIS_TOOLSETS ? splitList(c.PORTCULLIS_TOOLSETS) : null,
+    bodyLimit: c.PORTCULLIS_HTTP_BODY_LIMIT ?? '1mb',
+    httpMode: c.PORTCULLIS_HTTP_MODE ?? 'stateless',
+    allowedHosts: c.PORTCULLIS_ALLOWED_HOSTS ? splitList(c.PORTCULLIS_ALLOWED_HOSTS) : null,
+    allowedOrigins: c.PORTCULLIS_ALLOWED_ORIGINS ? splitList(c.PORTCULLIS_ALLOWED_ORIGINS) : null,
+    publicUrl: c.PORTCULLIS_PUBLIC_URL,
+    shutdownTimeoutMs: c.PORTCULLIS_SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    approvalKey: c.PORTCULLIS_APPROVAL_KEY,
+    logLevel: c.PORTCULLIS_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Validates a server's own settings (CRM_BACKEND ...) the same way. */
+export function parseServerConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const r = schema.safeParse(picked);
+  if (!r.success) throw new ConfigError(describeIssues(r.error));
+  return r.data;
+}
+
+function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .map((i) => `${i.path.join('.') || 'configuration'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import {
+  ErrorCode,
+  isInitializeRequest,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AuthError, type Authenticator } from './identity.js';
+import { createMcpServer, principalFromAuthInfo } from './mcp.js';
+import type { ServerRuntime } from './runtime.js';
+import type { Principal } from './tool.js';
+
+type JsonRpcId = string | number;
+type Reply = (msg: JSONRPCMessage) => void;
+
+/**
+ * A long-lived transport for stateless Streamable HTTP: one SDK Server serves every request.
+ * Each incoming request id is rewritten to a process-unique id so concurrent clients that reuse
+ * ids never collide, and the response is routed back to the HTTP exchange that asked.
+ * (The SDK's own stateless mode builds a server and transport per request; this avoids that cost.)
+ */
+export class MultiplexTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  private readonly pending = new Map<string, { originalId: JsonRpcId; reply: Reply }>();
+  private seq = 0;
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.pending.clear();
+    this.onclose?.();
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (!('id' in message) || message.id === undefined || 'method' in message) return; // notifications and server requests have no HTTP exchange in stateless mode
+    const key = String(message.id);
+    const p = this.pending.get(key);
+    if (!p) return; // cancelled: the client went away
+    this.pending.delete(key);
+    p.reply({ ...message, id: p.originalId } as JSONRPCMessage);
+  }
+
+  /** Dispatches one request; resolves with its response. `abort` cancels the handler (client disconnect). */
+  dispatch(message: JSONRPCMessage & { id: JsonRpcId; method: string }, extra: MessageExtraInfo, abort: AbortSignal): Promise<JSONRPCMessage> {
+    const internal = `m${++this.seq}`;
+    return new Promise((resolve) => {
+      this.pending.set(internal, { originalId: message.id, reply: resolve });
+      abort.addEventListener(
+        'abort',
+        () => {
+          if (!this.pending.delete(internal)) return;
+          this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internal, reason: 'client disconnected' } });
+        },
+        { once: true },
+      );
+      this.onmessage?.({ ...message, id: internal } as JSONRPCMessage, extra);
+    });
+  }
+
+  notify(message: JSONRPCMessage, extra: MessageExtraInfo): void {
+    this.onmessage?.(message, extra);
+  }
+}
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  authenticator: Authenticator;
+}
+
+interface Session {
+  transport: Transport & { handleRequest?: unknown };
+  server: Server;
+  principalId: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+function rpcError(res: Response, status: number, code: number, message: string, id: JsonRpcId | null = null): void {
+  if (res.headersSent) return;
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/** Builds the express app for one runtime; `listen` starts it and returns a closer with graceful drain. */
+export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
+  const cfg = runtime.config;
+  const log = runtime.logger;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const publicBase = cfg.publicUrl ?? `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
+  const resourceUri = cfg.publicUrl ? new URL('/mcp', cfg.publicUrl).toString() : `${publicBase}/mcp`;
+  const metadataUrl = `${publicBase}/.well-known/oauth-protected-resource/mcp`;
+
+  // DNS-rebinding protection: a loopback-bound server answers only to loopback Host names,
+  // and any Origin must be allowed explicitly (browsers send one; agent hosts do not).
+  const allowedHosts = cfg.allowedHosts ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].flatMap((h) => [h, `${h}:${opts.port}`]) : null);
+  const allowedOrigins = cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${opts.port}`) : []);
+  app.use((req, res, next) => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (allowedHosts && !allowedHosts.includes(host)) {
+      rpcError(res, 403, -32000, 'Forbidden: Host header not allowed.');
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin && !allowedOrigins.includes(origin.toLowerCase())) {
+      rpcError(res, 403, -32000, 'Forbidden: Origin not allowed.');
+      return;
+    }
+    next();
+  });
+
+  let draining = false;
+  let active = 0;
+  app.use((req, res, next) => {
+    if (draining) {
+      res.setHeader('Connection', 'close');
+      rpcError(res, 503, -32000, 'Server is shutting down.');
+      return;
+    }
+    active++;
+    res.on('close', () => active--);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', server: runtime.serverName });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await runtime.readiness();
+    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', runtime.metrics.registry.contentType);
+    res.send(await runtime.metrics.registry.metrics());
+  });
+  const metadata = (_req: Request, res: Response) => {
+    const issuer = runtime.kitEnv.PORTCULLIS_JWT_ISSUER;
+    res.json({
+      resource: runtime.kitEnv.PORTCULLIS_JWT_AUDIENCE ?? resourceUri,
+      authorization_servers: opts.authenticator.kind === 'jwt' && issuer ? [issuer] : [],
+      bearer_methods_supported: ['header'],
+      resource_name: runtime.def.title,
+    });
+  };
+  app.get('/.well-known/oauth-protected-resource', metadata);
+  app.get('/.well-known/oauth-protected-resource/mcp', metadata);
+
+  const jsonBody = express.json({ limit: cfg.bodyLimit, type: ['application/json', 'application/*+json'] });
+
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const apiKey = req.headers['x-api-key'];
+      req.principal = await opts.authenticator.authenticate(req.headers.authorization, typeof apiKey === 'string' ? apiKey : undefined);
+      next();
+    } catch (err) {
+      const ae = err instanceof AuthError ? err : new AuthError('invalid_token', 'Authentication failed.');
+      log.info({ reason: ae.message, path: req.path }, 'request refused: unauthenticated');
+      const presented = Boolean(req.headers.authorization || req.headers['x-api-key']);
+      const challenge = presented
+        ? `Bearer error="${ae.errorCode}", error_description="${ae.message.replace(/"/g, "'")}", resource_metadata="${metadataUrl}"`
+        : `Bearer resource_metadata="${metadataUrl}"`;
+      res.setHeader('WWW-Authenticate', challenge);
+      res.status(401).json({ error: presented ? ae.errorCode : 'invalid_request', error_description: ae.message });
+    }
+  };
+
+  const authInfoOf = (req: Request): AuthInfo => ({ token: '', clientId: req.principal!.id, scopes: [], extra: { principal: req.principal } });
+
+  // Stateless Streamable HTTP: one server, one multiplexing transport.
+  const mux = new MultiplexTransport();
+  const sharedServer = createMcpServer(runtime, principalFromAuthInfo);
+  const serverReady = sharedServer.connect(mux);
+
+  const sessions = new Map<string, Session>();
+
+  const handleStateless = async (req: Request, res: Response) => {
+    await serverReady;
+    const pv = req.headers['mcp-protocol-version'];
+    if (typeof pv === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) {
+      rpcError(res, 400, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${pv}`);
+      return;
+    }
+    const body: unknown = req.body;
+    const batch = Array.isArray(body);
+    const items: unknown[] = batch ? body : [body];
+    if (items.length === 0 || items.length > 100) {
+      rpcError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (or a batch of at most 100).');
+      return;
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const extra: MessageExtraInfo = { authInfo: authInfoOf(req), requestInfo: { headers: req.headers } };
+    const replies: Promise<JSONRPCMessage>[] = [];
+    for (const item of items) {
+      const parsed = JSONRPCMessageSchema.safeParse(item);
+      if (!parsed.success) {
+        const id = (item as { id?: unknown } | null)?.id;
+        replies.push(Promise.resolve({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: not a JSON-RPC 2.0 message.' } } as unknown as JSONRPCMessage));
+        continue;
+      }
+      const msg = parsed.data;
+      if ('method' in msg && 'id' in msg && msg.id !== undefined) {
+        replies.push(mux.dispatch(msg as JSONRPCMessage & { id: JsonRpcId; method: string }, extra, abort.signal));
+      } else if ('method' in msg) {
+        if (msg.method !== 'notifications/cancelled') mux.notify(msg, extra); // ids are rewritten, so a client's cancel cannot address another's request
+      }
+    }
+    if (replies.length === 0) {
+      res.status(202).end();
+      return;
+    }
+    const out = await Promise.all(replies);
+    if (res.destroyed) return;
+    res.status(200).json(batch ? out : out[0]);
+  };
+
+  // Stateful sessions (opt-in): a server and transport per session, as the SDK documents.
+  const handleStateful = async (req: Request, res: Response) => {
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid === 'string') {
+      const s = sessions.get(sid);
+      if (!s) {
+        rpcError(res, 404, -32001, 'Session not found.');
+        return;
+      }
+      if (s.principalId !== req.principal!.id) {
+        rpcError(res, 403, -32000, 'This session belongs to another principal.');
+        return;
+      }
+      await (s.transport as StreamableHTTPServerTransport).handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+      rpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no valid session id; start with initialize.');
+      return;
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, principalId: req.principal!.id });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    const server = createMcpServer(runtime, principalFromAuthInfo);
+    await server.connect(transport);
+    await transport.handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+  };
+
+  const mcpRoute = async (req: Request, res: Response) => {
+    try {
+      if (cfg.httpMode === 'stateful') await handleStateful(req, res);
+      else if (req.method === 'POST') await handleStateless(req, res);
+      else {
+        res.setHeader('Allow', 'POST');
+        rpcError(res, 405, -32000, 'Method not allowed: this server is stateless; use POST.');
+      }
+    } catch (err) {
+      log.error({ err }, 'MCP HTTP request failed');
+      rpcError(res, 500, ErrorCode.InternalError, 'Internal error.');
+    }
+  };
+  app.post('/mcp', authenticate, jsonBody, mcpRoute);
+  app.get('/mcp', authenticate, mcpRoute);
+  app.delete('/mcp', authenticate, mcpRoute);
+
+  // Legacy HTTP+SSE (protocol 2024-11-05): GET /sse opens the stream, POST /messages?sessionId= sends.
+  app.get('/sse', authenticate, async (req, res) => {
+    const transport = new SSEServerTransport('/messages', res);
+    const server = createMcpServer(runtime, principalFromAuthInfo);
+    sessions.set(transport.sessionId, { transport, server, principalId: req.principal!.id });
+    res.on('close', () => {
+      sessions.delete(transport.sessionId);
+      void server.close();
+    });
+    await server.connect(transport);
+  });
+  app.post('/messages', authenticate, jsonBody, async (req, res) => {
+    const sid = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
+    const s = sessions.get(sid);
+    if (!s || !(s.transport instanceof SSEServerTransport)) {
+      rpcError(res, 404, -32001, 'Session not found.');
+      return;
+    }
+    if (s.principalId !== req.principal!.id) {
+      rpcError(res, 403, -32000, 'This session belongs to another principal.');
+      return;
+    }
+    await s.transport.handlePostMessage(Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage, res, req.body);
+  });
+
+  // The approval channel outside the agent: the same approve tool, reached with an approver's credentials.
+  if (runtime.def.approvalTool) {
+    const tool = runtime.def.approvalTool;
+    app.post('/approvals/:planId', authenticate, async (req, res) => {
+      try {
+        const result = await runtime.callTool(req.principal!, tool, { plan_id: req.params.planId }, {});
+        if (!result.isError) {
+          res.status(200).json(result.structuredContent);
+          return;
+        }
+        const env = result._meta['portcullis/error'] as { category: string };
+        const status = { forbidden: 403, not_found: 404, conflict: 409, validation: 400, rate_limited: 429, approval_required: 409, unauthenticated: 401 }[env.category] ?? 500;
+        res.status(status).json({ error: env });
+      } catch {
+        // Unknown/hidden approve tool for this principal: same as not allowed.
+        res.status(403).json({ error: { code: 'forbidden', category: 'forbidden', message: 'You may not approve plans.' } });
+      }
+    });
+  }
+
+  // Body-parser and other errors: JSON-RPC error envelopes, never HTML stack traces.
+  app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.too.large') return rpcError(res, 413, ErrorCode.InvalidRequest, `Request body too large (limit ${cfg.bodyLimit}).`);
+    if (err.type === 'entity.parse.failed') return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON.');
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return rpcError(res, 415, ErrorCode.InvalidRequest, 'Unsupported content encoding.');
+    log.error({ err }, 'HTTP request failed');
+    rpcError(res, err.status && err.status >= 400 && err.status < 500 ? err.status : 500, ErrorCode.InternalError, 'Internal error.');
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  const listen = async (): Promise<{ url: string; port: number; close: () => Promise<void>; server: HttpServer }> => {
+    const server = await new Promise<HttpServer>((resolve, reject) => {
+      const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+    server.requestTimeout = 120_000;
+    server.headersTimeout = 30_000;
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    const close = async () => {
+      draining = true;
+      server.close();
+      for (const s of sessions.values()) void s.transport.close();
+      const deadline = Date.now() + cfg.shutdownTimeoutMs;
+      while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      server.closeAllConnections();
+      await sharedServer.close();
+      await runtime.close();
+    };
+    return { url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`, port, close, server };
+  };
+  return { app, listen };
+}

@@ -1,0 +1,254 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ConfigError, PortcullisError } from './errors.js';
+import type { CedarValue, Principal } from './tool.js';
+
+/** The local user of a stdio server, from PORTCULLIS_PRINCIPAL / _ROLES / _TENANT / _ATTRIBUTES. */
+export function stdioPrincipal(env: NodeJS.ProcessEnv): Principal {
+  let id = env.PORTCULLIS_PRINCIPAL?.trim();
+  if (!id) {
+    try {
+      id = userInfo().username;
+    } catch {
+      id = 'local-user';
+    }
+  }
+  return {
+    id,
+    roles: splitList(env.PORTCULLIS_ROLES ?? 'viewer'),
+    tenant: env.PORTCULLIS_TENANT?.trim() || 'default',
+    attributes: parseAttributes(env.PORTCULLIS_ATTRIBUTES, 'PORTCULLIS_ATTRIBUTES'),
+    onBehalfOf: null,
+    via: 'stdio',
+  };
+}
+
+export function splitList(s: string | undefined): string[] {
+  return (s ?? '')
+    .split(/[,\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+function parseAttributes(raw: string | undefined, setting: string): Record<string, CedarValue> {
+  if (!raw) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, CedarValue>;
+  } catch {
+    throw new ConfigError(`${setting} must be a JSON object, e.g. {"team":"east"}.`);
+  }
+}
+
+/** Thrown by verifiers; the HTTP layer turns it into a 401 with WWW-Authenticate. */
+export class AuthError extends Error {
+  constructor(
+    readonly errorCode: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+export interface Authenticator {
+  readonly kind: 'jwt' | 'apikey' | 'none';
+  authenticate(authorization: string | undefined, apiKeyHeader: string | undefined): Promise<Principal>;
+}
+
+export interface JwtSettings {
+  issuer: string;
+  audience: string;
+  jwksUrl?: string;
+  jwksFile?: string;
+  algorithms: string[];
+  clockToleranceSec: number;
+  tenantClaim: string;
+  rolesClaim: string;
+  attributeClaims: string[];
+}
+
+const DEFAULT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv, defaultAudience: string): JwtSettings {
+  const issuer = env.PORTCULLIS_JWT_ISSUER;
+  if (!issuer) throw new ConfigError('PORTCULLIS_JWT_ISSUER is required when PORTCULLIS_AUTH=jwt.');
+  if (!env.PORTCULLIS_JWKS_URL && !env.PORTCULLIS_JWKS_FILE) {
+    throw new ConfigError('PORTCULLIS_JWKS_URL or PORTCULLIS_JWKS_FILE is required when PORTCULLIS_AUTH=jwt.');
+  }
+  const algorithms = env.PORTCULLIS_JWT_ALGORITHMS ? splitList(env.PORTCULLIS_JWT_ALGORITHMS) : DEFAULT_ALGS;
+  if (algorithms.some((a) => a.toLowerCase() === 'none' || a.startsWith('HS'))) {
+    throw new ConfigError('PORTCULLIS_JWT_ALGORITHMS may list only asymmetric algorithms (none and HS* are refused).');
+  }
+  const skew = Number(env.PORTCULLIS_JWT_CLOCK_SKEW_SECONDS ?? '30');
+  if (!Number.isFinite(skew) || skew < 0 || skew > 300) {
+    throw new ConfigError('PORTCULLIS_JWT_CLOCK_SKEW_SECONDS must be a number of seconds from 0 to 300.');
+  }
+  return {
+    issuer,
+    audience: env.PORTCULLIS_JWT_AUDIENCE ?? defaultAudience,
+    jwksUrl: env.PORTCULLIS_JWKS_URL,
+    jwksFile: env.PORTCULLIS_JWKS_FILE,
+    algorithms,
+    clockToleranceSec: skew,
+    tenantClaim: env.PORTCULLIS_JWT_TENANT_CLAIM ?? 'tenant',
+    rolesClaim: env.PORTCULLIS_JWT_ROLES_CLAIM ?? 'roles',
+    attributeClaims: splitList(env.PORTCULLIS_JWT_ATTRIBUTE_CLAIMS ?? 'team'),
+  };
+}
+
+function bearer(authorization: string | undefined): string {
+  if (!authorization) throw new AuthError('invalid_request', 'Authorization header is missing.');
+  const m = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
+  if (!m?.[1]) throw new AuthError('invalid_request', 'Authorization header must be "Bearer <token>".');
+  return m[1];
+}
+
+/** Verifies bearer JWTs: signature via JWKS, issuer, audience (this server's resource, RFC 8707), expiry, algorithm allowlist. */
+export class JwtAuthenticator implements Authenticator {
+  readonly kind = 'jwt' as const;
+  private readonly keys: JWTVerifyGetKey;
+
+  constructor(private readonly settings: JwtSettings) {
+    if (settings.jwksFile) {
+      if (!existsSync(settings.jwksFile)) throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} does not exist.`);
+      try {
+        this.keys = createLocalJWKSet(JSON.parse(readFileSync(settings.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]);
+      } catch {
+        throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} is not a JSON Web Key Set.`);
+      }
+    } else {
+      let url: URL;
+      try {
+        url = new URL(settings.jwksUrl ?? '');
+      } catch {
+        throw new ConfigError('PORTCULLIS_JWKS_URL is not a URL.');
+      }
+      this.keys = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    }
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const token = bearer(authorization);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: this.settings.algorithms,
+        clockTolerance: this.settings.clockToleranceSec,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (err) {
+      throw new AuthError('invalid_token', describeJoseError(err));
+    }
+    const tenant = payload[this.settings.tenantClaim];
+    if (typeof tenant !== 'string' || tenant === '') throw new AuthError('invalid_token', `The token has no ${this.settings.tenantClaim} claim.`);
+    const rawRoles = payload[this.settings.rolesClaim];
+    const roles = Array.isArray(rawRoles) ? rawRoles.filter((r): r is string => typeof r === 'string') : typeof rawRoles === 'string' ? splitList(rawRoles) : [];
+    const attributes: Record<string, CedarValue> = {};
+    for (const claim of this.settings.attributeClaims) {
+      const v = payload[claim];
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v))) attributes[claim] = v;
+    }
+    const act = payload.act as { sub?: unknown } | undefined;
+    return {
+      id: payload.sub ?? '',
+      roles,
+      tenant,
+      attributes,
+      onBehalfOf: typeof act?.sub === 'string' ? act.sub : null,
+      via: 'jwt',
+    };
+  }
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'The token has expired.';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not accepted.`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed.';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'The token was signed by an unknown key.';
+  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid) return 'The token is malformed.';
+  return 'The token could not be verified.';
+}
+
+/** One API key as stored: only a SHA-256 of its secret part is kept. */
+export interface ApiKeyRecord {
+  id: string;
+  hash: string;
+  principal: string;
+  roles: string[];
+  tenant: string;
+  attributes?: Record<string, CedarValue>;
+  /** Marks keys generated for local development; refused when NODE_ENV=production. */
+  dev?: boolean;
+}
+
+const KEY_RE = /^pk_([a-z0-9]{8,32})_([A-Za-z0-9_-]{32,128})$/;
+
+export function hashSecret(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret).digest('hex')}`;
+}
+
+/** Makes a new key: the full key is shown once; only the record (with the hash) is stored. */
+export function generateApiKey(p: Omit<ApiKeyRecord, 'id' | 'hash'>): { key: string; record: ApiKeyRecord } {
+  const id = randomBytes(6).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return { key: `pk_${id}_${secret}`, record: { ...p, id, hash: hashSecret(secret) } };
+}
+
+export class ApiKeyAuthenticator implements Authenticator {
+  readonly kind = 'apikey' as const;
+  private readonly byId = new Map<string, ApiKeyRecord>();
+
+  constructor(records: ApiKeyRecord[], production: boolean) {
+    for (const r of records) {
+      if (production && r.dev) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: development key ${r.id} is refused when NODE_ENV=production.`);
+      if (!/^sha256:[0-9a-f]{64}$/.test(r.hash)) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: key ${r.id} has no sha256 hash.`);
+      this.byId.set(r.id, r);
+    }
+  }
+
+  static fromFile(path: string, production: boolean): ApiKeyAuthenticator {
+    if (!existsSync(path)) {
+      throw new ConfigError(`PORTCULLIS_AUTH=apikey needs API keys: ${path} does not exist (set PORTCULLIS_API_KEYS_FILE).`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: ${path} is not valid JSON.`);
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown }).keys;
+    if (!Array.isArray(list)) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: ${path} must hold a list of keys.`);
+    return new ApiKeyAuthenticator(list as ApiKeyRecord[], production);
+  }
+
+  async authenticate(authorization: string | undefined, apiKeyHeader: string | undefined): Promise<Principal> {
+    const key = apiKeyHeader?.trim() || bearer(authorization);
+    const m = KEY_RE.exec(key);
+    const rec = m?.[1] ? this.byId.get(m[1]) : undefined;
+    const given = Buffer.from(hashSecret(m?.[2] ?? ''));
+    const expected = Buffer.from(rec?.hash ?? hashSecret('\u0000no-such-key'));
+    // Compare even when the id is unknown so timing does not reveal which ids exist.
+    if (!timingSafeEqual(given, expected) || !rec) throw new AuthError('invalid_token', 'The API key is not valid.');
+    return { id: rec.principal, roles: rec.roles, tenant: rec.tenant, attributes: rec.attributes ?? {}, onBehalfOf: null, via: 'apikey' };
+  }
+}
+
+/** Development only: every HTTP caller is the configured local principal. Refused in production. */
+export class NoAuthAuthenticator implements Authenticator {
+  readonly kind = 'none' as const;
+  constructor(private readonly principal: Principal) {}
+  async authenticate(): Promise<Principal> {
+    return { ...this.principal, via: 'none' };
+  }
+}
+
+export function toPortcullisAuthError(err: AuthError): PortcullisError {
+  return new PortcullisError({ code: err.errorCode, category: 'unauthenticated', message: err.message, retryable: false });
+}

@@ -1,0 +1,293 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import type { CedarValue, PolicyResource, Principal, ToolDefinition } from './tool.js';
+
+export type Effect = 'allow' | 'deny' | 'approval_required';
+
+export interface Decision {
+  effect: Effect;
+  /** Ids of the policies that decided (empty for the default deny: nothing permitted). */
+  policies: string[];
+  /** Policies that failed to evaluate (treated as not applying, as Cedar does). */
+  errors: string[];
+}
+
+export interface PolicyEngineOptions {
+  /** Server name, used to keep the pre-parsed policy set id unique in this process. */
+  serverName: string;
+  policyDir: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools: readonly Pick<ToolDefinition<any, any, any>, 'name' | 'input' | 'resourceType'>[];
+  extraActions?: readonly { name: string; resourceTypes: string[] }[];
+}
+
+interface CedarType {
+  type: string;
+  element?: CedarType;
+  attributes?: Record<string, CedarType & { required?: boolean }>;
+  required?: boolean;
+  additionalAttributes?: boolean;
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  enum?: unknown[];
+  const?: unknown;
+};
+
+let engineCounter = 0;
+
+/**
+ * Cedar policies, parsed and validated (strict mode) once at start-up against the server's entity
+ * schema plus action declarations generated from the tools, then evaluated from the pre-parsed
+ * set on every call. Deny wins; a permit annotated `@approval("required")` asks for an approval.
+ */
+export class PolicyEngine {
+  readonly policyIds: string[];
+  private readonly psetId: string;
+  private readonly annotations = new Map<string, Record<string, string>>();
+  private readonly staticPolicies: Record<string, string>;
+  private readonly visibilityCache = new Map<string, boolean>();
+
+  constructor(opts: PolicyEngineOptions) {
+    const dir = opts.policyDir;
+    if (!existsSync(dir)) throw new ConfigError(`PORTCULLIS_POLICY_DIR: policy folder ${dir} does not exist.`);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cedar')).sort();
+    if (files.length === 0) throw new ConfigError(`PORTCULLIS_POLICY_DIR: no *.cedar policy files in ${dir}.`);
+    const schemaPath = join(dir, 'schema.cedarschema');
+    if (!existsSync(schemaPath)) throw new ConfigError(`PORTCULLIS_POLICY_DIR: ${schemaPath} (the entity schema) is missing.`);
+
+    this.staticPolicies = {};
+    for (const file of files) {
+      const parts = cedar.policySetTextToParts(readFileSync(join(dir, file), 'utf8'));
+      if (parts.type !== 'success') {
+        throw new ConfigError(`Invalid policy file ${file}: ${parts.errors.map((e) => e.message).join('; ')}`);
+      }
+      if (parts.policy_templates.length > 0) throw new ConfigError(`Policy file ${file}: templates are not supported.`);
+      parts.policies.forEach((text, i) => {
+        const json = cedar.policyToJson(text);
+        if (json.type !== 'success') throw new ConfigError(`Invalid policy ${file}#${i}: ${json.errors.map((e) => e.message).join('; ')}`);
+        const ann = json.json.annotations ?? {};
+        const id = ann.id ?? `${file}#${i}`;
+        if (this.staticPolicies[id] !== undefined) throw new ConfigError(`Policy id ${id} is used twice (${file}).`);
+        this.staticPolicies[id] = text;
+        this.annotations.set(id, ann);
+      });
+    }
+    this.policyIds = Object.keys(this.staticPolicies);
+
+    const schema = buildSchema(readFileSync(schemaPath, 'utf8'), opts);
+    const validation = cedar.validate({ schema, policies: { staticPolicies: this.staticPolicies }, validationSettings: { mode: 'strict' } });
+    if (validation.type !== 'success') {
+      throw new ConfigError(`Policy schema is invalid: ${validation.errors.map((e) => e.message).join('; ')}`);
+    }
+    if (validation.validationErrors.length > 0) {
+      const first = validation.validationErrors.slice(0, 5).map((e) => `${e.policyId}: ${e.error.message}`);
+      throw new ConfigError(`Policies do not validate against the schema: ${first.join('; ')}`);
+    }
+
+    this.psetId = `${opts.serverName}-${++engineCounter}`;
+    const pre = cedar.preparsePolicySet(this.psetId, { staticPolicies: this.staticPolicies });
+    if (pre.type !== 'success') throw new ConfigError(`Policies could not be loaded: ${pre.errors.map((e) => e.message).join('; ')}`);
+  }
+
+  /** Decides one request. `approved` marks a call that carries a verified approval for this exact plan. */
+  authorize(req: { principal: Principal; action: string; resource: PolicyResource; context: Record<string, CedarValue>; approved?: boolean }): Decision {
+    const answer = cedar.statefulIsAuthorized({
+      principal: { type: 'User', id: req.principal.id },
+      action: { type: 'Action', id: req.action },
+      resource: { type: req.resource.type, id: req.resource.id },
+      context: req.context as cedar.Context,
+      preparsedPolicySetId: this.psetId,
+      entities: [principalEntity(req.principal), resourceEntity(req.resource)],
+    });
+    if (answer.type !== 'success') {
+      // An evaluation failure must never become an allow.
+      return { effect: 'deny', policies: [], errors: answer.errors.map((e) => e.message) };
+    }
+    const { decision, diagnostics } = answer.response;
+    const policies = [...diagnostics.reason].sort();
+    const errs = diagnostics.errors.map((e) => e.policyId);
+    if (decision === 'deny') return { effect: 'deny', policies, errors: errs };
+    const needsApproval = policies.length > 0 && policies.every((id) => this.annotations.get(id)?.approval === 'required');
+    return { effect: needsApproval && !req.approved ? 'approval_required' : 'allow', policies, errors: errs };
+  }
+
+  /**
+   * False when no resource and no arguments could ever make policy permit this principal the
+   * action (Cedar partial evaluation with the resource and context unknown): such tools are hidden.
+   */
+  mayEverPermit(principal: Principal, action: string): boolean {
+    const key = `${action}\u0000${principal.id}\u0000${principal.tenant}\u0000${principal.roles.join(',')}\u0000${JSON.stringify(principal.attributes)}`;
+    const cached = this.visibilityCache.get(key);
+    if (cached !== undefined) return cached;
+    const answer = cedar.isAuthorizedPartial({
+      principal: { type: 'User', id: principal.id },
+      action: { type: 'Action', id: action },
+      resource: null,
+      context: { args: { __extn: { fn: 'unknown', arg: 'args' } }, now: { __extn: { fn: 'unknown', arg: 'now' } } },
+      policies: { staticPolicies: this.staticPolicies },
+      entities: [principalEntity(principal)],
+    });
+    const visible = answer.type !== 'residuals' ? true : residualMayPermit(answer.response);
+    if (this.visibilityCache.size > 10_000) this.visibilityCache.clear();
+    this.visibilityCache.set(key, visible);
+    return visible;
+  }
+
+  annotationsOf(policyId: string): Record<string, string> | undefined {
+    return this.annotations.get(policyId);
+  }
+}
+
+type Expr = Record<string, unknown>;
+
+/** Folds a residual expression: true/false when known, undefined while it still depends on unknowns. */
+function fold(e: unknown): boolean | undefined {
+  if (e === null || typeof e !== 'object') return undefined;
+  const x = e as Expr;
+  if ('Value' in x) return typeof x.Value === 'boolean' ? x.Value : undefined;
+  const bin = (op: '&&' | '||') => {
+    const b = x[op] as { left: unknown; right: unknown } | undefined;
+    if (!b) return undefined;
+    const l = fold(b.left);
+    const r = fold(b.right);
+    if (op === '&&') return l === false || r === false ? false : l === true && r === true ? true : undefined;
+    return l === true || r === true ? true : l === false && r === false ? false : undefined;
+  };
+  if ('&&' in x) return bin('&&');
+  if ('||' in x) return bin('||');
+  if ('!' in x) {
+    const v = fold((x['!'] as { arg: unknown }).arg);
+    return v === undefined ? undefined : !v;
+  }
+  return undefined;
+}
+
+/** Could any permit still apply, and is no forbid already certain? (Partial evaluation leaves `x && false` unfolded.) */
+function residualMayPermit(r: cedar.ResidualResponse): boolean {
+  if (r.decision === 'deny') return false;
+  if (r.decision === 'allow') return true;
+  let permitPossible = false;
+  for (const [, policy] of Object.entries(r.residuals)) {
+    let state: boolean | undefined = true;
+    for (const c of policy.conditions as { kind: 'when' | 'unless'; body: unknown }[]) {
+      const v = fold(c.body);
+      const holds = v === undefined ? undefined : c.kind === 'when' ? v : !v;
+      if (holds === false) {
+        state = false;
+        break;
+      }
+      if (holds === undefined) state = undefined;
+    }
+    if (policy.effect === 'forbid' && state === true) return false;
+    if (policy.effect === 'permit' && state !== false) permitPossible = true;
+  }
+  return permitPossible;
+}
+
+function principalEntity(p: Principal): cedar.EntityJson {
+  return {
+    uid: { type: 'User', id: p.id },
+    attrs: { ...(p.attributes as Record<string, cedar.CedarValueJson>), id: p.id, tenant: p.tenant, roles: p.roles },
+    parents: [],
+  };
+}
+
+function resourceEntity(r: PolicyResource): cedar.EntityJson {
+  return { uid: { type: r.type, id: r.id }, attrs: r.attributes as Record<string, cedar.CedarValueJson>, parents: [] };
+}
+
+/** Arguments as Cedar values: nulls and non-integer numbers dropped (Cedar has no floats), arrays become sets. */
+export function toCedarValue(value: unknown): CedarValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (Array.isArray(value)) return value.map(toCedarValue).filter((v): v is CedarValue => v !== undefined);
+  if (typeof value === 'object') {
+    const out: Record<string, CedarValue> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const cv = toCedarValue(v);
+      if (cv !== undefined) out[k] = cv;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schema {
+  const parsed = cedar.schemaToJson(entityText);
+  if (parsed.type !== 'success') {
+    throw new ConfigError(`schema.cedarschema is invalid: ${parsed.errors.map((e) => e.message).join('; ')}`);
+  }
+  const json = parsed.json as Record<string, { entityTypes: Record<string, unknown>; actions: Record<string, unknown> }>;
+  const ns = json[''] ?? { entityTypes: {}, actions: {} };
+  json[''] = ns;
+  for (const required of ['User', 'Tenant']) {
+    if (!(required in ns.entityTypes)) throw new ConfigError(`schema.cedarschema must declare entity ${required}.`);
+  }
+  const nowType = { type: 'Long', required: true };
+  for (const tool of opts.tools) {
+    const argsType = zodToCedar(tool.input);
+    ns.actions[tool.name] = {
+      appliesTo: {
+        principalTypes: ['User'],
+        resourceTypes: [tool.resourceType ?? 'Tenant'],
+        context: { type: 'Record', attributes: { args: { ...argsType, required: true }, now: nowType } },
+      },
+    };
+  }
+  for (const extra of opts.extraActions ?? []) {
+    ns.actions[extra.name] = {
+      appliesTo: {
+        principalTypes: ['User'],
+        resourceTypes: extra.resourceTypes,
+        context: { type: 'Record', attributes: { args: { type: 'Record', attributes: {}, required: true }, now: nowType } },
+      },
+    };
+  }
+  return json as unknown as cedar.Schema;
+}
+
+function zodToCedar(schema: z.ZodType): CedarType {
+  const js = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  return jsonSchemaToCedar(js) ?? { type: 'Record', attributes: {} };
+}
+
+function jsonSchemaToCedar(js: JsonSchema): CedarType | undefined {
+  if (js.anyOf) {
+    const nonNull = js.anyOf.filter((s) => s.type !== 'null');
+    return nonNull.length === 1 && nonNull[0] ? jsonSchemaToCedar(nonNull[0]) : undefined;
+  }
+  const type = Array.isArray(js.type) ? js.type.find((t) => t !== 'null') : js.type;
+  switch (type) {
+    case 'string':
+      return { type: 'String' };
+    case 'integer':
+      return { type: 'Long' };
+    case 'boolean':
+      return { type: 'Boolean' };
+    case 'array': {
+      const el = js.items ? jsonSchemaToCedar(js.items) : undefined;
+      return el ? { type: 'Set', element: el } : undefined;
+    }
+    case 'object': {
+      const attributes: Record<string, CedarType> = {};
+      const required = new Set(js.required ?? []);
+      for (const [k, v] of Object.entries(js.properties ?? {})) {
+        const t = jsonSchemaToCedar(v);
+        if (t) attributes[k] = { ...t, required: required.has(k) };
+      }
+      return { type: 'Record', attributes };
+    }
+    default:
+      return undefined;
+  }
+}

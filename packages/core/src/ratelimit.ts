@@ -1,0 +1,422 @@
+import Bottleneck from 'bottleneck';
+import { Redis } from 'ioredis';
+import { ConfigError, PortcullisError, errors } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface LimitRule {
+  points: number;
+  windowMs: number;
+}
+
+export interface UpstreamRule {
+  maxConcurrent: number;
+  minTimeMs?: number;
+  points?: number;
+  windowMs?: number;
+  /** Calls allowed to wait for a slot before new ones are refused; default 100. */
+  maxQueued?: number;
+}
+
+export interface RateLimitConfig {
+  principalTool: LimitRule;
+  tenant: LimitRule;
+  upstream: Record<string, UpstreamRule>;
+  defaultUpstream: UpstreamRule;
+}
+
+const DEFAULT_PRINCIPAL_TOOL = '120/60s';
+const DEFAULT_TENANT = '1200/60s';
+const DEFAULT_UPSTREAM_CONCURRENCY = 10;
+const DEFAULT_MAX_QUEUED = 100;
+const UPSTREAM_RATE_PREFIX = 'PORTCULLIS_RATE_UPSTREAM_';
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function parseRule(name: string, value: string): LimitRule {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(value);
+  const points = m ? Number(m[1]) : NaN;
+  const windowMs = m ? Number(m[2]) * (UNIT_MS[m[3] ?? ''] ?? NaN) : NaN;
+  if (!(points >= 1 && Number.isSafeInteger(points)) || !(windowMs >= 1 && Number.isSafeInteger(windowMs))) {
+    throw new ConfigError(`${name} must look like 120/60s (calls per window in ms, s, m or h), got "${value}".`);
+  }
+  return { points, windowMs };
+}
+
+function parseCount(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value.trim());
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${value}".`);
+  return n;
+}
+
+/**
+ * Limits from the environment: PORTCULLIS_RATE_PRINCIPAL_TOOL (default 120/60s),
+ * PORTCULLIS_RATE_TENANT (default 1200/60s), PORTCULLIS_UPSTREAM_CONCURRENCY (default 10),
+ * PORTCULLIS_UPSTREAM_MAX_QUEUED (default 100), PORTCULLIS_UPSTREAM_MIN_TIME_MS (default 0) and
+ * PORTCULLIS_RATE_UPSTREAM_<SYSTEM>=N/window for an upstream system's own quota
+ * (system name lower-cased, e.g. PORTCULLIS_RATE_UPSTREAM_HUBSPOT=100/10s).
+ */
+export function rateLimitConfigFromEnv(env: NodeJS.ProcessEnv): RateLimitConfig {
+  const principalTool = parseRule('PORTCULLIS_RATE_PRINCIPAL_TOOL', env.PORTCULLIS_RATE_PRINCIPAL_TOOL ?? DEFAULT_PRINCIPAL_TOOL);
+  const tenant = parseRule('PORTCULLIS_RATE_TENANT', env.PORTCULLIS_RATE_TENANT ?? DEFAULT_TENANT);
+  const defaultUpstream: UpstreamRule = {
+    maxConcurrent: parseCount('PORTCULLIS_UPSTREAM_CONCURRENCY', env.PORTCULLIS_UPSTREAM_CONCURRENCY, DEFAULT_UPSTREAM_CONCURRENCY, 1),
+    maxQueued: parseCount('PORTCULLIS_UPSTREAM_MAX_QUEUED', env.PORTCULLIS_UPSTREAM_MAX_QUEUED, DEFAULT_MAX_QUEUED, 0),
+    minTimeMs: parseCount('PORTCULLIS_UPSTREAM_MIN_TIME_MS', env.PORTCULLIS_UPSTREAM_MIN_TIME_MS, 0, 0),
+  };
+  const upstream: Record<string, UpstreamRule> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(UPSTREAM_RATE_PREFIX) || value === undefined) continue;
+    const system = name.slice(UPSTREAM_RATE_PREFIX.length).toLowerCase();
+    if (!/^[a-z0-9_]+$/.test(system)) throw new ConfigError(`${name}: the upstream system name must be letters, digits and underscores.`);
+    upstream[system] = { ...defaultUpstream, ...parseRule(name, value) };
+  }
+  return { principalTool, tenant, upstream, defaultUpstream };
+}
+
+export interface RateLimiterOptions {
+  config: RateLimitConfig;
+  redisUrl?: string;
+  /** The server name: replicas with the same prefix share counters through Redis. */
+  prefix: string;
+  logger: Logger;
+  onLimited?: (scope: string) => void;
+}
+
+type Scope = 'principal_tool' | 'tenant';
+
+const DROPPED_MESSAGE = 'This job has been dropped by Bottleneck';
+const NOOP = (): Promise<void> => Promise.resolve();
+// The local store refreshes its reservoir on this heartbeat, so a refresh can come this much late.
+const LOCAL_HEARTBEAT_MS = 250;
+// Without a reservoir, a full queue drains as fast as the upstream answers: a short, honest guess.
+const QUEUE_FULL_RETRY_MS = 1000;
+// In Redis a crashed replica's running jobs would hold their slots forever without an expiration.
+const SHARED_JOB_EXPIRATION_MS = 120_000;
+const SHARED_UPSTREAM_TIMEOUT_MS = 15 * 60_000;
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
+const REDIS_COMMAND_TIMEOUT_MS = 2000;
+
+type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'skipped' };
+
+interface Shared {
+  client: Redis;
+  connection: Bottleneck.IORedisConnection;
+}
+
+/**
+ * Calls refused per principal x tool and per tenant (a point per call in a refreshing window,
+ * never queued) and calls to upstream systems bounded per system (concurrency, spacing, quota,
+ * a bounded queue). In-process by default; with Redis every replica with the same prefix
+ * shares the same counters.
+ */
+export class RateLimiter {
+  readonly shared: boolean;
+  private readonly config: RateLimitConfig;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private readonly onLimited: ((scope: string) => void) | undefined;
+  private readonly redis: Shared | undefined;
+  private readonly groups: Record<Scope, { group: Bottleneck.Group; id: string; rule: LimitRule }>;
+  private readonly upstreams = new Map<string, { limiter: Bottleneck; rule: UpstreamRule }>();
+  private closed = false;
+
+  private constructor(opts: RateLimiterOptions, redis: Shared | undefined) {
+    this.config = opts.config;
+    this.prefix = opts.prefix;
+    this.logger = opts.logger;
+    this.onLimited = opts.onLimited;
+    this.redis = redis;
+    this.shared = redis !== undefined;
+    this.groups = {
+      principal_tool: this.makeGroup('principal_tool', opts.config.principalTool),
+      tenant: this.makeGroup('tenant', opts.config.tenant),
+    };
+  }
+
+  /** Connects to Redis when redisUrl is given; an unreachable Redis fails start-up with a ConfigError. */
+  static async create(opts: RateLimiterOptions): Promise<RateLimiter> {
+    const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, opts.logger) : undefined;
+    return new RateLimiter(opts, redis);
+  }
+
+  /**
+   * Consumes one point for principal x tool, then one for the tenant; throws rate_limited with
+   * retry_after_ms and details.scope when a window is used up. The principal's own window is
+   * checked first so one noisy principal cannot spend the tenant's budget on refused calls.
+   */
+  async acquire(principalId: string, tenant: string | null, tool: string): Promise<void> {
+    await this.consume('principal_tool', `${encodeURIComponent(principalId)}:${encodeURIComponent(tool)}`);
+    if (tenant !== null) await this.consume('tenant', encodeURIComponent(tenant));
+  }
+
+  /**
+   * Runs an upstream call through that system's limiter. A full queue is refused with
+   * rate_limited (details {scope: 'upstream', system}); when the signal fires the caller is
+   * released at once with the signal's reason, and a still-queued job is skipped when its turn comes.
+   */
+  async upstream<T>(system: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw signal.reason;
+    const { limiter, rule } = this.upstreamLimiter(system);
+    const task = async (): Promise<Outcome<T>> => {
+      if (signal?.aborted) return { kind: 'skipped' };
+      try {
+        return { kind: 'value', value: await fn() };
+      } catch (error) {
+        return { kind: 'error', error };
+      }
+    };
+    // fn's own failures come back as values, so any rejection of the job is Bottleneck's.
+    const job = this.shared ? limiter.schedule({ expiration: SHARED_JOB_EXPIRATION_MS }, task) : limiter.schedule(task);
+
+    let outcome: Outcome<T>;
+    let onAbort: (() => void) | undefined;
+    try {
+      if (signal) {
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => reject(signal.reason as Error);
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+        outcome = await Promise.race([job, aborted]);
+      } else {
+        outcome = await job;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (isDropped(err)) {
+        const retryAfterMs = rule.points !== undefined && rule.windowMs !== undefined ? await this.untilRefresh(limiter, rule.windowMs) : QUEUE_FULL_RETRY_MS;
+        this.onLimited?.('upstream');
+        throw errors.rateLimited(`Too many calls are waiting for the ${system} system.`, retryAfterMs, { scope: 'upstream', system });
+      }
+      throw this.unavailable(err);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+    if (outcome.kind === 'value') return outcome.value;
+    if (outcome.kind === 'error') throw outcome.error;
+    throw signal?.reason ?? new Error('upstream call skipped');
+  }
+
+  /** Redis PING when Redis-backed, for /readyz. */
+  async ping(): Promise<void> {
+    if (this.redis) await this.redis.client.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const limiters: Bottleneck[] = [];
+    for (const { group } of Object.values(this.groups)) {
+      stopAutoCleanup(group);
+      for (const { limiter } of group.limiters()) limiters.push(limiter);
+    }
+    for (const { limiter } of this.upstreams.values()) limiters.push(limiter);
+    await Promise.allSettled(limiters.map((l) => l.disconnect(false)));
+    if (this.redis) await this.redis.connection.disconnect(true).catch(() => this.redis?.client.disconnect());
+  }
+
+  private makeGroup(scope: Scope, rule: LimitRule): { group: Bottleneck.Group; id: string; rule: LimitRule } {
+    const id = `portcullis:${this.prefix}:${scope}`;
+    const group = new Bottleneck.Group({
+      id,
+      reservoir: rule.points,
+      reservoirRefreshAmount: rule.points,
+      reservoirRefreshInterval: rule.windowMs,
+      // Never queue: a call that cannot take a point now is dropped and refused.
+      highWater: 0,
+      strategy: Bottleneck.strategy.OVERFLOW,
+      // Idle keys expire, but never before their window could have refreshed (else idling would reset a spent window).
+      timeout: Math.max(2 * rule.windowMs, 60_000),
+      ...(this.redis ? { datastore: 'ioredis', connection: this.redis.connection } : {}),
+    });
+    group.on('created', (limiter: Bottleneck) => {
+      limiter.on('error', (err: unknown) => this.logger.warn({ err, scope }, 'rate limiter error'));
+      // In Redis, another replica can take the last point between this replica's submit check and
+      // its registration; the job would then wait in the local queue for the next window. Refuse
+      // it (and anything behind it) instead, since these limits never queue.
+      if (this.redis) {
+        limiter.on('debug', (message: string, info: unknown) => {
+          if (message.startsWith('Drained ') && (info as { success?: unknown } | null)?.success === false) dropAllQueued(limiter);
+        });
+      }
+    });
+    return { group, id, rule };
+  }
+
+  private async consume(scope: Scope, key: string): Promise<void> {
+    const { group, rule } = this.groups[scope];
+    const limiter = group.key(key);
+    try {
+      await limiter.schedule(NOOP);
+    } catch (err) {
+      if (!isDropped(err)) {
+        // A limiter whose Redis set-up failed stays broken; the next call builds a fresh one.
+        evictKey(group, key);
+        throw this.unavailable(err);
+      }
+      const retryAfterMs = await this.untilRefresh(limiter, rule.windowMs);
+      this.onLimited?.(scope);
+      const what = scope === 'tenant' ? 'Your organisation has' : 'You have';
+      throw errors.rateLimited(`${what} made too many calls in the last ${formatWindow(rule.windowMs)}.`, retryAfterMs, { scope });
+    }
+  }
+
+  private upstreamLimiter(system: string): { limiter: Bottleneck; rule: UpstreamRule } {
+    const existing = this.upstreams.get(system);
+    if (existing) return existing;
+    const rule = this.config.upstream[system] ?? this.config.defaultUpstream;
+    const quota = rule.points !== undefined && rule.windowMs !== undefined;
+    const limiter = new Bottleneck({
+      id: `portcullis:${this.prefix}:upstream:${system}`,
+      maxConcurrent: rule.maxConcurrent,
+      minTime: rule.minTimeMs ?? 0,
+      ...(quota ? { reservoir: rule.points, reservoirRefreshAmount: rule.points, reservoirRefreshInterval: rule.windowMs } : {}),
+      highWater: rule.maxQueued ?? DEFAULT_MAX_QUEUED,
+      strategy: Bottleneck.strategy.OVERFLOW,
+      ...(this.redis ? { datastore: 'ioredis', connection: this.redis.connection, timeout: SHARED_UPSTREAM_TIMEOUT_MS } : {}),
+    });
+    limiter.on('error', (err: unknown) => this.logger.warn({ err, system }, 'upstream limiter error'));
+    const entry = { limiter, rule };
+    this.upstreams.set(system, entry);
+    return entry;
+  }
+
+  /**
+   * Time until the window refreshes. Locally it is read from Bottleneck's own refresh clock (plus
+   * one heartbeat, its refresh granularity). In Redis the refresh happens inside Bottleneck's
+   * scripts, which record the last refresh in the limiter's settings hash; if that cannot be read,
+   * the whole window is returned, an upper bound.
+   */
+  private async untilRefresh(limiter: Bottleneck, windowMs: number): Promise<number> {
+    let last: number | undefined;
+    if (this.redis) {
+      try {
+        // Bottleneck's key layout for a limiter id (Scripts.allKeys).
+        const raw = await this.redis.client.hget(`b_${limiter.id}_settings`, 'lastReservoirRefresh');
+        const n = raw === null ? NaN : Number(raw);
+        if (Number.isFinite(n)) last = n;
+      } catch {
+        last = undefined;
+      }
+      return last === undefined ? windowMs : clampRetry(last + windowMs - Date.now(), windowMs);
+    }
+    last = localLastRefresh(limiter);
+    return last === undefined ? windowMs : clampRetry(last + windowMs - Date.now() + LOCAL_HEARTBEAT_MS, windowMs + LOCAL_HEARTBEAT_MS);
+  }
+
+  private unavailable(err: unknown): PortcullisError {
+    this.logger.error({ err }, 'rate limiter unavailable; refusing the call');
+    return new PortcullisError({
+      code: 'rate_limiter_unavailable',
+      category: 'internal',
+      message: 'The rate limiter is unavailable, so the call was not attempted.',
+      retryable: true,
+      retryAfterMs: 1000,
+      remediation: 'Try again shortly; if it persists, an operator should check Redis.',
+      internal: err,
+    });
+  }
+}
+
+function clampRetry(ms: number, max: number): number {
+  return Math.min(max, Math.max(1, Math.ceil(ms)));
+}
+
+function isDropped(err: unknown): boolean {
+  return err instanceof Bottleneck.BottleneckError && err.message === DROPPED_MESSAGE;
+}
+
+function formatWindow(ms: number): string {
+  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'hour' : `${ms / 3_600_000} hours`;
+  if (ms % 60_000 === 0) return ms === 60_000 ? 'minute' : `${ms / 60_000} minutes`;
+  if (ms % 1000 === 0) return ms === 1000 ? 'second' : `${ms / 1000} seconds`;
+  return `${ms} ms`;
+}
+
+// Bottleneck 2.19.5 (pinned; the project is no longer released) has no public API for the few
+// things below. Each access is guarded and degrades to the documented behaviour if it is absent.
+
+function localLastRefresh(limiter: Bottleneck): number | undefined {
+  const store = (limiter as unknown as { _store?: { _lastReservoirRefresh?: unknown } })._store;
+  const last = store?._lastReservoirRefresh;
+  return typeof last === 'number' ? last : undefined;
+}
+
+function dropAllQueued(limiter: Bottleneck): void {
+  const drop = (limiter as unknown as { _dropAllQueued?: unknown })._dropAllQueued;
+  if (typeof drop === 'function') (drop as () => void).call(limiter);
+}
+
+function evictKey(group: Bottleneck.Group, key: string): void {
+  const instances = (group as unknown as { instances?: Record<string, Bottleneck> }).instances;
+  const limiter = instances?.[key];
+  if (!instances || !limiter) return;
+  delete instances[key];
+  limiter.disconnect(false).catch(() => undefined);
+}
+
+function stopAutoCleanup(group: Bottleneck.Group): void {
+  const interval = (group as unknown as { interval?: unknown }).interval;
+  if (interval !== undefined) clearInterval(interval as NodeJS.Timeout);
+}
+
+async function connectRedis(redisUrl: string, logger: Logger): Promise<Shared> {
+  let where: string;
+  try {
+    const url = new URL(redisUrl);
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('scheme');
+    where = `${url.hostname}:${url.port || '6379'}`;
+  } catch {
+    // The URL may carry a password: describe the expected form, never echo it.
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379).');
+  }
+  const client = new Redis(redisUrl, {
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    // Bounded so a Redis outage refuses calls quickly instead of holding every tool call.
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(200 * times, 2000),
+  });
+  let reported = false;
+  client.on('error', (err: unknown) => {
+    if (reported) return;
+    reported = true;
+    logger.warn({ err, redis: where }, 'Redis connection error');
+  });
+  client.on('ready', () => {
+    reported = false;
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.once('error', (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`REDIS_URL: cannot connect to Redis at ${where} (${typeof code === 'string' ? code : (err as Error).message}).`);
+  }
+
+  const connection = new Bottleneck.IORedisConnection({ client, Redis });
+  connection.on('error', (err: unknown) => logger.warn({ err, redis: where }, 'Redis connection error (rate limiter)'));
+  // Typed as a method but, in 2.19.5, a promise property: await whichever it is.
+  const ready = (connection as unknown as { ready: unknown }).ready;
+  try {
+    await Promise.race([
+      typeof ready === 'function' ? (ready as () => Promise<unknown>).call(connection) : ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS).unref()),
+    ]);
+  } catch (err) {
+    await connection.disconnect(false).catch(() => undefined);
+    throw new ConfigError(`REDIS_URL: the rate limiter could not set up its Redis connection at ${where} (${(err as Error).message}).`);
+  }
+  return { client, connection };
+}

@@ -1,0 +1,340 @@
+/**
+ * The state store (DESIGN.md section 5): one SQL dialect, two drivers. PGlite (embedded, the
+ * default, zero infrastructure) or a PostgreSQL server when DATABASE_URL is set. Both take `$1`
+ * parameters, both return int8 as a string (pg's convention) and the same migrations serve both.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import type { Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { PoolClient } from 'pg';
+import { ConfigError, PortcullisError } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+/** What a transaction callback gets: queries plus multi-statement SQL (migrations need it inside the transaction). */
+export interface StoreTransaction extends Queryable {
+  exec(sql: string): Promise<void>;
+}
+
+export interface Store extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Multi-statement SQL without parameters. */
+  exec(sql: string): Promise<void>;
+  /**
+   * BEGIN/COMMIT, ROLLBACK when `fn` throws. Inside `fn` use only `tx`: on PGlite the store itself
+   * waits for the transaction to finish, so calling it from inside would never return.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** A round trip to the database, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export interface OpenStoreOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  logger?: Logger;
+  poolSize?: number;
+}
+
+// Constants rather than hashes of names: a lock key must never change between releases.
+const MIGRATION_LOCK_KEY = '7301560273810440001';
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgres(opts.databaseUrl, opts);
+  return openPGlite(opts);
+}
+
+async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
+  let dir: string | undefined;
+  if (opts.dataDir !== undefined) {
+    dir = join(opts.dataDir, 'pgdata');
+    await mkdir(dir, { recursive: true });
+  }
+  // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
+  const parsers = { [pgliteTypes.INT8]: (v: string) => v };
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dir, { parsers });
+  } catch (err) {
+    throw new PortcullisError({
+      code: 'store_unavailable',
+      category: 'internal',
+      message: `Could not open the embedded database${dir === undefined ? '' : ` in ${dir}`} (PORTCULLIS_DATA_DIR).`,
+      retryable: false,
+      cause: err,
+    });
+  }
+  return new PGliteStore(db, opts.logger);
+}
+
+interface PGliteRunner {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function pgliteQueryable(db: PGliteRunner): StoreTransaction {
+  return {
+    async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const res = await db.query<T>(sql, params);
+      return { rows: res.rows, rowCount: res.rowCount ?? res.affectedRows ?? res.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await db.exec(sql);
+    },
+  };
+}
+
+class PGliteStore implements Store {
+  readonly kind = 'pglite' as const;
+  private readonly q: StoreTransaction;
+  private closed = false;
+
+  constructor(
+    private readonly db: PGlite,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.q = pgliteQueryable(db);
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return this.q.query<T>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.q.exec(sql);
+  }
+
+  // PGlite is one connection: its own transaction() holds a mutex, so concurrent callers queue.
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx: PGliteTransaction) => fn(pgliteQueryable(tx)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+    this.logger?.debug({ store: 'pglite' }, 'store closed');
+  }
+}
+
+/** A connection failure's message can carry the URL; replace it with one that names only the setting. */
+function connectionError(err: unknown): PortcullisError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? ` (${code})` : '';
+  return new PortcullisError({
+    code: 'store_unavailable',
+    category: 'upstream',
+    message: `Could not connect to the PostgreSQL server named by DATABASE_URL${detail}.`,
+    retryable: true,
+    remediation: 'Check that the database is reachable and the credentials in DATABASE_URL are valid.',
+    cause: err,
+  });
+}
+
+/** A server-side SQL error carries a 5-character SQLSTATE and a severity; anything else is about the connection. */
+function isSqlError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, severity } = err as { code?: unknown; severity?: unknown };
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    typeof severity === 'string' &&
+    !code.startsWith('08') &&
+    !code.startsWith('28')
+  );
+}
+
+function wrapPgError(err: unknown): unknown {
+  return isSqlError(err) ? err : connectionError(err);
+}
+
+async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'portcullis',
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `DATABASE_URL is not a valid PostgreSQL connection string (${err instanceof Error ? err.name : 'error'}).`,
+    );
+  }
+  // Without a listener an idle client's network error would crash the process.
+  pool.on('error', (err) => {
+    opts.logger?.warn({ err: connectionError(err) }, 'idle PostgreSQL connection failed');
+  });
+  const store = new PostgresStore(pool, opts.logger);
+  try {
+    await store.ping();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}
+
+function clientQueryable(client: Pick<PoolClient, 'query'>): StoreTransaction {
+  return {
+    async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      try {
+        const res = await client.query(sql, params);
+        return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
+      } catch (err) {
+        throw wrapPgError(err);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        // Without parameters pg uses the simple query protocol, which accepts several statements.
+        await client.query(sql);
+      } catch (err) {
+        throw wrapPgError(err);
+      }
+    },
+  };
+}
+
+class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly q: StoreTransaction;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.q = clientQueryable(pool);
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return this.q.query<T>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.q.exec(sql);
+  }
+
+  // One pool client per transaction, so concurrent transactions run side by side.
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw connectionError(err);
+    }
+    let broken: Error | undefined;
+    const tx = clientQueryable(client);
+    try {
+      await tx.exec('BEGIN');
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    try {
+      const out = await fn(tx);
+      await tx.exec('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        // A client that cannot roll back must not go back to the pool mid-transaction.
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed');
+        this.logger?.warn(
+          { err: connectionError(rollbackErr) },
+          'ROLLBACK failed; discarding the connection',
+        );
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.q.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+    this.logger?.debug({ store: 'postgres' }, 'store closed');
+  }
+}
+
+function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql, 'utf8').digest('hex');
+}
+
+/**
+ * Applies the component's migrations once each, in order, recorded in portcullis_migrations.
+ * A changed checksum of an applied migration is an error. One transaction under an advisory lock,
+ * so two processes starting at once neither race on the DDL nor apply a migration twice.
+ */
+export async function migrate(store: Store, component: string, migrations: Migration[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const m of migrations) {
+    if (seen.has(m.id)) throw new ConfigError(`Migration ${component}/${m.id} is listed twice.`);
+    seen.add(m.id);
+  }
+  await store.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.exec(
+      `CREATE TABLE IF NOT EXISTS portcullis_migrations (
+         component text NOT NULL,
+         id text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now(),
+         checksum text NOT NULL,
+         PRIMARY KEY (component, id)
+       )`,
+    );
+    const applied = await tx.query<{ id: string; checksum: string }>(
+      'SELECT id, checksum FROM portcullis_migrations WHERE component = $1',
+      [component],
+    );
+    const done = new Map(applied.rows.map((r) => [r.id, r.checksum]));
+    for (const m of migrations) {
+      const checksum = checksumOf(m.sql);
+      const prior = done.get(m.id);
+      if (prior !== undefined) {
+        if (prior !== checksum) {
+          throw new ConfigError(
+            `Migration ${component}/${m.id} was changed after it was applied (checksum differs); add a new migration instead of editing an applied one.`,
+          );
+        }
+        continue;
+      }
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO portcullis_migrations (component, id, checksum) VALUES ($1, $2, $3)', [
+        component,
+        m.id,
+        checksum,
+      ]);
+    }
+  });
+}

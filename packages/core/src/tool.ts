@@ -1,0 +1,120 @@
+import type { z } from 'zod';
+import type { Logger } from './log.js';
+
+/** What a tool does to the world; MCP annotations are derived from it, never typed twice. */
+export type Access = 'read' | 'write' | 'destructive';
+
+export type CedarValue =
+  | string
+  | number
+  | boolean
+  | CedarValue[]
+  | { [key: string]: CedarValue }
+  | { __entity: { type: string; id: string } };
+
+/** Who is calling: from the stdio environment, a verified JWT, or an API key. */
+export interface Principal {
+  id: string;
+  roles: string[];
+  tenant: string;
+  /** Extra attributes policies may read (team, region ...), from config or token claims. */
+  attributes: Record<string, CedarValue>;
+  /** The end user an agent acts for, when the token says so (`act`/`on_behalf_of`). */
+  onBehalfOf: string | null;
+  via: 'stdio' | 'jwt' | 'apikey' | 'none';
+}
+
+/** The record a call acts on, as policy sees it. `attributes.tenant` is required for tenant isolation. */
+export interface PolicyResource {
+  type: string;
+  id: string;
+  attributes: Record<string, CedarValue> & { tenant: string };
+}
+
+export interface ResolveContext<B> {
+  principal: Principal;
+  backend: B;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export interface ToolContext<B> extends ResolveContext<B> {
+  traceId: string;
+  /** What the resolver loaded (null for tools without one). */
+  resource: PolicyResource | null;
+  /** The caller's idempotency key for writes (from the `idempotency_key` argument or `_meta`). */
+  idempotencyKey: string | null;
+  /** Asks policy about a secondary action (e.g. reading PII fields) on a resource; deny wins. */
+  isPermitted(action: string, resource?: PolicyResource): boolean;
+  /** Runs an upstream call through the system's rate limiter and the retry policy, cancelled with the request. */
+  upstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Audit references to attach to this call's record (plan ids, approval ids ...). */
+  addAuditRefs(refs: Record<string, string>): void;
+}
+
+// The schemas are deliberately loose zod objects: each tool narrows them with its own shapes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyObjectSchema = z.ZodObject<any>;
+
+export interface ToolDefinition<I extends AnyObjectSchema = AnyObjectSchema, O extends AnyObjectSchema = AnyObjectSchema, B = unknown> {
+  name: string;
+  title: string;
+  description: string;
+  toolset: string;
+  access: Access;
+  input: I;
+  output: O;
+  /** Argument and result fields always masked in audit records (e.g. email, phone). */
+  sensitiveFields?: readonly string[];
+  /** Cedar entity type of the resource; defaults to `Tenant` (the caller's own tenant). */
+  resourceType?: string;
+  /** Loads the record's policy attributes before authorization; null means not found. */
+  resource?: (args: z.output<I>, ctx: ResolveContext<B>) => Promise<PolicyResource | null>;
+  /** Extra Cedar context (beyond `args` and `now`) computed before authorization, e.g. today's refund total. */
+  policyContext?: (args: z.output<I>, ctx: ResolveContext<B>) => Promise<Record<string, CedarValue>>;
+  handler: (args: z.output<I>, ctx: ToolContext<B>) => Promise<z.input<O>>;
+  /** Text rendering that accompanies structuredContent; defaults to pretty JSON. */
+  render?: (out: z.output<O>) => string;
+  /** Writes that are safe to repeat (with the same idempotency key) set this. */
+  idempotent?: boolean;
+  /** Talks to systems outside the operator's control. */
+  openWorld?: boolean;
+  /**
+   * When policy answers "approval required", the kit records a plan for these arguments and
+   * answers approval_required with its id instead of executing (DESIGN.md section 4).
+   */
+  approval?: 'plan';
+}
+
+/** Identity helper that keeps the input/output types attached to the handler. */
+export function defineTool<I extends AnyObjectSchema, O extends AnyObjectSchema, B>(
+  def: ToolDefinition<I, O, B>,
+): ToolDefinition<I, O, B> {
+  if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(def.name)) {
+    throw new Error(`Tool name ${def.name} must be snake_case <system>_<verb>_<noun>.`);
+  }
+  return def;
+}
+
+/** Binds the backend type once so handlers are typed without annotations: `const tool = toolsFor<CrmBackend>();`. */
+export function toolsFor<B>() {
+  return <I extends AnyObjectSchema, O extends AnyObjectSchema>(def: ToolDefinition<I, O, B>): ToolDefinition<I, O, B> => defineTool(def);
+}
+
+export interface ToolAnnotations {
+  title: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export function deriveAnnotations(def: Pick<ToolDefinition, 'title' | 'access' | 'idempotent' | 'openWorld'>): ToolAnnotations {
+  return {
+    title: def.title,
+    readOnlyHint: def.access === 'read',
+    destructiveHint: def.access === 'destructive',
+    idempotentHint: def.access === 'read' || def.idempotent === true,
+    openWorldHint: def.openWorld === true,
+  };
+}
