@@ -98,9 +98,9 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
       await server.close();
       await runtime.close();
     };
-    process.on('SIGTERM', onSignal(close));
-    process.on('SIGINT', onSignal(close));
-    process.stdin.on('end', onSignal(close));
+    process.on('SIGTERM', () => void onSignal(close)());
+    process.on('SIGINT', () => void onSignal(close)());
+    process.stdin.on('end', () => void onSignal(close)());
     await server.connect(stdio);
     runtime.logger.info({ principal: principal.id, tenant: principal.tenant, roles: principal.roles }, 'serving MCP over stdio');
     return;
@@ -113,14 +113,18 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
   }
-  const { listen } = createHttpApp(runtime, { host, port, authenticator });
+  // Built above to fail fast on bad settings; with --port 0 it is rebuilt once the real port is
+  // known, so the default JWT audience names this server's actual resource URI.
+  const auth: Authenticator = { kind: authenticator.kind, authenticate: (a, k) => authenticator.authenticate(a, k) };
+  const { listen } = createHttpApp(runtime, { host, port, authenticator: auth });
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     handle = await listen();
   } catch (err) {
     return fail(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
-  process.on('SIGTERM', onSignal(handle.close));
-  process.on('SIGINT', onSignal(handle.close));
+  if (port === 0 && authenticator.kind === 'jwt' && !runtime.config.publicUrl) authenticator = buildAuthenticator(runtime, `${handle.url}/mcp`);
+  process.on('SIGTERM', () => void onSignal(handle.close)());
+  process.on('SIGINT', () => void onSignal(handle.close)());
   runtime.logger.info({ url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode }, 'serving MCP over HTTP');
 }

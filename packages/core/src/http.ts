@@ -48,7 +48,7 @@ export class MultiplexTransport implements Transport {
     const p = this.pending.get(key);
     if (!p) return; // cancelled: the client went away
     this.pending.delete(key);
-    p.reply({ ...message, id: p.originalId } as JSONRPCMessage);
+    p.reply({ ...message, id: p.originalId });
   }
 
   /** Dispatches one request; resolves with its response. `abort` cancels the handler (client disconnect). */
@@ -64,7 +64,7 @@ export class MultiplexTransport implements Transport {
         },
         { once: true },
       );
-      this.onmessage?.({ ...message, id: internal } as JSONRPCMessage, extra);
+      this.onmessage?.({ ...message, id: internal }, extra);
     });
   }
 
@@ -106,14 +106,23 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const publicBase = cfg.publicUrl ?? `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
-  const resourceUri = cfg.publicUrl ? new URL('/mcp', cfg.publicUrl).toString() : `${publicBase}/mcp`;
-  const metadataUrl = `${publicBase}/.well-known/oauth-protected-resource/mcp`;
-
-  // DNS-rebinding protection: a loopback-bound server answers only to loopback Host names,
-  // and any Origin must be allowed explicitly (browsers send one; agent hosts do not).
-  const allowedHosts = cfg.allowedHosts ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].flatMap((h) => [h, `${h}:${opts.port}`]) : null);
-  const allowedOrigins = cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${opts.port}`) : []);
+  // With --port 0 the real port is known only once listening: everything derived from it is
+  // recomputed in listen() (else Host checks, metadata URLs and the audience would name port 0).
+  let publicBase = '';
+  let resourceUri = '';
+  let metadataUrl = '';
+  let allowedHosts: string[] | null = null;
+  let allowedOrigins: string[] = [];
+  const derive = (port: number) => {
+    publicBase = cfg.publicUrl ?? `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+    resourceUri = cfg.publicUrl ? new URL('/mcp', cfg.publicUrl).toString() : `${publicBase}/mcp`;
+    metadataUrl = `${publicBase}/.well-known/oauth-protected-resource/mcp`;
+    // DNS-rebinding protection: a loopback-bound server answers only to loopback Host names,
+    // and any Origin must be allowed explicitly (browsers send one; agent hosts do not).
+    allowedHosts = cfg.allowedHosts ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].flatMap((h) => [h, `${h}:${port}`]) : null);
+    allowedOrigins = cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${port}`) : []);
+  };
+  derive(opts.port);
   app.use((req, res, next) => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (allowedHosts && !allowedHosts.includes(host)) {
@@ -221,7 +230,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       }
       const msg = parsed.data;
       if ('method' in msg && 'id' in msg && msg.id !== undefined) {
-        replies.push(mux.dispatch(msg as JSONRPCMessage & { id: JsonRpcId; method: string }, extra, abort.signal));
+        replies.push(mux.dispatch(msg, extra, abort.signal));
       } else if ('method' in msg) {
         if (msg.method !== 'notifications/cancelled') mux.notify(msg, extra); // ids are rewritten, so a client's cancel cannot address another's request
       }
@@ -351,6 +360,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     server.headersTimeout = 30_000;
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    derive(port);
     const close = async () => {
       draining = true;
       server.close();

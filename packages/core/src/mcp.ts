@@ -13,6 +13,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import { PortcullisError, toPortcullisError } from './errors.js';
 import type { ResourceDefinition } from './definition.js';
 import { UnknownToolError, type ServerRuntime } from './runtime.js';
@@ -53,7 +54,7 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     try {
       return await runtime.callTool(principalOf(extra), req.params.name, req.params.arguments ?? {}, {
         signal: extra.signal,
-        meta: req.params._meta as Record<string, unknown> | undefined,
+        meta: req.params._meta,
       });
     } catch (err) {
       if (err instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, err.message);
@@ -103,14 +104,14 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     });
   }
 
-  const prompts = def.prompts ?? [];
+  const prompts = (def.prompts ?? []).map((pr) => ({ ...pr, arguments: pr.arguments as z.ZodObject<Record<string, z.ZodType>> }));
   if (prompts.length > 0) {
     server.setRequestHandler(ListPromptsRequestSchema, () => ({
       prompts: prompts.map((pr) => ({
         name: pr.name,
         title: pr.title,
         description: pr.description,
-        arguments: Object.entries(pr.arguments.shape as Record<string, { description?: string; safeParse(v: unknown): { success: boolean } }>).map(([name, s]) => ({
+        arguments: Object.entries(pr.arguments.shape).map(([name, s]) => ({
           name,
           description: s.description,
           required: !s.safeParse(undefined).success,

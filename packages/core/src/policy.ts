@@ -104,7 +104,7 @@ export class PolicyEngine {
       principal: { type: 'User', id: req.principal.id },
       action: { type: 'Action', id: req.action },
       resource: { type: req.resource.type, id: req.resource.id },
-      context: req.context as cedar.Context,
+      context: req.context,
       preparsedPolicySetId: this.psetId,
       entities: [principalEntity(req.principal), resourceEntity(req.resource)],
     });
@@ -202,7 +202,7 @@ function principalEntity(p: Principal): cedar.EntityJson {
 }
 
 function resourceEntity(r: PolicyResource): cedar.EntityJson {
-  return { uid: { type: r.type, id: r.id }, attrs: r.attributes as Record<string, cedar.CedarValueJson>, parents: [] };
+  return { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] };
 }
 
 /** Arguments as Cedar values: nulls and non-integer numbers dropped (Cedar has no floats), arrays become sets. */
@@ -235,7 +235,7 @@ function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schem
   }
   const nowType = { type: 'Long', required: true };
   for (const tool of opts.tools) {
-    const argsType = zodToCedar(tool.input);
+    const argsType = zodToCedar(tool.input as z.ZodType);
     ns.actions[tool.name] = {
       appliesTo: {
         principalTypes: ['User'],

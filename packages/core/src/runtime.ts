@@ -15,7 +15,7 @@ import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
 import { migrate, openStore, type Store } from './store.js';
-import { deriveAnnotations, type CedarValue, type PolicyResource, type Principal, type ResolveContext, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.js';
+import { deriveAnnotations, type AnyObjectSchema, type CedarValue, type PolicyResource, type Principal, type ResolveContext, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.js';
 
 export const AUDIT_META_KEY = 'portcullis/audit_id';
 export const TRACE_META_KEY = 'portcullis/trace_id';
@@ -48,9 +48,11 @@ export class UnknownToolError extends Error {
   }
 }
 
+/** Tools of one server differ in their schemas; inside the runtime they are handled uniformly. */
+type AnyTool = ToolDefinition<AnyObjectSchema, AnyObjectSchema, unknown>;
+
 interface ToolEntry {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  def: ToolDefinition<any, any, any>;
+  def: AnyTool;
   listing: ToolListing;
   sensitive: string[];
 }
@@ -132,7 +134,7 @@ export class ServerRuntime<B = unknown> {
     for (const ts of this.config.toolsets ?? []) {
       if (!toolsets.has(ts)) throw new ConfigError(`PORTCULLIS_TOOLSETS: unknown toolset ${ts} (known: ${[...toolsets].join(', ')}).`);
     }
-    for (const def of this.def.tools) {
+    for (const def of this.def.tools as AnyTool[]) {
       if (this.config.tools && !this.config.tools.includes(def.name)) continue;
       if (this.config.toolsets && !this.config.toolsets.includes(def.toolset)) continue;
       if (this.config.readOnly && def.access !== 'read') continue;
@@ -242,7 +244,7 @@ export class ServerRuntime<B = unknown> {
       const record = await this.writeAudit(principal, name, entry.sensitive, state, 'ok', null, resultHash, started);
       this.metrics.calls.inc({ tool: name, outcome: 'ok' });
       this.metrics.latency.observe({ tool: name }, (performance.now() - started) / 1000);
-      const text = entry.def.render ? this.redactor.maskSecrets(entry.def.render(out)) : JSON.stringify(structured);
+      const text = entry.def.render ? this.redactor.maskSecrets(entry.def.render(out as Record<string, unknown>)) : JSON.stringify(structured);
       return { content: [{ type: 'text', text }], structuredContent: structured, _meta: { [AUDIT_META_KEY]: record, [TRACE_META_KEY]: state.traceId } };
     } catch (err) {
       return await this.failure(err, entry, principal, state, started);
@@ -275,7 +277,7 @@ export class ServerRuntime<B = unknown> {
     const def = entry.def;
     const parsed = def.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw validationError(parsed.error);
-    const args = parsed.data as Record<string, unknown>;
+    const args = parsed.data;
     state.args = args;
     await this.limiter.acquire(principal.id, principal.tenant, def.name);
     const signal = opts.signal ?? new AbortController().signal;
@@ -335,7 +337,7 @@ export class ServerRuntime<B = unknown> {
       resource = await def.resource(args, rctx);
       if (!resource) throw errors.notFound(`The ${(def.resourceType ?? 'record').toLowerCase()} you named`, 'Check the id; search tools list what exists.');
     }
-    const context: Record<string, CedarValue> = { args: (toCedarValue(args) ?? {}) as CedarValue, now: Math.floor(Date.now() / 1000) };
+    const context: Record<string, CedarValue> = { args: (toCedarValue(args) ?? {}), now: Math.floor(Date.now() / 1000) };
     if (def.policyContext) Object.assign(context, await def.policyContext(args, rctx));
     const decision = this.policy.authorize({
       principal,
@@ -372,7 +374,7 @@ export class ServerRuntime<B = unknown> {
     const parsed = entry.def.input.safeParse(rawArgs);
     if (!parsed.success) throw validationError(parsed.error);
     const rctx: ResolveContext<B> = { principal, backend: this.backend, signal: signal ?? new AbortController().signal, logger: this.logger };
-    return (await this.authorizeCall(entry, principal, parsed.data as Record<string, unknown>, rctx)).decision;
+    return (await this.authorizeCall(entry, principal, parsed.data, rctx)).decision;
   }
 
   private approvalsApi(principal: Principal, signal: AbortSignal, state: PipelineState): ApprovalsApi {
@@ -524,7 +526,7 @@ function tenantResource(p: Principal): PolicyResource {
 
 function versionOf(resource: PolicyResource | null): string | null {
   const v = resource?.attributes.version;
-  return v === undefined ? null : String(v as string | number);
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
 }
 
 function denied(decision: Decision): PortcullisError {

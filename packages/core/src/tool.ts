@@ -45,11 +45,11 @@ export interface ToolContext<B> extends ResolveContext<B> {
   /** The caller's idempotency key for writes (from the `idempotency_key` argument or `_meta`). */
   idempotencyKey: string | null;
   /** Asks policy about a secondary action (e.g. reading PII fields) on a resource; deny wins. */
-  isPermitted(action: string, resource?: PolicyResource): boolean;
+  isPermitted: (action: string, resource?: PolicyResource) => boolean;
   /** Runs an upstream call through the system's rate limiter and the retry policy, cancelled with the request. */
-  upstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  upstream: <T>(system: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Audit references to attach to this call's record (plan ids, approval ids ...). */
-  addAuditRefs(refs: Record<string, string>): void;
+  addAuditRefs: (refs: Record<string, string>) => void;
 }
 
 // The schemas are deliberately loose zod objects: each tool narrows them with its own shapes.

@@ -180,7 +180,8 @@ const fetchQuote = defineTool({
           throw Object.assign(new Error(`quotes answered ${res.status}`), { status: res.status, headers: Object.fromEntries(res.headers) });
         }
         const body = (await res.json()) as { quote?: unknown };
-        return { topic, quote: String(body.quote ?? '') };
+        if (typeof body.quote !== 'string') throw Object.assign(new Error('quotes answered without a quote'), { status: 502 });
+        return { topic, quote: body.quote };
       }),
     );
   },

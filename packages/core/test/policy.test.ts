@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError } from '../src/errors.js';
+import { PolicyEngine, toCedarValue } from '../src/policy.js';
+import type { Principal } from '../src/tool.js';
+
+const SCHEMA = `
+entity Tenant { tenant: String };
+entity User { id: String, tenant: String, roles: Set<String>, team?: String };
+entity Order { tenant: String, owner: String, paid: Long };
+`;
+const POLICIES = `
+@id("tenant-isolation")
+forbid (principal, action, resource) unless { resource.tenant == principal.tenant };
+
+@id("read")
+permit (principal, action == Action::"t_get_order", resource) when { principal.roles.contains("viewer") };
+
+@id("refund-small")
+permit (principal, action == Action::"t_refund", resource is Order)
+when { principal.roles.contains("support") && context.args.amount <= 20000 };
+
+@id("refund-approval")
+@approval("required")
+permit (principal, action == Action::"t_refund", resource is Order)
+when { principal.roles.contains("support") && context.args.amount > 20000 && context.args.amount <= 50000 };
+
+@id("refund-cap")
+forbid (principal, action == Action::"t_refund", resource) when { context.args.amount > 50000 };
+`;
+
+const tools = [
+  { name: 't_get_order', input: z.object({ id: z.string() }), resourceType: 'Order' },
+  { name: 't_refund', input: z.object({ id: z.string(), amount: z.number().int(), reason: z.string().optional() }), resourceType: 'Order' },
+  { name: 't_list', input: z.object({ limit: z.number().int().default(10) }) },
+];
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'policy-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+const who = (roles: string[], tenant = 'acme', id = 'u1'): Principal => ({ id, roles, tenant, attributes: {}, onBehalfOf: null, via: 'stdio' });
+const order = (tenant = 'acme') => ({ type: 'Order', id: 'o1', attributes: { tenant, owner: 'u1', paid: 45000 } });
+
+describe('PolicyEngine', () => {
+  const engine = new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': POLICIES }), tools });
+
+  it('permits and names the deciding policy', () => {
+    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: order(), context: { args: { id: 'o1' }, now: 1 } });
+    expect(d).toMatchObject({ effect: 'allow', policies: ['read'] });
+  });
+
+  it('lets a forbid win over a permit and names it', () => {
+    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: order('globex'), context: { args: { id: 'o1' }, now: 1 } });
+    expect(d).toEqual({ effect: 'deny', policies: ['tenant-isolation'], errors: [] });
+  });
+
+  it('denies by default with no deciding policy', () => {
+    const d = engine.authorize({ principal: who(['support']), action: 't_get_order', resource: order(), context: { args: { id: 'o1' }, now: 1 } });
+    expect(d).toEqual({ effect: 'deny', policies: [], errors: [] });
+  });
+
+  it('turns an annotated permit into approval_required, and into allow once approved', () => {
+    const req = { principal: who(['support']), action: 't_refund', resource: order(), context: { args: { id: 'o1', amount: 30000 }, now: 1 } };
+    expect(engine.authorize(req)).toMatchObject({ effect: 'approval_required', policies: ['refund-approval'] });
+    expect(engine.authorize({ ...req, approved: true })).toMatchObject({ effect: 'allow', policies: ['refund-approval'] });
+    expect(engine.authorize({ ...req, context: { args: { id: 'o1', amount: 15000 }, now: 1 } })).toMatchObject({ effect: 'allow', policies: ['refund-small'] });
+    expect(engine.authorize({ ...req, context: { args: { id: 'o1', amount: 60000 }, now: 1 } })).toMatchObject({ effect: 'deny', policies: ['refund-cap'] });
+  });
+
+  it('hides only what a principal can never be permitted (partial evaluation)', () => {
+    expect(engine.mayEverPermit(who(['viewer']), 't_get_order')).toBe(true);
+    expect(engine.mayEverPermit(who(['viewer']), 't_refund')).toBe(false);
+    expect(engine.mayEverPermit(who(['support']), 't_refund')).toBe(true);
+    expect(engine.mayEverPermit(who([]), 't_get_order')).toBe(false);
+    expect(engine.mayEverPermit(who(['admin']), 't_list')).toBe(false);
+  });
+
+  it('never allows on an evaluation error', () => {
+    // `paid` missing from the resource makes no difference to these policies, but a wrong-typed tenant errors.
+    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: { type: 'Order', id: 'o1', attributes: { tenant: 'acme', owner: 'u1', paid: 1 } }, context: { args: {}, now: 1 } });
+    expect(d.effect).toBe('allow');
+    const bad = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: { type: 'Order', id: 'o1', attributes: { tenant: 5 as unknown as string } }, context: { args: {}, now: 1 } });
+    expect(bad.effect).toBe('deny');
+  });
+
+  it('stops start-up on a policy that does not parse', () => {
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': 'permit (principal, action, resource' }), tools })).toThrow(ConfigError);
+  });
+
+  it('stops start-up on a policy that does not validate against the schema, naming it', () => {
+    const bad = '@id("typo") permit (principal, action == Action::"t_get_order", resource) when { resource.tenantt == "x" };';
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }), tools })).toThrow(/typo/);
+  });
+
+  it('stops start-up on an action that is not a tool, a missing schema, or a duplicate id', () => {
+    const unknownAction = '@id("x") permit (principal, action == Action::"t_nope", resource);';
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': unknownAction }), tools })).toThrow(ConfigError);
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'a.cedar': POLICIES }), tools })).toThrow(/schema/);
+    const dup = '@id("x") permit (principal, action, resource);\n@id("x") forbid (principal, action, resource);';
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': dup }), tools })).toThrow(/twice/);
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: join(tmpdir(), 'does-not-exist-portcullis'), tools })).toThrow(/PORTCULLIS_POLICY_DIR/);
+  });
+
+  it('types context.args from the zod input schema (a wrong comparison fails validation)', () => {
+    const bad = '@id("x") permit (principal, action == Action::"t_refund", resource) when { context.args.amount == "lots" };';
+    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }), tools })).toThrow(ConfigError);
+  });
+});
+
+describe('toCedarValue', () => {
+  it('drops nulls and non-integers, keeps sets and records', () => {
+    expect(toCedarValue({ a: 1, b: 1.5, c: null, d: ['x', null], e: { f: true } })).toEqual({ a: 1, d: ['x'], e: { f: true } });
+  });
+});

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `npm start`: serves every product server that exists over HTTP on the embedded default store,
+// with API-key auth and development keys for a few demo principals, and prints how to connect.
+// Development only: refused when NODE_ENV=production.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { generateApiKey } from '@portcullis/core';
+
+const root = resolve(import.meta.dirname, '..');
+if (process.env.NODE_ENV === 'production') {
+  console.error('npm start is the development quick start and generates development keys; it is refused when NODE_ENV=production.');
+  process.exit(1);
+}
+const dataRoot = resolve(process.env.PORTCULLIS_DATA_DIR ?? join(root, '.data'));
+
+function discover() {
+  const found = [];
+  for (const dir of readdirSync(join(root, 'servers'), { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const pkgPath = join(root, 'servers', dir.name, 'package.json');
+    if (!existsSync(pkgPath)) continue;
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+    const cli = join(root, 'servers', dir.name, 'dist', 'cli.js');
+    if (existsSync(cli)) found.push({ name: dir.name, cli, pkg });
+  }
+  if (found.length > 0) return found;
+  // No product server built yet: serve the kit's test server so the quick start still works.
+  const pkg = JSON.parse(readFileSync(join(root, 'test/kit-server/package.json'), 'utf8'));
+  return [{ name: 'kit', cli: join(root, 'test/kit-server/dist/cli.js'), pkg }];
+}
+
+/** Development keys: generated once per data dir, stored hashed for the server and in plain text for you. */
+function devKeys(name, pkg, dataDir) {
+  const plainPath = join(dataDir, 'dev-keys.json');
+  const keysFile = join(dataDir, 'api-keys.json');
+  if (existsSync(plainPath) && existsSync(keysFile)) return { keysFile, keys: JSON.parse(readFileSync(plainPath, 'utf8')) };
+  const demo = pkg.portcullis?.demoPrincipals ?? [{ principal: `${name}-admin`, roles: ['admin'], tenant: 'acme' }];
+  const keys = [];
+  const records = [];
+  for (const p of demo) {
+    const { key, record } = generateApiKey({ ...p, dev: true });
+    keys.push({ ...p, key });
+    records.push(record);
+  }
+  writeFileSync(keysFile, JSON.stringify(records, null, 2), { mode: 0o600 });
+  writeFileSync(plainPath, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return { keysFile, keys };
+}
+
+const servers = discover();
+const children = [];
+const ready = [];
+for (const s of servers) {
+  const dataDir = join(dataRoot, s.name);
+  mkdirSync(dataDir, { recursive: true });
+  const { keysFile, keys } = devKeys(s.name, s.pkg, dataDir);
+  const child = spawn(process.execPath, [s.cli, '--transport', 'http'], {
+    env: { ...process.env, PORTCULLIS_AUTH: 'apikey', PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_API_KEYS_FILE: keysFile },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  children.push(child);
+  ready.push(
+    new Promise((resolveReady, reject) => {
+      const rl = createInterface({ input: child.stderr });
+      rl.on('line', (line) => {
+        let rec;
+        try {
+          rec = JSON.parse(line);
+        } catch {
+          process.stderr.write(`[${s.name}] ${line}\n`);
+          return;
+        }
+        if (rec.msg === 'serving MCP over HTTP') resolveReady({ ...s, url: rec.url, keys });
+        else if (rec.level === 'error' || rec.level === 'fatal' || rec.level === 'warn') process.stderr.write(`[${s.name}] ${line}\n`);
+      });
+      child.on('exit', (code) => reject(new Error(`${s.name} exited with code ${code}`)));
+    }),
+  );
+}
+
+const stop = () => children.forEach((c) => c.kill('SIGTERM'));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+try {
+  const up = await Promise.all(ready);
+  const out = ['', 'Portcullis is running (development keys; data under ' + dataRoot + ')', ''];
+  const mcpServers = {};
+  for (const s of up) {
+    out.push(`  ${s.name.padEnd(10)} ${s.url}`);
+    for (const k of s.keys) out.push(`    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}`);
+    mcpServers[`portcullis-${s.name}`] = { type: 'http', url: s.url, headers: { Authorization: `Bearer ${s.keys[0].key}` } };
+  }
+  out.push('', 'MCP client config (e.g. .mcp.json for Claude Code):', JSON.stringify({ mcpServers }, null, 2), '');
+  const first = up[0];
+  out.push('Try it:', `  curl -s ${first.url} -H 'Authorization: Bearer ${first.keys[0].key}' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`, `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`, '', 'Ctrl-C stops every server.', '');
+  process.stdout.write(out.join('\n'));
+} catch (err) {
+  console.error(`npm start: ${err.message}`);
+  stop();
+  process.exitCode = 1;
+}
+await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)))));
