@@ -1,12 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type GetSecretValueCommandOutput,
+} from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
 import { classifyUpstreamError } from './retry.js';
 
-export type CredentialSource = { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'aws-sm'; secretId: string; jsonKey?: string };
+export type CredentialSource =
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'aws-sm'; secretId: string; jsonKey?: string };
 
 const REF_FORMS = 'env:NAME, file:/absolute/path or aws-sm:secret-id[#json-key]';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -22,20 +29,26 @@ export function parseCredentialRef(ref: string, setting: string): CredentialSour
   const scheme = colon > 0 ? ref.slice(0, colon) : '';
   const rest = colon > 0 ? ref.slice(colon + 1) : '';
   if (scheme === 'env') {
-    if (!ENV_NAME.test(rest)) throw new ConfigError(`${setting}: env: must name an environment variable (env:NAME).`);
+    if (!ENV_NAME.test(rest))
+      throw new ConfigError(`${setting}: env: must name an environment variable (env:NAME).`);
     return { kind: 'env', name: rest };
   }
   if (scheme === 'file') {
-    if (!isAbsolute(rest) || rest.includes('\0')) throw new ConfigError(`${setting}: file: must be followed by an absolute path (file:/path/to/secret).`);
+    if (!isAbsolute(rest) || rest.includes('\0'))
+      throw new ConfigError(`${setting}: file: must be followed by an absolute path (file:/path/to/secret).`);
     return { kind: 'file', path: rest };
   }
   if (scheme === 'aws-sm') {
     const hash = rest.indexOf('#');
     const secretId = hash === -1 ? rest : rest.slice(0, hash);
     const jsonKey = hash === -1 ? undefined : rest.slice(hash + 1);
-    if (!SECRET_ID.test(secretId)) throw new ConfigError(`${setting}: aws-sm: must be followed by a secret name or ARN (aws-sm:secret-id[#json-key]).`);
+    if (!SECRET_ID.test(secretId))
+      throw new ConfigError(
+        `${setting}: aws-sm: must be followed by a secret name or ARN (aws-sm:secret-id[#json-key]).`,
+      );
     if (jsonKey === undefined) return { kind: 'aws-sm', secretId };
-    if (jsonKey === '') throw new ConfigError(`${setting}: the JSON key after '#' is empty (aws-sm:secret-id#json-key).`);
+    if (jsonKey === '')
+      throw new ConfigError(`${setting}: the JSON key after '#' is empty (aws-sm:secret-id#json-key).`);
     return { kind: 'aws-sm', secretId, jsonKey };
   }
   throw new ConfigError(`${setting} must be a credential reference: ${REF_FORMS}.`);
@@ -56,7 +69,11 @@ export interface CredentialResolverOptions {
   /** How long a resolved value is served from cache; default 300_000. */
   ttlMs?: number;
   /** Else from the environment: AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL, AWS_REGION / AWS_DEFAULT_REGION. */
-  secretsManager?: { endpoint?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  secretsManager?: {
+    endpoint?: string;
+    region?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
 }
 
 interface Fetched {
@@ -103,7 +120,10 @@ export class CredentialResolver {
   async get(ref: string, setting: string): Promise<string> {
     const source = parseCredentialRef(ref, setting);
     const fetched = await this.resolve(source, setting);
-    const value = source.kind === 'aws-sm' && source.jsonKey !== undefined ? this.pickJsonKey(fetched.raw, source.secretId, source.jsonKey, setting) : fetched.raw;
+    const value =
+      source.kind === 'aws-sm' && source.jsonKey !== undefined
+        ? this.pickJsonKey(fetched.raw, source.secretId, source.jsonKey, setting)
+        : fetched.raw;
     if (value === '') throw new ConfigError(`${setting}: ${describe(source)} resolved to an empty value.`);
     this.redactor.addSecret(value);
     return value;
@@ -124,7 +144,12 @@ export class CredentialResolver {
    * Runs fn with the secret; when fn fails as unauthorized (an upstream 401 by default), the
    * secret may have been rotated: re-resolve it once and run fn once more. A second 401 stands.
    */
-  async withSecret<T>(ref: string, setting: string, fn: (secret: string) => Promise<T>, isUnauthorized: (err: unknown) => boolean = defaultIsUnauthorized): Promise<T> {
+  async withSecret<T>(
+    ref: string,
+    setting: string,
+    fn: (secret: string) => Promise<T>,
+    isUnauthorized: (err: unknown) => boolean = defaultIsUnauthorized,
+  ): Promise<T> {
     const secret = await this.get(ref, setting);
     try {
       return await fn(secret);
@@ -138,7 +163,10 @@ export class CredentialResolver {
         this.cache.delete(sourceKey(source));
         fresh = await this.get(ref, setting);
       }
-      this.logger.info({ setting, source: source.kind, changed: fresh !== secret }, 'credential re-resolved after an upstream 401');
+      this.logger.info(
+        { setting, source: source.kind, changed: fresh !== secret },
+        'credential re-resolved after an upstream 401',
+      );
       return fn(fresh);
     }
   }
@@ -163,7 +191,16 @@ export class CredentialResolver {
         const previousVersionId = this.versions.get(key);
         if (fetched.versionId !== undefined) {
           if (previousVersionId !== undefined && previousVersionId !== fetched.versionId) {
-            this.logger.info({ setting, source: source.kind, ...sourceLabel(source), previousVersionId, versionId: fetched.versionId }, 'credential rotated');
+            this.logger.info(
+              {
+                setting,
+                source: source.kind,
+                ...sourceLabel(source),
+                previousVersionId,
+                versionId: fetched.versionId,
+              },
+              'credential rotated',
+            );
           }
           this.versions.set(key, fetched.versionId);
         }
@@ -174,7 +211,10 @@ export class CredentialResolver {
       (err: unknown) => {
         // A store outage must not take down a server that already holds a working credential.
         if (cached) {
-          this.logger.warn({ setting, source: source.kind, ...sourceLabel(source), reason: errorLabel(err) }, 'credential refresh failed; serving the cached value');
+          this.logger.warn(
+            { setting, source: source.kind, ...sourceLabel(source), reason: errorLabel(err) },
+            'credential refresh failed; serving the cached value',
+          );
           cached.expiresAt = Date.now() + Math.min(this.ttlMs, STALE_RETRY_MS);
           return cached;
         }
@@ -190,7 +230,8 @@ export class CredentialResolver {
     switch (source.kind) {
       case 'env': {
         const value = this.env[source.name];
-        if (value === undefined) throw new ConfigError(`${setting}: environment variable ${source.name} is not set.`);
+        if (value === undefined)
+          throw new ConfigError(`${setting}: environment variable ${source.name} is not set.`);
         return { raw: value };
       }
       case 'file': {
@@ -198,7 +239,9 @@ export class CredentialResolver {
           const text = await readFile(source.path, 'utf8');
           return { raw: text.replace(/\r?\n$/, '') };
         } catch (err) {
-          throw new ConfigError(`${setting}: cannot read credential file ${source.path} (${errorLabel(err)}).`);
+          throw new ConfigError(
+            `${setting}: cannot read credential file ${source.path} (${errorLabel(err)}).`,
+          );
         }
       }
       case 'aws-sm':
@@ -209,10 +252,13 @@ export class CredentialResolver {
   private async fetchAws(secretId: string, setting: string): Promise<Fetched> {
     let out: GetSecretValueCommandOutput;
     try {
-      out = await this.client().send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: AbortSignal.timeout(AWS_TIMEOUT_MS) });
+      out = await this.client().send(new GetSecretValueCommand({ SecretId: secretId }), {
+        abortSignal: AbortSignal.timeout(AWS_TIMEOUT_MS),
+      });
     } catch (err) {
       const name = errorLabel(err);
-      if (name === 'ResourceNotFoundException') throw new ConfigError(`${setting}: AWS Secrets Manager secret ${secretId} was not found.`);
+      if (name === 'ResourceNotFoundException')
+        throw new ConfigError(`${setting}: AWS Secrets Manager secret ${secretId} was not found.`);
       throw new ConfigError(`${setting}: cannot read AWS Secrets Manager secret ${secretId} (${name}).`);
     }
     let raw: string;
@@ -228,10 +274,14 @@ export class CredentialResolver {
       parsed = JSON.parse(raw);
     } catch {
       // The parser's message quotes the input, which is the secret: say only what went wrong.
-      throw new ConfigError(`${setting}: AWS Secrets Manager secret ${secretId} is not JSON, so it has no key ${jsonKey}.`);
+      throw new ConfigError(
+        `${setting}: AWS Secrets Manager secret ${secretId} is not JSON, so it has no key ${jsonKey}.`,
+      );
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`${setting}: AWS Secrets Manager secret ${secretId} is not a JSON object, so it has no key ${jsonKey}.`);
+      throw new ConfigError(
+        `${setting}: AWS Secrets Manager secret ${secretId} is not a JSON object, so it has no key ${jsonKey}.`,
+      );
     }
     const value: unknown = (parsed as Record<string, unknown>)[jsonKey];
     if (!Object.hasOwn(parsed, jsonKey) || value === null || value === undefined) {
@@ -239,7 +289,9 @@ export class CredentialResolver {
     }
     if (typeof value === 'string') return value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    throw new ConfigError(`${setting}: JSON key ${jsonKey} of AWS Secrets Manager secret ${secretId} is not a string.`);
+    throw new ConfigError(
+      `${setting}: JSON key ${jsonKey} of AWS Secrets Manager secret ${secretId} is not a string.`,
+    );
   }
 
   private client(): SecretsManagerClient {
@@ -290,7 +342,9 @@ function describe(source: CredentialSource): string {
     case 'file':
       return `credential file ${source.path}`;
     case 'aws-sm':
-      return source.jsonKey === undefined ? `AWS Secrets Manager secret ${source.secretId}` : `JSON key ${source.jsonKey} of AWS Secrets Manager secret ${source.secretId}`;
+      return source.jsonKey === undefined
+        ? `AWS Secrets Manager secret ${source.secretId}`
+        : `JSON key ${source.jsonKey} of AWS Secrets Manager secret ${source.secretId}`;
   }
 }
 

@@ -36,7 +36,9 @@ function parseRule(name: string, value: string): LimitRule {
   const points = m ? Number(m[1]) : NaN;
   const windowMs = m ? Number(m[2]) * (UNIT_MS[m[3] ?? ''] ?? NaN) : NaN;
   if (!(points >= 1 && Number.isSafeInteger(points)) || !(windowMs >= 1 && Number.isSafeInteger(windowMs))) {
-    throw new ConfigError(`${name} must look like 120/60s (calls per window in ms, s, m or h), got "${value}".`);
+    throw new ConfigError(
+      `${name} must look like 120/60s (calls per window in ms, s, m or h), got "${value}".`,
+    );
   }
   return { points, windowMs };
 }
@@ -44,7 +46,8 @@ function parseRule(name: string, value: string): LimitRule {
 function parseCount(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value.trim());
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${value}".`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${value}".`);
   return n;
 }
 
@@ -56,18 +59,32 @@ function parseCount(name: string, value: string | undefined, fallback: number, m
  * (system name lower-cased, e.g. PORTCULLIS_RATE_UPSTREAM_HUBSPOT=100/10s).
  */
 export function rateLimitConfigFromEnv(env: NodeJS.ProcessEnv): RateLimitConfig {
-  const principalTool = parseRule('PORTCULLIS_RATE_PRINCIPAL_TOOL', env.PORTCULLIS_RATE_PRINCIPAL_TOOL ?? DEFAULT_PRINCIPAL_TOOL);
+  const principalTool = parseRule(
+    'PORTCULLIS_RATE_PRINCIPAL_TOOL',
+    env.PORTCULLIS_RATE_PRINCIPAL_TOOL ?? DEFAULT_PRINCIPAL_TOOL,
+  );
   const tenant = parseRule('PORTCULLIS_RATE_TENANT', env.PORTCULLIS_RATE_TENANT ?? DEFAULT_TENANT);
   const defaultUpstream: UpstreamRule = {
-    maxConcurrent: parseCount('PORTCULLIS_UPSTREAM_CONCURRENCY', env.PORTCULLIS_UPSTREAM_CONCURRENCY, DEFAULT_UPSTREAM_CONCURRENCY, 1),
-    maxQueued: parseCount('PORTCULLIS_UPSTREAM_MAX_QUEUED', env.PORTCULLIS_UPSTREAM_MAX_QUEUED, DEFAULT_MAX_QUEUED, 0),
+    maxConcurrent: parseCount(
+      'PORTCULLIS_UPSTREAM_CONCURRENCY',
+      env.PORTCULLIS_UPSTREAM_CONCURRENCY,
+      DEFAULT_UPSTREAM_CONCURRENCY,
+      1,
+    ),
+    maxQueued: parseCount(
+      'PORTCULLIS_UPSTREAM_MAX_QUEUED',
+      env.PORTCULLIS_UPSTREAM_MAX_QUEUED,
+      DEFAULT_MAX_QUEUED,
+      0,
+    ),
     minTimeMs: parseCount('PORTCULLIS_UPSTREAM_MIN_TIME_MS', env.PORTCULLIS_UPSTREAM_MIN_TIME_MS, 0, 0),
   };
   const upstream: Record<string, UpstreamRule> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(UPSTREAM_RATE_PREFIX) || value === undefined) continue;
     const system = name.slice(UPSTREAM_RATE_PREFIX.length).toLowerCase();
-    if (!/^[a-z0-9_]+$/.test(system)) throw new ConfigError(`${name}: the upstream system name must be letters, digits and underscores.`);
+    if (!/^[a-z0-9_]+$/.test(system))
+      throw new ConfigError(`${name}: the upstream system name must be letters, digits and underscores.`);
     upstream[system] = { ...defaultUpstream, ...parseRule(name, value) };
   }
   return { principalTool, tenant, upstream, defaultUpstream };
@@ -96,6 +113,23 @@ const SHARED_UPSTREAM_TIMEOUT_MS = 15 * 60_000;
 const REDIS_CONNECT_TIMEOUT_MS = 5000;
 const REDIS_COMMAND_TIMEOUT_MS = 2000;
 
+interface ScopeState {
+  group: Bottleneck.Group;
+  rule: LimitRule;
+  /**
+   * Keys known to be spent, with the earliest time their window can refresh. Refusals are then
+   * answered without Bottleneck, whose local store serialises each key's jobs through timers: a
+   * flood of refused calls would otherwise queue behind that lock.
+   */
+  spentUntil: Map<string, number>;
+  sweepAt: number;
+}
+
+// Bounds the re-submissions after drops that found points left (see consume).
+const DROP_RECHECKS = 3;
+// Above this many remembered keys, expired entries are swept on insert.
+const SPENT_SWEEP_AT = 10_000;
+
 type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'skipped' };
 
 interface Shared {
@@ -104,10 +138,10 @@ interface Shared {
 }
 
 /**
- * Calls refused per principal x tool and per tenant (a point per call in a refreshing window,
- * never queued) and calls to upstream systems bounded per system (concurrency, spacing, quota,
- * a bounded queue). In-process by default; with Redis every replica with the same prefix
- * shares the same counters.
+ * Limits per principal x tool and per tenant (a point per call from a window that refreshes;
+ * a call finding none is refused, never queued) and per upstream system (concurrency, spacing,
+ * quota and a bounded queue). In-process by default; with Redis, every replica with the same
+ * prefix shares the same counters.
  */
 export class RateLimiter {
   readonly shared: boolean;
@@ -116,7 +150,7 @@ export class RateLimiter {
   private readonly logger: Logger;
   private readonly onLimited: ((scope: string) => void) | undefined;
   private readonly redis: Shared | undefined;
-  private readonly groups: Record<Scope, { group: Bottleneck.Group; id: string; rule: LimitRule }>;
+  private readonly groups: Record<Scope, ScopeState>;
   private readonly upstreams = new Map<string, { limiter: Bottleneck; rule: UpstreamRule }>();
   private closed = false;
 
@@ -166,7 +200,9 @@ export class RateLimiter {
       }
     };
     // fn's own failures come back as values, so any rejection of the job is Bottleneck's.
-    const job = this.shared ? limiter.schedule({ expiration: SHARED_JOB_EXPIRATION_MS }, task) : limiter.schedule(task);
+    const job = this.shared
+      ? limiter.schedule({ expiration: SHARED_JOB_EXPIRATION_MS }, task)
+      : limiter.schedule(task);
 
     let outcome: Outcome<T>;
     let onAbort: (() => void) | undefined;
@@ -183,9 +219,20 @@ export class RateLimiter {
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (isDropped(err)) {
-        const retryAfterMs = rule.points !== undefined && rule.windowMs !== undefined ? await this.untilRefresh(limiter, rule.windowMs) : QUEUE_FULL_RETRY_MS;
+        let retryAfterMs = QUEUE_FULL_RETRY_MS;
+        if (rule.windowMs !== undefined && rule.points !== undefined) {
+          const refreshAt =
+            (await this.windowRefreshAt(limiter, rule.windowMs)) ?? Date.now() + rule.windowMs;
+          retryAfterMs = clampRetry(
+            refreshAt - Date.now() + this.refreshSlackMs,
+            rule.windowMs + this.refreshSlackMs,
+          );
+        }
         this.onLimited?.('upstream');
-        throw errors.rateLimited(`Too many calls are waiting for the ${system} system.`, retryAfterMs, { scope: 'upstream', system });
+        throw errors.rateLimited(`Too many calls are waiting for the ${system} system.`, retryAfterMs, {
+          scope: 'upstream',
+          system,
+        });
       }
       throw this.unavailable(err);
     } finally {
@@ -214,7 +261,7 @@ export class RateLimiter {
     if (this.redis) await this.redis.connection.disconnect(true).catch(() => this.redis?.client.disconnect());
   }
 
-  private makeGroup(scope: Scope, rule: LimitRule): { group: Bottleneck.Group; id: string; rule: LimitRule } {
+  private makeGroup(scope: Scope, rule: LimitRule): ScopeState {
     const id = `portcullis:${this.prefix}:${scope}`;
     const group = new Bottleneck.Group({
       id,
@@ -235,29 +282,65 @@ export class RateLimiter {
       // it (and anything behind it) instead, since these limits never queue.
       if (this.redis) {
         limiter.on('debug', (message: string, info: unknown) => {
-          if (message.startsWith('Drained ') && (info as { success?: unknown } | null)?.success === false) dropAllQueued(limiter);
+          if (message.startsWith('Drained ') && (info as { success?: unknown } | null)?.success === false)
+            dropAllQueued(limiter);
         });
       }
     });
-    return { group, id, rule };
+    return { group, rule, spentUntil: new Map(), sweepAt: SPENT_SWEEP_AT };
   }
 
   private async consume(scope: Scope, key: string): Promise<void> {
-    const { group, rule } = this.groups[scope];
-    const limiter = group.key(key);
-    try {
-      await limiter.schedule(NOOP);
-    } catch (err) {
-      if (!isDropped(err)) {
-        // A limiter whose Redis set-up failed stays broken; the next call builds a fresh one.
-        evictKey(group, key);
-        throw this.unavailable(err);
-      }
-      const retryAfterMs = await this.untilRefresh(limiter, rule.windowMs);
-      this.onLimited?.(scope);
-      const what = scope === 'tenant' ? 'Your organisation has' : 'You have';
-      throw errors.rateLimited(`${what} made too many calls in the last ${formatWindow(rule.windowMs)}.`, retryAfterMs, { scope });
+    const state = this.groups[scope];
+    const { group, rule, spentUntil } = state;
+    const until = spentUntil.get(key);
+    if (until !== undefined) {
+      const left = until - Date.now();
+      if (left > 0) throw this.limited(scope, rule, left + this.refreshSlackMs);
+      spentUntil.delete(key);
     }
+    const limiter = group.key(key);
+    // Bounded: it goes round again only while attempt < DROP_RECHECKS.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await limiter.schedule(NOOP);
+        return;
+      } catch (err) {
+        if (!isDropped(err)) {
+          // A limiter whose Redis set-up failed stays broken; the next call builds a fresh one.
+          evictKey(group, key);
+          throw this.unavailable(err);
+        }
+      }
+      // A dropped job took no point. Usually the window is spent, but in Redis Bottleneck's submit
+      // check also drops when another replica's clock has put its next-request time a few ms
+      // ahead, and locally the window may have refreshed meanwhile: look before refusing.
+      const points = await currentReservoir(limiter);
+      if (points !== undefined && points > 0 && attempt < DROP_RECHECKS) continue;
+      const refreshAt = await this.windowRefreshAt(limiter, rule.windowMs);
+      // Nothing adds points before the refresh (refusals take none), so a spent key stays spent until then.
+      if (points !== undefined && points <= 0 && refreshAt !== undefined && refreshAt > Date.now())
+        remember(state, key, refreshAt);
+      const left = refreshAt === undefined ? rule.windowMs : refreshAt - Date.now();
+      throw this.limited(scope, rule, left + this.refreshSlackMs);
+    }
+  }
+
+  private limited(scope: Scope, rule: LimitRule, retryAfterMs: number): PortcullisError {
+    this.onLimited?.(scope);
+    const what = scope === 'tenant' ? 'Your organisation has' : 'You have';
+    return errors.rateLimited(
+      `${what} made too many calls in the last ${formatWindow(rule.windowMs)}.`,
+      clampRetry(retryAfterMs, rule.windowMs + this.refreshSlackMs),
+      {
+        scope,
+      },
+    );
+  }
+
+  /** The local store refreshes on a heartbeat, so up to one heartbeat late; Redis refreshes on the first call due. */
+  private get refreshSlackMs(): number {
+    return this.redis ? 0 : LOCAL_HEARTBEAT_MS;
   }
 
   private upstreamLimiter(system: string): { limiter: Bottleneck; rule: UpstreamRule } {
@@ -269,10 +352,18 @@ export class RateLimiter {
       id: `portcullis:${this.prefix}:upstream:${system}`,
       maxConcurrent: rule.maxConcurrent,
       minTime: rule.minTimeMs ?? 0,
-      ...(quota ? { reservoir: rule.points, reservoirRefreshAmount: rule.points, reservoirRefreshInterval: rule.windowMs } : {}),
+      ...(quota
+        ? {
+            reservoir: rule.points,
+            reservoirRefreshAmount: rule.points,
+            reservoirRefreshInterval: rule.windowMs,
+          }
+        : {}),
       highWater: rule.maxQueued ?? DEFAULT_MAX_QUEUED,
       strategy: Bottleneck.strategy.OVERFLOW,
-      ...(this.redis ? { datastore: 'ioredis', connection: this.redis.connection, timeout: SHARED_UPSTREAM_TIMEOUT_MS } : {}),
+      ...(this.redis
+        ? { datastore: 'ioredis', connection: this.redis.connection, timeout: SHARED_UPSTREAM_TIMEOUT_MS }
+        : {}),
     });
     limiter.on('error', (err: unknown) => this.logger.warn({ err, system }, 'upstream limiter error'));
     const entry = { limiter, rule };
@@ -281,26 +372,24 @@ export class RateLimiter {
   }
 
   /**
-   * Time until the window refreshes. Locally it is read from Bottleneck's own refresh clock (plus
-   * one heartbeat, its refresh granularity). In Redis the refresh happens inside Bottleneck's
-   * scripts, which record the last refresh in the limiter's settings hash; if that cannot be read,
-   * the whole window is returned, an upper bound.
+   * When the limiter's window refreshes at the earliest: the start of its current window plus the
+   * window. Locally the start is Bottleneck's own refresh clock; in Redis, Bottleneck's scripts
+   * record it in the limiter's settings hash (with the callers' clocks). Undefined when it cannot
+   * be read; callers then fall back to a whole window, an upper bound.
    */
-  private async untilRefresh(limiter: Bottleneck, windowMs: number): Promise<number> {
-    let last: number | undefined;
-    if (this.redis) {
-      try {
-        // Bottleneck's key layout for a limiter id (Scripts.allKeys).
-        const raw = await this.redis.client.hget(`b_${limiter.id}_settings`, 'lastReservoirRefresh');
-        const n = raw === null ? NaN : Number(raw);
-        if (Number.isFinite(n)) last = n;
-      } catch {
-        last = undefined;
-      }
-      return last === undefined ? windowMs : clampRetry(last + windowMs - Date.now(), windowMs);
+  private async windowRefreshAt(limiter: Bottleneck, windowMs: number): Promise<number | undefined> {
+    if (!this.redis) {
+      const last = localLastRefresh(limiter);
+      return last === undefined ? undefined : last + windowMs;
     }
-    last = localLastRefresh(limiter);
-    return last === undefined ? windowMs : clampRetry(last + windowMs - Date.now() + LOCAL_HEARTBEAT_MS, windowMs + LOCAL_HEARTBEAT_MS);
+    try {
+      // Bottleneck's key layout for a limiter id (Scripts.allKeys).
+      const raw = await this.redis.client.hget(`b_${limiter.id}_settings`, 'lastReservoirRefresh');
+      const last = raw === null ? NaN : Number(raw);
+      return Number.isFinite(last) ? last + windowMs : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private unavailable(err: unknown): PortcullisError {
@@ -319,6 +408,26 @@ export class RateLimiter {
 
 function clampRetry(ms: number, max: number): number {
   return Math.min(max, Math.max(1, Math.ceil(ms)));
+}
+
+function remember(state: ScopeState, key: string, until: number): void {
+  const { spentUntil } = state;
+  if (spentUntil.size >= state.sweepAt) {
+    const now = Date.now();
+    for (const [k, t] of spentUntil) if (t <= now) spentUntil.delete(k);
+    // Amortised: with many keys genuinely spent, the next sweep waits until the map doubles.
+    state.sweepAt = Math.max(SPENT_SWEEP_AT, spentUntil.size * 2);
+  }
+  spentUntil.set(key, until);
+}
+
+async function currentReservoir(limiter: Bottleneck): Promise<number | undefined> {
+  try {
+    const points = await limiter.currentReservoir();
+    return typeof points === 'number' ? points : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isDropped(err: unknown): boolean {
@@ -402,21 +511,29 @@ async function connectRedis(redisUrl: string, logger: Logger): Promise<Shared> {
   } catch (err) {
     client.disconnect();
     const code = (err as { code?: unknown }).code;
-    throw new ConfigError(`REDIS_URL: cannot connect to Redis at ${where} (${typeof code === 'string' ? code : (err as Error).message}).`);
+    throw new ConfigError(
+      `REDIS_URL: cannot connect to Redis at ${where} (${typeof code === 'string' ? code : (err as Error).message}).`,
+    );
   }
 
   const connection = new Bottleneck.IORedisConnection({ client, Redis });
-  connection.on('error', (err: unknown) => logger.warn({ err, redis: where }, 'Redis connection error (rate limiter)'));
+  connection.on('error', (err: unknown) =>
+    logger.warn({ err, redis: where }, 'Redis connection error (rate limiter)'),
+  );
   // Typed as a method but, in 2.19.5, a promise property: await whichever it is.
   const ready = (connection as unknown as { ready: unknown }).ready;
   try {
     await Promise.race([
       typeof ready === 'function' ? (ready as () => Promise<unknown>).call(connection) : ready,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS).unref(),
+      ),
     ]);
   } catch (err) {
     await connection.disconnect(false).catch(() => undefined);
-    throw new ConfigError(`REDIS_URL: the rate limiter could not set up its Redis connection at ${where} (${(err as Error).message}).`);
+    throw new ConfigError(
+      `REDIS_URL: the rate limiter could not set up its Redis connection at ${where} (${(err as Error).message}).`,
+    );
   }
   return { client, connection };
 }

@@ -80,9 +80,13 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 function retryAfterOf(e: Bag): number | undefined {
-  if (typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs) && e.retryAfterMs >= 0) return e.retryAfterMs;
+  if (typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs) && e.retryAfterMs >= 0)
+    return e.retryAfterMs;
   const response = asBag(e.response);
-  return parseRetryAfter(headerValue(e.headers, 'retry-after') ?? (response ? headerValue(response.headers, 'retry-after') : undefined));
+  return parseRetryAfter(
+    headerValue(e.headers, 'retry-after') ??
+      (response ? headerValue(response.headers, 'retry-after') : undefined),
+  );
 }
 
 function isNetworkLevel(e: Bag): boolean {
@@ -169,6 +173,8 @@ export function cancelledError(system: string, internal?: unknown): PortcullisEr
   });
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function timeoutError(message: string): Error {
   const err = new Error(message) as Error & { code: string };
   err.name = 'TimeoutError';
@@ -209,7 +215,14 @@ async function runAttempt<T>(
   const controller = new AbortController();
   const onClientAbort = (): void => controller.abort(clientSignal?.reason);
   clientSignal?.addEventListener('abort', onClientAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(timeoutError(`attempt ${number} timed out after ${deadlineMs} ms`)), deadlineMs);
+  // setTimeout fires at once for delays beyond 2^31-1 ms; an unbounded attempt simply has no timer.
+  const timer =
+    deadlineMs <= MAX_TIMER_MS
+      ? setTimeout(
+          () => controller.abort(timeoutError(`attempt ${number} timed out after ${deadlineMs} ms`)),
+          deadlineMs,
+        )
+      : undefined;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(controller.signal.reason as Error);
@@ -294,7 +307,13 @@ export async function withRetry<T>(
     if (signal?.aborted) throw cancelledError(system, signal.reason);
     if (err instanceof PortcullisError) throw err;
     const failure = classify(err);
-    throw errors.upstream(system, err, failure.transient, failure.retryAfterMs);
+    // A Retry-After on a final, non-transient failure would tell the client to retry what it must not.
+    throw errors.upstream(
+      system,
+      err,
+      failure.transient,
+      failure.transient ? failure.retryAfterMs : undefined,
+    );
   }
 }
 

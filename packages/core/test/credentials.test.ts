@@ -5,7 +5,12 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeSecretsManager, type FakeSecretsManager } from '@portcullis/fakes/aws-secrets-manager';
 import { tempDir } from '@portcullis/test-support/ports';
-import { CredentialResolver, isCredentialRef, parseCredentialRef, type CredentialResolverOptions } from '../src/credentials.js';
+import {
+  CredentialResolver,
+  isCredentialRef,
+  parseCredentialRef,
+  type CredentialResolverOptions,
+} from '../src/credentials.js';
 import { ConfigError, errors } from '../src/errors.js';
 import { REDACTED, Redactor } from '../src/redact.js';
 
@@ -20,7 +25,11 @@ let dir: string;
 const resolvers: CredentialResolver[] = [];
 
 beforeAll(async () => {
-  fake = await startFakeSecretsManager({ 'crm/hubspot': HUBSPOT_TOKEN, 'crm/db': DB_JSON, 'crm/plain': NOT_JSON });
+  fake = await startFakeSecretsManager({
+    'crm/hubspot': HUBSPOT_TOKEN,
+    'crm/db': DB_JSON,
+    'crm/plain': NOT_JSON,
+  });
   fake.setSecret('crm/binary', new TextEncoder().encode(BINARY_SECRET));
   dir = await tempDir('portcullis-credentials-');
 });
@@ -53,7 +62,11 @@ function resolver(overrides: Partial<CredentialResolverOptions> = {}, endpoint =
     redactor,
     logger,
     env: {},
-    secretsManager: { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-access-key' } },
+    secretsManager: {
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-access-key' },
+    },
     ...overrides,
   });
   resolvers.push(r);
@@ -73,28 +86,51 @@ async function configError(p: Promise<unknown>): Promise<ConfigError> {
 describe('parseCredentialRef', () => {
   it('parses the three forms', () => {
     expect(parseCredentialRef('env:HUBSPOT_TOKEN', 'X')).toEqual({ kind: 'env', name: 'HUBSPOT_TOKEN' });
-    expect(parseCredentialRef('file:/run/secrets/token', 'X')).toEqual({ kind: 'file', path: '/run/secrets/token' });
-    expect(parseCredentialRef('aws-sm:crm/hubspot', 'X')).toEqual({ kind: 'aws-sm', secretId: 'crm/hubspot' });
-    expect(parseCredentialRef('aws-sm:crm/db#password', 'X')).toEqual({ kind: 'aws-sm', secretId: 'crm/db', jsonKey: 'password' });
+    expect(parseCredentialRef('file:/run/secrets/token', 'X')).toEqual({
+      kind: 'file',
+      path: '/run/secrets/token',
+    });
+    expect(parseCredentialRef('aws-sm:crm/hubspot', 'X')).toEqual({
+      kind: 'aws-sm',
+      secretId: 'crm/hubspot',
+    });
+    expect(parseCredentialRef('aws-sm:crm/db#password', 'X')).toEqual({
+      kind: 'aws-sm',
+      secretId: 'crm/db',
+      jsonKey: 'password',
+    });
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:crm/db-AbCdEf';
-    expect(parseCredentialRef(`aws-sm:${arn}#password`, 'X')).toEqual({ kind: 'aws-sm', secretId: arn, jsonKey: 'password' });
+    expect(parseCredentialRef(`aws-sm:${arn}#password`, 'X')).toEqual({
+      kind: 'aws-sm',
+      secretId: arn,
+      jsonKey: 'password',
+    });
   });
 
-  it.each(['sk_live_pasted_secret_value', 'env:', 'env:1BAD', 'env:A-B', 'file:relative/path', 'file:', 'aws-sm:', 'aws-sm:crm/db#', 'aws-sm:#key', 'vault:kv/crm', ''])(
-    'rejects %j naming the setting and not echoing the value',
-    (ref) => {
-      let err: unknown;
-      try {
-        parseCredentialRef(ref, 'CRM_HUBSPOT_TOKEN');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ConfigError);
-      const message = (err as Error).message;
-      expect(message).toContain('CRM_HUBSPOT_TOKEN');
-      if (ref.length > 8) expect(message).not.toContain(ref);
-    },
-  );
+  it.each([
+    'sk_live_pasted_secret_value',
+    'env:',
+    'env:1BAD',
+    'env:A-B',
+    'file:relative/path',
+    'file:',
+    'aws-sm:',
+    'aws-sm:crm/db#',
+    'aws-sm:#key',
+    'vault:kv/crm',
+    '',
+  ])('rejects %j naming the setting and not echoing the value', (ref) => {
+    let err: unknown;
+    try {
+      parseCredentialRef(ref, 'CRM_HUBSPOT_TOKEN');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toContain('CRM_HUBSPOT_TOKEN');
+    if (ref.length > 8) expect(message).not.toContain(ref);
+  });
 
   it('isCredentialRef recognises the schemes, even malformed, so they are never taken literally', () => {
     expect(isCredentialRef('env:X')).toBe(true);
@@ -230,7 +266,9 @@ describe('CredentialResolver caching and rotation', () => {
     expect(fake.calls('GetSecretValue') - before).toBe(2);
     expect(redactor.redactString('rotation-value-v1 rotation-value-v2')).toBe(`${REDACTED} ${REDACTED}`);
 
-    const rotated = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'credential rotated');
+    const rotated = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'credential rotated');
     expect(rotated).toHaveLength(1);
     expect(rotated[0]).toMatchObject({ setting: 'ROTATING', secretId: 'rotate/me' });
     expect(rotated[0]?.previousVersionId).not.toEqual(rotated[0]?.versionId);
@@ -342,27 +380,53 @@ describe('CredentialResolver.withSecret', () => {
 
 describe('fake Secrets Manager protocol', () => {
   it('requires a SigV4 Authorization header and answers errors as AWS does', async () => {
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' };
+    const headers = {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'secretsmanager.GetSecretValue',
+    };
     const body = JSON.stringify({ SecretId: 'crm/hubspot' });
     const unsigned = await fetch(fake.endpoint, { method: 'POST', headers, body });
     expect(unsigned.status).toBe(400);
-    expect(((await unsigned.json()) as { __type: string }).__type).toBe('MissingAuthenticationTokenException');
+    expect(((await unsigned.json()) as { __type: string }).__type).toBe(
+      'MissingAuthenticationTokenException',
+    );
 
-    const badAuth = await fetch(fake.endpoint, { method: 'POST', headers: { ...headers, authorization: 'Bearer x' }, body });
+    const badAuth = await fetch(fake.endpoint, {
+      method: 'POST',
+      headers: { ...headers, authorization: 'Bearer x' },
+      body,
+    });
     expect(badAuth.status).toBe(400);
     expect(badAuth.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
 
-    const signedHeaders = { ...headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20300101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=abc' };
-    const missing = await fetch(fake.endpoint, { method: 'POST', headers: signedHeaders, body: JSON.stringify({ SecretId: 'nope' }) });
+    const signedHeaders = {
+      ...headers,
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIDTEST/20300101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=abc',
+    };
+    const missing = await fetch(fake.endpoint, {
+      method: 'POST',
+      headers: signedHeaders,
+      body: JSON.stringify({ SecretId: 'nope' }),
+    });
     expect(missing.status).toBe(400);
     expect(missing.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
-    expect(await missing.json()).toEqual({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+    expect(await missing.json()).toEqual({
+      __type: 'ResourceNotFoundException',
+      message: "Secrets Manager can't find the specified secret.",
+    });
 
     const ok = await fetch(fake.endpoint, { method: 'POST', headers: signedHeaders, body });
     const value = (await ok.json()) as Record<string, unknown>;
-    expect(value).toMatchObject({ Name: 'crm/hubspot', SecretString: HUBSPOT_TOKEN, VersionStages: ['AWSCURRENT'] });
+    expect(value).toMatchObject({
+      Name: 'crm/hubspot',
+      SecretString: HUBSPOT_TOKEN,
+      VersionStages: ['AWSCURRENT'],
+    });
     expect(typeof value.CreatedDate).toBe('number');
-    expect(String(value.ARN)).toMatch(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:crm\/hubspot-[0-9a-f]{6}$/);
+    expect(String(value.ARN)).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:crm\/hubspot-[0-9a-f]{6}$/,
+    );
 
     const put = await fetch(fake.endpoint, {
       method: 'POST',
@@ -370,8 +434,13 @@ describe('fake Secrets Manager protocol', () => {
       body: JSON.stringify({ SecretId: 'crm/hubspot', SecretString: HUBSPOT_TOKEN }),
     });
     const putOut = (await put.json()) as { VersionId: string };
-    const described = await fetch(fake.endpoint, { method: 'POST', headers: { ...signedHeaders, 'x-amz-target': 'secretsmanager.DescribeSecret' }, body });
-    const stages = ((await described.json()) as { VersionIdsToStages: Record<string, string[]> }).VersionIdsToStages;
+    const described = await fetch(fake.endpoint, {
+      method: 'POST',
+      headers: { ...signedHeaders, 'x-amz-target': 'secretsmanager.DescribeSecret' },
+      body,
+    });
+    const stages = ((await described.json()) as { VersionIdsToStages: Record<string, string[]> })
+      .VersionIdsToStages;
     expect(stages[putOut.VersionId]).toEqual(['AWSCURRENT']);
     expect(Object.values(stages)).toContainEqual(['AWSPREVIOUS']);
     expect(fake.calls('PutSecretValue')).toBeGreaterThanOrEqual(1);

@@ -8,7 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@portcullis/test-support/ports';
 import { redisUnavailableReason, startRedis, type RedisServer } from '@portcullis/test-support/redis';
 import { ConfigError, PortcullisError } from '../src/errors.js';
-import { RateLimiter, rateLimitConfigFromEnv, type RateLimitConfig, type RateLimiterOptions } from '../src/ratelimit.js';
+import {
+  RateLimiter,
+  rateLimitConfigFromEnv,
+  type RateLimitConfig,
+  type RateLimiterOptions,
+} from '../src/ratelimit.js';
 
 const silent = pino({ level: 'silent' });
 const limiters: RateLimiter[] = [];
@@ -27,7 +32,9 @@ function config(overrides: Partial<RateLimitConfig> = {}): RateLimitConfig {
   };
 }
 
-async function limiter(opts: Partial<RateLimiterOptions> & { config: RateLimitConfig }): Promise<RateLimiter> {
+async function limiter(
+  opts: Partial<RateLimiterOptions> & { config: RateLimitConfig },
+): Promise<RateLimiter> {
   const l = await RateLimiter.create({ prefix: `test-${randomUUID()}`, logger: silent, ...opts });
   limiters.push(l);
   return l;
@@ -43,7 +50,10 @@ async function refusal(p: Promise<unknown>): Promise<PortcullisError> {
   throw new Error('expected a refusal');
 }
 
-async function tally(n: number, call: () => Promise<unknown>): Promise<{ ok: number; refused: PortcullisError[] }> {
+async function tally(
+  n: number,
+  call: () => Promise<unknown>,
+): Promise<{ ok: number; refused: PortcullisError[] }> {
   let ok = 0;
   const refused: PortcullisError[] = [];
   for (let i = 0; i < n; i++) {
@@ -113,7 +123,10 @@ describe('rateLimitConfigFromEnv', () => {
 describe('RateLimiter in-process', () => {
   it('limits principal x tool, with retry_after_ms and category rate_limited', async () => {
     const scopes: string[] = [];
-    const l = await limiter({ config: config({ principalTool: { points: 3, windowMs: 60_000 } }), onLimited: (s) => scopes.push(s) });
+    const l = await limiter({
+      config: config({ principalTool: { points: 3, windowMs: 60_000 } }),
+      onLimited: (s) => scopes.push(s),
+    });
     expect(l.shared).toBe(false);
     await l.ping();
 
@@ -148,7 +161,12 @@ describe('RateLimiter in-process', () => {
   });
 
   it('a principal refused by its own limit does not spend the tenant budget', async () => {
-    const l = await limiter({ config: config({ principalTool: { points: 2, windowMs: 60_000 }, tenant: { points: 3, windowMs: 60_000 } }) });
+    const l = await limiter({
+      config: config({
+        principalTool: { points: 2, windowMs: 60_000 },
+        tenant: { points: 3, windowMs: 60_000 },
+      }),
+    });
     const noisy = await tally(6, () => l.acquire('noisy', 'acme', 't'));
     expect(noisy.ok).toBe(2);
     expect(new Set(noisy.refused.map((e) => e.details?.scope))).toEqual(new Set(['principal_tool']));
@@ -165,7 +183,9 @@ describe('RateLimiter in-process', () => {
 
   it('concurrent acquires never exceed the points', async () => {
     const l = await limiter({ config: config({ principalTool: { points: 7, windowMs: 60_000 } }) });
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => l.acquire('alice', 'acme', 'x')));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => l.acquire('alice', 'acme', 'x')),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7);
   });
 
@@ -215,7 +235,11 @@ describe('RateLimiter in-process', () => {
   });
 
   it('an upstream quota refuses once the queue is full, with retry_after_ms', async () => {
-    const l = await limiter({ config: config({ upstream: { stripe: { maxConcurrent: 5, points: 2, windowMs: 60_000, maxQueued: 0 } } }) });
+    const l = await limiter({
+      config: config({
+        upstream: { stripe: { maxConcurrent: 5, points: 2, windowMs: 60_000, maxQueued: 0 } },
+      }),
+    });
     const { ok, refused } = await tally(4, () => l.upstream('stripe', async () => 'x'));
     expect(ok).toBe(2);
     expect(refused).toHaveLength(2);
@@ -250,7 +274,9 @@ describe('RateLimiter in-process', () => {
     // The skipped job has had its turn by the time a later call completes.
     expect(await l.upstream('crm', async () => 'third')).toBe('third');
     expect(secondRan).toBe(false);
-    await expect(l.upstream('crm', async () => 'never', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(l.upstream('crm', async () => 'never', AbortSignal.abort())).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('passes upstream values and errors through unchanged', async () => {
@@ -266,14 +292,21 @@ describe('RateLimiter in-process', () => {
 
   it('an unreachable Redis fails start-up with a ConfigError naming REDIS_URL', async () => {
     const port = await freePort();
-    const err = await RateLimiter.create({ config: config(), redisUrl: `redis://:hunter2-password@127.0.0.1:${port}`, prefix: 'x', logger: silent }).then(
+    const err = await RateLimiter.create({
+      config: config(),
+      redisUrl: `redis://:hunter2-password@127.0.0.1:${port}`,
+      prefix: 'x',
+      logger: silent,
+    }).then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('REDIS_URL');
     expect((err as Error).message).not.toContain('hunter2');
-    await expect(RateLimiter.create({ config: config(), redisUrl: 'http://nope', prefix: 'x', logger: silent })).rejects.toThrow('REDIS_URL');
+    await expect(
+      RateLimiter.create({ config: config(), redisUrl: 'http://nope', prefix: 'x', logger: silent }),
+    ).rejects.toThrow('REDIS_URL');
   });
 });
 
@@ -299,7 +332,10 @@ describe.skipIf(reason !== null)('RateLimiter with Redis', () => {
   });
 
   it('enforces limits through Redis and answers ping', async () => {
-    const l = await limiter({ config: config({ principalTool: { points: 3, windowMs: 60_000 } }), redisUrl: redis!.url });
+    const l = await limiter({
+      config: config({ principalTool: { points: 3, windowMs: 60_000 } }),
+      redisUrl: redis!.url,
+    });
     expect(l.shared).toBe(true);
     await l.ping();
     const { ok, refused } = await tally(5, () => l.acquire('alice', 'acme', 'crm_search_accounts'));
@@ -336,12 +372,21 @@ describe.skipIf(reason !== null)('RateLimiter with Redis', () => {
   }
 
   /** Starts replicas, releases them together, and collects each one's tally. */
-  async function replicas(runs: Array<{ principal: string; tenant: string }>, prefix: string, c: RateLimitConfig, calls: number): Promise<Tally[]> {
+  async function replicas(
+    runs: Array<{ principal: string; tenant: string }>,
+    prefix: string,
+    c: RateLimitConfig,
+    calls: number,
+  ): Promise<Tally[]> {
     if (!existsSync(built)) throw new Error(`${built} is missing: build packages/core first (npm run build)`);
     const procs = runs.map(({ principal, tenant }) => {
-      const child = spawn(process.execPath, [worker, redis!.url, prefix, principal, tenant, JSON.stringify(c), String(calls), '4'], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [worker, redis!.url, prefix, principal, tenant, JSON.stringify(c), String(calls), '4'],
+        {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
       children.push(child);
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
       const next = async (): Promise<Record<string, unknown>> => {
@@ -355,7 +400,11 @@ describe.skipIf(reason !== null)('RateLimiter with Redis', () => {
     for (const p of procs) p.child.stdin!.write('go\n');
     const tallies: Tally[] = [];
     for (const p of procs) tallies.push((await p.next()) as unknown as Tally);
-    await Promise.all(procs.map((p) => (p.child.exitCode !== null ? Promise.resolve() : new Promise((r) => p.child.once('exit', r)))));
+    await Promise.all(
+      procs.map((p) =>
+        p.child.exitCode !== null ? Promise.resolve() : new Promise((r) => p.child.once('exit', r)),
+      ),
+    );
     for (const p of procs) expect(p.child.exitCode).toBe(0);
     return tallies;
   }

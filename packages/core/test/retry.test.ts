@@ -37,7 +37,9 @@ async function scripted(steps: Step[]): Promise<Scripted> {
     state.onRequest?.();
     req.resume();
     if (step === 'hang') return; // never answers; closed by afterEach
-    res.writeHead(step.status, { 'content-type': 'text/plain', ...step.headers }).end(step.status < 400 ? 'ok' : 'upstream says no');
+    res
+      .writeHead(step.status, { 'content-type': 'text/plain', ...step.headers })
+      .end(step.status < 400 ? 'ok' : 'upstream says no');
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -130,7 +132,9 @@ describe('withRetry', () => {
 
   it('stops after retries + 1 attempts when the upstream keeps failing', async () => {
     const up = await scripted([{ status: 502 }]);
-    const err = await rejection(withRetry(({ signal }) => get(up.url, signal), { system: 'crm', retries: 3, ...fast }));
+    const err = await rejection(
+      withRetry(({ signal }) => get(up.url, signal), { system: 'crm', retries: 3, ...fast }),
+    );
     expect(up.arrivals).toHaveLength(4);
     expect(err.retryable).toBe(true);
     expect((err.internal as HttpError).status).toBe(502);
@@ -138,7 +142,9 @@ describe('withRetry', () => {
 
   it('the total time budget cuts off a hanging upstream and stops retrying', async () => {
     const up = await scripted(['hang']);
-    const err = await rejection(withRetry(({ signal }) => get(up.url, signal), { system: 'crm', retries: 5, maxTotalMs: 300, ...fast }));
+    const err = await rejection(
+      withRetry(({ signal }) => get(up.url, signal), { system: 'crm', retries: 5, maxTotalMs: 300, ...fast }),
+    );
     expect(up.arrivals).toHaveLength(1);
     expect(err.retryable).toBe(true);
     expect(classifyUpstreamError(err.internal).transient).toBe(true);
@@ -146,7 +152,9 @@ describe('withRetry', () => {
 
   it('does not wait for a Retry-After that would overrun the budget, and reports it', async () => {
     const up = await scripted([{ status: 503, headers: { 'retry-after': '5' } }, { status: 200 }]);
-    const err = await rejection(withRetry(({ signal }) => get(up.url, signal), { system: 'crm', maxTotalMs: 2000, ...fast }));
+    const err = await rejection(
+      withRetry(({ signal }) => get(up.url, signal), { system: 'crm', maxTotalMs: 2000, ...fast }),
+    );
     expect(up.arrivals).toHaveLength(1);
     expect(err.retryable).toBe(true);
     expect(err.retryAfterMs).toBe(5000);
@@ -162,7 +170,11 @@ describe('withRetry', () => {
 
   it('a per-attempt timeout aborts the attempt and the next one succeeds', async () => {
     const up = await scripted(['hang', { status: 200 }]);
-    const result = await withRetry(({ signal }) => get(up.url, signal), { system: 'crm', attemptTimeoutMs: 200, ...fast });
+    const result = await withRetry(({ signal }) => get(up.url, signal), {
+      system: 'crm',
+      attemptTimeoutMs: 200,
+      ...fast,
+    });
     expect(result).toBe('ok');
     expect(up.arrivals).toHaveLength(2);
   });
@@ -171,7 +183,9 @@ describe('withRetry', () => {
     const up = await scripted(['hang', { status: 200 }]);
     const controller = new AbortController();
     up.onRequest = () => controller.abort();
-    const err = await rejection(withRetry(({ signal }) => get(up.url, signal), { system: 'crm', signal: controller.signal, ...fast }));
+    const err = await rejection(
+      withRetry(({ signal }) => get(up.url, signal), { system: 'crm', signal: controller.signal, ...fast }),
+    );
     expect(err.code).toBe('cancelled');
     expect(err.retryable).toBe(false);
     await new Promise((r) => setTimeout(r, 100));
@@ -257,11 +271,21 @@ describe('classifyUpstreamError', () => {
   const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
 
   it('treats network errors and timeouts as transient', () => {
-    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']) {
+    for (const code of [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'EPIPE',
+      'EAI_AGAIN',
+      'UND_ERR_SOCKET',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ]) {
       expect(classifyUpstreamError(withCode(code)).transient, code).toBe(true);
     }
     expect(classifyUpstreamError(new Error('socket hang up')).transient).toBe(true);
-    expect(classifyUpstreamError(new TypeError('fetch failed', { cause: withCode('ECONNRESET') })).transient).toBe(true);
+    expect(
+      classifyUpstreamError(new TypeError('fetch failed', { cause: withCode('ECONNRESET') })).transient,
+    ).toBe(true);
     expect(classifyUpstreamError(new DOMException('timed out', 'TimeoutError')).transient).toBe(true);
   });
 
@@ -270,9 +294,19 @@ describe('classifyUpstreamError', () => {
     expect(classifyUpstreamError({ statusCode: 429 })).toMatchObject({ transient: true, status: 429 });
     expect(classifyUpstreamError({ code: 502 })).toMatchObject({ transient: true, status: 502 });
     expect(classifyUpstreamError({ response: { status: 404 } })).toEqual({ transient: false, status: 404 });
-    expect(classifyUpstreamError({ response: { statusCode: 500 } })).toMatchObject({ transient: true, status: 500 });
-    expect(classifyUpstreamError({ $metadata: { httpStatusCode: 503 } })).toMatchObject({ transient: true, status: 503 });
-    expect(classifyUpstreamError({ status: 401 })).toEqual({ transient: false, status: 401, unauthorized: true });
+    expect(classifyUpstreamError({ response: { statusCode: 500 } })).toMatchObject({
+      transient: true,
+      status: 500,
+    });
+    expect(classifyUpstreamError({ $metadata: { httpStatusCode: 503 } })).toMatchObject({
+      transient: true,
+      status: 503,
+    });
+    expect(classifyUpstreamError({ status: 401 })).toEqual({
+      transient: false,
+      status: 401,
+      unauthorized: true,
+    });
     expect(classifyUpstreamError({ status: 403 }).transient).toBe(false);
     expect(classifyUpstreamError(new Error('plain bug')).transient).toBe(false);
     expect(classifyUpstreamError('a string').transient).toBe(false);
@@ -281,7 +315,10 @@ describe('classifyUpstreamError', () => {
 
   it('reads Retry-After as seconds or an HTTP date, from plain headers or Headers', () => {
     expect(classifyUpstreamError({ status: 429, headers: { 'Retry-After': '3' } }).retryAfterMs).toBe(3000);
-    expect(classifyUpstreamError({ status: 503, response: { headers: new Headers({ 'retry-after': '2' }) } }).retryAfterMs).toBe(2000);
+    expect(
+      classifyUpstreamError({ status: 503, response: { headers: new Headers({ 'retry-after': '2' }) } })
+        .retryAfterMs,
+    ).toBe(2000);
     expect(classifyUpstreamError({ status: 429, retryAfterMs: 1234 }).retryAfterMs).toBe(1234);
     const now = Date.parse('2030-01-01T00:00:00Z');
     expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:30 GMT', now)).toBe(30_000);
@@ -292,6 +329,10 @@ describe('classifyUpstreamError', () => {
 
   it('sees through a PortcullisError to the upstream status', () => {
     const wrapped = errors.upstream('crm', { status: 401 }, false);
-    expect(classifyUpstreamError(wrapped)).toMatchObject({ transient: false, status: 401, unauthorized: true });
+    expect(classifyUpstreamError(wrapped)).toMatchObject({
+      transient: false,
+      status: 401,
+      unauthorized: true,
+    });
   });
 });

@@ -38,9 +38,13 @@ export async function startRedis(): Promise<RedisServer | null> {
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     const port = await freePort();
     const dir = await tempDir('portcullis-redis-');
-    const child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      BINARY,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 4000) stderr += chunk.toString('utf8');
@@ -55,7 +59,9 @@ export async function startRedis(): Promise<RedisServer | null> {
         },
       };
     } catch (err) {
-      lastError = new Error(`redis-server did not start on port ${port}: ${(err as Error).message}${stderr ? `\n${stderr}` : ''}`);
+      lastError = new Error(
+        `redis-server did not start on port ${port}: ${(err as Error).message}${stderr ? `\n${stderr}` : ''}`,
+      );
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
     }
@@ -65,7 +71,8 @@ export async function startRedis(): Promise<RedisServer | null> {
 
 async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < PING_TRIES; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited with ${child.exitCode ?? child.signalCode}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`exited with ${child.exitCode ?? child.signalCode}`);
     if (await ping(port)) return;
     await new Promise((r) => setTimeout(r, PING_INTERVAL_MS));
   }
