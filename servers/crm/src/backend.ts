@@ -1,0 +1,180 @@
+import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
+
+/** Largest page any search returns, whatever the caller asks for. */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 25;
+
+export interface PageRequest {
+  /** Opaque `next_cursor` of the previous page of the same search; null for the first page. */
+  cursor: string | null;
+  /** Clamped to 1..MAX_PAGE_SIZE. */
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+  /** Records matching the search in total (all pages). */
+  total: number;
+}
+
+export interface AccountQuery {
+  /** Words that must each start a word of the account name (case-insensitive). */
+  query?: string;
+  industry?: string;
+  region?: string;
+  owner_id?: string;
+}
+
+export interface ContactQuery {
+  /** Words that must each start a word of the contact's first or last name. */
+  query?: string;
+  account_id?: string;
+  owner_id?: string;
+}
+
+export interface OpportunityQuery {
+  query?: string;
+  account_id?: string;
+  owner_id?: string;
+  stages?: Stage[];
+  min_amount?: number;
+}
+
+export interface NewContact {
+  account_id: string | null;
+  first_name: string;
+  last_name: string;
+  title: string | null;
+  email: string | null;
+  phone: string | null;
+  owner_id: string;
+}
+
+/** Fields to change; absent means unchanged, null clears an optional field. */
+export interface ContactChanges {
+  first_name?: string;
+  last_name?: string;
+  title?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  account_id?: string | null;
+  owner_id?: string;
+}
+
+export interface NewOpportunity {
+  account_id: string;
+  name: string;
+  stage: Stage;
+  amount: number;
+  currency: string;
+  close_date: string;
+  owner_id: string;
+}
+
+export interface NewActivity {
+  type: ActivityType;
+  subject: string;
+  body: string | null;
+  /** ISO 8601; null means now. Null rather than a default so an idempotent retry hashes the same. */
+  occurred_at: string | null;
+  account_id: string | null;
+  contact_id: string | null;
+  opportunity_id: string | null;
+  /** Who logged it (the principal), not necessarily a CRM owner. */
+  owner_id: string;
+}
+
+export interface WriteOptions {
+  /** Caller's idempotency key: a repeat with the same key and arguments returns the first result. */
+  idempotencyKey: string | null;
+  signal?: AbortSignal;
+}
+
+export interface WriteResult<T> {
+  record: T;
+  /** True when this answer is the stored result of an earlier call with the same idempotency key. */
+  replayed: boolean;
+}
+
+export interface ActivityTarget {
+  account_id?: string;
+  contact_id?: string;
+  opportunity_id?: string;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * What the tools call. Every method is scoped to one tenant: a record of another tenant does not
+ * exist for it (null / not_found), so cross-tenant reads cannot happen below policy either.
+ *
+ * Errors are PortcullisErrors: `validation` (bad cursor, unknown owner), `not_found`, `conflict`
+ * (`stale_version`, `illegal_stage_transition`, `idempotency_key_reused`, `idempotency_in_progress`)
+ * and `upstream` (the HubSpot connector).
+ */
+export interface CrmBackend {
+  readonly kind: 'embedded' | 'hubspot';
+
+  getOwner(tenant: string, ownerId: string, opts?: ReadOptions): Promise<Owner | null>;
+
+  searchAccounts(
+    tenant: string,
+    query: AccountQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<Account>>;
+  getAccount(tenant: string, id: string, opts?: ReadOptions): Promise<Account | null>;
+
+  searchContacts(
+    tenant: string,
+    query: ContactQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<Contact>>;
+  getContact(tenant: string, id: string, opts?: ReadOptions): Promise<Contact | null>;
+  createContact(tenant: string, input: NewContact, opts: WriteOptions): Promise<WriteResult<Contact>>;
+  /** Fails with conflict `stale_version` unless the record is still at `expectedVersion`. */
+  updateContact(
+    tenant: string,
+    id: string,
+    expectedVersion: number,
+    changes: ContactChanges,
+    opts: WriteOptions,
+  ): Promise<WriteResult<Contact>>;
+
+  searchOpportunities(
+    tenant: string,
+    query: OpportunityQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<Opportunity>>;
+  getOpportunity(tenant: string, id: string, opts?: ReadOptions): Promise<Opportunity | null>;
+  createOpportunity(
+    tenant: string,
+    input: NewOpportunity,
+    opts: WriteOptions,
+  ): Promise<WriteResult<Opportunity>>;
+  /** Legal transitions only (STAGE_TRANSITIONS); optimistic concurrency as for updateContact. */
+  updateOpportunityStage(
+    tenant: string,
+    id: string,
+    expectedVersion: number,
+    stage: Stage,
+    opts: WriteOptions,
+  ): Promise<WriteResult<Opportunity>>;
+
+  logActivity(tenant: string, input: NewActivity, opts: WriteOptions): Promise<WriteResult<Activity>>;
+  /** Most recent first. */
+  listActivities(
+    tenant: string,
+    target: ActivityTarget,
+    limit: number,
+    opts?: ReadOptions,
+  ): Promise<Activity[]>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,116 @@
+import type { Migration } from '@portcullis/core/store';
+
+/**
+ * The CRM's tables in the kit store. `crm_settings` and `crm_idempotency` serve both backends
+ * (the HubSpot connector keeps its idempotency ledger and cursor key here too); the record tables
+ * are the embedded backend's. Applied migrations are never edited: add a new one instead.
+ */
+export const migrations: Migration[] = [
+  {
+    id: '0001_crm_core',
+    sql: `
+CREATE TABLE crm_settings (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+
+CREATE TABLE crm_idempotency (
+  tenant text NOT NULL,
+  tool text NOT NULL,
+  key text NOT NULL,
+  request_hash text NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'done')),
+  result jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, tool, key)
+);
+CREATE INDEX crm_idempotency_created ON crm_idempotency (created_at);
+
+CREATE TABLE crm_teams (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  name text NOT NULL,
+  manager_id text,
+  PRIMARY KEY (tenant, id)
+);
+
+CREATE TABLE crm_owners (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  name text NOT NULL,
+  email text NOT NULL,
+  team text NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, id)
+);
+
+CREATE TABLE crm_accounts (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  name text NOT NULL,
+  domain text,
+  industry text NOT NULL,
+  region text NOT NULL,
+  owner_id text NOT NULL,
+  team text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  version integer NOT NULL DEFAULT 1
+);
+CREATE INDEX crm_accounts_name ON crm_accounts (tenant, (lower(name) COLLATE "C"), id);
+CREATE INDEX crm_accounts_owner ON crm_accounts (tenant, owner_id);
+
+CREATE TABLE crm_contacts (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  account_id text REFERENCES crm_accounts (id),
+  first_name text NOT NULL,
+  last_name text NOT NULL,
+  title text,
+  email text,
+  phone text,
+  owner_id text NOT NULL,
+  team text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  version integer NOT NULL DEFAULT 1
+);
+CREATE INDEX crm_contacts_name ON crm_contacts (tenant, (lower(last_name) COLLATE "C"), (lower(first_name) COLLATE "C"), id);
+CREATE INDEX crm_contacts_account ON crm_contacts (tenant, account_id);
+
+CREATE TABLE crm_opportunities (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  account_id text NOT NULL REFERENCES crm_accounts (id),
+  name text NOT NULL,
+  stage text NOT NULL,
+  amount bigint NOT NULL CHECK (amount >= 0),
+  currency text NOT NULL,
+  close_date text NOT NULL,
+  owner_id text NOT NULL,
+  team text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  version integer NOT NULL DEFAULT 1
+);
+CREATE INDEX crm_opportunities_close ON crm_opportunities (tenant, close_date, id);
+CREATE INDEX crm_opportunities_account ON crm_opportunities (tenant, account_id);
+
+CREATE TABLE crm_activities (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  type text NOT NULL,
+  subject text NOT NULL,
+  body text,
+  occurred_at timestamptz NOT NULL,
+  account_id text,
+  contact_id text,
+  opportunity_id text,
+  owner_id text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX crm_activities_account ON crm_activities (tenant, account_id, occurred_at DESC);
+CREATE INDEX crm_activities_contact ON crm_activities (tenant, contact_id, occurred_at DESC);
+CREATE INDEX crm_activities_opportunity ON crm_activities (tenant, opportunity_id, occurred_at DESC);
+`,
+  },
+];

@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import { defineServer } from '@portcullis/core';
+import type { CrmBackend } from './backend.js';
+import { configSchema, readConfig, stageMap } from './config.js';
+import { EmbeddedBackend } from './embedded.js';
+import { HubSpotBackend } from './hubspot.js';
+import { migrations } from './migrations.js';
+import { accountBrief } from './prompts.js';
+import { resources } from './resources.js';
+import { getAccount, searchAccounts } from './tools/accounts.js';
+import { logActivity } from './tools/activities.js';
+import { createContact, getContact, searchContacts, updateContact } from './tools/contacts.js';
+import { createOpportunity, searchOpportunities, updateOpportunityStage } from './tools/opportunities.js';
+
+export const tools = [
+  searchAccounts,
+  getAccount,
+  searchContacts,
+  getContact,
+  createContact,
+  updateContact,
+  searchOpportunities,
+  createOpportunity,
+  updateOpportunityStage,
+  logActivity,
+];
+
+export const server = defineServer<CrmBackend>({
+  name: 'crm',
+  version: '0.1.0',
+  title: 'Portcullis CRM',
+  description:
+    "Accounts, contacts, opportunities and activities of your tenant's CRM, under policy and audit.",
+  instructions: [
+    'CRM of your tenant: accounts (companies), contacts (people), opportunities (deals) and activities.',
+    'Find records with the crm_search_* tools (page with next_cursor), then read one with crm_get_account or crm_get_contact.',
+    'Updates need the version you read; on a stale_version conflict read the record again and re-apply your change.',
+    'Opportunity stages move only along legal transitions (crm://schema lists them).',
+    'Give every write an idempotency_key and reuse it when retrying the same write.',
+    'Contact email and phone are withheld unless you hold the pii_reader role; never guess them.',
+  ].join(' '),
+  defaultPort: 7301,
+  tools,
+  resources,
+  prompts: [accountBrief],
+  policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
+  extraActions: [{ name: 'crm_read_pii', resourceTypes: ['Contact'] }],
+  configSchema,
+  sensitiveKeys: ['email', 'phone'],
+  migrations,
+  createBackend: async (services) => {
+    const cfg = readConfig(services.env);
+    if (cfg.CRM_BACKEND === 'hubspot') {
+      // readConfig guarantees both for the hubspot backend.
+      const ref = cfg.CRM_HUBSPOT_TOKEN ?? '';
+      const tenant = cfg.CRM_HUBSPOT_TENANT ?? '';
+      // Fail closed at start-up: a token that cannot be resolved stops the server now, not at the first call.
+      await services.credentials.get(ref, 'CRM_HUBSPOT_TOKEN');
+      services.logger.info(
+        { backend: 'hubspot', tenant, base_url: cfg.CRM_HUBSPOT_BASE_URL },
+        'CRM backend: HubSpot',
+      );
+      return HubSpotBackend.open({
+        store: services.store,
+        baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
+        tenant,
+        withToken: (fn) => services.credentials.withSecret(ref, 'CRM_HUBSPOT_TOKEN', fn),
+        callUpstream: (fn, signal) => services.callUpstream('hubspot', fn, signal),
+        owners: cfg.CRM_HUBSPOT_OWNER_MAP,
+        teams: cfg.CRM_HUBSPOT_TEAM_MAP,
+        stages: stageMap(cfg),
+        pipeline: cfg.CRM_HUBSPOT_PIPELINE,
+        regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
+      });
+    }
+    const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo' });
+    services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
+    return backend;
+  },
+});

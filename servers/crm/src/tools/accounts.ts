@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { errors } from '@portcullis/core';
+import type { CrmBackend } from '../backend.js';
+import { OPEN_STAGES } from '../domain.js';
+import {
+  accountLine,
+  accountOut,
+  activityLine,
+  activityOut,
+  contactSummaryOut,
+  cursorField,
+  idField,
+  limitField,
+  opportunityLine,
+  opportunityOut,
+  ownerField,
+  pageFields,
+  pageFooter,
+  queryField,
+  recordResource,
+  summariseContact,
+  versioned,
+  crmTool,
+} from './common.js';
+
+const SUMMARY_SIZE = 10;
+const RECENT_ACTIVITIES = 5;
+
+export const searchAccounts = crmTool({
+  name: 'crm_search_accounts',
+  title: 'Search accounts',
+  description:
+    "Search the accounts (customer companies) of your tenant by name words and exact filters, sorted by name. Returns one page of accounts with their owner, team and version, plus next_cursor for the following page and the total count. Use crm_get_account for one account's contacts, open opportunities and recent activities.",
+  toolset: 'accounts',
+  access: 'read',
+  input: z.object({
+    query: queryField('account name', 3),
+    industry: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Exact industry, e.g. "software" or "finance" (crm://schema lists the values in use).'),
+    region: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Exact sales region, e.g. "na", "emea", "apac" or "latam".'),
+    owner_id: ownerField.optional().describe('Only accounts owned by this CRM owner (sales rep).'),
+    cursor: cursorField,
+    limit: limitField,
+  }),
+  output: z.object({ accounts: z.array(accountOut), ...pageFields }),
+  handler: async (args, ctx) => {
+    const page = await ctx.backend.searchAccounts(
+      ctx.principal.tenant,
+      { query: args.query, industry: args.industry, region: args.region, owner_id: args.owner_id },
+      { cursor: args.cursor ?? null, limit: args.limit },
+      { signal: ctx.signal },
+    );
+    return { accounts: page.items, next_cursor: page.next_cursor, total: page.total };
+  },
+  render: (out) => [...out.accounts.map(accountLine), pageFooter(out, out.accounts.length)].join('\n'),
+});
+
+export const accountSummaryOut = z.object({
+  account: accountOut,
+  contacts: z.object({
+    total: z.number().int(),
+    items: z
+      .array(contactSummaryOut)
+      .describe(`The first ${SUMMARY_SIZE} contacts by name; crm_search_contacts with account_id lists all.`),
+  }),
+  open_opportunities: z.object({
+    total: z.number().int(),
+    items: z
+      .array(opportunityOut)
+      .describe(
+        `The first ${SUMMARY_SIZE} open opportunities by close date; crm_search_opportunities lists all.`,
+      ),
+  }),
+  recent_activities: z
+    .array(activityOut)
+    .describe(`The ${RECENT_ACTIVITIES} most recent activities on the account.`),
+});
+
+/** One account with its people, pipeline and latest touches; shared by the tool and the crm://accounts/{id} resource. */
+export async function accountSummary(
+  backend: CrmBackend,
+  tenant: string,
+  id: string,
+  signal: AbortSignal,
+): Promise<z.input<typeof accountSummaryOut> | null> {
+  const account = await backend.getAccount(tenant, id, { signal });
+  if (account === null) return null;
+  const [contacts, opps, activities] = await Promise.all([
+    backend.searchContacts(tenant, { account_id: id }, { cursor: null, limit: SUMMARY_SIZE }, { signal }),
+    backend.searchOpportunities(
+      tenant,
+      { account_id: id, stages: [...OPEN_STAGES] },
+      { cursor: null, limit: SUMMARY_SIZE },
+      { signal },
+    ),
+    backend.listActivities(tenant, { account_id: id }, RECENT_ACTIVITIES, { signal }),
+  ]);
+  return {
+    account,
+    contacts: { total: contacts.total, items: contacts.items.map(summariseContact) },
+    open_opportunities: { total: opps.total, items: opps.items },
+    recent_activities: activities,
+  };
+}
+
+export const getAccount = crmTool({
+  name: 'crm_get_account',
+  title: 'Get an account',
+  description:
+    'Get one account of your tenant by id, with a summary: its contacts (names and titles, no personal contact details), its open opportunities and its most recent activities.',
+  toolset: 'accounts',
+  access: 'read',
+  resourceType: 'Account',
+  input: z.object({ id: idField('account') }),
+  output: accountSummaryOut,
+  resource: async (args, ctx) => {
+    const a = await ctx.backend.getAccount(ctx.principal.tenant, args.id, { signal: ctx.signal });
+    return a === null ? null : recordResource('Account', ctx.principal.tenant, a, versioned(a));
+  },
+  handler: async (args, ctx) => {
+    const summary = await accountSummary(ctx.backend, ctx.principal.tenant, args.id, ctx.signal);
+    // Deleted between authorization and now.
+    if (summary === null) throw errors.notFound(`Account ${args.id}`);
+    return summary;
+  },
+  render: (out) =>
+    [
+      accountLine(out.account),
+      `Contacts (${out.contacts.total}): ${out.contacts.items.map((c) => `${c.first_name} ${c.last_name} [${c.id}]${c.title ? ` ${c.title}` : ''}`).join('; ') || 'none'}`,
+      `Open opportunities (${out.open_opportunities.total}):`,
+      ...out.open_opportunities.items.map((o) => `- ${opportunityLine(o)}`),
+      'Recent activities:',
+      ...out.recent_activities.map((a) => `- ${activityLine(a)}`),
+    ].join('\n'),
+});

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { errors } from '@portcullis/core';
+import { ACTIVITY_TYPES } from '../domain.js';
+import {
+  activityLine,
+  activityOut,
+  crmTool,
+  idField,
+  idempotencyField,
+  recordResource,
+  replayedField,
+} from './common.js';
+
+export const logActivity = crmTool({
+  name: 'crm_log_activity',
+  title: 'Log an activity',
+  description:
+    "Record a call, email, meeting, note or task against an opportunity, a contact and/or an account of your tenant (at least one). Targets must belong to the same account; the account of a given opportunity or contact is linked automatically. Reps may log on records they own, managers on their team's, admins on any. Activities cannot be edited afterwards. Pass an idempotency_key so a retry cannot log twice.",
+  toolset: 'activities',
+  access: 'write',
+  resourceType: 'Activity',
+  input: z
+    .object({
+      type: z.enum(ACTIVITY_TYPES).describe('Kind of activity.'),
+      subject: z
+        .string()
+        .trim()
+        .min(1)
+        .max(200)
+        .describe('One-line summary, e.g. "Pricing call with the CFO".'),
+      body: z.string().trim().min(1).max(5000).optional().describe('Details, notes or outcome.'),
+      occurred_at: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe('When it happened, ISO 8601 with time zone, e.g. "2025-05-01T14:30:00Z"; defaults to now.'),
+      opportunity_id: idField('opportunity').optional().describe('The opportunity it concerns.'),
+      contact_id: idField('contact').optional().describe('The person it was with.'),
+      account_id: idField('account')
+        .optional()
+        .describe('The account it concerns (implied by an opportunity or contact).'),
+      idempotency_key: idempotencyField,
+    })
+    .refine(
+      (a) => a.opportunity_id !== undefined || a.contact_id !== undefined || a.account_id !== undefined,
+      {
+        message: 'give at least one of opportunity_id, contact_id, account_id',
+        path: ['account_id'],
+      },
+    ),
+  output: z.object({ activity: activityOut, replayed: replayedField }),
+  resource: async (args, ctx) => {
+    // Policy decides on the record the activity is logged against: the most specific one given.
+    const tenant = ctx.principal.tenant;
+    const opts = { signal: ctx.signal };
+    const target =
+      args.opportunity_id !== undefined
+        ? ((await ctx.backend.getOpportunity(tenant, args.opportunity_id, opts)) ??
+          notFound('Opportunity', args.opportunity_id))
+        : args.contact_id !== undefined
+          ? ((await ctx.backend.getContact(tenant, args.contact_id, opts)) ??
+            notFound('Contact', args.contact_id))
+          : ((await ctx.backend.getAccount(tenant, args.account_id ?? '', opts)) ??
+            notFound('Account', args.account_id ?? ''));
+    return recordResource('Activity', tenant, { id: 'new', owner_id: target.owner_id, team: target.team });
+  },
+  handler: async (args, ctx) => {
+    const { record, replayed } = await ctx.backend.logActivity(
+      ctx.principal.tenant,
+      {
+        type: args.type,
+        subject: args.subject,
+        body: args.body ?? null,
+        occurred_at: args.occurred_at ?? null,
+        account_id: args.account_id ?? null,
+        contact_id: args.contact_id ?? null,
+        opportunity_id: args.opportunity_id ?? null,
+        owner_id: ctx.principal.id,
+      },
+      { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal },
+    );
+    return { activity: record, replayed };
+  },
+  render: (out) =>
+    `${out.replayed ? 'Already logged (replayed): ' : 'Logged: '}${activityLine(out.activity)}`,
+});
+
+function notFound(what: string, id: string): never {
+  throw errors.notFound(`${what} ${id}`);
+}

@@ -1,0 +1,272 @@
+import { z } from 'zod';
+import { defineTool, errors } from '@portcullis/core';
+import type {
+  CedarValue,
+  PolicyResource,
+  ResolveContext,
+  ToolContext,
+  ToolDefinition,
+} from '@portcullis/core';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend } from '../backend.js';
+import { unknownOwner } from '../backend-common.js';
+import { ACTIVITY_TYPES, STAGES } from '../domain.js';
+import type { Account, Activity, Contact, Opportunity, Owner } from '../domain.js';
+
+export type Ctx = ToolContext<CrmBackend>;
+
+/** defineTool with the backend type fixed, so handlers see a typed CrmBackend. */
+export function crmTool<I extends z.ZodObject, O extends z.ZodObject>(
+  def: ToolDefinition<I, O, CrmBackend>,
+): ToolDefinition<I, O, CrmBackend> {
+  return defineTool(def);
+}
+export type RCtx = ResolveContext<CrmBackend>;
+
+// ---- input fields
+
+export const idField = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .describe(`Id of the ${what}, exactly as a search or get tool returned it.`);
+
+export const ownerField = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9@._-]+$/, 'letters, digits, @ . _ - only')
+  .describe('Id of a CRM owner (sales rep) in your tenant, as the owner_id of records shows it.');
+
+export const cursorField = z
+  .string()
+  .min(1)
+  .max(2048)
+  .optional()
+  .describe(
+    'Opaque next_cursor from the previous page of the same search. Omit it for the first page; never edit it.',
+  );
+
+export const limitField = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(DEFAULT_PAGE_SIZE)
+  .describe(`Records per page, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);
+
+export const queryField = (fields: string, words: number) =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      `Words to look for in the ${fields}. Each word must match the start of a word there (case-insensitive): "north log" finds "Northwind Logistics". Punctuation separates words; only the first ${words} words are used.`,
+    );
+
+export const versionField = z
+  .number()
+  .int()
+  .min(0)
+  .describe(
+    'The version of the record you read (its `version` field). If the record changed since, the call fails with a stale_version conflict instead of overwriting.',
+  );
+
+export const idempotencyField = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+  .optional()
+  .describe(
+    'Optional key (8-128 characters) that makes retries safe: repeating the call with the same key and the same arguments returns the first result and writes nothing again. Use a new key for a different request.',
+  );
+
+export const stageField = z.enum(STAGES);
+
+// ---- output records
+
+const timestamps = {
+  created_at: z.string().describe('ISO 8601 time the record was created.'),
+  updated_at: z.string().describe('ISO 8601 time of the last change.'),
+};
+
+export const accountOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  domain: z.string().nullable(),
+  industry: z.string(),
+  region: z.string(),
+  owner_id: z.string().describe('The CRM owner (sales rep) responsible for the account.'),
+  team: z.string().describe('The owner\'s sales team ("" when none).'),
+  ...timestamps,
+  version: z.number().int().describe('Changes on every update; pass it back to update the record.'),
+});
+
+export const contactOut = z.object({
+  id: z.string(),
+  account_id: z.string().nullable(),
+  first_name: z.string(),
+  last_name: z.string(),
+  title: z.string().nullable(),
+  email: z.string().nullable().describe('Null when absent or withheld (see redacted_fields).'),
+  phone: z.string().nullable().describe('Null when absent or withheld (see redacted_fields).'),
+  owner_id: z.string(),
+  team: z.string(),
+  ...timestamps,
+  version: z.number().int().describe('Pass it to crm_update_contact.'),
+  redacted_fields: z
+    .array(z.enum(['email', 'phone']))
+    .describe(
+      'Personal fields withheld from you by policy (they need the pii_reader role); empty when you see everything.',
+    ),
+});
+
+export const contactSummaryOut = z.object({
+  id: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  title: z.string().nullable(),
+  owner_id: z.string(),
+});
+
+export const opportunityOut = z.object({
+  id: z.string(),
+  account_id: z.string(),
+  name: z.string(),
+  stage: stageField,
+  amount: z.number().int().describe('Whole units of currency.'),
+  currency: z.string(),
+  close_date: z.string().describe('Expected (or actual) close date, YYYY-MM-DD.'),
+  owner_id: z.string(),
+  team: z.string(),
+  ...timestamps,
+  version: z.number().int().describe('Pass it to crm_update_opportunity_stage.'),
+});
+
+export const activityOut = z.object({
+  id: z.string(),
+  type: z.enum(ACTIVITY_TYPES),
+  subject: z.string(),
+  body: z.string().nullable(),
+  occurred_at: z.string(),
+  account_id: z.string().nullable(),
+  contact_id: z.string().nullable(),
+  opportunity_id: z.string().nullable(),
+  owner_id: z.string().describe('Who logged it.'),
+  created_at: z.string(),
+});
+
+export const pageFields = {
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe('Pass as `cursor` to get the next page; null on the last page.'),
+  total: z.number().int().describe('Records matching the search across all pages.'),
+};
+
+export const replayedField = z
+  .boolean()
+  .describe(
+    'True when this is the stored result of an earlier call with the same idempotency_key (nothing was written now).',
+  );
+
+// ---- policy resources
+
+interface Owned {
+  id: string;
+  owner_id: string;
+  team: string;
+}
+
+/**
+ * A record as Cedar sees it: its tenant, owner and team now, and the owner and team it will have
+ * after the call (target_*). Write rules require both, so a rep cannot give a record away and a
+ * manager cannot move one out of their team.
+ */
+export function recordResource(
+  type: string,
+  tenant: string,
+  rec: Owned,
+  extra: Record<string, CedarValue> = {},
+  target?: { owner: string; team: string },
+): PolicyResource {
+  return {
+    type,
+    id: rec.id,
+    attributes: {
+      tenant,
+      owner: user(rec.owner_id),
+      team: rec.team,
+      target_owner: user(target?.owner ?? rec.owner_id),
+      target_team: target?.team ?? rec.team,
+      ...extra,
+    },
+  };
+}
+
+function user(id: string): CedarValue {
+  return { __entity: { type: 'User', id } };
+}
+
+export function versioned(rec: { version: number }): Record<string, CedarValue> {
+  return { version: rec.version };
+}
+
+/** The owner a new record gets: the one named, else the caller (who must then be an owner). */
+export async function resolveOwner(ctx: RCtx, ownerId: string | undefined): Promise<Owner> {
+  const id = ownerId ?? ctx.principal.id;
+  const owner = await ctx.backend.getOwner(ctx.principal.tenant, id, { signal: ctx.signal });
+  if (owner !== null) return owner;
+  if (ownerId === undefined) {
+    throw errors.validation(
+      'You are not a CRM owner in your tenant, so the record needs an explicit owner.',
+      'Pass owner_id with the id of the CRM owner (sales rep) who should own the record.',
+    );
+  }
+  throw unknownOwner(ownerId);
+}
+
+/** Email and phone only for principals policy lets read PII on this contact. */
+export function presentContact(c: Contact, ctx: Ctx): z.input<typeof contactOut> {
+  const allowed = ctx.isPermitted(
+    'crm_read_pii',
+    recordResource('Contact', ctx.principal.tenant, c, versioned(c)),
+  );
+  return allowed
+    ? { ...c, redacted_fields: [] }
+    : { ...c, email: null, phone: null, redacted_fields: ['email', 'phone'] };
+}
+
+export function summariseContact(c: Contact): z.input<typeof contactSummaryOut> {
+  return { id: c.id, first_name: c.first_name, last_name: c.last_name, title: c.title, owner_id: c.owner_id };
+}
+
+// ---- text renderings (the structured result is the contract; these help a model read it)
+
+export function accountLine(a: Account): string {
+  return `${a.name} [${a.id}] ${a.industry}/${a.region}, owner ${a.owner_id}${a.team ? ` (${a.team})` : ''}, v${a.version}`;
+}
+
+export function contactLine(c: z.output<typeof contactOut>): string {
+  const reach = [c.email, c.phone].filter((x) => x !== null).join(', ');
+  return `${c.first_name} ${c.last_name} [${c.id}]${c.title ? `, ${c.title}` : ''}${reach ? `, ${reach}` : ''}, account ${c.account_id ?? '-'}, owner ${c.owner_id}, v${c.version}${
+    c.redacted_fields.length > 0 ? ` (withheld: ${c.redacted_fields.join(', ')})` : ''
+  }`;
+}
+
+export function opportunityLine(o: Opportunity): string {
+  return `${o.name} [${o.id}] ${o.stage}, ${o.amount} ${o.currency}, closes ${o.close_date}, account ${o.account_id}, owner ${o.owner_id}, v${o.version}`;
+}
+
+export function activityLine(a: Activity): string {
+  return `${a.occurred_at.slice(0, 16).replace('T', ' ')} ${a.type}: ${a.subject} [${a.id}]`;
+}
+
+export function pageFooter(p: { next_cursor: string | null; total: number }, shown: number): string {
+  return p.next_cursor === null
+    ? `(${shown} shown, ${p.total} in total, last page)`
+    : `(${shown} shown, ${p.total} in total; next_cursor: ${p.next_cursor})`;
+}

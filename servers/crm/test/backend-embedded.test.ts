@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { migrate, openStore } from '@portcullis/core';
+import { EmbeddedBackend } from '../src/embedded.js';
+import { migrations } from '../src/migrations.js';
+import { generateSeed } from '../src/seed.js';
+import { backendSuite } from './backend-suite.js';
+
+backendSuite('embedded (PGlite)', async () => {
+  const store = await openStore({});
+  await migrate(store, 'crm', migrations);
+  const backend = await EmbeddedBackend.open(store, { seed: true });
+  return {
+    backend,
+    tenant: 'acme',
+    otherTenant: 'globex',
+    otherTenantOwner: 'grace',
+    owner: 'alice',
+    ownerTeam: 'east',
+    otherOwner: 'bob',
+    pageSize: 40,
+    close: () => store.close(),
+  };
+});
+
+describe('embedded seed', () => {
+  it('is deterministic and large enough for the demo', () => {
+    const a = generateSeed('acme');
+    const g = generateSeed('globex');
+    expect(generateSeed('acme')).toEqual(a);
+    const accounts = a.accounts.length + g.accounts.length;
+    const contacts = a.contacts.length + g.contacts.length;
+    const opportunities = a.opportunities.length + g.opportunities.length;
+    expect(accounts).toBeGreaterThanOrEqual(200);
+    expect(contacts).toBeGreaterThanOrEqual(1000);
+    expect(opportunities).toBeGreaterThanOrEqual(300);
+    expect(a.activities.length + g.activities.length).toBeGreaterThanOrEqual(opportunities * 2);
+    // Ids never collide across tenants, so a cross-tenant lookup can only miss.
+    const ids = new Set([...a.accounts, ...g.accounts].map((x) => x.id));
+    expect(ids.size).toBe(accounts);
+    for (const owner of a.owners) expect(a.accounts.some((x) => x.owner_id === owner.id)).toBe(true);
+  });
+
+  it('seeds once: a second open of the same store adds nothing', async () => {
+    const store = await openStore({});
+    try {
+      await migrate(store, 'crm', migrations);
+      await EmbeddedBackend.open(store, { seed: true });
+      await EmbeddedBackend.open(store, { seed: true });
+      const n = await store.query<{ n: string }>('SELECT count(*) AS n FROM crm_accounts');
+      expect(Number(n.rows[0]!.n)).toBe(
+        generateSeed('acme').accounts.length + generateSeed('globex').accounts.length,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+/** The shipped Cedar policies, decided directly (no runtime): every rule, and the decisions it names. */
+import { describe, expect, it } from 'vitest';
+import { PolicyEngine } from '@portcullis/core/policy';
+import type { CedarValue, PolicyResource, Principal } from '@portcullis/core';
+import { server } from '../src/index.js';
+
+const engine = new PolicyEngine({
+  serverName: 'crm-policy-test',
+  policyDir: server.policyDir,
+  tools: server.tools,
+  extraActions: server.extraActions,
+});
+
+function who(id: string, roles: string[], tenant = 'acme', team?: string): Principal {
+  return {
+    id,
+    roles,
+    tenant,
+    attributes: team === undefined ? {} : { team },
+    onBehalfOf: null,
+    via: 'stdio',
+  };
+}
+
+function rec(
+  type: string,
+  owner: string,
+  team: string,
+  extra: Record<string, CedarValue> = {},
+  tenant = 'acme',
+  target?: [string, string],
+): PolicyResource {
+  return {
+    type,
+    id: 'r1',
+    attributes: {
+      tenant,
+      owner: user(owner),
+      team,
+      target_owner: user(target?.[0] ?? owner),
+      target_team: target?.[1] ?? team,
+      version: 1,
+      ...extra,
+    },
+  };
+}
+
+function user(id: string): CedarValue {
+  return { __entity: { type: 'User', id } };
+}
+
+function decide(
+  p: Principal,
+  action: string,
+  resource: PolicyResource,
+  args: Record<string, CedarValue> = {},
+) {
+  return engine.authorize({ principal: p, action, resource, context: { args, now: 1_750_000_000 } });
+}
+
+const alice = who('alice', ['rep'], 'acme', 'east');
+const carol = who('carol', ['manager'], 'acme', 'east');
+const viewer = who('victor', ['viewer']);
+const admin = who('root', ['admin']);
+
+describe('CRM policies', () => {
+  it('validate in strict mode and carry ids', () => {
+    expect(engine.policyIds.sort()).toEqual(
+      [
+        'crm-large-deal-close',
+        'crm-pii-reader',
+        'crm-read',
+        'crm-tenant-isolation',
+        'crm-write-admin',
+        'crm-write-own-records',
+        'crm-write-team-records',
+      ].sort(),
+    );
+  });
+
+  it('let every role read its own tenant, and nobody another tenant', () => {
+    for (const p of [viewer, alice, carol, admin])
+      expect(decide(p, 'crm_get_account', rec('Account', 'bob', 'west')).effect).toBe('allow');
+    const cross = decide(admin, 'crm_get_account', rec('Account', 'bob', 'west', {}, 'globex'));
+    expect(cross).toMatchObject({ effect: 'deny', policies: ['crm-tenant-isolation'] });
+    expect(decide(who('nobody', []), 'crm_get_account', rec('Account', 'bob', 'west')).effect).toBe('deny');
+  });
+
+  it('let a rep write only records they own, and not give them away', () => {
+    expect(decide(alice, 'crm_update_contact', rec('Contact', 'alice', 'east'))).toMatchObject({
+      effect: 'allow',
+      policies: ['crm-write-own-records'],
+    });
+    expect(decide(alice, 'crm_update_contact', rec('Contact', 'erin', 'east')).effect).toBe('deny');
+    expect(
+      decide(alice, 'crm_update_contact', rec('Contact', 'alice', 'east', {}, 'acme', ['bob', 'west']))
+        .effect,
+    ).toBe('deny');
+    expect(decide(alice, 'crm_log_activity', rec('Activity', 'alice', 'east')).effect).toBe('allow');
+    expect(decide(viewer, 'crm_log_activity', rec('Activity', 'victor', '')).effect).toBe('deny');
+  });
+
+  it('let a manager write within their team only', () => {
+    expect(
+      decide(carol, 'crm_update_contact', rec('Contact', 'erin', 'east', {}, 'acme', ['alice', 'east'])),
+    ).toMatchObject({
+      effect: 'allow',
+      policies: ['crm-write-team-records'],
+    });
+    expect(decide(carol, 'crm_update_contact', rec('Contact', 'bob', 'west')).effect).toBe('deny');
+    expect(
+      decide(carol, 'crm_update_contact', rec('Contact', 'erin', 'east', {}, 'acme', ['bob', 'west'])).effect,
+    ).toBe('deny');
+    expect(decide(who('mgr', ['manager']), 'crm_update_contact', rec('Contact', 'erin', '')).effect).toBe(
+      'deny',
+    );
+  });
+
+  it('keep large wins for managers and admins (an amount rule)', () => {
+    const big = rec('Opportunity', 'alice', 'east', { amount: 250_000, stage: 'negotiation' });
+    const small = rec('Opportunity', 'alice', 'east', { amount: 50_000, stage: 'negotiation' });
+    expect(
+      decide(alice, 'crm_update_opportunity_stage', big, { id: 'r1', version: 1, stage: 'closed_won' }),
+    ).toMatchObject({
+      effect: 'deny',
+      policies: ['crm-large-deal-close'],
+    });
+    expect(
+      decide(alice, 'crm_update_opportunity_stage', big, { id: 'r1', version: 1, stage: 'closed_lost' })
+        .effect,
+    ).toBe('allow');
+    expect(
+      decide(alice, 'crm_update_opportunity_stage', small, { id: 'r1', version: 1, stage: 'closed_won' })
+        .effect,
+    ).toBe('allow');
+    expect(
+      decide(carol, 'crm_update_opportunity_stage', big, { id: 'r1', version: 1, stage: 'closed_won' })
+        .effect,
+    ).toBe('allow');
+  });
+
+  it('show personal data to pii_reader only, in its own tenant', () => {
+    const contact = rec('Contact', 'alice', 'east');
+    expect(
+      engine.authorize({
+        principal: alice,
+        action: 'crm_read_pii',
+        resource: contact,
+        context: { args: {}, now: 0 },
+      }).effect,
+    ).toBe('deny');
+    const reader = who('paula', ['viewer', 'pii_reader']);
+    expect(
+      engine.authorize({
+        principal: reader,
+        action: 'crm_read_pii',
+        resource: contact,
+        context: { args: {}, now: 0 },
+      }).effect,
+    ).toBe('allow');
+    const foreign = rec('Contact', 'grace', 'north', {}, 'globex');
+    expect(
+      engine.authorize({
+        principal: reader,
+        action: 'crm_read_pii',
+        resource: foreign,
+        context: { args: {}, now: 0 },
+      }).effect,
+    ).toBe('deny');
+  });
+
+  it('hide write tools from viewers and read tools from principals without a CRM role', () => {
+    expect(engine.mayEverPermit(viewer, 'crm_create_contact')).toBe(false);
+    expect(engine.mayEverPermit(viewer, 'crm_search_accounts')).toBe(true);
+    expect(engine.mayEverPermit(alice, 'crm_create_contact')).toBe(true);
+    expect(engine.mayEverPermit(who('x', ['pii_reader']), 'crm_search_contacts')).toBe(false);
+  });
+});
