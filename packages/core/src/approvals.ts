@@ -185,12 +185,23 @@ function toPlan(row: PlanRow): Plan {
   return plan;
 }
 
-function refusal(code: string, category: 'approval_required' | 'forbidden' | 'conflict' | 'not_found', message: string, remediation: string, details?: Record<string, unknown>): PortcullisError {
+function refusal(
+  code: string,
+  category: 'approval_required' | 'forbidden' | 'conflict' | 'not_found',
+  message: string,
+  remediation: string,
+  details?: Record<string, unknown>,
+): PortcullisError {
   return new PortcullisError({ code, category, message, remediation, details, retryable: false });
 }
 
 const planNotFound = (planId: string): PortcullisError =>
-  refusal('plan_not_found', 'not_found', `Plan ${planId} was not found.`, 'Check the plan id; plans are visible only inside their own tenant.');
+  refusal(
+    'plan_not_found',
+    'not_found',
+    `Plan ${planId} was not found.`,
+    'Check the plan id; plans are visible only inside their own tenant.',
+  );
 
 export class ApprovalService {
   private readonly store: Store;
@@ -203,19 +214,27 @@ export class ApprovalService {
   private readonly audience: string;
 
   constructor(opts: ApprovalServiceOptions) {
-    if (opts.signingKey.byteLength < 32) throw new ConfigError('The approval signing key must be at least 32 bytes.');
+    if (opts.signingKey.byteLength < 32)
+      throw new ConfigError('The approval signing key must be at least 32 bytes.');
     this.store = opts.store;
     this.server = opts.serverName;
     // A copy, so a caller that reuses its buffer cannot change the key under us.
     this.key = new Uint8Array(opts.signingKey);
     this.planTtlMs = opts.planTtlMs ?? 24 * 60 * 60 * 1000;
     this.tokenTtlMs = opts.tokenTtlMs ?? 15 * 60 * 1000;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? (() => Date.now());
     this.issuer = `portcullis-${opts.serverName}`;
     this.audience = `portcullis-${opts.serverName}/approvals`;
   }
 
-  async createPlan(input: { tool: string; tenant: string; requester: string; args: unknown; targetVersion: string | null; policies: string[] }): Promise<Plan> {
+  async createPlan(input: {
+    tool: string;
+    tenant: string;
+    requester: string;
+    args: unknown;
+    targetVersion: string | null;
+    policies: string[];
+  }): Promise<Plan> {
     const now = this.now();
     const id = `plan_${randomUUID()}`;
     const canonical = canonicalJson(input.args);
@@ -244,11 +263,10 @@ export class ApprovalService {
 
   /** The plan in this server and tenant, or null (another tenant's plan is indistinguishable from none). */
   async get(planId: string, tenant: string): Promise<Plan | null> {
-    const res = await this.store.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM portcullis_plans WHERE id = $1 AND server = $2 AND tenant = $3`, [
-      planId,
-      this.server,
-      tenant,
-    ]);
+    const res = await this.store.query<PlanRow>(
+      `SELECT ${PLAN_COLUMNS} FROM portcullis_plans WHERE id = $1 AND server = $2 AND tenant = $3`,
+      [planId, this.server, tenant],
+    );
     const row = res.rows[0];
     return row === undefined ? null : toPlan(row);
   }
@@ -269,21 +287,36 @@ export class ApprovalService {
    * Approver must differ from requester, same tenant, plan pending and unexpired. Returns a signed
    * token (HS256 JWT: plan_id, args_hash, approver, tenant, jti = approval_id, exp) bound to the plan hash.
    */
-  async approve(planId: string, approver: PlanActor): Promise<{ plan: Plan; approval_token: string; expires_at: string }> {
+  async approve(
+    planId: string,
+    approver: PlanActor,
+  ): Promise<{ plan: Plan; approval_token: string; expires_at: string }> {
     const now = this.now();
     const { plan, approvalId, tokenExp } = await this.store.transaction(async (tx) => {
       const current = await this.lockPlan(tx, planId, approver.tenant);
       if (current.requester === approver.id) {
-        throw refusal('self_approval', 'forbidden', 'A plan cannot be approved by the principal that requested it.', 'Ask a different principal holding the approver role to approve this plan.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'self_approval',
+          'forbidden',
+          'A plan cannot be approved by the principal that requested it.',
+          'Ask a different principal holding the approver role to approve this plan.',
+          {
+            plan_id: planId,
+          },
+        );
       }
       this.assertOpen(current, now);
       if (current.status !== 'pending') {
-        throw refusal('plan_not_pending', 'conflict', `Plan ${planId} is already ${current.status}.`, 'Only a pending plan can be approved; request a new plan if needed.', {
-          plan_id: planId,
-          status: current.status,
-        });
+        throw refusal(
+          'plan_not_pending',
+          'conflict',
+          `Plan ${planId} is already ${current.status}.`,
+          'Only a pending plan can be approved; request a new plan if needed.',
+          {
+            plan_id: planId,
+            status: current.status,
+          },
+        );
       }
       const id = `apr_${randomUUID()}`;
       const res = await tx.query<PlanRow>(
@@ -294,9 +327,18 @@ export class ApprovalService {
       const row = res.rows[0];
       if (row === undefined) throw planNotFound(planId);
       const updated = toPlan(row);
-      return { plan: updated, approvalId: id, tokenExp: Math.min(now + this.tokenTtlMs, Date.parse(updated.expires_at)) };
+      return {
+        plan: updated,
+        approvalId: id,
+        tokenExp: Math.min(now + this.tokenTtlMs, Date.parse(updated.expires_at)),
+      };
     });
-    const token = await new SignJWT({ plan_id: plan.id, args_hash: plan.args_hash, approver: approver.id, tenant: plan.tenant })
+    const token = await new SignJWT({
+      plan_id: plan.id,
+      args_hash: plan.args_hash,
+      approver: approver.id,
+      tenant: plan.tenant,
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
@@ -305,7 +347,11 @@ export class ApprovalService {
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(tokenExp / 1000))
       .sign(this.key);
-    return { plan, approval_token: token, expires_at: new Date(Math.floor(tokenExp / 1000) * 1000).toISOString() };
+    return {
+      plan,
+      approval_token: token,
+      expires_at: new Date(Math.floor(tokenExp / 1000) * 1000).toISOString(),
+    };
   }
 
   /**
@@ -319,9 +365,15 @@ export class ApprovalService {
     return this.store.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, planId, applier.tenant);
       if (claims.tenant !== plan.tenant) {
-        throw refusal('approval_token_invalid', 'approval_required', 'The approval token was not issued for this tenant.', 'Apply with the token issued when this plan was approved.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'approval_token_invalid',
+          'approval_required',
+          'The approval token was not issued for this tenant.',
+          'Apply with the token issued when this plan was approved.',
+          {
+            plan_id: planId,
+          },
+        );
       }
       // The stored arguments must still hash to the recorded hash: an edited row is not the approved plan.
       if (claims.args_hash !== plan.args_hash || argsHash(plan.arguments) !== plan.args_hash) {
@@ -334,41 +386,93 @@ export class ApprovalService {
         );
       }
       if (claims.plan_id !== plan.id) {
-        throw refusal('approval_token_invalid', 'approval_required', 'The approval token was issued for a different plan.', 'Apply with the token issued when this plan was approved.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'approval_token_invalid',
+          'approval_required',
+          'The approval token was issued for a different plan.',
+          'Apply with the token issued when this plan was approved.',
+          {
+            plan_id: planId,
+          },
+        );
       }
-      const used = await tx.query<{ jti: string }>('SELECT jti FROM portcullis_approval_tokens_used WHERE jti = $1', [claims.jti]);
+      const used = await tx.query<{ jti: string }>(
+        'SELECT jti FROM portcullis_approval_tokens_used WHERE jti = $1',
+        [claims.jti],
+      );
       if (used.rows.length > 0 || plan.status === 'applied') {
-        throw refusal('approval_token_replayed', 'conflict', 'This approval token has already been used; an approval applies once.', 'Check the plan with its id; request a new plan to act again.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'approval_token_replayed',
+          'conflict',
+          'This approval token has already been used; an approval applies once.',
+          'Check the plan with its id; request a new plan to act again.',
+          {
+            plan_id: planId,
+          },
+        );
       }
       if (plan.status === 'cancelled') {
-        throw refusal('plan_cancelled', 'conflict', `Plan ${planId} was cancelled.`, 'Request a new plan if the action is still needed.', { plan_id: planId });
+        throw refusal(
+          'plan_cancelled',
+          'conflict',
+          `Plan ${planId} was cancelled.`,
+          'Request a new plan if the action is still needed.',
+          { plan_id: planId },
+        );
       }
       if (plan.status !== 'approved' || plan.approval_id !== claims.jti) {
-        throw refusal('approval_token_invalid', 'approval_required', 'The approval token does not match the approval recorded for this plan.', 'Apply with the token issued when this plan was approved.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'approval_token_invalid',
+          'approval_required',
+          'The approval token does not match the approval recorded for this plan.',
+          'Apply with the token issued when this plan was approved.',
+          {
+            plan_id: planId,
+          },
+        );
       }
       if (Date.parse(plan.expires_at) <= now) {
-        throw refusal('plan_expired', 'conflict', `Plan ${planId} expired at ${plan.expires_at}.`, 'Request a new plan and have it approved.', { plan_id: planId });
+        throw refusal(
+          'plan_expired',
+          'conflict',
+          `Plan ${planId} expired at ${plan.expires_at}.`,
+          'Request a new plan and have it approved.',
+          { plan_id: planId },
+        );
       }
       if (opts.args !== undefined && argsHash(opts.args) !== plan.args_hash) {
-        throw refusal('plan_arguments_changed', 'approval_required', 'These arguments differ from the approved plan.', 'Request a new plan for these arguments and have it approved.', {
-          plan_id: planId,
-        });
+        throw refusal(
+          'plan_arguments_changed',
+          'approval_required',
+          'These arguments differ from the approved plan.',
+          'Request a new plan for these arguments and have it approved.',
+          {
+            plan_id: planId,
+          },
+        );
       }
-      if (opts.currentVersion !== undefined && plan.target_version !== null && opts.currentVersion !== plan.target_version) {
-        throw refusal('plan_target_changed', 'conflict', 'The target changed since the plan was made.', 'Request a new plan against the current state and have it approved.', {
-          plan_id: planId,
-          planned_version: plan.target_version,
-          current_version: opts.currentVersion,
-        });
+      if (
+        opts.currentVersion !== undefined &&
+        plan.target_version !== null &&
+        opts.currentVersion !== plan.target_version
+      ) {
+        throw refusal(
+          'plan_target_changed',
+          'conflict',
+          'The target changed since the plan was made.',
+          'Request a new plan against the current state and have it approved.',
+          {
+            plan_id: planId,
+            planned_version: plan.target_version,
+            current_version: opts.currentVersion,
+          },
+        );
       }
       const at = new Date(now).toISOString();
-      await tx.query('INSERT INTO portcullis_approval_tokens_used (jti, plan_id, used_by, used_at) VALUES ($1, $2, $3, $4)', [claims.jti, plan.id, applier.id, at]);
+      await tx.query(
+        'INSERT INTO portcullis_approval_tokens_used (jti, plan_id, used_by, used_at) VALUES ($1, $2, $3, $4)',
+        [claims.jti, plan.id, applier.id, at],
+      );
       const res = await tx.query<PlanRow>(
         `UPDATE portcullis_plans SET status = 'applied', applied_by = $2, applied_at = $3 WHERE id = $1 RETURNING ${PLAN_COLUMNS}`,
         [plan.id, applier.id, at],
@@ -381,11 +485,10 @@ export class ApprovalService {
 
   /** Stores the outcome of an applied plan (shown by get, cited by audit). */
   async recordResult(planId: string, result: unknown): Promise<void> {
-    await this.store.query(`UPDATE portcullis_plans SET result = $3::jsonb WHERE id = $1 AND server = $2 AND status = 'applied'`, [
-      planId,
-      this.server,
-      JSON.stringify(result ?? null),
-    ]);
+    await this.store.query(
+      `UPDATE portcullis_plans SET result = $3::jsonb WHERE id = $1 AND server = $2 AND status = 'applied'`,
+      [planId, this.server, JSON.stringify(result ?? null)],
+    );
   }
 
   /**
@@ -402,7 +505,10 @@ export class ApprovalService {
       const row = res.rows[0];
       if (row === undefined || row.approval_id === null) return;
       await tx.query('DELETE FROM portcullis_approval_tokens_used WHERE jti = $1', [row.approval_id]);
-      await tx.query(`UPDATE portcullis_plans SET status = 'approved', applied_by = NULL, applied_at = NULL WHERE id = $1`, [planId]);
+      await tx.query(
+        `UPDATE portcullis_plans SET status = 'approved', applied_by = NULL, applied_at = NULL WHERE id = $1`,
+        [planId],
+      );
     });
   }
 
@@ -412,13 +518,25 @@ export class ApprovalService {
     return this.store.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, planId, by.tenant);
       if (plan.status === 'cancelled') {
-        throw refusal('plan_cancelled', 'conflict', `Plan ${planId} is already cancelled.`, 'Nothing to do.', { plan_id: planId });
+        throw refusal(
+          'plan_cancelled',
+          'conflict',
+          `Plan ${planId} is already cancelled.`,
+          'Nothing to do.',
+          { plan_id: planId },
+        );
       }
       if (plan.status === 'applied') {
-        throw refusal('plan_not_pending', 'conflict', `Plan ${planId} was already applied and cannot be cancelled.`, 'Reverse the action with a new request if needed.', {
-          plan_id: planId,
-          status: plan.status,
-        });
+        throw refusal(
+          'plan_not_pending',
+          'conflict',
+          `Plan ${planId} was already applied and cannot be cancelled.`,
+          'Reverse the action with a new request if needed.',
+          {
+            plan_id: planId,
+            status: plan.status,
+          },
+        );
       }
       const res = await tx.query<PlanRow>(
         `UPDATE portcullis_plans SET status = 'cancelled', cancelled_by = $2, cancelled_at = $3 WHERE id = $1 RETURNING ${PLAN_COLUMNS}`,
@@ -431,7 +549,10 @@ export class ApprovalService {
   }
 
   private async lockPlan(tx: Queryable, planId: string, tenant: string): Promise<Plan> {
-    const res = await tx.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM portcullis_plans WHERE id = $1 AND server = $2 FOR UPDATE`, [planId, this.server]);
+    const res = await tx.query<PlanRow>(
+      `SELECT ${PLAN_COLUMNS} FROM portcullis_plans WHERE id = $1 AND server = $2 FOR UPDATE`,
+      [planId, this.server],
+    );
     const row = res.rows[0];
     if (row === undefined || row.tenant !== tenant) throw planNotFound(planId);
     return toPlan(row);
@@ -439,10 +560,22 @@ export class ApprovalService {
 
   private assertOpen(plan: Plan, now: number): void {
     if (plan.status === 'cancelled') {
-      throw refusal('plan_cancelled', 'conflict', `Plan ${plan.id} was cancelled.`, 'Request a new plan if the action is still needed.', { plan_id: plan.id });
+      throw refusal(
+        'plan_cancelled',
+        'conflict',
+        `Plan ${plan.id} was cancelled.`,
+        'Request a new plan if the action is still needed.',
+        { plan_id: plan.id },
+      );
     }
     if (plan.status === 'pending' && Date.parse(plan.expires_at) <= now) {
-      throw refusal('plan_expired', 'conflict', `Plan ${plan.id} expired at ${plan.expires_at}.`, 'Request a new plan.', { plan_id: plan.id });
+      throw refusal(
+        'plan_expired',
+        'conflict',
+        `Plan ${plan.id} expired at ${plan.expires_at}.`,
+        'Request a new plan.',
+        { plan_id: plan.id },
+      );
     }
   }
 
@@ -456,16 +589,37 @@ export class ApprovalService {
         currentDate: new Date(now),
         requiredClaims: ['exp', 'jti'],
       });
-      payload = verified.payload as Record<string, unknown>;
+      payload = verified.payload;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {
-        throw refusal('approval_token_expired', 'approval_required', 'The approval token has expired.', 'Ask an approver to approve the plan again (a new plan if it has expired too).');
+        throw refusal(
+          'approval_token_expired',
+          'approval_required',
+          'The approval token has expired.',
+          'Ask an approver to approve the plan again (a new plan if it has expired too).',
+        );
       }
-      throw refusal('approval_token_invalid', 'approval_required', 'The approval token is not valid for this server.', 'Apply with the exact token returned when the plan was approved.');
+      throw refusal(
+        'approval_token_invalid',
+        'approval_required',
+        'The approval token is not valid for this server.',
+        'Apply with the exact token returned when the plan was approved.',
+      );
     }
     const { plan_id, args_hash, approver, tenant, jti } = payload;
-    if (typeof plan_id !== 'string' || typeof args_hash !== 'string' || typeof approver !== 'string' || typeof tenant !== 'string' || typeof jti !== 'string') {
-      throw refusal('approval_token_invalid', 'approval_required', 'The approval token is missing required claims.', 'Apply with the exact token returned when the plan was approved.');
+    if (
+      typeof plan_id !== 'string' ||
+      typeof args_hash !== 'string' ||
+      typeof approver !== 'string' ||
+      typeof tenant !== 'string' ||
+      typeof jti !== 'string'
+    ) {
+      throw refusal(
+        'approval_token_invalid',
+        'approval_required',
+        'The approval token is missing required claims.',
+        'Apply with the exact token returned when the plan was approved.',
+      );
     }
     return { plan_id, args_hash, approver, tenant, jti };
   }

@@ -9,6 +9,8 @@ import type { AnyObjectSchema, ResolveContext, ToolDefinition } from './tool.js'
 export interface KitServices {
   serverName: string;
   env: NodeJS.ProcessEnv;
+  /** The server's own settings, validated by its configSchema at start. */
+  config: Record<string, unknown>;
   dataDir: string;
   store: Store;
   credentials: CredentialResolver;

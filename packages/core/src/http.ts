@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
-import type { ServerRuntime } from './runtime.js';
+import { UnknownToolError, type ServerRuntime } from './runtime.js';
 import type { Principal } from './tool.js';
 
 type JsonRpcId = string | number;
@@ -333,9 +333,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         const env = result._meta['portcullis/error'] as { category: string };
         const status = { forbidden: 403, not_found: 404, conflict: 409, validation: 400, rate_limited: 429, approval_required: 409, unauthenticated: 401 }[env.category] ?? 500;
         res.status(status).json({ error: env });
-      } catch {
-        // Unknown/hidden approve tool for this principal: same as not allowed.
-        res.status(403).json({ error: { code: 'forbidden', category: 'forbidden', message: 'You may not approve plans.' } });
+      } catch (err) {
+        // The approve tool is hidden from this principal: a non-approver. The attempt is audited.
+        const auditId = err instanceof UnknownToolError ? (err.auditId ?? 'unrecorded') : 'unrecorded';
+        res.status(403).json({
+          error: { code: 'not_an_approver', category: 'forbidden', message: 'You may not approve plans.', retryable: false, remediation: 'Ask a person holding the approver role.', audit_id: auditId },
+        });
       }
     });
   }
@@ -345,6 +348,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     if (err.type === 'entity.too.large') return rpcError(res, 413, ErrorCode.InvalidRequest, `Request body too large (limit ${cfg.bodyLimit}).`);
     if (err.type === 'entity.parse.failed') return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON.');
     if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return rpcError(res, 415, ErrorCode.InvalidRequest, 'Unsupported content encoding.');
+    // Any other client-side body failure (e.g. a gzip/br body that does not decompress): the
+    // client's fault, so a JSON-RPC parse error and no error-level log line per bad request.
+    if (err.status === 400) {
+      log.info({ err }, 'request refused: the body could not be read');
+      return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body could not be read.');
+    }
     log.error({ err }, 'HTTP request failed');
     rpcError(res, err.status && err.status >= 400 && err.status < 500 ? err.status : 500, ErrorCode.InternalError, 'Internal error.');
   });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, errors } from './errors.js';
 import type { CedarValue, PolicyResource, Principal, ToolDefinition } from './tool.js';
 
 export type Effect = 'allow' | 'deny' | 'approval_required';
@@ -100,6 +100,14 @@ export class PolicyEngine {
 
   /** Decides one request. `approved` marks a call that carries a verified approval for this exact plan. */
   authorize(req: { principal: Principal; action: string; resource: PolicyResource; context: Record<string, CedarValue>; approved?: boolean }): Decision {
+    // Cedar (serde_json inside the wasm) throws on unpaired UTF-16 surrogates. In the caller's
+    // arguments that is bad input; in the principal or the resource, fail closed.
+    if (hasLoneSurrogate(req.context)) {
+      throw errors.validation('The arguments contain text that is not valid Unicode (an unpaired surrogate).', 'Send well-formed text and call again.');
+    }
+    if (hasLoneSurrogate([req.principal.id, req.principal.tenant, req.principal.roles, req.principal.attributes, req.resource])) {
+      return { effect: 'deny', policies: [], errors: ['the principal or the resource holds text that is not valid Unicode'] };
+    }
     const answer = cedar.statefulIsAuthorized({
       principal: { type: 'User', id: req.principal.id },
       action: { type: 'Action', id: req.action },
@@ -128,6 +136,7 @@ export class PolicyEngine {
     const key = `${action}\u0000${principal.id}\u0000${principal.tenant}\u0000${principal.roles.join(',')}\u0000${JSON.stringify(principal.attributes)}`;
     const cached = this.visibilityCache.get(key);
     if (cached !== undefined) return cached;
+    if (hasLoneSurrogate([principal.id, principal.tenant, principal.roles, principal.attributes])) return false; // Cedar would throw; fail closed
     const answer = cedar.isAuthorizedPartial({
       principal: { type: 'User', id: principal.id },
       action: { type: 'Action', id: action },
@@ -203,6 +212,16 @@ function principalEntity(p: Principal): cedar.EntityJson {
 
 function resourceEntity(r: PolicyResource): cedar.EntityJson {
   return { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Does any string (or object key) in the value hold an unpaired surrogate? */
+function hasLoneSurrogate(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) return value.some((v) => hasLoneSurrogate(v, depth + 1));
+  return Object.entries(value as Record<string, unknown>).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v, depth + 1));
 }
 
 /** Arguments as Cedar values: nulls and non-integer numbers dropped (Cedar has no floats), arrays become sets. */

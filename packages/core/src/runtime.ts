@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ApprovalService, approvalMigrations, type Plan } from './approvals.js';
+import { ApprovalService, approvalMigrations } from './approvals.js';
 import { canonicalJson, createAuditSink, sha256Hex, type AuditEvent, type AuditOutcome, type AuditSink } from './audit.js';
 import { parseCommonConfig, parseServerConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
@@ -15,7 +15,7 @@ import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
 import { migrate, openStore, type Store } from './store.js';
-import { deriveAnnotations, type AnyObjectSchema, type CedarValue, type PolicyResource, type Principal, type ResolveContext, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.js';
+import { deriveAnnotations, type AnyObjectSchema, type CedarValue, type PolicyResource, type Principal, type ResolveContext, type ToolAnnotations, type ToolContext, type ToolDefinition, type ApprovalsApi } from './tool.js';
 
 export const AUDIT_META_KEY = 'portcullis/audit_id';
 export const TRACE_META_KEY = 'portcullis/trace_id';
@@ -42,7 +42,11 @@ export interface CallResult {
 
 /** Thrown for tools that are unknown, disabled or never permitted: all three answer identically. */
 export class UnknownToolError extends Error {
-  constructor(readonly toolName: string) {
+  constructor(
+    readonly toolName: string,
+    /** The audit record of the refused attempt (never shown over MCP, where it must look like any unknown tool). */
+    readonly auditId?: string,
+  ) {
     super(`Unknown tool: ${toolName}`);
     this.name = 'UnknownToolError';
   }
@@ -175,6 +179,7 @@ export class ServerRuntime<B = unknown> {
     this.services = {
       serverName: this.serverName,
       env: this.env,
+      config: this.serverConfig,
       dataDir: cfg.dataDir,
       store: this.store,
       credentials: this.credentials,
@@ -231,9 +236,9 @@ export class ServerRuntime<B = unknown> {
     if (!entry || !this.policy.mayEverPermit(principal, name)) {
       await this.ready;
       // Audited as a denial, answered exactly like a tool that does not exist.
-      await this.writeAudit(principal, name, entry?.sensitive ?? [], state, 'denied', 'unknown_tool', null, started);
+      const auditId = await this.writeAudit(principal, name, entry?.sensitive ?? [], state, 'denied', 'unknown_tool', null, started);
       this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied' });
-      throw new UnknownToolError(name);
+      throw new UnknownToolError(name, auditId);
     }
     this.inFlight++;
     try {
@@ -349,7 +354,7 @@ export class ServerRuntime<B = unknown> {
     return { resource, decision };
   }
 
-  private toolContext(principal: Principal, resource: PolicyResource | null, signal: AbortSignal, state: PipelineState, idempotencyKey: string | null): ToolContext<B> & { approvals: ApprovalsApi; evaluate: EvaluateFn } {
+  private toolContext(principal: Principal, resource: PolicyResource | null, signal: AbortSignal, state: PipelineState, idempotencyKey: string | null): ToolContext<B> {
     return {
       principal,
       backend: this.backend,
@@ -370,7 +375,8 @@ export class ServerRuntime<B = unknown> {
   /** A dry run of another tool's policy for these arguments: nothing is executed or written. */
   async evaluate(principal: Principal, tool: string, rawArgs: unknown, signal?: AbortSignal): Promise<Decision> {
     const entry = this.tools.get(tool);
-    if (!entry) throw errors.validation(`Unknown tool ${tool}.`);
+    // A tool this server does not offer (read-only mode, allowlist) is simply not permitted.
+    if (!entry || !this.policy.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
     const parsed = entry.def.input.safeParse(rawArgs);
     if (!parsed.success) throw validationError(parsed.error);
     const rctx: ResolveContext<B> = { principal, backend: this.backend, signal: signal ?? new AbortController().signal, logger: this.logger };
@@ -397,19 +403,29 @@ export class ServerRuntime<B = unknown> {
         state.refs.plan_id = planId;
         const plan = await need().consume(planId, token, { id: principal.id, tenant: principal.tenant });
         if (plan.approval_id) state.refs.approval_id = plan.approval_id;
-        const entry = this.tools.get(plan.tool);
-        if (!entry) throw errors.internal(new Error(`plan ${planId} names unknown tool ${plan.tool}`));
-        const args = plan.arguments as Record<string, unknown>;
-        // Policy is checked again at apply time; the approval satisfies only the approval annotation.
-        const rctx: ResolveContext<B> = { principal, backend: this.backend, signal, logger: this.logger };
-        const { resource, decision } = await this.authorizeCall(entry, principal, args, rctx, true);
-        if (decision.effect !== 'allow') throw denied(decision);
-        if (plan.target_version !== null && versionOf(resource) !== plan.target_version) {
-          throw errors.conflict('plan_target_changed', 'The record changed after the plan was approved.', 'Create a new plan from the current record.');
+        try {
+          const entry = this.tools.get(plan.tool);
+          if (!entry) throw errors.internal(new Error(`plan ${planId} names unknown tool ${plan.tool}`));
+          const args = plan.arguments as Record<string, unknown>;
+          // Policy is checked again at apply time; the approval satisfies only the approval annotation.
+          const rctx: ResolveContext<B> = { principal, backend: this.backend, signal, logger: this.logger };
+          const { resource, decision } = await this.authorizeCall(entry, principal, args, rctx, true);
+          state.decision = decision;
+          if (decision.effect !== 'allow') throw denied(decision);
+          if (plan.target_version !== null && versionOf(resource) !== plan.target_version) {
+            throw errors.conflict('plan_target_changed', 'The record changed after the plan was approved.', 'Create a new plan from the current record.');
+          }
+          const out = await this.execute(entry, principal, args, resource, decision, signal, state, `plan:${plan.id}`);
+          await need().recordResult(planId, out);
+          return { plan, result: out };
+        } catch (err) {
+          // Nothing was recorded as done: reopen the plan so the same approval can be applied again
+          // (execution carries idempotency key plan:<id>, so a retry never acts twice).
+          await need()
+            .release(planId)
+            .catch((releaseErr: unknown) => this.logger.error({ err: releaseErr, plan_id: planId }, 'could not reopen plan after a failed apply'));
+          throw err;
         }
-        const out = await this.execute(entry, principal, args, resource, decision, signal, state, `plan:${plan.id}`);
-        await need().recordResult(planId, out);
-        return { plan, result: out };
       },
     };
   }
@@ -497,28 +513,24 @@ export class ServerRuntime<B = unknown> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.ready;
-    } catch {
-      return;
-    }
-    await this.backend.close?.().catch((err: unknown) => this.logger.warn({ err }, 'backend close failed'));
-    await this.audit.flush();
-    await this.audit.close();
-    await this.limiter.close();
-    this.credentials.close();
-    await this.store.close();
+    // Init may have failed part-way: close whatever it had opened, in reverse order.
+    await this.ready.catch(() => undefined);
+    const step = async (what: string, fn: (() => Promise<void> | void) | undefined) => {
+      try {
+        await fn?.();
+      } catch (err) {
+        this.logger.warn({ err }, `${what} close failed`);
+      }
+    };
+    await step('backend', this.backend?.close?.bind(this.backend));
+    await step('audit', this.audit ? async () => (await this.audit.flush(), await this.audit.close()) : undefined);
+    await step('rate limiter', this.limiter ? () => this.limiter.close() : undefined);
+    await step('credentials', this.credentials ? () => this.credentials.close() : undefined);
+    await step('store', this.store ? () => this.store.close() : undefined);
   }
 }
 
-export interface ApprovalsApi {
-  get(planId: string): Promise<Plan | null>;
-  approve(planId: string): Promise<{ plan: Plan; approval_token: string; expires_at: string }>;
-  apply(planId: string, token: string): Promise<{ plan: Plan; result: unknown }>;
-  cancel(planId: string): Promise<Plan>;
-}
-
-export type EvaluateFn = (tool: string, args: unknown) => Promise<Decision>;
+export type { ApprovalsApi, EvaluateFn } from './tool.js';
 
 function tenantResource(p: Principal): PolicyResource {
   return { type: 'Tenant', id: p.tenant, attributes: { tenant: p.tenant } };

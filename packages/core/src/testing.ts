@@ -54,7 +54,12 @@ export async function startInProcess<B>(def: ServerDefinition<B>, opts: InProces
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `portcullis-${def.name}-`));
   const env: NodeJS.ProcessEnv = { PORTCULLIS_LOG_LEVEL: 'silent', ...opts.env, PORTCULLIS_DATA_DIR: dataDir };
   const runtime = new ServerRuntime(def, { env, transport: 'stdio' });
-  await runtime.ready;
+  try {
+    await runtime.ready;
+  } catch (err) {
+    await runtime.close().catch(() => undefined);
+    throw err;
+  }
   const clients: InProcessClient[] = [];
 
   const connect = async (p: Principal): Promise<InProcessClient> => {

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import type { Plan } from './approvals.js';
 import type { Logger } from './log.js';
+import type { Decision } from './policy.js';
 
 /** What a tool does to the world; MCP annotations are derived from it, never typed twice. */
 export type Access = 'read' | 'write' | 'destructive';
@@ -50,7 +52,22 @@ export interface ToolContext<B> extends ResolveContext<B> {
   upstream: <T>(system: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Audit references to attach to this call's record (plan ids, approval ids ...). */
   addAuditRefs: (refs: Record<string, string>) => void;
+  /** Approval plans (DESIGN.md section 4); usable on servers that have an `approval: 'plan'` tool. */
+  approvals: ApprovalsApi;
+  /** A policy dry run of another tool for these arguments: resolves its resource, decides, executes nothing. */
+  evaluate: EvaluateFn;
 }
+
+export interface ApprovalsApi {
+  get(planId: string): Promise<Plan | null>;
+  /** As the calling principal (never the requester): a single-use token bound to the plan's arguments. */
+  approve(planId: string): Promise<{ plan: Plan; approval_token: string; expires_at: string }>;
+  /** Verifies and consumes the token, re-checks policy, runs the planned tool with idempotency key `plan:<id>`. */
+  apply(planId: string, token: string): Promise<{ plan: Plan; result: unknown }>;
+  cancel(planId: string): Promise<Plan>;
+}
+
+export type EvaluateFn = (tool: string, args: unknown) => Promise<Decision>;
 
 // The schemas are deliberately loose zod objects: each tool narrows them with its own shapes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,6 +6,8 @@ import { ApprovalService, approvalMigrations, argsHash, canonicalJson } from '..
 import { PortcullisError } from '../src/errors.js';
 import { migrate, openStore } from '../src/store.js';
 import type { Store } from '../src/store.js';
+import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
+import type { PgServer } from '@portcullis/test-support/postgres';
 
 const KEY = randomBytes(32);
 const requester = { id: 'agent-1', tenant: 'acme' };
@@ -17,7 +19,14 @@ let clock = Date.parse('2025-06-01T12:00:00Z');
 const now = (): number => clock;
 
 function service(opts: { key?: Uint8Array; server?: string } = {}): ApprovalService {
-  return new ApprovalService({ store, serverName: opts.server ?? 'billing', signingKey: opts.key ?? KEY, now, planTtlMs: 60 * 60_000, tokenTtlMs: 10 * 60_000 });
+  return new ApprovalService({
+    store,
+    serverName: opts.server ?? 'billing',
+    signingKey: opts.key ?? KEY,
+    now,
+    planTtlMs: 60 * 60_000,
+    tokenTtlMs: 10 * 60_000,
+  });
 }
 
 async function refusal(p: Promise<unknown>): Promise<PortcullisError> {
@@ -30,10 +39,22 @@ async function refusal(p: Promise<unknown>): Promise<PortcullisError> {
   throw new Error('expected a refusal');
 }
 
-const args = { order_id: '4821', amount_minor: 30000, reason: 'requested_by_customer', idempotency_key: 'idem-0001' };
+const args = {
+  order_id: '4821',
+  amount_minor: 30000,
+  reason: 'requested_by_customer',
+  idempotency_key: 'idem-0001',
+};
 
 async function newPlan(svc = service(), a: unknown = args) {
-  return svc.createPlan({ tool: 'billing_issue_refund', tenant: 'acme', requester: requester.id, args: a, targetVersion: '15000', policies: ['refund-approval-band'] });
+  return svc.createPlan({
+    tool: 'billing_issue_refund',
+    tenant: 'acme',
+    requester: requester.id,
+    args: a,
+    targetVersion: '15000',
+    policies: ['refund-approval-band'],
+  });
 }
 
 beforeAll(async () => {
@@ -47,7 +68,9 @@ afterAll(async () => {
 
 describe('canonical arguments', () => {
   it('hashes equal values equally whatever the key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+    );
     expect(argsHash({ a: 1, b: 2 })).toBe(argsHash({ b: 2, a: 1 }));
     expect(argsHash({ a: 1, b: undefined })).toBe(argsHash({ a: 1 }));
     expect(argsHash({ a: 1 })).not.toBe(argsHash({ a: 2 }));
@@ -55,10 +78,13 @@ describe('canonical arguments', () => {
 
   it('is insensitive to key order for any JSON object (property)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 }), (obj) => {
-        const reversed = Object.fromEntries(Object.entries(obj).reverse());
-        return argsHash(obj) === argsHash(reversed);
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 }),
+        (obj) => {
+          const reversed = Object.fromEntries(Object.entries(obj).reverse());
+          return argsHash(obj) === argsHash(reversed);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -92,7 +118,13 @@ describe('ApprovalService', () => {
     expect(approved.plan.status).toBe('approved');
     expect(approved.plan.approver).toBe('manager-1');
     const claims = decodeJwt(approved.approval_token);
-    expect(claims).toMatchObject({ plan_id: plan.id, args_hash: plan.args_hash, approver: 'manager-1', tenant: 'acme', jti: approved.plan.approval_id });
+    expect(claims).toMatchObject({
+      plan_id: plan.id,
+      args_hash: plan.args_hash,
+      approver: 'manager-1',
+      tenant: 'acme',
+      jti: approved.plan.approval_id,
+    });
     expect(claims.exp).toBe(Math.floor((clock + 10 * 60_000) / 1000));
     expect(approved.expires_at).toBe(new Date(clock + 10 * 60_000).toISOString());
 
@@ -115,10 +147,15 @@ describe('ApprovalService', () => {
     const plan = await newPlan(svc);
     expect(await svc.get(plan.id, 'globex')).toBeNull();
     expect(await service({ server: 'remediation-write' }).get(plan.id, 'acme')).toBeNull();
-    expect(await refusal(svc.approve(plan.id, stranger))).toMatchObject({ code: 'plan_not_found', category: 'not_found' });
+    expect(await refusal(svc.approve(plan.id, stranger))).toMatchObject({
+      code: 'plan_not_found',
+      category: 'not_found',
+    });
     expect(await refusal(svc.cancel(plan.id, stranger))).toMatchObject({ code: 'plan_not_found' });
     const { approval_token } = await svc.approve(plan.id, approver);
-    expect(await refusal(svc.consume(plan.id, approval_token, stranger))).toMatchObject({ code: 'plan_not_found' });
+    expect(await refusal(svc.consume(plan.id, approval_token, stranger))).toMatchObject({
+      code: 'plan_not_found',
+    });
     // The refused attempts consumed nothing: the rightful applier still can.
     expect((await svc.consume(plan.id, approval_token, requester)).status).toBe('applied');
   });
@@ -127,11 +164,19 @@ describe('ApprovalService', () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
-    const results = await Promise.allSettled([svc.consume(plan.id, approval_token, requester), svc.consume(plan.id, approval_token, requester)]);
+    const results = await Promise.allSettled([
+      svc.consume(plan.id, approval_token, requester),
+      svc.consume(plan.id, approval_token, requester),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected');
-    expect((rejected as PromiseRejectedResult).reason).toMatchObject({ code: 'approval_token_replayed', category: 'conflict' });
-    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({ code: 'approval_token_replayed' });
+    expect((rejected as PromiseRejectedResult).reason).toMatchObject({
+      code: 'approval_token_replayed',
+      category: 'conflict',
+    });
+    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({
+      code: 'approval_token_replayed',
+    });
   });
 
   it("refuses a token approved for another plan's arguments", async () => {
@@ -139,18 +184,27 @@ describe('ApprovalService', () => {
     const small = await newPlan(svc, { ...args, amount_minor: 25000 });
     const large = await newPlan(svc, { ...args, amount_minor: 50000 });
     const { approval_token } = await svc.approve(small.id, approver);
-    expect(await refusal(svc.consume(large.id, approval_token, requester))).toMatchObject({ code: 'plan_arguments_changed', category: 'approval_required' });
+    expect(await refusal(svc.consume(large.id, approval_token, requester))).toMatchObject({
+      code: 'plan_arguments_changed',
+      category: 'approval_required',
+    });
     // Same arguments, different plan: the token names its plan.
     const twin = await newPlan(svc, { ...args, amount_minor: 25000 });
     await svc.approve(twin.id, approver);
-    expect(await refusal(svc.consume(twin.id, approval_token, requester))).toMatchObject({ code: 'approval_token_invalid' });
+    expect(await refusal(svc.consume(twin.id, approval_token, requester))).toMatchObject({
+      code: 'approval_token_invalid',
+    });
   });
 
   it('refuses execution with arguments other than the approved ones', async () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
-    expect(await refusal(svc.consume(plan.id, approval_token, requester, { args: { ...args, amount_minor: 50000 } }))).toMatchObject({ code: 'plan_arguments_changed' });
+    expect(
+      await refusal(
+        svc.consume(plan.id, approval_token, requester, { args: { ...args, amount_minor: 50000 } }),
+      ),
+    ).toMatchObject({ code: 'plan_arguments_changed' });
     expect((await svc.get(plan.id, 'acme'))?.status).toBe('approved');
   });
 
@@ -158,8 +212,13 @@ describe('ApprovalService', () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
-    await store.query(`UPDATE portcullis_plans SET arguments = jsonb_set(arguments, '{amount_minor}', '99999') WHERE id = $1`, [plan.id]);
-    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({ code: 'plan_arguments_changed' });
+    await store.query(
+      `UPDATE portcullis_plans SET arguments = jsonb_set(arguments, '{amount_minor}', '99999') WHERE id = $1`,
+      [plan.id],
+    );
+    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({
+      code: 'plan_arguments_changed',
+    });
   });
 
   it('refuses forged, tampered and foreign tokens', async () => {
@@ -167,20 +226,40 @@ describe('ApprovalService', () => {
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
     const otherKey = randomBytes(32);
-    const forged = await new SignJWT({ ...decodeJwt(approval_token) }).setProtectedHeader({ alg: 'HS256' }).sign(otherKey);
-    expect(await refusal(svc.consume(plan.id, forged, requester))).toMatchObject({ code: 'approval_token_invalid', category: 'approval_required' });
+    const forged = await new SignJWT({ ...decodeJwt(approval_token) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(otherKey);
+    expect(await refusal(svc.consume(plan.id, forged, requester))).toMatchObject({
+      code: 'approval_token_invalid',
+      category: 'approval_required',
+    });
     const [h, p, s] = approval_token.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8'));
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, args_hash: argsHash({ x: 1 }) })).toString('base64url')}.${s}`;
-    expect(await refusal(svc.consume(plan.id, tampered, requester))).toMatchObject({ code: 'approval_token_invalid' });
-    expect(await refusal(svc.consume(plan.id, 'not-a-jwt', requester))).toMatchObject({ code: 'approval_token_invalid' });
+    expect(await refusal(svc.consume(plan.id, tampered, requester))).toMatchObject({
+      code: 'approval_token_invalid',
+    });
+    expect(await refusal(svc.consume(plan.id, 'not-a-jwt', requester))).toMatchObject({
+      code: 'approval_token_invalid',
+    });
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;
-    expect(await refusal(svc.consume(plan.id, unsigned, requester))).toMatchObject({ code: 'approval_token_invalid' });
+    expect(await refusal(svc.consume(plan.id, unsigned, requester))).toMatchObject({
+      code: 'approval_token_invalid',
+    });
     // A token from another server's approvals (same key) does not apply here.
     const other = service({ server: 'remediation-write' });
-    const foreign = await other.createPlan({ tool: 'x_do', tenant: 'acme', requester: requester.id, args, targetVersion: null, policies: [] });
+    const foreign = await other.createPlan({
+      tool: 'x_do',
+      tenant: 'acme',
+      requester: requester.id,
+      args,
+      targetVersion: null,
+      policies: [],
+    });
     const foreignToken = (await other.approve(foreign.id, approver)).approval_token;
-    expect(await refusal(svc.consume(plan.id, foreignToken, requester))).toMatchObject({ code: 'approval_token_invalid' });
+    expect(await refusal(svc.consume(plan.id, foreignToken, requester))).toMatchObject({
+      code: 'approval_token_invalid',
+    });
     expect((await svc.consume(plan.id, approval_token, requester)).status).toBe('applied');
   });
 
@@ -191,17 +270,30 @@ describe('ApprovalService', () => {
     const start = clock;
     try {
       clock += 11 * 60_000;
-      expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({ code: 'approval_token_expired', category: 'approval_required' });
+      expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({
+        code: 'approval_token_expired',
+        category: 'approval_required',
+      });
       const pending = await newPlan(svc);
       clock += 61 * 60_000;
-      expect(await refusal(svc.approve(pending.id, approver))).toMatchObject({ code: 'plan_expired', category: 'conflict' });
+      expect(await refusal(svc.approve(pending.id, approver))).toMatchObject({
+        code: 'plan_expired',
+        category: 'conflict',
+      });
     } finally {
       clock = start;
     }
   });
 
   it('caps the token lifetime at the plan expiry', async () => {
-    const svc = new ApprovalService({ store, serverName: 'billing', signingKey: KEY, now, planTtlMs: 5 * 60_000, tokenTtlMs: 60 * 60_000 });
+    const svc = new ApprovalService({
+      store,
+      serverName: 'billing',
+      signingKey: KEY,
+      now,
+      planTtlMs: 5 * 60_000,
+      tokenTtlMs: 60 * 60_000,
+    });
     const plan = await newPlan(svc);
     const { expires_at } = await svc.approve(plan.id, approver);
     expect(expires_at).toBe(plan.expires_at);
@@ -211,10 +303,16 @@ describe('ApprovalService', () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
-    expect(await refusal(svc.approve(plan.id, { id: 'manager-2', tenant: 'acme' }))).toMatchObject({ code: 'plan_not_pending', category: 'conflict' });
+    expect(await refusal(svc.approve(plan.id, { id: 'manager-2', tenant: 'acme' }))).toMatchObject({
+      code: 'plan_not_pending',
+      category: 'conflict',
+    });
     const cancelled = await svc.cancel(plan.id, requester);
     expect(cancelled.status).toBe('cancelled');
-    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({ code: 'plan_cancelled', category: 'conflict' });
+    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({
+      code: 'plan_cancelled',
+      category: 'conflict',
+    });
     expect(await refusal(svc.cancel(plan.id, requester))).toMatchObject({ code: 'plan_cancelled' });
     expect(await refusal(svc.approve(plan.id, approver))).toMatchObject({ code: 'plan_cancelled' });
   });
@@ -231,8 +329,12 @@ describe('ApprovalService', () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
-    expect(await refusal(svc.consume(plan.id, approval_token, requester, { currentVersion: '20000' }))).toMatchObject({ code: 'plan_target_changed' });
-    expect((await svc.consume(plan.id, approval_token, requester, { currentVersion: '15000' })).status).toBe('applied');
+    expect(
+      await refusal(svc.consume(plan.id, approval_token, requester, { currentVersion: '20000' })),
+    ).toMatchObject({ code: 'plan_target_changed' });
+    expect((await svc.consume(plan.id, approval_token, requester, { currentVersion: '15000' })).status).toBe(
+      'applied',
+    );
   });
 
   it('release reopens a consumed plan whose execution failed, until a result is recorded', async () => {
@@ -246,7 +348,9 @@ describe('ApprovalService', () => {
     await svc.recordResult(plan.id, { ok: true });
     await svc.release(plan.id);
     expect((await svc.get(plan.id, 'acme'))?.status).toBe('applied');
-    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({ code: 'approval_token_replayed' });
+    expect(await refusal(svc.consume(plan.id, approval_token, requester))).toMatchObject({
+      code: 'approval_token_replayed',
+    });
   });
 
   it('lists a tenant queue by status', async () => {
@@ -262,3 +366,63 @@ describe('ApprovalService', () => {
     expect(() => service({ key: new Uint8Array(16) })).toThrow(/32 bytes/);
   });
 });
+
+// On PostgreSQL two applies of one token run in truly parallel transactions: the row lock decides.
+const pgReason = postgresUnavailableReason();
+describe.skipIf(pgReason !== null)(
+  `ApprovalService on PostgreSQL${pgReason === null ? '' : ` (skipped: ${pgReason})`}`,
+  () => {
+    let pg: PgServer | null = null;
+    let pgStore: Store;
+
+    beforeAll(async () => {
+      pg = await startPostgres();
+      if (pg === null)
+        throw new Error(`PostgreSQL did not start: ${postgresUnavailableReason() ?? 'unknown reason'}`);
+      pgStore = await openStore({ databaseUrl: pg.url });
+      await migrate(pgStore, 'approvals', approvalMigrations);
+    });
+
+    afterAll(async () => {
+      await pgStore?.close();
+      await pg?.stop();
+    });
+
+    it('consumes a token exactly once under concurrent applies', async () => {
+      const svc = new ApprovalService({ store: pgStore, serverName: 'billing', signingKey: KEY, now });
+      const plan = await svc.createPlan({
+        tool: 'billing_issue_refund',
+        tenant: 'acme',
+        requester: requester.id,
+        args,
+        targetVersion: null,
+        policies: [],
+      });
+      const { approval_token } = await svc.approve(plan.id, approver);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => svc.consume(plan.id, approval_token, requester)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results)
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'approval_token_replayed' });
+    });
+
+    it('approves a plan once under concurrent approvers', async () => {
+      const svc = new ApprovalService({ store: pgStore, serverName: 'billing', signingKey: KEY, now });
+      const plan = await svc.createPlan({
+        tool: 'billing_issue_refund',
+        tenant: 'acme',
+        requester: requester.id,
+        args,
+        targetVersion: null,
+        policies: [],
+      });
+      const results = await Promise.allSettled(
+        ['m1', 'm2', 'm3', 'm4'].map((id) => svc.approve(plan.id, { id, tenant: 'acme' })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results)
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'plan_not_pending' });
+    });
+  },
+);

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { DEFAULT_DAILY_REFUND_BUDGET_MINOR } from './backend.js';
+
+/** Billing's own settings (validated at start; a bad value stops start-up naming the variable). */
+export const billingConfigSchema = z.object({
+  BILLING_BACKEND: z.enum(['embedded', 'stripe']).default('embedded'),
+  /** Credential reference to the Stripe secret key: env:NAME, file:/path or aws-sm:secret-id[#json-key]. */
+  BILLING_STRIPE_KEY: z
+    .string()
+    .regex(
+      /^(env|file|aws-sm):.+$/,
+      'a credential reference: env:NAME, file:/path or aws-sm:secret-id[#json-key] (never the key itself)',
+    )
+    .optional(),
+  /** Where the Stripe API is (tests point it at a local fake); default https://api.stripe.com. */
+  BILLING_STRIPE_API_BASE: z
+    .url({ protocol: /^https?$/ })
+    // Plain http would send the secret key in clear: only to a local fake.
+    .refine(
+      (u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u),
+      'https, or http only for 127.0.0.1/localhost',
+    )
+    .optional(),
+  BILLING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  /**
+   * The backend's hard cap on each principal's refunds per UTC day, in minor units. Keep it equal
+   * to the amount in the `billing-refund-daily-budget` policy: policy explains and decides, this
+   * cap holds even when concurrent calls race past the policy check.
+   */
+  BILLING_DAILY_REFUND_BUDGET_MINOR: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .default(DEFAULT_DAILY_REFUND_BUDGET_MINOR),
+});
+
+export type BillingConfig = z.output<typeof billingConfigSchema>;

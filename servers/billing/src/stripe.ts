@@ -1,0 +1,561 @@
+import Stripe from 'stripe';
+import { PortcullisError, errors } from '@portcullis/core';
+import type { Store } from '@portcullis/core/store';
+import type {
+  BillingBackend,
+  InvoiceQuery,
+  PageRequest,
+  ReadOptions,
+  RefundBudget,
+  RefundOutcome,
+  RefundRequest,
+} from './backend.js';
+import { decodeCursor, encodeCursor, invalidCursor, scopeOf, stringField } from './cursor.js';
+import type {
+  Customer,
+  Invoice,
+  InvoiceStatus,
+  Order,
+  Page,
+  Refund,
+  RefundReason,
+  RefundStatus,
+} from './domain.js';
+import { INVOICE_STATUSES, REFUND_REASONS, orderStatus, utcDay } from './domain.js';
+import { orderNotPaid, refundExceedsPaid } from './embedded.js';
+import { RefundJournal, fromStoredError, toStoredError } from './refund-journal.js';
+
+/**
+ * Billing on Stripe through the official SDK. How the domain maps:
+ * - customer = Customer with `metadata.tenant`;
+ * - order = PaymentIntent with `metadata.tenant` and `metadata.order_id` (found once through the
+ *   Search API, then always re-read by id, because search is only eventually consistent);
+ *   refunded amounts come from its latest Charge;
+ * - invoice = Invoice with `metadata.tenant` (and `metadata.order_id` when it bills an order);
+ * - refund = Refund on the order's PaymentIntent, carrying who issued it in its metadata.
+ * Money moves only in Stripe; the kit's store keeps the refund journal (idempotency keys and the
+ * per-principal daily budget), so both hold here exactly as in the embedded ledger.
+ */
+
+export const STRIPE_SYSTEM = 'stripe';
+
+export interface StripeBackendOptions {
+  store: Store;
+  dailyBudgetMinor: number;
+  /** Runs fn with the secret key, re-resolving it once after a 401 (CredentialResolver.withSecret). */
+  withKey: <T>(fn: (key: string) => Promise<T>) => Promise<T>;
+  /** The kit's upstream path: rate limiter plus the retry policy (KitServices.callUpstream, bound to 'stripe'). */
+  callUpstream: <T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+  /** Default https://api.stripe.com; tests point it at the fake. */
+  apiBase?: string;
+  /** Per-request timeout of the SDK (default 10 s); the kit's retry budget bounds the whole call. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** A refusal Stripe answered definitively: the request was not executed, and retrying it would not help. */
+class StripeRefusal extends PortcullisError {}
+
+type StripeErrorLike = Error & {
+  type?: string;
+  rawType?: string;
+  statusCode?: number;
+  code?: string;
+  detail?: unknown;
+  param?: string;
+};
+
+function isStripeError(err: unknown): err is StripeErrorLike {
+  return (
+    err instanceof Error &&
+    typeof (err as StripeErrorLike).type === 'string' &&
+    (err as StripeErrorLike).type!.startsWith('Stripe')
+  );
+}
+
+/**
+ * Turns an SDK error into what the kit's retry policy understands: definitive 4xx answers become
+ * PortcullisErrors (final, unretried); 429, 5xx and network failures stay raw errors the
+ * classifier sees as transient; a 401 stays raw so the credential can be refreshed once.
+ */
+function translate(err: unknown): unknown {
+  if (!isStripeError(err)) return err;
+  const status = err.statusCode;
+  if (err.type === 'StripeConnectionError' || status === undefined) {
+    const detailCode = (err.detail as { code?: unknown } | undefined)?.code;
+    const net = new Error(`Stripe connection failed: ${err.message}`, { cause: err }) as Error & {
+      code: string;
+    };
+    net.code = typeof detailCode === 'string' && /^E[A-Z]+$/.test(detailCode) ? detailCode : 'ECONNRESET';
+    return net;
+  }
+  if (status === 401 || status === 429 || status >= 500) return err;
+  if (status === 409) {
+    return new PortcullisError({
+      code: 'refund_in_progress',
+      category: 'conflict',
+      message: 'An identical refund request is still being processed upstream.',
+      remediation: 'Retry shortly with the same idempotency key; it will not refund twice.',
+      retryable: true,
+      internal: err,
+    });
+  }
+  if (status === 404)
+    return new StripeRefusal({
+      code: 'not_found',
+      category: 'not_found',
+      message: 'The record was not found in Stripe.',
+      internal: err,
+    });
+  if (err.rawType === 'idempotency_error') {
+    return new StripeRefusal({
+      code: 'idempotency_key_reused',
+      category: 'conflict',
+      message: 'This idempotency key was already used for a different refund request.',
+      remediation: 'Use a new idempotency key for a different refund.',
+      internal: err,
+    });
+  }
+  if (err.code === 'amount_too_large' || err.code === 'charge_already_refunded') {
+    return new StripeRefusal({
+      code: 'refund_exceeds_paid',
+      category: 'conflict',
+      message: 'The refund would exceed what is left to refund on this order.',
+      remediation: 'Check refundable_minor with billing_get_order and refund at most that.',
+      internal: err,
+    });
+  }
+  return new StripeRefusal({
+    code: 'upstream_rejected',
+    category: 'upstream',
+    message: 'Stripe rejected the request.',
+    remediation: 'Ask an operator to check the request against the Stripe account.',
+    retryable: false,
+    internal: err,
+  });
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+function meta(obj: { metadata?: Stripe.Metadata | null }, key: string): string | undefined {
+  const v = obj.metadata?.[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Search query values are single-quoted; the tools' id patterns already exclude quotes. */
+function quote(v: string): string {
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function idOf(v: string | { id: string } | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : v.id;
+}
+
+function asRefundReason(v: string | null | undefined): RefundReason {
+  return (REFUND_REASONS as readonly string[]).includes(v ?? '') ? (v as RefundReason) : 'other';
+}
+
+/** The upstream may or may not have refunded: say so, and how to find out safely. */
+function outcomeUnknown(err: unknown): PortcullisError {
+  const pe = err instanceof PortcullisError ? err : errors.upstream(STRIPE_SYSTEM, err);
+  return new PortcullisError({
+    code: pe.code === 'refund_in_progress' ? pe.code : 'refund_outcome_unknown',
+    category: pe.category === 'conflict' ? 'conflict' : 'upstream',
+    message: 'Stripe did not confirm the refund, so it may or may not have happened.',
+    remediation:
+      'Retry with the same idempotency_key: it returns the refund if it happened and never refunds twice.',
+    retryable: true,
+    retryAfterMs: pe.retryAfterMs,
+    internal: pe.internal ?? err,
+  });
+}
+
+export class StripeBillingBackend implements BillingBackend {
+  readonly kind = 'stripe' as const;
+  readonly dailyBudgetMinor: number;
+  private readonly store: Store;
+  private readonly journal: RefundJournal;
+  private readonly now: () => number;
+  private readonly withKey: StripeBackendOptions['withKey'];
+  private readonly upstream: StripeBackendOptions['callUpstream'];
+  private readonly config: { host: string; port: number; protocol: 'http' | 'https'; timeout: number };
+  private client: { key: string; stripe: Stripe } | null = null;
+  /** order (tenant/id) → PaymentIntent id: immutable, so safe to keep. Bounded. */
+  private readonly orderIndex = new Map<string, string>();
+
+  constructor(opts: StripeBackendOptions) {
+    this.store = opts.store;
+    this.dailyBudgetMinor = opts.dailyBudgetMinor;
+    this.journal = new RefundJournal(opts.dailyBudgetMinor);
+    this.now = opts.now ?? (() => Date.now());
+    this.withKey = opts.withKey;
+    this.upstream = opts.callUpstream;
+    const base = new URL(opts.apiBase ?? 'https://api.stripe.com');
+    const protocol = base.protocol === 'http:' ? 'http' : 'https';
+    this.config = {
+      host: base.hostname,
+      port: base.port === '' ? (protocol === 'http' ? 80 : 443) : Number(base.port),
+      protocol,
+      timeout: opts.timeoutMs ?? 10_000,
+    };
+  }
+
+  private stripeFor(key: string): Stripe {
+    if (this.client?.key !== key) {
+      this.client = {
+        key,
+        stripe: new Stripe(key, {
+          host: this.config.host,
+          port: this.config.port,
+          protocol: this.config.protocol,
+          timeout: this.config.timeout,
+          // The kit's retry policy is the only one: two layers of retries would multiply attempts.
+          maxNetworkRetries: 0,
+          telemetry: false,
+          appInfo: { name: 'portcullis-billing' },
+        }),
+      };
+    }
+    return this.client.stripe;
+  }
+
+  /** One SDK call through the limiter, retries and credential refresh. */
+  private call<T>(op: (stripe: Stripe) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.upstream(async () => {
+      try {
+        return await this.withKey((key) => op(this.stripeFor(key)));
+      } catch (err) {
+        throw translate(err);
+      }
+    }, signal);
+  }
+
+  /** Like call, but a 404 is null. */
+  private async find<T>(op: (stripe: Stripe) => Promise<T>, signal?: AbortSignal): Promise<T | null> {
+    try {
+      return await this.call(op, signal);
+    } catch (err) {
+      if (err instanceof StripeRefusal && err.category === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  async getCustomer(tenant: string, id: string, opts?: ReadOptions): Promise<Customer | null> {
+    const c = await this.find((s) => s.customers.retrieve(id), opts?.signal);
+    if (c === null || 'deleted' in c || meta(c, 'tenant') !== tenant) return null;
+    return {
+      id: c.id,
+      tenant,
+      name: c.name ?? '',
+      email: c.email ?? null,
+      currency: c.currency ?? 'usd',
+      created_at: iso(c.created),
+    };
+  }
+
+  private async paymentIntentIdOf(
+    tenant: string,
+    orderId: string,
+    signal?: AbortSignal,
+  ): Promise<string | null> {
+    const key = `${tenant}/${orderId}`;
+    const cached = this.orderIndex.get(key);
+    if (cached !== undefined) return cached;
+    const res = await this.call(
+      (s) =>
+        s.paymentIntents.search({
+          query: `metadata['tenant']:${quote(tenant)} AND metadata['order_id']:${quote(orderId)}`,
+          limit: 1,
+        }),
+      signal,
+    );
+    const pi = res.data[0];
+    if (pi === undefined) return null;
+    if (this.orderIndex.size >= 10_000) this.orderIndex.clear();
+    this.orderIndex.set(key, pi.id);
+    return pi.id;
+  }
+
+  async getOrder(tenant: string, id: string, opts?: ReadOptions): Promise<Order | null> {
+    const piId = await this.paymentIntentIdOf(tenant, id, opts?.signal);
+    if (piId === null) return null;
+    const pi = await this.find(
+      (s) => s.paymentIntents.retrieve(piId, { expand: ['latest_charge'] }),
+      opts?.signal,
+    );
+    if (pi === null || meta(pi, 'tenant') !== tenant || meta(pi, 'order_id') !== id) return null;
+    return this.toOrder(tenant, id, pi);
+  }
+
+  private toOrder(tenant: string, id: string, pi: Stripe.PaymentIntent): Order {
+    const charge =
+      pi.latest_charge !== null && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+    const paid = pi.status === 'succeeded' ? pi.amount_received : 0;
+    const refunded = charge?.amount_refunded ?? 0;
+    return {
+      id,
+      tenant,
+      customer_id: idOf(pi.customer) ?? '',
+      description: pi.description ?? '',
+      status: orderStatus(paid, refunded),
+      currency: pi.currency,
+      amount_minor: pi.amount,
+      paid_minor: paid,
+      refunded_minor: refunded,
+      refundable_minor: paid - refunded,
+      payment_id: paid > 0 ? pi.id : null,
+      // The refunded total only grows (every refund is > 0), so it versions the order.
+      version: `r${refunded}`,
+      created_at: iso(pi.created),
+    };
+  }
+
+  async listInvoices(
+    tenant: string,
+    query: InvoiceQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<Invoice>> {
+    const scope = scopeOf(tenant, ['invoices', query.customer_id ?? null, query.status ?? null]);
+    const state = page.cursor === null ? null : decodeCursor(page.cursor, scope);
+    if (query.customer_id !== undefined) {
+      // List by customer (strongly consistent), after checking the customer is this tenant's.
+      if ((await this.getCustomer(tenant, query.customer_id, opts)) === null)
+        return { items: [], next_cursor: null };
+      const customer = query.customer_id;
+      const after = state === null ? undefined : stringField(state, 'a');
+      const res = await this.call(
+        (s) =>
+          s.invoices.list({
+            customer,
+            limit: page.limit,
+            ...(query.status ? { status: query.status } : {}),
+            ...(after ? { starting_after: after } : {}),
+          }),
+        opts?.signal,
+      );
+      const items = res.data
+        .filter((i) => meta(i, 'tenant') === tenant)
+        .map((i) => this.toInvoice(tenant, i));
+      const last = res.data[res.data.length - 1];
+      return { items, next_cursor: res.has_more && last?.id ? encodeCursor({ a: last.id }, scope) : null };
+    }
+    const clauses = [`metadata['tenant']:${quote(tenant)}`];
+    if (query.status) clauses.push(`status:${quote(query.status)}`);
+    const next = state === null ? undefined : stringField(state, 'p');
+    const res = await this.call(
+      (s) =>
+        s.invoices.search({
+          query: clauses.join(' AND '),
+          limit: page.limit,
+          ...(next ? { page: next } : {}),
+        }),
+      opts?.signal,
+    );
+    const items = res.data.filter((i) => meta(i, 'tenant') === tenant).map((i) => this.toInvoice(tenant, i));
+    return {
+      items,
+      next_cursor: res.has_more && res.next_page ? encodeCursor({ p: res.next_page }, scope) : null,
+    };
+  }
+
+  async getInvoice(tenant: string, id: string, opts?: ReadOptions): Promise<Invoice | null> {
+    if (!id.startsWith('in_')) return null;
+    const inv = await this.find((s) => s.invoices.retrieve(id), opts?.signal);
+    if (inv === null || meta(inv, 'tenant') !== tenant) return null;
+    return this.toInvoice(tenant, inv);
+  }
+
+  private toInvoice(tenant: string, i: Stripe.Invoice): Invoice {
+    const status = (INVOICE_STATUSES as readonly string[]).includes(i.status ?? '')
+      ? (i.status as InvoiceStatus)
+      : 'draft';
+    return {
+      id: i.id ?? '',
+      tenant,
+      number: i.number ?? '',
+      customer_id: idOf(i.customer) ?? '',
+      order_id: meta(i, 'order_id') ?? null,
+      status,
+      currency: i.currency,
+      total_minor: i.total,
+      amount_paid_minor: i.amount_paid,
+      amount_due_minor: i.amount_due,
+      lines: i.lines.data.map((l) => ({
+        description: l.description ?? '',
+        quantity: l.quantity ?? 1,
+        amount_minor: l.amount,
+      })),
+      created_at: iso(i.created),
+      due_at: i.due_date === null ? null : iso(i.due_date),
+    };
+  }
+
+  async listRefunds(
+    tenant: string,
+    orderId: string,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<Refund> | null> {
+    const order = await this.getOrder(tenant, orderId, opts);
+    if (order === null) return null;
+    const scope = scopeOf(tenant, ['refunds', orderId]);
+    const state = page.cursor === null ? null : decodeCursor(page.cursor, scope);
+    if (order.payment_id === null) {
+      if (state !== null) throw invalidCursor();
+      return { items: [], next_cursor: null };
+    }
+    const paymentIntent = order.payment_id;
+    const after = state === null ? undefined : stringField(state, 'a');
+    const res = await this.call(
+      (s) =>
+        s.refunds.list({
+          payment_intent: paymentIntent,
+          limit: page.limit,
+          ...(after ? { starting_after: after } : {}),
+        }),
+      opts?.signal,
+    );
+    const items = res.data.map((r) => this.toRefund(tenant, orderId, r));
+    const last = res.data[res.data.length - 1];
+    return { items, next_cursor: res.has_more && last ? encodeCursor({ a: last.id }, scope) : null };
+  }
+
+  private toRefund(tenant: string, orderId: string, r: Stripe.Refund): Refund {
+    const status: RefundStatus =
+      r.status === 'succeeded' || r.status === 'pending' || r.status === 'failed' || r.status === 'canceled'
+        ? r.status
+        : 'pending';
+    return {
+      id: r.id,
+      tenant,
+      order_id: orderId,
+      payment_id: idOf(r.payment_intent) ?? '',
+      amount_minor: r.amount,
+      currency: r.currency,
+      reason: asRefundReason(r.reason ?? meta(r, 'reason')),
+      note: meta(r, 'note') ?? null,
+      status,
+      requested_by: meta(r, 'requested_by') ?? null,
+      created_at: iso(r.created),
+    };
+  }
+
+  async refundBudget(tenant: string, principalId: string): Promise<RefundBudget> {
+    return this.journal.budget(this.store, tenant, principalId, utcDay(this.now()));
+  }
+
+  /**
+   * Claim the key and reserve budget (one store transaction), send the refund with a
+   * Stripe Idempotency-Key derived from ours, then record the outcome. When the upstream answer is
+   * lost (timeout, 5xx) the claim stays pending with its budget reserved: a retry with the same key
+   * sends the same Stripe request again, which Stripe answers with the first result.
+   */
+  async issueRefund(req: RefundRequest, opts?: ReadOptions): Promise<RefundOutcome> {
+    const order = await this.getOrder(req.tenant, req.order_id, opts);
+    if (order === null)
+      throw errors.notFound(`Order ${req.order_id}`, 'Check the order id with billing_get_order.');
+    const started = this.now();
+    const claimed = await this.store.transaction(
+      async (tx): Promise<{ done: RefundOutcome } | { day: string }> => {
+        const claim = await this.journal.claim(tx, req, utcDay(started), new Date(started).toISOString());
+        if (claim.kind === 'replay') return { done: claim.outcome };
+        if (claim.kind === 'failed') throw fromStoredError(claim.error);
+        if (claim.kind === 'pending') return { day: claim.day };
+        // A fresh request: check what is left (Stripe checks again, atomically) and reserve budget.
+        if (order.payment_id === null) throw orderNotPaid(order);
+        if (req.amount_minor > order.refundable_minor) throw refundExceedsPaid(order, req.amount_minor);
+        await this.journal.reserve(tx, req.tenant, req.principal_id, utcDay(started), req.amount_minor);
+        return { day: utcDay(started) };
+      },
+    );
+    if ('done' in claimed) return claimed.done;
+    const day = claimed.day;
+    const paymentIntent = order.payment_id;
+    if (paymentIntent === null) throw orderNotPaid(order);
+
+    let created: Stripe.Refund;
+    try {
+      created = await this.call(
+        (s) =>
+          s.refunds.create(
+            {
+              payment_intent: paymentIntent,
+              amount: req.amount_minor,
+              ...(req.reason === 'other' ? {} : { reason: req.reason }),
+              metadata: {
+                tenant: req.tenant,
+                order_id: req.order_id,
+                requested_by: req.principal_id,
+                reason: req.reason,
+                ...(req.note ? { note: req.note } : {}),
+                ...(req.plan_id ? { plan_id: req.plan_id } : {}),
+              },
+            },
+            // Namespaced by tenant: Stripe scopes keys per account, ours per tenant.
+            { idempotencyKey: `portcullis-refund:${req.tenant}:${req.idempotency_key}` },
+          ),
+        opts?.signal,
+      );
+    } catch (err) {
+      if (await this.settleFailure(req, day, err)) throw err;
+      throw outcomeUnknown(err);
+    }
+
+    const after = await this.getOrder(req.tenant, req.order_id, opts);
+    const finished = new Date(this.now()).toISOString();
+    return this.store.transaction(async (tx) => {
+      const budget = await this.journal.budget(tx, req.tenant, req.principal_id, day);
+      const outcome: RefundOutcome = {
+        refund: this.toRefund(req.tenant, req.order_id, created),
+        order: after ?? order,
+        budget,
+        replayed: false,
+      };
+      await this.journal.complete(tx, req.tenant, req.idempotency_key, outcome, finished);
+      return outcome;
+    });
+  }
+
+  /**
+   * A definitive refusal frees the reservation and is remembered for the key; anything else stays
+   * pending. True when the failure was definitive (the refund did not and will not happen).
+   */
+  private async settleFailure(req: RefundRequest, day: string, err: unknown): Promise<boolean> {
+    const unauthorized = !(err instanceof PortcullisError) && isStripeError(err) && err.statusCode === 401;
+    const upstreamUnauthorized =
+      err instanceof PortcullisError &&
+      err.category === 'upstream' &&
+      (err.internal as StripeErrorLike | undefined)?.statusCode === 401;
+    const nowIso = new Date(this.now()).toISOString();
+    if (err instanceof StripeRefusal) {
+      await this.store.transaction(async (tx) => {
+        await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
+        await this.journal.fail(tx, req.tenant, req.idempotency_key, toStoredError(err), nowIso);
+      });
+    } else if (unauthorized || upstreamUnauthorized) {
+      // Stripe authenticates before its idempotency layer: nothing happened, so nothing is remembered.
+      await this.store.transaction(async (tx) => {
+        await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
+        await tx.query('DELETE FROM billing_refund_requests WHERE tenant = $1 AND idempotency_key = $2', [
+          req.tenant,
+          req.idempotency_key,
+        ]);
+      });
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  async ping(): Promise<void> {
+    await this.store.ping();
+  }
+
+  async close(): Promise<void> {
+    this.client = null;
+  }
+}

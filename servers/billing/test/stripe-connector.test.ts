@@ -1,0 +1,140 @@
+/**
+ * What only the Stripe connector has: an upstream that times out, rate-limits, rotates its key.
+ * The money invariants must hold through all of it.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeStripe } from '@portcullis/fakes/stripe';
+import type { BillingBackend } from '../src/backend.js';
+import { refundReq, refusal } from './backend-suite.js';
+import { STRIPE_KEY, stripeHarness } from './harness.js';
+
+type Harness = Awaited<ReturnType<typeof stripeHarness>>;
+
+describe('Stripe connector', () => {
+  let h: Harness;
+  let b: BillingBackend;
+  let fake: FakeStripe;
+
+  beforeAll(async () => {
+    h = await stripeHarness();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    b = h.backend;
+    fake = h.fake;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const newRefunds = () => fake.all('refund').filter((r) => !r.id.startsWith('re_seed_'));
+  const refundPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds');
+
+  it('sends every write with an Idempotency-Key derived from the caller key and tenant', async () => {
+    const req = refundReq();
+    await b.issueRefund(req);
+    const posts = refundPosts();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.idempotencyKey).toBe(`portcullis-refund:acme:${req.idempotency_key}`);
+    expect(fake.requests.filter((r) => r.method !== 'GET').every((r) => r.idempotencyKey !== null)).toBe(
+      true,
+    );
+    const [refund] = newRefunds();
+    expect(refund).toMatchObject({
+      object: 'refund',
+      amount: 15_000,
+      payment_intent: 'pi_acme_4821',
+      reason: 'requested_by_customer',
+      metadata: { tenant: 'acme', order_id: '4821', requested_by: 'agent-1' },
+    });
+  });
+
+  it('a retry after an upstream timeout returns the first refund and refunds once', async () => {
+    // Stripe executes the refund, then the connection drops: the client never sees the answer.
+    fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' });
+    const req = refundReq();
+    const out = await b.issueRefund(req);
+    expect(newRefunds()).toHaveLength(1);
+    expect(out.refund.id).toBe(newRefunds()[0]!.id);
+    const posts = refundPosts();
+    expect(posts).toHaveLength(2);
+    expect(posts[0]).toMatchObject({ injected: true });
+    expect(posts[1]).toMatchObject({ replayed: true, idempotencyKey: posts[0]!.idempotencyKey });
+    expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
+    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+  });
+
+  it('when every retry is lost the outcome is reported unknown, and a later retry settles it without refunding twice', async () => {
+    fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' }, 10);
+    const req = refundReq();
+    const err = await refusal(b.issueRefund(req));
+    expect(err).toMatchObject({ code: 'refund_outcome_unknown', category: 'upstream', retryable: true });
+    expect(err.remediation).toMatch(/same idempotency_key/);
+    expect(newRefunds()).toHaveLength(1);
+    // The budget stays reserved while the outcome is unknown: it is never overshot.
+    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+
+    fake.clearInjections();
+    const settled = await b.issueRefund(req);
+    expect(settled.refund.id).toBe(newRefunds()[0]!.id);
+    expect(newRefunds()).toHaveLength(1);
+    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+    const again = await b.issueRefund(req);
+    expect(again).toMatchObject({ replayed: true, refund: { id: settled.refund.id } });
+    expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
+  });
+
+  it('retries a 429 and a 5xx through the kit retry policy', async () => {
+    fake.inject(
+      { method: 'POST', path: '/v1/refunds' },
+      { kind: 'status', status: 429, retryAfterSeconds: 0 },
+      2,
+    );
+    fake.inject({ method: 'GET', path: '/v1/payment_intents/search' }, { kind: 'status', status: 503 });
+    const out = await b.issueRefund(refundReq());
+    expect(out.refund.amount_minor).toBe(15_000);
+    expect(refundPosts().map((p) => p.status)).toEqual([429, 429, 200]);
+    expect(fake.requests.some((r) => r.path === '/v1/payment_intents/search' && r.status === 503)).toBe(true);
+    expect(newRefunds()).toHaveLength(1);
+  });
+
+  it('re-resolves a rotated key once after a 401 and carries on', async () => {
+    const rotated = 'sk_test_portcullis_rotated_fedcba9876';
+    // Warm the credential cache with the old key, then rotate at Stripe and in the secret store.
+    await b.getOrder('acme', '4821');
+    fake.setApiKeys([rotated]);
+    h.env.BILLING_TEST_STRIPE_KEY = rotated;
+    const out = await b.issueRefund(refundReq());
+    expect(out.refund.amount_minor).toBe(15_000);
+    expect(fake.requests.some((r) => r.status === 401)).toBe(true);
+  });
+
+  it('a refused key frees the budget and forgets the attempt, so the same key works once fixed', async () => {
+    await b.getOrder('acme', '4821');
+    const req = refundReq();
+    fake.setApiKeys(['sk_test_someone_else_entirely']);
+    const err = await refusal(b.issueRefund(req));
+    expect(err.category).toBe('upstream');
+    expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain(STRIPE_KEY);
+    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 0 });
+    fake.setApiKeys([STRIPE_KEY]);
+    const out = await b.issueRefund(req);
+    expect(out.replayed).toBe(false);
+    expect(newRefunds()).toHaveLength(1);
+  });
+
+  it('refunds racing past the pre-check are refused by Stripe, give their budget back, and stay refused for their key', async () => {
+    const reqs = [
+      refundReq({ amount_minor: 30_000, principal_id: 'agent-a' }),
+      refundReq({ amount_minor: 30_000, principal_id: 'agent-b' }),
+    ];
+    const results = await Promise.allSettled(reqs.map((r) => b.issueRefund(r)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const i = results.findIndex((r) => r.status === 'rejected');
+    expect((results[i] as PromiseRejectedResult).reason).toMatchObject({ code: 'refund_exceeds_paid' });
+    expect(await refusal(b.issueRefund(reqs[i]!))).toMatchObject({ code: 'refund_exceeds_paid' });
+    expect(newRefunds()).toHaveLength(1);
+    const budgets = await Promise.all(['agent-a', 'agent-b'].map((p) => b.refundBudget('acme', p)));
+    expect(budgets.map((x) => x.used_minor).sort()).toEqual([0, 30_000]);
+  });
+});
