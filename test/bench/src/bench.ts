@@ -1,0 +1,680 @@
+/**
+ * Portcullis benchmark (a measurement, not a test; always exits 0).
+ *
+ *   npm run bench          (builds, then node test/bench/dist/bench.js)
+ *
+ * HTTP throughput and latency, side by side in one run with alternating rounds, of the same
+ * JSON-RPC tools/call (an echo tool, short message) against four targets, each its own process:
+ *   (a) the kit test server with every control on: JWT (RS256, JWKS file), Cedar policy,
+ *       rate limits (very high ceiling), audit to file;
+ *   (b) a bare SDK server, stateless as the SDK documents it (server + transport per request);
+ *   (c) a bare SDK server with one session (Mcp-Session-Id);
+ *   (d) a raw express handler with a hand-built result (no SDK).
+ * Then stdio cold start (spawn → initialize response, median of N) of the kit server against
+ * @modelcontextprotocol/server-everything, and resident memory (VmRSS).
+ *
+ * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16),
+ * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3). Everything binds and connects to 127.0.0.1 only.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
+const BASELINES = fileURLToPath(new URL('./baselines/', import.meta.url));
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const n = Number(process.env[name] ?? fallback);
+  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1, 10);
+const DURATION_S = intEnv('BENCH_DURATION_S', 4, 1, 30);
+const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 16, 1, 256);
+const COLD_RUNS = intEnv('BENCH_COLD_RUNS', 10, 0, 30);
+/** Fresh-data-dir starts create and migrate a PGlite store each time (seconds each): fewer runs. */
+const FRESH_RUNS = intEnv('BENCH_FRESH_RUNS', 3, 0, 30);
+const WARMUP_S = 1;
+/** Hard bound on the whole run: whatever is still going is killed and the bench exits. */
+const WATCHDOG_MS = 6 * 60_000;
+
+const MESSAGE = 'hello from the bench';
+const BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'kit_echo', arguments: { message: MESSAGE } },
+});
+const BASE_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-06-18',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('PORTCULLIS_') || k.startsWith('KIT_') || k.startsWith('npm_'))
+      continue;
+    if (k === 'DATABASE_URL' || k === 'REDIS_URL' || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after a grace period (the kit closes its PGlite store on SIGTERM; killing it mid-write would force recovery next start). */
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
+function killAll(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+process.once('exit', () => {
+  killAll();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** VmRSS of a live process, in MiB (Linux /proc). */
+function rssMiB(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a live process has used so far, in ms (Linux /proc/<pid>/stat). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime (14), stime (15)
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP targets
+
+interface Target {
+  key: 'a' | 'b' | 'c' | 'd';
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  child: ChildProcess;
+  rounds: Result[];
+  /** Server CPU ms per successful request, per round. */
+  cpuPerReq: number[];
+  error?: string;
+}
+
+/** Spawns `node args`, waits for the line announcing the port (kit: stderr log; baselines: stdout). */
+async function spawnHttp(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = track(spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const tail: string[] = [];
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err: Error | null, url?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) {
+        child.kill('SIGKILL');
+        reject(new Error(`${err.message}\n${tail.slice(-10).join('\n')}`));
+      } else resolve({ child, url: url! });
+    };
+    const timer = setTimeout(() => finish(new Error(`${args[0]} did not start within 30 s`)), 30_000);
+    child.once('exit', (code, sig) =>
+      finish(new Error(`${args[0]} exited (${code ?? sig}) before listening`)),
+    );
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let rest = '';
+      stream.on('data', (c: Buffer) => {
+        if (done) return; // keep draining so the child never blocks on a full pipe
+        rest += c.toString('utf8');
+        let i: number;
+        while ((i = rest.indexOf('\n')) >= 0) {
+          const line = rest.slice(0, i);
+          rest = rest.slice(i + 1);
+          if (tail.length < 200) tail.push(line);
+          try {
+            const rec = JSON.parse(line) as { msg?: string; url?: string; port?: number };
+            if (rec.msg === 'serving MCP over HTTP' && rec.url) finish(null, rec.url);
+            else if (rec.msg === 'listening' && rec.port) finish(null, `http://127.0.0.1:${rec.port}/mcp`);
+          } catch {
+            // not JSON
+          }
+        }
+      });
+    }
+  });
+}
+
+/** The kit serves HTTP before its store is open; calls wait for it. Wait for /readyz (bounded) so the load measures steady state. */
+async function waitReady(mcpUrl: string, timeoutMs = 120_000): Promise<number> {
+  const t0 = performance.now();
+  const url = new URL('/readyz', mcpUrl).toString();
+  while (performance.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return performance.now() - t0;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+}
+
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Headers; json: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+/** A response body is a success if it is the echo result (autocannon counts the rest as mismatches). */
+function okBody(body: string): boolean {
+  return body.includes('"structuredContent"') && body.includes(MESSAGE) && !body.includes('"isError":true');
+}
+
+async function preflight(t: Target): Promise<void> {
+  const r = await post(t.url, t.headers, BODY);
+  const result = (
+    r.json as {
+      result?: {
+        structuredContent?: { message?: string };
+        isError?: boolean;
+        _meta?: Record<string, unknown>;
+      };
+    }
+  ).result;
+  if (r.status !== 200 || result?.structuredContent?.message !== MESSAGE || result.isError) {
+    throw new Error(
+      `preflight failed for ${t.label}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`,
+    );
+  }
+  if (t.key === 'a' && typeof result._meta?.['portcullis/audit_id'] !== 'string')
+    throw new Error('preflight: the kit result carries no audit id');
+}
+
+function runLoad(t: Target, durationS: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: t.url,
+        method: 'POST',
+        headers: t.headers,
+        body: BODY,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: durationS,
+        timeout: 10,
+        verifyBody: okBody,
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+}
+
+async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }> {
+  // (a) JWT: an RS256 key pair; the public half as a JWKS file; one valid token for every request.
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
+  const authDir = tempDir('portcullis-bench-auth-');
+  const jwksFile = join(authDir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
+  const issuer = 'https://issuer.bench.example';
+  const audience = 'https://kit.bench.example/mcp';
+  const token = await new SignJWT({ tenant: 'acme', roles: ['viewer'] })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench-1' })
+    .setSubject('bench-user')
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(privateKey);
+  const kitDataDir = tempDir('portcullis-bench-kit-');
+  const kitEnv = cleanEnv({
+    PORTCULLIS_AUTH: 'jwt',
+    PORTCULLIS_JWKS_FILE: jwksFile,
+    PORTCULLIS_JWT_ISSUER: issuer,
+    PORTCULLIS_JWT_AUDIENCE: audience,
+    PORTCULLIS_DATA_DIR: kitDataDir,
+    PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000000/60s',
+    PORTCULLIS_RATE_TENANT: '1000000/60s',
+    // Cedar policy (the kit's own policies) and audit to <dataDir>/audit/*.jsonl are the defaults.
+  });
+  const specs: {
+    key: Target['key'];
+    label: string;
+    args: string[];
+    env: NodeJS.ProcessEnv;
+    headers: Record<string, string>;
+  }[] = [
+    {
+      key: 'a',
+      label: '(a) kit, all controls on',
+      args: [KIT_CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'],
+      env: kitEnv,
+      headers: { ...BASE_HEADERS, authorization: `Bearer ${token}` },
+    },
+    {
+      key: 'b',
+      label: '(b) SDK stateless/request',
+      args: [join(BASELINES, 'sdk-stateless.js')],
+      env: cleanEnv({}),
+      headers: { ...BASE_HEADERS },
+    },
+    {
+      key: 'c',
+      label: '(c) SDK with session',
+      args: [join(BASELINES, 'sdk-session.js')],
+      env: cleanEnv({}),
+      headers: { ...BASE_HEADERS },
+    },
+    {
+      key: 'd',
+      label: '(d) raw express',
+      args: [join(BASELINES, 'raw-express.js')],
+      env: cleanEnv({}),
+      headers: { ...BASE_HEADERS },
+    },
+  ];
+  const targets = await Promise.all(
+    specs.map(async (s) => {
+      const { child, url } = await spawnHttp(s.args, s.env);
+      if (!new URL(url).hostname.startsWith('127.'))
+        throw new Error(`${s.label} announced ${url}; the bench uses 127.0.0.1 only`);
+      const t: Target = {
+        key: s.key,
+        label: s.label,
+        url,
+        headers: s.headers,
+        child,
+        rounds: [],
+        cpuPerReq: [],
+      };
+      return t;
+    }),
+  );
+  // (c): initialize once, then every call carries the session id.
+  const c = targets.find((t) => t.key === 'c')!;
+  const init = await post(
+    c.url,
+    c.headers,
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1.0.0' },
+      },
+    }),
+  );
+  const sid = init.headers.get('mcp-session-id');
+  if (!sid) throw new Error(`session baseline: initialize returned no Mcp-Session-Id (HTTP ${init.status})`);
+  c.headers['mcp-session-id'] = sid;
+  await post(c.url, c.headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  return { targets, kitDataDir };
+}
+
+// ---------------------------------------------------------------------------------------------
+// stdio cold start
+
+interface ColdRun {
+  initMs: number;
+  firstCallMs: number;
+  rssMiB: number | null;
+}
+
+/** Spawns a stdio server, writes initialize at once, and times the initialize response and a first tools/call. */
+function coldStart(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tool: { name: string; args: Record<string, unknown> },
+  idleRss: boolean,
+): Promise<ColdRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = track(spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] }));
+    let initMs = 0;
+    let rest = '';
+    let done = false;
+    const finish = (err: Error | null, run?: ColdRun) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      void stopChild(child).then(() => (err ? reject(err) : resolve(run!)));
+    };
+    const timer = setTimeout(() => finish(new Error(`${args[0]}: no answer within 30 s`)), 30_000);
+    child.once('exit', (code, sig) =>
+      finish(new Error(`${args[0]} exited (${code ?? sig}) during cold start`)),
+    );
+    child.stdin!.on('error', () => undefined);
+    const send = (msg: unknown) => child.stdin!.write(`${JSON.stringify(msg)}\n`);
+    child.stdout!.on('data', (c: Buffer) => {
+      rest += c.toString('utf8');
+      let i: number;
+      while ((i = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, i);
+        rest = rest.slice(i + 1);
+        let msg: { id?: number; result?: { isError?: boolean }; error?: unknown };
+        try {
+          msg = JSON.parse(line) as typeof msg;
+        } catch {
+          continue;
+        }
+        if (msg.id === 1) {
+          initMs = performance.now() - t0;
+          if (!msg.result) return finish(new Error(`${args[0]}: initialize failed: ${line.slice(0, 300)}`));
+          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          send({
+            jsonrpc: '2.0',
+            id: 2,
+            method: 'tools/call',
+            params: { name: tool.name, arguments: tool.args },
+          });
+        } else if (msg.id === 2) {
+          const firstCallMs = performance.now() - t0;
+          if (!msg.result || msg.result.isError)
+            return finish(new Error(`${args[0]}: first tools/call failed: ${line.slice(0, 300)}`));
+          if (!idleRss) return finish(null, { initMs, firstCallMs, rssMiB: null });
+          setTimeout(() => finish(null, { initMs, firstCallMs, rssMiB: rssMiB(child.pid) }), 2_000);
+        }
+      }
+    });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1.0.0' },
+      },
+    });
+  });
+}
+
+function everythingEntry(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('@modelcontextprotocol/server-everything/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin: Record<string, string> | string };
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin)[0]!;
+  return join(dirname(pkgPath), bin);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+const f0 = (n: number) => n.toFixed(0);
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+interface Summary {
+  rps: number;
+  p50: number;
+  p99: number;
+  roundsRps: number[];
+  cpuUsPerReq: number | null;
+  errors: number;
+}
+
+function summarize(t: Target): Summary | null {
+  if (t.rounds.length === 0) return null;
+  const rps = t.rounds.map((r) => (r.requests.total - r.non2xx - r.mismatches) / r.duration);
+  return {
+    rps: median(rps),
+    p50: median(t.rounds.map((r) => r.latency.p50)),
+    p99: median(t.rounds.map((r) => r.latency.p99)),
+    roundsRps: rps,
+    cpuUsPerReq: t.cpuPerReq.length ? median(t.cpuPerReq) * 1000 : null,
+    errors: t.rounds.reduce((n, r) => n + r.errors + r.timeouts + r.non2xx + r.mismatches, 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const log = (s = '') => process.stdout.write(`${s}\n`);
+  log(
+    `Portcullis bench: node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
+  );
+  log(
+    `HTTP: ${ROUNDS} alternating rounds x ${DURATION_S} s per target (after ${WARMUP_S} s warm-up), ${CONNECTIONS} connections, autocannon in this process, servers in their own.`,
+  );
+  log(`Body: ${BODY}`);
+  log();
+
+  const { targets } = await startTargets();
+  const kit = targets.find((t) => t.key === 'a')!;
+  const readyMs = await waitReady(kit.url);
+  log(`kit HTTP server ready (/readyz 200, fresh data dir) ${f0(readyMs)} ms after it started listening`);
+  for (const t of targets) {
+    try {
+      await preflight(t);
+    } catch (err) {
+      t.error = (err as Error).message;
+      log(`! ${t.error}`);
+    }
+  }
+  const live = targets.filter((t) => !t.error);
+  const kitIdleRss = rssMiB(kit.child.pid);
+
+  for (const t of live) await runLoad(t, WARMUP_S).catch(() => undefined);
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate the order each round so no target always runs right after the same neighbour.
+    const order = round % 2 ? live : [...live].reverse();
+    for (const t of order) {
+      try {
+        const cpu0 = cpuMs(t.child.pid);
+        const r = await runLoad(t, DURATION_S);
+        const cpu1 = cpuMs(t.child.pid);
+        const ok = r.requests.total - r.non2xx - r.mismatches;
+        t.rounds.push(r);
+        if (cpu0 !== null && cpu1 !== null && ok > 0) t.cpuPerReq.push((cpu1 - cpu0) / ok);
+        log(
+          `  round ${round} ${pad(t.label, 28)} ${lpad(f0(ok / r.duration), 7)} req/s  p50 ${f1(r.latency.p50)} ms  p99 ${f1(r.latency.p99)} ms  server CPU ${cpu0 !== null && cpu1 !== null && ok > 0 ? f0(((cpu1 - cpu0) * 1000) / ok) : '?'} µs/req${r.non2xx + r.mismatches + r.errors ? `  (non2xx ${r.non2xx}, mismatches ${r.mismatches}, errors ${r.errors})` : ''}`,
+        );
+      } catch (err) {
+        log(`  round ${round} ${t.label}: ${(err as Error).message}`);
+      }
+    }
+  }
+  const kitLoadedRss = rssMiB(kit.child.pid);
+  // A last check that the kit still answers correctly after the load (not rate limited, not erroring).
+  let postLoadOk = true;
+  try {
+    await preflight(kit);
+  } catch {
+    postLoadOk = false;
+  }
+  await Promise.all(targets.map((t) => stopChild(t.child)));
+
+  // stdio cold start: kit (fresh data dir: first ever start, PGlite creates and migrates the store; existing data dir: a restart)
+  // against server-everything, interleaved; spawn → initialize response, and → first tools/call result.
+  const everything = everythingEntry();
+  const stdioKitEnv = (dataDir: string) =>
+    cleanEnv({
+      PORTCULLIS_DATA_DIR: dataDir,
+      PORTCULLIS_PRINCIPAL: 'bench-user',
+      PORTCULLIS_ROLES: 'viewer',
+      PORTCULLIS_TENANT: 'acme',
+    });
+  const warmDir = tempDir('portcullis-bench-stdio-');
+  const cold = { kitFresh: [] as ColdRun[], kitWarm: [] as ColdRun[], everything: [] as ColdRun[] };
+  const kitTool = { name: 'kit_echo', args: { message: MESSAGE } };
+  const evTool = { name: 'echo', args: { message: MESSAGE } };
+  let coldError: string | null = null;
+  try {
+    if (COLD_RUNS > 0) await coldStart([KIT_CLI], stdioKitEnv(warmDir), kitTool, false); // creates the store the "existing" runs reuse
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const last = i === COLD_RUNS - 1;
+      if (i < FRESH_RUNS)
+        cold.kitFresh.push(
+          await coldStart([KIT_CLI], stdioKitEnv(tempDir('portcullis-bench-fresh-')), kitTool, false),
+        );
+      cold.kitWarm.push(await coldStart([KIT_CLI], stdioKitEnv(warmDir), kitTool, last));
+      cold.everything.push(await coldStart([everything, 'stdio'], cleanEnv({}), evTool, last));
+    }
+  } catch (err) {
+    coldError = (err as Error).message;
+  }
+
+  // ---- report
+  log();
+  log('HTTP tools/call (median of rounds)');
+  log(
+    `${pad('target', 30)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('CPU µs/req', 12)}   rounds req/s`,
+  );
+  const sums = new Map<Target['key'], Summary | null>();
+  for (const t of targets) {
+    const s = summarize(t);
+    sums.set(t.key, s);
+    if (!s) {
+      log(`${pad(t.label, 30)}  (no result${t.error ? `: ${t.error.slice(0, 80)}` : ''})`);
+      continue;
+    }
+    log(
+      `${pad(t.label, 30)}${lpad(f0(s.rps), 9)}${lpad(f2(s.p50), 9)}${lpad(f2(s.p99), 9)}${lpad(s.cpuUsPerReq === null ? 'n/a' : f0(s.cpuUsPerReq), 12)}   ${s.roundsRps.map(f0).join(' / ')}${s.errors ? `   (${s.errors} errors/non-2xx/mismatches)` : ''}`,
+    );
+  }
+  const a = sums.get('a');
+  const b = sums.get('b');
+  const d = sums.get('d');
+  const ab = a && b ? a.rps / b.rps : NaN;
+  const ad = a && d ? a.rps / d.rps : NaN;
+  log(
+    `ratios (req/s): a/b = ${f2(ab)}   a/d = ${f2(ad)}${postLoadOk ? '' : '   (! the kit did not answer correctly after the load)'}`,
+  );
+  log(
+    "(server CPU µs/req: the target process's user+system CPU per successful request, from /proc; less sensitive to a busy machine than req/s)",
+  );
+
+  log();
+  log(
+    `stdio cold start (median of runs: kit existing dir / server-everything ${cold.everything.length}, kit fresh dir ${cold.kitFresh.length}; spawn → initialize response / → first tools/call result)`,
+  );
+  const coldLine = (label: string, runs: ColdRun[]) =>
+    runs.length
+      ? log(
+          `${pad(label, 38)} initialize ${lpad(f0(median(runs.map((r) => r.initMs))), 5)} ms   first call ${lpad(f0(median(runs.map((r) => r.firstCallMs))), 5)} ms`,
+        )
+      : log(`${pad(label, 38)} (no result)`);
+  coldLine('kit, existing data dir (restart)', cold.kitWarm);
+  coldLine('kit, fresh data dir (PGlite create)', cold.kitFresh);
+  coldLine('server-everything', cold.everything);
+  if (coldError) log(`! cold start: ${coldError}`);
+
+  const kitStdioRss = cold.kitWarm.at(-1)?.rssMiB ?? null;
+  const evRss = cold.everything.at(-1)?.rssMiB ?? null;
+  const mb = (v: number | null) => (v === null ? 'n/a' : `${f1(v)} MiB`);
+  log();
+  log('resident memory (VmRSS)');
+  log(`  (a) kit HTTP, idle after start      ${mb(kitIdleRss)}`);
+  log(`  (a) kit HTTP, after the load        ${mb(kitLoadedRss)}`);
+  log(`  kit stdio, idle after first call    ${mb(kitStdioRss)}`);
+  log(`  server-everything stdio, idle       ${mb(evRss)}`);
+
+  const coldKit = cold.kitWarm.length ? median(cold.kitWarm.map((r) => r.initMs)) : NaN;
+  const coldKitFresh = cold.kitFresh.length ? median(cold.kitFresh.map((r) => r.initMs)) : NaN;
+  const coldEv = cold.everything.length ? median(cold.everything.map((r) => r.initMs)) : NaN;
+  const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+  log();
+  log('goals');
+  log(
+    `  a/d >= 0.7 (kit keeps 70% of raw express throughput)    ${f2(ad).padStart(6)}   ${verdict(ad >= 0.7)}`,
+  );
+  log(
+    `  a/b >= 2   (kit twice the documented stateless SDK)     ${f2(ab).padStart(6)}   ${verdict(ab >= 2)}`,
+  );
+  log(
+    `  cold start <= server-everything (existing data dir)     ${f0(coldKit).padStart(4)} ms vs ${f0(coldEv)} ms   ${verdict(coldKit <= coldEv)}`,
+  );
+  log(
+    `  cold start <= server-everything (fresh data dir)        ${f0(coldKitFresh).padStart(4)} ms vs ${f0(coldEv)} ms   ${verdict(coldKitFresh <= coldEv)}`,
+  );
+  log();
+  log(`bench took ${f0((performance.now() - started) / 1000)} s`);
+}
+
+const watchdog = setTimeout(() => {
+  process.stdout.write(`\nbench: watchdog (${WATCHDOG_MS / 1000} s) expired; stopping.\n`);
+  killAll();
+  process.exit(0);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main()
+  .catch((err: unknown) => {
+    process.stdout.write(`\nbench failed: ${(err as Error).stack ?? String(err)}\n`);
+  })
+  .finally(() => {
+    killAll();
+    process.exit(0);
+  });
