@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
-import { createHttpApp } from './http.js';
 import { ApiKeyAuthenticator, JwtAuthenticator, NoAuthAuthenticator, jwtSettingsFromEnv, stdioPrincipal, type Authenticator } from './identity.js';
 import { createMcpServer } from './mcp.js';
 import { ServerRuntime } from './runtime.js';
@@ -116,6 +115,7 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   // Built above to fail fast on bad settings; with --port 0 it is rebuilt once the real port is
   // known, so the default JWT audience names this server's actual resource URI.
   const auth: Authenticator = { kind: authenticator.kind, authenticate: (a, k) => authenticator.authenticate(a, k) };
+  const { createHttpApp } = await import('./http.js');
   const { listen } = createHttpApp(runtime, { host, port, authenticator: auth });
   let handle: Awaited<ReturnType<typeof listen>>;
   try {

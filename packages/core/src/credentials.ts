@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import {
-  GetSecretValueCommand,
-  SecretsManagerClient,
-  type GetSecretValueCommandOutput,
-} from '@aws-sdk/client-secrets-manager';
+// Type-only: the AWS SDK is loaded on first use of an aws-sm: reference, keeping stdio start-up fast.
+import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
@@ -252,7 +249,8 @@ export class CredentialResolver {
   private async fetchAws(secretId: string, setting: string): Promise<Fetched> {
     let out: GetSecretValueCommandOutput;
     try {
-      out = await this.client().send(new GetSecretValueCommand({ SecretId: secretId }), {
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      out = await (await this.client()).send(new GetSecretValueCommand({ SecretId: secretId }), {
         abortSignal: AbortSignal.timeout(AWS_TIMEOUT_MS),
       });
     } catch (err) {
@@ -294,8 +292,9 @@ export class CredentialResolver {
     );
   }
 
-  private client(): SecretsManagerClient {
+  private async client(): Promise<SecretsManagerClient> {
     if (this.sm) return this.sm;
+    const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
     const o = this.smOptions ?? {};
     const endpoint = o.endpoint ?? this.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? this.env.AWS_ENDPOINT_URL;
     const region = o.region ?? this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION;

@@ -72,6 +72,8 @@ export interface JwtSettings {
 }
 
 const DEFAULT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 
 export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv, defaultAudience: string): JwtSettings {
   const issuer = env.PORTCULLIS_JWT_ISSUER;
@@ -111,6 +113,13 @@ function bearer(authorization: string | undefined): string {
 export class JwtAuthenticator implements Authenticator {
   readonly kind = 'jwt' as const;
   private readonly keys: JWTVerifyGetKey;
+  /**
+   * Tokens whose signature and claims were verified, by their exact bytes. An agent host sends the
+   * same token on every request; re-verifying it is the costliest step of a call. Expiry is still
+   * checked on every use, and an entry lives at most VERIFIED_TTL_MS so a key removed from the JWKS
+   * stops being honoured within that time.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expMs: number; cachedUntil: number }>();
 
   constructor(private readonly settings: JwtSettings) {
     if (settings.jwksFile) {
@@ -133,6 +142,18 @@ export class JwtAuthenticator implements Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const token = bearer(authorization);
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (now < hit.cachedUntil && now < hit.expMs + this.settings.clockToleranceSec * 1000) return hit.principal;
+      this.verified.delete(token);
+    }
+    const principal = await this.verify(token);
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    return principal;
+  }
+
+  private async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -155,7 +176,7 @@ export class JwtAuthenticator implements Authenticator {
       if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v))) attributes[claim] = v;
     }
     const act = payload.act as { sub?: unknown } | undefined;
-    return {
+    const principal: Principal = {
       id: payload.sub ?? '',
       roles,
       tenant,
@@ -163,6 +184,12 @@ export class JwtAuthenticator implements Authenticator {
       onBehalfOf: typeof act?.sub === 'string' ? act.sub : null,
       via: 'jwt',
     };
+    const expMs = (payload.exp ?? 0) * 1000;
+    // A token not yet valid (nbf in the future) is never cached: it must be re-checked when used.
+    if (payload.nbf === undefined || payload.nbf * 1000 <= Date.now()) {
+      this.verified.set(token, { principal, expMs, cachedUntil: Math.min(Date.now() + VERIFIED_TTL_MS, expMs) });
+    }
+    return principal;
   }
 }
 

@@ -11,7 +11,7 @@ export { ServerRuntime, UnknownToolError, AUDIT_META_KEY, ERROR_META_KEY, TRACE_
 export type { ApprovalsApi, CallResult, EvaluateFn, ToolListing } from './runtime.js';
 export type { Decision, Effect } from './policy.js';
 export { runServerCli, buildAuthenticator } from './cli.js';
-export { createHttpApp } from './http.js';
+export { createHttpApp } from './http-lazy.js';
 export { generateApiKey, hashSecret, stdioPrincipal } from './identity.js';
 export type { ApiKeyRecord } from './identity.js';
 export { openStore, migrate } from './store.js';

@@ -48,7 +48,7 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, (_req, extra) => ({ tools: runtime.listTools(principalOf(extra)) }));
+  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({ tools: await runtime.listTools(principalOf(extra)) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
@@ -66,16 +66,19 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
   if (resources.length > 0) {
     const fixed = resources.filter((r) => !r.uri.includes('{'));
     const templates = resources.filter((r) => r.uri.includes('{'));
-    const visible = (r: ResourceDefinition<B>, p: Principal) => !r.guardTool || runtime.isVisible(p, r.guardTool);
-    server.setRequestHandler(ListResourcesRequestSchema, (_req, extra) => {
+    const visible = async (r: ResourceDefinition<B>, p: Principal) => !r.guardTool || (await runtime.isVisible(p, r.guardTool));
+    const visibleOnes = async (list: ResourceDefinition<B>[], p: Principal) => {
+      const flags = await Promise.all(list.map((r) => visible(r, p)));
+      return list.filter((_r, i) => flags[i]);
+    };
+    server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
-      return { resources: fixed.filter((r) => visible(r, p)).map((r) => ({ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType })) };
+      return { resources: (await visibleOnes(fixed, p)).map((r) => ({ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType })) };
     });
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, (_req, extra) => {
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resourceTemplates: templates
-          .filter((r) => visible(r, p))
+        resourceTemplates: (await visibleOnes(templates, p))
           .map((r) => ({ uriTemplate: r.uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType })),
       };
     });
@@ -84,7 +87,7 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
       const p = principalOf(extra);
       for (const { r, re } of matchers) {
         const m = re.exec(req.params.uri);
-        if (!m || !visible(r, p)) continue;
+        if (!m || !(await visible(r, p))) continue;
         const vars = { ...(m.groups ?? {}) };
         if (r.guardTool) {
           // A guarded read is the guard tool's call: same policy, same audit, same errors.

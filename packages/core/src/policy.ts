@@ -224,22 +224,7 @@ function hasLoneSurrogate(value: unknown, depth = 0): boolean {
   return Object.entries(value as Record<string, unknown>).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v, depth + 1));
 }
 
-/** Arguments as Cedar values: nulls and non-integer numbers dropped (Cedar has no floats), arrays become sets. */
-export function toCedarValue(value: unknown): CedarValue | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
-  if (Array.isArray(value)) return value.map(toCedarValue).filter((v): v is CedarValue => v !== undefined);
-  if (typeof value === 'object') {
-    const out: Record<string, CedarValue> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const cv = toCedarValue(v);
-      if (cv !== undefined) out[k] = cv;
-    }
-    return out;
-  }
-  return undefined;
-}
+export { toCedarValue } from './cedar-values.js';
 
 function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schema {
   const parsed = cedar.schemaToJson(entityText);

@@ -1,5 +1,6 @@
 import Bottleneck from 'bottleneck';
-import { Redis } from 'ioredis';
+// Type-only: ioredis is loaded only when REDIS_URL is set.
+import type { Redis } from 'ioredis';
 import { ConfigError, PortcullisError, errors } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -300,6 +301,25 @@ export class RateLimiter {
       spentUntil.delete(key);
     }
     const limiter = group.key(key);
+    if (!this.redis) {
+      // In process, take the point straight from the reservoir: schedule() would push every call of
+      // one key through Bottleneck's timer-driven submit lock, one after another (~270 calls/s).
+      // The reservoir and its refresh are still Bottleneck's; a spent window only goes negative.
+      let left: number;
+      try {
+        left = await limiter.incrementReservoir(-1);
+      } catch (err) {
+        evictKey(group, key);
+        throw this.unavailable(err);
+      }
+      if (left >= 0) return;
+      const refreshAt = await this.windowRefreshAt(limiter, rule.windowMs);
+      if (refreshAt !== undefined && refreshAt > Date.now()) remember(state, key, refreshAt);
+      const wait = refreshAt === undefined ? rule.windowMs : refreshAt - Date.now();
+      throw this.limited(scope, rule, wait + this.refreshSlackMs);
+    }
+    // Shared through Redis, admission goes through schedule(): Bottleneck's increment_reservoir
+    // script applies the decrement before the window refresh, which would admit one call too many.
     // Bounded: it goes round again only while attempt < DROP_RECHECKS.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -478,6 +498,7 @@ async function connectRedis(redisUrl: string, logger: Logger): Promise<Shared> {
     // The URL may carry a password: describe the expected form, never echo it.
     throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379).');
   }
+  const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl, {
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     // Bounded so a Redis outage refuses calls quickly instead of holding every tool call.

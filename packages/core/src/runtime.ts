@@ -10,7 +10,8 @@ import type { BackendLifecycle, KitServices, ServerDefinition } from './definiti
 import { ConfigError, PortcullisError, errors, toPortcullisError, type ErrorEnvelope } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { PolicyEngine, toCedarValue, type Decision } from './policy.js';
+import { toCedarValue } from './cedar-values.js';
+import type { Decision, PolicyEngine } from './policy.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
@@ -88,7 +89,8 @@ export class ServerRuntime<B = unknown> {
   readonly logger: Logger;
   readonly redactor: Redactor;
   readonly metrics: Metrics;
-  readonly policy: PolicyEngine;
+  /** Built in init (the Cedar WebAssembly loads after start-up answers); tool calls wait for `ready`. */
+  policy!: PolicyEngine;
   readonly serverName: string;
   readonly serverConfig: Record<string, unknown>;
   /** Resolves when the store, audit sink, limiter and backend are up (tool calls wait for it). */
@@ -117,12 +119,6 @@ export class ServerRuntime<B = unknown> {
     this.logger = opts.logger ?? createLogger({ name: this.serverName, level: this.config.logLevel, redactor: this.redactor });
     this.metrics = new Metrics(this.serverName);
     this.selectTools();
-    this.policy = new PolicyEngine({
-      serverName: this.serverName,
-      policyDir: this.config.policyDir ?? def.policyDir,
-      tools: def.tools,
-      extraActions: def.extraActions,
-    });
     this.ready = this.init();
     // Start-up failures are reported by whoever awaits `ready`; keep Node from flagging them early.
     this.ready.catch(() => undefined);
@@ -160,6 +156,14 @@ export class ServerRuntime<B = unknown> {
 
   private async init(): Promise<void> {
     const cfg = this.config;
+    // Policies first: an invalid policy stops the server before anything else opens.
+    const { PolicyEngine } = await import('./policy.js');
+    this.policy = new PolicyEngine({
+      serverName: this.serverName,
+      policyDir: cfg.policyDir ?? this.def.policyDir,
+      tools: this.def.tools,
+      extraActions: this.def.extraActions,
+    });
     mkdirSync(cfg.dataDir, { recursive: true });
     this.credentials = new CredentialResolver({ redactor: this.redactor, logger: this.logger, env: this.env });
     this.store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, logger: this.logger });
@@ -214,7 +218,8 @@ export class ServerRuntime<B = unknown> {
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */
-  listTools(principal: Principal): ToolListing[] {
+  async listTools(principal: Principal): Promise<ToolListing[]> {
+    await this.ready;
     const out: ToolListing[] = [];
     for (const entry of this.tools.values()) {
       if (this.policy.mayEverPermit(principal, entry.def.name)) out.push(entry.listing);
@@ -223,7 +228,8 @@ export class ServerRuntime<B = unknown> {
   }
 
   /** Is this tool callable at all by this principal (enabled and not hidden by policy)? */
-  isVisible(principal: Principal, name: string): boolean {
+  async isVisible(principal: Principal, name: string): Promise<boolean> {
+    await this.ready;
     const entry = this.tools.get(name);
     return entry !== undefined && this.policy.mayEverPermit(principal, name);
   }
@@ -232,9 +238,9 @@ export class ServerRuntime<B = unknown> {
   async callTool(principal: Principal, name: string, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
     const started = performance.now();
     const state: PipelineState = { traceId: traceIdOf(opts.meta), decision: null, refs: {}, args: rawArgs };
+    await this.ready;
     const entry = this.tools.get(name);
     if (!entry || !this.policy.mayEverPermit(principal, name)) {
-      await this.ready;
       // Audited as a denial, answered exactly like a tool that does not exist.
       const auditId = await this.writeAudit(principal, name, entry?.sensitive ?? [], state, 'denied', 'unknown_tool', null, started);
       this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied' });
@@ -242,7 +248,6 @@ export class ServerRuntime<B = unknown> {
     }
     this.inFlight++;
     try {
-      await this.ready;
       const out = await this.runPipeline(entry, principal, rawArgs, opts, state);
       const structured = this.redactor.maskSecrets(out) as Record<string, unknown>;
       const resultHash = sha256Hex(canonicalJson(structured));
@@ -374,9 +379,11 @@ export class ServerRuntime<B = unknown> {
 
   /** A dry run of another tool's policy for these arguments: nothing is executed or written. */
   async evaluate(principal: Principal, tool: string, rawArgs: unknown, signal?: AbortSignal): Promise<Decision> {
+    await this.ready;
     const entry = this.tools.get(tool);
-    // A tool this server does not offer (read-only mode, allowlist) is simply not permitted.
-    if (!entry || !this.policy.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
+    // Not offered here (read-only mode, allowlist): the caller says so; never permitted: a plain deny.
+    if (!entry) throw errors.validation(`${tool} is not enabled on this server.`);
+    if (!this.policy.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
     const parsed = entry.def.input.safeParse(rawArgs);
     if (!parsed.success) throw validationError(parsed.error);
     const rctx: ResolveContext<B> = { principal, backend: this.backend, signal: signal ?? new AbortController().signal, logger: this.logger };

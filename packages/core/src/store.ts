@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import type { Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import pg from 'pg';
-import type { PoolClient } from 'pg';
+// Type-only: PGlite (a WebAssembly PostgreSQL) is loaded when the store opens, after start-up answers.
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+// Type-only: pg is loaded only when DATABASE_URL is set.
+import type { Pool, PoolClient } from 'pg';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -68,6 +68,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     await mkdir(dir, { recursive: true });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
+  const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
   let db: PGlite;
   try {
@@ -170,7 +171,8 @@ function wrapPgError(err: unknown): unknown {
 }
 
 async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
-  let pool: pg.Pool;
+  const { default: pg } = await import('pg');
+  let pool: Pool;
   try {
     pool = new pg.Pool({
       connectionString: url,
@@ -224,7 +226,7 @@ class PostgresStore implements Store {
   private closed = false;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: Pool,
     private readonly logger: Logger | undefined,
   ) {
     this.q = clientQueryable(pool);

@@ -53,11 +53,13 @@ beforeAll(async () => {
     keys[p.principal] = key;
     return record;
   });
-  http = await createHttpApp(h.runtime, {
-    host: '127.0.0.1',
-    port: 0,
-    authenticator: new ApiKeyAuthenticator(records, false),
-  }).listen();
+  http = await (
+    await createHttpApp(h.runtime, {
+      host: '127.0.0.1',
+      port: 0,
+      authenticator: new ApiKeyAuthenticator(records, false),
+    })
+  ).listen();
 });
 
 afterAll(async () => {
