@@ -69,6 +69,8 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
   }
+  // A stray rejection in a dependency must not take down a server other callers rely on: log it loudly.
+  process.on('unhandledRejection', (err) => runtime.logger.error({ err }, 'unhandled promise rejection (server kept running)'));
   runtime.ready.catch((err: unknown) => {
     runtime.logger.fatal({ err }, 'start-up failed');
     fail(err instanceof ConfigError ? err.message : `start-up failed: ${runtime.redactor.redactString((err as Error).message)}`);
@@ -126,5 +128,7 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   if (port === 0 && authenticator.kind === 'jwt' && !runtime.config.publicUrl) authenticator = buildAuthenticator(runtime, `${handle.url}/mcp`);
   process.on('SIGTERM', () => void onSignal(handle.close)());
   process.on('SIGINT', () => void onSignal(handle.close)());
+  // Announce only once the store, audit sink and policies are up (a failed start-up exits above).
+  await runtime.ready.catch(() => new Promise(() => undefined));
   runtime.logger.info({ url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode }, 'serving MCP over HTTP');
 }

@@ -73,6 +73,31 @@ export class MultiplexTransport implements Transport {
   }
 }
 
+interface DirectCall {
+  id: JsonRpcId;
+  name: string;
+  args: Record<string, unknown>;
+  meta: Record<string, unknown> | undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A well-formed, plain tools/call request (no task augmentation), or null for the SDK path. */
+function directToolCall(item: unknown): DirectCall | null {
+  if (!isPlainObject(item) || item.jsonrpc !== '2.0' || item.method !== 'tools/call') return null;
+  const { id, params } = item;
+  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isInteger(id)))) return null;
+  if (!isPlainObject(params) || typeof params.name !== 'string' || 'task' in params) return null;
+  for (const key of Object.keys(item)) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return null;
+  const args = params.arguments;
+  const meta = params._meta;
+  if (args !== undefined && !isPlainObject(args)) return null;
+  if (meta !== undefined && !isPlainObject(meta)) return null;
+  return { id, name: params.name, args: args ?? {}, meta };
+}
+
 export interface HttpOptions {
   host: string;
   port: number;
@@ -222,6 +247,11 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const extra: MessageExtraInfo = { authInfo: authInfoOf(req), requestInfo: { headers: req.headers } };
     const replies: Promise<JSONRPCMessage>[] = [];
     for (const item of items) {
+      const direct = directToolCall(item);
+      if (direct) {
+        replies.push(callToolDirect(req.principal!, direct, abort.signal));
+        continue;
+      }
       const parsed = JSONRPCMessageSchema.safeParse(item);
       if (!parsed.success) {
         const id = (item as { id?: unknown } | null)?.id;
@@ -242,6 +272,23 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const out = await Promise.all(replies);
     if (res.destroyed) return;
     res.status(200).json(batch ? out : out[0]);
+  };
+
+  /**
+   * tools/call, the hot path, goes straight to the runtime: the same pipeline the SDK handler
+   * calls, without re-parsing the message against every JSON-RPC and MCP schema on the way in and
+   * out (those zod unions dominated the per-call cost). Anything unusual takes the SDK path.
+   */
+  const callToolDirect = async (principal: Principal, call: DirectCall, signal: AbortSignal): Promise<JSONRPCMessage> => {
+    try {
+      const result = await runtime.callTool(principal, call.name, call.args, { signal, meta: call.meta });
+      return { jsonrpc: '2.0', id: call.id, result } as JSONRPCMessage;
+    } catch (err) {
+      // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
+      if (err instanceof UnknownToolError) return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InvalidParams, message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}` } };
+      log.error({ err }, 'tools/call failed');
+      return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: 'Internal error' } };
+    }
   };
 
   // Stateful sessions (opt-in): a server and transport per session, as the SDK documents.
@@ -366,7 +413,10 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
     server.requestTimeout = 120_000;
-    server.headersTimeout = 30_000;
+    // Outlive the usual 60 s load-balancer idle timeout, so the balancer closes idle connections
+    // first and never sends a request on a socket this side is closing.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     derive(port);

@@ -278,6 +278,9 @@ export class RateLimiter {
     });
     group.on('created', (limiter: Bottleneck) => {
       limiter.on('error', (err: unknown) => this.logger.warn({ err, scope }, 'rate limiter error'));
+      // A limiter created while Redis is down fails its set-up; the call that needs it is refused
+      // through its own await, but the set-up promise itself must not become an unhandled rejection.
+      limiter.ready().catch((err: unknown) => this.logger.warn({ err, scope }, 'rate limiter set-up failed'));
       // In Redis, another replica can take the last point between this replica's submit check and
       // its registration; the job would then wait in the local queue for the next window. Refuse
       // it (and anything behind it) instead, since these limits never queue.
@@ -480,7 +483,10 @@ function evictKey(group: Bottleneck.Group, key: string): void {
   const limiter = instances?.[key];
   if (!instances || !limiter) return;
   delete instances[key];
-  limiter.disconnect(false).catch(() => undefined);
+  // disconnect() answers a promise or nothing depending on the datastore; failures are moot here.
+  Promise.resolve()
+    .then(() => limiter.disconnect(false))
+    .catch(() => undefined);
 }
 
 function stopAutoCleanup(group: Bottleneck.Group): void {

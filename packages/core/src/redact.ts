@@ -81,6 +81,16 @@ export class Redactor {
     if (depth > 32) return REDACTED;
     if (typeof value === 'string') return this.redactString(value);
     if (Array.isArray(value)) return value.map((v) => this.walk(v, extra, depth + 1));
+    if (value instanceof Error) {
+      // Error fields are not enumerable: copy the useful ones or logs show only "err":{}.
+      const e = value as Error & { code?: unknown; status?: unknown; cause?: unknown };
+      const out: Record<string, unknown> = { type: e.name, message: this.redactString(e.message) };
+      if (e.stack) out.stack = this.redactString(e.stack);
+      if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
+      if (typeof e.status === 'number') out.status = e.status;
+      if (e.cause !== undefined) out.cause = this.walk(e.cause, extra, depth + 1);
+      return out;
+    }
     if (value !== null && typeof value === 'object') {
       if (value instanceof Date) return value.toISOString();
       const out: Record<string, unknown> = {};

@@ -289,6 +289,13 @@ export class ServerRuntime<B = unknown> {
     if (!parsed.success) throw validationError(parsed.error);
     const args = parsed.data;
     state.args = args;
+    const nul = findNul(args, '');
+    if (nul !== null) {
+      // PostgreSQL text cannot hold NUL: refuse it here as bad input, not later as a store failure.
+      throw errors.validation(`Invalid arguments: ${nul || '(arguments)'}: contains a NUL character.`, 'Remove the NUL (\\u0000) character.', {
+        issues: [{ path: nul || '(arguments)', message: 'contains a NUL character' }],
+      });
+    }
     await this.limiter.acquire(principal.id, principal.tenant, def.name);
     const signal = opts.signal ?? new AbortController().signal;
     const rctx: ResolveContext<B> = { principal, backend: this.backend, signal, logger: this.logger };
@@ -538,6 +545,27 @@ export class ServerRuntime<B = unknown> {
 }
 
 export type { ApprovalsApi, EvaluateFn } from './tool.js';
+
+/** Path of the first string (or key) holding a NUL character, or null. */
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNul(value[i], `${path}${path ? '.' : ''}${i}`);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = `${path}${path ? '.' : ''}${k}`;
+      if (k.includes('\u0000')) return p;
+      const hit = findNul(v, p);
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
+}
 
 function tenantResource(p: Principal): PolicyResource {
   return { type: 'Tenant', id: p.tenant, attributes: { tenant: p.tenant } };

@@ -1,0 +1,670 @@
+/**
+ * Shared helpers for the kit proof suites: spawning the built kit CLI (HTTP and one-shot), JWKS
+ * and token minting with jose, API-key files, raw JSON-RPC over HTTP, a programmable fake
+ * upstream (quotes) on 127.0.0.1, audit-file reading and the audit verifier CLI.
+ *
+ * Every process spawned here is tracked and killed by `killAll()` (call it in afterAll/afterEach).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  SignJWT,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
+import { generateApiKey, type ApiKeyRecord } from '@portcullis/core';
+import type { AuditRecord } from '@portcullis/core/audit';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
+export const AUDIT_CLI = join(ROOT, 'packages/core/dist/audit-cli.js');
+export const AUDIT_FILE_NAME = 'portcullis-kit.audit.jsonl';
+
+export function tempDir(prefix = 'kit-proof-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The default audit file of a kit server whose PORTCULLIS_DATA_DIR is `dataDir`. */
+export function auditFileOf(dataDir: string): string {
+  return join(dataDir, 'audit', AUDIT_FILE_NAME);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process bookkeeping
+
+const live = new Set<ChildProcess>();
+
+process.once('exit', () => {
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+function track(p: ChildProcess): void {
+  live.add(p);
+  p.once('exit', () => live.delete(p));
+}
+
+/** Kills (SIGKILL) every process these helpers spawned that is still running, and waits for them. */
+export async function killAll(): Promise<void> {
+  const waits: Promise<unknown>[] = [];
+  for (const p of live) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    waits.push(new Promise((r) => p.once('exit', r)));
+    p.kill('SIGKILL');
+  }
+  await Promise.all(waits);
+}
+
+/**
+ * A clean environment for a spawned server: PATH/HOME and friends, none of the caller's
+ * PORTCULLIS_* / DATABASE_URL / REDIS_URL / NODE_ENV (vitest sets NODE_ENV=test), log level info.
+ */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (
+      k.startsWith('PORTCULLIS_') ||
+      k.startsWith('KIT_') ||
+      k.startsWith('AWS_') ||
+      k === 'DATABASE_URL' ||
+      k === 'REDIS_URL' ||
+      k === 'NODE_ENV'
+    )
+      continue;
+    if (k.startsWith('VITEST') || k === 'TEST' || k.startsWith('npm_')) continue;
+    env[k] = v;
+  }
+  env.PORTCULLIS_LOG_LEVEL = 'info';
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProc {
+  /** http://127.0.0.1:PORT/mcp */
+  url: string;
+  /** http://127.0.0.1:PORT */
+  base: string;
+  port: number;
+  proc: ChildProcess;
+  /** stderr, one entry per line (grows while the process runs). */
+  stderr: string[];
+  stdout: string[];
+  exited: Promise<Exit>;
+  /** Sends the signal (default SIGTERM) and waits for the exit; SIGKILL after `graceMs`. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<Exit>;
+  /** Resolves with the first stderr line (parsed) whose msg matches. */
+  waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+function lineCollector(into: string[]): (chunk: Buffer) => void {
+  let rest = '';
+  return (chunk) => {
+    rest += chunk.toString('utf8');
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      into.push(rest.slice(0, i));
+      rest = rest.slice(i + 1);
+    }
+  };
+}
+
+export function parseJsonLines(lines: string[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const l of lines) {
+    if (l.trim() === '') continue;
+    try {
+      out.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      // not JSON: callers that care check for it separately
+    }
+  }
+  return out;
+}
+
+/**
+ * Spawns `node test/kit-server/dist/cli.js --transport http --port 0` with `env` (on top of
+ * cleanEnv), waits for the "serving MCP over HTTP" line and returns where it listens.
+ */
+export async function spawnHttp(
+  env: Record<string, string | undefined>,
+  opts: { timeoutMs?: number; args?: string[]; waitReady?: boolean } = {},
+): Promise<ServerProc> {
+  const proc = spawn(
+    process.execPath,
+    [KIT_CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
+    {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  track(proc);
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  proc.stderr.on('data', lineCollector(stderr));
+  proc.stdout.on('data', lineCollector(stdout));
+  const exited = new Promise<Exit>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitForLog = (msg: string | RegExp, timeoutMs = 60_000): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const matches = (l: string): Record<string, unknown> | null => {
+        try {
+          const j = JSON.parse(l) as Record<string, unknown>;
+          const m = typeof j.msg === 'string' ? j.msg : '';
+          return (typeof msg === 'string' ? m === msg : msg.test(m)) ? j : null;
+        } catch {
+          return null;
+        }
+      };
+      let seen = 0;
+      const check = (): boolean => {
+        for (; seen < stderr.length; seen++) {
+          const j = matches(stderr[seen]!);
+          if (j) {
+            cleanup();
+            resolve(j);
+            return true;
+          }
+        }
+        return false;
+      };
+      const onData = () => void setImmediate(check);
+      const onExit = () => {
+        setImmediate(() => {
+          if (check()) return;
+          cleanup();
+          reject(new Error(`kit server exited before logging "${String(msg)}":\n${stderr.join('\n')}`));
+        });
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no "${String(msg)}" log line within ${timeoutMs} ms:\n${stderr.join('\n')}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        proc.stderr.off('data', onData);
+        proc.off('exit', onExit);
+      };
+      proc.stderr.on('data', onData);
+      proc.once('exit', onExit);
+      check();
+    });
+
+  const serving = await waitForLog('serving MCP over HTTP', opts.timeoutMs ?? 90_000);
+  const url = String(serving.url);
+  const u = new URL(url);
+  // The listener is up before start-up (store, audit sink, limiter, backend) finishes; a server
+  // handed to a test is a ready one, so its first call does not stall behind start-up.
+  if (opts.waitReady !== false) {
+    const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+    for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`kit server exited during start-up:\n${stderr.join('\n')}`);
+      const r = await rawHttp(`${u.protocol}//${u.host}/readyz`).catch(() => null);
+      if (r?.status === 200) break;
+      if (Date.now() > deadline)
+        throw new Error(`kit server not ready within the time limit:\n${stderr.join('\n')}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<Exit> => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(signal);
+      const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const e = await exited;
+      clearTimeout(t);
+      return e;
+    }
+    return exited;
+  };
+  return {
+    url,
+    base: `${u.protocol}//${u.host}`,
+    port: Number(u.port),
+    proc,
+    stderr,
+    stdout,
+    exited,
+    stop,
+    waitForLog,
+  };
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (bounded by timeoutMs, then SIGKILL). */
+export function runProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: opts.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    track(p);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    p.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (opts.input !== undefined) p.stdin.end(opts.input);
+    else p.stdin.end();
+  });
+}
+
+/** The kit CLI run once (for start-up refusals): resolves when it exits. */
+export function runKitCli(
+  env: Record<string, string | undefined>,
+  args: string[] = ['--transport', 'http', '--port', '0'],
+  timeoutMs = 60_000,
+): Promise<CliRun> {
+  return runProcess(process.execPath, [KIT_CLI, ...args], { env: cleanEnv(env), timeoutMs });
+}
+
+/** `portcullis-audit verify ...` (exit 0 intact, 1 tampered, 2 torn tail). */
+export function verifyAudit(args: string[]): Promise<CliRun> {
+  return runProcess(process.execPath, [AUDIT_CLI, 'verify', ...args], { env: cleanEnv(), timeoutMs: 60_000 });
+}
+
+export function readAudit(file: string): AuditRecord[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as AuditRecord);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity: JWKS + tokens, API keys
+
+export interface TestIssuer {
+  issuer: string;
+  kid: string;
+  jwksFile: string;
+  publicJwk: JWK;
+  publicKey: CryptoKey;
+  privateKey: CryptoKey;
+  /** PEM (SPKI) of the public key: what an HS256 key-confusion attacker would use as the HMAC secret. */
+  publicPem: string;
+  mint(
+    claims: JWTPayload & { sub: string; tenant?: string; roles?: string[] | string },
+    opts: MintOptions,
+  ): Promise<string>;
+}
+
+export interface MintOptions {
+  audience: string;
+  issuer?: string;
+  /** Seconds from now; negative for an already expired token. */
+  expiresIn?: number;
+  key?: CryptoKey | Uint8Array;
+  alg?: string;
+  kid?: string;
+}
+
+/** An RS256 key pair with the public half written as a JWKS file in `dir`. */
+export async function makeIssuer(
+  dir: string,
+  issuer = 'https://issuer.portcullis.test',
+): Promise<TestIssuer> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = 'kit-test-key-1';
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const jwksFile = join(dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [publicJwk] }));
+  const publicPem = await exportSPKI(publicKey);
+  const mint: TestIssuer['mint'] = async (claims, o) => {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + (o.expiresIn ?? 300);
+    const { sub, ...rest } = claims;
+    return new SignJWT({ ...rest })
+      .setProtectedHeader({ alg: o.alg ?? 'RS256', kid: o.kid ?? kid, typ: 'JWT' })
+      .setSubject(sub)
+      .setIssuer(o.issuer ?? issuer)
+      .setAudience(o.audience)
+      .setIssuedAt(Math.min(now, exp - 60))
+      .setExpirationTime(exp)
+      .sign(o.key ?? privateKey);
+  };
+  return { issuer, kid, jwksFile, publicJwk, publicKey, privateKey, publicPem, mint };
+}
+
+const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** An unsigned token (`alg: none`), as an attacker would craft one. */
+export function unsignedToken(payload: JWTPayload): string {
+  return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
+}
+
+export interface ApiKeys {
+  file: string;
+  keys: Record<string, string>;
+  records: ApiKeyRecord[];
+}
+
+/** Writes an API-keys file; returns the full keys by principal name. */
+export function writeApiKeys(
+  dir: string,
+  specs: { principal: string; roles: string[]; tenant: string; dev?: boolean }[],
+  fileName = 'api-keys.json',
+): ApiKeys {
+  const keys: Record<string, string> = {};
+  const records: ApiKeyRecord[] = [];
+  for (const s of specs) {
+    const { key, record } = generateApiKey({
+      principal: s.principal,
+      roles: s.roles,
+      tenant: s.tenant,
+      ...(s.dev ? { dev: true } : {}),
+    });
+    keys[s.principal] = key;
+    records.push(record);
+  }
+  const file = join(dir, fileName);
+  writeFileSync(file, JSON.stringify(records, null, 2), { mode: 0o600 });
+  return { file, keys, records };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+}
+
+/** A raw HTTP request through node:http (which, unlike fetch, lets a test set Host). */
+export function rawHttp(
+  url: string,
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+  } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: opts.method ?? 'GET',
+        headers: opts.headers ?? {},
+        agent: false,
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (opts.body !== undefined) req.end(opts.body);
+    else req.end();
+  });
+}
+
+/** POSTs one JSON-RPC body (any JSON value, or raw text) to /mcp. */
+export async function postRpc(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  raw = false,
+): Promise<RawResponse> {
+  return rawHttp(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: raw ? (body as string) : JSON.stringify(body),
+  });
+}
+
+export interface ToolReply {
+  status: number;
+  isError: boolean;
+  structured: Record<string, unknown> | undefined;
+  envelope: Record<string, unknown> | undefined;
+  auditId: string | undefined;
+  /** JSON-RPC error (unknown tool ...), when the call was refused at the protocol level. */
+  rpcError: { code: number; message: string } | undefined;
+  text: string;
+  raw: unknown;
+}
+
+let rawSeq = 0;
+
+/** tools/call over stateless HTTP with a raw POST; returns the pieces tests look at. */
+export async function callToolHttp(
+  url: string,
+  name: string,
+  args: unknown,
+  headers: Record<string, string> = {},
+): Promise<ToolReply> {
+  const r = await postRpc(
+    url,
+    { jsonrpc: '2.0', id: ++rawSeq, method: 'tools/call', params: { name, arguments: args } },
+    headers,
+  );
+  const body = r.json as
+    { result?: Record<string, unknown>; error?: { code: number; message: string } } | undefined;
+  const result = body?.result;
+  const meta = (result?._meta ?? {}) as Record<string, unknown>;
+  const content = (result?.content ?? []) as { text?: string }[];
+  return {
+    status: r.status,
+    isError: result?.isError === true,
+    structured: result?.structuredContent as Record<string, unknown> | undefined,
+    envelope: meta['portcullis/error'] as Record<string, unknown> | undefined,
+    auditId: meta['portcullis/audit_id'] as string | undefined,
+    rpcError: body?.error,
+    text: content.map((c) => c.text ?? '').join('\n'),
+    raw: r.json ?? r.text,
+  };
+}
+
+export async function listToolsHttp(url: string, headers: Record<string, string> = {}): Promise<string[]> {
+  const r = await postRpc(url, { jsonrpc: '2.0', id: ++rawSeq, method: 'tools/list', params: {} }, headers);
+  const tools = ((r.json as { result?: { tools?: { name: string }[] } }).result?.tools ?? []).map(
+    (t) => t.name,
+  );
+  return tools.sort();
+}
+
+/** The value of one Prometheus sample (0 when absent). */
+export function metricValue(metricsText: string, name: string, labels: Record<string, string>): number {
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const m = /^[^{]+\{([^}]*)\}\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    const got: Record<string, string> = {};
+    for (const part of m[1]!.matchAll(/(\w+)="([^"]*)"/g)) got[part[1]!] = part[2]!;
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[2]);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A programmable upstream: GET /quotes/<topic>
+
+export interface ScriptedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Hold the response until release() is called. */
+  hold?: boolean;
+}
+
+export interface QuoteRequest {
+  topic: string;
+  authorization: string | undefined;
+  at: number;
+}
+
+export interface QuoteServer {
+  url: string;
+  requests: QuoteRequest[];
+  /** When set, any other bearer token is answered 401. */
+  validToken: string | null;
+  /** Queues responses for a topic (served in order, then the default 200). */
+  queue(topic: string, ...responses: ScriptedResponse[]): void;
+  /** Answers every request for the topic with this response (until cleared with null). */
+  always(topic: string, response: ScriptedResponse | null): void;
+  /** Number of held requests waiting. */
+  held(): number;
+  /** Releases every held request (answered 200 with the default quote). */
+  release(): void;
+  /** Requests seen for one topic. */
+  count(topic: string): number;
+  close(): Promise<void>;
+}
+
+export async function startQuoteServer(): Promise<QuoteServer> {
+  const queues = new Map<string, ScriptedResponse[]>();
+  const fixed = new Map<string, ScriptedResponse>();
+  const holds: (() => void)[] = [];
+  const requests: QuoteRequest[] = [];
+  const state = { validToken: null as string | null };
+  const server: Server = createServer((req, res) => {
+    const m = /^\/quotes\/([^/?]+)$/.exec(req.url ?? '');
+    if (!m) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such route"}');
+      return;
+    }
+    const topic = decodeURIComponent(m[1]!);
+    const authorization = req.headers.authorization;
+    requests.push({ topic, authorization, at: Date.now() });
+    const send = (r: ScriptedResponse) => {
+      res
+        .writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) })
+        .end(r.body ?? JSON.stringify({ quote: `A quote about ${topic}.` }));
+    };
+    if (state.validToken !== null && authorization !== `Bearer ${state.validToken}`) {
+      send({ status: 401, body: JSON.stringify({ error: 'invalid token', got: authorization ?? null }) });
+      return;
+    }
+    const scripted = queues.get(topic)?.shift() ?? fixed.get(topic);
+    if (scripted?.hold) {
+      holds.push(() => send({ status: 200 }));
+      return;
+    }
+    send(scripted ?? { status: 200 });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get validToken() {
+      return state.validToken;
+    },
+    set validToken(v: string | null) {
+      state.validToken = v;
+    },
+    queue(topic, ...responses) {
+      queues.set(topic, [...(queues.get(topic) ?? []), ...responses]);
+    },
+    always(topic, response) {
+      if (response === null) fixed.delete(topic);
+      else fixed.set(topic, response);
+    },
+    held: () => holds.length,
+    release() {
+      for (const h of holds.splice(0)) h();
+    },
+    count: (topic) => requests.filter((r) => r.topic === topic).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const h of holds.splice(0)) h();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities
+
+/** Polls `cond` every 25 ms until it is true; throws after timeoutMs. */
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Runs `tasks` with at most `concurrency` at a time; results in task order. */
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return out;
+}
+
+/** The message of a JSON-RPC "unknown tool" error with the tool name replaced, for shape comparison. */
+export function unknownToolShape(message: string, name: string): string {
+  return message.split(name).join('<tool>');
+}
