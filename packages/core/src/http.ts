@@ -282,7 +282,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const callToolDirect = async (principal: Principal, call: DirectCall, signal: AbortSignal): Promise<JSONRPCMessage> => {
     try {
       const result = await runtime.callTool(principal, call.name, call.args, { signal, meta: call.meta });
-      return { jsonrpc: '2.0', id: call.id, result } as JSONRPCMessage;
+      return { jsonrpc: '2.0', id: call.id, result };
     } catch (err) {
       // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
       if (err instanceof UnknownToolError) return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InvalidParams, message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}` } };

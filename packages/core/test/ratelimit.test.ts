@@ -388,16 +388,16 @@ describe.skipIf(reason !== null)('RateLimiter with Redis', () => {
         },
       );
       children.push(child);
-      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       const next = async (): Promise<Record<string, unknown>> => {
         const { value, done } = await lines.next();
         if (done) throw new Error(`worker exited early (code ${child.exitCode})`);
-        return JSON.parse(value as string) as Record<string, unknown>;
+        return JSON.parse(value) as Record<string, unknown>;
       };
       return { child, next };
     });
     for (const p of procs) expect(await p.next()).toEqual({ ready: true });
-    for (const p of procs) p.child.stdin!.write('go\n');
+    for (const p of procs) p.child.stdin.write('go\n');
     const tallies: Tally[] = [];
     for (const p of procs) tallies.push((await p.next()) as unknown as Tally);
     await Promise.all(
