@@ -103,7 +103,8 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
           throw new McpError(ErrorCode.InvalidParams, pe.category === 'internal' ? 'The resource could not be read.' : pe.message);
         }
       }
-      throw new McpError(ErrorCode.InvalidParams, `Resource not found: ${req.params.uri}`);
+      // -32002 is the code the MCP specification gives for an unknown resource.
+      throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
     });
   }
 

@@ -1,0 +1,545 @@
+/**
+ * End to end against the BUILT CLI (`node servers/crm/dist/cli.js`), as Claude Desktop / Claude Code
+ * and an HTTP client run it: over stdio through the SDK's StdioClientTransport, and over Streamable
+ * HTTP with API keys through the SDK's StreamableHTTPClientTransport. Real processes, real PGlite
+ * store under a temp data dir, the real audit file checked by the `portcullis-audit` CLI.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { generateApiKey } from '@portcullis/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Tool results are asserted field by field; their shapes are the output schemas, checked by the kit.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(ROOT, 'servers/crm/dist/cli.js');
+const AUDIT_CLI = join(ROOT, 'packages/core/dist/audit-cli.js');
+const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/tools-list.json', import.meta.url));
+const SNAPSHOT_TOOLS = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { name: string }[];
+const ALL_TOOLS = SNAPSHOT_TOOLS.map((t) => t.name).sort();
+const READ_TOOLS = [
+  'crm_get_account',
+  'crm_get_contact',
+  'crm_search_accounts',
+  'crm_search_contacts',
+  'crm_search_opportunities',
+];
+const HOOK_TIMEOUT = 120_000;
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
+  tempDirs.push(d);
+  return d;
+}
+const auditFileOf = (dataDir: string) => join(dataDir, 'audit', 'portcullis-crm.audit.jsonl');
+
+// ---------------------------------------------------------------------------------------------
+// Processes: every one spawned here is killed in afterAll.
+
+const children = new Set<ChildProcess>();
+const stdioPids = new Set<number>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(async () => {
+  for (const pid of stdioPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await Promise.all(
+    [...children].map(async (p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await exited;
+    }),
+  );
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+}, HOOK_TIMEOUT);
+
+/** PATH/HOME and friends; none of the caller's PORTCULLIS_*, DATABASE_URL, REDIS_URL, NODE_ENV, VITEST*. */
+function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (/^(PORTCULLIS_|CRM_|VITEST|npm_|AWS_)/.test(k)) continue;
+    if (['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'TEST'].includes(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', PORTCULLIS_LOG_LEVEL: 'info', ...extra };
+}
+
+function lines(into: string[]): (chunk: Buffer) => void {
+  let rest = '';
+  return (chunk) => {
+    rest += chunk.toString('utf8');
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      into.push(rest.slice(0, i));
+      rest = rest.slice(i + 1);
+    }
+  };
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, args, { env: cleanEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(p);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    p.once('close', (code) => {
+      children.delete(p);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const verifyAudit = (file: string) => run([AUDIT_CLI, 'verify', '--file', file]);
+
+function readAudit(file: string): Row[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Row);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+function ok(r: CallToolResult): Row {
+  if (r.isError) throw new Error(`expected success, got ${JSON.stringify(r.content)}`);
+  expect((r._meta as Row)['portcullis/audit_id']).toMatch(/^aud_/);
+  return r.structuredContent as Row;
+}
+
+/** The error envelope, checked in both places it travels: the JSON text content and _meta. */
+function envelope(r: CallToolResult): Row {
+  expect(r.isError).toBe(true);
+  const text = (r.content as { type: string; text: string }[]).find((c) => c.type === 'text')!.text;
+  const parsed = JSON.parse(text) as { error: Row };
+  expect(parsed.error).toMatchObject({
+    code: expect.any(String),
+    category: expect.any(String),
+    message: expect.any(String),
+    retryable: expect.any(Boolean),
+    audit_id: expect.stringMatching(/^aud_/),
+  });
+  expect((r._meta as Row)['portcullis/error']).toEqual(parsed.error);
+  return parsed.error;
+}
+
+const call = async (c: Client, name: string, args: Row) =>
+  (await c.callTool({ name, arguments: args })) as CallToolResult;
+
+// ---------------------------------------------------------------------------------------------
+
+describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
+  const dataDir = tempDir();
+  const stderr: string[] = [];
+  const transportErrors: Error[] = [];
+  let client: Client;
+  let pid: number | null = null;
+  const auditIds: Row = {};
+
+  beforeAll(async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: cleanEnv({
+        PORTCULLIS_DATA_DIR: dataDir,
+        PORTCULLIS_PRINCIPAL: 'alice',
+        PORTCULLIS_ROLES: 'rep,pii_reader',
+        PORTCULLIS_TENANT: 'acme',
+        PORTCULLIS_ATTRIBUTES: '{"team":"east"}',
+      }),
+      stderr: 'pipe',
+    });
+    transport.stderr!.on('data', lines(stderr));
+    client = new Client({ name: 'crm-e2e-stdio', version: '1.0.0' });
+    client.onerror = (e) => transportErrors.push(e);
+    await client.connect(transport);
+    pid = transport.pid;
+    if (pid !== null) stdioPids.add(pid);
+    // The first request waits for the store to open (PGlite's first start on an empty data dir).
+    await client.listTools();
+  }, HOOK_TIMEOUT);
+
+  it('initializes as portcullis-crm and lists exactly the committed snapshot tools', async () => {
+    expect(client.getServerVersion()?.name).toBe('portcullis-crm');
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
+    // The built CLI serves the reviewed definitions byte for byte (names, schemas, annotations).
+    const sorted = [...tools].sort((a, b) => a.name.localeCompare(b.name));
+    expect(JSON.parse(JSON.stringify(sorted))).toEqual(SNAPSHOT_TOOLS);
+  });
+
+  it('reads: searches its tenant and reads a contact with personal data (pii_reader)', async () => {
+    const r = await call(client, 'crm_search_accounts', { owner_id: 'alice', limit: 5 });
+    const page = ok(r);
+    auditIds.search = (r._meta as Row)['portcullis/audit_id'];
+    expect(page.accounts.length).toBeGreaterThan(0);
+    expect(page.accounts.every((a: Row) => a.owner_id === 'alice' && a.team === 'east')).toBe(true);
+
+    const contacts = ok(await call(client, 'crm_search_contacts', { owner_id: 'alice', limit: 1 }));
+    const contact = ok(await call(client, 'crm_get_contact', { id: contacts.contacts[0].id })).contact;
+    expect(contact).toMatchObject({ owner_id: 'alice', email: expect.stringContaining('@') });
+  });
+
+  it('writes: logs an activity on an owned opportunity, and a retry with the same key replays it', async () => {
+    const opps = ok(await call(client, 'crm_search_opportunities', { owner_id: 'alice', limit: 1 }));
+    const opp = opps.opportunities[0];
+    const args = {
+      type: 'call',
+      subject: 'E2E stdio call',
+      body: 'Logged through the built CLI.',
+      opportunity_id: opp.id,
+      idempotency_key: 'crm-e2e-stdio-0001',
+    };
+    const r = await call(client, 'crm_log_activity', args);
+    const first = ok(r);
+    auditIds.write = (r._meta as Row)['portcullis/audit_id'];
+    expect(first).toMatchObject({
+      replayed: false,
+      activity: { type: 'call', opportunity_id: opp.id, account_id: opp.account_id, owner_id: 'alice' },
+    });
+    expect(ok(await call(client, 'crm_log_activity', args))).toEqual({ ...first, replayed: true });
+  });
+
+  it("is denied on another owner's record with the error envelope", async () => {
+    const bobs = ok(await call(client, 'crm_search_opportunities', { owner_id: 'bob', limit: 1 }));
+    const r = await call(client, 'crm_log_activity', {
+      type: 'note',
+      subject: 'not mine',
+      opportunity_id: bobs.opportunities[0].id,
+    });
+    const env = envelope(r);
+    expect(env).toMatchObject({ category: 'forbidden', retryable: false });
+    auditIds.denied = env.audit_id;
+    // A tool the principal can never call does not exist for it (protocol error, not a result).
+    await expect(client.callTool({ name: 'crm_nonexistent', arguments: {} })).rejects.toSatisfy(
+      (e: unknown) => e instanceof McpError && e.code === -32602 && /Unknown tool/.test(e.message),
+    );
+  });
+
+  it('after close: stdout carried only protocol, stderr only JSON logs, and the audit chain verifies', async () => {
+    await client.close();
+    // The SDK transport reports any stdout line that is not JSON-RPC as an error.
+    expect(transportErrors).toEqual([]);
+    if (pid !== null) {
+      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(pid)).toBe(false);
+    }
+    const nonEmpty = stderr.filter((l) => l.trim() !== '');
+    expect(nonEmpty.length).toBeGreaterThan(0);
+    const logs = nonEmpty.map((l) => {
+      try {
+        return JSON.parse(l) as Row;
+      } catch {
+        throw new Error(`stderr line is not JSON: ${l}`);
+      }
+    });
+    for (const l of logs) {
+      expect(typeof l.level).toBe('string');
+      expect(typeof l.msg).toBe('string');
+    }
+    expect(logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(logs.find((l) => l.msg === 'serving MCP over stdio')).toMatchObject({
+      principal: 'alice',
+      tenant: 'acme',
+    });
+
+    const file = auditFileOf(dataDir);
+    expect(existsSync(file)).toBe(true);
+    const v = await verifyAudit(file);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const records = readAudit(file);
+    expect(records.every((r) => r.principal === 'alice' && r.tenant === 'acme')).toBe(true);
+    expect(records.find((r) => r.id === auditIds.search)).toMatchObject({
+      tool: 'crm_search_accounts',
+      outcome: 'ok',
+    });
+    expect(records.find((r) => r.id === auditIds.write)).toMatchObject({
+      tool: 'crm_log_activity',
+      outcome: 'ok',
+    });
+    expect(records.find((r) => r.id === auditIds.denied)).toMatchObject({
+      tool: 'crm_log_activity',
+      outcome: 'denied',
+    });
+  });
+
+  it(
+    'every byte on stdout is a JSON-RPC message (checked by hand, without the SDK)',
+    { timeout: 150_000 },
+    async () => {
+      const p = spawn(process.execPath, [CLI], {
+        env: cleanEnv({
+          PORTCULLIS_DATA_DIR: dataDir,
+          PORTCULLIS_PRINCIPAL: 'alice',
+          PORTCULLIS_ROLES: 'rep',
+          PORTCULLIS_TENANT: 'acme',
+        }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      children.add(p);
+      const out: string[] = [];
+      p.stdout.on('data', lines(out));
+      p.stderr.resume();
+      const exited = new Promise((r) => p.once('exit', r));
+      const send = (m: Row) => p.stdin.write(`${JSON.stringify(m)}\n`);
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+      send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'crm_search_accounts', arguments: { limit: 1 } },
+      });
+      for (let i = 0; i < 2400 && out.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      p.stdin.end();
+      await exited;
+      expect(out.length).toBe(3);
+      const msgs = out.map((l) => JSON.parse(l) as Row);
+      for (const m of msgs) expect(m.jsonrpc).toBe('2.0');
+      expect(msgs.map((m) => m.id)).toEqual([1, 2, 3]);
+      expect(msgs[1]!.result.tools.map((t: Row) => t.name).sort()).toEqual(ALL_TOOLS);
+      expect(msgs[2]!.result.structuredContent.accounts).toHaveLength(1);
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface HttpServer {
+  url: string;
+  base: string;
+  proc: ChildProcess;
+  stderr: string[];
+}
+
+async function spawnHttp(env: Record<string, string>): Promise<HttpServer> {
+  const proc = spawn(process.execPath, [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  const stderr: string[] = [];
+  proc.stderr.on('data', lines(stderr));
+  proc.stdout.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`CRM CLI exited (${code}) before serving:\n${stderr.join('\n')}`));
+    proc.once('exit', onExit);
+    let seen = 0;
+    const check = () => {
+      for (; seen < stderr.length; seen++) {
+        try {
+          const rec = JSON.parse(stderr[seen]!) as Row;
+          if (rec.msg === 'serving MCP over HTTP' && typeof rec.url === 'string') {
+            proc.off('exit', onExit);
+            proc.stderr.off('data', onData);
+            resolve(rec.url);
+            return;
+          }
+        } catch {
+          // not JSON: checked by the log assertions
+        }
+      }
+    };
+    const onData = () => setImmediate(check);
+    proc.stderr.on('data', onData);
+  });
+  const u = new URL(url);
+  expect(u.hostname).toBe('127.0.0.1');
+  const base = `${u.protocol}//${u.host}`;
+  // The listener is up before the store is open; a server handed to the tests is a ready one.
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`CRM CLI exited during start-up:\n${stderr.join('\n')}`);
+    const r = await fetch(`${base}/readyz`).catch(() => null);
+    if (r?.status === 200) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { url, base, proc, stderr };
+}
+
+describe('HTTP: the built CLI with API keys under the SDK StreamableHTTPClientTransport', () => {
+  const dir = tempDir();
+  const keys: Record<string, string> = {};
+  const clients: Client[] = [];
+  let srv: HttpServer;
+
+  async function connectAs(principal: string): Promise<Client> {
+    const transport = new StreamableHTTPClientTransport(new URL(srv.url), {
+      requestInit: { headers: { Authorization: `Bearer ${keys[principal]}` } },
+    });
+    const c = new Client({ name: `crm-e2e-http-${principal}`, version: '1.0.0' });
+    await c.connect(transport);
+    clients.push(c);
+    return c;
+  }
+
+  beforeAll(async () => {
+    const people = [
+      { principal: 'alice', roles: ['rep', 'pii_reader'], tenant: 'acme', attributes: { team: 'east' } },
+      { principal: 'carol', roles: ['manager'], tenant: 'acme', attributes: { team: 'east' } },
+      { principal: 'victor', roles: ['viewer'], tenant: 'acme' },
+      { principal: 'grace', roles: ['rep'], tenant: 'globex', attributes: { team: 'north' } },
+      { principal: 'mallory', roles: [], tenant: 'acme' },
+    ];
+    const records = people.map((p) => {
+      const { key, record } = generateApiKey(p);
+      keys[p.principal] = key;
+      return record;
+    });
+    const keysFile = join(dir, 'api-keys.json');
+    writeFileSync(keysFile, JSON.stringify(records, null, 2), { mode: 0o600 });
+    srv = await spawnHttp({
+      PORTCULLIS_DATA_DIR: join(dir, 'data'),
+      PORTCULLIS_AUTH: 'apikey',
+      PORTCULLIS_API_KEYS_FILE: keysFile,
+    });
+  }, HOOK_TIMEOUT);
+
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+  });
+
+  it('lists tools per principal: reps and managers all, viewers only reads, no role nothing', async () => {
+    const names = async (p: string) =>
+      (await (await connectAs(p)).listTools()).tools.map((t) => t.name).sort();
+    expect(await names('alice')).toEqual(ALL_TOOLS);
+    expect(await names('carol')).toEqual(ALL_TOOLS);
+    expect(await names('victor')).toEqual(READ_TOOLS);
+    expect(await names('grace')).toEqual(ALL_TOOLS);
+    expect(await names('mallory')).toEqual([]);
+  });
+
+  it('calls work per principal: reads in the own tenant, a write by the owner, none across tenants', async () => {
+    const alice = await connectAs('alice');
+    const victor = await connectAs('victor');
+    const grace = await connectAs('grace');
+
+    const mine = ok(await call(alice, 'crm_search_accounts', { owner_id: 'alice', limit: 2 }));
+    expect(mine.accounts).toHaveLength(2);
+    const account = mine.accounts[0];
+
+    const summary = ok(await call(victor, 'crm_get_account', { id: account.id }));
+    expect(summary.account).toMatchObject({ id: account.id, owner_id: 'alice' });
+    // A viewer cannot write: the tool does not exist for it.
+    await expect(
+      victor.callTool({ name: 'crm_log_activity', arguments: { type: 'note', subject: 'x' } }),
+    ).rejects.toSatisfy(
+      (e: unknown) =>
+        e instanceof McpError && e.code === -32602 && /Unknown tool: crm_log_activity/.test(e.message),
+    );
+
+    const logged = ok(
+      await call(alice, 'crm_log_activity', {
+        type: 'email',
+        subject: 'E2E over HTTP',
+        account_id: account.id,
+        idempotency_key: 'crm-e2e-http-0001',
+      }),
+    );
+    expect(logged).toMatchObject({
+      replayed: false,
+      activity: { account_id: account.id, owner_id: 'alice' },
+    });
+
+    // Another tenant's record does not exist for grace.
+    expect(envelope(await call(grace, 'crm_get_account', { id: account.id })).category).toBe('not_found');
+    const theirs = ok(await call(grace, 'crm_search_accounts', { limit: 100 }));
+    expect(theirs.accounts.some((a: Row) => a.id === account.id)).toBe(false);
+  });
+
+  it('refuses a bad or missing key with 401 and a WWW-Authenticate challenge naming the resource metadata', async () => {
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bad', version: '1' } },
+    });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    for (const auth of [`Bearer pk_0123456789ab_${'x'.repeat(43)}`, `Bearer ${keys.alice}x`, undefined]) {
+      const res = await fetch(srv.url, {
+        method: 'POST',
+        headers: auth ? { ...headers, authorization: auth } : headers,
+        body: init,
+      });
+      expect(res.status).toBe(401);
+      const challenge = res.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^Bearer /);
+      expect(challenge).toContain(`resource_metadata="${srv.base}/.well-known/oauth-protected-resource/mcp"`);
+      await res.body?.cancel();
+    }
+    // The SDK client fails to connect with a bad key.
+    const bad = new Client({ name: 'crm-e2e-bad', version: '1.0.0' });
+    await expect(
+      bad.connect(
+        new StreamableHTTPClientTransport(new URL(srv.url), {
+          requestInit: {
+            headers: { Authorization: 'Bearer pk_0123456789ab_notarealsecretnotarealsecretnotareal' },
+          },
+        }),
+      ),
+    ).rejects.toThrow();
+    await bad.close().catch(() => undefined);
+  });
+
+  it('serves /healthz and /readyz, and its logs are JSON lines on stderr', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`${srv.base}${path}`);
+      expect(res.status, path).toBe(200);
+      await res.body?.cancel();
+    }
+    const nonEmpty = srv.stderr.filter((l) => l.trim() !== '');
+    for (const l of nonEmpty) expect(() => JSON.parse(l), l).not.toThrow();
+    const errors = nonEmpty
+      .map((l) => JSON.parse(l) as Row)
+      .filter((l) => l.level === 'error' || l.level === 'fatal');
+    expect(errors).toEqual([]);
+  });
+
+  it('stops on SIGTERM, and its audit chain verifies', async () => {
+    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+    const exited = new Promise<number | null>((r) => srv.proc.once('exit', (code) => r(code)));
+    srv.proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const file = auditFileOf(join(dir, 'data'));
+    const v = await verifyAudit(file);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const records = readAudit(file);
+    expect(
+      records.find((r) => r.tool === 'crm_log_activity' && r.principal === 'alice' && r.outcome === 'ok'),
+    ).toBeDefined();
+    expect(
+      records.find((r) => r.tool === 'crm_get_account' && r.principal === 'grace' && r.tenant === 'globex'),
+    ).toMatchObject({ outcome: expect.not.stringMatching(/^ok$/) });
+  });
+});
