@@ -1,7 +1,8 @@
-import type { createHttpApp as Create } from './http.js';
+import type { createHttpApp as Create, HttpOptions } from './http.js';
+import type { ServerRuntime } from './runtime.js';
 
 /** Loads the HTTP stack (express) on demand, so stdio servers never pay for it at start-up. */
-export async function createHttpApp(...args: Parameters<typeof Create>): Promise<ReturnType<typeof Create>> {
+export async function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions): Promise<ReturnType<typeof Create<B>>> {
   const { createHttpApp: create } = await import('./http.js');
-  return create(...args);
+  return create(runtime, opts);
 }

@@ -130,7 +130,7 @@ describe('canonical JSON and hashing', () => {
     };
     const h = computeRecordHash(unsigned);
     expect(h).toBe(sha256Hex(canonicalJson(unsigned)));
-    expect(computeRecordHash({ ...unsigned, hash: 'whatever' })).toBe(h);
+    expect(computeRecordHash({ ...unsigned, hash: 'whatever' } as typeof unsigned)).toBe(h);
     expect(computeRecordHash({ ...unsigned, tool: 'other' })).not.toBe(h);
   });
 });

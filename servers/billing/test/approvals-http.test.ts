@@ -12,6 +12,10 @@ import { verifyAuditFile } from '@portcullis/core/audit';
 import type { BillingBackend } from '../src/backend.js';
 import { server } from '../src/index.js';
 
+// Parsed JSON bodies: each assertion states the shape it expects.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 let h: InProcessHarness<BillingBackend>;
 let http: { url: string; close: () => Promise<void> };
 let agent: InProcessClient;
@@ -22,7 +26,7 @@ async function approveOverHttp(planId: string, key?: string) {
     method: 'POST',
     headers: key ? { authorization: `Bearer ${key}` } : {},
   });
-  return { status: res.status, body: await res.json(), headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
 }
 
 async function plan(orderId: string, amount: number): Promise<string> {

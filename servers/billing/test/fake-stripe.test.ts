@@ -7,13 +7,17 @@ import { FakeStripe } from '@portcullis/fakes/stripe';
 import { billingSeed } from '../src/seed.js';
 import { STRIPE_KEY, stripeSeedOf } from './harness.js';
 
+// Parsed JSON bodies: each assertion states the shape it expects.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 let fake: FakeStripe;
 const auth = { authorization: `Bearer ${STRIPE_KEY}` };
 
 // Bodies stay as loosely typed as Response.json() returns them: these tests check raw HTTP shapes.
 async function get(path: string, headers: Record<string, string> = auth) {
   const res = await fetch(`${fake.url}${path}`, { headers });
-  return { status: res.status, body: await res.json(), headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
 }
 
 async function post(path: string, form: Record<string, string>, key?: string) {
@@ -26,7 +30,7 @@ async function post(path: string, form: Record<string, string>, key?: string) {
     },
     body: new URLSearchParams(form),
   });
-  return { status: res.status, body: await res.json(), headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
 }
 
 beforeAll(async () => {
