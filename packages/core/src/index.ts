@@ -1,6 +1,7 @@
 export { defineTool, deriveAnnotations, toolsFor } from './tool.js';
 export type { Access, CedarValue, Principal, PolicyResource, ResolveContext, ToolContext, ToolDefinition, ToolAnnotations } from './tool.js';
 export { defineServer } from './definition.js';
+export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
 export type { BackendLifecycle, KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';

@@ -27,7 +27,7 @@ export { billingMigrations } from './migrations.js';
 export { billingSeed, CANONICAL_ORDER, SEED_VERSION } from './seed.js';
 export type { SeedData } from './seed.js';
 export { billingTools } from './tools.js';
-export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
+export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from '@portcullis/core';
 
 async function createBackend(services: KitServices): Promise<BillingBackend> {
   const config = billingConfigSchema.parse(

@@ -23,4 +23,4 @@ export { HubSpotBackend, DEFAULT_STAGE_MAP, type HubSpotConnectorOptions } from 
 export { migrations } from './migrations.js';
 export { DEMO_TENANTS, generateSeed, type SeedData, type SeedOwner, type SeedTeam } from './seed.js';
 export { configSchema, readConfig, type CrmConfig } from './config.js';
-export { toolsTable, replaceToolsTable } from './tools-table.js';
+export { toolsTable, replaceToolsTable } from '@portcullis/core';

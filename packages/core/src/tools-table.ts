@@ -1,5 +1,5 @@
-import { deriveAnnotations } from '@portcullis/core';
-import type { ToolDefinition } from '@portcullis/core';
+import { deriveAnnotations } from './tool.js';
+import type { ToolDefinition } from './tool.js';
 
 export const TABLE_START = '<!-- tools:start -->';
 export const TABLE_END = '<!-- tools:end -->';
