@@ -6,84 +6,25 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import {
-  REQUIRED_SCENARIOS,
-  listServerScenarios,
-  loadExpectedFailures,
-  problemsOf,
-  runConformance,
-  type ConformanceReport,
-} from '@portcullis/test-conformance';
+import { defineConformanceSuite } from '@portcullis/test-conformance';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'servers/billing/dist/cli.js');
-const EXPECTED_FAILURES = fileURLToPath(new URL('../conformance-expected-failures.json', import.meta.url));
 
-// With PORTCULLIS_AUTH=none (set by the helper) the HTTP principal is the stdio one from the environment.
-const ENV = {
-  PORTCULLIS_PRINCIPAL: 'agent-7',
-  PORTCULLIS_ROLES: 'support',
-  PORTCULLIS_TENANT: 'acme',
-};
-
-function statusOf(r: ConformanceReport, scenario: string): string {
-  return r.scenarios.find((s) => s.scenario === scenario)?.status ?? 'not run';
-}
-
-describe('conformance-expected-failures.json', () => {
-  it('is valid and lists only known fixture scenarios, never a required one', async () => {
-    const expected = loadExpectedFailures(EXPECTED_FAILURES);
-    const known = await listServerScenarios();
-    expect(known).toEqual(expect.arrayContaining([...REQUIRED_SCENARIOS]));
-    expect(expected.map((e) => e.scenario).filter((s) => !known.includes(s))).toEqual([]);
-    // Only fixture scenarios: a test_* tool is absent, or the capability that would serve a fixture
-    // resource/prompt (billing defines no resources or prompts, so it declares neither capability).
-    for (const e of expected) expect(e.error).toMatch(/^(Unknown tool: test_\w+|Method not found)$/);
-  });
-});
-
-describe('MCP conformance suite against the built billing CLI over HTTP', () => {
-  it(
-    'stateless (default): every scenario passes except the listed fixture scenarios',
-    { timeout: 300_000 },
-    async () => {
-      const report = await runConformance({
-        cliPath: CLI,
-        env: ENV,
-        expectedFailuresFile: EXPECTED_FAILURES,
-        startTimeoutMs: 120_000,
-        readyTimeoutMs: 120_000,
-        timeoutMs: 150_000,
-      });
-      expect(problemsOf(report)).toEqual([]);
-      for (const s of REQUIRED_SCENARIOS) expect(statusOf(report, s), s).toBe('passed');
-      const failed = report.scenarios.filter((s) => s.status === 'failed').map((s) => s.scenario);
-      expect(failed.sort()).toEqual(report.expectedFailures.map((e) => e.scenario).sort());
-      // The one warning a stateless server may get: the multiple-streams scenario finds no session id.
-      for (const s of report.scenarios.filter((x) => x.status === 'warning')) {
-        expect(s.scenario).toBe('server-sse-multiple-streams');
-        expect(s.warnings.join(' ')).toMatch(/session ID/i);
-      }
-    },
-  );
-
-  it(
-    'stateful (PORTCULLIS_HTTP_MODE=stateful): the same, and the session scenario passes outright',
-    { timeout: 300_000 },
-    async () => {
-      const report = await runConformance({
-        cliPath: CLI,
-        env: { ...ENV, PORTCULLIS_HTTP_MODE: 'stateful' },
-        expectedFailuresFile: EXPECTED_FAILURES,
-        startTimeoutMs: 120_000,
-        readyTimeoutMs: 120_000,
-        timeoutMs: 150_000,
-      });
-      expect(problemsOf(report)).toEqual([]);
-      for (const s of REQUIRED_SCENARIOS) expect(statusOf(report, s), s).toBe('passed');
-      expect(statusOf(report, 'server-sse-multiple-streams')).toBe('passed');
-      expect(report.scenarios.filter((s) => s.status === 'warning').map((s) => s.scenario)).toEqual([]);
-    },
-  );
+defineConformanceSuite({
+  name: 'the built billing CLI',
+  cliPath: join(ROOT, 'servers/billing/dist/cli.js'),
+  expectedFailuresFile: fileURLToPath(new URL('../conformance-expected-failures.json', import.meta.url)),
+  // With PORTCULLIS_AUTH=none (set by the helper) the HTTP principal is the stdio one from the environment.
+  env: {
+    PORTCULLIS_PRINCIPAL: 'agent-7',
+    PORTCULLIS_ROLES: 'support',
+    PORTCULLIS_TENANT: 'acme',
+  },
+  startTimeoutMs: 120_000,
+  readyTimeoutMs: 120_000,
+  timeoutMs: 150_000,
+  testTimeoutMs: 300_000,
+  // Only fixture scenarios: a test_* tool is absent, or the capability that would serve a fixture
+  // resource/prompt (billing defines no resources or prompts, so it declares neither capability).
+  allowedErrors: /^(Unknown tool: test_\w+|Method not found)$/,
 });

@@ -4,9 +4,8 @@
  * HTTP with API keys through the SDK's StreamableHTTPClientTransport. Real processes, real PGlite
  * store under a temp data dir, the real audit file checked by the `portcullis-audit` CLI.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -14,6 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { generateApiKey } from '@portcullis/core';
+import { serverHarness, type ServerProc as HttpServer } from '@portcullis/test-support/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Tool results are asserted field by field; their shapes are the output schemas, checked by the kit.
@@ -22,7 +22,6 @@ type Row = Record<string, any>;
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'servers/crm/dist/cli.js');
-const AUDIT_CLI = join(ROOT, 'packages/core/dist/audit-cli.js');
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/tools-list.json', import.meta.url));
 const SNAPSHOT_TOOLS = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { name: string }[];
 const ALL_TOOLS = SNAPSHOT_TOOLS.map((t) => t.name).sort();
@@ -35,89 +34,19 @@ const READ_TOOLS = [
 ];
 const HOOK_TIMEOUT = 120_000;
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
-  tempDirs.push(d);
-  return d;
-}
 const auditFileOf = (dataDir: string) => join(dataDir, 'audit', 'portcullis-crm.audit.jsonl');
 
-// ---------------------------------------------------------------------------------------------
-// Processes: every one spawned here is killed in afterAll.
-
-const children = new Set<ChildProcess>();
-const stdioPids = new Set<number>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-afterAll(async () => {
-  for (const pid of stdioPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  await Promise.all(
-    [...children].map(async (p) => {
-      if (p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      await exited;
-    }),
-  );
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-}, HOOK_TIMEOUT);
-
-/** PATH/HOME and friends; none of the caller's PORTCULLIS_*, DATABASE_URL, REDIS_URL, NODE_ENV, VITEST*. */
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue;
-    if (/^(PORTCULLIS_|CRM_|VITEST|npm_|AWS_)/.test(k)) continue;
-    if (['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'TEST'].includes(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', PORTCULLIS_LOG_LEVEL: 'info', ...extra };
-}
-
-function lines(into: string[]): (chunk: Buffer) => void {
-  let rest = '';
-  return (chunk) => {
-    rest += chunk.toString('utf8');
-    let i: number;
-    while ((i = rest.indexOf('\n')) >= 0) {
-      into.push(rest.slice(0, i));
-      rest = rest.slice(i + 1);
-    }
-  };
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, args, { env: cleanEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    p.once('close', (code) => {
-      children.delete(p);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const verifyAudit = (file: string) => run([AUDIT_CLI, 'verify', '--file', file]);
-
-function readAudit(file: string): Row[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Row);
-}
+// Every process spawned here (and every temp dir) is killed/removed in afterAll. The environment of
+// a spawned server: PATH/HOME and friends; none of the caller's PORTCULLIS_*, CRM_*, DATABASE_URL,
+// REDIS_URL, NODE_ENV, VITEST*.
+const harness = serverHarness({
+  cliPath: CLI,
+  name: 'CRM CLI',
+  envPrefixes: ['CRM_'],
+  tempPrefix: 'crm-e2e-',
+  timeoutMs: HOOK_TIMEOUT,
+});
+afterAll(harness.cleanup, HOOK_TIMEOUT);
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -150,7 +79,7 @@ const call = async (c: Client, name: string, args: Row) =>
 // ---------------------------------------------------------------------------------------------
 
 describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
-  const dataDir = tempDir();
+  const dataDir = harness.tempDir();
   const stderr: string[] = [];
   const transportErrors: Error[] = [];
   let client: Client;
@@ -161,7 +90,7 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI],
-      env: cleanEnv({
+      env: harness.cleanEnv({
         PORTCULLIS_DATA_DIR: dataDir,
         PORTCULLIS_PRINCIPAL: 'alice',
         PORTCULLIS_ROLES: 'rep,pii_reader',
@@ -170,12 +99,12 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
       }),
       stderr: 'pipe',
     });
-    transport.stderr!.on('data', lines(stderr));
+    transport.stderr!.on('data', harness.lines(stderr));
     client = new Client({ name: 'crm-e2e-stdio', version: '1.0.0' });
     client.onerror = (e) => transportErrors.push(e);
     await client.connect(transport);
     pid = transport.pid;
-    if (pid !== null) stdioPids.add(pid);
+    if (pid !== null) harness.trackPid(pid);
     // The first request waits for the store to open (PGlite's first start on an empty data dir).
     await client.listTools();
   }, HOOK_TIMEOUT);
@@ -242,8 +171,8 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
     // The SDK transport reports any stdout line that is not JSON-RPC as an error.
     expect(transportErrors).toEqual([]);
     if (pid !== null) {
-      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(alive(pid)).toBe(false);
+      for (let i = 0; i < 200 && harness.alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(harness.alive(pid)).toBe(false);
     }
     const nonEmpty = stderr.filter((l) => l.trim() !== '');
     expect(nonEmpty.length).toBeGreaterThan(0);
@@ -266,9 +195,9 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
 
     const file = auditFileOf(dataDir);
     expect(existsSync(file)).toBe(true);
-    const v = await verifyAudit(file);
+    const v = await harness.verifyAudit(file);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    const records = readAudit(file);
+    const records = harness.readAudit(file);
     expect(records.every((r) => r.principal === 'alice' && r.tenant === 'acme')).toBe(true);
     expect(records.find((r) => r.id === auditIds.search)).toMatchObject({
       tool: 'crm_search_accounts',
@@ -289,7 +218,7 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
     { timeout: 150_000 },
     async () => {
       const p = spawn(process.execPath, [CLI], {
-        env: cleanEnv({
+        env: harness.cleanEnv({
           PORTCULLIS_DATA_DIR: dataDir,
           PORTCULLIS_PRINCIPAL: 'alice',
           PORTCULLIS_ROLES: 'rep',
@@ -297,9 +226,9 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
         }),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      children.add(p);
+      harness.track(p);
       const out: string[] = [];
-      p.stdout.on('data', lines(out));
+      p.stdout.on('data', harness.lines(out));
       p.stderr.resume();
       const exited = new Promise((r) => p.once('exit', r));
       const send = (m: Row) => p.stdin.write(`${JSON.stringify(m)}\n`);
@@ -336,60 +265,8 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface HttpServer {
-  url: string;
-  base: string;
-  proc: ChildProcess;
-  stderr: string[];
-}
-
-async function spawnHttp(env: Record<string, string>): Promise<HttpServer> {
-  const proc = spawn(process.execPath, [CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(proc);
-  const stderr: string[] = [];
-  proc.stderr.on('data', lines(stderr));
-  proc.stdout.resume();
-  const url = await new Promise<string>((resolve, reject) => {
-    const onExit = (code: number | null) =>
-      reject(new Error(`CRM CLI exited (${code}) before serving:\n${stderr.join('\n')}`));
-    proc.once('exit', onExit);
-    let seen = 0;
-    const check = () => {
-      for (; seen < stderr.length; seen++) {
-        try {
-          const rec = JSON.parse(stderr[seen]!) as Row;
-          if (rec.msg === 'serving MCP over HTTP' && typeof rec.url === 'string') {
-            proc.off('exit', onExit);
-            proc.stderr.off('data', onData);
-            resolve(rec.url);
-            return;
-          }
-        } catch {
-          // not JSON: checked by the log assertions
-        }
-      }
-    };
-    const onData = () => setImmediate(check);
-    proc.stderr.on('data', onData);
-  });
-  const u = new URL(url);
-  expect(u.hostname).toBe('127.0.0.1');
-  const base = `${u.protocol}//${u.host}`;
-  // The listener is up before the store is open; a server handed to the tests is a ready one.
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`CRM CLI exited during start-up:\n${stderr.join('\n')}`);
-    const r = await fetch(`${base}/readyz`).catch(() => null);
-    if (r?.status === 200) break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  return { url, base, proc, stderr };
-}
-
 describe('HTTP: the built CLI with API keys under the SDK StreamableHTTPClientTransport', () => {
-  const dir = tempDir();
+  const dir = harness.tempDir();
   const keys: Record<string, string> = {};
   const clients: Client[] = [];
   let srv: HttpServer;
@@ -412,14 +289,10 @@ describe('HTTP: the built CLI with API keys under the SDK StreamableHTTPClientTr
       { principal: 'grace', roles: ['rep'], tenant: 'globex', attributes: { team: 'north' } },
       { principal: 'mallory', roles: [], tenant: 'acme' },
     ];
-    const records = people.map((p) => {
-      const { key, record } = generateApiKey(p);
-      keys[p.principal] = key;
-      return record;
-    });
-    const keysFile = join(dir, 'api-keys.json');
-    writeFileSync(keysFile, JSON.stringify(records, null, 2), { mode: 0o600 });
-    srv = await spawnHttp({
+    const apiKeys = harness.writeApiKeys(dir, people, generateApiKey);
+    Object.assign(keys, apiKeys.keys);
+    const keysFile = apiKeys.file;
+    srv = await harness.spawnHttp({
       PORTCULLIS_DATA_DIR: join(dir, 'data'),
       PORTCULLIS_AUTH: 'apikey',
       PORTCULLIS_API_KEYS_FILE: keysFile,
@@ -532,9 +405,9 @@ describe('HTTP: the built CLI with API keys under the SDK StreamableHTTPClientTr
     srv.proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     const file = auditFileOf(join(dir, 'data'));
-    const v = await verifyAudit(file);
+    const v = await harness.verifyAudit(file);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    const records = readAudit(file);
+    const records = harness.readAudit(file);
     expect(
       records.find((r) => r.tool === 'crm_log_activity' && r.principal === 'alice' && r.outcome === 'ok'),
     ).toBeDefined();

@@ -8,6 +8,11 @@
  *   const report = await runConformance({ cliPath, env, expectedFailuresFile });
  *   expect(problemsOf(report)).toEqual([]);
  *
+ * or, for the usual two vitest blocks (the expected-failures file is valid; the suite passes
+ * stateless and stateful), from a test file:
+ *
+ *   defineConformanceSuite({ name: 'the built CRM CLI', cliPath, env, expectedFailuresFile });
+ *
  * The expected-failures file is JSON: `{ "server": [{ "scenario", "reason", "error" }] }`.
  * `reason` is one line saying why the scenario cannot pass (it needs the suite's fixture
  * tools/resources/prompts); `error` is a substring that the scenario's failure message must
@@ -17,7 +22,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 
 /** Scenarios every Portcullis HTTP server must pass; the expected-failures file may never list them. */
 export const REQUIRED_SCENARIOS = [
@@ -179,6 +185,95 @@ export function problemsOf(r: ConformanceReport): string[] {
   for (const s of r.missingScenarios)
     out.push(`expected failure ${s} was not run by the suite (renamed or removed upstream?)`);
   return out;
+}
+
+/** The status of one scenario in a report ('not run' when the suite did not run it). */
+export function statusOf(r: ConformanceReport, scenario: string): string {
+  return r.scenarios.find((s) => s.scenario === scenario)?.status ?? 'not run';
+}
+
+export interface ConformanceSuiteOptions extends ConformanceOptions {
+  /** What runs, for the describe title: "MCP conformance suite against <name> over HTTP". */
+  name: string;
+  /** Per-test timeout of each conformance run (default 300 s). */
+  testTimeoutMs?: number;
+  /** Every expected failure's `error` must match this (default: a missing test_* tool, or Method not found). */
+  allowedErrors?: RegExp;
+  /** More checks on the expected-failures file (a server's own, e.g. scenarios it must never list). */
+  extraFileChecks?: (expected: ExpectedFailure[]) => void;
+  /** More checks on the stateless report, run right after the required scenarios are checked. */
+  extraStatelessChecks?: (report: ConformanceReport) => void;
+  /** Test titles, where a suite words them differently from the defaults. */
+  titles?: { file?: string; stateless?: string; stateful?: string };
+}
+
+/**
+ * Declares the vitest blocks every server's conformance test has: the expected-failures file is
+ * valid (known, non-required scenarios only, each failing for an allowed reason), and the suite
+ * passes against the server stateless (default) and stateful (PORTCULLIS_HTTP_MODE=stateful), with
+ * nothing unaccounted for, and the session scenario passing outright when stateful.
+ */
+export function defineConformanceSuite(opts: ConformanceSuiteOptions): void {
+  const {
+    name,
+    testTimeoutMs = 300_000,
+    allowedErrors = /^(Unknown tool: test_\w+|Method not found)$/,
+    extraFileChecks,
+    extraStatelessChecks,
+    titles = {},
+    ...run
+  } = opts;
+
+  describe(basename(run.expectedFailuresFile), () => {
+    it(titles.file ?? 'is valid and lists only known fixture scenarios, never a required one', async () => {
+      // loadExpectedFailures throws on a missing/multi-line reason, duplicates, required scenarios.
+      const expected = loadExpectedFailures(run.expectedFailuresFile);
+      const known = await listServerScenarios();
+      expect(known).toEqual(expect.arrayContaining([...REQUIRED_SCENARIOS]));
+      expect(expected.map((e) => e.scenario).filter((s) => !known.includes(s))).toEqual([]);
+      // Only fixture scenarios: each fails because a suite fixture (test_* tool/prompt, test://
+      // resource, or the capability that serves them) is absent, which is what `error` pins down.
+      for (const e of expected) expect(e.error).toMatch(allowedErrors);
+      extraFileChecks?.(expected);
+    });
+  });
+
+  describe(`MCP conformance suite against ${name} over HTTP`, () => {
+    it(
+      titles.stateless ?? 'stateless (default): every scenario passes except the listed fixture scenarios',
+      { timeout: testTimeoutMs },
+      async () => {
+        const report = await runConformance({ ...run, env: { ...run.env } });
+        expect(problemsOf(report)).toEqual([]);
+        for (const s of REQUIRED_SCENARIOS) expect(statusOf(report, s), s).toBe('passed');
+        extraStatelessChecks?.(report);
+        // Nothing is left unaccounted: every scenario passed, warned, or is a listed expected failure.
+        const failed = report.scenarios.filter((s) => s.status === 'failed').map((s) => s.scenario);
+        expect(failed.sort()).toEqual(report.expectedFailures.map((e) => e.scenario).sort());
+        // The one warning a stateless server may get: the multiple-streams scenario finds no session id.
+        for (const s of report.scenarios.filter((x) => x.status === 'warning')) {
+          expect(s.scenario).toBe('server-sse-multiple-streams');
+          expect(s.warnings.join(' ')).toMatch(/session ID/i);
+        }
+      },
+    );
+
+    it(
+      titles.stateful ??
+        'stateful (PORTCULLIS_HTTP_MODE=stateful): the same, and the session scenario passes outright',
+      { timeout: testTimeoutMs },
+      async () => {
+        const report = await runConformance({
+          ...run,
+          env: { ...run.env, PORTCULLIS_HTTP_MODE: 'stateful' },
+        });
+        expect(problemsOf(report)).toEqual([]);
+        for (const s of REQUIRED_SCENARIOS) expect(statusOf(report, s), s).toBe('passed');
+        expect(statusOf(report, 'server-sse-multiple-streams')).toBe('passed');
+        expect(report.scenarios.filter((s) => s.status === 'warning').map((s) => s.scenario)).toEqual([]);
+      },
+    );
+  });
 }
 
 function explain(r: ConformanceReport, name: string): string {

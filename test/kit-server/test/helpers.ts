@@ -5,9 +5,8 @@
  *
  * Every process spawned here is tracked and killed by `killAll()` (call it in afterAll/afterEach).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,17 @@ import {
 } from 'jose';
 import { generateApiKey, type ApiKeyRecord } from '@portcullis/core';
 import type { AuditRecord } from '@portcullis/core/audit';
+import {
+  cleanEnv as sharedCleanEnv,
+  postRpc,
+  runProcess,
+  spawnHttp as sharedSpawnHttp,
+  verifyAudit as sharedVerifyAudit,
+  writeApiKeys as sharedWriteApiKeys,
+  type ApiKeyFile,
+  type CliRun,
+  type ServerProc,
+} from '@portcullis/test-support/servers';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -39,91 +49,17 @@ export function auditFileOf(dataDir: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Process bookkeeping
+// Processes: the shared scaffolding (@portcullis/test-support/servers), bound to the kit CLI
 
-const live = new Set<ChildProcess>();
-
-process.once('exit', () => {
-  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
-
-function track(p: ChildProcess): void {
-  live.add(p);
-  p.once('exit', () => live.delete(p));
-}
-
-/** Kills (SIGKILL) every process these helpers spawned that is still running, and waits for them. */
-export async function killAll(): Promise<void> {
-  const waits: Promise<unknown>[] = [];
-  for (const p of live) {
-    if (p.exitCode !== null || p.signalCode !== null) continue;
-    waits.push(new Promise((r) => p.once('exit', r)));
-    p.kill('SIGKILL');
-  }
-  await Promise.all(waits);
-}
+export { killAll, rawHttp, postRpc } from '@portcullis/test-support/servers';
+export type { CliRun, Exit, RawResponse, ServerProc } from '@portcullis/test-support/servers';
 
 /**
  * A clean environment for a spawned server: PATH/HOME and friends, none of the caller's
- * PORTCULLIS_* / DATABASE_URL / REDIS_URL / NODE_ENV (vitest sets NODE_ENV=test), log level info.
+ * PORTCULLIS_* / KIT_* / DATABASE_URL / REDIS_URL / NODE_ENV (vitest sets NODE_ENV=test), log level info.
  */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue;
-    if (
-      k.startsWith('PORTCULLIS_') ||
-      k.startsWith('KIT_') ||
-      k.startsWith('AWS_') ||
-      k === 'DATABASE_URL' ||
-      k === 'REDIS_URL' ||
-      k === 'NODE_ENV'
-    )
-      continue;
-    if (k.startsWith('VITEST') || k === 'TEST' || k.startsWith('npm_')) continue;
-    env[k] = v;
-  }
-  env.PORTCULLIS_LOG_LEVEL = 'info';
-  env.AWS_EC2_METADATA_DISABLED = 'true';
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface ServerProc {
-  /** http://127.0.0.1:PORT/mcp */
-  url: string;
-  /** http://127.0.0.1:PORT */
-  base: string;
-  port: number;
-  proc: ChildProcess;
-  /** stderr, one entry per line (grows while the process runs). */
-  stderr: string[];
-  stdout: string[];
-  exited: Promise<Exit>;
-  /** Sends the signal (default SIGTERM) and waits for the exit; SIGKILL after `graceMs`. */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<Exit>;
-  /** Resolves with the first stderr line (parsed) whose msg matches. */
-  waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
-
-function lineCollector(into: string[]): (chunk: Buffer) => void {
-  let rest = '';
-  return (chunk) => {
-    rest += chunk.toString('utf8');
-    let i: number;
-    while ((i = rest.indexOf('\n')) >= 0) {
-      into.push(rest.slice(0, i));
-      rest = rest.slice(i + 1);
-    }
-  };
+  return sharedCleanEnv(extra, ['KIT_']);
 }
 
 export function parseJsonLines(lines: string[]): Record<string, unknown>[] {
@@ -147,137 +83,10 @@ export async function spawnHttp(
   env: Record<string, string | undefined>,
   opts: { timeoutMs?: number; args?: string[]; waitReady?: boolean } = {},
 ): Promise<ServerProc> {
-  const proc = spawn(
-    process.execPath,
-    [KIT_CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
-    {
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  track(proc);
-  const stderr: string[] = [];
-  const stdout: string[] = [];
-  proc.stderr.on('data', lineCollector(stderr));
-  proc.stdout.on('data', lineCollector(stdout));
-  const exited = new Promise<Exit>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-
-  const waitForLog = (msg: string | RegExp, timeoutMs = 60_000): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const matches = (l: string): Record<string, unknown> | null => {
-        try {
-          const j = JSON.parse(l) as Record<string, unknown>;
-          const m = typeof j.msg === 'string' ? j.msg : '';
-          return (typeof msg === 'string' ? m === msg : msg.test(m)) ? j : null;
-        } catch {
-          return null;
-        }
-      };
-      let seen = 0;
-      const check = (): boolean => {
-        for (; seen < stderr.length; seen++) {
-          const j = matches(stderr[seen]!);
-          if (j) {
-            cleanup();
-            resolve(j);
-            return true;
-          }
-        }
-        return false;
-      };
-      const onData = () => void setImmediate(check);
-      const onExit = () => {
-        setImmediate(() => {
-          if (check()) return;
-          cleanup();
-          reject(new Error(`kit server exited before logging "${String(msg)}":\n${stderr.join('\n')}`));
-        });
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`no "${String(msg)}" log line within ${timeoutMs} ms:\n${stderr.join('\n')}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        proc.stderr.off('data', onData);
-        proc.off('exit', onExit);
-      };
-      proc.stderr.on('data', onData);
-      proc.once('exit', onExit);
-      check();
-    });
-
-  const serving = await waitForLog('serving MCP over HTTP', opts.timeoutMs ?? 90_000);
-  const url = String(serving.url);
-  const u = new URL(url);
-  // The listener is up before start-up (store, audit sink, limiter, backend) finishes; a server
-  // handed to a test is a ready one, so its first call does not stall behind start-up.
-  if (opts.waitReady !== false) {
-    const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
-    for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null)
-        throw new Error(`kit server exited during start-up:\n${stderr.join('\n')}`);
-      const r = await rawHttp(`${u.protocol}//${u.host}/readyz`).catch(() => null);
-      if (r?.status === 200) break;
-      if (Date.now() > deadline)
-        throw new Error(`kit server not ready within the time limit:\n${stderr.join('\n')}`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  }
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<Exit> => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill(signal);
-      const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      const e = await exited;
-      clearTimeout(t);
-      return e;
-    }
-    return exited;
-  };
-  return {
-    url,
-    base: `${u.protocol}//${u.host}`,
-    port: Number(u.port),
-    proc,
-    stderr,
-    stdout,
-    exited,
-    stop,
-    waitForLog,
-  };
+  return sharedSpawnHttp({ cliPath: KIT_CLI, name: 'kit server', env: cleanEnv(env), ...opts });
 }
 
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (bounded by timeoutMs, then SIGKILL). */
-export function runProcess(
-  cmd: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
-): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env: opts.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    track(p);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    p.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    if (opts.input !== undefined) p.stdin.end(opts.input);
-    else p.stdin.end();
-  });
-}
+export { runProcess };
 
 /** The kit CLI run once (for start-up refusals): resolves when it exits. */
 export function runKitCli(
@@ -290,7 +99,7 @@ export function runKitCli(
 
 /** `portcullis-audit verify ...` (exit 0 intact, 1 tampered, 2 torn tail). */
 export function verifyAudit(args: string[]): Promise<CliRun> {
-  return runProcess(process.execPath, [AUDIT_CLI, 'verify', ...args], { env: cleanEnv(), timeoutMs: 60_000 });
+  return sharedVerifyAudit(args);
 }
 
 export function readAudit(file: string): AuditRecord[] {
@@ -363,11 +172,7 @@ export function unsignedToken(payload: JWTPayload): string {
   return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
 }
 
-export interface ApiKeys {
-  file: string;
-  keys: Record<string, string>;
-  records: ApiKeyRecord[];
-}
+export type ApiKeys = ApiKeyFile<ApiKeyRecord>;
 
 /** Writes an API-keys file; returns the full keys by principal name. */
 export function writeApiKeys(
@@ -375,94 +180,22 @@ export function writeApiKeys(
   specs: { principal: string; roles: string[]; tenant: string; dev?: boolean }[],
   fileName = 'api-keys.json',
 ): ApiKeys {
-  const keys: Record<string, string> = {};
-  const records: ApiKeyRecord[] = [];
-  for (const s of specs) {
-    const { key, record } = generateApiKey({
-      principal: s.principal,
-      roles: s.roles,
-      tenant: s.tenant,
-      ...(s.dev ? { dev: true } : {}),
-    });
-    keys[s.principal] = key;
-    records.push(record);
-  }
-  const file = join(dir, fileName);
-  writeFileSync(file, JSON.stringify(records, null, 2), { mode: 0o600 });
-  return { file, keys, records };
+  return sharedWriteApiKeys(
+    dir,
+    specs,
+    (s) =>
+      generateApiKey({
+        principal: s.principal,
+        roles: s.roles,
+        tenant: s.tenant,
+        ...(s.dev ? { dev: true } : {}),
+      }),
+    fileName,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw HTTP
-
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
-
-/** A raw HTTP request through node:http (which, unlike fetch, lets a test set Host). */
-export function rawHttp(
-  url: string,
-  opts: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    timeoutMs?: number;
-  } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = httpRequest(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: `${u.pathname}${u.search}`,
-        method: opts.method ?? 'GET',
-        headers: opts.headers ?? {},
-        agent: false,
-      },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    if (opts.body !== undefined) req.end(opts.body);
-    else req.end();
-  });
-}
-
-/** POSTs one JSON-RPC body (any JSON value, or raw text) to /mcp. */
-export async function postRpc(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-  raw = false,
-): Promise<RawResponse> {
-  return rawHttp(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...headers,
-    },
-    body: raw ? (body as string) : JSON.stringify(body),
-  });
-}
+// Raw HTTP (rawHttp and postRpc are re-exported above)
 
 export interface ToolReply {
   status: number;
