@@ -58,3 +58,29 @@ export function unknownOwner(ownerId: string): Error {
 export function checkTransition(id: string, from: Stage, to: Stage): void {
   if (!STAGE_TRANSITIONS[from].includes(to)) throw illegalTransition(id, from, to);
 }
+
+/**
+ * An activity may name an account, a contact and an opportunity; whichever are given must belong
+ * to one account, which the activity is then filed under.
+ */
+export function activityAccount(initial: string | null): {
+  readonly accountId: string | null;
+  link(found: string | null, what: string): void;
+} {
+  let accountId = initial;
+  return {
+    get accountId() {
+      return accountId;
+    },
+    link(found, what) {
+      if (found === null) return;
+      if (accountId !== null && accountId !== found) {
+        throw errors.validation(
+          `The ${what} belongs to account ${found}, not ${accountId}.`,
+          'Give targets of the same account, or only one target.',
+        );
+      }
+      accountId = found;
+    },
+  };
+}

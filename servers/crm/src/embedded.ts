@@ -16,7 +16,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from './backend.js';
-import { checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
+import { activityAccount, checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
 import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
 import { complete, requestHash, reserve } from './idempotency.js';
@@ -298,24 +298,14 @@ export class EmbeddedBackend implements CrmBackend {
 
   logActivity(tenant: string, input: NewActivity, opts: WriteOptions): Promise<WriteResult<Activity>> {
     return this.write(tenant, 'crm_log_activity', opts, input, async (tx) => {
-      let accountId = input.account_id;
-      const linkAccount = (found: string | null, what: string): void => {
-        if (found === null) return;
-        if (accountId !== null && accountId !== found) {
-          throw errors.validation(
-            `The ${what} belongs to account ${found}, not ${accountId}.`,
-            'Give targets of the same account, or only one target.',
-          );
-        }
-        accountId = found;
-      };
+      const target = activityAccount(input.account_id);
       if (input.opportunity_id !== null) {
         const r = await tx.query<Row>(
           'SELECT account_id FROM crm_opportunities WHERE tenant = $1 AND id = $2',
           [tenant, input.opportunity_id],
         );
         if (r.rows[0] === undefined) throw errors.notFound(`Opportunity ${input.opportunity_id}`);
-        linkAccount(str(r.rows[0].account_id), 'opportunity');
+        target.link(str(r.rows[0].account_id), 'opportunity');
       }
       if (input.contact_id !== null) {
         const r = await tx.query<Row>('SELECT account_id FROM crm_contacts WHERE tenant = $1 AND id = $2', [
@@ -323,7 +313,7 @@ export class EmbeddedBackend implements CrmBackend {
           input.contact_id,
         ]);
         if (r.rows[0] === undefined) throw errors.notFound(`Contact ${input.contact_id}`);
-        linkAccount(nstr(r.rows[0].account_id), 'contact');
+        target.link(nstr(r.rows[0].account_id), 'contact');
       }
       if (input.account_id !== null) await mustExist(tx, 'crm_accounts', 'Account', tenant, input.account_id);
       const res = await tx.query<Row>(
@@ -336,7 +326,7 @@ export class EmbeddedBackend implements CrmBackend {
           input.subject,
           input.body,
           input.occurred_at,
-          accountId,
+          target.accountId,
           input.contact_id,
           input.opportunity_id,
           input.owner_id,

@@ -17,7 +17,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from './backend.js';
-import { checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
+import { activityAccount, checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
 import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import {
   ACTIVITY_TYPES,
@@ -680,26 +680,16 @@ export class HubSpotBackend implements CrmBackend {
   async logActivity(tenant: string, input: NewActivity, opts: WriteOptions): Promise<WriteResult<Activity>> {
     this.mustServe(tenant);
     return this.write(tenant, 'crm_log_activity', opts, input, async () => {
-      let accountId = input.account_id;
-      const linkAccount = (found: string | null, what: string): void => {
-        if (found === null) return;
-        if (accountId !== null && accountId !== found) {
-          throw errors.validation(
-            `The ${what} belongs to account ${found}, not ${accountId}.`,
-            'Give targets of the same account, or only one target.',
-          );
-        }
-        accountId = found;
-      };
+      const target = activityAccount(input.account_id);
       if (input.opportunity_id !== null) {
         const o = await this.getOpportunity(tenant, input.opportunity_id, opts);
         if (o === null) throw errors.notFound(`Opportunity ${input.opportunity_id}`);
-        linkAccount(o.account_id === '' ? null : o.account_id, 'opportunity');
+        target.link(o.account_id === '' ? null : o.account_id, 'opportunity');
       }
       if (input.contact_id !== null) {
         const c = await this.getContact(tenant, input.contact_id, opts);
         if (c === null) throw errors.notFound(`Contact ${input.contact_id}`);
-        linkAccount(c.account_id, 'contact');
+        target.link(c.account_id, 'contact');
       }
       if (input.account_id !== null && (await this.getAccount(tenant, input.account_id, opts)) === null) {
         throw errors.notFound(`Account ${input.account_id}`);
@@ -717,7 +707,7 @@ export class HubSpotBackend implements CrmBackend {
       const hubOwner = this.hubOwner(input.owner_id);
       if (hubOwner !== null) properties.hubspot_owner_id = hubOwner;
       const associations: { to: { id: string }; types: AssociationSpec[] }[] = [];
-      if (accountId !== null) associations.push({ to: { id: accountId }, types: [spec(assoc.company)] });
+      if (target.accountId !== null) associations.push({ to: { id: target.accountId }, types: [spec(assoc.company)] });
       if (input.contact_id !== null)
         associations.push({ to: { id: input.contact_id }, types: [spec(assoc.contact)] });
       if (input.opportunity_id !== null)
@@ -731,7 +721,7 @@ export class HubSpotBackend implements CrmBackend {
         subject: input.subject,
         body: input.body,
         occurred_at: occurredAt,
-        account_id: accountId,
+        account_id: target.accountId,
         contact_id: input.contact_id,
         opportunity_id: input.opportunity_id,
         owner_id: input.owner_id,
