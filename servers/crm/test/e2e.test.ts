@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { generateApiKey } from '@portcullis/core';
 import { serverHarness, type ServerProc as HttpServer } from '@portcullis/test-support/servers';
+import { call, envelope, ok } from '@portcullis/test-support/results';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Tool results are asserted field by field; their shapes are the output schemas, checked by the kit.
@@ -50,31 +51,6 @@ afterAll(harness.cleanup, HOOK_TIMEOUT);
 
 // ---------------------------------------------------------------------------------------------
 // Results
-
-function ok(r: CallToolResult): Row {
-  if (r.isError) throw new Error(`expected success, got ${JSON.stringify(r.content)}`);
-  expect((r._meta as Row)['portcullis/audit_id']).toMatch(/^aud_/);
-  return r.structuredContent as Row;
-}
-
-/** The error envelope, checked in both places it travels: the JSON text content and _meta. */
-function envelope(r: CallToolResult): Row {
-  expect(r.isError).toBe(true);
-  const text = (r.content as { type: string; text: string }[]).find((c) => c.type === 'text')!.text;
-  const parsed = JSON.parse(text) as { error: Row };
-  expect(parsed.error).toMatchObject({
-    code: expect.any(String),
-    category: expect.any(String),
-    message: expect.any(String),
-    retryable: expect.any(Boolean),
-    audit_id: expect.stringMatching(/^aud_/),
-  });
-  expect((r._meta as Row)['portcullis/error']).toEqual(parsed.error);
-  return parsed.error;
-}
-
-const call = async (c: Client, name: string, args: Row) =>
-  (await c.callTool({ name, arguments: args })) as CallToolResult;
 
 // ---------------------------------------------------------------------------------------------
 
