@@ -20,7 +20,18 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'], message: 'Only packages/core imports the MCP SDK (the registration seam).' }, { group: ['@portcullis/*/src/*'], message: 'Import a package through its exports, never its src/.' }] },
+        {
+          patterns: [
+            {
+              group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
+              message: 'Only packages/core imports the MCP SDK (the registration seam).',
+            },
+            {
+              group: ['@portcullis/*/src/*'],
+              message: 'Import a package through its exports, never its src/.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -48,6 +59,16 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
   },
 );

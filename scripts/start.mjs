@@ -10,7 +10,9 @@ import { generateApiKey } from '@portcullis/core';
 
 const root = resolve(import.meta.dirname, '..');
 if (process.env.NODE_ENV === 'production') {
-  console.error('npm start is the development quick start and generates development keys; it is refused when NODE_ENV=production.');
+  console.error(
+    'npm start is the development quick start and generates development keys; it is refused when NODE_ENV=production.',
+  );
   process.exit(1);
 }
 const dataRoot = resolve(process.env.PORTCULLIS_DATA_DIR ?? join(root, '.data'));
@@ -35,8 +37,11 @@ function discover() {
 function devKeys(name, pkg, dataDir) {
   const plainPath = join(dataDir, 'dev-keys.json');
   const keysFile = join(dataDir, 'api-keys.json');
-  if (existsSync(plainPath) && existsSync(keysFile)) return { keysFile, keys: JSON.parse(readFileSync(plainPath, 'utf8')) };
-  const demo = pkg.portcullis?.demoPrincipals ?? [{ principal: `${name}-admin`, roles: ['admin'], tenant: 'acme' }];
+  if (existsSync(plainPath) && existsSync(keysFile))
+    return { keysFile, keys: JSON.parse(readFileSync(plainPath, 'utf8')) };
+  const demo = pkg.portcullis?.demoPrincipals ?? [
+    { principal: `${name}-admin`, roles: ['admin'], tenant: 'acme' },
+  ];
   const keys = [];
   const records = [];
   for (const p of demo) {
@@ -57,7 +62,12 @@ for (const s of servers) {
   mkdirSync(dataDir, { recursive: true });
   const { keysFile, keys } = devKeys(s.name, s.pkg, dataDir);
   const child = spawn(process.execPath, [s.cli, '--transport', 'http'], {
-    env: { ...process.env, PORTCULLIS_AUTH: 'apikey', PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_API_KEYS_FILE: keysFile },
+    env: {
+      ...process.env,
+      PORTCULLIS_AUTH: 'apikey',
+      PORTCULLIS_DATA_DIR: dataDir,
+      PORTCULLIS_API_KEYS_FILE: keysFile,
+    },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   children.push(child);
@@ -73,7 +83,8 @@ for (const s of servers) {
           return;
         }
         if (rec.msg === 'serving MCP over HTTP') resolveReady({ ...s, url: rec.url, keys });
-        else if (rec.level === 'error' || rec.level === 'fatal' || rec.level === 'warn') process.stderr.write(`[${s.name}] ${line}\n`);
+        else if (rec.level === 'error' || rec.level === 'fatal' || rec.level === 'warn')
+          process.stderr.write(`[${s.name}] ${line}\n`);
       });
       child.on('exit', (code) => reject(new Error(`${s.name} exited with code ${code}`)));
     }),
@@ -90,12 +101,31 @@ try {
   const mcpServers = {};
   for (const s of up) {
     out.push(`  ${s.name.padEnd(10)} ${s.url}`);
-    for (const k of s.keys) out.push(`    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}`);
-    mcpServers[`portcullis-${s.name}`] = { type: 'http', url: s.url, headers: { Authorization: `Bearer ${s.keys[0].key}` } };
+    for (const k of s.keys)
+      out.push(
+        `    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}`,
+      );
+    mcpServers[`portcullis-${s.name}`] = {
+      type: 'http',
+      url: s.url,
+      headers: { Authorization: `Bearer ${s.keys[0].key}` },
+    };
   }
-  out.push('', 'MCP client config (e.g. .mcp.json for Claude Code):', JSON.stringify({ mcpServers }, null, 2), '');
+  out.push(
+    '',
+    'MCP client config (e.g. .mcp.json for Claude Code):',
+    JSON.stringify({ mcpServers }, null, 2),
+    '',
+  );
   const first = up[0];
-  out.push('Try it:', `  curl -s ${first.url} -H 'Authorization: Bearer ${first.keys[0].key}' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`, `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`, '', 'Ctrl-C stops every server.', '');
+  out.push(
+    'Try it:',
+    `  curl -s ${first.url} -H 'Authorization: Bearer ${first.keys[0].key}' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`,
+    `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+    '',
+    'Ctrl-C stops every server.',
+    '',
+  );
   process.stdout.write(out.join('\n'));
 } catch (err) {
   console.error(`npm start: ${err.message}`);

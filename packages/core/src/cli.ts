@@ -2,11 +2,21 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
-import { ApiKeyAuthenticator, JwtAuthenticator, NoAuthAuthenticator, jwtSettingsFromEnv, stdioPrincipal, type Authenticator } from './identity.js';
+import {
+  ApiKeyAuthenticator,
+  JwtAuthenticator,
+  NoAuthAuthenticator,
+  jwtSettingsFromEnv,
+  stdioPrincipal,
+  type Authenticator,
+} from './identity.js';
 import { createMcpServer } from './mcp.js';
 import { ServerRuntime } from './runtime.js';
 
-const USAGE = (name: string, port: number) => `Usage: portcullis-${name} [--transport stdio|http] [--host 127.0.0.1] [--port ${port}]
+const USAGE = (
+  name: string,
+  port: number,
+) => `Usage: portcullis-${name} [--transport stdio|http] [--host 127.0.0.1] [--port ${port}]
 
   --transport  stdio (default; for Claude Desktop / Claude Code) or http (Streamable HTTP at /mcp,
                legacy SSE at /sse + /messages, /healthz, /readyz, /metrics)
@@ -22,13 +32,19 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
     case 'apikey':
       return ApiKeyAuthenticator.fromFile(cfg.apiKeysFile, cfg.production);
     case 'none':
-      runtime.logger.warn('PORTCULLIS_AUTH=none: every HTTP caller acts as the configured local principal (development only).');
+      runtime.logger.warn(
+        'PORTCULLIS_AUTH=none: every HTTP caller acts as the configured local principal (development only).',
+      );
       return new NoAuthAuthenticator(stdioPrincipal(runtime.kitEnv));
   }
 }
 
 /** The common command line of every server (DESIGN.md section 6); a server's cli.ts is one call to this. */
-export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runServerCli<B>(
+  def: ServerDefinition<B>,
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const fail = (msg: string): never => {
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);
@@ -58,9 +74,11 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
     return;
   }
   const transport = values.transport;
-  if (transport !== 'stdio' && transport !== 'http') return fail(`--transport must be stdio or http, not ${transport}`);
+  if (transport !== 'stdio' && transport !== 'http')
+    return fail(`--transport must be stdio or http, not ${transport}`);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be a port number, not ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return fail(`--port must be a port number, not ${values.port}`);
   const host = values.host ?? '127.0.0.1';
 
   let runtime: ServerRuntime<B>;
@@ -70,10 +88,16 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
     return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
   }
   // A stray rejection in a dependency must not take down a server other callers rely on: log it loudly.
-  process.on('unhandledRejection', (err) => runtime.logger.error({ err }, 'unhandled promise rejection (server kept running)'));
+  process.on('unhandledRejection', (err) =>
+    runtime.logger.error({ err }, 'unhandled promise rejection (server kept running)'),
+  );
   runtime.ready.catch((err: unknown) => {
     runtime.logger.fatal({ err }, 'start-up failed');
-    fail(err instanceof ConfigError ? err.message : `start-up failed: ${runtime.redactor.redactString((err as Error).message)}`);
+    fail(
+      err instanceof ConfigError
+        ? err.message
+        : `start-up failed: ${runtime.redactor.redactString((err as Error).message)}`,
+    );
   });
 
   let shuttingDown = false;
@@ -103,7 +127,10 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
     process.on('SIGINT', () => void onSignal(close)());
     process.stdin.on('end', () => void onSignal(close)());
     await server.connect(stdio);
-    runtime.logger.info({ principal: principal.id, tenant: principal.tenant, roles: principal.roles }, 'serving MCP over stdio');
+    runtime.logger.info(
+      { principal: principal.id, tenant: principal.tenant, roles: principal.roles },
+      'serving MCP over stdio',
+    );
     return;
   }
 
@@ -116,7 +143,10 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   }
   // Built above to fail fast on bad settings; with --port 0 it is rebuilt once the real port is
   // known, so the default JWT audience names this server's actual resource URI.
-  const auth: Authenticator = { kind: authenticator.kind, authenticate: (a, k) => authenticator.authenticate(a, k) };
+  const auth: Authenticator = {
+    kind: authenticator.kind,
+    authenticate: (a, k) => authenticator.authenticate(a, k),
+  };
   const { createHttpApp } = await import('./http.js');
   const { listen } = createHttpApp(runtime, { host, port, authenticator: auth });
   let handle: Awaited<ReturnType<typeof listen>>;
@@ -125,10 +155,14 @@ export async function runServerCli<B>(def: ServerDefinition<B>, argv: string[] =
   } catch (err) {
     return fail(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
-  if (port === 0 && authenticator.kind === 'jwt' && !runtime.config.publicUrl) authenticator = buildAuthenticator(runtime, `${handle.url}/mcp`);
+  if (port === 0 && authenticator.kind === 'jwt' && !runtime.config.publicUrl)
+    authenticator = buildAuthenticator(runtime, `${handle.url}/mcp`);
   process.on('SIGTERM', () => void onSignal(handle.close)());
   process.on('SIGINT', () => void onSignal(handle.close)());
   // Announce only once the store, audit sink and policies are up (a failed start-up exits above).
   await runtime.ready.catch(() => new Promise(() => undefined));
-  runtime.logger.info({ url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode }, 'serving MCP over HTTP');
+  runtime.logger.info(
+    { url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode },
+    'serving MCP over HTTP',
+  );
 }

@@ -13,14 +13,20 @@ const commonSchema = z.object({
   PORTCULLIS_DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  PORTCULLIS_AUDIT: z.string().regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres').optional(),
+  PORTCULLIS_AUDIT: z
+    .string()
+    .regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres')
+    .optional(),
   PORTCULLIS_AUTH: z.enum(['jwt', 'apikey', 'none']).optional(),
   PORTCULLIS_API_KEYS_FILE: z.string().min(1).optional(),
   PORTCULLIS_POLICY_DIR: z.string().min(1).optional(),
   PORTCULLIS_READ_ONLY: bool.optional(),
   PORTCULLIS_TOOLS: z.string().optional(),
   PORTCULLIS_TOOLSETS: z.string().optional(),
-  PORTCULLIS_HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb').optional(),
+  PORTCULLIS_HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb')
+    .optional(),
   PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
   PORTCULLIS_ALLOWED_ORIGINS: z.string().optional(),
@@ -53,7 +59,11 @@ export interface CommonConfig {
 }
 
 /** Validates the common settings; a bad value stops start-up with a message naming the variable. */
-export function parseCommonConfig(env: NodeJS.ProcessEnv, serverName: string, transport: 'stdio' | 'http'): CommonConfig {
+export function parseCommonConfig(
+  env: NodeJS.ProcessEnv,
+  serverName: string,
+  transport: 'stdio' | 'http',
+): CommonConfig {
   const picked: Record<string, string> = {};
   for (const key of Object.keys(commonSchema.shape)) {
     const v = env[key];
@@ -67,7 +77,10 @@ export function parseCommonConfig(env: NodeJS.ProcessEnv, serverName: string, tr
   if (production && auth === 'none' && transport === 'http') {
     throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');
   }
-  const dataDir = resolve(c.PORTCULLIS_DATA_DIR ?? join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName));
+  const dataDir = resolve(
+    c.PORTCULLIS_DATA_DIR ??
+      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName),
+  );
   return {
     production,
     dataDir,
@@ -104,7 +117,5 @@ export function parseServerConfig<S extends z.ZodObject>(schema: S, env: NodeJS.
 }
 
 function describeIssues(err: z.ZodError): string {
-  return err.issues
-    .map((i) => `${i.path.join('.') || 'configuration'}: ${i.message}`)
-    .join('; ');
+  return err.issues.map((i) => `${i.path.join('.') || 'configuration'}: ${i.message}`).join('; ');
 }

@@ -250,7 +250,9 @@ export class CredentialResolver {
     let out: GetSecretValueCommandOutput;
     try {
       const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-      out = await (await this.client()).send(new GetSecretValueCommand({ SecretId: secretId }), {
+      out = await (
+        await this.client()
+      ).send(new GetSecretValueCommand({ SecretId: secretId }), {
         abortSignal: AbortSignal.timeout(AWS_TIMEOUT_MS),
       });
     } catch (err) {

@@ -47,7 +47,10 @@ export interface PromptDefinition<B, A extends AnyObjectSchema = AnyObjectSchema
   description: string;
   /** String-valued arguments only (MCP prompt arguments are strings). */
   arguments: A;
-  get: (args: z.output<A>, ctx: ResolveContext<B>) => Promise<{ description?: string; messages: { role: 'user' | 'assistant'; text: string }[] }>;
+  get: (
+    args: z.output<A>,
+    ctx: ResolveContext<B>,
+  ) => Promise<{ description?: string; messages: { role: 'user' | 'assistant'; text: string }[] }>;
 }
 
 /** Everything that makes one server: data, not wiring. */

@@ -82,7 +82,12 @@ export const errors = {
   validation: (message: string, remediation?: string, details?: Record<string, unknown>) =>
     new PortcullisError({ code: 'invalid_arguments', category: 'validation', message, remediation, details }),
   notFound: (what: string, remediation?: string) =>
-    new PortcullisError({ code: 'not_found', category: 'not_found', message: `${what} was not found.`, remediation }),
+    new PortcullisError({
+      code: 'not_found',
+      category: 'not_found',
+      message: `${what} was not found.`,
+      remediation,
+    }),
   forbidden: (message: string, details?: Record<string, unknown>, remediation?: string) =>
     new PortcullisError({ code: 'forbidden', category: 'forbidden', message, details, remediation }),
   conflict: (code: string, message: string, remediation?: string, details?: Record<string, unknown>) =>

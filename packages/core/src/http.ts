@@ -52,7 +52,11 @@ export class MultiplexTransport implements Transport {
   }
 
   /** Dispatches one request; resolves with its response. `abort` cancels the handler (client disconnect). */
-  dispatch(message: JSONRPCMessage & { id: JsonRpcId; method: string }, extra: MessageExtraInfo, abort: AbortSignal): Promise<JSONRPCMessage> {
+  dispatch(
+    message: JSONRPCMessage & { id: JsonRpcId; method: string },
+    extra: MessageExtraInfo,
+    abort: AbortSignal,
+  ): Promise<JSONRPCMessage> {
     const internal = `m${++this.seq}`;
     return new Promise((resolve) => {
       this.pending.set(internal, { originalId: message.id, reply: resolve });
@@ -60,7 +64,11 @@ export class MultiplexTransport implements Transport {
         'abort',
         () => {
           if (!this.pending.delete(internal)) return;
-          this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internal, reason: 'client disconnected' } });
+          this.onmessage?.({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: internal, reason: 'client disconnected' },
+          });
         },
         { once: true },
       );
@@ -88,9 +96,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function directToolCall(item: unknown): DirectCall | null {
   if (!isPlainObject(item) || item.jsonrpc !== '2.0' || item.method !== 'tools/call') return null;
   const { id, params } = item;
-  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isInteger(id)))) return null;
+  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isInteger(id))))
+    return null;
   if (!isPlainObject(params) || typeof params.name !== 'string' || 'task' in params) return null;
-  for (const key of Object.keys(item)) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return null;
+  for (const key of Object.keys(item))
+    if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return null;
   const args = params.arguments;
   const meta = params._meta;
   if (args !== undefined && !isPlainObject(args)) return null;
@@ -118,7 +128,13 @@ declare module 'express-serve-static-core' {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-function rpcError(res: Response, status: number, code: number, message: string, id: JsonRpcId | null = null): void {
+function rpcError(
+  res: Response,
+  status: number,
+  code: number,
+  message: string,
+  id: JsonRpcId | null = null,
+): void {
   if (res.headersSent) return;
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
 }
@@ -144,8 +160,11 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     metadataUrl = `${publicBase}/.well-known/oauth-protected-resource/mcp`;
     // DNS-rebinding protection: a loopback-bound server answers only to loopback Host names,
     // and any Origin must be allowed explicitly (browsers send one; agent hosts do not).
-    allowedHosts = cfg.allowedHosts ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].flatMap((h) => [h, `${h}:${port}`]) : null);
-    allowedOrigins = cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${port}`) : []);
+    allowedHosts =
+      cfg.allowedHosts ??
+      (LOOPBACK.has(opts.host) ? [...LOOPBACK].flatMap((h) => [h, `${h}:${port}`]) : null);
+    allowedOrigins =
+      cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${port}`) : []);
   };
   derive(opts.port);
   app.use((req, res, next) => {
@@ -203,7 +222,10 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const apiKey = req.headers['x-api-key'];
-      req.principal = await opts.authenticator.authenticate(req.headers.authorization, typeof apiKey === 'string' ? apiKey : undefined);
+      req.principal = await opts.authenticator.authenticate(
+        req.headers.authorization,
+        typeof apiKey === 'string' ? apiKey : undefined,
+      );
       next();
     } catch (err) {
       const ae = err instanceof AuthError ? err : new AuthError('invalid_token', 'Authentication failed.');
@@ -213,11 +235,18 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         ? `Bearer error="${ae.errorCode}", error_description="${ae.message.replace(/"/g, "'")}", resource_metadata="${metadataUrl}"`
         : `Bearer resource_metadata="${metadataUrl}"`;
       res.setHeader('WWW-Authenticate', challenge);
-      res.status(401).json({ error: presented ? ae.errorCode : 'invalid_request', error_description: ae.message });
+      res
+        .status(401)
+        .json({ error: presented ? ae.errorCode : 'invalid_request', error_description: ae.message });
     }
   };
 
-  const authInfoOf = (req: Request): AuthInfo => ({ token: '', clientId: req.principal!.id, scopes: [], extra: { principal: req.principal } });
+  const authInfoOf = (req: Request): AuthInfo => ({
+    token: '',
+    clientId: req.principal!.id,
+    scopes: [],
+    extra: { principal: req.principal },
+  });
 
   // Stateless Streamable HTTP: one server, one multiplexing transport.
   const mux = new MultiplexTransport();
@@ -237,7 +266,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const batch = Array.isArray(body);
     const items: unknown[] = batch ? body : [body];
     if (items.length === 0 || items.length > 100) {
-      rpcError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (or a batch of at most 100).');
+      rpcError(
+        res,
+        400,
+        ErrorCode.InvalidRequest,
+        'Invalid Request: expected one JSON-RPC message (or a batch of at most 100).',
+      );
       return;
     }
     const abort = new AbortController();
@@ -255,7 +289,16 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       const parsed = JSONRPCMessageSchema.safeParse(item);
       if (!parsed.success) {
         const id = (item as { id?: unknown } | null)?.id;
-        replies.push(Promise.resolve({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: ErrorCode.InvalidRequest, message: 'Invalid Request: not a JSON-RPC 2.0 message.' } } as unknown as JSONRPCMessage));
+        replies.push(
+          Promise.resolve({
+            jsonrpc: '2.0',
+            id: typeof id === 'string' || typeof id === 'number' ? id : null,
+            error: {
+              code: ErrorCode.InvalidRequest,
+              message: 'Invalid Request: not a JSON-RPC 2.0 message.',
+            },
+          } as unknown as JSONRPCMessage),
+        );
         continue;
       }
       const msg = parsed.data;
@@ -279,15 +322,31 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
    * calls, without re-parsing the message against every JSON-RPC and MCP schema on the way in and
    * out (those zod unions dominated the per-call cost). Anything unusual takes the SDK path.
    */
-  const callToolDirect = async (principal: Principal, call: DirectCall, signal: AbortSignal): Promise<JSONRPCMessage> => {
+  const callToolDirect = async (
+    principal: Principal,
+    call: DirectCall,
+    signal: AbortSignal,
+  ): Promise<JSONRPCMessage> => {
     try {
       const result = await runtime.callTool(principal, call.name, call.args, { signal, meta: call.meta });
       return { jsonrpc: '2.0', id: call.id, result };
     } catch (err) {
       // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
-      if (err instanceof UnknownToolError) return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InvalidParams, message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}` } };
+      if (err instanceof UnknownToolError)
+        return {
+          jsonrpc: '2.0',
+          id: call.id,
+          error: {
+            code: ErrorCode.InvalidParams,
+            message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}`,
+          },
+        };
       log.error({ err }, 'tools/call failed');
-      return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: 'Internal error' } };
+      return {
+        jsonrpc: '2.0',
+        id: call.id,
+        error: { code: ErrorCode.InternalError, message: 'Internal error' },
+      };
     }
   };
 
@@ -304,11 +363,20 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         rpcError(res, 403, -32000, 'This session belongs to another principal.');
         return;
       }
-      await (s.transport as StreamableHTTPServerTransport).handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+      await (s.transport as StreamableHTTPServerTransport).handleRequest(
+        Object.assign(req, { auth: authInfoOf(req) }),
+        res,
+        req.body,
+      );
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-      rpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no valid session id; start with initialize.');
+      rpcError(
+        res,
+        400,
+        ErrorCode.InvalidRequest,
+        'Bad Request: no valid session id; start with initialize.',
+      );
       return;
     }
     const transport = new StreamableHTTPServerTransport({
@@ -364,7 +432,11 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       rpcError(res, 403, -32000, 'This session belongs to another principal.');
       return;
     }
-    await s.transport.handlePostMessage(Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage, res, req.body);
+    await s.transport.handlePostMessage(
+      Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage,
+      res,
+      req.body,
+    );
   });
 
   // The approval channel outside the agent: the same approve tool, reached with an approver's credentials.
@@ -378,13 +450,29 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
           return;
         }
         const env = result._meta['portcullis/error'] as { category: string };
-        const status = { forbidden: 403, not_found: 404, conflict: 409, validation: 400, rate_limited: 429, approval_required: 409, unauthenticated: 401 }[env.category] ?? 500;
+        const status =
+          {
+            forbidden: 403,
+            not_found: 404,
+            conflict: 409,
+            validation: 400,
+            rate_limited: 429,
+            approval_required: 409,
+            unauthenticated: 401,
+          }[env.category] ?? 500;
         res.status(status).json({ error: env });
       } catch (err) {
         // The approve tool is hidden from this principal: a non-approver. The attempt is audited.
         const auditId = err instanceof UnknownToolError ? (err.auditId ?? 'unrecorded') : 'unrecorded';
         res.status(403).json({
-          error: { code: 'not_an_approver', category: 'forbidden', message: 'You may not approve plans.', retryable: false, remediation: 'Ask a person holding the approver role.', audit_id: auditId },
+          error: {
+            code: 'not_an_approver',
+            category: 'forbidden',
+            message: 'You may not approve plans.',
+            retryable: false,
+            remediation: 'Ask a person holding the approver role.',
+            audit_id: auditId,
+          },
         });
       }
     });
@@ -392,9 +480,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
 
   // Body-parser and other errors: JSON-RPC error envelopes, never HTML stack traces.
   app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.too.large') return rpcError(res, 413, ErrorCode.InvalidRequest, `Request body too large (limit ${cfg.bodyLimit}).`);
-    if (err.type === 'entity.parse.failed') return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON.');
-    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return rpcError(res, 415, ErrorCode.InvalidRequest, 'Unsupported content encoding.');
+    if (err.type === 'entity.too.large')
+      return rpcError(res, 413, ErrorCode.InvalidRequest, `Request body too large (limit ${cfg.bodyLimit}).`);
+    if (err.type === 'entity.parse.failed')
+      return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON.');
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported')
+      return rpcError(res, 415, ErrorCode.InvalidRequest, 'Unsupported content encoding.');
     // Any other client-side body failure (e.g. a gzip/br body that does not decompress): the
     // client's fault, so a JSON-RPC parse error and no error-level log line per bad request.
     if (err.status === 400) {
@@ -402,13 +493,23 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       return rpcError(res, 400, ErrorCode.ParseError, 'Parse error: the body could not be read.');
     }
     log.error({ err }, 'HTTP request failed');
-    rpcError(res, err.status && err.status >= 400 && err.status < 500 ? err.status : 500, ErrorCode.InternalError, 'Internal error.');
+    rpcError(
+      res,
+      err.status && err.status >= 400 && err.status < 500 ? err.status : 500,
+      ErrorCode.InternalError,
+      'Internal error.',
+    );
   });
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
 
-  const listen = async (): Promise<{ url: string; port: number; close: () => Promise<void>; server: HttpServer }> => {
+  const listen = async (): Promise<{
+    url: string;
+    port: number;
+    close: () => Promise<void>;
+    server: HttpServer;
+  }> => {
     const server = await new Promise<HttpServer>((resolve, reject) => {
       const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
@@ -425,12 +526,18 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       server.close();
       for (const s of sessions.values()) void s.transport.close();
       const deadline = Date.now() + cfg.shutdownTimeoutMs;
-      while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
       server.closeAllConnections();
       await sharedServer.close();
       await runtime.close();
     };
-    return { url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`, port, close, server };
+    return {
+      url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+      port,
+      close,
+      server,
+    };
   };
   return { app, listen };
 }

@@ -1,7 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { CedarValue, Principal } from './tool.js';
 
@@ -79,11 +86,15 @@ export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv, defaultAudience: stri
   const issuer = env.PORTCULLIS_JWT_ISSUER;
   if (!issuer) throw new ConfigError('PORTCULLIS_JWT_ISSUER is required when PORTCULLIS_AUTH=jwt.');
   if (!env.PORTCULLIS_JWKS_URL && !env.PORTCULLIS_JWKS_FILE) {
-    throw new ConfigError('PORTCULLIS_JWKS_URL or PORTCULLIS_JWKS_FILE is required when PORTCULLIS_AUTH=jwt.');
+    throw new ConfigError(
+      'PORTCULLIS_JWKS_URL or PORTCULLIS_JWKS_FILE is required when PORTCULLIS_AUTH=jwt.',
+    );
   }
   const algorithms = env.PORTCULLIS_JWT_ALGORITHMS ? splitList(env.PORTCULLIS_JWT_ALGORITHMS) : DEFAULT_ALGS;
   if (algorithms.some((a) => a.toLowerCase() === 'none' || a.startsWith('HS'))) {
-    throw new ConfigError('PORTCULLIS_JWT_ALGORITHMS may list only asymmetric algorithms (none and HS* are refused).');
+    throw new ConfigError(
+      'PORTCULLIS_JWT_ALGORITHMS may list only asymmetric algorithms (none and HS* are refused).',
+    );
   }
   const skew = Number(env.PORTCULLIS_JWT_CLOCK_SKEW_SECONDS ?? '30');
   if (!Number.isFinite(skew) || skew < 0 || skew > 300) {
@@ -123,9 +134,12 @@ export class JwtAuthenticator implements Authenticator {
 
   constructor(private readonly settings: JwtSettings) {
     if (settings.jwksFile) {
-      if (!existsSync(settings.jwksFile)) throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} does not exist.`);
+      if (!existsSync(settings.jwksFile))
+        throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} does not exist.`);
       try {
-        this.keys = createLocalJWKSet(JSON.parse(readFileSync(settings.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]);
+        this.keys = createLocalJWKSet(
+          JSON.parse(readFileSync(settings.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0],
+        );
       } catch {
         throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} is not a JSON Web Key Set.`);
       }
@@ -145,7 +159,8 @@ export class JwtAuthenticator implements Authenticator {
     const now = Date.now();
     const hit = this.verified.get(token);
     if (hit) {
-      if (now < hit.cachedUntil && now < hit.expMs + this.settings.clockToleranceSec * 1000) return hit.principal;
+      if (now < hit.cachedUntil && now < hit.expMs + this.settings.clockToleranceSec * 1000)
+        return hit.principal;
       this.verified.delete(token);
     }
     const principal = await this.verify(token);
@@ -167,13 +182,23 @@ export class JwtAuthenticator implements Authenticator {
       throw new AuthError('invalid_token', describeJoseError(err));
     }
     const tenant = payload[this.settings.tenantClaim];
-    if (typeof tenant !== 'string' || tenant === '') throw new AuthError('invalid_token', `The token has no ${this.settings.tenantClaim} claim.`);
+    if (typeof tenant !== 'string' || tenant === '')
+      throw new AuthError('invalid_token', `The token has no ${this.settings.tenantClaim} claim.`);
     const rawRoles = payload[this.settings.rolesClaim];
-    const roles = Array.isArray(rawRoles) ? rawRoles.filter((r): r is string => typeof r === 'string') : typeof rawRoles === 'string' ? splitList(rawRoles) : [];
+    const roles = Array.isArray(rawRoles)
+      ? rawRoles.filter((r): r is string => typeof r === 'string')
+      : typeof rawRoles === 'string'
+        ? splitList(rawRoles)
+        : [];
     const attributes: Record<string, CedarValue> = {};
     for (const claim of this.settings.attributeClaims) {
       const v = payload[claim];
-      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v))) attributes[claim] = v;
+      if (
+        typeof v === 'string' ||
+        typeof v === 'boolean' ||
+        (typeof v === 'number' && Number.isSafeInteger(v))
+      )
+        attributes[claim] = v;
     }
     const act = payload.act as { sub?: unknown } | undefined;
     const principal: Principal = {
@@ -187,7 +212,11 @@ export class JwtAuthenticator implements Authenticator {
     const expMs = (payload.exp ?? 0) * 1000;
     // A token not yet valid (nbf in the future) is never cached: it must be re-checked when used.
     if (payload.nbf === undefined || payload.nbf * 1000 <= Date.now()) {
-      this.verified.set(token, { principal, expMs, cachedUntil: Math.min(Date.now() + VERIFIED_TTL_MS, expMs) });
+      this.verified.set(token, {
+        principal,
+        expMs,
+        cachedUntil: Math.min(Date.now() + VERIFIED_TTL_MS, expMs),
+      });
     }
     return principal;
   }
@@ -195,11 +224,14 @@ export class JwtAuthenticator implements Authenticator {
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'The token has expired.';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not accepted.`;
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed.';
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return `The token's ${err.claim} claim is not accepted.`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'The token is signed with an algorithm that is not allowed.';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'The token was signed by an unknown key.';
-  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid) return 'The token is malformed.';
+  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid)
+    return 'The token is malformed.';
   return 'The token could not be verified.';
 }
 
@@ -234,15 +266,21 @@ export class ApiKeyAuthenticator implements Authenticator {
 
   constructor(records: ApiKeyRecord[], production: boolean) {
     for (const r of records) {
-      if (production && r.dev) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: development key ${r.id} is refused when NODE_ENV=production.`);
-      if (!/^sha256:[0-9a-f]{64}$/.test(r.hash)) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: key ${r.id} has no sha256 hash.`);
+      if (production && r.dev)
+        throw new ConfigError(
+          `PORTCULLIS_API_KEYS_FILE: development key ${r.id} is refused when NODE_ENV=production.`,
+        );
+      if (!/^sha256:[0-9a-f]{64}$/.test(r.hash))
+        throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: key ${r.id} has no sha256 hash.`);
       this.byId.set(r.id, r);
     }
   }
 
   static fromFile(path: string, production: boolean): ApiKeyAuthenticator {
     if (!existsSync(path)) {
-      throw new ConfigError(`PORTCULLIS_AUTH=apikey needs API keys: ${path} does not exist (set PORTCULLIS_API_KEYS_FILE).`);
+      throw new ConfigError(
+        `PORTCULLIS_AUTH=apikey needs API keys: ${path} does not exist (set PORTCULLIS_API_KEYS_FILE).`,
+      );
     }
     let parsed: unknown;
     try {
@@ -251,19 +289,31 @@ export class ApiKeyAuthenticator implements Authenticator {
       throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: ${path} is not valid JSON.`);
     }
     const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown }).keys;
-    if (!Array.isArray(list)) throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: ${path} must hold a list of keys.`);
+    if (!Array.isArray(list))
+      throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: ${path} must hold a list of keys.`);
     return new ApiKeyAuthenticator(list as ApiKeyRecord[], production);
   }
 
-  async authenticate(authorization: string | undefined, apiKeyHeader: string | undefined): Promise<Principal> {
+  async authenticate(
+    authorization: string | undefined,
+    apiKeyHeader: string | undefined,
+  ): Promise<Principal> {
     const key = apiKeyHeader?.trim() || bearer(authorization);
     const m = KEY_RE.exec(key);
     const rec = m?.[1] ? this.byId.get(m[1]) : undefined;
     const given = Buffer.from(hashSecret(m?.[2] ?? ''));
     const expected = Buffer.from(rec?.hash ?? hashSecret('\u0000no-such-key'));
     // Compare even when the id is unknown so timing does not reveal which ids exist.
-    if (!timingSafeEqual(given, expected) || !rec) throw new AuthError('invalid_token', 'The API key is not valid.');
-    return { id: rec.principal, roles: rec.roles, tenant: rec.tenant, attributes: rec.attributes ?? {}, onBehalfOf: null, via: 'apikey' };
+    if (!timingSafeEqual(given, expected) || !rec)
+      throw new AuthError('invalid_token', 'The API key is not valid.');
+    return {
+      id: rec.principal,
+      roles: rec.roles,
+      tenant: rec.tenant,
+      attributes: rec.attributes ?? {},
+      onBehalfOf: null,
+      via: 'apikey',
+    };
   }
 }
 
@@ -277,5 +327,10 @@ export class NoAuthAuthenticator implements Authenticator {
 }
 
 export function toPortcullisAuthError(err: AuthError): PortcullisError {
-  return new PortcullisError({ code: err.errorCode, category: 'unauthenticated', message: err.message, retryable: false });
+  return new PortcullisError({
+    code: err.errorCode,
+    category: 'unauthenticated',
+    message: err.message,
+    retryable: false,
+  });
 }

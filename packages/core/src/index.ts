@@ -1,14 +1,35 @@
 export { defineTool, deriveAnnotations, toolsFor } from './tool.js';
-export type { Access, CedarValue, Principal, PolicyResource, ResolveContext, ToolContext, ToolDefinition, ToolAnnotations } from './tool.js';
+export type {
+  Access,
+  CedarValue,
+  Principal,
+  PolicyResource,
+  ResolveContext,
+  ToolContext,
+  ToolDefinition,
+  ToolAnnotations,
+} from './tool.js';
 export { defineServer } from './definition.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
-export type { BackendLifecycle, KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
+export type {
+  BackendLifecycle,
+  KitServices,
+  PromptDefinition,
+  ResourceDefinition,
+  ServerDefinition,
+} from './definition.js';
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';
 export { Redactor, REDACTED } from './redact.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
-export { ServerRuntime, UnknownToolError, AUDIT_META_KEY, ERROR_META_KEY, TRACE_META_KEY } from './runtime.js';
+export {
+  ServerRuntime,
+  UnknownToolError,
+  AUDIT_META_KEY,
+  ERROR_META_KEY,
+  TRACE_META_KEY,
+} from './runtime.js';
 export type { ApprovalsApi, CallResult, EvaluateFn, ToolListing } from './runtime.js';
 export type { Decision, Effect } from './policy.js';
 export { runServerCli, buildAuthenticator } from './cli.js';

@@ -7,7 +7,12 @@ export type { Logger } from 'pino';
  * JSON lines on stderr (stdout belongs to the stdio protocol). Every line passes the redactor,
  * so a registered secret never reaches a log, whatever field it hides in.
  */
-export function createLogger(opts: { name: string; level?: string; redactor: Redactor; destination?: number }): Logger {
+export function createLogger(opts: {
+  name: string;
+  level?: string;
+  redactor: Redactor;
+  destination?: number;
+}): Logger {
   const { redactor } = opts;
   return pino(
     {
@@ -21,7 +26,9 @@ export function createLogger(opts: { name: string; level?: string; redactor: Red
       },
       hooks: {
         logMethod(args, method) {
-          const redacted = args.map((a) => (typeof a === 'string' ? redactor.redactString(a) : a)) as Parameters<typeof method>;
+          const redacted = args.map((a) =>
+            typeof a === 'string' ? redactor.redactString(a) : a,
+          ) as Parameters<typeof method>;
           method.apply(this, redacted);
         },
       },

@@ -48,7 +48,9 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({ tools: await runtime.listTools(principalOf(extra)) }));
+  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
+    tools: await runtime.listTools(principalOf(extra)),
+  }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
@@ -66,20 +68,34 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
   if (resources.length > 0) {
     const fixed = resources.filter((r) => !r.uri.includes('{'));
     const templates = resources.filter((r) => r.uri.includes('{'));
-    const visible = async (r: ResourceDefinition<B>, p: Principal) => !r.guardTool || (await runtime.isVisible(p, r.guardTool));
+    const visible = async (r: ResourceDefinition<B>, p: Principal) =>
+      !r.guardTool || (await runtime.isVisible(p, r.guardTool));
     const visibleOnes = async (list: ResourceDefinition<B>[], p: Principal) => {
       const flags = await Promise.all(list.map((r) => visible(r, p)));
       return list.filter((_r, i) => flags[i]);
     };
     server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
-      return { resources: (await visibleOnes(fixed, p)).map((r) => ({ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType })) };
+      return {
+        resources: (await visibleOnes(fixed, p)).map((r) => ({
+          uri: r.uri,
+          name: r.name,
+          title: r.title,
+          description: r.description,
+          mimeType: r.mimeType,
+        })),
+      };
     });
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resourceTemplates: (await visibleOnes(templates, p))
-          .map((r) => ({ uriTemplate: r.uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType })),
+        resourceTemplates: (await visibleOnes(templates, p)).map((r) => ({
+          uriTemplate: r.uri,
+          name: r.name,
+          title: r.title,
+          description: r.description,
+          mimeType: r.mimeType,
+        })),
       };
     });
     const matchers = resources.map((r) => ({ r, re: templateRegExp(r.uri) }));
@@ -92,15 +108,32 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
         if (r.guardTool) {
           // A guarded read is the guard tool's call: same policy, same audit, same errors.
           const res = await runtime.callTool(p, r.guardTool, vars, { signal: extra.signal });
-          if (res.isError) throw new McpError(ErrorCode.InvalidParams, res.content[0]?.text ?? 'read refused');
+          if (res.isError)
+            throw new McpError(ErrorCode.InvalidParams, res.content[0]?.text ?? 'read refused');
         }
         await runtime.ready;
         try {
-          const text = await r.read(new URL(req.params.uri), vars, { principal: p, backend: runtime.kitBackend, signal: extra.signal, logger: runtime.logger });
-          return { contents: [{ uri: req.params.uri, mimeType: r.mimeType ?? 'application/json', text: runtime.redactor.maskSecrets(text) }] };
+          const text = await r.read(new URL(req.params.uri), vars, {
+            principal: p,
+            backend: runtime.kitBackend,
+            signal: extra.signal,
+            logger: runtime.logger,
+          });
+          return {
+            contents: [
+              {
+                uri: req.params.uri,
+                mimeType: r.mimeType ?? 'application/json',
+                text: runtime.redactor.maskSecrets(text),
+              },
+            ],
+          };
         } catch (err) {
           const pe = toPortcullisError(err);
-          throw new McpError(ErrorCode.InvalidParams, pe.category === 'internal' ? 'The resource could not be read.' : pe.message);
+          throw new McpError(
+            ErrorCode.InvalidParams,
+            pe.category === 'internal' ? 'The resource could not be read.' : pe.message,
+          );
         }
       }
       // -32002 is the code the MCP specification gives for an unknown resource.
@@ -108,7 +141,10 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     });
   }
 
-  const prompts = (def.prompts ?? []).map((pr) => ({ ...pr, arguments: pr.arguments as z.ZodObject<Record<string, z.ZodType>> }));
+  const prompts = (def.prompts ?? []).map((pr) => ({
+    ...pr,
+    arguments: pr.arguments as z.ZodObject<Record<string, z.ZodType>>,
+  }));
   if (prompts.length > 0) {
     server.setRequestHandler(ListPromptsRequestSchema, () => ({
       prompts: prompts.map((pr) => ({
@@ -126,14 +162,32 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
       const pr = prompts.find((x) => x.name === req.params.name);
       if (!pr) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
       const parsed = pr.arguments.safeParse(req.params.arguments ?? {});
-      if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, `Invalid prompt arguments: ${parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `Invalid prompt arguments: ${parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       await runtime.ready;
       try {
-        const res = await pr.get(parsed.data, { principal: principalOf(extra), backend: runtime.kitBackend, signal: extra.signal, logger: runtime.logger });
-        return { description: res.description, messages: res.messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })) };
+        const res = await pr.get(parsed.data, {
+          principal: principalOf(extra),
+          backend: runtime.kitBackend,
+          signal: extra.signal,
+          logger: runtime.logger,
+        });
+        return {
+          description: res.description,
+          messages: res.messages.map((m) => ({
+            role: m.role,
+            content: { type: 'text' as const, text: m.text },
+          })),
+        };
       } catch (err) {
         const pe = err instanceof PortcullisError ? err : toPortcullisError(err);
-        throw new McpError(ErrorCode.InvalidParams, pe.category === 'internal' ? 'The prompt could not be built.' : pe.message);
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          pe.category === 'internal' ? 'The prompt could not be built.' : pe.message,
+        );
       }
     });
   }

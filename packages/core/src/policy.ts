@@ -58,25 +58,37 @@ export class PolicyEngine {
 
   constructor(opts: PolicyEngineOptions) {
     const dir = opts.policyDir;
-    if (!existsSync(dir)) throw new ConfigError(`PORTCULLIS_POLICY_DIR: policy folder ${dir} does not exist.`);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cedar')).sort();
-    if (files.length === 0) throw new ConfigError(`PORTCULLIS_POLICY_DIR: no *.cedar policy files in ${dir}.`);
+    if (!existsSync(dir))
+      throw new ConfigError(`PORTCULLIS_POLICY_DIR: policy folder ${dir} does not exist.`);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.cedar'))
+      .sort();
+    if (files.length === 0)
+      throw new ConfigError(`PORTCULLIS_POLICY_DIR: no *.cedar policy files in ${dir}.`);
     const schemaPath = join(dir, 'schema.cedarschema');
-    if (!existsSync(schemaPath)) throw new ConfigError(`PORTCULLIS_POLICY_DIR: ${schemaPath} (the entity schema) is missing.`);
+    if (!existsSync(schemaPath))
+      throw new ConfigError(`PORTCULLIS_POLICY_DIR: ${schemaPath} (the entity schema) is missing.`);
 
     this.staticPolicies = {};
     for (const file of files) {
       const parts = cedar.policySetTextToParts(readFileSync(join(dir, file), 'utf8'));
       if (parts.type !== 'success') {
-        throw new ConfigError(`Invalid policy file ${file}: ${parts.errors.map((e) => e.message).join('; ')}`);
+        throw new ConfigError(
+          `Invalid policy file ${file}: ${parts.errors.map((e) => e.message).join('; ')}`,
+        );
       }
-      if (parts.policy_templates.length > 0) throw new ConfigError(`Policy file ${file}: templates are not supported.`);
+      if (parts.policy_templates.length > 0)
+        throw new ConfigError(`Policy file ${file}: templates are not supported.`);
       parts.policies.forEach((text, i) => {
         const json = cedar.policyToJson(text);
-        if (json.type !== 'success') throw new ConfigError(`Invalid policy ${file}#${i}: ${json.errors.map((e) => e.message).join('; ')}`);
+        if (json.type !== 'success')
+          throw new ConfigError(
+            `Invalid policy ${file}#${i}: ${json.errors.map((e) => e.message).join('; ')}`,
+          );
         const ann = json.json.annotations ?? {};
         const id = ann.id ?? `${file}#${i}`;
-        if (this.staticPolicies[id] !== undefined) throw new ConfigError(`Policy id ${id} is used twice (${file}).`);
+        if (this.staticPolicies[id] !== undefined)
+          throw new ConfigError(`Policy id ${id} is used twice (${file}).`);
         this.staticPolicies[id] = text;
         this.annotations.set(id, ann);
       });
@@ -84,9 +96,15 @@ export class PolicyEngine {
     this.policyIds = Object.keys(this.staticPolicies);
 
     const schema = buildSchema(readFileSync(schemaPath, 'utf8'), opts);
-    const validation = cedar.validate({ schema, policies: { staticPolicies: this.staticPolicies }, validationSettings: { mode: 'strict' } });
+    const validation = cedar.validate({
+      schema,
+      policies: { staticPolicies: this.staticPolicies },
+      validationSettings: { mode: 'strict' },
+    });
     if (validation.type !== 'success') {
-      throw new ConfigError(`Policy schema is invalid: ${validation.errors.map((e) => e.message).join('; ')}`);
+      throw new ConfigError(
+        `Policy schema is invalid: ${validation.errors.map((e) => e.message).join('; ')}`,
+      );
     }
     if (validation.validationErrors.length > 0) {
       const first = validation.validationErrors.slice(0, 5).map((e) => `${e.policyId}: ${e.error.message}`);
@@ -95,18 +113,40 @@ export class PolicyEngine {
 
     this.psetId = `${opts.serverName}-${++engineCounter}`;
     const pre = cedar.preparsePolicySet(this.psetId, { staticPolicies: this.staticPolicies });
-    if (pre.type !== 'success') throw new ConfigError(`Policies could not be loaded: ${pre.errors.map((e) => e.message).join('; ')}`);
+    if (pre.type !== 'success')
+      throw new ConfigError(`Policies could not be loaded: ${pre.errors.map((e) => e.message).join('; ')}`);
   }
 
   /** Decides one request. `approved` marks a call that carries a verified approval for this exact plan. */
-  authorize(req: { principal: Principal; action: string; resource: PolicyResource; context: Record<string, CedarValue>; approved?: boolean }): Decision {
+  authorize(req: {
+    principal: Principal;
+    action: string;
+    resource: PolicyResource;
+    context: Record<string, CedarValue>;
+    approved?: boolean;
+  }): Decision {
     // Cedar (serde_json inside the wasm) throws on unpaired UTF-16 surrogates. In the caller's
     // arguments that is bad input; in the principal or the resource, fail closed.
     if (hasLoneSurrogate(req.context)) {
-      throw errors.validation('The arguments contain text that is not valid Unicode (an unpaired surrogate).', 'Send well-formed text and call again.');
+      throw errors.validation(
+        'The arguments contain text that is not valid Unicode (an unpaired surrogate).',
+        'Send well-formed text and call again.',
+      );
     }
-    if (hasLoneSurrogate([req.principal.id, req.principal.tenant, req.principal.roles, req.principal.attributes, req.resource])) {
-      return { effect: 'deny', policies: [], errors: ['the principal or the resource holds text that is not valid Unicode'] };
+    if (
+      hasLoneSurrogate([
+        req.principal.id,
+        req.principal.tenant,
+        req.principal.roles,
+        req.principal.attributes,
+        req.resource,
+      ])
+    ) {
+      return {
+        effect: 'deny',
+        policies: [],
+        errors: ['the principal or the resource holds text that is not valid Unicode'],
+      };
     }
     const answer = cedar.statefulIsAuthorized({
       principal: { type: 'User', id: req.principal.id },
@@ -124,7 +164,8 @@ export class PolicyEngine {
     const policies = [...diagnostics.reason].sort();
     const errs = diagnostics.errors.map((e) => e.policyId);
     if (decision === 'deny') return { effect: 'deny', policies, errors: errs };
-    const needsApproval = policies.length > 0 && policies.every((id) => this.annotations.get(id)?.approval === 'required');
+    const needsApproval =
+      policies.length > 0 && policies.every((id) => this.annotations.get(id)?.approval === 'required');
     return { effect: needsApproval && !req.approved ? 'approval_required' : 'allow', policies, errors: errs };
   }
 
@@ -136,12 +177,16 @@ export class PolicyEngine {
     const key = `${action}\u0000${principal.id}\u0000${principal.tenant}\u0000${principal.roles.join(',')}\u0000${JSON.stringify(principal.attributes)}`;
     const cached = this.visibilityCache.get(key);
     if (cached !== undefined) return cached;
-    if (hasLoneSurrogate([principal.id, principal.tenant, principal.roles, principal.attributes])) return false; // Cedar would throw; fail closed
+    if (hasLoneSurrogate([principal.id, principal.tenant, principal.roles, principal.attributes]))
+      return false; // Cedar would throw; fail closed
     const answer = cedar.isAuthorizedPartial({
       principal: { type: 'User', id: principal.id },
       action: { type: 'Action', id: action },
       resource: null,
-      context: { args: { __extn: { fn: 'unknown', arg: 'args' } }, now: { __extn: { fn: 'unknown', arg: 'now' } } },
+      context: {
+        args: { __extn: { fn: 'unknown', arg: 'args' } },
+        now: { __extn: { fn: 'unknown', arg: 'now' } },
+      },
       policies: { staticPolicies: this.staticPolicies },
       entities: [principalEntity(principal)],
     });
@@ -205,7 +250,12 @@ function residualMayPermit(r: cedar.ResidualResponse): boolean {
 function principalEntity(p: Principal): cedar.EntityJson {
   return {
     uid: { type: 'User', id: p.id },
-    attrs: { ...(p.attributes as Record<string, cedar.CedarValueJson>), id: p.id, tenant: p.tenant, roles: p.roles },
+    attrs: {
+      ...(p.attributes as Record<string, cedar.CedarValueJson>),
+      id: p.id,
+      tenant: p.tenant,
+      roles: p.roles,
+    },
     parents: [],
   };
 }
@@ -221,7 +271,9 @@ function hasLoneSurrogate(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (value === null || typeof value !== 'object' || depth > 64) return false;
   if (Array.isArray(value)) return value.some((v) => hasLoneSurrogate(v, depth + 1));
-  return Object.entries(value as Record<string, unknown>).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v, depth + 1));
+  return Object.entries(value as Record<string, unknown>).some(
+    ([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v, depth + 1),
+  );
 }
 
 export { toCedarValue } from './cedar-values.js';
@@ -231,11 +283,15 @@ function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schem
   if (parsed.type !== 'success') {
     throw new ConfigError(`schema.cedarschema is invalid: ${parsed.errors.map((e) => e.message).join('; ')}`);
   }
-  const json = parsed.json as Record<string, { entityTypes: Record<string, unknown>; actions: Record<string, unknown> }>;
+  const json = parsed.json as Record<
+    string,
+    { entityTypes: Record<string, unknown>; actions: Record<string, unknown> }
+  >;
   const ns = json[''] ?? { entityTypes: {}, actions: {} };
   json[''] = ns;
   for (const required of ['User', 'Tenant']) {
-    if (!(required in ns.entityTypes)) throw new ConfigError(`schema.cedarschema must declare entity ${required}.`);
+    if (!(required in ns.entityTypes))
+      throw new ConfigError(`schema.cedarschema must declare entity ${required}.`);
   }
   const nowType = { type: 'Long', required: true };
   for (const tool of opts.tools) {
@@ -253,7 +309,10 @@ function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schem
       appliesTo: {
         principalTypes: ['User'],
         resourceTypes: extra.resourceTypes,
-        context: { type: 'Record', attributes: { args: { type: 'Record', attributes: {}, required: true }, now: nowType } },
+        context: {
+          type: 'Record',
+          attributes: { args: { type: 'Record', attributes: {}, required: true }, now: nowType },
+        },
       },
     };
   }

@@ -27,7 +27,9 @@ export class Redactor {
   private readonly sensitiveKeys: Set<string>;
 
   constructor(extraSensitiveKeys: Iterable<string> = []) {
-    this.sensitiveKeys = new Set([...DEFAULT_SENSITIVE_KEYS, ...extraSensitiveKeys].map((k) => k.toLowerCase()));
+    this.sensitiveKeys = new Set(
+      [...DEFAULT_SENSITIVE_KEYS, ...extraSensitiveKeys].map((k) => k.toLowerCase()),
+    );
   }
 
   /** Registers a secret value; short values are ignored because masking them would mangle ordinary text. */
@@ -73,7 +75,8 @@ export class Redactor {
     if (depth > 64 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((v) => this.walkSecrets(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.walkSecrets(v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[k] = this.walkSecrets(v, depth + 1);
     return out;
   }
 
@@ -96,7 +99,10 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const lk = k.toLowerCase();
-        out[k] = (this.sensitiveKeys.has(lk) || extra.has(lk)) && v !== undefined && v !== null ? REDACTED : this.walk(v, extra, depth + 1);
+        out[k] =
+          (this.sensitiveKeys.has(lk) || extra.has(lk)) && v !== undefined && v !== null
+            ? REDACTED
+            : this.walk(v, extra, depth + 1);
       }
       return out;
     }

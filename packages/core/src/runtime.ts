@@ -3,7 +3,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApprovalService, approvalMigrations } from './approvals.js';
-import { canonicalJson, createAuditSink, sha256Hex, type AuditEvent, type AuditOutcome, type AuditSink } from './audit.js';
+import {
+  canonicalJson,
+  createAuditSink,
+  sha256Hex,
+  type AuditEvent,
+  type AuditOutcome,
+  type AuditSink,
+} from './audit.js';
 import { parseCommonConfig, parseServerConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
 import type { BackendLifecycle, KitServices, ServerDefinition } from './definition.js';
@@ -16,7 +23,18 @@ import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
 import { migrate, openStore, type Store } from './store.js';
-import { deriveAnnotations, type AnyObjectSchema, type CedarValue, type PolicyResource, type Principal, type ResolveContext, type ToolAnnotations, type ToolContext, type ToolDefinition, type ApprovalsApi } from './tool.js';
+import {
+  deriveAnnotations,
+  type AnyObjectSchema,
+  type CedarValue,
+  type PolicyResource,
+  type Principal,
+  type ResolveContext,
+  type ToolAnnotations,
+  type ToolContext,
+  type ToolDefinition,
+  type ApprovalsApi,
+} from './tool.js';
 
 export const AUDIT_META_KEY = 'portcullis/audit_id';
 export const TRACE_META_KEY = 'portcullis/trace_id';
@@ -116,7 +134,9 @@ export class ServerRuntime<B = unknown> {
     this.config = parseCommonConfig(this.env, def.name, opts.transport);
     this.serverConfig = def.configSchema ? parseServerConfig(def.configSchema, this.env) : {};
     this.redactor = new Redactor(def.sensitiveKeys ?? []);
-    this.logger = opts.logger ?? createLogger({ name: this.serverName, level: this.config.logLevel, redactor: this.redactor });
+    this.logger =
+      opts.logger ??
+      createLogger({ name: this.serverName, level: this.config.logLevel, redactor: this.redactor });
     this.metrics = new Metrics(this.serverName);
     this.selectTools();
     this.ready = this.init();
@@ -129,10 +149,14 @@ export class ServerRuntime<B = unknown> {
     const known = new Set(this.def.tools.map((t) => t.name));
     const toolsets = new Set(this.def.tools.map((t) => t.toolset));
     for (const name of this.config.tools ?? []) {
-      if (!known.has(name)) throw new ConfigError(`PORTCULLIS_TOOLS: unknown tool ${name} (known: ${[...known].join(', ')}).`);
+      if (!known.has(name))
+        throw new ConfigError(`PORTCULLIS_TOOLS: unknown tool ${name} (known: ${[...known].join(', ')}).`);
     }
     for (const ts of this.config.toolsets ?? []) {
-      if (!toolsets.has(ts)) throw new ConfigError(`PORTCULLIS_TOOLSETS: unknown toolset ${ts} (known: ${[...toolsets].join(', ')}).`);
+      if (!toolsets.has(ts))
+        throw new ConfigError(
+          `PORTCULLIS_TOOLSETS: unknown toolset ${ts} (known: ${[...toolsets].join(', ')}).`,
+        );
     }
     for (const def of this.def.tools as AnyTool[]) {
       if (this.config.tools && !this.config.tools.includes(def.name)) continue;
@@ -165,9 +189,18 @@ export class ServerRuntime<B = unknown> {
       extraActions: this.def.extraActions,
     });
     mkdirSync(cfg.dataDir, { recursive: true });
-    this.credentials = new CredentialResolver({ redactor: this.redactor, logger: this.logger, env: this.env });
+    this.credentials = new CredentialResolver({
+      redactor: this.redactor,
+      logger: this.logger,
+      env: this.env,
+    });
     this.store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, logger: this.logger });
-    this.audit = await createAuditSink(cfg.audit, { dataDir: cfg.dataDir, serverName: this.serverName, store: this.store, logger: this.logger });
+    this.audit = await createAuditSink(cfg.audit, {
+      dataDir: cfg.dataDir,
+      serverName: this.serverName,
+      store: this.store,
+      logger: this.logger,
+    });
     this.limiter = await RateLimiter.create({
       config: rateLimitConfigFromEnv(this.env),
       redisUrl: cfg.redisUrl,
@@ -177,7 +210,11 @@ export class ServerRuntime<B = unknown> {
     });
     if (this.def.tools.some((t) => t.approval === 'plan')) {
       await migrate(this.store, 'core-approvals', approvalMigrations);
-      this.approvals = new ApprovalService({ store: this.store, serverName: this.serverName, signingKey: await this.approvalKey() });
+      this.approvals = new ApprovalService({
+        store: this.store,
+        serverName: this.serverName,
+        signingKey: await this.approvalKey(),
+      });
     }
     if (this.def.migrations?.length) await migrate(this.store, this.def.name, this.def.migrations);
     this.services = {
@@ -198,10 +235,14 @@ export class ServerRuntime<B = unknown> {
   private async approvalKey(): Promise<Uint8Array> {
     if (this.config.approvalKey) {
       const secret = await this.credentials.get(this.config.approvalKey, 'PORTCULLIS_APPROVAL_KEY');
-      if (secret.length < 32) throw new ConfigError('PORTCULLIS_APPROVAL_KEY must resolve to at least 32 characters.');
+      if (secret.length < 32)
+        throw new ConfigError('PORTCULLIS_APPROVAL_KEY must resolve to at least 32 characters.');
       return new TextEncoder().encode(secret);
     }
-    if (this.config.production) throw new ConfigError('PORTCULLIS_APPROVAL_KEY is required when NODE_ENV=production (replicas must share it).');
+    if (this.config.production)
+      throw new ConfigError(
+        'PORTCULLIS_APPROVAL_KEY is required when NODE_ENV=production (replicas must share it).',
+      );
     const path = join(this.config.dataDir, 'approval-signing.key');
     if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64url'), { mode: 0o600 });
     const key = readFileSync(path, 'utf8').trim();
@@ -209,12 +250,19 @@ export class ServerRuntime<B = unknown> {
     return new TextEncoder().encode(key);
   }
 
-  private callUpstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(({ signal: attemptSignal }) => this.limiter.upstream(system, () => fn(attemptSignal), attemptSignal), {
-      system,
-      signal,
-      onRetry: () => this.metrics.upstreamRetries.inc({ system }),
-    });
+  private callUpstream<T>(
+    system: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return withRetry(
+      ({ signal: attemptSignal }) => this.limiter.upstream(system, () => fn(attemptSignal), attemptSignal),
+      {
+        system,
+        signal,
+        onRetry: () => this.metrics.upstreamRetries.inc({ system }),
+      },
+    );
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */
@@ -235,14 +283,28 @@ export class ServerRuntime<B = unknown> {
   }
 
   /** The whole request path for one tool call. Never throws except UnknownToolError. */
-  async callTool(principal: Principal, name: string, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
+  async callTool(
+    principal: Principal,
+    name: string,
+    rawArgs: unknown,
+    opts: CallOptions = {},
+  ): Promise<CallResult> {
     const started = performance.now();
     const state: PipelineState = { traceId: traceIdOf(opts.meta), decision: null, refs: {}, args: rawArgs };
     await this.ready;
     const entry = this.tools.get(name);
     if (!entry || !this.policy.mayEverPermit(principal, name)) {
       // Audited as a denial, answered exactly like a tool that does not exist.
-      const auditId = await this.writeAudit(principal, name, entry?.sensitive ?? [], state, 'denied', 'unknown_tool', null, started);
+      const auditId = await this.writeAudit(
+        principal,
+        name,
+        entry?.sensitive ?? [],
+        state,
+        'denied',
+        'unknown_tool',
+        null,
+        started,
+      );
       this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied' });
       throw new UnknownToolError(name, auditId);
     }
@@ -251,11 +313,26 @@ export class ServerRuntime<B = unknown> {
       const out = await this.runPipeline(entry, principal, rawArgs, opts, state);
       const structured = this.redactor.maskSecrets(out) as Record<string, unknown>;
       const resultHash = sha256Hex(canonicalJson(structured));
-      const record = await this.writeAudit(principal, name, entry.sensitive, state, 'ok', null, resultHash, started);
+      const record = await this.writeAudit(
+        principal,
+        name,
+        entry.sensitive,
+        state,
+        'ok',
+        null,
+        resultHash,
+        started,
+      );
       this.metrics.calls.inc({ tool: name, outcome: 'ok' });
       this.metrics.latency.observe({ tool: name }, (performance.now() - started) / 1000);
-      const text = entry.def.render ? this.redactor.maskSecrets(entry.def.render(out as Record<string, unknown>)) : JSON.stringify(structured);
-      return { content: [{ type: 'text', text }], structuredContent: structured, _meta: { [AUDIT_META_KEY]: record, [TRACE_META_KEY]: state.traceId } };
+      const text = entry.def.render
+        ? this.redactor.maskSecrets(entry.def.render(out as Record<string, unknown>))
+        : JSON.stringify(structured);
+      return {
+        content: [{ type: 'text', text }],
+        structuredContent: structured,
+        _meta: { [AUDIT_META_KEY]: record, [TRACE_META_KEY]: state.traceId },
+      };
     } catch (err) {
       return await this.failure(err, entry, principal, state, started);
     } finally {
@@ -263,16 +340,40 @@ export class ServerRuntime<B = unknown> {
     }
   }
 
-  private async failure(err: unknown, entry: ToolEntry, principal: Principal, state: PipelineState, started: number): Promise<CallResult> {
+  private async failure(
+    err: unknown,
+    entry: ToolEntry,
+    principal: Principal,
+    state: PipelineState,
+    started: number,
+  ): Promise<CallResult> {
     const pe = toPortcullisError(err);
     const outcome: AuditOutcome =
-      pe.category === 'forbidden' ? 'denied' : pe.category === 'rate_limited' ? 'rate_limited' : pe.category === 'approval_required' ? 'approval_required' : 'error';
+      pe.category === 'forbidden'
+        ? 'denied'
+        : pe.category === 'rate_limited'
+          ? 'rate_limited'
+          : pe.category === 'approval_required'
+            ? 'approval_required'
+            : 'error';
     if (pe.category === 'internal' || pe.category === 'upstream') {
-      this.logger.error({ tool: entry.def.name, trace_id: state.traceId, code: pe.code, err: pe.internal ?? pe }, 'tool call failed');
+      this.logger.error(
+        { tool: entry.def.name, trace_id: state.traceId, code: pe.code, err: pe.internal ?? pe },
+        'tool call failed',
+      );
     }
     let auditId = 'unrecorded';
     try {
-      auditId = await this.writeAudit(principal, entry.def.name, entry.sensitive, state, outcome, pe.code, null, started);
+      auditId = await this.writeAudit(
+        principal,
+        entry.def.name,
+        entry.sensitive,
+        state,
+        outcome,
+        pe.code,
+        null,
+        started,
+      );
     } catch (auditErr) {
       this.logger.error({ err: auditErr }, 'audit append failed');
     }
@@ -283,7 +384,13 @@ export class ServerRuntime<B = unknown> {
     return errorResult(envelope, state.traceId);
   }
 
-  private async runPipeline(entry: ToolEntry, principal: Principal, rawArgs: unknown, opts: CallOptions, state: PipelineState): Promise<unknown> {
+  private async runPipeline(
+    entry: ToolEntry,
+    principal: Principal,
+    rawArgs: unknown,
+    opts: CallOptions,
+    state: PipelineState,
+  ): Promise<unknown> {
     const def = entry.def;
     const parsed = def.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw validationError(parsed.error);
@@ -292,9 +399,13 @@ export class ServerRuntime<B = unknown> {
     const nul = findNul(args, '');
     if (nul !== null) {
       // PostgreSQL text cannot hold NUL: refuse it here as bad input, not later as a store failure.
-      throw errors.validation(`Invalid arguments: ${nul || '(arguments)'}: contains a NUL character.`, 'Remove the NUL (\\u0000) character.', {
-        issues: [{ path: nul || '(arguments)', message: 'contains a NUL character' }],
-      });
+      throw errors.validation(
+        `Invalid arguments: ${nul || '(arguments)'}: contains a NUL character.`,
+        'Remove the NUL (\\u0000) character.',
+        {
+          issues: [{ path: nul || '(arguments)', message: 'contains a NUL character' }],
+        },
+      );
     }
     await this.limiter.acquire(principal.id, principal.tenant, def.name);
     const signal = opts.signal ?? new AbortController().signal;
@@ -304,7 +415,12 @@ export class ServerRuntime<B = unknown> {
     if (decision.effect === 'deny') throw denied(decision);
     if (decision.effect === 'approval_required') {
       if (def.approval !== 'plan' || !this.approvals) {
-        throw new PortcullisError({ code: 'approval_required', category: 'approval_required', message: 'This action needs an approval.', details: { policies: decision.policies } });
+        throw new PortcullisError({
+          code: 'approval_required',
+          category: 'approval_required',
+          message: 'This action needs an approval.',
+          details: { policies: decision.policies },
+        });
       }
       const plan = await this.approvals.createPlan({
         tool: def.name,
@@ -320,11 +436,21 @@ export class ServerRuntime<B = unknown> {
         category: 'approval_required',
         message: `This action needs an approval from a different person holding the approver role. Plan ${plan.id} records it; it expires at ${plan.expires_at}.`,
         retryable: false,
-        remediation: 'Ask an approver to approve the plan (approve tool or POST /approvals/{plan_id}), then apply it with the approval token.',
+        remediation:
+          'Ask an approver to approve the plan (approve tool or POST /approvals/{plan_id}), then apply it with the approval token.',
         details: { plan_id: plan.id, expires_at: plan.expires_at, policies: decision.policies },
       });
     }
-    return this.execute(entry, principal, args, resource, decision, signal, state, idempotencyKeyOf(args, opts.meta));
+    return this.execute(
+      entry,
+      principal,
+      args,
+      resource,
+      decision,
+      signal,
+      state,
+      idempotencyKeyOf(args, opts.meta),
+    );
   }
 
   private async execute(
@@ -341,20 +467,37 @@ export class ServerRuntime<B = unknown> {
     const out = await entry.def.handler(args, ctx);
     const checked = entry.def.output.safeParse(out);
     if (!checked.success) {
-      throw errors.internal(new Error(`${entry.def.name} returned output that does not match its schema: ${checked.error.message}`));
+      throw errors.internal(
+        new Error(
+          `${entry.def.name} returned output that does not match its schema: ${checked.error.message}`,
+        ),
+      );
     }
     void decision;
     return checked.data;
   }
 
-  private async authorizeCall(entry: ToolEntry, principal: Principal, args: Record<string, unknown>, rctx: ResolveContext<B>, approved = false) {
+  private async authorizeCall(
+    entry: ToolEntry,
+    principal: Principal,
+    args: Record<string, unknown>,
+    rctx: ResolveContext<B>,
+    approved = false,
+  ) {
     const def = entry.def;
     let resource: PolicyResource | null = null;
     if (def.resource) {
       resource = await def.resource(args, rctx);
-      if (!resource) throw errors.notFound(`The ${(def.resourceType ?? 'record').toLowerCase()} you named`, 'Check the id; search tools list what exists.');
+      if (!resource)
+        throw errors.notFound(
+          `The ${(def.resourceType ?? 'record').toLowerCase()} you named`,
+          'Check the id; search tools list what exists.',
+        );
     }
-    const context: Record<string, CedarValue> = { args: (toCedarValue(args) ?? {}), now: Math.floor(Date.now() / 1000) };
+    const context: Record<string, CedarValue> = {
+      args: toCedarValue(args) ?? {},
+      now: Math.floor(Date.now() / 1000),
+    };
     if (def.policyContext) Object.assign(context, await def.policyContext(args, rctx));
     const decision = this.policy.authorize({
       principal,
@@ -366,7 +509,13 @@ export class ServerRuntime<B = unknown> {
     return { resource, decision };
   }
 
-  private toolContext(principal: Principal, resource: PolicyResource | null, signal: AbortSignal, state: PipelineState, idempotencyKey: string | null): ToolContext<B> {
+  private toolContext(
+    principal: Principal,
+    resource: PolicyResource | null,
+    signal: AbortSignal,
+    state: PipelineState,
+    idempotencyKey: string | null,
+  ): ToolContext<B> {
     return {
       principal,
       backend: this.backend,
@@ -376,7 +525,12 @@ export class ServerRuntime<B = unknown> {
       resource,
       idempotencyKey,
       isPermitted: (action, res) =>
-        this.policy.authorize({ principal, action, resource: res ?? resource ?? tenantResource(principal), context: { args: {}, now: Math.floor(Date.now() / 1000) } }).effect === 'allow',
+        this.policy.authorize({
+          principal,
+          action,
+          resource: res ?? resource ?? tenantResource(principal),
+          context: { args: {}, now: Math.floor(Date.now() / 1000) },
+        }).effect === 'allow',
       upstream: (system, fn) => this.callUpstream(system, fn, signal),
       addAuditRefs: (refs) => Object.assign(state.refs, refs),
       approvals: this.approvalsApi(principal, signal, state),
@@ -385,7 +539,12 @@ export class ServerRuntime<B = unknown> {
   }
 
   /** A dry run of another tool's policy for these arguments: nothing is executed or written. */
-  async evaluate(principal: Principal, tool: string, rawArgs: unknown, signal?: AbortSignal): Promise<Decision> {
+  async evaluate(
+    principal: Principal,
+    tool: string,
+    rawArgs: unknown,
+    signal?: AbortSignal,
+  ): Promise<Decision> {
     await this.ready;
     const entry = this.tools.get(tool);
     // Not offered here (read-only mode, allowlist): the caller says so; never permitted: a plain deny.
@@ -393,7 +552,12 @@ export class ServerRuntime<B = unknown> {
     if (!this.policy.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
     const parsed = entry.def.input.safeParse(rawArgs);
     if (!parsed.success) throw validationError(parsed.error);
-    const rctx: ResolveContext<B> = { principal, backend: this.backend, signal: signal ?? new AbortController().signal, logger: this.logger };
+    const rctx: ResolveContext<B> = {
+      principal,
+      backend: this.backend,
+      signal: signal ?? new AbortController().signal,
+      logger: this.logger,
+    };
     return (await this.authorizeCall(entry, principal, parsed.data, rctx)).decision;
   }
 
@@ -427,9 +591,22 @@ export class ServerRuntime<B = unknown> {
           state.decision = decision;
           if (decision.effect !== 'allow') throw denied(decision);
           if (plan.target_version !== null && versionOf(resource) !== plan.target_version) {
-            throw errors.conflict('plan_target_changed', 'The record changed after the plan was approved.', 'Create a new plan from the current record.');
+            throw errors.conflict(
+              'plan_target_changed',
+              'The record changed after the plan was approved.',
+              'Create a new plan from the current record.',
+            );
           }
-          const out = await this.execute(entry, principal, args, resource, decision, signal, state, `plan:${plan.id}`);
+          const out = await this.execute(
+            entry,
+            principal,
+            args,
+            resource,
+            decision,
+            signal,
+            state,
+            `plan:${plan.id}`,
+          );
           await need().recordResult(planId, out);
           return { plan, result: out };
         } catch (err) {
@@ -437,7 +614,12 @@ export class ServerRuntime<B = unknown> {
           // (execution carries idempotency key plan:<id>, so a retry never acts twice).
           await need()
             .release(planId)
-            .catch((releaseErr: unknown) => this.logger.error({ err: releaseErr, plan_id: planId }, 'could not reopen plan after a failed apply'));
+            .catch((releaseErr: unknown) =>
+              this.logger.error(
+                { err: releaseErr, plan_id: planId },
+                'could not reopen plan after a failed apply',
+              ),
+            );
           throw err;
         }
       },
@@ -537,7 +719,10 @@ export class ServerRuntime<B = unknown> {
       }
     };
     await step('backend', this.backend?.close?.bind(this.backend));
-    await step('audit', this.audit ? async () => (await this.audit.flush(), await this.audit.close()) : undefined);
+    await step(
+      'audit',
+      this.audit ? async () => (await this.audit.flush(), await this.audit.close()) : undefined,
+    );
     await step('rate limiter', this.limiter ? () => this.limiter.close() : undefined);
     await step('credentials', this.credentials ? () => this.credentials.close() : undefined);
     await step('store', this.store ? () => this.store.close() : undefined);
@@ -581,7 +766,9 @@ function denied(decision: Decision): PortcullisError {
   return new PortcullisError({
     code: byPolicy ? 'denied_by_policy' : 'not_permitted',
     category: 'forbidden',
-    message: byPolicy ? `Policy ${decision.policies.join(', ')} does not allow this call.` : 'No policy permits this call for you.',
+    message: byPolicy
+      ? `Policy ${decision.policies.join(', ')} does not allow this call.`
+      : 'No policy permits this call for you.',
     retryable: false,
     remediation: 'Ask an administrator for the role or ownership this needs; do not retry.',
     details: { policies: decision.policies },
@@ -589,7 +776,9 @@ function denied(decision: Decision): PortcullisError {
 }
 
 function validationError(err: z.ZodError): PortcullisError {
-  const issues = err.issues.slice(0, 10).map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const issues = err.issues
+    .slice(0, 10)
+    .map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
   return errors.validation(
     `Invalid arguments: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
     'Fix the named fields and call again; the tool input schema lists what is valid.',
@@ -616,7 +805,10 @@ function traceIdOf(meta: Record<string, unknown> | undefined): string {
   return randomUUID();
 }
 
-function idempotencyKeyOf(args: Record<string, unknown>, meta: Record<string, unknown> | undefined): string | null {
+function idempotencyKeyOf(
+  args: Record<string, unknown>,
+  meta: Record<string, unknown> | undefined,
+): string | null {
   const fromArgs = args.idempotency_key;
   if (typeof fromArgs === 'string' && fromArgs) return fromArgs;
   const fromMeta = meta?.['portcullis/idempotency_key'];
@@ -624,7 +816,10 @@ function idempotencyKeyOf(args: Record<string, unknown>, meta: Record<string, un
 }
 
 function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): { type: 'object'; [k: string]: unknown } {
-  const js = z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  const js = z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   delete js.$schema;
   return { ...js, type: 'object' };
 }
@@ -632,7 +827,10 @@ function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): { type: 'objec
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

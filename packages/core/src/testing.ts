@@ -24,7 +24,11 @@ export interface ToolCallOutcome {
 export interface InProcessClient {
   client: Client;
   principal: Principal;
-  callTool(name: string, args?: Record<string, unknown>, meta?: Record<string, unknown>): Promise<ToolCallOutcome>;
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    meta?: Record<string, unknown>,
+  ): Promise<ToolCallOutcome>;
   listToolNames(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -50,9 +54,16 @@ function fullPrincipal(p: Partial<Principal> & { id: string }): Principal {
 }
 
 /** Starts a server in-process with a real SDK Client over an in-memory transport (never a mocked SDK). */
-export async function startInProcess<B>(def: ServerDefinition<B>, opts: InProcessOptions = {}): Promise<InProcessHarness<B>> {
+export async function startInProcess<B>(
+  def: ServerDefinition<B>,
+  opts: InProcessOptions = {},
+): Promise<InProcessHarness<B>> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `portcullis-${def.name}-`));
-  const env: NodeJS.ProcessEnv = { PORTCULLIS_LOG_LEVEL: 'silent', ...opts.env, PORTCULLIS_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = {
+    PORTCULLIS_LOG_LEVEL: 'silent',
+    ...opts.env,
+    PORTCULLIS_DATA_DIR: dataDir,
+  };
   const runtime = new ServerRuntime(def, { env, transport: 'stdio' });
   try {
     await runtime.ready;
@@ -73,7 +84,11 @@ export async function startInProcess<B>(def: ServerDefinition<B>, opts: InProces
       client,
       principal: p,
       async callTool(name, args = {}, meta) {
-        const raw = (await client.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) })) as Record<string, unknown>;
+        const raw = (await client.callTool({
+          name,
+          arguments: args,
+          ...(meta ? { _meta: meta } : {}),
+        })) as Record<string, unknown>;
         const m = (raw._meta ?? {}) as Record<string, unknown>;
         const content = (raw.content ?? []) as { type: string; text?: string }[];
         return {
@@ -97,7 +112,9 @@ export async function startInProcess<B>(def: ServerDefinition<B>, opts: InProces
     return c;
   };
 
-  const main = await connect(fullPrincipal(opts.principal ?? { id: 'test-user', roles: ['admin'], tenant: 'default' }));
+  const main = await connect(
+    fullPrincipal(opts.principal ?? { id: 'test-user', roles: ['admin'], tenant: 'default' }),
+  );
   const auditFile = opts.env?.PORTCULLIS_AUDIT?.startsWith('file:')
     ? opts.env.PORTCULLIS_AUDIT.slice(5)
     : join(dataDir, 'audit', `${runtime.serverName}.audit.jsonl`);

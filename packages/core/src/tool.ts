@@ -73,7 +73,11 @@ export type EvaluateFn = (tool: string, args: unknown) => Promise<Decision>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyObjectSchema = z.ZodObject<any>;
 
-export interface ToolDefinition<I extends AnyObjectSchema = AnyObjectSchema, O extends AnyObjectSchema = AnyObjectSchema, B = unknown> {
+export interface ToolDefinition<
+  I extends AnyObjectSchema = AnyObjectSchema,
+  O extends AnyObjectSchema = AnyObjectSchema,
+  B = unknown,
+> {
   name: string;
   title: string;
   description: string;
@@ -115,7 +119,9 @@ export function defineTool<I extends AnyObjectSchema, O extends AnyObjectSchema,
 
 /** Binds the backend type once so handlers are typed without annotations: `const tool = toolsFor<CrmBackend>();`. */
 export function toolsFor<B>() {
-  return <I extends AnyObjectSchema, O extends AnyObjectSchema>(def: ToolDefinition<I, O, B>): ToolDefinition<I, O, B> => defineTool(def);
+  return <I extends AnyObjectSchema, O extends AnyObjectSchema>(
+    def: ToolDefinition<I, O, B>,
+  ): ToolDefinition<I, O, B> => defineTool(def);
 }
 
 export interface ToolAnnotations {
@@ -126,7 +132,9 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-export function deriveAnnotations(def: Pick<ToolDefinition, 'title' | 'access' | 'idempotent' | 'openWorld'>): ToolAnnotations {
+export function deriveAnnotations(
+  def: Pick<ToolDefinition, 'title' | 'access' | 'idempotent' | 'openWorld'>,
+): ToolAnnotations {
   return {
     title: def.title,
     readOnlyHint: def.access === 'read',

@@ -8,17 +8,32 @@ describe('configuration', () => {
     expect(() => parseCommonConfig({ PORTCULLIS_AUTH: 'magic' }, 'x', 'http')).toThrow(/PORTCULLIS_AUTH/);
     expect(() => parseCommonConfig({ DATABASE_URL: 'mysql://x' }, 'x', 'http')).toThrow(/DATABASE_URL/);
     expect(() => parseCommonConfig({ PORTCULLIS_AUDIT: 'syslog' }, 'x', 'http')).toThrow(/PORTCULLIS_AUDIT/);
-    expect(() => parseCommonConfig({ PORTCULLIS_READ_ONLY: 'maybe' }, 'x', 'http')).toThrow(/PORTCULLIS_READ_ONLY/);
+    expect(() => parseCommonConfig({ PORTCULLIS_READ_ONLY: 'maybe' }, 'x', 'http')).toThrow(
+      /PORTCULLIS_READ_ONLY/,
+    );
   });
 
   it('refuses auth=none over HTTP in production, allows it for stdio', () => {
-    expect(() => parseCommonConfig({ NODE_ENV: 'production', PORTCULLIS_AUTH: 'none' }, 'x', 'http')).toThrow(ConfigError);
+    expect(() => parseCommonConfig({ NODE_ENV: 'production', PORTCULLIS_AUTH: 'none' }, 'x', 'http')).toThrow(
+      ConfigError,
+    );
     expect(parseCommonConfig({ NODE_ENV: 'production' }, 'x', 'stdio').auth).toBe('none');
   });
 
   it('defaults HTTP to API keys and parses lists', () => {
-    const c = parseCommonConfig({ PORTCULLIS_TOOLS: 'a, b', PORTCULLIS_READ_ONLY: 'true', PORTCULLIS_DATA_DIR: '/tmp/pc' }, 'x', 'http');
-    expect(c).toMatchObject({ auth: 'apikey', tools: ['a', 'b'], readOnly: true, dataDir: '/tmp/pc', apiKeysFile: '/tmp/pc/api-keys.json', httpMode: 'stateless' });
+    const c = parseCommonConfig(
+      { PORTCULLIS_TOOLS: 'a, b', PORTCULLIS_READ_ONLY: 'true', PORTCULLIS_DATA_DIR: '/tmp/pc' },
+      'x',
+      'http',
+    );
+    expect(c).toMatchObject({
+      auth: 'apikey',
+      tools: ['a', 'b'],
+      readOnly: true,
+      dataDir: '/tmp/pc',
+      apiKeysFile: '/tmp/pc/api-keys.json',
+      httpMode: 'stateless',
+    });
   });
 
   it('validates server settings the same way', () => {

@@ -34,7 +34,11 @@ forbid (principal, action == Action::"t_refund", resource) when { context.args.a
 
 const tools = [
   { name: 't_get_order', input: z.object({ id: z.string() }), resourceType: 'Order' },
-  { name: 't_refund', input: z.object({ id: z.string(), amount: z.number().int(), reason: z.string().optional() }), resourceType: 'Order' },
+  {
+    name: 't_refund',
+    input: z.object({ id: z.string(), amount: z.number().int(), reason: z.string().optional() }),
+    resourceType: 'Order',
+  },
   { name: 't_list', input: z.object({ limit: z.number().int().default(10) }) },
 ];
 
@@ -44,33 +48,78 @@ function dir(files: Record<string, string>): string {
   return d;
 }
 
-const who = (roles: string[], tenant = 'acme', id = 'u1'): Principal => ({ id, roles, tenant, attributes: {}, onBehalfOf: null, via: 'stdio' });
-const order = (tenant = 'acme') => ({ type: 'Order', id: 'o1', attributes: { tenant, owner: 'u1', paid: 45000 } });
+const who = (roles: string[], tenant = 'acme', id = 'u1'): Principal => ({
+  id,
+  roles,
+  tenant,
+  attributes: {},
+  onBehalfOf: null,
+  via: 'stdio',
+});
+const order = (tenant = 'acme') => ({
+  type: 'Order',
+  id: 'o1',
+  attributes: { tenant, owner: 'u1', paid: 45000 },
+});
 
 describe('PolicyEngine', () => {
-  const engine = new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': POLICIES }), tools });
+  const engine = new PolicyEngine({
+    serverName: 't',
+    policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': POLICIES }),
+    tools,
+  });
 
   it('permits and names the deciding policy', () => {
-    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: order(), context: { args: { id: 'o1' }, now: 1 } });
+    const d = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: order(),
+      context: { args: { id: 'o1' }, now: 1 },
+    });
     expect(d).toMatchObject({ effect: 'allow', policies: ['read'] });
   });
 
   it('lets a forbid win over a permit and names it', () => {
-    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: order('globex'), context: { args: { id: 'o1' }, now: 1 } });
+    const d = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: order('globex'),
+      context: { args: { id: 'o1' }, now: 1 },
+    });
     expect(d).toEqual({ effect: 'deny', policies: ['tenant-isolation'], errors: [] });
   });
 
   it('denies by default with no deciding policy', () => {
-    const d = engine.authorize({ principal: who(['support']), action: 't_get_order', resource: order(), context: { args: { id: 'o1' }, now: 1 } });
+    const d = engine.authorize({
+      principal: who(['support']),
+      action: 't_get_order',
+      resource: order(),
+      context: { args: { id: 'o1' }, now: 1 },
+    });
     expect(d).toEqual({ effect: 'deny', policies: [], errors: [] });
   });
 
   it('turns an annotated permit into approval_required, and into allow once approved', () => {
-    const req = { principal: who(['support']), action: 't_refund', resource: order(), context: { args: { id: 'o1', amount: 30000 }, now: 1 } };
-    expect(engine.authorize(req)).toMatchObject({ effect: 'approval_required', policies: ['refund-approval'] });
-    expect(engine.authorize({ ...req, approved: true })).toMatchObject({ effect: 'allow', policies: ['refund-approval'] });
-    expect(engine.authorize({ ...req, context: { args: { id: 'o1', amount: 15000 }, now: 1 } })).toMatchObject({ effect: 'allow', policies: ['refund-small'] });
-    expect(engine.authorize({ ...req, context: { args: { id: 'o1', amount: 60000 }, now: 1 } })).toMatchObject({ effect: 'deny', policies: ['refund-cap'] });
+    const req = {
+      principal: who(['support']),
+      action: 't_refund',
+      resource: order(),
+      context: { args: { id: 'o1', amount: 30000 }, now: 1 },
+    };
+    expect(engine.authorize(req)).toMatchObject({
+      effect: 'approval_required',
+      policies: ['refund-approval'],
+    });
+    expect(engine.authorize({ ...req, approved: true })).toMatchObject({
+      effect: 'allow',
+      policies: ['refund-approval'],
+    });
+    expect(
+      engine.authorize({ ...req, context: { args: { id: 'o1', amount: 15000 }, now: 1 } }),
+    ).toMatchObject({ effect: 'allow', policies: ['refund-small'] });
+    expect(
+      engine.authorize({ ...req, context: { args: { id: 'o1', amount: 60000 }, now: 1 } }),
+    ).toMatchObject({ effect: 'deny', policies: ['refund-cap'] });
   });
 
   it('hides only what a principal can never be permitted (partial evaluation)', () => {
@@ -83,38 +132,95 @@ describe('PolicyEngine', () => {
 
   it('never allows on an evaluation error', () => {
     // `paid` missing from the resource makes no difference to these policies, but a wrong-typed tenant errors.
-    const d = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: { type: 'Order', id: 'o1', attributes: { tenant: 'acme', owner: 'u1', paid: 1 } }, context: { args: {}, now: 1 } });
+    const d = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: { type: 'Order', id: 'o1', attributes: { tenant: 'acme', owner: 'u1', paid: 1 } },
+      context: { args: {}, now: 1 },
+    });
     expect(d.effect).toBe('allow');
-    const bad = engine.authorize({ principal: who(['viewer']), action: 't_get_order', resource: { type: 'Order', id: 'o1', attributes: { tenant: 5 as unknown as string } }, context: { args: {}, now: 1 } });
+    const bad = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: { type: 'Order', id: 'o1', attributes: { tenant: 5 as unknown as string } },
+      context: { args: {}, now: 1 },
+    });
     expect(bad.effect).toBe('deny');
   });
 
   it('stops start-up on a policy that does not parse', () => {
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': 'permit (principal, action, resource' }), tools })).toThrow(ConfigError);
+    expect(
+      () =>
+        new PolicyEngine({
+          serverName: 't',
+          policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': 'permit (principal, action, resource' }),
+          tools,
+        }),
+    ).toThrow(ConfigError);
   });
 
   it('stops start-up on a policy that does not validate against the schema, naming it', () => {
-    const bad = '@id("typo") permit (principal, action == Action::"t_get_order", resource) when { resource.tenantt == "x" };';
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }), tools })).toThrow(/typo/);
+    const bad =
+      '@id("typo") permit (principal, action == Action::"t_get_order", resource) when { resource.tenantt == "x" };';
+    expect(
+      () =>
+        new PolicyEngine({
+          serverName: 't',
+          policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }),
+          tools,
+        }),
+    ).toThrow(/typo/);
   });
 
   it('stops start-up on an action that is not a tool, a missing schema, or a duplicate id', () => {
     const unknownAction = '@id("x") permit (principal, action == Action::"t_nope", resource);';
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': unknownAction }), tools })).toThrow(ConfigError);
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'a.cedar': POLICIES }), tools })).toThrow(/schema/);
-    const dup = '@id("x") permit (principal, action, resource);\n@id("x") forbid (principal, action, resource);';
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': dup }), tools })).toThrow(/twice/);
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: join(tmpdir(), 'does-not-exist-portcullis'), tools })).toThrow(/PORTCULLIS_POLICY_DIR/);
+    expect(
+      () =>
+        new PolicyEngine({
+          serverName: 't',
+          policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': unknownAction }),
+          tools,
+        }),
+    ).toThrow(ConfigError);
+    expect(
+      () => new PolicyEngine({ serverName: 't', policyDir: dir({ 'a.cedar': POLICIES }), tools }),
+    ).toThrow(/schema/);
+    const dup =
+      '@id("x") permit (principal, action, resource);\n@id("x") forbid (principal, action, resource);';
+    expect(
+      () =>
+        new PolicyEngine({
+          serverName: 't',
+          policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': dup }),
+          tools,
+        }),
+    ).toThrow(/twice/);
+    expect(
+      () =>
+        new PolicyEngine({ serverName: 't', policyDir: join(tmpdir(), 'does-not-exist-portcullis'), tools }),
+    ).toThrow(/PORTCULLIS_POLICY_DIR/);
   });
 
   it('types context.args from the zod input schema (a wrong comparison fails validation)', () => {
-    const bad = '@id("x") permit (principal, action == Action::"t_refund", resource) when { context.args.amount == "lots" };';
-    expect(() => new PolicyEngine({ serverName: 't', policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }), tools })).toThrow(ConfigError);
+    const bad =
+      '@id("x") permit (principal, action == Action::"t_refund", resource) when { context.args.amount == "lots" };';
+    expect(
+      () =>
+        new PolicyEngine({
+          serverName: 't',
+          policyDir: dir({ 'schema.cedarschema': SCHEMA, 'a.cedar': bad }),
+          tools,
+        }),
+    ).toThrow(ConfigError);
   });
 });
 
 describe('toCedarValue', () => {
   it('drops nulls and non-integers, keeps sets and records', () => {
-    expect(toCedarValue({ a: 1, b: 1.5, c: null, d: ['x', null], e: { f: true } })).toEqual({ a: 1, d: ['x'], e: { f: true } });
+    expect(toCedarValue({ a: 1, b: 1.5, c: null, d: ['x', null], e: { f: true } })).toEqual({
+      a: 1,
+      d: ['x'],
+      e: { f: true },
+    });
   });
 });

@@ -6,23 +6,44 @@ describe('Redactor', () => {
   it('masks registered secrets wherever they appear and sensitive keys by name', () => {
     const r = new Redactor(['email']);
     r.addSecret('sk_live_abcdef123456');
-    const out = r.redact({ note: 'key is sk_live_abcdef123456!', nested: [{ email: 'a@b.c' }], password: 'x', n: 3 });
-    expect(out).toEqual({ note: `key is ${REDACTED}!`, nested: [{ email: REDACTED }], password: REDACTED, n: 3 });
+    const out = r.redact({
+      note: 'key is sk_live_abcdef123456!',
+      nested: [{ email: 'a@b.c' }],
+      password: 'x',
+      n: 3,
+    });
+    expect(out).toEqual({
+      note: `key is ${REDACTED}!`,
+      nested: [{ email: REDACTED }],
+      password: REDACTED,
+      n: 3,
+    });
   });
 
   it('maskSecrets keeps field names like token but masks secret values', () => {
     const r = new Redactor();
     r.addSecret('super-secret-value');
-    expect(r.maskSecrets({ approval_token: 'abc', msg: 'super-secret-value' })).toEqual({ approval_token: 'abc', msg: REDACTED });
+    expect(r.maskSecrets({ approval_token: 'abc', msg: 'super-secret-value' })).toEqual({
+      approval_token: 'abc',
+      msg: REDACTED,
+    });
   });
 
   it('never lets a registered secret through, whatever surrounds it (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 6, maxLength: 40 }), fc.string(), fc.string(), (secret, pre, post) => {
-        const r = new Redactor();
-        r.addSecret(secret);
-        return !r.redactString(`${pre}${secret}${post}`).includes(secret) || `${pre}${REDACTED}${post}`.includes(secret);
-      }),
+      fc.property(
+        fc.string({ minLength: 6, maxLength: 40 }),
+        fc.string(),
+        fc.string(),
+        (secret, pre, post) => {
+          const r = new Redactor();
+          r.addSecret(secret);
+          return (
+            !r.redactString(`${pre}${secret}${post}`).includes(secret) ||
+            `${pre}${REDACTED}${post}`.includes(secret)
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });

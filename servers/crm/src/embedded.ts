@@ -16,7 +16,14 @@ import type {
   WriteOptions,
   WriteResult,
 } from './backend.js';
-import { activityAccount, checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
+import {
+  activityAccount,
+  checkTransition,
+  clampLimit,
+  queryTokens,
+  staleVersion,
+  unknownOwner,
+} from './backend-common.js';
 import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
 import { complete, requestHash, reserve } from './idempotency.js';

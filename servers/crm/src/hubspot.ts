@@ -17,7 +17,14 @@ import type {
   WriteOptions,
   WriteResult,
 } from './backend.js';
-import { activityAccount, checkTransition, clampLimit, queryTokens, staleVersion, unknownOwner } from './backend-common.js';
+import {
+  activityAccount,
+  checkTransition,
+  clampLimit,
+  queryTokens,
+  staleVersion,
+  unknownOwner,
+} from './backend-common.js';
 import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import {
   ACTIVITY_TYPES,
@@ -707,7 +714,8 @@ export class HubSpotBackend implements CrmBackend {
       const hubOwner = this.hubOwner(input.owner_id);
       if (hubOwner !== null) properties.hubspot_owner_id = hubOwner;
       const associations: { to: { id: string }; types: AssociationSpec[] }[] = [];
-      if (target.accountId !== null) associations.push({ to: { id: target.accountId }, types: [spec(assoc.company)] });
+      if (target.accountId !== null)
+        associations.push({ to: { id: target.accountId }, types: [spec(assoc.company)] });
       if (input.contact_id !== null)
         associations.push({ to: { id: input.contact_id }, types: [spec(assoc.contact)] });
       if (input.opportunity_id !== null)

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { defineServer, errors, toolsFor, type KitServices, type PolicyResource, type Queryable } from '@portcullis/core';
+import {
+  defineServer,
+  errors,
+  toolsFor,
+  type KitServices,
+  type PolicyResource,
+  type Queryable,
+} from '@portcullis/core';
 
 /**
  * The kit's proving ground: a notes "system" in the kit's own store, plus one tool that calls an
@@ -41,7 +48,10 @@ function noteResource(n: Note): PolicyResource {
 }
 
 async function loadNote(db: Queryable, id: string): Promise<Note | null> {
-  const r = await db.query<Note>('SELECT id, tenant, owner, title, body, version FROM kit_notes WHERE id = $1', [id]);
+  const r = await db.query<Note>(
+    'SELECT id, tenant, owner, title, body, version FROM kit_notes WHERE id = $1',
+    [id],
+  );
   return r.rows[0] ?? null;
 }
 
@@ -84,7 +94,11 @@ const searchNotes = defineTool({
   toolset: 'notes',
   access: 'read',
   input: z.object({
-    query: z.string().max(200).default('').describe('Case-insensitive text to find in titles; empty lists all.'),
+    query: z
+      .string()
+      .max(200)
+      .default('')
+      .describe('Case-insensitive text to find in titles; empty lists all.'),
     limit: z.number().int().min(1).max(100).default(20).describe('Page size, 1 to 100.'),
     cursor: z.string().max(200).optional().describe('Opaque cursor from a previous page.'),
   }),
@@ -93,7 +107,11 @@ const searchNotes = defineTool({
     let after = '';
     if (cursor) {
       const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-      if (!decoded.startsWith('n:')) throw errors.validation('The cursor is not valid.', 'Pass next_cursor from the previous page unchanged.');
+      if (!decoded.startsWith('n:'))
+        throw errors.validation(
+          'The cursor is not valid.',
+          'Pass next_cursor from the previous page unchanged.',
+        );
       after = decoded.slice(2);
     }
     const r = await backend.db.query<Note>(
@@ -103,50 +121,75 @@ const searchNotes = defineTool({
     );
     const page = r.rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { notes: page, next_cursor: r.rows.length > limit && last ? Buffer.from(`n:${last.id}`).toString('base64url') : null };
+    return {
+      notes: page,
+      next_cursor: r.rows.length > limit && last ? Buffer.from(`n:${last.id}`).toString('base64url') : null,
+    };
   },
 });
 
 const createNote = defineTool({
   name: 'kit_create_note',
   title: 'Create a note',
-  description: 'Creates a note owned by you in your tenant. Repeating a call with the same idempotency_key returns the first note and writes nothing.',
+  description:
+    'Creates a note owned by you in your tenant. Repeating a call with the same idempotency_key returns the first note and writes nothing.',
   toolset: 'notes',
   access: 'write',
   idempotent: true,
   input: z.object({
     title: z.string().min(1).max(200).describe('Title, 1 to 200 characters.'),
     body: z.string().max(10_000).default('').describe('Body text, at most 10,000 characters.'),
-    idempotency_key: z.string().min(8).max(128).optional().describe('Makes retries safe: the same key returns the first result.'),
+    idempotency_key: z
+      .string()
+      .min(8)
+      .max(128)
+      .optional()
+      .describe('Makes retries safe: the same key returns the first result.'),
   }),
   output: noteShape,
   handler: async ({ title, body }, { backend, principal, idempotencyKey }) =>
     backend.services.store.transaction(async (tx) => {
-        if (idempotencyKey) {
-          const prior = await tx.query<{ note_id: string }>('SELECT note_id FROM kit_idempotency WHERE tenant = $1 AND key = $2', [principal.tenant, idempotencyKey]);
-          const id = prior.rows[0]?.note_id;
-          if (id) {
-            const n = await loadNote(tx, id);
-            if (n) return n;
-          }
+      if (idempotencyKey) {
+        const prior = await tx.query<{ note_id: string }>(
+          'SELECT note_id FROM kit_idempotency WHERE tenant = $1 AND key = $2',
+          [principal.tenant, idempotencyKey],
+        );
+        const id = prior.rows[0]?.note_id;
+        if (id) {
+          const n = await loadNote(tx, id);
+          if (n) return n;
         }
-        const id = `note_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-        await tx.query('INSERT INTO kit_notes (id, tenant, owner, title, body, version) VALUES ($1, $2, $3, $4, $5, 1)', [id, principal.tenant, principal.id, title, body]);
-        if (idempotencyKey) await tx.query('INSERT INTO kit_idempotency (tenant, key, note_id) VALUES ($1, $2, $3)', [principal.tenant, idempotencyKey, id]);
-        return { id, tenant: principal.tenant, owner: principal.id, title, body, version: 1 };
+      }
+      const id = `note_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      await tx.query(
+        'INSERT INTO kit_notes (id, tenant, owner, title, body, version) VALUES ($1, $2, $3, $4, $5, 1)',
+        [id, principal.tenant, principal.id, title, body],
+      );
+      if (idempotencyKey)
+        await tx.query('INSERT INTO kit_idempotency (tenant, key, note_id) VALUES ($1, $2, $3)', [
+          principal.tenant,
+          idempotencyKey,
+          id,
+        ]);
+      return { id, tenant: principal.tenant, owner: principal.id, title, body, version: 1 };
     }),
 });
 
 const deleteNote = defineTool({
   name: 'kit_delete_note',
   title: 'Delete a note',
-  description: 'Deletes a note. Owners may delete their own notes; admins any note of their tenant. Pass the version you read: a stale version is a conflict.',
+  description:
+    'Deletes a note. Owners may delete their own notes; admins any note of their tenant. Pass the version you read: a stale version is a conflict.',
   toolset: 'notes',
   access: 'destructive',
   resourceType: 'Note',
   input: z.object({
     id: z.string().min(1).max(64).describe('Note id.'),
-    version: z.number().int().min(1).describe('The version you read; the delete fails if the note changed since.'),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .describe('The version you read; the delete fails if the note changed since.'),
   }),
   output: z.object({ deleted: z.string() }),
   resource: async ({ id }, { backend }) => {
@@ -155,7 +198,12 @@ const deleteNote = defineTool({
   },
   handler: async ({ id, version }, { backend }) => {
     const r = await backend.db.query('DELETE FROM kit_notes WHERE id = $1 AND version = $2', [id, version]);
-    if (r.rowCount === 0) throw errors.conflict('stale_version', 'The note changed since you read it.', 'Read it again and retry with the new version.');
+    if (r.rowCount === 0)
+      throw errors.conflict(
+        'stale_version',
+        'The note changed since you read it.',
+        'Read it again and retry with the new version.',
+      );
     return { deleted: id };
   },
 });
@@ -163,24 +211,43 @@ const deleteNote = defineTool({
 const fetchQuote = defineTool({
   name: 'kit_fetch_quote',
   title: 'Fetch a quote',
-  description: 'Fetches the quote of the day from the configured upstream service (KIT_UPSTREAM_URL), retrying transient failures.',
+  description:
+    'Fetches the quote of the day from the configured upstream service (KIT_UPSTREAM_URL), retrying transient failures.',
   toolset: 'upstream',
   access: 'read',
   openWorld: true,
-  input: z.object({ topic: z.string().min(1).max(50).regex(/^[a-z]+$/).describe('Lower-case topic, e.g. security.') }),
+  input: z.object({
+    topic: z
+      .string()
+      .min(1)
+      .max(50)
+      .regex(/^[a-z]+$/)
+      .describe('Lower-case topic, e.g. security.'),
+  }),
   output: z.object({ topic: z.string(), quote: z.string() }),
   handler: async ({ topic }, { backend, upstream }) => {
     const base = backend.upstreamUrl;
     const ref = backend.upstreamTokenRef;
-    if (!base || !ref) throw errors.validation('No upstream is configured for this server.', 'Set KIT_UPSTREAM_URL and KIT_UPSTREAM_TOKEN.');
+    if (!base || !ref)
+      throw errors.validation(
+        'No upstream is configured for this server.',
+        'Set KIT_UPSTREAM_URL and KIT_UPSTREAM_TOKEN.',
+      );
     return backend.services.credentials.withSecret(ref, 'KIT_UPSTREAM_TOKEN', (token) =>
       upstream('quotes', async (signal) => {
-        const res = await fetch(`${base}/quotes/${topic}`, { headers: { authorization: `Bearer ${token}` }, signal });
+        const res = await fetch(`${base}/quotes/${topic}`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal,
+        });
         if (!res.ok) {
-          throw Object.assign(new Error(`quotes answered ${res.status}`), { status: res.status, headers: Object.fromEntries(res.headers) });
+          throw Object.assign(new Error(`quotes answered ${res.status}`), {
+            status: res.status,
+            headers: Object.fromEntries(res.headers),
+          });
         }
         const body = (await res.json()) as { quote?: unknown };
-        if (typeof body.quote !== 'string') throw Object.assign(new Error('quotes answered without a quote'), { status: 502 });
+        if (typeof body.quote !== 'string')
+          throw Object.assign(new Error('quotes answered without a quote'), { status: 502 });
         return { topic, quote: body.quote };
       }),
     );
@@ -191,7 +258,8 @@ export const server = defineServer<KitBackend>({
   name: 'kit',
   version: '0.1.0',
   title: 'Portcullis kit test server',
-  description: 'Exercises every control of @portcullis/core; used by tests, the conformance suite and the benchmark.',
+  description:
+    'Exercises every control of @portcullis/core; used by tests, the conformance suite and the benchmark.',
   instructions: 'Test server: notes in the caller tenant, an echo tool and one upstream call.',
   defaultPort: 7399,
   tools: [echo, getNote, searchNotes, createNote, deleteNote, fetchQuote],
@@ -220,12 +288,26 @@ export const server = defineServer<KitBackend>({
       for (let i = 1; i <= seed; i++) {
         const tenant = i % 2 === 0 ? 'globex' : 'acme';
         const owner = i % 3 === 0 ? 'bob' : 'alice';
-        params.push(`note_${String(i).padStart(4, '0')}`, tenant, owner, `Note ${i} about ${i % 5 === 0 ? 'security' : 'planning'}`, `Body of note ${i}`);
+        params.push(
+          `note_${String(i).padStart(4, '0')}`,
+          tenant,
+          owner,
+          `Note ${i} about ${i % 5 === 0 ? 'security' : 'planning'}`,
+          `Body of note ${i}`,
+        );
         const b = params.length - 4;
         values.push(`($${b}, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, 1)`);
       }
-      await services.store.query(`INSERT INTO kit_notes (id, tenant, owner, title, body, version) VALUES ${values.join(', ')}`, params);
+      await services.store.query(
+        `INSERT INTO kit_notes (id, tenant, owner, title, body, version) VALUES ${values.join(', ')}`,
+        params,
+      );
     }
-    return { db: services.store, services, upstreamUrl: env.KIT_UPSTREAM_URL, upstreamTokenRef: env.KIT_UPSTREAM_TOKEN };
+    return {
+      db: services.store,
+      services,
+      upstreamUrl: env.KIT_UPSTREAM_URL,
+      upstreamTokenRef: env.KIT_UPSTREAM_TOKEN,
+    };
   },
 });

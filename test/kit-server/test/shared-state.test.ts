@@ -142,28 +142,22 @@ describe.skipIf(redisSkip !== null)(
 
     // After the first refused call the key's limiter is rebuilt against the dead Redis; its failed
     // set-up must not become an unhandled rejection that kills the process.
-    it(
-      'the process survives a Redis outage, keeps refusing calls and /readyz reports it',
-      async () => {
-        const { s } = outage!;
-        const h = { authorization: `Bearer ${outageKey}` };
-        for (let i = 0; i < 3; i++) {
-          const r = await callToolHttp(s.url, 'kit_echo', { message: `after ${i}` }, h);
-          expect(r.envelope?.category).toBe('internal');
-        }
-        const ready = await rawHttp(`${s.base}/readyz`);
-        expect(ready.status).toBe(503);
-        expect(ready.json).toMatchObject({ status: 'not_ready', checks: { rate_limits: 'failing' } });
-        expect(s.proc.exitCode).toBeNull();
-      },
-    );
+    it('the process survives a Redis outage, keeps refusing calls and /readyz reports it', async () => {
+      const { s } = outage!;
+      const h = { authorization: `Bearer ${outageKey}` };
+      for (let i = 0; i < 3; i++) {
+        const r = await callToolHttp(s.url, 'kit_echo', { message: `after ${i}` }, h);
+        expect(r.envelope?.category).toBe('internal');
+      }
+      const ready = await rawHttp(`${s.base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.json).toMatchObject({ status: 'not_ready', checks: { rate_limits: 'failing' } });
+      expect(s.proc.exitCode).toBeNull();
+    });
 
-    it(
-      'a Redis outage is reported as rate_limiter_unavailable, retryable',
-      () => {
-        expect(outageEnvelope).toMatchObject({ code: 'rate_limiter_unavailable', retryable: true });
-      },
-    );
+    it('a Redis outage is reported as rate_limiter_unavailable, retryable', () => {
+      expect(outageEnvelope).toMatchObject({ code: 'rate_limiter_unavailable', retryable: true });
+    });
   },
 );
 
