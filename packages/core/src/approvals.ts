@@ -1,5 +1,5 @@
 /**
- * Approvals for writes with consequences (DESIGN.md section 4): plan, approve, apply.
+ * Approvals for writes with consequences (docs/architecture.md section 4): plan, approve, apply.
  *
  * A plan freezes the canonical arguments of a tool call and their hash. An approver (never the
  * requester) approves it and receives a signed token bound to that hash; apply verifies the token

@@ -1,5 +1,5 @@
 /**
- * The tamper-evident audit trail (DESIGN.md section 3, item 9): one record per tool call, each
+ * The tamper-evident audit trail (docs/architecture.md section 3, item 9): one record per tool call, each
  * carrying the hash of the one before it, so editing, deleting or reordering any record breaks
  * the chain that `verifyAuditFile` / `verifyAuditTable` (and `portcullis-audit verify`) check.
  */

@@ -39,7 +39,7 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
   }
 }
 
-/** The common command line of every server (DESIGN.md section 6); a server's cli.ts is one call to this. */
+/** The common command line of every server (docs/architecture.md section 6); a server's cli.ts is one call to this. */
 export async function runServerCli<B>(
   def: ServerDefinition<B>,
   argv: string[] = process.argv.slice(2),

@@ -1,5 +1,5 @@
 /**
- * The one error envelope every Portcullis tool error uses (DESIGN.md section 3).
+ * The one error envelope every Portcullis tool error uses (docs/architecture.md section 3).
  * A PortcullisError has two faces: the public fields go to the model, `internal` goes only
  * to logs and the audit record.
  */

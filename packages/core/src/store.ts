@@ -1,5 +1,5 @@
 /**
- * The state store (DESIGN.md section 5): one SQL dialect, two drivers. PGlite (embedded, the
+ * The state store (docs/architecture.md section 5): one SQL dialect, two drivers. PGlite (embedded, the
  * default, zero infrastructure) or a PostgreSQL server when DATABASE_URL is set. Both take `$1`
  * parameters, both return int8 as a string (pg's convention) and the same migrations serve both.
  */

@@ -52,7 +52,7 @@ export interface ToolContext<B> extends ResolveContext<B> {
   upstream: <T>(system: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Audit references to attach to this call's record (plan ids, approval ids ...). */
   addAuditRefs: (refs: Record<string, string>) => void;
-  /** Approval plans (DESIGN.md section 4); usable on servers that have an `approval: 'plan'` tool. */
+  /** Approval plans (docs/architecture.md section 4); usable on servers that have an `approval: 'plan'` tool. */
   approvals: ApprovalsApi;
   /** A policy dry run of another tool for these arguments: resolves its resource, decides, executes nothing. */
   evaluate: EvaluateFn;
@@ -102,7 +102,7 @@ export interface ToolDefinition<
   openWorld?: boolean;
   /**
    * When policy answers "approval required", the kit records a plan for these arguments and
-   * answers approval_required with its id instead of executing (DESIGN.md section 4).
+   * answers approval_required with its id instead of executing (docs/architecture.md section 4).
    */
   approval?: 'plan';
 }

@@ -22,7 +22,7 @@ const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
 );
 
 /**
- * The CRM server's own settings (DESIGN.md section 6), validated at start: a bad value stops the
+ * The CRM server's own settings (docs/architecture.md section 6), validated at start: a bad value stops the
  * server with a message naming the variable.
  */
 export const configSchema = z

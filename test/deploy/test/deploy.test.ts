@@ -31,7 +31,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DEPLOY = join(ROOT, 'deploy');
 const CHART = join(DEPLOY, 'helm', 'portcullis');
 
-/** DESIGN.md section 6: the public contract for ports. */
+/** docs/architecture.md section 6: the public contract for ports. */
 const PORTS: Record<string, number> = {
   broker: 7300,
   crm: 7301,
