@@ -39,12 +39,35 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
   }
 }
 
-/** The common command line of every server (docs/architecture.md section 6); a server's cli.ts is one call to this. */
+/** How a multi-system host is named and where it listens by default. */
+export interface HostCliOptions {
+  name: string;
+  defaultPort: number;
+  title?: string;
+  instructions?: string;
+}
+
+/**
+ * The common command line of every server (docs/architecture.md section 6); a server's cli.ts is
+ * one call to this. Given several definitions, it mounts them all on one host (one store, one
+ * audit chain, one limiter) behind one MCP endpoint.
+ */
 export async function runServerCli<B>(
-  def: ServerDefinition<B>,
+  defs: ServerDefinition<B> | readonly ServerDefinition<any>[], // eslint-disable-line @typescript-eslint/no-explicit-any
   argv: string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
+  hostOpts?: HostCliOptions,
 ): Promise<void> {
+  const list = Array.isArray(defs) ? defs : [defs as ServerDefinition<B>];
+  const first = list[0] as ServerDefinition<B>;
+  const def =
+    list.length === 1 || !hostOpts
+      ? {
+          name: list.length === 1 ? first.name : 'host',
+          defaultPort: first.defaultPort,
+          version: first.version,
+        }
+      : { name: hostOpts.name, defaultPort: hostOpts.defaultPort, version: first.version };
   const fail = (msg: string): never => {
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);
@@ -83,7 +106,13 @@ export async function runServerCli<B>(
 
   let runtime: ServerRuntime<B>;
   try {
-    runtime = new ServerRuntime(def, { env, transport });
+    runtime = new ServerRuntime<B>(list.length === 1 ? first : list, {
+      env,
+      transport,
+      name: def.name,
+      title: hostOpts?.title,
+      instructions: hostOpts?.instructions,
+    });
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
   }

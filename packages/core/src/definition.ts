@@ -3,7 +3,8 @@ import type { CredentialResolver } from './credentials.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
 import type { Migration, Store } from './store.js';
-import type { AnyObjectSchema, ResolveContext, ToolDefinition } from './tool.js';
+import type { StageExtension } from './stages.js';
+import type { AnyObjectSchema, AnyToolDefinition, ResolveContext } from './tool.js';
 
 /** Cross-cutting services a backend adapter may use; created once per process by the kit. */
 export interface KitServices {
@@ -62,9 +63,8 @@ export interface ServerDefinition<B = unknown> {
   description: string;
   instructions?: string;
   defaultPort: number;
-  // Tools of a server are heterogeneous in their schemas.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tools: ToolDefinition<any, any, B>[];
+  /** Tools of a server are heterogeneous in their schemas: zod tools, or JSON-Schema tools (proxied). */
+  tools: AnyToolDefinition<B>[];
   resources?: ResourceDefinition<B>[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   prompts?: PromptDefinition<B, any>[];
@@ -80,6 +80,15 @@ export interface ServerDefinition<B = unknown> {
   /** Field names masked in audit records wherever they appear. */
   sensitiveKeys?: string[];
   migrations?: Migration[];
+  /** Stages of this server's own, each placed before or after a named stage of the kit's pipeline. */
+  stages?: StageExtension[];
+  /**
+   * Tools known only once the backend is up (an upstream server's, listed at start): added to
+   * `tools`, then the policies are loaded for all of them.
+   */
+  discoverTools?: (backend: B) => Promise<AnyToolDefinition<B>[]>;
+  /** The prefix every tool name carries; defaults to `<name>_`. */
+  toolPrefix?: string;
 }
 
 export function defineServer<B>(def: ServerDefinition<B>): ServerDefinition<B> {

@@ -211,7 +211,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       resource: runtime.kitEnv.PORTCULLIS_JWT_AUDIENCE ?? resourceUri,
       authorization_servers: opts.authenticator.kind === 'jwt' && issuer ? [issuer] : [],
       bearer_methods_supported: ['header'],
-      resource_name: runtime.def.title,
+      resource_name: runtime.info.title,
     });
   };
   app.get('/.well-known/oauth-protected-resource', metadata);
@@ -440,10 +440,11 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   });
 
   // The approval channel outside the agent: the same approve tool, reached with an approver's credentials.
-  if (runtime.def.approvalTool) {
-    const tool = runtime.def.approvalTool;
+  if (runtime.hasApprovals) {
     app.post('/approvals/:planId', authenticate, async (req, res) => {
       try {
+        // On a multi-system host the plan names the system whose approve tool decides.
+        const tool = (await runtime.approvalToolFor(String(req.params.planId), req.principal!.tenant))!;
         const result = await runtime.callTool(req.principal!, tool, { plan_id: req.params.planId }, {});
         if (!result.isError) {
           res.status(200).json(result.structuredContent);

@@ -1,4 +1,4 @@
-export { defineTool, deriveAnnotations, toolsFor } from './tool.js';
+export { defineJsonSchemaTool, defineTool, deriveAnnotations, isJsonSchemaTool, toolsFor } from './tool.js';
 export type {
   Access,
   CedarValue,
@@ -8,6 +8,10 @@ export type {
   ToolContext,
   ToolDefinition,
   ToolAnnotations,
+  AnyToolDefinition,
+  JsonObjectSchema,
+  JsonSchemaToolDefinition,
+  ToolOutput,
 } from './tool.js';
 export { defineServer } from './definition.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
@@ -39,3 +43,23 @@ export type { ApiKeyRecord } from './identity.js';
 export { openStore, migrate } from './store.js';
 export type { Migration, Queryable, Store } from './store.js';
 export { parseCredentialRef } from './credentials.js';
+export { Host } from './host.js';
+export { Surface } from './surface.js';
+export { STAGE_ORDER } from './stages.js';
+export type { CallMode, KitStageName, Next, Stage, StageExtension, ToolCall } from './stages.js';
+export {
+  accessOf,
+  CALLER_META_KEY,
+  defineUpstreamServer,
+  InProcessUpstream,
+  RemoteUpstream,
+} from './upstream.js';
+export type {
+  RemoteTarget,
+  RemoteUpstreamOptions,
+  Upstream,
+  UpstreamCallOptions,
+  UpstreamCallResult,
+  UpstreamServerOptions,
+  UpstreamTool,
+} from './upstream.js';

@@ -15,7 +15,6 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { PortcullisError, toPortcullisError } from './errors.js';
-import type { ResourceDefinition } from './definition.js';
 import { UnknownToolError, type ServerRuntime } from './runtime.js';
 import type { Principal } from './tool.js';
 
@@ -34,17 +33,22 @@ export const principalFromAuthInfo: PrincipalOf = (extra) => {
  * server packages never see the SDK.
  */
 export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: PrincipalOf): Server {
-  const def = runtime.def;
+  const info = runtime.info;
+  const resources = runtime.resources();
+  const prompts = runtime.prompts().map(({ item, surface }) => ({
+    surface,
+    pr: { ...item, arguments: item.arguments as z.ZodObject<Record<string, z.ZodType>> },
+  }));
   const server = new Server(
-    { name: runtime.serverName, version: def.version, title: def.title },
+    { name: info.name, version: info.version, title: info.title },
     {
       capabilities: {
         tools: { listChanged: false },
         logging: {},
-        ...(def.resources?.length ? { resources: { listChanged: false } } : {}),
-        ...(def.prompts?.length ? { prompts: { listChanged: false } } : {}),
+        ...(resources.length ? { resources: { listChanged: false } } : {}),
+        ...(prompts.length ? { prompts: { listChanged: false } } : {}),
       },
-      instructions: def.instructions,
+      instructions: info.instructions,
     },
   );
 
@@ -64,15 +68,15 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
     }
   });
 
-  const resources = def.resources ?? [];
   if (resources.length > 0) {
-    const fixed = resources.filter((r) => !r.uri.includes('{'));
-    const templates = resources.filter((r) => r.uri.includes('{'));
-    const visible = async (r: ResourceDefinition<B>, p: Principal) =>
-      !r.guardTool || (await runtime.isVisible(p, r.guardTool));
-    const visibleOnes = async (list: ResourceDefinition<B>[], p: Principal) => {
-      const flags = await Promise.all(list.map((r) => visible(r, p)));
-      return list.filter((_r, i) => flags[i]);
+    type M = (typeof resources)[number];
+    const fixed = resources.filter((m) => !m.item.uri.includes('{'));
+    const templates = resources.filter((m) => m.item.uri.includes('{'));
+    const visible = async (m: M, p: Principal) =>
+      !m.item.guardTool || (await runtime.isVisible(p, m.item.guardTool));
+    const visibleOnes = async (list: M[], p: Principal) => {
+      const flags = await Promise.all(list.map((m) => visible(m, p)));
+      return list.filter((_m, i) => flags[i]).map((m) => m.item);
     };
     server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
@@ -98,56 +102,48 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
         })),
       };
     });
-    const matchers = resources.map((r) => ({ r, re: templateRegExp(r.uri) }));
+    const matchers = resources.map((m) => ({ m, re: templateRegExp(m.item.uri) }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
       const p = principalOf(extra);
-      for (const { r, re } of matchers) {
-        const m = re.exec(req.params.uri);
-        if (!m || !(await visible(r, p))) continue;
-        const vars = { ...(m.groups ?? {}) };
-        if (r.guardTool) {
-          // A guarded read is the guard tool's call: same policy, same audit, same errors.
-          const res = await runtime.callTool(p, r.guardTool, vars, { signal: extra.signal });
-          if (res.isError)
-            throw new McpError(ErrorCode.InvalidParams, res.content[0]?.text ?? 'read refused');
-        }
-        await runtime.ready;
+      for (const { m, re } of matchers) {
+        const match = re.exec(req.params.uri);
+        if (!match || !(await visible(m, p))) continue;
+        const r = m.item;
+        const vars = { ...(match.groups ?? {}) };
+        const uri = new URL(req.params.uri);
+        let text: string;
         try {
-          const text = await r.read(new URL(req.params.uri), vars, {
-            principal: p,
-            backend: runtime.kitBackend,
-            signal: extra.signal,
-            logger: runtime.logger,
-          });
-          return {
-            contents: [
-              {
-                uri: req.params.uri,
-                mimeType: r.mimeType ?? 'application/json',
-                text: runtime.redactor.maskSecrets(text),
-              },
-            ],
-          };
+          if (r.guardTool) {
+            // A guarded read is the guard tool's call: same policy, same audit, same errors; the
+            // content is computed once, by the resource's read.
+            const res = await runtime.readGuardedResource(p, m, uri, vars, extra.signal);
+            if ('error' in res)
+              throw new McpError(ErrorCode.InvalidParams, JSON.stringify({ error: res.error }));
+            text = res.text;
+          } else {
+            await runtime.ready;
+            text = runtime.redactor.maskSecrets(
+              await r.read(uri, vars, m.surface.resolveContext(p, extra.signal) as never),
+            );
+          }
         } catch (err) {
+          if (err instanceof McpError) throw err;
           const pe = toPortcullisError(err);
           throw new McpError(
             ErrorCode.InvalidParams,
             pe.category === 'internal' ? 'The resource could not be read.' : pe.message,
           );
         }
+        return { contents: [{ uri: req.params.uri, mimeType: r.mimeType ?? 'application/json', text }] };
       }
       // -32002 is the code the MCP specification gives for an unknown resource.
       throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
     });
   }
 
-  const prompts = (def.prompts ?? []).map((pr) => ({
-    ...pr,
-    arguments: pr.arguments as z.ZodObject<Record<string, z.ZodType>>,
-  }));
   if (prompts.length > 0) {
     server.setRequestHandler(ListPromptsRequestSchema, () => ({
-      prompts: prompts.map((pr) => ({
+      prompts: prompts.map(({ pr }) => ({
         name: pr.name,
         title: pr.title,
         description: pr.description,
@@ -159,8 +155,9 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
       })),
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
-      const pr = prompts.find((x) => x.name === req.params.name);
-      if (!pr) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
+      const found = prompts.find((x) => x.pr.name === req.params.name);
+      if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
+      const { pr, surface } = found;
       const parsed = pr.arguments.safeParse(req.params.arguments ?? {});
       if (!parsed.success)
         throw new McpError(
@@ -169,12 +166,7 @@ export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: Princ
         );
       await runtime.ready;
       try {
-        const res = await pr.get(parsed.data, {
-          principal: principalOf(extra),
-          backend: runtime.kitBackend,
-          signal: extra.signal,
-          logger: runtime.logger,
-        });
+        const res = await pr.get(parsed.data, surface.resolveContext(principalOf(extra), extra.signal));
         return {
           description: res.description,
           messages: res.messages.map((m) => ({

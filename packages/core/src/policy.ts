@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { z } from 'zod';
 import { ConfigError, errors } from './errors.js';
-import type { CedarValue, PolicyResource, Principal, ToolDefinition } from './tool.js';
+import type { CedarValue, PolicyResource, Principal } from './tool.js';
+import { argsJsonSchemaOf, type PolicyTool } from './tool-entry.js';
 
 export type Effect = 'allow' | 'deny' | 'approval_required';
 
@@ -19,8 +19,8 @@ export interface PolicyEngineOptions {
   /** Server name, used to keep the pre-parsed policy set id unique in this process. */
   serverName: string;
   policyDir: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tools: readonly Pick<ToolDefinition<any, any, any>, 'name' | 'input' | 'resourceType'>[];
+  /** The tools (zod or JSON Schema): each becomes an action whose context types its arguments. */
+  tools: readonly PolicyTool[];
   extraActions?: readonly { name: string; resourceTypes: string[] }[];
 }
 
@@ -295,7 +295,10 @@ function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schem
   }
   const nowType = { type: 'Long', required: true };
   for (const tool of opts.tools) {
-    const argsType = zodToCedar(tool.input as z.ZodType);
+    const argsType = jsonSchemaToCedar(argsJsonSchemaOf(tool)) ?? {
+      type: 'Record',
+      attributes: {},
+    };
     ns.actions[tool.name] = {
       appliesTo: {
         principalTypes: ['User'],
@@ -317,11 +320,6 @@ function buildSchema(entityText: string, opts: PolicyEngineOptions): cedar.Schem
     };
   }
   return json as unknown as cedar.Schema;
-}
-
-function zodToCedar(schema: z.ZodType): CedarType {
-  const js = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
-  return jsonSchemaToCedar(js) ?? { type: 'Record', attributes: {} };
 }
 
 function jsonSchemaToCedar(js: JsonSchema): CedarType | undefined {

@@ -143,3 +143,58 @@ export function deriveAnnotations(
     openWorldHint: def.openWorld === true,
   };
 }
+
+/** A JSON Schema object schema, as MCP carries tool schemas on the wire. */
+export type JsonObjectSchema = { type: 'object'; [k: string]: unknown };
+
+/** What a JSON-Schema tool returns: MCP content, with structured content when it has an output schema. */
+export interface ToolOutput {
+  content: { type: string; [k: string]: unknown }[];
+  structuredContent?: Record<string, unknown>;
+}
+
+/**
+ * A tool whose contract is JSON Schema rather than zod: tools proxied from another MCP server
+ * arrive this way. It passes through the same stages; its arguments are validated against the
+ * input schema by the kit's JSON Schema validator, and Cedar sees them as it sees zod tools'.
+ */
+export interface JsonSchemaToolDefinition<B = unknown> {
+  name: string;
+  title: string;
+  description: string;
+  toolset: string;
+  access: Access;
+  inputSchema: JsonObjectSchema;
+  outputSchema?: JsonObjectSchema;
+  sensitiveFields?: readonly string[];
+  resourceType?: string;
+  resource?: (args: Record<string, unknown>, ctx: ResolveContext<B>) => Promise<PolicyResource | null>;
+  policyContext?: (
+    args: Record<string, unknown>,
+    ctx: ResolveContext<B>,
+  ) => Promise<Record<string, CedarValue>>;
+  handler: (args: Record<string, unknown>, ctx: ToolContext<B>) => Promise<ToolOutput>;
+  idempotent?: boolean;
+  openWorld?: boolean;
+  approval?: 'plan';
+}
+
+/** Either kind of tool a server may define. */
+export type AnyToolDefinition<B = unknown> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ToolDefinition<any, any, B> | JsonSchemaToolDefinition<B>;
+
+export function isJsonSchemaTool<B>(def: AnyToolDefinition<B>): def is JsonSchemaToolDefinition<B> {
+  return 'inputSchema' in def && !('input' in def);
+}
+
+/**
+ * Checks a JSON-Schema tool's name against what MCP allows. Proxied tools keep their upstream
+ * name behind a prefix, so the kit's snake_case rule for its own tools does not apply.
+ */
+export function defineJsonSchemaTool<B>(def: JsonSchemaToolDefinition<B>): JsonSchemaToolDefinition<B> {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(def.name)) {
+    throw new Error(`Tool name ${def.name} must be 1 to 128 of A-Z a-z 0-9 _ . -`);
+  }
+  return def;
+}

@@ -1,11 +1,11 @@
 import { deriveAnnotations } from './tool.js';
-import type { ToolDefinition } from './tool.js';
+import type { AnyToolDefinition } from './tool.js';
 
 export const TABLE_START = '<!-- tools:start -->';
 export const TABLE_END = '<!-- tools:end -->';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tools of one server differ in their schemas
-type AnyTool = ToolDefinition<any, any, any>;
+type AnyTool = AnyToolDefinition<any>;
 
 function firstSentence(text: string): string {
   const m = /^(.+?\.)(\s|$)/.exec(text);

@@ -467,7 +467,7 @@ describe('rate limits and one audit record per call', () => {
       writeFileSync(tokenFile, 'tok-one-record-per-call-0001\n');
       quotes.always('broken', { status: 500 });
       const h = await start({
-        PORTCULLIS_RATE_PRINCIPAL_TOOL: '2/60s',
+        PORTCULLIS_RATE_PRINCIPAL_TOOL: '3/60s',
         KIT_UPSTREAM_URL: quotes.url,
         KIT_UPSTREAM_TOKEN: `file:${tokenFile}`,
       });
@@ -532,6 +532,12 @@ describe('rate limits and one audit record per call', () => {
         null,
       );
       await expectOne(
+        'ok 3',
+        async () => (await h.callTool('kit_echo', { message: 'y2' })).auditId,
+        'ok',
+        null,
+      );
+      await expectOne(
         'rate limited',
         async () => (await h.callTool('kit_echo', { message: 'z' })).auditId,
         'rate_limited',
@@ -548,6 +554,47 @@ describe('rate limits and one audit record per call', () => {
     } finally {
       await quotes.close();
     }
+  });
+
+  it('finding 10: invalid-argument and unknown-tool calls are rate-limited before anything is written', async () => {
+    const h = await start({ PORTCULLIS_RATE_PRINCIPAL_TOOL: '2/60s' });
+    // Two invalid calls use up kit_get_note's budget: the third, valid or not, is refused as rate-limited.
+    for (let i = 0; i < 2; i++) {
+      expect((await h.callTool('kit_get_note', { id: '' })).envelope?.code).toBe('invalid_arguments');
+    }
+    expect((await h.callTool('kit_get_note', { id: 'note_0001' })).envelope?.code).toBe('rate_limited');
+    // Unknown names share one bucket (a caller cannot mint buckets by inventing names).
+    for (const name of ['kit_nope_1', 'kit_nope_2']) {
+      await expect(h.client.callTool({ name, arguments: {} })).rejects.toThrow(/Unknown tool/);
+    }
+    const limited = await h.client.callTool({ name: 'kit_nope_3', arguments: {} });
+    expect(limited.isError).toBe(true);
+    expect(h.auditRecords().at(-1)).toMatchObject({ tool: 'kit_nope_3', outcome: 'rate_limited' });
+  });
+
+  it('finding 10: oversized arguments are audited as their hash and size, not in full', async () => {
+    const h = await start();
+    const big = 'x'.repeat(400_000);
+    const r = await h.callTool('kit_echo', { message: big });
+    expect(r.isError).toBe(true); // over the tool's own length limit
+    const rec = h.auditRecords().at(-1)!;
+    expect(rec.arguments).toMatchObject({
+      _truncated: true,
+      bytes: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(JSON.stringify(rec).length).toBeLessThan(4_000);
+  });
+
+  it('finding 5: idempotency keys in the kit-reserved plan: namespace are refused from callers', async () => {
+    const h = await start();
+    const r = await h.callTool(
+      'kit_echo',
+      { message: 'x' },
+      { 'portcullis/idempotency_key': 'plan:someone-elses-plan' },
+    );
+    expect(r.envelope).toMatchObject({ code: 'invalid_arguments', category: 'validation' });
+    expect(r.envelope?.message).toMatch(/reserved/);
   });
 });
 

@@ -1,0 +1,163 @@
+/**
+ * One contract for both kinds of tool: zod tools (our own) and JSON-Schema tools (proxied from
+ * elsewhere) become the same entry, with one validation path for arguments and output.
+ */
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { z } from 'zod';
+import { errors, type PortcullisError } from './errors.js';
+import {
+  deriveAnnotations,
+  isJsonSchemaTool,
+  type AnyToolDefinition,
+  type JsonObjectSchema,
+  type ToolAnnotations,
+  type ToolOutput,
+} from './tool.js';
+
+/** What tools/list shows for one tool: computed once at start. */
+export interface ToolListing {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: JsonObjectSchema;
+  outputSchema?: JsonObjectSchema;
+  annotations: ToolAnnotations;
+  _meta: { 'portcullis/toolset': string; 'portcullis/access': string };
+}
+
+export type Checked<T> = { ok: true; data: T } | { ok: false; error: PortcullisError };
+
+export interface ToolEntry<B = unknown> {
+  def: AnyToolDefinition<B>;
+  listing: ToolListing;
+  sensitive: string[];
+  /** The validated arguments' shape as JSON Schema: Cedar's action context is generated from it. */
+  argsJsonSchema: JsonObjectSchema;
+  validateInput(raw: unknown): Checked<Record<string, unknown>>;
+  /** Checks what the handler returned against the output contract. */
+  checkOutput(out: unknown): Checked<unknown>;
+  /** The structured part of a checked output (hashed into the audit record). */
+  structuredOf(out: unknown): Record<string, unknown> | undefined;
+  /** MCP content for a checked output; `mask` removes known secrets from text. */
+  contentOf(out: unknown, mask: <T>(v: T) => T): { type: string; [k: string]: unknown }[];
+}
+
+let ajv: AjvJsonSchemaValidator | undefined;
+const validator = () => (ajv ??= new AjvJsonSchemaValidator());
+
+export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
+  const base = {
+    def,
+    sensitive: [...(def.sensitiveFields ?? [])],
+  };
+  const meta = { 'portcullis/toolset': def.toolset, 'portcullis/access': def.access };
+  if (isJsonSchemaTool(def)) {
+    const validateIn = validator().getValidator<Record<string, unknown>>(def.inputSchema);
+    const validateOut = def.outputSchema ? validator().getValidator(def.outputSchema) : null;
+    return {
+      ...base,
+      argsJsonSchema: argsJsonSchemaOf(def),
+      listing: {
+        name: def.name,
+        title: def.title,
+        description: def.description,
+        inputSchema: def.inputSchema,
+        ...(def.outputSchema ? { outputSchema: def.outputSchema } : {}),
+        annotations: deriveAnnotations(def),
+        _meta: meta,
+      },
+      validateInput(raw) {
+        const value = raw ?? {};
+        if (typeof value !== 'object' || Array.isArray(value))
+          return { ok: false, error: invalid([{ path: '(arguments)', message: 'must be an object' }]) };
+        const r = validateIn(value);
+        if (r.valid) return { ok: true, data: r.data };
+        return { ok: false, error: invalid([{ path: '(arguments)', message: r.errorMessage }]) };
+      },
+      checkOutput(out) {
+        const o = out as ToolOutput | undefined;
+        if (!o || !Array.isArray(o.content))
+          return { ok: false, error: errors.internal(new Error(`${def.name} returned no content`)) };
+        if (validateOut && o.structuredContent !== undefined) {
+          const r = validateOut(o.structuredContent);
+          if (!r.valid)
+            return {
+              ok: false,
+              error: errors.internal(
+                new Error(`${def.name} returned output that does not match its schema: ${r.errorMessage}`),
+              ),
+            };
+        }
+        return { ok: true, data: o };
+      },
+      structuredOf: (out) => (out as ToolOutput).structuredContent,
+      contentOf: (out, mask) => mask((out as ToolOutput).content),
+    };
+  }
+  return {
+    ...base,
+    argsJsonSchema: argsJsonSchemaOf(def),
+    listing: {
+      name: def.name,
+      title: def.title,
+      description: def.description,
+      inputSchema: jsonSchemaOf(def.input as z.ZodType, 'input'),
+      outputSchema: jsonSchemaOf(def.output as z.ZodType, 'output'),
+      annotations: deriveAnnotations(def),
+      _meta: meta,
+    },
+    validateInput(raw) {
+      const parsed = (def.input as z.ZodType).safeParse(raw ?? {});
+      if (parsed.success) return { ok: true, data: parsed.data as Record<string, unknown> };
+      return {
+        ok: false,
+        error: invalid(
+          parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message })),
+        ),
+      };
+    },
+    checkOutput(out) {
+      const checked = (def.output as z.ZodType).safeParse(out);
+      if (checked.success) return { ok: true, data: checked.data };
+      return {
+        ok: false,
+        error: errors.internal(
+          new Error(`${def.name} returned output that does not match its schema: ${checked.error.message}`),
+        ),
+      };
+    },
+    structuredOf: (out) => out as Record<string, unknown>,
+    contentOf: (out, mask) => [
+      { type: 'text', text: def.render ? mask(def.render(out as never)) : JSON.stringify(mask(out)) },
+    ],
+  };
+}
+
+/** The validation envelope every tool's bad arguments get, whichever schema kind it has. */
+export function invalid(all: { path: string; message: string }[]): PortcullisError {
+  const issues = all.slice(0, 10);
+  return errors.validation(
+    `Invalid arguments: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    'Fix the named fields and call again; the tool input schema lists what is valid.',
+    { issues },
+  );
+}
+
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObjectSchema {
+  const js = z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  delete js.$schema;
+  return { ...js, type: 'object' };
+}
+
+/** The validated arguments' shape as JSON Schema, whichever kind of tool (Cedar's context is built from it). */
+/** What the policy engine needs of a tool: its name, resource type and argument schema (either kind). */
+export type PolicyTool = { name: string; resourceType?: string } & (
+  { input: z.ZodType } | { inputSchema: JsonObjectSchema }
+);
+
+export function argsJsonSchemaOf(def: PolicyTool): JsonObjectSchema {
+  return 'input' in def ? jsonSchemaOf(def.input, 'output') : def.inputSchema;
+}
