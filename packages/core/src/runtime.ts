@@ -641,7 +641,7 @@ export class ServerRuntime<B = unknown> {
       trace_id: state.traceId,
       server: this.serverName,
       tool,
-      principal: principal.id,
+      principal: principal.actor ?? principal.id,
       on_behalf_of: principal.onBehalfOf,
       tenant: principal.tenant,
       arguments: this.redactor.redact(state.args ?? {}, sensitive),

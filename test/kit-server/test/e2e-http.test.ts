@@ -121,9 +121,9 @@ describe('JWT, stateless Streamable HTTP (the default)', () => {
     });
   });
 
-  it('on_behalf_of comes from the act claim and is audited', async () => {
+  it('finding 13: a delegated token (RFC 8693 act) is audited as the actor on behalf of the user', async () => {
     const token = await iss.mint(
-      { sub: 'agent-7', tenant: 'acme', roles: ['viewer'], act: { sub: 'user-42' } },
+      { sub: 'user-42', tenant: 'acme', roles: ['viewer'], act: { sub: 'agent-7' } },
       { audience: srv.url },
     );
     const r = await callToolHttp(
