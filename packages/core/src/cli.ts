@@ -148,7 +148,12 @@ export async function runServerCli<B>(
     authenticate: (a, k) => authenticator.authenticate(a, k),
   };
   const { createHttpApp } = await import('./http.js');
-  const { listen } = createHttpApp(runtime, { host, port, authenticator: auth });
+  let listen: ReturnType<typeof createHttpApp>['listen'];
+  try {
+    ({ listen } = createHttpApp(runtime, { host, port, authenticator: auth }));
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
+  }
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     handle = await listen();

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { splitList } from './identity.js';
+import { isLoopbackHost, splitList } from './identity.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -28,6 +28,8 @@ const commonSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb')
     .optional(),
   PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
+  PORTCULLIS_SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  PORTCULLIS_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
   PORTCULLIS_ALLOWED_ORIGINS: z.string().optional(),
   PORTCULLIS_PUBLIC_URL: z.url().optional(),
@@ -50,6 +52,10 @@ export interface CommonConfig {
   toolsets: string[] | null;
   bodyLimit: string;
   httpMode: 'stateless' | 'stateful';
+  /** A stateful or SSE session unused this long is closed (default 15 minutes). */
+  sessionIdleMs: number;
+  /** Open stateful + SSE sessions one principal (tenant + id) may hold (default 10). */
+  sessionsPerPrincipal: number;
   allowedHosts: string[] | null;
   allowedOrigins: string[] | null;
   publicUrl?: string;
@@ -72,7 +78,8 @@ export function parseCommonConfig(
   const r = commonSchema.safeParse(picked);
   if (!r.success) throw new ConfigError(describeIssues(r.error));
   const c = r.data;
-  const production = c.NODE_ENV === 'production';
+  // "Production" or " PRODUCTION" is still production: a typo in case must not drop the guards.
+  const production = c.NODE_ENV?.trim().toLowerCase() === 'production';
   const auth = c.PORTCULLIS_AUTH ?? (transport === 'http' ? 'apikey' : 'none');
   if (production && auth === 'none' && transport === 'http') {
     throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');
@@ -95,6 +102,8 @@ export function parseCommonConfig(
     toolsets: c.PORTCULLIS_TOOLSETS ? splitList(c.PORTCULLIS_TOOLSETS) : null,
     bodyLimit: c.PORTCULLIS_HTTP_BODY_LIMIT ?? '1mb',
     httpMode: c.PORTCULLIS_HTTP_MODE ?? 'stateless',
+    sessionIdleMs: c.PORTCULLIS_SESSION_IDLE_MS ?? 15 * 60_000,
+    sessionsPerPrincipal: c.PORTCULLIS_SESSIONS_PER_PRINCIPAL ?? 10,
     allowedHosts: c.PORTCULLIS_ALLOWED_HOSTS ? splitList(c.PORTCULLIS_ALLOWED_HOSTS) : null,
     allowedOrigins: c.PORTCULLIS_ALLOWED_ORIGINS ? splitList(c.PORTCULLIS_ALLOWED_ORIGINS) : null,
     publicUrl: c.PORTCULLIS_PUBLIC_URL,
@@ -102,6 +111,17 @@ export function parseCommonConfig(
     approvalKey: c.PORTCULLIS_APPROVAL_KEY,
     logLevel: c.PORTCULLIS_LOG_LEVEL ?? 'info',
   };
+}
+
+/**
+ * PORTCULLIS_AUTH=none makes every caller the local principal: acceptable only when nobody but this
+ * machine can reach the listener. Throws a ConfigError for any other bind address.
+ */
+export function assertAuthAllowedOnHost(auth: CommonConfig['auth'], host: string): void {
+  if (auth !== 'none' || isLoopbackHost(host)) return;
+  throw new ConfigError(
+    `PORTCULLIS_AUTH=none is refused on --host ${host || '(all interfaces)'}: without authentication the listener must be loopback (127.0.0.1, ::1); use jwt or apikey.`,
+  );
 }
 
 /** Validates a server's own settings (CRM_BACKEND ...) the same way. */
