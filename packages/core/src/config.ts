@@ -17,6 +17,11 @@ const commonSchema = z.object({
     .string()
     .regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres')
     .optional(),
+  PORTCULLIS_AUDIT_KEY: z.string().min(1).optional(),
+  PORTCULLIS_AUDIT_ANCHOR: z
+    .string()
+    .regex(/^(file:.+|postgres)$/, 'file:PATH or postgres')
+    .optional(),
   PORTCULLIS_AUTH: z.enum(['jwt', 'apikey', 'none']).optional(),
   PORTCULLIS_API_KEYS_FILE: z.string().min(1).optional(),
   PORTCULLIS_POLICY_DIR: z.string().min(1).optional(),
@@ -44,6 +49,10 @@ export interface CommonConfig {
   databaseUrl?: string;
   redisUrl?: string;
   audit?: string;
+  /** Credential reference of the audit key (MACs and checkpoint signatures). */
+  auditKey?: string;
+  /** Where checkpoints of the audit head go: file:PATH or postgres. */
+  auditAnchor?: string;
   auth: 'jwt' | 'apikey' | 'none';
   apiKeysFile: string;
   policyDir?: string;
@@ -94,6 +103,8 @@ export function parseCommonConfig(
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     audit: c.PORTCULLIS_AUDIT,
+    auditKey: c.PORTCULLIS_AUDIT_KEY,
+    auditAnchor: c.PORTCULLIS_AUDIT_ANCHOR,
     auth,
     apiKeysFile: c.PORTCULLIS_API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
     policyDir: c.PORTCULLIS_POLICY_DIR,

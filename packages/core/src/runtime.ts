@@ -200,6 +200,11 @@ export class ServerRuntime<B = unknown> {
       serverName: this.serverName,
       store: this.store,
       logger: this.logger,
+      keyRef: cfg.auditKey,
+      anchor: cfg.auditAnchor,
+      production: cfg.production,
+      credentials: this.credentials,
+      redactor: this.redactor,
     });
     this.limiter = await RateLimiter.create({
       config: rateLimitConfigFromEnv(this.env),
