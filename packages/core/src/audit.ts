@@ -786,7 +786,7 @@ class FileAuditSink implements AuditSink {
   }
 
   static async open(path: string, opts: AuditSinkOptions): Promise<FileAuditSink> {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'a+' so the tail can be read and repaired; every write still goes to the end (O_APPEND).
     const fd = openSync(path, 'a+', 0o600);
     try {

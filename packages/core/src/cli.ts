@@ -45,6 +45,9 @@ export async function runServerCli<B>(
   argv: string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  // Everything this process creates (the embedded database writes 0666, the audit trail, keys)
+  // is for its own user only (docs/architecture.md section 5).
+  process.umask(0o077);
   const fail = (msg: string): never => {
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);

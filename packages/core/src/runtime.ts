@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApprovalService, approvalMigrations } from './approvals.js';
@@ -22,7 +22,7 @@ import type { Decision, PolicyEngine } from './policy.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
-import { migrate, openStore, type Store } from './store.js';
+import { migrate, openStore, prepareDataDir, type Store } from './store.js';
 import {
   deriveAnnotations,
   type AnyObjectSchema,
@@ -188,7 +188,7 @@ export class ServerRuntime<B = unknown> {
       tools: this.def.tools,
       extraActions: this.def.extraActions,
     });
-    mkdirSync(cfg.dataDir, { recursive: true });
+    prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({
       redactor: this.redactor,
       logger: this.logger,
