@@ -457,9 +457,10 @@ describe('graceful SIGTERM', () => {
       const recs = readAudit(file);
       expect(recs.filter((r) => r.tool === 'kit_fetch_quote' && r.outcome === 'ok')).toHaveLength(5);
       for (const r of results) expect(recs.some((x) => x.id === r.auditId)).toBe(true);
-      const v = await verifyAudit(['--file', file]);
+      const v = await verifyAudit(['--file', file, '--key', `file:${dataDir}/audit.key`]);
       expect(v.code).toBe(0);
       expect(v.stdout).toContain(`intact: ${recs.length} records`);
+      expect(v.stdout).toContain(`keyed: ${recs.length} record MACs verify`);
     } finally {
       await quotes.close();
     }
