@@ -261,7 +261,13 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     idleMs: cfg.sessionIdleMs,
     perPrincipal: cfg.sessionsPerPrincipal,
     close: (s, reason) => {
-      if (reason === 'idle') log.info({ session: s.transport.sessionId }, 'closing an idle session');
+      if (reason !== 'shutdown')
+        log.info(
+          { session: s.transport.sessionId, reason },
+          reason === 'idle'
+            ? 'closing an idle session'
+            : "closing the principal's least recently used session: it reached its session limit",
+        );
       void s.server.close();
     },
   });
@@ -270,7 +276,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       res,
       429,
       -32000,
-      `Too many sessions: a principal may hold at most ${err.limit} open sessions. Close one (DELETE /mcp with its Mcp-Session-Id) or let it expire after ${Math.round(cfg.sessionIdleMs / 1000)} s idle.`,
+      `Too many sessions: a principal may hold at most ${err.limit} open sessions, and all are still being initialized. Retry once one of them is done.`,
     );
 
   const handleStateless = async (req: Request, res: Response) => {
@@ -382,6 +388,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         rpcError(res, 403, -32000, 'This session belongs to another principal.');
         return;
       }
+      sessions.touch(s);
       await (s.value.transport as StreamableHTTPServerTransport).handleRequest(
         Object.assign(req, { auth: authInfoOf(req) }),
         res,
@@ -474,6 +481,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       rpcError(res, 403, -32000, 'This session belongs to another principal.');
       return;
     }
+    sessions.touch(s);
     await (s.value.transport as SSEServerTransport).handlePostMessage(
       Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage,
       res,

@@ -23,7 +23,7 @@ export interface SessionRegistryOptions<T> {
   idleMs: number;
   perPrincipal: number;
   /** Closes a session's transport and server; called once when it is evicted. */
-  close: (value: T, reason: 'idle' | 'shutdown') => void;
+  close: (value: T, reason: 'idle' | 'evicted' | 'shutdown') => void;
   now?: () => number;
 }
 
@@ -64,11 +64,14 @@ export class SessionRegistry<T> {
   }
 
   /**
-   * Holds a place for a session the owner is about to open; throws SessionLimitError when none is
-   * left. Call the returned release() if the session is never added (a failed initialize).
+   * Holds a place for a session the owner is about to open. At the cap, the owner's least recently
+   * used session is closed to make room (a client that leaked sessions recovers: the old id answers
+   * 404 and the spec has it start over); when every place is an initialize still in flight, throws
+   * SessionLimitError. Call the returned release() if the session is never added.
    */
   reserve(owner: SessionOwner): { key: string; release: () => void } {
     const key = ownerKey(owner);
+    if ((this.held.get(key) ?? 0) >= this.opts.perPrincipal) this.evictOldest(key);
     const n = this.held.get(key) ?? 0;
     if (n >= this.opts.perPrincipal) throw new SessionLimitError(this.opts.perPrincipal);
     this.held.set(key, n + 1);
@@ -88,11 +91,14 @@ export class SessionRegistry<T> {
     this.byKind[kind].set(id, { kind, owner: ownerKeyOfReservation, value, lastSeen: this.now() });
   }
 
-  /** The session of that kind with that id (and marks it used), or undefined. */
+  /** The session of that kind with that id, or undefined. Does not count as use (see touch). */
   get(kind: SessionKind, id: string): SessionEntry<T> | undefined {
-    const e = this.byKind[kind].get(id);
-    if (e) e.lastSeen = this.now();
-    return e;
+    return this.byKind[kind].get(id);
+  }
+
+  /** Marks a session used; only its owner's requests do, so nobody else can keep it alive. */
+  touch(e: SessionEntry<T>): void {
+    e.lastSeen = this.now();
   }
 
   /** Forgets a session (its transport closed); frees its owner's place. Idempotent. */
@@ -131,6 +137,19 @@ export class SessionRegistry<T> {
         this.opts.close(e.value, 'shutdown');
       }
     }
+  }
+
+  private evictOldest(owner: string): void {
+    let oldest: { kind: SessionKind; id: string; e: SessionEntry<T> } | undefined;
+    for (const kind of ['streamable', 'sse'] as const) {
+      for (const [id, e] of this.byKind[kind]) {
+        if (e.owner === owner && (oldest === undefined || e.lastSeen < oldest.e.lastSeen))
+          oldest = { kind, id, e };
+      }
+    }
+    if (oldest === undefined) return;
+    this.delete(oldest.kind, oldest.id);
+    this.opts.close(oldest.e.value, 'evicted');
   }
 
   private decrement(key: string): void {

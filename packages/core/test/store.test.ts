@@ -426,15 +426,19 @@ describe('finding 9 and issue 14: the data directory', () => {
     expect(() => lockDataDir(dir)).toThrow('(pid 1 on elsewhere.example)');
   });
 
-  it('issue 14: two embedded stores on one data directory: the second open is refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'datadir-'));
-    const first = await openStore({ dataDir: dir });
-    try {
-      await expect(openStore({ dataDir: dir })).rejects.toThrow(/is in use by another process/);
-    } finally {
-      await first.close();
-    }
-    const second = await openStore({ dataDir: dir });
-    await second.close();
-  });
+  it(
+    'issue 14: two embedded stores on one data directory: the second open is refused',
+    { timeout: 240_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'datadir-'));
+      const first = await openStore({ dataDir: dir });
+      try {
+        await expect(openStore({ dataDir: dir })).rejects.toThrow(/is in use by another process/);
+      } finally {
+        await first.close();
+      }
+      const second = await openStore({ dataDir: dir });
+      await second.close();
+    },
+  );
 });
