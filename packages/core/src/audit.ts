@@ -2,13 +2,33 @@
  * The tamper-evident audit trail (docs/architecture.md section 3, item 9): one record per tool call, each
  * carrying the hash of the one before it, so editing, deleting or reordering any record breaks
  * the chain that `verifyAuditFile` / `verifyAuditTable` (and `portcullis-audit verify`) check.
+ *
+ * A hash chain alone can be recomputed by anyone who can write the trail. With an audit key
+ * (PORTCULLIS_AUDIT_KEY) every record also carries `mac`, an HMAC of its hash, so re-chaining
+ * needs the key; and checkpoints of the head (signed with an Ed25519 key derived from the audit
+ * key, verifiable with its public key alone) go to an optional anchor (PORTCULLIS_AUDIT_ANCHOR)
+ * kept apart from the trail, so cutting records off the end is detected too. What each mode
+ * detects and what it cannot: packages/core/README.md, "Audit trail".
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  randomUUID,
+  sign as signBytes,
+  timingSafeEqual,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { CredentialResolver } from './credentials.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
+import type { Redactor } from './redact.js';
 import { migrate } from './store.js';
 import type { Migration, Queryable, Store } from './store.js';
 
@@ -40,6 +60,8 @@ export interface AuditRecord extends AuditEvent {
   time: string;
   prev_hash: string;
   hash: string;
+  /** HMAC-SHA256 of `hash` under the audit key (absent on records written without a key). */
+  mac?: string;
 }
 
 export interface AuditSink {
@@ -56,6 +78,17 @@ export interface AuditSinkOptions {
   store?: Store;
   logger: Logger;
   stderrWrite?: (line: string) => void;
+  /** The audit key itself (tests); otherwise keyRef, or a development key under dataDir. */
+  key?: AuditKey;
+  /** PORTCULLIS_AUDIT_KEY: a credential reference, resolved through `credentials`. */
+  keyRef?: string;
+  credentials?: CredentialResolver;
+  /** Generated keys are registered here so they never reach a log. */
+  redactor?: Redactor;
+  /** In production a missing key stops start-up instead of generating one. */
+  production?: boolean;
+  /** PORTCULLIS_AUDIT_ANCHOR: `file:PATH` or `postgres` (the portcullis_audit_anchor table). */
+  anchor?: string;
 }
 
 export interface VerifyResult {
@@ -64,7 +97,40 @@ export interface VerifyResult {
   lastHash: string;
   firstBad?: { index: number; line?: number; id?: string; reason: string };
   tornTail?: { offset: number; bytes: number };
+  /** Records whose MAC was checked (a key was given). */
+  macChecked?: number;
+  /** Records before the first MAC'd one: written before the trail had a key (only hash-checked). */
+  unkeyedPrefix?: number;
+  /** Anchor checkpoints matched against the trail. */
+  checkpoints?: number;
+  /** The anchor holds a checkpoint past the end of the trail: records were cut off the end. */
+  truncated?: { anchorSeq: number; trailSeq: number };
 }
+
+/** What verification may use: the key (checks every MAC), a public key (checkpoint signatures), an anchor. */
+export interface VerifyOptions {
+  key?: AuditKey;
+  publicKey?: KeyObject;
+  anchor?: AuditCheckpoint[];
+}
+
+/** A signed statement that the trail's record `seq` had hash `hash` at `time`. */
+export interface AuditCheckpoint {
+  type: 'portcullis.audit.checkpoint';
+  server: string;
+  seq: number;
+  hash: string;
+  time: string;
+  reason: 'start' | 'interval' | 'shutdown';
+  key_id: string;
+  /** Ed25519 signature (base64url) over the canonical JSON of the fields above. */
+  sig: string;
+  /** HMAC-SHA256 under the audit key over the same bytes. */
+  mac: string;
+}
+
+/** How often a running sink checkpoints its head to the anchor (only when the head moved). */
+export const CHECKPOINT_INTERVAL_MS = 60_000;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -127,11 +193,273 @@ export function sha256Hex(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
 }
 
-/** sha256 of the canonical JSON of every field except `hash`. */
+/** sha256 of the canonical JSON of every field except `hash` and `mac`. */
 export function computeRecordHash(rec: Omit<AuditRecord, 'hash'>): string {
-  const { hash: _ignored, ...rest } = rec as Omit<AuditRecord, 'hash'> & { hash?: unknown };
+  const {
+    hash: _ignored,
+    mac: _mac,
+    ...rest
+  } = rec as Omit<AuditRecord, 'hash'> & {
+    hash?: unknown;
+  };
   return sha256Hex(canonicalJson(rest));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The audit key: one secret, from which the record MAC key and the checkpoint signing key derive
+
+export interface AuditKey {
+  readonly macKey: Buffer;
+  readonly signingKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** First 16 hex digits of the sha256 of the public key (SPKI DER): names the key, reveals nothing. */
+  readonly keyId: string;
+}
+
+// PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** Derives the audit key material from the secret (at least 32 characters). */
+export function auditKeyFromSecret(secret: string): AuditKey {
+  const master = Buffer.from(secret, 'utf8');
+  const derive = (label: string) => createHmac('sha256', master).update(label, 'utf8').digest();
+  const signingKey = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, derive('portcullis-audit-checkpoint-ed25519-v1')]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const publicKey = createPublicKey(signingKey);
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  return {
+    macKey: derive('portcullis-audit-record-mac-v1'),
+    signingKey,
+    publicKey,
+    keyId: createHash('sha256').update(spki).digest('hex').slice(0, 16),
+  };
+}
+
+/** The public key (PEM, SPKI) that verifies checkpoints; safe to hand to auditors. */
+export function auditPublicKeyPem(key: AuditKey): string {
+  return key.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+}
+
+function recordMac(key: AuditKey, hash: string): string {
+  return createHmac('sha256', key.macKey).update(`portcullis-audit-record\n${hash}`, 'utf8').digest('hex');
+}
+
+function equalHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const MIN_AUDIT_KEY_CHARS = 32;
+const DEV_KEY_FILE = 'audit.key';
+
+/**
+ * The audit key: PORTCULLIS_AUDIT_KEY through the credential resolver; in production nothing
+ * else; in development a key generated once under the data directory (0600), announced in the log.
+ */
+export async function resolveAuditKey(opts: AuditSinkOptions): Promise<AuditKey> {
+  if (opts.key) return opts.key;
+  if (opts.keyRef !== undefined && opts.keyRef !== '') {
+    if (!opts.credentials)
+      throw new ConfigError('PORTCULLIS_AUDIT_KEY is set but no credential resolver was given.');
+    const secret = await opts.credentials.get(opts.keyRef, 'PORTCULLIS_AUDIT_KEY');
+    if (secret.length < MIN_AUDIT_KEY_CHARS)
+      throw new ConfigError(
+        `PORTCULLIS_AUDIT_KEY must resolve to at least ${MIN_AUDIT_KEY_CHARS} characters.`,
+      );
+    return auditKeyFromSecret(secret);
+  }
+  if (opts.production)
+    throw new ConfigError(
+      'PORTCULLIS_AUDIT_KEY is required when NODE_ENV=production (a credential reference, e.g. aws-sm:portcullis/audit#key); without it the audit chain can be recomputed by anyone who can write it.',
+    );
+  const path = join(resolve(opts.dataDir), DEV_KEY_FILE);
+  let secret: string;
+  try {
+    secret = (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    secret = randomBytes(32).toString('base64url');
+    try {
+      await writeFile(path, secret, { flag: 'wx', mode: 0o600 });
+      opts.logger.warn(
+        { path },
+        'generated a development audit key (PORTCULLIS_AUDIT_KEY is not set); production needs PORTCULLIS_AUDIT_KEY',
+      );
+    } catch (writeErr) {
+      // Another process generated it first: use theirs.
+      if ((writeErr as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErr;
+      secret = (await readFile(path, 'utf8')).trim();
+    }
+  }
+  if (secret.length < MIN_AUDIT_KEY_CHARS)
+    throw new ConfigError(`The audit key in ${path} is too short; delete it to generate a new one.`);
+  opts.redactor?.addSecret(secret);
+  return auditKeyFromSecret(secret);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints
+
+function checkpointBody(cp: Omit<AuditCheckpoint, 'sig' | 'mac'>): Buffer {
+  const { type, server, seq, hash, time, reason, key_id } = cp;
+  return Buffer.from(canonicalJson({ type, server, seq, hash, time, reason, key_id }), 'utf8');
+}
+
+export function makeCheckpoint(
+  key: AuditKey,
+  server: string,
+  head: { seq: number; hash: string },
+  reason: AuditCheckpoint['reason'],
+): AuditCheckpoint {
+  const unsigned = {
+    type: 'portcullis.audit.checkpoint' as const,
+    server,
+    seq: head.seq,
+    hash: head.hash,
+    time: new Date().toISOString(),
+    reason,
+    key_id: key.keyId,
+  };
+  const body = checkpointBody(unsigned);
+  return {
+    ...unsigned,
+    sig: signBytes(null, body, key.signingKey).toString('base64url'),
+    mac: createHmac('sha256', key.macKey).update(body).digest('hex'),
+  };
+}
+
+/** Why a checkpoint cannot be trusted with what the verifier holds, or null. */
+function checkpointProblem(cp: AuditCheckpoint, opts: VerifyOptions): string | null {
+  const body = checkpointBody(cp);
+  const publicKey = opts.publicKey ?? opts.key?.publicKey;
+  if (publicKey && !verifySignature(null, body, publicKey, Buffer.from(String(cp.sig), 'base64url')))
+    return 'checkpoint signature does not verify';
+  if (opts.key && !equalHex(createHmac('sha256', opts.key.macKey).update(body).digest('hex'), String(cp.mac)))
+    return 'checkpoint MAC does not verify';
+  return null;
+}
+
+function isCheckpoint(v: unknown): v is AuditCheckpoint {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    c.type === 'portcullis.audit.checkpoint' &&
+    typeof c.seq === 'number' &&
+    Number.isSafeInteger(c.seq) &&
+    typeof c.hash === 'string' &&
+    typeof c.sig === 'string' &&
+    typeof c.mac === 'string'
+  );
+}
+
+/** Where checkpoints go: a file (JSON lines, fsynced) or a PostgreSQL table. */
+interface AnchorSink {
+  write(cp: AuditCheckpoint): Promise<void>;
+  last(): Promise<AuditCheckpoint | null>;
+}
+
+class FileAnchor implements AnchorSink {
+  constructor(readonly path: string) {}
+
+  async write(cp: AuditCheckpoint): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    const fh = await open(this.path, 'a', 0o600);
+    try {
+      await fh.write(`${JSON.stringify(cp)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async last(): Promise<AuditCheckpoint | null> {
+    const all = await readAnchorFile(this.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    return all.at(-1) ?? null;
+  }
+}
+
+class TableAnchor implements AnchorSink {
+  constructor(private readonly db: Queryable) {}
+
+  async write(cp: AuditCheckpoint): Promise<void> {
+    await this.db.query('INSERT INTO portcullis_audit_anchor (checkpoint) VALUES ($1::text::jsonb)', [
+      JSON.stringify(cp),
+    ]);
+  }
+
+  async last(): Promise<AuditCheckpoint | null> {
+    const r = await this.db.query<{ checkpoint: unknown }>(
+      'SELECT a.checkpoint FROM portcullis_audit_anchor a ORDER BY a.id DESC LIMIT 1',
+    );
+    const cp = r.rows[0]?.checkpoint;
+    return isCheckpoint(cp) ? cp : null;
+  }
+}
+
+/** Every checkpoint in an anchor file; a line that is not a checkpoint is an error (the anchor is evidence). */
+export async function readAnchorFile(path: string): Promise<AuditCheckpoint[]> {
+  const text = await readFile(path, 'utf8');
+  const out: AuditCheckpoint[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      v = null;
+    }
+    // A crash can tear only the last line of the anchor.
+    if (!isCheckpoint(v)) {
+      if (i === lines.length - 1) break;
+      throw new Error(`line ${i + 1} of the anchor ${path} is not a checkpoint`);
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** Every checkpoint in the portcullis_audit_anchor table, oldest first. */
+export async function readAnchorTable(db: Queryable): Promise<AuditCheckpoint[]> {
+  const r = await db.query<{ checkpoint: unknown }>(
+    'SELECT a.checkpoint FROM portcullis_audit_anchor a ORDER BY a.id',
+  );
+  return r.rows.map((row) => row.checkpoint).filter(isCheckpoint);
+}
+
+const ANCHOR_MIGRATIONS: Migration[] = [
+  {
+    id: '0001_audit_anchor_table',
+    sql: `
+CREATE TABLE portcullis_audit_anchor (
+  id bigserial PRIMARY KEY,
+  time timestamptz NOT NULL DEFAULT now(),
+  checkpoint jsonb NOT NULL
+);
+CREATE FUNCTION portcullis_audit_anchor_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'portcullis_audit_anchor is append-only: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER portcullis_audit_anchor_no_update_delete
+  BEFORE UPDATE OR DELETE ON portcullis_audit_anchor
+  FOR EACH ROW EXECUTE FUNCTION portcullis_audit_anchor_append_only();
+CREATE TRIGGER portcullis_audit_anchor_no_truncate
+  BEFORE TRUNCATE ON portcullis_audit_anchor
+  FOR EACH STATEMENT EXECUTE FUNCTION portcullis_audit_anchor_append_only();
+`,
+  },
+];
 
 // NUL and lone surrogates cannot be stored in a PostgreSQL jsonb or text column; every sink makes
 // the same substitution so a record hashes the same wherever it is kept.
@@ -232,7 +560,7 @@ function eventFields(event: AuditEvent): AuditEvent {
   return e;
 }
 
-function buildRecord(event: AuditEvent, head: ChainHead, ids: IdGenerator): AuditRecord {
+function buildRecord(event: AuditEvent, head: ChainHead, ids: IdGenerator, key?: AuditKey): AuditRecord {
   const ms = ids.now();
   const id = ids.next(ms);
   // eventFields twice: once to drop stray properties, once to restore a readable field order.
@@ -245,7 +573,8 @@ function buildRecord(event: AuditEvent, head: ChainHead, ids: IdGenerator): Audi
     ...body,
     prev_hash: head.hash,
   };
-  return { ...unsigned, hash: computeRecordHash(unsigned) };
+  const hash = computeRecordHash(unsigned);
+  return key ? { ...unsigned, hash, mac: recordMac(key, hash) } : { ...unsigned, hash };
 }
 
 /** Runs tasks one at a time in call order; a failed task does not block the ones after it. */
@@ -276,7 +605,8 @@ function isRecordShape(v: unknown): v is AuditRecord {
     typeof r.time === 'string' &&
     typeof r.prev_hash === 'string' &&
     typeof r.hash === 'string' &&
-    /^[0-9a-f]{64}$/.test(r.hash)
+    /^[0-9a-f]{64}$/.test(r.hash) &&
+    (r.mac === undefined || typeof r.mac === 'string')
   );
 }
 
@@ -295,6 +625,74 @@ function checkLink(rec: AuditRecord, head: ChainHead): string | null {
   if (rec.seq !== head.seq + 1) return 'seq gap';
   if (rec.prev_hash !== head.hash) return 'broken link';
   return null;
+}
+
+/**
+ * What a verifier checks beyond the hash chain: each record's MAC (with a key) and the anchor's
+ * checkpoints (each authenticated, each naming a record the trail still holds with that hash).
+ */
+class ChainChecker {
+  macChecked = 0;
+  unkeyedPrefix = 0;
+  checkpoints = 0;
+  private seenMac = false;
+  private readonly expected = new Map<number, string[]>();
+  private readonly maxAnchored: number;
+  readonly anchorProblem: string | null = null;
+
+  constructor(private readonly opts: VerifyOptions) {
+    let max = 0;
+    for (const cp of opts.anchor ?? []) {
+      const problem = checkpointProblem(cp, opts);
+      if (problem !== null) {
+        this.anchorProblem = `anchor checkpoint of record ${cp.seq}: ${problem}`;
+        break;
+      }
+      if (cp.seq < 1) continue;
+      const list = this.expected.get(cp.seq) ?? [];
+      list.push(cp.hash);
+      this.expected.set(cp.seq, list);
+      max = Math.max(max, cp.seq);
+    }
+    this.maxAnchored = max;
+  }
+
+  /** The reason this record fails the keyed and anchored checks, or null. */
+  check(rec: AuditRecord): string | null {
+    const key = this.opts.key;
+    if (key) {
+      if (rec.mac === undefined) {
+        // Records written before the trail had a key may only come first.
+        if (this.seenMac) return 'missing mac';
+        this.unkeyedPrefix++;
+      } else {
+        if (!equalHex(recordMac(key, rec.hash), rec.mac)) return 'mac mismatch';
+        this.seenMac = true;
+        this.macChecked++;
+      }
+    }
+    const anchored = this.expected.get(rec.seq);
+    if (anchored) {
+      if (anchored.some((h) => h !== rec.hash)) return 'does not match the anchor checkpoint';
+      this.checkpoints += anchored.length;
+    }
+    return null;
+  }
+
+  /** Adds the keyed/anchored facts to a result whose chain verified up to `head`. */
+  finish(result: VerifyResult, head: ChainHead): VerifyResult {
+    const out: VerifyResult = { ...result };
+    if (this.opts.key) {
+      out.macChecked = this.macChecked;
+      out.unkeyedPrefix = this.unkeyedPrefix;
+    }
+    if (this.opts.anchor) out.checkpoints = this.checkpoints;
+    if (this.maxAnchored > head.seq) {
+      out.ok = false;
+      out.truncated = { anchorSeq: this.maxAnchored, trailSeq: head.seq };
+    }
+    return out;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,10 +778,15 @@ class FileAuditSink implements AuditSink {
     private size: number,
     private head: ChainHead,
     private readonly logger: Logger,
+    private readonly key: AuditKey | undefined,
   ) {}
 
+  currentHead(): Promise<ChainHead> {
+    return Promise.resolve({ ...this.head });
+  }
+
   static async open(path: string, opts: AuditSinkOptions): Promise<FileAuditSink> {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'a+' so the tail can be read and repaired; every write still goes to the end (O_APPEND).
     const fd = openSync(path, 'a+', 0o600);
     try {
@@ -401,6 +804,7 @@ class FileAuditSink implements AuditSink {
         scan.torn === null ? size : scan.torn.offset,
         scan.head,
         opts.logger,
+        opts.key,
       );
       if (scan.torn !== null) await sink.recoverTornTail(scan.torn, size, opts.serverName);
       return sink;
@@ -465,7 +869,7 @@ class FileAuditSink implements AuditSink {
       if (this.closed) throw closedError();
       if (this.broken !== null)
         throw new Error('The audit file could not be repaired after a failed write.', { cause: this.broken });
-      const rec = buildRecord(event, this.head, this.ids);
+      const rec = buildRecord(event, this.head, this.ids, this.key);
       const data = Buffer.from(`${JSON.stringify(rec)}\n`, 'utf8');
       let written: number;
       try {
@@ -526,12 +930,19 @@ class StderrAuditSink implements AuditSink {
   private head: ChainHead = { seq: 0, hash: GENESIS_HASH };
   private closed = false;
 
-  constructor(private readonly write: (line: string) => void) {}
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly key: AuditKey | undefined,
+  ) {}
+
+  currentHead(): Promise<ChainHead> {
+    return Promise.resolve({ ...this.head });
+  }
 
   async append(event: AuditEvent): Promise<AuditRecord> {
     if (this.closed) throw closedError();
     // Synchronous from here on, so concurrent callers cannot interleave.
-    const rec = buildRecord(event, this.head, this.ids);
+    const rec = buildRecord(event, this.head, this.ids, this.key);
     this.write(`${JSON.stringify(rec)}\n`);
     this.head = { seq: rec.seq, hash: rec.hash };
     return rec;
@@ -584,7 +995,18 @@ class PostgresAuditSink implements AuditSink {
   private readonly ids = new IdGenerator();
   private closed = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly key: AuditKey | undefined,
+  ) {}
+
+  async currentHead(): Promise<ChainHead> {
+    const last = await this.store.query<{ seq: string; hash: string }>(
+      'SELECT a.seq::text AS seq, a.hash FROM portcullis_audit a ORDER BY a.seq DESC LIMIT 1',
+    );
+    const row = last.rows[0];
+    return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: Number(row.seq), hash: row.hash };
+  }
 
   append(event: AuditEvent): Promise<AuditRecord> {
     // The queue keeps one process to one pool connection; the advisory lock orders the replicas.
@@ -599,7 +1021,7 @@ class PostgresAuditSink implements AuditSink {
         const row = last.rows[0];
         const head: ChainHead =
           row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: Number(row.seq), hash: row.hash };
-        const rec = buildRecord(event, head, this.ids);
+        const rec = buildRecord(event, head, this.ids, this.key);
         await tx.query(
           'INSERT INTO portcullis_audit (seq, id, time, record, prev_hash, hash) VALUES ($1::bigint, $2, $3::timestamptz, $4::text::jsonb, $5, $6)',
           [String(rec.seq), rec.id, rec.time, JSON.stringify(rec), rec.prev_hash, rec.hash],
@@ -624,14 +1046,86 @@ class PostgresAuditSink implements AuditSink {
 // ---------------------------------------------------------------------------------------------
 // Factory
 
+interface HeadSink extends AuditSink {
+  currentHead(): Promise<ChainHead>;
+}
+
 /**
- * spec: undefined → `<dataDir>/audit/<serverName>.audit.jsonl`; `file:PATH`; `stderr`; `postgres`
- * (the table portcullis_audit in opts.store). Anything else is a ConfigError naming PORTCULLIS_AUDIT.
+ * Checkpoints the head of the sink it wraps to the anchor: at start, every
+ * CHECKPOINT_INTERVAL_MS when the head moved, and at close.
  */
-export async function createAuditSink(spec: string | undefined, opts: AuditSinkOptions): Promise<AuditSink> {
+class AnchoredAuditSink implements AuditSink {
+  private lastSeq = -1;
+  private readonly timer: NodeJS.Timeout;
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly inner: HeadSink,
+    private readonly anchor: AnchorSink,
+    private readonly key: AuditKey,
+    private readonly serverName: string,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => {
+      void this.checkpoint('interval').catch((err: unknown) =>
+        this.logger.error({ err }, 'could not write an audit checkpoint to the anchor'),
+      );
+    }, CHECKPOINT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  get kind(): AuditSink['kind'] {
+    return this.inner.kind;
+  }
+
+  /** Compares the trail with the anchor's last word, then anchors the head it starts from. */
+  async start(): Promise<void> {
+    const [head, last] = await Promise.all([this.inner.currentHead(), this.anchor.last()]);
+    if (last !== null && (last.seq > head.seq || (last.seq === head.seq && last.hash !== head.hash))) {
+      this.logger.error(
+        { anchor_seq: last.seq, trail_seq: head.seq },
+        'the audit trail ends before (or differs from) its last anchor checkpoint: records were removed or rewritten; run portcullis-audit verify',
+      );
+    }
+    // Already anchored by the previous run's shutdown checkpoint: no need to say it twice.
+    if (last !== null && last.seq === head.seq && last.hash === head.hash) this.lastSeq = head.seq;
+    await this.checkpoint('start');
+  }
+
+  /** Writes a checkpoint of the current head unless it is already anchored. */
+  checkpoint(reason: AuditCheckpoint['reason']): Promise<void> {
+    return this.queue.run(async () => {
+      const head = await this.inner.currentHead();
+      if (head.seq === 0 || head.seq === this.lastSeq) return;
+      await this.anchor.write(makeCheckpoint(this.key, this.serverName, head, reason));
+      this.lastSeq = head.seq;
+    });
+  }
+
+  append(event: AuditEvent): Promise<AuditRecord> {
+    return this.inner.append(event);
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    try {
+      await this.inner.flush();
+      await this.checkpoint('shutdown');
+    } finally {
+      await this.inner.close();
+    }
+  }
+}
+
+async function openTrail(spec: string | undefined, opts: AuditSinkOptions, key: AuditKey): Promise<HeadSink> {
+  const o = { ...opts, key };
   const s = spec?.trim();
   if (s === undefined || s === '') {
-    return FileAuditSink.open(join(resolve(opts.dataDir), 'audit', `${opts.serverName}.audit.jsonl`), opts);
+    return FileAuditSink.open(join(resolve(opts.dataDir), 'audit', `${opts.serverName}.audit.jsonl`), o);
   }
   if (s.startsWith('file:')) {
     const path = s.slice('file:'.length);
@@ -639,10 +1133,10 @@ export async function createAuditSink(spec: string | undefined, opts: AuditSinkO
       throw new ConfigError(
         'PORTCULLIS_AUDIT=file: needs a path, for example file:/var/log/portcullis/audit.jsonl.',
       );
-    return FileAuditSink.open(resolve(path), opts);
+    return FileAuditSink.open(resolve(path), o);
   }
   if (s === 'stderr') {
-    return new StderrAuditSink(opts.stderrWrite ?? ((line) => void process.stderr.write(line)));
+    return new StderrAuditSink(opts.stderrWrite ?? ((line) => void process.stderr.write(line)), key);
   }
   if (s === 'postgres') {
     if (opts.store === undefined)
@@ -650,20 +1144,72 @@ export async function createAuditSink(spec: string | undefined, opts: AuditSinkO
         'PORTCULLIS_AUDIT=postgres needs a database store (set DATABASE_URL or PORTCULLIS_DATA_DIR).',
       );
     await migrate(opts.store, 'core-audit', AUDIT_MIGRATIONS);
-    return new PostgresAuditSink(opts.store);
+    return new PostgresAuditSink(opts.store, key);
   }
   throw new ConfigError(
     `PORTCULLIS_AUDIT must be file:PATH, stderr or postgres (got ${JSON.stringify(s.slice(0, 40))}).`,
   );
 }
 
+async function openAnchor(spec: string, opts: AuditSinkOptions): Promise<AnchorSink> {
+  const s = spec.trim();
+  if (s.startsWith('file:') && s.length > 'file:'.length) return new FileAnchor(resolve(s.slice(5)));
+  if (s === 'postgres') {
+    if (opts.store === undefined)
+      throw new ConfigError('PORTCULLIS_AUDIT_ANCHOR=postgres needs a database store (set DATABASE_URL).');
+    await migrate(opts.store, 'core-audit-anchor', ANCHOR_MIGRATIONS);
+    return new TableAnchor(opts.store);
+  }
+  throw new ConfigError(
+    `PORTCULLIS_AUDIT_ANCHOR must be file:PATH or postgres (got ${JSON.stringify(s.slice(0, 40))}).`,
+  );
+}
+
+/**
+ * spec: undefined → `<dataDir>/audit/<serverName>.audit.jsonl`; `file:PATH`; `stderr`; `postgres`
+ * (the table portcullis_audit in opts.store). Anything else is a ConfigError naming PORTCULLIS_AUDIT.
+ * Records are MAC'd under the audit key (see resolveAuditKey); with opts.anchor the head is
+ * checkpointed there.
+ */
+export async function createAuditSink(spec: string | undefined, opts: AuditSinkOptions): Promise<AuditSink> {
+  const key = await resolveAuditKey(opts);
+  const anchor = opts.anchor?.trim() ? await openAnchor(opts.anchor, opts) : undefined;
+  if (anchor !== undefined && spec?.trim() === 'stderr')
+    throw new ConfigError(
+      'PORTCULLIS_AUDIT_ANCHOR needs a trail that can be verified later (file:PATH or postgres), not stderr.',
+    );
+  const trail = await openTrail(spec, opts, key);
+  if (anchor === undefined) return trail;
+  const sink = new AnchoredAuditSink(trail, anchor, key, opts.serverName, opts.logger);
+  try {
+    await sink.start();
+  } catch (err) {
+    await sink.close().catch(() => undefined);
+    throw err;
+  }
+  return sink;
+}
+
+/** Writes a checkpoint of the sink's head to its anchor now (no-op without an anchor). */
+export async function checkpointAudit(sink: AuditSink): Promise<void> {
+  if (sink instanceof AnchoredAuditSink) await sink.checkpoint('interval');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification
 
 /** Streams the file line by line (bounded memory); a torn final line is reported apart from tampering. */
-export async function verifyAuditFile(path: string): Promise<VerifyResult> {
+export async function verifyAuditFile(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const checker = new ChainChecker(opts);
   const fh = await open(path, 'r');
   try {
+    if (checker.anchorProblem !== null)
+      return {
+        ok: false,
+        records: 0,
+        lastHash: GENESIS_HASH,
+        firstBad: { index: -1, reason: checker.anchorProblem },
+      };
     const size = (await fh.stat()).size;
     let head: ChainHead = { seq: 0, hash: GENESIS_HASH };
     let records = 0;
@@ -701,7 +1247,7 @@ export async function verifyAuditFile(path: string): Promise<VerifyResult> {
         if (rec === null) {
           heldUnparsable = { line: lineNo, offset: lineStart, bytes: lineBytes };
         } else {
-          const reason = checkLink(rec, head);
+          const reason = checkLink(rec, head) ?? checker.check(rec);
           if (reason !== null) return bad(lineNo - 1, lineNo, reason, rec.id);
           head = { seq: rec.seq, hash: rec.hash };
           records++;
@@ -716,17 +1262,23 @@ export async function verifyAuditFile(path: string): Promise<VerifyResult> {
     }
     if (pendingLen > 0) {
       if (heldUnparsable !== null) return bad(heldUnparsable.line - 1, heldUnparsable.line, 'unparsable');
-      return { ok: false, records, lastHash: head.hash, tornTail: { offset: lineStart, bytes: pendingLen } };
+      return checker.finish(
+        { ok: false, records, lastHash: head.hash, tornTail: { offset: lineStart, bytes: pendingLen } },
+        head,
+      );
     }
     if (heldUnparsable !== null) {
-      return {
-        ok: false,
-        records,
-        lastHash: head.hash,
-        tornTail: { offset: heldUnparsable.offset, bytes: heldUnparsable.bytes },
-      };
+      return checker.finish(
+        {
+          ok: false,
+          records,
+          lastHash: head.hash,
+          tornTail: { offset: heldUnparsable.offset, bytes: heldUnparsable.bytes },
+        },
+        head,
+      );
     }
-    return { ok: true, records, lastHash: head.hash };
+    return checker.finish({ ok: true, records, lastHash: head.hash }, head);
   } finally {
     await fh.close();
   }
@@ -735,7 +1287,15 @@ export async function verifyAuditFile(path: string): Promise<VerifyResult> {
 const VERIFY_PAGE = 1000;
 
 /** Walks portcullis_audit in seq order, a page at a time, checking each row against its record. */
-export async function verifyAuditTable(db: Queryable): Promise<VerifyResult> {
+export async function verifyAuditTable(db: Queryable, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const checker = new ChainChecker(opts);
+  if (checker.anchorProblem !== null)
+    return {
+      ok: false,
+      records: 0,
+      lastHash: GENESIS_HASH,
+      firstBad: { index: -1, reason: checker.anchorProblem },
+    };
   let head: ChainHead = { seq: 0, hash: GENESIS_HASH };
   let records = 0;
   let after = '0';
@@ -764,7 +1324,7 @@ export async function verifyAuditTable(db: Queryable): Promise<VerifyResult> {
       if (computeRecordHash(rec) !== rec.hash || rec.hash !== row.hash) return bad('hash mismatch');
       if (String(rec.seq) !== row.seq || rec.id !== row.id || rec.prev_hash !== row.prev_hash)
         return bad('column mismatch');
-      const reason = checkLink(rec, head);
+      const reason = checkLink(rec, head) ?? checker.check(rec);
       if (reason !== null) return bad(reason);
       head = { seq: rec.seq, hash: rec.hash };
       records++;
@@ -772,5 +1332,5 @@ export async function verifyAuditTable(db: Queryable): Promise<VerifyResult> {
     }
     if (page.rows.length < VERIFY_PAGE) break;
   }
-  return { ok: true, records, lastHash: head.hash };
+  return checker.finish({ ok: true, records, lastHash: head.hash }, head);
 }

@@ -68,6 +68,9 @@ export async function runServerCli<B>(
           version: first.version,
         }
       : { name: hostOpts.name, defaultPort: hostOpts.defaultPort, version: first.version };
+  // Everything this process creates (the embedded database writes 0666, the audit trail, keys)
+  // is for its own user only (docs/architecture.md section 5).
+  process.umask(0o077);
   const fail = (msg: string): never => {
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);
@@ -177,7 +180,12 @@ export async function runServerCli<B>(
     authenticate: (a, k) => authenticator.authenticate(a, k),
   };
   const { createHttpApp } = await import('./http.js');
-  const { listen } = createHttpApp(runtime, { host, port, authenticator: auth });
+  let listen: ReturnType<typeof createHttpApp>['listen'];
+  try {
+    ({ listen } = createHttpApp(runtime, { host, port, authenticator: auth }));
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
+  }
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     handle = await listen();

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { splitList } from './identity.js';
+import { isLoopbackHost, splitList } from './identity.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -17,6 +17,11 @@ const commonSchema = z.object({
     .string()
     .regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres')
     .optional(),
+  PORTCULLIS_AUDIT_KEY: z.string().min(1).optional(),
+  PORTCULLIS_AUDIT_ANCHOR: z
+    .string()
+    .regex(/^(file:.+|postgres)$/, 'file:PATH or postgres')
+    .optional(),
   PORTCULLIS_AUTH: z.enum(['jwt', 'apikey', 'none']).optional(),
   PORTCULLIS_API_KEYS_FILE: z.string().min(1).optional(),
   PORTCULLIS_POLICY_DIR: z.string().min(1).optional(),
@@ -28,6 +33,8 @@ const commonSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb')
     .optional(),
   PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
+  PORTCULLIS_SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  PORTCULLIS_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
   PORTCULLIS_ALLOWED_ORIGINS: z.string().optional(),
   PORTCULLIS_PUBLIC_URL: z.url().optional(),
@@ -42,6 +49,10 @@ export interface CommonConfig {
   databaseUrl?: string;
   redisUrl?: string;
   audit?: string;
+  /** Credential reference of the audit key (MACs and checkpoint signatures). */
+  auditKey?: string;
+  /** Where checkpoints of the audit head go: file:PATH or postgres. */
+  auditAnchor?: string;
   auth: 'jwt' | 'apikey' | 'none';
   apiKeysFile: string;
   policyDir?: string;
@@ -50,6 +61,10 @@ export interface CommonConfig {
   toolsets: string[] | null;
   bodyLimit: string;
   httpMode: 'stateless' | 'stateful';
+  /** A stateful or SSE session unused this long is closed (default 15 minutes). */
+  sessionIdleMs: number;
+  /** Open stateful + SSE sessions one principal (tenant + id) may hold (default 10). */
+  sessionsPerPrincipal: number;
   allowedHosts: string[] | null;
   allowedOrigins: string[] | null;
   publicUrl?: string;
@@ -72,7 +87,8 @@ export function parseCommonConfig(
   const r = commonSchema.safeParse(picked);
   if (!r.success) throw new ConfigError(describeIssues(r.error));
   const c = r.data;
-  const production = c.NODE_ENV === 'production';
+  // "Production" or " PRODUCTION" is still production: a typo in case must not drop the guards.
+  const production = c.NODE_ENV?.trim().toLowerCase() === 'production';
   const auth = c.PORTCULLIS_AUTH ?? (transport === 'http' ? 'apikey' : 'none');
   if (production && auth === 'none' && transport === 'http') {
     throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');
@@ -87,6 +103,8 @@ export function parseCommonConfig(
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
     audit: c.PORTCULLIS_AUDIT,
+    auditKey: c.PORTCULLIS_AUDIT_KEY,
+    auditAnchor: c.PORTCULLIS_AUDIT_ANCHOR,
     auth,
     apiKeysFile: c.PORTCULLIS_API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
     policyDir: c.PORTCULLIS_POLICY_DIR,
@@ -95,6 +113,8 @@ export function parseCommonConfig(
     toolsets: c.PORTCULLIS_TOOLSETS ? splitList(c.PORTCULLIS_TOOLSETS) : null,
     bodyLimit: c.PORTCULLIS_HTTP_BODY_LIMIT ?? '1mb',
     httpMode: c.PORTCULLIS_HTTP_MODE ?? 'stateless',
+    sessionIdleMs: c.PORTCULLIS_SESSION_IDLE_MS ?? 15 * 60_000,
+    sessionsPerPrincipal: c.PORTCULLIS_SESSIONS_PER_PRINCIPAL ?? 10,
     allowedHosts: c.PORTCULLIS_ALLOWED_HOSTS ? splitList(c.PORTCULLIS_ALLOWED_HOSTS) : null,
     allowedOrigins: c.PORTCULLIS_ALLOWED_ORIGINS ? splitList(c.PORTCULLIS_ALLOWED_ORIGINS) : null,
     publicUrl: c.PORTCULLIS_PUBLIC_URL,
@@ -102,6 +122,17 @@ export function parseCommonConfig(
     approvalKey: c.PORTCULLIS_APPROVAL_KEY,
     logLevel: c.PORTCULLIS_LOG_LEVEL ?? 'info',
   };
+}
+
+/**
+ * PORTCULLIS_AUTH=none makes every caller the local principal: acceptable only when nobody but this
+ * machine can reach the listener. Throws a ConfigError for any other bind address.
+ */
+export function assertAuthAllowedOnHost(auth: CommonConfig['auth'], host: string): void {
+  if (auth !== 'none' || isLoopbackHost(host)) return;
+  throw new ConfigError(
+    `PORTCULLIS_AUTH=none is refused on --host ${host || '(all interfaces)'}: without authentication the listener must be loopback (127.0.0.1, ::1); use jwt or apikey.`,
+  );
 }
 
 /** Validates a server's own settings (CRM_BACKEND ...) the same way. */

@@ -4,7 +4,7 @@
  * signing key, metrics, the logger). Surfaces (one per system) are mounted on it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approvalMigrations } from './approvals.js';
 import { canonicalJson, createAuditSink, sha256Hex, type AuditEvent, type AuditSink } from './audit.js';
@@ -16,7 +16,7 @@ import { Metrics } from './metrics.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
-import { migrate, openStore, type Store } from './store.js';
+import { migrate, openStore, prepareDataDir, type Store } from './store.js';
 
 export interface HostOptions {
   /** `portcullis-<name>`: names the data directory default, the audit file, metrics and logs. */
@@ -62,7 +62,7 @@ export class Host {
   /** Opens the store, the audit sink and the limiter (in that order; close undoes them in reverse). */
   async open(): Promise<void> {
     const cfg = this.config;
-    mkdirSync(cfg.dataDir, { recursive: true });
+    prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({
       redactor: this.redactor,
       logger: this.logger,
@@ -74,6 +74,11 @@ export class Host {
       serverName: this.serverName,
       store: this.store,
       logger: this.logger,
+      keyRef: cfg.auditKey,
+      anchor: cfg.auditAnchor,
+      production: cfg.production,
+      credentials: this.credentials,
+      redactor: this.redactor,
     });
     this.limiter = await RateLimiter.create({
       config: rateLimitConfigFromEnv(this.env),

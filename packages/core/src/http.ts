@@ -14,9 +14,11 @@ import {
   type JSONRPCMessage,
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
+import { assertAuthAllowedOnHost } from './config.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
 import { UnknownToolError, type ServerRuntime } from './runtime.js';
+import { SessionLimitError, SessionRegistry, ownerKey } from './sessions.js';
 import type { Principal } from './tool.js';
 
 type JsonRpcId = string | number;
@@ -114,10 +116,9 @@ export interface HttpOptions {
   authenticator: Authenticator;
 }
 
-interface Session {
-  transport: Transport & { handleRequest?: unknown };
+interface Session<T extends Transport> {
+  transport: T;
   server: Server;
-  principalId: string;
 }
 
 declare module 'express-serve-static-core' {
@@ -143,6 +144,8 @@ function rpcError(
 export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const cfg = runtime.config;
   const log = runtime.logger;
+  // Before anything is built: an unauthenticated listener must not be reachable from elsewhere.
+  assertAuthAllowedOnHost(opts.authenticator.kind, opts.host);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -253,7 +256,28 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const sharedServer = createMcpServer(runtime, principalFromAuthInfo);
   const serverReady = sharedServer.connect(mux);
 
-  const sessions = new Map<string, Session>();
+  // Streamable (stateful mode) and SSE sessions live apart: an id of one kind is unknown to the other.
+  const sessions = new SessionRegistry<Session<StreamableHTTPServerTransport> | Session<SSEServerTransport>>({
+    idleMs: cfg.sessionIdleMs,
+    perPrincipal: cfg.sessionsPerPrincipal,
+    close: (s, reason) => {
+      if (reason !== 'shutdown')
+        log.info(
+          { session: s.transport.sessionId, reason },
+          reason === 'idle'
+            ? 'closing an idle session'
+            : "closing the principal's least recently used session: it reached its session limit",
+        );
+      void s.server.close();
+    },
+  });
+  const sessionLimited = (res: Response, err: SessionLimitError) =>
+    rpcError(
+      res,
+      429,
+      -32000,
+      `Too many sessions: a principal may hold at most ${err.limit} open sessions, and all are still being initialized. Retry once one of them is done.`,
+    );
 
   const handleStateless = async (req: Request, res: Response) => {
     await serverReady;
@@ -354,16 +378,18 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const handleStateful = async (req: Request, res: Response) => {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string') {
-      const s = sessions.get(sid);
+      const s = sessions.get('streamable', sid);
       if (!s) {
+        // The spec's answer for an unknown or expired session: the client starts a new one.
         rpcError(res, 404, -32001, 'Session not found.');
         return;
       }
-      if (s.principalId !== req.principal!.id) {
+      if (s.owner !== ownerKey(req.principal!)) {
         rpcError(res, 403, -32000, 'This session belongs to another principal.');
         return;
       }
-      await (s.transport as StreamableHTTPServerTransport).handleRequest(
+      sessions.touch(s);
+      await (s.value.transport as StreamableHTTPServerTransport).handleRequest(
         Object.assign(req, { auth: authInfoOf(req) }),
         res,
         req.body,
@@ -379,18 +405,34 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       );
       return;
     }
+    let slot: ReturnType<typeof sessions.reserve>;
+    try {
+      slot = sessions.reserve(req.principal!);
+    } catch (err) {
+      if (err instanceof SessionLimitError) return sessionLimited(res, err);
+      throw err;
+    }
+    let added = false;
+    const server = createMcpServer(runtime, principalFromAuthInfo);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, principalId: req.principal!.id });
+        sessions.add('streamable', id, slot.key, { transport, server });
+        added = true;
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) sessions.delete('streamable', transport.sessionId);
     };
-    const server = createMcpServer(runtime, principalFromAuthInfo);
-    await server.connect(transport);
-    await transport.handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+    } finally {
+      if (!added) {
+        slot.release();
+        void server.close();
+      }
+    }
   };
 
   const mcpRoute = async (req: Request, res: Response) => {
@@ -412,27 +454,35 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
 
   // Legacy HTTP+SSE (protocol 2024-11-05): GET /sse opens the stream, POST /messages?sessionId= sends.
   app.get('/sse', authenticate, async (req, res) => {
+    let slot: ReturnType<typeof sessions.reserve>;
+    try {
+      slot = sessions.reserve(req.principal!);
+    } catch (err) {
+      if (err instanceof SessionLimitError) return sessionLimited(res, err);
+      throw err;
+    }
     const transport = new SSEServerTransport('/messages', res);
     const server = createMcpServer(runtime, principalFromAuthInfo);
-    sessions.set(transport.sessionId, { transport, server, principalId: req.principal!.id });
+    sessions.add('sse', transport.sessionId, slot.key, { transport, server });
     res.on('close', () => {
-      sessions.delete(transport.sessionId);
+      sessions.delete('sse', transport.sessionId);
       void server.close();
     });
     await server.connect(transport);
   });
   app.post('/messages', authenticate, jsonBody, async (req, res) => {
     const sid = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
-    const s = sessions.get(sid);
-    if (!s || !(s.transport instanceof SSEServerTransport)) {
+    const s = sessions.get('sse', sid);
+    if (!s) {
       rpcError(res, 404, -32001, 'Session not found.');
       return;
     }
-    if (s.principalId !== req.principal!.id) {
+    if (s.owner !== ownerKey(req.principal!)) {
       rpcError(res, 403, -32000, 'This session belongs to another principal.');
       return;
     }
-    await s.transport.handlePostMessage(
+    sessions.touch(s);
+    await (s.value.transport as SSEServerTransport).handlePostMessage(
       Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage,
       res,
       req.body,
@@ -522,10 +572,11 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     derive(port);
+    sessions.start();
     const close = async () => {
       draining = true;
       server.close();
-      for (const s of sessions.values()) void s.transport.close();
+      sessions.closeAll();
       const deadline = Date.now() + cfg.shutdownTimeoutMs;
       while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 25));

@@ -76,6 +76,10 @@ export interface JwtSettings {
   tenantClaim: string;
   rolesClaim: string;
   attributeClaims: string[];
+  /** Refuse tokens whose exp - iat exceeds this many seconds (and tokens without iat). */
+  maxLifetimeSec?: number;
+  /** Required JOSE header `typ` (e.g. at+jwt, RFC 9068). */
+  typ?: string;
 }
 
 const DEFAULT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -100,8 +104,20 @@ export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv, defaultAudience: stri
   if (!Number.isFinite(skew) || skew < 0 || skew > 300) {
     throw new ConfigError('PORTCULLIS_JWT_CLOCK_SKEW_SECONDS must be a number of seconds from 0 to 300.');
   }
+  let maxLifetimeSec: number | undefined;
+  const maxLifetime = env.PORTCULLIS_JWT_MAX_LIFETIME_SECONDS?.trim();
+  if (maxLifetime) {
+    maxLifetimeSec = Number(maxLifetime);
+    if (!Number.isSafeInteger(maxLifetimeSec) || maxLifetimeSec < 1)
+      throw new ConfigError(
+        'PORTCULLIS_JWT_MAX_LIFETIME_SECONDS must be a whole number of seconds of at least 1.',
+      );
+  }
+  const typ = env.PORTCULLIS_JWT_TYP?.trim() || undefined;
   return {
     issuer,
+    maxLifetimeSec,
+    typ,
     audience: env.PORTCULLIS_JWT_AUDIENCE ?? defaultAudience,
     jwksUrl: env.PORTCULLIS_JWKS_URL,
     jwksFile: env.PORTCULLIS_JWKS_FILE,
@@ -150,6 +166,11 @@ export class JwtAuthenticator implements Authenticator {
       } catch {
         throw new ConfigError('PORTCULLIS_JWKS_URL is not a URL.');
       }
+      // Keys fetched in clear text could be swapped on the way: only loopback may skip TLS.
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+        throw new ConfigError(
+          `PORTCULLIS_JWKS_URL must use https (got ${url.protocol}//${url.host}); plain http is accepted only on loopback.`,
+        );
       this.keys = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
     }
   }
@@ -176,11 +197,21 @@ export class JwtAuthenticator implements Authenticator {
         audience: this.settings.audience,
         algorithms: this.settings.algorithms,
         clockTolerance: this.settings.clockToleranceSec,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', ...(this.settings.maxLifetimeSec === undefined ? [] : ['iat'])],
+        ...(this.settings.typ === undefined ? {} : { typ: this.settings.typ }),
       }));
     } catch (err) {
       throw new AuthError('invalid_token', describeJoseError(err));
     }
+    // jose checks only that sub is present: a number, an object or "" must not become an identity.
+    if (typeof payload.sub !== 'string' || payload.sub.trim() === '')
+      throw new AuthError('invalid_token', "The token's sub claim must be a non-empty string.");
+    const maxLifetime = this.settings.maxLifetimeSec;
+    if (maxLifetime !== undefined && (payload.exp ?? 0) - (payload.iat ?? 0) > maxLifetime)
+      throw new AuthError(
+        'invalid_token',
+        `The token's lifetime (exp - iat) exceeds the ${maxLifetime} s this server accepts.`,
+      );
     const tenant = payload[this.settings.tenantClaim];
     if (typeof tenant !== 'string' || tenant === '')
       throw new AuthError('invalid_token', `The token has no ${this.settings.tenantClaim} claim.`);
@@ -200,13 +231,25 @@ export class JwtAuthenticator implements Authenticator {
       )
         attributes[claim] = v;
     }
+    // RFC 8693 section 4.1: `act` names the actor (the agent) and `sub` the user it acts for. Policy
+    // decides for the user, whose rights the token carries; the audit records both.
     const act = payload.act as { sub?: unknown } | undefined;
+    let actor: string | null = null;
+    if (act !== undefined) {
+      if (act === null || typeof act !== 'object' || typeof act.sub !== 'string' || act.sub.trim() === '')
+        throw new AuthError(
+          'invalid_token',
+          "The token's act claim must be an object with a non-empty string sub.",
+        );
+      actor = act.sub;
+    }
     const principal: Principal = {
-      id: payload.sub ?? '',
+      id: payload.sub,
       roles,
       tenant,
       attributes,
-      onBehalfOf: typeof act?.sub === 'string' ? act.sub : null,
+      onBehalfOf: actor === null ? null : payload.sub,
+      actor,
       via: 'jwt',
     };
     const expMs = (payload.exp ?? 0) * 1000;
@@ -222,10 +265,20 @@ export class JwtAuthenticator implements Authenticator {
   }
 }
 
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
+
+/** 127.0.0.0/8, ::1 and localhost: addresses that never leave this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return LOOPBACK_NAMES.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'The token has expired.';
   if (err instanceof joseErrors.JWTClaimValidationFailed)
-    return `The token's ${err.claim} claim is not accepted.`;
+    return err.claim === 'typ'
+      ? "The token's typ header is not the type this server accepts."
+      : `The token's ${err.claim} claim is not accepted.`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed)
     return 'The token is signed with an algorithm that is not allowed.';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';

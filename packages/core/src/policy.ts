@@ -174,7 +174,13 @@ export class PolicyEngine {
    * action (Cedar partial evaluation with the resource and context unknown): such tools are hidden.
    */
   mayEverPermit(principal: Principal, action: string): boolean {
-    const key = `${action}\u0000${principal.id}\u0000${principal.tenant}\u0000${principal.roles.join(',')}\u0000${JSON.stringify(principal.attributes)}`;
+    const key = JSON.stringify([
+      action,
+      principal.id,
+      principal.tenant,
+      principal.roles,
+      principal.attributes,
+    ]);
     const cached = this.visibilityCache.get(key);
     if (cached !== undefined) return cached;
     if (hasLoneSurrogate([principal.id, principal.tenant, principal.roles, principal.attributes]))
@@ -190,7 +196,8 @@ export class PolicyEngine {
       policies: { staticPolicies: this.staticPolicies },
       entities: [principalEntity(principal)],
     });
-    const visible = answer.type !== 'residuals' ? true : residualMayPermit(answer.response);
+    // Only a residual answer can show a tool: a failure (a principal Cedar cannot evaluate) hides it.
+    const visible = answer.type === 'residuals' && residualMayPermit(answer.response);
     if (this.visibilityCache.size > 10_000) this.visibilityCache.clear();
     this.visibilityCache.set(key, visible);
     return visible;

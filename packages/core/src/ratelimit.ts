@@ -180,7 +180,10 @@ export class RateLimiter {
    * checked first so one noisy principal cannot spend the tenant's budget on refused calls.
    */
   async acquire(principalId: string, tenant: string | null, tool: string): Promise<void> {
-    await this.consume('principal_tool', `${encodeURIComponent(principalId)}:${encodeURIComponent(tool)}`);
+    // A principal is its tenant plus its id: bob of acme and bob of globex are two people. A bare
+    // '%' never comes out of encodeURIComponent, so no tenant can collide with "no tenant".
+    const who = `${tenant === null ? '%' : encodeURIComponent(tenant)}:${encodeURIComponent(principalId)}`;
+    await this.consume('principal_tool', `${who}:${encodeURIComponent(tool)}`);
     if (tenant !== null) await this.consume('tenant', encodeURIComponent(tenant));
   }
 

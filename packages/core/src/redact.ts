@@ -76,7 +76,7 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.walkSecrets(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[k] = this.walkSecrets(v, depth + 1);
+      setData(out, k, this.walkSecrets(v, depth + 1));
     return out;
   }
 
@@ -99,15 +99,26 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const lk = k.toLowerCase();
-        out[k] =
+        setData(
+          out,
+          k,
           (this.sensitiveKeys.has(lk) || extra.has(lk)) && v !== undefined && v !== null
             ? REDACTED
-            : this.walk(v, extra, depth + 1);
+            : this.walk(v, extra, depth + 1),
+        );
       }
       return out;
     }
     return value;
   }
+}
+
+/**
+ * `out[k] = v` with k "__proto__" would call the prototype setter: the key would vanish from what
+ * is recorded and the copy's prototype would become attacker data. A data property keeps it as sent.
+ */
+function setData(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function escapeRegExp(s: string): string {

@@ -4,7 +4,21 @@
  * parameters, both return int8 as a string (pg's convention) and the same migrations serve both.
  */
 import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 // Type-only: PGlite (a WebAssembly PostgreSQL) is loaded when the store opens, after start-up answers.
 import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
@@ -56,6 +70,159 @@ export interface OpenStoreOptions {
 // Constants rather than hashes of names: a lock key must never change between releases.
 const MIGRATION_LOCK_KEY = '7301560273810440001';
 
+// ---------------------------------------------------------------------------------------------
+// The data directory: owner-only, and held by one process at a time
+
+/**
+ * Creates the data directory owner-only (0700), tightens an existing one this user owns, and
+ * refuses (ConfigError, one line with the path and the fix) one that other users can write:
+ * they could read the embedded database and keys, or plant files the server would trust.
+ * A group-writable directory is accepted when the group is this process's own or root's (the
+ * image's /var/lib/portcullis is 1000:0 0770 for platforms that run with a random UID in group 0).
+ */
+export function prepareDataDir(dir: string, logger?: Logger): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  if (!st.isDirectory()) throw new ConfigError(`PORTCULLIS_DATA_DIR ${dir} is not a directory.`);
+  const mode = st.mode & 0o777;
+  const ownGroups = new Set([process.getgid?.(), ...(process.getgroups?.() ?? []), 0]);
+  const otherWritable = (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && !ownGroups.has(st.gid));
+  if (otherWritable)
+    throw new ConfigError(
+      `PORTCULLIS_DATA_DIR ${dir} can be written by other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 700 ${dir}\` or point PORTCULLIS_DATA_DIR at a directory only this user can write.`,
+    );
+  if ((mode & 0o077) !== 0 && st.uid === process.getuid?.()) {
+    chmodSync(dir, 0o700);
+    logger?.info({ path: dir, was: mode.toString(8) }, 'data directory tightened to 0700 (owner only)');
+  }
+}
+
+/** Removes group and other permissions from everything under `dir` (its files hold the data). */
+function ownerOnlyTree(dir: string): void {
+  const tighten = (p: string) => {
+    const mode = statSync(p).mode & 0o7777;
+    if ((mode & 0o077) !== 0) chmodSync(p, mode & ~0o077);
+  };
+  tighten(dir);
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) tighten(join(dir, entry));
+}
+
+const LOCK_FILE = 'portcullis.lock';
+// The holder touches its lock this often; a lock untouched for LOCK_STALE_MS is a dead holder's.
+const LOCK_HEARTBEAT_MS = 10_000;
+const LOCK_STALE_MS = 30_000;
+// Directories held by this process: a second open in the same process is refused like any other.
+const heldHere = new Set<string>();
+
+interface LockInfo {
+  pid: number;
+  host: string;
+}
+
+function readLock(path: string): { info: LockInfo | null; mtimeMs: number } | null {
+  try {
+    const mtimeMs = statSync(path).mtimeMs;
+    try {
+      const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+      return {
+        info: typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host } : null,
+        mtimeMs,
+      };
+    } catch {
+      return { info: null, mtimeMs };
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Is the process named by this lock still holding it? */
+function lockHeld(lock: { info: LockInfo | null; mtimeMs: number }): boolean {
+  if (Date.now() - lock.mtimeMs > LOCK_STALE_MS) return false;
+  // A half-written lock (a crash while creating it) counts as held until it goes stale.
+  if (lock.info === null) return true;
+  if (lock.info.host !== hostname()) return true;
+  // Our own pid in a lock we do not hold: a previous container's pid 1, long gone.
+  return lock.info.pid !== process.pid && pidAlive(lock.info.pid);
+}
+
+/**
+ * Takes the embedded data directory for this process (PGlite cannot share its files): a lock file
+ * naming the pid and host, refreshed every few seconds. A lock whose process is gone (same host,
+ * dead pid) or that nobody refreshed for LOCK_STALE_MS is taken over. Returns the release.
+ */
+export function lockDataDir(dir: string): () => void {
+  const real = realpathSync(dir);
+  const path = join(real, LOCK_FILE);
+  const refuse = (info: LockInfo | null): never => {
+    const who =
+      info === null
+        ? 'another process'
+        : `another process (pid ${info.pid}${info.host === hostname() ? '' : ` on ${info.host}`})`;
+    throw new ConfigError(
+      `PORTCULLIS_DATA_DIR ${dir} is in use by ${who}; stop it, or give this server its own PORTCULLIS_DATA_DIR (or a DATABASE_URL).`,
+    );
+  };
+  if (heldHere.has(real)) refuse({ pid: process.pid, host: hostname() });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const lock = readLock(path);
+      if (lock === null) continue; // released between our two looks: try again
+      if (lockHeld(lock)) refuse(lock.info);
+      try {
+        unlinkSync(path);
+      } catch (unlinkErr) {
+        if ((unlinkErr as NodeJS.ErrnoException).code !== 'ENOENT') throw unlinkErr;
+      }
+      continue;
+    }
+    try {
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+    } finally {
+      closeSync(fd);
+    }
+    heldHere.add(real);
+    const beat = setInterval(() => {
+      try {
+        const now = new Date();
+        utimesSync(path, now, now);
+      } catch {
+        // Removed under us: the next holder's check will see no lock; nothing to do here.
+      }
+    }, LOCK_HEARTBEAT_MS);
+    beat.unref();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      clearInterval(beat);
+      heldHere.delete(real);
+      try {
+        const lock = readLock(path);
+        if (lock?.info?.pid === process.pid && lock.info.host === hostname()) unlinkSync(path);
+      } catch {
+        // Already gone.
+      }
+    };
+  }
+  // Three rounds of someone else taking it between our looks: report whoever holds it now.
+  return refuse(readLock(path)?.info ?? null);
+}
+
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgres(opts.databaseUrl, opts);
   return openPGlite(opts);
@@ -63,9 +230,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
 async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
   let dir: string | undefined;
+  let release = (): void => undefined;
   if (opts.dataDir !== undefined) {
+    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    release = lockDataDir(opts.dataDir);
     dir = join(opts.dataDir, 'pgdata');
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
   const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
@@ -73,7 +243,10 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
   let db: PGlite;
   try {
     db = await PGlite.create(dir, { parsers });
+    // PGlite lays a new database down from its bundled image with mode 0666, whatever the umask.
+    if (dir !== undefined) ownerOnlyTree(dir);
   } catch (err) {
+    release();
     throw new PortcullisError({
       code: 'store_unavailable',
       category: 'internal',
@@ -82,7 +255,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       cause: err,
     });
   }
-  return new PGliteStore(db, opts.logger);
+  return new PGliteStore(db, opts.logger, release);
 }
 
 interface PGliteRunner {
@@ -110,6 +283,7 @@ class PGliteStore implements Store {
   constructor(
     private readonly db: PGlite,
     private readonly logger: Logger | undefined,
+    private readonly releaseDataDir: () => void,
   ) {
     this.q = pgliteQueryable(db);
   }
@@ -134,7 +308,11 @@ class PGliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.releaseDataDir();
+    }
     this.logger?.debug({ store: 'pglite' }, 'store closed');
   }
 }

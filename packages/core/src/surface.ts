@@ -277,7 +277,7 @@ export class Surface<B = unknown> {
       trace_id: fields.traceId,
       server: this.serverName,
       tool,
-      principal: principal.id,
+      principal: principal.actor ?? principal.id,
       on_behalf_of: principal.onBehalfOf,
       tenant: principal.tenant,
       arguments: this.host.auditArguments(fields.args, sensitive),

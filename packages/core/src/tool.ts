@@ -21,8 +21,10 @@ export interface Principal {
   tenant: string;
   /** Extra attributes policies may read (team, region ...), from config or token claims. */
   attributes: Record<string, CedarValue>;
-  /** The end user an agent acts for, when the token says so (`act`/`on_behalf_of`). */
+  /** The end user an agent acts for, when the token says so (RFC 8693: the token's `sub` when it carries `act`). */
   onBehalfOf: string | null;
+  /** The party acting for that user (RFC 8693 `act.sub`, e.g. the agent); absent when the user acts directly. */
+  actor?: string | null;
   via: 'stdio' | 'jwt' | 'apikey' | 'none';
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseCommonConfig, parseServerConfig } from '../src/config.js';
+import { assertAuthAllowedOnHost, parseCommonConfig, parseServerConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('configuration', () => {
@@ -40,5 +40,28 @@ describe('configuration', () => {
     const schema = z.object({ CRM_BACKEND: z.enum(['embedded', 'hubspot']).default('embedded') });
     expect(parseServerConfig(schema, {})).toEqual({ CRM_BACKEND: 'embedded' });
     expect(() => parseServerConfig(schema, { CRM_BACKEND: 'salesforce' })).toThrow(/CRM_BACKEND/);
+  });
+});
+
+describe('finding 14: production detection and where auth=none may listen', () => {
+  it('finding 14: NODE_ENV is compared case-insensitively (Production, PRODUCTION, " production ")', () => {
+    for (const v of ['Production', 'PRODUCTION', ' production ']) {
+      expect(parseCommonConfig({ NODE_ENV: v }, 'x', 'stdio').production).toBe(true);
+      expect(() => parseCommonConfig({ NODE_ENV: v, PORTCULLIS_AUTH: 'none' }, 'x', 'http')).toThrow(
+        /PORTCULLIS_AUTH=none is refused/,
+      );
+    }
+    expect(parseCommonConfig({ NODE_ENV: 'development' }, 'x', 'stdio').production).toBe(false);
+  });
+
+  it('finding 14: PORTCULLIS_AUTH=none is refused on any listener that is not loopback', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.internal', '']) {
+      expect(() => assertAuthAllowedOnHost('none', host)).toThrow(ConfigError);
+      expect(() => assertAuthAllowedOnHost('none', host)).toThrow(/PORTCULLIS_AUTH=none .*loopback/);
+    }
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '[::1]']) {
+      expect(() => assertAuthAllowedOnHost('none', host)).not.toThrow();
+    }
+    expect(() => assertAuthAllowedOnHost('jwt', '0.0.0.0')).not.toThrow();
   });
 });

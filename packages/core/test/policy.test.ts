@@ -224,3 +224,19 @@ describe('toCedarValue', () => {
     });
   });
 });
+
+describe('finding 13: visibility fails closed on an answer it does not expect', () => {
+  const engine = new PolicyEngine({
+    serverName: 't13',
+    policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': POLICIES }),
+    tools,
+  });
+
+  it('finding 13: a principal Cedar cannot evaluate (a numeric id) sees no tool at all', () => {
+    const odd = { ...who(['viewer']), id: 42 as unknown as string };
+    expect(engine.mayEverPermit(odd, 't_refund')).toBe(false);
+    expect(engine.mayEverPermit(odd, 't_get_order')).toBe(false);
+    // The same principal with a string id is still shown what it may call.
+    expect(engine.mayEverPermit(who(['viewer'], 'acme', '42'), 't_get_order')).toBe(true);
+  });
+});

@@ -149,6 +149,18 @@ describe('RateLimiter in-process', () => {
     await l.acquire('bob', 'acme', 'crm_search_accounts');
   });
 
+  it('finding 11: the same principal id in two tenants has two buckets, not one', async () => {
+    const l = await limiter({ config: config({ principalTool: { points: 1, windowMs: 60_000 } }) });
+    await l.acquire('bob', 'acme', 'crm_search_accounts');
+    // bob@globex is another person: acme's bob spending his window must not refuse him.
+    await l.acquire('bob', 'globex', 'crm_search_accounts');
+    const again = await refusal(l.acquire('bob', 'acme', 'crm_search_accounts'));
+    expect(again.details).toEqual({ scope: 'principal_tool' });
+    // Ids and tenants holding the separator cannot collide either.
+    await l.acquire('a:b', 'c', 't');
+    await l.acquire('b', 'c:a', 't');
+  });
+
   it('limits the tenant across its principals; other tenants and tenantless calls are unaffected', async () => {
     const l = await limiter({ config: config({ tenant: { points: 4, windowMs: 60_000 } }) });
     let i = 0;

@@ -48,3 +48,21 @@ describe('Redactor', () => {
     );
   });
 });
+
+describe('finding 15: the redactor keeps __proto__ keys as data', () => {
+  it('finding 15: a "__proto__" key in what is recorded survives redaction as an own data key', () => {
+    const r = new Redactor();
+    r.addSecret('sk_live_abcdef123456');
+    const sent = JSON.parse(
+      '{"__proto__":{"polluted":true,"note":"sk_live_abcdef123456"},"a":{"__proto__":{"password":"p"}}}',
+    ) as Record<string, unknown>;
+    for (const out of [r.redact(sent), r.maskSecrets(sent)] as Record<string, unknown>[]) {
+      expect(Object.keys(out)).toEqual(['__proto__', 'a']);
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+      expect((out as { polluted?: unknown }).polluted).toBeUndefined();
+      expect(JSON.stringify(out)).toContain('"__proto__":{"polluted":true,"note":"[REDACTED]"}');
+    }
+    expect(JSON.stringify(r.redact(sent))).toContain('"a":{"__proto__":{"password":"[REDACTED]"}}');
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});

@@ -1,9 +1,21 @@
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPostgres, postgresUnavailableReason } from '@portcullis/test-support/postgres';
 import { tempDir } from '@portcullis/test-support/ports';
 import { ConfigError, PortcullisError } from '../src/errors.js';
-import { migrate, openStore } from '../src/store.js';
+import { lockDataDir, migrate, openStore, prepareDataDir } from '../src/store.js';
 import type { Migration, Store } from '../src/store.js';
 
 const pg = await startPostgres();
@@ -363,4 +375,70 @@ describe('store: connection failures', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).not.toContain('hunter2');
   });
+});
+
+describe('finding 9 and issue 14: the data directory', () => {
+  it('finding 9: a new data directory is created 0700; an existing 0755 one of ours is tightened', () => {
+    const base = mkdtempSync(join(tmpdir(), 'datadir-'));
+    const fresh = join(base, 'a', 'b');
+    prepareDataDir(fresh);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    const loose = join(base, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o755);
+    prepareDataDir(loose);
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
+  });
+
+  it('finding 9: a data directory other users can write is refused with the path and the fix', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'datadir-')), 'open');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    expect(() => prepareDataDir(dir)).toThrow(ConfigError);
+    expect(() => prepareDataDir(dir)).toThrow(`run \`chmod 700 ${dir}\``);
+    expect(statSync(dir).mode & 0o777).toBe(0o777);
+  });
+
+  it('issue 14: a data directory held by a live process is refused naming the pid; a dead holder is taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datadir-'));
+    const release = lockDataDir(dir);
+    expect(() => lockDataDir(dir)).toThrow(ConfigError);
+    expect(() => lockDataDir(dir)).toThrow(
+      `PORTCULLIS_DATA_DIR ${dir} is in use by another process (pid ${process.pid})`,
+    );
+    release();
+    expect(existsSync(join(dir, 'portcullis.lock'))).toBe(false);
+    lockDataDir(dir)();
+
+    // A lock left by a process that has exited (a crash) does not block the next start.
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((r) => child.once('exit', r));
+    writeFileSync(join(dir, 'portcullis.lock'), JSON.stringify({ pid: deadPid, host: hostname() }));
+    const again = lockDataDir(dir);
+    expect(JSON.parse(readFileSync(join(dir, 'portcullis.lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+    });
+    again();
+
+    // A lock from another host is honoured while its holder keeps it fresh.
+    writeFileSync(join(dir, 'portcullis.lock'), JSON.stringify({ pid: 1, host: 'elsewhere.example' }));
+    expect(() => lockDataDir(dir)).toThrow('(pid 1 on elsewhere.example)');
+  });
+
+  it(
+    'issue 14: two embedded stores on one data directory: the second open is refused',
+    { timeout: 240_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'datadir-'));
+      const first = await openStore({ dataDir: dir });
+      try {
+        await expect(openStore({ dataDir: dir })).rejects.toThrow(/is in use by another process/);
+      } finally {
+        await first.close();
+      }
+      const second = await openStore({ dataDir: dir });
+      await second.close();
+    },
+  );
 });

@@ -270,8 +270,10 @@ describe('SIGKILL mid-load, then a torn tail, then recovery on restart', () => {
       },
     });
     expect(recs[whole + 1]!.id).toBe(after.auditId);
-    const v3 = await verifyAudit(['--file', file]);
+    // The development audit key the server generated: every record, the recovery included, is MAC'd.
+    const v3 = await verifyAudit(['--file', file, '--key', `file:${dataDir}/audit.key`]);
     expect(v3.code).toBe(0);
     expect(v3.stdout).toContain(`intact: ${whole + 2} records`);
+    expect(v3.stdout).toContain(`keyed: ${whole + 2} record MACs verify`);
   }, 300_000);
 });

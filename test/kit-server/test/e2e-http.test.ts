@@ -121,9 +121,9 @@ describe('JWT, stateless Streamable HTTP (the default)', () => {
     });
   });
 
-  it('on_behalf_of comes from the act claim and is audited', async () => {
+  it('finding 13: a delegated token (RFC 8693 act) is audited as the actor on behalf of the user', async () => {
     const token = await iss.mint(
-      { sub: 'agent-7', tenant: 'acme', roles: ['viewer'], act: { sub: 'user-42' } },
+      { sub: 'user-42', tenant: 'acme', roles: ['viewer'], act: { sub: 'agent-7' } },
       { audience: srv.url },
     );
     const r = await callToolHttp(
@@ -457,9 +457,10 @@ describe('graceful SIGTERM', () => {
       const recs = readAudit(file);
       expect(recs.filter((r) => r.tool === 'kit_fetch_quote' && r.outcome === 'ok')).toHaveLength(5);
       for (const r of results) expect(recs.some((x) => x.id === r.auditId)).toBe(true);
-      const v = await verifyAudit(['--file', file]);
+      const v = await verifyAudit(['--file', file, '--key', `file:${dataDir}/audit.key`]);
       expect(v.code).toBe(0);
       expect(v.stdout).toContain(`intact: ${recs.length} records`);
+      expect(v.stdout).toContain(`keyed: ${recs.length} record MACs verify`);
     } finally {
       await quotes.close();
     }

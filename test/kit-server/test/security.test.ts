@@ -433,6 +433,32 @@ describe('production refusals', () => {
     expect(r.stderr).not.toContain('serving MCP');
   });
 
+  it('finding 14: NODE_ENV=Production (any case) with PORTCULLIS_AUTH=none: start-up refused, exit 1', async () => {
+    const r = await runKitCli({
+      NODE_ENV: 'Production',
+      PORTCULLIS_AUTH: 'none',
+      PORTCULLIS_DATA_DIR: tempDir(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('portcullis-kit: PORTCULLIS_AUTH=none is refused when NODE_ENV=production');
+    expect(r.stderr).not.toContain('serving MCP');
+  });
+
+  it('finding 8: NODE_ENV=production without PORTCULLIS_AUDIT_KEY: start-up refused in one line', async () => {
+    const dir = tempDir();
+    const prod = writeApiKeys(dir, [{ principal: 'ops', roles: ['admin'], tenant: 'acme' }]);
+    const r = await runKitCli({
+      NODE_ENV: 'production',
+      PORTCULLIS_AUTH: 'apikey',
+      PORTCULLIS_API_KEYS_FILE: prod.file,
+      PORTCULLIS_DATA_DIR: tempDir(),
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('portcullis-kit: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^portcullis-kit: PORTCULLIS_AUDIT_KEY is required when NODE_ENV=production/);
+  });
+
   it('dev API keys are refused in production; the same file without dev keys starts', async () => {
     const dir = tempDir();
     const dev = writeApiKeys(
@@ -458,10 +484,13 @@ describe('production refusals', () => {
       [{ principal: 'ops', roles: ['admin'], tenant: 'acme' }],
       'prod-keys.json',
     );
+    const auditKey = join(dir, 'audit.key');
+    writeFileSync(auditKey, 'k'.repeat(48), { mode: 0o600 });
     const srv = await spawnHttp({
       NODE_ENV: 'production',
       PORTCULLIS_AUTH: 'apikey',
       PORTCULLIS_API_KEYS_FILE: prod.file,
+      PORTCULLIS_AUDIT_KEY: `file:${auditKey}`,
       PORTCULLIS_DATA_DIR: tempDir(),
     });
     try {

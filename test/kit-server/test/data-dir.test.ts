@@ -1,0 +1,77 @@
+/**
+ * The data directory (security review finding 9, and one process per embedded data directory):
+ * it holds contact PII, the ledger, plans, the cursor and audit keys, so it is created owner-only,
+ * a directory other users can write is refused, and a second process on it is refused in one line.
+ */
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAll, runKitCli, spawnHttp, tempDir } from './helpers.js';
+
+afterAll(async () => {
+  await killAll();
+});
+
+/** Every path under `dir` (itself included) with its permission bits. */
+function modes(dir: string): { path: string; mode: number }[] {
+  const out = [{ path: dir, mode: statSync(dir).mode & 0o777 }];
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const p = join(dir, entry);
+    out.push({ path: p, mode: statSync(p).mode & 0o777 });
+  }
+  return out;
+}
+
+describe('finding 9: data files are owner-only', () => {
+  it('finding 9: a new data directory is 0700 and nothing in it is readable by group or others', async () => {
+    const dataDir = join(tempDir('kit-datadir-'), 'data');
+    const srv = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
+    try {
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      const all = modes(dataDir);
+      // The embedded database, the audit trail and the generated keys are all there.
+      expect(all.some((m) => m.path.includes('pgdata'))).toBe(true);
+      expect(all.some((m) => m.path.endsWith('.audit.jsonl'))).toBe(true);
+      expect(all.filter((m) => (m.mode & 0o077) !== 0)).toEqual([]);
+    } finally {
+      await srv.stop();
+    }
+  }, 180_000);
+
+  it('finding 9: a data directory other users can write is refused in one line naming the path and the fix', async () => {
+    const dataDir = join(tempDir('kit-datadir-'), 'shared');
+    mkdirSync(dataDir);
+    chmodSync(dataDir, 0o777);
+    const r = await runKitCli({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' }, undefined, 45_000);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('portcullis-kit: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(dataDir);
+    expect(lines[0]).toContain(`chmod 700 ${dataDir}`);
+    expect(r.stderr).not.toContain('serving MCP');
+  }, 120_000);
+});
+
+describe('issue 14: one process per embedded data directory', () => {
+  it('issue 14: a second server on a data directory another process holds is refused in one line', async () => {
+    const dataDir = join(tempDir('kit-datadir-'), 'held');
+    const first = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
+    try {
+      const r = await runKitCli({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' }, undefined, 45_000);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('portcullis-kit: '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(dataDir);
+      expect(lines[0]).toContain(`pid ${first.proc.pid}`);
+      // The holder is untouched and still serves.
+      expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    // Once the holder is gone the directory is free again (also after a crash: the pid is dead).
+    const again = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
+    await again.stop('SIGKILL');
+    const third = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
+    await third.stop();
+  }, 400_000);
+});
