@@ -141,3 +141,13 @@ export async function openCursorCodec(src: CursorKeySources): Promise<CursorCode
   src.redactor.addSecret(key);
   return new CursorCodec(Buffer.from(key, 'utf8'));
 }
+
+/** A string field of a decoded position (what a keyset or upstream cursor stored); anything else is invalid. */
+export function positionString(position: unknown, field: string, maxLength = 512): string {
+  const v =
+    typeof position === 'object' && position !== null && !Array.isArray(position)
+      ? (position as Record<string, unknown>)[field]
+      : undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) throw invalidCursor();
+  return v;
+}

@@ -44,9 +44,7 @@ export interface IdempotencyScope {
 
 /** What a claim found. `pending`: an earlier call with the same key and arguments has not finished (or died). */
 export type Claim<T> =
-  | { state: 'new' }
-  | { state: 'replay'; result: T }
-  | { state: 'pending'; data: unknown; abandoned: boolean };
+  { state: 'new' } | { state: 'replay'; result: T } | { state: 'pending'; data: unknown; abandoned: boolean };
 
 export interface LedgerOptions {
   /** How long a key is remembered; null keeps it for ever (money: a refund key must never act twice). */
@@ -113,7 +111,14 @@ export class IdempotencyLedger {
       `INSERT INTO portcullis_idempotency (tenant, principal, tool, key, request_hash, state, data)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6::jsonb)
        ON CONFLICT (tenant, principal, tool, key) DO NOTHING RETURNING key`,
-      [scope.tenant, scope.principal, scope.tool, scope.key, hash, data === undefined ? null : JSON.stringify(data)],
+      [
+        scope.tenant,
+        scope.principal,
+        scope.tool,
+        scope.key,
+        hash,
+        data === undefined ? null : JSON.stringify(data),
+      ],
     );
     if (inserted.rowCount > 0) return { state: 'new' };
     const existing = await q.query<{

@@ -1,6 +1,8 @@
 export { defineTool, deriveAnnotations, toolsFor } from './tool.js';
 export type {
   Access,
+  AnyObjectSchema,
+  ToolFactory,
   CedarValue,
   Principal,
   PolicyResource,
@@ -17,6 +19,7 @@ export type {
   PromptDefinition,
   ResourceDefinition,
   ServerDefinition,
+  ToolsetDefinition,
 } from './definition.js';
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';
@@ -39,3 +42,4 @@ export type { ApiKeyRecord } from './identity.js';
 export { openStore, migrate } from './store.js';
 export type { Migration, Queryable, Store } from './store.js';
 export { parseCredentialRef } from './credentials.js';
+export { parseServerConfig } from './config.js';

@@ -12,6 +12,7 @@ import {
   type AuditSink,
 } from './audit.js';
 import { parseCommonConfig, parseServerConfig, type CommonConfig } from './config.js';
+import { selectToolsets } from './toolsets.js';
 import { CredentialResolver } from './credentials.js';
 import type { BackendLifecycle, KitServices, ServerDefinition } from './definition.js';
 import { ConfigError, PortcullisError, errors, toPortcullisError, type ErrorEnvelope } from './errors.js';
@@ -147,20 +148,14 @@ export class ServerRuntime<B = unknown> {
   /** Toolsets, read-only mode and the PORTCULLIS_TOOLS allowlist; an unknown name stops start-up. */
   private selectTools(): void {
     const known = new Set(this.def.tools.map((t) => t.name));
-    const toolsets = new Set(this.def.tools.map((t) => t.toolset));
     for (const name of this.config.tools ?? []) {
       if (!known.has(name))
         throw new ConfigError(`PORTCULLIS_TOOLS: unknown tool ${name} (known: ${[...known].join(', ')}).`);
     }
-    for (const ts of this.config.toolsets ?? []) {
-      if (!toolsets.has(ts))
-        throw new ConfigError(
-          `PORTCULLIS_TOOLSETS: unknown toolset ${ts} (known: ${[...toolsets].join(', ')}).`,
-        );
-    }
+    const toolsets = selectToolsets(this.def.toolsets, this.config.toolsets);
     for (const def of this.def.tools as AnyTool[]) {
       if (this.config.tools && !this.config.tools.includes(def.name)) continue;
-      if (this.config.toolsets && !this.config.toolsets.includes(def.toolset)) continue;
+      if (!toolsets.has(def.toolset)) continue;
       if (this.config.readOnly && def.access !== 'read') continue;
       this.tools.set(def.name, {
         def,

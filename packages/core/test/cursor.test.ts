@@ -51,9 +51,9 @@ describe('signed cursors', () => {
   it('refuses an edited, truncated, forged or garbage cursor as invalid_cursor (validation)', () => {
     const c = codec.encode(scope, { a: '10' });
     const [body, mac] = c.split('.') as [string, string];
-    const edited = Buffer.from(
-      Buffer.from(body, 'base64url').toString().replace('"10"', '"99"'),
-    ).toString('base64url');
+    const edited = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"10"', '"99"')).toString(
+      'base64url',
+    );
     const forgedWithOtherKey = new CursorCodec(randomBytes(32)).encode(scope, { a: '99' });
     for (const bad of [
       `${edited}.${mac}`,
@@ -119,9 +119,7 @@ describe('the cursor key', () => {
       openCursorCodec(sources({ PORTCULLIS_CURSOR_KEY: 'plain-secret' }, await tempDir())),
     ).rejects.toThrow(/PORTCULLIS_CURSOR_KEY/);
     await expect(
-      openCursorCodec(
-        sources({ PORTCULLIS_CURSOR_KEY: 'env:SHORT', SHORT: 'too-short' }, await tempDir()),
-      ),
+      openCursorCodec(sources({ PORTCULLIS_CURSOR_KEY: 'env:SHORT', SHORT: 'too-short' }, await tempDir())),
     ).rejects.toThrow(/at least 32/);
   });
 });

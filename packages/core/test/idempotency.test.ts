@@ -34,9 +34,10 @@ async function things(name: string): Promise<number> {
 /** A write the way a server does it: the record and the ledger entry in one transaction. */
 function createThing(s: IdempotencyScope | null, args: { name: string; size?: number }, fail = false) {
   return ledger.once(store, s, args, async (tx) => {
-    const r = await tx.query<{ id: string }>('INSERT INTO things (name) VALUES ($1) RETURNING id::text AS id', [
-      args.name,
-    ]);
+    const r = await tx.query<{ id: string }>(
+      'INSERT INTO things (name) VALUES ($1) RETURNING id::text AS id',
+      [args.name],
+    );
     if (fail) throw new Error('the write failed after inserting');
     return { id: r.rows[0]!.id, name: args.name };
   });

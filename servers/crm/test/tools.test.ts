@@ -191,7 +191,7 @@ describe('crm_search_accounts', () => {
     const tampered = err(
       await alice.callTool('crm_search_accounts', { limit: 5, cursor: `${cursor.slice(0, -3)}xyz` }),
     );
-    expect(tampered).toMatchObject({ category: 'validation', code: 'invalid_arguments' });
+    expect(tampered).toMatchObject({ category: 'validation', code: 'invalid_cursor' });
     expect(tampered.remediation).toMatch(/next_cursor/);
     const otherSearch = err(await alice.callTool('crm_search_accounts', { limit: 5, cursor, region: 'na' }));
     expect(otherSearch.category).toBe('validation');

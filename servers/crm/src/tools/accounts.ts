@@ -16,17 +16,18 @@ import {
   ownerField,
   pageFields,
   pageFooter,
+  pageRequest,
   queryField,
   recordResource,
   summariseContact,
+  tool,
   versioned,
-  crmTool,
 } from './common.js';
 
 const SUMMARY_SIZE = 10;
 const RECENT_ACTIVITIES = 5;
 
-export const searchAccounts = crmTool({
+export const searchAccounts = tool({
   name: 'crm_search_accounts',
   title: 'Search accounts',
   description:
@@ -56,7 +57,7 @@ export const searchAccounts = crmTool({
     const page = await ctx.backend.searchAccounts(
       ctx.principal.tenant,
       { query: args.query, industry: args.industry, region: args.region, owner_id: args.owner_id },
-      { cursor: args.cursor ?? null, limit: args.limit },
+      pageRequest(args, ctx),
       { signal: ctx.signal },
     );
     return { accounts: page.items, next_cursor: page.next_cursor, total: page.total };
@@ -112,7 +113,7 @@ export async function accountSummary(
   };
 }
 
-export const getAccount = crmTool({
+export const getAccount = tool({
   name: 'crm_get_account',
   title: 'Get an account',
   description:
