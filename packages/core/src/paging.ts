@@ -37,3 +37,11 @@ export function clampLimit(page: Pick<PageRequest, 'limit'>): number {
   if (!Number.isFinite(page.limit)) return MAX_PAGE_SIZE;
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(page.limit)));
 }
+
+/** A tool's page request from its `cursor` and `limit` arguments, bound to the calling principal. */
+export function pageRequest(
+  args: { cursor?: string | undefined; limit: number },
+  principal: { id: string },
+): PageRequest {
+  return { cursor: args.cursor ?? null, limit: args.limit, principal: principal.id };
+}

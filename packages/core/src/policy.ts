@@ -169,14 +169,14 @@ export class PolicyEngine {
     const policies = [...diagnostics.reason].sort();
     const errs = diagnostics.errors.map((e) => e.policyId);
     const reasons = this.reasonsOf(policies);
-    if (decision === 'deny') return { effect: 'deny', policies, errors: errs, reasons };
+    if (decision === 'deny') return { effect: 'deny', policies, errors: errs, ...reasons };
     const needsApproval =
       policies.length > 0 && policies.every((id) => this.annotations.get(id)?.approval === 'required');
     return {
       effect: needsApproval && !req.approved ? 'approval_required' : 'allow',
       policies,
       errors: errs,
-      reasons,
+      ...reasons,
     };
   }
 
@@ -216,13 +216,14 @@ export class PolicyEngine {
     return this.annotations.get(policyId)?.reason;
   }
 
-  private reasonsOf(policyIds: string[]): Record<string, string> {
+  /** `{ reasons }` when any deciding policy gives one, else nothing (decisions stay minimal). */
+  private reasonsOf(policyIds: string[]): { reasons?: Record<string, string> } {
     const out: Record<string, string> = {};
     for (const id of policyIds) {
       const reason = this.reasonOf(id);
       if (reason !== undefined) out[id] = reason;
     }
-    return out;
+    return Object.keys(out).length > 0 ? { reasons: out } : {};
   }
 }
 

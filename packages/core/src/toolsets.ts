@@ -14,15 +14,17 @@ export function selectToolsets(
   const known = new Set(declared.map((t) => t.id));
   const out = new Set<string>();
   for (const name of requested) {
-    if (name === 'all') for (const t of declared) out.add(t.id);
-    else if (name === 'default')
-      for (const t of declared)
-        if (t.default) out.add(t.id);
-        else if (known.has(name)) out.add(name);
-        else
-          throw new ConfigError(
-            `PORTCULLIS_TOOLSETS: unknown toolset ${name} (known: ${[...known].join(', ')}, or all, default).`,
-          );
+    if (name === 'all') {
+      for (const t of declared) out.add(t.id);
+    } else if (name === 'default') {
+      for (const t of declared) if (t.default) out.add(t.id);
+    } else if (known.has(name)) {
+      out.add(name);
+    } else {
+      throw new ConfigError(
+        `PORTCULLIS_TOOLSETS: unknown toolset ${name} (known: ${[...known].join(', ')}, or all, default).`,
+      );
+    }
   }
   return out;
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { errors, toolsFor } from '@portcullis/core';
 import type { PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
-import type { PageRequest } from '@portcullis/core/paging';
 import type { BillingBackend } from '../backend.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../backend.js';
 import type { Order } from '../domain.js';
@@ -11,11 +10,6 @@ import { INVOICE_STATUSES, REFUND_REASONS, formatMoney } from '../domain.js';
 export const tool = toolsFor<BillingBackend>();
 export type Ctx = ToolContext<BillingBackend>;
 export type RCtx = ResolveContext<BillingBackend>;
-
-/** A list's page request: the caller's cursor, bound to the caller (a cursor is not transferable). */
-export function pageRequest(args: { cursor?: string | undefined; limit: number }, ctx: RCtx): PageRequest {
-  return { cursor: args.cursor ?? null, limit: args.limit, principal: ctx.principal.id };
-}
 
 // ---------- shared schemas ----------
 

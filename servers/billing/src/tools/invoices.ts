@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import { INVOICE_STATUSES, formatMoney } from '../domain.js';
-import { customerId, cursor, invoiceId, invoiceOut, limit, pageRequest, tool } from './common.js';
+import { customerId, cursor, invoiceId, invoiceOut, limit, tool } from './common.js';
 
 export const listInvoices = tool({
   name: 'billing_list_invoices',
@@ -25,9 +26,14 @@ export const listInvoices = tool({
       ...(args.customer_id !== undefined ? { customer_id: args.customer_id } : {}),
       ...(args.status !== undefined ? { status: args.status as (typeof INVOICE_STATUSES)[number] } : {}),
     };
-    const page = await ctx.backend.listInvoices(ctx.principal.tenant, query, pageRequest(args, ctx), {
-      signal: ctx.signal,
-    });
+    const page = await ctx.backend.listInvoices(
+      ctx.principal.tenant,
+      query,
+      pageRequest(args, ctx.principal),
+      {
+        signal: ctx.signal,
+      },
+    );
     return { invoices: page.items, next_cursor: page.next_cursor };
   },
   render: (out) =>

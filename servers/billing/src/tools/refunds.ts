@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PortcullisError, errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import type { Decision } from '@portcullis/core';
 import type { RefundOutcome } from '../backend.js';
 import { formatMoney } from '../domain.js';
@@ -12,7 +13,6 @@ import {
   money,
   needOrder,
   orderId,
-  pageRequest,
   planId,
   planSummary,
   reason,
@@ -65,9 +65,14 @@ export const listRefunds = tool({
   resourceType: 'Order',
   resource: resolveOrder,
   handler: async (args, ctx) => {
-    const page = await ctx.backend.listRefunds(ctx.principal.tenant, args.order_id, pageRequest(args, ctx), {
-      signal: ctx.signal,
-    });
+    const page = await ctx.backend.listRefunds(
+      ctx.principal.tenant,
+      args.order_id,
+      pageRequest(args, ctx.principal),
+      {
+        signal: ctx.signal,
+      },
+    );
     if (page === null) throw errors.notFound(`Order ${args.order_id}`);
     return { order_id: args.order_id, refunds: page.items, next_cursor: page.next_cursor };
   },

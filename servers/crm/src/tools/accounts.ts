@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import type { CrmBackend } from '../backend.js';
 import { OPEN_STAGES } from '../domain.js';
 import {
@@ -16,7 +17,6 @@ import {
   ownerField,
   pageFields,
   pageFooter,
-  pageRequest,
   queryField,
   recordResource,
   summariseContact,
@@ -57,7 +57,7 @@ export const searchAccounts = tool({
     const page = await ctx.backend.searchAccounts(
       ctx.principal.tenant,
       { query: args.query, industry: args.industry, region: args.region, owner_id: args.owner_id },
-      pageRequest(args, ctx),
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return { accounts: page.items, next_cursor: page.next_cursor, total: page.total };

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { errors, toolsFor } from '@portcullis/core';
 import type { CedarValue, PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  type CrmBackend,
-  type PageRequest,
-  type WriteOptions,
-} from '../backend.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend, type WriteOptions } from '../backend.js';
 import { unknownOwner } from '../backend-common.js';
 import { ACTIVITY_TYPES, STAGES } from '../domain.js';
 import type { Account, Activity, Contact, Opportunity, Owner } from '../domain.js';
@@ -17,11 +11,6 @@ export type Ctx = ToolContext<CrmBackend>;
 /** The kit's tool helper with the backend type bound once, so handlers see a typed CrmBackend. */
 export const tool = toolsFor<CrmBackend>();
 export type RCtx = ResolveContext<CrmBackend>;
-
-/** A search's page request: the caller's cursor, bound to the caller (a cursor is not transferable). */
-export function pageRequest(args: { cursor?: string | undefined; limit: number }, ctx: RCtx): PageRequest {
-  return { cursor: args.cursor ?? null, limit: args.limit, principal: ctx.principal.id };
-}
 
 /** A write's options: the idempotency key is the caller's own (per tenant, principal and tool). */
 export function writeOptions(ctx: Ctx): WriteOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import { unknownOwner } from '../backend-common.js';
 import {
   contactLine,
@@ -11,7 +12,6 @@ import {
   ownerField,
   pageFields,
   pageFooter,
-  pageRequest,
   presentContact,
   queryField,
   recordResource,
@@ -56,7 +56,7 @@ export const searchContacts = tool({
     const page = await ctx.backend.searchContacts(
       ctx.principal.tenant,
       { query: args.query, account_id: args.account_id, owner_id: args.owner_id },
-      pageRequest(args, ctx),
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import { OPEN_STAGES, STAGES, STAGE_TRANSITIONS } from '../domain.js';
 import {
   cursorField,
@@ -11,7 +12,6 @@ import {
   ownerField,
   pageFields,
   pageFooter,
-  pageRequest,
   queryField,
   recordResource,
   replayedField,
@@ -63,7 +63,7 @@ export const searchOpportunities = tool({
         stages: args.stages,
         min_amount: args.min_amount,
       },
-      pageRequest(args, ctx),
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return { opportunities: page.items, next_cursor: page.next_cursor, total: page.total };
