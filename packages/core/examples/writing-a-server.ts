@@ -64,6 +64,7 @@ export const server = defineServer<ThingsBackend>({
   title: 'Things',
   description: 'An example system.',
   defaultPort: 7399,
+  toolsets: [{ id: 'things', description: 'Read things.', default: true }],
   tools: [getThing],
   policyDir: fileURLToPath(new URL('../policies/', import.meta.url)),
   stages: [{ after: 'authorize', stage: businessHours }],

@@ -8,7 +8,8 @@
  * is policy (Cedar) and belongs to the caller; the invariants that must hold whatever policy says
  * (self-approval, single use, expiry, tenant, argument binding) are enforced here.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { canonicalHash, canonicalJson } from './canonical.js';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Migration, Queryable, Store } from './store.js';
@@ -95,30 +96,11 @@ CREATE TABLE IF NOT EXISTS portcullis_approval_tokens_used (
   },
 ];
 
-/** JSON with object keys sorted at every depth, so equal arguments always hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonicalize(value, 0)) ?? 'null';
-}
-
-function canonicalize(value: unknown, depth: number): unknown {
-  if (depth > 64) throw new TypeError('Arguments are nested too deeply to canonicalise.');
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : canonicalize(v, depth + 1)));
-  if (value !== null && typeof value === 'object') {
-    if (value instanceof Date) return value.toISOString();
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = canonicalize(v, depth + 1);
-    }
-    return out;
-  }
-  return value;
-}
+// The kit's one canonical form (also the audit chain's): a plan hashes its arguments with it.
+export { canonicalJson };
 
 /** sha256 of the canonical JSON, hex. */
-export function argsHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
-}
+export const argsHash = canonicalHash;
 
 interface PlanRow {
   id: string;

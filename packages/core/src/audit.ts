@@ -26,6 +26,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, wri
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CredentialResolver } from './credentials.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
@@ -135,63 +136,9 @@ export const CHECKPOINT_INTERVAL_MS = 60_000;
 export const GENESIS_HASH = '0'.repeat(64);
 
 // ---------------------------------------------------------------------------------------------
-// Canonical form and hashing
+// Hashing (the canonical form is the kit's one, shared with approvals, idempotency and cursors)
 
-/**
- * JSON with object keys sorted (UTF-16 code unit order) and no whitespace; otherwise the same
- * rules as JSON.stringify (toJSON honoured, undefined/functions dropped from objects and null in
- * arrays, non-finite numbers null). Equal values always give equal text, whatever the key order.
- */
-export function canonicalJson(value: unknown): string {
-  return canonical(value, new Set<object>()) ?? 'null';
-}
-
-function canonical(value: unknown, stack: Set<object>): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      throw new TypeError('canonicalJson cannot encode a BigInt');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  const obj = value;
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return canonical((toJSON as () => unknown).call(obj), stack);
-  if (stack.has(obj)) throw new TypeError('canonicalJson cannot encode a circular structure');
-  stack.add(obj);
-  try {
-    if (Array.isArray(obj)) {
-      const arr = obj as unknown[];
-      const items: string[] = [];
-      // An index loop, not map(): map keeps the holes of a sparse array and join() would drop them.
-      for (let i = 0; i < arr.length; i++) items.push(canonical(arr[i], stack) ?? 'null');
-      return `[${items.join(',')}]`;
-    }
-    const rec = obj as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const key of Object.keys(rec).sort()) {
-      const v = canonical(rec[key], stack);
-      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
-    }
-    return `{${parts.join(',')}}`;
-  } finally {
-    stack.delete(obj);
-  }
-}
-
-export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
-}
+export { canonicalJson, sha256Hex };
 
 /** sha256 of the canonical JSON of every field except `hash` and `mac`. */
 export function computeRecordHash(rec: Omit<AuditRecord, 'hash'>): string {

@@ -6,12 +6,15 @@ import type { Migration, Store } from './store.js';
 import type { StageExtension } from './stages.js';
 import type { AnyObjectSchema, AnyToolDefinition, ResolveContext } from './tool.js';
 
-/** Cross-cutting services a backend adapter may use; created once per process by the kit. */
-export interface KitServices {
+/**
+ * Cross-cutting services a backend adapter may use; created once per process by the kit. `C` is
+ * the parsed output of the server's configSchema, so a server never parses its settings again.
+ */
+export interface KitServices<C = Record<string, unknown>> {
   serverName: string;
   env: NodeJS.ProcessEnv;
-  /** The server's own settings, validated by its configSchema at start. */
-  config: Record<string, unknown>;
+  /** The server's own settings, validated by its configSchema at start (defaults applied). */
+  config: C;
   dataDir: string;
   store: Store;
   credentials: CredentialResolver;
@@ -54,8 +57,17 @@ export interface PromptDefinition<B, A extends AnyObjectSchema = AnyObjectSchema
   ) => Promise<{ description?: string; messages: { role: 'user' | 'assistant'; text: string }[] }>;
 }
 
-/** Everything that makes one server: data, not wiring. */
-export interface ServerDefinition<B = unknown> {
+/** A group of tools an operator can switch on or off as one (PORTCULLIS_TOOLSETS). */
+export interface ToolsetDefinition {
+  /** snake_case id that tools name in their `toolset` (and operators in PORTCULLIS_TOOLSETS). */
+  id: string;
+  description: string;
+  /** Served when PORTCULLIS_TOOLSETS is unset (or names `default`); others must be named. */
+  default: boolean;
+}
+
+/** Everything that makes one server: data, not wiring. `S` is its configSchema. */
+export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObject> {
   /** System name: `crm` → server `portcullis-crm`, tool prefix `crm_`. */
   name: string;
   version: string;
@@ -63,6 +75,8 @@ export interface ServerDefinition<B = unknown> {
   description: string;
   instructions?: string;
   defaultPort: number;
+  /** Every toolset the tools use, declared once; a tool naming an undeclared one fails defineServer. */
+  toolsets: ToolsetDefinition[];
   /** Tools of a server are heterogeneous in their schemas: zod tools, or JSON-Schema tools (proxied). */
   tools: AnyToolDefinition<B>[];
   resources?: ResourceDefinition<B>[];
@@ -73,8 +87,10 @@ export interface ServerDefinition<B = unknown> {
   /** Secondary Cedar actions tools ask about through ctx.isPermitted (e.g. `crm_read_pii`). */
   extraActions?: { name: string; resourceTypes: string[] }[];
   /** Server-specific configuration variables, validated at start (a bad value stops start-up naming it). */
-  configSchema?: z.ZodObject;
-  createBackend: (services: KitServices) => Promise<B & BackendLifecycle>;
+  configSchema?: S;
+  // Method syntax on purpose: a definition typed with its own schema stays assignable to the
+  // runtime's ServerDefinition<B> (parameters of methods are checked bivariantly).
+  createBackend(services: KitServices<z.output<S>>): Promise<B & BackendLifecycle>;
   /** The tool the out-of-band approval endpoint `POST /approvals/{plan_id}` calls (its policy decides who may). */
   approvalTool?: string;
   /** Field names masked in audit records wherever they appear. */
@@ -91,13 +107,29 @@ export interface ServerDefinition<B = unknown> {
   toolPrefix?: string;
 }
 
-export function defineServer<B>(def: ServerDefinition<B>): ServerDefinition<B> {
+export function defineServer<B, S extends z.ZodObject = z.ZodObject>(
+  def: ServerDefinition<B, S>,
+): ServerDefinition<B, S> {
   const prefix = `${def.name.replace(/-/g, '_')}_`;
+  const toolsets = new Set<string>();
+  for (const ts of def.toolsets) {
+    if (!/^[a-z][a-z0-9_]*$/.test(ts.id)) throw new Error(`Toolset id ${ts.id} must be snake_case`);
+    if (ts.id === 'all' || ts.id === 'default') throw new Error(`Toolset id ${ts.id} is reserved`);
+    if (toolsets.has(ts.id)) throw new Error(`Toolset ${ts.id} is declared twice`);
+    toolsets.add(ts.id);
+  }
   const seen = new Set<string>();
+  const used = new Set<string>();
   for (const t of def.tools) {
     if (!t.name.startsWith(prefix)) throw new Error(`Tool ${t.name} must start with ${prefix}`);
     if (seen.has(t.name)) throw new Error(`Tool ${t.name} is defined twice`);
+    if (!toolsets.has(t.toolset))
+      throw new Error(
+        `Tool ${t.name} names toolset ${t.toolset}, which ${def.name} does not declare (declared: ${[...toolsets].join(', ')})`,
+      );
     seen.add(t.name);
+    used.add(t.toolset);
   }
+  for (const id of toolsets) if (!used.has(id)) throw new Error(`Toolset ${id} has no tools`);
   return def;
 }

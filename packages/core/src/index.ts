@@ -1,6 +1,8 @@
 export { defineJsonSchemaTool, defineTool, deriveAnnotations, isJsonSchemaTool, toolsFor } from './tool.js';
 export type {
   Access,
+  AnyObjectSchema,
+  ToolFactory,
   CedarValue,
   Principal,
   PolicyResource,
@@ -21,6 +23,7 @@ export type {
   PromptDefinition,
   ResourceDefinition,
   ServerDefinition,
+  ToolsetDefinition,
 } from './definition.js';
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';
@@ -63,3 +66,4 @@ export type {
   UpstreamServerOptions,
   UpstreamTool,
 } from './upstream.js';
+export { parseServerConfig } from './config.js';

@@ -13,6 +13,11 @@ export interface Decision {
   policies: string[];
   /** Policies that failed to evaluate (treated as not applying, as Cedar does). */
   errors: string[];
+  /**
+   * Why, in the policies' own words: policy id → its `@reason("…")` annotation, for each deciding
+   * policy that has one. A server explains a decision with these instead of restating its rules.
+   */
+  reasons?: Record<string, string>;
 }
 
 export interface PolicyEngineOptions {
@@ -163,10 +168,16 @@ export class PolicyEngine {
     const { decision, diagnostics } = answer.response;
     const policies = [...diagnostics.reason].sort();
     const errs = diagnostics.errors.map((e) => e.policyId);
-    if (decision === 'deny') return { effect: 'deny', policies, errors: errs };
+    const reasons = this.reasonsOf(policies);
+    if (decision === 'deny') return { effect: 'deny', policies, errors: errs, ...reasons };
     const needsApproval =
       policies.length > 0 && policies.every((id) => this.annotations.get(id)?.approval === 'required');
-    return { effect: needsApproval && !req.approved ? 'approval_required' : 'allow', policies, errors: errs };
+    return {
+      effect: needsApproval && !req.approved ? 'approval_required' : 'allow',
+      policies,
+      errors: errs,
+      ...reasons,
+    };
   }
 
   /**
@@ -205,6 +216,21 @@ export class PolicyEngine {
 
   annotationsOf(policyId: string): Record<string, string> | undefined {
     return this.annotations.get(policyId);
+  }
+
+  /** A policy's `@reason("…")` annotation: the rule's own explanation, if it gives one. */
+  reasonOf(policyId: string): string | undefined {
+    return this.annotations.get(policyId)?.reason;
+  }
+
+  /** `{ reasons }` when any deciding policy gives one, else nothing (decisions stay minimal). */
+  private reasonsOf(policyIds: string[]): { reasons?: Record<string, string> } {
+    const out: Record<string, string> = {};
+    for (const id of policyIds) {
+      const reason = this.reasonOf(id);
+      if (reason !== undefined) out[id] = reason;
+    }
+    return Object.keys(out).length > 0 ? { reasons: out } : {};
   }
 }
 

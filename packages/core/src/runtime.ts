@@ -9,6 +9,7 @@ import type { CommonConfig } from './config.js';
 import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
 import { ConfigError, errors } from './errors.js';
 import { Host } from './host.js';
+import { selectToolsets } from './toolsets.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Decision } from './policy.js';
@@ -120,10 +121,9 @@ export class ServerRuntime<B = unknown> {
               .filter(Boolean)
               .join('\n\n'),
         };
-    this.checkSelection(list);
     const selection = {
       tools: this.config.tools,
-      toolsets: this.config.toolsets,
+      toolsets: this.checkSelection(list),
       readOnly: this.config.readOnly,
     };
     this.surfaces = list.map((d) => new Surface(host, d, selection, this.policyDirOf(d, single)));
@@ -143,20 +143,20 @@ export class ServerRuntime<B = unknown> {
     }
   }
 
-  /** Toolsets, read-only mode and the PORTCULLIS_TOOLS allowlist; an unknown name stops start-up. */
-  private checkSelection(list: AnyServerDefinition[]): void {
+  /**
+   * The PORTCULLIS_TOOLS allowlist and the toolsets to serve (declared by every mounted system);
+   * an unknown name stops start-up.
+   */
+  private checkSelection(list: AnyServerDefinition[]): Set<string> {
     const known = new Set(list.flatMap((d) => d.tools.map((t) => t.name)));
-    const toolsets = new Set(list.flatMap((d) => d.tools.map((t) => t.toolset)));
     for (const name of this.config.tools ?? []) {
       if (!known.has(name))
         throw new ConfigError(`PORTCULLIS_TOOLS: unknown tool ${name} (known: ${[...known].join(', ')}).`);
     }
-    for (const ts of this.config.toolsets ?? []) {
-      if (!toolsets.has(ts))
-        throw new ConfigError(
-          `PORTCULLIS_TOOLSETS: unknown toolset ${ts} (known: ${[...toolsets].join(', ')}).`,
-        );
-    }
+    return selectToolsets(
+      list.flatMap((d) => d.toolsets),
+      this.config.toolsets,
+    );
   }
 
   /** One system honours PORTCULLIS_POLICY_DIR; on a multi-system host each has PORTCULLIS_POLICY_DIR_<SYSTEM>. */

@@ -56,7 +56,8 @@ interface KitCall extends ToolCall {
 /** Which tools a process offers: settings applied to every surface it hosts. */
 export interface ToolSelection {
   tools: string[] | null;
-  toolsets: string[] | null;
+  /** The toolsets served (PORTCULLIS_TOOLSETS, or the declared defaults). */
+  toolsets: ReadonlySet<string>;
   readOnly: boolean;
 }
 
@@ -90,7 +91,7 @@ export class Surface<B = unknown> {
     const { tools, toolsets, readOnly } = this.selection;
     for (const d of defs) {
       if (tools && !tools.includes(d.name)) continue;
-      if (toolsets && !toolsets.includes(d.toolset)) continue;
+      if (!toolsets.has(d.toolset)) continue;
       if (readOnly && d.access !== 'read') continue;
       this.tools.set(d.name, toolEntry(d));
     }

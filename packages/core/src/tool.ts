@@ -119,11 +119,17 @@ export function defineTool<I extends AnyObjectSchema, O extends AnyObjectSchema,
   return def;
 }
 
-/** Binds the backend type once so handlers are typed without annotations: `const tool = toolsFor<CrmBackend>();`. */
-export function toolsFor<B>() {
-  return <I extends AnyObjectSchema, O extends AnyObjectSchema>(
-    def: ToolDefinition<I, O, B>,
-  ): ToolDefinition<I, O, B> => defineTool(def);
+/** What `toolsFor` returns: defineTool with the backend type bound. */
+export type ToolFactory<B> = <I extends AnyObjectSchema, O extends AnyObjectSchema>(
+  def: ToolDefinition<I, O, B>,
+) => ToolDefinition<I, O, B>;
+
+/**
+ * The one way a server defines its tools: binds the backend type once, so handlers and resolvers
+ * are typed without annotations or casts: `const tool = toolsFor<CrmBackend>();`.
+ */
+export function toolsFor<B>(): ToolFactory<B> {
+  return (def) => defineTool(def);
 }
 
 export interface ToolAnnotations {

@@ -418,6 +418,9 @@ export function defineUpstreamServer(opts: UpstreamServerOptions): ServerDefinit
       opts.description ?? `Tools of the upstream MCP server ${opts.name}, behind the Portcullis kit.`,
     defaultPort: opts.defaultPort ?? 0,
     tools: [],
+    toolsets: [
+      { id: opts.name.replace(/-/g, '_'), description: `Tools of the upstream ${opts.name}.`, default: true },
+    ],
     policyDir: opts.policyDir,
     toolPrefix: prefix,
     createBackend: (services) => opts.connect({ credentials: services.credentials, logger: services.logger }),

@@ -69,6 +69,44 @@ describe('PolicyEngine', () => {
     tools,
   });
 
+  it("explains a decision in the deciding policies' own @reason annotations", () => {
+    const explained = new PolicyEngine({
+      serverName: 't-reasons',
+      policyDir: dir({
+        'schema.cedarschema': SCHEMA,
+        'main.cedar': `${POLICIES}
+@id("refund-unpaid")
+@reason("The order has not been paid.")
+forbid (principal, action == Action::"t_refund", resource is Order) when { resource.paid == 0 };
+`,
+      }),
+      tools,
+    });
+    expect(explained.reasonOf('refund-unpaid')).toBe('The order has not been paid.');
+    expect(explained.reasonOf('read')).toBeUndefined();
+    const unpaid = { ...order(), attributes: { tenant: 'acme', owner: 'u1', paid: 0 } };
+    const d = explained.authorize({
+      principal: who(['support']),
+      action: 't_refund',
+      resource: unpaid,
+      context: { args: { id: 'o1', amount: 100 }, now: 1 },
+    });
+    expect(d).toEqual({
+      effect: 'deny',
+      policies: ['refund-unpaid'],
+      errors: [],
+      reasons: { 'refund-unpaid': 'The order has not been paid.' },
+    });
+    // A policy without @reason adds nothing: the decision only names it.
+    const read = explained.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: order(),
+      context: { args: { id: 'o1' }, now: 1 },
+    });
+    expect(read).toEqual({ effect: 'allow', policies: ['read'], errors: [] });
+  });
+
   it('permits and names the deciding policy', () => {
     const d = engine.authorize({
       principal: who(['viewer']),

@@ -1,15 +1,12 @@
-import type { Customer, Invoice, InvoiceStatus, Order, Page, Refund, RefundReason } from './domain.js';
+import type { Page, PageRequest } from '@portcullis/core/paging';
+import type { Customer, Invoice, InvoiceStatus, Order, Refund, RefundReason } from './domain.js';
 
+// Paging is the kit's (one cap, signed cursors); billing lists are a little shorter by default.
+export { MAX_PAGE_SIZE } from '@portcullis/core/paging';
+export type { Page, PageRequest } from '@portcullis/core/paging';
 export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 /** $1,000.00: the default per-principal daily refund budget. */
 export const DEFAULT_DAILY_REFUND_BUDGET_MINOR = 100_000;
-
-export interface PageRequest {
-  /** The previous page's `next_cursor` for the same query; null for the first page. */
-  cursor: string | null;
-  limit: number;
-}
 
 export interface InvoiceQuery {
   customer_id?: string;

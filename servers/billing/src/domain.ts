@@ -76,12 +76,6 @@ export interface Refund {
   created_at: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Opaque; pass back unchanged for the next page. Null on the last page. */
-  next_cursor: string | null;
-}
-
 export function orderStatus(paid: number, refunded: number): OrderStatus {
   if (paid <= 0) return 'unpaid';
   if (refunded <= 0) return 'paid';

@@ -1,24 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '@portcullis/core';
 import type { PortcullisError } from '@portcullis/core';
+import { positionString, type CursorCodec, type CursorScope } from '@portcullis/core/cursor';
 import type { Queryable, Store } from '@portcullis/core/store';
 import type {
   BillingBackend,
   InvoiceQuery,
+  Page,
   PageRequest,
   ReadOptions,
   RefundBudget,
   RefundOutcome,
   RefundRequest,
 } from './backend.js';
-import { decodeCursor, encodeCursor, scopeOf, stringField } from './cursor.js';
 import type {
   Customer,
   Invoice,
   InvoiceLine,
   InvoiceStatus,
   Order,
-  Page,
   Refund,
   RefundReason,
   RefundStatus,
@@ -29,6 +29,8 @@ import { SEED_VERSION, billingSeed } from './seed.js';
 
 export interface EmbeddedOptions {
   store: Store;
+  /** The kit's cursor codec (openCursorCodec). */
+  cursors: CursorCodec;
   dailyBudgetMinor: number;
   /** Seeds the demo tenants on first start (default true). */
   seed?: boolean;
@@ -169,21 +171,26 @@ const REFUND_COLUMNS =
 function keysetPage<T extends { id: string; created_at: string }>(
   rows: T[],
   limit: number,
-  scope: string,
+  cursors: CursorCodec,
+  scope: CursorScope,
 ): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
   return {
     items,
-    next_cursor: more && last ? encodeCursor({ c: last.created_at, i: last.id }, scope) : null,
+    next_cursor: more && last ? cursors.encode(scope, { c: last.created_at, i: last.id }) : null,
   };
 }
 
-function afterCursor(cursor: string | null, scope: string): { c: string; i: string } | null {
+function afterCursor(
+  cursors: CursorCodec,
+  cursor: string | null,
+  scope: CursorScope,
+): { c: string; i: string } | null {
   if (cursor === null) return null;
-  const state = decodeCursor(cursor, scope);
-  return { c: stringField(state, 'c'), i: stringField(state, 'i') };
+  const pos = cursors.decode(cursor, scope);
+  return { c: positionString(pos, 'c'), i: positionString(pos, 'i') };
 }
 
 export function refundExceedsPaid(order: Order, amountMinor: number): PortcullisError {
@@ -220,19 +227,22 @@ export class EmbeddedBillingBackend implements BillingBackend {
   readonly kind = 'embedded' as const;
   readonly dailyBudgetMinor: number;
   private readonly store: Store;
+  private readonly cursors: CursorCodec;
   private readonly journal: RefundJournal;
   private readonly now: () => number;
 
-  private constructor(opts: EmbeddedOptions) {
+  private constructor(opts: EmbeddedOptions, journal: RefundJournal) {
     this.store = opts.store;
+    this.cursors = opts.cursors;
     this.dailyBudgetMinor = opts.dailyBudgetMinor;
-    this.journal = new RefundJournal(opts.dailyBudgetMinor);
+    this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
   }
 
   /** Expects billingMigrations applied (the kit runs them before createBackend). */
   static async create(opts: EmbeddedOptions): Promise<EmbeddedBillingBackend> {
-    const backend = new EmbeddedBillingBackend(opts);
+    const journal = await RefundJournal.open(opts.store, opts.dailyBudgetMinor);
+    const backend = new EmbeddedBillingBackend(opts, journal);
     if (opts.seed !== false) await backend.seed();
     return backend;
   }
@@ -342,8 +352,13 @@ export class EmbeddedBillingBackend implements BillingBackend {
   }
 
   async listInvoices(tenant: string, query: InvoiceQuery, page: PageRequest): Promise<Page<Invoice>> {
-    const scope = scopeOf(tenant, ['invoices', query.customer_id ?? null, query.status ?? null]);
-    const after = afterCursor(page.cursor, scope);
+    const scope: CursorScope = {
+      tenant,
+      principal: page.principal,
+      kind: 'invoices',
+      query: { customer_id: query.customer_id ?? null, status: query.status ?? null },
+    };
+    const after = afterCursor(this.cursors, page.cursor, scope);
     const res = await this.store.query<InvoiceRow>(
       `SELECT ${INVOICE_COLUMNS} FROM billing_invoices
         WHERE tenant = $1
@@ -361,7 +376,7 @@ export class EmbeddedBillingBackend implements BillingBackend {
         page.limit + 1,
       ],
     );
-    return keysetPage(res.rows.map(toInvoice), page.limit, scope);
+    return keysetPage(res.rows.map(toInvoice), page.limit, this.cursors, scope);
   }
 
   async getInvoice(tenant: string, id: string): Promise<Invoice | null> {
@@ -375,8 +390,13 @@ export class EmbeddedBillingBackend implements BillingBackend {
 
   async listRefunds(tenant: string, orderId: string, page: PageRequest): Promise<Page<Refund> | null> {
     if ((await this.getOrder(tenant, orderId)) === null) return null;
-    const scope = scopeOf(tenant, ['refunds', orderId]);
-    const after = afterCursor(page.cursor, scope);
+    const scope: CursorScope = {
+      tenant,
+      principal: page.principal,
+      kind: 'refunds',
+      query: { order_id: orderId },
+    };
+    const after = afterCursor(this.cursors, page.cursor, scope);
     const res = await this.store.query<RefundRow>(
       `SELECT ${REFUND_COLUMNS} FROM billing_refunds
         WHERE tenant = $1 AND order_id = $2
@@ -385,7 +405,7 @@ export class EmbeddedBillingBackend implements BillingBackend {
         LIMIT $5`,
       [tenant, orderId, after?.c ?? null, after?.i ?? null, page.limit + 1],
     );
-    return keysetPage(res.rows.map(toRefund), page.limit, scope);
+    return keysetPage(res.rows.map(toRefund), page.limit, this.cursors, scope);
   }
 
   async refundBudget(tenant: string, principalId: string): Promise<RefundBudget> {
@@ -398,7 +418,7 @@ export class EmbeddedBillingBackend implements BillingBackend {
     const nowIso = new Date(now).toISOString();
     const day = utcDay(now);
     return this.store.transaction(async (tx) => {
-      const claim = await this.journal.claim(tx, req, day, nowIso);
+      const claim = await this.journal.claim(tx, req, day);
       if (claim.kind === 'replay') return claim.outcome;
       if (claim.kind !== 'new') {
         // Only the Stripe backend leaves pending or failed rows (a store switched between backends).
@@ -446,7 +466,7 @@ export class EmbeddedBillingBackend implements BillingBackend {
         budget,
         replayed: false,
       };
-      await this.journal.complete(tx, req.tenant, req.idempotency_key, outcome, nowIso);
+      await this.journal.complete(tx, req, outcome);
       return outcome;
     });
   }

@@ -1,9 +1,9 @@
 import type { Migration } from '@portcullis/core/store';
 
 /**
- * The embedded ledger plus the refund journal. The journal (requests by idempotency key) and the
- * per-principal daily budget counters serve both backends: they are what makes a refund
- * idempotent and the budget race-free even when the money itself moves in Stripe.
+ * The embedded ledger plus the per-principal daily budget counters. The counters and the kit's
+ * idempotency ledger (refund keys) serve both backends: they are what makes a refund idempotent
+ * and the budget race-free even when the money itself moves in Stripe.
  */
 export const billingMigrations: Migration[] = [
   {
@@ -114,5 +114,12 @@ CREATE TABLE IF NOT EXISTS billing_seed (
   seeded_at timestamptz NOT NULL
 );
 `,
+  },
+  {
+    // Refund idempotency keys moved into the kit's ledger (portcullis_idempotency, keyed by tenant,
+    // principal, tool and key); the refund-specific state (pending budget, outcome or refusal)
+    // travels with the key there.
+    id: '0002_refund_keys_in_kit_ledger',
+    sql: `DROP TABLE IF EXISTS billing_refund_requests;`,
   },
 ];

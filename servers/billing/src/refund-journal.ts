@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
 import { PortcullisError } from '@portcullis/core';
-import type { Queryable } from '@portcullis/core/store';
+import { IdempotencyLedger, type IdempotencyScope } from '@portcullis/core/idempotency';
+import type { Queryable, Store } from '@portcullis/core/store';
 import type { RefundBudget, RefundOutcome, RefundRequest } from './backend.js';
 import { formatMoney } from './domain.js';
 
 /**
  * The refund journal both backends write through, inside the caller's transaction:
- * - one row per (tenant, idempotency key), claimed before anything moves, so a repeat finds the
- *   first outcome (or the first attempt still pending after an upstream timeout);
+ * - the caller's idempotency key, claimed in the kit's ledger before anything moves, so a repeat
+ *   finds the first outcome, a definitive refusal, or the first attempt still pending (with the
+ *   budget it reserved) after an upstream timeout;
  * - one budget counter per (tenant, principal, UTC day), raised by a single conditional UPDATE,
  *   so concurrent refunds serialise on the row and can never overshoot the limit.
  */
@@ -27,34 +28,30 @@ export type Claim =
   /** An earlier attempt reserved budget and may or may not have reached the upstream. */
   | { kind: 'pending'; day: string; amountMinor: number };
 
-interface RequestRow {
-  request_hash: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  outcome: unknown;
-  error: unknown;
-  day: string | Date;
-  amount_minor: string | number;
+/** The tool whose idempotency keys these are: an applied plan runs it too, with key `plan:<id>`. */
+export const REFUND_TOOL = 'billing_issue_refund';
+
+/** What a key's ledger entry keeps once settled: the outcome, or a definitive refusal. */
+type Settled = { outcome: RefundOutcome } | { error: StoredError };
+/** What a pending entry keeps: the budget it reserved, to give back or keep on a retry. */
+interface Reserved {
+  day: string;
+  amount_minor: number;
 }
 
-/** What makes two refund requests "the same" for an idempotency key. */
-export function refundRequestHash(req: RefundRequest): string {
-  const canonical = JSON.stringify([
-    req.order_id,
-    req.amount_minor,
-    req.reason,
-    req.note ?? null,
-    req.principal_id,
-    req.plan_id ?? null,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
+function scopeOf(req: RefundRequest): IdempotencyScope {
+  return { tenant: req.tenant, principal: req.principal_id, tool: REFUND_TOOL, key: req.idempotency_key };
 }
 
-function dayString(v: string | Date): string {
-  return v instanceof Date ? v.toISOString().slice(0, 10) : v.slice(0, 10);
-}
-
-function json<T>(v: unknown): T {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+/** What makes two refund requests "the same" for one caller's idempotency key. */
+function requestArgs(req: RefundRequest): unknown {
+  return {
+    order_id: req.order_id,
+    amount_minor: req.amount_minor,
+    reason: req.reason,
+    note: req.note ?? null,
+    plan_id: req.plan_id ?? null,
+  };
 }
 
 export function toStoredError(err: PortcullisError): StoredError {
@@ -75,54 +72,47 @@ export function fromStoredError(e: StoredError): PortcullisError {
   });
 }
 
-export function idempotencyKeyReused(): PortcullisError {
-  return new PortcullisError({
-    code: 'idempotency_key_reused',
-    category: 'conflict',
-    message: 'This idempotency key was already used for a different refund request.',
-    remediation:
-      'Use a new idempotency key for a different refund; repeat a key only to retry the exact same request.',
-    retryable: false,
-  });
-}
-
 export class RefundJournal {
-  constructor(private readonly limitMinor: number) {}
+  private constructor(
+    private readonly ledger: IdempotencyLedger,
+    private readonly limitMinor: number,
+  ) {}
 
-  /** Claims the key for this request, or reports what an earlier call with it left. */
-  async claim(tx: Queryable, req: RefundRequest, day: string, nowIso: string): Promise<Claim> {
-    const hash = refundRequestHash(req);
-    const inserted = await tx.query(
-      `INSERT INTO billing_refund_requests (tenant, idempotency_key, request_hash, principal, order_id, amount_minor, day, status, plan_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9)
-       ON CONFLICT (tenant, idempotency_key) DO NOTHING
-       RETURNING tenant`,
-      [
-        req.tenant,
-        req.idempotency_key,
-        hash,
-        req.principal_id,
-        req.order_id,
-        req.amount_minor,
-        day,
-        req.plan_id,
-        nowIso,
-      ],
-    );
-    if (inserted.rows.length > 0) return { kind: 'new' };
-    // Someone holds the key: lock its row (waiting for a concurrent first call to finish) and read it.
-    const res = await tx.query<RequestRow>(
-      `SELECT request_hash, status, outcome, error, day, amount_minor FROM billing_refund_requests
-        WHERE tenant = $1 AND idempotency_key = $2 FOR UPDATE`,
-      [req.tenant, req.idempotency_key],
-    );
-    const row = res.rows[0];
-    if (row === undefined) throw new Error('refund request row vanished under lock');
-    if (row.request_hash !== hash) throw idempotencyKeyReused();
-    if (row.status === 'succeeded')
-      return { kind: 'replay', outcome: { ...json<RefundOutcome>(row.outcome), replayed: true } };
-    if (row.status === 'failed') return { kind: 'failed', error: json<StoredError>(row.error) };
-    return { kind: 'pending', day: dayString(row.day), amountMinor: Number(row.amount_minor) };
+  /** Refund keys are kept for ever: a key must never refund twice, however late the retry. */
+  static async open(store: Store, limitMinor: number): Promise<RefundJournal> {
+    return new RefundJournal(await IdempotencyLedger.open(store, { retentionHours: null }), limitMinor);
+  }
+
+  /**
+   * Claims the caller's key for this request in the kit's ledger (same key, other request:
+   * idempotency_key_reused), or reports what an earlier call with it left.
+   */
+  async claim(tx: Queryable, req: RefundRequest, day: string): Promise<Claim> {
+    const reserved: Reserved = { day, amount_minor: req.amount_minor };
+    const c = await this.ledger.claim<Settled>(tx, scopeOf(req), requestArgs(req), reserved);
+    if (c.state === 'new') return { kind: 'new' };
+    if (c.state === 'replay') {
+      if ('error' in c.result) return { kind: 'failed', error: c.result.error };
+      return { kind: 'replay', outcome: { ...c.result.outcome, replayed: true } };
+    }
+    const was = c.data as Reserved;
+    return { kind: 'pending', day: was.day, amountMinor: Number(was.amount_minor) };
+  }
+
+  async complete(tx: Queryable, req: RefundRequest, outcome: RefundOutcome): Promise<void> {
+    const settled: Settled = { outcome: { ...outcome, replayed: false } };
+    await this.ledger.complete(tx, scopeOf(req), settled);
+  }
+
+  /** Remembers a definitive refusal: a retry with the key answers it again, refunding nothing. */
+  async fail(tx: Queryable, req: RefundRequest, error: StoredError): Promise<void> {
+    const settled: Settled = { error };
+    await this.ledger.complete(tx, scopeOf(req), settled);
+  }
+
+  /** Forgets a claim whose refund certainly never reached the upstream, so the key may be used again. */
+  async forget(tx: Queryable, req: RefundRequest): Promise<void> {
+    await this.ledger.release(tx, scopeOf(req));
   }
 
   /** Raises the principal's counter for `day` by `amount`, or refuses without changing it. */
@@ -182,26 +172,6 @@ export class RefundJournal {
     await tx.query(
       `UPDATE billing_refund_budgets SET used_minor = GREATEST(0, used_minor - $4) WHERE tenant = $1 AND principal = $2 AND day = $3`,
       [tenant, principal, day, amountMinor],
-    );
-  }
-
-  async complete(
-    tx: Queryable,
-    tenant: string,
-    key: string,
-    outcome: RefundOutcome,
-    nowIso: string,
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE billing_refund_requests SET status = 'succeeded', refund_id = $3, outcome = $4::jsonb, updated_at = $5 WHERE tenant = $1 AND idempotency_key = $2`,
-      [tenant, key, outcome.refund.id, JSON.stringify({ ...outcome, replayed: false }), nowIso],
-    );
-  }
-
-  async fail(tx: Queryable, tenant: string, key: string, error: StoredError, nowIso: string): Promise<void> {
-    await tx.query(
-      `UPDATE billing_refund_requests SET status = 'failed', error = $3::jsonb, updated_at = $4 WHERE tenant = $1 AND idempotency_key = $2`,
-      [tenant, key, JSON.stringify(error), nowIso],
     );
   }
 

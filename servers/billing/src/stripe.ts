@@ -1,22 +1,24 @@
 import Stripe from 'stripe';
 import { PortcullisError, errors } from '@portcullis/core';
+import { invalidCursor, positionString, type CursorCodec, type CursorScope } from '@portcullis/core/cursor';
+import { canonicalHash } from '@portcullis/core/canonical';
+import { idempotencyKeyReused } from '@portcullis/core/idempotency';
 import type { Store } from '@portcullis/core/store';
 import type {
   BillingBackend,
   InvoiceQuery,
+  Page,
   PageRequest,
   ReadOptions,
   RefundBudget,
   RefundOutcome,
   RefundRequest,
 } from './backend.js';
-import { decodeCursor, encodeCursor, invalidCursor, scopeOf, stringField } from './cursor.js';
 import type {
   Customer,
   Invoice,
   InvoiceStatus,
   Order,
-  Page,
   Refund,
   RefundReason,
   RefundStatus,
@@ -41,6 +43,8 @@ export const STRIPE_SYSTEM = 'stripe';
 
 export interface StripeBackendOptions {
   store: Store;
+  /** The kit's cursor codec (openCursorCodec): Stripe's paging tokens travel inside signed cursors. */
+  cursors: CursorCodec;
   dailyBudgetMinor: number;
   /** Runs fn with the secret key, re-resolving it once after a 401 (CredentialResolver.withSecret). */
   withKey: <T>(fn: (key: string) => Promise<T>) => Promise<T>;
@@ -108,11 +112,13 @@ function translate(err: unknown): unknown {
       internal: err,
     });
   if (err.rawType === 'idempotency_error') {
+    // Stripe saw our derived key with other parameters: the kit's own answer for a reused key.
+    const reused = idempotencyKeyReused();
     return new StripeRefusal({
-      code: 'idempotency_key_reused',
-      category: 'conflict',
-      message: 'This idempotency key was already used for a different refund request.',
-      remediation: 'Use a new idempotency key for a different refund.',
+      code: reused.code,
+      category: reused.category,
+      message: reused.message,
+      remediation: reused.remediation,
       internal: err,
     });
   }
@@ -173,10 +179,24 @@ function outcomeUnknown(err: unknown): PortcullisError {
   });
 }
 
+/**
+ * The Idempotency-Key sent to Stripe: ours, namespaced by tenant and caller as our ledger keys are.
+ * Stripe takes at most 255 characters; a longer one is replaced by its hash (still deterministic).
+ */
+export function stripeIdempotencyKey(
+  req: Pick<RefundRequest, 'tenant' | 'principal_id' | 'idempotency_key'>,
+): string {
+  const key = `portcullis-refund:${req.tenant}:${req.principal_id}:${req.idempotency_key}`;
+  return key.length <= 255
+    ? key
+    : `portcullis-refund:${canonicalHash([req.tenant, req.principal_id, req.idempotency_key])}`;
+}
+
 export class StripeBillingBackend implements BillingBackend {
   readonly kind = 'stripe' as const;
   readonly dailyBudgetMinor: number;
   private readonly store: Store;
+  private readonly cursors: CursorCodec;
   private readonly journal: RefundJournal;
   private readonly now: () => number;
   private readonly withKey: StripeBackendOptions['withKey'];
@@ -186,10 +206,16 @@ export class StripeBillingBackend implements BillingBackend {
   /** order (tenant/id) → PaymentIntent id: immutable, so safe to keep. Bounded. */
   private readonly orderIndex = new Map<string, string>();
 
-  constructor(opts: StripeBackendOptions) {
+  /** Opens the refund journal (the kit's idempotency ledger) in the store. */
+  static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
+    return new StripeBillingBackend(opts, await RefundJournal.open(opts.store, opts.dailyBudgetMinor));
+  }
+
+  private constructor(opts: StripeBackendOptions, journal: RefundJournal) {
     this.store = opts.store;
+    this.cursors = opts.cursors;
     this.dailyBudgetMinor = opts.dailyBudgetMinor;
-    this.journal = new RefundJournal(opts.dailyBudgetMinor);
+    this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
     this.withKey = opts.withKey;
     this.upstream = opts.callUpstream;
@@ -319,14 +345,19 @@ export class StripeBillingBackend implements BillingBackend {
     page: PageRequest,
     opts?: ReadOptions,
   ): Promise<Page<Invoice>> {
-    const scope = scopeOf(tenant, ['invoices', query.customer_id ?? null, query.status ?? null]);
-    const state = page.cursor === null ? null : decodeCursor(page.cursor, scope);
+    const scope: CursorScope = {
+      tenant,
+      principal: page.principal,
+      kind: 'invoices',
+      query: { customer_id: query.customer_id ?? null, status: query.status ?? null },
+    };
+    const state = page.cursor === null ? null : this.cursors.decode(page.cursor, scope);
     if (query.customer_id !== undefined) {
       // List by customer (strongly consistent), after checking the customer is this tenant's.
       if ((await this.getCustomer(tenant, query.customer_id, opts)) === null)
         return { items: [], next_cursor: null };
       const customer = query.customer_id;
-      const after = state === null ? undefined : stringField(state, 'a');
+      const after = state === null ? undefined : positionString(state, 'a');
       const res = await this.call(
         (s) =>
           s.invoices.list({
@@ -341,11 +372,14 @@ export class StripeBillingBackend implements BillingBackend {
         .filter((i) => meta(i, 'tenant') === tenant)
         .map((i) => this.toInvoice(tenant, i));
       const last = res.data[res.data.length - 1];
-      return { items, next_cursor: res.has_more && last?.id ? encodeCursor({ a: last.id }, scope) : null };
+      return {
+        items,
+        next_cursor: res.has_more && last?.id ? this.cursors.encode(scope, { a: last.id }) : null,
+      };
     }
     const clauses = [`metadata['tenant']:${quote(tenant)}`];
     if (query.status) clauses.push(`status:${quote(query.status)}`);
-    const next = state === null ? undefined : stringField(state, 'p');
+    const next = state === null ? undefined : positionString(state, 'p');
     const res = await this.call(
       (s) =>
         s.invoices.search({
@@ -358,7 +392,7 @@ export class StripeBillingBackend implements BillingBackend {
     const items = res.data.filter((i) => meta(i, 'tenant') === tenant).map((i) => this.toInvoice(tenant, i));
     return {
       items,
-      next_cursor: res.has_more && res.next_page ? encodeCursor({ p: res.next_page }, scope) : null,
+      next_cursor: res.has_more && res.next_page ? this.cursors.encode(scope, { p: res.next_page }) : null,
     };
   }
 
@@ -402,14 +436,19 @@ export class StripeBillingBackend implements BillingBackend {
   ): Promise<Page<Refund> | null> {
     const order = await this.getOrder(tenant, orderId, opts);
     if (order === null) return null;
-    const scope = scopeOf(tenant, ['refunds', orderId]);
-    const state = page.cursor === null ? null : decodeCursor(page.cursor, scope);
+    const scope: CursorScope = {
+      tenant,
+      principal: page.principal,
+      kind: 'refunds',
+      query: { order_id: orderId },
+    };
+    const state = page.cursor === null ? null : this.cursors.decode(page.cursor, scope);
     if (order.payment_id === null) {
       if (state !== null) throw invalidCursor();
       return { items: [], next_cursor: null };
     }
     const paymentIntent = order.payment_id;
-    const after = state === null ? undefined : stringField(state, 'a');
+    const after = state === null ? undefined : positionString(state, 'a');
     const res = await this.call(
       (s) =>
         s.refunds.list({
@@ -421,7 +460,7 @@ export class StripeBillingBackend implements BillingBackend {
     );
     const items = res.data.map((r) => this.toRefund(tenant, orderId, r));
     const last = res.data[res.data.length - 1];
-    return { items, next_cursor: res.has_more && last ? encodeCursor({ a: last.id }, scope) : null };
+    return { items, next_cursor: res.has_more && last ? this.cursors.encode(scope, { a: last.id }) : null };
   }
 
   private toRefund(tenant: string, orderId: string, r: Stripe.Refund): Refund {
@@ -461,7 +500,7 @@ export class StripeBillingBackend implements BillingBackend {
     const started = this.now();
     const claimed = await this.store.transaction(
       async (tx): Promise<{ done: RefundOutcome } | { day: string }> => {
-        const claim = await this.journal.claim(tx, req, utcDay(started), new Date(started).toISOString());
+        const claim = await this.journal.claim(tx, req, utcDay(started));
         if (claim.kind === 'replay') return { done: claim.outcome };
         if (claim.kind === 'failed') throw fromStoredError(claim.error);
         if (claim.kind === 'pending') return { day: claim.day };
@@ -495,8 +534,8 @@ export class StripeBillingBackend implements BillingBackend {
                 ...(req.plan_id ? { plan_id: req.plan_id } : {}),
               },
             },
-            // Namespaced by tenant: Stripe scopes keys per account, ours per tenant.
-            { idempotencyKey: `portcullis-refund:${req.tenant}:${req.idempotency_key}` },
+            // Stripe scopes keys per account, ours per tenant and caller: namespace them the same.
+            { idempotencyKey: stripeIdempotencyKey(req) },
           ),
         opts?.signal,
       );
@@ -506,7 +545,6 @@ export class StripeBillingBackend implements BillingBackend {
     }
 
     const after = await this.getOrder(req.tenant, req.order_id, opts);
-    const finished = new Date(this.now()).toISOString();
     return this.store.transaction(async (tx) => {
       const budget = await this.journal.budget(tx, req.tenant, req.principal_id, day);
       const outcome: RefundOutcome = {
@@ -515,7 +553,7 @@ export class StripeBillingBackend implements BillingBackend {
         budget,
         replayed: false,
       };
-      await this.journal.complete(tx, req.tenant, req.idempotency_key, outcome, finished);
+      await this.journal.complete(tx, req, outcome);
       return outcome;
     });
   }
@@ -530,20 +568,16 @@ export class StripeBillingBackend implements BillingBackend {
       err instanceof PortcullisError &&
       err.category === 'upstream' &&
       (err.internal as StripeErrorLike | undefined)?.statusCode === 401;
-    const nowIso = new Date(this.now()).toISOString();
     if (err instanceof StripeRefusal) {
       await this.store.transaction(async (tx) => {
         await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
-        await this.journal.fail(tx, req.tenant, req.idempotency_key, toStoredError(err), nowIso);
+        await this.journal.fail(tx, req, toStoredError(err));
       });
     } else if (unauthorized || upstreamUnauthorized) {
       // Stripe authenticates before its idempotency layer: nothing happened, so nothing is remembered.
       await this.store.transaction(async (tx) => {
         await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
-        await tx.query('DELETE FROM billing_refund_requests WHERE tenant = $1 AND idempotency_key = $2', [
-          req.tenant,
-          req.idempotency_key,
-        ]);
+        await this.journal.forget(tx, req);
       });
     } else {
       return false;

@@ -278,9 +278,13 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
           code: 'idempotency_key_reused',
           category: 'conflict',
         });
-        expect(await refusal(b.issueRefund({ ...req, principal_id: 'agent-2' }))).toMatchObject({
-          code: 'idempotency_key_reused',
-        });
+        // Keys are per principal too: another caller's identical key is its own, and refunds once.
+        const theirs = await b.issueRefund({ ...req, principal_id: 'agent-2', amount_minor: 100 });
+        expect(theirs.replayed).toBe(false);
+        expect(theirs.refund.id).not.toBe(first.refund.id);
+        expect((await b.issueRefund({ ...req, principal_id: 'agent-2', amount_minor: 100 })).replayed).toBe(
+          true,
+        );
         // Keys are per tenant.
         const globexOrder = freshPaidOrders('globex')[0]!;
         const other = await b.issueRefund({

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { Redactor, createLogger, migrate, openStore } from '@portcullis/core';
 import type { Store } from '@portcullis/core';
 import { CredentialResolver } from '@portcullis/core/credentials';
+import { CursorCodec } from '@portcullis/core/cursor';
 import { withRetry } from '@portcullis/core/retry';
 import { FakeStripe } from '@portcullis/fakes/stripe';
 import type { FakeStripeSeed } from '@portcullis/fakes/stripe';
@@ -30,7 +32,7 @@ export interface BackendHarness {
 }
 
 const BILLING_TABLES =
-  'billing_refunds, billing_invoices, billing_payments, billing_orders, billing_customers, billing_refund_requests, billing_refund_budgets, billing_seed';
+  'billing_refunds, billing_invoices, billing_payments, billing_orders, billing_customers, billing_refund_budgets, billing_seed, portcullis_idempotency';
 
 const sec = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
@@ -95,9 +97,15 @@ export async function embeddedHarness(
   opts: { budget?: number; databaseUrl?: string } = {},
 ): Promise<BackendHarness> {
   const store = await migratedStore(opts.databaseUrl);
+  const cursors = new CursorCodec(randomBytes(32));
   const clock = { now: START };
   const make = () =>
-    EmbeddedBillingBackend.create({ store, dailyBudgetMinor: opts.budget ?? 100_000, now: () => clock.now });
+    EmbeddedBillingBackend.create({
+      store,
+      cursors,
+      dailyBudgetMinor: opts.budget ?? 100_000,
+      now: () => clock.now,
+    });
   const h: BackendHarness = {
     kind: 'embedded',
     backend: await make(),
@@ -130,9 +138,11 @@ export async function stripeHarness(
     fake.seed(stripeSeedOf(billingSeed()));
     return fake;
   };
-  const make = (fake: FakeStripe): StripeBillingBackend =>
-    new StripeBillingBackend({
+  const cursors = new CursorCodec(randomBytes(32));
+  const make = (fake: FakeStripe): Promise<StripeBillingBackend> =>
+    StripeBillingBackend.open({
       store,
+      cursors,
       dailyBudgetMinor: opts.budget ?? 100_000,
       now: () => clock.now,
       apiBase: fake.url,
@@ -151,7 +161,7 @@ export async function stripeHarness(
   const fake = await startFake();
   const h = {
     kind: 'stripe' as const,
-    backend: make(fake) as BillingBackend,
+    backend: (await make(fake)) as BillingBackend,
     store,
     clock,
     fake,
@@ -163,7 +173,7 @@ export async function stripeHarness(
       env.BILLING_TEST_STRIPE_KEY = STRIPE_KEY;
       credentials.invalidate('env:BILLING_TEST_STRIPE_KEY');
       h.fake = await startFake();
-      h.backend = make(h.fake);
+      h.backend = await make(h.fake);
     },
     close: async () => {
       credentials.close();

@@ -30,12 +30,14 @@ describe('Stripe connector', () => {
   const newRefunds = () => fake.all('refund').filter((r) => !r.id.startsWith('re_seed_'));
   const refundPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds');
 
-  it('sends every write with an Idempotency-Key derived from the caller key and tenant', async () => {
+  it('sends every write with an Idempotency-Key derived from the caller key, tenant and principal', async () => {
     const req = refundReq();
     await b.issueRefund(req);
     const posts = refundPosts();
     expect(posts).toHaveLength(1);
-    expect(posts[0]!.idempotencyKey).toBe(`portcullis-refund:acme:${req.idempotency_key}`);
+    expect(posts[0]!.idempotencyKey).toBe(
+      `portcullis-refund:acme:${req.principal_id}:${req.idempotency_key}`,
+    );
     expect(fake.requests.filter((r) => r.method !== 'GET').every((r) => r.idempotencyKey !== null)).toBe(
       true,
     );

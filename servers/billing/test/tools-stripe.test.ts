@@ -85,8 +85,8 @@ describe('billing tools on Stripe', () => {
     });
     const posts = fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds');
     expect(posts.map((p) => p.idempotencyKey)).toEqual([
-      'portcullis-refund:acme:stripe-canonical-a',
-      `portcullis-refund:acme:plan:${planId}`,
+      'portcullis-refund:acme:agent-7:stripe-canonical-a',
+      `portcullis-refund:acme:agent-7:plan:${planId}`,
     ]);
   });
 
@@ -106,7 +106,8 @@ describe('billing tools on Stripe', () => {
     expect(r.isError).toBe(false);
     expect(newRefunds()).toHaveLength(before + 1);
     const posts = fake.requests.filter(
-      (x) => x.method === 'POST' && x.idempotencyKey === `portcullis-refund:acme:${args.idempotency_key}`,
+      (x) =>
+        x.method === 'POST' && x.idempotencyKey === `portcullis-refund:acme:agent-7:${args.idempotency_key}`,
     );
     expect(posts.map((p) => ({ injected: p.injected, replayed: p.replayed }))).toEqual([
       { injected: true, replayed: false },

@@ -170,6 +170,27 @@ describe('reads', () => {
     expect(r.text).toContain('$450.00');
   });
 
+  it("refuses another caller's or another tenant's cursor, and a forged one, as invalid_cursor", async () => {
+    const viewer = await as('viewer-1', ['viewer']);
+    const first = ok(await viewer.callTool('billing_list_invoices', { limit: 2 }));
+    expect(first.next_cursor).not.toBeNull();
+    for (const other of [await as('viewer-2', ['viewer']), await as('viewer-1', ['viewer'], 'globex')]) {
+      const r = refused(
+        await other.callTool('billing_list_invoices', { limit: 2, cursor: first.next_cursor }),
+      );
+      expect(r).toMatchObject({ code: 'invalid_cursor', category: 'validation' });
+    }
+    // The old unkeyed checksum could be recomputed by anyone; a signed cursor cannot be forged.
+    const [body] = (first.next_cursor as string).split('.');
+    const forged = `${body}.${'A'.repeat(43)}`;
+    expect(
+      refused(await viewer.callTool('billing_list_invoices', { limit: 2, cursor: forged })),
+    ).toMatchObject({
+      code: 'invalid_cursor',
+      category: 'validation',
+    });
+  });
+
   it('billing_list_invoices pages to the end with its cursor', async () => {
     const viewer = await as('viewer-1', ['viewer']);
     const ids: string[] = [];

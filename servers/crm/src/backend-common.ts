@@ -1,5 +1,4 @@
 import { errors } from '@portcullis/core';
-import { MAX_PAGE_SIZE, type PageRequest } from './backend.js';
 import { STAGE_TRANSITIONS, type Stage } from './domain.js';
 
 /**
@@ -14,11 +13,6 @@ export function queryTokens(query: string | undefined, max: number): string[] {
     .split(/[^\p{L}\p{N}]+/u)
     .filter((t) => t.length > 0)
     .slice(0, max);
-}
-
-export function clampLimit(page: PageRequest): number {
-  if (!Number.isFinite(page.limit)) return MAX_PAGE_SIZE;
-  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(page.limit)));
 }
 
 export function staleVersion(

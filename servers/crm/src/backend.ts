@@ -1,22 +1,10 @@
+import type { CountedPage, PageRequest } from '@portcullis/core/paging';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
 
-/** Largest page any search returns, whatever the caller asks for. */
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 25;
-
-export interface PageRequest {
-  /** Opaque `next_cursor` of the previous page of the same search; null for the first page. */
-  cursor: string | null;
-  /** Clamped to 1..MAX_PAGE_SIZE. */
-  limit: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-  /** Records matching the search in total (all pages). */
-  total: number;
-}
+// Paging is the kit's (one cap, signed cursors); CRM searches also count their matches.
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@portcullis/core/paging';
+export type { PageRequest } from '@portcullis/core/paging';
+export type Page<T> = CountedPage<T>;
 
 export interface AccountQuery {
   /** Words that must each start a word of the account name (case-insensitive). */
@@ -88,6 +76,8 @@ export interface NewActivity {
 export interface WriteOptions {
   /** Caller's idempotency key: a repeat with the same key and arguments returns the first result. */
   idempotencyKey: string | null;
+  /** Whose key it is (keys are per tenant, principal and tool); the tools always pass the caller. */
+  principal?: string;
   signal?: AbortSignal;
 }
 

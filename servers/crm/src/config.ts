@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '@portcullis/core';
+import { parseServerConfig } from '@portcullis/core';
 import { STAGES, type Stage } from './domain.js';
 
 /** `a=1,b=2` → { a: '1', b: '2' }; used by the HubSpot id mappings. */
@@ -81,19 +81,12 @@ export const configSchema = z
 
 export type CrmConfig = z.output<typeof configSchema>;
 
-/** Reads the settings from an environment (empty values count as unset, as the kit does). */
+/**
+ * Reads the settings from an environment exactly as the kit does at start (the server itself gets
+ * them parsed, as `services.config`); for scripts and tests.
+ */
 export function readConfig(env: NodeJS.ProcessEnv): CrmConfig {
-  const picked: Record<string, string> = {};
-  for (const key of Object.keys(configSchema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') picked[key] = v;
-  }
-  const r = configSchema.safeParse(picked);
-  if (!r.success)
-    throw new ConfigError(
-      r.error.issues.map((i) => `${i.path.join('.') || 'configuration'}: ${i.message}`).join('; '),
-    );
-  return r.data;
+  return parseServerConfig(configSchema, env);
 }
 
 export function stageMap(c: CrmConfig): Partial<Record<Stage, string>> {

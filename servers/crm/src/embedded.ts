@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '@portcullis/core';
+import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
+import { IdempotencyLedger } from '@portcullis/core/idempotency';
+import { clampLimit } from '@portcullis/core/paging';
 import type { Queryable, Store, StoreTransaction } from '@portcullis/core/store';
 import type {
   AccountQuery,
@@ -19,14 +22,11 @@ import type {
 import {
   activityAccount,
   checkTransition,
-  clampLimit,
   queryTokens,
   staleVersion,
   unknownOwner,
 } from './backend-common.js';
-import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
-import { complete, requestHash, reserve } from './idempotency.js';
 import { DEMO_TENANTS, generateSeed, type SeedData } from './seed.js';
 
 type Row = Record<string, unknown>;
@@ -45,13 +45,17 @@ export class EmbeddedBackend implements CrmBackend {
   private constructor(
     private readonly store: Store,
     private readonly cursors: CursorCodec,
+    private readonly ledger: IdempotencyLedger,
   ) {}
 
-  /** Expects the CRM migrations to have run. Seeds the demo tenants once when `seed` is set. */
-  static async open(store: Store, opts: { seed: boolean }): Promise<EmbeddedBackend> {
-    const key = await loadCursorKey(store);
+  /**
+   * Expects the CRM migrations to have run. Seeds the demo tenants once when `seed` is set.
+   * `cursors` is the kit's codec (openCursorCodec), so cursors survive restarts.
+   */
+  static async open(store: Store, opts: { seed: boolean; cursors: CursorCodec }): Promise<EmbeddedBackend> {
+    const ledger = await IdempotencyLedger.open(store);
     if (opts.seed) await seedDemoData(store);
-    return new EmbeddedBackend(store, new CursorCodec(key));
+    return new EmbeddedBackend(store, opts.cursors, ledger);
   }
 
   async getOwner(tenant: string, ownerId: string): Promise<Owner | null> {
@@ -375,15 +379,9 @@ export class EmbeddedBackend implements CrmBackend {
   ): Promise<WriteResult<T>> {
     opts.signal?.throwIfAborted();
     const key = opts.idempotencyKey;
-    return this.store.transaction(async (tx) => {
-      if (key !== null) {
-        const r = await reserve<T>(tx, tenant, tool, key, requestHash(tool, args));
-        if (r.state === 'replay') return { record: r.result, replayed: true };
-      }
-      const record = await fn(tx);
-      if (key !== null) await complete(tx, tenant, tool, key, record);
-      return { record, replayed: false };
-    });
+    const scope = key === null ? null : { tenant, principal: opts.principal ?? '', tool, key };
+    const { result, replayed } = await this.ledger.once(this.store, scope, args, fn);
+    return { record: result, replayed };
   }
 
   /** Keyset pagination: the cursor holds the sort key of the last row returned. */
@@ -398,13 +396,14 @@ export class EmbeddedBackend implements CrmBackend {
     map: (r: Row) => T,
   ): Promise<Page<T>> {
     const limit = clampLimit(page);
+    const cursorScope = { tenant: where.tenant, principal: page.principal, kind, query: scope };
     const countRes = await this.store.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${table} WHERE ${where.sql()}`,
       where.params,
     );
     const total = Number(countRes.rows[0]?.n ?? 0);
     if (page.cursor !== null) {
-      const pos = this.cursors.decode(page.cursor, kind, scope);
+      const pos = this.cursors.decode(page.cursor, cursorScope);
       if (
         !Array.isArray(pos) ||
         pos.length !== order.length ||
@@ -423,7 +422,7 @@ export class EmbeddedBackend implements CrmBackend {
     const last = rows[rows.length - 1];
     return {
       items: rows.map(map),
-      next_cursor: more && last !== undefined ? this.cursors.encode(kind, scope, keyOf(last)) : null,
+      next_cursor: more && last !== undefined ? this.cursors.encode(cursorScope, keyOf(last)) : null,
       total,
     };
   }
@@ -434,7 +433,7 @@ class Where {
   readonly params: unknown[];
   private readonly clauses: string[] = ['tenant = $1'];
 
-  constructor(tenant: string) {
+  constructor(readonly tenant: string) {
     this.params = [tenant];
   }
 

@@ -1,5 +1,8 @@
 import { AssociationTypes, Client } from '@hubspot/api-client';
 import { PortcullisError, errors } from '@portcullis/core';
+import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
+import { IdempotencyLedger } from '@portcullis/core/idempotency';
+import { clampLimit } from '@portcullis/core/paging';
 import type { Store } from '@portcullis/core/store';
 import type {
   AccountQuery,
@@ -20,12 +23,10 @@ import type {
 import {
   activityAccount,
   checkTransition,
-  clampLimit,
   queryTokens,
   staleVersion,
   unknownOwner,
 } from './backend-common.js';
-import { CursorCodec, invalidCursor, loadCursorKey } from './cursor.js';
 import {
   ACTIVITY_TYPES,
   STAGES,
@@ -37,7 +38,6 @@ import {
   type Owner,
   type Stage,
 } from './domain.js';
-import { complete, release, requestHash, reserve } from './idempotency.js';
 
 type SearchRequest = Parameters<Client['crm']['objects']['searchApi']['doSearch']>[1];
 type FilterGroup = NonNullable<SearchRequest['filterGroups']>[number];
@@ -58,8 +58,10 @@ export const DEFAULT_STAGE_MAP: Readonly<Record<Stage, string>> = {
 };
 
 export interface HubSpotConnectorOptions {
-  /** The kit store: the idempotency ledger and the cursor key live there. */
+  /** The kit store: the idempotency ledger lives there. */
   store: Store;
+  /** The kit's cursor codec (openCursorCodec): cursors are signed and bound to tenant, caller and search. */
+  cursors: CursorCodec;
   /** https://api.hubapi.com, or a local fake in tests. */
   baseUrl: string;
   /** The one tenant this portal serves; other tenants see nothing (not_found). */
@@ -162,7 +164,7 @@ export class HubSpotBackend implements CrmBackend {
 
   private constructor(
     private readonly opts: HubSpotConnectorOptions,
-    private readonly cursors: CursorCodec,
+    private readonly ledger: IdempotencyLedger,
   ) {
     this.stageToHub = { ...DEFAULT_STAGE_MAP, ...(opts.stages ?? {}) };
     for (const s of STAGES) this.hubToStage.set(this.stageToHub[s], s);
@@ -174,9 +176,13 @@ export class HubSpotBackend implements CrmBackend {
     this.pipeline = opts.pipeline ?? 'default';
   }
 
-  /** Expects the CRM migrations to have run (idempotency ledger, cursor key). */
+  /** Opens the kit's idempotency ledger in the store (creating it on first use). */
   static async open(opts: HubSpotConnectorOptions): Promise<HubSpotBackend> {
-    return new HubSpotBackend(opts, new CursorCodec(await loadCursorKey(opts.store)));
+    return new HubSpotBackend(opts, await IdempotencyLedger.open(opts.store));
+  }
+
+  private get cursors(): CursorCodec {
+    return this.opts.cursors;
   }
 
   // ---- mapping helpers
@@ -855,9 +861,10 @@ export class HubSpotBackend implements CrmBackend {
     signal: AbortSignal | undefined,
   ): Promise<Page<HubObject>> {
     const limit = clampLimit(page);
+    const cursorScope = { tenant: this.opts.tenant, principal: page.principal, kind, query: scope };
     let after: string | undefined;
     if (page.cursor !== null) {
-      const pos = this.cursors.decode(page.cursor, kind, scope);
+      const pos = this.cursors.decode(page.cursor, cursorScope);
       const a = (pos as { a?: unknown } | null)?.a;
       if (typeof a !== 'string' || a.length === 0 || a.length > 256) throw invalidCursor();
       after = a;
@@ -874,14 +881,20 @@ export class HubSpotBackend implements CrmBackend {
     const next = res.paging?.next?.after;
     return {
       items: res.results,
-      next_cursor: next === undefined || next === '' ? null : this.cursors.encode(kind, scope, { a: next }),
+      next_cursor: next === undefined || next === '' ? null : this.cursors.encode(cursorScope, { a: next }),
       total: res.total,
     };
   }
 
   private emptyPage<T>(page: PageRequest, kind: string, scope: unknown): Page<T> {
     // Still validate the cursor, so a tampered one is refused the same way everywhere.
-    if (page.cursor !== null) this.cursors.decode(page.cursor, kind, scope);
+    if (page.cursor !== null)
+      this.cursors.decode(page.cursor, {
+        tenant: this.opts.tenant,
+        principal: page.principal,
+        kind,
+        query: scope,
+      });
     return { items: [], next_cursor: null, total: 0 };
   }
 
@@ -926,16 +939,17 @@ export class HubSpotBackend implements CrmBackend {
     opts.signal?.throwIfAborted();
     const key = opts.idempotencyKey;
     const store = this.opts.store;
-    if (key !== null) {
-      const r = await reserve<T>(store, tenant, tool, key, requestHash(tool, args));
+    const scope = key === null ? null : { tenant, principal: opts.principal ?? '', tool, key };
+    if (scope !== null) {
+      const r = await this.ledger.reserve<T>(store, scope, args);
       if (r.state === 'replay') return { record: r.result, replayed: true };
     }
     try {
       const record = await fn();
-      if (key !== null) await complete(store, tenant, tool, key, record);
+      if (scope !== null) await this.ledger.complete(store, scope, record);
       return { record, replayed: false };
     } catch (err) {
-      if (key !== null) await release(store, tenant, tool, key);
+      if (scope !== null) await this.ledger.release(store, scope);
       throw err;
     }
   }

@@ -1,9 +1,9 @@
 import type { Migration } from '@portcullis/core/store';
 
 /**
- * The CRM's tables in the kit store. `crm_settings` and `crm_idempotency` serve both backends
- * (the HubSpot connector keeps its idempotency ledger and cursor key here too); the record tables
- * are the embedded backend's. Applied migrations are never edited: add a new one instead.
+ * The CRM's tables in the kit store: `crm_settings` (the demo seed marker) and the embedded
+ * backend's record tables. Idempotency keys live in the kit's ledger. Applied migrations are
+ * never edited: add a new one instead.
  */
 export const migrations: Migration[] = [
   {
@@ -111,6 +111,15 @@ CREATE TABLE crm_activities (
 CREATE INDEX crm_activities_account ON crm_activities (tenant, account_id, occurred_at DESC);
 CREATE INDEX crm_activities_contact ON crm_activities (tenant, contact_id, occurred_at DESC);
 CREATE INDEX crm_activities_opportunity ON crm_activities (tenant, opportunity_id, occurred_at DESC);
+`,
+  },
+  {
+    // The idempotency ledger and the cursor key moved into the kit (@portcullis/core/idempotency,
+    // /cursor); the ledger only ever held 24 hours of keys.
+    id: '0002_kit_ledger_and_cursors',
+    sql: `
+DROP TABLE crm_idempotency;
+DELETE FROM crm_settings WHERE key = 'cursor_key';
 `,
   },
 ];

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
+import { openCursorCodec } from '@portcullis/core/cursor';
 import type { CrmBackend } from './backend.js';
-import { configSchema, readConfig, stageMap } from './config.js';
+import { configSchema, stageMap } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
 import { migrations } from './migrations.js';
@@ -25,7 +26,7 @@ export const tools = [
   logActivity,
 ];
 
-export const server = defineServer<CrmBackend>({
+export const server = defineServer<CrmBackend, typeof configSchema>({
   name: 'crm',
   version: '0.1.0',
   title: 'Portcullis CRM',
@@ -40,6 +41,12 @@ export const server = defineServer<CrmBackend>({
     'Contact email and phone are withheld unless you hold the pii_reader role; never guess them.',
   ].join(' '),
   defaultPort: 7301,
+  toolsets: [
+    { id: 'accounts', description: 'Find and read customer companies.', default: true },
+    { id: 'contacts', description: 'Find, read, create and update people at accounts.', default: true },
+    { id: 'opportunities', description: 'Find, create and move deals along their stages.', default: true },
+    { id: 'activities', description: 'Log calls, e-mails, meetings, notes and tasks.', default: true },
+  ],
   tools,
   resources,
   prompts: [accountBrief],
@@ -49,9 +56,10 @@ export const server = defineServer<CrmBackend>({
   sensitiveKeys: ['email', 'phone'],
   migrations,
   createBackend: async (services) => {
-    const cfg = readConfig(services.env);
+    const cfg = services.config;
+    const cursors = await openCursorCodec(services);
     if (cfg.CRM_BACKEND === 'hubspot') {
-      // readConfig guarantees both for the hubspot backend.
+      // The config schema requires both for the hubspot backend.
       const ref = cfg.CRM_HUBSPOT_TOKEN ?? '';
       const tenant = cfg.CRM_HUBSPOT_TENANT ?? '';
       // Fail closed at start-up: a token that cannot be resolved stops the server now, not at the first call.
@@ -62,6 +70,7 @@ export const server = defineServer<CrmBackend>({
       );
       return HubSpotBackend.open({
         store: services.store,
+        cursors,
         baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
         tenant,
         withToken: (fn) => services.credentials.withSecret(ref, 'CRM_HUBSPOT_TOKEN', fn),
@@ -73,7 +82,7 @@ export const server = defineServer<CrmBackend>({
         regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
       });
     }
-    const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo' });
+    const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo', cursors });
     services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
     return backend;
   },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { migrate, openStore } from '@portcullis/core';
+import { CursorCodec } from '@portcullis/core/cursor';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations } from '../src/migrations.js';
 import { generateSeed } from '../src/seed.js';
@@ -8,7 +10,10 @@ import { backendSuite } from './backend-suite.js';
 backendSuite('embedded (PGlite)', async () => {
   const store = await openStore({});
   await migrate(store, 'crm', migrations);
-  const backend = await EmbeddedBackend.open(store, { seed: true });
+  const backend = await EmbeddedBackend.open(store, {
+    seed: true,
+    cursors: new CursorCodec(randomBytes(32)),
+  });
   return {
     backend,
     tenant: 'acme',
@@ -44,8 +49,9 @@ describe('embedded seed', () => {
     const store = await openStore({});
     try {
       await migrate(store, 'crm', migrations);
-      await EmbeddedBackend.open(store, { seed: true });
-      await EmbeddedBackend.open(store, { seed: true });
+      const cursors = new CursorCodec(randomBytes(32));
+      await EmbeddedBackend.open(store, { seed: true, cursors });
+      await EmbeddedBackend.open(store, { seed: true, cursors });
       const n = await store.query<{ n: string }>('SELECT count(*) AS n FROM crm_accounts');
       expect(Number(n.rows[0]!.n)).toBe(
         generateSeed('acme').accounts.length + generateSeed('globex').accounts.length,

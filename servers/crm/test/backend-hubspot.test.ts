@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortcullisError, Redactor, createLogger, migrate, openStore } from '@portcullis/core';
 import type { Store } from '@portcullis/core';
 import { CredentialResolver } from '@portcullis/core/credentials';
+import { CursorCodec } from '@portcullis/core/cursor';
 import { withRetry } from '@portcullis/core/retry';
 import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import { HubSpotBackend } from '../src/hubspot.js';
@@ -34,6 +36,7 @@ async function rig(): Promise<Rig> {
   const credentials = new CredentialResolver({ redactor, logger, env });
   const backend = await HubSpotBackend.open({
     store,
+    cursors: new CursorCodec(randomBytes(32)),
     baseUrl: fake.url,
     tenant: 'acme',
     withToken: (fn) => credentials.withSecret('env:HUBSPOT_TOKEN', 'CRM_HUBSPOT_TOKEN', fn),

@@ -191,10 +191,16 @@ describe('crm_search_accounts', () => {
     const tampered = err(
       await alice.callTool('crm_search_accounts', { limit: 5, cursor: `${cursor.slice(0, -3)}xyz` }),
     );
-    expect(tampered).toMatchObject({ category: 'validation', code: 'invalid_arguments' });
+    expect(tampered).toMatchObject({ category: 'validation', code: 'invalid_cursor' });
     expect(tampered.remediation).toMatch(/next_cursor/);
     const otherSearch = err(await alice.callTool('crm_search_accounts', { limit: 5, cursor, region: 'na' }));
     expect(otherSearch.category).toBe('validation');
+    // A cursor is bound to its caller and tenant too: another principal cannot page with it.
+    for (const other of [viewer, carol, grace]) {
+      const foreign = err(await other.callTool('crm_search_accounts', { limit: 5, cursor }));
+      expect(foreign).toMatchObject({ category: 'validation', code: 'invalid_cursor' });
+      expect(foreign.message).toMatch(/different search/);
+    }
   });
 });
 

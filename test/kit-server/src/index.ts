@@ -262,6 +262,11 @@ export const server = defineServer<KitBackend>({
     'Exercises every control of @portcullis/core; used by tests, the conformance suite and the benchmark.',
   instructions: 'Test server: notes in the caller tenant, an echo tool and one upstream call.',
   defaultPort: 7399,
+  toolsets: [
+    { id: 'diagnostics', description: 'An echo of the arguments and the caller.', default: true },
+    { id: 'notes', description: 'Notes in the caller tenant: read, search, write, delete.', default: true },
+    { id: 'upstream', description: 'One call to an upstream HTTP system.', default: true },
+  ],
   tools: [echo, getNote, searchNotes, createNote, deleteNote, fetchQuote],
   policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
   configSchema: z.object({

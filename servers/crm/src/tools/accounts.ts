@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import type { CrmBackend } from '../backend.js';
 import { OPEN_STAGES } from '../domain.js';
 import {
@@ -19,14 +20,14 @@ import {
   queryField,
   recordResource,
   summariseContact,
+  tool,
   versioned,
-  crmTool,
 } from './common.js';
 
 const SUMMARY_SIZE = 10;
 const RECENT_ACTIVITIES = 5;
 
-export const searchAccounts = crmTool({
+export const searchAccounts = tool({
   name: 'crm_search_accounts',
   title: 'Search accounts',
   description:
@@ -56,7 +57,7 @@ export const searchAccounts = crmTool({
     const page = await ctx.backend.searchAccounts(
       ctx.principal.tenant,
       { query: args.query, industry: args.industry, region: args.region, owner_id: args.owner_id },
-      { cursor: args.cursor ?? null, limit: args.limit },
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return { accounts: page.items, next_cursor: page.next_cursor, total: page.total };
@@ -112,7 +113,7 @@ export async function accountSummary(
   };
 }
 
-export const getAccount = crmTool({
+export const getAccount = tool({
   name: 'crm_get_account',
   title: 'Get an account',
   description:

@@ -4,14 +4,15 @@ import { ACTIVITY_TYPES } from '../domain.js';
 import {
   activityLine,
   activityOut,
-  crmTool,
-  idField,
   idempotencyField,
+  idField,
   recordResource,
   replayedField,
+  tool,
+  writeOptions,
 } from './common.js';
 
-export const logActivity = crmTool({
+export const logActivity = tool({
   name: 'crm_log_activity',
   title: 'Log an activity',
   description:
@@ -76,7 +77,7 @@ export const logActivity = crmTool({
         opportunity_id: args.opportunity_id ?? null,
         owner_id: ctx.principal.id,
       },
-      { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal },
+      writeOptions(ctx),
     );
     return { activity: record, replayed };
   },

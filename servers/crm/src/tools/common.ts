@@ -1,26 +1,21 @@
 import { z } from 'zod';
-import { defineTool, errors } from '@portcullis/core';
-import type {
-  CedarValue,
-  PolicyResource,
-  ResolveContext,
-  ToolContext,
-  ToolDefinition,
-} from '@portcullis/core';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend } from '../backend.js';
+import { errors, toolsFor } from '@portcullis/core';
+import type { CedarValue, PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend, type WriteOptions } from '../backend.js';
 import { unknownOwner } from '../backend-common.js';
 import { ACTIVITY_TYPES, STAGES } from '../domain.js';
 import type { Account, Activity, Contact, Opportunity, Owner } from '../domain.js';
 
 export type Ctx = ToolContext<CrmBackend>;
 
-/** defineTool with the backend type fixed, so handlers see a typed CrmBackend. */
-export function crmTool<I extends z.ZodObject, O extends z.ZodObject>(
-  def: ToolDefinition<I, O, CrmBackend>,
-): ToolDefinition<I, O, CrmBackend> {
-  return defineTool(def);
-}
+/** The kit's tool helper with the backend type bound once, so handlers see a typed CrmBackend. */
+export const tool = toolsFor<CrmBackend>();
 export type RCtx = ResolveContext<CrmBackend>;
+
+/** A write's options: the idempotency key is the caller's own (per tenant, principal and tool). */
+export function writeOptions(ctx: Ctx): WriteOptions {
+  return { idempotencyKey: ctx.idempotencyKey, principal: ctx.principal.id, signal: ctx.signal };
+}
 
 // ---- input fields
 

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import { unknownOwner } from '../backend-common.js';
 import {
   contactLine,
   contactOut,
   cursorField,
-  idField,
   idempotencyField,
+  idField,
   limitField,
   ownerField,
   pageFields,
@@ -16,9 +17,10 @@ import {
   recordResource,
   replayedField,
   resolveOwner,
-  versionField,
+  tool,
   versioned,
-  crmTool,
+  versionField,
+  writeOptions,
 } from './common.js';
 
 /** Contact arguments and results carry personal data: always masked in audit records. */
@@ -34,7 +36,7 @@ const phoneField = z
 const nameField = (what: string) => z.string().trim().min(1).max(100).describe(what);
 const titleField = z.string().trim().min(1).max(100).describe('Job title, e.g. "Head of Procurement".');
 
-export const searchContacts = crmTool({
+export const searchContacts = tool({
   name: 'crm_search_contacts',
   title: 'Search contacts',
   description:
@@ -54,7 +56,7 @@ export const searchContacts = crmTool({
     const page = await ctx.backend.searchContacts(
       ctx.principal.tenant,
       { query: args.query, account_id: args.account_id, owner_id: args.owner_id },
-      { cursor: args.cursor ?? null, limit: args.limit },
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return {
@@ -66,7 +68,7 @@ export const searchContacts = crmTool({
   render: (out) => [...out.contacts.map(contactLine), pageFooter(out, out.contacts.length)].join('\n'),
 });
 
-export const getContact = crmTool({
+export const getContact = tool({
   name: 'crm_get_contact',
   title: 'Get a contact',
   description:
@@ -89,7 +91,7 @@ export const getContact = crmTool({
   render: (out) => contactLine(out.contact),
 });
 
-export const createContact = crmTool({
+export const createContact = tool({
   name: 'crm_create_contact',
   title: 'Create a contact',
   description:
@@ -136,7 +138,7 @@ export const createContact = crmTool({
         phone: args.phone ?? null,
         owner_id: args.owner_id ?? ctx.principal.id,
       },
-      { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal },
+      writeOptions(ctx),
     );
     return { contact: presentContact(record, ctx), replayed };
   },
@@ -165,7 +167,7 @@ const changesSchema = z
   })
   .describe('Only the fields to change; omitted fields stay as they are.');
 
-export const updateContact = crmTool({
+export const updateContact = tool({
   name: 'crm_update_contact',
   title: 'Update a contact',
   description:
@@ -201,10 +203,7 @@ export const updateContact = crmTool({
       args.id,
       args.version,
       args.changes,
-      {
-        idempotencyKey: ctx.idempotencyKey,
-        signal: ctx.signal,
-      },
+      writeOptions(ctx),
     );
     return { contact: presentContact(record, ctx), replayed };
   },

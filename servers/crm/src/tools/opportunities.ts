@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { errors } from '@portcullis/core';
+import { pageRequest } from '@portcullis/core/paging';
 import { OPEN_STAGES, STAGES, STAGE_TRANSITIONS } from '../domain.js';
 import {
   cursorField,
-  idField,
   idempotencyField,
+  idField,
   limitField,
   opportunityLine,
   opportunityOut,
@@ -15,14 +16,15 @@ import {
   recordResource,
   replayedField,
   resolveOwner,
-  versionField,
+  tool,
   versioned,
-  crmTool,
+  versionField,
+  writeOptions,
 } from './common.js';
 
 const transitions = STAGES.map((s) => `${s} → ${STAGE_TRANSITIONS[s].join(' | ') || '(final)'}`).join('; ');
 
-export const searchOpportunities = crmTool({
+export const searchOpportunities = tool({
   name: 'crm_search_opportunities',
   title: 'Search opportunities',
   description:
@@ -61,7 +63,7 @@ export const searchOpportunities = crmTool({
         stages: args.stages,
         min_amount: args.min_amount,
       },
-      { cursor: args.cursor ?? null, limit: args.limit },
+      pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
     return { opportunities: page.items, next_cursor: page.next_cursor, total: page.total };
@@ -79,7 +81,7 @@ const isoDate = z
     'a real calendar date',
   );
 
-export const createOpportunity = crmTool({
+export const createOpportunity = tool({
   name: 'crm_create_opportunity',
   title: 'Create an opportunity',
   description:
@@ -140,7 +142,7 @@ export const createOpportunity = crmTool({
         close_date: args.close_date,
         owner_id: args.owner_id ?? ctx.principal.id,
       },
-      { idempotencyKey: ctx.idempotencyKey, signal: ctx.signal },
+      writeOptions(ctx),
     );
     return { opportunity: record, replayed };
   },
@@ -148,7 +150,7 @@ export const createOpportunity = crmTool({
     `${out.replayed ? 'Already created (replayed): ' : 'Created: '}${opportunityLine(out.opportunity)}`,
 });
 
-export const updateOpportunityStage = crmTool({
+export const updateOpportunityStage = tool({
   name: 'crm_update_opportunity_stage',
   title: 'Move an opportunity to another stage',
   description: `Move an opportunity to its next stage. Only legal transitions are accepted (${transitions}); anything else is an illegal_stage_transition conflict naming the legal next stages. Pass the version you read; a stale one is a conflict. Reps may move opportunities they own, managers their team's, admins any; closing a deal of 100000 or more as won needs a manager or admin.`,
@@ -179,10 +181,7 @@ export const updateOpportunityStage = crmTool({
       args.id,
       args.version,
       args.stage,
-      {
-        idempotencyKey: ctx.idempotencyKey,
-        signal: ctx.signal,
-      },
+      writeOptions(ctx),
     );
     return { opportunity: record, replayed };
   },

@@ -1,0 +1,47 @@
+/**
+ * Paging shared by every server: the request and page shapes backends speak, and the one cap on
+ * page size. Cursors themselves are opaque and signed (`@portcullis/core/cursor`).
+ */
+
+/** Largest page any list or search returns, whatever the caller asks for. */
+export const MAX_PAGE_SIZE = 100;
+/** The page size when the caller names none (a server may choose a smaller default). */
+export const DEFAULT_PAGE_SIZE = 25;
+
+export interface PageRequest {
+  /** Opaque `next_cursor` of the previous page of the same query; null for the first page. */
+  cursor: string | null;
+  /** Clamped to 1..MAX_PAGE_SIZE by `clampLimit`. */
+  limit: number;
+  /**
+   * Who asks: a cursor is bound to the principal it was issued to, so one caller's cursor is
+   * refused for another. Tools always pass the caller; omitted only by internal, cursor-less reads.
+   */
+  principal?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back unchanged for the next page. Null on the last page. */
+  next_cursor: string | null;
+}
+
+/** A page of a search that can count its matches. */
+export interface CountedPage<T> extends Page<T> {
+  /** Records matching the query in total (all pages). */
+  total: number;
+}
+
+/** The limit a backend actually uses: 1..MAX_PAGE_SIZE, whatever was asked. */
+export function clampLimit(page: Pick<PageRequest, 'limit'>): number {
+  if (!Number.isFinite(page.limit)) return MAX_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(page.limit)));
+}
+
+/** A tool's page request from its `cursor` and `limit` arguments, bound to the calling principal. */
+export function pageRequest(
+  args: { cursor?: string | undefined; limit: number },
+  principal: { id: string },
+): PageRequest {
+  return { cursor: args.cursor ?? null, limit: args.limit, principal: principal.id };
+}

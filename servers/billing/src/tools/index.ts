@@ -1,0 +1,18 @@
+import { approveRefund, cancelRefundPlan } from './approvals.js';
+import { getInvoice, listInvoices } from './invoices.js';
+import { getCustomer, getOrder } from './orders.js';
+import { applyRefund, checkRefund, issueRefund, listRefunds } from './refunds.js';
+
+/** Billing's tools, in tools/list order. */
+export const billingTools = [
+  getCustomer,
+  getOrder,
+  listInvoices,
+  getInvoice,
+  listRefunds,
+  checkRefund,
+  issueRefund,
+  approveRefund,
+  applyRefund,
+  cancelRefundPlan,
+];
