@@ -1,4 +1,5 @@
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
+import type { EmailService } from './email/service.js';
 
 /** Largest page any search returns, whatever the caller asks for. */
 export const MAX_PAGE_SIZE = 100;
@@ -117,6 +118,8 @@ export interface ReadOptions {
  */
 export interface CrmBackend {
   readonly kind: 'embedded' | 'hubspot';
+  /** Customer e-mail (src/email/), attached at start next to either backend. */
+  email?: EmailService;
 
   getOwner(tenant: string, ownerId: string, opts?: ReadOptions): Promise<Owner | null>;
 

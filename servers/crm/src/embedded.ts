@@ -526,6 +526,7 @@ function toContact(r: Row): Contact {
     title: nstr(r.title),
     email: nstr(r.email),
     phone: nstr(r.phone),
+    billing_customer_id: nstr(r.billing_customer_id),
     owner_id: str(r.owner_id),
     team: str(r.team),
     created_at: iso(r.created_at),
@@ -639,6 +640,7 @@ export async function insertSeed(q: Queryable, data: SeedData): Promise<void> {
       'created_at',
       'updated_at',
       'version',
+      'billing_customer_id',
     ],
     data.contacts.map((x) => [
       x.id,
@@ -654,6 +656,7 @@ export async function insertSeed(q: Queryable, data: SeedData): Promise<void> {
       x.created_at,
       x.updated_at,
       x.version,
+      x.billing_customer_id,
     ]),
   );
   await insertRows(
