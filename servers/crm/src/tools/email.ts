@@ -299,7 +299,8 @@ export const previewEmail = crmTool({
   access: 'read',
   resourceType: 'EmailMessage',
   sensitiveFields: ['variables', 'email'],
-  input: z.object(emailArgs),
+  // Strict: an unexpected argument (to, cc, bcc, body ...) is refused, never silently dropped.
+  input: z.object(emailArgs).strict(),
   output: z.object({
     template: z.string(),
     contact_id: z.string(),
@@ -344,7 +345,7 @@ export const sendEmail = crmTool({
   openWorld: true,
   resourceType: 'EmailMessage',
   sensitiveFields: ['variables', 'email'],
-  input: z.object({ ...emailArgs, idempotency_key: sendKey }),
+  input: z.object({ ...emailArgs, idempotency_key: sendKey }).strict(),
   output: z.object({
     message: messageOut,
     to: recipientOut,
