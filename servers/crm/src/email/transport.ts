@@ -168,7 +168,12 @@ function sanitized(system: string, err: unknown, extra: Record<string, unknown> 
   });
 }
 
-function smtpError(err: unknown): PortcullisError {
+/**
+ * The kit retries plain errors it classifies as transient and treats a PortcullisError as final,
+ * so a temporary SMTP failure leaves as a plain error carrying an HTTP-like status (a 4xx reply is
+ * "try later", like 503) or its network code, and a final one as a PortcullisError.
+ */
+function smtpError(err: unknown): unknown {
   const e = (err ?? {}) as { responseCode?: number; code?: string };
   const internal = sanitized('smtp', err);
   if (e.code === 'EAUTH' || e.responseCode === 535) {
@@ -181,10 +186,11 @@ function smtpError(err: unknown): PortcullisError {
       internal,
     });
   }
-  const transient =
-    (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) ||
-    (e.code !== undefined && SMTP_TRANSIENT_CODES.has(e.code));
-  return errors.upstream('smtp', internal, transient);
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500)
+    return Object.assign(internal, { status: 503 });
+  if (e.code !== undefined && SMTP_TRANSIENT_CODES.has(e.code))
+    return Object.assign(internal, { code: 'ECONNRESET' });
+  return errors.upstream('smtp', internal, false);
 }
 
 export interface SesOptions {
