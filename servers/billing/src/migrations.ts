@@ -115,4 +115,9 @@ CREATE TABLE IF NOT EXISTS billing_seed (
 );
 `,
   },
+  {
+    // The link to the customer's CRM contact (docs: "From an order to a contact").
+    id: '002_crm_contact_link',
+    sql: `ALTER TABLE billing_customers ADD COLUMN IF NOT EXISTS crm_contact_id text;`,
+  },
 ];

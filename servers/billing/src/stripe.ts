@@ -51,6 +51,8 @@ export interface StripeBackendOptions {
   /** Per-request timeout of the SDK (default 10 s); the kit's retry budget bounds the whole call. */
   timeoutMs?: number;
   now?: () => number;
+  /** Customer metadata key holding the linked CRM contact id (BILLING_STRIPE_CRM_CONTACT_FIELD). */
+  crmContactField?: string;
 }
 
 /** A refusal Stripe answered definitively: the request was not executed, and retrying it would not help. */
@@ -185,9 +187,11 @@ export class StripeBillingBackend implements BillingBackend {
   private client: { key: string; stripe: Stripe } | null = null;
   /** order (tenant/id) → PaymentIntent id: immutable, so safe to keep. Bounded. */
   private readonly orderIndex = new Map<string, string>();
+  private readonly crmContactField: string;
 
   constructor(opts: StripeBackendOptions) {
     this.store = opts.store;
+    this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
     this.dailyBudgetMinor = opts.dailyBudgetMinor;
     this.journal = new RefundJournal(opts.dailyBudgetMinor);
     this.now = opts.now ?? (() => Date.now());
@@ -253,6 +257,7 @@ export class StripeBillingBackend implements BillingBackend {
       email: c.email ?? null,
       currency: c.currency ?? 'usd',
       created_at: iso(c.created),
+      crm_contact_id: meta(c, this.crmContactField) ?? null,
     };
   }
 

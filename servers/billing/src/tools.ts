@@ -71,6 +71,12 @@ const customerOut = z.object({
   email: z.string().nullable(),
   currency: z.string(),
   created_at: z.string(),
+  crm_contact_id: z
+    .string()
+    .nullable()
+    .describe(
+      "The customer's contact in the CRM (crm_get_contact and crm_send_email take it); null when unlinked.",
+    ),
 });
 
 const orderOut = z.object({
@@ -250,7 +256,7 @@ export const getCustomer = defineTool({
   name: 'billing_get_customer',
   title: 'Get a billing customer',
   description:
-    'Returns one customer of your tenant by id: name, billing email and currency. Use billing_list_invoices to see what they were billed.',
+    "Returns one customer of your tenant by id: name, billing email, currency and crm_contact_id, the customer's contact in the CRM (for crm_send_email). Use billing_list_invoices to see what they were billed.",
   toolset: 'billing',
   access: 'read',
   input: z.object({ customer_id: customerId }),
