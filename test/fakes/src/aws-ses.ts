@@ -101,7 +101,7 @@ export async function startFakeSes(): Promise<FakeSes> {
     const msg: FakeSesMessage = {
       messageId: `0100${randomBytes(8).toString('hex')}-${randomBytes(4).toString('hex')}-000000`,
       from,
-      to: to as string[],
+      to,
       subject: simple.Subject.Data,
       text: simple.Body?.Text?.Data ?? null,
       html: simple.Body?.Html?.Data ?? null,

@@ -46,8 +46,8 @@ function toRow(r: Row): OutboxRow {
     rfc_message_id: String(r.rfc_message_id),
     transport: String(r.transport),
     state: String(r.state) as OutboxState,
-    provider_message_id: r.provider_message_id == null ? null : String(r.provider_message_id),
-    activity_id: r.activity_id == null ? null : String(r.activity_id),
+    provider_message_id: (r.provider_message_id as string | null) ?? null,
+    activity_id: (r.activity_id as string | null) ?? null,
     created_at: iso(r.created_at),
     accepted_at: r.accepted_at == null ? null : iso(r.accepted_at),
   };

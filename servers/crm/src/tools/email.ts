@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PortcullisError, errors } from '@portcullis/core';
-import type { CedarValue, PolicyResource } from '@portcullis/core';
+import { errors } from '@portcullis/core';
+import type { CedarValue, PolicyResource, PortcullisError } from '@portcullis/core';
 import type { Contact } from '../domain.js';
 import { complete, release, requestHash, reserve } from '../idempotency.js';
 import { messageHash, type EmailService } from '../email/service.js';
@@ -25,9 +25,12 @@ const variableValue = z
   .string()
   .max(MAX_VARIABLE_LENGTH, `at most ${MAX_VARIABLE_LENGTH} characters`)
   .refine((v) => !/[\r\n]/.test(v) && !/%0[ad]/i.test(v), 'must be one line (no CR or LF)')
-  // eslint-disable-next-line no-control-regex
   .refine(
-    (v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u2028\u2029]/.test(v),
+    (v) =>
+      ![...v].some((ch) => {
+        const c = ch.codePointAt(0) ?? 0;
+        return c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029;
+      }),
     'control characters are not allowed',
   )
   .refine((v) => !/[<>]/.test(v) && !/&(#\d+|#x[0-9a-f]+|[a-z]+);/i.test(v), 'must be plain text (no HTML)')
