@@ -5,6 +5,10 @@
  * outbox guarantees: a transient failure retries through the kit, a refused message is not
  * retried, and nothing is sent twice once the provider has accepted.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
@@ -167,6 +171,88 @@ describe('SMTP through nodemailer', () => {
     expect(received.length).toBe(before + 1);
   });
 });
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl), or why there is none. */
+function selfSignedCert(): { key: string; cert: string; certFile: string } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-smtp-tls-'));
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
+  if (r.error !== undefined || r.status !== 0) return 'openssl is not available to make a test certificate';
+  return {
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    certFile: join(dir, 'cert.pem'),
+  };
+}
+
+const tls = selfSignedCert();
+if (typeof tls === 'string') {
+  describe.skip(`SMTP with STARTTLS (skipped: ${tls})`, () => undefined);
+} else {
+  describe('SMTP with STARTTLS (required) and a private CA', () => {
+    const secured: boolean[] = [];
+    let smtp: SMTPServer;
+    let h: InProcessHarness<CrmBackend>;
+
+    beforeAll(async () => {
+      smtp = new SMTPServer({
+        secure: false,
+        key: tls.key,
+        cert: tls.cert,
+        authOptional: true,
+        logger: false,
+        onData(stream, session, cb) {
+          stream.resume();
+          stream.on('end', () => {
+            secured.push(session.secure);
+            cb(null, 'Ok: queued as TLSQ1');
+          });
+        },
+      });
+      await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+      h = await startInProcess(server, {
+        principal: { id: 'alice', roles: ['rep'], tenant: 'acme', attributes: { team: 'east' } },
+        env: {
+          CRM_EMAIL_TRANSPORT: 'smtp',
+          CRM_SMTP_HOST: '127.0.0.1',
+          CRM_SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+          CRM_SMTP_SECURITY: 'starttls',
+          CRM_SMTP_CA_FILE: tls.certFile,
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await h?.close();
+      await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+    });
+
+    it('upgrades the connection before sending and verifies the relay against the configured CA', async () => {
+      const out = ok(await send(h, aliceContacts[9]!.id));
+      expect(out.message.provider_message_id).toBe('TLSQ1');
+      expect(secured).toEqual([true]);
+    });
+  });
+}
 
 describe('Amazon SES v2 through the official SDK', () => {
   let ses: FakeSes;
