@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
-import type { KitServices } from '@portcullis/core';
 import type { CrmBackend } from './backend.js';
 import { configSchema, readConfig, stageMap } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
-import { openEmail } from './email/setup.js';
+import { withEmail } from './email/setup.js';
 import { migrations } from './migrations.js';
 import { accountBrief } from './prompts.js';
 import { resources } from './resources.js';
@@ -55,45 +54,34 @@ export const server = defineServer<CrmBackend>({
   sensitiveKeys: ['email', 'phone'],
   migrations,
   createBackend: async (services) => {
-    const backend = await openBackend(services);
-    const email = await openEmail(services, readConfig(services.env), backend);
-    backend.email = email;
-    const closeBackend = backend.close.bind(backend);
-    backend.close = async () => {
-      await email.close();
-      await closeBackend();
-    };
-    return backend;
+    const cfg = readConfig(services.env);
+    if (cfg.CRM_BACKEND === 'hubspot') {
+      // readConfig guarantees both for the hubspot backend.
+      const ref = cfg.CRM_HUBSPOT_TOKEN ?? '';
+      const tenant = cfg.CRM_HUBSPOT_TENANT ?? '';
+      // Fail closed at start-up: a token that cannot be resolved stops the server now, not at the first call.
+      await services.credentials.get(ref, 'CRM_HUBSPOT_TOKEN');
+      services.logger.info(
+        { backend: 'hubspot', tenant, base_url: cfg.CRM_HUBSPOT_BASE_URL },
+        'CRM backend: HubSpot',
+      );
+      const hubspot = await HubSpotBackend.open({
+        store: services.store,
+        baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
+        tenant,
+        withToken: (fn) => services.credentials.withSecret(ref, 'CRM_HUBSPOT_TOKEN', fn),
+        callUpstream: (fn, signal) => services.callUpstream('hubspot', fn, signal),
+        owners: cfg.CRM_HUBSPOT_OWNER_MAP,
+        teams: cfg.CRM_HUBSPOT_TEAM_MAP,
+        stages: stageMap(cfg),
+        pipeline: cfg.CRM_HUBSPOT_PIPELINE,
+        regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
+        billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
+      });
+      return withEmail(services, cfg, hubspot);
+    }
+    const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo' });
+    services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
+    return withEmail(services, cfg, backend);
   },
 });
-
-async function openBackend(services: KitServices): Promise<CrmBackend> {
-  const cfg = readConfig(services.env);
-  if (cfg.CRM_BACKEND === 'hubspot') {
-    // readConfig guarantees both for the hubspot backend.
-    const ref = cfg.CRM_HUBSPOT_TOKEN ?? '';
-    const tenant = cfg.CRM_HUBSPOT_TENANT ?? '';
-    // Fail closed at start-up: a token that cannot be resolved stops the server now, not at the first call.
-    await services.credentials.get(ref, 'CRM_HUBSPOT_TOKEN');
-    services.logger.info(
-      { backend: 'hubspot', tenant, base_url: cfg.CRM_HUBSPOT_BASE_URL },
-      'CRM backend: HubSpot',
-    );
-    return HubSpotBackend.open({
-      store: services.store,
-      baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
-      tenant,
-      withToken: (fn) => services.credentials.withSecret(ref, 'CRM_HUBSPOT_TOKEN', fn),
-      callUpstream: (fn, signal) => services.callUpstream('hubspot', fn, signal),
-      owners: cfg.CRM_HUBSPOT_OWNER_MAP,
-      teams: cfg.CRM_HUBSPOT_TEAM_MAP,
-      stages: stageMap(cfg),
-      pipeline: cfg.CRM_HUBSPOT_PIPELINE,
-      regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
-      billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
-    });
-  }
-  const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo' });
-  services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
-  return backend;
-}

@@ -147,3 +147,19 @@ export async function openEmail(
   );
   return svc;
 }
+
+/** Attaches the e-mail service to either backend, and closes it with the backend. */
+export async function withEmail<B extends CrmBackend>(
+  services: KitServices,
+  cfg: CrmConfig,
+  backend: B,
+): Promise<B> {
+  const email = await openEmail(services, cfg, backend);
+  backend.email = email;
+  const closeBackend = backend.close.bind(backend);
+  backend.close = async () => {
+    await email.close();
+    await closeBackend();
+  };
+  return backend;
+}
