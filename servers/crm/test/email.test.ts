@@ -350,10 +350,11 @@ describe('crm_send_email', () => {
         idempotency_key: key(),
       }),
     );
+    const lastKey = key();
     ok(
       await alice.callTool('crm_send_email', {
         ...followUp(contactsAt('alice')[8]!.id),
-        idempotency_key: key(),
+        idempotency_key: lastKey,
       }),
     );
     const over = err(
@@ -363,6 +364,9 @@ describe('crm_send_email', () => {
       }),
     );
     expect(over.details?.policies).toEqual(['crm-email-daily-budget']);
+    // A retry of a message already sent (a lost answer) is never refused by its own send.
+    const last = { ...followUp(contactsAt('alice')[8]!.id), idempotency_key: lastKey };
+    expect(ok(await alice.callTool('crm_send_email', last)).replayed).toBe(true);
     // Previews are not sends: budgets do not apply to them.
     ok(await alice.callTool('crm_preview_email', followUp(contactsAt('alice')[8]!.id)));
   });

@@ -115,22 +115,27 @@ export class Outbox {
     await this.q.query('UPDATE crm_email_outbox SET activity_id = $2 WHERE id = $1', [id, activityId]);
   }
 
-  /** Messages a principal sent (or is sending) in the last 24 hours; failed ones do not count. */
-  async sentBy(tenant: string, sender: string): Promise<number> {
+  /**
+   * Messages a principal sent (or is sending) in the last 24 hours; failed ones do not count, nor
+   * the one of `exceptKey`, so a retry of a message already sent is never refused by its own send.
+   */
+  async sentBy(tenant: string, sender: string, exceptKey: string): Promise<number> {
     const r = await this.q.query<{ n: string | number }>(
       `SELECT count(*) AS n FROM crm_email_outbox
-        WHERE tenant = $1 AND sender = $2 AND state <> 'failed' AND created_at > now() - ${WINDOW}`,
-      [tenant, sender],
+        WHERE tenant = $1 AND sender = $2 AND state <> 'failed' AND created_at > now() - ${WINDOW}
+          AND idempotency_key <> $3`,
+      [tenant, sender, exceptKey],
     );
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  /** Messages to one contact in the last 24 hours, whoever sent them. */
-  async sentTo(tenant: string, contactId: string): Promise<number> {
+  /** Messages to one contact in the last 24 hours, whoever sent them (but for `exceptKey`'s). */
+  async sentTo(tenant: string, contactId: string, exceptKey: string): Promise<number> {
     const r = await this.q.query<{ n: string | number }>(
       `SELECT count(*) AS n FROM crm_email_outbox
-        WHERE tenant = $1 AND contact_id = $2 AND state <> 'failed' AND created_at > now() - ${WINDOW}`,
-      [tenant, contactId],
+        WHERE tenant = $1 AND contact_id = $2 AND state <> 'failed' AND created_at > now() - ${WINDOW}
+          AND idempotency_key <> $3`,
+      [tenant, contactId, exceptKey],
     );
     return Number(r.rows[0]?.n ?? 0);
   }

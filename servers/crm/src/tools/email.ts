@@ -118,7 +118,12 @@ function user(id: string): CedarValue {
  * contacts of accounts they may write to; a contact without an account counts as its own
  * record), plus the template's policy attributes and the day's counts against the limits.
  */
-async function emailResource(args: EmailArgs, ctx: RCtx, counting: boolean): Promise<PolicyResource | null> {
+async function emailResource(
+  args: EmailArgs,
+  ctx: RCtx,
+  /** For a send: its idempotency key, whose own message is not counted against the limits. */
+  sendKey: string | null,
+): Promise<PolicyResource | null> {
   const svc = emailOf(ctx);
   const t = svc.template(args.template);
   checkVariables(t, args.variables);
@@ -140,9 +145,10 @@ async function emailResource(args: EmailArgs, ctx: RCtx, counting: boolean): Pro
       category: t.policy.category,
       customer_facing: t.policy.customer_facing,
       requires_manager: t.policy.requires_manager,
-      sent_today_by_principal: counting ? await svc.outbox.sentBy(tenant, ctx.principal.id) : 0,
+      sent_today_by_principal:
+        sendKey !== null ? await svc.outbox.sentBy(tenant, ctx.principal.id, sendKey) : 0,
       daily_send_budget: svc.limits.dailySendBudget,
-      sent_today_to_contact: counting ? await svc.outbox.sentTo(tenant, c.id) : 0,
+      sent_today_to_contact: sendKey !== null ? await svc.outbox.sentTo(tenant, c.id, sendKey) : 0,
       contact_daily_limit: svc.limits.contactDailyLimit,
     },
   };
@@ -311,7 +317,7 @@ export const previewEmail = crmTool({
     rendered: renderedOut,
     redacted_fields: redactedOut,
   }),
-  resource: (args, ctx) => emailResource(args, ctx, false),
+  resource: (args, ctx) => emailResource(args, ctx, null),
   handler: async (args, ctx) => {
     const svc = emailOf(ctx);
     const t = svc.template(args.template);
@@ -357,7 +363,7 @@ export const sendEmail = crmTool({
       .describe('True when this is the result of an earlier call with the same key (nothing sent now).'),
     redacted_fields: redactedOut,
   }),
-  resource: (args, ctx) => emailResource(args, ctx, true),
+  resource: (args, ctx) => emailResource(args, ctx, args.idempotency_key),
   handler: async (args, ctx) => {
     const svc = emailOf(ctx);
     const tenant = ctx.principal.tenant;
