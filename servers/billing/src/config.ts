@@ -21,6 +21,11 @@ export const billingConfigSchema = z.object({
       'https, or http only for 127.0.0.1/localhost',
     )
     .optional(),
+  /** Customer metadata key that holds the linked CRM contact id. */
+  BILLING_STRIPE_CRM_CONTACT_FIELD: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a Stripe metadata key (letters, digits, _ and -, at most 40)')
+    .default('crm_contact_id'),
   BILLING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   /**
    * The backend's hard cap on each principal's refunds per UTC day, in minor units. Keep it equal

@@ -18,6 +18,8 @@ export interface Customer {
   email: string | null;
   currency: string;
   created_at: string;
+  /** The customer's contact in the CRM (crm_get_contact, crm_send_email take it); null when unlinked. */
+  crm_contact_id: string | null;
 }
 
 export interface Order {

@@ -48,6 +48,7 @@ interface CustomerRow {
   email: string | null;
   currency: string;
   created_at: Ts;
+  crm_contact_id: string | null;
 }
 
 interface OrderRow {
@@ -102,6 +103,7 @@ function toCustomer(r: CustomerRow): Customer {
     email: r.email,
     currency: r.currency,
     created_at: iso(r.created_at),
+    crm_contact_id: r.crm_contact_id,
   };
 }
 
@@ -254,12 +256,21 @@ export class EmbeddedBillingBackend implements BillingBackend {
         `INSERT INTO billing_seed (version, seeded_at) VALUES ($1, now()) ON CONFLICT (version) DO NOTHING RETURNING version`,
         [SEED_VERSION],
       );
-      if (marker.rows.length === 0) return;
       const data = billingSeed();
+      if (marker.rows.length === 0) {
+        // Seeded before customers carried their CRM link: add it, once, without touching anything else.
+        for (const c of data.customers) {
+          await tx.query(
+            'UPDATE billing_customers SET crm_contact_id = $1 WHERE id = $2 AND tenant = $3 AND crm_contact_id IS NULL',
+            [c.crm_contact_id, c.id, c.tenant],
+          );
+        }
+        return;
+      }
       for (const c of data.customers) {
         await tx.query(
-          `INSERT INTO billing_customers (id, tenant, name, email, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [c.id, c.tenant, c.name, c.email, c.currency, c.created_at],
+          `INSERT INTO billing_customers (id, tenant, name, email, currency, created_at, crm_contact_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+          [c.id, c.tenant, c.name, c.email, c.currency, c.created_at, c.crm_contact_id],
         );
       }
       for (const o of data.orders) {
@@ -331,7 +342,7 @@ export class EmbeddedBillingBackend implements BillingBackend {
 
   async getCustomer(tenant: string, id: string): Promise<Customer | null> {
     const res = await this.store.query<CustomerRow>(
-      'SELECT id, tenant, name, email, currency, created_at FROM billing_customers WHERE tenant = $1 AND id = $2',
+      'SELECT id, tenant, name, email, currency, created_at, crm_contact_id FROM billing_customers WHERE tenant = $1 AND id = $2',
       [tenant, id],
     );
     const row = res.rows[0];

@@ -54,6 +54,7 @@ async function createBackend(services: KitServices<BillingConfig>): Promise<Bill
     dailyBudgetMinor: config.BILLING_DAILY_REFUND_BUDGET_MINOR,
     withKey: (fn) => services.credentials.withSecret(keyRef, 'BILLING_STRIPE_KEY', fn),
     callUpstream: (fn, signal) => services.callUpstream(STRIPE_SYSTEM, fn, signal),
+    crmContactField: config.BILLING_STRIPE_CRM_CONTACT_FIELD,
     ...(config.BILLING_STRIPE_API_BASE !== undefined ? { apiBase: config.BILLING_STRIPE_API_BASE } : {}),
     ...(config.BILLING_STRIPE_TIMEOUT_MS !== undefined
       ? { timeoutMs: config.BILLING_STRIPE_TIMEOUT_MS }

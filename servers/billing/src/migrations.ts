@@ -122,4 +122,9 @@ CREATE TABLE IF NOT EXISTS billing_seed (
     id: '0002_refund_keys_in_kit_ledger',
     sql: `DROP TABLE IF EXISTS billing_refund_requests;`,
   },
+  {
+    // The link to the customer's CRM contact (docs: "From an order to a contact").
+    id: '0003_crm_contact_link',
+    sql: `ALTER TABLE billing_customers ADD COLUMN IF NOT EXISTS crm_contact_id text;`,
+  },
 ];

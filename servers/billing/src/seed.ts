@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Customer, Invoice, InvoiceLine, Order, Refund, RefundReason } from './domain.js';
 import { orderStatus } from './domain.js';
 
@@ -80,6 +81,16 @@ function slug(s: string): string {
     .replace(/(^-|-$)/g, '');
 }
 
+/**
+ * The demo link to the CRM: customer i (0-based) of a tenant is CRM contact number 6 * i of the
+ * same tenant, whose id the CRM's deterministic seed derives as `con_` + sha256("<tenant>:con:<n>").
+ * The CRM seed carries the same pairs from its side (billing_customer_id); a CRM test checks both.
+ */
+export function crmContactIdOf(tenant: string, customerIndex: number): string {
+  const n = customerIndex * 6;
+  return `con_${createHash('sha256').update(`${tenant}:con:${n}`).digest('hex').slice(0, 16)}`;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -116,6 +127,7 @@ export function billingSeed(): SeedData {
       email: `billing@${slug(name)}.example`,
       currency: 'usd',
       created_at: iso(BASE - (60 - i) * DAY),
+      crm_contact_id: crmContactIdOf(tenant, i),
     }));
     data.customers.push(...customers);
     const range = ORDER_RANGES[tenant] ?? { first: 1, count: 0 };

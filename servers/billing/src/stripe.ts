@@ -55,6 +55,8 @@ export interface StripeBackendOptions {
   /** Per-request timeout of the SDK (default 10 s); the kit's retry budget bounds the whole call. */
   timeoutMs?: number;
   now?: () => number;
+  /** Customer metadata key holding the linked CRM contact id (BILLING_STRIPE_CRM_CONTACT_FIELD). */
+  crmContactField?: string;
 }
 
 /** A refusal Stripe answered definitively: the request was not executed, and retrying it would not help. */
@@ -205,6 +207,7 @@ export class StripeBillingBackend implements BillingBackend {
   private client: { key: string; stripe: Stripe } | null = null;
   /** order (tenant/id) → PaymentIntent id: immutable, so safe to keep. Bounded. */
   private readonly orderIndex = new Map<string, string>();
+  private readonly crmContactField: string;
 
   /** Opens the refund journal (the kit's idempotency ledger) in the store. */
   static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
@@ -214,6 +217,7 @@ export class StripeBillingBackend implements BillingBackend {
   private constructor(opts: StripeBackendOptions, journal: RefundJournal) {
     this.store = opts.store;
     this.cursors = opts.cursors;
+    this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
     this.dailyBudgetMinor = opts.dailyBudgetMinor;
     this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
@@ -279,6 +283,7 @@ export class StripeBillingBackend implements BillingBackend {
       email: c.email ?? null,
       currency: c.currency ?? 'usd',
       created_at: iso(c.created),
+      crm_contact_id: meta(c, this.crmContactField) ?? null,
     };
   }
 

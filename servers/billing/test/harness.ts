@@ -45,7 +45,10 @@ export function stripeSeedOf(data: SeedData): FakeStripeSeed {
       email: c.email,
       currency: c.currency,
       created: sec(c.created_at),
-      metadata: { tenant: c.tenant },
+      metadata: {
+        tenant: c.tenant,
+        ...(c.crm_contact_id !== null ? { crm_contact_id: c.crm_contact_id } : {}),
+      },
     })),
     paymentIntents: data.orders.map((o) => ({
       id: o.payment_id ?? `pi_${o.tenant}_${o.id}`,

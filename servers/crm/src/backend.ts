@@ -1,5 +1,6 @@
 import type { CountedPage, PageRequest } from '@portcullis/core/paging';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
+import type { EmailService } from './email/service.js';
 
 // Paging is the kit's (one cap, signed cursors); CRM searches also count their matches.
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@portcullis/core/paging';
@@ -107,6 +108,8 @@ export interface ReadOptions {
  */
 export interface CrmBackend {
   readonly kind: 'embedded' | 'hubspot';
+  /** Customer e-mail (src/email/), attached at start next to either backend. */
+  email?: EmailService;
 
   getOwner(tenant: string, ownerId: string, opts?: ReadOptions): Promise<Owner | null>;
 

@@ -16,6 +16,26 @@ const mapping = (what: string) =>
       ),
     );
 
+const credentialRef = z
+  .string()
+  .regex(
+    /^(env:|file:|aws-sm:)\S+$/,
+    'a credential reference: env:NAME, file:/path or aws-sm:secret-id[#json-key]',
+  );
+
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+
+/** `Name <address>` or a bare address, on one line: it becomes the From header. */
+const fromAddress = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?:[^\r\n<>"]{1,100} <[^\s<>@]+@[A-Za-z0-9.-]+>|[^\s<>@]+@[A-Za-z0-9.-]+)$/,
+    'an address, optionally with a display name: "Acme Support <support@acme.example>"',
+  );
+
+const positiveInt = (max: number) => z.coerce.number().int().min(0).max(max);
+
 const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
   (m) => Object.keys(m).every((k) => (STAGES as readonly string[]).includes(k)),
   `keys must be CRM stages (${STAGES.join(', ')})`,
@@ -59,8 +79,61 @@ export const configSchema = z
       .string()
       .regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot property name')
       .default('portcullis_region'),
+    CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY: z
+      .string()
+      .regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot property name')
+      .default('billing_customer_id'),
+    CRM_HUBSPOT_EMAIL_SUBSCRIPTION_ID: z
+      .string()
+      .regex(/^[0-9]{1,20}$/, 'a HubSpot subscription type id (digits)')
+      .optional(),
+    // ---- customer e-mail (src/email/)
+    CRM_EMAIL_TRANSPORT: z.enum(['file', 'smtp', 'ses']).default('file'),
+    CRM_EMAIL_FROM: fromAddress.default('Portcullis CRM <crm@portcullis.localhost>'),
+    CRM_EMAIL_TEMPLATE_DIR: z.string().min(1).optional(),
+    CRM_EMAIL_DAILY_SEND_BUDGET: positiveInt(100_000).default(50),
+    CRM_EMAIL_CONTACT_DAILY_LIMIT: positiveInt(1000).default(2),
+    CRM_SMTP_HOST: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,253}$|^\[?[0-9a-fA-F:.]+\]?$/, 'a host name or IP address')
+      .optional(),
+    CRM_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    CRM_SMTP_SECURITY: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    CRM_SMTP_USER: z.string().min(1).max(200).optional(),
+    CRM_SMTP_PASSWORD: credentialRef.optional(),
+    CRM_SMTP_CA_FILE: z.string().min(1).optional(),
+    CRM_SES_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1')
+      .optional(),
+    CRM_SES_ENDPOINT: z
+      .url()
+      .refine((u) => {
+        const url = new URL(u);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.includes(url.hostname));
+      }, 'must be https (http only for 127.0.0.1 or localhost)')
+      .optional(),
+    CRM_SES_CONFIGURATION_SET: z.string().min(1).max(64).optional(),
+    CRM_SES_ACCESS_KEY_ID: credentialRef.optional(),
+    CRM_SES_SECRET_ACCESS_KEY: credentialRef.optional(),
   })
   .superRefine((c, ctx) => {
+    const need = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+    if (c.CRM_EMAIL_TRANSPORT === 'smtp') {
+      if (c.CRM_SMTP_HOST === undefined) need('CRM_SMTP_HOST', 'is required when CRM_EMAIL_TRANSPORT=smtp');
+      else if (c.CRM_SMTP_SECURITY === 'none' && !LOCAL_HOSTS.includes(c.CRM_SMTP_HOST))
+        need('CRM_SMTP_SECURITY', 'none (no TLS) is allowed only for a relay on 127.0.0.1 or localhost');
+      if ((c.CRM_SMTP_USER === undefined) !== (c.CRM_SMTP_PASSWORD === undefined))
+        need('CRM_SMTP_PASSWORD', 'CRM_SMTP_USER and CRM_SMTP_PASSWORD go together (or neither)');
+    }
+    if (c.CRM_EMAIL_TRANSPORT === 'ses') {
+      if (c.CRM_SES_REGION === undefined) need('CRM_SES_REGION', 'is required when CRM_EMAIL_TRANSPORT=ses');
+      if ((c.CRM_SES_ACCESS_KEY_ID === undefined) !== (c.CRM_SES_SECRET_ACCESS_KEY === undefined))
+        need(
+          'CRM_SES_SECRET_ACCESS_KEY',
+          'CRM_SES_ACCESS_KEY_ID and CRM_SES_SECRET_ACCESS_KEY go together (or neither, for the default AWS credential chain)',
+        );
+    }
     if (c.CRM_BACKEND !== 'hubspot') return;
     if (c.CRM_HUBSPOT_TOKEN === undefined) {
       ctx.addIssue({

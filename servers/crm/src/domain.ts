@@ -91,6 +91,8 @@ export interface Contact {
   created_at: string;
   updated_at: string;
   version: number;
+  /** The linked billing customer (cus_...), so an order leads to its contact; null when unlinked. */
+  billing_customer_id: string | null;
 }
 
 export interface Opportunity {

@@ -27,7 +27,14 @@ import {
   unknownOwner,
 } from './backend-common.js';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
-import { DEMO_TENANTS, generateSeed, type SeedData } from './seed.js';
+import {
+  BILLING_CUSTOMERS,
+  BILLING_LINK_STRIDE,
+  DEMO_TENANTS,
+  generateSeed,
+  seedId,
+  type SeedData,
+} from './seed.js';
 
 type Row = Record<string, unknown>;
 
@@ -525,6 +532,7 @@ function toContact(r: Row): Contact {
     title: nstr(r.title),
     email: nstr(r.email),
     phone: nstr(r.phone),
+    billing_customer_id: nstr(r.billing_customer_id),
     owner_id: str(r.owner_id),
     team: str(r.team),
     created_at: iso(r.created_at),
@@ -572,7 +580,22 @@ async function seedDemoData(store: Store): Promise<void> {
       `INSERT INTO crm_settings (key, value) VALUES ('seed', $1) ON CONFLICT (key) DO NOTHING RETURNING key`,
       [SEED_VERSION],
     );
-    if (marker.rowCount === 0) return;
+    if (marker.rowCount === 0) {
+      // Seeded before contacts carried their billing link: add it, once, touching nothing else.
+      for (const [tenant, count] of Object.entries(BILLING_CUSTOMERS)) {
+        for (let i = 0; i < count; i++) {
+          await tx.query(
+            'UPDATE crm_contacts SET billing_customer_id = $1 WHERE tenant = $2 AND id = $3 AND billing_customer_id IS NULL',
+            [
+              `cus_${tenant}_${String(i + 1).padStart(4, '0')}`,
+              tenant,
+              seedId('con', tenant, i * BILLING_LINK_STRIDE),
+            ],
+          );
+        }
+      }
+      return;
+    }
     for (const tenant of Object.keys(DEMO_TENANTS)) await insertSeed(tx, generateSeed(tenant));
   });
 }
@@ -638,6 +661,7 @@ export async function insertSeed(q: Queryable, data: SeedData): Promise<void> {
       'created_at',
       'updated_at',
       'version',
+      'billing_customer_id',
     ],
     data.contacts.map((x) => [
       x.id,
@@ -653,6 +677,7 @@ export async function insertSeed(q: Queryable, data: SeedData): Promise<void> {
       x.created_at,
       x.updated_at,
       x.version,
+      x.billing_customer_id,
     ]),
   );
   await insertRows(

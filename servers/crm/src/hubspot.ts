@@ -78,6 +78,8 @@ export interface HubSpotConnectorOptions {
   pipeline?: string;
   /** Custom company property holding the sales region. */
   regionProperty?: string;
+  /** Contact property holding the linked billing customer id. */
+  billingCustomerProperty?: string;
 }
 
 interface EngagementMapping {
@@ -173,6 +175,7 @@ export class HubSpotBackend implements CrmBackend {
     this.teamToHub = { ...(opts.teams ?? {}) };
     for (const [k, v] of Object.entries(this.teamToHub)) this.hubToTeam.set(v, k);
     this.region = opts.regionProperty ?? 'portcullis_region';
+    this.contactProps = [...HubSpotBackend.baseContactProps, this.billingProperty];
     this.pipeline = opts.pipeline ?? 'default';
   }
 
@@ -268,6 +271,28 @@ export class HubSpotBackend implements CrmBackend {
       if (err instanceof PortcullisError && err.code === 'upstream_not_found') return null;
       throw err;
     }
+  }
+
+  // ---- e-mail consent
+
+  /**
+   * The contact's e-mail subscription statuses (communication preferences v3), for the e-mail
+   * tools' opt-out check. An address HubSpot does not know has no statuses.
+   */
+  async emailSubscriptionStatuses(
+    tenant: string,
+    email: string,
+    opts?: ReadOptions,
+  ): Promise<{ id: string; status: string; sourceOfStatus: string }[]> {
+    this.mustServe(tenant);
+    const res = await this.callOrNull(opts?.signal, (c) =>
+      c.communicationPreferences.statusApi.getEmailStatus(email),
+    );
+    return (res?.subscriptionStatuses ?? []).map((s) => ({
+      id: String(s.id),
+      status: String(s.status),
+      sourceOfStatus: String(s.sourceOfStatus),
+    }));
   }
 
   // ---- owners
@@ -378,7 +403,13 @@ export class HubSpotBackend implements CrmBackend {
 
   // ---- contacts
 
-  private static readonly contactProps = [
+  private readonly contactProps: string[];
+
+  private get billingProperty(): string {
+    return this.opts.billingCustomerProperty ?? 'billing_customer_id';
+  }
+
+  private static readonly baseContactProps = [
     'firstname',
     'lastname',
     'jobtitle',
@@ -398,6 +429,7 @@ export class HubSpotBackend implements CrmBackend {
       title: nonEmpty(p.jobtitle),
       email: nonEmpty(p.email),
       phone: nonEmpty(p.phone),
+      billing_customer_id: nonEmpty(p[this.billingProperty]),
       owner_id: this.crmOwner(p.hubspot_owner_id),
       team: this.crmTeam(p.hubspot_team_id),
       created_at: o.createdAt.toISOString(),
@@ -441,7 +473,7 @@ export class HubSpotBackend implements CrmBackend {
       groups.filter((g) => g.length > 0).map((filters) => ({ filters })),
       'lastname',
       'ASCENDING',
-      HubSpotBackend.contactProps,
+      this.contactProps,
       opts?.signal,
     );
     const accounts = await this.associatedIds(
@@ -456,7 +488,7 @@ export class HubSpotBackend implements CrmBackend {
   async getContact(tenant: string, id: string, opts?: ReadOptions): Promise<Contact | null> {
     if (!this.serves(tenant) || !isHubId(id)) return null;
     const o = await this.callOrNull(opts?.signal, (c) =>
-      c.crm.objects.basicApi.getById('contacts', id, HubSpotBackend.contactProps, undefined, ['companies']),
+      c.crm.objects.basicApi.getById('contacts', id, this.contactProps, undefined, ['companies']),
     );
     return o === null ? null : this.toContact(o, firstAssociated(o, 'companies'));
   }

@@ -122,4 +122,40 @@ DROP TABLE crm_idempotency;
 DELETE FROM crm_settings WHERE key = 'cursor_key';
 `,
   },
+  {
+    // Customer e-mail (src/email/): the outbox (metadata only: never the address or the body),
+    // the suppression list, and the contact's link to its billing customer.
+    id: '0003_crm_email',
+    sql: `
+CREATE TABLE crm_email_outbox (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  contact_id text NOT NULL,
+  template text NOT NULL,
+  sender text NOT NULL,
+  idempotency_key text NOT NULL,
+  message_hash text NOT NULL,
+  rfc_message_id text NOT NULL,
+  transport text NOT NULL,
+  state text NOT NULL CHECK (state IN ('sending', 'accepted', 'failed')),
+  provider_message_id text,
+  activity_id text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  accepted_at timestamptz,
+  UNIQUE (tenant, sender, idempotency_key)
+);
+CREATE INDEX crm_email_outbox_sender ON crm_email_outbox (tenant, sender, created_at);
+CREATE INDEX crm_email_outbox_contact ON crm_email_outbox (tenant, contact_id, created_at);
+
+CREATE TABLE crm_email_suppressions (
+  tenant text NOT NULL,
+  contact_id text NOT NULL,
+  reason text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, contact_id)
+);
+
+ALTER TABLE crm_contacts ADD COLUMN billing_customer_id text;
+`,
+  },
 ];

@@ -207,8 +207,23 @@ function prng(seed: string): () => number {
   };
 }
 
-function seedId(prefix: string, tenant: string, n: number): string {
+export function seedId(prefix: string, tenant: string, n: number): string {
   return `${prefix}_${createHash('sha256').update(`${tenant}:${prefix}:${n}`).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The demo link to billing: every sixth contact (numbers 0, 6, 12 ...) is the contact of one
+ * billing customer, `cus_<tenant>_0001` onwards, for as many customers as the billing demo data
+ * has per tenant. The billing seed computes the same pairs from the other side (contact ids are
+ * `con_` + sha256("<tenant>:con:<n>")), and test/billing-link.test.ts checks both agree.
+ */
+export const BILLING_LINK_STRIDE = 6;
+export const BILLING_CUSTOMERS: Readonly<Record<string, number>> = { acme: 12, globex: 8 };
+
+function billingCustomerOf(tenant: string, contactN: number): string | null {
+  if (contactN % BILLING_LINK_STRIDE !== 0) return null;
+  const i = contactN / BILLING_LINK_STRIDE + 1;
+  return i <= (BILLING_CUSTOMERS[tenant] ?? 0) ? `cus_${tenant}_${String(i).padStart(4, '0')}` : null;
 }
 
 const DAY = 86_400_000;
@@ -280,6 +295,7 @@ export function generateSeed(tenant: string, opts: { accounts?: number } = {}): 
         created_at: created,
         updated_at: created,
         version: 1,
+        billing_customer_id: billingCustomerOf(tenant, contactN),
       };
       contactN++;
       contacts.push(contact);

@@ -5,12 +5,14 @@ import type { CrmBackend } from './backend.js';
 import { configSchema, stageMap } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
+import { withEmail } from './email/setup.js';
 import { migrations } from './migrations.js';
 import { accountBrief } from './prompts.js';
 import { resources } from './resources.js';
 import { getAccount, searchAccounts } from './tools/accounts.js';
 import { logActivity } from './tools/activities.js';
 import { createContact, getContact, searchContacts, updateContact } from './tools/contacts.js';
+import { listTemplates, previewEmail, sendEmail } from './tools/email.js';
 import { createOpportunity, searchOpportunities, updateOpportunityStage } from './tools/opportunities.js';
 
 export const tools = [
@@ -24,6 +26,9 @@ export const tools = [
   createOpportunity,
   updateOpportunityStage,
   logActivity,
+  listTemplates,
+  previewEmail,
+  sendEmail,
 ];
 
 export const server = defineServer<CrmBackend, typeof configSchema>({
@@ -46,6 +51,11 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
     { id: 'contacts', description: 'Find, read, create and update people at accounts.', default: true },
     { id: 'opportunities', description: 'Find, create and move deals along their stages.', default: true },
     { id: 'activities', description: 'Log calls, e-mails, meetings, notes and tasks.', default: true },
+    {
+      id: 'email',
+      description: 'E-mail a contact from a reviewed template (the server resolves the address).',
+      default: true,
+    },
   ],
   tools,
   resources,
@@ -68,7 +78,7 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
         { backend: 'hubspot', tenant, base_url: cfg.CRM_HUBSPOT_BASE_URL },
         'CRM backend: HubSpot',
       );
-      return HubSpotBackend.open({
+      const hubspot = await HubSpotBackend.open({
         store: services.store,
         cursors,
         baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
@@ -80,10 +90,12 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
         stages: stageMap(cfg),
         pipeline: cfg.CRM_HUBSPOT_PIPELINE,
         regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
+        billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
       });
+      return withEmail(services, cfg, hubspot);
     }
     const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo', cursors });
     services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
-    return backend;
+    return withEmail(services, cfg, backend);
   },
 });

@@ -105,6 +105,7 @@ export function loadIntoFake(fake: FakeHubSpot, data: SeedData): Map<string, str
           jobtitle: c.title,
           email: c.email,
           phone: c.phone,
+          billing_customer_id: c.billing_customer_id,
           hubspot_owner_id: HUB_OWNERS[c.owner_id]!,
           hubspot_team_id: HUB_TEAMS[c.team]!,
         },

@@ -67,6 +67,16 @@ describe('CRM policies', () => {
   it('validate in strict mode and carry ids', () => {
     expect(engine.policyIds.sort()).toEqual(
       [
+        'crm-email-admin',
+        'crm-email-contact-cool-down',
+        'crm-email-customer-facing-needs-account',
+        'crm-email-daily-budget',
+        'crm-email-own-accounts',
+        'crm-email-support-service',
+        'crm-email-team-accounts',
+        'crm-email-template-requires-manager',
+        'crm-email-templates',
+        'crm-email-viewers-never-send',
         'crm-large-deal-close',
         'crm-pii-reader',
         'crm-read',

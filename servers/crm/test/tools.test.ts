@@ -17,10 +17,13 @@ const ALL_TOOLS = [
   'crm_create_opportunity',
   'crm_get_account',
   'crm_get_contact',
+  'crm_list_templates',
   'crm_log_activity',
+  'crm_preview_email',
   'crm_search_accounts',
   'crm_search_contacts',
   'crm_search_opportunities',
+  'crm_send_email',
   'crm_update_contact',
   'crm_update_opportunity_stage',
 ];

@@ -12,6 +12,11 @@
  * - associations v4: POST /crm/v4/associations/{from}/{to}/batch/read (207 with errors for ids
  *              without associations), PUT .../associations/default/..., DELETE pair
  * - owners:    GET /crm/v3/owners/{ownerId}
+ * - consent:   GET /communication-preferences/v3/status/email/{emailAddress}
+ *              (PublicSubscriptionStatusesResponse: recipient, subscriptionStatuses[] with id, name,
+ *              description, status SUBSCRIBED | NOT_SUBSCRIBED, sourceOfStatus PORTAL_WIDE_STATUS |
+ *              BRAND_WIDE_STATUS | SUBSCRIPTION_STATUS, legalBasis ...); an address the portal has
+ *              no status for answers an empty list
  * - errors:    `{ status: 'error', message, correlationId, category }`; 401 INVALID_AUTHENTICATION
  *              for a missing or unknown bearer token; 429 RATE_LIMITS with Retry-After when a test
  *              injects it; 400 VALIDATION_ERROR for unknown properties, bad filters or values.
@@ -51,6 +56,13 @@ export interface FakeHubSpotOptions {
   tokens: string[];
   /** Properties each object type accepts, beyond the standard ones (custom properties of the portal). */
   customProperties?: Partial<Record<string, string[]>>;
+}
+
+export interface FakeSubscriptionStatus {
+  id: string;
+  name: string;
+  status: 'SUBSCRIBED' | 'NOT_SUBSCRIBED';
+  sourceOfStatus: 'PORTAL_WIDE_STATUS' | 'BRAND_WIDE_STATUS' | 'SUBSCRIPTION_STATUS';
 }
 
 export interface InjectedFailure {
@@ -225,6 +237,7 @@ export class FakeHubSpot {
   private readonly edges: Edge[] = [];
   private readonly owners = new Map<string, FakeHubSpotOwner>();
   private readonly failures: InjectedFailure[] = [];
+  private readonly subscriptions = new Map<string, FakeSubscriptionStatus[]>();
   private readonly properties: Record<string, Set<string>>;
   private nextId = 1001;
   private lastStamp = 0;
@@ -265,6 +278,11 @@ export class FakeHubSpot {
 
   addOwner(owner: FakeHubSpotOwner): void {
     this.owners.set(owner.id, owner);
+  }
+
+  /** Sets an address's e-mail subscription statuses (communication preferences). */
+  setSubscriptionStatuses(email: string, statuses: FakeSubscriptionStatus[]): void {
+    this.subscriptions.set(email.toLowerCase(), statuses);
   }
 
   /** The next `count` API requests fail with `failure` (after authentication). */
@@ -495,6 +513,21 @@ export class FakeHubSpot {
         createdAt: at,
         updatedAt: at,
         archived: false,
+      });
+    });
+    app.get('/communication-preferences/v3/status/email/:emailAddress', (req, res) => {
+      const email = param(req, 'emailAddress');
+      if (!/^[^@\s]+@[^@\s]+$/.test(email))
+        throw new HubSpotError(400, 'VALIDATION_ERROR', 'Invalid email address');
+      res.json({
+        recipient: email,
+        subscriptionStatuses: (this.subscriptions.get(email.toLowerCase()) ?? []).map((s) => ({
+          ...s,
+          description: `${s.name} e-mails`,
+          legalBasis: 'LEGITIMATE_INTEREST_CLIENT',
+          legalBasisExplanation: 'Customer relationship',
+          preferenceGroupName: 'Default',
+        })),
       });
     });
     app.use((_req, _res, next) => next(new HubSpotError(404, 'OBJECT_NOT_FOUND', 'resource not found')));

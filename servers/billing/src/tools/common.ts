@@ -66,6 +66,12 @@ export const customerOut = z.object({
   email: z.string().nullable(),
   currency: z.string(),
   created_at: z.string(),
+  crm_contact_id: z
+    .string()
+    .nullable()
+    .describe(
+      "The customer's contact in the CRM (crm_get_contact and crm_send_email take it); null when unlinked.",
+    ),
 });
 
 export const orderOut = z.object({

@@ -17,7 +17,7 @@ export const getCustomer = tool({
   name: 'billing_get_customer',
   title: 'Get a billing customer',
   description:
-    'Returns one customer of your tenant by id: name, billing email and currency. Use billing_list_invoices to see what they were billed.',
+    "Returns one customer of your tenant by id: name, billing email, currency and crm_contact_id, the customer's contact in the CRM (for crm_send_email). Use billing_list_invoices to see what they were billed.",
   toolset: 'orders',
   access: 'read',
   input: z.object({ customer_id: customerId }),

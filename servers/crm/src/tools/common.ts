@@ -108,6 +108,10 @@ export const contactOut = z.object({
   title: z.string().nullable(),
   email: z.string().nullable().describe('Null when absent or withheld (see redacted_fields).'),
   phone: z.string().nullable().describe('Null when absent or withheld (see redacted_fields).'),
+  billing_customer_id: z
+    .string()
+    .nullable()
+    .describe('The linked billing customer (billing_get_customer takes it); null when unlinked.'),
   owner_id: z.string(),
   team: z.string(),
   ...timestamps,
