@@ -201,7 +201,7 @@ describe.each(DIST.servers.map((s) => s.system))('the %s bundle', (system) => {
     for (const t of tools) expect(manifest.tools.map((m) => m.name)).toContain(t.name);
     const r = await client.callTool(AS[system]!.call);
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-  });
+  }, 180_000);
 });
 
 it('docs/clients.md names every setting the bundles ask for', () => {

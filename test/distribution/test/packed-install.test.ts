@@ -177,7 +177,7 @@ describe('installed on its own', () => {
     expect(accounts.length).toBeGreaterThan(0);
     for (const a of accounts) expect(a.name.toLowerCase()).toMatch(/\bnorth/);
     expect(stderr.join('')).not.toMatch(/Cannot find (module|package)/);
-  });
+  }, 180_000);
 
   it('the installed billing bin over stdio lists its tools', async () => {
     const client = await stdioClient(
@@ -199,5 +199,5 @@ describe('installed on its own', () => {
     const { tools } = await client.listTools();
     expect(tools.length).toBeGreaterThan(0);
     for (const t of tools) expect(billingServer.tools.map((d) => d.name)).toContain(t.name);
-  });
+  }, 180_000);
 });
