@@ -4,9 +4,9 @@
  * in ../server-json.schema.json, and tied to the npm package through `mcpName`.
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { DIST, npmEnv, pkgOf, readJson, ROOT } from './helpers.js';
 
@@ -33,9 +33,8 @@ interface ServerJson {
   remotes: { type: string; url: string; headers: KeyValue[] }[];
 }
 
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM interop.
-const addFormats =
-  (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS whose typings describe only its ESM-interop default: require it.
+const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv) => Ajv;
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 addFormats(ajv);
 const validate = ajv.compile(readJson<object>(join(ROOT, 'test', 'distribution', 'server-json.schema.json')));
