@@ -51,6 +51,25 @@ const DROP = {
     'cross-spawn',
   ],
 };
+/**
+ * Files in dependencies that Node never loads at run time, left out by mcpb's own ignore file (its
+ * defaults already drop *.map and *.d.ts): TypeScript sources, tests, examples, benchmarks, and
+ * Markdown other than licences.
+ */
+const MCPB_IGNORE = [
+  'node_modules/**/*.ts',
+  'node_modules/**/*.mts',
+  'node_modules/**/*.cts',
+  'node_modules/**/test/',
+  'node_modules/**/tests/',
+  'node_modules/**/__tests__/',
+  'node_modules/**/example/',
+  'node_modules/**/examples/',
+  'node_modules/**/bench/',
+  'node_modules/**/benchmark/',
+  'node_modules/**/*.md',
+  '!node_modules/**/LICEN[CS]E*',
+];
 /** Package subfolders never loaded: ESM-only consumers, and `@cedar-policy/cedar-wasm/nodejs` only. */
 const DROP_DIRS = [
   '@cedar-policy/cedar-wasm/esm',
@@ -298,6 +317,7 @@ async function main() {
       rmSync(join(stage, 'package.json'));
       const manifest = await manifestFor(entry, stage, pkg);
       writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      writeFileSync(join(stage, '.mcpbignore'), `${MCPB_IGNORE.join('\n')}\n`);
       execFileSync(process.execPath, [cli, 'validate', join(stage, 'manifest.json')], {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
@@ -316,7 +336,7 @@ async function main() {
   }
   for (const r of results) {
     log(
-      `bundle: ${r.file}: ${(r.bytes / 1e6).toFixed(1)} MB (staged ${(r.unpacked / 1e6).toFixed(1)} MB before mcpb drops *.map and *.d.ts; ${r.removed} packages left out)`,
+      `bundle: ${r.file}: ${(r.bytes / 1e6).toFixed(1)} MB (staged ${(r.unpacked / 1e6).toFixed(1)} MB before mcpb's ignore rules; ${r.removed} packages left out)`,
     );
   }
   if (DIST.pending.length > 0) log(`bundle: not yet built here (no server yet): ${DIST.pending.join(', ')}`);

@@ -165,7 +165,10 @@ describe.each(DIST.servers.map((s) => s.system))('the %s bundle', (system) => {
   it('holds no development files, source maps or the SDKs a stdio bundle never loads', () => {
     const all = files(dir);
     expect(all).toContain(manifest.server.entry_point);
-    for (const f of all) expect(f).not.toMatch(/\.map$|\.d\.ts$|\.tsbuildinfo$|(^|\/)tsconfig\.json$/);
+    for (const f of all) {
+      expect(f).not.toMatch(/\.map$|\.[mc]?ts$|\.tsbuildinfo$|(^|\/)tsconfig\.json$/);
+      expect(f).not.toMatch(/^node_modules\/.*\/(test|tests|__tests__|examples?)\//);
+    }
     const nm = join(dir, 'node_modules');
     for (const dropped of ['express', 'pg', 'ioredis', 'hono', 'cross-spawn'])
       expect(existsSync(join(nm, dropped)), dropped).toBe(false);
