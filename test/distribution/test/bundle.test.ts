@@ -15,7 +15,7 @@ import { server as crmServer } from '@portcullis/crm';
 import { server as billingServer } from '@portcullis/billing';
 import { cleanEnv, killAll } from '@portcullis/test-support/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST, npmEnv, pkgOf, readJson, ROOT, stdioClient } from './helpers.js';
+import { DIST, npmEnv, pkgOf, readJson, ROOT, SLOW, stdioClient } from './helpers.js';
 
 interface Manifest {
   manifest_version: string;
@@ -199,12 +199,12 @@ describe.each(DIST.servers.map((s) => s.system))('the %s bundle', (system) => {
     const client = await stdioClient(command, args, { ...base, ...env }, work, []);
     clients.push(client);
     expect(client.getServerVersion()).toMatchObject({ name: manifest.name, version: manifest.version });
-    const { tools } = await client.listTools();
+    const { tools } = await client.listTools(undefined, SLOW);
     expect(tools.length).toBeGreaterThan(0);
     for (const t of tools) expect(manifest.tools.map((m) => m.name)).toContain(t.name);
-    const r = await client.callTool(AS[system]!.call);
+    const r = await client.callTool(AS[system]!.call, undefined, SLOW);
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-  }, 180_000);
+  }, 300_000);
 });
 
 it('docs/clients.md names every setting the bundles ask for', () => {

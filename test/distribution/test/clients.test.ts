@@ -15,7 +15,7 @@ import { server as crmServer } from '@portcullis/crm';
 import { server as billingServer } from '@portcullis/billing';
 import { cleanEnv, killAll, spawnHttp, writeApiKeys } from '@portcullis/test-support/servers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIST, pkgOf, readJson, ROOT, stdioClient } from './helpers.js';
+import { DIST, pkgOf, readJson, ROOT, SLOW, stdioClient } from './helpers.js';
 
 interface StdioEntry {
   command: string;
@@ -92,15 +92,15 @@ describe('Claude Desktop over npx (docs/clients/claude-desktop-npx.json)', () =>
       ]);
       const client = await stdioClient(process.execPath, [join(ROOT, entry.dir, bin)], env, work, []);
       clients.push(client);
-      const { tools } = await client.listTools();
+      const { tools } = await client.listTools(undefined, SLOW);
       expect(tools.length).toBeGreaterThan(0);
       for (const t of tools) expect(DEFS[entry.system]!.tools.map((d) => d.name)).toContain(t.name);
       const probe = PROBE[entry.system]!;
-      const r = await client.callTool({ name: probe.name, arguments: probe.arguments });
+      const r = await client.callTool({ name: probe.name, arguments: probe.arguments }, undefined, SLOW);
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
       expect((r.structuredContent as Record<string, unknown[]>)[probe.field]!.length).toBeGreaterThan(0);
     },
-    180_000,
+    300_000,
   );
 });
 
@@ -214,6 +214,7 @@ describe('any client over HTTP (docs/clients/mcp-http.json)', () => {
         ['CRM_'],
       ),
       expectHost: '127.0.0.1',
+      timeoutMs: 170_000,
     });
     // The snippet's URL on the port the test server got; its ${VAR} expanded as the client would.
     const url = new URL(s.url);
@@ -221,15 +222,15 @@ describe('any client over HTTP (docs/clients/mcp-http.json)', () => {
     const variable = /\$\{([A-Z_]+)\}/.exec(s.headers.Authorization!)![1]!;
     const headers = { Authorization: s.headers.Authorization!.replace(`\${${variable}}`, keys.keys.alice!) };
     const client = new SdkClient({ name: 'clients-http', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }), SLOW);
     clients.push(client);
     const probe = PROBE.crm!;
-    const r = await client.callTool({ name: probe.name, arguments: probe.arguments });
+    const r = await client.callTool({ name: probe.name, arguments: probe.arguments }, undefined, SLOW);
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
 
     const anonymous = new SdkClient({ name: 'clients-http-anonymous', version: '1.0.0' });
     await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(
       /Authorization header is missing/,
     );
-  }, 240_000);
+  }, 420_000);
 });

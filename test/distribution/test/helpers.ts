@@ -85,6 +85,12 @@ export function pack(dirs: string[], dest: string): Packed[] {
   ) as Packed[];
 }
 
+/**
+ * Request options for calls to a server that may be seeding its demo store on a busy machine: the
+ * SDK's default of 60 s per request is not a bound these suites rely on (the test timeouts are).
+ */
+export const SLOW = { timeout: 170_000 };
+
 /** An SDK client over stdio to `command args`, its process tracked for cleanup. */
 export async function stdioClient(
   command: string,
@@ -96,7 +102,7 @@ export async function stdioClient(
   const transport = new StdioClientTransport({ command, args, env, cwd, stderr: 'pipe' });
   transport.stderr?.on('data', (b: Buffer) => stderr.push(b.toString('utf8')));
   const client = new Client({ name: 'portcullis-dist-test', version: '1.0.0' });
-  await client.connect(transport);
+  await client.connect(transport, SLOW);
   if (transport.pid !== null) trackPid(transport.pid);
   return client;
 }

@@ -30,6 +30,7 @@ import {
   pack,
   pkgOf,
   ROOT,
+  SLOW,
   stdioClient,
   type PackageJson,
   type Packed,
@@ -169,15 +170,19 @@ describe('installed on its own', () => {
       name: 'portcullis-crm',
       version: pkgOf('servers/crm').version,
     });
-    const { tools } = await client.listTools();
+    const { tools } = await client.listTools(undefined, SLOW);
     expect(tools.map((t) => t.name).sort()).toEqual(crmServer.tools.map((t) => t.name).sort());
-    const r = await client.callTool({ name: 'crm_search_accounts', arguments: { query: 'north', limit: 5 } });
+    const r = await client.callTool(
+      { name: 'crm_search_accounts', arguments: { query: 'north', limit: 5 } },
+      undefined,
+      SLOW,
+    );
     expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
     const accounts = (r.structuredContent as { accounts: { tenant?: string; name: string }[] }).accounts;
     expect(accounts.length).toBeGreaterThan(0);
     for (const a of accounts) expect(a.name.toLowerCase()).toMatch(/\bnorth/);
     expect(stderr.join('')).not.toMatch(/Cannot find (module|package)/);
-  }, 180_000);
+  }, 300_000);
 
   it('the installed billing bin over stdio lists its tools', async () => {
     const client = await stdioClient(
@@ -196,8 +201,8 @@ describe('installed on its own', () => {
       [],
     );
     clients.push(client);
-    const { tools } = await client.listTools();
+    const { tools } = await client.listTools(undefined, SLOW);
     expect(tools.length).toBeGreaterThan(0);
     for (const t of tools) expect(billingServer.tools.map((d) => d.name)).toContain(t.name);
-  }, 180_000);
+  }, 300_000);
 });
