@@ -81,14 +81,14 @@ beforeAll(() => {
     cwd: ROOT,
     env: npmEnv(),
     encoding: 'utf8',
-    timeout: 600_000,
+    timeout: 880_000,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   built = JSON.parse(stdout.trim().split('\n').pop()!) as Built[];
   process.stderr.write(
     `[bundle] sizes: ${built.map((b) => `${b.system} ${(b.bytes / 1e6).toFixed(1)} MB`).join(', ')}\n`,
   );
-}, 620_000);
+}, 900_000);
 
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
