@@ -631,7 +631,9 @@ describe('client configurations', () => {
     expect(path).toMatch(new RegExp(`^/ABSOLUTE/PATH/TO/portcullis/servers/${system}/dist/cli\\.js$`));
     const rel = path.replace('/ABSOLUTE/PATH/TO/portcullis/', '');
     const pkg = JSON.parse(read(`servers/${system}/package.json`)) as { bin: Record<string, string> };
-    expect(`servers/${system}/${pkg.bin[`portcullis-${system}`]}`).toBe(rel);
+    // The package's bin is a committed entry that imports the built CLI (npm links it before a build).
+    const bin = `servers/${system}/${pkg.bin[`portcullis-${system}`]}`;
+    expect(read(bin)).toContain(`new URL('../${rel.replace(`servers/${system}/`, '')}', import.meta.url)`);
   }
 
   const desktop = obj(JSON.parse(read('deploy/clients/claude_desktop_config.json')));
