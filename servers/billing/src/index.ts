@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, defineServer } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import type { BillingBackend } from './backend.js';
-import { billingConfigSchema } from './config.js';
+import { billingConfigSchema, billingSeedFor } from './config.js';
 import { EmbeddedBillingBackend } from './embedded.js';
 import { billingMigrations } from './migrations.js';
 import { STRIPE_SYSTEM, StripeBillingBackend } from './stripe.js';
@@ -18,7 +18,7 @@ export type {
 } from './backend.js';
 export { DEFAULT_DAILY_REFUND_BUDGET_MINOR, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './backend.js';
 export type { Customer, Invoice, InvoiceLine, Order, Page, Refund, RefundReason } from './domain.js';
-export { billingConfigSchema } from './config.js';
+export { billingConfigSchema, billingSeedFor } from './config.js';
 export type { BillingConfig } from './config.js';
 export { EmbeddedBillingBackend } from './embedded.js';
 export { StripeBillingBackend } from './stripe.js';
@@ -36,9 +36,12 @@ async function createBackend(services: KitServices): Promise<BillingBackend> {
     ),
   );
   if (config.BILLING_BACKEND === 'embedded') {
+    const seed = billingSeedFor(config, services.env);
+    services.logger.info({ backend: 'embedded', seed }, 'billing backend: embedded store');
     return EmbeddedBillingBackend.create({
       store: services.store,
       dailyBudgetMinor: config.BILLING_DAILY_REFUND_BUDGET_MINOR,
+      seed: seed === 'demo',
     });
   }
   const keyRef = config.BILLING_STRIPE_KEY;

@@ -28,7 +28,8 @@ const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
 export const configSchema = z
   .object({
     CRM_BACKEND: z.enum(['embedded', 'hubspot']).default('embedded'),
-    CRM_SEED: z.enum(['demo', 'none']).default('demo'),
+    // No default here: readConfig picks one from NODE_ENV (demo data never in production).
+    CRM_SEED: z.enum(['demo', 'none']).optional(),
     CRM_HUBSPOT_TOKEN: z
       .string()
       .regex(
@@ -88,6 +89,8 @@ export function readConfig(env: NodeJS.ProcessEnv): CrmConfig {
     const v = env[key];
     if (v !== undefined && v !== '') picked[key] = v;
   }
+  // Demo data never reaches a production store unless asked for by name.
+  picked.CRM_SEED ??= env.NODE_ENV === 'production' ? 'none' : 'demo';
   const r = configSchema.safeParse(picked);
   if (!r.success)
     throw new ConfigError(

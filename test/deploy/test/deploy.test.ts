@@ -213,6 +213,12 @@ describe('compose.yaml', () => {
     );
   });
 
+  it("waits for PostgreSQL's init scripts: pg_isready over TCP, not the init-time socket", () => {
+    const test = arr(obj(obj(services.postgres).healthcheck).test).map(String);
+    expect(test[0]).toBe('CMD-SHELL');
+    expect(test[1]).toMatch(/^pg_isready -h 127\.0\.0\.1 /);
+  });
+
   it('creates the database each server names', () => {
     const sql = read('deploy/compose/postgres-init.sql');
     for (const system of SHIPPED) {
