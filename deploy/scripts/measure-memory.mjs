@@ -13,8 +13,8 @@ const calls = Number(process.argv[3] ?? 400);
 const root = resolve(import.meta.dirname, '../..');
 const CALLS = {
   crm: [
-    ['crm_search_accounts', { query: 'a' }],
-    ['crm_list_opportunities', {}],
+    ['crm_search_accounts', { limit: 5 }],
+    ['crm_search_opportunities', { limit: 5 }],
   ],
   billing: [
     ['billing_list_invoices', {}],
