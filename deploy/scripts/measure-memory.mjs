@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
 
 const system = process.argv[2] ?? 'crm';
 const calls = Number(process.argv[3] ?? 400);
@@ -57,7 +58,7 @@ try {
     child.on('exit', (c) => rej(new Error(`exited ${c}: ${stderr}`)));
   });
   for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${url}/readyz`)).status === 200) break;
+    if ((await globalThis.fetch(`${url}/readyz`)).status === 200) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const startPeak = kib('VmHWM', child.pid);
@@ -67,7 +68,7 @@ try {
     await Promise.all(
       Array.from({ length: Math.min(8, calls - i) }, async (_, j) => {
         const [name, args] = CALLS[(i + j) % CALLS.length];
-        const r = await fetch(`${url}/mcp`, {
+        const r = await globalThis.fetch(`${url}/mcp`, {
           method: 'POST',
           headers,
           body: JSON.stringify({
