@@ -139,7 +139,6 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
         PORTCULLIS_APPROVAL_KEY: 'env:REPLICA_APPROVAL_KEY',
         REPLICA_APPROVAL_KEY: 'r'.repeat(24) + 'S'.repeat(24),
         BILLING_SEED: 'demo',
-        PORTCULLIS_LOG_LEVEL: 'warn',
       });
     // One after the other: the first runs the migrations and the seed, the second finds them done.
     a = await spawnHttp({
@@ -161,7 +160,10 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
 
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
-    await new Promise((r) => proxy?.server.close(r));
+    if (proxy) {
+      proxy.server.closeAllConnections();
+      await new Promise((r) => proxy.server.close(r));
+    }
     await killAll();
     await redis?.stop();
     await pgServer?.stop();
@@ -270,25 +272,28 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
         reason: 'requested_by_customer',
         idempotency_key: keysUsed[i]!,
       });
-    const inFlight = orders.map(async (_, i) => {
-      // Half start before the kill, half race it.
-      if (i === 3) {
-        b.proc.kill('SIGKILL');
-        bAlive = false;
-      }
-      try {
-        const r = await issue(i);
-        const auditId = String(meta(r)['portcullis/audit_id'] ?? '');
-        if (!r.isError)
-          acknowledged.push({
-            key: keysUsed[i]!,
-            auditId,
-            refundId: (r.structuredContent as Row).refund?.id,
-          });
-      } catch {
+    // All ten in flight through the proxy; B dies the moment the first one is acknowledged,
+    // with the rest still on the wire to either replica.
+    let killed = false;
+    const inFlight = orders.map((_, i) =>
+      issue(i)
+        .then((r) => {
+          const auditId = String(meta(r)['portcullis/audit_id'] ?? '');
+          if (!r.isError)
+            acknowledged.push({
+              key: keysUsed[i]!,
+              auditId,
+              refundId: (r.structuredContent as Row).refund?.id,
+            });
+          if (!killed) {
+            killed = true;
+            bAlive = false;
+            b.proc.kill('SIGKILL');
+          }
+        })
         // The connection died with B: not acknowledged; the client retries below.
-      }
-    });
+        .catch(() => undefined),
+    );
     await Promise.all(inFlight);
     expect(await b.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(acknowledged.length).toBeGreaterThan(0);
