@@ -68,7 +68,7 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       await new Promise<void>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`not running after 120 s:\n${out}`)), 120_000);
+        const t = setTimeout(() => rej(new Error(`not running after 240 s:\n${out}`)), 240_000);
         const poll = setInterval(() => {
           if (out.includes('Ctrl-C stops every server')) {
             clearTimeout(t);
@@ -95,5 +95,5 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     }
-  }, 180_000);
+  }, 300_000);
 });
