@@ -6,7 +6,7 @@
 #
 #   deploy/scripts/local-node-base.sh [TAG]     # prints the image name on stdout
 #
-# Env: NODE_VERSION (default 24), NPM_VERSION (default the repository's packageManager npm),
+# Env: FORCE=1 rebuilds an existing base, NODE_VERSION (default 24), NPM_VERSION (default the repository's packageManager npm),
 # BUILDAH_FLAGS (default "--storage-driver vfs"), PORTCULLIS_IMAGE_CACHE (the download cache).
 # Then: buildah bud --isolation chroot --build-arg NODE_IMAGE=<printed name> -f deploy/Dockerfile .
 set -euo pipefail
@@ -35,6 +35,11 @@ npm_dir="$(fetch "npm@$npm_version")"
 node_bin="$node_dir/bin/node"
 version="$("$node_bin" --version)"
 tag="${1:-localhost/portcullis-node-base:${version#v}}"
+# Reuse an existing base: a new one (new layer ids) would invalidate every cached image layer.
+if [ -z "${FORCE:-}" ] && buildah "${flags[@]}" inspect --type image "$tag" >/dev/null 2>&1; then
+  echo "$tag"
+  exit 0
+fi
 
 ctr="$(buildah "${flags[@]}" from scratch)"
 trap 'buildah "${flags[@]}" rm "$ctr" >/dev/null 2>&1 || true' EXIT
