@@ -11,7 +11,7 @@
  * minutes on the 2-core machine this was written on; the budget below bounds it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,6 +194,8 @@ describe.skipIf(reason !== null)(`CRM image${reason ? ` (skipped: ${reason})` : 
       tenant: 'acme',
     });
     writeFileSync(join(work, 'api-keys.json'), JSON.stringify([record]), { mode: 0o644 });
+    // mkdtemp makes the directory 0700 for root; the server runs as uid 1000 inside.
+    chmodSync(work, 0o755);
     // The host's network (chroot isolation): bind loopback on a free port, read it from the log.
     const proc = spawn(
       'buildah',
