@@ -2,6 +2,12 @@
 // `npm start`: serves every product server that exists over HTTP on the embedded default store,
 // with API-key auth and development keys for a few demo principals, and prints how to connect.
 // Development only: refused when NODE_ENV=production.
+//
+//   npm start                          each server on its contract port (crm 7301, billing 7302, ...)
+//   npm start -- --port-base 8300      the same layout moved: crm 8301, billing 8302, ...
+//   npm start -- --port-base 0         every server on a free port the OS picks
+//   npm start -- --port-base 8300 --plan   print the port plan as JSON and exit
+// (or PORTCULLIS_PORT_BASE=8300 npm start)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +22,42 @@ if (process.env.NODE_ENV === 'production') {
   process.exit(1);
 }
 const dataRoot = resolve(process.env.PORTCULLIS_DATA_DIR ?? join(root, '.data'));
+
+// docs/architecture.md section 6: each system's port is the base (7300) plus its offset.
+const CONTRACT_BASE = 7300;
+const OFFSETS = { broker: 0, crm: 1, billing: 2, 'posture-read': 3, 'remediation-write': 4 };
+
+function parseArgs(argv) {
+  const opts = { portBase: process.env.PORTCULLIS_PORT_BASE, plan: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--plan') opts.plan = true;
+    else if (a === '--port-base') opts.portBase = argv[++i];
+    else if (a.startsWith('--port-base=')) opts.portBase = a.slice('--port-base='.length);
+    else {
+      console.error(`npm start: unknown option ${a} (options: --port-base N, --plan)`);
+      process.exit(2);
+    }
+  }
+  if (opts.portBase === undefined || opts.portBase === '') return { ...opts, portBase: CONTRACT_BASE };
+  const n = Number(opts.portBase);
+  // The highest offset plus room for servers without a contract port must stay below 65536.
+  if (!/^\d+$/.test(String(opts.portBase)) || (n !== 0 && (n < 1024 || n > 65_500))) {
+    console.error(
+      `npm start: --port-base must be 0 (free ports) or a number from 1024 to 65500, not '${opts.portBase}'`,
+    );
+    process.exit(2);
+  }
+  return { ...opts, portBase: n };
+}
+
+/** The port each server listens on: base + its contract offset (0 = let the OS pick). */
+function portFor(name, index, base) {
+  if (base === 0) return 0;
+  return base + (OFFSETS[name] ?? 10 + index);
+}
+
+const opts = parseArgs(process.argv.slice(2));
 
 function discover() {
   const found = [];
@@ -55,13 +97,19 @@ function devKeys(name, pkg, dataDir) {
 }
 
 const servers = discover();
+if (opts.plan) {
+  const plan = Object.fromEntries(servers.map((s, i) => [s.name, portFor(s.name, i, opts.portBase)]));
+  process.stdout.write(`${JSON.stringify({ portBase: opts.portBase, ports: plan })}\n`);
+  process.exit(0);
+}
 const children = [];
 const ready = [];
-for (const s of servers) {
+for (const [index, s] of servers.entries()) {
   const dataDir = join(dataRoot, s.name);
   mkdirSync(dataDir, { recursive: true });
   const { keysFile, keys } = devKeys(s.name, s.pkg, dataDir);
-  const child = spawn(process.execPath, [s.cli, '--transport', 'http'], {
+  const port = String(portFor(s.name, index, opts.portBase));
+  const child = spawn(process.execPath, [s.cli, '--transport', 'http', '--port', port], {
     env: {
       ...process.env,
       PORTCULLIS_AUTH: 'apikey',

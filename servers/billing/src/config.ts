@@ -38,6 +38,13 @@ export const billingConfigSchema = z.object({
     .min(0)
     .max(1_000_000_000)
     .default(DEFAULT_DAILY_REFUND_BUDGET_MINOR),
+  /** demo seeds the demo tenants once into an empty embedded store; none starts empty. Default: none when NODE_ENV=production, else demo. */
+  BILLING_SEED: z.enum(['demo', 'none']).optional(),
 });
+
+/** Whether the embedded store gets the demo data: BILLING_SEED, else none in production, demo elsewhere. */
+export function billingSeedFor(config: BillingConfig, env: NodeJS.ProcessEnv): 'demo' | 'none' {
+  return config.BILLING_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
+}
 
 export type BillingConfig = z.output<typeof billingConfigSchema>;

@@ -3,7 +3,7 @@ import { ConfigError, defineServer } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { BillingBackend } from './backend.js';
-import { billingConfigSchema, type BillingConfig } from './config.js';
+import { billingConfigSchema, billingSeedFor, type BillingConfig } from './config.js';
 import { EmbeddedBillingBackend } from './embedded.js';
 import { billingMigrations } from './migrations.js';
 import { STRIPE_SYSTEM, StripeBillingBackend } from './stripe.js';
@@ -20,7 +20,7 @@ export type {
 export { DEFAULT_DAILY_REFUND_BUDGET_MINOR, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './backend.js';
 export type { Page } from './backend.js';
 export type { Customer, Invoice, InvoiceLine, Order, Refund, RefundReason } from './domain.js';
-export { billingConfigSchema } from './config.js';
+export { billingConfigSchema, billingSeedFor } from './config.js';
 export type { BillingConfig } from './config.js';
 export { EmbeddedBillingBackend } from './embedded.js';
 export { StripeBillingBackend } from './stripe.js';
@@ -35,10 +35,13 @@ async function createBackend(services: KitServices<BillingConfig>): Promise<Bill
   const config = services.config;
   const cursors = await openCursorCodec(services);
   if (config.BILLING_BACKEND === 'embedded') {
+    const seed = billingSeedFor(config, services.env);
+    services.logger.info({ backend: 'embedded', seed }, 'billing backend: embedded store');
     return EmbeddedBillingBackend.create({
       store: services.store,
       cursors,
       dailyBudgetMinor: config.BILLING_DAILY_REFUND_BUDGET_MINOR,
+      seed: seed === 'demo',
     });
   }
   const keyRef = config.BILLING_STRIPE_KEY;

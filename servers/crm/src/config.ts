@@ -48,7 +48,8 @@ const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
 export const configSchema = z
   .object({
     CRM_BACKEND: z.enum(['embedded', 'hubspot']).default('embedded'),
-    CRM_SEED: z.enum(['demo', 'none']).default('demo'),
+    // No default here: readConfig picks one from NODE_ENV (demo data never in production).
+    CRM_SEED: z.enum(['demo', 'none']).optional(),
     CRM_HUBSPOT_TOKEN: z
       .string()
       .regex(
@@ -164,4 +165,9 @@ export function readConfig(env: NodeJS.ProcessEnv): CrmConfig {
 
 export function stageMap(c: CrmConfig): Partial<Record<Stage, string>> {
   return c.CRM_HUBSPOT_STAGE_MAP ?? {};
+}
+
+/** Whether the embedded store gets the demo data: CRM_SEED, else none in production, demo elsewhere. */
+export function crmSeedFor(config: { CRM_SEED?: 'demo' | 'none' }, env: NodeJS.ProcessEnv): 'demo' | 'none' {
+  return config.CRM_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { CrmBackend } from './backend.js';
-import { configSchema, stageMap } from './config.js';
+import { configSchema, crmSeedFor, stageMap } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
 import { withEmail } from './email/setup.js';
@@ -94,8 +94,9 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
       });
       return withEmail(services, cfg, hubspot);
     }
-    const backend = await EmbeddedBackend.open(services.store, { seed: cfg.CRM_SEED === 'demo', cursors });
-    services.logger.info({ backend: 'embedded', seed: cfg.CRM_SEED }, 'CRM backend: embedded store');
+    const seed = crmSeedFor(cfg, services.env);
+    const backend = await EmbeddedBackend.open(services.store, { seed: seed === 'demo', cursors });
+    services.logger.info({ backend: 'embedded', seed }, 'CRM backend: embedded store');
     return withEmail(services, cfg, backend);
   },
 });

@@ -7,12 +7,12 @@
  * the servers' real CLIs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCredentialRef } from '@portcullis/core';
+import { generateApiKey, parseCredentialRef } from '@portcullis/core';
 import { ApiKeyAuthenticator } from '@portcullis/core/identity';
 import { startFakeSecretsManager, type FakeSecretsManager } from '@portcullis/fakes/aws-secrets-manager';
 import {
@@ -110,10 +110,47 @@ describe('Dockerfile', () => {
     expect(finalEnv.get('PORTCULLIS_AUTH')).toBe('jwt');
   });
 
-  it('installs production dependencies with npm ci --omit=dev, never npm install', () => {
+  it('installs production dependencies with npm ci --omit=dev from the turbo-pruned lockfile', () => {
     const runs = df.all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    expect(runs.some((r) => /\bnpm ci\b[^&;]*--omit=dev/.test(r))).toBe(true);
-    for (const r of runs) expect(r).not.toMatch(/\bnpm (install|i)\b/);
+    expect(runs.some((r) => /npm-cli\.js", "ci", "--omit=dev", "--ignore-scripts"/.test(r))).toBe(true);
+    // The prune step runs `turbo prune --docker`; the json half is copied before npm ci, the
+    // sources after it, so dependency layers survive source edits.
+    expect(read('deploy/image/build-step.mjs')).toMatch(/'prune', `@portcullis\/\$\{server\}`, '--docker'/);
+    const build = df.stages.find((st) => st.name === 'build')!;
+    const copies = build.instructions
+      .filter((i) => i.keyword === 'COPY' || i.keyword === 'RUN')
+      .map((i) => i.args);
+    const json = copies.findIndex((a) => a.startsWith('/prune/json/'));
+    const ci = copies.findIndex((a) => a.includes('"ci"'));
+    const full = copies.findIndex((a) => a.startsWith('/prune/full/'));
+    expect(json).toBeGreaterThanOrEqual(0);
+    expect(json).toBeLessThan(ci);
+    expect(ci).toBeLessThan(full);
+  });
+
+  it('takes a Node 24 base pinned by digest as a build argument, and every RUN needs no shell', () => {
+    expect(df.globalArgs.get('NODE_IMAGE')).toMatch(/^node:24[-.a-z0-9]*@sha256:[0-9a-f]{64}$/);
+    for (const stage of df.stages) expect(stage.image).toMatch(/^node:24.*@sha256:/);
+    for (const r of df.all.filter((i) => i.keyword === 'RUN'))
+      expect(r.args, `line ${r.line}`).toMatch(/^\["node", /);
+  });
+
+  it('leaves npm, npx, corepack and yarn out of the runtime stage, and labels it (OCI)', () => {
+    const strip = final.instructions.find((i) => i.keyword === 'RUN')?.args ?? '';
+    for (const p of [
+      '/usr/local/lib/node_modules',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/npx',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+    ])
+      expect(strip).toContain(`'${p}'`);
+    const labels = final.instructions
+      .filter((i) => i.keyword === 'LABEL')
+      .map((i) => i.args)
+      .join(' ');
+    for (const l of ['source', 'version', 'revision', 'title'])
+      expect(labels).toContain(`org.opencontainers.image.${l}=`);
   });
 
   it('exposes the system port and refuses a SERVER/PORT pair that breaks the contract', () => {
@@ -121,21 +158,41 @@ describe('Dockerfile', () => {
     expect(finalArgs.get('PORT')).toBe(String(PORTS.crm));
     const expose = final.instructions.find((i) => i.keyword === 'EXPOSE');
     expect(expose && substitute(expose.args, finalArgs)).toBe(String(PORTS.crm));
-    // The build stage's case statement maps every system to its contract port.
-    const guard = df.all.find((i) => i.keyword === 'RUN' && i.args.includes('case "${SERVER}"'))?.args ?? '';
-    for (const [system, port] of Object.entries(PORTS))
-      expect(guard).toMatch(new RegExp(`\\b${system}\\) want=${port}\\b`));
+    expect(
+      df.all.some(
+        (i) =>
+          (i.keyword === 'RUN' && i.args.includes('"build-step.mjs", "check"')) ||
+          i.args.includes('build-step.mjs", "check"'),
+      ),
+    ).toBe(true);
+    for (const [system, port] of Object.entries(PORTS)) {
+      const ok = spawnSync(process.execPath, [join(DEPLOY, 'image/build-step.mjs'), 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', SERVER: system, PORT: String(port) },
+        encoding: 'utf8',
+      });
+      // Only systems that exist in the tree build; the others are refused by name.
+      if (existsSync(join(ROOT, 'servers', system))) expect(ok.status, ok.stderr).toBe(0);
+      else expect(ok.stderr).toContain(`servers/${system} does not exist`);
+      const bad = spawnSync(process.execPath, [join(DEPLOY, 'image/build-step.mjs'), 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', SERVER: system, PORT: String(port + 10) },
+        encoding: 'utf8',
+      });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain(`PORT for ${system} is ${port}`);
+    }
     expect(finalEnv.get('PORTCULLIS_PORT')).toBe(String(PORTS.crm));
   });
 
-  it('runs node servers/$SERVER/dist/cli.js over HTTP on 0.0.0.0 and the system port, as PID 1', () => {
+  it('runs servers/$SERVER/dist/cli.js through node as PID 1: HTTP by default, any arguments instead', () => {
     const entry = final.instructions.find((i) => i.keyword === 'ENTRYPOINT');
-    expect(entry).toBeDefined();
-    const argv = JSON.parse(entry!.args) as string[]; // exec form
-    const script = argv.join(' ');
+    expect(JSON.parse(entry!.args)).toEqual(['node', '/app/entrypoint.mjs']);
+    const script = read('deploy/image/entrypoint.mjs');
     expect(script).toContain(
-      'exec node "servers/${PORTCULLIS_SERVER}/dist/cli.js" --transport http --host 0.0.0.0 --port "${PORTCULLIS_PORT}"',
+      "'--transport', 'http', '--host', '0.0.0.0', '--port', process.env.PORTCULLIS_PORT",
     );
+    expect(script).toContain('./servers/${server}/dist/cli.js');
     expect(finalEnv.get('PORTCULLIS_SERVER')).toBe('crm');
   });
 
@@ -211,6 +268,12 @@ describe('compose.yaml', () => {
     expect(isCredentialRef(String(obj(obj(services.billing).environment).PORTCULLIS_APPROVAL_KEY))).toBe(
       true,
     );
+  });
+
+  it("waits for PostgreSQL's init scripts: pg_isready over TCP, not the init-time socket", () => {
+    const test = arr(obj(obj(services.postgres).healthcheck).test).map(String);
+    expect(test[0]).toBe('CMD-SHELL');
+    expect(test[1]).toMatch(/^pg_isready -h 127\.0\.0\.1 /);
   });
 
   it('creates the database each server names', () => {
@@ -600,7 +663,425 @@ describe.skipIf(helm.bin === null)(
               rmSync(data, { recursive: true, force: true });
             }
           },
+          // PGlite's first start and migrations: seconds on an idle machine, minutes on a loaded one.
+          180_000,
         );
+      }
+    });
+
+    const containerOf = (docs: Obj[], system: string): Obj => {
+      const dep = byKind(docs, 'Deployment').find((d) => nameOf(d) === `portcullis-${system}`)!;
+      return obj(arr(obj(obj(obj(dep.spec).template).spec).containers)[0]);
+    };
+    const podOf = (docs: Obj[], system: string): Obj => {
+      const dep = byKind(docs, 'Deployment').find((d) => nameOf(d) === `portcullis-${system}`)!;
+      return obj(obj(obj(dep.spec).template).spec);
+    };
+    const envOf = (c: Obj) =>
+      new Map(
+        arr(c.env)
+          .map(obj)
+          .map((e) => [String(e.name), e]),
+      );
+
+    it('takes credentials from Kubernetes Secrets: secretFiles, secretEnv, extraEnvFrom, extra volumes', () => {
+      const docs = template(
+        '--set',
+        'systems.billing.approvalKey=file:/etc/portcullis/secrets/billing/approval-key',
+        '--set',
+        'systems.billing.secretFiles[0].secretName=billing-keys',
+        '--set',
+        'systems.billing.secretFiles[0].mountPath=/etc/portcullis/secrets/billing',
+        '--set',
+        'systems.billing.secretFiles[0].items[0].key=approval-key',
+        '--set',
+        'systems.billing.secretFiles[0].items[0].path=approval-key',
+        '--set',
+        'systems.billing.secretEnv.STRIPE_KEY_VALUE.secretName=billing-stripe',
+        '--set',
+        'systems.billing.secretEnv.STRIPE_KEY_VALUE.key=key',
+        '--set',
+        'systems.billing.credentials.BILLING_STRIPE_KEY=env:STRIPE_KEY_VALUE',
+        '--set',
+        'systems.billing.secretEnv.DATABASE_URL.secretName=billing-db',
+        '--set',
+        'systems.billing.secretEnv.DATABASE_URL.key=url',
+        '--set',
+        'systems.billing.extraEnvFrom[0].secretRef.name=billing-extra',
+        '--set',
+        'systems.billing.extraVolumes[0].name=ca',
+        '--set',
+        'systems.billing.extraVolumes[0].configMap.name=corp-ca',
+        '--set',
+        'systems.billing.extraVolumeMounts[0].name=ca',
+        '--set',
+        'systems.billing.extraVolumeMounts[0].mountPath=/etc/corp-ca',
+      );
+      checkDeployments(docs, ['crm', 'billing']);
+      const c = containerOf(docs, 'billing');
+      const env = envOf(c);
+      expect(env.get('PORTCULLIS_APPROVAL_KEY')?.value).toBe(
+        'file:/etc/portcullis/secrets/billing/approval-key',
+      );
+      expect(env.get('BILLING_STRIPE_KEY')?.value).toBe('env:STRIPE_KEY_VALUE');
+      expect(obj(env.get('STRIPE_KEY_VALUE')?.valueFrom).secretKeyRef).toEqual({
+        name: 'billing-stripe',
+        key: 'key',
+      });
+      // secretEnv.DATABASE_URL replaces the datastores Secret's key, once.
+      expect(arr(c.env).filter((e) => obj(e).name === 'DATABASE_URL')).toHaveLength(1);
+      expect(obj(env.get('DATABASE_URL')?.valueFrom).secretKeyRef).toEqual({
+        name: 'billing-db',
+        key: 'url',
+      });
+      expect(c.envFrom).toEqual([{ secretRef: { name: 'billing-extra' } }]);
+      const mounts = arr(c.volumeMounts).map(obj);
+      expect(mounts).toContainEqual({
+        name: 'secret-files-0',
+        mountPath: '/etc/portcullis/secrets/billing',
+        readOnly: true,
+      });
+      expect(mounts).toContainEqual({ name: 'ca', mountPath: '/etc/corp-ca' });
+      const vols = arr(podOf(docs, 'billing').volumes).map(obj);
+      expect(vols).toContainEqual({
+        name: 'secret-files-0',
+        secret: {
+          secretName: 'billing-keys',
+          defaultMode: 0o440,
+          items: [{ key: 'approval-key', path: 'approval-key' }],
+        },
+      });
+      expect(vols).toContainEqual({ name: 'ca', configMap: { name: 'corp-ca' } });
+      // crm is untouched by billing's settings.
+      expect(containerOf(docs, 'crm').envFrom).toBeUndefined();
+    });
+
+    it('runs on a PostgreSQL URL from secretEnv alone, and refuses the URLs as plain references', () => {
+      const docs = template(
+        '--set',
+        'datastores.secretName=',
+        '--set',
+        'systems.crm.secretEnv.DATABASE_URL.secretName=crm-db',
+        '--set',
+        'systems.crm.secretEnv.DATABASE_URL.key=url',
+        '--set',
+        'systems.crm.secretEnv.REDIS_URL.secretName=redis',
+        '--set',
+        'systems.crm.secretEnv.REDIS_URL.key=url',
+        '--set',
+        'systems.billing.enabled=false',
+      );
+      const env = envOf(containerOf(docs, 'crm'));
+      expect(obj(env.get('DATABASE_URL')?.valueFrom).secretKeyRef).toEqual({ name: 'crm-db', key: 'url' });
+      expect(obj(env.get('REDIS_URL')?.valueFrom).secretKeyRef).toEqual({ name: 'redis', key: 'url' });
+      expect(refused('--set', 'systems.crm.credentials.DATABASE_URL=file:/run/db-url')).toContain(
+        'secretEnv.DATABASE_URL',
+      );
+      expect(
+        refused(
+          '--set',
+          'systems.crm.secretEnv.PORTCULLIS_AUTH.secretName=x',
+          '--set',
+          'systems.crm.secretEnv.PORTCULLIS_AUTH.key=y',
+        ),
+      ).toContain('systems.crm.secretEnv.PORTCULLIS_AUTH is set by the chart');
+    });
+
+    it('gives the data volume exactly one source', () => {
+      const docs = template('--set', 'systems.crm.dataVolume.persistentVolumeClaim.claimName=crm-data');
+      const data = arr(podOf(docs, 'crm').volumes)
+        .map(obj)
+        .find((v) => v.name === 'data');
+      expect(data).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'crm-data' } });
+      // Overriding the default's source without clearing the other is caught by the schema.
+      expect(refused('--set', 'defaults.dataVolume.persistentVolumeClaim.claimName=x')).toContain(
+        '/defaults/dataVolume',
+      );
+      const both = template(
+        '--set',
+        'defaults.dataVolume.persistentVolumeClaim.claimName=x',
+        '--set',
+        'defaults.dataVolume.emptyDir=null',
+      );
+      for (const system of SHIPPED)
+        expect(
+          arr(podOf(both, system).volumes)
+            .map(obj)
+            .find((v) => v.name === 'data'),
+        ).toEqual({
+          name: 'data',
+          persistentVolumeClaim: { claimName: 'x' },
+        });
+    });
+
+    it('refuses what cannot work: sessions across replicas, an ephemeral embedded store, secret literals, chart-set keys', () => {
+      expect(refused('--set', 'config.httpMode=stateful')).toContain('config.sessionAffinity.enabled');
+      expect(refused('--set', 'config.legacySse=true')).toContain('config.legacySse');
+      expect(
+        refused(
+          '--set',
+          'config.legacySse=true',
+          '--set',
+          'defaults.replicas=1',
+          '--set',
+          'defaults.autoscaling.enabled=true',
+        ),
+      ).toContain('config.legacySse');
+      const sticky = template(
+        '--set',
+        'config.httpMode=stateful',
+        '--set',
+        'config.legacySse=true',
+        '--set',
+        'config.sessionAffinity.enabled=true',
+      );
+      for (const svc of byKind(sticky, 'Service')) expect(obj(svc.spec).sessionAffinity).toBe('ClientIP');
+      expect(
+        byKind(template('--set', 'config.legacySse=true', '--set', 'defaults.replicas=1'), 'Deployment'),
+      ).toHaveLength(2);
+
+      const embedded = [
+        '--set',
+        'datastores.secretName=',
+        '--set',
+        'config.audit=stderr',
+        '--set',
+        'defaults.replicas=1',
+      ];
+      expect(refused(...embedded)).toContain('needs a persistent volume');
+      expect(
+        byKind(
+          template(
+            ...embedded,
+            '--set',
+            'defaults.dataVolume.emptyDir=null',
+            '--set',
+            'defaults.dataVolume.persistentVolumeClaim.claimName=data',
+          ),
+          'Deployment',
+        ),
+      ).toHaveLength(2);
+      expect(byKind(template(...embedded, '--set', 'config.nodeEnv=development'), 'Deployment')).toHaveLength(
+        2,
+      );
+
+      for (const name of ['CRM_WEBHOOK_KEY', 'CRM_SIGNING_SECRET', 'CRM_SERVICE_TOKEN', 'CRM_ADMIN_PASSWORD'])
+        expect(refused('--set', `systems.crm.env.${name}=literal-value`)).toContain(
+          `systems.crm.env.${name}`,
+        );
+      expect(refused('--set', 'config.extraEnv.GLOBAL_API_TOKEN=literal')).toContain(
+        'config.extraEnv.GLOBAL_API_TOKEN',
+      );
+      expect(refused('--set', 'config.extraEnv.NODE_ENV=development')).toContain(
+        'config.extraEnv.NODE_ENV is set by the chart',
+      );
+      expect(refused('--set', 'systems.crm.env.PORTCULLIS_AUTH=none')).toContain(
+        'systems.crm.env.PORTCULLIS_AUTH is set by the chart',
+      );
+      expect(refused('--set', 'systems.broker.enabled=true')).toContain('builds no broker image');
+    });
+
+    it('never seeds demo data in production', () => {
+      const docs = template();
+      expect(envOf(containerOf(docs, 'crm')).get('CRM_SEED')?.value).toBe('none');
+      expect(envOf(containerOf(docs, 'billing')).get('BILLING_SEED')?.value).toBe('none');
+    });
+
+    it('exposes only the MCP paths through Ingress and HTTPRoute', () => {
+      const paths = (docs: Obj[], system: string) => {
+        const ing = byKind(docs, 'Ingress').find((d) => nameOf(d) === `portcullis-${system}`)!;
+        const rule = obj(arr(obj(ing.spec).rules)[0]);
+        const fromIngress = arr(obj(rule.http).paths).map((p) => String(obj(p).path));
+        const route = byKind(docs, 'HTTPRoute').find((d) => nameOf(d) === `portcullis-${system}`)!;
+        const fromRoute = arr(obj(arr(obj(route.spec).rules)[0]).matches).map((m) =>
+          String(obj(obj(m).path).value),
+        );
+        expect(fromRoute).toEqual(fromIngress);
+        expect(rule.host).toBe(`${system}.mcp.example.com`);
+        expect(arr(obj(route.spec).parentRefs)).toEqual([{ name: 'gw', namespace: 'gateways' }]);
+        return fromIngress;
+      };
+      const on = [
+        '--set',
+        'ingress.enabled=true',
+        '--set',
+        'httpRoute.enabled=true',
+        '--set',
+        'httpRoute.parentRefs[0].name=gw',
+        '--set',
+        'httpRoute.parentRefs[0].namespace=gateways',
+      ];
+      const docs = template(...on);
+      for (const system of SHIPPED)
+        expect(paths(docs, system)).toEqual(['/mcp', '/.well-known/oauth-protected-resource']);
+      const more = template(
+        ...on,
+        '--set',
+        'config.legacySse=true',
+        '--set',
+        'config.exposeApprovals=true',
+        '--set',
+        'defaults.replicas=1',
+      );
+      expect(paths(more, 'billing')).toEqual([
+        '/mcp',
+        '/.well-known/oauth-protected-resource',
+        '/sse',
+        '/messages',
+        '/approvals',
+      ]);
+      expect(paths(more, 'crm')).toEqual([
+        '/mcp',
+        '/.well-known/oauth-protected-resource',
+        '/sse',
+        '/messages',
+      ]);
+      for (const p of [...paths(more, 'billing'), ...paths(more, 'crm')])
+        expect(p).not.toMatch(/metrics|healthz|readyz/);
+      expect(refused('--set', 'httpRoute.enabled=true')).toContain('httpRoute.parentRefs');
+      expect(byKind(template(), 'Ingress')).toEqual([]);
+    });
+
+    it('monitors with a ServiceMonitor and alerts only on metrics the kit exports', () => {
+      const docs = template('--set', 'serviceMonitor.enabled=true', '--set', 'prometheusRule.enabled=true');
+      const monitors = byKind(docs, 'ServiceMonitor');
+      expect(monitors.map(nameOf).sort()).toEqual(['portcullis-billing', 'portcullis-crm']);
+      for (const m of monitors)
+        expect(arr(obj(m.spec).endpoints)).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
+      const [rule] = byKind(docs, 'PrometheusRule');
+      const rules = arr(obj(arr(obj(rule!.spec).groups)[0]).rules).map(obj);
+      expect(rules.map((r) => r.alert)).toEqual(
+        expect.arrayContaining([
+          'PortcullisErrorRateHigh',
+          'PortcullisLatencyP95High',
+          'PortcullisPolicyDenialSpike',
+          'PortcullisUpstreamDegraded',
+          'PortcullisMemoryNearLimit',
+        ]),
+      );
+      const exported = new Set(
+        [...read('packages/core/src/metrics.ts').matchAll(/name: '(portcullis_[a-z_]+)'/g)].map((m) => m[1]!),
+      );
+      expect(exported.size).toBeGreaterThan(3);
+      for (const r of rules) {
+        for (const [used] of String(r.expr).matchAll(/portcullis_[a-z_]+/g)) {
+          const base = used.replace(/_(bucket|sum|count)$/, '');
+          expect(
+            exported.has(used) || exported.has(base),
+            `${String(r.alert)} uses ${used}, which the kit does not export`,
+          ).toBe(true);
+        }
+      }
+      expect(String(rules.find((r) => r.alert === 'PortcullisErrorRateHigh')?.expr)).toContain('> 0.01');
+      expect(String(rules.find((r) => r.alert === 'PortcullisLatencyP95High')?.expr)).toContain('> 2');
+      expect(String(rules.find((r) => r.alert === 'PortcullisMemoryNearLimit')?.expr)).toContain('> 0.8');
+    });
+
+    it('has a helm test pod per system whose script lists the tools of a real server', async () => {
+      expect(byKind(template(), 'Pod')).toEqual([]);
+      const docs = template('--set', 'tests.tokenSecret.name=portcullis-test-token');
+      const pods = byKind(docs, 'Pod');
+      expect(pods.map(nameOf).sort()).toEqual([
+        'portcullis-billing-test-list-tools',
+        'portcullis-crm-test-list-tools',
+      ]);
+      const pod = pods.find((p) => nameOf(p) === 'portcullis-crm-test-list-tools')!;
+      expect(obj(obj(pod.metadata).annotations)['helm.sh/hook']).toBe('test');
+      const c = obj(arr(obj(pod.spec).containers)[0]);
+      expect(obj(c.securityContext).readOnlyRootFilesystem).toBe(true);
+      expect(envOf(c).get('MCP_URL')?.value).toBe('http://portcullis-crm:7301/mcp');
+      const built = existsSync(join(ROOT, 'servers/crm/dist/cli.js'));
+      if (!built) return;
+      // The pod's script, run here against the built CRM server with API-key auth.
+      const data = mkdtempSync(join(tmpdir(), 'portcullis-helm-test-'));
+      const { key, record } = generateApiKey({ principal: 'helm-test', roles: ['viewer'], tenant: 'acme' });
+      writeFileSync(join(data, 'api-keys.json'), JSON.stringify([record]));
+      const server = spawn(
+        process.execPath,
+        ['servers/crm/dist/cli.js', '--transport', 'http', '--port', '0'],
+        {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            PORTCULLIS_AUTH: 'apikey',
+            PORTCULLIS_API_KEYS_FILE: join(data, 'api-keys.json'),
+            PORTCULLIS_DATA_DIR: data,
+            CRM_SEED: 'none',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      try {
+        let stderr = '';
+        const url = await new Promise<string>((res, rej) => {
+          const t = setTimeout(() => rej(new Error(`no serving line:\n${stderr}`)), 150_000);
+          server.stderr.on('data', (b: Buffer) => {
+            stderr += b.toString();
+            const m = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)"/.exec(stderr);
+            if (m?.[1]) {
+              clearTimeout(t);
+              res(m[1]);
+            }
+          });
+        });
+        const [cmd, ...cmdArgs] = c.command as string[];
+        expect(cmd).toBe('node');
+        const runTest = (token: string) =>
+          new Promise<{ code: number | null; out: string }>((res) => {
+            const p = spawn(process.execPath, [...cmdArgs, ...(c.args as string[])], {
+              env: { PATH: process.env.PATH ?? '', MCP_URL: url, MCP_TOKEN: token },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            let out = '';
+            p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+            p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+            p.on('exit', (code) => res({ code, out }));
+          });
+        const ok = await runTest(key);
+        expect(ok.code, ok.out).toBe(0);
+        expect(ok.out).toMatch(/^portcullis-crm: \d+ tools: .*crm_search_accounts/m);
+        const bad = await runTest('pk_000000000000_wrong');
+        expect(bad.code).not.toBe(0);
+        expect(bad.out).toContain('HTTP 401');
+      } finally {
+        server.kill('SIGKILL');
+        rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      }
+    }, 180_000);
+
+    it('documents every value in the chart README, generated and not drifted', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-readme-'));
+      try {
+        cpSync(join(CHART, 'values.yaml'), join(dir, 'values.yaml'));
+        cpSync(join(CHART, 'README.md'), join(dir, 'README.md'));
+        const gen = spawnSync(
+          process.execPath,
+          [
+            join(ROOT, 'node_modules/@bitnami/readme-generator-for-helm/bin/index.js'),
+            '-v',
+            join(dir, 'values.yaml'),
+            '-r',
+            join(dir, 'README.md'),
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        expect(gen.status, gen.stdout + gen.stderr).toBe(0);
+        expect(gen.stdout + gen.stderr).toContain('Metadata is correct');
+        const fmt = spawnSync(
+          process.execPath,
+          [join(ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--write', join(dir, 'README.md')],
+          {
+            cwd: ROOT,
+            encoding: 'utf8',
+          },
+        );
+        expect(fmt.status, fmt.stderr).toBe(0);
+        expect(
+          readFileSync(join(dir, 'README.md'), 'utf8'),
+          'deploy/helm/portcullis/README.md is stale: run npm run readme -w @portcullis/test-deploy',
+        ).toBe(read('deploy/helm/portcullis/README.md'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

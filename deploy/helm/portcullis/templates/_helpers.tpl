@@ -41,7 +41,8 @@ or `0` always wins. Returns YAML: $cfg := include "portcullis.config" (dict ...)
 {{- $cfg := deepCopy .root.Values.defaults -}}
 {{- range $k, $v := .system -}}
 {{- $d := index $cfg $k -}}
-{{- if and (kindIs "map" $v) (kindIs "map" $d) -}}
+{{- /* A volume has exactly one source: a system's dataVolume replaces the default's whole. */ -}}
+{{- if and (kindIs "map" $v) (kindIs "map" $d) (ne $k "dataVolume") (ne $k "secretEnv") -}}
 {{- $m := deepCopy $d -}}
 {{- range $k2, $v2 := $v -}}
 {{- $_ := set $m $k2 $v2 -}}
@@ -103,11 +104,17 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- if not (or (eq $audit "postgres") (eq $audit "stderr") (hasPrefix "file:" $audit)) -}}
 {{- fail (printf "config.audit must be postgres, stderr or file:PATH, not %q" $audit) -}}
 {{- end -}}
-{{- if and (eq $audit "postgres") (not $v.datastores.secretName) -}}
-{{- fail "config.audit=postgres needs a PostgreSQL server: set datastores.secretName (else the audit chain would live in a pod's emptyDir)" -}}
+{{- $hasDb := include "portcullis.externalStore" . | eq "true" -}}
+{{- if and (eq $audit "postgres") (not $hasDb) -}}
+{{- fail (printf "config.audit=postgres needs a PostgreSQL server for systems.%s: set datastores.secretName or secretEnv.DATABASE_URL (else the audit chain would live in a pod's volume)" $name) -}}
 {{- end -}}
-{{- if and (not $v.datastores.secretName) (or (gt (int $cfg.replicas) 1) $cfg.autoscaling.enabled) -}}
-{{- fail (printf "systems.%s: without datastores.secretName each pod keeps its own embedded store; run one replica (replicas: 1, no autoscaling) or give it PostgreSQL and Redis" $name) -}}
+{{- if and (not $hasDb) (or (gt (int $cfg.replicas) 1) $cfg.autoscaling.enabled) -}}
+{{- fail (printf "systems.%s: without datastores.secretName (or secretEnv.DATABASE_URL) each pod keeps its own embedded store; run one replica (replicas: 1, no autoscaling) or give it PostgreSQL and Redis" $name) -}}
+{{- end -}}
+{{- range $k := list "DATABASE_URL" "REDIS_URL" -}}
+{{- if hasKey ($cfg.credentials | default dict) $k -}}
+{{- fail (printf "systems.%s.credentials.%s: the server reads %s as a URL; take it from a Secret with secretEnv.%s: { secretName, key }" $name $k $k $k) -}}
+{{- end -}}
 {{- end -}}
 {{- range $key, $ref := ($cfg.credentials | default dict) -}}
 {{- if not (regexMatch $refRe (toString $ref)) -}}
@@ -121,7 +128,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- else if and $cfg.requireApprovalKey (eq (toString $v.config.nodeEnv) "production") -}}
 {{- fail (printf "systems.%s.approvalKey is required in production (a credential reference such as aws-sm:portcullis/%s#approval_key): replicas must share the approval signing key" $name $name) -}}
 {{- end -}}
-{{- $secretish := "(?i)(secret|password|passwd|token|api_?key|private|credential|approval_key|database_url|redis_url)" -}}
+{{- $secretish := "(?i)((secret|password|passwd|token|key)$|api_?key|private|credential|approval_key|database_url|redis_url)" -}}
 {{- range $key, $val := ($cfg.env | default dict) -}}
 {{- if and (regexMatch $secretish $key) (not (regexMatch $refRe (toString $val))) -}}
 {{- fail (printf "systems.%s.env.%s looks like a secret: give a credential reference (aws-sm:..., file:..., env:...) under systems.%s.credentials instead" $name $key $name) -}}
@@ -137,6 +144,50 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- if le $graceMs $needMs -}}
 {{- fail (printf "systems.%s: terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + config.shutdownTimeoutMs (%d ms), or in-flight calls are killed mid-drain" $name (int $cfg.terminationGracePeriodSeconds) $needMs) -}}
 {{- end -}}
+{{- /* Only systems whose image this repository builds (deploy/Dockerfile); add one as its server lands. */ -}}
+{{- if not (has $name (list "crm" "billing")) -}}
+{{- fail (printf "systems.%s: this repository builds no %s image yet (servers/%s does not exist); disable it" $name $name $name) -}}
+{{- end -}}
+{{- $dv := $cfg.dataVolume | default dict -}}
+{{- if ne (len (keys $dv)) 1 -}}
+{{- fail (printf "systems.%s.dataVolume must have exactly one source, emptyDir or persistentVolumeClaim (got %s): set the other to null" $name (keys $dv | sortAlpha | join ", " | default "none")) -}}
+{{- end -}}
+{{- if and (not $hasDb) (eq (toString $v.config.nodeEnv) "production") (not $dv.persistentVolumeClaim) -}}
+{{- fail (printf "systems.%s: the embedded store in production needs a persistent volume (dataVolume.persistentVolumeClaim), or PostgreSQL through datastores.secretName or secretEnv.DATABASE_URL; an emptyDir loses every record on restart" $name) -}}
+{{- end -}}
+{{- $many := or (gt (int $cfg.replicas) 1) $cfg.autoscaling.enabled -}}
+{{- if and $many (not $v.config.sessionAffinity.enabled) -}}
+{{- if eq (toString $v.config.httpMode) "stateful" -}}
+{{- fail (printf "systems.%s: config.httpMode=stateful keeps MCP sessions in one pod; with more than one replica set config.sessionAffinity.enabled (and your Ingress controller's cookie affinity), or use stateless" $name) -}}
+{{- end -}}
+{{- if $v.config.legacySse -}}
+{{- fail (printf "systems.%s: config.legacySse holds each SSE session in one pod; with more than one replica set config.sessionAffinity.enabled, or run one replica" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- $set := include "portcullis.chartEnv" . | fromYaml -}}
+{{- range $key, $_ := ($v.config.extraEnv | default dict) -}}
+{{- if hasKey $set $key -}}
+{{- fail (printf "config.extraEnv.%s is set by the chart; use the chart's own value for it" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $key, $_ := ($cfg.env | default dict) -}}
+{{- if hasKey $set $key -}}
+{{- fail (printf "systems.%s.env.%s is set by the chart; use the chart's own value for it" $name $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $key, $ref := ($cfg.secretEnv | default dict) -}}
+{{- if and (hasKey $set $key) (not (has $key (list "DATABASE_URL" "REDIS_URL"))) -}}
+{{- fail (printf "systems.%s.secretEnv.%s is set by the chart; use the chart's own value for it" $name $key) -}}
+{{- end -}}
+{{- if or (not (kindIs "map" $ref)) (not $ref.secretName) (not $ref.key) -}}
+{{- fail (printf "systems.%s.secretEnv.%s needs secretName and key" $name $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $f := ($cfg.secretFiles | default list) -}}
+{{- if or (not $f.secretName) (not $f.mountPath) -}}
+{{- fail (printf "systems.%s.secretFiles[%d] needs secretName and mountPath" $name $i) -}}
+{{- end -}}
+{{- end -}}
 {{- if $cfg.policies -}}
 {{- if not (hasKey $cfg.policies "schema.cedarschema") -}}
 {{- fail (printf "systems.%s.policies replaces the server's policy folder and must include schema.cedarschema" $name) -}}
@@ -147,4 +198,38 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- fail (printf "systems.%s.policies must include at least one *.cedar file" $name) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+
+{{/* "true" when the system's store is a PostgreSQL server (DATABASE_URL from a Secret), not embedded PGlite. */}}
+{{- define "portcullis.externalStore" -}}
+{{- if or .root.Values.datastores.secretName (hasKey (.cfg.secretEnv | default dict) "DATABASE_URL") -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{/* The environment variables the chart itself sets for a system (YAML map name: true). */}}
+{{- define "portcullis.chartEnv" -}}
+{{- $v := .root.Values -}}
+{{- $names := list "NODE_ENV" "PORTCULLIS_DATA_DIR" "PORTCULLIS_AUTH" "PORTCULLIS_AUDIT" "PORTCULLIS_SHUTDOWN_TIMEOUT_MS" "PORTCULLIS_LOG_LEVEL" "PORTCULLIS_HTTP_MODE" "PORTCULLIS_PUBLIC_URL" "PORTCULLIS_JWT_ISSUER" "PORTCULLIS_JWKS_URL" "PORTCULLIS_JWT_AUDIENCE" "PORTCULLIS_JWT_ALGORITHMS" "PORTCULLIS_API_KEYS_FILE" "PORTCULLIS_READ_ONLY" "PORTCULLIS_TOOLS" "PORTCULLIS_POLICY_DIR" "PORTCULLIS_APPROVAL_KEY" "AWS_REGION" "AWS_ENDPOINT_URL_SECRETS_MANAGER" "DATABASE_URL" "REDIS_URL" -}}
+{{- range $names }}
+{{ . }}: true
+{{- end }}
+{{- range $k, $_ := (.cfg.credentials | default dict) }}
+{{ $k }}: true
+{{- end }}
+{{- end -}}
+
+{{/* The paths an Ingress or HTTPRoute exposes: the MCP endpoint and only what is enabled. */}}
+{{- define "portcullis.publicPaths" -}}
+{{- $v := .root.Values -}}
+- /mcp
+{{- if eq $v.auth.mode "jwt" }}
+- /.well-known/oauth-protected-resource
+{{- end }}
+{{- if $v.config.legacySse }}
+- /sse
+- /messages
+{{- end }}
+{{- if and $v.config.exposeApprovals (hasKey .cfg "approvalKey") }}
+- /approvals
+{{- end }}
 {{- end -}}

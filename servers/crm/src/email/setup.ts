@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, PortcullisError, errors } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import type { CrmBackend } from '../backend.js';
-import type { CrmConfig } from '../config.js';
+import { crmSeedFor, type CrmConfig } from '../config.js';
 import type { HubSpotBackend } from '../hubspot.js';
 import { DEMO_TENANTS, seedId } from '../seed.js';
 import { EmailService, type ConsentCheck } from './service.js';
@@ -134,7 +134,7 @@ export async function openEmail(
       ? { consent: hubspotConsent(backend as HubSpotBackend, cfg.CRM_HUBSPOT_EMAIL_SUBSCRIPTION_ID) }
       : {}),
   });
-  if (backend.kind === 'embedded' && cfg.CRM_SEED === 'demo') {
+  if (backend.kind === 'embedded' && crmSeedFor(cfg, services.env) === 'demo') {
     for (const tenant of Object.keys(DEMO_TENANTS)) {
       await services.store.query(
         `INSERT INTO crm_email_suppressions (tenant, contact_id, reason) VALUES ($1, $2, 'unsubscribed (demo data)')
