@@ -58,6 +58,7 @@ writeFileSync(
 process.stdout.write(`wrote   ${envPath}\n`);
 
 write(join(secretsDir, 'approval-key'), randomBytes(48).toString('base64url'), 0o644);
+write(join(secretsDir, 'audit-key'), randomBytes(48).toString('base64url'), 0o644);
 
 const keys = [];
 const records = PEOPLE.map((p) => {

@@ -462,7 +462,9 @@ describe.skipIf(helm.bin === null)(
         );
         const val = (k: string) => env.get(k)?.value as string | undefined;
         expect(val('NODE_ENV')).toBe('production');
-        expect(val('PORTCULLIS_DATA_DIR')).toBe('/var/lib/portcullis');
+        // A subdirectory the server creates 0700: the emptyDir itself is world-writable.
+        expect(val('PORTCULLIS_DATA_DIR')).toBe('/var/lib/portcullis/data');
+        expect(val('PORTCULLIS_AUDIT_KEY')).toBe(`aws-sm:portcullis/${system}#audit_key`);
         expect(['jwt', 'apikey']).toContain(val('PORTCULLIS_AUTH'));
         expect(['postgres', 'stderr']).toContain(val('PORTCULLIS_AUDIT'));
         for (const k of ['DATABASE_URL', 'REDIS_URL']) {
@@ -580,8 +582,10 @@ describe.skipIf(helm.bin === null)(
       let sm: FakeSecretsManager;
       const approvalSecret = 'a'.repeat(24) + 'B'.repeat(24);
       beforeAll(async () => {
+        const auditSecret = 'k'.repeat(24) + 'Q'.repeat(24);
         sm = await startFakeSecretsManager({
-          'portcullis/billing': JSON.stringify({ approval_key: approvalSecret }),
+          'portcullis/billing': JSON.stringify({ approval_key: approvalSecret, audit_key: auditSecret }),
+          'portcullis/crm': JSON.stringify({ audit_key: auditSecret }),
         });
       });
       afterAll(async () => sm?.close());

@@ -21,6 +21,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { generateApiKey } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** The image runs with NODE_ENV=production, which requires an audit key (a credential reference). */
+const AUDIT_KEY_ENV = [
+  '--env',
+  'PORTCULLIS_AUDIT_KEY=env:IMAGE_AUDIT_KEY',
+  '--env',
+  `IMAGE_AUDIT_KEY=${'i'.repeat(24)}${'M'.repeat(24)}`,
+];
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const STORAGE = ['--storage-driver', 'vfs'];
 const IMAGE = 'localhost/portcullis/crm:e2e';
@@ -160,6 +168,7 @@ describe.skipIf(reason !== null)(`CRM image${reason ? ` (skipped: ${reason})` : 
         'PORTCULLIS_TENANT=acme',
         '--env',
         'CRM_SEED=demo',
+        ...AUDIT_KEY_ENV,
         '--env',
         'PORTCULLIS_LOG_LEVEL=warn',
         c,
@@ -212,6 +221,7 @@ describe.skipIf(reason !== null)(`CRM image${reason ? ` (skipped: ${reason})` : 
         'PORTCULLIS_API_KEYS_FILE=/run/keys/api-keys.json',
         '--env',
         'CRM_SEED=demo',
+        ...AUDIT_KEY_ENV,
         c,
         '--',
         'node',

@@ -137,6 +137,9 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
         PORTCULLIS_AUDIT: 'postgres',
         // Every replica signs and checks approval tokens with the same key.
         PORTCULLIS_APPROVAL_KEY: 'env:REPLICA_APPROVAL_KEY',
+        // ... and keys the audit chain with the same audit key (required in production).
+        PORTCULLIS_AUDIT_KEY: 'env:REPLICA_AUDIT_KEY',
+        REPLICA_AUDIT_KEY: 'a'.repeat(24) + 'K'.repeat(24),
         REPLICA_APPROVAL_KEY: 'r'.repeat(24) + 'S'.repeat(24),
         BILLING_SEED: 'demo',
       });

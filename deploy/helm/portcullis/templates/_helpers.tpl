@@ -128,6 +128,14 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- else if and $cfg.requireApprovalKey (eq (toString $v.config.nodeEnv) "production") -}}
 {{- fail (printf "systems.%s.approvalKey is required in production (a credential reference such as aws-sm:portcullis/%s#approval_key): replicas must share the approval signing key" $name $name) -}}
 {{- end -}}
+{{- $auditKey := toString ($v.config.auditKey | default "") -}}
+{{- if $auditKey -}}
+{{- if not (regexMatch $refRe (replace "%s" $name $auditKey)) -}}
+{{- fail "config.auditKey must be a credential reference (aws-sm:secret-id[#json-key], file:/path or env:NAME), never the key itself" -}}
+{{- end -}}
+{{- else if eq (toString $v.config.nodeEnv) "production" -}}
+{{- fail "config.auditKey is required in production (a credential reference such as aws-sm:portcullis/%s#audit_key): the audit chain is keyed so that rewriting it needs the key" -}}
+{{- end -}}
 {{- $secretish := "(?i)((secret|password|passwd|token|key)$|api_?key|private|credential|approval_key|database_url|redis_url)" -}}
 {{- range $key, $val := ($cfg.env | default dict) -}}
 {{- if and (regexMatch $secretish $key) (not (regexMatch $refRe (toString $val))) -}}
@@ -209,7 +217,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{/* The environment variables the chart itself sets for a system (YAML map name: true). */}}
 {{- define "portcullis.chartEnv" -}}
 {{- $v := .root.Values -}}
-{{- $names := list "NODE_ENV" "PORTCULLIS_DATA_DIR" "PORTCULLIS_AUTH" "PORTCULLIS_AUDIT" "PORTCULLIS_SHUTDOWN_TIMEOUT_MS" "PORTCULLIS_LOG_LEVEL" "PORTCULLIS_HTTP_MODE" "PORTCULLIS_PUBLIC_URL" "PORTCULLIS_JWT_ISSUER" "PORTCULLIS_JWKS_URL" "PORTCULLIS_JWT_AUDIENCE" "PORTCULLIS_JWT_ALGORITHMS" "PORTCULLIS_API_KEYS_FILE" "PORTCULLIS_READ_ONLY" "PORTCULLIS_TOOLS" "PORTCULLIS_POLICY_DIR" "PORTCULLIS_APPROVAL_KEY" "AWS_REGION" "AWS_ENDPOINT_URL_SECRETS_MANAGER" "DATABASE_URL" "REDIS_URL" -}}
+{{- $names := list "NODE_ENV" "PORTCULLIS_DATA_DIR" "PORTCULLIS_AUDIT_KEY" "PORTCULLIS_AUTH" "PORTCULLIS_AUDIT" "PORTCULLIS_SHUTDOWN_TIMEOUT_MS" "PORTCULLIS_LOG_LEVEL" "PORTCULLIS_HTTP_MODE" "PORTCULLIS_PUBLIC_URL" "PORTCULLIS_JWT_ISSUER" "PORTCULLIS_JWKS_URL" "PORTCULLIS_JWT_AUDIENCE" "PORTCULLIS_JWT_ALGORITHMS" "PORTCULLIS_API_KEYS_FILE" "PORTCULLIS_READ_ONLY" "PORTCULLIS_TOOLS" "PORTCULLIS_POLICY_DIR" "PORTCULLIS_APPROVAL_KEY" "AWS_REGION" "AWS_ENDPOINT_URL_SECRETS_MANAGER" "DATABASE_URL" "REDIS_URL" -}}
 {{- range $names }}
 {{ . }}: true
 {{- end }}
