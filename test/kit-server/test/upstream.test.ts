@@ -267,3 +267,41 @@ describe('server-everything over Streamable HTTP, behind the kit HTTP server', (
     });
   });
 });
+
+describe('server-everything over legacy HTTP+SSE: the remote upstream falls back', () => {
+  let proc: ChildProcess;
+  let h: InProcessHarness<Upstream>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    proc = spawn(process.execPath, [everythingEntry(), 'sse'], {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('server-everything (sse) did not start')), 60_000);
+      proc.stderr!.on('data', (d: Buffer) => {
+        if (/running on port/i.test(d.toString())) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => reject(new Error(`server-everything exited ${code}`)));
+    });
+    // protocol 'auto': Streamable HTTP is tried first and refused by this SSE-only server.
+    h = await startInProcess(everything({ kind: 'http', url: `http://127.0.0.1:${port}/sse` }), {
+      principal: { id: 'uma', roles: ['user'], tenant: 'acme' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    proc?.kill('SIGKILL');
+  });
+
+  it('lists and calls the upstream tools over the legacy transport', async () => {
+    expect(await h.listToolNames()).toContain('everything_get-sum');
+    const r = await h.callTool('everything_get-sum', { a: 1, b: 2 });
+    expect(r.isError).toBe(false);
+    expect(r.text).toContain('3');
+  });
+});
