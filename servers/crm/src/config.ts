@@ -159,8 +159,10 @@ export type CrmConfig = z.output<typeof configSchema>;
  * Reads the settings from an environment exactly as the kit does at start (the server itself gets
  * them parsed, as `services.config`); for scripts and tests.
  */
+/** The settings as the server uses them, with CRM_SEED's environment-dependent default applied. */
 export function readConfig(env: NodeJS.ProcessEnv): CrmConfig {
-  return parseServerConfig(configSchema, env);
+  const cfg = parseServerConfig(configSchema, env);
+  return { ...cfg, CRM_SEED: crmSeedFor(cfg, env) };
 }
 
 export function stageMap(c: CrmConfig): Partial<Record<Stage, string>> {

@@ -48,7 +48,7 @@ const send = (h: InProcessHarness<CrmBackend>, contactId: string, k = key()) =>
 
 /** The kit store behind the harness, for set-up and assertions only. */
 function storeOf(h: InProcessHarness<CrmBackend>): Queryable {
-  return (h.runtime as unknown as { store: Queryable }).store;
+  return h.runtime.host.store;
 }
 
 describe('SMTP through nodemailer', () => {
