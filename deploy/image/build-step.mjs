@@ -110,7 +110,10 @@ switch (step) {
     for (const item of ['package.json', 'node_modules'])
       cpSync(item, join(out, item), { recursive: true, verbatimSymlinks: true });
     for (const dir of ['packages/core', `servers/${server}`]) {
-      for (const item of ['package.json', 'dist', 'policies', 'node_modules']) {
+      // What the package publishes (its `files`: dist, policies, templates ...), plus its manifest and dependencies.
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const published = (pkg.files ?? ['dist']).filter((f) => !f.startsWith('!') && !f.includes('*'));
+      for (const item of new Set(['package.json', ...published, 'node_modules'])) {
         if (existsSync(join(dir, item)))
           cpSync(join(dir, item), join(out, dir, item), { recursive: true, verbatimSymlinks: true });
       }

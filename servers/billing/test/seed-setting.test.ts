@@ -9,6 +9,8 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   PORTCULLIS_APPROVAL_KEY: 'env:TEST_APPROVAL_KEY',
   TEST_APPROVAL_KEY: 'k'.repeat(48),
+  PORTCULLIS_AUDIT_KEY: 'env:TEST_AUDIT_KEY',
+  TEST_AUDIT_KEY: 'a'.repeat(48),
 };
 
 let h: InProcessHarness<BillingBackend> | undefined;
