@@ -198,8 +198,20 @@ export async function runServerCli<B>(
   process.on('SIGINT', () => void onSignal(handle.close)());
   // Announce only once the store, audit sink and policies are up (a failed start-up exits above).
   await runtime.ready.catch(() => new Promise(() => undefined));
+  const paths = runtime.surfaces.length > 1 ? runtime.config.httpPaths : 'shared';
   runtime.logger.info(
-    { url: `${handle.url}/mcp`, auth: authenticator.kind, mode: runtime.config.httpMode },
+    {
+      ...(paths === 'per-system' ? {} : { url: `${handle.url}/mcp` }),
+      ...(paths === 'shared'
+        ? {}
+        : {
+            systems: Object.fromEntries(
+              runtime.surfaces.map((s) => [s.def.name, `${handle.url}/mcp/${s.def.name}`]),
+            ),
+          }),
+      auth: authenticator.kind,
+      mode: runtime.config.httpMode,
+    },
     'serving MCP over HTTP',
   );
 }

@@ -33,6 +33,7 @@ const commonSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 1mb')
     .optional(),
   PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
+  PORTCULLIS_HTTP_PATHS: z.enum(['shared', 'per-system', 'both']).optional(),
   PORTCULLIS_SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   PORTCULLIS_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
@@ -61,6 +62,11 @@ export interface CommonConfig {
   toolsets: string[] | null;
   bodyLimit: string;
   httpMode: 'stateless' | 'stateful';
+  /**
+   * On a multi-system host: one endpoint for all systems (`/mcp`), one per system
+   * (`/mcp/<system>`), or both (default). A one-system server always serves `/mcp`.
+   */
+  httpPaths: 'shared' | 'per-system' | 'both';
   /** A stateful or SSE session unused this long is closed (default 15 minutes). */
   sessionIdleMs: number;
   /** Open stateful + SSE sessions one principal (tenant + id) may hold (default 10). */
@@ -113,6 +119,7 @@ export function parseCommonConfig(
     toolsets: c.PORTCULLIS_TOOLSETS ? splitList(c.PORTCULLIS_TOOLSETS) : null,
     bodyLimit: c.PORTCULLIS_HTTP_BODY_LIMIT ?? '1mb',
     httpMode: c.PORTCULLIS_HTTP_MODE ?? 'stateless',
+    httpPaths: c.PORTCULLIS_HTTP_PATHS ?? 'both',
     sessionIdleMs: c.PORTCULLIS_SESSION_IDLE_MS ?? 15 * 60_000,
     sessionsPerPrincipal: c.PORTCULLIS_SESSIONS_PER_PRINCIPAL ?? 10,
     allowedHosts: c.PORTCULLIS_ALLOWED_HOSTS ? splitList(c.PORTCULLIS_ALLOWED_HOSTS) : null,

@@ -17,7 +17,7 @@ import {
 import { assertAuthAllowedOnHost } from './config.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
-import { UnknownToolError, type ServerRuntime } from './runtime.js';
+import { UnknownToolError, type McpScope, type ServerRuntime } from './runtime.js';
 import { SessionLimitError, SessionRegistry, ownerKey } from './sessions.js';
 import type { Principal } from './tool.js';
 
@@ -119,6 +119,15 @@ export interface HttpOptions {
 interface Session<T extends Transport> {
   transport: T;
   server: Server;
+  /** The endpoint that opened it: a session is used only where it was opened. */
+  endpoint: string;
+}
+
+interface Endpoint {
+  mcp: string;
+  sse: string;
+  messages: string;
+  scope: McpScope;
 }
 
 declare module 'express-serve-static-core' {
@@ -251,11 +260,6 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     extra: { principal: req.principal },
   });
 
-  // Stateless Streamable HTTP: one server, one multiplexing transport.
-  const mux = new MultiplexTransport();
-  const sharedServer = createMcpServer(runtime, principalFromAuthInfo);
-  const serverReady = sharedServer.connect(mux);
-
   // Streamable (stateful mode) and SSE sessions live apart: an id of one kind is unknown to the other.
   const sessions = new SessionRegistry<Session<StreamableHTTPServerTransport> | Session<SSEServerTransport>>({
     idleMs: cfg.sessionIdleMs,
@@ -279,108 +283,212 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       `Too many sessions: a principal may hold at most ${err.limit} open sessions, and all are still being initialized. Retry once one of them is done.`,
     );
 
-  const handleStateless = async (req: Request, res: Response) => {
-    await serverReady;
-    const pv = req.headers['mcp-protocol-version'];
-    if (typeof pv === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) {
-      rpcError(res, 400, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${pv}`);
-      return;
-    }
-    const body: unknown = req.body;
-    const batch = Array.isArray(body);
-    const items: unknown[] = batch ? body : [body];
-    if (items.length === 0 || items.length > 100) {
-      rpcError(
-        res,
-        400,
-        ErrorCode.InvalidRequest,
-        'Invalid Request: expected one JSON-RPC message (or a batch of at most 100).',
-      );
-      return;
-    }
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const extra: MessageExtraInfo = { authInfo: authInfoOf(req), requestInfo: { headers: req.headers } };
-    const replies: Promise<JSONRPCMessage>[] = [];
-    for (const item of items) {
-      const direct = directToolCall(item);
-      if (direct) {
-        replies.push(callToolDirect(req.principal!, direct, abort.signal));
-        continue;
-      }
-      const parsed = JSONRPCMessageSchema.safeParse(item);
-      if (!parsed.success) {
-        const id = (item as { id?: unknown } | null)?.id;
-        replies.push(
-          Promise.resolve({
-            jsonrpc: '2.0',
-            id: typeof id === 'string' || typeof id === 'number' ? id : null,
-            error: {
-              code: ErrorCode.InvalidRequest,
-              message: 'Invalid Request: not a JSON-RPC 2.0 message.',
-            },
-          } as unknown as JSONRPCMessage),
-        );
-        continue;
-      }
-      const msg = parsed.data;
-      if ('method' in msg && 'id' in msg && msg.id !== undefined) {
-        replies.push(mux.dispatch(msg, extra, abort.signal));
-      } else if ('method' in msg) {
-        if (msg.method !== 'notifications/cancelled') mux.notify(msg, extra); // ids are rewritten, so a client's cancel cannot address another's request
-      }
-    }
-    if (replies.length === 0) {
-      res.status(202).end();
-      return;
-    }
-    const out = await Promise.all(replies);
-    if (res.destroyed) return;
-    res.status(200).json(batch ? out : out[0]);
-  };
-
   /**
-   * tools/call, the hot path, goes straight to the runtime: the same pipeline the SDK handler
-   * calls, without re-parsing the message against every JSON-RPC and MCP schema on the way in and
-   * out (those zod unions dominated the per-call cost). Anything unusual takes the SDK path.
+   * One MCP endpoint (Streamable HTTP at `ep.mcp`, legacy HTTP+SSE at `ep.sse` + `ep.messages`)
+   * serving a scope: every system, or one system of a multi-system host. Returns its shared
+   * stateless server, for shutdown.
    */
-  const callToolDirect = async (
-    principal: Principal,
-    call: DirectCall,
-    signal: AbortSignal,
-  ): Promise<JSONRPCMessage> => {
-    try {
-      const result = await runtime.callTool(principal, call.name, call.args, { signal, meta: call.meta });
-      return { jsonrpc: '2.0', id: call.id, result };
-    } catch (err) {
-      // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
-      if (err instanceof UnknownToolError)
+  const mount = (ep: Endpoint): Server => {
+    // Stateless Streamable HTTP: one server, one multiplexing transport.
+    const mux = new MultiplexTransport();
+    const sharedServer = createMcpServer(ep.scope, principalFromAuthInfo);
+    const serverReady = sharedServer.connect(mux);
+
+    const handleStateless = async (req: Request, res: Response) => {
+      await serverReady;
+      const pv = req.headers['mcp-protocol-version'];
+      if (typeof pv === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) {
+        rpcError(res, 400, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${pv}`);
+        return;
+      }
+      const body: unknown = req.body;
+      const batch = Array.isArray(body);
+      const items: unknown[] = batch ? body : [body];
+      if (items.length === 0 || items.length > 100) {
+        rpcError(
+          res,
+          400,
+          ErrorCode.InvalidRequest,
+          'Invalid Request: expected one JSON-RPC message (or a batch of at most 100).',
+        );
+        return;
+      }
+      const abort = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const extra: MessageExtraInfo = { authInfo: authInfoOf(req), requestInfo: { headers: req.headers } };
+      const replies: Promise<JSONRPCMessage>[] = [];
+      for (const item of items) {
+        const direct = directToolCall(item);
+        if (direct) {
+          replies.push(callToolDirect(req.principal!, direct, abort.signal));
+          continue;
+        }
+        const parsed = JSONRPCMessageSchema.safeParse(item);
+        if (!parsed.success) {
+          const id = (item as { id?: unknown } | null)?.id;
+          replies.push(
+            Promise.resolve({
+              jsonrpc: '2.0',
+              id: typeof id === 'string' || typeof id === 'number' ? id : null,
+              error: {
+                code: ErrorCode.InvalidRequest,
+                message: 'Invalid Request: not a JSON-RPC 2.0 message.',
+              },
+            } as unknown as JSONRPCMessage),
+          );
+          continue;
+        }
+        const msg = parsed.data;
+        if ('method' in msg && 'id' in msg && msg.id !== undefined) {
+          replies.push(mux.dispatch(msg, extra, abort.signal));
+        } else if ('method' in msg) {
+          if (msg.method !== 'notifications/cancelled') mux.notify(msg, extra); // ids are rewritten, so a client's cancel cannot address another's request
+        }
+      }
+      if (replies.length === 0) {
+        res.status(202).end();
+        return;
+      }
+      const out = await Promise.all(replies);
+      if (res.destroyed) return;
+      res.status(200).json(batch ? out : out[0]);
+    };
+
+    /**
+     * tools/call, the hot path, goes straight to the runtime: the same pipeline the SDK handler
+     * calls, without re-parsing the message against every JSON-RPC and MCP schema on the way in and
+     * out (those zod unions dominated the per-call cost). Anything unusual takes the SDK path.
+     */
+    const callToolDirect = async (
+      principal: Principal,
+      call: DirectCall,
+      signal: AbortSignal,
+    ): Promise<JSONRPCMessage> => {
+      try {
+        const result = await ep.scope.callTool(principal, call.name, call.args, { signal, meta: call.meta });
+        return { jsonrpc: '2.0', id: call.id, result };
+      } catch (err) {
+        // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
+        if (err instanceof UnknownToolError)
+          return {
+            jsonrpc: '2.0',
+            id: call.id,
+            error: {
+              code: ErrorCode.InvalidParams,
+              message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}`,
+            },
+          };
+        log.error({ err }, 'tools/call failed');
         return {
           jsonrpc: '2.0',
           id: call.id,
-          error: {
-            code: ErrorCode.InvalidParams,
-            message: `MCP error ${ErrorCode.InvalidParams}: ${err.message}`,
-          },
+          error: { code: ErrorCode.InternalError, message: 'Internal error' },
         };
-      log.error({ err }, 'tools/call failed');
-      return {
-        jsonrpc: '2.0',
-        id: call.id,
-        error: { code: ErrorCode.InternalError, message: 'Internal error' },
-      };
-    }
-  };
+      }
+    };
 
-  // Stateful sessions (opt-in): a server and transport per session, as the SDK documents.
-  const handleStateful = async (req: Request, res: Response) => {
-    const sid = req.headers['mcp-session-id'];
-    if (typeof sid === 'string') {
-      const s = sessions.get('streamable', sid);
-      if (!s) {
-        // The spec's answer for an unknown or expired session: the client starts a new one.
+    // Stateful sessions (opt-in): a server and transport per session, as the SDK documents.
+    const handleStateful = async (req: Request, res: Response) => {
+      const sid = req.headers['mcp-session-id'];
+      if (typeof sid === 'string') {
+        const s = sessions.get('streamable', sid);
+        if (!s || s.value.endpoint !== ep.mcp) {
+          // The spec's answer for an unknown or expired session: the client starts a new one.
+          rpcError(res, 404, -32001, 'Session not found.');
+          return;
+        }
+        if (s.owner !== ownerKey(req.principal!)) {
+          rpcError(res, 403, -32000, 'This session belongs to another principal.');
+          return;
+        }
+        sessions.touch(s);
+        await (s.value.transport as StreamableHTTPServerTransport).handleRequest(
+          Object.assign(req, { auth: authInfoOf(req) }),
+          res,
+          req.body,
+        );
+        return;
+      }
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+        rpcError(
+          res,
+          400,
+          ErrorCode.InvalidRequest,
+          'Bad Request: no valid session id; start with initialize.',
+        );
+        return;
+      }
+      let slot: ReturnType<typeof sessions.reserve>;
+      try {
+        slot = sessions.reserve(req.principal!);
+      } catch (err) {
+        if (err instanceof SessionLimitError) return sessionLimited(res, err);
+        throw err;
+      }
+      let added = false;
+      const server = createMcpServer(ep.scope, principalFromAuthInfo);
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.add('streamable', id, slot.key, { transport, server, endpoint: ep.mcp });
+          added = true;
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete('streamable', transport.sessionId);
+      };
+      try {
+        await server.connect(transport);
+        await transport.handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
+      } finally {
+        if (!added) {
+          slot.release();
+          void server.close();
+        }
+      }
+    };
+
+    const mcpRoute = async (req: Request, res: Response) => {
+      try {
+        if (cfg.httpMode === 'stateful') await handleStateful(req, res);
+        else if (req.method === 'POST') await handleStateless(req, res);
+        else {
+          res.setHeader('Allow', 'POST');
+          rpcError(res, 405, -32000, 'Method not allowed: this server is stateless; use POST.');
+        }
+      } catch (err) {
+        log.error({ err }, 'MCP HTTP request failed');
+        rpcError(res, 500, ErrorCode.InternalError, 'Internal error.');
+      }
+    };
+    app.post(ep.mcp, authenticate, jsonBody, mcpRoute);
+    app.get(ep.mcp, authenticate, mcpRoute);
+    app.delete(ep.mcp, authenticate, mcpRoute);
+
+    // Legacy HTTP+SSE (protocol 2024-11-05): GET /sse opens the stream, POST /messages?sessionId= sends.
+    app.get(ep.sse, authenticate, async (req, res) => {
+      let slot: ReturnType<typeof sessions.reserve>;
+      try {
+        slot = sessions.reserve(req.principal!);
+      } catch (err) {
+        if (err instanceof SessionLimitError) return sessionLimited(res, err);
+        throw err;
+      }
+      const transport = new SSEServerTransport(ep.messages, res);
+      const server = createMcpServer(ep.scope, principalFromAuthInfo);
+      sessions.add('sse', transport.sessionId, slot.key, { transport, server, endpoint: ep.mcp });
+      res.on('close', () => {
+        sessions.delete('sse', transport.sessionId);
+        void server.close();
+      });
+      await server.connect(transport);
+    });
+    app.post(ep.messages, authenticate, jsonBody, async (req, res) => {
+      const sid = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
+      const s = sessions.get('sse', sid);
+      if (!s || s.value.endpoint !== ep.mcp) {
         rpcError(res, 404, -32001, 'Session not found.');
         return;
       }
@@ -389,105 +497,31 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         return;
       }
       sessions.touch(s);
-      await (s.value.transport as StreamableHTTPServerTransport).handleRequest(
-        Object.assign(req, { auth: authInfoOf(req) }),
+      await (s.value.transport as SSEServerTransport).handlePostMessage(
+        Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage,
         res,
         req.body,
       );
-      return;
-    }
-    if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-      rpcError(
-        res,
-        400,
-        ErrorCode.InvalidRequest,
-        'Bad Request: no valid session id; start with initialize.',
-      );
-      return;
-    }
-    let slot: ReturnType<typeof sessions.reserve>;
-    try {
-      slot = sessions.reserve(req.principal!);
-    } catch (err) {
-      if (err instanceof SessionLimitError) return sessionLimited(res, err);
-      throw err;
-    }
-    let added = false;
-    const server = createMcpServer(runtime, principalFromAuthInfo);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.add('streamable', id, slot.key, { transport, server });
-        added = true;
-      },
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete('streamable', transport.sessionId);
-    };
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(Object.assign(req, { auth: authInfoOf(req) }), res, req.body);
-    } finally {
-      if (!added) {
-        slot.release();
-        void server.close();
-      }
-    }
+    return sharedServer;
   };
-
-  const mcpRoute = async (req: Request, res: Response) => {
-    try {
-      if (cfg.httpMode === 'stateful') await handleStateful(req, res);
-      else if (req.method === 'POST') await handleStateless(req, res);
-      else {
-        res.setHeader('Allow', 'POST');
-        rpcError(res, 405, -32000, 'Method not allowed: this server is stateless; use POST.');
-      }
-    } catch (err) {
-      log.error({ err }, 'MCP HTTP request failed');
-      rpcError(res, 500, ErrorCode.InternalError, 'Internal error.');
+  const endpoints: Endpoint[] = [];
+  const perSystem = runtime.surfaces.length > 1 ? cfg.httpPaths : 'shared';
+  if (perSystem !== 'per-system')
+    endpoints.push({ mcp: '/mcp', sse: '/sse', messages: '/messages', scope: runtime });
+  if (perSystem !== 'shared')
+    for (const s of runtime.surfaces) {
+      const name = s.def.name;
+      endpoints.push({
+        mcp: `/mcp/${name}`,
+        sse: `/sse/${name}`,
+        messages: `/messages/${name}`,
+        scope: runtime.scope(name),
+      });
+      // The per-system paths are parts of the host's one protected resource (same audience).
+      app.get(`/.well-known/oauth-protected-resource/mcp/${name}`, metadata);
     }
-  };
-  app.post('/mcp', authenticate, jsonBody, mcpRoute);
-  app.get('/mcp', authenticate, mcpRoute);
-  app.delete('/mcp', authenticate, mcpRoute);
-
-  // Legacy HTTP+SSE (protocol 2024-11-05): GET /sse opens the stream, POST /messages?sessionId= sends.
-  app.get('/sse', authenticate, async (req, res) => {
-    let slot: ReturnType<typeof sessions.reserve>;
-    try {
-      slot = sessions.reserve(req.principal!);
-    } catch (err) {
-      if (err instanceof SessionLimitError) return sessionLimited(res, err);
-      throw err;
-    }
-    const transport = new SSEServerTransport('/messages', res);
-    const server = createMcpServer(runtime, principalFromAuthInfo);
-    sessions.add('sse', transport.sessionId, slot.key, { transport, server });
-    res.on('close', () => {
-      sessions.delete('sse', transport.sessionId);
-      void server.close();
-    });
-    await server.connect(transport);
-  });
-  app.post('/messages', authenticate, jsonBody, async (req, res) => {
-    const sid = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
-    const s = sessions.get('sse', sid);
-    if (!s) {
-      rpcError(res, 404, -32001, 'Session not found.');
-      return;
-    }
-    if (s.owner !== ownerKey(req.principal!)) {
-      rpcError(res, 403, -32000, 'This session belongs to another principal.');
-      return;
-    }
-    sessions.touch(s);
-    await (s.value.transport as SSEServerTransport).handlePostMessage(
-      Object.assign(req, { auth: authInfoOf(req) }) as IncomingMessage,
-      res,
-      req.body,
-    );
-  });
+  const sharedServers = endpoints.map(mount);
 
   // The approval channel outside the agent: the same approve tool, reached with an approver's credentials.
   if (runtime.hasApprovals) {
@@ -581,7 +615,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 25));
       server.closeAllConnections();
-      await sharedServer.close();
+      await Promise.all(sharedServers.map((server) => server.close()));
       await runtime.close();
     };
     return {

@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { PortcullisError, toPortcullisError } from './errors.js';
-import { UnknownToolError, type ServerRuntime } from './runtime.js';
+import { UnknownToolError, type McpScope } from './runtime.js';
 import type { Principal } from './tool.js';
 
 export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -29,10 +29,10 @@ export const principalFromAuthInfo: PrincipalOf = (extra) => {
 };
 
 /**
- * Builds an SDK Server whose every handler goes through the runtime. This is the registration seam:
- * server packages never see the SDK.
+ * Builds an SDK Server whose every handler goes through the runtime (or one system's scope of it).
+ * This is the registration seam: server packages never see the SDK.
  */
-export function createMcpServer<B>(runtime: ServerRuntime<B>, principalOf: PrincipalOf): Server {
+export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Server {
   const info = runtime.info;
   const resources = runtime.resources();
   const prompts = runtime.prompts().map(({ item, surface }) => ({

@@ -64,7 +64,29 @@ export interface Mounted<T> {
   surface: Surface;
 }
 
-export class ServerRuntime<B = unknown> {
+/**
+ * What an MCP endpoint serves: every mounted system (the runtime itself) or one of them
+ * (`runtime.scope(system)`, the per-system HTTP paths of a multi-system host).
+ */
+export interface McpScope {
+  readonly info: { name: string; version: string; title: string; instructions?: string };
+  readonly ready: Promise<void>;
+  readonly redactor: Redactor;
+  listTools(principal: Principal): Promise<ToolListing[]>;
+  isVisible(principal: Principal, name: string): Promise<boolean>;
+  callTool(principal: Principal, name: string, rawArgs: unknown, opts?: CallOptions): Promise<CallResult>;
+  readGuardedResource(
+    principal: Principal,
+    mounted: Mounted<ResourceDefinition<unknown>>,
+    uri: URL,
+    vars: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<{ text: string } | { error: ErrorEnvelope }>;
+  resources(): Mounted<ResourceDefinition<unknown>>[];
+  prompts(): Mounted<PromptDefinition<unknown>>[];
+}
+
+export class ServerRuntime<B = unknown> implements McpScope {
   readonly host: Host;
   readonly surfaces: Surface[];
   readonly serverName: string;
@@ -187,6 +209,43 @@ export class ServerRuntime<B = unknown> {
   /** The mounted system of that name. */
   surface(system: string): Surface | undefined {
     return this.surfaces.find((s) => s.def.name === system);
+  }
+
+  /**
+   * One mounted system seen on its own: its tools, resources and prompts only, on the same host
+   * (store, audit chain, limiter). A tool of another system is answered as unknown, exactly as a
+   * tool that does not exist, and audited under this system.
+   */
+  scope(system: string): McpScope {
+    const surface = this.surface(system);
+    if (!surface) throw new ConfigError(`No system ${system} is mounted on this host.`);
+    const def = surface.def;
+    const owns = (name: string) => this.bySystemTool.get(name) === surface;
+    return {
+      info: {
+        name: `portcullis-${def.name}`,
+        version: def.version,
+        title: def.title,
+        instructions: def.instructions,
+      },
+      ready: this.ready,
+      redactor: this.redactor,
+      listTools: async (p) => {
+        await this.ready;
+        return surface.listTools(p);
+      },
+      isVisible: async (p, name) => owns(name) && (await this.isVisible(p, name)),
+      callTool: async (p, name, rawArgs, opts = {}) => {
+        await this.ready;
+        return owns(name)
+          ? this.callTool(p, name, rawArgs, opts)
+          : this.unknownTool(p, name, rawArgs, opts, surface);
+      },
+      readGuardedResource: (p, mounted, uri, vars, signal) =>
+        this.readGuardedResource(p, mounted, uri, vars, signal),
+      resources: () => this.resources().filter((m) => m.surface === surface),
+      prompts: () => this.prompts().filter((m) => m.surface === surface),
+    };
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { generateApiKey } from '@portcullis/core';
 import { call, envelope, ok } from '@portcullis/test-support/results';
@@ -191,6 +192,60 @@ describe('Streamable HTTP: crm and billing on one host', () => {
     expect(servers).toEqual(new Set(['portcullis-crm', 'portcullis-billing']));
   });
 
+  it('serves one path per system beside the shared one: /mcp/crm and /mcp/billing', async () => {
+    const connectTo = async (path: string, sse = false): Promise<Client> => {
+      const c = new Client({ name: `multi-host-path`, version: '1.0.0' });
+      const opts = { requestInit: { headers: { Authorization: `Bearer ${keys.alice}` } } };
+      const url = new URL(path, srv.url);
+      await c.connect(
+        sse
+          ? new SSEClientTransport(url, {
+              ...opts,
+              eventSourceInit: {
+                fetch: (u, init) =>
+                  fetch(u, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${keys.alice}` } }),
+              },
+            })
+          : new StreamableHTTPClientTransport(url, opts),
+      );
+      clients.push(c);
+      return c;
+    };
+    const crm = await connectTo('/mcp/crm');
+    const billing = await connectTo('/mcp/billing');
+    expect(crm.getServerVersion()?.name).toBe('portcullis-crm');
+    const crmTools = (await crm.listTools()).tools.map((t) => t.name);
+    expect(crmTools).toContain('crm_get_account');
+    expect(crmTools.filter((n) => !n.startsWith('crm_'))).toEqual([]);
+    const billingTools = (await billing.listTools()).tools.map((t) => t.name);
+    expect(billingTools).toContain('billing_get_order');
+    expect(billingTools.filter((n) => !n.startsWith('billing_'))).toEqual([]);
+    // CRM resources only on the CRM path.
+    expect(billing.getServerCapabilities()?.resources).toBeUndefined();
+    expect((await crm.listResourceTemplates()).resourceTemplates.length).toBeGreaterThan(0);
+
+    // Each path calls its own system; the other system's tool is unknown there, as on any server.
+    expect(ok(await call(billing, 'billing_get_order', { order_id: '4821' })).order.id).toBe('4821');
+    await expect(call(crm, 'billing_get_order', { order_id: '4821' })).rejects.toThrow(
+      /Unknown tool: billing_get_order/,
+    );
+
+    // Legacy HTTP+SSE per system too.
+    const sse = await connectTo('/sse/billing', true);
+    expect((await sse.listTools()).tools.map((t) => t.name)).toEqual(billingTools);
+
+    // The refusal is recorded in the host's one chain, under the system whose path was used.
+    const records = harness.readAudit(auditFileOf(join(dir, 'data')));
+    const refused = records.filter((r) => r.tool === 'billing_get_order' && r.outcome === 'denied');
+    expect(refused.at(-1)).toMatchObject({ server: 'portcullis-crm', error_code: 'unknown_tool' });
+
+    // Both paths are parts of the host's one protected resource.
+    const meta = (await (
+      await fetch(new URL('/.well-known/oauth-protected-resource/mcp/crm', srv.url))
+    ).json()) as { resource: string };
+    expect(meta.resource).toBe(new URL('/mcp', srv.url).toString());
+  });
+
   it(
     'the audit chain verifies after the process stops',
     async () => {
@@ -201,4 +256,62 @@ describe('Streamable HTTP: crm and billing on one host', () => {
     },
     HOOK_TIMEOUT,
   );
+});
+
+describe('Streamable HTTP, stateful, PORTCULLIS_HTTP_PATHS=per-system', () => {
+  let srv: ServerProc;
+  let key = '';
+  const base = () => new URL(srv.url);
+
+  beforeAll(async () => {
+    const dir = harness.tempDir();
+    const apiKeys = harness.writeApiKeys(
+      dir,
+      [{ principal: 'alice', roles: ['rep', 'support'], tenant: 'acme' }],
+      generateApiKey,
+    );
+    key = apiKeys.keys.alice!;
+    srv = await harness.spawnHttp({
+      PORTCULLIS_DATA_DIR: join(dir, 'data'),
+      PORTCULLIS_AUTH: 'apikey',
+      PORTCULLIS_API_KEYS_FILE: apiKeys.file,
+      PORTCULLIS_HTTP_MODE: 'stateful',
+      PORTCULLIS_HTTP_PATHS: 'per-system',
+    });
+  }, HOOK_TIMEOUT);
+  afterAll(() => srv?.stop(), HOOK_TIMEOUT);
+
+  const post = (path: string, body: unknown, session?: string) =>
+    fetch(new URL(path, base()), {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${key}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        ...(session ? { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-06-18' } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  };
+
+  it('serves no shared /mcp, and a session is used only on the path that opened it', async () => {
+    expect((await post('/mcp', initialize)).status).toBe(404);
+    const opened = await post('/mcp/crm', initialize);
+    expect(opened.status).toBe(200);
+    const session = opened.headers.get('mcp-session-id')!;
+    expect(session).toBeTruthy();
+    await opened.body?.cancel();
+    const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+    const elsewhere = await post('/mcp/billing', list, session);
+    expect(elsewhere.status).toBe(404);
+    expect(await elsewhere.json()).toMatchObject({ error: { code: -32001, message: 'Session not found.' } });
+    const home = await post('/mcp/crm', list, session);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('crm_get_account');
+  });
 });

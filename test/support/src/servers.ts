@@ -240,7 +240,9 @@ export async function spawnHttp(opts: SpawnHttpOptions): Promise<ServerProc> {
   };
 
   const serving = await waitForLog('serving MCP over HTTP', opts.timeoutMs ?? 90_000);
-  const url = String(serving.url);
+  // A host serving only per-system paths announces `systems` instead of one url.
+  const url =
+    (serving.url as string | undefined) ?? Object.values(serving.systems as Record<string, string>)[0]!;
   const u = new URL(url);
   if (opts.expectHost !== undefined && u.hostname !== opts.expectHost) {
     await stop('SIGKILL');
