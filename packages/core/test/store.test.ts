@@ -389,16 +389,18 @@ describe('store: PGlite on disk keeps data across reopen', () => {
 
 describe('store: connection failures', () => {
   it('never puts the URL or password in the error message', async () => {
-    const { freePort } = await import('@portcullis/test-support/ports');
-    const port = await freePort();
-    const url = `postgresql://portcullis:hunter2-s3cret@127.0.0.1:${port}/nothing`;
-    const err = await openStore({ databaseUrl: url }).catch((e: unknown) => e);
+    const { deadEndPort } = await import('@portcullis/test-support/ports');
+    const dead = await deadEndPort();
+    const url = `postgresql://portcullis:hunter2-s3cret@127.0.0.1:${dead.port}/nothing`;
+    const err = await openStore({ databaseUrl: url })
+      .catch((e: unknown) => e)
+      .finally(() => dead.close());
     expect(err).toBeInstanceOf(PortcullisError);
     const e = err as PortcullisError;
     expect(e.code).toBe('store_unavailable');
     expect(e.message).toContain('DATABASE_URL');
     expect(e.message).not.toContain('hunter2');
-    expect(e.message).not.toContain(String(port));
+    expect(e.message).not.toContain(String(dead.port));
     expect(e.cause).toBeDefined();
   });
 
