@@ -8,6 +8,7 @@ import { migrate, openStore } from '../src/store.js';
 import type { Store } from '../src/store.js';
 import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
 import type { PgServer } from '@portcullis/test-support/postgres';
+import { lockBarrier } from './pg-barrier.js';
 
 const KEY = randomBytes(32);
 const requester = { id: 'agent-1', tenant: 'acme' };
@@ -160,7 +161,9 @@ describe('ApprovalService', () => {
     expect((await svc.consume(plan.id, approval_token, requester)).status).toBe('applied');
   });
 
-  it('refuses a replayed token, also when two applies race', async () => {
+  // PGlite is one connection: these two applies queue, so this checks the replay refusal, not the
+  // row lock (the race is proven on PostgreSQL below).
+  it('refuses a replayed token, also when two applies are issued together', async () => {
     const svc = service();
     const plan = await newPlan(svc);
     const { approval_token } = await svc.approve(plan.id, approver);
@@ -388,8 +391,7 @@ describe.skipIf(pgReason !== null)(
       await pg?.stop();
     });
 
-    it('consumes a token exactly once under concurrent applies', async () => {
-      const svc = new ApprovalService({ store: pgStore, serverName: 'billing', signingKey: KEY, now });
+    async function approvedPlan(svc: ApprovalService) {
       const plan = await svc.createPlan({
         tool: 'billing_issue_refund',
         tenant: 'acme',
@@ -398,28 +400,54 @@ describe.skipIf(pgReason !== null)(
         targetVersion: null,
         policies: [],
       });
+      return plan;
+    }
+
+    // The barrier holds the plan row FOR SHARE: plain reads pass it, FOR UPDATE and UPDATE wait.
+    // Every apply has begun its transaction and reached the plan when the barrier lifts, so all
+    // of them contend at once; without FOR UPDATE they would all read "approved" and the losers
+    // would fail on the used-token key instead of being refused as replays.
+    it('consumes a token exactly once when eight applies contend in parallel transactions', async () => {
+      const svc = new ApprovalService({ store: pgStore, serverName: 'billing', signingKey: KEY, now });
+      const plan = await approvedPlan(svc);
       const { approval_token } = await svc.approve(plan.id, approver);
-      const results = await Promise.allSettled(
+      const barrier = await lockBarrier(pg!.url, 'SELECT 1 FROM portcullis_plans WHERE id = $1 FOR SHARE', [
+        plan.id,
+      ]);
+      const applies = Promise.allSettled(
         Array.from({ length: 8 }, () => svc.consume(plan.id, approval_token, requester)),
       );
+      try {
+        await barrier.waitForWaiters(8);
+      } finally {
+        await barrier.release();
+      }
+      const results = await applies;
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results)
-        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'approval_token_replayed' });
+        if (r.status === 'rejected')
+          expect(r.reason).toMatchObject({ code: 'approval_token_replayed', category: 'conflict' });
+      const used = await pgStore.query('SELECT jti FROM portcullis_approval_tokens_used WHERE plan_id = $1', [
+        plan.id,
+      ]);
+      expect(used.rowCount).toBe(1);
     });
 
-    it('approves a plan once under concurrent approvers', async () => {
+    it('approves a plan once when four approvers contend in parallel transactions', async () => {
       const svc = new ApprovalService({ store: pgStore, serverName: 'billing', signingKey: KEY, now });
-      const plan = await svc.createPlan({
-        tool: 'billing_issue_refund',
-        tenant: 'acme',
-        requester: requester.id,
-        args,
-        targetVersion: null,
-        policies: [],
-      });
-      const results = await Promise.allSettled(
+      const plan = await approvedPlan(svc);
+      const barrier = await lockBarrier(pg!.url, 'SELECT 1 FROM portcullis_plans WHERE id = $1 FOR SHARE', [
+        plan.id,
+      ]);
+      const approvals = Promise.allSettled(
         ['m1', 'm2', 'm3', 'm4'].map((id) => svc.approve(plan.id, { id, tenant: 'acme' })),
       );
+      try {
+        await barrier.waitForWaiters(4);
+      } finally {
+        await barrier.release();
+      }
+      const results = await approvals;
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results)
         if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'plan_not_pending' });

@@ -5,6 +5,23 @@ import { IdempotencyLedger, type IdempotencyScope } from '../src/idempotency.js'
 import { openStore, type Store } from '../src/store.js';
 
 let store: Store;
+
+/**
+ * Waits (bounded) until the database's now() is past every ledger entry's created_at, so a zero
+ * threshold (abandoned after 0 s, kept 0 h) applies: the ledger compares with the database clock.
+ */
+async function untilDatabaseClockPasses(): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const r = await store.query<{ passed: boolean }>(
+      'SELECT coalesce(bool_and(created_at < now()), true) AS passed FROM portcullis_idempotency',
+    );
+    if (r.rows[0]?.passed) return;
+    if (Date.now() > deadline)
+      throw new Error('the database clock did not pass the ledger entries within 5 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 let ledger: IdempotencyLedger;
 let n = 0;
 
@@ -115,7 +132,7 @@ describe('the idempotency ledger', () => {
       retryable: true,
     });
     const impatient = await IdempotencyLedger.open(store, { abandonedAfterSeconds: 0 });
-    await new Promise((r) => setTimeout(r, 20));
+    await untilDatabaseClockPasses();
     expect(await impatient.reserve(store, s, { a: 1 })).toEqual({ state: 'new' });
     await impatient.complete(store, s, { done: true });
     expect(await ledger.claim(store, s, { a: 1 })).toEqual({ state: 'replay', result: { done: true } });
@@ -140,7 +157,7 @@ describe('the idempotency ledger', () => {
     const s = scope({ tool: 'sys_note' });
     await forgetful.claim(store, s, { a: 1 });
     await forgetful.complete(store, s, 'old');
-    await new Promise((r) => setTimeout(r, 20));
+    await untilDatabaseClockPasses();
     // Expired: the same key with other arguments is a new request now.
     expect(await forgetful.claim(store, s, { a: 2 })).toEqual({ state: 'new' });
     // Retention is per tool: another tool's kept keys are untouched.

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@portcullis/test-support/ports';
+import { deadEndPort } from '@portcullis/test-support/ports';
 import { redisUnavailableReason, startRedis, type RedisServer } from '@portcullis/test-support/redis';
 import { ConfigError, PortcullisError } from '../src/errors.js';
 import {
@@ -303,16 +303,18 @@ describe('RateLimiter in-process', () => {
   });
 
   it('an unreachable Redis fails start-up with a ConfigError naming REDIS_URL', async () => {
-    const port = await freePort();
+    const dead = await deadEndPort();
     const err = await RateLimiter.create({
       config: config(),
-      redisUrl: `redis://:hunter2-password@127.0.0.1:${port}`,
+      redisUrl: `redis://:hunter2-password@127.0.0.1:${dead.port}`,
       prefix: 'x',
       logger: silent,
-    }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
+      .finally(() => dead.close());
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('REDIS_URL');
     expect((err as Error).message).not.toContain('hunter2');

@@ -206,7 +206,10 @@ function selfSignedCert(): { key: string; cert: string; certFile: string } | str
 
 const tls = selfSignedCert();
 if (typeof tls === 'string') {
-  describe.skip(`SMTP with STARTTLS (skipped: ${tls})`, () => undefined);
+  // A test inside, so the skip is counted (CI fails on a skip its allow-list does not name).
+  describe.skip(`SMTP with STARTTLS (skipped: ${tls})`, () => {
+    it('delivers over STARTTLS with a private CA', () => undefined);
+  });
 } else {
   describe('SMTP with STARTTLS (required) and a private CA', () => {
     const secured: boolean[] = [];

@@ -2,6 +2,7 @@
  * End to end over stdio: the built CLI spawned by the SDK's StdioClientTransport (as Claude
  * Desktop / Claude Code spawn it), and once more by hand to inspect every byte on stdout.
  */
+import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -16,6 +17,7 @@ import {
   readAudit,
   tempDir,
   verifyAudit,
+  waitFor,
 } from './helpers.js';
 
 afterAll(async () => {
@@ -92,8 +94,9 @@ describe('stdio through the SDK StdioClientTransport', () => {
     }
     // stdout carried only protocol: the SDK would have reported any non-JSON-RPC line as an error
     expect(transportErrors).toEqual([]);
-    // logs: every stderr line is a JSON object with level, time and msg
-    await new Promise((r) => setTimeout(r, 50));
+    // logs: every stderr line is a JSON object with level, time and msg (all of them: the
+    // server has exited and its stderr pipe has ended)
+    await waitFor(() => (transport.stderr as Readable).readableEnded, 10_000, 'the end of stderr');
     expect(stderr.length).toBeGreaterThan(0);
     const parsed = parseJsonLines(stderr);
     expect(parsed).toHaveLength(stderr.filter((l) => l.trim() !== '').length);

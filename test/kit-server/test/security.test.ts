@@ -429,7 +429,9 @@ describe('production refusals', () => {
       PORTCULLIS_DATA_DIR: tempDir(),
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('portcullis-kit: PORTCULLIS_AUTH=none is refused when NODE_ENV=production');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('portcullis-kit: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('portcullis-kit: PORTCULLIS_AUTH=none is refused when NODE_ENV=production');
     expect(r.stderr).not.toContain('serving MCP');
   });
 
@@ -440,7 +442,9 @@ describe('production refusals', () => {
       PORTCULLIS_DATA_DIR: tempDir(),
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('portcullis-kit: PORTCULLIS_AUTH=none is refused when NODE_ENV=production');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('portcullis-kit: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('portcullis-kit: PORTCULLIS_AUTH=none is refused when NODE_ENV=production');
     expect(r.stderr).not.toContain('serving MCP');
   });
 
