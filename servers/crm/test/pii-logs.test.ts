@@ -41,7 +41,10 @@ describe('PII in the log lines of the built CLI (stdio, log level trace)', () =>
   const stderr: string[] = [];
   let client: Client;
   let smtp: SMTPServer;
-  /** The relay refuses every recipient, quoting the address as real relays do: 451 first, then 550. */
+  /**
+   * The relay refuses every recipient, quoting the address as real relays do (and the contact's phone
+   * number, as a relay's free-text reply may): 451 first, then 550.
+   */
   const rcptReplies = [451, 550];
 
   beforeAll(async () => {
@@ -53,8 +56,8 @@ describe('PII in the log lines of the built CLI (stdio, log level trace)', () =>
         const code = rcptReplies.shift() ?? 550;
         const e = new Error(
           code >= 500
-            ? `5.1.1 <${address.address}>: Recipient address rejected: user unknown`
-            : `4.2.0 <${address.address}>: mailbox busy, try again`,
+            ? `5.1.1 <${address.address}>: Recipient address rejected: user unknown; owner ${PHONE_2}`
+            : `4.2.0 <${address.address}>: mailbox busy, try again or call ${PHONE_2}`,
         ) as Error & { responseCode: number };
         e.responseCode = code;
         cb(e);

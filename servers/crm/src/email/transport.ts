@@ -151,9 +151,16 @@ export class SmtpTransport implements EmailTransport {
   }
 }
 
-/** Provider messages may quote the recipient: keep them out of logs and audit. */
+/**
+ * Provider messages may quote the recipient, or any other contact detail in free text: keep
+ * addresses and phone-like numbers (seven digits or more, with the usual separators) out of logs
+ * and audit. Status codes such as `550 5.1.1` have too few digits to be taken for a number.
+ */
 export function withoutAddresses(s: string): string {
-  return s.replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '[address]').slice(0, 300);
+  return s
+    .replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '[address]')
+    .replace(/\+?\(?\d[\d\s().\/-]{5,}\d/g, (m) => (m.replace(/\D/g, '').length >= 7 ? '[number]' : m))
+    .slice(0, 300);
 }
 
 /** A provider error reduced to what operators need (status, codes), with any address removed. */
