@@ -209,6 +209,7 @@ export async function runServerCli<B>(
               runtime.surfaces.map((s) => [s.def.name, `${handle.url}/mcp/${s.def.name}`]),
             ),
           }),
+      ...(handle.adminUrl ? { admin: handle.adminUrl } : {}),
       auth: authenticator.kind,
       mode: runtime.config.httpMode,
     },

@@ -8,11 +8,20 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A connection URL, or a credential reference to one (resolved when the host opens). */
+const connectionSetting = (url: z.ZodType<string>) =>
+  z
+    .string()
+    .refine((v) => /^(env|file|aws-sm):/.test(v) || url.safeParse(v).success, {
+      message: 'a URL of the right scheme, or a credential reference (env:, file:, aws-sm:)',
+    })
+    .optional();
+
 const commonSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORTCULLIS_DATA_DIR: z.string().min(1).optional(),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  DATABASE_URL: connectionSetting(z.url({ protocol: /^postgres(ql)?$/ })),
+  REDIS_URL: connectionSetting(z.url({ protocol: /^rediss?$/ })),
   PORTCULLIS_AUDIT: z
     .string()
     .regex(/^(file:.+|stderr|postgres)$/, 'file:PATH, stderr or postgres')
@@ -34,6 +43,8 @@ const commonSchema = z.object({
     .optional(),
   PORTCULLIS_HTTP_MODE: z.enum(['stateless', 'stateful']).optional(),
   PORTCULLIS_HTTP_PATHS: z.enum(['shared', 'per-system', 'both']).optional(),
+  PORTCULLIS_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORTCULLIS_READY_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).optional(),
   PORTCULLIS_SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   PORTCULLIS_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),
@@ -67,6 +78,10 @@ export interface CommonConfig {
    * (`/mcp/<system>`), or both (default). A one-system server always serves `/mcp`.
    */
   httpPaths: 'shared' | 'per-system' | 'both';
+  /** When set, /metrics, /healthz and /readyz move to this port (0: any free one) on the same host. */
+  adminPort?: number;
+  /** How often /readyz's dependency checks run in the background (default 10 s). */
+  readyIntervalMs: number;
   /** A stateful or SSE session unused this long is closed (default 15 minutes). */
   sessionIdleMs: number;
   /** Open stateful + SSE sessions one principal (tenant + id) may hold (default 10). */
@@ -120,6 +135,8 @@ export function parseCommonConfig(
     bodyLimit: c.PORTCULLIS_HTTP_BODY_LIMIT ?? '1mb',
     httpMode: c.PORTCULLIS_HTTP_MODE ?? 'stateless',
     httpPaths: c.PORTCULLIS_HTTP_PATHS ?? 'both',
+    adminPort: c.PORTCULLIS_ADMIN_PORT,
+    readyIntervalMs: c.PORTCULLIS_READY_INTERVAL_MS ?? 10_000,
     sessionIdleMs: c.PORTCULLIS_SESSION_IDLE_MS ?? 15 * 60_000,
     sessionsPerPrincipal: c.PORTCULLIS_SESSIONS_PER_PRINCIPAL ?? 10,
     allowedHosts: c.PORTCULLIS_ALLOWED_HOSTS ? splitList(c.PORTCULLIS_ALLOWED_HOSTS) : null,

@@ -16,6 +16,15 @@ import { Metrics } from './metrics.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
+import {
+  inSpan,
+  SpanKind,
+  startTelemetry,
+  telemetryActive,
+  tracedStore,
+  type Telemetry,
+} from './telemetry.js';
+import { isCredentialRef } from './credentials.js';
 import { migrate, openStore, prepareDataDir, type Store } from './store.js';
 
 export interface HostOptions {
@@ -46,6 +55,8 @@ export class Host {
   private approvalKeyPromise: Promise<Uint8Array> | null = null;
   private approvalsMigrated: Promise<void> | null = null;
   private opened = false;
+  private telemetry: Telemetry | null = null;
+  private auditFailing = false;
 
   constructor(opts: HostOptions) {
     this.name = opts.name;
@@ -68,7 +79,12 @@ export class Host {
       logger: this.logger,
       env: this.env,
     });
-    this.store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, logger: this.logger });
+    this.telemetry = await startTelemetry(this.env, this.serverName);
+    // Connection strings hold passwords: either may be a credential reference (file:, env:, aws-sm:).
+    const databaseUrl = await this.connectionString(cfg.databaseUrl, 'DATABASE_URL');
+    const redisUrl = await this.connectionString(cfg.redisUrl, 'REDIS_URL');
+    const store = await openStore({ dataDir: cfg.dataDir, databaseUrl, logger: this.logger });
+    this.store = telemetryActive() ? tracedStore(store) : store;
     this.audit = await createAuditSink(cfg.audit, {
       dataDir: cfg.dataDir,
       serverName: this.serverName,
@@ -82,12 +98,23 @@ export class Host {
     });
     this.limiter = await RateLimiter.create({
       config: rateLimitConfigFromEnv(this.env),
-      redisUrl: cfg.redisUrl,
+      redisUrl,
       prefix: this.serverName,
       logger: this.logger,
       onLimited: (scope) => this.metrics.rateLimited.inc({ scope }),
     });
     this.opened = true;
+  }
+
+  private async connectionString(value: string | undefined, setting: string): Promise<string | undefined> {
+    if (!value || !isCredentialRef(value)) return value;
+    const resolved = await this.credentials.get(value, setting);
+    const scheme = setting === 'DATABASE_URL' ? /^postgres(ql)?:\/\//i : /^rediss?:\/\//i;
+    if (!scheme.test(resolved))
+      throw new ConfigError(
+        `${setting}: the reference resolved to something that is not a ${setting === 'DATABASE_URL' ? 'postgres://' : 'redis://'} URL.`,
+      );
+    return resolved;
   }
 
   /** The approvals tables, migrated once per store however many systems use them. */
@@ -120,9 +147,32 @@ export class Host {
 
   /** Calls an upstream system through its limiter and the retry policy, cancelled with `signal`. */
   callUpstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(
-      ({ signal: attemptSignal }) => this.limiter.upstream(system, () => fn(attemptSignal), attemptSignal),
-      { system, signal, onRetry: () => this.metrics.upstreamRetries.inc({ system }) },
+    const started = performance.now();
+    return inSpan(
+      `upstream ${system}`,
+      { 'portcullis.upstream': system },
+      async (span) => {
+        let outcome = 'error';
+        try {
+          const out = await withRetry(
+            ({ signal: attemptSignal }) =>
+              this.limiter.upstream(system, () => fn(attemptSignal), attemptSignal),
+            {
+              system,
+              signal,
+              onRetry: () => {
+                this.metrics.upstreamRetries.inc({ system });
+                span.addEvent('retry');
+              },
+            },
+          );
+          outcome = 'ok';
+          return out;
+        } finally {
+          this.metrics.upstreamLatency.observe({ system, outcome }, (performance.now() - started) / 1000);
+        }
+      },
+      { kind: SpanKind.CLIENT },
     );
   }
 
@@ -139,13 +189,27 @@ export class Host {
   }
 
   async appendAudit(event: AuditEvent): Promise<string> {
-    return (await this.audit.append(event)).id;
+    try {
+      const id = (await this.audit.append(event)).id;
+      this.auditFailing = false;
+      return id;
+    } catch (err) {
+      this.auditFailing = true;
+      this.metrics.auditFailures.inc();
+      throw err;
+    }
   }
 
   /** For /readyz: the shared dependencies. */
   probes(): Record<string, () => Promise<void>> {
     if (!this.opened) return {};
-    return { store: () => this.store.ping(), rate_limits: () => this.limiter.ping() };
+    return {
+      store: () => this.store.ping(),
+      rate_limits: () => this.limiter.ping(),
+      // Failing while the most recent append failed: calls are refused then (no audit, no call).
+      audit: () =>
+        this.auditFailing ? Promise.reject(new Error('audit append failing')) : Promise.resolve(),
+    };
   }
 
   /** Flushes the audit sink and closes everything it opened, in reverse order; never throws. */
@@ -164,5 +228,6 @@ export class Host {
     await step('rate limiter', this.limiter ? () => this.limiter.close() : undefined);
     await step('credentials', this.credentials ? () => this.credentials.close() : undefined);
     await step('store', this.store ? () => this.store.close() : undefined);
+    await step('telemetry', this.telemetry ? () => this.telemetry!.shutdown() : undefined);
   }
 }

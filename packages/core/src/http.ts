@@ -179,6 +179,15 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       cfg.allowedOrigins ?? (LOOPBACK.has(opts.host) ? [...LOOPBACK].map((h) => `http://${h}:${port}`) : []);
   };
   derive(opts.port);
+  // X-Request-Id: the caller's (if well-formed) or a new one, echoed, and in the call's log line.
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && /^[\w.:@-]{1,128}$/.test(given) ? given : randomUUID();
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => runtime.metrics.httpResponses.inc({ status: String(res.statusCode) }));
+    next();
+  });
   app.use((req, res, next) => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (allowedHosts && !allowedHosts.includes(host)) {
@@ -206,17 +215,26 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
+  // Liveness, readiness and metrics: on the MCP port, or on their own admin port when one is set
+  // (so they need not be reachable where the MCP endpoint is exposed).
+  const admin = cfg.adminPort === undefined ? app : express();
+  if (admin !== app) {
+    admin.disable('x-powered-by');
+    admin.set('etag', false);
+  }
+  admin.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', server: runtime.serverName });
   });
-  app.get('/readyz', async (_req, res) => {
+  admin.get('/readyz', async (_req, res) => {
     const r = await runtime.readiness();
-    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
+    const ok = r.ok && !draining;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: r.checks });
   });
-  app.get('/metrics', async (_req, res) => {
+  admin.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', runtime.metrics.registry.contentType);
     res.send(await runtime.metrics.registry.metrics());
   });
+  if (admin !== app) admin.use((_req, res) => void res.status(404).json({ error: 'not_found' }));
   const metadata = (_req: Request, res: Response) => {
     const issuer = runtime.kitEnv.PORTCULLIS_JWT_ISSUER;
     res.json({
@@ -243,6 +261,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       const ae = err instanceof AuthError ? err : new AuthError('invalid_token', 'Authentication failed.');
       log.info({ reason: ae.message, path: req.path }, 'request refused: unauthenticated');
       const presented = Boolean(req.headers.authorization || req.headers['x-api-key']);
+      runtime.metrics.unauthenticated.inc({ reason: presented ? ae.errorCode : 'invalid_request' });
       const challenge = presented
         ? `Bearer error="${ae.errorCode}", error_description="${ae.message.replace(/"/g, "'")}", resource_metadata="${metadataUrl}"`
         : `Bearer resource_metadata="${metadataUrl}"`;
@@ -322,7 +341,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       for (const item of items) {
         const direct = directToolCall(item);
         if (direct) {
-          replies.push(callToolDirect(req.principal!, direct, abort.signal));
+          replies.push(callToolDirect(req, direct, abort.signal));
           continue;
         }
         const parsed = JSONRPCMessageSchema.safeParse(item);
@@ -362,12 +381,18 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
      * out (those zod unions dominated the per-call cost). Anything unusual takes the SDK path.
      */
     const callToolDirect = async (
-      principal: Principal,
+      req: Request,
       call: DirectCall,
       signal: AbortSignal,
     ): Promise<JSONRPCMessage> => {
       try {
-        const result = await ep.scope.callTool(principal, call.name, call.args, { signal, meta: call.meta });
+        const tp = req.headers.traceparent;
+        const result = await ep.scope.callTool(req.principal!, call.name, call.args, {
+          signal,
+          meta: call.meta,
+          traceparent: typeof tp === 'string' ? tp : undefined,
+          requestId: req.headers['x-request-id'] as string,
+        });
         return { jsonrpc: '2.0', id: call.id, result };
       } catch (err) {
         // Worded exactly as the SDK path words it, so a hidden tool still looks like any unknown one.
@@ -591,6 +616,8 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
 
   const listen = async (): Promise<{
     url: string;
+    /** Where /healthz, /readyz and /metrics are served when PORTCULLIS_ADMIN_PORT is set. */
+    adminUrl?: string;
     port: number;
     close: () => Promise<void>;
     server: HttpServer;
@@ -606,20 +633,41 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     derive(port);
+    let adminServer: HttpServer | undefined;
+    if (admin !== app) {
+      try {
+        adminServer = await new Promise<HttpServer>((resolve, reject) => {
+          const s = admin.listen(cfg.adminPort!, opts.host, (err?: Error) =>
+            err ? reject(err) : resolve(s),
+          );
+        });
+      } catch (err) {
+        server.close();
+        throw new Error(`admin port ${cfg.adminPort}: ${(err as Error).message}`);
+      }
+    }
+    const adminAddr = adminServer?.address();
+    const adminPort = typeof adminAddr === 'object' && adminAddr ? adminAddr.port : undefined;
     sessions.start();
+    const stopReadinessChecks = runtime.startReadinessChecks(cfg.readyIntervalMs);
     const close = async () => {
       draining = true;
+      stopReadinessChecks();
       server.close();
+      adminServer?.close();
       sessions.closeAll();
       const deadline = Date.now() + cfg.shutdownTimeoutMs;
       while ((active > 0 || runtime.activeCalls > 0) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 25));
       server.closeAllConnections();
+      adminServer?.closeAllConnections();
       await Promise.all(sharedServers.map((server) => server.close()));
       await runtime.close();
     };
+    const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     return {
-      url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+      url: `http://${hostPart}:${port}`,
+      ...(adminPort !== undefined ? { adminUrl: `http://${hostPart}:${adminPort}` } : {}),
       port,
       close,
       server,

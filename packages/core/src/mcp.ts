@@ -58,9 +58,12 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
+      const headers = extra.requestInfo?.headers;
       return await runtime.callTool(principalOf(extra), req.params.name, req.params.arguments ?? {}, {
         signal: extra.signal,
         meta: req.params._meta,
+        traceparent: headerOf(headers, 'traceparent'),
+        requestId: headerOf(headers, 'x-request-id'),
       });
     } catch (err) {
       if (err instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, err.message);
@@ -184,6 +187,11 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     });
   }
   return server;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined> | undefined, name: string) {
+  const v = headers?.[name];
+  return typeof v === 'string' ? v : undefined;
 }
 
 function templateRegExp(uri: string): RegExp {

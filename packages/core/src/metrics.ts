@@ -1,9 +1,15 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics for one server process (a registry per runtime, so tests can run several). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly calls: Counter<'tool' | 'outcome'>;
+  /** outcome: ok, denied, rate_limited, approval_required, client_error (the caller's), error (the server's or an upstream's). */
+  readonly calls: Counter<'tool' | 'outcome' | 'category'>;
+  readonly inFlight: Gauge;
+  readonly httpResponses: Counter<'status'>;
+  readonly unauthenticated: Counter<'reason'>;
+  readonly auditFailures: Counter;
+  readonly upstreamLatency: Histogram<'system' | 'outcome'>;
   readonly latency: Histogram<'tool'>;
   readonly denials: Counter<'tool'>;
   readonly rateLimited: Counter<'scope'>;
@@ -14,8 +20,37 @@ export class Metrics {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry });
     this.calls = new Counter({
       name: 'portcullis_tool_calls_total',
-      help: 'Tool calls by outcome',
-      labelNames: ['tool', 'outcome'],
+      help: 'Tool calls by outcome and error category (none when the call succeeded)',
+      labelNames: ['tool', 'outcome', 'category'],
+      registers: [this.registry],
+    });
+    this.inFlight = new Gauge({
+      name: 'portcullis_tool_calls_in_flight',
+      help: 'Tool calls being answered now',
+      registers: [this.registry],
+    });
+    this.httpResponses = new Counter({
+      name: 'portcullis_http_responses_total',
+      help: 'HTTP responses by status code',
+      labelNames: ['status'],
+      registers: [this.registry],
+    });
+    this.unauthenticated = new Counter({
+      name: 'portcullis_http_unauthenticated_total',
+      help: 'HTTP requests refused with 401, by reason (invalid_request: no credential; invalid_token: a bad one)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.auditFailures = new Counter({
+      name: 'portcullis_audit_write_failures_total',
+      help: 'Audit records that could not be written (the call was refused or failed)',
+      registers: [this.registry],
+    });
+    this.upstreamLatency = new Histogram({
+      name: 'portcullis_upstream_call_duration_seconds',
+      help: 'Upstream (backend API) call latency, retries included',
+      labelNames: ['system', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
     });
     this.latency = new Histogram({
@@ -27,7 +62,7 @@ export class Metrics {
     });
     this.denials = new Counter({
       name: 'portcullis_policy_denials_total',
-      help: 'Calls denied by policy',
+      help: 'Calls denied by policy (hidden tools called by name included)',
       labelNames: ['tool'],
       registers: [this.registry],
     });

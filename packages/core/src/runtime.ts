@@ -10,6 +10,8 @@ import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinitio
 import { ConfigError, errors } from './errors.js';
 import { Host } from './host.js';
 import { selectToolsets } from './toolsets.js';
+import { context, trace } from '@opentelemetry/api';
+import { parentContext, SpanKind, SpanStatusCode, telemetryActive, tracer } from './telemetry.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Decision } from './policy.js';
@@ -275,17 +277,81 @@ export class ServerRuntime<B = unknown> implements McpScope {
       return this.unknownTool(principal, name, rawArgs, opts, surface);
     }
     this.inFlight++;
+    this.metrics.inFlight.inc();
+    const parent = parentContext(traceparentOf(opts));
+    const span = tracer().startSpan(
+      `tools/call ${name}`,
+      { kind: SpanKind.SERVER, attributes: { 'mcp.tool.name': name, 'portcullis.system': surface.def.name } },
+      parent,
+    );
+    // The kit's trace id is the span's when spans are exported and the caller sent none.
+    if (telemetryActive() && !traceparentOf(opts)) {
+      const sc = span.spanContext();
+      opts = { ...opts, meta: { ...opts.meta, traceparent: `00-${sc.traceId}-${sc.spanId}-01` } };
+    }
     try {
-      const { call, error } = await surface.callTool(principal, entry, rawArgs, opts);
+      const { call, error } = await context.with(trace.setSpan(parent, span), () =>
+        surface.callTool(principal, entry, rawArgs, opts),
+      );
       const outcome = error ? outcomeLabel(error) : 'ok';
-      this.metrics.calls.inc({ tool: name, outcome });
+      const category = error ? error.category : 'none';
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.calls.inc({ tool: name, outcome, category });
       if (outcome === 'denied') this.metrics.denials.inc({ tool: name });
-      this.metrics.latency.observe({ tool: name }, (performance.now() - started) / 1000);
+      this.metrics.latency.observe({ tool: name }, seconds);
+      span.setAttributes({
+        'portcullis.outcome': outcome,
+        'portcullis.audit_id': call.auditId ?? 'unrecorded',
+      });
+      if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: error!.code });
+      this.logCall(
+        surface.def.name,
+        name,
+        principal,
+        outcome,
+        error,
+        seconds,
+        call.traceId,
+        call.auditId,
+        opts,
+      );
       if (error) return this.errorResult(error, call.auditId ?? 'unrecorded', call.traceId);
       return surface.resultOf(call);
     } finally {
+      span.end();
       this.inFlight--;
+      this.metrics.inFlight.dec();
     }
+  }
+
+  /** The one info line per call: who, what, how it ended, how long; never arguments or results. */
+  private logCall(
+    system: string,
+    tool: string,
+    principal: Principal,
+    outcome: string,
+    error: PortcullisError | null,
+    seconds: number,
+    traceId: string,
+    auditId: string | null,
+    opts: CallOptions,
+  ): void {
+    this.logger.info(
+      {
+        system,
+        tool,
+        outcome,
+        category: error?.category ?? null,
+        code: error?.code ?? null,
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+        principal: principal.id,
+        tenant: principal.tenant,
+        trace_id: traceId,
+        audit_id: auditId ?? 'unrecorded',
+        ...(opts.requestId ? { request_id: opts.requestId } : {}),
+      },
+      'tool call',
+    );
   }
 
   /**
@@ -300,7 +366,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     surface: Surface | undefined,
   ): Promise<CallResult> {
     const started = performance.now();
-    const traceId = traceIdOf(opts.meta);
+    const traceId = traceIdOf(opts.meta, opts.traceparent);
     const record = surface ?? this.surfaces[0]!;
     const sensitive = surface?.tools.get(name)?.sensitive ?? [];
     const fields = { traceId, args: rawArgs, decision: null, refs: {}, started };
@@ -311,7 +377,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       const auditId = await record
         .writeAudit(principal, name, sensitive, fields, 'rate_limited', pe.code, null)
         .catch(() => 'unrecorded');
-      this.metrics.calls.inc({ tool: 'unknown', outcome: 'rate_limited' });
+      this.metrics.calls.inc({ tool: 'unknown', outcome: 'rate_limited', category: 'rate_limited' });
       return this.errorResult(pe, auditId, traceId);
     }
     const auditId = await record.writeAudit(
@@ -323,7 +389,24 @@ export class ServerRuntime<B = unknown> implements McpScope {
       'unknown_tool',
       null,
     );
-    this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied' });
+    this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied', category: 'forbidden' });
+    // A tool that exists but this principal's policy never permits is a policy denial too.
+    if (surface?.tools.has(name)) this.metrics.denials.inc({ tool: name });
+    this.logger.info(
+      {
+        system: record.def.name,
+        tool: name,
+        outcome: 'denied',
+        category: 'forbidden',
+        code: 'unknown_tool',
+        principal: principal.id,
+        tenant: principal.tenant,
+        trace_id: traceId,
+        audit_id: auditId,
+        ...(opts.requestId ? { request_id: opts.requestId } : {}),
+      },
+      'tool call',
+    );
     throw new UnknownToolError(name, auditId);
   }
 
@@ -400,31 +483,75 @@ export class ServerRuntime<B = unknown> implements McpScope {
     return this.host.appendAudit(event);
   }
 
-  /** For /readyz. */
+  private lastReadiness: { ok: boolean; checks: Record<string, string> } | null = null;
+  private readinessTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Runs the dependency checks now and then every `intervalMs` (each bounded by a timeout), so
+   * /readyz answers from the last result and a burst of probes never reaches the dependencies.
+   * Returns the stopper.
+   */
+  startReadinessChecks(intervalMs: number): () => void {
+    let running = false;
+    const run = async () => {
+      if (running) return;
+      running = true;
+      try {
+        this.lastReadiness = await this.checkReadiness();
+      } finally {
+        running = false;
+      }
+    };
+    void run();
+    this.readinessTimer = setInterval(() => void run(), intervalMs);
+    this.readinessTimer.unref();
+    return () => {
+      if (this.readinessTimer) clearInterval(this.readinessTimer);
+      this.readinessTimer = null;
+    };
+  }
+
+  /** For /readyz: the last background check when they run, otherwise one now. */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    if (this.readinessTimer && this.lastReadiness)
+      return this.closed ? { ...this.lastReadiness, ok: false } : this.lastReadiness;
+    return this.checkReadiness();
+  }
+
+  /**
+   * Each dependency's state. Not ready only for what no call can do without (the store, the
+   * audit sink, the rate limiter); a backend's upstream API is reported but does not take the
+   * server out of rotation (its calls answer with a retryable upstream error meanwhile).
+   */
+  private async checkReadiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
     try {
       await withTimeout(this.ready, 2_000);
     } catch {
       return { ok: false, checks: { startup: 'not ready' } };
     }
-    const probes: [string, () => Promise<void>][] = Object.entries(this.host.probes());
+    const required = Object.entries(this.host.probes());
+    const optional: [string, () => Promise<void>][] = [];
     for (const s of this.surfaces) {
       const b = s.backend;
       if (b.ping)
-        probes.push([this.surfaces.length === 1 ? 'backend' : `backend_${s.def.name}`, () => b.ping!()]);
+        optional.push([this.surfaces.length === 1 ? 'backend' : `backend_${s.def.name}`, () => b.ping!()]);
     }
+    let ok = !this.closed;
     await Promise.all(
-      probes.map(async ([name, fn]) => {
-        try {
-          await withTimeout(fn(), 2_000);
-          checks[name] = 'ok';
-        } catch {
-          checks[name] = 'failing';
-        }
-      }),
+      [...required.map((p) => [...p, true] as const), ...optional.map((p) => [...p, false] as const)].map(
+        async ([name, fn, needed]) => {
+          try {
+            await withTimeout(fn(), 2_000);
+            checks[name] = 'ok';
+          } catch {
+            checks[name] = 'failing';
+            if (needed) ok = false;
+          }
+        },
+      ),
     );
-    return { ok: Object.values(checks).every((v) => v === 'ok') && !this.closed, checks };
+    return { ok, checks };
   }
 
   get activeCalls(): number {
@@ -465,6 +592,11 @@ function isList<T>(x: T | readonly AnyServerDefinition[]): x is readonly AnyServ
   return Array.isArray(x);
 }
 
+function traceparentOf(opts: CallOptions): string | undefined {
+  const fromMeta = opts.meta?.traceparent;
+  return typeof fromMeta === 'string' ? fromMeta : opts.traceparent;
+}
+
 function outcomeLabel(pe: PortcullisError): string {
   switch (pe.category) {
     case 'forbidden':
@@ -473,6 +605,12 @@ function outcomeLabel(pe: PortcullisError): string {
       return 'rate_limited';
     case 'approval_required':
       return 'approval_required';
+    case 'validation':
+    case 'not_found':
+    case 'conflict':
+    case 'unauthenticated':
+      // The caller's to fix: not a server error (an error-rate alert must not fire on typos).
+      return 'client_error';
     default:
       return 'error';
   }

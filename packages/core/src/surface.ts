@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApprovalService } from './approvals.js';
+import { tracer } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
 import { toCedarValue } from './cedar-values.js';
 import { parseServerConfig } from './config.js';
@@ -42,6 +43,10 @@ export interface CallResult {
 export interface CallOptions {
   signal?: AbortSignal;
   meta?: Record<string, unknown>;
+  /** The HTTP request's W3C `traceparent` header (a `_meta.traceparent` wins). */
+  traceparent?: string;
+  /** The HTTP request's `X-Request-Id` (accepted or minted), for the call's log line. */
+  requestId?: string;
 }
 
 /** The kit's view of one call: the public ToolCall plus what only the kit's stages use. */
@@ -221,7 +226,7 @@ export class Surface<B = unknown> {
       tool: { name: entry.def.name, access: entry.def.access, toolset: entry.def.toolset },
       principal,
       mode,
-      traceId: traceIdOf(opts.meta),
+      traceId: traceIdOf(opts.meta, opts.traceparent),
       signal: opts.signal ?? new AbortController().signal,
       meta: opts.meta,
       logger: this.host.logger,
@@ -418,14 +423,20 @@ export class Surface<B = unknown> {
   }
 
   private decide(call: KitCall): Decision {
-    call.decision = this.policy.authorize({
-      principal: call.principal,
-      action: call.tool.name,
-      resource: call.resource ?? tenantResource(call.principal),
-      context: call.context,
-      approved: call.plan !== null,
-    });
-    return call.decision;
+    const span = tracer().startSpan('policy.authorize', { attributes: { 'mcp.tool.name': call.tool.name } });
+    try {
+      call.decision = this.policy.authorize({
+        principal: call.principal,
+        action: call.tool.name,
+        resource: call.resource ?? tenantResource(call.principal),
+        context: call.context,
+        approved: call.plan !== null,
+      });
+      span.setAttribute('portcullis.decision', call.decision.effect);
+      return call.decision;
+    } finally {
+      span.end();
+    }
   }
 
   /** Policy asked for an approval: record a plan (a call) or check the approved plan still fits (an apply). */
@@ -671,10 +682,10 @@ function denied(decision: Decision): PortcullisError {
   });
 }
 
-export function traceIdOf(meta: Record<string, unknown> | undefined): string {
+export function traceIdOf(meta: Record<string, unknown> | undefined, traceparent?: string): string {
   const explicit = meta?.[TRACE_META_KEY];
   if (typeof explicit === 'string' && /^[\w.:-]{1,128}$/.test(explicit)) return explicit;
-  const tp = meta?.traceparent;
+  const tp = typeof meta?.traceparent === 'string' ? meta.traceparent : traceparent;
   if (typeof tp === 'string') {
     const m = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(tp);
     if (m?.[1]) return m[1];

@@ -960,6 +960,7 @@ describe.skipIf(helm.bin === null)(
           'PortcullisLatencyP95High',
           'PortcullisPolicyDenialSpike',
           'PortcullisUpstreamDegraded',
+          'PortcullisAuditWriteFailing',
           'PortcullisMemoryNearLimit',
         ]),
       );
@@ -1184,5 +1185,34 @@ describe('client configurations', () => {
     ]);
     for (const system of SHIPPED) expect(text).toContain(`"\${repo}/servers/${system}/dist/cli.js"`);
     expect(text).not.toMatch(/pk_[a-z0-9]{8,}_|eyJ[A-Za-z0-9_-]{10,}/);
+  });
+});
+
+describe('Grafana dashboard (deploy/grafana)', () => {
+  it('is valid dashboard JSON whose every query uses only metrics the kit exports', () => {
+    const dash = JSON.parse(read('deploy/grafana/portcullis-dashboard.json')) as {
+      title: string;
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    expect(dash.title).toBe('Portcullis');
+    expect(dash.panels.length).toBeGreaterThanOrEqual(8);
+    const exported = new Set(
+      [...read('packages/core/src/metrics.ts').matchAll(/name: '(portcullis_[a-z_]+)'/g)].map((m) => m[1]!),
+    );
+    const used = new Set<string>();
+    for (const p of dash.panels) {
+      expect(p.targets.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets)
+        for (const [m] of t.expr.matchAll(/portcullis_[a-z_]+/g)) {
+          const base = m.replace(/_(bucket|sum|count)$/, '');
+          expect(
+            exported.has(m) || exported.has(base),
+            `${p.title} uses ${m}, which the kit does not export`,
+          ).toBe(true);
+          used.add(base);
+        }
+    }
+    // Every metric the kit exports has a panel.
+    expect([...exported].filter((m) => !used.has(m))).toEqual([]);
   });
 });

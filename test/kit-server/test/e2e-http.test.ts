@@ -145,10 +145,10 @@ describe('JWT, stateless Streamable HTTP (the default)', () => {
     expect(h.json).toEqual({ status: 'ok', server: 'portcullis-kit' });
     const r = await rawHttp(`${srv.base}/readyz`);
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ status: 'ready', checks: { store: 'ok', rate_limits: 'ok' } });
+    expect(r.json).toEqual({ status: 'ready', checks: { store: 'ok', rate_limits: 'ok', audit: 'ok' } });
   });
 
-  it('/metrics counts calls by tool and outcome', async () => {
+  it('/metrics counts calls by tool, outcome and error category', async () => {
     const read = async () => (await rawHttp(`${srv.base}/metrics`)).text;
     const before = await read();
     const h = await bearer('metrics-user', 'acme', ['viewer']);
@@ -163,7 +163,15 @@ describe('JWT, stateless Streamable HTTP (the default)', () => {
       metricValue(after, name, labels) - metricValue(before, name, labels);
     expect(delta('portcullis_tool_calls_total', { tool: 'kit_echo', outcome: 'ok' })).toBe(3);
     expect(delta('portcullis_tool_calls_total', { tool: 'kit_get_note', outcome: 'denied' })).toBe(1);
-    expect(delta('portcullis_tool_calls_total', { tool: 'kit_get_note', outcome: 'error' })).toBe(1);
+    // A validation error is the caller's to fix: counted apart from server errors.
+    expect(
+      delta('portcullis_tool_calls_total', {
+        tool: 'kit_get_note',
+        outcome: 'client_error',
+        category: 'validation',
+      }),
+    ).toBe(1);
+    expect(delta('portcullis_tool_calls_total', { tool: 'kit_get_note', outcome: 'error' })).toBe(0);
     expect(delta('portcullis_policy_denials_total', { tool: 'kit_get_note' })).toBe(1);
     expect(delta('portcullis_tool_call_duration_seconds_count', { tool: 'kit_echo' })).toBe(3);
     expect(after).toContain('process_cpu_user_seconds_total');

@@ -124,7 +124,11 @@ describe.skipIf(redisSkip !== null)(
     let outage: { s: ServerProc; dataDir: string } | undefined;
 
     it('when Redis goes away, a call is refused (fail closed): not executed, audited as an error', async () => {
-      outage = await replica({ REDIS_URL: redis!.url, PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000/10m' });
+      outage = await replica({
+        REDIS_URL: redis!.url,
+        PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000/10m',
+        PORTCULLIS_READY_INTERVAL_MS: '200',
+      });
       const { s, dataDir } = outage;
       const h = { authorization: `Bearer ${outageKey}` };
       const first = await callToolHttp(s.url, 'kit_echo', { message: 'before' }, h);
@@ -149,7 +153,10 @@ describe.skipIf(redisSkip !== null)(
         const r = await callToolHttp(s.url, 'kit_echo', { message: `after ${i}` }, h);
         expect(r.envelope?.category).toBe('internal');
       }
-      const ready = await rawHttp(`${s.base}/readyz`);
+      // /readyz answers from the background checks (every 200 ms here): wait for the next one.
+      let ready = await rawHttp(`${s.base}/readyz`);
+      for (const deadline = Date.now() + 10_000; ready.status !== 503 && Date.now() < deadline;)
+        ready = await new Promise((r) => setTimeout(r, 50)).then(() => rawHttp(`${s.base}/readyz`));
       expect(ready.status).toBe(503);
       expect(ready.json).toMatchObject({ status: 'not_ready', checks: { rate_limits: 'failing' } });
       expect(s.proc.exitCode).toBeNull();
