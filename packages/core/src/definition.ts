@@ -110,7 +110,7 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
 export function defineServer<B, S extends z.ZodObject = z.ZodObject>(
   def: ServerDefinition<B, S>,
 ): ServerDefinition<B, S> {
-  const prefix = `${def.name.replace(/-/g, '_')}_`;
+  const prefix = def.toolPrefix ?? `${def.name.replace(/-/g, '_')}_`;
   const toolsets = new Set<string>();
   for (const ts of def.toolsets) {
     if (!/^[a-z][a-z0-9_]*$/.test(ts.id)) throw new Error(`Toolset id ${ts.id} must be snake_case`);
