@@ -25,6 +25,8 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
   name: 'posture-read',
   // The tool names are fixed (posture_*), shorter than the package's name.
   toolPrefix: 'posture_',
+  // Every tool reads; the kit refuses to define or start this server with one that does not.
+  readOnly: true,
   version: '0.1.0',
   title: 'Portcullis posture (read-only)',
   description:
