@@ -55,7 +55,8 @@ export class EmbeddedBackend implements PostureBackend {
   readonly kind = 'embedded' as const;
 
   private constructor(
-    private readonly reads: ReadRunner,
+    /** How every read runs: on a connection or in a transaction that cannot write. */
+    readonly reads: ReadRunner,
     private readonly cursors: CursorCodec,
     private readonly onClose: () => Promise<void>,
   ) {}
@@ -419,7 +420,13 @@ function compareControls(a: string, b: string): number {
 /** The writes the server itself makes, once, before it serves: control catalogue and demo seed. */
 async function prepareStore(store: Store, seed: boolean): Promise<void> {
   await store.transaction(async (tx) => {
+    // Written only when something is missing, so a SELECT-only role can serve a prepared store.
+    const known = await tx.query<Row>('SELECT framework, control, title FROM posture_controls');
+    const have = new Set(
+      known.rows.map((r) => `${str(r.framework)}\u0000${str(r.control)}\u0000${str(r.title)}`),
+    );
     for (const c of CONTROLS) {
+      if (have.has(`${c.framework}\u0000${c.control}\u0000${c.title}`)) continue;
       await tx.query(
         'INSERT INTO posture_controls (framework, control, title) VALUES ($1, $2, $3) ON CONFLICT (framework, control) DO UPDATE SET title = EXCLUDED.title',
         [c.framework, c.control, c.title],

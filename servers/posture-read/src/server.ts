@@ -5,6 +5,7 @@ import type { PostureBackend } from './backend.js';
 import { configSchema, postureSeedFor } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { migrations } from './migrations.js';
+import { openReadOnlyPool } from './readonly-pool.js';
 import { triage } from './prompts.js';
 import { resources } from './resources.js';
 import { getAsset, listExposures, searchAssets } from './tools/assets.js';
@@ -62,8 +63,19 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
     const cfg = services.config;
     const cursors = await openCursorCodec(services);
     const seed = postureSeedFor(cfg, services.env);
-    const backend = await EmbeddedBackend.open(services.store, { seed: seed === 'demo', cursors });
-    services.logger.info({ backend: 'embedded', seed }, 'posture backend: embedded store');
+    // PostgreSQL: reads through sessions that cannot write. PGlite (one connection): every read
+    // runs in a READ ONLY transaction (EmbeddedBackend's default).
+    const url = services.env.DATABASE_URL;
+    const ro = services.store.kind === 'postgres' && url ? await openReadOnlyPool(url) : null;
+    const backend = await EmbeddedBackend.open(services.store, {
+      seed: seed === 'demo',
+      cursors,
+      ...(ro ? { reads: ro.reads, onClose: ro.close } : {}),
+    });
+    services.logger.info(
+      { backend: 'embedded', seed, store: services.store.kind, read_only_sessions: ro !== null },
+      'posture backend: findings store',
+    );
     return backend;
   },
 });
