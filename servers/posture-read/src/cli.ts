@@ -2,4 +2,10 @@
 import { runServerCli } from '@portcullis/core';
 import { server } from './index.js';
 
-await runServerCli(server);
+// `import` is an operator command, not an MCP tool: the server itself never writes findings.
+if (process.argv[2] === 'import') {
+  const { runImportCli } = await import('./import-cli.js');
+  process.exitCode = await runImportCli(process.argv.slice(3), process.env);
+} else {
+  await runServerCli(server);
+}
