@@ -36,14 +36,14 @@ interface Prepared {
  * Writes one chunk of findings for a tenant inside the caller's transaction: upserts their assets,
  * inserts new findings, updates changed ones (last seen, status, content) and appends history for
  * every state change. A finding is identified by (tenant, source, source id), so re-importing never
- * duplicates. With `dryRun` it only reads and counts.
+ * duplicates. (A dry run is an import rolled back: importers/importer.ts.)
  */
 export async function ingestChunk(
   q: Queryable,
   tenant: string,
   batch: string,
   records: IncomingFinding[],
-  opts: { now: string; dryRun?: boolean },
+  opts: { now: string },
   counts: IngestCounts,
 ): Promise<void> {
   // The same finding twice in one chunk: the later one wins, as it would in two chunks.
@@ -89,7 +89,6 @@ export async function ingestChunk(
       }
     }
   }
-  if (opts.dryRun) return;
 
   // Assets: one row per asset, the latest record's description of it.
   // Within one chunk an asset is exposed if any record says so (scanners each see part of it).
