@@ -66,7 +66,9 @@ describe('a read-only server', () => {
     expect(() =>
       defineServer(base({ tools: [toolOf('sys_get_thing', 'read'), toolOf('sys_set_thing', 'write')] })),
     ).toThrow(/sys is declared read-only, but sys_set_thing \(write\) is not a read/);
-    expect(() => defineServer(base({ tools: [toolOf('sys_drop_thing', 'destructive')] }))).toThrow(ConfigError);
+    expect(() => defineServer(base({ tools: [toolOf('sys_drop_thing', 'destructive')] }))).toThrow(
+      ConfigError,
+    );
   });
 
   it('refuses to start with a write tool even without defineServer', async () => {
@@ -82,6 +84,8 @@ describe('a read-only server', () => {
   it('starts with reads only, and a server not declared read-only may still have writes', async () => {
     const runtime = await start(base({}));
     await runtime.close();
-    expect(defineServer(base({ readOnly: false, tools: [toolOf('sys_set_thing', 'write')] })).tools).toHaveLength(1);
+    expect(
+      defineServer(base({ readOnly: false, tools: [toolOf('sys_set_thing', 'write')] })).tools,
+    ).toHaveLength(1);
   });
 });

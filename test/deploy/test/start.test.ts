@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const START = join(ROOT, 'scripts', 'start.mjs');
-const built = ['crm', 'billing', 'posture-read'].every((s) => existsSync(join(ROOT, 'servers', s, 'dist', 'cli.js')));
+const built = ['crm', 'billing', 'posture-read'].every((s) =>
+  existsSync(join(ROOT, 'servers', s, 'dist', 'cli.js')),
+);
 const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', ...extra });
 
 describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers are not built)'}`, () => {
