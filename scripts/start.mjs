@@ -96,6 +96,14 @@ function devKeys(name, pkg, dataDir) {
   return { keysFile, keys };
 }
 
+/** Attributes that narrow what a demo principal sees (e.g. posture-read's cloud accounts), for the listing. */
+function attributesNote(attributes) {
+  const entries = Object.entries(attributes ?? {});
+  return entries.length === 0
+    ? ''
+    : `  ${entries.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}`;
+}
+
 const servers = discover();
 if (opts.plan) {
   const plan = Object.fromEntries(servers.map((s, i) => [s.name, portFor(s.name, i, opts.portBase)]));
@@ -151,7 +159,7 @@ try {
     out.push(`  ${s.name.padEnd(10)} ${s.url}`);
     for (const k of s.keys)
       out.push(
-        `    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}`,
+        `    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}${attributesNote(k.attributes)}`,
       );
     mcpServers[`portcullis-${s.name}`] = {
       type: 'http',

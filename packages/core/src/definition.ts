@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ConfigError } from './errors.js';
 import type { CredentialResolver } from './credentials.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
@@ -105,12 +106,30 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
   discoverTools?: (backend: B) => Promise<AnyToolDefinition<B>[]>;
   /** The prefix every tool name carries; defaults to `<name>_`. */
   toolPrefix?: string;
+  /**
+   * The system only reads, by construction: defineServer, and start-up again (discovered tools
+   * included), refuse any tool whose access is not `read`.
+   */
+  readOnly?: boolean;
+}
+
+/** Fails when a read-only system carries a tool that is not a read. */
+export function assertReadOnly(
+  def: { name: string; readOnly?: boolean },
+  tools: readonly { name: string; access: string }[],
+): void {
+  if (def.readOnly !== true) return;
+  const offending = tools.filter((t) => t.access !== 'read');
+  if (offending.length > 0)
+    throw new ConfigError(
+      `${def.name} is declared read-only, but ${offending.map((t) => `${t.name} (${t.access})`).join(', ')} ${offending.length === 1 ? 'is not a read' : 'are not reads'}; a read-only server may only have tools with access 'read'.`,
+    );
 }
 
 export function defineServer<B, S extends z.ZodObject = z.ZodObject>(
   def: ServerDefinition<B, S>,
 ): ServerDefinition<B, S> {
-  const prefix = `${def.name.replace(/-/g, '_')}_`;
+  const prefix = def.toolPrefix ?? `${def.name.replace(/-/g, '_')}_`;
   const toolsets = new Set<string>();
   for (const ts of def.toolsets) {
     if (!/^[a-z][a-z0-9_]*$/.test(ts.id)) throw new Error(`Toolset id ${ts.id} must be snake_case`);
@@ -131,5 +150,6 @@ export function defineServer<B, S extends z.ZodObject = z.ZodObject>(
     used.add(t.toolset);
   }
   for (const id of toolsets) if (!used.has(id)) throw new Error(`Toolset ${id} has no tools`);
+  assertReadOnly(def, def.tools);
   return def;
 }

@@ -230,6 +230,9 @@ export class JwtAuthenticator implements Authenticator {
         (typeof v === 'number' && Number.isSafeInteger(v))
       )
         attributes[claim] = v;
+      // A list of strings becomes a Cedar set (e.g. the cloud accounts a principal may see).
+      else if (Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string'))
+        attributes[claim] = v;
     }
     // RFC 8693 section 4.1: `act` names the actor (the agent) and `sub` the user it acts for. Policy
     // decides for the user, whose rights the token carries; the audit records both.

@@ -9,7 +9,13 @@ import { tracer } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
 import { toCedarValue } from './cedar-values.js';
 import { parseServerConfig } from './config.js';
-import type { BackendLifecycle, KitServices, ResourceDefinition, ServerDefinition } from './definition.js';
+import {
+  assertReadOnly,
+  type BackendLifecycle,
+  type KitServices,
+  type ResourceDefinition,
+  type ServerDefinition,
+} from './definition.js';
 import { ConfigError, PortcullisError, errors, toPortcullisError } from './errors.js';
 import type { Host } from './host.js';
 import type { Decision, PolicyEngine } from './policy.js';
@@ -88,6 +94,8 @@ export class Surface<B = unknown> {
   ) {
     this.serverName = `portcullis-${def.name}`;
     this.config = def.configSchema ? parseServerConfig(def.configSchema, host.env) : {};
+    // Checked again here: a definition need not have passed through defineServer.
+    assertReadOnly(def, def.tools);
     this.allTools = [...def.tools];
     this.select(this.allTools);
   }
@@ -153,6 +161,7 @@ export class Surface<B = unknown> {
       for (const t of found) {
         if (!t.name.startsWith(prefix)) throw new ConfigError(`Tool ${t.name} must start with ${prefix}`);
       }
+      assertReadOnly(this.def, found);
       this.allTools = [...this.def.tools, ...found];
       this.select(found);
       await this.loadPolicies();

@@ -134,3 +134,29 @@ describe('finding 14: the JWKS is fetched over https unless it is on loopback', 
     }
   });
 });
+
+describe('JWT attribute claims', () => {
+  it('carries strings, numbers and booleans, and a list of strings as a set; drops other shapes', async () => {
+    const auth = new JwtAuthenticator(
+      jwtSettingsFromEnv(
+        {
+          PORTCULLIS_JWT_ISSUER: ISSUER,
+          PORTCULLIS_JWKS_FILE: jwksFile,
+          PORTCULLIS_JWT_ATTRIBUTE_CLAIMS: 'team,accounts,level,mixed,nested',
+        },
+        AUDIENCE,
+      ),
+    );
+    const p = await auth.authenticate(
+      `Bearer ${await token({
+        sub: 'dana',
+        team: 'east',
+        accounts: ['111111111111', '333333333333'],
+        level: 3,
+        mixed: ['a', 1],
+        nested: { a: 'b' },
+      })}`,
+    );
+    expect(p.attributes).toEqual({ team: 'east', accounts: ['111111111111', '333333333333'], level: 3 });
+  });
+});

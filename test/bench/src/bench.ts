@@ -14,7 +14,8 @@
  * @modelcontextprotocol/server-everything, and resident memory (VmRSS).
  *
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16),
- * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3). Everything binds and connects to 127.0.0.1 only.
+ * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
+ * 0 skips the posture-read import and latency part, src/posture.ts). Everything binds and connects to 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { postureBench } from './posture.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -42,7 +44,9 @@ const COLD_RUNS = intEnv('BENCH_COLD_RUNS', 10, 0, 30);
 const FRESH_RUNS = intEnv('BENCH_FRESH_RUNS', 3, 0, 30);
 const WARMUP_S = 1;
 /** Hard bound on the whole run: whatever is still going is killed and the bench exits. */
-const WATCHDOG_MS = 6 * 60_000;
+const WATCHDOG_MS = 12 * 60_000;
+/** Findings in the posture-read import bench (0 skips it). */
+const POSTURE_N = intEnv('BENCH_POSTURE_N', 100_000, 0, 1_000_000);
 
 const MESSAGE = 'hello from the bench';
 const BODY = JSON.stringify({
@@ -659,6 +663,11 @@ async function main(): Promise<void> {
   log(
     `  cold start <= server-everything (fresh data dir)        ${f0(coldKitFresh).padStart(4)} ms vs ${f0(coldEv)} ms   ${verdict(coldKitFresh <= coldEv)}`,
   );
+  try {
+    await postureBench(log, POSTURE_N);
+  } catch (err) {
+    log(`posture-read bench failed: ${(err as Error).message}`);
+  }
   log();
   log(`bench took ${f0((performance.now() - started) / 1000)} s`);
 }

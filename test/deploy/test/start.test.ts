@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const START = join(ROOT, 'scripts', 'start.mjs');
-const built = ['crm', 'billing'].every((s) => existsSync(join(ROOT, 'servers', s, 'dist', 'cli.js')));
+const built = ['crm', 'billing', 'posture-read'].every((s) =>
+  existsSync(join(ROOT, 'servers', s, 'dist', 'cli.js')),
+);
 const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', ...extra });
 
 describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers are not built)'}`, () => {
@@ -26,7 +28,7 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
   };
 
   it('keeps the contract ports by default and moves them all by the base', () => {
-    expect(plan().ports).toMatchObject({ crm: 7301, billing: 7302 });
+    expect(plan().ports).toMatchObject({ crm: 7301, billing: 7302, 'posture-read': 7303 });
     expect(plan('--port-base', '8300').ports).toMatchObject({ crm: 8301, billing: 8302 });
     expect(plan('--port-base=9400').ports).toMatchObject({ crm: 9401, billing: 9402 });
     const fromEnv = spawnSync(process.execPath, [START, '--plan'], {
@@ -82,10 +84,14 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
           rej(new Error(`exited ${code}:\n${out}`));
         });
       });
-      const urls = [...out.matchAll(/^ {2}(crm|billing) +(http:\/\/127\.0\.0\.1:(\d+)\/mcp)$/gm)];
-      expect(urls.map((m) => m[1]).sort()).toEqual(['billing', 'crm']);
+      const urls = [
+        ...out.matchAll(/^ {2}(crm|billing|posture-read) +(http:\/\/127\.0\.0\.1:(\d+)\/mcp)$/gm),
+      ];
+      expect(urls.map((m) => m[1]).sort()).toEqual(['billing', 'crm', 'posture-read']);
+      // posture-read's demo analyst restricted to one cloud account is listed with that restriction.
+      expect(out).toMatch(/^ {4}dana +roles=analyst .*accounts=333333333333$/m);
       for (const m of urls) {
-        expect(Number(m[3])).not.toBe(m[1] === 'crm' ? 7301 : 7302);
+        expect(Number(m[3])).not.toBe({ crm: 7301, billing: 7302, 'posture-read': 7303 }[m[1]!]);
         expect((await fetch(m[2]!.replace(/\/mcp$/, '/healthz'))).status).toBe(200);
       }
       // Ctrl-C: every server drains and exits, then npm start itself, with status 0.

@@ -1,0 +1,136 @@
+import type { CountedPage, PageRequest } from '@portcullis/core/paging';
+import type {
+  AssetRecord,
+  ComplianceMapping,
+  FindingRecord,
+  GroupField,
+  HistoryEntry,
+  Severity,
+  Status,
+} from './domain.js';
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@portcullis/core/paging';
+export type { PageRequest } from '@portcullis/core/paging';
+export type Page<T> = CountedPage<T>;
+
+/**
+ * Which cloud accounts a principal may see: null for all of its tenant's, else exactly these
+ * (the principal's `accounts` attribute). Every read applies it, in lists, counts and records alike.
+ */
+export type AccountScope = readonly string[] | null;
+
+export interface FindingQuery {
+  severity_at_least?: Severity;
+  status?: Status[];
+  source?: string;
+  account?: string;
+  region?: string;
+  resource_type?: string;
+  resource_id?: string;
+  rule?: string;
+  framework?: string;
+  control?: string;
+  text?: string;
+}
+
+export interface AssetQuery {
+  account?: string;
+  region?: string;
+  type?: string;
+  exposed?: boolean;
+  text?: string;
+}
+
+export interface FindingDetail {
+  finding: FindingRecord;
+  asset: AssetRecord | null;
+  compliance: ComplianceMapping[];
+  history: HistoryEntry[];
+}
+
+export interface SummaryGroup {
+  keys: Record<string, string>;
+  count: number;
+}
+
+export interface ExposureRow {
+  /** Place in the ranking across all pages, from 1. */
+  rank: number;
+  asset: AssetRecord;
+  open_critical: number;
+  open_high: number;
+  oldest_open_since: string;
+}
+
+export interface ControlStatus {
+  framework: string;
+  control: string;
+  title: string;
+  status: 'passed' | 'failed' | 'not_evaluated';
+  failed_findings: number;
+  passed_findings: number;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * What the tools call: reads only, every method scoped to one tenant and an account scope. There
+ * is no write method on this interface: the import and sync commands write through the ingest
+ * module, outside the server.
+ */
+export interface PostureBackend {
+  readonly kind: 'embedded' | 'securityhub';
+  searchFindings(
+    tenant: string,
+    scope: AccountScope,
+    query: FindingQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<FindingRecord>>;
+  getFinding(
+    tenant: string,
+    scope: AccountScope,
+    id: string,
+    opts?: ReadOptions,
+  ): Promise<FindingDetail | null>;
+  summarizeFindings(
+    tenant: string,
+    scope: AccountScope,
+    query: FindingQuery,
+    groupBy: GroupField[],
+    opts?: ReadOptions,
+  ): Promise<{ total: number; groups: SummaryGroup[] }>;
+  searchAssets(
+    tenant: string,
+    scope: AccountScope,
+    query: AssetQuery,
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<AssetRecord>>;
+  getAsset(tenant: string, scope: AccountScope, id: string, opts?: ReadOptions): Promise<AssetRecord | null>;
+  /** Open findings of one asset, most severe first, and their counts by severity. */
+  assetFindings(
+    tenant: string,
+    scope: AccountScope,
+    assetId: string,
+    limit: number,
+    opts?: ReadOptions,
+  ): Promise<{ by_severity: Record<Severity, number>; items: FindingRecord[] }>;
+  listExposures(
+    tenant: string,
+    scope: AccountScope,
+    query: { account?: string },
+    page: PageRequest,
+    opts?: ReadOptions,
+  ): Promise<Page<ExposureRow>>;
+  complianceSummary(
+    tenant: string,
+    scope: AccountScope,
+    query: { framework?: string; account?: string },
+    opts?: ReadOptions,
+  ): Promise<ControlStatus[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

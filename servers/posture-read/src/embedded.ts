@@ -1,0 +1,604 @@
+import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
+import { clampLimit } from '@portcullis/core/paging';
+import type { Queryable, Store } from '@portcullis/core/store';
+import type {
+  AccountScope,
+  AssetQuery,
+  ControlStatus,
+  ExposureRow,
+  FindingDetail,
+  FindingQuery,
+  Page,
+  PageRequest,
+  PostureBackend,
+  SummaryGroup,
+} from './backend.js';
+import {
+  SEVERITIES,
+  severityRank,
+  type AssetRecord,
+  type FindingRecord,
+  type GroupField,
+  type HistoryEntry,
+  type Severity,
+  type Status,
+} from './domain.js';
+import { CONTROLS } from './frameworks.js';
+import { emptyCounts, ingestChunk, INGEST_CHUNK, recordBatch } from './ingest.js';
+import { DEMO_TENANTS, generateSeed, SEED_NOW } from './seed.js';
+
+type Row = Record<string, unknown>;
+
+/** Bumped when the demo data changes shape; an existing store keeps what it was seeded with. */
+const SEED_VERSION = 'demo-v1';
+
+/** Runs reads; each call gets a connection that cannot write (see `readOnlyReads`). */
+export type ReadRunner = <T>(fn: (q: Queryable) => Promise<T>) => Promise<T>;
+
+/**
+ * Reads through the store inside a READ ONLY transaction: PostgreSQL (and PGlite) refuse any
+ * write in it, so even a bug in a query cannot change the data.
+ */
+export function readOnlyReads(store: Store): ReadRunner {
+  return (fn) =>
+    store.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION READ ONLY');
+      return fn(tx);
+    });
+}
+
+/**
+ * The default backend: findings in the kit's store (PGlite, or PostgreSQL with DATABASE_URL),
+ * written by the import and sync commands and the demo seed, read here only.
+ */
+export class EmbeddedBackend implements PostureBackend {
+  readonly kind = 'embedded' as const;
+
+  private constructor(
+    /** How every read runs: on a connection or in a transaction that cannot write. */
+    readonly reads: ReadRunner,
+    private readonly cursors: CursorCodec,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  /**
+   * Expects the posture migrations to have run. Before serving, writes the control catalogue and,
+   * when `seed` is set on a store without findings, the demo data; every read after that runs
+   * read-only (`reads`, by default a READ ONLY transaction on the store).
+   */
+  static async open(
+    store: Store,
+    opts: { seed: boolean; cursors: CursorCodec; reads?: ReadRunner; onClose?: () => Promise<void> },
+  ): Promise<EmbeddedBackend> {
+    await prepareStore(store, opts.seed);
+    return new EmbeddedBackend(
+      opts.reads ?? readOnlyReads(store),
+      opts.cursors,
+      opts.onClose ?? (async () => undefined),
+    );
+  }
+
+  async searchFindings(
+    tenant: string,
+    scope: AccountScope,
+    query: FindingQuery,
+    page: PageRequest,
+  ): Promise<Page<FindingRecord>> {
+    const limit = clampLimit(page);
+    const where = findingWhere(tenant, scope, query);
+    const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
+    return this.reads(async (q) => {
+      const total = await count(
+        q,
+        `SELECT count(*) AS n FROM posture_findings f WHERE ${where.sql()}`,
+        where.params,
+      );
+      if (page.cursor !== null) {
+        const pos = this.cursors.decode(page.cursor, cursorScope);
+        if (!Array.isArray(pos) || pos.length !== 3) throw invalidCursor();
+        const [rank, seen, id] = pos as unknown[];
+        if (
+          typeof rank !== 'number' ||
+          typeof seen !== 'string' ||
+          typeof id !== 'string' ||
+          Number.isNaN(Date.parse(seen))
+        )
+          throw invalidCursor();
+        const r = where.param(rank);
+        const s = where.param(seen);
+        const i = where.param(id);
+        where.add(
+          `(f.severity_rank < ${r} OR (f.severity_rank = ${r} AND (f.first_seen < ${s}::timestamptz OR (f.first_seen = ${s}::timestamptz AND f.id COLLATE "C" > ${i}))))`,
+        );
+      }
+      const res = await q.query<Row>(
+        `SELECT f.* FROM posture_findings f WHERE ${where.sql()}
+          ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C" LIMIT ${limit + 1}`,
+        where.params,
+      );
+      const more = res.rows.length > limit;
+      const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toFinding);
+      const last = rows[rows.length - 1];
+      return {
+        items: rows,
+        next_cursor:
+          more && last !== undefined
+            ? this.cursors.encode(cursorScope, [severityRank(last.severity), last.first_seen, last.id])
+            : null,
+        total,
+      };
+    });
+  }
+
+  async getFinding(tenant: string, scope: AccountScope, id: string): Promise<FindingDetail | null> {
+    return this.reads(async (q) => {
+      const where = new Where(tenant, scope, 'f');
+      where.add(`f.id = ${where.param(id)}`);
+      const res = await q.query<Row>(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`, where.params);
+      const row = res.rows[0];
+      if (row === undefined) return null;
+      const finding = toFinding(row);
+      const [asset, compliance, history] = await Promise.all([
+        q.query<Row>('SELECT * FROM posture_assets WHERE tenant = $1 AND id = $2', [
+          tenant,
+          finding.asset_id,
+        ]),
+        q.query<Row>(
+          'SELECT framework, control FROM posture_compliance WHERE tenant = $1 AND finding_id = $2 ORDER BY framework, control',
+          [tenant, id],
+        ),
+        q.query<Row>(
+          'SELECT at, from_status, to_status, import_batch, note FROM posture_history WHERE tenant = $1 AND finding_id = $2 ORDER BY seq',
+          [tenant, id],
+        ),
+      ]);
+      return {
+        finding,
+        asset: asset.rows[0] === undefined ? null : toAsset(asset.rows[0]),
+        compliance: compliance.rows.map((r) => ({ framework: str(r.framework), control: str(r.control) })),
+        history: history.rows.map(toHistory),
+      };
+    });
+  }
+
+  async summarizeFindings(
+    tenant: string,
+    scope: AccountScope,
+    query: FindingQuery,
+    groupBy: GroupField[],
+  ): Promise<{ total: number; groups: SummaryGroup[] }> {
+    const where = findingWhere(tenant, scope, query);
+    const needsFramework = groupBy.includes('framework');
+    const cols = groupBy.map((g) => `${GROUP_COLUMN[g]} AS ${g}`);
+    const from = needsFramework
+      ? 'posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id'
+      : 'posture_findings f';
+    return this.reads(async (q) => {
+      const total = await count(
+        q,
+        `SELECT count(*) AS n FROM posture_findings f WHERE ${where.sql()}`,
+        where.params,
+      );
+      const res = await q.query<Row>(
+        `SELECT ${cols.join(', ')}, count(DISTINCT f.id) AS n FROM ${from} WHERE ${where.sql()}
+          GROUP BY ${groupBy.map((g) => GROUP_COLUMN[g]).join(', ')}
+          ORDER BY count(DISTINCT f.id) DESC, ${groupBy.map((g) => `${GROUP_COLUMN[g]} COLLATE "C"`).join(', ')}
+          LIMIT 500`,
+        where.params,
+      );
+      return {
+        total,
+        groups: res.rows.map((r) => ({
+          keys: Object.fromEntries(groupBy.map((g) => [g, str(r[g])])),
+          count: Number(r.n),
+        })),
+      };
+    });
+  }
+
+  async searchAssets(
+    tenant: string,
+    scope: AccountScope,
+    query: AssetQuery,
+    page: PageRequest,
+  ): Promise<Page<AssetRecord>> {
+    const limit = clampLimit(page);
+    const where = new Where(tenant, scope, 'a');
+    if (query.account !== undefined) where.add(`a.account = ${where.param(query.account)}`);
+    if (query.region !== undefined) where.add(`a.region = ${where.param(query.region)}`);
+    if (query.type !== undefined) where.add(`a.type = ${where.param(query.type)}`);
+    if (query.exposed === true) where.add('(a.public OR a.internet_facing)');
+    if (query.exposed === false) where.add('NOT (a.public OR a.internet_facing)');
+    if (query.text !== undefined) {
+      const p = where.param(`%${likeEscape(query.text.toLowerCase())}%`);
+      where.add(`(lower(a.name) LIKE ${p} OR lower(a.resource_id) LIKE ${p})`);
+    }
+    const cursorScope = { tenant, principal: page.principal, kind: 'assets', query: normalise(query) };
+    return this.reads(async (q) => {
+      const total = await count(
+        q,
+        `SELECT count(*) AS n FROM posture_assets a WHERE ${where.sql()}`,
+        where.params,
+      );
+      if (page.cursor !== null) {
+        const pos = this.cursors.decode(page.cursor, cursorScope);
+        if (typeof pos !== 'string') throw invalidCursor();
+        where.add(`a.id COLLATE "C" > ${where.param(pos)}`);
+      }
+      const res = await q.query<Row>(
+        `SELECT a.* FROM posture_assets a WHERE ${where.sql()} ORDER BY a.id COLLATE "C" LIMIT ${limit + 1}`,
+        where.params,
+      );
+      const more = res.rows.length > limit;
+      const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toAsset);
+      const last = rows[rows.length - 1];
+      return {
+        items: rows,
+        next_cursor: more && last ? this.cursors.encode(cursorScope, last.id) : null,
+        total,
+      };
+    });
+  }
+
+  async getAsset(tenant: string, scope: AccountScope, id: string): Promise<AssetRecord | null> {
+    return this.reads(async (q) => {
+      const where = new Where(tenant, scope, 'a');
+      where.add(`a.id = ${where.param(id)}`);
+      const res = await q.query<Row>(`SELECT a.* FROM posture_assets a WHERE ${where.sql()}`, where.params);
+      return res.rows[0] === undefined ? null : toAsset(res.rows[0]);
+    });
+  }
+
+  async assetFindings(
+    tenant: string,
+    scope: AccountScope,
+    assetId: string,
+    limit: number,
+  ): Promise<{ by_severity: Record<Severity, number>; items: FindingRecord[] }> {
+    return this.reads(async (q) => {
+      const where = new Where(tenant, scope, 'f');
+      where.add(`f.asset_id = ${where.param(assetId)}`);
+      where.add(`f.status = 'open'`);
+      const [counts, items] = await Promise.all([
+        q.query<Row>(
+          `SELECT f.severity, count(*) AS n FROM posture_findings f WHERE ${where.sql()} GROUP BY 1`,
+          where.params,
+        ),
+        q.query<Row>(
+          `SELECT f.* FROM posture_findings f WHERE ${where.sql()}
+            ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C" LIMIT ${Math.max(1, Math.min(100, limit))}`,
+          where.params,
+        ),
+      ]);
+      const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+      for (const r of counts.rows) bySeverity[str(r.severity) as Severity] = Number(r.n);
+      return { by_severity: bySeverity, items: items.rows.map(toFinding) };
+    });
+  }
+
+  async listExposures(
+    tenant: string,
+    scope: AccountScope,
+    query: { account?: string },
+    page: PageRequest,
+  ): Promise<Page<ExposureRow>> {
+    const limit = clampLimit(page);
+    const where = new Where(tenant, scope, 'a');
+    where.add('(a.public OR a.internet_facing)');
+    if (query.account !== undefined) where.add(`a.account = ${where.param(query.account)}`);
+    const cursorScope = { tenant, principal: page.principal, kind: 'exposures', query: normalise(query) };
+    let offset = 0;
+    if (page.cursor !== null) {
+      const pos = this.cursors.decode(page.cursor, cursorScope);
+      if (typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) throw invalidCursor();
+      offset = pos;
+    }
+    // Ranked: most critical findings first, then most high ones, then longest exposed.
+    const ranked = `
+      SELECT a.*, x.open_critical, x.open_high, x.oldest
+        FROM posture_assets a
+        JOIN (SELECT f.asset_id,
+                     count(*) FILTER (WHERE f.severity = 'critical') AS open_critical,
+                     count(*) FILTER (WHERE f.severity = 'high') AS open_high,
+                     min(f.first_seen) AS oldest
+                FROM posture_findings f
+               WHERE f.tenant = $1 AND f.status = 'open' AND f.severity_rank >= ${severityRank('high')}
+               GROUP BY f.asset_id) x ON x.asset_id = a.id
+       WHERE ${where.sql()}`;
+    return this.reads(async (q) => {
+      const total = await count(q, `SELECT count(*) AS n FROM (${ranked}) r`, where.params);
+      const res = await q.query<Row>(
+        `${ranked} ORDER BY x.open_critical DESC, x.open_high DESC, x.oldest ASC, a.id COLLATE "C"
+          LIMIT ${limit + 1} OFFSET ${offset}`,
+        where.params,
+      );
+      const more = res.rows.length > limit;
+      const rows = more ? res.rows.slice(0, limit) : res.rows;
+      return {
+        items: rows.map((r, i) => ({
+          rank: offset + i + 1,
+          asset: toAsset(r),
+          open_critical: Number(r.open_critical),
+          open_high: Number(r.open_high),
+          oldest_open_since: iso(r.oldest),
+        })),
+        next_cursor: more ? this.cursors.encode(cursorScope, offset + limit) : null,
+        total,
+      };
+    });
+  }
+
+  async complianceSummary(
+    tenant: string,
+    scope: AccountScope,
+    query: { framework?: string; account?: string },
+  ): Promise<ControlStatus[]> {
+    const where = new Where(tenant, scope, 'f');
+    if (query.account !== undefined) where.add(`f.account = ${where.param(query.account)}`);
+    const fw = query.framework === undefined ? '' : ` AND c.framework = ${where.param(query.framework)}`;
+    return this.reads(async (q) => {
+      const res = await q.query<Row>(
+        `SELECT c.framework, c.control,
+                count(DISTINCT f.id) FILTER (WHERE f.status = 'open') AS failed,
+                count(DISTINCT f.id) FILTER (WHERE f.status <> 'open') AS passed
+           FROM posture_compliance c
+           JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
+          WHERE ${where.sql()}${fw}
+          GROUP BY 1, 2`,
+        where.params,
+      );
+      const catalogue = await q.query<Row>('SELECT framework, control, title FROM posture_controls');
+      const titles = new Map(
+        catalogue.rows.map((r) => [`${str(r.framework)}\u0000${str(r.control)}`, str(r.title)]),
+      );
+      const seen = new Map<string, ControlStatus>();
+      for (const r of res.rows) {
+        const k = `${str(r.framework)}\u0000${str(r.control)}`;
+        const failed = Number(r.failed);
+        seen.set(k, {
+          framework: str(r.framework),
+          control: str(r.control),
+          title: titles.get(k) ?? '',
+          status: failed > 0 ? 'failed' : 'passed',
+          failed_findings: failed,
+          passed_findings: Number(r.passed),
+        });
+      }
+      for (const r of catalogue.rows) {
+        const k = `${str(r.framework)}\u0000${str(r.control)}`;
+        if (seen.has(k) || (query.framework !== undefined && str(r.framework) !== query.framework)) continue;
+        seen.set(k, {
+          framework: str(r.framework),
+          control: str(r.control),
+          title: str(r.title),
+          status: 'not_evaluated',
+          failed_findings: 0,
+          passed_findings: 0,
+        });
+      }
+      return [...seen.values()].sort(
+        (a, b) => a.framework.localeCompare(b.framework) || compareControls(a.control, b.control),
+      );
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.reads((q) => q.query('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+}
+
+const GROUP_COLUMN: Record<GroupField, string> = {
+  severity: 'f.severity',
+  status: 'f.status',
+  account: 'f.account',
+  resource_type: 'f.resource_type',
+  source: 'f.source',
+  rule: 'f.rule',
+  framework: 'c.framework',
+};
+
+/** Control ids compare numerically part by part: 1.4 < 1.10 < 2.1.1. */
+function compareControls(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    const nx = Number(x);
+    const ny = Number(y);
+    const c =
+      Number.isFinite(nx) && Number.isFinite(ny) && x !== '' && y !== '' ? nx - ny : x.localeCompare(y);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** The writes the server itself makes, once, before it serves: control catalogue and demo seed. */
+async function prepareStore(store: Store, seed: boolean): Promise<void> {
+  await store.transaction(async (tx) => {
+    // Written only when something is missing, so a SELECT-only role can serve a prepared store.
+    const known = await tx.query<Row>('SELECT framework, control, title FROM posture_controls');
+    const have = new Set(
+      known.rows.map((r) => `${str(r.framework)}\u0000${str(r.control)}\u0000${str(r.title)}`),
+    );
+    for (const c of CONTROLS) {
+      if (have.has(`${c.framework}\u0000${c.control}\u0000${c.title}`)) continue;
+      await tx.query(
+        'INSERT INTO posture_controls (framework, control, title) VALUES ($1, $2, $3) ON CONFLICT (framework, control) DO UPDATE SET title = EXCLUDED.title',
+        [c.framework, c.control, c.title],
+      );
+    }
+    if (!seed) return;
+    const marker = await tx.query(
+      `INSERT INTO posture_settings (key, value) VALUES ('seed', $1) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [SEED_VERSION],
+    );
+    if (marker.rowCount === 0) return;
+    // Only an empty store gets demo data: one that already holds imported findings keeps just those.
+    const any = await tx.query('SELECT 1 FROM posture_findings LIMIT 1');
+    if (any.rows.length > 0) return;
+    for (const tenant of Object.keys(DEMO_TENANTS)) {
+      const batch = `seed-${SEED_VERSION}`;
+      const counts = emptyCounts();
+      const all = generateSeed(tenant);
+      for (let i = 0; i < all.length; i += INGEST_CHUNK)
+        await ingestChunk(tx, tenant, batch, all.slice(i, i + INGEST_CHUNK), { now: SEED_NOW }, counts);
+      await recordBatch(
+        tx,
+        tenant,
+        { id: batch, format: 'demo', source_name: 'demo seed', started_at: SEED_NOW, finished_at: SEED_NOW },
+        counts,
+      );
+    }
+  });
+}
+
+// ---- SQL helpers
+
+class Where {
+  readonly params: unknown[];
+  private readonly clauses: string[];
+
+  constructor(
+    readonly tenant: string,
+    scope: AccountScope,
+    alias: string,
+  ) {
+    this.params = [tenant];
+    this.clauses = [`${alias}.tenant = $1`];
+    // The principal's accounts: an empty list sees nothing, null sees the whole tenant.
+    if (scope !== null) this.add(`${alias}.account = ANY(${this.param([...scope])}::text[])`);
+  }
+
+  param(v: unknown): string {
+    this.params.push(v);
+    return `$${this.params.length}`;
+  }
+
+  add(clause: string): void {
+    this.clauses.push(clause);
+  }
+
+  sql(): string {
+    return this.clauses.join(' AND ');
+  }
+}
+
+function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery): Where {
+  const where = new Where(tenant, scope, 'f');
+  if (query.severity_at_least !== undefined)
+    where.add(`f.severity_rank >= ${where.param(severityRank(query.severity_at_least))}`);
+  if (query.status !== undefined && query.status.length > 0)
+    where.add(`f.status = ANY(${where.param([...new Set(query.status)].sort())}::text[])`);
+  if (query.source !== undefined) where.add(`f.source = ${where.param(query.source)}`);
+  if (query.account !== undefined) where.add(`f.account = ${where.param(query.account)}`);
+  if (query.region !== undefined) where.add(`f.region = ${where.param(query.region)}`);
+  if (query.resource_type !== undefined) where.add(`f.resource_type = ${where.param(query.resource_type)}`);
+  if (query.resource_id !== undefined) where.add(`f.resource_id = ${where.param(query.resource_id)}`);
+  if (query.rule !== undefined) where.add(`f.rule = ${where.param(query.rule)}`);
+  if (query.framework !== undefined || query.control !== undefined) {
+    const conds = ['c.tenant = f.tenant', 'c.finding_id = f.id'];
+    if (query.framework !== undefined) conds.push(`c.framework = ${where.param(query.framework)}`);
+    if (query.control !== undefined) conds.push(`c.control = ${where.param(query.control)}`);
+    where.add(`EXISTS (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')})`);
+  }
+  if (query.text !== undefined) {
+    const p = where.param(`%${likeEscape(query.text.toLowerCase())}%`);
+    where.add(
+      `(lower(f.title) LIKE ${p} OR lower(f.description) LIKE ${p} OR lower(f.resource_id) LIKE ${p} OR lower(f.rule) LIKE ${p})`,
+    );
+  }
+  return where;
+}
+
+/** A query's filters as a cursor binds them: undefined dropped, lists sorted. */
+function normalise(q: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? [...new Set(v as unknown[])].map(String).sort() : v;
+  }
+  return out;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+async function count(q: Queryable, sql: string, params: unknown[]): Promise<number> {
+  const res = await q.query<{ n: string }>(sql, params);
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+function str(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v);
+}
+
+function iso(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+}
+
+function json(v: unknown): unknown {
+  return typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+}
+
+export function toFinding(r: Row): FindingRecord {
+  return {
+    id: str(r.id),
+    asset_id: str(r.asset_id),
+    account: str(r.account),
+    region: str(r.region),
+    resource_type: str(r.resource_type),
+    resource_id: str(r.resource_id),
+    rule: str(r.rule),
+    title: str(r.title),
+    description: str(r.description),
+    severity: str(r.severity) as Severity,
+    status: str(r.status) as Status,
+    source: str(r.source),
+    source_id: str(r.source_id),
+    import_batch: str(r.import_batch),
+    first_seen: iso(r.first_seen),
+    last_seen: iso(r.last_seen),
+    updated_at: iso(r.updated_at),
+    record_hash: str(r.record_hash),
+    evidence: r.evidence === null || r.evidence === undefined ? null : json(r.evidence),
+    remediation_text: str(r.remediation_text),
+    remediation_url:
+      r.remediation_url === null || r.remediation_url === undefined ? null : str(r.remediation_url),
+  };
+}
+
+export function toAsset(r: Row): AssetRecord {
+  const tags = json(r.tags);
+  return {
+    id: str(r.id),
+    account: str(r.account),
+    region: str(r.region),
+    type: str(r.type),
+    resource_id: str(r.resource_id),
+    name: str(r.name),
+    tags: tags !== null && typeof tags === 'object' ? (tags as Record<string, string>) : {},
+    public: r.public === true,
+    internet_facing: r.internet_facing === true,
+    first_seen: iso(r.first_seen),
+    last_seen: iso(r.last_seen),
+  };
+}
+
+function toHistory(r: Row): HistoryEntry {
+  return {
+    at: iso(r.at),
+    from_status: r.from_status === null ? null : (str(r.from_status) as Status),
+    to_status: str(r.to_status) as Status,
+    import_batch: str(r.import_batch),
+    note: str(r.note),
+  };
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import chain from 'stream-chain';
+import { parser } from 'stream-json';
+import { pick } from 'stream-json/filters/pick.js';
+import { streamValues } from 'stream-json/streamers/stream-values.js';
+import type { Queryable, Store } from '@portcullis/core/store';
+import type { IncomingFinding } from '../domain.js';
+import { emptyCounts, ingestChunk, INGEST_CHUNK, recordBatch, type IngestCounts } from '../ingest.js';
+import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun, type SarifRun } from './normalize.js';
+
+export const FORMATS = ['ocsf', 'sarif', 'asff'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Which format a file is in, from its first bytes (a SARIF log, OCSF findings or ASFF findings). */
+export function sniffFormat(head: string): Format | null {
+  if (
+    /"\$schema"\s*:\s*"[^"]*sarif/i.test(head) ||
+    (/"runs"\s*:/.test(head) && /"version"\s*:\s*"2\.1\.0"/.test(head))
+  )
+    return 'sarif';
+  if (/"SchemaVersion"\s*:\s*"20\d\d-\d\d-\d\d"/.test(head)) return 'asff';
+  if (/"class_uid"\s*:\s*200[34]\b/.test(head) || /"finding_info"\s*:/.test(head)) return 'ocsf';
+  if (/"runs"\s*:/.test(head)) return 'sarif';
+  return null;
+}
+
+/** Input that does not parse as JSON: it names how far the parser got. */
+export class FileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
+export interface ImportOptions {
+  tenant: string;
+  format: Format | 'auto';
+  /** A name for the batch record and messages (the file path, or "-"). */
+  sourceName: string;
+  dryRun?: boolean;
+  /** The cloud account code-scanner (SARIF) findings are filed under. */
+  account?: string;
+  now?: Date;
+  /** Called after every chunk with the records read so far (for a progress bar). */
+  onProgress?: (records: number) => void;
+}
+
+export interface ImportResult {
+  format: Format;
+  batch: string;
+  records: number;
+  counts: IngestCounts;
+  dryRun: boolean;
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * Imports one file in one transaction: every record is parsed, checked and written as it streams
+ * by (in chunks), and a malformed record anywhere rolls the whole file back. A dry run does all of
+ * it and rolls back at the end, so its counts are exactly what a real import would report.
+ */
+export async function importFindings(
+  store: Store,
+  input: Readable,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  const { format, stream } = await detect(input, opts.format);
+  const now = (opts.now ?? new Date()).toISOString();
+  const batch = `imp_${now.replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+  const counts = emptyCounts();
+  let records = 0;
+  const run = async (tx: Queryable): Promise<void> => {
+    let chunk: IncomingFinding[] = [];
+    const flush = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      await ingestChunk(tx, opts.tenant, batch, chunk, { now }, counts);
+      chunk = [];
+      opts.onProgress?.(records);
+    };
+    for await (const rec of records$(stream, format, opts)) {
+      chunk.push(rec);
+      records++;
+      if (chunk.length >= INGEST_CHUNK) await flush();
+    }
+    await flush();
+    if (records === 0) throw new FileError(`no ${format.toUpperCase()} findings found in ${opts.sourceName}`);
+    await recordBatch(
+      tx,
+      opts.tenant,
+      {
+        id: batch,
+        format,
+        source_name: opts.sourceName.slice(0, 500),
+        started_at: now,
+        finished_at: new Date().toISOString(),
+      },
+      counts,
+    );
+    if (opts.dryRun) throw new DryRunRollback();
+  };
+  try {
+    await store.transaction(run);
+  } catch (err) {
+    if (!(err instanceof DryRunRollback)) throw err;
+  }
+  return { format, batch, records, counts, dryRun: opts.dryRun === true };
+}
+
+/** The format (sniffed from the first bytes when `auto`) and the input with those bytes put back. */
+async function detect(input: Readable, want: Format | 'auto'): Promise<{ format: Format; stream: Readable }> {
+  if (want !== 'auto') return { format: want, stream: input };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  while (size < 65_536) {
+    const next = await it.next();
+    if (next.done) break;
+    const b = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    chunks.push(b);
+    size += b.length;
+  }
+  const head = Buffer.concat(chunks).toString('utf8');
+  const format = sniffFormat(head);
+  if (format === null)
+    throw new FileError(
+      'could not tell the format from the start of the file; pass --format ocsf, sarif or asff',
+    );
+  async function* rest(): AsyncGenerator<Buffer | string> {
+    for (const c of chunks) yield c;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { format, stream: Readable.from(rest(), { objectMode: false }) };
+}
+
+/** The file's findings one at a time, normalised; a record that does not fit throws RecordError. */
+async function* records$(
+  input: Readable,
+  format: Format,
+  opts: ImportOptions,
+): AsyncGenerator<IncomingFinding> {
+  // OCSF and ASFF: a top-level array of findings, or {"Findings": [...]} (GetFindings' shape).
+  // SARIF: each run's tool (its rules) and each of its results, as they stream by.
+  const filter =
+    format === 'sarif' ? /^runs\.\d+\.(?:tool|results\.\d+)$/ : /^(?:Findings\.|findings\.)?\d+$/;
+  const pipeline = chain([input, parser(), pick({ filter }), streamValues()]);
+  let index = 0;
+  let run: SarifRun = sarifRun(null);
+  try {
+    for await (const item of pipeline as AsyncIterable<{ value: unknown }>) {
+      const value = item.value;
+      if (format === 'sarif') {
+        if (value !== null && typeof value === 'object' && 'driver' in value) {
+          run = sarifRun(value);
+          continue;
+        }
+        yield fromSarif(value, index++, run, { account: opts.account ?? '' });
+      } else if (format === 'asff') yield fromAsff(value, index++);
+      else yield fromOcsf(value, index++);
+    }
+  } catch (err) {
+    pipeline.destroy();
+    if (err instanceof RecordError) throw err;
+    if (err instanceof Error && /Parser|JSON|token|Unexpected/i.test(`${err.name} ${err.message}`))
+      throw new FileError(
+        `${opts.sourceName} is not valid JSON after record ${index}: ${err.message.slice(0, 200)}`,
+      );
+    throw err;
+  }
+}

@@ -1,0 +1,288 @@
+import { canonicalHash, sha256Hex } from '@portcullis/core/canonical';
+import type { Queryable } from '@portcullis/core/store';
+import { severityRank, type IncomingFinding, type Status } from './domain.js';
+
+/** What one import changed (or, on a dry run, would change). */
+export interface IngestCounts {
+  new: number;
+  updated: number;
+  unchanged: number;
+  resolved: number;
+}
+
+export const emptyCounts = (): IngestCounts => ({ new: 0, updated: 0, unchanged: 0, resolved: 0 });
+
+export function assetId(tenant: string, account: string, resourceId: string): string {
+  return `ast_${sha256Hex(`${tenant}\u0000${account}\u0000${resourceId}`).slice(0, 24)}`;
+}
+
+export function findingId(tenant: string, source: string, sourceId: string): string {
+  return `fnd_${sha256Hex(`${tenant}\u0000${source}\u0000${sourceId}`).slice(0, 24)}`;
+}
+
+/** Findings per statement: far below PostgreSQL's 65,535 parameters, large enough to be fast. */
+export const INGEST_CHUNK = 500;
+
+interface Prepared {
+  rec: IncomingFinding;
+  id: string;
+  asset: string;
+  hash: string;
+  seen: string;
+  first: string;
+}
+
+/**
+ * Writes one chunk of findings for a tenant inside the caller's transaction: upserts their assets,
+ * inserts new findings, updates changed ones (last seen, status, content) and appends history for
+ * every state change. A finding is identified by (tenant, source, source id), so re-importing never
+ * duplicates. (A dry run is an import rolled back: importers/importer.ts.)
+ */
+export async function ingestChunk(
+  q: Queryable,
+  tenant: string,
+  batch: string,
+  records: IncomingFinding[],
+  opts: { now: string },
+  counts: IngestCounts,
+): Promise<void> {
+  // The same finding twice in one chunk: the later one wins, as it would in two chunks.
+  const byId = new Map<string, Prepared>();
+  for (const rec of records) {
+    const id = findingId(tenant, rec.source, rec.source_id);
+    // Millisecond ISO strings, so stored times compare exactly with the ones cursors carry.
+    const seen = new Date(rec.observed_at ?? opts.now).toISOString();
+    byId.set(id, {
+      rec,
+      id,
+      asset: assetId(tenant, rec.asset.account, rec.asset.resource_id),
+      hash: canonicalHash(rec.raw),
+      seen,
+      first: rec.first_observed_at === null ? seen : new Date(rec.first_observed_at).toISOString(),
+    });
+  }
+  const items = [...byId.values()];
+  if (items.length === 0) return;
+  const existing = await q.query<{ id: string; status: Status; record_hash: string }>(
+    'SELECT id, status, record_hash FROM posture_findings WHERE tenant = $1 AND id = ANY($2::text[])',
+    [tenant, items.map((p) => p.id)],
+  );
+  const prior = new Map(existing.rows.map((r) => [r.id, r]));
+  const changed: Prepared[] = [];
+  const unchanged: Prepared[] = [];
+  const history: { p: Prepared; from: Status | null; note: string }[] = [];
+  for (const p of items) {
+    const old = prior.get(p.id);
+    if (old === undefined) {
+      counts.new++;
+      changed.push(p);
+      history.push({ p, from: null, note: 'first seen' });
+    } else if (old.record_hash === p.hash && old.status === p.rec.status) {
+      counts.unchanged++;
+      unchanged.push(p);
+    } else {
+      counts.updated++;
+      changed.push(p);
+      if (old.status !== p.rec.status) {
+        if (p.rec.status === 'resolved') counts.resolved++;
+        history.push({ p, from: old.status, note: `status ${old.status} -> ${p.rec.status}` });
+      }
+    }
+  }
+
+  // Assets: one row per asset, the latest record's description of it.
+  // Within one chunk an asset is exposed if any record says so (scanners each see part of it).
+  const assets = new Map<string, Prepared>();
+  for (const p of items) {
+    const before = assets.get(p.asset);
+    const asset =
+      before === undefined
+        ? p.rec.asset
+        : {
+            ...p.rec.asset,
+            public: p.rec.asset.public || before.rec.asset.public,
+            internet_facing: p.rec.asset.internet_facing || before.rec.asset.internet_facing,
+          };
+    assets.set(p.asset, { ...p, rec: { ...p.rec, asset } });
+  }
+  await insertValues(
+    q,
+    `INSERT INTO posture_assets (tenant, id, account, region, type, resource_id, name, tags, public, internet_facing, first_seen, last_seen) VALUES`,
+    [
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'jsonb',
+      'boolean',
+      'boolean',
+      'timestamptz',
+      'timestamptz',
+    ],
+    [...assets.values()].map((p) => [
+      tenant,
+      p.asset,
+      p.rec.asset.account,
+      p.rec.asset.region,
+      p.rec.asset.type,
+      p.rec.asset.resource_id,
+      p.rec.asset.name,
+      JSON.stringify(p.rec.asset.tags),
+      p.rec.asset.public,
+      p.rec.asset.internet_facing,
+      p.first,
+      p.seen,
+    ]),
+    `ON CONFLICT (tenant, id) DO UPDATE SET region = EXCLUDED.region, type = EXCLUDED.type, name = EXCLUDED.name,
+       tags = EXCLUDED.tags, public = EXCLUDED.public, internet_facing = EXCLUDED.internet_facing,
+       first_seen = LEAST(posture_assets.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(posture_assets.last_seen, EXCLUDED.last_seen)`,
+  );
+
+  if (changed.length > 0) {
+    await insertValues(
+      q,
+      `INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title, description,
+         severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen, updated_at, record_hash,
+         evidence, remediation_text, remediation_url) VALUES`,
+      [
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'smallint',
+        'text',
+        'text',
+        'text',
+        'text',
+        'timestamptz',
+        'timestamptz',
+        'timestamptz',
+        'text',
+        'jsonb',
+        'text',
+        'text',
+      ],
+      changed.map((p) => [
+        tenant,
+        p.id,
+        p.asset,
+        p.rec.asset.account,
+        p.rec.asset.region,
+        p.rec.asset.type,
+        p.rec.asset.resource_id,
+        p.rec.rule,
+        p.rec.title,
+        p.rec.description,
+        p.rec.severity,
+        severityRank(p.rec.severity),
+        p.rec.status,
+        p.rec.source,
+        p.rec.source_id,
+        batch,
+        p.first,
+        p.seen,
+        opts.now,
+        p.hash,
+        p.rec.evidence === undefined ? null : JSON.stringify(p.rec.evidence),
+        p.rec.remediation_text,
+        p.rec.remediation_url,
+      ]),
+      `ON CONFLICT (tenant, id) DO UPDATE SET asset_id = EXCLUDED.asset_id, account = EXCLUDED.account, region = EXCLUDED.region,
+         resource_type = EXCLUDED.resource_type, resource_id = EXCLUDED.resource_id, rule = EXCLUDED.rule, title = EXCLUDED.title,
+         description = EXCLUDED.description, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
+         status = EXCLUDED.status, import_batch = EXCLUDED.import_batch,
+         first_seen = LEAST(posture_findings.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(posture_findings.last_seen, EXCLUDED.last_seen), updated_at = EXCLUDED.updated_at,
+         record_hash = EXCLUDED.record_hash, evidence = EXCLUDED.evidence, remediation_text = EXCLUDED.remediation_text,
+         remediation_url = EXCLUDED.remediation_url`,
+    );
+    await q.query('DELETE FROM posture_compliance WHERE tenant = $1 AND finding_id = ANY($2::text[])', [
+      tenant,
+      changed.map((p) => p.id),
+    ]);
+    const mappings = new Map<string, unknown[]>();
+    for (const p of changed)
+      for (const m of p.rec.compliance)
+        mappings.set(`${p.id}\u0000${m.framework}\u0000${m.control}`, [tenant, p.id, m.framework, m.control]);
+    await insertValues(
+      q,
+      'INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES',
+      ['text', 'text', 'text', 'text'],
+      [...mappings.values()],
+    );
+  }
+  if (unchanged.length > 0) {
+    await q.query(
+      `UPDATE posture_findings f SET last_seen = GREATEST(f.last_seen, v.seen), import_batch = $2
+         FROM unnest($3::text[], $4::timestamptz[]) AS v(id, seen)
+        WHERE f.tenant = $1 AND f.id = v.id`,
+      [tenant, batch, unchanged.map((p) => p.id), unchanged.map((p) => p.seen)],
+    );
+  }
+  await insertValues(
+    q,
+    'INSERT INTO posture_history (tenant, finding_id, at, from_status, to_status, import_batch, note) VALUES',
+    ['text', 'text', 'timestamptz', 'text', 'text', 'text', 'text'],
+    history.map((h) => [
+      tenant,
+      h.p.id,
+      h.from === null ? h.p.first : h.p.seen,
+      h.from,
+      h.p.rec.status,
+      batch,
+      h.note,
+    ]),
+  );
+}
+
+/** Multi-row INSERT in slices that stay under the parameter limit. */
+async function insertValues(
+  q: Queryable,
+  head: string,
+  types: string[],
+  rows: unknown[][],
+  tail = '',
+): Promise<void> {
+  const per = Math.max(1, Math.floor(30_000 / types.length));
+  for (let i = 0; i < rows.length; i += per) {
+    const part = rows.slice(i, i + per);
+    const params: unknown[] = [];
+    const tuples = part.map(
+      (row) => `(${row.map((v, j) => (params.push(v), `$${params.length}::${types[j]}`)).join(', ')})`,
+    );
+    await q.query(`${head} ${tuples.join(', ')} ${tail}`, params);
+  }
+}
+
+/** Records the batch itself (who imported what, when, with which result). */
+export async function recordBatch(
+  q: Queryable,
+  tenant: string,
+  batch: { id: string; format: string; source_name: string; started_at: string; finished_at: string },
+  counts: IngestCounts,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO posture_import_batches (tenant, id, format, source_name, started_at, finished_at, counts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [
+      tenant,
+      batch.id,
+      batch.format,
+      batch.source_name,
+      batch.started_at,
+      batch.finished_at,
+      JSON.stringify(counts),
+    ],
+  );
+}

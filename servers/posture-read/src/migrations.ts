@@ -1,0 +1,109 @@
+import type { Migration } from '@portcullis/core/store';
+
+/**
+ * The posture tables in the kit store. Every row carries its tenant. Findings keep their
+ * provenance (source, the source's own id, import batch, first and last seen, hash of the source
+ * record) and every state change appends to posture_history. Applied migrations are never edited.
+ */
+export const migrations: Migration[] = [
+  {
+    id: '0001_posture_core',
+    sql: `
+CREATE TABLE posture_settings (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+
+CREATE TABLE posture_assets (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  account text NOT NULL,
+  region text NOT NULL,
+  type text NOT NULL,
+  resource_id text NOT NULL,
+  name text NOT NULL,
+  tags jsonb NOT NULL DEFAULT '{}',
+  public boolean NOT NULL DEFAULT false,
+  internet_facing boolean NOT NULL DEFAULT false,
+  first_seen timestamptz NOT NULL,
+  last_seen timestamptz NOT NULL,
+  PRIMARY KEY (tenant, id),
+  UNIQUE (tenant, account, resource_id)
+);
+CREATE INDEX posture_assets_account ON posture_assets (tenant, account, id);
+
+CREATE TABLE posture_import_batches (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  format text NOT NULL,
+  source_name text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  counts jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY (tenant, id)
+);
+
+CREATE TABLE posture_findings (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  asset_id text NOT NULL,
+  account text NOT NULL,
+  region text NOT NULL,
+  resource_type text NOT NULL,
+  resource_id text NOT NULL,
+  rule text NOT NULL,
+  title text NOT NULL,
+  description text NOT NULL,
+  severity text NOT NULL,
+  severity_rank smallint NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'resolved', 'suppressed')),
+  source text NOT NULL,
+  source_id text NOT NULL,
+  import_batch text NOT NULL,
+  first_seen timestamptz NOT NULL,
+  last_seen timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  record_hash text NOT NULL,
+  evidence jsonb,
+  remediation_text text NOT NULL DEFAULT '',
+  remediation_url text,
+  PRIMARY KEY (tenant, id),
+  UNIQUE (tenant, source, source_id)
+);
+CREATE INDEX posture_findings_order ON posture_findings (tenant, severity_rank DESC, first_seen DESC, id);
+CREATE INDEX posture_findings_account ON posture_findings (tenant, account, status);
+CREATE INDEX posture_findings_asset ON posture_findings (tenant, asset_id, status);
+CREATE INDEX posture_findings_rule ON posture_findings (tenant, rule);
+
+CREATE TABLE posture_compliance (
+  tenant text NOT NULL,
+  finding_id text NOT NULL,
+  framework text NOT NULL,
+  control text NOT NULL,
+  PRIMARY KEY (tenant, finding_id, framework, control)
+);
+CREATE INDEX posture_compliance_control ON posture_compliance (tenant, framework, control);
+
+CREATE TABLE posture_history (
+  tenant text NOT NULL,
+  finding_id text NOT NULL,
+  seq bigserial,
+  at timestamptz NOT NULL,
+  from_status text,
+  to_status text NOT NULL,
+  import_batch text NOT NULL,
+  note text NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, finding_id, seq)
+);
+
+-- The control catalogue of the frameworks the server knows: controls no finding maps to are
+-- "not evaluated" in the compliance summary.
+CREATE TABLE posture_controls (
+  framework text NOT NULL,
+  control text NOT NULL,
+  title text NOT NULL,
+  PRIMARY KEY (framework, control)
+);
+`,
+  },
+];

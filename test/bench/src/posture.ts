@@ -1,0 +1,200 @@
+/**
+ * The posture-read part of the bench (a measurement, not a test): the import command's rate and
+ * peak memory on a generated file of N findings (default 100,000; BENCH_POSTURE_N, 0 skips), and
+ * search and summarize latency on a store of 1,000 findings against one of N.
+ * Goals: N imported within 60 s with peak memory under 300 MB; search at N within 2x of 1,000.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startInProcess } from '@portcullis/core/testing';
+import { server } from '@portcullis/posture-read';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const POSTURE_CLI = join(ROOT, 'servers/posture-read/dist/cli.js');
+const CALLS = 15;
+
+function finding(i: number): string {
+  const account = ['111111111111', '222222222222', '333333333333'][i % 3]!;
+  return JSON.stringify({
+    message: `Bench finding ${i}`,
+    metadata: { event_code: `bench_check_${i % 60}`, product: { name: 'Prowler' }, version: '1.4.0' },
+    severity_id: 1 + (i % 5),
+    status_code: i % 4 === 0 ? 'PASS' : 'FAIL',
+    status_detail: `detail ${i}`,
+    unmapped: { compliance: { 'CIS-3.0': [`${1 + (i % 5)}.${i % 7}`], 'PCI-4.0': [`${1 + (i % 11)}.2.1`] } },
+    finding_info: {
+      uid: `bench-${i}`,
+      title: `Bench check ${i % 60} on bucket ${i % 7000}`,
+      desc: 'A generated finding.',
+    },
+    resources: [
+      {
+        region: 'us-east-1',
+        name: `b-${i % 7000}`,
+        type: 'AwsS3Bucket',
+        uid: `arn:aws:s3:::bench-${account}-${i % 7000}`,
+      },
+    ],
+    class_uid: 2004,
+    cloud: { account: { uid: account } },
+    time: 1764460800 + i,
+  });
+}
+
+async function writeFile(path: string, n: number): Promise<void> {
+  const out = createWriteStream(path);
+  const write = (s: string) =>
+    new Promise<void>((resolve) => {
+      if (out.write(s)) resolve();
+      else out.once('drain', () => resolve());
+    });
+  await write('[');
+  for (let i = 0; i < n; i += 1000) {
+    const part: string[] = [];
+    for (let j = i; j < Math.min(n, i + 1000); j++) part.push(`${j === 0 ? '' : ','}${finding(j)}`);
+    await write(part.join(''));
+  }
+  await write(']');
+  await new Promise<void>((resolve) => out.end(resolve));
+}
+
+/** Peak resident memory so far (VmHWM), MiB; null where /proc is not there. */
+function peakMiB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function runImport(
+  dataDir: string,
+  file: string,
+): Promise<{ ms: number; peak: number | null; out: string }> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [POSTURE_CLI, 'import', '--tenant', 'bench', '--format', 'ocsf', file],
+    {
+      env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  let peak: number | null = null;
+  const poll = setInterval(() => {
+    const p = peakMiB(child.pid);
+    if (p !== null) peak = Math.max(peak ?? 0, p);
+  }, 100);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`import exited ${code}: ${out.trim()}`);
+  return { ms: performance.now() - started, peak, out: out.trim() };
+}
+
+async function latencies(dataDir: string): Promise<{ search: number; page2: number; summarize: number }> {
+  const h = await startInProcess(server, {
+    dataDir,
+    env: { POSTURE_SEED: 'none' },
+    principal: { id: 'bench', roles: ['analyst'], tenant: 'bench' },
+  });
+  try {
+    const time = async (name: string, args: Record<string, unknown>) => {
+      const xs: number[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        const t = performance.now();
+        const r = await h.callTool(name, args);
+        xs.push(performance.now() - t);
+        if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.envelope)}`);
+      }
+      return median(xs);
+    };
+    const first = await h.callTool('posture_search_findings', {
+      status: ['open'],
+      severity_at_least: 'medium',
+      limit: 25,
+    });
+    const cursor = (first.structured as { next_cursor: string }).next_cursor;
+    return {
+      search: await time('posture_search_findings', {
+        status: ['open'],
+        severity_at_least: 'medium',
+        limit: 25,
+      }),
+      page2: await time('posture_search_findings', {
+        status: ['open'],
+        severity_at_least: 'medium',
+        limit: 25,
+        cursor,
+      }),
+      summarize: await time('posture_summarize_findings', { group_by: ['severity', 'account'] }),
+    };
+  } finally {
+    await h.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function postureBench(log: (s?: string) => void, n: number): Promise<void> {
+  if (n <= 0) return;
+  const f0 = (x: number) => x.toFixed(0);
+  const f1 = (x: number) => x.toFixed(1);
+  const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+  const base = mkdtempSync(join(tmpdir(), 'portcullis-bench-posture-'));
+  try {
+    log();
+    log(
+      `posture-read: import of ${n.toLocaleString('en')} generated OCSF findings (built CLI, embedded store)`,
+    );
+    const big = join(base, 'big.json');
+    const small = join(base, 'small.json');
+    await writeFile(big, n);
+    await writeFile(small, 1000);
+    const imp = await runImport(join(base, 'data-big'), big);
+    const rate = n / (imp.ms / 1000);
+    log(`  ${imp.out}`);
+    log(
+      `  ${f1(imp.ms / 1000)} s, ${f0(rate)} findings/s, peak memory ${imp.peak === null ? '?' : `${f0(imp.peak)} MiB`}`,
+    );
+    await runImport(join(base, 'data-small'), small);
+    const at1k = await latencies(join(base, 'data-small'));
+    const atN = await latencies(join(base, 'data-big'));
+    log(
+      `  latency (median of ${CALLS}, in-process client)      1,000 findings   ${n.toLocaleString('en')} findings`,
+    );
+    log(
+      `    search, first page                       ${f1(at1k.search).padStart(8)} ms   ${f1(atN.search).padStart(8)} ms`,
+    );
+    log(
+      `    search, second page (cursor)             ${f1(at1k.page2).padStart(8)} ms   ${f1(atN.page2).padStart(8)} ms`,
+    );
+    log(
+      `    summarize by severity x account          ${f1(at1k.summarize).padStart(8)} ms   ${f1(atN.summarize).padStart(8)} ms`,
+    );
+    log('  goals');
+    log(
+      `    import within 60 s                       ${f1(imp.ms / 1000).padStart(8)} s    ${verdict(imp.ms <= 60_000)}`,
+    );
+    log(
+      `    peak memory under 300 MB                 ${imp.peak === null ? '       ?' : f0((imp.peak * 1048576) / 1e6).padStart(8)} MB   ${verdict(imp.peak !== null && imp.peak * 1.048576 < 300)}`,
+    );
+    log(
+      `    search at ${n.toLocaleString('en')} within 2x of 1,000       ${f1(atN.search / at1k.search).padStart(8)} x    ${verdict(atN.search <= 2 * at1k.search)}`,
+    );
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
