@@ -14,6 +14,7 @@ import { billingSeed } from '../src/seed.js';
 
 const seed = billingSeed();
 const ALL_TOOLS = [
+  'billing_admin_apply_refund',
   'billing_apply_refund',
   'billing_approve_refund',
   'billing_cancel_refund_plan',
@@ -23,6 +24,7 @@ const ALL_TOOLS = [
   'billing_get_order',
   'billing_issue_refund',
   'billing_list_invoices',
+  'billing_list_pending_approvals',
   'billing_list_refunds',
 ];
 const READS = [
@@ -116,7 +118,12 @@ describe('tools/list', () => {
       [...READS, 'billing_apply_refund', 'billing_cancel_refund_plan', 'billing_issue_refund'].sort(),
     );
     expect(await (await as('manager-list', ['approver'])).listToolNames()).toEqual(
-      [...READS, 'billing_approve_refund', 'billing_cancel_refund_plan'].sort(),
+      [
+        ...READS,
+        'billing_approve_refund',
+        'billing_cancel_refund_plan',
+        'billing_list_pending_approvals',
+      ].sort(),
     );
     expect(await (await as('nobody', [])).listToolNames()).toEqual([]);
   });
