@@ -174,3 +174,61 @@ export function describeMoneyTable(table: MoneyTable): string {
     .map(([code, v]) => formatMoney(v, code))
     .join(', ');
 }
+
+export const MONEY_TABLE_START = '<!-- money:start -->';
+export const MONEY_TABLE_END = '<!-- money:end -->';
+
+/** One rule of a server's money table: who may do what, up to an amount per currency. */
+export interface MoneyRule {
+  who: string;
+  what: string;
+  /** Amount per currency (minor units); a currency missing here shows "not allowed". */
+  amounts: MoneyTable;
+}
+
+/**
+ * A README table of money rules, one column per currency (in the order given): generated from the
+ * server's configured tables and policies, so a readme test can check the README against them.
+ */
+export function moneyRulesTable(rules: readonly MoneyRule[], currencies: readonly string[]): string {
+  const esc = (t: string): string => t.replace(/\|/g, '\\|');
+  const header = ['Who', 'May', ...currencies.map((c) => c.toUpperCase())];
+  const rows = rules.map((r) => [
+    esc(r.who),
+    esc(r.what),
+    ...currencies.map((c) => {
+      const v = r.amounts[c.toUpperCase()];
+      return v === undefined ? 'not allowed' : formatMoney(v, c);
+    }),
+  ]);
+  // Padded the way Prettier formats Markdown tables, so formatting the README leaves it unchanged.
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Replaces what stands between the money table markers of a README. */
+export function replaceMoneyTable(readme: string, table: string): string {
+  const start = readme.indexOf(MONEY_TABLE_START);
+  const end = readme.indexOf(MONEY_TABLE_END);
+  if (start < 0 || end < start)
+    throw new Error(`README lacks the ${MONEY_TABLE_START} / ${MONEY_TABLE_END} markers`);
+  return `${readme.slice(0, start + MONEY_TABLE_START.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
+
+/**
+ * The roles a Cedar policy's condition names (`roles.contains("x")`, `roles.containsAny([...])`),
+ * read from the policy text by its `@id`: a money table states who, from the policies themselves.
+ */
+export function rolesInPolicy(policyText: string, id: string): string[] {
+  const at = policyText.indexOf(`@id("${id}")`);
+  if (at < 0) throw new Error(`no policy @id("${id}")`);
+  const next = policyText.indexOf('@id(', at + 4);
+  const body = policyText.slice(at, next < 0 ? undefined : next);
+  const roles = new Set<string>();
+  for (const m of body.matchAll(/roles\.contains\("([^"]+)"\)/g)) roles.add(m[1]!);
+  for (const m of body.matchAll(/roles\.containsAny\(\[([^\]]*)\]\)/g))
+    for (const r of m[1]!.matchAll(/"([^"]+)"/g)) roles.add(r[1]!);
+  return [...roles];
+}

@@ -38,6 +38,8 @@ export { billingSeed, CANONICAL_ORDER, SEED_VERSION } from './seed.js';
 export type { SeedData } from './seed.js';
 export { billingTools } from './tools/index.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from '@portcullis/core';
+export { replaceMoneyTable } from '@portcullis/core/money';
+export { billingMoneyRules, billingMoneyTable } from './money-table.js';
 
 /** The refund limit tables from the settings. */
 export function refundLimitsOf(config: BillingConfig): RefundLimits {
