@@ -182,8 +182,8 @@ export const MONEY_TABLE_END = '<!-- money:end -->';
 export interface MoneyRule {
   who: string;
   what: string;
-  /** Amount per currency (minor units); a currency missing here shows "not allowed". */
-  amounts: MoneyTable;
+  /** Amount per currency (minor units); a currency missing here shows "not allowed"; null: no amount limit. */
+  amounts: MoneyTable | null;
 }
 
 /**
@@ -197,6 +197,7 @@ export function moneyRulesTable(rules: readonly MoneyRule[], currencies: readonl
     esc(r.who),
     esc(r.what),
     ...currencies.map((c) => {
+      if (r.amounts === null) return 'any amount';
       const v = r.amounts[c.toUpperCase()];
       return v === undefined ? 'not allowed' : formatMoney(v, c);
     }),

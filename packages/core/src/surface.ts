@@ -517,6 +517,8 @@ export class Surface<B = unknown> {
           resource: res ?? call.resource ?? tenantResource(principal),
           context: { args: {}, now: Math.floor(Date.now() / 1000) },
         }).effect === 'allow',
+      decide: (action, res) =>
+        this.policy.authorize({ principal, action, resource: res, context: call.context }),
       upstream: (system, fn) => this.host.callUpstream(system, fn, signal),
       addAuditRefs: (refs) => Object.assign(call.refs, refs),
       approvals: this.approvalsApi(call),

@@ -55,6 +55,11 @@ export interface ToolContext<B> extends ResolveContext<B> {
   idempotencyKey: string | null;
   /** Asks policy about a secondary action (e.g. reading PII fields) on a resource; deny wins. */
   isPermitted: (action: string, resource?: PolicyResource) => boolean;
+  /**
+   * The decision (effect and deciding policies) for another record this call reads or links,
+   * under the call's own context (`args`, `now`): a write touching several records authorizes each.
+   */
+  decide: (action: string, resource: PolicyResource) => Decision;
   /** Runs an upstream call through the system's rate limiter and the retry policy, cancelled with the request. */
   upstream: <T>(system: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Audit references to attach to this call's record (plan ids, approval ids ...). */
