@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcullis/core/testing';
 import { PolicyEngine } from '@portcullis/core/policy';
-import { createLogger } from '@portcullis/core';
+import { Redactor, createLogger } from '@portcullis/core';
 import type { CrmBackend } from '../src/index.js';
 import { generateSeed, server } from '../src/index.js';
 import { getAccount } from '../src/tools/accounts.js';
@@ -213,7 +213,7 @@ describe("finding 4: resources carry the record's own tenant", () => {
         },
         backend,
         signal: new AbortController().signal,
-        logger: createLogger({ name: 'test', level: 'silent' }),
+        logger: createLogger({ name: 'test', level: 'silent', redactor: new Redactor() }),
       },
     );
     expect(resource?.attributes.tenant).toBe('globex');
