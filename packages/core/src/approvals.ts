@@ -52,10 +52,11 @@ export interface ApprovalServiceOptions {
 }
 
 export interface ConsumeOptions {
-  /** The arguments about to be executed; refused unless they hash to the plan's hash. */
-  args?: unknown;
-  /** The target's version now; refused when the plan recorded a different one. */
-  currentVersion?: string | null;
+  /**
+   * Apply a plan someone else requested (an administrator's override, a separate audited action).
+   * Without it only the requester may apply: an approval token is not a bearer token.
+   */
+  override?: boolean;
 }
 
 /** Run by the kit through migrate(store, 'approvals', approvalMigrations). */
@@ -101,6 +102,24 @@ export { canonicalJson };
 
 /** sha256 of the canonical JSON, hex. */
 export const argsHash = canonicalHash;
+
+/**
+ * Arguments of a tool's open plans (pending or approved, not expired) in one tenant whose
+ * arguments contain `match` (JSON containment), read through the caller's transaction: a server
+ * counts what is already promised (a refund awaiting approval) against a cumulative limit.
+ */
+export async function openPlanArguments(
+  q: Queryable,
+  f: { server: string; tenant: string; tool: string; match: Record<string, unknown>; now: number },
+): Promise<unknown[]> {
+  const res = await q.query<{ arguments: unknown }>(
+    `SELECT arguments FROM portcullis_plans
+      WHERE server = $1 AND tenant = $2 AND tool = $3 AND status IN ('pending', 'approved')
+        AND expires_at > $4 AND arguments @> $5::jsonb`,
+    [f.server, f.tenant, f.tool, new Date(f.now).toISOString(), JSON.stringify(f.match)],
+  );
+  return res.rows.map((r) => parseJson(r.arguments));
+}
 
 interface PlanRow {
   id: string;
@@ -253,14 +272,42 @@ export class ApprovalService {
     return row === undefined ? null : toPlan(row);
   }
 
-  /** Plans of a tenant, newest first (for an approver's queue). */
-  async list(tenant: string, opts: { status?: PlanStatus; limit?: number } = {}): Promise<Plan[]> {
+  /**
+   * Plans of a tenant, newest first (an approver's queue). `after` is the (created_at, id) of the
+   * last plan of the previous page; `openOnly` keeps unexpired pending plans; `excludeRequester`
+   * leaves out one principal's own requests (they cannot approve them).
+   */
+  async list(
+    tenant: string,
+    opts: {
+      status?: PlanStatus;
+      limit?: number;
+      tool?: string;
+      openOnly?: boolean;
+      excludeRequester?: string;
+      after?: { created_at: string; id: string } | null;
+    } = {},
+  ): Promise<Plan[]> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
     const res = await this.store.query<PlanRow>(
       `SELECT ${PLAN_COLUMNS} FROM portcullis_plans
         WHERE server = $1 AND tenant = $2 AND ($3::text IS NULL OR status = $3)
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [this.server, tenant, opts.status ?? null, limit],
+          AND ($4::text IS NULL OR tool = $4)
+          AND ($5::timestamptz IS NULL OR (status = 'pending' AND expires_at > $5::timestamptz))
+          AND ($6::text IS NULL OR requester <> $6)
+          AND ($7::timestamptz IS NULL OR (created_at, id) < ($7::timestamptz, $8::text))
+        ORDER BY created_at DESC, id DESC LIMIT $9`,
+      [
+        this.server,
+        tenant,
+        opts.status ?? null,
+        opts.tool ?? null,
+        opts.openOnly ? new Date(this.now()).toISOString() : null,
+        opts.excludeRequester ?? null,
+        opts.after?.created_at ?? null,
+        opts.after?.id ?? null,
+        limit,
+      ],
     );
     return res.rows.map(toPlan);
   }
@@ -357,6 +404,15 @@ export class ApprovalService {
           },
         );
       }
+      if (plan.requester !== applier.id && opts.override !== true) {
+        throw refusal(
+          'not_plan_requester',
+          'forbidden',
+          'Only the principal that requested this plan may apply it.',
+          'Hand the approval token back to the requester; an administrator override is a separate action.',
+          { plan_id: planId },
+        );
+      }
       // The stored arguments must still hash to the recorded hash: an edited row is not the approved plan.
       if (claims.args_hash !== plan.args_hash || argsHash(plan.arguments) !== plan.args_hash) {
         throw refusal(
@@ -420,34 +476,6 @@ export class ApprovalService {
           `Plan ${planId} expired at ${plan.expires_at}.`,
           'Request a new plan and have it approved.',
           { plan_id: planId },
-        );
-      }
-      if (opts.args !== undefined && argsHash(opts.args) !== plan.args_hash) {
-        throw refusal(
-          'plan_arguments_changed',
-          'approval_required',
-          'These arguments differ from the approved plan.',
-          'Request a new plan for these arguments and have it approved.',
-          {
-            plan_id: planId,
-          },
-        );
-      }
-      if (
-        opts.currentVersion !== undefined &&
-        plan.target_version !== null &&
-        opts.currentVersion !== plan.target_version
-      ) {
-        throw refusal(
-          'plan_target_changed',
-          'conflict',
-          'The target changed since the plan was made.',
-          'Request a new plan against the current state and have it approved.',
-          {
-            plan_id: planId,
-            planned_version: plan.target_version,
-            current_version: opts.currentVersion,
-          },
         );
       }
       const at = new Date(now).toISOString();

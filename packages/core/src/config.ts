@@ -52,6 +52,15 @@ const commonSchema = z.object({
   PORTCULLIS_PUBLIC_URL: z.url().optional(),
   PORTCULLIS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   PORTCULLIS_APPROVAL_KEY: z.string().min(1).optional(),
+  /** How long an approval plan waits to be approved and applied (seconds; default 86400). */
+  PORTCULLIS_PLAN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .optional(),
+  /** How long an approval token is valid, capped by its plan's expiry (seconds; default 900). */
+  PORTCULLIS_APPROVAL_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).optional(),
   PORTCULLIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -91,6 +100,10 @@ export interface CommonConfig {
   publicUrl?: string;
   shutdownTimeoutMs: number;
   approvalKey?: string;
+  /** Plan lifetime (PORTCULLIS_PLAN_TTL_SECONDS), ms. */
+  planTtlMs: number;
+  /** Approval token lifetime (PORTCULLIS_APPROVAL_TOKEN_TTL_SECONDS), ms. */
+  approvalTokenTtlMs: number;
   logLevel: string;
 }
 
@@ -144,6 +157,8 @@ export function parseCommonConfig(
     publicUrl: c.PORTCULLIS_PUBLIC_URL,
     shutdownTimeoutMs: c.PORTCULLIS_SHUTDOWN_TIMEOUT_MS ?? 10_000,
     approvalKey: c.PORTCULLIS_APPROVAL_KEY,
+    planTtlMs: (c.PORTCULLIS_PLAN_TTL_SECONDS ?? 86_400) * 1000,
+    approvalTokenTtlMs: (c.PORTCULLIS_APPROVAL_TOKEN_TTL_SECONDS ?? 900) * 1000,
     logLevel: c.PORTCULLIS_LOG_LEVEL ?? 'info',
   };
 }

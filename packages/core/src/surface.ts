@@ -4,7 +4,7 @@
  * stages are defined here, in the order docs/architecture.md section 3 lists them.
  */
 import { randomUUID } from 'node:crypto';
-import { ApprovalService } from './approvals.js';
+import { ApprovalService, type Plan } from './approvals.js';
 import { tracer } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
 import { toCedarValue } from './cedar-values.js';
@@ -137,6 +137,8 @@ export class Surface<B = unknown> {
         store: host.store,
         serverName: this.serverName,
         signingKey: await host.approvalKey(),
+        planTtlMs: host.config.planTtlMs,
+        tokenTtlMs: host.config.approvalTokenTtlMs,
       });
     }
     if (this.def.migrations?.length) {
@@ -418,7 +420,7 @@ export class Surface<B = unknown> {
   private async resolve(call: KitCall): Promise<void> {
     const def = call.entry.def;
     const args = call.args as Record<string, unknown>;
-    const rctx = this.resolveContext(call.principal, call.signal);
+    const rctx = this.resolveContext(call.principal, call.signal, call.plan);
     if (def.resource) {
       call.resource = await def.resource(args, rctx);
       if (!call.resource)
@@ -513,8 +515,8 @@ export class Surface<B = unknown> {
     );
   }
 
-  resolveContext(principal: Principal, signal: AbortSignal): ResolveContext<B> {
-    return { principal, backend: this.backend, signal, logger: this.host.logger };
+  resolveContext(principal: Principal, signal: AbortSignal, plan: Plan | null = null): ResolveContext<B> {
+    return { principal, backend: this.backend, signal, logger: this.host.logger, plan };
   }
 
   private toolContext(call: KitCall): ToolContext<B> {
@@ -524,6 +526,7 @@ export class Surface<B = unknown> {
       backend: this.backend,
       logger: this.host.logger,
       signal,
+      plan: call.plan,
       traceId: call.traceId,
       resource: call.resource,
       idempotencyKey: call.idempotencyKey,
@@ -534,6 +537,8 @@ export class Surface<B = unknown> {
           resource: res ?? call.resource ?? tenantResource(principal),
           context: { args: {}, now: Math.floor(Date.now() / 1000) },
         }).effect === 'allow',
+      decide: (action, res) =>
+        this.policy.authorize({ principal, action, resource: res, context: call.context }),
       upstream: (system, fn) => this.host.callUpstream(system, fn, signal),
       addAuditRefs: (refs) => Object.assign(call.refs, refs),
       approvals: this.approvalsApi(call),
@@ -559,10 +564,12 @@ export class Surface<B = unknown> {
         outer.refs.plan_id = planId;
         return need().cancel(planId, actor);
       },
-      apply: async (planId, token) => {
+      list: async (opts) => need().list(principal.tenant, opts),
+      apply: async (planId, token, opts = {}) => {
         outer.refs.plan_id = planId;
-        const plan = await need().consume(planId, token, actor);
+        const plan = await need().consume(planId, token, actor, { override: opts.override === true });
         if (plan.approval_id) outer.refs.approval_id = plan.approval_id;
+        if (plan.requester !== principal.id) outer.refs.requester = plan.requester;
         try {
           const entry = this.tools.get(plan.tool);
           if (!entry) throw errors.internal(new Error(`plan ${planId} names unknown tool ${plan.tool}`));

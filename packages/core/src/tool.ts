@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Plan } from './approvals.js';
+import type { ApprovalService, Plan } from './approvals.js';
 import type { Logger } from './log.js';
 import type { Decision } from './policy.js';
 
@@ -40,6 +40,11 @@ export interface ResolveContext<B> {
   backend: B;
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The approved plan this call executes (inside an apply), else null: whose request it was
+   * (`requester`) decides whose budgets it counts against, whoever applies it.
+   */
+  plan?: Plan | null;
 }
 
 export interface ToolContext<B> extends ResolveContext<B> {
@@ -50,6 +55,11 @@ export interface ToolContext<B> extends ResolveContext<B> {
   idempotencyKey: string | null;
   /** Asks policy about a secondary action (e.g. reading PII fields) on a resource; deny wins. */
   isPermitted: (action: string, resource?: PolicyResource) => boolean;
+  /**
+   * The decision (effect and deciding policies) for another record this call reads or links,
+   * under the call's own context (`args`, `now`): a write touching several records authorizes each.
+   */
+  decide: (action: string, resource: PolicyResource) => Decision;
   /** Runs an upstream call through the system's rate limiter and the retry policy, cancelled with the request. */
   upstream: <T>(system: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Audit references to attach to this call's record (plan ids, approval ids ...). */
@@ -64,8 +74,18 @@ export interface ApprovalsApi {
   get(planId: string): Promise<Plan | null>;
   /** As the calling principal (never the requester): a single-use token bound to the plan's arguments. */
   approve(planId: string): Promise<{ plan: Plan; approval_token: string; expires_at: string }>;
-  /** Verifies and consumes the token, re-checks policy, runs the planned tool with idempotency key `plan:<id>`. */
-  apply(planId: string, token: string): Promise<{ plan: Plan; result: unknown }>;
+  /**
+   * Verifies and consumes the token, re-checks policy, runs the planned tool with idempotency key
+   * `plan:<id>`. Only the plan's requester may apply, unless `override` (an administrator's
+   * separate, audited action; the tool offering it must be restricted by policy).
+   */
+  apply(
+    planId: string,
+    token: string,
+    opts?: { override?: boolean },
+  ): Promise<{ plan: Plan; result: unknown }>;
+  /** The tenant's plans, newest first (an approver's queue); see ApprovalService.list. */
+  list(opts?: Parameters<ApprovalService['list']>[1]): Promise<Plan[]>;
   cancel(planId: string): Promise<Plan>;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_DAILY_REFUND_BUDGET_MINOR } from './backend.js';
+import { moneyTableSetting } from '@portcullis/core/money';
+import { DEFAULT_REFUND_LIMITS } from './backend.js';
 
 /** Billing's own settings (validated at start; a bad value stops start-up naming the variable). */
 export const billingConfigSchema = z.object({
@@ -27,17 +28,21 @@ export const billingConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a Stripe metadata key (letters, digits, _ and -, at most 40)')
     .default('crm_contact_id'),
   BILLING_STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
-  /**
-   * The backend's hard cap on each principal's refunds per UTC day, in minor units. Keep it equal
-   * to the amount in the `billing-refund-daily-budget` policy: policy explains and decides, this
-   * cap holds even when concurrent calls race past the policy check.
-   */
-  BILLING_DAILY_REFUND_BUDGET_MINOR: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000_000)
-    .default(DEFAULT_DAILY_REFUND_BUDGET_MINOR),
+  // Refund limits, per currency: CODE:MINOR_UNITS entries (e.g. USD:20000 is $200.00, JPY:30000 is
+  // 30,000 yen). A currency without an entry is refused for refunds, naming the setting.
+  /** A refund that takes the order's refunds (done + pending plans + this one) past this needs an approver. */
+  BILLING_REFUND_APPROVAL_ABOVE: moneyTableSetting(DEFAULT_REFUND_LIMITS.approvalAbove),
+  /** No order's refunds (done + pending plans + this one) go past this through the server. */
+  BILLING_REFUND_MAX: moneyTableSetting(DEFAULT_REFUND_LIMITS.max),
+  /** Each principal's refunds per UTC day. */
+  BILLING_DAILY_REFUND_BUDGET: moneyTableSetting(DEFAULT_REFUND_LIMITS.principalDaily),
+  /** Each tenant's refunds per UTC day, all principals together. */
+  BILLING_TENANT_DAILY_REFUND_BUDGET: moneyTableSetting(DEFAULT_REFUND_LIMITS.tenantDaily),
+  /** Replaced by BILLING_DAILY_REFUND_BUDGET (per currency): refused so an old deployment does not silently lose its cap. */
+  BILLING_DAILY_REFUND_BUDGET_MINOR: z
+    .string()
+    .refine(() => false, 'replaced by BILLING_DAILY_REFUND_BUDGET, per currency (e.g. USD:100000)')
+    .optional(),
   /** demo seeds the demo tenants once into an empty embedded store; none starts empty. Default: none when NODE_ENV=production, else demo. */
   BILLING_SEED: z.enum(['demo', 'none']).optional(),
 });

@@ -1,6 +1,7 @@
 /**
  * The billing domain as the tools see it, whichever backend holds the data. Every amount is an
- * integer number of minor units (cents) with its ISO 4217 currency in lower case, as Stripe does.
+ * integer number of minor units of its ISO 4217 currency (cents for USD, yen for JPY, fils for
+ * KWD: the exponent comes from the kit's currency table), currency in lower case, as Stripe does.
  */
 
 export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent', 'other'] as const;
@@ -84,11 +85,8 @@ export function orderStatus(paid: number, refunded: number): OrderStatus {
   return refunded >= paid ? 'refunded' : 'partially_refunded';
 }
 
-/** "$450.00": for messages and text renderings only; data stays in minor units. */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const major = (amountMinor / 100).toFixed(2);
-  return currency.toLowerCase() === 'usd' ? `$${major}` : `${major} ${currency.toUpperCase()}`;
-}
+/** "$450.00", "30,000 JPY": for messages and text renderings only; data stays in minor units. */
+export { formatMoney } from '@portcullis/core/money';
 
 /** The UTC calendar day budgets are counted in. */
 export function utcDay(epochMs: number): string {

@@ -10,6 +10,7 @@ import type {
   PageRequest,
   ReadOptions,
   RefundBudget,
+  RefundLimits,
   RefundOutcome,
   RefundRequest,
 } from './backend.js';
@@ -31,7 +32,9 @@ export interface EmbeddedOptions {
   store: Store;
   /** The kit's cursor codec (openCursorCodec). */
   cursors: CursorCodec;
-  dailyBudgetMinor: number;
+  limits: RefundLimits;
+  /** The server name approval plans are recorded under (open plans count against an order's total). */
+  planServer?: string;
   /** Seeds the demo tenants on first start (default true). */
   seed?: boolean;
   now?: () => number;
@@ -227,23 +230,27 @@ export function newRefundId(): string {
 /** The ledger in the kit's store (PGlite by default, PostgreSQL with DATABASE_URL). */
 export class EmbeddedBillingBackend implements BillingBackend {
   readonly kind = 'embedded' as const;
-  readonly dailyBudgetMinor: number;
+  readonly limits: RefundLimits;
+  readonly cursors: CursorCodec;
   private readonly store: Store;
-  private readonly cursors: CursorCodec;
   private readonly journal: RefundJournal;
   private readonly now: () => number;
 
   private constructor(opts: EmbeddedOptions, journal: RefundJournal) {
     this.store = opts.store;
     this.cursors = opts.cursors;
-    this.dailyBudgetMinor = opts.dailyBudgetMinor;
+    this.limits = opts.limits;
     this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
   }
 
   /** Expects billingMigrations applied (the kit runs them before createBackend). */
   static async create(opts: EmbeddedOptions): Promise<EmbeddedBillingBackend> {
-    const journal = await RefundJournal.open(opts.store, opts.dailyBudgetMinor);
+    const journal = await RefundJournal.open(
+      opts.store,
+      opts.limits,
+      opts.planServer ?? 'portcullis-billing',
+    );
     const backend = new EmbeddedBillingBackend(opts, journal);
     if (opts.seed !== false) await backend.seed();
     return backend;
@@ -419,17 +426,28 @@ export class EmbeddedBillingBackend implements BillingBackend {
     return keysetPage(res.rows.map(toRefund), page.limit, this.cursors, scope);
   }
 
-  async refundBudget(tenant: string, principalId: string): Promise<RefundBudget> {
-    return this.journal.budget(this.store, tenant, principalId, utcDay(this.now()));
+  async refundBudget(tenant: string, principalId: string, currency: string): Promise<RefundBudget> {
+    return this.journal.budget(this.store, tenant, principalId, currency, utcDay(this.now()));
   }
 
-  /** One transaction: claim the key, lock the order, check what is left, raise the budget, write. */
+  async plannedRefunds(tenant: string, orderId: string): Promise<number> {
+    return this.journal.planned(this.store, tenant, orderId, this.now());
+  }
+
+  /**
+   * One transaction: lock the order, claim the key, check what is left and the order's cumulative
+   * refunds, raise the budgets, write. The order row lock serialises every refund of one order, so
+   * two calls that both passed policy cannot both take it past a threshold.
+   */
   async issueRefund(req: RefundRequest, _opts?: ReadOptions): Promise<RefundOutcome> {
     const now = this.now();
     const nowIso = new Date(now).toISOString();
     const day = utcDay(now);
     return this.store.transaction(async (tx) => {
-      const claim = await this.journal.claim(tx, req, day);
+      const order = await this.loadOrder(tx, req.tenant, req.order_id, true);
+      if (order === null)
+        throw errors.notFound(`Order ${req.order_id}`, 'Check the order id with billing_get_order.');
+      const claim = await this.journal.claim(tx, req, day, order.currency);
       if (claim.kind === 'replay') return claim.outcome;
       if (claim.kind !== 'new') {
         // Only the Stripe backend leaves pending or failed rows (a store switched between backends).
@@ -439,12 +457,17 @@ export class EmbeddedBillingBackend implements BillingBackend {
           'Use a new idempotency key.',
         );
       }
-      const order = await this.loadOrder(tx, req.tenant, req.order_id, true);
-      if (order === null)
-        throw errors.notFound(`Order ${req.order_id}`, 'Check the order id with billing_get_order.');
       if (order.paid_minor <= 0 || order.payment_id === null) throw orderNotPaid(order);
       if (req.amount_minor > order.refundable_minor) throw refundExceedsPaid(order, req.amount_minor);
-      const budget = await this.journal.reserve(tx, req.tenant, req.principal_id, day, req.amount_minor);
+      await this.journal.checkOrderTotal(tx, req, order, now);
+      const budget = await this.journal.reserve(
+        tx,
+        req.tenant,
+        req.principal_id,
+        order.currency,
+        day,
+        req.amount_minor,
+      );
       const refundRes = await tx.query<RefundRow>(
         `INSERT INTO billing_refunds (id, tenant, order_id, payment_id, amount_minor, currency, reason, note, status, requested_by, plan_id, idempotency_key, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'succeeded', $9, $10, $11, $12)

@@ -127,4 +127,21 @@ CREATE TABLE IF NOT EXISTS billing_seed (
     id: '0003_crm_contact_link',
     sql: `ALTER TABLE billing_customers ADD COLUMN IF NOT EXISTS crm_contact_id text;`,
   },
+  {
+    // Budgets per currency (minor units of different currencies never add up), and per tenant.
+    // Counters from before were all USD (the only currency then).
+    id: '0004_budgets_per_currency_and_tenant',
+    sql: `
+ALTER TABLE billing_refund_budgets ADD COLUMN IF NOT EXISTS currency text NOT NULL DEFAULT 'usd';
+ALTER TABLE billing_refund_budgets DROP CONSTRAINT IF EXISTS billing_refund_budgets_pkey;
+ALTER TABLE billing_refund_budgets ADD PRIMARY KEY (tenant, principal, currency, day);
+CREATE TABLE IF NOT EXISTS billing_tenant_refund_budgets (
+  tenant text NOT NULL,
+  currency text NOT NULL,
+  day date NOT NULL,
+  used_minor bigint NOT NULL DEFAULT 0 CHECK (used_minor >= 0),
+  PRIMARY KEY (tenant, currency, day)
+);
+`,
+  },
 ];

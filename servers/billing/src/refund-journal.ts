@@ -1,7 +1,10 @@
 import { PortcullisError } from '@portcullis/core';
+import { openPlanArguments } from '@portcullis/core/approvals';
 import { IdempotencyLedger, type IdempotencyScope } from '@portcullis/core/idempotency';
 import type { Queryable, Store } from '@portcullis/core/store';
-import type { RefundBudget, RefundOutcome, RefundRequest } from './backend.js';
+import type { RefundBudget, RefundLimits, RefundOutcome, RefundRequest } from './backend.js';
+import { limitsFor } from './backend.js';
+import type { Order } from './domain.js';
 import { formatMoney } from './domain.js';
 
 /**
@@ -9,8 +12,11 @@ import { formatMoney } from './domain.js';
  * - the caller's idempotency key, claimed in the kit's ledger before anything moves, so a repeat
  *   finds the first outcome, a definitive refusal, or the first attempt still pending (with the
  *   budget it reserved) after an upstream timeout;
- * - one budget counter per (tenant, principal, UTC day), raised by a single conditional UPDATE,
- *   so concurrent refunds serialise on the row and can never overshoot the limit.
+ * - budget counters per (tenant, principal, currency, UTC day) and per (tenant, currency, UTC
+ *   day), each raised by a single conditional UPDATE, so concurrent refunds serialise on the rows
+ *   and can never overshoot a limit;
+ * - the order's cumulative refunds (done + promised by open plans + this one) against the
+ *   threshold the call may pass: the approval threshold without a plan, the maximum with one.
  */
 
 export interface StoredError {
@@ -26,7 +32,7 @@ export type Claim =
   | { kind: 'replay'; outcome: RefundOutcome }
   | { kind: 'failed'; error: StoredError }
   /** An earlier attempt reserved budget and may or may not have reached the upstream. */
-  | { kind: 'pending'; day: string; amountMinor: number };
+  | { kind: 'pending'; day: string; amountMinor: number; currency: string };
 
 /** The tool whose idempotency keys these are: an applied plan runs it too, with key `plan:<id>`. */
 export const REFUND_TOOL = 'billing_issue_refund';
@@ -37,6 +43,8 @@ type Settled = { outcome: RefundOutcome } | { error: StoredError };
 interface Reserved {
   day: string;
   amount_minor: number;
+  /** Absent on entries written before budgets were per currency (all USD then). */
+  currency?: string;
 }
 
 function scopeOf(req: RefundRequest): IdempotencyScope {
@@ -75,20 +83,73 @@ export function fromStoredError(e: StoredError): PortcullisError {
 export class RefundJournal {
   private constructor(
     private readonly ledger: IdempotencyLedger,
-    private readonly limitMinor: number,
+    readonly limits: RefundLimits,
+    private readonly planServer: string,
   ) {}
 
   /** Refund keys are kept for ever: a key must never refund twice, however late the retry. */
-  static async open(store: Store, limitMinor: number): Promise<RefundJournal> {
-    return new RefundJournal(await IdempotencyLedger.open(store, { retentionHours: null }), limitMinor);
+  static async open(store: Store, limits: RefundLimits, planServer: string): Promise<RefundJournal> {
+    return new RefundJournal(
+      await IdempotencyLedger.open(store, { retentionHours: null }),
+      limits,
+      planServer,
+    );
+  }
+
+  /** What open refund plans on the order promise (pending or approved, unexpired), in minor units. */
+  async planned(q: Queryable, tenant: string, orderId: string, now: number): Promise<number> {
+    const args = await openPlanArguments(q, {
+      server: this.planServer,
+      tenant,
+      tool: REFUND_TOOL,
+      match: { order_id: orderId },
+      now,
+    });
+    let sum = 0;
+    for (const a of args) {
+      const amount = (a as { amount_minor?: unknown } | null)?.amount_minor;
+      if (typeof amount === 'number' && Number.isFinite(amount)) sum += amount;
+    }
+    return sum;
+  }
+
+  /**
+   * The order's cumulative refunds after this one, inside the caller's transaction (the order row
+   * locked where the ledger holds it): refused past the approval threshold without a plan, past the
+   * maximum with one. Policy decided on the same total; this holds when concurrent calls raced it.
+   */
+  async checkOrderTotal(tx: Queryable, req: RefundRequest, order: Order, now: number): Promise<void> {
+    const limits = limitsFor(this.limits, order.currency);
+    const planned = await this.planned(tx, req.tenant, order.id, now);
+    const after = order.refunded_minor + planned + req.amount_minor;
+    const cap = req.plan_id === null ? limits.approval_above_minor : limits.max_minor;
+    if (after <= cap) return;
+    throw new PortcullisError({
+      code: 'order_refund_limit_exceeded',
+      category: 'forbidden',
+      message:
+        req.plan_id === null
+          ? `Order ${order.id}'s refunds would reach ${formatMoney(after, order.currency)} (refunded and planned included), past the ${formatMoney(cap, order.currency)} that needs no approval.`
+          : `Order ${order.id}'s refunds would reach ${formatMoney(after, order.currency)} (refunded and planned included), past the ${formatMoney(cap, order.currency)} limit.`,
+      remediation: 'Call billing_check_refund again: the order changed since policy decided.',
+      retryable: false,
+      details: {
+        order_id: order.id,
+        currency: limits.currency,
+        refunded_minor: order.refunded_minor,
+        planned_minor: planned,
+        requested_minor: req.amount_minor,
+        limit_minor: cap,
+      },
+    });
   }
 
   /**
    * Claims the caller's key for this request in the kit's ledger (same key, other request:
    * idempotency_key_reused), or reports what an earlier call with it left.
    */
-  async claim(tx: Queryable, req: RefundRequest, day: string): Promise<Claim> {
-    const reserved: Reserved = { day, amount_minor: req.amount_minor };
+  async claim(tx: Queryable, req: RefundRequest, day: string, currency: string): Promise<Claim> {
+    const reserved: Reserved = { day, amount_minor: req.amount_minor, currency: currency.toLowerCase() };
     const c = await this.ledger.claim<Settled>(tx, scopeOf(req), requestArgs(req), reserved);
     if (c.state === 'new') return { kind: 'new' };
     if (c.state === 'replay') {
@@ -96,7 +157,12 @@ export class RefundJournal {
       return { kind: 'replay', outcome: { ...c.result.outcome, replayed: true } };
     }
     const was = c.data as Reserved;
-    return { kind: 'pending', day: was.day, amountMinor: Number(was.amount_minor) };
+    return {
+      kind: 'pending',
+      day: was.day,
+      amountMinor: Number(was.amount_minor),
+      currency: was.currency ?? 'usd',
+    };
   }
 
   async complete(tx: Queryable, req: RefundRequest, outcome: RefundOutcome): Promise<void> {
@@ -115,50 +181,61 @@ export class RefundJournal {
     await this.ledger.release(tx, scopeOf(req));
   }
 
-  /** Raises the principal's counter for `day` by `amount`, or refuses without changing it. */
+  /**
+   * Raises the principal's and the tenant's counters for `day` in the order's currency, or refuses
+   * without changing either (the transaction rolls back whatever the first raise did).
+   */
   async reserve(
     tx: Queryable,
     tenant: string,
     principal: string,
+    currency: string,
     day: string,
     amountMinor: number,
   ): Promise<RefundBudget> {
+    const cur = currency.toLowerCase();
+    const limits = limitsFor(this.limits, cur);
     await tx.query(
-      `INSERT INTO billing_refund_budgets (tenant, principal, day, used_minor) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (tenant, principal, day) DO NOTHING`,
-      [tenant, principal, day],
+      `INSERT INTO billing_refund_budgets (tenant, principal, currency, day, used_minor) VALUES ($1, $2, $3, $4, 0)
+       ON CONFLICT (tenant, principal, currency, day) DO NOTHING`,
+      [tenant, principal, cur, day],
     );
-    const res = await tx.query<{ used_minor: string }>(
-      `UPDATE billing_refund_budgets SET used_minor = used_minor + $4
-        WHERE tenant = $1 AND principal = $2 AND day = $3 AND used_minor + $4 <= $5
+    const mine = await tx.query<{ used_minor: string }>(
+      `UPDATE billing_refund_budgets SET used_minor = used_minor + $5
+        WHERE tenant = $1 AND principal = $2 AND currency = $3 AND day = $4 AND used_minor + $5 <= $6
         RETURNING used_minor`,
-      [tenant, principal, day, amountMinor, this.limitMinor],
+      [tenant, principal, cur, day, amountMinor, limits.principal_daily_minor],
     );
-    const row = res.rows[0];
-    if (row === undefined) {
-      const current = await this.budget(tx, tenant, principal, day);
-      throw new PortcullisError({
-        code: 'daily_refund_budget_exceeded',
-        category: 'forbidden',
-        message: `This refund of ${formatMoney(amountMinor, 'usd')} would take your refunds today past the daily budget of ${formatMoney(this.limitMinor, 'usd')} (${formatMoney(current.used_minor, 'usd')} used).`,
-        remediation: 'Refund at most the remaining budget today, or ask another authorised person.',
-        retryable: false,
-        details: {
-          limit_minor: this.limitMinor,
-          used_minor: current.used_minor,
-          remaining_minor: current.remaining_minor,
-          requested_minor: amountMinor,
-          day,
-        },
+    if (mine.rows[0] === undefined) {
+      const current = await this.budget(tx, tenant, principal, cur, day);
+      throw budgetExceeded('daily_refund_budget_exceeded', 'your refunds', amountMinor, cur, day, {
+        limit: current.limit_minor,
+        used: current.used_minor,
       });
     }
-    const used = Number(row.used_minor);
-    return {
-      day,
-      used_minor: used,
-      limit_minor: this.limitMinor,
-      remaining_minor: Math.max(0, this.limitMinor - used),
-    };
+    await tx.query(
+      `INSERT INTO billing_tenant_refund_budgets (tenant, currency, day, used_minor) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (tenant, currency, day) DO NOTHING`,
+      [tenant, cur, day],
+    );
+    const ours = await tx.query<{ used_minor: string }>(
+      `UPDATE billing_tenant_refund_budgets SET used_minor = used_minor + $4
+        WHERE tenant = $1 AND currency = $2 AND day = $3 AND used_minor + $4 <= $5
+        RETURNING used_minor`,
+      [tenant, cur, day, amountMinor, limits.tenant_daily_minor],
+    );
+    if (ours.rows[0] === undefined) {
+      const current = await this.budget(tx, tenant, principal, cur, day);
+      throw budgetExceeded(
+        'tenant_daily_refund_budget_exceeded',
+        "your tenant's refunds",
+        amountMinor,
+        cur,
+        day,
+        { limit: current.tenant_limit_minor, used: current.tenant_used_minor },
+      );
+    }
+    return this.budget(tx, tenant, principal, cur, day);
   }
 
   /** Gives back a reservation whose refund definitely did not happen. */
@@ -166,26 +243,76 @@ export class RefundJournal {
     tx: Queryable,
     tenant: string,
     principal: string,
+    currency: string,
     day: string,
     amountMinor: number,
   ): Promise<void> {
+    const cur = currency.toLowerCase();
     await tx.query(
-      `UPDATE billing_refund_budgets SET used_minor = GREATEST(0, used_minor - $4) WHERE tenant = $1 AND principal = $2 AND day = $3`,
-      [tenant, principal, day, amountMinor],
+      `UPDATE billing_refund_budgets SET used_minor = GREATEST(0, used_minor - $5) WHERE tenant = $1 AND principal = $2 AND currency = $3 AND day = $4`,
+      [tenant, principal, cur, day, amountMinor],
+    );
+    await tx.query(
+      `UPDATE billing_tenant_refund_budgets SET used_minor = GREATEST(0, used_minor - $4) WHERE tenant = $1 AND currency = $2 AND day = $3`,
+      [tenant, cur, day, amountMinor],
     );
   }
 
-  async budget(q: Queryable, tenant: string, principal: string, day: string): Promise<RefundBudget> {
-    const res = await q.query<{ used_minor: string }>(
-      'SELECT used_minor FROM billing_refund_budgets WHERE tenant = $1 AND principal = $2 AND day = $3',
-      [tenant, principal, day],
+  async budget(
+    q: Queryable,
+    tenant: string,
+    principal: string,
+    currency: string,
+    day: string,
+  ): Promise<RefundBudget> {
+    const cur = currency.toLowerCase();
+    const mine = await q.query<{ used_minor: string }>(
+      'SELECT used_minor FROM billing_refund_budgets WHERE tenant = $1 AND principal = $2 AND currency = $3 AND day = $4',
+      [tenant, principal, cur, day],
     );
-    const used = Number(res.rows[0]?.used_minor ?? 0);
+    const ours = await q.query<{ used_minor: string }>(
+      'SELECT used_minor FROM billing_tenant_refund_budgets WHERE tenant = $1 AND currency = $2 AND day = $3',
+      [tenant, cur, day],
+    );
+    const code = cur.toUpperCase();
+    const limit = this.limits.principalDaily[code] ?? 0;
+    const tenantLimit = this.limits.tenantDaily[code] ?? 0;
+    const used = Number(mine.rows[0]?.used_minor ?? 0);
+    const tenantUsed = Number(ours.rows[0]?.used_minor ?? 0);
     return {
       day,
+      currency: cur,
       used_minor: used,
-      limit_minor: this.limitMinor,
-      remaining_minor: Math.max(0, this.limitMinor - used),
+      limit_minor: limit,
+      remaining_minor: Math.max(0, limit - used),
+      tenant_used_minor: tenantUsed,
+      tenant_limit_minor: tenantLimit,
+      tenant_remaining_minor: Math.max(0, tenantLimit - tenantUsed),
     };
   }
+}
+
+function budgetExceeded(
+  code: string,
+  whose: string,
+  amountMinor: number,
+  currency: string,
+  day: string,
+  b: { limit: number; used: number },
+): PortcullisError {
+  return new PortcullisError({
+    code,
+    category: 'forbidden',
+    message: `This refund of ${formatMoney(amountMinor, currency)} would take ${whose} today past the daily budget of ${formatMoney(b.limit, currency)} (${formatMoney(b.used, currency)} used).`,
+    remediation: 'Refund at most the remaining budget today, or ask another authorised person.',
+    retryable: false,
+    details: {
+      currency: currency.toUpperCase(),
+      limit_minor: b.limit,
+      used_minor: b.used,
+      remaining_minor: Math.max(0, b.limit - b.used),
+      requested_minor: amountMinor,
+      day,
+    },
+  });
 }

@@ -11,6 +11,7 @@ import type {
   PageRequest,
   ReadOptions,
   RefundBudget,
+  RefundLimits,
   RefundOutcome,
   RefundRequest,
 } from './backend.js';
@@ -36,7 +37,11 @@ import { RefundJournal, fromStoredError, toStoredError } from './refund-journal.
  * - invoice = Invoice with `metadata.tenant` (and `metadata.order_id` when it bills an order);
  * - refund = Refund on the order's PaymentIntent, carrying who issued it in its metadata.
  * Money moves only in Stripe; the kit's store keeps the refund journal (idempotency keys and the
- * per-principal daily budget), so both hold here exactly as in the embedded ledger.
+ * per-principal and per-tenant daily budgets), so both hold here exactly as in the embedded ledger.
+ * The order's cumulative total is checked against Stripe's refunded amount as read at the start of
+ * the call (plus open plans): Stripe's own row cannot be locked from here, so two refunds of one
+ * order racing through the Stripe backend are bounded by the budgets and Stripe's over-refund
+ * check, not by the approval threshold (the embedded ledger serialises them on the order row).
  */
 
 export const STRIPE_SYSTEM = 'stripe';
@@ -45,7 +50,9 @@ export interface StripeBackendOptions {
   store: Store;
   /** The kit's cursor codec (openCursorCodec): Stripe's paging tokens travel inside signed cursors. */
   cursors: CursorCodec;
-  dailyBudgetMinor: number;
+  limits: RefundLimits;
+  /** The server name approval plans are recorded under (open plans count against an order's total). */
+  planServer?: string;
   /** Runs fn with the secret key, re-resolving it once after a 401 (CredentialResolver.withSecret). */
   withKey: <T>(fn: (key: string) => Promise<T>) => Promise<T>;
   /** The kit's upstream path: rate limiter plus the retry policy (KitServices.callUpstream, bound to 'stripe'). */
@@ -196,9 +203,9 @@ export function stripeIdempotencyKey(
 
 export class StripeBillingBackend implements BillingBackend {
   readonly kind = 'stripe' as const;
-  readonly dailyBudgetMinor: number;
+  readonly limits: RefundLimits;
+  readonly cursors: CursorCodec;
   private readonly store: Store;
-  private readonly cursors: CursorCodec;
   private readonly journal: RefundJournal;
   private readonly now: () => number;
   private readonly withKey: StripeBackendOptions['withKey'];
@@ -211,14 +218,17 @@ export class StripeBillingBackend implements BillingBackend {
 
   /** Opens the refund journal (the kit's idempotency ledger) in the store. */
   static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
-    return new StripeBillingBackend(opts, await RefundJournal.open(opts.store, opts.dailyBudgetMinor));
+    return new StripeBillingBackend(
+      opts,
+      await RefundJournal.open(opts.store, opts.limits, opts.planServer ?? 'portcullis-billing'),
+    );
   }
 
   private constructor(opts: StripeBackendOptions, journal: RefundJournal) {
     this.store = opts.store;
     this.cursors = opts.cursors;
     this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
-    this.dailyBudgetMinor = opts.dailyBudgetMinor;
+    this.limits = opts.limits;
     this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
     this.withKey = opts.withKey;
@@ -488,8 +498,12 @@ export class StripeBillingBackend implements BillingBackend {
     };
   }
 
-  async refundBudget(tenant: string, principalId: string): Promise<RefundBudget> {
-    return this.journal.budget(this.store, tenant, principalId, utcDay(this.now()));
+  async refundBudget(tenant: string, principalId: string, currency: string): Promise<RefundBudget> {
+    return this.journal.budget(this.store, tenant, principalId, currency, utcDay(this.now()));
+  }
+
+  async plannedRefunds(tenant: string, orderId: string): Promise<number> {
+    return this.journal.planned(this.store, tenant, orderId, this.now());
   }
 
   /**
@@ -504,20 +518,28 @@ export class StripeBillingBackend implements BillingBackend {
       throw errors.notFound(`Order ${req.order_id}`, 'Check the order id with billing_get_order.');
     const started = this.now();
     const claimed = await this.store.transaction(
-      async (tx): Promise<{ done: RefundOutcome } | { day: string }> => {
-        const claim = await this.journal.claim(tx, req, utcDay(started));
+      async (tx): Promise<{ done: RefundOutcome } | { day: string; currency: string }> => {
+        const claim = await this.journal.claim(tx, req, utcDay(started), order.currency);
         if (claim.kind === 'replay') return { done: claim.outcome };
         if (claim.kind === 'failed') throw fromStoredError(claim.error);
-        if (claim.kind === 'pending') return { day: claim.day };
+        if (claim.kind === 'pending') return { day: claim.day, currency: claim.currency };
         // A fresh request: check what is left (Stripe checks again, atomically) and reserve budget.
         if (order.payment_id === null) throw orderNotPaid(order);
         if (req.amount_minor > order.refundable_minor) throw refundExceedsPaid(order, req.amount_minor);
-        await this.journal.reserve(tx, req.tenant, req.principal_id, utcDay(started), req.amount_minor);
-        return { day: utcDay(started) };
+        await this.journal.checkOrderTotal(tx, req, order, started);
+        await this.journal.reserve(
+          tx,
+          req.tenant,
+          req.principal_id,
+          order.currency,
+          utcDay(started),
+          req.amount_minor,
+        );
+        return { day: utcDay(started), currency: order.currency };
       },
     );
     if ('done' in claimed) return claimed.done;
-    const day = claimed.day;
+    const { day, currency } = claimed;
     const paymentIntent = order.payment_id;
     if (paymentIntent === null) throw orderNotPaid(order);
 
@@ -545,13 +567,13 @@ export class StripeBillingBackend implements BillingBackend {
         opts?.signal,
       );
     } catch (err) {
-      if (await this.settleFailure(req, day, err)) throw err;
+      if (await this.settleFailure(req, day, currency, err)) throw err;
       throw outcomeUnknown(err);
     }
 
     const after = await this.getOrder(req.tenant, req.order_id, opts);
     return this.store.transaction(async (tx) => {
-      const budget = await this.journal.budget(tx, req.tenant, req.principal_id, day);
+      const budget = await this.journal.budget(tx, req.tenant, req.principal_id, currency, day);
       const outcome: RefundOutcome = {
         refund: this.toRefund(req.tenant, req.order_id, created),
         order: after ?? order,
@@ -567,7 +589,12 @@ export class StripeBillingBackend implements BillingBackend {
    * A definitive refusal frees the reservation and is remembered for the key; anything else stays
    * pending. True when the failure was definitive (the refund did not and will not happen).
    */
-  private async settleFailure(req: RefundRequest, day: string, err: unknown): Promise<boolean> {
+  private async settleFailure(
+    req: RefundRequest,
+    day: string,
+    currency: string,
+    err: unknown,
+  ): Promise<boolean> {
     const unauthorized = !(err instanceof PortcullisError) && isStripeError(err) && err.statusCode === 401;
     const upstreamUnauthorized =
       err instanceof PortcullisError &&
@@ -575,13 +602,13 @@ export class StripeBillingBackend implements BillingBackend {
       (err.internal as StripeErrorLike | undefined)?.statusCode === 401;
     if (err instanceof StripeRefusal) {
       await this.store.transaction(async (tx) => {
-        await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
+        await this.journal.release(tx, req.tenant, req.principal_id, currency, day, req.amount_minor);
         await this.journal.fail(tx, req, toStoredError(err));
       });
     } else if (unauthorized || upstreamUnauthorized) {
       // Stripe authenticates before its idempotency layer: nothing happened, so nothing is remembered.
       await this.store.transaction(async (tx) => {
-        await this.journal.release(tx, req.tenant, req.principal_id, day, req.amount_minor);
+        await this.journal.release(tx, req.tenant, req.principal_id, currency, day, req.amount_minor);
         await this.journal.forget(tx, req);
       });
     } else {

@@ -49,6 +49,7 @@ beforeAll(async () => {
   const people = [
     { principal: 'manager-1', roles: ['approver'], tenant: 'acme' },
     { principal: 'agent-7', roles: ['support'], tenant: 'acme' },
+    { principal: 'agent-8', roles: ['support'], tenant: 'acme' },
     { principal: 'lead-1', roles: ['support', 'approver'], tenant: 'acme' },
     { principal: 'manager-g', roles: ['approver'], tenant: 'globex' },
   ];
@@ -126,12 +127,25 @@ describe('POST /approvals/{plan_id}', () => {
   });
 
   it('refuses a non-approver (403), the requester (403 self_approval), another tenant (404) and a second approval (409)', async () => {
-    const planId = await plan('4822', 25_001);
-    expect((await approveOverHttp(planId, keys['agent-7'])).status).toBe(403);
+    const planId = await plan('4825', 25_001);
+    // A third principal, not the requester: a broken role check cannot hide behind self_approval.
+    const nonApprover = await approveOverHttp(planId, keys['agent-8']);
+    expect(nonApprover.status).toBe(403);
+    expect(nonApprover.body.error).toMatchObject({
+      code: 'not_an_approver',
+      category: 'forbidden',
+      audit_id: expect.any(String),
+    });
+    expect(h.auditRecords().find((r) => r.id === nonApprover.body.error.audit_id)).toMatchObject({
+      principal: 'agent-8',
+      tool: 'billing_approve_refund',
+      outcome: 'denied',
+      error_code: 'unknown_tool',
+    });
     const leadPlan = await (async () => {
       const lead = await h.as({ id: 'lead-1', roles: ['support', 'approver'], tenant: 'acme' });
       const r = await lead.callTool('billing_issue_refund', {
-        order_id: '4822',
+        order_id: '4826',
         amount_minor: 25_002,
         reason: 'other',
         idempotency_key: `key-${randomUUID()}`,

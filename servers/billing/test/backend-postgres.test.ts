@@ -25,5 +25,7 @@ if (reason !== null) {
   afterAll(async () => {
     await pg?.stop();
   });
-  backendSuite('embedded ledger on PostgreSQL', () => embeddedHarness({ databaseUrl: pg!.url }));
+  backendSuite('embedded ledger on PostgreSQL', () => embeddedHarness({ databaseUrl: pg!.url }), {
+    parallel: true,
+  });
 }

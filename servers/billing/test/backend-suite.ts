@@ -24,6 +24,12 @@ export async function refusal(p: Promise<unknown>): Promise<PortcullisError> {
 }
 
 let keySeq = 0;
+/** A request executing an approved plan: the order's maximum applies, not the approval threshold. */
+export function plannedReq(over: Partial<RefundRequest> = {}): RefundRequest {
+  const id = `plan_00000000-0000-4000-8000-${String(++keySeq).padStart(12, '0')}`;
+  return refundReq({ plan_id: id, idempotency_key: `plan:${id}`, ...over });
+}
+
 export function refundReq(over: Partial<RefundRequest> = {}): RefundRequest {
   keySeq++;
   return {
@@ -61,7 +67,21 @@ function freshPaidOrders(tenant = 'acme'): string[] {
     .map((o) => o.id);
 }
 
-export function backendSuite(name: string, setup: () => Promise<BackendHarness>): void {
+/**
+ * `parallel`: the store runs transactions truly in parallel (a PostgreSQL server), so the racing
+ * tests race; on PGlite (one connection) the same calls are serialised and check the sequential
+ * invariant only, and are named for that.
+ */
+export function backendSuite(
+  name: string,
+  setup: () => Promise<BackendHarness>,
+  opts: { parallel?: boolean; stripe?: boolean } = {},
+): void {
+  const racing =
+    opts.parallel === true ? 'racing in parallel transactions' : 'sent at once (serialised by PGlite)';
+  // Stripe's refunded total cannot be locked from the store: the order's cumulative threshold holds
+  // for calls one after another there (budgets and Stripe's over-refund check hold under races).
+  const orderCalls = opts.stripe === true ? 'one after another (Stripe backend)' : racing;
   describe(`billing backend: ${name}`, () => {
     let h: BackendHarness;
     let b: BillingBackend;
@@ -220,9 +240,13 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         });
         expect(out.budget).toEqual({
           day: '2025-06-02',
+          currency: 'usd',
           used_minor: 15_000,
           limit_minor: 100_000,
           remaining_minor: 85_000,
+          tenant_used_minor: 15_000,
+          tenant_limit_minor: 500_000,
+          tenant_remaining_minor: 485_000,
         });
         const order = await b.getOrder('acme', '4821');
         expect(order).toMatchObject({ refunded_minor: 15_000, refundable_minor: 30_000 });
@@ -230,22 +254,22 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         expect(out.order.version).toBe(order!.version);
         const listed = await b.listRefunds('acme', '4821', { cursor: null, limit: 10 });
         expect(listed?.items).toEqual([out.refund]);
-        expect(await b.refundBudget('acme', 'agent-1')).toEqual(out.budget);
-        expect(await b.refundBudget('acme', 'agent-2')).toMatchObject({ used_minor: 0 });
+        expect(await b.refundBudget('acme', 'agent-1', 'usd')).toEqual(out.budget);
+        expect(await b.refundBudget('acme', 'agent-2', 'usd')).toMatchObject({ used_minor: 0 });
       });
 
       it('never refunds more than was paid, and a refused refund writes nothing', async () => {
-        await b.issueRefund(refundReq({ amount_minor: 40_000, principal_id: 'agent-a' }));
+        await b.issueRefund(plannedReq({ amount_minor: 40_000, principal_id: 'agent-a' }));
         const err = await refusal(b.issueRefund(refundReq({ amount_minor: 5_001, principal_id: 'agent-b' })));
         expect(err).toMatchObject({ code: 'refund_exceeds_paid', category: 'conflict' });
         expect(await b.getOrder('acme', '4821')).toMatchObject({
           refunded_minor: 40_000,
           refundable_minor: 5_000,
         });
-        expect(await b.refundBudget('acme', 'agent-b')).toMatchObject({ used_minor: 0 });
+        expect(await b.refundBudget('acme', 'agent-b', 'usd')).toMatchObject({ used_minor: 0 });
         expect((await b.listRefunds('acme', '4821', { cursor: null, limit: 10 }))?.items).toHaveLength(1);
         // Exactly what is left is fine.
-        const last = await b.issueRefund(refundReq({ amount_minor: 5_000, principal_id: 'agent-b' }));
+        const last = await b.issueRefund(plannedReq({ amount_minor: 5_000, principal_id: 'agent-b' }));
         expect(last.order).toMatchObject({ status: 'refunded', refundable_minor: 0 });
         expect(
           await refusal(b.issueRefund(refundReq({ amount_minor: 1, principal_id: 'agent-b' }))),
@@ -271,7 +295,7 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         expect(again.refund).toEqual(first.refund);
         expect(again.order).toEqual(first.order);
         expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
-        expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+        expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
         expect((await b.listRefunds('acme', '4821', { cursor: null, limit: 10 }))?.items).toHaveLength(1);
         // Same key, different request: refused, not executed.
         expect(await refusal(b.issueRefund({ ...req, amount_minor: 15_001 }))).toMatchObject({
@@ -312,7 +336,7 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         expect(ok.length).toBeGreaterThan(0);
         expect(new Set(ok.map((r) => r.value.refund.id)).size).toBe(1);
         expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 10_000 });
-        expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 10_000 });
+        expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 10_000 });
       });
 
       it('enforces the daily budget per principal, a sum of money', async () => {
@@ -338,7 +362,7 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         // Someone else's budget is their own; tomorrow is a new day.
         await b.issueRefund(refundReq({ amount_minor: 100, principal_id: 'agent-other' }));
         h.clock.now += DAY;
-        expect(await b.refundBudget('acme', 'agent-budget')).toMatchObject({
+        expect(await b.refundBudget('acme', 'agent-budget', 'usd')).toMatchObject({
           day: '2025-06-03',
           used_minor: 0,
         });
@@ -357,7 +381,7 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(ok).toHaveLength(5);
         for (const r of refused) expect(r.reason).toMatchObject({ code: 'daily_refund_budget_exceeded' });
-        expect(await b.refundBudget('acme', 'agent-race')).toMatchObject({
+        expect(await b.refundBudget('acme', 'agent-race', 'usd')).toMatchObject({
           used_minor: 100_000,
           remaining_minor: 0,
         });
@@ -369,7 +393,7 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
       it('concurrent refunds on one order never exceed what was paid', async () => {
         const results = await Promise.allSettled(
           Array.from({ length: 7 }, (_, i) =>
-            b.issueRefund(refundReq({ amount_minor: 10_000, principal_id: `agent-${i}` })),
+            b.issueRefund(plannedReq({ amount_minor: 10_000, principal_id: `agent-${i}` })),
           ),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
@@ -381,9 +405,109 @@ export function backendSuite(name: string, setup: () => Promise<BackendHarness>)
         expect(refunds.reduce((s, r) => s + r.amount_minor, 0)).toBe(40_000);
         // Refused attempts gave their budget back.
         const budgets = await Promise.all(
-          Array.from({ length: 7 }, (_, i) => b.refundBudget('acme', `agent-${i}`)),
+          Array.from({ length: 7 }, (_, i) => b.refundBudget('acme', `agent-${i}`, 'usd')),
         );
         expect(budgets.reduce((s, x) => s + x.used_minor, 0)).toBe(40_000);
+      });
+
+      it(`finding 1: split refunds meet the order's cumulative thresholds in the ledger too, ${orderCalls}`, async () => {
+        // Two $150 pieces of one order both passed policy alone: without a plan only $200 may go.
+        const pieces = [
+          refundReq({ amount_minor: 15_000, principal_id: 'agent-s1' }),
+          refundReq({ amount_minor: 15_000, principal_id: 'agent-s2' }),
+        ];
+        const results: PromiseSettledResult<unknown>[] = [];
+        if (opts.stripe === true) {
+          for (const p of pieces) results.push(...(await Promise.allSettled([b.issueRefund(p)])));
+        } else {
+          results.push(...(await Promise.allSettled(pieces.map((p) => b.issueRefund(p)))));
+        }
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refusedPiece = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+        expect(refusedPiece.reason).toMatchObject({
+          code: 'order_refund_limit_exceeded',
+          category: 'forbidden',
+          details: { refunded_minor: 15_000, requested_minor: 15_000, limit_minor: 20_000 },
+        });
+        expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
+        // Exactly the threshold is fine; a plan may take the order to the maximum, never past it.
+        await b.issueRefund(refundReq({ amount_minor: 5_000, principal_id: 'agent-s1' }));
+        expect(
+          await refusal(b.issueRefund(refundReq({ amount_minor: 1, principal_id: 'agent-s1' }))),
+        ).toMatchObject({ code: 'order_refund_limit_exceeded' });
+        await b.issueRefund(plannedReq({ amount_minor: 25_000 }));
+        expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 45_000 });
+        // Both budgets gave back what the refused attempt reserved.
+        expect(await b.refundBudget('acme', 'agent-s2', 'usd')).toMatchObject({
+          used_minor: results[1]!.status === 'fulfilled' ? 15_000 : 0,
+        });
+        expect((await b.refundBudget('acme', 'agent-s1', 'usd')).tenant_used_minor).toBe(45_000);
+      });
+
+      it(`finding 1: the tenant's daily budget holds across principals, ${racing}`, async () => {
+        // $200 x 30 principals = $6,000 against the tenant's $5,000 (each within their own $1,000).
+        const orders = freshPaidOrders().filter((id) => id !== '4821');
+        const reqs = Array.from({ length: 30 }, (_, i) =>
+          refundReq({
+            order_id: orders[i % orders.length]!,
+            amount_minor: 2_000,
+            principal_id: `agent-t${i}`,
+          }),
+        );
+        const big = Array.from({ length: 30 }, (_, i) =>
+          plannedReq({
+            order_id: orders[i % orders.length]!,
+            amount_minor: 20_000,
+            principal_id: `agent-u${i}`,
+          }),
+        );
+        const results = await Promise.allSettled([...reqs, ...big].map((r) => b.issueRefund(r)));
+        const budget = await b.refundBudget('acme', 'agent-t0', 'usd');
+        expect(budget.tenant_used_minor).toBeLessThanOrEqual(500_000);
+        let refundedTotal = 0;
+        for (const id of orders) refundedTotal += (await b.getOrder('acme', id))!.refunded_minor;
+        expect(refundedTotal).toBe(budget.tenant_used_minor);
+        const codes = new Set(
+          results
+            .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+            .map((r) => r.reason.code),
+        );
+        expect(codes.has('tenant_daily_refund_budget_exceeded')).toBe(true);
+        expect(
+          [...codes].every((c) =>
+            [
+              'tenant_daily_refund_budget_exceeded',
+              'refund_exceeds_paid',
+              'order_refund_limit_exceeded',
+            ].includes(c as string),
+          ),
+        ).toBe(true);
+      });
+
+      it('finding 2: budgets are per currency; a currency without limits is refused naming the setting', async () => {
+        await b.issueRefund(refundReq({ amount_minor: 100 }));
+        expect((await b.refundBudget('acme', 'agent-1', 'usd')).used_minor).toBe(100);
+        expect(await b.refundBudget('acme', 'agent-1', 'eur')).toMatchObject({
+          used_minor: 0,
+          limit_minor: 100_000,
+        });
+        expect(await b.refundBudget('acme', 'agent-1', 'chf')).toMatchObject({
+          used_minor: 0,
+          limit_minor: 0,
+        });
+        // Stripe holds its orders' currency; the embedded ledger's can be edited to one without limits.
+        if (h.kind !== 'embedded') return;
+        await h.store.exec(
+          `UPDATE billing_orders SET currency = 'chf' WHERE tenant = 'acme' AND id = '4822'`,
+        );
+        expect(
+          await refusal(b.issueRefund(refundReq({ order_id: '4822', amount_minor: 100 }))),
+        ).toMatchObject({
+          code: 'currency_not_configured',
+          category: 'validation',
+          details: { currency: 'CHF', setting: 'BILLING_REFUND_APPROVAL_ABOVE' },
+        });
+        expect(await b.getOrder('acme', '4822')).toMatchObject({ refunded_minor: 0 });
       });
 
       it('records who issued a refund and under which plan', async () => {

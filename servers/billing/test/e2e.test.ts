@@ -41,7 +41,12 @@ const SUPPORT_TOOLS = [
   'billing_cancel_refund_plan',
   'billing_issue_refund',
 ].sort();
-const APPROVER_TOOLS = [...READS, 'billing_approve_refund', 'billing_cancel_refund_plan'].sort();
+const APPROVER_TOOLS = [
+  ...READS,
+  'billing_approve_refund',
+  'billing_cancel_refund_plan',
+  'billing_list_pending_approvals',
+].sort();
 const HOOK_TIMEOUT = 120_000;
 
 const auditFileOf = (dataDir: string) => join(dataDir, 'audit', 'portcullis-billing.audit.jsonl');
@@ -104,8 +109,14 @@ describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
     expect(client.getServerVersion()?.name).toBe('portcullis-billing');
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    // Everything in the snapshot except approving, which needs the approver role.
-    expect(names).toEqual(ALL_TOOLS.filter((n) => n !== 'billing_approve_refund'));
+    // Everything in the snapshot except approving and the approver's queue (the approver role) and
+    // applying someone else's plan (admins).
+    const notSupport = [
+      'billing_approve_refund',
+      'billing_list_pending_approvals',
+      'billing_admin_apply_refund',
+    ];
+    expect(names).toEqual(ALL_TOOLS.filter((n) => !notSupport.includes(n)));
     expect(names).toEqual(SUPPORT_TOOLS);
     // Each listed tool is served exactly as reviewed (description, schemas, annotations).
     const sorted = [...tools].sort((a, b) => a.name.localeCompare(b.name));

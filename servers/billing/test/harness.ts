@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redactor, createLogger, migrate, openStore } from '@portcullis/core';
+import { approvalMigrations } from '@portcullis/core/approvals';
+import { parseMoneyTable } from '@portcullis/core/money';
 import type { Store } from '@portcullis/core';
 import { CredentialResolver } from '@portcullis/core/credentials';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { withRetry } from '@portcullis/core/retry';
 import { FakeStripe } from '@portcullis/fakes/stripe';
 import type { FakeStripeSeed } from '@portcullis/fakes/stripe';
-import type { BillingBackend } from '../src/backend.js';
+import type { BillingBackend, RefundLimits } from '../src/backend.js';
+import { DEFAULT_REFUND_LIMITS } from '../src/backend.js';
 import { EmbeddedBillingBackend } from '../src/embedded.js';
 import { billingMigrations } from '../src/migrations.js';
 import type { SeedData } from '../src/seed.js';
@@ -32,7 +35,19 @@ export interface BackendHarness {
 }
 
 const BILLING_TABLES =
-  'billing_refunds, billing_invoices, billing_payments, billing_orders, billing_customers, billing_refund_budgets, billing_seed, portcullis_idempotency';
+  'billing_refunds, billing_invoices, billing_payments, billing_orders, billing_customers, billing_refund_budgets, billing_tenant_refund_budgets, billing_seed, portcullis_idempotency, portcullis_approval_tokens_used, portcullis_plans';
+
+/** The default limits, with the per-principal daily budget (USD) replaced when a test asks. */
+export function testLimits(budget?: number): RefundLimits {
+  return {
+    approvalAbove: parseMoneyTable(DEFAULT_REFUND_LIMITS.approvalAbove),
+    max: parseMoneyTable(DEFAULT_REFUND_LIMITS.max),
+    principalDaily: parseMoneyTable(
+      budget === undefined ? DEFAULT_REFUND_LIMITS.principalDaily : `USD:${budget}`,
+    ),
+    tenantDaily: parseMoneyTable(DEFAULT_REFUND_LIMITS.tenantDaily),
+  };
+}
 
 const sec = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
@@ -93,6 +108,8 @@ export function stripeSeedOf(data: SeedData): FakeStripeSeed {
 export async function migratedStore(databaseUrl?: string): Promise<Store> {
   const store = await openStore(databaseUrl === undefined ? {} : { databaseUrl });
   await migrate(store, 'billing', billingMigrations);
+  // Open approval plans count against an order's cumulative refunds: the backend reads them.
+  await migrate(store, 'core-approvals', approvalMigrations);
   return store;
 }
 
@@ -106,7 +123,7 @@ export async function embeddedHarness(
     EmbeddedBillingBackend.create({
       store,
       cursors,
-      dailyBudgetMinor: opts.budget ?? 100_000,
+      limits: testLimits(opts.budget),
       now: () => clock.now,
     });
   const h: BackendHarness = {
@@ -146,7 +163,7 @@ export async function stripeHarness(
     StripeBillingBackend.open({
       store,
       cursors,
-      dailyBudgetMinor: opts.budget ?? 100_000,
+      limits: testLimits(opts.budget),
       now: () => clock.now,
       apiBase: fake.url,
       timeoutMs: 5_000,

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { replaceToolsTable, server, toolsTable } from '../src/index.js';
+import {
+  billingConfigSchema,
+  billingMoneyTable,
+  replaceMoneyTable,
+  replaceToolsTable,
+  server,
+  toolsTable,
+} from '../src/index.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const policies = readFileSync(new URL('../policies/billing.cedar', import.meta.url), 'utf8');
@@ -8,6 +15,13 @@ const policies = readFileSync(new URL('../policies/billing.cedar', import.meta.u
 describe('README', () => {
   it('holds the tools table generated from the definitions (npm run tools-table regenerates it)', () => {
     expect(replaceToolsTable(readme, toolsTable(server.tools))).toBe(readme);
+  });
+
+  it('states the money rules as the table generated from the default settings and the policies', () => {
+    const table = billingMoneyTable(billingConfigSchema.parse({}), policies);
+    expect(table).toMatch(/^\| support, admin +\| refund directly/m);
+    expect(table).toContain('$200.00');
+    expect(replaceMoneyTable(readme, table)).toBe(readme);
   });
 
   it('documents every setting, tool and policy', () => {

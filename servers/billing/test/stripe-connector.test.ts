@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeStripe } from '@portcullis/fakes/stripe';
 import type { BillingBackend } from '../src/backend.js';
-import { refundReq, refusal } from './backend-suite.js';
+import { plannedReq, refundReq, refusal } from './backend-suite.js';
 import { STRIPE_KEY, stripeHarness } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof stripeHarness>>;
@@ -63,7 +63,7 @@ describe('Stripe connector', () => {
     expect(posts[0]).toMatchObject({ injected: true });
     expect(posts[1]).toMatchObject({ replayed: true, idempotencyKey: posts[0]!.idempotencyKey });
     expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
-    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+    expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
   });
 
   it('when every retry is lost the outcome is reported unknown, and a later retry settles it without refunding twice', async () => {
@@ -74,13 +74,13 @@ describe('Stripe connector', () => {
     expect(err.remediation).toMatch(/same idempotency_key/);
     expect(newRefunds()).toHaveLength(1);
     // The budget stays reserved while the outcome is unknown: it is never overshot.
-    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+    expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
 
     fake.clearInjections();
     const settled = await b.issueRefund(req);
     expect(settled.refund.id).toBe(newRefunds()[0]!.id);
     expect(newRefunds()).toHaveLength(1);
-    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 15_000 });
+    expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
     const again = await b.issueRefund(req);
     expect(again).toMatchObject({ replayed: true, refund: { id: settled.refund.id } });
     expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
@@ -118,7 +118,7 @@ describe('Stripe connector', () => {
     const err = await refusal(b.issueRefund(req));
     expect(err.category).toBe('upstream');
     expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain(STRIPE_KEY);
-    expect(await b.refundBudget('acme', 'agent-1')).toMatchObject({ used_minor: 0 });
+    expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 0 });
     fake.setApiKeys([STRIPE_KEY]);
     const out = await b.issueRefund(req);
     expect(out.replayed).toBe(false);
@@ -127,8 +127,8 @@ describe('Stripe connector', () => {
 
   it('refunds racing past the pre-check are refused by Stripe, give their budget back, and stay refused for their key', async () => {
     const reqs = [
-      refundReq({ amount_minor: 30_000, principal_id: 'agent-a' }),
-      refundReq({ amount_minor: 30_000, principal_id: 'agent-b' }),
+      plannedReq({ amount_minor: 30_000, principal_id: 'agent-a' }),
+      plannedReq({ amount_minor: 30_000, principal_id: 'agent-b' }),
     ];
     const results = await Promise.allSettled(reqs.map((r) => b.issueRefund(r)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -136,7 +136,7 @@ describe('Stripe connector', () => {
     expect((results[i] as PromiseRejectedResult).reason).toMatchObject({ code: 'refund_exceeds_paid' });
     expect(await refusal(b.issueRefund(reqs[i]!))).toMatchObject({ code: 'refund_exceeds_paid' });
     expect(newRefunds()).toHaveLength(1);
-    const budgets = await Promise.all(['agent-a', 'agent-b'].map((p) => b.refundBudget('acme', p)));
+    const budgets = await Promise.all(['agent-a', 'agent-b'].map((p) => b.refundBudget('acme', p, 'usd')));
     expect(budgets.map((x) => x.used_minor).sort()).toEqual([0, 30_000]);
   });
 });

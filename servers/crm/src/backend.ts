@@ -1,5 +1,6 @@
 import type { CountedPage, PageRequest } from '@portcullis/core/paging';
 import type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stage } from './domain.js';
+import type { MoneyTable } from '@portcullis/core/money';
 import type { EmailService } from './email/service.js';
 
 // Paging is the kit's (one cap, signed cursors); CRM searches also count their matches.
@@ -110,6 +111,8 @@ export interface CrmBackend {
   readonly kind: 'embedded' | 'hubspot';
   /** Customer e-mail (src/email/), attached at start next to either backend. */
   email?: EmailService;
+  /** CRM_LARGE_DEAL_THRESHOLD, attached at start (the default table when absent). */
+  largeDealThreshold?: MoneyTable;
 
   getOwner(tenant: string, ownerId: string, opts?: ReadOptions): Promise<Owner | null>;
 

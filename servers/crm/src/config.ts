@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseServerConfig } from '@portcullis/core';
+import { moneyTableSetting } from '@portcullis/core/money';
 import { STAGES, type Stage } from './domain.js';
 
 /** `a=1,b=2` → { a: '1', b: '2' }; used by the HubSpot id mappings. */
@@ -41,6 +42,9 @@ const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
   `keys must be CRM stages (${STAGES.join(', ')})`,
 );
 
+/** 100,000.00 in USD, EUR and GBP: the large-deal rule's default. */
+export const DEFAULT_LARGE_DEAL_THRESHOLD = 'USD:10000000,EUR:10000000,GBP:10000000';
+
 /**
  * The CRM server's own settings (docs/architecture.md section 6), validated at start: a bad value stops the
  * server with a message naming the variable.
@@ -48,6 +52,11 @@ const stageMapping = mapping('crm_stage=hubspot_stage_id pairs').refine(
 export const configSchema = z
   .object({
     CRM_BACKEND: z.enum(['embedded', 'hubspot']).default('embedded'),
+    /**
+     * Per currency, minor units (CODE:MINOR_UNITS,...): closing a deal of at least this much as won
+     * needs a manager or admin. A currency without an entry is refused for opportunity writes.
+     */
+    CRM_LARGE_DEAL_THRESHOLD: moneyTableSetting(DEFAULT_LARGE_DEAL_THRESHOLD),
     // No default here: readConfig picks one from NODE_ENV (demo data never in production).
     CRM_SEED: z.enum(['demo', 'none']).optional(),
     CRM_HUBSPOT_TOKEN: z

@@ -67,6 +67,8 @@ export interface Owner {
 
 export interface Account {
   id: string;
+  /** The tenant the record belongs to, as stored: policy decides on it (a second wall behind the backend's filter). */
+  tenant: string;
   name: string;
   domain: string | null;
   industry: string;
@@ -80,6 +82,8 @@ export interface Account {
 
 export interface Contact {
   id: string;
+  /** The tenant the record belongs to, as stored: policy decides on it (a second wall behind the backend's filter). */
+  tenant: string;
   account_id: string | null;
   first_name: string;
   last_name: string;
@@ -97,6 +101,8 @@ export interface Contact {
 
 export interface Opportunity {
   id: string;
+  /** The tenant the record belongs to, as stored: policy decides on it (a second wall behind the backend's filter). */
+  tenant: string;
   account_id: string;
   name: string;
   stage: Stage;

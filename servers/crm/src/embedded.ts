@@ -511,6 +511,7 @@ function iso(v: unknown): string {
 function toAccount(r: Row): Account {
   return {
     id: str(r.id),
+    tenant: str(r.tenant),
     name: str(r.name),
     domain: nstr(r.domain),
     industry: str(r.industry),
@@ -526,6 +527,7 @@ function toAccount(r: Row): Account {
 function toContact(r: Row): Contact {
   return {
     id: str(r.id),
+    tenant: str(r.tenant),
     account_id: nstr(r.account_id),
     first_name: str(r.first_name),
     last_name: str(r.last_name),
@@ -544,6 +546,7 @@ function toContact(r: Row): Contact {
 function toOpportunity(r: Row): Opportunity {
   return {
     id: str(r.id),
+    tenant: str(r.tenant),
     account_id: str(r.account_id),
     name: str(r.name),
     stage: str(r.stage) as Stage,

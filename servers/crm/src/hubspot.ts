@@ -350,6 +350,7 @@ export class HubSpotBackend implements CrmBackend {
     const p = o.properties;
     return {
       id: o.id,
+      tenant: this.opts.tenant,
       name: p.name ?? '',
       domain: nonEmpty(p.domain),
       industry: p.industry ?? '',
@@ -423,6 +424,7 @@ export class HubSpotBackend implements CrmBackend {
     const p = o.properties;
     return {
       id: o.id,
+      tenant: this.opts.tenant,
       account_id: accountId,
       first_name: p.firstname ?? '',
       last_name: p.lastname ?? '',
@@ -588,6 +590,7 @@ export class HubSpotBackend implements CrmBackend {
     const amount = Number(p.amount ?? '0');
     return {
       id: o.id,
+      tenant: this.opts.tenant,
       account_id: accountId ?? '',
       name: p.dealname ?? '',
       stage: this.crmStage(p.dealstage, o.id),

@@ -24,3 +24,5 @@ export { migrations } from './migrations.js';
 export { DEMO_TENANTS, generateSeed, type SeedData, type SeedOwner, type SeedTeam } from './seed.js';
 export { configSchema, readConfig, type CrmConfig } from './config.js';
 export { toolsTable, replaceToolsTable } from '@portcullis/core';
+export { replaceMoneyTable } from '@portcullis/core/money';
+export { crmMoneyRules, crmMoneyTable } from './money-table.js';

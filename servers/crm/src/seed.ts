@@ -264,6 +264,7 @@ export function generateSeed(tenant: string, opts: { accounts?: number } = {}): 
       .replace(/[^a-z0-9]/g, '')}${i}.example.com`;
     const account: Account = {
       id: seedId('acc', tenant, i),
+      tenant,
       name,
       domain,
       industry: pick(INDUSTRIES),
@@ -284,6 +285,7 @@ export function generateSeed(tenant: string, opts: { accounts?: number } = {}): 
       const cOwner = rnd() < 0.8 ? ownerId : pick(reps).id;
       const contact: Contact = {
         id: seedId('con', tenant, contactN),
+        tenant,
         account_id: account.id,
         first_name: first,
         last_name: last,
@@ -308,6 +310,7 @@ export function generateSeed(tenant: string, opts: { accounts?: number } = {}): 
       const oppCreated = new Date(BASE - int(1, 300) * DAY).toISOString();
       const opp: Opportunity = {
         id: seedId('opp', tenant, oppN),
+        tenant,
         account_id: account.id,
         name: `${name.split(' ')[0] ?? name} ${pick(DEAL_KINDS)}`,
         stage,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { CrmBackend } from './backend.js';
-import { configSchema, crmSeedFor, stageMap } from './config.js';
+import { configSchema, crmSeedFor, stageMap, type CrmConfig } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
 import { withEmail } from './email/setup.js';
@@ -92,11 +92,17 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
         regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
         billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
       });
-      return withEmail(services, cfg, hubspot);
+      return withDeals(cfg, await withEmail(services, cfg, hubspot));
     }
     const seed = crmSeedFor(cfg, services.env);
     const backend = await EmbeddedBackend.open(services.store, { seed: seed === 'demo', cursors });
     services.logger.info({ backend: 'embedded', seed }, 'CRM backend: embedded store');
-    return withEmail(services, cfg, backend);
+    return withDeals(cfg, await withEmail(services, cfg, backend));
   },
 });
+
+/** The money thresholds the deal tools resolve per currency. */
+function withDeals<B extends CrmBackend>(cfg: CrmConfig, backend: B): B {
+  backend.largeDealThreshold = cfg.CRM_LARGE_DEAL_THRESHOLD;
+  return backend;
+}

@@ -127,8 +127,15 @@ describe('CRM policies', () => {
   });
 
   it('keep large wins for managers and admins (an amount rule)', () => {
-    const big = rec('Opportunity', 'alice', 'east', { amount: 250_000, stage: 'negotiation' });
-    const small = rec('Opportunity', 'alice', 'east', { amount: 50_000, stage: 'negotiation' });
+    const usd = (amount: number) => ({
+      amount,
+      currency: 'USD',
+      amount_minor: amount * 100,
+      large_deal_minor: 10_000_000,
+      stage: 'negotiation',
+    });
+    const big = rec('Opportunity', 'alice', 'east', usd(250_000));
+    const small = rec('Opportunity', 'alice', 'east', usd(50_000));
     expect(
       decide(alice, 'crm_update_opportunity_stage', big, { id: 'r1', version: 1, stage: 'closed_won' }),
     ).toMatchObject({
@@ -184,5 +191,39 @@ describe('CRM policies', () => {
     expect(engine.mayEverPermit(viewer, 'crm_search_accounts')).toBe(true);
     expect(engine.mayEverPermit(alice, 'crm_create_contact')).toBe(true);
     expect(engine.mayEverPermit(who('x', ['pii_reader']), 'crm_search_contacts')).toBe(false);
+  });
+
+  describe('finding 2 / issue 9.5: the large-deal rule per currency, at its edge', () => {
+    // Thresholds in minor units: 100,000.00 USD; 15,000,000 JPY (no minor unit); 30,000.000 KWD.
+    const table = [
+      { currency: 'USD', exp: 2, threshold: 100_000 },
+      { currency: 'JPY', exp: 0, threshold: 15_000_000 },
+      { currency: 'KWD', exp: 3, threshold: 30_000 },
+    ];
+    const close = { id: 'r1', version: 1, stage: 'closed_won' };
+    it.each(table)('$currency: threshold - 1 closes for a rep, the threshold needs a manager', (t) => {
+      const opp = (amount: number) =>
+        rec('Opportunity', 'alice', 'east', {
+          amount,
+          currency: t.currency,
+          amount_minor: amount * 10 ** t.exp,
+          large_deal_minor: t.threshold * 10 ** t.exp,
+          stage: 'negotiation',
+        });
+      expect(decide(alice, 'crm_update_opportunity_stage', opp(t.threshold - 1), close).effect).toBe('allow');
+      expect(decide(alice, 'crm_update_opportunity_stage', opp(t.threshold), close)).toMatchObject({
+        effect: 'deny',
+        policies: ['crm-large-deal-close'],
+      });
+      expect(decide(carol, 'crm_update_opportunity_stage', opp(t.threshold), close).effect).toBe('allow');
+    });
+  });
+
+  it('finding 4: a record of another tenant is denied by the tenant rule, whatever else permits', () => {
+    const foreign = rec('Account', 'root', '', {}, 'globex');
+    expect(decide(admin, 'crm_get_account', foreign, { id: 'r1' })).toMatchObject({
+      effect: 'deny',
+      policies: ['crm-tenant-isolation'],
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PortcullisError, errors } from '@portcullis/core';
+import { positionString, type CursorScope } from '@portcullis/core/cursor';
 import { formatMoney } from '../domain.js';
-import { planId, planSummary, summarise, tool } from './common.js';
+import { cursor, limit, planId, planSummary, summarise, tool } from './common.js';
 
 // Approving and cancelling refund plans (docs/architecture.md section 4); applying one is a refund tool.
 
@@ -30,7 +31,7 @@ export const approveRefund = tool({
     };
   },
   render: (out) =>
-    `Approved plan ${out.plan.plan_id}: refund ${formatMoney(out.plan.amount_minor, 'usd')} on order ${out.plan.order_id} requested by ${out.plan.requester}. The approval token (single use, valid until ${out.expires_at}) is in the structured result.`,
+    `Approved plan ${out.plan.plan_id}: refund of ${out.plan.amount_minor} minor units on order ${out.plan.order_id} requested by ${out.plan.requester}. The approval token (single use, valid until ${out.expires_at}) is in the structured result.`,
 });
 
 export const cancelRefundPlan = tool({
@@ -64,5 +65,65 @@ export const cancelRefundPlan = tool({
     return { plan: summarise(cancelled), cancelled_by: ctx.principal.id };
   },
   render: (out) =>
-    `Cancelled plan ${out.plan.plan_id} (refund ${formatMoney(out.plan.amount_minor, 'usd')} on order ${out.plan.order_id}); it can no longer be applied.`,
+    `Cancelled plan ${out.plan.plan_id} (refund of ${out.plan.amount_minor} minor units on order ${out.plan.order_id}); it can no longer be applied.`,
+});
+
+const pendingOut = planSummary.extend({
+  currency: z.string().nullable().describe("The order's currency (null when the order is gone)."),
+});
+
+export const listPendingApprovals = tool({
+  name: 'billing_list_pending_approvals',
+  title: 'List refund plans waiting for approval',
+  description:
+    "Approvers only: the refund plans of your tenant waiting for an approval you may give (pending, not expired, not your own requests), newest first, with each order's currency. Approve one with billing_approve_refund. Paginated: pass next_cursor back as cursor until it is null.",
+  toolset: 'approvals',
+  access: 'read',
+  input: z.object({ limit, cursor }),
+  output: z.object({ plans: z.array(pendingOut), next_cursor: z.string().nullable() }),
+  handler: async (args, ctx) => {
+    const scope: CursorScope = {
+      tenant: ctx.principal.tenant,
+      principal: ctx.principal.id,
+      kind: 'pending_approvals',
+      query: {},
+    };
+    const codec = ctx.backend.cursors;
+    const pos = args.cursor === undefined ? null : codec.decode(args.cursor, scope);
+    const after =
+      pos === null ? null : { created_at: positionString(pos, 'c'), id: positionString(pos, 'i') };
+    const rows = await ctx.approvals.list({
+      tool: 'billing_issue_refund',
+      openOnly: true,
+      excludeRequester: ctx.principal.id,
+      limit: args.limit + 1,
+      after,
+    });
+    const more = rows.length > args.limit;
+    const page = more ? rows.slice(0, args.limit) : rows;
+    const last = page[page.length - 1];
+    const plans = [];
+    for (const p of page) {
+      const summary = summarise(p);
+      const order = await ctx.backend.getOrder(ctx.principal.tenant, summary.order_id, {
+        signal: ctx.signal,
+      });
+      plans.push({ ...summary, currency: order?.currency ?? null });
+    }
+    return {
+      plans,
+      next_cursor: more && last ? codec.encode(scope, { c: last.created_at, i: last.id }) : null,
+    };
+  },
+  render: (out) =>
+    [
+      ...out.plans.map(
+        (p) =>
+          `${p.plan_id}: refund ${p.currency ? formatMoney(p.amount_minor, p.currency) : `${p.amount_minor} minor units`} on order ${p.order_id} (${p.reason}), requested by ${p.requester} at ${p.created_at}, expires ${p.expires_at}`,
+      ),
+      out.plans.length === 0 ? 'Nothing waits for your approval.' : '',
+      out.next_cursor ? 'More plans: call again with cursor = next_cursor.' : 'End of list.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
 });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { errors, toolsFor } from '@portcullis/core';
 import type { PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
-import type { BillingBackend } from '../backend.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../backend.js';
+import type { BillingBackend, CurrencyLimits } from '../backend.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, limitsFor } from '../backend.js';
 import type { Order } from '../domain.js';
 import { INVOICE_STATUSES, REFUND_REASONS, formatMoney } from '../domain.js';
 
@@ -39,7 +39,9 @@ export const amountMinor = z
   .int('whole minor units (cents), not a decimal amount')
   .min(1)
   .max(100_000_000)
-  .describe('Refund amount in minor units of the order currency: cents, so $150.00 is 15000.');
+  .describe(
+    "Refund amount in minor units of the order's currency: cents for USD ($150.00 is 15000), yen for JPY, fils for KWD (1.000 KWD is 1000).",
+  );
 export const reason = z
   .enum(REFUND_REASONS)
   .describe('Why the money goes back: requested_by_customer, duplicate, fraudulent or other.');
@@ -122,9 +124,13 @@ export const refundOut = z.object({
 
 export const budgetOut = z.object({
   day: z.string().describe('UTC day the budget counts.'),
-  used_minor: money,
+  currency: z.string().describe('Budgets are per currency: this is the order currency.'),
+  used_minor: money.describe('Your refunds today in this currency.'),
   limit_minor: money,
   remaining_minor: money,
+  tenant_used_minor: money.describe("Your tenant's refunds today in this currency, everyone's together."),
+  tenant_limit_minor: money,
+  tenant_remaining_minor: money,
 });
 
 export const issueOut = z.object({
@@ -141,27 +147,57 @@ export const issueOut = z.object({
 
 // ---------- resolvers: the attributes policy sees ----------
 
+/**
+ * The order as policy sees it. The refund totals are cumulative: what the order has refunded, what
+ * open plans on it promise, plus `amountMinor` (this request); the budgets are those of the
+ * principal whose request this is (an applied plan's requester, whoever applies it) and of the
+ * tenant, in the order's currency. `limits` come from the settings for that currency; absent when
+ * the currency has none (reads still work; refunds are refused).
+ */
 export async function orderResource(
   id: string,
   ctx: RCtx,
-): Promise<{ resource: PolicyResource; order: Order } | null> {
+  amountMinor = 0,
+): Promise<{ resource: PolicyResource; order: Order; limits: CurrencyLimits | null } | null> {
   const order = await ctx.backend.getOrder(ctx.principal.tenant, id, { signal: ctx.signal });
   if (order === null) return null;
-  const budget = await ctx.backend.refundBudget(ctx.principal.tenant, ctx.principal.id);
+  const whose = ctx.plan?.requester ?? ctx.principal.id;
+  const budget = await ctx.backend.refundBudget(ctx.principal.tenant, whose, order.currency);
+  const planned = await ctx.backend.plannedRefunds(ctx.principal.tenant, order.id);
+  let limits: CurrencyLimits | null = null;
+  try {
+    limits = limitsFor(ctx.backend.limits, order.currency);
+  } catch {
+    limits = null;
+  }
   return {
     order,
+    limits,
     resource: {
       type: 'Order',
       id: order.id,
       attributes: {
+        // The record's own tenant: the isolation rule is a real second wall behind the backend's filter.
         tenant: order.tenant,
         customer_id: order.customer_id,
-        currency: order.currency,
+        currency: order.currency.toUpperCase(),
         paid_minor: order.paid_minor,
         refunded_minor: order.refunded_minor,
         refundable_minor: order.refundable_minor,
-        // The caller's own refunds today: the daily budget policy reads it.
-        refunded_today_by_principal: budget.used_minor,
+        planned_refunds_minor: planned,
+        refund_total_after_minor: order.refunded_minor + planned + amountMinor,
+        principal_today_after_minor: budget.used_minor + amountMinor,
+        tenant_today_after_minor: budget.tenant_used_minor + amountMinor,
+        ...(limits !== null
+          ? {
+              limits: {
+                approval_above_minor: limits.approval_above_minor,
+                max_minor: limits.max_minor,
+                principal_daily_minor: limits.principal_daily_minor,
+                tenant_daily_minor: limits.tenant_daily_minor,
+              },
+            }
+          : {}),
         // An approval plan records it; apply is refused when the order moved meanwhile.
         version: order.version,
       },
@@ -171,6 +207,20 @@ export async function orderResource(
 
 export const resolveOrder = async (args: { order_id: string }, ctx: RCtx): Promise<PolicyResource | null> =>
   (await orderResource(args.order_id, ctx))?.resource ?? null;
+
+/**
+ * For a refund: the order with this amount counted in, and a validation error naming the setting
+ * when its currency has no configured limits (a refund is never unlimited, nor measured in USD).
+ */
+export const resolveRefund = async (
+  args: { order_id: string; amount_minor: number },
+  ctx: RCtx,
+): Promise<PolicyResource | null> => {
+  const found = await orderResource(args.order_id, ctx, args.amount_minor);
+  if (found === null) return null;
+  if (found.limits === null) limitsFor(ctx.backend.limits, found.order.currency);
+  return found.resource;
+};
 
 export function needOrder(resource: PolicyResource | null, what: string): PolicyResource {
   if (resource === null) throw errors.notFound(what);
@@ -191,7 +241,7 @@ export function renderIssue(out: z.output<typeof issueOut>): string {
   const head = out.replayed
     ? `Already done: this idempotency key refunded ${formatMoney(r.amount_minor, r.currency)} on order ${r.order_id} before (refund ${r.id}); nothing new was refunded.`
     : `Refunded ${formatMoney(r.amount_minor, r.currency)} on order ${r.order_id} (refund ${r.id}, ${r.status})${out.plan_id ? ` under approved plan ${out.plan_id}` : ''}.`;
-  return `${head} ${renderOrder(out.order)} Your refunds today: ${formatMoney(out.budget.used_minor, r.currency)} of ${formatMoney(out.budget.limit_minor, r.currency)}.`;
+  return `${head} ${renderOrder(out.order)} Refunds today: yours ${formatMoney(out.budget.used_minor, r.currency)} of ${formatMoney(out.budget.limit_minor, r.currency)}, your tenant's ${formatMoney(out.budget.tenant_used_minor, r.currency)} of ${formatMoney(out.budget.tenant_limit_minor, r.currency)}.`;
 }
 
 // ---------- approval plans, as the refund and approval tools show them ----------

@@ -1,7 +1,7 @@
-import { approveRefund, cancelRefundPlan } from './approvals.js';
+import { approveRefund, cancelRefundPlan, listPendingApprovals } from './approvals.js';
 import { getInvoice, listInvoices } from './invoices.js';
 import { getCustomer, getOrder } from './orders.js';
-import { applyRefund, checkRefund, issueRefund, listRefunds } from './refunds.js';
+import { adminApplyRefund, applyRefund, checkRefund, issueRefund, listRefunds } from './refunds.js';
 
 /** Billing's tools, in tools/list order. */
 export const billingTools = [
@@ -12,7 +12,9 @@ export const billingTools = [
   listRefunds,
   checkRefund,
   issueRefund,
+  listPendingApprovals,
   approveRefund,
   applyRefund,
+  adminApplyRefund,
   cancelRefundPlan,
 ];

@@ -19,6 +19,7 @@ import {
   refundOut,
   renderIssue,
   resolveOrder,
+  resolveRefund,
   summarise,
   tool,
   type Ctx,
@@ -42,10 +43,12 @@ function reasonsFor(decision: Decision, toolName: string): string[] {
 async function dryRun(
   ctx: Ctx,
   args: { order_id: string; amount_minor: number; reason: string },
-): Promise<Decision | null> {
+): Promise<Decision | PortcullisError | null> {
   try {
     return await ctx.evaluate('billing_issue_refund', { ...args, idempotency_key: 'dry-run-check' });
   } catch (err) {
+    // A currency without limits: the refund would be refused with this error; say so.
+    if (err instanceof PortcullisError && err.code === 'currency_not_configured') return err;
     if (err instanceof PortcullisError && err.category === 'validation') return null;
     throw err;
   }
@@ -92,7 +95,7 @@ export const checkRefund = tool({
   name: 'billing_check_refund',
   title: 'Check a refund (dry run)',
   description:
-    'Dry run of billing_issue_refund: says whether you may refund this amount on this order now (allowed), only after an approver approves a plan (approval_required), or not at all (denied), with the reasons and the ids of the policies that decided. Nothing is refunded or recorded besides the audit entry.',
+    "Dry run of billing_issue_refund: says whether you may refund this amount on this order now (allowed), only after an approver approves a plan (approval_required), or not at all (denied), with the reasons and the ids of the policies that decided. Thresholds count the order's refunds so far and its open plans. Nothing is refunded or recorded besides the audit entry.",
   toolset: 'refunds',
   access: 'read',
   input: z.object({
@@ -107,20 +110,31 @@ export const checkRefund = tool({
     decision: z.enum(['allowed', 'approval_required', 'denied']),
     reasons: z.array(z.string()),
     policies: z.array(z.string()).describe('Ids of the Cedar policies that decided.'),
-    order: z.object({ paid_minor: money, refunded_minor: money, refundable_minor: money }),
+    order: z.object({
+      paid_minor: money,
+      refunded_minor: money,
+      refundable_minor: money,
+      planned_minor: money.describe(
+        'What open refund plans on the order promise (they count toward its thresholds).',
+      ),
+    }),
     budget: budgetOut.describe('Your refund budget today, before this refund.'),
   }),
   resourceType: 'Order',
   resource: resolveOrder,
   handler: async (args, ctx) => {
     const attrs = needOrder(ctx.resource, `Order ${args.order_id}`).attributes;
-    const decision = await dryRun(ctx, args);
-    const budget = await ctx.backend.refundBudget(ctx.principal.tenant, ctx.principal.id);
+    const currency = attrs.currency as string;
+    const dry = await dryRun(ctx, args);
+    const decision = dry instanceof PortcullisError ? null : dry;
+    const budget = await ctx.backend.refundBudget(ctx.principal.tenant, ctx.principal.id, currency);
     const refundable = attrs.refundable_minor as number;
     const reasons =
-      decision === null
-        ? ['Refunds are not enabled on this server (read-only mode or tool selection).']
-        : reasonsFor(decision, 'billing_issue_refund');
+      dry instanceof PortcullisError
+        ? [dry.message]
+        : decision === null
+          ? ['Refunds are not enabled on this server (read-only mode or tool selection).']
+          : reasonsFor(decision, 'billing_issue_refund');
     let verdict: 'allowed' | 'approval_required' | 'denied' =
       decision?.effect === 'allow'
         ? 'allowed'
@@ -130,20 +144,12 @@ export const checkRefund = tool({
     // The ledger's own invariants apply whatever policy says; report them too.
     if (verdict !== 'denied' && args.amount_minor > refundable) {
       verdict = 'denied';
-      reasons.push(
-        `Only ${formatMoney(refundable, attrs.currency as string)} is left to refund on order ${args.order_id}.`,
-      );
-    }
-    if (verdict !== 'denied' && budget.used_minor + args.amount_minor > budget.limit_minor) {
-      verdict = 'denied';
-      reasons.push(
-        `Your refunds today would pass the ${formatMoney(budget.limit_minor, attrs.currency as string)} daily budget.`,
-      );
+      reasons.push(`Only ${formatMoney(refundable, currency)} is left to refund on order ${args.order_id}.`);
     }
     return {
       order_id: args.order_id,
       amount_minor: args.amount_minor,
-      currency: attrs.currency as string,
+      currency,
       decision: verdict,
       reasons,
       policies: decision?.policies ?? [],
@@ -151,6 +157,7 @@ export const checkRefund = tool({
         paid_minor: attrs.paid_minor as number,
         refunded_minor: attrs.refunded_minor as number,
         refundable_minor: refundable,
+        planned_minor: attrs.planned_refunds_minor as number,
       },
       budget,
     };
@@ -163,7 +170,7 @@ export const issueRefund = tool({
   name: 'billing_issue_refund',
   title: 'Issue a refund',
   description:
-    'Refunds part or all of a paid order. Runs at once when policy allows (support: up to $200.00); between $200.00 and $500.00 it answers approval_required with a plan id (details.plan_id) that an approver must approve before you call billing_apply_refund; over $500.00 or past your $1,000.00 daily budget it is denied. Send an idempotency_key: repeating it returns the first result instead of refunding twice. Use billing_check_refund first to see which applies.',
+    "Refunds part or all of a paid order. Thresholds count the order's refunds so far, its open plans and this one, in the order's currency: up to the approval threshold (default $200.00) it runs at once; up to the maximum (default $500.00) it answers approval_required with a plan id (details.plan_id) that an approver must approve before you call billing_apply_refund; beyond, or past your or your tenant's daily budget (default $1,000.00 / $5,000.00), it is denied. Send an idempotency_key: repeating it returns the first result instead of refunding twice. Use billing_check_refund first to see which applies.",
   toolset: 'refunds',
   access: 'destructive',
   idempotent: true,
@@ -185,7 +192,7 @@ export const issueRefund = tool({
   }),
   output: issueOut,
   resourceType: 'Order',
-  resource: resolveOrder,
+  resource: resolveRefund,
   handler: async (args, ctx) => {
     needOrder(ctx.resource, `Order ${args.order_id}`);
     const key = ctx.idempotencyKey ?? args.idempotency_key;
@@ -198,7 +205,8 @@ export const issueRefund = tool({
         amount_minor: args.amount_minor,
         reason: args.reason,
         note: args.note ?? null,
-        principal_id: ctx.principal.id,
+        // An applied plan counts against its requester's budget, whoever applies it.
+        principal_id: ctx.plan?.requester ?? ctx.principal.id,
         idempotency_key: key,
         plan_id: planId,
       },
@@ -214,35 +222,61 @@ export const issueRefund = tool({
   render: renderIssue,
 });
 
+const applyInput = z.object({
+  plan_id: planId,
+  approval_token: z
+    .string()
+    .min(16)
+    .max(4096)
+    .describe('The approval_token from billing_approve_refund (or POST /approvals/{plan_id}).'),
+});
+const applyOutput = z.object({ plan: planSummary, approval_id: z.string(), result: issueOut });
+
+async function apply(
+  args: z.output<typeof applyInput>,
+  ctx: Ctx,
+  override: boolean,
+): Promise<z.input<typeof applyOutput>> {
+  const { plan, result } = await ctx.approvals.apply(args.plan_id, args.approval_token, { override });
+  const parsed = issueOut.safeParse(result);
+  if (!parsed.success) throw errors.internal(new Error(`plan ${plan.id} did not run billing_issue_refund`));
+  return {
+    plan: summarise({ ...plan, status: 'applied' }),
+    approval_id: plan.approval_id ?? '',
+    result: parsed.data,
+  };
+}
+
 export const applyRefund = tool({
   name: 'billing_apply_refund',
   title: 'Apply an approved refund plan',
   description:
-    'Executes an approved refund plan exactly as planned: pass the plan id and the approval_token the approver gave you. Policy is checked again; the token works once, for that plan only, until it expires; the refund carries the idempotency key plan:<plan_id>.',
+    "Executes your own approved refund plan exactly as planned: pass the plan id and the approval_token the approver gave you. Only the plan's requester may apply it, and it counts against the requester's daily budget. Policy is checked again; the token works once, for that plan only, until it expires; the refund carries the idempotency key plan:<plan_id>.",
   toolset: 'refunds',
   access: 'destructive',
   idempotent: false,
   openWorld: true,
-  input: z.object({
-    plan_id: planId,
-    approval_token: z
-      .string()
-      .min(16)
-      .max(4096)
-      .describe('The approval_token from billing_approve_refund (or POST /approvals/{plan_id}).'),
-  }),
-  output: z.object({ plan: planSummary, approval_id: z.string(), result: issueOut }),
+  input: applyInput,
+  output: applyOutput,
   sensitiveFields: ['approval_token'],
-  handler: async (args, ctx) => {
-    const { plan, result } = await ctx.approvals.apply(args.plan_id, args.approval_token);
-    const parsed = issueOut.safeParse(result);
-    if (!parsed.success) throw errors.internal(new Error(`plan ${plan.id} did not run billing_issue_refund`));
-    return {
-      plan: summarise({ ...plan, status: 'applied' }),
-      approval_id: plan.approval_id ?? '',
-      result: parsed.data,
-    };
-  },
+  handler: (args, ctx) => apply(args, ctx, false),
   render: (out) =>
     `Applied plan ${out.plan.plan_id} (approved by ${out.plan.approver ?? 'unknown'}). ${renderIssue(out.result)}`,
+});
+
+export const adminApplyRefund = tool({
+  name: 'billing_admin_apply_refund',
+  title: "Apply someone else's approved refund plan (admin override)",
+  description:
+    "Admins only: executes an approved refund plan that another principal requested (when the requester cannot), with the approval token. Audited as its own action, naming the requester; the refund counts against the requester's daily budget, and policy is checked again as for billing_apply_refund.",
+  toolset: 'refunds',
+  access: 'destructive',
+  idempotent: false,
+  openWorld: true,
+  input: applyInput,
+  output: applyOutput,
+  sensitiveFields: ['approval_token'],
+  handler: (args, ctx) => apply(args, ctx, true),
+  render: (out) =>
+    `Applied plan ${out.plan.plan_id} of ${out.plan.requester} as an administrator override (approved by ${out.plan.approver ?? 'unknown'}). ${renderIssue(out.result)}`,
 });

@@ -125,7 +125,7 @@ export const getAccount = tool({
   output: accountSummaryOut,
   resource: async (args, ctx) => {
     const a = await ctx.backend.getAccount(ctx.principal.tenant, args.id, { signal: ctx.signal });
-    return a === null ? null : recordResource('Account', ctx.principal.tenant, a, versioned(a));
+    return a === null ? null : recordResource('Account', a.tenant, a, versioned(a));
   },
   handler: async (args, ctx) => {
     const summary = await accountSummary(ctx.backend, ctx.principal.tenant, args.id, ctx.signal);

@@ -6,10 +6,13 @@ import {
   activityOut,
   idempotencyField,
   idField,
+  authorizeLinked,
+  linkedAs,
   recordResource,
   replayedField,
   tool,
   writeOptions,
+  type RCtx,
 } from './common.js';
 
 export const logActivity = tool({
@@ -50,21 +53,23 @@ export const logActivity = tool({
     ),
   output: z.object({ activity: activityOut, replayed: replayedField }),
   resource: async (args, ctx) => {
-    // Policy decides on the record the activity is logged against: the most specific one given.
-    const tenant = ctx.principal.tenant;
-    const opts = { signal: ctx.signal };
-    const target =
-      args.opportunity_id !== undefined
-        ? ((await ctx.backend.getOpportunity(tenant, args.opportunity_id, opts)) ??
-          notFound('Opportunity', args.opportunity_id))
-        : args.contact_id !== undefined
-          ? ((await ctx.backend.getContact(tenant, args.contact_id, opts)) ??
-            notFound('Contact', args.contact_id))
-          : ((await ctx.backend.getAccount(tenant, args.account_id ?? '', opts)) ??
-            notFound('Account', args.account_id ?? ''));
-    return recordResource('Activity', tenant, { id: 'new', owner_id: target.owner_id, team: target.team });
+    // The call's own decision is on the most specific record given; the handler authorizes every
+    // other record the activity reads or links before anything is written.
+    const targets = await linkedTargets(args, ctx);
+    const primary = targets[0]!;
+    return recordResource('Activity', primary.rec.tenant, {
+      id: 'new',
+      owner_id: primary.rec.owner_id,
+      team: primary.rec.team,
+    });
   },
   handler: async (args, ctx) => {
+    const targets = await linkedTargets(args, ctx);
+    authorizeLinked(
+      ctx,
+      'crm_log_activity',
+      targets.map((t) => ({ what: t.what, resource: linkedAs('Activity', t.rec) })),
+    );
     const { record, replayed } = await ctx.backend.logActivity(
       ctx.principal.tenant,
       {
@@ -84,6 +89,48 @@ export const logActivity = tool({
   render: (out) =>
     `${out.replayed ? 'Already logged (replayed): ' : 'Logged: '}${activityLine(out.activity)}`,
 });
+
+interface Linked {
+  what: 'opportunity' | 'contact' | 'account';
+  rec: { id: string; tenant: string; owner_id: string; team: string };
+}
+
+/**
+ * Every record the activity reads or links, most specific first: the opportunity, the contact, the
+ * account named, and the accounts they belong to (linked automatically).
+ */
+async function linkedTargets(
+  args: {
+    opportunity_id?: string | undefined;
+    contact_id?: string | undefined;
+    account_id?: string | undefined;
+  },
+  ctx: RCtx,
+): Promise<Linked[]> {
+  const tenant = ctx.principal.tenant;
+  const opts = { signal: ctx.signal };
+  const out: Linked[] = [];
+  const accounts = new Set<string>();
+  if (args.opportunity_id !== undefined) {
+    const o =
+      (await ctx.backend.getOpportunity(tenant, args.opportunity_id, opts)) ??
+      notFound('Opportunity', args.opportunity_id);
+    out.push({ what: 'opportunity', rec: o });
+    accounts.add(o.account_id);
+  }
+  if (args.contact_id !== undefined) {
+    const c =
+      (await ctx.backend.getContact(tenant, args.contact_id, opts)) ?? notFound('Contact', args.contact_id);
+    out.push({ what: 'contact', rec: c });
+    if (c.account_id !== null) accounts.add(c.account_id);
+  }
+  if (args.account_id !== undefined) accounts.add(args.account_id);
+  for (const id of accounts) {
+    const a = (await ctx.backend.getAccount(tenant, id, opts)) ?? notFound('Account', id);
+    out.push({ what: 'account', rec: a });
+  }
+  return out;
+}
 
 function notFound(what: string, id: string): never {
   throw errors.notFound(`${what} ${id}`);

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { errors, toolsFor } from '@portcullis/core';
+import { PortcullisError, errors, toolsFor } from '@portcullis/core';
+import { amountFor, parseMoneyTable, toMinorUnits } from '@portcullis/core/money';
 import type { CedarValue, PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend, type WriteOptions } from '../backend.js';
+import { DEFAULT_LARGE_DEAL_THRESHOLD } from '../config.js';
 import { unknownOwner } from '../backend-common.js';
 import { ACTIVITY_TYPES, STAGES } from '../domain.js';
 import type { Account, Activity, Contact, Opportunity, Owner } from '../domain.js';
@@ -180,6 +182,49 @@ interface Owned {
   team: string;
 }
 
+const DEFAULT_LARGE_DEAL = parseMoneyTable(DEFAULT_LARGE_DEAL_THRESHOLD);
+
+/**
+ * A deal's money as policy compares it: the amount in the currency's minor units (exponent from
+ * the kit's ISO 4217 table) beside that currency's large-deal threshold (CRM_LARGE_DEAL_THRESHOLD).
+ * A currency with no entry is a validation error naming the setting: a write is refused rather
+ * than measured against another currency's number.
+ */
+export function dealMoney(ctx: RCtx, amount: number, currency: string): Record<string, CedarValue> {
+  const threshold = amountFor(
+    ctx.backend.largeDealThreshold ?? DEFAULT_LARGE_DEAL,
+    currency,
+    'CRM_LARGE_DEAL_THRESHOLD',
+  );
+  const minor = toMinorUnits(amount, currency);
+  if (minor === null) throw errors.validation(`${currency} is not a known ISO 4217 currency.`);
+  return { currency: currency.toUpperCase(), amount_minor: minor, large_deal_minor: threshold };
+}
+
+/**
+ * Every other record a write reads or links is authorized for the same action, as the record it
+ * is (its own tenant, owner and team): one denial refuses the whole write, naming the record and
+ * the deciding policies.
+ */
+export function authorizeLinked(
+  ctx: Ctx,
+  action: string,
+  records: readonly { what: string; resource: PolicyResource }[],
+): void {
+  for (const { what, resource: r } of records) {
+    const d = ctx.decide(action, r);
+    if (d.effect === 'allow') continue;
+    throw new PortcullisError({
+      code: d.policies.length > 0 ? 'denied_by_policy' : 'not_permitted',
+      category: 'forbidden',
+      message: `Policy does not allow ${action} to touch ${what} ${r.id}${d.policies.length > 0 ? ` (policy ${d.policies.join(', ')})` : ''}; nothing was written.`,
+      remediation: 'Leave that record out, or ask its owner, their manager or an admin.',
+      retryable: false,
+      details: { policies: d.policies, record: { type: what, id: r.id } },
+    });
+  }
+}
+
 /**
  * A record as Cedar sees it: its tenant, owner and team now, and the owner and team it will have
  * after the call (target_*). Write rules require both, so a rep cannot give a record away and a
@@ -187,6 +232,7 @@ interface Owned {
  */
 export function recordResource(
   type: string,
+  /** The record's own tenant (as stored), never the caller's: the tenant rule is a real wall. */
   tenant: string,
   rec: Owned,
   extra: Record<string, CedarValue> = {},
@@ -230,10 +276,7 @@ export async function resolveOwner(ctx: RCtx, ownerId: string | undefined): Prom
 
 /** Email and phone only for principals policy lets read PII on this contact. */
 export function presentContact(c: Contact, ctx: Ctx): z.input<typeof contactOut> {
-  const allowed = ctx.isPermitted(
-    'crm_read_pii',
-    recordResource('Contact', ctx.principal.tenant, c, versioned(c)),
-  );
+  const allowed = ctx.isPermitted('crm_read_pii', recordResource('Contact', c.tenant, c, versioned(c)));
   return allowed
     ? { ...c, redacted_fields: [] }
     : { ...c, email: null, phone: null, redacted_fields: ['email', 'phone'] };
@@ -245,7 +288,7 @@ export function summariseContact(c: Contact): z.input<typeof contactSummaryOut> 
 
 // ---- text renderings (the structured result is the contract; these help a model read it)
 
-export function accountLine(a: Account): string {
+export function accountLine(a: Omit<Account, 'tenant'>): string {
   return `${a.name} [${a.id}] ${a.industry}/${a.region}, owner ${a.owner_id}${a.team ? ` (${a.team})` : ''}, v${a.version}`;
 }
 
@@ -256,7 +299,7 @@ export function contactLine(c: z.output<typeof contactOut>): string {
   }`;
 }
 
-export function opportunityLine(o: Opportunity): string {
+export function opportunityLine(o: Omit<Opportunity, 'tenant'>): string {
   return `${o.name} [${o.id}] ${o.stage}, ${o.amount} ${o.currency}, closes ${o.close_date}, account ${o.account_id}, owner ${o.owner_id}, v${o.version}`;
 }
 
@@ -268,4 +311,13 @@ export function pageFooter(p: { next_cursor: string | null; total: number }, sho
   return p.next_cursor === null
     ? `(${shown} shown, ${p.total} in total, last page)`
     : `(${shown} shown, ${p.total} in total; next_cursor: ${p.next_cursor})`;
+}
+
+/** A linked record (a parent account, an activity's other targets) as the written record's type sees it. */
+export function linkedAs(
+  type: string,
+  rec: Owned & { tenant: string },
+  extra: Record<string, CedarValue> = {},
+) {
+  return recordResource(type, rec.tenant, rec, extra);
 }

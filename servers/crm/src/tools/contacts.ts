@@ -12,6 +12,8 @@ import {
   ownerField,
   pageFields,
   pageFooter,
+  authorizeLinked,
+  linkedAs,
   presentContact,
   queryField,
   recordResource,
@@ -81,7 +83,7 @@ export const getContact = tool({
   output: z.object({ contact: contactOut }),
   resource: async (args, ctx) => {
     const c = await ctx.backend.getContact(ctx.principal.tenant, args.id, { signal: ctx.signal });
-    return c === null ? null : recordResource('Contact', ctx.principal.tenant, c, versioned(c));
+    return c === null ? null : recordResource('Contact', c.tenant, c, versioned(c));
   },
   handler: async (args, ctx) => {
     const c = await ctx.backend.getContact(ctx.principal.tenant, args.id, { signal: ctx.signal });
@@ -127,6 +129,16 @@ export const createContact = tool({
     );
   },
   handler: async (args, ctx) => {
+    // The parent account is a record this write links: authorized too, or nothing is written.
+    if (args.account_id !== undefined) {
+      const account = await ctx.backend.getAccount(ctx.principal.tenant, args.account_id, {
+        signal: ctx.signal,
+      });
+      if (account === null) throw errors.notFound(`Account ${args.account_id}`);
+      authorizeLinked(ctx, 'crm_create_contact', [
+        { what: 'account', resource: linkedAs('Contact', account, { version: 0 }) },
+      ]);
+    }
     const { record, replayed } = await ctx.backend.createContact(
       ctx.principal.tenant,
       {
@@ -195,7 +207,7 @@ export const updateContact = tool({
       if (o === null) throw unknownOwner(newOwner);
       target = { owner: o.id, team: o.team };
     }
-    return recordResource('Contact', tenant, c, versioned(c), target);
+    return recordResource('Contact', c.tenant, c, versioned(c), target);
   },
   handler: async (args, ctx) => {
     const { record, replayed } = await ctx.backend.updateContact(

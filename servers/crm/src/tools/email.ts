@@ -136,7 +136,7 @@ async function emailResource(
     type: 'EmailMessage',
     id: c.id,
     attributes: {
-      tenant,
+      tenant: c.tenant,
       owner: user(holder.owner_id),
       team: holder.team,
       has_account: account !== null,
@@ -186,7 +186,7 @@ function mayReadPii(ctx: Ctx, c: Contact): boolean {
     type: 'Contact',
     id: c.id,
     attributes: {
-      tenant: ctx.principal.tenant,
+      tenant: c.tenant,
       owner: user(c.owner_id),
       team: c.team,
       target_owner: user(c.owner_id),

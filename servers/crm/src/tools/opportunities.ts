@@ -3,10 +3,13 @@ import { errors } from '@portcullis/core';
 import { pageRequest } from '@portcullis/core/paging';
 import { OPEN_STAGES, STAGES, STAGE_TRANSITIONS } from '../domain.js';
 import {
+  authorizeLinked,
   cursorField,
+  dealMoney,
   idempotencyField,
   idField,
   limitField,
+  linkedAs,
   opportunityLine,
   opportunityOut,
   ownerField,
@@ -126,11 +129,28 @@ export const createOpportunity = tool({
       {
         version: 0,
         amount: args.amount,
+        ...dealMoney(ctx, args.amount, args.currency),
         stage: args.stage,
       },
     );
   },
   handler: async (args, ctx) => {
+    // The account the deal is created at is a record this write links: authorized too.
+    const account = await ctx.backend.getAccount(ctx.principal.tenant, args.account_id, {
+      signal: ctx.signal,
+    });
+    if (account === null) throw errors.notFound(`Account ${args.account_id}`);
+    authorizeLinked(ctx, 'crm_create_opportunity', [
+      {
+        what: 'account',
+        resource: linkedAs('Opportunity', account, {
+          version: 0,
+          amount: args.amount,
+          ...dealMoney(ctx, args.amount, args.currency),
+          stage: args.stage,
+        }),
+      },
+    ]);
     const { record, replayed } = await ctx.backend.createOpportunity(
       ctx.principal.tenant,
       {
@@ -153,7 +173,7 @@ export const createOpportunity = tool({
 export const updateOpportunityStage = tool({
   name: 'crm_update_opportunity_stage',
   title: 'Move an opportunity to another stage',
-  description: `Move an opportunity to its next stage. Only legal transitions are accepted (${transitions}); anything else is an illegal_stage_transition conflict naming the legal next stages. Pass the version you read; a stale one is a conflict. Reps may move opportunities they own, managers their team's, admins any; closing a deal of 100000 or more as won needs a manager or admin.`,
+  description: `Move an opportunity to its next stage. Only legal transitions are accepted (${transitions}); anything else is an illegal_stage_transition conflict naming the legal next stages. Pass the version you read; a stale one is a conflict. Reps may move opportunities they own, managers their team's, admins any; closing a large deal as won (at least CRM_LARGE_DEAL_THRESHOLD in its currency: 100,000.00 USD/EUR/GBP by default) needs a manager or admin; an opportunity in a currency without a threshold is refused.`,
   toolset: 'opportunities',
   access: 'write',
   idempotent: true,
@@ -169,9 +189,10 @@ export const updateOpportunityStage = tool({
     const o = await ctx.backend.getOpportunity(ctx.principal.tenant, args.id, { signal: ctx.signal });
     return o === null
       ? null
-      : recordResource('Opportunity', ctx.principal.tenant, o, {
+      : recordResource('Opportunity', o.tenant, o, {
           ...versioned(o),
           amount: o.amount,
+          ...dealMoney(ctx, o.amount, o.currency),
           stage: o.stage,
         });
   },
