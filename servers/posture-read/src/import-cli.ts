@@ -4,12 +4,34 @@ import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
-import { prepareDataDir } from '@portcullis/core/store';
+import { prepareDataDir, type Store } from '@portcullis/core/store';
 import { FileError, FORMATS, importFindings, type Format } from './importers/importer.js';
 import { RecordError } from './importers/normalize.js';
 import { migrations } from './migrations.js';
 
 const NAME = 'portcullis-posture-read import';
+
+/**
+ * The store the import and sync commands write to: PORTCULLIS_DATA_DIR's embedded store (its lock
+ * taken: refused, in one line naming the holder, while a server has it) or DATABASE_URL (beside the
+ * servers, on its own writable connection). Throws an Error whose message is safe to print.
+ */
+export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const dataDir = resolve(
+    env.PORTCULLIS_DATA_DIR ??
+      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'posture-read'),
+  );
+  process.umask(0o077);
+  try {
+    if (databaseUrl === undefined) prepareDataDir(dataDir);
+    return await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });
+  } catch (err) {
+    throw new Error(
+      err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store',
+    );
+  }
+}
 
 export const IMPORT_USAGE = `Usage: portcullis-posture-read import --tenant T [--format ocsf|sarif|asff|auto] [--account ID] [--dry-run] FILE|-
 
@@ -83,23 +105,11 @@ export async function runImportCli(
     }
   }
 
-  const databaseUrl = env.DATABASE_URL || undefined;
-  const dataDir = resolve(
-    env.PORTCULLIS_DATA_DIR ??
-      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'posture-read'),
-  );
-  process.umask(0o077);
   let store;
   try {
-    if (databaseUrl === undefined) prepareDataDir(dataDir);
-    // On the embedded store this takes the data directory's lock: refused, in one line naming the
-    // holder, while a server has it. On PostgreSQL it runs beside the servers on its own
-    // (writable) connection.
-    store = await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });
+    store = await openWritableStore(env);
   } catch (err) {
-    return fail(
-      err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store',
-    );
+    return fail(err instanceof Error ? err.message : 'could not open the store');
   }
   const tty = io.stderr.isTTY === true;
   let read = 0;

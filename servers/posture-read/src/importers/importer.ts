@@ -67,8 +67,34 @@ export async function importFindings(
   opts: ImportOptions,
 ): Promise<ImportResult> {
   const { format, stream } = await detect(input, opts.format);
+  const res = await ingestRecords(store, records$(stream, format, opts), { ...opts, format });
+  return { ...res, format };
+}
+
+export interface IngestOptions {
+  tenant: string;
+  /** The batch's format column: a file format, or `securityhub` for a sync. */
+  format: string;
+  sourceName: string;
+  dryRun?: boolean;
+  now?: Date;
+  onProgress?: (records: number) => void;
+}
+
+/**
+ * Writes normalised findings into the store in one transaction, in chunks, with the batch record
+ * and its counts: the one path the import and sync commands share. A malformed record (or a failed
+ * upstream page) anywhere rolls everything back. A dry run does all of it and rolls back at the
+ * end, so its counts are exactly what a real run would report.
+ */
+export async function ingestRecords(
+  store: Store,
+  source: AsyncIterable<IncomingFinding>,
+  opts: IngestOptions,
+): Promise<Omit<ImportResult, 'format'>> {
   const now = (opts.now ?? new Date()).toISOString();
-  const batch = `imp_${now.replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+  const prefix = opts.format === 'securityhub' ? 'sync' : 'imp';
+  const batch = `${prefix}_${now.replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
   const counts = emptyCounts();
   let records = 0;
   const run = async (tx: Queryable): Promise<void> => {
@@ -79,19 +105,20 @@ export async function importFindings(
       chunk = [];
       opts.onProgress?.(records);
     };
-    for await (const rec of records$(stream, format, opts)) {
+    for await (const rec of source) {
       chunk.push(rec);
       records++;
       if (chunk.length >= INGEST_CHUNK) await flush();
     }
     await flush();
-    if (records === 0) throw new FileError(`no ${format.toUpperCase()} findings found in ${opts.sourceName}`);
+    if (records === 0 && opts.format !== 'securityhub')
+      throw new FileError(`no ${opts.format.toUpperCase()} findings found in ${opts.sourceName}`);
     await recordBatch(
       tx,
       opts.tenant,
       {
         id: batch,
-        format,
+        format: opts.format,
         source_name: opts.sourceName.slice(0, 500),
         started_at: now,
         finished_at: new Date().toISOString(),
@@ -105,7 +132,7 @@ export async function importFindings(
   } catch (err) {
     if (!(err instanceof DryRunRollback)) throw err;
   }
-  return { format, batch, records, counts, dryRun: opts.dryRun === true };
+  return { batch, records, counts, dryRun: opts.dryRun === true };
 }
 
 /** The format (sniffed from the first bytes when `auto`) and the input with those bytes put back. */
