@@ -159,7 +159,7 @@ export class SmtpTransport implements EmailTransport {
 export function withoutAddresses(s: string): string {
   return s
     .replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '[address]')
-    .replace(/\+?\(?\d[\d\s().\/-]{5,}\d/g, (m) => (m.replace(/\D/g, '').length >= 7 ? '[number]' : m))
+    .replace(/\+?\(?\d[\d\s()./-]{5,}\d/g, (m) => (m.replace(/\D/g, '').length >= 7 ? '[number]' : m))
     .slice(0, 300);
 }
 
