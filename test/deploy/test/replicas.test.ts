@@ -45,6 +45,7 @@ const PEOPLE = [
   { principal: 'agent-7', roles: ['support'], tenant: 'acme' },
   { principal: 'agent-9', roles: ['support'], tenant: 'acme' },
   { principal: 'agent-11', roles: ['support'], tenant: 'acme' },
+  { principal: 'agent-13', roles: ['support'], tenant: 'acme' },
   { principal: 'manager-1', roles: ['approver'], tenant: 'acme' },
 ];
 
@@ -142,6 +143,9 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
         REPLICA_AUDIT_KEY: 'a'.repeat(24) + 'K'.repeat(24),
         REPLICA_APPROVAL_KEY: 'r'.repeat(24) + 'S'.repeat(24),
         BILLING_SEED: 'demo',
+        // Per principal and tool, shared through Redis: low enough for the limit test below,
+        // above what any other test here sends on one tool.
+        PORTCULLIS_RATE_PRINCIPAL_TOOL: '24/10m',
       });
     // One after the other: the first runs the migrations and the seed, the second finds them done.
     a = await spawnHttp({
@@ -261,6 +265,25 @@ describe.skipIf(reason !== null)(`billing on two replicas${reason ? ` (skipped: 
     } finally {
       await db.end();
     }
+  }, 180_000);
+
+  it('holds the per-principal rate limit exactly across both replicas under parallel load', async () => {
+    const viaProxy = await connect(proxy.url, 'agent-13');
+    const before = new Map(proxy.hits);
+    // 36 reads, 6 at a time, spread over both replicas: the shared limit (24 per 10 min) admits 24.
+    const results: CallToolResult[] = [];
+    for (let i = 0; i < 36; i += 6)
+      results.push(
+        ...(await Promise.all(
+          Array.from({ length: 6 }, () => call(viaProxy, 'billing_get_order', { order_id: '4821' })),
+        )),
+      );
+    const limited = results.filter((r) => r.isError && errorOf(r).category === 'rate_limited');
+    expect(results.filter((r) => !r.isError)).toHaveLength(24);
+    expect(limited).toHaveLength(12);
+    for (const r of limited) expect(errorOf(r)).toMatchObject({ code: 'rate_limited', retryable: true });
+    for (const replica of [a.base, b.base])
+      expect((proxy.hits.get(replica) ?? 0) - (before.get(replica) ?? 0), replica).toBeGreaterThan(0);
   }, 180_000);
 
   it('loses no acknowledged audit record and applies no refund twice when a replica is SIGKILLed mid-load', async () => {
