@@ -3,6 +3,8 @@
  * page size. Cursors themselves are opaque and signed (`@portcullis/core/cursor`).
  */
 
+import { z } from 'zod';
+
 /** Largest page any list or search returns, whatever the caller asks for. */
 export const MAX_PAGE_SIZE = 100;
 /** The page size when the caller names none (a server may choose a smaller default). */
@@ -45,3 +47,22 @@ export function pageRequest(
 ): PageRequest {
   return { cursor: args.cursor ?? null, limit: args.limit, principal: principal.id };
 }
+
+/** The `cursor` argument of every paged tool: the previous page's `next_cursor`, unchanged. */
+export const cursorField = z
+  .string()
+  .min(1)
+  .max(2048)
+  .optional()
+  .describe(
+    'Opaque next_cursor from the previous page of the same search. Omit it for the first page; never edit it.',
+  );
+
+/** The `limit` argument of every paged tool: 1..MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when omitted. */
+export const limitField = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_SIZE)
+  .default(DEFAULT_PAGE_SIZE)
+  .describe(`Records per page, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PortcullisError, errors, toolsFor } from '@portcullis/core';
 import { amountFor, parseMoneyTable, toMinorUnits } from '@portcullis/core/money';
 import type { CedarValue, PolicyResource, ResolveContext, ToolContext } from '@portcullis/core';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type CrmBackend, type WriteOptions } from '../backend.js';
+import type { CrmBackend, WriteOptions } from '../backend.js';
 import { DEFAULT_LARGE_DEAL_THRESHOLD } from '../config.js';
 import { unknownOwner } from '../backend-common.js';
 import { ACTIVITY_TYPES, STAGES } from '../domain.js';
@@ -36,22 +36,7 @@ export const ownerField = z
   .regex(/^[A-Za-z0-9@._-]+$/, 'letters, digits, @ . _ - only')
   .describe('Id of a CRM owner (sales rep) in your tenant, as the owner_id of records shows it.');
 
-export const cursorField = z
-  .string()
-  .min(1)
-  .max(2048)
-  .optional()
-  .describe(
-    'Opaque next_cursor from the previous page of the same search. Omit it for the first page; never edit it.',
-  );
-
-export const limitField = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_SIZE)
-  .default(DEFAULT_PAGE_SIZE)
-  .describe(`Records per page, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);
+export { cursorField, limitField } from '@portcullis/core/paging';
 
 export const queryField = (fields: string, words: number) =>
   z

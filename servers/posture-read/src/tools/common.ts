@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toolsFor } from '@portcullis/core';
 import type { PolicyResource, Principal, ToolContext } from '@portcullis/core';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type AccountScope, type PostureBackend } from '../backend.js';
+import type { AccountScope, PostureBackend } from '../backend.js';
 import { SEVERITIES, STATUSES, type AssetRecord, type FindingRecord } from '../domain.js';
 import { cleanExternal, fence, LIMITS, UNTRUSTED_NOTICE, type Redactions } from '../text-safety.js';
 
@@ -45,22 +45,7 @@ export const idField = (prefix: 'fnd' | 'ast', what: string) =>
     .regex(new RegExp(`^${prefix}_[0-9a-f]{24}$`), `an id such as ${prefix}_0123456789abcdef01234567`)
     .describe(`Id of the ${what}, exactly as a search tool returned it.`);
 
-export const cursorField = z
-  .string()
-  .min(1)
-  .max(2048)
-  .optional()
-  .describe(
-    'Opaque next_cursor from the previous page of the same search. Omit it for the first page; never edit it.',
-  );
-
-export const limitField = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_SIZE)
-  .default(DEFAULT_PAGE_SIZE)
-  .describe(`Records per page, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`);
+export { cursorField, limitField } from '@portcullis/core/paging';
 
 // ---- output records
 
