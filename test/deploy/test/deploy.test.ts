@@ -41,6 +41,8 @@ const PORTS: Record<string, number> = {
 };
 /** The systems that exist today and ship in the default chart, compose file and client configs. */
 const SHIPPED = ['crm', 'billing'] as const;
+/** The servers the local compose stack runs. */
+const COMPOSED = [...SHIPPED, 'posture-read'] as const;
 
 // AWS_ENDPOINT_URL_SECRETS_MANAGER names a service, not a secret.
 const SECRET_NAME = /(secret(?!s_manager)|password|passwd|token|api_?key|private|credential|approval_key)/i;
@@ -230,8 +232,8 @@ describe('compose.yaml', () => {
   const compose = obj(loadYaml(read('deploy/compose.yaml'), 'compose.yaml'));
   const services = obj(compose.services);
 
-  it('runs crm, billing, postgres and redis, each with a health check', () => {
-    expect(Object.keys(services).sort()).toEqual(['billing', 'crm', 'postgres', 'redis']);
+  it('runs crm, billing, posture-read, postgres and redis, each with a health check', () => {
+    expect(Object.keys(services).sort()).toEqual(['billing', 'crm', 'postgres', 'posture-read', 'redis']);
     for (const [name, svc] of Object.entries(services)) {
       const hc = obj(obj(svc).healthcheck);
       expect(arr(hc.test).length, `${name} healthcheck`).toBeGreaterThan(0);
@@ -240,7 +242,7 @@ describe('compose.yaml', () => {
   });
 
   it('builds each server from deploy/Dockerfile with its contract port, hardened', () => {
-    for (const system of SHIPPED) {
+    for (const system of COMPOSED) {
       const svc = obj(services[system]);
       const build = obj(svc.build);
       expect(build.dockerfile).toBe('deploy/Dockerfile');
@@ -261,24 +263,37 @@ describe('compose.yaml', () => {
       expect(['jwt', 'apikey']).toContain(env.PORTCULLIS_AUTH);
       expect(['postgres', 'stderr']).toContain(env.PORTCULLIS_AUDIT);
       expect(String(env.DATABASE_URL)).toMatch(
-        /^postgres:\/\/portcullis:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/portcullis_[a-z]+$/,
+        /^postgres:\/\/portcullis:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/portcullis_[a-z_]+$/,
       );
       expect(String(env.REDIS_URL)).toMatch(/^redis:\/\/redis:6379/);
     }
     expect(isCredentialRef(String(obj(obj(services.billing).environment).PORTCULLIS_APPROVAL_KEY))).toBe(
       true,
     );
+    // Read-only: posture-read has no approval key to sign with.
+    expect(obj(obj(services['posture-read']).environment).PORTCULLIS_APPROVAL_KEY).toBeUndefined();
+    expect(arr(obj(services['posture-read']).secrets)).not.toContain('approval_key');
+    // One database per system.
+    const dbs = COMPOSED.map((s) =>
+      String(obj(obj(services[s]).environment).DATABASE_URL)
+        .split('/')
+        .pop(),
+    );
+    expect(new Set(dbs).size).toBe(COMPOSED.length);
   });
 
   it("waits for PostgreSQL's init scripts: pg_isready over TCP, not the init-time socket", () => {
     const test = arr(obj(obj(services.postgres).healthcheck).test).map(String);
     expect(test[0]).toBe('CMD-SHELL');
     expect(test[1]).toMatch(/^pg_isready -h 127\.0\.0\.1 /);
+    // The init script creates the databases in order: waiting for the last one waits for all.
+    const created = [...read('deploy/compose/postgres-init.sql').matchAll(/CREATE DATABASE ([a-z_]+) /g)];
+    expect(test[1]).toMatch(new RegExp(`-d ${created[created.length - 1]![1]!}$`));
   });
 
   it('creates the database each server names', () => {
     const sql = read('deploy/compose/postgres-init.sql');
-    for (const system of SHIPPED) {
+    for (const system of COMPOSED) {
       const db = /\/([a-z_]+)$/.exec(String(obj(obj(services[system]).environment).DATABASE_URL))?.[1];
       expect(sql).toContain(`CREATE DATABASE ${db} `);
     }
