@@ -831,16 +831,17 @@ describe.skipIf(helm.bin === null)(
         sm = await startFakeSecretsManager({
           'portcullis/billing': JSON.stringify({ approval_key: approvalSecret, audit_key: auditSecret }),
           'portcullis/crm': JSON.stringify({ audit_key: auditSecret }),
+          'portcullis/posture-read': JSON.stringify({ audit_key: auditSecret }),
         });
       });
       afterAll(async () => sm?.close());
 
-      for (const system of SHIPPED) {
+      for (const system of [...SHIPPED, 'posture-read']) {
         const built = existsSync(join(ROOT, 'servers', system, 'dist', 'cli.js'));
         it.skipIf(!built)(
           `${system}${built ? '' : ` (skipped: servers/${system}/dist/cli.js is not built)`}`,
           async () => {
-            const docs = template();
+            const docs = template('--set', 'systems.posture-read.enabled=true');
             const dep = byKind(docs, 'Deployment').find((d) => nameOf(d) === `portcullis-${system}`)!;
             const c = obj(arr(obj(obj(obj(dep.spec).template).spec).containers)[0]);
             const env: Record<string, string> = {};
