@@ -41,6 +41,8 @@ const PORTS: Record<string, number> = {
 };
 /** The systems that exist today and ship in the default chart, compose file and client configs. */
 const SHIPPED = ['crm', 'billing'] as const;
+/** The servers the local compose stack runs. */
+const COMPOSED = [...SHIPPED, 'posture-read'] as const;
 
 // AWS_ENDPOINT_URL_SECRETS_MANAGER names a service, not a secret.
 const SECRET_NAME = /(secret(?!s_manager)|password|passwd|token|api_?key|private|credential|approval_key)/i;
@@ -230,8 +232,8 @@ describe('compose.yaml', () => {
   const compose = obj(loadYaml(read('deploy/compose.yaml'), 'compose.yaml'));
   const services = obj(compose.services);
 
-  it('runs crm, billing, postgres and redis, each with a health check', () => {
-    expect(Object.keys(services).sort()).toEqual(['billing', 'crm', 'postgres', 'redis']);
+  it('runs crm, billing, posture-read, postgres and redis, each with a health check', () => {
+    expect(Object.keys(services).sort()).toEqual(['billing', 'crm', 'postgres', 'posture-read', 'redis']);
     for (const [name, svc] of Object.entries(services)) {
       const hc = obj(obj(svc).healthcheck);
       expect(arr(hc.test).length, `${name} healthcheck`).toBeGreaterThan(0);
@@ -240,7 +242,7 @@ describe('compose.yaml', () => {
   });
 
   it('builds each server from deploy/Dockerfile with its contract port, hardened', () => {
-    for (const system of SHIPPED) {
+    for (const system of COMPOSED) {
       const svc = obj(services[system]);
       const build = obj(svc.build);
       expect(build.dockerfile).toBe('deploy/Dockerfile');
@@ -261,24 +263,37 @@ describe('compose.yaml', () => {
       expect(['jwt', 'apikey']).toContain(env.PORTCULLIS_AUTH);
       expect(['postgres', 'stderr']).toContain(env.PORTCULLIS_AUDIT);
       expect(String(env.DATABASE_URL)).toMatch(
-        /^postgres:\/\/portcullis:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/portcullis_[a-z]+$/,
+        /^postgres:\/\/portcullis:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/portcullis_[a-z_]+$/,
       );
       expect(String(env.REDIS_URL)).toMatch(/^redis:\/\/redis:6379/);
     }
     expect(isCredentialRef(String(obj(obj(services.billing).environment).PORTCULLIS_APPROVAL_KEY))).toBe(
       true,
     );
+    // Read-only: posture-read has no approval key to sign with.
+    expect(obj(obj(services['posture-read']).environment).PORTCULLIS_APPROVAL_KEY).toBeUndefined();
+    expect(arr(obj(services['posture-read']).secrets)).not.toContain('approval_key');
+    // One database per system.
+    const dbs = COMPOSED.map((s) =>
+      String(obj(obj(services[s]).environment).DATABASE_URL)
+        .split('/')
+        .pop(),
+    );
+    expect(new Set(dbs).size).toBe(COMPOSED.length);
   });
 
   it("waits for PostgreSQL's init scripts: pg_isready over TCP, not the init-time socket", () => {
     const test = arr(obj(obj(services.postgres).healthcheck).test).map(String);
     expect(test[0]).toBe('CMD-SHELL');
     expect(test[1]).toMatch(/^pg_isready -h 127\.0\.0\.1 /);
+    // The init script creates the databases in order: waiting for the last one waits for all.
+    const created = [...read('deploy/compose/postgres-init.sql').matchAll(/CREATE DATABASE ([a-z_]+) /g)];
+    expect(test[1]).toMatch(new RegExp(`-d ${created[created.length - 1]![1]!}$`));
   });
 
   it('creates the database each server names', () => {
     const sql = read('deploy/compose/postgres-init.sql');
-    for (const system of SHIPPED) {
+    for (const system of COMPOSED) {
       const db = /\/([a-z_]+)$/.exec(String(obj(obj(services[system]).environment).DATABASE_URL))?.[1];
       expect(sql).toContain(`CREATE DATABASE ${db} `);
     }
@@ -481,6 +496,8 @@ describe.skipIf(helm.bin === null)(
           }
         }
         if (system === 'billing') expect(isCredentialRef(val('PORTCULLIS_APPROVAL_KEY') ?? '')).toBe(true);
+        // Read-only: nothing to approve, so no signing key in its pods.
+        if (system === 'posture-read') expect(env.has('PORTCULLIS_APPROVAL_KEY')).toBe(false);
 
         // Graceful shutdown: the pod outlives the drain plus the preStop pause.
         const grace = Number(pod.terminationGracePeriodSeconds) * 1000;
@@ -578,6 +595,234 @@ describe.skipIf(helm.bin === null)(
      * Secret-backed DATABASE_URL/REDIS_URL are left out (PGlite in that dir), and aws-sm: references
      * resolve against a fake Secrets Manager on 127.0.0.1. It binds 127.0.0.1 on a free port.
      */
+    it('renders posture-read like crm and billing when enabled: read-only, its own settings, monitored', () => {
+      const docs = template(
+        '--set',
+        'systems.posture-read.enabled=true',
+        '--set',
+        'serviceMonitor.enabled=true',
+      );
+      checkDeployments(docs, ['crm', 'billing', 'posture-read']);
+      const env = envOf(containerOf(docs, 'posture-read'));
+      expect(env.get('POSTURE_BACKEND')?.value).toBe('embedded');
+      expect(env.get('POSTURE_SEED')?.value).toBe('none');
+      expect(obj(obj(env.get('DATABASE_URL')?.valueFrom).secretKeyRef).key).toBe('posture-read-database-url');
+      expect(byKind(docs, 'ServiceMonitor').map(nameOf)).toContain('portcullis-posture-read');
+      const sa = byKind(docs, 'ServiceAccount').find((d) => nameOf(d) === 'portcullis-posture-read')!;
+      expect(obj(obj(sa.metadata).annotations)['eks.amazonaws.com/role-arn']).toMatch(
+        /role\/portcullis-posture-read$/,
+      );
+      // Off by default: no sync job, and no posture-read resource at all.
+      expect(byKind(docs, 'CronJob')).toEqual([]);
+      expect(template().filter((d) => nameOf(d).includes('posture-read'))).toEqual([]);
+    });
+
+    describe('Security Hub sync CronJob (posture-read)', () => {
+      const on = [
+        '--set',
+        'systems.posture-read.enabled=true',
+        '--set',
+        'systems.posture-read.securityHubSync.enabled=true',
+        '--set',
+        'systems.posture-read.securityHubSync.tenant=acme',
+        '--set',
+        'systems.posture-read.securityHubSync.regions={eu-west-1,us-east-2}',
+      ];
+      const jobPod = (job: Obj) => obj(obj(obj(obj(obj(job.spec).jobTemplate).spec).template).spec);
+
+      it('is absent by default, even with posture-read enabled', () => {
+        expect(byKind(template(), 'CronJob')).toEqual([]);
+        expect(byKind(template('--set', 'systems.posture-read.enabled=true'), 'CronJob')).toEqual([]);
+      });
+
+      it("runs sync securityhub once per region, exec form, with the server pod's settings and lock-down", () => {
+        const docs = template(
+          ...on,
+          '--set',
+          'systems.posture-read.securityHubSync.since=2026-11-30T00:00:00Z',
+        );
+        const jobs = byKind(docs, 'CronJob');
+        expect(jobs.map(nameOf).sort()).toEqual([
+          'portcullis-posture-read-sync-eu-west-1',
+          'portcullis-posture-read-sync-us-east-2',
+        ]);
+        const serverPod = podOf(docs, 'posture-read');
+        const server = containerOf(docs, 'posture-read');
+        for (const job of jobs) {
+          const region = nameOf(job).replace('portcullis-posture-read-sync-', '');
+          const spec = obj(job.spec);
+          expect(spec.concurrencyPolicy).toBe('Forbid');
+          expect(spec.schedule).toBe('17 * * * *');
+          const pod = jobPod(job);
+          expect(pod.restartPolicy).toBe('Never');
+          expect(pod.serviceAccountName).toBe(serverPod.serviceAccountName);
+          expect(pod.automountServiceAccountToken).toBe(false);
+          expect(pod.securityContext).toEqual(serverPod.securityContext);
+          const c = obj(arr(pod.containers)[0]);
+          expect(c.securityContext).toEqual(server.securityContext);
+          // No shell in the image: node runs the CLI directly.
+          expect(c.command).toEqual(['node', 'servers/posture-read/dist/cli.js']);
+          expect(c.args).toEqual([
+            'sync',
+            'securityhub',
+            '--tenant',
+            'acme',
+            '--region',
+            region,
+            '--since',
+            '2026-11-30T00:00:00Z',
+          ]);
+          expect(c.image).toBe(server.image);
+          // The same environment as the server (DATABASE_URL from the same Secret key).
+          expect(c.env).toEqual(server.env);
+          expect(obj(obj(obj(obj(c.resources).limits))).memory).toBe('768Mi');
+          // Its own scratch data volume: a server's ReadWriteOnce claim is never shared.
+          const data = arr(pod.volumes)
+            .map(obj)
+            .find((v) => v.name === 'data');
+          expect(data?.emptyDir).toBeDefined();
+          expect(obj(obj(obj(job.metadata).labels))['app.kubernetes.io/component']).toBe(
+            'posture-read-securityhub-sync',
+          );
+        }
+        // Without --since when none is set.
+        const plain = byKind(template(...on), 'CronJob')[0]!;
+        expect(obj(arr(jobPod(plain).containers)[0]).args).toEqual([
+          'sync',
+          'securityhub',
+          '--tenant',
+          'acme',
+          '--region',
+          'eu-west-1',
+        ]);
+        // Its pods accept no connections and reach only DNS, PostgreSQL and HTTPS.
+        const np = byKind(docs, 'NetworkPolicy').find((n) => nameOf(n) === 'portcullis-posture-read-sync')!;
+        expect(obj(obj(np.spec).podSelector)).toEqual({
+          matchLabels: {
+            'app.kubernetes.io/name': 'portcullis',
+            'app.kubernetes.io/instance': 'portcullis',
+            'app.kubernetes.io/component': 'posture-read-securityhub-sync',
+          },
+        });
+        expect(obj(np.spec).ingress).toEqual([]);
+        const egress = arr(obj(np.spec).egress).flatMap((r) =>
+          arr(obj(r).ports).map((p) => Number(obj(p).port)),
+        );
+        expect([...new Set(egress)].sort((a, b) => a - b)).toEqual([53, 443, 5432]);
+      });
+
+      it('is refused on the embedded store, and without a tenant or a region', () => {
+        const embedded = [
+          '--set',
+          'datastores.secretName=',
+          '--set',
+          'config.audit=stderr',
+          '--set',
+          'defaults.replicas=1',
+          '--set',
+          'defaults.dataVolume.emptyDir=null',
+          '--set',
+          'defaults.dataVolume.persistentVolumeClaim.claimName=posture-data',
+        ];
+        // The same values render without the sync: the refusal is the sync's alone.
+        expect(
+          byKind(template(...embedded, '--set', 'systems.posture-read.enabled=true'), 'Deployment').length,
+        ).toBe(3);
+        expect(refused(...on, ...embedded)).toContain(
+          'systems.posture-read.securityHubSync needs PostgreSQL (datastores.secretName or secretEnv.DATABASE_URL)',
+        );
+        expect(
+          refused(
+            '--set',
+            'systems.posture-read.enabled=true',
+            '--set',
+            'systems.posture-read.securityHubSync.enabled=true',
+            '--set',
+            'systems.posture-read.securityHubSync.regions={eu-west-1}',
+          ),
+        ).toContain('securityHubSync.tenant is required');
+        expect(
+          refused(
+            '--set',
+            'systems.posture-read.enabled=true',
+            '--set',
+            'systems.posture-read.securityHubSync.enabled=true',
+            '--set',
+            'systems.posture-read.securityHubSync.tenant=acme',
+          ),
+        ).toContain('securityHubSync.regions is required');
+        expect(refused(...on, '--set', 'systems.posture-read.securityHubSync.regions={Europe}')).toContain(
+          'regions',
+        );
+      });
+    });
+
+    describe('admin port', () => {
+      const ports = (c: Obj) => arr(c.ports).map(obj);
+      const probePorts = (c: Obj) =>
+        ['startupProbe', 'livenessProbe', 'readinessProbe'].map((p) => obj(obj(c[p]).httpGet).port);
+      const monitored = ['--set', 'serviceMonitor.enabled=true', '--set', 'ingress.enabled=true'];
+
+      it('unset: probes, metrics and the ServiceMonitor stay on the MCP port, no PORTCULLIS_ADMIN_PORT', () => {
+        const docs = template(...monitored);
+        for (const system of SHIPPED) {
+          const c = containerOf(docs, system);
+          expect(envOf(c).has('PORTCULLIS_ADMIN_PORT')).toBe(false);
+          expect(ports(c).map((p) => p.name)).toEqual(['http']);
+          expect(probePorts(c)).toEqual(['http', 'http', 'http']);
+          const svc = byKind(docs, 'Service').find((s) => nameOf(s) === `portcullis-${system}`)!;
+          expect(arr(obj(svc.spec).ports).map((p) => obj(p).name)).toEqual(['http']);
+        }
+        for (const m of byKind(docs, 'ServiceMonitor'))
+          expect(obj(arr(obj(m.spec).endpoints)[0]).port).toBe('http');
+      });
+
+      it('set: PORTCULLIS_ADMIN_PORT, an admin containerPort, probes and scraping on it, MCP paths only outside', () => {
+        const docs = template(
+          ...monitored,
+          '--set',
+          'defaults.adminPort=9464',
+          '--set',
+          'systems.crm.adminPort=9465',
+        );
+        const expectAdmin: Record<string, number> = { crm: 9465, billing: 9464 };
+        for (const system of SHIPPED) {
+          const admin = expectAdmin[system]!;
+          const c = containerOf(docs, system);
+          expect(envOf(c).get('PORTCULLIS_ADMIN_PORT')?.value).toBe(String(admin));
+          expect(ports(c)).toEqual([
+            { name: 'http', containerPort: PORTS[system], protocol: 'TCP' },
+            { name: 'admin', containerPort: admin, protocol: 'TCP' },
+          ]);
+          expect(probePorts(c)).toEqual(['admin', 'admin', 'admin']);
+          const dep = byKind(docs, 'Deployment').find((d) => nameOf(d) === `portcullis-${system}`)!;
+          expect(obj(obj(obj(obj(dep.spec).template).metadata).annotations)['prometheus.io/port']).toBe(
+            String(admin),
+          );
+          const svc = byKind(docs, 'Service').find((s) => nameOf(s) === `portcullis-${system}`)!;
+          expect(arr(obj(svc.spec).ports).map(obj)).toEqual([
+            { name: 'http', port: PORTS[system], targetPort: 'http', protocol: 'TCP', appProtocol: 'http' },
+            { name: 'metrics', port: admin, targetPort: 'admin', protocol: 'TCP', appProtocol: 'http' },
+          ]);
+          const np = byKind(docs, 'NetworkPolicy').find((n) => nameOf(n) === `portcullis-${system}`)!;
+          expect(arr(obj(arr(obj(np.spec).ingress)[0]).ports)).toEqual([
+            { port: 'http', protocol: 'TCP' },
+            { port: 'admin', protocol: 'TCP' },
+          ]);
+          // The Ingress still sends only the MCP paths, and to the MCP port.
+          const ing = byKind(docs, 'Ingress').find((d) => nameOf(d) === `portcullis-${system}`)!;
+          const paths = arr(obj(obj(arr(obj(ing.spec).rules)[0]).http).paths).map(obj);
+          expect(paths.map((p) => p.path)).toEqual(['/mcp', '/.well-known/oauth-protected-resource']);
+          for (const p of paths) expect(obj(obj(obj(p.backend).service).port)).toEqual({ name: 'http' });
+        }
+        for (const m of byKind(docs, 'ServiceMonitor'))
+          expect(arr(obj(m.spec).endpoints)).toEqual([
+            { port: 'metrics', path: '/metrics', interval: '30s' },
+          ]);
+        expect(refused('--set', 'defaults.adminPort=7301')).toContain('systems.crm.adminPort must differ');
+      });
+    });
+
     describe('rendered settings start the real servers', () => {
       let sm: FakeSecretsManager;
       const approvalSecret = 'a'.repeat(24) + 'B'.repeat(24);
@@ -586,16 +831,17 @@ describe.skipIf(helm.bin === null)(
         sm = await startFakeSecretsManager({
           'portcullis/billing': JSON.stringify({ approval_key: approvalSecret, audit_key: auditSecret }),
           'portcullis/crm': JSON.stringify({ audit_key: auditSecret }),
+          'portcullis/posture-read': JSON.stringify({ audit_key: auditSecret }),
         });
       });
       afterAll(async () => sm?.close());
 
-      for (const system of SHIPPED) {
+      for (const system of [...SHIPPED, 'posture-read']) {
         const built = existsSync(join(ROOT, 'servers', system, 'dist', 'cli.js'));
         it.skipIf(!built)(
           `${system}${built ? '' : ` (skipped: servers/${system}/dist/cli.js is not built)`}`,
           async () => {
-            const docs = template();
+            const docs = template('--set', 'systems.posture-read.enabled=true');
             const dep = byKind(docs, 'Deployment').find((d) => nameOf(d) === `portcullis-${system}`)!;
             const c = obj(arr(obj(obj(obj(dep.spec).template).spec).containers)[0]);
             const env: Record<string, string> = {};
@@ -883,6 +1129,9 @@ describe.skipIf(helm.bin === null)(
         'systems.crm.env.PORTCULLIS_AUTH is set by the chart',
       );
       expect(refused('--set', 'systems.broker.enabled=true')).toContain('builds no broker image');
+      expect(refused('--set', 'systems.remediation-write.enabled=true')).toContain(
+        'builds no remediation-write image',
+      );
     });
 
     it('never seeds demo data in production', () => {

@@ -153,8 +153,13 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- fail (printf "systems.%s: terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + config.shutdownTimeoutMs (%d ms), or in-flight calls are killed mid-drain" $name (int $cfg.terminationGracePeriodSeconds) $needMs) -}}
 {{- end -}}
 {{- /* Only systems whose image this repository builds (deploy/Dockerfile); add one as its server lands. */ -}}
-{{- if not (has $name (list "crm" "billing")) -}}
+{{- if not (has $name (list "crm" "billing" "posture-read")) -}}
 {{- fail (printf "systems.%s: this repository builds no %s image yet (servers/%s does not exist); disable it" $name $name $name) -}}
+{{- end -}}
+{{- with $cfg.adminPort -}}
+{{- if eq (int .) (int $cfg.port) -}}
+{{- fail (printf "systems.%s.adminPort must differ from its MCP port %d (null keeps /metrics and the probes on the MCP port)" $name (int $cfg.port)) -}}
+{{- end -}}
 {{- end -}}
 {{- $dv := $cfg.dataVolume | default dict -}}
 {{- if ne (len (keys $dv)) 1 -}}
@@ -217,7 +222,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{/* The environment variables the chart itself sets for a system (YAML map name: true). */}}
 {{- define "portcullis.chartEnv" -}}
 {{- $v := .root.Values -}}
-{{- $names := list "NODE_ENV" "PORTCULLIS_DATA_DIR" "PORTCULLIS_AUDIT_KEY" "PORTCULLIS_AUTH" "PORTCULLIS_AUDIT" "PORTCULLIS_SHUTDOWN_TIMEOUT_MS" "PORTCULLIS_LOG_LEVEL" "PORTCULLIS_HTTP_MODE" "PORTCULLIS_PUBLIC_URL" "PORTCULLIS_JWT_ISSUER" "PORTCULLIS_JWKS_URL" "PORTCULLIS_JWT_AUDIENCE" "PORTCULLIS_JWT_ALGORITHMS" "PORTCULLIS_API_KEYS_FILE" "PORTCULLIS_READ_ONLY" "PORTCULLIS_TOOLS" "PORTCULLIS_POLICY_DIR" "PORTCULLIS_APPROVAL_KEY" "AWS_REGION" "AWS_ENDPOINT_URL_SECRETS_MANAGER" "DATABASE_URL" "REDIS_URL" -}}
+{{- $names := list "NODE_ENV" "PORTCULLIS_DATA_DIR" "PORTCULLIS_AUDIT_KEY" "PORTCULLIS_AUTH" "PORTCULLIS_AUDIT" "PORTCULLIS_SHUTDOWN_TIMEOUT_MS" "PORTCULLIS_LOG_LEVEL" "PORTCULLIS_HTTP_MODE" "PORTCULLIS_ADMIN_PORT" "PORTCULLIS_PUBLIC_URL" "PORTCULLIS_JWT_ISSUER" "PORTCULLIS_JWKS_URL" "PORTCULLIS_JWT_AUDIENCE" "PORTCULLIS_JWT_ALGORITHMS" "PORTCULLIS_API_KEYS_FILE" "PORTCULLIS_READ_ONLY" "PORTCULLIS_TOOLS" "PORTCULLIS_POLICY_DIR" "PORTCULLIS_APPROVAL_KEY" "AWS_REGION" "AWS_ENDPOINT_URL_SECRETS_MANAGER" "DATABASE_URL" "REDIS_URL" -}}
 {{- range $names }}
 {{ . }}: true
 {{- end }}
@@ -239,5 +244,180 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- end }}
 {{- if and $v.config.exposeApprovals (hasKey .cfg "approvalKey") }}
 - /approvals
+{{- end }}
+{{- end -}}
+
+{{/* The container environment every pod of a system gets (the Deployment and the sync CronJob). Call with the system's ctx. */}}
+{{- define "portcullis.env" -}}
+{{- $name := .name }}
+{{- $cfg := .cfg }}
+{{- $ := .root -}}
+- name: NODE_ENV
+  value: {{ $.Values.config.nodeEnv | quote }}
+- name: PORTCULLIS_DATA_DIR
+  value: /var/lib/portcullis/data
+- name: PORTCULLIS_AUTH
+  value: {{ $.Values.auth.mode | quote }}
+{{- if eq $.Values.auth.mode "jwt" }}
+- name: PORTCULLIS_JWT_ISSUER
+  value: {{ $.Values.auth.jwt.issuer | quote }}
+- name: PORTCULLIS_JWKS_URL
+  value: {{ $.Values.auth.jwt.jwksUrl | quote }}
+{{- with $cfg.audience }}
+- name: PORTCULLIS_JWT_AUDIENCE
+  value: {{ . | quote }}
+{{- end }}
+{{- with $.Values.auth.jwt.algorithms }}
+- name: PORTCULLIS_JWT_ALGORITHMS
+  value: {{ . | quote }}
+{{- end }}
+{{- else }}
+- name: PORTCULLIS_API_KEYS_FILE
+  value: /etc/portcullis/api-keys/api-keys.json
+{{- end }}
+{{- with $cfg.publicUrl }}
+- name: PORTCULLIS_PUBLIC_URL
+  value: {{ . | quote }}
+{{- end }}
+- name: PORTCULLIS_AUDIT
+  value: {{ $.Values.config.audit | quote }}
+{{- with $.Values.config.auditKey }}
+- name: PORTCULLIS_AUDIT_KEY
+  value: {{ replace "%s" $name . | quote }}
+{{- end }}
+- name: PORTCULLIS_SHUTDOWN_TIMEOUT_MS
+  value: {{ int $.Values.config.shutdownTimeoutMs | quote }}
+- name: PORTCULLIS_LOG_LEVEL
+  value: {{ $.Values.config.logLevel | quote }}
+- name: PORTCULLIS_HTTP_MODE
+  value: {{ $.Values.config.httpMode | quote }}
+{{- with $cfg.adminPort }}
+- name: PORTCULLIS_ADMIN_PORT
+  value: {{ int . | quote }}
+{{- end }}
+{{- if $cfg.readOnly }}
+- name: PORTCULLIS_READ_ONLY
+  value: "true"
+{{- end }}
+{{- with $cfg.tools }}
+- name: PORTCULLIS_TOOLS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- if or $cfg.policies $cfg.policiesConfigMap }}
+- name: PORTCULLIS_POLICY_DIR
+  value: /etc/portcullis/policies
+{{- end }}
+{{- with $cfg.approvalKey }}
+- name: PORTCULLIS_APPROVAL_KEY
+  value: {{ . | quote }}
+{{- end }}
+{{- with $.Values.aws.region }}
+- name: AWS_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- with $.Values.aws.secretsManagerEndpoint }}
+- name: AWS_ENDPOINT_URL_SECRETS_MANAGER
+  value: {{ . | quote }}
+{{- end }}
+{{- $secretEnv := $cfg.secretEnv | default dict }}
+{{- if and $.Values.datastores.secretName (not (hasKey $secretEnv "DATABASE_URL")) }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.datastores.secretName }}
+      key: {{ $cfg.databaseUrlKey | default (printf "%s-database-url" $name) }}
+{{- end }}
+{{- if and $.Values.datastores.secretName $.Values.datastores.redisUrlKey (not (hasKey $secretEnv "REDIS_URL")) }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.datastores.secretName }}
+      key: {{ $.Values.datastores.redisUrlKey }}
+{{- end }}
+{{- /* Secret keys as variables: DATABASE_URL, REDIS_URL, or what an env: reference names. */}}
+{{- range $key, $ref := $secretEnv }}
+- name: {{ $key }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secretName }}
+      key: {{ $ref.key }}
+      {{- if hasKey $ref "optional" }}
+      optional: {{ $ref.optional }}
+      {{- end }}
+{{- end }}
+{{- range $key, $ref := ($cfg.credentials | default dict) }}
+- name: {{ $key }}
+  value: {{ $ref | quote }}
+{{- end }}
+{{- range $key, $val := (merge (deepCopy ($cfg.env | default dict)) ($.Values.config.extraEnv | default dict)) }}
+- name: {{ $key }}
+  value: {{ toString $val | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The container's volume mounts (data, tmp, policies, API keys, secret files, extras). */}}
+{{- define "portcullis.volumeMounts" -}}
+{{- $cfg := .cfg }}
+{{- $ := .root -}}
+- name: data
+  mountPath: /var/lib/portcullis
+- name: tmp
+  mountPath: /tmp
+{{- if or $cfg.policies $cfg.policiesConfigMap }}
+- name: policies
+  mountPath: /etc/portcullis/policies
+  readOnly: true
+{{- end }}
+{{- if eq $.Values.auth.mode "apikey" }}
+- name: api-keys
+  mountPath: /etc/portcullis/api-keys
+  readOnly: true
+{{- end }}
+{{- range $i, $f := ($cfg.secretFiles | default list) }}
+- name: secret-files-{{ $i }}
+  mountPath: {{ $f.mountPath }}
+  readOnly: true
+{{- end }}
+{{- with $cfg.extraVolumeMounts }}
+{{- toYaml . | nindent 0 }}
+{{- end }}
+{{- end -}}
+
+{{/* The pod's volumes matching portcullis.volumeMounts. */}}
+{{- define "portcullis.volumes" -}}
+{{- $cfg := .cfg }}
+{{- $ := .root }}
+{{- $fullName := include "portcullis.systemName" . -}}
+- name: data
+  {{- toYaml $cfg.dataVolume | nindent 2 }}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if or $cfg.policies $cfg.policiesConfigMap }}
+- name: policies
+  configMap:
+    name: {{ $cfg.policiesConfigMap | default (printf "%s-policies" $fullName) }}
+{{- end }}
+{{- if eq $.Values.auth.mode "apikey" }}
+- name: api-keys
+  secret:
+    secretName: {{ $.Values.auth.apiKeys.existingSecret }}
+    items:
+      - key: {{ $.Values.auth.apiKeys.key | default "api-keys.json" }}
+        path: api-keys.json
+{{- end }}
+{{- range $i, $f := ($cfg.secretFiles | default list) }}
+# Secret keys as read-only files, for file: credential references.
+- name: secret-files-{{ $i }}
+  secret:
+    secretName: {{ $f.secretName }}
+    defaultMode: 288 # 0440: owner and the fsGroup read
+    {{- with $f.items }}
+    items:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+{{- end }}
+{{- with $cfg.extraVolumes }}
+{{- toYaml . | nindent 0 }}
 {{- end }}
 {{- end -}}
