@@ -113,6 +113,7 @@ describe('withRetry', () => {
   });
 
   it('retries ECONNREFUSED, bounded by the retry count', async () => {
+    // A refused connection needs a closed port: the one exception to ports from listen(0).
     const port = await freePort(); // nothing listens there
     let attempts = 0;
     const err = await rejection(

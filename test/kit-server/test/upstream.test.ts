@@ -158,6 +158,8 @@ describe('server-everything over Streamable HTTP, behind the kit HTTP server', (
   const clients: Client[] = [];
 
   beforeAll(async () => {
+    // server-everything takes its port only from PORT and announces the value it was given,
+    // so listen(0) cannot be used: a port the OS just handed out is the closest we can get.
     const port = await freePort();
     upstreamProc = spawn(process.execPath, [everythingEntry(), 'streamableHttp'], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port) },
@@ -273,6 +275,8 @@ describe('server-everything over legacy HTTP+SSE: the remote upstream falls back
   let h: InProcessHarness<Upstream>;
 
   beforeAll(async () => {
+    // server-everything takes its port only from PORT and announces the value it was given,
+    // so listen(0) cannot be used: a port the OS just handed out is the closest we can get.
     const port = await freePort();
     proc = spawn(process.execPath, [everythingEntry(), 'sse'], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port) },
