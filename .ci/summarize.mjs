@@ -57,11 +57,12 @@ export function summarize(reports, allowText = '', lintStatus = 0, cwd = process
       failed += 1;
       problems.push(`${path}: ran no tests`);
     }
-    failed += report.numFailedTestSuites ?? 0;
     for (const file of report.testResults ?? []) {
       const where = relative(cwd, file.name ?? '');
-      // A file that failed to load has no assertion results of its own (numFailedTestSuites counts it).
+      // A file that failed to load has no assertion results of its own: it counts as one failure.
+      // (numFailedTestSuites would count a failed test again, once per enclosing describe.)
       if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
+        failed += 1;
         problems.push(`${where}: ${String(file.message ?? 'failed to run').split('\n')[0]}`);
       }
       for (const t of file.assertionResults ?? []) {

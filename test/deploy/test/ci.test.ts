@@ -152,8 +152,33 @@ describe('.ci/summarize.mjs: the final line', () => {
     const good = report({ 'a.test.ts': [['a', 'passed']] });
     expect(summarize([good, join(work, 'absent.json')]).last).toBe('1 passed, 1 failed, 0 skipped');
     expect(summarize([good, report({})]).last).toBe('1 passed, 1 failed, 0 skipped');
-    expect(summarize([report({ 'a.test.ts': [['a', 'passed']] }, { numFailedTestSuites: 2 })]).last).toBe(
-      '1 passed, 2 failed, 0 skipped',
+    // A file that failed to load (no test results of its own) is one failure ...
+    const loadFailure = report(
+      { 'a.test.ts': [['a', 'passed']] },
+      {
+        numTotalTests: 1,
+        numFailedTestSuites: 1,
+        testResults: [
+          {
+            name: join(ROOT, 'a.test.ts'),
+            status: 'passed',
+            assertionResults: [{ fullName: 'a', status: 'passed' }],
+          },
+          {
+            name: join(ROOT, 'b.test.ts'),
+            status: 'failed',
+            message: 'SyntaxError: x',
+            assertionResults: [],
+          },
+        ],
+      },
+    );
+    const broken = summarize([loadFailure]);
+    expect(broken.last).toBe('1 passed, 1 failed, 0 skipped');
+    expect(broken.out).toContain('b.test.ts: SyntaxError: x');
+    // ... and a failed test is counted once, however many describes around it failed with it.
+    expect(summarize([report({ 'c.test.ts': [['c', 'failed']] }, { numFailedTestSuites: 2 })]).last).toBe(
+      '0 passed, 1 failed, 0 skipped',
     );
     const lint = summarize(['--lint-status', '2', good]);
     expect(lint.last).toBe('1 passed, 1 failed, 0 skipped');
