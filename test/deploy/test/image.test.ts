@@ -111,6 +111,9 @@ describe.skipIf(reason !== null)(`CRM image${reason ? ` (skipped: ${reason})` : 
 
   afterAll(() => {
     for (const c of containers) spawnSync('buildah', [...STORAGE, 'rm', c]);
+    // Layers of earlier builds that the new tag replaced: with vfs storage each is a full copy of
+    // the file system, so leaving them fills the disk over a few runs.
+    spawnSync('buildah', [...STORAGE, 'rmi', '--prune']);
     rmSync(work, { recursive: true, force: true });
   });
 
