@@ -116,3 +116,4 @@ export function createRemediationServer(opts: RemediationServerOptions = {}) {
 }
 
 export const server = createRemediationServer();
+export { actionsTable, policiesTable, replaceActionsTable, replacePoliciesTable } from './readme-tables.js';
