@@ -63,7 +63,7 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     name: 's3_block_public_access',
     title: 'Block public access to an S3 bucket',
     description:
-      "Turns on all four S3 Block Public Access settings of the bucket, so neither ACLs nor the bucket policy can make it public.",
+      'Turns on all four S3 Block Public Access settings of the bucket, so neither ACLs nor the bucket policy can make it public.',
     risk: 'medium',
     resourceKind: 'S3 bucket name',
     resourcePattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
@@ -109,7 +109,10 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
         algorithm: z.enum(['AES256', 'aws:kms']).default('AES256'),
         kms_key_id: z
           .string()
-          .regex(/^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/, 'a KMS key id, alias or ARN')
+          .regex(
+            /^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/,
+            'a KMS key id, alias or ARN',
+          )
           .optional(),
       })
       .strict()
@@ -119,13 +122,18 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
       }),
     after: (before, p) => ({
       ...before,
-      encryption: p.kms_key_id !== undefined ? { algorithm: p.algorithm, kms_key_id: p.kms_key_id } : { algorithm: p.algorithm },
+      encryption:
+        p.kms_key_id !== undefined
+          ? { algorithm: p.algorithm, kms_key_id: p.kms_key_id }
+          : { algorithm: p.algorithm },
     }),
     blast: (before, after) => ({
       changes: 1,
       effect:
         'New objects are encrypted at rest with the default rule; with SSE-KMS, readers also need kms:Decrypt on the key.',
-      items: [`default encryption: ${JSON.stringify(before.encryption)} → ${JSON.stringify(after.encryption)}`],
+      items: [
+        `default encryption: ${JSON.stringify(before.encryption)} → ${JSON.stringify(after.encryption)}`,
+      ],
     }),
   },
   ec2_revoke_public_ingress: {
@@ -168,9 +176,7 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     changes: 'Sets the key to Inactive.',
     rollback: 'Sets the key back to Active.',
     permissions: { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] },
-    params: z
-      .object({ user: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name') })
-      .strict(),
+    params: z.object({ user: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name') }).strict(),
     after: (before) => ({ ...before, status: 'Inactive' }),
     blast: (before) => ({
       changes: before.status === 'Inactive' ? 0 : 1,
@@ -195,7 +201,9 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
       write: ['ec2:ModifyInstanceAttribute', 'ec2:DescribeSecurityGroups'],
     },
     params: z
-      .object({ quarantine_group: z.string().regex(groupId, 'a security group id such as sg-0c0ffee0000000001') })
+      .object({
+        quarantine_group: z.string().regex(groupId, 'a security group id such as sg-0c0ffee0000000001'),
+      })
       .strict(),
     after: (before, p) => ({ ...before, security_groups: [String(p.quarantine_group)] }),
     blast: (before, after) => {

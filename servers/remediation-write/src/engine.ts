@@ -262,7 +262,8 @@ export const killSwitchError = (state: KillSwitchState): PortcullisError =>
     code: 'kill_switch_engaged',
     category: 'forbidden',
     message: `The remediation kill switch is engaged (${state.reason}): no change is applied or rolled back until an operator turns it off. Plans are still allowed.`,
-    remediation: 'Do not retry; tell a human. An administrator turns it off with POST /admin/kill-switch or the kill-switch command.',
+    remediation:
+      'Do not retry; tell a human. An administrator turns it off with POST /admin/kill-switch or the kill-switch command.',
     retryable: false,
     details: { changed_by: state.changed_by, changed_at: state.changed_at },
   });
@@ -306,12 +307,21 @@ export class RemediationEngine {
   // ---------- kill switch ----------
 
   async killSwitch(): Promise<KillSwitchState> {
-    const res = await this.store.query<{ engaged: boolean; reason: string; changed_by: string; changed_at: Ts }>(
-      'SELECT engaged, reason, changed_by, changed_at FROM remediation_kill_switch WHERE id = 1',
-    );
+    const res = await this.store.query<{
+      engaged: boolean;
+      reason: string;
+      changed_by: string;
+      changed_at: Ts;
+    }>('SELECT engaged, reason, changed_by, changed_at FROM remediation_kill_switch WHERE id = 1');
     const row = res.rows[0];
-    if (row === undefined) return { engaged: false, reason: 'never engaged', changed_by: '', changed_at: null };
-    return { engaged: row.engaged, reason: row.reason, changed_by: row.changed_by, changed_at: iso(row.changed_at) };
+    if (row === undefined)
+      return { engaged: false, reason: 'never engaged', changed_by: '', changed_at: null };
+    return {
+      engaged: row.engaged,
+      reason: row.reason,
+      changed_by: row.changed_by,
+      changed_at: iso(row.changed_at),
+    };
   }
 
   async setKillSwitch(engaged: boolean, reason: string, by: string): Promise<KillSwitchState> {
@@ -375,7 +385,8 @@ export class RemediationEngine {
 
   /** The verdict from the two questions policy answers: may this be automated at all, and how. */
   verdictOf(automate: Decision, change: Decision): { verdict: Verdict; decision: Decision } {
-    if (automate.effect === 'deny' && automate.policies.length > 0) return { verdict: 'ticket', decision: automate };
+    if (automate.effect === 'deny' && automate.policies.length > 0)
+      return { verdict: 'ticket', decision: automate };
     if (change.effect === 'allow') return { verdict: 'direct', decision: change };
     if (change.effect === 'approval_required') return { verdict: 'approval_required', decision: change };
     return { verdict: 'denied', decision: change };
@@ -422,7 +433,12 @@ export class RemediationEngine {
     );
   }
 
-  async getPlan(tenant: string, id: string, q: Queryable = this.store, lock = false): Promise<RemediationPlan | null> {
+  async getPlan(
+    tenant: string,
+    id: string,
+    q: Queryable = this.store,
+    lock = false,
+  ): Promise<RemediationPlan | null> {
     const res = await q.query<PlanRow>(
       `SELECT * FROM remediation_plans WHERE tenant = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
       [tenant, id],
@@ -453,7 +469,11 @@ export class RemediationEngine {
   }
 
   async setTicket(tenant: string, id: string, key: string): Promise<void> {
-    await this.store.query('UPDATE remediation_plans SET ticket_key = $3 WHERE tenant = $1 AND id = $2', [tenant, id, key]);
+    await this.store.query('UPDATE remediation_plans SET ticket_key = $3 WHERE tenant = $1 AND id = $2', [
+      tenant,
+      id,
+      key,
+    ]);
   }
 
   // ---------- apply ----------
@@ -465,7 +485,9 @@ export class RemediationEngine {
    */
   async claim(plan: RemediationPlan, from: PlanStatus[]): Promise<RemediationPlan | null> {
     return this.store.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`remediation-budget:${plan.tenant}:${plan.requester}`]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `remediation-budget:${plan.tenant}:${plan.requester}`,
+      ]);
       const current = await this.getPlan(plan.tenant, plan.id, tx, true);
       if (current === null || !from.includes(current.status)) return null;
       const used = await this.appliesLastHour(tx, plan.tenant, plan.requester);
@@ -483,7 +505,10 @@ export class RemediationEngine {
   async unclaim(plan: RemediationPlan, status: PlanStatus): Promise<void> {
     await this.store.transaction(async (tx) => {
       await tx.query('DELETE FROM remediation_applies WHERE plan_id = $1', [plan.id]);
-      await tx.query(`UPDATE remediation_plans SET status = $2 WHERE id = $1 AND status = 'applying'`, [plan.id, status]);
+      await tx.query(`UPDATE remediation_plans SET status = $2 WHERE id = $1 AND status = 'applying'`, [
+        plan.id,
+        status,
+      ]);
     });
   }
 
@@ -533,7 +558,14 @@ export class RemediationEngine {
       const claimed = await this.store.query(
         `INSERT INTO remediation_ticket_refs (tenant, finding_id, sink, plan_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenant, finding_id) DO NOTHING RETURNING finding_id`,
-        [request.tenant, finding, this.tickets.kind, request.plan_id ?? null, by, new Date(this.now()).toISOString()],
+        [
+          request.tenant,
+          finding,
+          this.tickets.kind,
+          request.plan_id ?? null,
+          by,
+          new Date(this.now()).toISOString(),
+        ],
       );
       if (claimed.rows.length === 0) {
         const existing = await this.store.query<{ ticket_key: string | null; ticket_url: string | null }>(
@@ -541,8 +573,7 @@ export class RemediationEngine {
           [request.tenant, finding],
         );
         const row = existing.rows[0];
-        if (row?.ticket_key)
-          return { key: row.ticket_key, url: row.ticket_url, deduplicated: true };
+        if (row?.ticket_key) return { key: row.ticket_key, url: row.ticket_url, deduplicated: true };
         throw errors.conflict(
           'ticket_in_progress',
           `A ticket for finding ${finding} is being opened right now.`,
@@ -556,10 +587,10 @@ export class RemediationEngine {
     } catch (err) {
       // Nothing was opened: let the next request try again.
       if (finding !== undefined)
-        await this.store.query('DELETE FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2 AND ticket_key IS NULL', [
-          request.tenant,
-          finding,
-        ]);
+        await this.store.query(
+          'DELETE FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2 AND ticket_key IS NULL',
+          [request.tenant, finding],
+        );
       if (err instanceof PortcullisError) throw err;
       throw errors.upstream(`ticket (${this.tickets.kind})`, err);
     }
@@ -591,7 +622,12 @@ export function budgetExceeded(used: number, limit: number): PortcullisError {
 }
 
 /** A readable before → after for tickets and renderings. */
-export function describeChange(p: Pick<RemediationPlan, 'action' | 'account' | 'region' | 'resource' | 'before' | 'after' | 'blast_radius'>): string {
+export function describeChange(
+  p: Pick<
+    RemediationPlan,
+    'action' | 'account' | 'region' | 'resource' | 'before' | 'after' | 'blast_radius'
+  >,
+): string {
   return [
     `Action: ${p.action} on ${p.resource} in account ${p.account} (${p.region}).`,
     `Before: ${JSON.stringify(p.before)}`,

@@ -3,7 +3,12 @@ import { defineServer } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { RemediationBackend, TicketSink } from './backend.js';
-import { parseChangeWindow, remediationConfigSchema, remediationSeedFor, type RemediationConfig } from './config.js';
+import {
+  parseChangeWindow,
+  remediationConfigSchema,
+  remediationSeedFor,
+  type RemediationConfig,
+} from './config.js';
 import { RemediationEngine } from './engine.js';
 import { remediationMigrations } from './migrations.js';
 import { SimulatedBackend } from './simulated.js';
@@ -28,7 +33,10 @@ export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from '@portcull
 export const SYSTEM = 'remediation-write';
 
 /** The backend REMEDIATION_BACKEND names (one branch per backend). */
-async function createChangeBackend(services: KitServices<RemediationConfig>, seed: boolean): Promise<RemediationBackend> {
+async function createChangeBackend(
+  services: KitServices<RemediationConfig>,
+  seed: boolean,
+): Promise<RemediationBackend> {
   switch (services.config.REMEDIATION_BACKEND) {
     case 'simulated':
       return SimulatedBackend.create(services.store, { seed });
@@ -43,7 +51,10 @@ function createTicketSink(services: KitServices<RemediationConfig>, now: () => n
   }
 }
 
-async function createEngine(services: KitServices<RemediationConfig>, opts: RemediationServerOptions): Promise<RemediationEngine> {
+async function createEngine(
+  services: KitServices<RemediationConfig>,
+  opts: RemediationServerOptions,
+): Promise<RemediationEngine> {
   const config = services.config;
   const now = opts.now ?? (() => Date.now());
   const seed = remediationSeedFor(config, services.env) === 'demo';
@@ -65,7 +76,9 @@ async function createEngine(services: KitServices<RemediationConfig>, opts: Reme
   });
   if (config.PORTCULLIS_KILL_SWITCH === 'on') {
     await engine.setKillSwitch(true, 'PORTCULLIS_KILL_SWITCH=on at start', 'PORTCULLIS_KILL_SWITCH');
-    services.logger.warn('kill switch engaged at start (PORTCULLIS_KILL_SWITCH=on): no change will be applied');
+    services.logger.warn(
+      'kill switch engaged at start (PORTCULLIS_KILL_SWITCH=on): no change will be applied',
+    );
   }
   services.gauge({
     name: 'portcullis_kill_switch_engaged',

@@ -25,13 +25,16 @@ interface Io {
 async function openCliStore(env: NodeJS.ProcessEnv): Promise<Store> {
   const databaseUrl = env.DATABASE_URL || undefined;
   const dataDir = resolve(
-    env.PORTCULLIS_DATA_DIR ?? join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'remediation-write'),
+    env.PORTCULLIS_DATA_DIR ??
+      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'remediation-write'),
   );
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
     return await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });
   } catch (err) {
-    throw new Error(err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store');
+    throw new Error(
+      err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store',
+    );
   }
 }
 
@@ -93,20 +96,30 @@ export async function runKillSwitchCli(
         [command === 'on', reason, by],
       );
     }
-    const res = await store.query<{ engaged: boolean; reason: string; changed_by: string; changed_at: Date | string }>(
-      'SELECT engaged, reason, changed_by, changed_at FROM remediation_kill_switch WHERE id = 1',
-    );
+    const res = await store.query<{
+      engaged: boolean;
+      reason: string;
+      changed_by: string;
+      changed_at: Date | string;
+    }>('SELECT engaged, reason, changed_by, changed_at FROM remediation_kill_switch WHERE id = 1');
     const row = res.rows[0];
     io.stdout.write(
       `${describe(
         row === undefined
           ? { engaged: false, reason: 'never engaged', changed_by: '', changed_at: null }
-          : { engaged: row.engaged, reason: row.reason, changed_by: row.changed_by, changed_at: new Date(row.changed_at).toISOString() },
+          : {
+              engaged: row.engaged,
+              reason: row.reason,
+              changed_by: row.changed_by,
+              changed_at: new Date(row.changed_at).toISOString(),
+            },
       )}\n`,
     );
     return 0;
   } catch (err) {
-    return fail(`could not ${command === 'status' ? 'read' : 'set'} the kill switch (${err instanceof Error ? err.message.slice(0, 200) : 'error'})`);
+    return fail(
+      `could not ${command === 'status' ? 'read' : 'set'} the kill switch (${err instanceof Error ? err.message.slice(0, 200) : 'error'})`,
+    );
   } finally {
     await store.close();
   }

@@ -159,7 +159,9 @@ export class SimulatedBackend implements RemediationBackend {
           const fromKeys = new Set((from.public_rules as Rule[]).map(ruleKey));
           const toRules = to.public_rules as Rule[];
           const toKeys = new Set(toRules.map(ruleKey));
-          const kept = (s.ingress as Rule[]).filter((r) => !(fromKeys.has(ruleKey(r)) && !toKeys.has(ruleKey(r))));
+          const kept = (s.ingress as Rule[]).filter(
+            (r) => !(fromKeys.has(ruleKey(r)) && !toKeys.has(ruleKey(r))),
+          );
           const have = new Set(kept.map(ruleKey));
           for (const r of toRules) if (!fromKeys.has(ruleKey(r)) && !have.has(ruleKey(r))) kept.push(r);
           next = { ...s, ingress: kept };
@@ -175,7 +177,10 @@ export class SimulatedBackend implements RemediationBackend {
               [target.account, g],
             );
             if (exists.rows.length === 0)
-              throw new BackendError('invalid_target', `Security group ${g} does not exist in ${target.account}.`);
+              throw new BackendError(
+                'invalid_target',
+                `Security group ${g} does not exist in ${target.account}.`,
+              );
           }
           next = { ...s, security_groups: [...(to.security_groups as string[])] };
           break;
@@ -202,7 +207,12 @@ export class SimulatedBackend implements RemediationBackend {
    * An out-of-band change, as when someone edits the resource in the console: the whole stored
    * configuration of one resource is replaced (tests use it to make a plan's target drift).
    */
-  async setResourceState(account: string, kind: SimKind, id: string, state: Record<string, unknown>): Promise<void> {
+  async setResourceState(
+    account: string,
+    kind: SimKind,
+    id: string,
+    state: Record<string, unknown>,
+  ): Promise<void> {
     const res = await this.store.query(
       'UPDATE remediation_sim_resources SET state = $4::jsonb WHERE account = $1 AND kind = $2 AND id = $3 RETURNING id',
       [account, kind, id, JSON.stringify(state)],

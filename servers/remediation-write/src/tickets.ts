@@ -48,8 +48,27 @@ export class EmbeddedTicketSink implements TicketSink {
   }
 
   /** The tenant's tickets, newest first. */
-  async list(tenant: string, limit = 50): Promise<Array<{ key: string; summary: string; description: string; finding_id: string | null; plan_id: string | null; labels: string[] }>> {
-    const res = await this.store.query<{ seq: number; summary: string; description: string; finding_id: string | null; plan_id: string | null; labels: unknown }>(
+  async list(
+    tenant: string,
+    limit = 50,
+  ): Promise<
+    Array<{
+      key: string;
+      summary: string;
+      description: string;
+      finding_id: string | null;
+      plan_id: string | null;
+      labels: string[];
+    }>
+  > {
+    const res = await this.store.query<{
+      seq: number;
+      summary: string;
+      description: string;
+      finding_id: string | null;
+      plan_id: string | null;
+      labels: unknown;
+    }>(
       'SELECT seq, summary, description, finding_id, plan_id, labels FROM remediation_tickets WHERE tenant = $1 ORDER BY seq DESC LIMIT $2',
       [tenant, limit],
     );

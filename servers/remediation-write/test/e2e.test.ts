@@ -23,7 +23,9 @@ type Row = Record<string, any>;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'servers/remediation-write/dist/cli.js');
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/tools-list.json', import.meta.url));
-const ALL_TOOLS = (JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { name: string }[]).map((t) => t.name).sort();
+const ALL_TOOLS = (JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as { name: string }[])
+  .map((t) => t.name)
+  .sort();
 const HOOK_TIMEOUT = 150_000;
 
 const harness = serverHarness({
@@ -61,7 +63,10 @@ describe('HTTP: the canonical story over the built CLI', () => {
   const post = async (path: string, principal: string, body?: unknown) => {
     const res = await fetch(`${srv.base}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${keys[principal]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${keys[principal]}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, body: (await res.json()) as Row };
@@ -110,14 +115,24 @@ describe('HTTP: the canonical story over the built CLI', () => {
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     expect(approved.body).toMatchObject({ plan: { status: 'approved', approver: 'alex' } });
     const applied = ok(
-      await call(riley, 'remediation_apply', { plan_id: plan.plan_id, approval_token: approved.body.approval_token }),
+      await call(riley, 'remediation_apply', {
+        plan_id: plan.plan_id,
+        approval_token: approved.body.approval_token,
+      }),
     );
-    expect(applied).toMatchObject({ plan: { status: 'applied', outcome: { verified: true }, after: plan.after } });
+    expect(applied).toMatchObject({
+      plan: { status: 'applied', outcome: { verified: true }, after: plan.after },
+    });
 
     const rb = ok(await call(riley, 'remediation_rollback', { plan_id: plan.plan_id }));
     const rbApproved = await post(`/approvals/${rb.plan_id}`, 'alex');
     expect(rbApproved.status).toBe(200);
-    ok(await call(riley, 'remediation_apply', { plan_id: rb.plan_id, approval_token: rbApproved.body.approval_token }));
+    ok(
+      await call(riley, 'remediation_apply', {
+        plan_id: rb.plan_id,
+        approval_token: rbApproved.body.approval_token,
+      }),
+    );
     const again = ok(
       await call(riley, 'remediation_plan', {
         action: 's3_block_public_access',
@@ -128,7 +143,9 @@ describe('HTTP: the canonical story over the built CLI', () => {
     );
     // Public again: a new plan reads exactly the original before state.
     expect(again.before).toEqual(plan.before);
-    expect(ok(await call(riley, 'remediation_get_plan', { plan_id: plan.plan_id })).status).toBe('rolled_back');
+    expect(ok(await call(riley, 'remediation_get_plan', { plan_id: plan.plan_id })).status).toBe(
+      'rolled_back',
+    );
   });
 
   it('POST /admin/kill-switch: admins only, audited; applies refused while on, the gauge shows it', async () => {
@@ -151,7 +168,9 @@ describe('HTTP: the canonical story over the built CLI', () => {
     expect(on).toMatchObject({ status: 200, body: { engaged: true, changed_by: 'root' } });
     const metrics = await (await fetch(`${srv.base}/metrics`)).text();
     expect(metrics).toMatch(/portcullis_kill_switch_engaged\{[^}]*system="remediation-write"[^}]*\} 1/);
-    expect(envelope(await call(riley, 'remediation_apply', { plan_id: plan.plan_id })).code).toBe('kill_switch_engaged');
+    expect(envelope(await call(riley, 'remediation_apply', { plan_id: plan.plan_id })).code).toBe(
+      'kill_switch_engaged',
+    );
     const off = await post('/admin/kill-switch', 'root', { state: 'off', reason: 'incident 99 over' });
     expect(off.body.engaged).toBe(false);
     expect(ok(await call(riley, 'remediation_apply', { plan_id: plan.plan_id })).plan.status).toBe('applied');
@@ -163,8 +182,10 @@ describe('HTTP: the canonical story over the built CLI', () => {
     const file = join(dataDir, 'audit', 'portcullis-remediation-write.audit.jsonl');
     const v = await harness.verifyAudit(file);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    const records = harness.readAudit(file) as Row[];
-    expect(records.filter((r) => r.tool === 'remediation_set_kill_switch').map((r) => [r.principal, r.outcome])).toEqual([
+    const records = harness.readAudit<Row>(file);
+    expect(
+      records.filter((r) => r.tool === 'remediation_set_kill_switch').map((r) => [r.principal, r.outcome]),
+    ).toEqual([
       ['riley', 'denied'],
       ['root', 'error'],
       ['root', 'ok'],
@@ -196,7 +217,10 @@ describe('HTTP: the canonical story over the built CLI', () => {
       const c = new Client({ name: 'remediation-e2e-forced', version: '1.0.0' });
       await c.connect(new StreamableHTTPClientTransport(new URL(forced.url)));
       const actions = ok(await call(c, 'remediation_list_actions', {}));
-      expect(actions.kill_switch).toMatchObject({ engaged: true, reason: 'PORTCULLIS_KILL_SWITCH=on at start' });
+      expect(actions.kill_switch).toMatchObject({
+        engaged: true,
+        reason: 'PORTCULLIS_KILL_SWITCH=on at start',
+      });
       await c.close();
     } finally {
       await forced.stop('SIGTERM');
@@ -205,37 +229,41 @@ describe('HTTP: the canonical story over the built CLI', () => {
 });
 
 describe('stdio: the built CLI under the SDK StdioClientTransport', () => {
-  it('initializes as portcullis-remediation-write and lists the snapshot tools for an admin', async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI],
-      env: harness.cleanEnv({
-        PORTCULLIS_DATA_DIR: harness.tempDir(),
-        PORTCULLIS_PRINCIPAL: 'root',
-        PORTCULLIS_ROLES: 'admin',
-        PORTCULLIS_TENANT: 'acme',
-      }),
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'remediation-e2e-stdio', version: '1.0.0' });
-    await client.connect(transport);
-    if (transport.pid !== null) harness.trackPid(transport.pid);
-    try {
-      const { tools } = await client.listTools(undefined, { timeout: HOOK_TIMEOUT - 10_000 });
-      expect(client.getServerVersion()?.name).toBe('portcullis-remediation-write');
-      expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
-      const plan = ok(
-        await call(client, 'remediation_plan', {
-          action: 'iam_deactivate_access_key',
-          account: '111111111111',
-          region: 'global',
-          resource: 'AKIAIOSFODNN7EXAMPLE',
-          params: { user: 'ci-deploy' },
+  it(
+    'initializes as portcullis-remediation-write and lists the snapshot tools for an admin',
+    async () => {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI],
+        env: harness.cleanEnv({
+          PORTCULLIS_DATA_DIR: harness.tempDir(),
+          PORTCULLIS_PRINCIPAL: 'root',
+          PORTCULLIS_ROLES: 'admin',
+          PORTCULLIS_TENANT: 'acme',
         }),
-      );
-      expect(plan).toMatchObject({ verdict: 'approval_required', before: { status: 'Active' } });
-    } finally {
-      await client.close();
-    }
-  }, HOOK_TIMEOUT);
+        stderr: 'pipe',
+      });
+      const client = new Client({ name: 'remediation-e2e-stdio', version: '1.0.0' });
+      await client.connect(transport);
+      if (transport.pid !== null) harness.trackPid(transport.pid);
+      try {
+        const { tools } = await client.listTools(undefined, { timeout: HOOK_TIMEOUT - 10_000 });
+        expect(client.getServerVersion()?.name).toBe('portcullis-remediation-write');
+        expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
+        const plan = ok(
+          await call(client, 'remediation_plan', {
+            action: 'iam_deactivate_access_key',
+            account: '111111111111',
+            region: 'global',
+            resource: 'AKIAIOSFODNN7EXAMPLE',
+            params: { user: 'ci-deploy' },
+          }),
+        );
+        expect(plan).toMatchObject({ verdict: 'approval_required', before: { status: 'Active' } });
+      } finally {
+        await client.close();
+      }
+    },
+    HOOK_TIMEOUT,
+  );
 });

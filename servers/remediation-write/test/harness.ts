@@ -26,7 +26,10 @@ export interface Remediation {
 }
 
 /** The server in-process (real SDK client, PGlite store, demo cloud seeded) with a hand-moved clock. */
-export async function startRemediation(env: Record<string, string> = {}, start = Date.now()): Promise<Remediation> {
+export async function startRemediation(
+  env: Record<string, string> = {},
+  start = Date.now(),
+): Promise<Remediation> {
   const clock: Clock = { now: start };
   const h = await startInProcess(createRemediationServer({ now: () => clock.now }), {
     principal: { id: 'root', roles: ['admin'], tenant: 'acme' },

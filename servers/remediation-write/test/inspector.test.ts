@@ -93,7 +93,7 @@ function inspector(method: string[]): Promise<{ code: number | null; stdout: str
 }
 
 describe('MCP Inspector CLI over stdio against the built remediation-write CLI', () => {
-  it('--method tools/list lists the responder\'s tools, apply destructive', { timeout: 150_000 }, async () => {
+  it("--method tools/list lists the responder's tools, apply destructive", { timeout: 150_000 }, async () => {
     const r = await inspector(['--method', 'tools/list']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { tools: Row[] };
@@ -106,7 +106,9 @@ describe('MCP Inspector CLI over stdio against the built remediation-write CLI',
       'remediation_plan',
       'remediation_rollback',
     ]);
-    expect(out.tools.find((t) => t.name === 'remediation_apply')!.annotations).toMatchObject({ destructiveHint: true });
+    expect(out.tools.find((t) => t.name === 'remediation_apply')!.annotations).toMatchObject({
+      destructiveHint: true,
+    });
   });
 
   it(

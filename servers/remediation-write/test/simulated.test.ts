@@ -41,27 +41,65 @@ describe('simulated backend', () => {
   it('reads the demo story in the contract shapes', async () => {
     expect(await sim.read(t({}))).toEqual({
       bucket: DEMO_STORY.publicBucket,
-      public_access_block: { block_public_acls: false, ignore_public_acls: false, block_public_policy: false, restrict_public_buckets: false },
+      public_access_block: {
+        block_public_acls: false,
+        ignore_public_acls: false,
+        block_public_policy: false,
+        restrict_public_buckets: false,
+      },
     });
-    expect(await sim.read(t({ action: 's3_enable_default_encryption' }))).toEqual({ bucket: DEMO_STORY.publicBucket, encryption: null });
-    expect(await sim.read(t({ action: 'ec2_revoke_public_ingress', resource: DEMO_STORY.openSecurityGroup, params: { port: 22 } }))).toEqual({
+    expect(await sim.read(t({ action: 's3_enable_default_encryption' }))).toEqual({
+      bucket: DEMO_STORY.publicBucket,
+      encryption: null,
+    });
+    expect(
+      await sim.read(
+        t({
+          action: 'ec2_revoke_public_ingress',
+          resource: DEMO_STORY.openSecurityGroup,
+          params: { port: 22 },
+        }),
+      ),
+    ).toEqual({
       group_id: DEMO_STORY.openSecurityGroup,
       port: 22,
       public_rules: [{ protocol: 'tcp', from_port: 22, to_port: 22, cidr: '0.0.0.0/0' }],
     });
-    expect(await sim.read(t({ action: 'iam_deactivate_access_key', resource: DEMO_STORY.staleKey, region: 'global', params: { user: 'ci-deploy' } }))).toEqual({
+    expect(
+      await sim.read(
+        t({
+          action: 'iam_deactivate_access_key',
+          resource: DEMO_STORY.staleKey,
+          region: 'global',
+          params: { user: 'ci-deploy' },
+        }),
+      ),
+    ).toEqual({
       user: 'ci-deploy',
       access_key_id: DEMO_STORY.staleKey,
       status: 'Active',
     });
-    expect(await sim.read(t({ action: 'ec2_quarantine_instance', resource: DEMO_STORY.bastion, params: { quarantine_group: DEMO_STORY.quarantineGroup } }))).toEqual({
+    expect(
+      await sim.read(
+        t({
+          action: 'ec2_quarantine_instance',
+          resource: DEMO_STORY.bastion,
+          params: { quarantine_group: DEMO_STORY.quarantineGroup },
+        }),
+      ),
+    ).toEqual({
       instance_id: DEMO_STORY.bastion,
       security_groups: [DEMO_STORY.openSecurityGroup],
     });
   });
 
   it('lists every public rule covering the port, sorted, and revokes only those', async () => {
-    const target = t({ account: DEMO_STORY.staging, action: 'ec2_revoke_public_ingress', resource: 'sg-0d1e2f3a4b5c60731', params: { port: 22 } });
+    const target = t({
+      account: DEMO_STORY.staging,
+      action: 'ec2_revoke_public_ingress',
+      resource: 'sg-0d1e2f3a4b5c60731',
+      params: { port: 22 },
+    });
     const before = await sim.read(target);
     expect(before.public_rules).toEqual([
       { protocol: 'tcp', from_port: 0, to_port: 65535, cidr: '::/0' },
@@ -71,9 +109,9 @@ describe('simulated backend', () => {
     await sim.write(target, before, after);
     expect(await sim.read(target)).toEqual(after);
     // The private rule stayed.
-    expect((await sim.resourceState(DEMO_STORY.staging, 'security_group', 'sg-0d1e2f3a4b5c60731'))!.ingress).toEqual([
-      { protocol: 'tcp', from_port: 8080, to_port: 8080, cidr: '10.1.0.0/16' },
-    ]);
+    expect(
+      (await sim.resourceState(DEMO_STORY.staging, 'security_group', 'sg-0d1e2f3a4b5c60731'))!.ingress,
+    ).toEqual([{ protocol: 'tcp', from_port: 8080, to_port: 8080, cidr: '10.1.0.0/16' }]);
     // Rollback authorizes them again.
     await sim.write(target, after, before);
     expect(await sim.read(target)).toEqual(before);
@@ -83,20 +121,36 @@ describe('simulated backend', () => {
     await expect(sim.read(t({ tenant: 'globex' }))).rejects.toMatchObject({ code: 'not_found' });
     await expect(sim.read(t({ region: 'eu-west-1' }))).rejects.toBeInstanceOf(BackendError);
     await expect(
-      sim.read(t({ action: 'iam_deactivate_access_key', resource: DEMO_STORY.staleKey, params: { user: 'someone-else' } })),
+      sim.read(
+        t({
+          action: 'iam_deactivate_access_key',
+          resource: DEMO_STORY.staleKey,
+          params: { user: 'someone-else' },
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('a quarantine into a group that does not exist is invalid_target', async () => {
-    const target = t({ action: 'ec2_quarantine_instance', resource: DEMO_STORY.bastion, params: { quarantine_group: 'sg-0000000000000dead' } });
+    const target = t({
+      action: 'ec2_quarantine_instance',
+      resource: DEMO_STORY.bastion,
+      params: { quarantine_group: 'sg-0000000000000dead' },
+    });
     const before = await sim.read(target);
-    await expect(sim.write(target, before, { ...before, security_groups: ['sg-0000000000000dead'] })).rejects.toMatchObject({
+    await expect(
+      sim.write(target, before, { ...before, security_groups: ['sg-0000000000000dead'] }),
+    ).rejects.toMatchObject({
       code: 'invalid_target',
     });
   });
 
   it('a forced fault makes exactly the next write not stick', async () => {
-    const target = t({ action: 'iam_deactivate_access_key', resource: DEMO_STORY.staleKey, params: { user: 'ci-deploy' } });
+    const target = t({
+      action: 'iam_deactivate_access_key',
+      resource: DEMO_STORY.staleKey,
+      params: { user: 'ci-deploy' },
+    });
     const before = await sim.read(target);
     const after = { ...before, status: 'Inactive' };
     await sim.forceWriteFailures(DEMO_STORY.account, DEMO_STORY.staleKey, 1);

@@ -54,7 +54,9 @@ describe('the canonical story', () => {
     expect(approved.structured).toMatchObject({ plan: { status: 'approved', approver: 'alex' } });
     const token = approved.structured!.approval_token as string;
     // Nothing changed yet.
-    expect((await r.sim.resourceState(DEMO_STORY.account, 'bucket', DEMO_STORY.publicBucket))!.public_access_block).toMatchObject({ block_public_acls: false });
+    expect(
+      (await r.sim.resourceState(DEMO_STORY.account, 'bucket', DEMO_STORY.publicBucket))!.public_access_block,
+    ).toMatchObject({ block_public_acls: false });
 
     const applied = await r.responder.callTool('remediation_apply', { plan_id: id, approval_token: token });
     expect(applied.isError, applied.text).toBe(false);
@@ -79,9 +81,15 @@ describe('the canonical story', () => {
     const records = r.h.auditRecords().filter((x) => x.refs?.plan_id === id);
     const planRec = records.find((x) => x.tool === 'remediation_plan' && x.outcome === 'ok')!;
     const approveRec = records.find((x) => x.tool === 'remediation_approve' && x.outcome === 'ok')!;
-    const applyRec = records.find((x) => x.tool === 'remediation_apply' && x.outcome === 'ok' && x.refs?.verification_id)!;
+    const applyRec = records.find(
+      (x) => x.tool === 'remediation_apply' && x.outcome === 'ok' && x.refs?.verification_id,
+    )!;
     const verifyRec = records.find((x) => x.kind === 'verification')!;
-    expect(planRec.refs).toMatchObject({ finding_id: bucketPlan.finding_id, before_hash: plan.before_hash, after_hash: plan.after_hash });
+    expect(planRec.refs).toMatchObject({
+      finding_id: bucketPlan.finding_id,
+      before_hash: plan.before_hash,
+      after_hash: plan.after_hash,
+    });
     expect(approveRec.refs!.approval_id).toBe(approved.structured!.approval_id);
     expect(applyRec.refs).toMatchObject({
       approval_id: approved.structured!.approval_id,
@@ -90,13 +98,24 @@ describe('the canonical story', () => {
       after_hash: plan.after_hash,
       verification_id: verifyRec.id,
     });
-    expect(verifyRec).toMatchObject({ outcome: 'ok', refs: { approval_id: approved.structured!.approval_id, observed_hash: plan.after_hash } });
+    expect(verifyRec).toMatchObject({
+      outcome: 'ok',
+      refs: { approval_id: approved.structured!.approval_id, observed_hash: plan.after_hash },
+    });
     expect(JSON.stringify(r.h.auditRecords())).not.toContain(token);
 
     // The rollback is a plan of its own, under the same policy (production: approved first).
-    const rb = await r.responder.callTool('remediation_rollback', { plan_id: id, reason: 'exports team needs the public link back' });
+    const rb = await r.responder.callTool('remediation_rollback', {
+      plan_id: id,
+      reason: 'exports team needs the public link back',
+    });
     expect(rb.isError, rb.text).toBe(false);
-    expect(rb.structured).toMatchObject({ kind: 'rollback', rolls_back: id, verdict: 'approval_required', after: plan.before });
+    expect(rb.structured).toMatchObject({
+      kind: 'rollback',
+      rolls_back: id,
+      verdict: 'approval_required',
+      after: plan.before,
+    });
     const rbId = rb.structured!.plan_id as string;
     const rbApproved = await r.approver.callTool('remediation_approve', { plan_id: rbId });
     const rbApplied = await r.responder.callTool('remediation_apply', {
@@ -104,9 +123,9 @@ describe('the canonical story', () => {
       approval_token: rbApproved.structured!.approval_token,
     });
     expect(rbApplied.isError, rbApplied.text).toBe(false);
-    expect((await r.sim.resourceState(DEMO_STORY.account, 'bucket', DEMO_STORY.publicBucket))!.public_access_block).toEqual(
-      plan.before && (plan.before as { public_access_block: unknown }).public_access_block,
-    );
+    expect(
+      (await r.sim.resourceState(DEMO_STORY.account, 'bucket', DEMO_STORY.publicBucket))!.public_access_block,
+    ).toEqual(plan.before && (plan.before as { public_access_block: unknown }).public_access_block);
     const original = await r.responder.callTool('remediation_get_plan', { plan_id: id });
     expect(original.structured).toMatchObject({ status: 'rolled_back', rollback_plan: rbId });
     expect(await verifyAuditFile(r.h.auditFile)).toMatchObject({ ok: true });

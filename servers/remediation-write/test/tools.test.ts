@@ -22,7 +22,9 @@ describe('tools', () => {
   it('matches the committed snapshot (names, descriptions, schemas, annotations)', async () => {
     const { tools } = await r.h.client.listTools();
     const sorted = [...tools].sort((a, b) => a.name.localeCompare(b.name));
-    await expect(`${JSON.stringify(sorted, null, 2)}\n`).toMatchFileSnapshot('./__snapshots__/tools-list.json');
+    await expect(`${JSON.stringify(sorted, null, 2)}\n`).toMatchFileSnapshot(
+      './__snapshots__/tools-list.json',
+    );
   });
 
   it('each role sees its tools', async () => {
@@ -48,8 +50,14 @@ describe('tools', () => {
   it('apply is destructive and idempotent; plan changes nothing outside the server', async () => {
     const { tools } = await r.h.client.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
-    expect(byName.get('remediation_apply')!.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true });
-    expect(byName.get('remediation_plan')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
+    expect(byName.get('remediation_apply')!.annotations).toMatchObject({
+      destructiveHint: true,
+      idempotentHint: true,
+    });
+    expect(byName.get('remediation_plan')!.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+    });
     expect(byName.get('remediation_list_actions')!.annotations).toMatchObject({ readOnlyHint: true });
     for (const t of tools) expect(t.outputSchema).toBeDefined();
   });
@@ -75,7 +83,9 @@ describe('skills', () => {
     expect(front![1]).toMatch(/^description: .{20,1024}$/m);
     // Tools are written in backticks; remediation_action is a field of posture_get_finding's result.
     const named = new Set(
-      [...text.matchAll(/`((?:posture|remediation)_[a-z_]+)/g)].map((m) => m[1]!).filter((n) => !FIELDS.has(n)),
+      [...text.matchAll(/`((?:posture|remediation)_[a-z_]+)/g)]
+        .map((m) => m[1]!)
+        .filter((n) => !FIELDS.has(n)),
     );
     expect(named.size).toBeGreaterThan(2);
     for (const tool of named) expect(known, `${name} names ${tool}`).toContain(tool);

@@ -13,7 +13,7 @@ export const approvePlan = tool({
   name: 'remediation_approve',
   title: 'Approve a remediation plan',
   description:
-    "Approvers only, and never for your own request: approves a pending plan (verdict approval_required) after you have read its before → after and blast radius with remediation_get_plan, and returns a single-use approval_token bound to exactly that plan, which the requester passes to remediation_apply before it expires. The same approval is available outside the agent at POST /approvals/{plan_id}.",
+    'Approvers only, and never for your own request: approves a pending plan (verdict approval_required) after you have read its before → after and blast radius with remediation_get_plan, and returns a single-use approval_token bound to exactly that plan, which the requester passes to remediation_apply before it expires. The same approval is available outside the agent at POST /approvals/{plan_id}.',
   toolset: 'approvals',
   access: 'write',
   input: z.object({ plan_id: planId }),
@@ -44,7 +44,12 @@ export const approvePlan = tool({
       after_hash: plan.after_hash,
     });
     const updated = (await eng.getPlan(plan.tenant, plan.id)) ?? plan;
-    return { plan: planView(updated), approval_id: approvalId, approval_token: res.approval_token, expires_at: res.expires_at };
+    return {
+      plan: planView(updated),
+      approval_id: approvalId,
+      approval_token: res.approval_token,
+      expires_at: res.expires_at,
+    };
   },
   render: (out) =>
     `Approved plan ${out.plan.plan_id} (approval ${out.approval_id}): ${out.plan.action} on ${out.plan.target.resource}, requested by ${out.plan.requester}. The approval token (single use, valid until ${out.expires_at}) is in the structured result; only ${out.plan.requester} can apply it.`,
@@ -65,7 +70,9 @@ function planExpired(plan: RemediationPlan): PortcullisError {
 
 const applyOut = z.object({
   plan: planOut,
-  replayed: z.boolean().describe('True when this plan was applied before: its stored outcome, nothing changed now.'),
+  replayed: z
+    .boolean()
+    .describe('True when this plan was applied before: its stored outcome, nothing changed now.'),
 });
 
 /** The stored refusal of a plan that failed, as it was first answered. */
@@ -128,7 +135,8 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
   if (claimed === null) {
     const now = await eng.getPlan(plan.tenant, plan.id);
     if (now?.status === 'applied') return now;
-    if (now && (now.status === 'failed' || now.status === 'rolled_back') && now.outcome) throw storedFailure(now);
+    if (now && (now.status === 'failed' || now.status === 'rolled_back') && now.outcome)
+      throw storedFailure(now);
     throw errors.conflict(
       'apply_in_progress',
       `Plan ${plan.id} is being applied by another call.`,
@@ -173,7 +181,12 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
     await eng.finish(
       plan,
       'failed',
-      { ...base, result: 'target_drifted', observed_hash: currentHash, error: { code: 'target_drifted', message } },
+      {
+        ...base,
+        result: 'target_drifted',
+        observed_hash: currentHash,
+        error: { code: 'target_drifted', message },
+      },
       { keepBudget: false },
     );
     ctx.addAuditRefs({ ...refs, observed_hash: currentHash });
@@ -198,7 +211,14 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
     await eng.finish(
       plan,
       'failed',
-      { ...base, result: 'verification_failed', error: { code: 'verification_unavailable', message: 'The target could not be read back after the change.' } },
+      {
+        ...base,
+        result: 'verification_failed',
+        error: {
+          code: 'verification_unavailable',
+          message: 'The target could not be read back after the change.',
+        },
+      },
       { keepBudget: true },
     );
     ctx.addAuditRefs(refs);
@@ -222,7 +242,12 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
   refs.verification_id = verificationId;
 
   if (verified) {
-    const outcome: ApplyOutcome = { ...base, verified: true, observed_hash: observedHash, verification_audit_id: verificationId };
+    const outcome: ApplyOutcome = {
+      ...base,
+      verified: true,
+      observed_hash: observedHash,
+      verification_audit_id: verificationId,
+    };
     await eng.finish(plan, 'applied', outcome, { keepBudget: true });
     ctx.addAuditRefs(refs);
     return (await eng.getPlan(plan.tenant, plan.id)) ?? plan;
@@ -277,7 +302,10 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
 }
 
 /** The plan as policy sees it for remediation_apply; `version` binds the approval to its content. */
-async function resolvePlan(args: { plan_id: string }, ctx: { principal: { tenant: string }; backend: Ctx['backend'] }): Promise<PolicyResource | null> {
+async function resolvePlan(
+  args: { plan_id: string },
+  ctx: { principal: { tenant: string }; backend: Ctx['backend'] },
+): Promise<PolicyResource | null> {
   const plan = await ctx.backend.getPlan(ctx.principal.tenant, args.plan_id);
   if (plan === null) return null;
   return { type: 'Plan', id: plan.id, attributes: { tenant: plan.tenant, version: contentHashOf(plan) } };
@@ -302,7 +330,9 @@ export const applyPlan = tool({
       .min(16)
       .max(4096)
       .optional()
-      .describe('For a plan with verdict approval_required: the token from remediation_approve (or POST /approvals/{plan_id}).'),
+      .describe(
+        'For a plan with verdict approval_required: the token from remediation_approve (or POST /approvals/{plan_id}).',
+      ),
   }),
   output: applyOut,
   sensitiveFields: ['approval_token'],
@@ -314,13 +344,15 @@ export const applyPlan = tool({
     if (plan === null) throw planNotFound(args.plan_id);
     if (ctx.plan) {
       // Inside the kit's apply: the token was verified and consumed for exactly this plan.
-      if (ctx.plan.id !== plan.id) throw errors.internal(new Error('approval plan and remediation plan differ'));
+      if (ctx.plan.id !== plan.id)
+        throw errors.internal(new Error('approval plan and remediation plan differ'));
       return { plan: planView(await execute(plan, ctx, ctx.plan.approval_id)), replayed: false };
     }
     ctx.addAuditRefs({ plan_id: plan.id, ...(plan.finding_id ? { finding_id: plan.finding_id } : {}) });
     if (plan.status === 'applied' || (plan.status === 'rolled_back' && plan.outcome?.result === 'applied'))
       return { plan: planView(plan), replayed: true };
-    if ((plan.status === 'failed' || plan.status === 'rolled_back') && plan.outcome) throw storedFailure(plan);
+    if ((plan.status === 'failed' || plan.status === 'rolled_back') && plan.outcome)
+      throw storedFailure(plan);
     if (plan.requester !== ctx.principal.id)
       throw new PortcullisError({
         code: 'not_plan_requester',
@@ -340,7 +372,11 @@ export const applyPlan = tool({
         { status: plan.status, ticket_key: plan.ticket_key },
       );
     if (plan.status === 'applying')
-      throw errors.conflict('apply_in_progress', `Plan ${plan.id} is being applied by another call.`, 'Check it with remediation_get_plan in a moment.');
+      throw errors.conflict(
+        'apply_in_progress',
+        `Plan ${plan.id} is being applied by another call.`,
+        'Check it with remediation_get_plan in a moment.',
+      );
     if (Date.parse(plan.expires_at) <= eng.now()) throw planExpired(plan);
     await eng.assertNotKilled();
     if (plan.verdict === 'direct') return { plan: planView(await execute(plan, ctx, null)), replayed: false };
@@ -353,7 +389,8 @@ export const applyPlan = tool({
           plan.status === 'pending'
             ? `Plan ${plan.id} waits for an approver.`
             : `Plan ${plan.id} is approved: apply it with the approval token the approver gave you.`,
-        remediation: 'Ask an approver to approve the plan (remediation_approve or POST /approvals/{plan_id}), then pass approval_token.',
+        remediation:
+          'Ask an approver to approve the plan (remediation_approve or POST /approvals/{plan_id}), then pass approval_token.',
         retryable: false,
         details: { plan_id: plan.id },
       });
@@ -362,5 +399,6 @@ export const applyPlan = tool({
     if (!parsed.success) throw errors.internal(new Error(`plan ${plan.id} did not run remediation_apply`));
     return parsed.data;
   },
-  render: (out) => `${out.replayed ? 'Already applied before (nothing changed now). ' : ''}${renderPlan(out.plan)}`,
+  render: (out) =>
+    `${out.replayed ? 'Already applied before (nothing changed now). ' : ''}${renderPlan(out.plan)}`,
 });

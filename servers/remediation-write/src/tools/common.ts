@@ -28,7 +28,10 @@ export const planId = z
   )
   .describe('The plan id remediation_plan (or remediation_rollback) returned.');
 export const actionName = z.enum(ACTION_NAMES).describe('The action, from remediation_list_actions.');
-export const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').describe('The 12-digit AWS account id.');
+export const accountId = z
+  .string()
+  .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+  .describe('The 12-digit AWS account id.');
 export const region = z
   .string()
   .regex(/^([a-z]{2}(-[a-z]+)+-\d|global)$/, 'an AWS region such as us-east-1 (global for IAM)')
@@ -38,7 +41,9 @@ export const findingId = z
   .min(1)
   .max(256)
   .regex(/^[\w:./@+=,-]+$/, 'a posture finding id (letters, digits and : . / _ - @ + = ,)')
-  .describe('The posture-read finding this fixes (posture_get_finding id); linked in the audit trail and tickets.');
+  .describe(
+    'The posture-read finding this fixes (posture_get_finding id); linked in the audit trail and tickets.',
+  );
 export const limit = z.number().int().min(1).max(100).default(20).describe('Page size, 1-100 (default 20).');
 export const cursor = z
   .string()

@@ -61,7 +61,7 @@ export const listActions = tool({
         description: a.description,
         risk: a.risk,
         resource: `${a.resourceKind} (${a.resourceHint})`,
-        parameters: z.toJSONSchema(a.params, { io: 'input' }) as Record<string, unknown>,
+        parameters: z.toJSONSchema(a.params, { io: 'input' }),
         reads: a.reads,
         changes: a.changes,
         rollback: a.rollback,
@@ -78,10 +78,13 @@ export const listActions = tool({
   render: (out) =>
     [
       ...out.actions.map(
-        (a) => `${a.name} (risk ${a.risk}${a.always_needs_approval ? ', always needs approval' : ''}): ${a.description} Rollback: ${a.rollback}`,
+        (a) =>
+          `${a.name} (risk ${a.risk}${a.always_needs_approval ? ', always needs approval' : ''}): ${a.description} Rollback: ${a.rollback}`,
       ),
       `Limits: ${out.limits.applies_per_hour} applies per hour each, ${out.limits.max_changes_per_plan} changes per plan.`,
-      out.kill_switch.engaged ? `KILL SWITCH ENGAGED (${out.kill_switch.reason}): nothing is applied.` : 'Kill switch: off.',
+      out.kill_switch.engaged
+        ? `KILL SWITCH ENGAGED (${out.kill_switch.reason}): nothing is applied.`
+        : 'Kill switch: off.',
     ].join('\n'),
 });
 
@@ -104,7 +107,8 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
   const eng = ctx.backend;
   const tenant = ctx.principal.tenant;
   const account = await eng.account(tenant, input.target.account);
-  if (account === null) throw errors.notFound(`Account ${input.target.account}`, "Name one of your tenant's accounts.");
+  if (account === null)
+    throw errors.notFound(`Account ${input.target.account}`, "Name one of your tenant's accounts.");
   const id = eng.newPlanId();
   const before_hash = canonicalHash(input.before);
   const after_hash = canonicalHash(input.after);
@@ -147,7 +151,13 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
     policies: decision.policies,
     reasons: reasonsOf(decision, 'this change'),
     status:
-      verdict === 'direct' ? 'ready' : verdict === 'approval_required' ? 'pending' : verdict === 'ticket' ? 'ticketed' : 'denied',
+      verdict === 'direct'
+        ? 'ready'
+        : verdict === 'approval_required'
+          ? 'pending'
+          : verdict === 'ticket'
+            ? 'ticketed'
+            : 'denied',
     content_hash: contentHashOf(base),
     approval_id: null,
     approver: null,
@@ -217,13 +227,26 @@ export const planChange = tool({
     action: actionName,
     account: accountId,
     region,
-    resource: z.string().min(1).max(256).describe('Bucket name, security group id, access key id or instance id (see remediation_list_actions).'),
+    resource: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe(
+        'Bucket name, security group id, access key id or instance id (see remediation_list_actions).',
+      ),
     params: z
       .record(z.string(), z.unknown())
       .default({})
-      .describe('The action\'s parameters: {port} for ec2_revoke_public_ingress, {user} for iam_deactivate_access_key, {quarantine_group} for ec2_quarantine_instance, {algorithm?, kms_key_id?} for s3_enable_default_encryption, {} otherwise.'),
+      .describe(
+        "The action's parameters: {port} for ec2_revoke_public_ingress, {user} for iam_deactivate_access_key, {quarantine_group} for ec2_quarantine_instance, {algorithm?, kms_key_id?} for s3_enable_default_encryption, {} otherwise.",
+      ),
     finding_id: findingId.optional(),
-    reason: z.string().min(1).max(500).optional().describe('Why, for the record and the approver (at most 500 characters).'),
+    reason: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('Why, for the record and the approver (at most 500 characters).'),
   }),
   output: planOut,
   handler: async (args, ctx) => {
@@ -239,7 +262,12 @@ export const planChange = tool({
       throw errors.validation(
         `Invalid arguments: params: ${parsed.error.issues.map((i) => `${['params', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
         'See remediation_list_actions for the parameters of each action.',
-        { issues: parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message })) },
+        {
+          issues: parsed.error.issues.map((i) => ({
+            path: ['params', ...i.path].join('.'),
+            message: i.message,
+          })),
+        },
       );
     const eng = ctx.backend;
     if ((await eng.account(ctx.principal.tenant, args.account)) === null)
@@ -255,7 +283,15 @@ export const planChange = tool({
     if (args.action === 'ec2_quarantine_instance') {
       // The quarantine group must exist where the instance is (read through the same backend).
       await eng
-        .read({ ...target, action: 'ec2_revoke_public_ingress', resource: String(parsed.data.quarantine_group), params: { port: 22 } }, ctx.signal)
+        .read(
+          {
+            ...target,
+            action: 'ec2_revoke_public_ingress',
+            resource: String(parsed.data.quarantine_group),
+            params: { port: 22 },
+          },
+          ctx.signal,
+        )
         .catch((err: unknown) => {
           if (err instanceof PortcullisError && err.category === 'not_found')
             throw errors.validation(
@@ -310,7 +346,9 @@ export const rollbackPlan = tool({
       throw errors.conflict(
         'plan_not_applied',
         `Plan ${args.plan_id} is ${original.status}; only an applied plan can be rolled back.`,
-        original.status === 'rolled_back' ? `It was rolled back by ${original.rollback_plan ?? 'another plan'}.` : 'Check it with remediation_get_plan.',
+        original.status === 'rolled_back'
+          ? `It was rolled back by ${original.rollback_plan ?? 'another plan'}.`
+          : 'Check it with remediation_get_plan.',
         { status: original.status },
       );
     const target = targetOf(original);
@@ -378,7 +416,11 @@ export const listPlans = tool({
     "Your tenant's plans, newest first, optionally by status: ready (direct, not applied yet), pending (waiting for approval), approved, applied, failed (drifted, or verification failed and rolled back), rolled_back, ticketed, denied. Paginated: pass next_cursor back as cursor until it is null.",
   toolset: 'plans',
   access: 'read',
-  input: z.object({ status: z.enum(PLAN_STATUSES).optional().describe('Only plans in this status.'), limit, cursor }),
+  input: z.object({
+    status: z.enum(PLAN_STATUSES).optional().describe('Only plans in this status.'),
+    limit,
+    cursor,
+  }),
   output: z.object({ plans: z.array(planOut), next_cursor: z.string().nullable() }),
   handler: async (args, ctx) => {
     const scope: CursorScope = {

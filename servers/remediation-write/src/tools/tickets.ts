@@ -21,12 +21,19 @@ export const openTicket = tool({
       finding_id: findingId.optional(),
       account: accountId.optional(),
       region: region.optional(),
-      resource: z.string().min(1).max(256).optional().describe('The resource (bucket, group, key, instance id or ARN).'),
+      resource: z
+        .string()
+        .min(1)
+        .max(256)
+        .optional()
+        .describe('The resource (bucket, group, key, instance id or ARN).'),
       severity: z.enum(['critical', 'high', 'medium', 'low', 'informational']).optional(),
       evidence: z
         .union([z.string().max(MAX_EVIDENCE), z.record(z.string(), z.unknown())])
         .optional()
-        .describe('What shows the problem: the finding\'s evidence, a configuration excerpt (text or JSON, at most 16 KB).'),
+        .describe(
+          "What shows the problem: the finding's evidence, a configuration excerpt (text or JSON, at most 16 KB).",
+        ),
       plan_id: planId.optional().describe('A plan whose before → after belongs in the ticket.'),
     })
     .refine((a) => a.finding_id !== undefined || a.resource !== undefined, {
@@ -37,7 +44,9 @@ export const openTicket = tool({
     ticket_key: z.string(),
     url: z.string().nullable(),
     sink: z.string().describe('Where the ticket lives: embedded (the built-in queue) or jira.'),
-    deduplicated: z.boolean().describe('True when a ticket for this finding existed: its key is returned, no new ticket.'),
+    deduplicated: z
+      .boolean()
+      .describe('True when a ticket for this finding existed: its key is returned, no new ticket.'),
     finding_id: z.string().nullable(),
   }),
   handler: async (args, ctx) => {
@@ -45,9 +54,17 @@ export const openTicket = tool({
     const tenant = ctx.principal.tenant;
     if (args.account !== undefined && (await eng.account(tenant, args.account)) === null)
       throw errors.notFound(`Account ${args.account}`, "Name one of your tenant's accounts.");
-    const evidence = args.evidence === undefined ? null : typeof args.evidence === 'string' ? args.evidence : JSON.stringify(args.evidence, null, 2);
+    const evidence =
+      args.evidence === undefined
+        ? null
+        : typeof args.evidence === 'string'
+          ? args.evidence
+          : JSON.stringify(args.evidence, null, 2);
     if (typeof args.evidence === 'object' && canonicalJson(args.evidence).length > MAX_EVIDENCE)
-      throw errors.validation('Invalid arguments: evidence: at most 16 KB.', 'Attach the relevant excerpt only.');
+      throw errors.validation(
+        'Invalid arguments: evidence: at most 16 KB.',
+        'Attach the relevant excerpt only.',
+      );
     let planText: string | null = null;
     if (args.plan_id !== undefined) {
       const plan = await eng.getPlan(tenant, args.plan_id);
