@@ -193,16 +193,6 @@ export class SimulatedBackend implements RemediationBackend {
     });
   }
 
-  /** Whether a security group exists in the target's account and region (a quarantine group must). */
-  async groupExists(tenant: string, account: string, region: string, groupId: string): Promise<boolean> {
-    const res = await this.store.query(
-      `SELECT 1 FROM remediation_sim_resources r JOIN remediation_accounts a ON a.account = r.account
-        WHERE r.account = $1 AND r.kind = 'security_group' AND r.id = $2 AND r.region = $3 AND a.tenant = $4`,
-      [account, groupId, region, tenant],
-    );
-    return res.rows.length > 0;
-  }
-
   /**
    * An out-of-band change, as when someone edits the resource in the console: the whole stored
    * configuration of one resource is replaced (tests use it to make a plan's target drift).
