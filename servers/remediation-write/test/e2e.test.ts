@@ -194,38 +194,42 @@ describe('HTTP: the canonical story over the built CLI', () => {
     expect(records.some((r) => r.kind === 'verification' && r.outcome === 'ok')).toBe(true);
   });
 
-  it('the operator command sets the kill switch in the store; PORTCULLIS_KILL_SWITCH=on engages it at start', async () => {
-    const on = await killSwitch(dataDir, 'on', '--reason', 'maintenance window');
-    expect(on.code, on.stderr).toBe(0);
-    expect(on.stdout).toContain('kill switch: ON');
-    const status = await killSwitch(dataDir, 'status');
-    expect(status.stdout).toMatch(/ON .*maintenance window/);
-    const noReason = await killSwitch(dataDir, 'off');
-    expect(noReason.code).toBe(64);
-    const off = await killSwitch(dataDir, 'off', '--reason', 'done');
-    expect(off.stdout).toContain('kill switch: off');
+  it(
+    'the operator command sets the kill switch in the store; PORTCULLIS_KILL_SWITCH=on engages it at start',
+    { timeout: HOOK_TIMEOUT * 2 },
+    async () => {
+      const on = await killSwitch(dataDir, 'on', '--reason', 'maintenance window');
+      expect(on.code, on.stderr).toBe(0);
+      expect(on.stdout).toContain('kill switch: ON');
+      const status = await killSwitch(dataDir, 'status');
+      expect(status.stdout).toMatch(/ON .*maintenance window/);
+      const noReason = await killSwitch(dataDir, 'off');
+      expect(noReason.code).toBe(64);
+      const off = await killSwitch(dataDir, 'off', '--reason', 'done');
+      expect(off.stdout).toContain('kill switch: off');
 
-    const forced = await harness.spawnHttp({
-      PORTCULLIS_DATA_DIR: dataDir,
-      PORTCULLIS_AUTH: 'none',
-      PORTCULLIS_PRINCIPAL: 'riley',
-      PORTCULLIS_ROLES: 'responder',
-      PORTCULLIS_TENANT: 'acme',
-      PORTCULLIS_KILL_SWITCH: 'on',
-    });
-    try {
-      const c = new Client({ name: 'remediation-e2e-forced', version: '1.0.0' });
-      await c.connect(new StreamableHTTPClientTransport(new URL(forced.url)));
-      const actions = ok(await call(c, 'remediation_list_actions', {}));
-      expect(actions.kill_switch).toMatchObject({
-        engaged: true,
-        reason: 'PORTCULLIS_KILL_SWITCH=on at start',
+      const forced = await harness.spawnHttp({
+        PORTCULLIS_DATA_DIR: dataDir,
+        PORTCULLIS_AUTH: 'none',
+        PORTCULLIS_PRINCIPAL: 'riley',
+        PORTCULLIS_ROLES: 'responder',
+        PORTCULLIS_TENANT: 'acme',
+        PORTCULLIS_KILL_SWITCH: 'on',
       });
-      await c.close();
-    } finally {
-      await forced.stop('SIGTERM');
-    }
-  });
+      try {
+        const c = new Client({ name: 'remediation-e2e-forced', version: '1.0.0' });
+        await c.connect(new StreamableHTTPClientTransport(new URL(forced.url)));
+        const actions = ok(await call(c, 'remediation_list_actions', {}));
+        expect(actions.kill_switch).toMatchObject({
+          engaged: true,
+          reason: 'PORTCULLIS_KILL_SWITCH=on at start',
+        });
+        await c.close();
+      } finally {
+        await forced.stop('SIGTERM');
+      }
+    },
+  );
 });
 
 describe('stdio: the built CLI under the SDK StdioClientTransport', () => {

@@ -101,7 +101,11 @@ function storedFailure(plan: RemediationPlan): PortcullisError {
  * Executes a claimed plan: policy again (window, budget, still automatable), re-read and drift
  * check, write, read back and verify, automatic rollback when verification fails.
  */
-async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | null): Promise<RemediationPlan> {
+async function execute(
+  plan: RemediationPlan,
+  ctx: Ctx,
+  approvalId: string | null,
+): Promise<{ plan: RemediationPlan; replayed: boolean }> {
   const eng = ctx.backend;
   await eng.assertNotKilled();
   const account = await eng.account(plan.tenant, plan.account);
@@ -134,7 +138,8 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
   const claimed = await eng.claim(plan, [...claimable]);
   if (claimed === null) {
     const now = await eng.getPlan(plan.tenant, plan.id);
-    if (now?.status === 'applied') return now;
+    // Another call (another replica) applied it meanwhile: its outcome, nothing done here.
+    if (now?.status === 'applied') return { plan: now, replayed: true };
     if (now && (now.status === 'failed' || now.status === 'rolled_back') && now.outcome)
       throw storedFailure(now);
     throw errors.conflict(
@@ -250,7 +255,7 @@ async function execute(plan: RemediationPlan, ctx: Ctx, approvalId: string | nul
     };
     await eng.finish(plan, 'applied', outcome, { keepBudget: true });
     ctx.addAuditRefs(refs);
-    return (await eng.getPlan(plan.tenant, plan.id)) ?? plan;
+    return { plan: (await eng.getPlan(plan.tenant, plan.id)) ?? plan, replayed: false };
   }
 
   // Verification failed: put the recorded before state back, and check that too.
@@ -346,7 +351,8 @@ export const applyPlan = tool({
       // Inside the kit's apply: the token was verified and consumed for exactly this plan.
       if (ctx.plan.id !== plan.id)
         throw errors.internal(new Error('approval plan and remediation plan differ'));
-      return { plan: planView(await execute(plan, ctx, ctx.plan.approval_id)), replayed: false };
+      const done = await execute(plan, ctx, ctx.plan.approval_id);
+      return { plan: planView(done.plan), replayed: done.replayed };
     }
     ctx.addAuditRefs({ plan_id: plan.id, ...(plan.finding_id ? { finding_id: plan.finding_id } : {}) });
     if (plan.status === 'applied' || (plan.status === 'rolled_back' && plan.outcome?.result === 'applied'))
@@ -379,7 +385,10 @@ export const applyPlan = tool({
       );
     if (Date.parse(plan.expires_at) <= eng.now()) throw planExpired(plan);
     await eng.assertNotKilled();
-    if (plan.verdict === 'direct') return { plan: planView(await execute(plan, ctx, null)), replayed: false };
+    if (plan.verdict === 'direct') {
+      const done = await execute(plan, ctx, null);
+      return { plan: planView(done.plan), replayed: done.replayed };
+    }
     // approval_required
     if (args.approval_token === undefined)
       throw new PortcullisError({
