@@ -14,6 +14,8 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Migration, Queryable, Store } from './store.js';
 
+const PLAN_ID = /^plan_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export type PlanStatus = 'pending' | 'approved' | 'applied' | 'cancelled';
 
 export interface Plan {
@@ -229,6 +231,8 @@ export class ApprovalService {
   }
 
   async createPlan(input: {
+    /** A plan id the caller chose (`plan_` + UUID), when it names the plan before recording it. */
+    id?: string;
     tool: string;
     tenant: string;
     requester: string;
@@ -237,7 +241,9 @@ export class ApprovalService {
     policies: string[];
   }): Promise<Plan> {
     const now = this.now();
-    const id = `plan_${randomUUID()}`;
+    if (input.id !== undefined && !PLAN_ID.test(input.id))
+      throw new Error(`A plan id must be plan_ followed by a UUID, not ${input.id.slice(0, 60)}.`);
+    const id = input.id ?? `plan_${randomUUID()}`;
     const canonical = canonicalJson(input.args);
     const res = await this.store.query<PlanRow>(
       `INSERT INTO portcullis_plans (id, server, tool, tenant, requester, arguments, args_hash, target_version, policies, status, created_at, expires_at)

@@ -26,6 +26,16 @@ export interface KitServices<C = Record<string, unknown>> {
    * only, Retry-After honoured, bounded), cancelled when `signal` fires.
    */
   callUpstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Registers a gauge in the kit's metrics registry (served at /metrics) whose samples are read
+   * at scrape time, so it shows state kept elsewhere (e.g. in the store shared by replicas).
+   */
+  gauge(def: {
+    name: string;
+    help: string;
+    labelNames: string[];
+    collect: () => Promise<{ labels: Record<string, string>; value: number }[]>;
+  }): void;
 }
 
 export interface BackendLifecycle {
@@ -94,6 +104,12 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
   createBackend(services: KitServices<z.output<S>>): Promise<B & BackendLifecycle>;
   /** The tool the out-of-band approval endpoint `POST /approvals/{plan_id}` calls (its policy decides who may). */
   approvalTool?: string;
+  /**
+   * HTTP endpoints outside the agent (`POST <path>`, e.g. an operator's `/admin/kill-switch`): each
+   * calls one tool with the JSON body as its arguments, as the authenticated caller, through every
+   * stage (policy, audit); a caller the tool is hidden from gets 403, like POST /approvals/{plan_id}.
+   */
+  httpActions?: { path: string; tool: string }[];
   /** Field names masked in audit records wherever they appear. */
   sensitiveKeys?: string[];
   migrations?: Migration[];

@@ -548,44 +548,73 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     }
   const sharedServers = endpoints.map(mount);
 
+  /** A tool called over plain HTTP outside MCP: its result as JSON, or its error envelope with a status. */
+  const toolOverHttp = async (
+    res: Response,
+    call: () => Promise<Awaited<ReturnType<typeof runtime.callTool>>>,
+    hidden: { code: string; message: string; remediation: string },
+  ): Promise<void> => {
+    try {
+      const result = await call();
+      if (!result.isError) {
+        res.status(200).json(result.structuredContent);
+        return;
+      }
+      const env = result._meta['portcullis/error'] as { category: string };
+      const status =
+        {
+          forbidden: 403,
+          not_found: 404,
+          conflict: 409,
+          validation: 400,
+          rate_limited: 429,
+          approval_required: 409,
+          unauthenticated: 401,
+        }[env.category] ?? 500;
+      res.status(status).json({ error: env });
+    } catch (err) {
+      // The tool is hidden from this principal (policy never permits it). The attempt is audited.
+      const auditId = err instanceof UnknownToolError ? (err.auditId ?? 'unrecorded') : 'unrecorded';
+      res.status(403).json({
+        error: { ...hidden, category: 'forbidden', retryable: false, audit_id: auditId },
+      });
+    }
+  };
+
   // The approval channel outside the agent: the same approve tool, reached with an approver's credentials.
   if (runtime.hasApprovals) {
     app.post('/approvals/:planId', authenticate, async (req, res) => {
-      try {
-        // On a multi-system host the plan names the system whose approve tool decides.
-        const tool = (await runtime.approvalToolFor(String(req.params.planId), req.principal!.tenant))!;
-        const result = await runtime.callTool(req.principal!, tool, { plan_id: req.params.planId }, {});
-        if (!result.isError) {
-          res.status(200).json(result.structuredContent);
-          return;
-        }
-        const env = result._meta['portcullis/error'] as { category: string };
-        const status =
-          {
-            forbidden: 403,
-            not_found: 404,
-            conflict: 409,
-            validation: 400,
-            rate_limited: 429,
-            approval_required: 409,
-            unauthenticated: 401,
-          }[env.category] ?? 500;
-        res.status(status).json({ error: env });
-      } catch (err) {
-        // The approve tool is hidden from this principal: a non-approver. The attempt is audited.
-        const auditId = err instanceof UnknownToolError ? (err.auditId ?? 'unrecorded') : 'unrecorded';
-        res.status(403).json({
-          error: {
-            code: 'not_an_approver',
-            category: 'forbidden',
-            message: 'You may not approve plans.',
-            retryable: false,
-            remediation: 'Ask a person holding the approver role.',
-            audit_id: auditId,
-          },
-        });
-      }
+      await toolOverHttp(
+        res,
+        async () => {
+          // On a multi-system host the plan names the system whose approve tool decides.
+          const tool = (await runtime.approvalToolFor(String(req.params.planId), req.principal!.tenant))!;
+          return runtime.callTool(req.principal!, tool, { plan_id: req.params.planId }, {});
+        },
+        {
+          code: 'not_an_approver',
+          message: 'You may not approve plans.',
+          remediation: 'Ask a person holding the approver role.',
+        },
+      );
     });
+  }
+
+  // Operator endpoints a system declares (ServerDefinition.httpActions): a tool with the JSON body as arguments.
+  for (const surface of runtime.surfaces) {
+    for (const action of surface.def.httpActions ?? []) {
+      app.post(action.path, authenticate, jsonBody, async (req, res) => {
+        await toolOverHttp(
+          res,
+          () => runtime.callTool(req.principal!, action.tool, (req.body as unknown) ?? {}, {}),
+          {
+            code: 'not_permitted',
+            message: `You may not call ${action.path}.`,
+            remediation: 'Ask a person holding the role this endpoint needs.',
+          },
+        );
+      });
+    }
   }
 
   // Body-parser and other errors: JSON-RPC error envelopes, never HTML stack traces.

@@ -4,6 +4,7 @@
  * stages are defined here, in the order docs/architecture.md section 3 lists them.
  */
 import { randomUUID } from 'node:crypto';
+import { Gauge } from 'prom-client';
 import { ApprovalService, type Plan } from './approvals.js';
 import { tracer } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
@@ -155,6 +156,19 @@ export class Surface<B = unknown> {
       redactor: host.redactor,
       logger: host.logger,
       callUpstream: (system, fn, signal) => host.callUpstream(system, fn, signal),
+      gauge: (g) => {
+        new Gauge({
+          name: g.name,
+          help: g.help,
+          labelNames: g.labelNames,
+          registers: [host.metrics.registry],
+          async collect() {
+            const samples = await g.collect();
+            this.reset();
+            for (const s of samples) this.set(s.labels, s.value);
+          },
+        });
+      },
     };
     this.backend = await this.def.createBackend(this.services);
     if (this.def.discoverTools) {
@@ -543,6 +557,23 @@ export class Surface<B = unknown> {
       addAuditRefs: (refs) => Object.assign(call.refs, refs),
       approvals: this.approvalsApi(call),
       evaluate: (tool, args) => this.evaluate(principal, tool, args, signal),
+      recordEvent: (event) =>
+        this.host.appendAudit({
+          kind: event.kind,
+          trace_id: call.traceId,
+          server: this.serverName,
+          tool: call.tool.name,
+          principal: principal.actor ?? principal.id,
+          on_behalf_of: principal.onBehalfOf,
+          tenant: principal.tenant,
+          arguments: this.host.auditArguments(event.arguments ?? {}, call.entry.sensitive),
+          decision: null,
+          outcome: event.outcome,
+          error_code: event.error_code ?? null,
+          result_hash: event.result_hash ?? null,
+          duration_ms: 0,
+          ...(event.refs && Object.keys(event.refs).length > 0 ? { refs: { ...event.refs } } : {}),
+        }),
     };
   }
 
@@ -555,6 +586,21 @@ export class Surface<B = unknown> {
     const actor = { id: principal.id, tenant: principal.tenant };
     return {
       get: async (planId) => need().get(planId, principal.tenant),
+      create: async (input) => {
+        const tool = input.tool ?? outer.tool.name;
+        if (!this.tools.has(tool)) throw errors.internal(new Error(`a plan names unknown tool ${tool}`));
+        const plan = await need().createPlan({
+          ...(input.id !== undefined ? { id: input.id } : {}),
+          tool,
+          tenant: principal.tenant,
+          requester: principal.id,
+          args: input.args,
+          targetVersion: input.targetVersion ?? null,
+          policies: input.policies,
+        });
+        outer.refs.plan_id = plan.id;
+        return plan;
+      },
       approve: async (planId) => {
         const res = await need().approve(planId, actor);
         Object.assign(outer.refs, { plan_id: planId, approval_id: res.plan.approval_id ?? '' });

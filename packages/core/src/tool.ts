@@ -68,6 +68,18 @@ export interface ToolContext<B> extends ResolveContext<B> {
   approvals: ApprovalsApi;
   /** A policy dry run of another tool for these arguments: resolves its resource, decides, executes nothing. */
   evaluate: EvaluateFn;
+  /**
+   * Appends an audit record of its own beside this call's (same trace, principal and tool), for a
+   * step inside the call that deserves one (a verification, an automatic rollback); returns its id.
+   */
+  recordEvent: (event: {
+    kind: string;
+    outcome: 'ok' | 'error';
+    error_code?: string | null;
+    arguments?: unknown;
+    refs?: Record<string, string>;
+    result_hash?: string | null;
+  }) => Promise<string>;
 }
 
 export interface ApprovalsApi {
@@ -84,6 +96,18 @@ export interface ApprovalsApi {
     token: string,
     opts?: { override?: boolean },
   ): Promise<{ plan: Plan; result: unknown }>;
+  /**
+   * Records a plan for `tool` (default: the calling tool) with these arguments, as the requester,
+   * without going through the approval gate: for a server whose planning tool always answers with
+   * a plan and asks for an approval only for some. Approving and applying it work as for any plan.
+   */
+  create(input: {
+    id?: string;
+    tool?: string;
+    args: unknown;
+    targetVersion?: string | null;
+    policies: string[];
+  }): Promise<Plan>;
   /** The tenant's plans, newest first (an approver's queue); see ApprovalService.list. */
   list(opts?: Parameters<ApprovalService['list']>[1]): Promise<Plan[]>;
   cancel(planId: string): Promise<Plan>;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt } from 'jose';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -385,6 +385,48 @@ describe('ApprovalService', () => {
     expect(second.map((p) => p.id)).not.toContain(mine.id);
     clock += 2 * 60 * 60_000;
     expect(await svc.list('acme', { openOnly: true })).toEqual([]);
+  });
+
+  it('records a plan under an id its server chose (and only a well-formed one), approvable like any other', async () => {
+    const svc = service({ server: 'chosen' });
+    const id = `plan_${randomUUID()}`;
+    const plan = await svc.createPlan({
+      id,
+      tool: 'remediation_apply',
+      tenant: 'acme',
+      requester: requester.id,
+      args: { plan_id: id },
+      targetVersion: 'content-hash',
+      policies: ['prod-needs-approval'],
+    });
+    expect(plan).toMatchObject({ id, status: 'pending', target_version: 'content-hash' });
+    const approved = await svc.approve(id, approver);
+    expect((await svc.consume(id, approved.approval_token, requester)).status).toBe('applied');
+    for (const bad of ['plan_x', `${id}; DROP TABLE portcullis_plans`, 'PLAN_' + randomUUID()]) {
+      await expect(
+        svc.createPlan({
+          id: bad,
+          tool: 't',
+          tenant: 'acme',
+          requester: 'r',
+          args: {},
+          targetVersion: null,
+          policies: [],
+        }),
+      ).rejects.toThrow(/plan_ followed by a UUID/);
+    }
+    // The same id twice is refused by the store, never a second plan.
+    await expect(
+      svc.createPlan({
+        id,
+        tool: 't',
+        tenant: 'acme',
+        requester: 'r',
+        args: {},
+        targetVersion: null,
+        policies: [],
+      }),
+    ).rejects.toThrow();
   });
 
   it('rejects a short signing key', () => {
