@@ -7,7 +7,16 @@
  * the servers' real CLIs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +51,29 @@ const PORTS: Record<string, number> = {
 /** The systems that exist today and ship in the default chart, compose file and client configs. */
 const SHIPPED = ['crm', 'billing'] as const;
 /** The servers the local compose stack runs. */
-const COMPOSED = [...SHIPPED, 'posture-read'] as const;
+const COMPOSED = [...SHIPPED, 'posture-read', 'remediation-write'] as const;
 
 // AWS_ENDPOINT_URL_SECRETS_MANAGER names a service, not a secret.
 const SECRET_NAME = /(secret(?!s_manager)|password|passwd|token|api_?key|private|credential|approval_key)/i;
 
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
+
+/**
+ * Metric names a deployment can scrape: the kit's registry (packages/core/src/metrics.ts) and the
+ * gauges a server registers through the kit (`services.gauge({ name: 'portcullis_...' })`).
+ */
+function exportedMetrics(): Set<string> {
+  const sources = [read('packages/core/src/metrics.ts')];
+  for (const server of readdirSync(join(ROOT, 'servers'))) {
+    const src = join(ROOT, 'servers', server, 'src');
+    if (!existsSync(src)) continue;
+    for (const f of readdirSync(src, { recursive: true, encoding: 'utf8' }))
+      if (f.endsWith('.ts')) sources.push(readFileSync(join(src, f), 'utf8'));
+  }
+  return new Set(
+    sources.flatMap((text) => [...text.matchAll(/name: '(portcullis_[a-z_]+)'/g)].map((m) => m[1]!)),
+  );
+}
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -232,8 +258,15 @@ describe('compose.yaml', () => {
   const compose = obj(loadYaml(read('deploy/compose.yaml'), 'compose.yaml'));
   const services = obj(compose.services);
 
-  it('runs crm, billing, posture-read, postgres and redis, each with a health check', () => {
-    expect(Object.keys(services).sort()).toEqual(['billing', 'crm', 'postgres', 'posture-read', 'redis']);
+  it('runs crm, billing, posture-read, remediation-write, postgres and redis, each with a health check', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'billing',
+      'crm',
+      'postgres',
+      'posture-read',
+      'redis',
+      'remediation-write',
+    ]);
     for (const [name, svc] of Object.entries(services)) {
       const hc = obj(obj(svc).healthcheck);
       expect(arr(hc.test).length, `${name} healthcheck`).toBeGreaterThan(0);
@@ -615,6 +648,35 @@ describe.skipIf(helm.bin === null)(
       // Off by default: no sync job, and no posture-read resource at all.
       expect(byKind(docs, 'CronJob')).toEqual([]);
       expect(template().filter((d) => nameOf(d).includes('posture-read'))).toEqual([]);
+    });
+
+    it('renders remediation-write when enabled: approval key, its own settings, kill switch alert', () => {
+      const docs = template(
+        '--set',
+        'systems.remediation-write.enabled=true',
+        '--set',
+        'serviceMonitor.enabled=true',
+        '--set',
+        'prometheusRule.enabled=true',
+      );
+      checkDeployments(docs, ['crm', 'billing', 'remediation-write']);
+      const env = envOf(containerOf(docs, 'remediation-write'));
+      expect(env.get('REMEDIATION_BACKEND')?.value).toBe('simulated');
+      expect(env.get('PORTCULLIS_APPROVAL_KEY')?.value).toBe(
+        'aws-sm:portcullis/remediation-write#approval_key',
+      );
+      expect(obj(obj(env.get('DATABASE_URL')?.valueFrom).secretKeyRef).key).toBe(
+        'remediation-write-database-url',
+      );
+      expect(byKind(docs, 'ServiceMonitor').map(nameOf)).toContain('portcullis-remediation-write');
+      const [rule] = byKind(docs, 'PrometheusRule');
+      const kill = arr(obj(arr(obj(rule!.spec).groups)[0]).rules)
+        .map(obj)
+        .find((r) => r.alert === 'PortcullisKillSwitchEngaged')!;
+      expect(String(kill.expr)).toContain('portcullis_kill_switch_engaged');
+      // The operator endpoint never leaves the cluster: the Ingress carries only MCP paths.
+      const ing = byKind(docs, 'Ingress').find((d) => nameOf(d) === 'portcullis-remediation-write');
+      if (ing) expect(JSON.stringify(ing)).not.toContain('/admin');
     });
 
     describe('Security Hub sync CronJob (posture-read)', () => {
@@ -1129,15 +1191,14 @@ describe.skipIf(helm.bin === null)(
         'systems.crm.env.PORTCULLIS_AUTH is set by the chart',
       );
       expect(refused('--set', 'systems.broker.enabled=true')).toContain('builds no broker image');
-      expect(refused('--set', 'systems.remediation-write.enabled=true')).toContain(
-        'builds no remediation-write image',
-      );
     });
 
     it('never seeds demo data in production', () => {
       const docs = template();
       expect(envOf(containerOf(docs, 'crm')).get('CRM_SEED')?.value).toBe('none');
       expect(envOf(containerOf(docs, 'billing')).get('BILLING_SEED')?.value).toBe('none');
+      const rw = template('--set', 'systems.remediation-write.enabled=true');
+      expect(envOf(containerOf(rw, 'remediation-write')).get('REMEDIATION_SEED')?.value).toBe('none');
     });
 
     it('exposes only the MCP paths through Ingress and HTTPRoute', () => {
@@ -1210,12 +1271,11 @@ describe.skipIf(helm.bin === null)(
           'PortcullisPolicyDenialSpike',
           'PortcullisUpstreamDegraded',
           'PortcullisAuditWriteFailing',
+          'PortcullisKillSwitchEngaged',
           'PortcullisMemoryNearLimit',
         ]),
       );
-      const exported = new Set(
-        [...read('packages/core/src/metrics.ts').matchAll(/name: '(portcullis_[a-z_]+)'/g)].map((m) => m[1]!),
-      );
+      const exported = exportedMetrics();
       expect(exported.size).toBeGreaterThan(3);
       for (const r of rules) {
         for (const [used] of String(r.expr).matchAll(/portcullis_[a-z_]+/g)) {
@@ -1445,9 +1505,8 @@ describe('Grafana dashboard (deploy/grafana)', () => {
     };
     expect(dash.title).toBe('Portcullis');
     expect(dash.panels.length).toBeGreaterThanOrEqual(8);
-    const exported = new Set(
-      [...read('packages/core/src/metrics.ts').matchAll(/name: '(portcullis_[a-z_]+)'/g)].map((m) => m[1]!),
-    );
+    const exported = exportedMetrics();
+    expect(exported).toContain('portcullis_kill_switch_engaged');
     const used = new Set<string>();
     for (const p of dash.panels) {
       expect(p.targets.length, p.title).toBeGreaterThan(0);

@@ -153,7 +153,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- fail (printf "systems.%s: terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + config.shutdownTimeoutMs (%d ms), or in-flight calls are killed mid-drain" $name (int $cfg.terminationGracePeriodSeconds) $needMs) -}}
 {{- end -}}
 {{- /* Only systems whose image this repository builds (deploy/Dockerfile); add one as its server lands. */ -}}
-{{- if not (has $name (list "crm" "billing" "posture-read")) -}}
+{{- if not (has $name (list "crm" "billing" "posture-read" "remediation-write")) -}}
 {{- fail (printf "systems.%s: this repository builds no %s image yet (servers/%s does not exist); disable it" $name $name $name) -}}
 {{- end -}}
 {{- with $cfg.adminPort -}}
