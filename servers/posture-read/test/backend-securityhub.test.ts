@@ -140,7 +140,7 @@ describe('Security Hub live mode', () => {
     await b.close();
   });
 
-  it('wraps Security Hub’s NextToken in the signed cursor, never exposing it', async () => {
+  it('carries Security Hub’s NextToken inside the kit’s signed cursor, not as a raw token', async () => {
     const b = backend();
     const page = await b.searchFindings('acme', null, {}, { cursor: null, limit: 100, principal: 'sam' });
     const tokens = hub.requests

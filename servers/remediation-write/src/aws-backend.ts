@@ -133,8 +133,11 @@ const MALFORMED = new Set([
   'InvalidPermission.Duplicate',
 ]);
 
+/** The backend, plus `close()` for shutdown (the clients' connections). */
+export type AwsBackend = RemediationBackend & { close(): void };
+
 /** The `aws` backend. Clients are made per account and region and reused. */
-export function createAwsBackend(options: AwsBackendOptions): RemediationBackend {
+export function createAwsBackend(options: AwsBackendOptions): AwsBackend {
   const clients = new Map<string, Clients>();
   const endpointFor = (service: keyof Clients): string | undefined =>
     typeof options.endpoint === 'string' ? options.endpoint : options.endpoint?.[service];
@@ -456,7 +459,16 @@ export function createAwsBackend(options: AwsBackendOptions): RemediationBackend
     }
   };
 
-  return { kind: 'aws', read, write };
+  const close = (): void => {
+    for (const c of clients.values()) {
+      c.s3.destroy();
+      c.ec2.destroy();
+      c.iam.destroy();
+    }
+    clients.clear();
+  };
+
+  return { kind: 'aws', read, write, close };
 }
 
 // ---- security group rules

@@ -23,7 +23,12 @@ import { CredentialResolver } from '@portcullis/core/credentials';
 import { startFakeS3, type FakeS3 } from '@portcullis/fakes/aws-s3';
 import { startFakeSts, type FakeSts } from '@portcullis/fakes/aws-sts';
 import { ACTION_NAMES, BackendError, type RemediationBackend, type Target } from '../src/backend.js';
-import { ACTION_PERMISSIONS, createAwsBackend, OPERATION_PERMISSIONS } from '../src/aws-backend.js';
+import {
+  ACTION_PERMISSIONS,
+  createAwsBackend,
+  OPERATION_PERMISSIONS,
+  type AwsBackend,
+} from '../src/aws-backend.js';
 
 const PROD = '111111111111';
 const STAGING = '222222222222';
@@ -56,9 +61,17 @@ function accounts(maxAttempts = 3): AwsAccountCredentials {
   });
 }
 
+const made: AwsBackend[] = [];
+
 function backend(maxAttempts = 3): RemediationBackend {
-  return createAwsBackend({ accounts: accounts(), endpoint: { s3: s3.endpoint }, maxAttempts });
+  const b = createAwsBackend({ accounts: accounts(), endpoint: { s3: s3.endpoint }, maxAttempts });
+  made.push(b);
+  return b;
 }
+
+afterEach(() => {
+  for (const b of made.splice(0)) b.close();
+});
 
 const target = (
   action: Target['action'],
