@@ -402,7 +402,7 @@ const GROUP_COLUMN: Record<GroupField, string> = {
 };
 
 /** Control ids compare numerically part by part: 1.4 < 1.10 < 2.1.1. */
-function compareControls(a: string, b: string): number {
+export function compareControls(a: string, b: string): number {
   const pa = a.split(/[.-]/);
   const pb = b.split(/[.-]/);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

@@ -4,6 +4,7 @@ import {
   type AwsSecurityFindingFilters,
 } from '@aws-sdk/client-securityhub';
 import { PortcullisError } from '@portcullis/core';
+import type { AwsCredentialsProvider } from '@portcullis/core/aws-accounts';
 import { withRetry } from '@portcullis/core/retry';
 
 /** GetFindings' page size limit. */
@@ -18,7 +19,15 @@ export interface SecurityHubOptions {
    * kit's withRetry for system `securityhub`.
    */
   callUpstream?: <T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+  /** The account's credentials (an assumed role, @portcullis/core/aws-accounts); default the SDK's chain. */
+  credentials?: AwsCredentialsProvider;
 }
+
+/** GetFindings' SortCriteria. */
+export type SortCriteria = { Field: string; SortOrder: 'asc' | 'desc' }[];
+
+/** Oldest change first, so a sync that stops part-way is resumed by --since. */
+const SYNC_SORT: SortCriteria = [{ Field: 'UpdatedAt', SortOrder: 'asc' }];
 
 /**
  * AWS Security Hub through the official SDK, reads only (GetFindings). Credentials come from the
@@ -35,6 +44,7 @@ export class SecurityHubSource {
     this.client = new SecurityHubClient({
       region: opts.region,
       maxAttempts: 1,
+      ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
       ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
     });
     this.call =
@@ -49,6 +59,7 @@ export class SecurityHubSource {
     nextToken: string | undefined,
     maxResults = SECURITYHUB_PAGE_SIZE,
     signal?: AbortSignal,
+    sort: SortCriteria = SYNC_SORT,
   ): Promise<{ findings: unknown[]; nextToken: string | undefined }> {
     const out = await this.call(async (s) => {
       try {
@@ -56,8 +67,7 @@ export class SecurityHubSource {
           new GetFindingsCommand({
             Filters: filters,
             MaxResults: maxResults,
-            // Oldest change first, so a sync that stops part-way is resumed by --since.
-            SortCriteria: [{ Field: 'UpdatedAt', SortOrder: 'asc' }],
+            SortCriteria: sort,
             ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
           }),
           { abortSignal: s },
@@ -123,6 +133,17 @@ function translate(err: unknown): unknown {
     ...(status !== undefined ? { status } : {}),
     ...((err as { code?: unknown }).code !== undefined ? { code: (err as { code?: unknown }).code } : {}),
   });
+  // The account's role could not be assumed: its message names the role (never the external id).
+  if (name === 'AssumeRoleError' && err instanceof Error)
+    return new PortcullisError({
+      code: 'upstream_forbidden',
+      category: 'upstream',
+      message: err.message,
+      remediation:
+        'Check AWS_ACCOUNT_ROLES: the role must exist, trust the credentials the server runs with, and expect the configured external id.',
+      retryable: status === 429 || (status !== undefined && status >= 500),
+      internal,
+    });
   const retryAfter = e.$response?.headers?.['retry-after'];
   if (name === 'TooManyRequestsException' || name === 'ThrottlingException' || status === 429)
     return Object.assign(internal, {

@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
+import { ConfigError } from '@portcullis/core';
+import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { PostureBackend } from './backend.js';
-import { configSchema, postureSeedFor } from './config.js';
+import { configSchema, parseLiveTenants, postureSeedFor } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
 import { migrations } from './migrations.js';
 import { openReadOnlyPool } from './readonly-pool.js';
@@ -62,6 +64,35 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
   createBackend: async (services) => {
     const cfg = services.config;
     const cursors = await openCursorCodec(services);
+    if (cfg.POSTURE_BACKEND === 'securityhub') {
+      const region = cfg.POSTURE_SECURITYHUB_REGION;
+      if (region === undefined)
+        throw new ConfigError(
+          'POSTURE_SECURITYHUB_REGION is required with POSTURE_BACKEND=securityhub: the region Security Hub aggregates findings in, e.g. eu-west-1.',
+        );
+      const tenants = parseLiveTenants(cfg.POSTURE_SECURITYHUB_TENANTS, 'POSTURE_SECURITYHUB_TENANTS');
+      // Loaded only in live mode, so the store backend never loads the Security Hub client.
+      const { SecurityHubBackend } = await import('./securityhub-backend.js');
+      const backend = new SecurityHubBackend({
+        region,
+        tenants,
+        cursors,
+        credentials: awsAccountCredentialsFromEnv(services.env, {
+          system: 'posture-read',
+          credentials: services.credentials,
+          region,
+        }),
+        callUpstream: (fn, signal) => services.callUpstream('securityhub', fn, signal),
+        ...(cfg.POSTURE_SECURITYHUB_ENDPOINT !== undefined
+          ? { endpoint: cfg.POSTURE_SECURITYHUB_ENDPOINT }
+          : {}),
+      });
+      services.logger.info(
+        { backend: 'securityhub', region, tenants: [...tenants.keys()] },
+        'posture backend: AWS Security Hub, live (GetFindings only)',
+      );
+      return backend;
+    }
     const seed = postureSeedFor(cfg, services.env);
     // PostgreSQL: reads through sessions that cannot write. PGlite (one connection): every read
     // runs in a READ ONLY transaction (EmbeddedBackend's default).

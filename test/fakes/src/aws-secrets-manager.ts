@@ -14,6 +14,8 @@ export interface FakeSecretsManager {
   setSecret(id: string, value: string | Uint8Array): void;
   /** Requests served, optionally only for one operation ('GetSecretValue' or 'secretsmanager.GetSecretValue'). */
   calls(target?: string): number;
+  /** Who signed each accepted request: the SigV4 access key id and the x-amz-security-token, if any. */
+  readonly signers: { accessKeyId: string; sessionToken?: string }[];
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startFakeSecretsManager(
   const secrets = new Map<string, Secret>();
   const counts = new Map<string, number>();
   let total = 0;
+  const signers: { accessKeyId: string; sessionToken?: string }[] = [];
 
   const epoch = (): number => Math.floor(Date.now() / 1000);
 
@@ -225,6 +228,11 @@ export async function startFakeSecretsManager(
       return fail(res, new AwsError('UnknownOperationException', `Unknown operation ${target ?? '(none)'}.`));
     const opName = target.slice(TARGET_PREFIX.length);
     total++;
+    const token = req.headers['x-amz-security-token'];
+    signers.push({
+      accessKeyId: /Credential=([^/,\s]+)\//.exec(auth)?.[1] ?? '',
+      ...(typeof token === 'string' ? { sessionToken: token } : {}),
+    });
     counts.set(opName, (counts.get(opName) ?? 0) + 1);
 
     let body: unknown;
@@ -265,6 +273,7 @@ export async function startFakeSecretsManager(
     setSecret: (id, value) => {
       put(id, value);
     },
+    signers,
     calls: (target) => {
       if (target === undefined) return total;
       const op = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;

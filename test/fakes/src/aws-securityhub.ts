@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
  * (MaxResults 1 to 100, default 100), answered `{ Findings: [ASFF ...], NextToken }`; the token is
  * opaque and only valid with the same filters. Filters honoured: string filters (EQUALS,
  * PREFIX, NOT_EQUALS, CONTAINS) on AwsAccountId, Region, SeverityLabel, WorkflowStatus,
- * RecordState, ResourceType, ResourceId, GeneratorId, Title, ComplianceSecurityControlId, Id, and
- * date filters (Start/End) on UpdatedAt. A SigV4 Authorization header for service `securityhub` is
+ * RecordState, ResourceType, ResourceId, GeneratorId, Title, ComplianceStatus,
+ * ComplianceSecurityControlId, Id, and date filters (Start/End) on UpdatedAt. SortCriteria (up to
+ * three) sorts by SeverityNormalized or any top-level or filterable field, asc or desc. A SigV4 Authorization header for service `securityhub` is
  * required (signatures are not verified). Errors use the REST-JSON shape: the type in
  * `x-amzn-ErrorType` and `{ "message": ... }`; tests inject 429 TooManyRequestsException (with
  * Retry-After), 403 AccessDeniedException or 5xx. Every request's operation (from method and path)
@@ -21,6 +22,8 @@ export interface FakeSecurityHubRequest {
   status: number;
   region: string;
   accessKeyId: string;
+  /** x-amz-security-token: set when temporary (assumed-role) credentials signed the call. */
+  sessionToken?: string;
   body: Record<string, unknown> | null;
 }
 
@@ -72,6 +75,7 @@ const STRING_FIELDS: Record<string, (f: Record<string, unknown>) => unknown[]> =
   ResourceId: (f) => resources(f).map((r) => r.Id),
   GeneratorId: (f) => [f.GeneratorId],
   Title: (f) => [f.Title],
+  ComplianceStatus: (f) => [(f.Compliance as { Status?: unknown } | undefined)?.Status],
   ComplianceSecurityControlId: (f) => [
     (f.Compliance as { SecurityControlId?: unknown } | undefined)?.SecurityControlId,
   ],
@@ -120,6 +124,36 @@ function matchString(values: unknown[], filters: unknown): boolean {
   const negative = list.filter((f) => typeof f.Comparison === 'string' && f.Comparison.includes('NOT'));
   const positive = list.filter((f) => !negative.includes(f));
   return (positive.length === 0 || positive.some(test)) && negative.every(test);
+}
+
+/** A finding's value for a SortCriteria field: a number for SeverityNormalized, else a string. */
+function sortValue(f: Record<string, unknown>, field: string): number | string {
+  if (field === 'SeverityNormalized') {
+    const n = (f.Severity as { Normalized?: unknown } | undefined)?.Normalized;
+    return typeof n === 'number' ? n : -1;
+  }
+  const v = field in STRING_FIELDS ? STRING_FIELDS[field]!(f)[0] : f[field];
+  return typeof v === 'string' ? v : '';
+}
+
+function sortFindings(all: Record<string, unknown>[], criteria: unknown): Record<string, unknown>[] {
+  if (criteria === undefined || criteria === null) return all;
+  if (!Array.isArray(criteria) || criteria.length > 3)
+    throw new HubError(400, 'InvalidInputException', 'SortCriteria must be a list of at most 3 criteria');
+  const list = criteria as { Field?: unknown; SortOrder?: unknown }[];
+  for (const c of list)
+    if (typeof c.Field !== 'string' || (c.SortOrder !== 'asc' && c.SortOrder !== 'desc'))
+      throw new HubError(400, 'InvalidInputException', 'SortCriteria need Field and SortOrder asc|desc');
+  // Array.prototype.sort is stable: ties keep the order the findings were added in.
+  return [...all].sort((a, b) => {
+    for (const c of list) {
+      const x = sortValue(a, c.Field as string);
+      const y = sortValue(b, c.Field as string);
+      const d = x < y ? -1 : x > y ? 1 : 0;
+      if (d !== 0) return c.SortOrder === 'desc' ? -d : d;
+    }
+    return 0;
+  });
 }
 
 function matchDate(value: unknown, filters: unknown): boolean {
@@ -171,10 +205,13 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
       if (!t || t.key !== key) throw new HubError(400, 'InvalidInputException', 'Invalid NextToken');
       offset = t.offset;
     }
-    const all = (findings.get(region) ?? []).filter(
-      (f) =>
-        Object.entries(STRING_FIELDS).every(([k, get]) => matchString(get(f), filters[k])) &&
-        matchDate(f.UpdatedAt, filters.UpdatedAt),
+    const all = sortFindings(
+      (findings.get(region) ?? []).filter(
+        (f) =>
+          Object.entries(STRING_FIELDS).every(([k, get]) => matchString(get(f), filters[k])) &&
+          matchDate(f.UpdatedAt, filters.UpdatedAt),
+      ),
+      body.SortCriteria,
     );
     const page = all.slice(offset, offset + max);
     const out: Record<string, unknown> = { Findings: page };
@@ -197,6 +234,8 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
         throw new HubError(403, 'UnrecognizedClientException', 'Missing or malformed SigV4 authentication');
       entry.accessKeyId = auth[1] ?? '';
       entry.region = auth[3] ?? '';
+      const token = req.headers['x-amz-security-token'];
+      if (typeof token === 'string') entry.sessionToken = token;
       const raw = await read(req);
       if (raw !== '') {
         try {
