@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { migrate, PortcullisError } from '@portcullis/core';
+import { ConfigError, createLogger, migrate, PortcullisError, Redactor } from '@portcullis/core';
+import {
+  AssumeRoleError,
+  awsAccountCredentialsFromEnv,
+  type AwsCredentialsProvider,
+} from '@portcullis/core/aws-accounts';
+import { CredentialResolver } from '@portcullis/core/credentials';
 import type { IncomingFinding } from './domain.js';
 import { openWritableStore } from './import-cli.js';
 import { ingestRecords } from './importers/importer.js';
@@ -9,7 +15,7 @@ import { SecurityHubSource, syncFilters } from './securityhub.js';
 
 const NAME = 'portcullis-posture-read sync';
 
-export const SYNC_USAGE = `Usage: portcullis-posture-read sync securityhub --tenant T --region R [--since ISO] [--dry-run]
+export const SYNC_USAGE = `Usage: portcullis-posture-read sync securityhub --tenant T --region R [--account ID] [--since ISO] [--dry-run]
 
 Pages through AWS Security Hub's GetFindings for one region (the findings of every account the
 credentials see there: the administrator account's aggregated view) into the store, in one
@@ -17,11 +23,13 @@ transaction: the same mapping, idempotency, history and counts as "import --form
 
   --tenant   the tenant the findings belong to (required)
   --region   the AWS region to read (required), e.g. eu-west-1
+  --account  read through this (administrator) account: its role in AWS_ACCOUNT_ROLES is assumed
   --since    only findings updated at or after this time (ISO 8601), e.g. the last sync's start
   --dry-run  report what would change, change nothing
 
 Credentials: the AWS SDK's default chain (AWS_PROFILE, SSO, environment, web identity, container
-or instance role); it needs securityhub:GetFindings. POSTURE_SECURITYHUB_ENDPOINT overrides the
+or instance role), or with --account the role AWS_ACCOUNT_ROLES names for that account, assumed
+with them; it needs securityhub:GetFindings. POSTURE_SECURITYHUB_ENDPOINT overrides the
 endpoint (tests). Uses PORTCULLIS_DATA_DIR (refused while a server holds it) or DATABASE_URL.`;
 
 interface Io {
@@ -39,7 +47,14 @@ export async function runSyncCli(
     io.stderr.write(`${NAME}: ${msg}\n`);
     return code;
   };
-  let values: { tenant?: string; region?: string; since?: string; 'dry-run'?: boolean; help?: boolean };
+  let values: {
+    tenant?: string;
+    region?: string;
+    account?: string;
+    since?: string;
+    'dry-run'?: boolean;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -47,6 +62,7 @@ export async function runSyncCli(
       options: {
         tenant: { type: 'string' },
         region: { type: 'string' },
+        account: { type: 'string' },
         since: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
@@ -79,13 +95,49 @@ export async function runSyncCli(
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(endpoint))
     return fail('POSTURE_SECURITYHUB_ENDPOINT must be an http(s) URL', 64);
 
+  // --account: assume that account's role now, so a refused role is one clear line before any work.
+  let credentials: AwsCredentialsProvider | undefined;
+  let resolver: CredentialResolver | undefined;
+  if (values.account !== undefined) {
+    const account = values.account;
+    if (!/^\d{12}$/.test(account)) return fail('--account must be a 12-digit AWS account id', 64);
+    const redactor = new Redactor();
+    resolver = new CredentialResolver({
+      redactor,
+      logger: createLogger({ name: 'posture-read-sync', level: 'silent', redactor }),
+      env,
+    });
+    try {
+      const accounts = awsAccountCredentialsFromEnv(env, {
+        system: 'posture-read',
+        credentials: resolver,
+        region,
+      });
+      if (accounts.roleFor(account) === undefined) {
+        resolver.close();
+        return fail(`--account ${account}: AWS_ACCOUNT_ROLES names no role for this account`, 64);
+      }
+      credentials = accounts.provider(account);
+      await credentials();
+    } catch (err) {
+      resolver.close();
+      if (err instanceof AssumeRoleError || err instanceof ConfigError) return fail(err.message);
+      return fail(`could not assume the role of account ${account}`);
+    }
+  }
+
   let store;
   try {
     store = await openWritableStore(env);
   } catch (err) {
+    resolver?.close();
     return fail(err instanceof Error ? err.message : 'could not open the store');
   }
-  const hub = new SecurityHubSource({ region, ...(endpoint !== undefined ? { endpoint } : {}) });
+  const hub = new SecurityHubSource({
+    region,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(credentials !== undefined ? { credentials } : {}),
+  });
   const sourceName = `securityhub:${region}${since !== undefined ? ` since ${since}` : ''}`;
   async function* records(): AsyncGenerator<IncomingFinding> {
     let index = 0;
@@ -115,6 +167,7 @@ export async function runSyncCli(
     );
   } finally {
     hub.close();
+    resolver?.close();
     await store.close();
   }
 }
