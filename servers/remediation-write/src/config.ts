@@ -40,12 +40,70 @@ export function inChangeWindow(window: ChangeWindow | null, now: number): boolea
   return window.days.has(d.getUTCDay()) && minute >= window.start && minute < window.end;
 }
 
+export interface ConfiguredAccount {
+  account: string;
+  tenant: string;
+  name: string;
+  environment: 'production' | 'staging' | 'development';
+  change_mode: 'automate' | 'ticket';
+}
+
+const accountEntry = z
+  .object({
+    tenant: z.string().min(1).max(128),
+    name: z.string().min(1).max(128),
+    environment: z.enum(['production', 'staging', 'development']),
+    change_mode: z.enum(['automate', 'ticket']).default('automate'),
+  })
+  .strict();
+
+/** REMEDIATION_ACCOUNTS: the accounts (and their tenant, environment, change mode) changes may target. */
+export function parseAccounts(raw: string | undefined): ConfiguredAccount[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const parsed = z.record(z.string().regex(/^\d{12}$/), accountEntry).parse(JSON.parse(raw));
+  return Object.entries(parsed).map(([account, a]) => ({ account, ...a }));
+}
+
 /** remediation-write's own settings (validated at start; a bad value stops start-up naming the variable). */
 export const remediationConfigSchema = z.object({
-  /** Where changes are made: `simulated` (the embedded demo cloud). The AWS backend plugs in here. */
-  REMEDIATION_BACKEND: z.enum(['simulated']).default('simulated'),
-  /** Where tickets go: `embedded` (a queue in the store). The Jira connector plugs in here. */
-  REMEDIATION_TICKETS: z.enum(['embedded']).default('embedded'),
+  /** Where changes are made: `simulated` (a model of the accounts in the store) or `aws` (the AWS APIs, one role per account from AWS_ACCOUNT_ROLES). */
+  REMEDIATION_BACKEND: z.enum(['simulated', 'aws']).default('simulated'),
+  /** The accounts changes may target, per tenant: `{"<12 digits>": {"tenant", "name", "environment", "change_mode"}}`, upserted at start. */
+  REMEDIATION_ACCOUNTS: z
+    .string()
+    .max(65_536)
+    .optional()
+    .refine((v) => {
+      try {
+        parseAccounts(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'JSON {"<12-digit account>": {"tenant": "...", "name": "...", "environment": "production|staging|development", "change_mode": "automate|ticket"}}'),
+  /** With `aws`: one endpoint for S3, EC2 and IAM (a VPC endpoint, or a local fake in tests); default the regions' public endpoints. */
+  REMEDIATION_AWS_ENDPOINT: z.string().url().optional(),
+  /** Where tickets go: `embedded` (a queue in the store) or `jira` (Jira Cloud, REST API v3). */
+  REMEDIATION_TICKETS: z.enum(['embedded', 'jira']).default('embedded'),
+  /** With `jira`: the site, e.g. https://your-domain.atlassian.net. */
+  REMEDIATION_JIRA_URL: z.string().url().optional(),
+  /** With `jira`: the Atlassian account's email (basic auth user). */
+  REMEDIATION_JIRA_EMAIL: z.string().email().optional(),
+  /** With `jira`: a credential reference (aws-sm:, file:, env:) to the API token; never the token itself. */
+  REMEDIATION_JIRA_API_TOKEN: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || /^(aws-sm|file|env):./.test(v),
+      'a credential reference: aws-sm:..., file:... or env:...',
+    ),
+  /** With `jira`: the project key issues are created in, e.g. SEC. */
+  REMEDIATION_JIRA_PROJECT: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{1,9}$/)
+    .optional(),
+  /** With `jira`: the issue type (default Task). */
+  REMEDIATION_JIRA_ISSUE_TYPE: z.string().min(1).max(64).default('Task'),
   /** When production changes may be applied (UTC): `always`, or `DAY[-DAY] HH:MM-HH:MM`, e.g. `mon-fri 08:00-18:00`. */
   REMEDIATION_CHANGE_WINDOW: z
     .string()

@@ -606,8 +606,10 @@ export class RemediationEngine {
     await this.store.ping();
   }
 
-  // The store belongs to the kit, which closes it.
-  async close(): Promise<void> {}
+  // The store belongs to the kit, which closes it; a backend with connections of its own (aws) closes them.
+  async close(): Promise<void> {
+    (this.backend as RemediationBackend & { close?: () => void }).close?.();
+  }
 }
 
 export function budgetExceeded(used: number, limit: number): PortcullisError {

@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { defineServer } from '@portcullis/core';
+import { ConfigError, defineServer } from '@portcullis/core';
+import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
 import type { KitServices } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { RemediationBackend, TicketSink } from './backend.js';
 import {
+  parseAccounts,
   parseChangeWindow,
   remediationConfigSchema,
   remediationSeedFor,
@@ -37,18 +39,65 @@ async function createChangeBackend(
   services: KitServices<RemediationConfig>,
   seed: boolean,
 ): Promise<RemediationBackend> {
-  switch (services.config.REMEDIATION_BACKEND) {
+  const config = services.config;
+  switch (config.REMEDIATION_BACKEND) {
     case 'simulated':
       return SimulatedBackend.create(services.store, { seed });
+    case 'aws': {
+      // Loaded only here, so the simulated backend never loads the AWS SDK.
+      const { createAwsBackend } = await import('./aws-backend.js');
+      return createAwsBackend({
+        accounts: awsAccountCredentialsFromEnv(services.env, {
+          system: SYSTEM,
+          credentials: services.credentials,
+        }),
+        ...(config.REMEDIATION_AWS_ENDPOINT !== undefined
+          ? { endpoint: config.REMEDIATION_AWS_ENDPOINT }
+          : {}),
+      });
+    }
   }
 }
 
+/** The setting a Jira option comes from, or a start-up refusal naming it. */
+function required<T>(value: T | undefined, setting: string): T {
+  if (value === undefined) throw new ConfigError(`${setting} is required with REMEDIATION_TICKETS=jira.`);
+  return value;
+}
+
 /** The ticket sink REMEDIATION_TICKETS names (one branch per sink). */
-function createTicketSink(services: KitServices<RemediationConfig>, now: () => number): TicketSink {
-  switch (services.config.REMEDIATION_TICKETS) {
+async function createTicketSink(
+  services: KitServices<RemediationConfig>,
+  now: () => number,
+): Promise<TicketSink> {
+  const config = services.config;
+  switch (config.REMEDIATION_TICKETS) {
     case 'embedded':
       return new EmbeddedTicketSink(services.store, undefined, now);
+    case 'jira': {
+      const { createJiraSink } = await import('./jira.js');
+      return createJiraSink({
+        baseUrl: required(config.REMEDIATION_JIRA_URL, 'REMEDIATION_JIRA_URL'),
+        email: required(config.REMEDIATION_JIRA_EMAIL, 'REMEDIATION_JIRA_EMAIL'),
+        apiTokenRef: required(config.REMEDIATION_JIRA_API_TOKEN, 'REMEDIATION_JIRA_API_TOKEN'),
+        apiTokenSetting: 'REMEDIATION_JIRA_API_TOKEN',
+        credentials: services.credentials,
+        projectKey: required(config.REMEDIATION_JIRA_PROJECT, 'REMEDIATION_JIRA_PROJECT'),
+        issueType: config.REMEDIATION_JIRA_ISSUE_TYPE,
+      });
+    }
   }
+}
+
+/** REMEDIATION_ACCOUNTS into the store's account registry (configuration is authoritative). */
+async function registerAccounts(services: KitServices<RemediationConfig>): Promise<void> {
+  for (const a of parseAccounts(services.config.REMEDIATION_ACCOUNTS))
+    await services.store.query(
+      `INSERT INTO remediation_accounts (account, tenant, name, environment, change_mode) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account) DO UPDATE SET tenant = EXCLUDED.tenant, name = EXCLUDED.name,
+         environment = EXCLUDED.environment, change_mode = EXCLUDED.change_mode`,
+      [a.account, a.tenant, a.name, a.environment, a.change_mode],
+    );
 }
 
 async function createEngine(
@@ -66,7 +115,7 @@ async function createEngine(
   const engine = new RemediationEngine({
     store: services.store,
     backend: await createChangeBackend(services, seed),
-    tickets: createTicketSink(services, now),
+    tickets: await createTicketSink(services, now),
     cursors: await openCursorCodec(services),
     window: parseChangeWindow(config.REMEDIATION_CHANGE_WINDOW),
     appliesPerHour: config.REMEDIATION_APPLIES_PER_HOUR,
@@ -74,6 +123,7 @@ async function createEngine(
     planTtlMs: ttl * 1000,
     now,
   });
+  await registerAccounts(services);
   if (config.PORTCULLIS_KILL_SWITCH === 'on') {
     await engine.setKillSwitch(true, 'PORTCULLIS_KILL_SWITCH=on at start', 'PORTCULLIS_KILL_SWITCH');
     services.logger.warn(
