@@ -163,9 +163,15 @@ export class Surface<B = unknown> {
           labelNames: g.labelNames,
           registers: [host.metrics.registry],
           async collect() {
-            const samples = await g.collect();
-            this.reset();
-            for (const s of samples) this.set(s.labels, s.value);
+            // A failing read (the store unreachable) must not fail the whole scrape: the gauge
+            // keeps its last samples and the failure is logged.
+            try {
+              const samples = await g.collect();
+              this.reset();
+              for (const s of samples) this.set(s.labels, s.value);
+            } catch (err) {
+              host.logger.warn({ err, metric: g.name }, 'gauge could not be read; kept its last value');
+            }
           },
         });
       },
