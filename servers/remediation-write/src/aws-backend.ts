@@ -74,7 +74,8 @@ export const ACTION_PERMISSIONS: Record<ActionName, { read: string[]; write: str
     write: ['iam:UpdateAccessKey'],
   },
   ec2_quarantine_instance: {
-    read: ['ec2:DescribeInstances'],
+    // DescribeSecurityGroups: the engine reads the quarantine group when it plans.
+    read: ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups'],
     write: ['ec2:ModifyInstanceAttribute'],
   },
 };

@@ -73,7 +73,8 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     rollback: 'Restores the previous configuration (or deletes the block when there was none).',
     permissions: {
       read: ['s3:GetBucketPublicAccessBlock'],
-      write: ['s3:PutBucketPublicAccessBlock', 's3:DeleteBucketPublicAccessBlock (rollback to none)'],
+      // Rollback to "no block" is DeletePublicAccessBlock, which S3 authorises with the Put permission.
+      write: ['s3:PutBucketPublicAccessBlock'],
     },
     params: z.object({}).strict(),
     after: (before) => ({ ...before, public_access_block: { ...PAB_ON } }),
@@ -102,7 +103,8 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     rollback: 'Restores the previous rule (or deletes the configuration when there was none).',
     permissions: {
       read: ['s3:GetEncryptionConfiguration'],
-      write: ['s3:PutEncryptionConfiguration', 'kms:DescribeKey (SSE-KMS)'],
+      // Rollback to "none" is DeleteBucketEncryption, authorised with the Put permission.
+      write: ['s3:PutEncryptionConfiguration'],
     },
     params: z
       .object({
@@ -149,8 +151,9 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     changes: 'Revokes those rules.',
     rollback: 'Authorizes the same rules again.',
     permissions: {
-      read: ['ec2:DescribeSecurityGroupRules'],
-      write: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress (rollback)'],
+      read: ['ec2:DescribeSecurityGroups'],
+      // Authorize only on rollback (the revoked rules again).
+      write: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'],
     },
     params: z.object({ port: z.number().int().min(0).max(65535) }).strict(),
     after: (before) => ({ ...before, public_rules: [] }),
@@ -197,8 +200,9 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     changes: 'Sets its security groups to exactly the quarantine group.',
     rollback: 'Restores the previous security groups.',
     permissions: {
-      read: ['ec2:DescribeInstances'],
-      write: ['ec2:ModifyInstanceAttribute', 'ec2:DescribeSecurityGroups'],
+      // DescribeSecurityGroups: the plan checks that the quarantine group exists.
+      read: ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups'],
+      write: ['ec2:ModifyInstanceAttribute'],
     },
     params: z
       .object({

@@ -23,6 +23,7 @@ import { CredentialResolver } from '@portcullis/core/credentials';
 import { startFakeS3, type FakeS3 } from '@portcullis/fakes/aws-s3';
 import { startFakeSts, type FakeSts } from '@portcullis/fakes/aws-sts';
 import { ACTION_NAMES, BackendError, type RemediationBackend, type Target } from '../src/backend.js';
+import { CATALOG } from '../src/catalog.js';
 import {
   ACTION_PERMISSIONS,
   createAwsBackend,
@@ -526,5 +527,9 @@ describe('IAM permissions per action', () => {
       for (const p of [...ACTION_PERMISSIONS[a].read, ...ACTION_PERMISSIONS[a].write])
         expect(known.has(p as never)).toBe(true);
     }
+  });
+
+  it("match the catalog's, which the README's action table is generated from", () => {
+    for (const a of ACTION_NAMES) expect(CATALOG[a].permissions, a).toEqual(ACTION_PERMISSIONS[a]);
   });
 });
