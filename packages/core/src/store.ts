@@ -26,6 +26,7 @@ import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pgl
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Logger } from './log.js';
+import { pgliteStartParams, pgliteTemplateArchive, preparePgliteData } from './pglite-setup.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -242,7 +243,16 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
   let db: PGlite;
   try {
-    db = await PGlite.create(dir, { parsers });
+    // A new directory is unpacked from the build's template (or made by initdb in a child process),
+    // so PGlite only ever opens an existing cluster here: initdb's ~800 MB never enters this process.
+    // An in-memory store loads the same template instead of running initdb.
+    if (dir !== undefined) await preparePgliteData(dir, opts.logger);
+    const loadDataDir = dir === undefined ? pgliteTemplateArchive() : undefined;
+    db = await PGlite.create(dir, {
+      parsers,
+      startParams: pgliteStartParams(PGlite.defaultStartParams),
+      ...(loadDataDir ? { loadDataDir } : {}),
+    });
     // PGlite lays a new database down from its bundled image with mode 0666, whatever the umask.
     if (dir !== undefined) ownerOnlyTree(dir);
   } catch (err) {

@@ -1,4 +1,5 @@
-import Stripe from 'stripe';
+// Type-only: the SDK is loaded when the Stripe backend opens, never by a server on the embedded store.
+import type Stripe from 'stripe';
 import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, positionString, type CursorCodec, type CursorScope } from '@portcullis/core/cursor';
 import { canonicalHash } from '@portcullis/core/canonical';
@@ -218,13 +219,19 @@ export class StripeBillingBackend implements BillingBackend {
 
   /** Opens the refund journal (the kit's idempotency ledger) in the store. */
   static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
+    const { default: StripeSdk } = await import('stripe');
     return new StripeBillingBackend(
       opts,
       await RefundJournal.open(opts.store, opts.limits, opts.planServer ?? 'portcullis-billing'),
+      StripeSdk,
     );
   }
 
-  private constructor(opts: StripeBackendOptions, journal: RefundJournal) {
+  private constructor(
+    opts: StripeBackendOptions,
+    journal: RefundJournal,
+    private readonly StripeSdk: typeof Stripe,
+  ) {
     this.store = opts.store;
     this.cursors = opts.cursors;
     this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
@@ -247,7 +254,7 @@ export class StripeBillingBackend implements BillingBackend {
     if (this.client?.key !== key) {
       this.client = {
         key,
-        stripe: new Stripe(key, {
+        stripe: new this.StripeSdk(key, {
           host: this.config.host,
           port: this.config.port,
           protocol: this.config.protocol,

@@ -1,4 +1,6 @@
-import { AssociationTypes, Client } from '@hubspot/api-client';
+// Type-only: the SDK is loaded when the HubSpot backend opens, never by a server on the embedded store.
+import type * as HubSpotSdk from '@hubspot/api-client';
+import type { Client } from '@hubspot/api-client';
 import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { IdempotencyLedger } from '@portcullis/core/idempotency';
@@ -114,33 +116,37 @@ const ENGAGEMENTS: Record<ActivityType, EngagementMapping> = {
   },
 };
 
-const ENGAGEMENT_ASSOCIATIONS: Record<ActivityType, { company: number; contact: number; deal: number }> = {
-  call: {
-    company: AssociationTypes.callToCompany,
-    contact: AssociationTypes.callToContact,
-    deal: AssociationTypes.callToDeal,
-  },
-  email: {
-    company: AssociationTypes.emailToCompany,
-    contact: AssociationTypes.emailToContact,
-    deal: AssociationTypes.emailToDeal,
-  },
-  meeting: {
-    company: AssociationTypes.meetingToCompany,
-    contact: AssociationTypes.meetingToContact,
-    deal: AssociationTypes.meetingToDeal,
-  },
-  note: {
-    company: AssociationTypes.noteToCompany,
-    contact: AssociationTypes.noteToContact,
-    deal: AssociationTypes.noteToDeal,
-  },
-  task: {
-    company: AssociationTypes.taskToCompany,
-    contact: AssociationTypes.taskToContact,
-    deal: AssociationTypes.taskToDeal,
-  },
-};
+function engagementAssociations(
+  AssociationTypes: typeof HubSpotSdk.AssociationTypes,
+): Record<ActivityType, { company: number; contact: number; deal: number }> {
+  return {
+    call: {
+      company: AssociationTypes.callToCompany,
+      contact: AssociationTypes.callToContact,
+      deal: AssociationTypes.callToDeal,
+    },
+    email: {
+      company: AssociationTypes.emailToCompany,
+      contact: AssociationTypes.emailToContact,
+      deal: AssociationTypes.emailToDeal,
+    },
+    meeting: {
+      company: AssociationTypes.meetingToCompany,
+      contact: AssociationTypes.meetingToContact,
+      deal: AssociationTypes.meetingToDeal,
+    },
+    note: {
+      company: AssociationTypes.noteToCompany,
+      contact: AssociationTypes.noteToContact,
+      deal: AssociationTypes.noteToDeal,
+    },
+    task: {
+      company: AssociationTypes.taskToCompany,
+      contact: AssociationTypes.taskToContact,
+      deal: AssociationTypes.taskToDeal,
+    },
+  };
+}
 
 const OWNER_CACHE_MS = 60_000;
 
@@ -164,10 +170,14 @@ export class HubSpotBackend implements CrmBackend {
   private readonly region: string;
   private readonly pipeline: string;
 
+  private readonly engagementAssociations: ReturnType<typeof engagementAssociations>;
+
   private constructor(
     private readonly opts: HubSpotConnectorOptions,
     private readonly ledger: IdempotencyLedger,
+    private readonly hub: typeof HubSpotSdk,
   ) {
+    this.engagementAssociations = engagementAssociations(hub.AssociationTypes);
     this.stageToHub = { ...DEFAULT_STAGE_MAP, ...(opts.stages ?? {}) };
     for (const s of STAGES) this.hubToStage.set(this.stageToHub[s], s);
     this.ownerToHub = { ...(opts.owners ?? {}) };
@@ -181,7 +191,8 @@ export class HubSpotBackend implements CrmBackend {
 
   /** Opens the kit's idempotency ledger in the store (creating it on first use). */
   static async open(opts: HubSpotConnectorOptions): Promise<HubSpotBackend> {
-    return new HubSpotBackend(opts, await IdempotencyLedger.open(opts.store));
+    const sdk = await import('@hubspot/api-client');
+    return new HubSpotBackend(opts, await IdempotencyLedger.open(opts.store), sdk);
   }
 
   private get cursors(): CursorCodec {
@@ -241,7 +252,10 @@ export class HubSpotBackend implements CrmBackend {
   private sdk(token: string): Client {
     if (this.client?.token !== token) {
       // No SDK limiter or retries: the kit's limiter and retry policy own that (and see every call).
-      this.client = { token, client: new Client({ accessToken: token, basePath: this.opts.baseUrl }) };
+      this.client = {
+        token,
+        client: new this.hub.Client({ accessToken: token, basePath: this.opts.baseUrl }),
+      };
     }
     return this.client.client;
   }
@@ -513,7 +527,7 @@ export class HubSpotBackend implements CrmBackend {
       const associations =
         input.account_id === null
           ? []
-          : [{ to: { id: input.account_id }, types: [spec(AssociationTypes.contactToCompany)] }];
+          : [{ to: { id: input.account_id }, types: [spec(this.hub.AssociationTypes.contactToCompany)] }];
       const created = await this.call(opts.signal, (c) =>
         c.crm.objects.basicApi.create('contacts', { properties, associations }),
       );
@@ -688,7 +702,9 @@ export class HubSpotBackend implements CrmBackend {
         closedate: `${input.close_date}T00:00:00.000Z`,
         ...this.ownerProps(owner),
       };
-      const associations = [{ to: { id: input.account_id }, types: [spec(AssociationTypes.dealToCompany)] }];
+      const associations = [
+        { to: { id: input.account_id }, types: [spec(this.hub.AssociationTypes.dealToCompany)] },
+      ];
       const created = await this.call(opts.signal, (c) =>
         c.crm.objects.basicApi.create('deals', { properties, associations }),
       );
@@ -743,7 +759,7 @@ export class HubSpotBackend implements CrmBackend {
         throw errors.notFound(`Account ${input.account_id}`);
       }
       const m = ENGAGEMENTS[input.type];
-      const assoc = ENGAGEMENT_ASSOCIATIONS[input.type];
+      const assoc = this.engagementAssociations[input.type];
       const occurredAt = new Date(input.occurred_at ?? Date.now()).toISOString();
       const properties: Record<string, string> = { hs_timestamp: occurredAt, ...m.extra };
       if (m.subject === null)

@@ -11,7 +11,10 @@ import type {
 
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@portcullis/core/paging';
 export type { PageRequest } from '@portcullis/core/paging';
-export type Page<T> = CountedPage<T>;
+export type Page<T> = CountedPage<T> & {
+  /** Set when counting stopped at its cap: more than `total` records match. */
+  total_is_lower_bound?: true;
+};
 
 /**
  * Which cloud accounts a principal may see: null for all of its tenant's, else exactly these

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { runServerCli } from '@portcullis/core';
-import { server } from './index.js';
-
 // `import` and `sync` are operator commands, not an MCP tool: the server itself never writes findings.
+// The server (the MCP stack and every tool) loads only to serve: an import or a sync needs the
+// store and the importers, not the protocol.
 if (process.argv[2] === 'import') {
   const { runImportCli } = await import('./import-cli.js');
   process.exitCode = await runImportCli(process.argv.slice(3), process.env);
@@ -10,5 +9,9 @@ if (process.argv[2] === 'import') {
   const { runSyncCli } = await import('./sync-cli.js');
   process.exitCode = await runSyncCli(process.argv.slice(3), process.env);
 } else {
+  const [{ runServerCli }, { server }] = await Promise.all([
+    import('@portcullis/core'),
+    import('./index.js'),
+  ]);
   await runServerCli(server);
 }

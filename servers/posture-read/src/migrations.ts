@@ -106,4 +106,15 @@ CREATE TABLE posture_controls (
 );
 `,
   },
+  {
+    // Search at 100k findings costs what it costs at 1k: the page query walks an index in its own
+    // order (id COLLATE "C", as the ORDER BY and the cursor compare it) and stops after one page,
+    // and the count walks a narrow index instead of the table (see searchFindings).
+    id: '0002_posture_search_indexes',
+    sql: `
+DROP INDEX posture_findings_order;
+CREATE INDEX posture_findings_order ON posture_findings (tenant, severity_rank DESC, first_seen DESC, id COLLATE "C");
+CREATE INDEX posture_findings_status_rank ON posture_findings (tenant, status, severity_rank DESC, first_seen DESC, id COLLATE "C");
+`,
+  },
 ];

@@ -2,6 +2,7 @@
  * Portcullis benchmark (a measurement, not a test; always exits 0).
  *
  *   npm run bench          (builds, then node test/bench/dist/bench.js)
+ *   npm run bench -- --stdio   only the stdio table of every server against server-everything (src/stdio.ts)
  *
  * HTTP throughput and latency, side by side in one run with alternating rounds, of the same
  * JSON-RPC tools/call (an echo tool, short message) against four targets, each its own process:
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
+import { stdioBench } from './stdio.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -506,6 +508,14 @@ function summarize(t: Target): Summary | null {
 async function main(): Promise<void> {
   const started = performance.now();
   const log = (s = '') => process.stdout.write(`${s}\n`);
+  if (process.argv.includes('--stdio')) {
+    log(
+      `Portcullis bench (stdio): node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
+    );
+    await stdioBench(log);
+    log(`bench took ${f0((performance.now() - started) / 1000)} s`);
+    return;
+  }
   log(
     `Portcullis bench: node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
   );

@@ -1,9 +1,16 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import nodemailer from 'nodemailer';
+// Type-only: nodemailer and the SES SDK load on the first message, not when the server starts.
+import type * as SesSdk from '@aws-sdk/client-sesv2';
+import type * as Nodemailer from 'nodemailer';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { PortcullisError, errors } from '@portcullis/core';
+
+let nodemailerModule: Promise<typeof Nodemailer> | undefined;
+async function nodemailer(): Promise<typeof Nodemailer> {
+  nodemailerModule ??= import('nodemailer');
+  return (await nodemailerModule).default as unknown as typeof Nodemailer;
+}
 
 /** One composed message, ready for a transport. */
 export interface OutgoingMessage {
@@ -55,11 +62,7 @@ function addressOf(from: string): string {
 export class FileTransport implements EmailTransport {
   readonly kind = 'file' as const;
   readonly system = 'email_file';
-  private readonly composer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-  });
+  private composer: Promise<Transporter> | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -68,15 +71,17 @@ export class FileTransport implements EmailTransport {
   }
 
   async send(msg: OutgoingMessage): Promise<{ providerMessageId: string }> {
-    const info = await this.composer.sendMail(mailOptions(msg));
+    this.composer ??= nodemailer().then((m) =>
+      m.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
+    const info = await (await this.composer).sendMail(mailOptions(msg));
     const raw = info.message as unknown as Buffer;
     writeFileSync(join(this.dir, `${msg.id}.eml`), raw, { mode: 0o600, flag: 'wx' });
     return { providerMessageId: `file:${msg.id}.eml` };
   }
 
-  close(): Promise<void> {
-    this.composer.close();
-    return Promise.resolve();
+  async close(): Promise<void> {
+    (await this.composer)?.close();
   }
 }
 
@@ -103,12 +108,14 @@ export class SmtpTransport implements EmailTransport {
 
   constructor(private readonly o: SmtpOptions) {}
 
-  private transporter(password: string | undefined): Transporter {
+  private async transporter(password: string | undefined): Promise<Transporter> {
     const cached = this.cached;
     if (cached !== null && cached.password === password) return cached.t;
-    cached?.t.close();
+    const m = await nodemailer();
+    if (this.cached !== null && this.cached.password === password) return this.cached.t;
+    this.cached?.t.close();
     const timeout = this.o.timeoutMs ?? 10_000;
-    const t = nodemailer.createTransport({
+    const t = m.createTransport({
       host: this.o.host,
       port: this.o.port,
       secure: this.o.security === 'tls',
@@ -130,7 +137,7 @@ export class SmtpTransport implements EmailTransport {
     signal.throwIfAborted();
     const run = async (password: string | undefined) => {
       try {
-        const info = (await this.transporter(password).sendMail(mailOptions(msg))) as {
+        const info = (await (await this.transporter(password)).sendMail(mailOptions(msg))) as {
           messageId?: string;
           response?: string;
         };
@@ -216,21 +223,28 @@ export interface SesOptions {
 export class SesTransport implements EmailTransport {
   readonly kind = 'ses' as const;
   readonly system = 'ses';
-  private readonly client: SESv2Client;
+  private sdk: Promise<{ client: SesSdk.SESv2Client; sdk: typeof SesSdk }> | undefined;
 
-  constructor(private readonly o: SesOptions) {
-    this.client = new SESv2Client({
-      region: o.region,
-      maxAttempts: 1,
-      ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
-      ...(o.credentials !== undefined ? { credentials: o.credentials } : {}),
-    });
+  constructor(private readonly o: SesOptions) {}
+
+  private open(): Promise<{ client: SesSdk.SESv2Client; sdk: typeof SesSdk }> {
+    this.sdk ??= import('@aws-sdk/client-sesv2').then((sdk) => ({
+      sdk,
+      client: new sdk.SESv2Client({
+        region: this.o.region,
+        maxAttempts: 1,
+        ...(this.o.endpoint !== undefined ? { endpoint: this.o.endpoint } : {}),
+        ...(this.o.credentials !== undefined ? { credentials: this.o.credentials } : {}),
+      }),
+    }));
+    return this.sdk;
   }
 
   async send(msg: OutgoingMessage, signal: AbortSignal): Promise<{ providerMessageId: string }> {
     try {
-      const out = await this.client.send(
-        new SendEmailCommand({
+      const { client, sdk } = await this.open();
+      const out = await client.send(
+        new sdk.SendEmailCommand({
           FromEmailAddress: msg.from,
           Destination: { ToAddresses: [msg.to] },
           Content: {
@@ -255,9 +269,8 @@ export class SesTransport implements EmailTransport {
     }
   }
 
-  close(): Promise<void> {
-    this.client.destroy();
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.sdk !== undefined) (await this.sdk).client.destroy();
   }
 }
 

@@ -132,6 +132,10 @@ export async function ingestRecords(
   } catch (err) {
     if (!(err instanceof DryRunRollback)) throw err;
   }
+  // Fresh planner statistics for what just changed: the embedded store has no autovacuum, and a
+  // planner that still believes the tables hold a demo's worth of rows picks scans that do not scale.
+  if (!opts.dryRun && records > 0)
+    await store.exec('ANALYZE posture_findings, posture_assets, posture_compliance, posture_history');
   return { batch, records, counts, dryRun: opts.dryRun === true };
 }
 

@@ -169,10 +169,14 @@ export function assetLine(a: z.output<typeof assetOut>): string {
   ].join('\n');
 }
 
-export function pageFooter(p: { next_cursor: string | null; total: number }, shown: number): string {
+export function pageFooter(
+  p: { next_cursor: string | null; total: number; total_is_lower_bound?: boolean },
+  shown: number,
+): string {
+  const total = p.total_is_lower_bound ? `more than ${p.total}` : `${p.total}`;
   return p.next_cursor === null
-    ? `(${shown} shown, ${p.total} in total, last page)`
-    : `(${shown} shown, ${p.total} in total; next_cursor: ${p.next_cursor})`;
+    ? `(${shown} shown, ${total} in total, last page)`
+    : `(${shown} shown, ${total} in total; next_cursor: ${p.next_cursor})`;
 }
 
 export const NOTICE_LINE = `Note: ${UNTRUSTED_NOTICE} Text between <<<untrusted and untrusted>>> is such content.`;

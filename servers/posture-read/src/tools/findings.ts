@@ -98,6 +98,12 @@ export const searchFindings = tool({
   output: z.object({
     findings: z.array(findingSummaryOut),
     ...pageFields,
+    total_is_lower_bound: z
+      .boolean()
+      .optional()
+      .describe(
+        'true when counting stopped at 10,000: more findings than `total` match; narrow the filters.',
+      ),
     untrusted_content: untrustedNotice,
   }),
   handler: async (args, ctx) => {
@@ -112,6 +118,7 @@ export const searchFindings = tool({
       findings: page.items.map((f) => presentFindingSummary(f)),
       next_cursor: page.next_cursor,
       total: page.total,
+      ...(page.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
       untrusted_content: UNTRUSTED_NOTICE,
     };
   },

@@ -1,0 +1,258 @@
+/**
+ * How the embedded store (PGlite) starts: its PostgreSQL settings, in this one place, and how a
+ * new data directory gets its first files without PostgreSQL's initdb running in the server.
+ *
+ * Settings. PGlite's defaults are a server's (shared_buffers=128MB and friends): a bare open of an
+ * existing directory then holds ~290 MB. One embedded connection serving one desktop user or one
+ * replica's calls needs far less; the values below keep it near PGlite's floor (its WebAssembly
+ * memory starts at 128 MB). Durability is PGlite's own and unchanged: its default start
+ * parameters are kept as they are and these settings are appended after them.
+ *
+ * First start. initdb inside the process peaks near 800 MB, and the WebAssembly memory it grew is
+ * never handed back. Instead the build lays down a template (`pglite-template.tar.gz` next to this
+ * file, a fresh cluster made once by this PGlite version) and a new data directory is unpacked
+ * from it: seconds faster and no initdb in the process at all. Without a template that matches the
+ * installed PGlite (a source checkout that was not built with it, or an upgraded PGlite), initdb
+ * runs in a child process that exits, so its peak never stays with the server.
+ *
+ *   node dist/pglite-setup.js template      build the template (the package's build does this)
+ *   node dist/pglite-setup.js init DIR      initdb into DIR (what the fallback runs)
+ */
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { Logger } from './log.js';
+
+/**
+ * The embedded store's PostgreSQL settings (`-c name=value` after PGlite's own start parameters).
+ * A test pins these values: changing one is a deliberate, measured decision (see docs/architecture.md).
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
+  // Page cache inside the WebAssembly memory; 128MB by default. The OS page cache sits behind it.
+  shared_buffers: '8MB',
+  // WAL buffered before it is written; -1 (1/32 of shared_buffers) would give the same.
+  wal_buffers: '256kB',
+  // Per sort/hash before spilling to a temporary file: a cap, not an allocation.
+  work_mem: '2MB',
+  // Index builds in migrations and VACUUM: a cap.
+  maintenance_work_mem: '16MB',
+  // Temporary tables (none used): the smallest value PostgreSQL takes.
+  temp_buffers: '800kB',
+});
+
+/** PGlite's default start parameters followed by PGLITE_SETTINGS. */
+export function pgliteStartParams(defaults: readonly string[]): string[] {
+  return [...defaults, ...Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
+
+// The build output beside this module; from the sources (the kit's own tests run them), the package's dist.
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DIST = basename(HERE) === 'src' ? join(HERE, '..', 'dist') : HERE;
+const TEMPLATE = join(DIST, 'pglite-template.tar.gz');
+const TEMPLATE_STAMP = join(DIST, 'pglite-template.json');
+const SETUP_SCRIPT = join(DIST, 'pglite-setup.js');
+
+/** The installed PGlite's version (its package.json is not among its exports: found next to its entry). */
+function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  let dir = dirname(require.resolve('@electric-sql/pglite'));
+  for (let i = 0; i < 5; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      const v = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
+      if (v.name === '@electric-sql/pglite' && typeof v.version === 'string') return v.version;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the version of @electric-sql/pglite');
+}
+
+function templateUsable(): boolean {
+  try {
+    const stamp = JSON.parse(readFileSync(TEMPLATE_STAMP, 'utf8')) as { pglite?: string };
+    return stamp.pglite === pgliteVersion() && existsSync(TEMPLATE);
+  } catch {
+    return false;
+  }
+}
+
+function isEmptyDir(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+/** Writes a file and flushes it to disk before the directory is renamed into place. */
+function writeDurable(path: string, data: Uint8Array, mode: number): void {
+  const fd = openSync(path, 'w', mode);
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Unpacks the template (a ustar archive of files and directories, as PGlite's dumpDataDir writes it) into `dest`. */
+function unpackTemplate(dest: string): void {
+  const tar = gunzipSync(readFileSync(TEMPLATE));
+  const dirs = [dest];
+  mkdirSync(dest, { mode: 0o700 });
+  const text = (off: number, len: number) => {
+    const b = tar.subarray(off, off + len);
+    const end = b.indexOf(0);
+    return b.subarray(0, end < 0 ? len : end).toString('utf8');
+  };
+  let off = 0;
+  while (off + 512 <= tar.length) {
+    if (tar.subarray(off, off + 512).every((x) => x === 0)) break; // end of archive
+    const prefix = text(off + 257, 6).startsWith('ustar') ? text(off + 345, 155) : '';
+    const name = (prefix ? `${prefix}/` : '') + text(off, 100);
+    const size = parseInt(text(off + 124, 12).trim() || '0', 8);
+    const type = String.fromCharCode(tar[off + 156] || 48); // NUL is an old-style regular file
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.some((p) => p === '..') || !Number.isFinite(size))
+      throw new Error(`unexpected entry ${JSON.stringify(name)} in the PGlite template`);
+    const target = join(dest, ...parts);
+    if (type === '5') {
+      if (parts.length > 0) {
+        mkdirSync(target, { recursive: true, mode: 0o700 });
+        dirs.push(target);
+      }
+    } else if (type === '0') {
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      writeDurable(target, tar.subarray(off + 512, off + 512 + size), 0o600);
+    } else {
+      throw new Error(`unexpected entry type ${type} in the PGlite template`);
+    }
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  if (!existsSync(join(dest, 'PG_VERSION'))) throw new Error('the PGlite template holds no PG_VERSION');
+  for (const d of dirs.reverse()) fsyncDir(d);
+}
+
+/** Runs initdb into `dir` in a child process (this file's `init`), so its memory leaves with it. */
+function initInChild(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SETUP_SCRIPT, 'init', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => {
+      if (err.length < 4000) err += b.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`initdb for the embedded store exited (${code ?? signal}): ${err.trim().slice(-500)}`),
+          ),
+    );
+  });
+}
+
+/** The template as an archive for PGlite's loadDataDir (an in-memory store), or undefined without a usable one. */
+export function pgliteTemplateArchive(): Blob | undefined {
+  return templateUsable() ? new Blob([readFileSync(TEMPLATE)]) : undefined;
+}
+
+/**
+ * Makes `pgdata` (the directory PGlite opens) a database cluster when it is not one yet: from the
+ * template when it matches the installed PGlite, else by initdb in a child process. The template is
+ * unpacked beside `pgdata` and renamed into place, so a crash half-way leaves no half a cluster.
+ * Returns how the directory was prepared, for the start-up log.
+ */
+export async function preparePgliteData(
+  pgdata: string,
+  logger?: Logger,
+): Promise<'existing' | 'template' | 'initdb'> {
+  if (existsSync(join(pgdata, 'PG_VERSION'))) return 'existing';
+  if (isEmptyDir(pgdata) && templateUsable()) {
+    const staging = `${pgdata}.new-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    try {
+      unpackTemplate(staging);
+      rmSync(pgdata, { recursive: true, force: true }); // empty (checked above)
+      renameSync(staging, pgdata);
+      fsyncDir(dirname(pgdata));
+      logger?.info({ path: pgdata }, 'embedded store created from the PGlite template');
+      return 'template';
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      logger?.warn(
+        { err: (err as Error).message },
+        'PGlite template not usable; running initdb in a child process',
+      );
+    }
+  }
+  mkdirSync(pgdata, { recursive: true, mode: 0o700 });
+  await initInChild(pgdata);
+  logger?.info({ path: pgdata }, 'embedded store created by initdb in a child process');
+  return 'initdb';
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const startParams = pgliteStartParams(PGlite.defaultStartParams);
+  if (argv[0] === 'init' && argv[1]) {
+    const db = await PGlite.create(argv[1], { startParams });
+    await db.close();
+    return;
+  }
+  if (argv[0] === 'template') {
+    const version = pgliteVersion();
+    if (templateUsable()) return; // already built by this PGlite version
+    // In memory: nothing on disk but the archive; initdb's peak belongs to this build step.
+    const db = await PGlite.create({ startParams });
+    const blob = await db.dumpDataDir('gzip');
+    await db.close();
+    writeFileSync(`${TEMPLATE}.tmp`, Buffer.from(await blob.arrayBuffer()));
+    renameSync(`${TEMPLATE}.tmp`, TEMPLATE);
+    writeFileSync(
+      TEMPLATE_STAMP,
+      `${JSON.stringify({ pglite: version, built: new Date().toISOString() })}\n`,
+    );
+    return;
+  }
+  throw new Error('usage: pglite-setup.js template | init DIR');
+}
+
+if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+// Exported for the regression test: where the template lives, and whether it would be used.
+export const pgliteTemplate = { path: TEMPLATE, usable: templateUsable };

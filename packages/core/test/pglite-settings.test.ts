@@ -1,0 +1,85 @@
+/**
+ * Regression guard for the embedded store's footprint (not a timing test): the store opens with
+ * the tuned settings, on a new data directory and on an existing one, keeps PGlite's own start
+ * parameters (durability unchanged), and a new data directory comes from the build's template.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '@portcullis/test-support/ports';
+import {
+  PGLITE_SETTINGS,
+  pgliteStartParams,
+  pgliteTemplate,
+  preparePgliteData,
+} from '../src/pglite-setup.js';
+import { openStore } from '../src/store.js';
+
+// The measured values (docs/architecture.md, "Footprint"). Changing one is a decision, made here too.
+const TUNED = {
+  shared_buffers: '8MB',
+  wal_buffers: '256kB',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '800kB',
+};
+// Settings that decide durability: the tuning must leave them as PGlite's defaults set them.
+const DURABILITY = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_level'];
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function settingsOf(dataDir: string | undefined): Promise<Record<string, string>> {
+  const store = await openStore(dataDir === undefined ? {} : { dataDir });
+  try {
+    const names = [...Object.keys(TUNED), ...DURABILITY];
+    const res = await store.query<{ name: string; setting: string }>(
+      'SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name',
+      [names],
+    );
+    return Object.fromEntries(res.rows.map((r) => [r.name, r.setting]));
+  } finally {
+    await store.close();
+  }
+}
+
+describe('embedded store settings', () => {
+  it('are the tuned ones, and only these are added to PGlite’s own start parameters', () => {
+    expect({ ...PGLITE_SETTINGS }).toEqual(TUNED);
+    const params = pgliteStartParams(PGlite.defaultStartParams);
+    expect(params.slice(0, PGlite.defaultStartParams.length)).toEqual(PGlite.defaultStartParams);
+    const added = params.slice(PGlite.defaultStartParams.length);
+    expect(added.filter((_, i) => i % 2 === 0).every((f) => f === '-c')).toBe(true);
+    const addedNames = added.filter((_, i) => i % 2 === 1).map((kv) => kv.split('=')[0]);
+    expect(addedNames.sort()).toEqual(Object.keys(TUNED).sort());
+    for (const d of DURABILITY) expect(addedNames).not.toContain(d);
+  });
+
+  it('hold on a new data directory (from the template), on reopening it, and in memory', async () => {
+    expect(pgliteTemplate.usable()).toBe(true); // the package's build made it for this PGlite
+    const dir = await tempDir('portcullis-pglite-settings-');
+    dirs.push(dir);
+    const first = await settingsOf(dir);
+    for (const [k, v] of Object.entries(TUNED)) expect(first[k], k).toBe(v);
+    const again = await settingsOf(dir);
+    expect(again).toEqual(first);
+    const memory = await settingsOf(undefined);
+    expect(memory).toEqual(first);
+    // The cluster is owner-only, and no staging directory was left beside it.
+    expect(statSync(join(dir, 'pgdata')).mode & 0o077).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith('pgdata.new-'))).toEqual([]);
+  });
+
+  it('a new data directory is unpacked from the template, an existing one is left alone', async () => {
+    const dir = await tempDir('portcullis-pglite-template-');
+    dirs.push(dir);
+    const pgdata = join(dir, 'pgdata');
+    expect(await preparePgliteData(pgdata)).toBe('template');
+    expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
+    expect(await preparePgliteData(pgdata)).toBe('existing');
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The finding search's cost does not grow with the store (not a timing test): every query a
+ * search runs is EXPLAINed, with sequential scans and sorts priced out of the planner's reach,
+ * and the plan must read posture_findings through an index in the page's own order (no Sort,
+ * no Seq Scan). A missing or mismatched index (say, an ORDER BY collation the index does not
+ * have) shows up here as a Sort or a Seq Scan.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CursorCodec } from '@portcullis/core/cursor';
+import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
+import { EmbeddedBackend, SEARCH_COUNT_CAP } from '../src/embedded.js';
+import { migrations } from '../src/migrations.js';
+
+let store: Store;
+let backend: EmbeddedBackend;
+const seen: { sql: string; params: unknown[] }[] = [];
+
+beforeAll(async () => {
+  store = await openStore({});
+  await migrate(store, 'posture-read', migrations);
+  // Every read the backend makes is recorded (and still runs read-only).
+  const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
+    store.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION READ ONLY');
+      return fn({
+        query: (sql, params) => {
+          seen.push({ sql, params: [...(params ?? [])] }); // a copy: the backend reuses its array
+          return tx.query(sql, params);
+        },
+      });
+    });
+  backend = await EmbeddedBackend.open(store, {
+    seed: true,
+    cursors: new CursorCodec(randomBytes(32)),
+    reads: recording,
+  });
+  await store.exec('ANALYZE');
+});
+afterAll(async () => {
+  await backend?.close();
+  await store?.close();
+});
+
+async function plansOf(run: () => Promise<unknown>): Promise<string[]> {
+  seen.length = 0;
+  await run();
+  const queries = [...seen];
+  const plans: string[] = [];
+  for (const q of queries) {
+    plans.push(
+      await store.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        await tx.query('SET LOCAL enable_sort = off');
+        const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
+        return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+      }),
+    );
+  }
+  return plans.filter((p) => p.includes('posture_findings'));
+}
+
+const page = (cursor: string | null) => ({ limit: 25, cursor, principal: 'sam' });
+
+describe('posture_search_findings plans', () => {
+  it.each([
+    ['open, medium and up', { status: ['open' as const], severity_at_least: 'medium' as const }],
+    ['no filter', {}],
+    ['one account', { account: '111111111111' }],
+  ])('%s: index scans in page order, a bounded count, no sort', async (_label, query) => {
+    const first = await backend.searchFindings('acme', null, query, page(null));
+    expect(first.items.length).toBeGreaterThan(0);
+    const plans = await plansOf(() => backend.searchFindings('acme', null, query, page(first.next_cursor)));
+    expect(plans.length).toBe(2); // the count and the page
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/Seq Scan on posture_findings/);
+      expect(plan).not.toMatch(/\bSort\b/);
+      expect(plan).toMatch(/Index (Only )?Scan/);
+    }
+    const count = plans.find((p) => p.includes('Aggregate'))!;
+    expect(count).toMatch(new RegExp(`Limit`)); // counting stops at the cap
+    expect(SEARCH_COUNT_CAP).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Start-up footprint guard (not a timing test): no server loads a heavy module before it needs it.
+ * Cedar and PGlite are loaded by the kit once the process is up, beside the protocol, never by
+ * importing a server; connector SDKs (HubSpot, Stripe, AWS), mail, the OpenTelemetry SDK, pg and
+ * ioredis only when their setting asks for them. A module-load hook (node --import) records every
+ * module the process loads, as a client spawning the built CLI would run it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
+
+const HEAVY = [
+  '@cedar-policy/cedar-wasm',
+  '@electric-sql/pglite',
+  '@aws-sdk/*',
+  '@hubspot/api-client',
+  'stripe',
+  'nodemailer',
+  '@opentelemetry/sdk-*',
+  '@opentelemetry/exporter-*',
+  '@opentelemetry/resources',
+  'pg',
+  'ioredis',
+];
+/** What the first call on the embedded store needs: policy and store. */
+const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite'];
+
+/** A read each server's demo principal may make (a server not listed gets the import check only). */
+const FIRST_CALL: Record<
+  string,
+  { env: Record<string, string>; tool: string; args: Record<string, unknown> }
+> = {
+  crm: {
+    env: { PORTCULLIS_PRINCIPAL: 'alice', PORTCULLIS_ROLES: 'rep', PORTCULLIS_TENANT: 'acme' },
+    tool: 'crm_search_accounts',
+    args: { limit: 1 },
+  },
+  billing: {
+    env: { PORTCULLIS_PRINCIPAL: 'agent-7', PORTCULLIS_ROLES: 'support', PORTCULLIS_TENANT: 'acme' },
+    tool: 'billing_list_invoices',
+    args: { limit: 1 },
+  },
+  'posture-read': {
+    env: { PORTCULLIS_PRINCIPAL: 'sam', PORTCULLIS_ROLES: 'analyst', PORTCULLIS_TENANT: 'acme' },
+    tool: 'posture_search_findings',
+    args: { limit: 1 },
+  },
+};
+
+const SERVERS = readdirSync(join(ROOT, 'servers')).filter((d) =>
+  existsSync(join(ROOT, 'servers', d, 'dist', 'cli.js')),
+);
+
+const work = mkdtempSync(join(tmpdir(), 'portcullis-lazy-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// The hook: every module URL the process loads, one line each, appended to LOAD_RECORD.
+const hooks = join(work, 'hooks.mjs');
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (process.env.LOAD_RECORD) appendFileSync(process.env.LOAD_RECORD, url + '\\n');
+  return next(url, context);
+}
+`,
+);
+const register = join(work, 'register.mjs');
+writeFileSync(
+  register,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
+
+/** The npm packages among the recorded module URLs. */
+function packagesIn(file: string): Set<string> {
+  const out = new Set<string>();
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const url of text.split('\n')) {
+    const i = url.lastIndexOf('/node_modules/');
+    if (i < 0) continue;
+    const parts = url.slice(i + '/node_modules/'.length).split('/');
+    out.add(parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
+  }
+  return out;
+}
+
+function heavyIn(pkgs: Set<string>, allowed: string[] = []): string[] {
+  const matches = (p: string, pattern: string) =>
+    pattern.endsWith('*') ? p.startsWith(pattern.slice(0, -1)) : p === pattern;
+  return [...pkgs].filter((p) => HEAVY.some((h) => matches(p, h)) && !allowed.includes(p)).sort();
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (
+      k.startsWith('PORTCULLIS_') ||
+      k.startsWith('OTEL_') ||
+      k.startsWith('CRM_') ||
+      k.startsWith('BILLING_')
+    )
+      continue;
+    if (['DATABASE_URL', 'REDIS_URL', 'NODE_OPTIONS'].includes(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs node with the hook until it exits (bounded); returns the packages it loaded. */
+function runRecorded(args: string[], env: NodeJS.ProcessEnv, record: string): Promise<Set<string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', pathToFileURL(register).href, ...args], {
+      env: { ...env, LOAD_RECORD: record },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(packagesIn(record));
+      else reject(new Error(`exited ${code}: ${err.slice(-500)}`));
+    });
+  });
+}
+
+describe.each(SERVERS)('%s', (name) => {
+  it('importing the server and the kit loads no heavy module', async () => {
+    const record = join(work, `${name}-import.txt`);
+    const entry = pathToFileURL(join(ROOT, 'servers', name, 'dist', 'index.js')).href;
+    const kit = pathToFileURL(join(ROOT, 'packages', 'core', 'dist', 'index.js')).href;
+    const pkgs = await runRecorded(
+      [
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(kit)}); await import(${JSON.stringify(entry)});`,
+      ],
+      cleanEnv({}),
+      record,
+    );
+    // The recorder sees the kit's own dependencies, so an empty list would mean a broken hook.
+    expect(pkgs.has('@modelcontextprotocol/sdk')).toBe(true);
+    expect(heavyIn(pkgs)).toEqual([]);
+  });
+
+  const call = FIRST_CALL[name];
+  it.runIf(call !== undefined)(
+    'over stdio on the embedded store, a first call loads policy and store, and nothing it does not use',
+    async () => {
+      const record = join(work, `${name}-call.txt`);
+      const dataDir = join(work, `${name}-data`);
+      const child = spawn(
+        process.execPath,
+        ['--import', pathToFileURL(register).href, join(ROOT, 'servers', name, 'dist', 'cli.js')],
+        {
+          env: cleanEnv({ ...call!.env, PORTCULLIS_DATA_DIR: dataDir, LOAD_RECORD: record }),
+          stdio: ['pipe', 'pipe', 'ignore'],
+        },
+      );
+      try {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error('no answer to the first call within 90 s')),
+            90_000,
+          );
+          child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+          let rest = '';
+          child.stdout.on('data', (b: Buffer) => {
+            rest += b.toString();
+            let i: number;
+            while ((i = rest.indexOf('\n')) >= 0) {
+              const line = rest.slice(0, i);
+              rest = rest.slice(i + 1);
+              const msg = JSON.parse(line) as { id?: number };
+              if (msg.id === 1) {
+                child.stdin.write(
+                  `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,
+                );
+                child.stdin.write(
+                  `${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: call!.tool, arguments: call!.args } })}\n`,
+                );
+              } else if (msg.id === 2) {
+                clearTimeout(timer);
+                resolve(line);
+              }
+            }
+          });
+          child.stdin.write(
+            `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'lazy-test', version: '1.0.0' } } })}\n`,
+          );
+        });
+        const reply = JSON.parse(answer) as { result?: { isError?: boolean } };
+        expect(reply.result, answer.slice(0, 300)).toBeDefined();
+        expect(reply.result!.isError ?? false, answer.slice(0, 300)).toBe(false);
+        const pkgs = packagesIn(record);
+        for (const p of NEEDED_FOR_A_CALL) expect(pkgs.has(p), p).toBe(true);
+        expect(heavyIn(pkgs, NEEDED_FOR_A_CALL)).toEqual([]);
+      } finally {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+    120_000,
+  );
+});
