@@ -51,6 +51,12 @@ export const STDIO_SERVERS: StdioServer[] = [
     env: { PORTCULLIS_PRINCIPAL: 'sam', PORTCULLIS_ROLES: 'analyst', PORTCULLIS_TENANT: 'acme' },
     tool: { name: 'posture_search_findings', args: { severity_at_least: 'high', limit: 5 } },
   },
+  {
+    name: 'remediation-write',
+    cli: 'servers/remediation-write/dist/cli.js',
+    env: { PORTCULLIS_PRINCIPAL: 'riley', PORTCULLIS_ROLES: 'responder', PORTCULLIS_TENANT: 'acme' },
+    tool: { name: 'remediation_list_plans', args: { limit: 5 } },
+  },
 ];
 
 /** The goals for a stdio server. */

@@ -49,6 +49,11 @@ const FIRST_CALL: Record<
     tool: 'posture_search_findings',
     args: { limit: 1 },
   },
+  'remediation-write': {
+    env: { PORTCULLIS_PRINCIPAL: 'riley', PORTCULLIS_ROLES: 'responder', PORTCULLIS_TENANT: 'acme' },
+    tool: 'remediation_list_plans',
+    args: { limit: 1 },
+  },
 };
 
 const SERVERS = readdirSync(join(ROOT, 'servers')).filter((d) =>
