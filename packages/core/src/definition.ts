@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { CredentialResolver } from './credentials.js';
+import type { Host } from './host.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
 import type { Migration, Store } from './store.js';
@@ -26,6 +27,12 @@ export interface KitServices<C = Record<string, unknown>> {
    * only, Retry-After honoured, bounded), cancelled when `signal` fires.
    */
   callUpstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * The host this system is mounted on, for a backend that mounts further systems on it
+   * (`new ServerRuntime(defs, { host })`: the broker's in-process upstreams share its store,
+   * audit chain and limiter).
+   */
+  host: Host;
 }
 
 export interface BackendLifecycle {

@@ -38,6 +38,7 @@ export {
   TRACE_META_KEY,
 } from './runtime.js';
 export type { ApprovalsApi, CallResult, EvaluateFn, ToolListing } from './runtime.js';
+export { toolEntry } from './tool-entry.js';
 export type { Decision, Effect } from './policy.js';
 export { runServerCli, buildAuthenticator } from './cli.js';
 export { createHttpApp } from './http-lazy.js';

@@ -54,6 +54,13 @@ export interface RuntimeOptions {
   /** Title and instructions a multi-system host announces at initialize. */
   title?: string;
   instructions?: string;
+  /**
+   * Mount these systems on an existing host (another runtime's: one store, one audit chain, one
+   * limiter) instead of opening one. The runtime that made the host opens and closes it; this one
+   * closes only its systems' backends. Its systems sit behind that runtime's door: their policy
+   * folders are PORTCULLIS_POLICY_DIR_<SYSTEM> only, and they do not charge the tenant bucket again.
+   */
+  host?: Host;
 }
 
 // Definitions of different systems differ in their backend types.
@@ -103,6 +110,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
   private readonly bySystemTool = new Map<string, Surface>();
   private inFlight = 0;
   private closed = false;
+  private readonly borrowedHost: boolean;
 
   constructor(defs: ServerDefinition<B> | readonly AnyServerDefinition[], opts: RuntimeOptions) {
     const list: AnyServerDefinition[] = isList(defs) ? [...defs] : [defs];
@@ -114,13 +122,18 @@ export class ServerRuntime<B = unknown> implements McpScope {
       if (names.has(d.name)) throw new ConfigError(`System ${d.name} is mounted twice.`);
       names.add(d.name);
     }
-    this.host = new Host({
-      name: single ? first.name : (opts.name ?? 'host'),
-      env: opts.env,
-      transport: opts.transport,
-      logger: opts.logger,
-      sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
-    });
+    this.borrowedHost = opts.host !== undefined;
+    this.host =
+      opts.host ??
+      new Host({
+        name: single ? first.name : (opts.name ?? 'host'),
+        env: opts.env,
+        transport: opts.transport,
+        logger: opts.logger,
+        sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
+      });
+    for (const k of opts.host ? list.flatMap((d) => d.sensitiveKeys ?? []) : [])
+      this.host.redactor.addSensitiveKey(k);
     const host = this.host;
     this.serverName = host.serverName;
     this.config = host.config;
@@ -150,7 +163,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
       toolsets: this.checkSelection(list),
       readOnly: this.config.readOnly,
     };
-    this.surfaces = list.map((d) => new Surface(host, d, selection, this.policyDirOf(d, single)));
+    this.surfaces = list.map(
+      (d) => new Surface(host, d, selection, this.policyDirOf(d, single), this.borrowedHost),
+    );
     this.indexTools();
     this.ready = this.init();
     // Start-up failures are reported by whoever awaits `ready`; keep Node from flagging them early.
@@ -185,12 +200,14 @@ export class ServerRuntime<B = unknown> implements McpScope {
 
   /** One system honours PORTCULLIS_POLICY_DIR; on a multi-system host each has PORTCULLIS_POLICY_DIR_<SYSTEM>. */
   private policyDirOf(def: AnyServerDefinition, single: boolean): string {
+    const key = `PORTCULLIS_POLICY_DIR_${def.name.toUpperCase().replace(/-/g, '_')}`;
+    // PORTCULLIS_POLICY_DIR belongs to the runtime that made the host.
+    if (this.borrowedHost) return this.host.env[key] ?? def.policyDir;
     if (single) return this.config.policyDir ?? def.policyDir;
     if (this.config.policyDir)
       throw new ConfigError(
         'PORTCULLIS_POLICY_DIR applies to a one-system server; on a multi-system host set PORTCULLIS_POLICY_DIR_<SYSTEM> per system.',
       );
-    const key = `PORTCULLIS_POLICY_DIR_${def.name.toUpperCase().replace(/-/g, '_')}`;
     return this.host.env[key] ?? def.policyDir;
   }
 
@@ -273,7 +290,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     await this.ready;
     const surface = this.bySystemTool.get(name);
     const entry = surface?.tools.get(name);
-    if (!surface || !entry || !surface.policy.mayEverPermit(principal, name)) {
+    if (!surface || !entry || !surface.mayEverPermit(principal, name)) {
       return this.unknownTool(principal, name, rawArgs, opts, surface);
     }
     this.inFlight++;
@@ -582,7 +599,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // Init may have failed part-way: close whatever it had opened, in reverse order.
     await this.ready.catch(() => undefined);
     for (const s of [...this.surfaces].reverse()) await s.closeBackend();
-    await this.host.close();
+    if (!this.borrowedHost) await this.host.close();
   }
 }
 
