@@ -3,24 +3,15 @@
  * broker's door (its Cedar policy over upstream and tool annotations) before each system's own
  * stages, the caller's principal passed in-process, and the refund story driven through it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startInProcess, type InProcessHarness } from '@portcullis/core/testing';
 import { verifyAuditFile } from '@portcullis/core/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
+import { configFile } from './helpers.js';
 
 const DOOR = fileURLToPath(new URL('./fixtures/door-policies/', import.meta.url));
-
-function configFile(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'broker-cfg-'));
-  const path = join(dir, 'broker.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
 
 describe('broker over local crm and billing', () => {
   let h: InProcessHarness<Federation>;
