@@ -41,6 +41,8 @@ import {
 
 export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
 export const DEFAULT_PORT = 7300;
+/** Connecting to and listing an upstream (at start, after listChanged). */
+const LIST_TIMEOUT_MS = 30_000;
 
 /** One upstream as the running broker tracks it. */
 export class UpstreamState {
@@ -142,7 +144,12 @@ export class Federation {
 
   /** Lists the upstream's tools again and raises (metric, audit record) any that drifted from the lock. */
   async refresh(state: UpstreamState, why: 'start' | 'list_changed'): Promise<void> {
-    const listed = await withTimeout(state.conn.listTools(), state.cfg.timeout_ms, state.cfg.name);
+    // Listing includes connecting (spawning a command): bounded, but never tighter than a call's own timeout.
+    const listed = await withTimeout(
+      state.conn.listTools(),
+      Math.max(state.cfg.timeout_ms, LIST_TIMEOUT_MS),
+      state.cfg.name,
+    );
     const next = new Map<string, { tool: UpstreamTool; hash: string }>();
     for (const tool of listed)
       if (state.offers(tool.name)) next.set(tool.name, { tool, hash: toolHash(tool) });
@@ -275,7 +282,8 @@ export class Federation {
       }
       if (ctx.signal.aborted) throw err;
       state.breaker.failure();
-      await state.conn.reset().catch(() => undefined);
+      // A slow upstream keeps its connection; a broken one is dropped so the next call reconnects.
+      if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
       if (timeout.aborted)
         throw new PortcullisError({
           code: 'upstream_timeout',

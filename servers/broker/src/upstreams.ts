@@ -128,7 +128,8 @@ export class RemoteConnection implements UpstreamConnection {
       apiKeyHeader: auth?.api_key?.header,
       credentials: services.credentials,
       logger: services.logger,
-      timeoutMs: cfg.timeout_ms,
+      // Calls are bounded by the broker's own timeout (upstream_timeout); listing by its own.
+      timeoutMs: Math.max(cfg.timeout_ms, 30_000),
     });
   }
 
