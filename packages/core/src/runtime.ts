@@ -7,7 +7,8 @@
 import type { AuditEvent, AuditSink } from './audit.js';
 import type { CommonConfig } from './config.js';
 import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
-import { ConfigError, errors } from './errors.js';
+import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './errors.js';
+import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { Host } from './host.js';
 import { selectToolsets } from './toolsets.js';
 import { context, trace } from '@opentelemetry/api';
@@ -93,6 +94,8 @@ export interface McpScope {
   ): Promise<{ text: string } | { error: ErrorEnvelope }>;
   resources(): Mounted<ResourceDefinition<unknown>>[];
   prompts(): Mounted<PromptDefinition<unknown>>[];
+  /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
+  callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
 }
 
 export class ServerRuntime<B = unknown> implements McpScope {
@@ -215,6 +218,17 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();
+    const brokerKey = this.borrowedHost ? undefined : this.host.env.PORTCULLIS_BROKER_PUBLIC_KEY;
+    if (brokerKey) {
+      try {
+        const pem = await this.host.credentials.get(brokerKey, 'PORTCULLIS_BROKER_PUBLIC_KEY');
+        this.assertions = await CallerAssertionVerifier.fromPem(pem);
+      } catch (err) {
+        throw new ConfigError(
+          `PORTCULLIS_BROKER_PUBLIC_KEY: not an Ed25519 public key in PEM (SPKI) form (${(err as Error).message}).`,
+        );
+      }
+    }
     for (const s of this.surfaces) await s.start();
     // Systems that discover their tools (upstreams) know them only now.
     if (this.surfaces.some((s) => s.def.discoverTools)) this.indexTools();
@@ -264,7 +278,24 @@ export class ServerRuntime<B = unknown> implements McpScope {
         this.readGuardedResource(p, mounted, uri, vars, signal),
       resources: () => this.resources().filter((m) => m.surface === surface),
       prompts: () => this.prompts().filter((m) => m.surface === surface),
+      callerOf: (p, meta) => this.callerOf(p, meta),
     };
+  }
+
+  private assertions: CallerAssertionVerifier | null = null;
+
+  async callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal> {
+    const assertion = meta?.[CALLER_ASSERTION_META_KEY];
+    if (assertion === undefined) return principal;
+    await this.ready;
+    if (!this.assertions)
+      throw new PortcullisErrorClass({
+        code: 'invalid_caller_assertion',
+        category: 'unauthenticated',
+        message: 'This server does not accept caller assertions (PORTCULLIS_BROKER_PUBLIC_KEY is not set).',
+        retryable: false,
+      });
+    return this.assertions.callerOf(principal, assertion);
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */

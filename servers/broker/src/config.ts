@@ -75,6 +75,7 @@ export const BROKER_CONFIG_SCHEMA = {
           concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
           rate_limit: { type: 'string', pattern: '^\\s*\\d+\\s*/\\s*\\d+\\s*(ms|s|m|h)\\s*$' },
           on_failure: { type: 'string', enum: ['closed', 'open'] },
+          caller_assertion: { type: 'boolean' },
           breaker: {
             type: 'object',
             additionalProperties: false,
@@ -104,6 +105,8 @@ export interface UpstreamConfig {
   concurrency?: number;
   rate_limit?: string;
   on_failure?: 'closed' | 'open';
+  /** A remote Portcullis upstream: send the caller as a signed assertion (PORTCULLIS_BROKER_SIGNING_KEY). */
+  caller_assertion?: boolean;
   breaker?: { failures?: number; cooldown_ms?: number };
 }
 
@@ -171,12 +174,16 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
     names.add(u.name);
     const kind: UpstreamKind = u.local ? 'local' : u.stdio ? 'stdio' : 'remote';
     if (kind === 'local') {
-      for (const key of ['prefix', 'auth', 'transport'] as const)
+      for (const key of ['prefix', 'auth', 'transport', 'caller_assertion'] as const)
         if (u[key] !== undefined)
           throw new ConfigError(
             `${path}: ${at}.${key}: does not apply to a local system (it keeps its own tool names and runs in this process).`,
           );
     }
+    if (kind === 'stdio' && u.caller_assertion !== undefined)
+      throw new ConfigError(
+        `${path}: ${at}.caller_assertion: applies to remote Portcullis upstreams over HTTP only.`,
+      );
     if (kind === 'stdio' && (u.auth !== undefined || u.transport !== undefined))
       throw new ConfigError(
         `${path}: ${at}.${u.auth !== undefined ? 'auth' : 'transport'}: does not apply to a stdio upstream (pass its credential in stdio.env by reference).`,

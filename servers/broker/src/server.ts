@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
   AUDIT_META_KEY,
+  CALLER_ASSERTION_META_KEY,
+  CallerAssertionSigner,
   ConfigError,
   ERROR_META_KEY,
   PortcullisError,
@@ -102,7 +104,25 @@ export class Federation {
   }
 
   /** Connects every upstream; one that cannot be reached stops start-up unless it fails open. */
+  private signer: CallerAssertionSigner | null = null;
+
   async open(): Promise<void> {
+    if (this.config.upstreams.some((u) => u.caller_assertion)) {
+      const ref = this.services.env.PORTCULLIS_BROKER_SIGNING_KEY;
+      if (!ref)
+        throw new ConfigError(
+          'PORTCULLIS_BROKER_SIGNING_KEY: required when an upstream sets caller_assertion (a credential reference to an Ed25519 private key, PKCS#8 PEM).',
+        );
+      try {
+        this.signer = await CallerAssertionSigner.fromPem(
+          await this.services.credentials.get(ref, 'PORTCULLIS_BROKER_SIGNING_KEY'),
+        );
+      } catch (err) {
+        throw new ConfigError(
+          `PORTCULLIS_BROKER_SIGNING_KEY: not an Ed25519 private key in PEM (PKCS#8) form (${this.host.redactor.redactString((err as Error).message)}).`,
+        );
+      }
+    }
     const localNames = this.config.upstreams.filter((u) => u.local).map((u) => u.local!);
     const runtime = localNames.length > 0 ? this.locals.mount(localNames) : null;
     if (runtime) await runtime.ready;
@@ -250,17 +270,21 @@ export class Federation {
     const started = performance.now();
     let outcome = 'error';
     let res: UpstreamCallResult;
+    const meta: Record<string, unknown> = {
+      // One trace id across the hop: the W3C context, and the id itself for a Portcullis upstream.
+      traceparent: `00-${traceHex(ctx.traceId)}-${randomBytes(8).toString('hex')}-01`,
+      [TRACE_META_KEY]: ctx.traceId,
+    };
+    // A remote Portcullis upstream decides and audits as the real caller, signed for by the broker.
+    if (state.cfg.caller_assertion && this.signer)
+      meta[CALLER_ASSERTION_META_KEY] = await this.signer.sign(ctx.principal);
     try {
       res = await state.gate.run(
         () =>
           state.conn.call(tool, args, {
             principal: ctx.principal,
             signal,
-            // One trace id across the hop: the W3C context, and the id itself for a Portcullis upstream.
-            meta: {
-              traceparent: `00-${traceHex(ctx.traceId)}-${randomBytes(8).toString('hex')}-01`,
-              [TRACE_META_KEY]: ctx.traceId,
-            },
+            meta,
           }),
         signal,
       );

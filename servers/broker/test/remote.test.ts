@@ -4,12 +4,20 @@
  * calls routed to each, the upstream's error envelope passed through with the upstream named,
  * trace context sent as header and `_meta`, and no upstream ever receiving the inbound token.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createHttpApp, generateApiKey, ServerRuntime, type ErrorEnvelope } from '@portcullis/core';
+import {
+  CALLER_ASSERTION_META_KEY,
+  CallerAssertionSigner,
+  createHttpApp,
+  generateApiKey,
+  ServerRuntime,
+  type ErrorEnvelope,
+} from '@portcullis/core';
 import { ApiKeyAuthenticator } from '@portcullis/core/identity';
 import { server as crm } from '@portcullis/crm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +25,17 @@ import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js
 import { configFile, everythingEntry, recordingHop, until } from './helpers.js';
 
 type Row = Record<string, unknown>;
+// The broker's own credential at the remote CRM: the broker role lets it assert callers.
 const BROKER_CRED = {
   principal: 'broker-svc',
-  roles: ['manager'],
+  roles: ['manager', 'broker'],
   tenant: 'acme',
   attributes: { team: 'east' },
 };
+const MALLORY = { principal: 'mallory', roles: ['manager'], tenant: 'acme', attributes: { team: 'east' } };
+const brokerPair = generateKeyPairSync('ed25519');
+const BROKER_PRIV = brokerPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const BROKER_PUB = brokerPair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything over stdio', () => {
   let remote: ServerRuntime;
@@ -34,6 +47,7 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
   const callerKeys: Record<string, string> = {};
   const clients: Client[] = [];
   let remoteDataDir = '';
+  const remoteKeys: Record<string, string> = {};
 
   const connect = async (who: string): Promise<Client> => {
     const c = new Client({ name: `broker-test-${who}`, version: '1.0.0' });
@@ -59,15 +73,23 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     // The remote CRM: a Portcullis server of its own, knowing only the broker's API key.
     remoteDataDir = mkdtempSync(join(tmpdir(), 'broker-remote-crm-'));
     const brokerKey = generateApiKey(BROKER_CRED);
+    const malloryKey = generateApiKey(MALLORY);
+    remoteKeys.broker = brokerKey.key;
+    remoteKeys.mallory = malloryKey.key;
     remote = new ServerRuntime(crm, {
       transport: 'http',
-      env: { PORTCULLIS_DATA_DIR: remoteDataDir, PORTCULLIS_LOG_LEVEL: 'silent' },
+      env: {
+        PORTCULLIS_DATA_DIR: remoteDataDir,
+        PORTCULLIS_LOG_LEVEL: 'silent',
+        PORTCULLIS_BROKER_PUBLIC_KEY: 'env:BROKER_PUB',
+        BROKER_PUB,
+      },
     });
     await remote.ready;
     const app = await createHttpApp(remote, {
       host: '127.0.0.1',
       port: 0,
-      authenticator: new ApiKeyAuthenticator([brokerKey.record], false),
+      authenticator: new ApiKeyAuthenticator([brokerKey.record, malloryKey.record], false),
     });
     remoteHttp = await app.listen();
     remotePort = Number(new URL(remoteHttp.url).port);
@@ -99,6 +121,7 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
         '    timeout_ms: 10000',
         '    on_failure: closed',
         '    breaker: { failures: 1, cooldown_ms: 600000 }',
+        '    caller_assertion: true',
         '',
       ].join('\n'),
     );
@@ -108,6 +131,8 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
         PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-data-')),
         PORTCULLIS_LOG_LEVEL: 'silent',
         REMOTE_CRM_TOKEN: brokerKey.key,
+        PORTCULLIS_BROKER_SIGNING_KEY: 'env:BROKER_PRIV',
+        BROKER_PRIV,
         EVERYTHING_MARK: 'mark-5e1f',
       },
     });
@@ -178,7 +203,13 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Row);
     const upstreamRecord = remoteRecords.find((x) => x.id === (door.refs as Row).upstream_audit_id)!;
-    expect(upstreamRecord).toMatchObject({ tool: 'crm_search_accounts', trace_id: traceId });
+    // The remote's own policy decided for alice; its record names her, with the broker as the actor.
+    expect(upstreamRecord).toMatchObject({
+      tool: 'crm_search_accounts',
+      trace_id: traceId,
+      principal: 'broker-svc',
+      on_behalf_of: 'alice',
+    });
 
     const posted = hop.seen
       .slice(before)
@@ -187,6 +218,42 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     const tp = posted[0]!.headers.traceparent as string;
     expect(tp).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(JSON.parse(posted[0]!.body).params._meta.traceparent).toBe(tp);
+  });
+
+  it('the remote refuses a forged assertion, and an assertion from a principal without the broker role', async () => {
+    const direct = async (key: string, assertion: string) => {
+      const c = new Client({ name: 'broker-test-direct', version: '1.0.0' });
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(remoteHttp.url + '/mcp'), {
+          requestInit: { headers: { Authorization: `Bearer ${key}` } },
+        }),
+      );
+      clients.push(c);
+      return c.callTool({
+        name: 'crm_search_accounts',
+        arguments: {},
+        _meta: { [CALLER_ASSERTION_META_KEY]: assertion },
+      });
+    };
+    const alice = {
+      id: 'alice',
+      roles: ['rep'],
+      tenant: 'acme',
+      attributes: { team: 'east' },
+      onBehalfOf: null,
+      via: 'apikey' as const,
+    };
+    const forger = await CallerAssertionSigner.fromPem(
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
+    await expect(direct(remoteKeys.broker!, await forger.sign(alice))).rejects.toThrow(
+      /caller assertion is not valid/,
+    );
+    const real = await CallerAssertionSigner.fromPem(BROKER_PRIV);
+    await expect(direct(remoteKeys.mallory!, await real.sign(alice))).rejects.toThrow(/broker role/);
+    await expect(direct(remoteKeys.broker!, await real.sign({ ...alice, tenant: 'globex' }))).rejects.toThrow(
+      /another tenant/,
+    );
   });
 
   it("passes the upstream's error envelope through unchanged, naming the upstream", async () => {
