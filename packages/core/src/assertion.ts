@@ -88,7 +88,7 @@ export class CallerAssertionVerifier {
     return {
       id: sub,
       tenant,
-      roles: roles as string[],
+      roles: roles,
       attributes: attrs as Record<string, CedarValue>,
       onBehalfOf: sub,
       actor: broker.actor ?? broker.id,

@@ -7,7 +7,7 @@
  * kit's common command line and settings.
  */
 import { ConfigError, runServerCli } from '@portcullis/core';
-import { loadBrokerConfig } from './config.js';
+import { loadBrokerConfig, type BrokerConfig } from './config.js';
 import { runLock } from './lock-cli.js';
 import { defineBroker } from './server.js';
 
@@ -33,8 +33,8 @@ for (let i = 0; i < rest.length; i++) {
   if (flag === '--config' || (isLock && flag === '--accept')) {
     const value = inline ?? rest[++i];
     if (!value) fail(`${flag} needs a value`);
-    if (flag === '--config') configPath = value;
-    else accept.push(value!);
+    else if (flag === '--config') configPath = value;
+    else accept.push(value);
   } else kitArgs.push(a);
 }
 
@@ -48,19 +48,21 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
   );
   process.exit(0);
 }
-if (!configPath) fail('no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG.');
+const configFile =
+  configPath || fail('no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG.');
 
-let config;
-try {
-  config = loadBrokerConfig(configPath!);
-} catch (err) {
-  fail(err instanceof ConfigError ? err.message : (err as Error).message);
-}
+const config = ((): BrokerConfig => {
+  try {
+    return loadBrokerConfig(configFile);
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : (err as Error).message);
+  }
+})();
 
 if (isLock) {
   if (kitArgs.length > 0) fail(`lock takes --config and --accept only, not ${kitArgs.join(' ')}`);
   try {
-    const r = await runLock(config!, accept, process.env);
+    const r = await runLock(config, accept, process.env);
     for (const [u, tools] of Object.entries(r.added))
       process.stdout.write(`pinned ${u}: ${tools.length} tool${tools.length === 1 ? '' : 's'}\n`);
     for (const [u, tools] of Object.entries(r.accepted))
@@ -69,11 +71,11 @@ if (isLock) {
       process.stderr.write(
         `changed ${x.upstream} ${x.tool}: pinned ${x.pinned}, now ${x.current} (review, then lock --accept ${x.upstream})\n`,
       );
-    process.stdout.write(`wrote ${config!.lock}\n`);
+    process.stdout.write(`wrote ${config.lock}\n`);
     process.exit(r.refused.length > 0 ? 2 : 0);
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : (err as Error).message);
   }
 }
 
-await runServerCli(defineBroker(config!), kitArgs, process.env);
+await runServerCli(defineBroker(config), kitArgs, process.env);

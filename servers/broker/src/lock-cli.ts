@@ -56,7 +56,7 @@ export async function listUpstream(cfg: ResolvedUpstream, env: NodeJS.ProcessEnv
     return (await up.listTools()).filter(offers);
   } finally {
     await up.close().catch(() => undefined);
-    await credentials.close();
+    credentials.close();
   }
 }
 

@@ -128,3 +128,11 @@ describe('broker configuration file', () => {
     expect(r.stderr).toMatch(/--config broker\.yaml or set PORTCULLIS_BROKER_CONFIG/);
   });
 });
+
+describe('the shipped example', () => {
+  it('broker.example.yaml is a valid configuration', () => {
+    const c = loadBrokerConfig(fileURLToPath(new URL('../broker.example.yaml', import.meta.url)));
+    expect(c.upstreams.map((u) => u.kind)).toEqual(['local', 'local', 'stdio', 'remote']);
+    expect(c.upstreams[3]).toMatchObject({ caller_assertion: true, rate_limit: '600/60s', concurrency: 10 });
+  });
+});

@@ -113,7 +113,7 @@ describe('an upstream dying or slowing down mid-run', () => {
 
   it('killed mid-run with on_failure: open: its tools are withheld and its calls fail fast, the others keep working', async () => {
     expect(await h.listToolNames()).toContain('flaky_stable');
-    const state = (h.runtime.kitBackend as Federation).states.get('flaky')!;
+    const state = h.runtime.kitBackend.states.get('flaky')!;
     const conn = state.conn as unknown as { up: { client: { transport: { pid: number | null } } | null } };
     // It stays dead: the respawn the broker attempts is refused.
     writeFileSync(join(dir, 'flaky.dead'), '');

@@ -19,7 +19,7 @@ import {
   type ErrorEnvelope,
 } from '@portcullis/core';
 import { ApiKeyAuthenticator } from '@portcullis/core/identity';
-import { server as crm } from '@portcullis/crm';
+import { server as crm, type CrmBackend } from '@portcullis/crm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
 import { configFile, everythingEntry, recordingHop, until } from './helpers.js';
@@ -38,7 +38,7 @@ const BROKER_PRIV = brokerPair.privateKey.export({ type: 'pkcs8', format: 'pem' 
 const BROKER_PUB = brokerPair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything over stdio', () => {
-  let remote: ServerRuntime;
+  let remote: ServerRuntime<CrmBackend>;
   let remoteHttp: { url: string; close: () => Promise<void> };
   let remotePort = 0;
   let hop: Awaited<ReturnType<typeof recordingHop>>;
@@ -95,7 +95,12 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     remotePort = Number(new URL(remoteHttp.url).port);
     hop = await recordingHop(() => remotePort);
 
-    const people = [
+    const people: {
+      principal: string;
+      roles: string[];
+      tenant: string;
+      attributes: Record<string, string>;
+    }[] = [
       { principal: 'alice', roles: ['rep', 'pii_reader'], tenant: 'acme', attributes: { team: 'east' } },
       { principal: 'auditor', roles: ['viewer'], tenant: 'acme', attributes: {} },
     ];
@@ -310,7 +315,7 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
 
   it('a killed stdio upstream is respawned on the next call; the others never waited', async () => {
     const alice = await connect('alice');
-    const pids = () => (broker.kitBackend as Federation).states.get('everything')!;
+    const pids = () => broker.kitBackend.states.get('everything')!;
     expect(pids()).toBeDefined();
     // Kill the spawned server-everything process by its pid (the SDK transport knows it).
     const conn = pids().conn as unknown as { up: { client: { transport: { pid: number | null } } | null } };
