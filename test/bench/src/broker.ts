@@ -58,7 +58,7 @@ async function serve(cli: string, env: Record<string, string>): Promise<Proc> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${cli} did not start within 120 s`)), 120_000);
     let rest = '';
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       rest += c.toString('utf8');
       let i: number;
       while ((i = rest.indexOf('\n')) >= 0) {
