@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFile, everythingEntry } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const HOOK_TIMEOUT = 180_000;
+const HOOK_TIMEOUT = 300_000;
 type Row = Record<string, unknown>;
 
 const harness = serverHarness({
@@ -64,20 +64,24 @@ describe('stdio: the built CLI as one Claude Desktop entry', () => {
     await client?.close();
   });
 
-  it('serves every system in one process under one name', async () => {
-    expect(client.getServerVersion()?.name).toBe('portcullis-broker');
-    const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names).toEqual(
-      expect.arrayContaining(['billing_get_order', 'everything_echo', 'everything_get-sum']),
-    );
-    const order = (await client.callTool({
-      name: 'billing_get_order',
-      arguments: { order_id: '4821' },
-    })) as Row;
-    expect(order.isError).toBeFalsy();
-    const sum = (await client.callTool({ name: 'everything_get-sum', arguments: { a: 40, b: 2 } })) as Row;
-    expect(JSON.stringify(sum.content)).toContain('42');
-  });
+  it(
+    'serves every system in one process under one name',
+    async () => {
+      expect(client.getServerVersion()?.name).toBe('portcullis-broker');
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['billing_get_order', 'everything_echo', 'everything_get-sum']),
+      );
+      const order = (await client.callTool({
+        name: 'billing_get_order',
+        arguments: { order_id: '4821' },
+      })) as Row;
+      expect(order.isError).toBeFalsy();
+      const sum = (await client.callTool({ name: 'everything_get-sum', arguments: { a: 40, b: 2 } })) as Row;
+      expect(JSON.stringify(sum.content)).toContain('42');
+    },
+    HOOK_TIMEOUT,
+  );
 });
 
 describe('HTTP: the built CLI with API keys; the audit chain verifies after SIGTERM', () => {
@@ -101,32 +105,39 @@ describe('HTTP: the built CLI with API keys; the audit chain verifies after SIGT
     });
   }, HOOK_TIMEOUT);
 
-  it('lists and calls through the door; every broker record references the system record', async () => {
-    const client = new Client({ name: 'broker-e2e-http', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(srv.url), {
-        requestInit: { headers: { Authorization: `Bearer ${keys['agent-7']}` } },
-      }),
-    );
-    const r = (await client.callTool({ name: 'billing_get_order', arguments: { order_id: '4821' } })) as Row;
-    expect(r.isError).toBeFalsy();
-    const auditId = (r._meta as Row)['portcullis/audit_id'] as string;
-    await client.close();
-    expect((await srv.stop('SIGTERM')).code).toBe(0);
+  it(
+    'lists and calls through the door; every broker record references the system record',
+    async () => {
+      const client = new Client({ name: 'broker-e2e-http', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(srv.url), {
+          requestInit: { headers: { Authorization: `Bearer ${keys['agent-7']}` } },
+        }),
+      );
+      const r = (await client.callTool({
+        name: 'billing_get_order',
+        arguments: { order_id: '4821' },
+      })) as Row;
+      expect(r.isError).toBeFalsy();
+      const auditId = (r._meta as Row)['portcullis/audit_id'] as string;
+      await client.close();
+      expect((await srv.stop('SIGTERM')).code).toBe(0);
 
-    const file = join(dataDir, 'audit', 'portcullis-broker.audit.jsonl');
-    const v = await harness.verifyAudit(file);
-    expect(v.code, v.stdout + v.stderr).toBe(0);
-    const records = harness.readAudit(file);
-    const door = records.find((x) => x.id === auditId)!;
-    expect(door).toMatchObject({
-      server: 'portcullis-broker',
-      principal: 'agent-7',
-      refs: { upstream: 'billing' },
-    });
-    expect(records.find((x) => x.id === door.refs.upstream_audit_id)).toMatchObject({
-      server: 'portcullis-billing',
-      principal: 'agent-7',
-    });
-  });
+      const file = join(dataDir, 'audit', 'portcullis-broker.audit.jsonl');
+      const v = await harness.verifyAudit(file);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+      const records = harness.readAudit(file);
+      const door = records.find((x) => x.id === auditId)!;
+      expect(door).toMatchObject({
+        server: 'portcullis-broker',
+        principal: 'agent-7',
+        refs: { upstream: 'billing' },
+      });
+      expect(records.find((x) => x.id === door.refs.upstream_audit_id)).toMatchObject({
+        server: 'portcullis-billing',
+        principal: 'agent-7',
+      });
+    },
+    HOOK_TIMEOUT,
+  );
 });

@@ -48,7 +48,7 @@ describe('an unreachable upstream at start', () => {
         `^upstream gone \\(${url.replace(/[./]/g, '\\$&')}\\) cannot be reached: .*set on_failure: open`,
       ),
     );
-  });
+  }, 240_000);
 
   it('on_failure: open starts without it; the others are served', async () => {
     const url = await refusingUrl();
@@ -74,7 +74,7 @@ describe('an unreachable upstream at start', () => {
     } finally {
       await h.close();
     }
-  });
+  }, 240_000);
 });
 
 describe('an upstream dying or slowing down mid-run', () => {
@@ -94,7 +94,7 @@ describe('an upstream dying or slowing down mid-run', () => {
       ].join('\n'),
     );
     h = await startInProcess(defineBroker(loadBrokerConfig(path)), { principal: PRINCIPAL });
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await h?.close();
   });
@@ -109,7 +109,7 @@ describe('an upstream dying or slowing down mid-run', () => {
       details: { upstream: 'steady', timeout_ms: 2000 },
     });
     expect((await h.callTool('steady_stable', {})).text).toContain('ok');
-  });
+  }, 240_000);
 
   it('killed mid-run with on_failure: open: its tools are withheld and its calls fail fast, the others keep working', async () => {
     expect(await h.listToolNames()).toContain('flaky_stable');
@@ -127,5 +127,5 @@ describe('an upstream dying or slowing down mid-run', () => {
     expect(names).toContain('steady_stable');
     expect((await h.callTool('flaky_stable', {})).envelope).toMatchObject({ code: 'upstream_unavailable' });
     expect((await h.callTool('steady_stable', {})).text).toContain('ok');
-  });
+  }, 240_000);
 });

@@ -28,7 +28,7 @@ describe('broker over local crm and billing', () => {
       principal: { id: 'agent-7', roles: ['support'], tenant: 'acme' },
       env: { PORTCULLIS_POLICY_DIR: DOOR },
     });
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await h?.close();
   });

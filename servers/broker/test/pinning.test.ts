@@ -54,7 +54,7 @@ describe('tool pinning', () => {
     expect(await h.listToolNames()).toEqual(['drift_lookup', 'drift_stable']);
     expect((await h.callTool('drift_lookup', { q: 'acme' })).text).toContain('found acme');
     await h.close();
-  });
+  }, 240_000);
 
   it('a changed description: withheld, refused with both hashes, raised as a metric and an audit record; lock --accept restores it', async () => {
     const pinned = readLock(config.lock).upstreams.drift!.tools.lookup!;
@@ -107,7 +107,7 @@ describe('tool pinning', () => {
       await new Promise((r) => setTimeout(r, 50));
     expect(await h.listToolNames()).toEqual(['drift_lookup', 'drift_stable']);
     expect((await h.callTool('drift_lookup', { q: 'acme' })).text).toContain('found acme');
-  });
+  }, 300_000);
 
   it('a tool the lock does not know is not served until accepted', async () => {
     const lock = readLock(config.lock);
@@ -118,5 +118,5 @@ describe('tool pinning', () => {
     expect(await h.listToolNames()).toEqual(['drift_lookup']);
     expect((await h.callTool('drift_stable', {})).envelope).toMatchObject({ code: 'tool_not_pinned' });
     expect(readFileSync(config.lock, 'utf8')).not.toContain('"stable"');
-  });
+  }, 240_000);
 });

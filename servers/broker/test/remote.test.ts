@@ -147,7 +147,7 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
       port: 0,
       authenticator: new ApiKeyAuthenticator(records, false),
     }).then((a) => a.listen());
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
