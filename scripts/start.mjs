@@ -110,6 +110,25 @@ if (opts.plan) {
   process.stdout.write(`${JSON.stringify({ portBase: opts.portBase, ports: plan })}\n`);
   process.exit(0);
 }
+/**
+ * The broker's configuration for npm start: every Portcullis system it can host, in its own process
+ * (written once per data dir; edit it to add remote or stdio upstreams).
+ */
+async function brokerConfig(dataDir) {
+  const path = join(dataDir, 'broker.yaml');
+  if (!existsSync(path)) {
+    const { LOCAL_SYSTEMS } = await import('@portcullis/broker');
+    const lines = [
+      '# Written by npm start: every Portcullis system the broker can host, in its own process.',
+      'upstreams:',
+      ...Object.keys(LOCAL_SYSTEMS).flatMap((name) => [`  - name: ${name}`, `    local: ${name}`]),
+      '',
+    ];
+    writeFileSync(path, lines.join('\n'), { mode: 0o600 });
+  }
+  return { path, text: readFileSync(path, 'utf8') };
+}
+
 const children = [];
 const ready = [];
 for (const [index, s] of servers.entries()) {
@@ -117,12 +136,18 @@ for (const [index, s] of servers.entries()) {
   mkdirSync(dataDir, { recursive: true });
   const { keysFile, keys } = devKeys(s.name, s.pkg, dataDir);
   const port = String(portFor(s.name, index, opts.portBase));
+  const extra = {};
+  if (s.name === 'broker') {
+    s.config = await brokerConfig(dataDir);
+    extra.PORTCULLIS_BROKER_CONFIG = s.config.path;
+  }
   const child = spawn(process.execPath, [s.cli, '--transport', 'http', '--port', port], {
     env: {
       ...process.env,
       PORTCULLIS_AUTH: 'apikey',
       PORTCULLIS_DATA_DIR: dataDir,
       PORTCULLIS_API_KEYS_FILE: keysFile,
+      ...extra,
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
@@ -157,6 +182,14 @@ try {
   const mcpServers = {};
   for (const s of up) {
     out.push(`  ${s.name.padEnd(10)} ${s.url}`);
+    if (s.config)
+      out.push(
+        `    config ${s.config.path}:`,
+        ...s.config.text
+          .trimEnd()
+          .split('\n')
+          .map((l) => `      ${l}`),
+      );
     for (const k of s.keys)
       out.push(
         `    ${k.principal.padEnd(10)} roles=${k.roles.join(',').padEnd(22)} tenant=${k.tenant}  key=${k.key}${attributesNote(k.attributes)}`,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { CredentialResolver } from './credentials.js';
+import type { Host } from './host.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
 import type { Migration, Store } from './store.js';
@@ -36,6 +37,12 @@ export interface KitServices<C = Record<string, unknown>> {
     labelNames: string[];
     collect: () => Promise<{ labels: Record<string, string>; value: number }[]>;
   }): void;
+  /**
+   * The host this system is mounted on, for a backend that mounts further systems on it
+   * (`new ServerRuntime(defs, { host })`: the broker's in-process upstreams share its store,
+   * audit chain and limiter).
+   */
+  host: Host;
 }
 
 export interface BackendLifecycle {

@@ -70,8 +70,17 @@ export class Host {
     this.metrics = new Metrics(this.serverName);
   }
 
-  /** Opens the store, the audit sink and the limiter (in that order; close undoes them in reverse). */
-  async open(): Promise<void> {
+  private opening: Promise<void> | null = null;
+
+  /**
+   * Opens the store, the audit sink and the limiter (in that order; close undoes them in reverse).
+   * Once: every runtime mounted on this host awaits the same opening.
+   */
+  open(): Promise<void> {
+    return (this.opening ??= this.openOnce());
+  }
+
+  private async openOnce(): Promise<void> {
     const cfg = this.config;
     prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({

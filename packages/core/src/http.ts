@@ -14,6 +14,7 @@ import {
   type JSONRPCMessage,
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
+import { PortcullisError } from './errors.js';
 import { assertAuthAllowedOnHost } from './config.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
@@ -387,7 +388,22 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     ): Promise<JSONRPCMessage> => {
       try {
         const tp = req.headers.traceparent;
-        const result = await ep.scope.callTool(req.principal!, call.name, call.args, {
+        let principal = req.principal!;
+        try {
+          principal = await ep.scope.callerOf(principal, call.meta);
+        } catch (err) {
+          if (!(err instanceof PortcullisError)) throw err;
+          // Worded as the SDK path words it (an McpError from the handler).
+          return {
+            jsonrpc: '2.0',
+            id: call.id,
+            error: {
+              code: ErrorCode.InvalidRequest,
+              message: `MCP error ${ErrorCode.InvalidRequest}: ${err.message}`,
+            },
+          };
+        }
+        const result = await ep.scope.callTool(principal, call.name, call.args, {
           signal,
           meta: call.meta,
           traceparent: typeof tp === 'string' ? tp : undefined,

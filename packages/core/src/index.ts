@@ -38,6 +38,13 @@ export {
   TRACE_META_KEY,
 } from './runtime.js';
 export type { ApprovalsApi, CallResult, EvaluateFn, ToolListing } from './runtime.js';
+export { toolEntry } from './tool-entry.js';
+export {
+  BROKER_ROLE,
+  CALLER_ASSERTION_META_KEY,
+  CallerAssertionSigner,
+  CallerAssertionVerifier,
+} from './assertion.js';
 export type { Decision, Effect } from './policy.js';
 export { runServerCli, buildAuthenticator } from './cli.js';
 export { createHttpApp } from './http-lazy.js';

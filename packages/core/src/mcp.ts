@@ -59,7 +59,14 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
       const headers = extra.requestInfo?.headers;
-      return await runtime.callTool(principalOf(extra), req.params.name, req.params.arguments ?? {}, {
+      let principal: Principal;
+      try {
+        principal = await runtime.callerOf(principalOf(extra), req.params._meta);
+      } catch (err) {
+        if (err instanceof PortcullisError) throw new McpError(ErrorCode.InvalidRequest, err.message);
+        throw err;
+      }
+      return await runtime.callTool(principal, req.params.name, req.params.arguments ?? {}, {
         signal: extra.signal,
         meta: req.params._meta,
         traceparent: headerOf(headers, 'traceparent'),

@@ -183,29 +183,42 @@ export class PolicyEngine {
   /**
    * False when no resource and no arguments could ever make policy permit this principal the
    * action (Cedar partial evaluation with the resource and context unknown): such tools are hidden.
+   * A tool whose resource is known without its arguments passes it, and only the context stays unknown.
    */
-  mayEverPermit(principal: Principal, action: string): boolean {
+  mayEverPermit(principal: Principal, action: string, resource?: PolicyResource): boolean {
     const key = JSON.stringify([
       action,
       principal.id,
       principal.tenant,
       principal.roles,
       principal.attributes,
+      resource ?? null,
     ]);
     const cached = this.visibilityCache.get(key);
     if (cached !== undefined) return cached;
-    if (hasLoneSurrogate([principal.id, principal.tenant, principal.roles, principal.attributes]))
+    if (
+      hasLoneSurrogate([
+        principal.id,
+        principal.tenant,
+        principal.roles,
+        principal.attributes,
+        resource ?? null,
+      ])
+    )
       return false; // Cedar would throw; fail closed
     const answer = cedar.isAuthorizedPartial({
       principal: { type: 'User', id: principal.id },
       action: { type: 'Action', id: action },
-      resource: null,
+      // Known before the call (a proxied tool's own description): decided now, only the context stays unknown.
+      resource: resource ? { type: resource.type, id: resource.id } : null,
       context: {
         args: { __extn: { fn: 'unknown', arg: 'args' } },
         now: { __extn: { fn: 'unknown', arg: 'now' } },
       },
       policies: { staticPolicies: this.staticPolicies },
-      entities: [principalEntity(principal)],
+      entities: resource
+        ? [principalEntity(principal), resourceEntity(resource)]
+        : [principalEntity(principal)],
     });
     // Only a residual answer can show a tool: a failure (a principal Cedar cannot evaluate) hides it.
     const visible = answer.type === 'residuals' && residualMayPermit(answer.response);

@@ -179,12 +179,18 @@ export class RateLimiter {
    * retry_after_ms and details.scope when a window is used up. The principal's own window is
    * checked first so one noisy principal cannot spend the tenant's budget on refused calls.
    */
-  async acquire(principalId: string, tenant: string | null, tool: string): Promise<void> {
+  async acquire(
+    principalId: string,
+    tenant: string | null,
+    tool: string,
+    opts: { tenantBucket?: boolean } = {},
+  ): Promise<void> {
     // A principal is its tenant plus its id: bob of acme and bob of globex are two people. A bare
     // '%' never comes out of encodeURIComponent, so no tenant can collide with "no tenant".
     const who = `${tenant === null ? '%' : encodeURIComponent(tenant)}:${encodeURIComponent(principalId)}`;
     await this.consume('principal_tool', `${who}:${encodeURIComponent(tool)}`);
-    if (tenant !== null) await this.consume('tenant', encodeURIComponent(tenant));
+    if (tenant !== null && opts.tenantBucket !== false)
+      await this.consume('tenant', encodeURIComponent(tenant));
   }
 
   /**

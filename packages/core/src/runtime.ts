@@ -7,7 +7,8 @@
 import type { AuditEvent, AuditSink } from './audit.js';
 import type { CommonConfig } from './config.js';
 import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
-import { ConfigError, errors } from './errors.js';
+import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './errors.js';
+import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { Host } from './host.js';
 import { selectToolsets } from './toolsets.js';
 import { context, trace } from '@opentelemetry/api';
@@ -54,6 +55,13 @@ export interface RuntimeOptions {
   /** Title and instructions a multi-system host announces at initialize. */
   title?: string;
   instructions?: string;
+  /**
+   * Mount these systems on an existing host (another runtime's: one store, one audit chain, one
+   * limiter) instead of opening one. The runtime that made the host opens and closes it; this one
+   * closes only its systems' backends. Its systems sit behind that runtime's door: their policy
+   * folders are PORTCULLIS_POLICY_DIR_<SYSTEM> only, and they do not charge the tenant bucket again.
+   */
+  host?: Host;
 }
 
 // Definitions of different systems differ in their backend types.
@@ -86,6 +94,8 @@ export interface McpScope {
   ): Promise<{ text: string } | { error: ErrorEnvelope }>;
   resources(): Mounted<ResourceDefinition<unknown>>[];
   prompts(): Mounted<PromptDefinition<unknown>>[];
+  /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
+  callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
 }
 
 export class ServerRuntime<B = unknown> implements McpScope {
@@ -103,6 +113,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
   private readonly bySystemTool = new Map<string, Surface>();
   private inFlight = 0;
   private closed = false;
+  private readonly borrowedHost: boolean;
 
   constructor(defs: ServerDefinition<B> | readonly AnyServerDefinition[], opts: RuntimeOptions) {
     const list: AnyServerDefinition[] = isList(defs) ? [...defs] : [defs];
@@ -114,13 +125,18 @@ export class ServerRuntime<B = unknown> implements McpScope {
       if (names.has(d.name)) throw new ConfigError(`System ${d.name} is mounted twice.`);
       names.add(d.name);
     }
-    this.host = new Host({
-      name: single ? first.name : (opts.name ?? 'host'),
-      env: opts.env,
-      transport: opts.transport,
-      logger: opts.logger,
-      sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
-    });
+    this.borrowedHost = opts.host !== undefined;
+    this.host =
+      opts.host ??
+      new Host({
+        name: single ? first.name : (opts.name ?? 'host'),
+        env: opts.env,
+        transport: opts.transport,
+        logger: opts.logger,
+        sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
+      });
+    for (const k of opts.host ? list.flatMap((d) => d.sensitiveKeys ?? []) : [])
+      this.host.redactor.addSensitiveKey(k);
     const host = this.host;
     this.serverName = host.serverName;
     this.config = host.config;
@@ -150,7 +166,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
       toolsets: this.checkSelection(list),
       readOnly: this.config.readOnly,
     };
-    this.surfaces = list.map((d) => new Surface(host, d, selection, this.policyDirOf(d, single)));
+    this.surfaces = list.map(
+      (d) => new Surface(host, d, selection, this.policyDirOf(d, single), this.borrowedHost),
+    );
     this.indexTools();
     this.ready = this.init();
     // Start-up failures are reported by whoever awaits `ready`; keep Node from flagging them early.
@@ -185,12 +203,14 @@ export class ServerRuntime<B = unknown> implements McpScope {
 
   /** One system honours PORTCULLIS_POLICY_DIR; on a multi-system host each has PORTCULLIS_POLICY_DIR_<SYSTEM>. */
   private policyDirOf(def: AnyServerDefinition, single: boolean): string {
+    const key = `PORTCULLIS_POLICY_DIR_${def.name.toUpperCase().replace(/-/g, '_')}`;
+    // PORTCULLIS_POLICY_DIR belongs to the runtime that made the host.
+    if (this.borrowedHost) return this.host.env[key] ?? def.policyDir;
     if (single) return this.config.policyDir ?? def.policyDir;
     if (this.config.policyDir)
       throw new ConfigError(
         'PORTCULLIS_POLICY_DIR applies to a one-system server; on a multi-system host set PORTCULLIS_POLICY_DIR_<SYSTEM> per system.',
       );
-    const key = `PORTCULLIS_POLICY_DIR_${def.name.toUpperCase().replace(/-/g, '_')}`;
     return this.host.env[key] ?? def.policyDir;
   }
 
@@ -198,6 +218,17 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();
+    const brokerKey = this.borrowedHost ? undefined : this.host.env.PORTCULLIS_BROKER_PUBLIC_KEY;
+    if (brokerKey) {
+      try {
+        const pem = await this.host.credentials.get(brokerKey, 'PORTCULLIS_BROKER_PUBLIC_KEY');
+        this.assertions = await CallerAssertionVerifier.fromPem(pem);
+      } catch (err) {
+        throw new ConfigError(
+          `PORTCULLIS_BROKER_PUBLIC_KEY: not an Ed25519 public key in PEM (SPKI) form (${(err as Error).message}).`,
+        );
+      }
+    }
     for (const s of this.surfaces) await s.start();
     // Systems that discover their tools (upstreams) know them only now.
     if (this.surfaces.some((s) => s.def.discoverTools)) this.indexTools();
@@ -247,7 +278,24 @@ export class ServerRuntime<B = unknown> implements McpScope {
         this.readGuardedResource(p, mounted, uri, vars, signal),
       resources: () => this.resources().filter((m) => m.surface === surface),
       prompts: () => this.prompts().filter((m) => m.surface === surface),
+      callerOf: (p, meta) => this.callerOf(p, meta),
     };
+  }
+
+  private assertions: CallerAssertionVerifier | null = null;
+
+  async callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal> {
+    const assertion = meta?.[CALLER_ASSERTION_META_KEY];
+    if (assertion === undefined) return principal;
+    await this.ready;
+    if (!this.assertions)
+      throw new PortcullisErrorClass({
+        code: 'invalid_caller_assertion',
+        category: 'unauthenticated',
+        message: 'This server does not accept caller assertions (PORTCULLIS_BROKER_PUBLIC_KEY is not set).',
+        retryable: false,
+      });
+    return this.assertions.callerOf(principal, assertion);
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */
@@ -273,7 +321,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     await this.ready;
     const surface = this.bySystemTool.get(name);
     const entry = surface?.tools.get(name);
-    if (!surface || !entry || !surface.policy.mayEverPermit(principal, name)) {
+    if (!surface || !entry || !surface.mayEverPermit(principal, name)) {
       return this.unknownTool(principal, name, rawArgs, opts, surface);
     }
     this.inFlight++;
@@ -582,7 +630,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // Init may have failed part-way: close whatever it had opened, in reverse order.
     await this.ready.catch(() => undefined);
     for (const s of [...this.surfaces].reverse()) await s.closeBackend();
-    await this.host.close();
+    if (!this.borrowedHost) await this.host.close();
   }
 }
 

@@ -22,6 +22,7 @@ import type { Host } from './host.js';
 import type { Decision, PolicyEngine } from './policy.js';
 import { runStages, withExtensions, type CallMode, type Stage, type ToolCall } from './stages.js';
 import { toolEntry, type ToolEntry, type ToolListing } from './tool-entry.js';
+import { isJsonSchemaTool } from './tool.js';
 import type {
   AnyToolDefinition,
   ApprovalsApi,
@@ -92,6 +93,12 @@ export class Surface<B = unknown> {
     readonly def: ServerDefinition<B>,
     private readonly selection: ToolSelection,
     private readonly policyDir: string,
+    /**
+     * Mounted behind another system of the same host (the broker's in-process upstreams): that
+     * system's door already charged the caller's tenant, so this one counts only its own
+     * principal x tool bucket, under its system's name.
+     */
+    private readonly nested = false,
   ) {
     this.serverName = `portcullis-${def.name}`;
     this.config = def.configSchema ? parseServerConfig(def.configSchema, host.env) : {};
@@ -175,6 +182,7 @@ export class Surface<B = unknown> {
           },
         });
       },
+      host,
     };
     this.backend = await this.def.createBackend(this.services);
     if (this.def.discoverTools) {
@@ -206,13 +214,22 @@ export class Surface<B = unknown> {
   listTools(principal: Principal): ToolListing[] {
     const out: ToolListing[] = [];
     for (const entry of this.tools.values()) {
-      if (this.policy.mayEverPermit(principal, entry.def.name)) out.push(entry.listing);
+      const def = entry.def;
+      if (isJsonSchemaTool(def) && def.withheld?.(principal)) continue;
+      if (this.mayEverPermit(principal, def.name)) out.push(entry.listing);
     }
     return out;
   }
 
   isVisible(principal: Principal, name: string): boolean {
-    return this.tools.has(name) && this.policy.mayEverPermit(principal, name);
+    return this.tools.has(name) && this.mayEverPermit(principal, name);
+  }
+
+  /** Could policy ever permit this principal the tool (against its resource when that is known up front)? */
+  mayEverPermit(principal: Principal, name: string): boolean {
+    const def = this.tools.get(name)?.def;
+    const resource = def && isJsonSchemaTool(def) ? def.visibilityResource?.(principal) : undefined;
+    return this.policy.mayEverPermit(principal, name, resource);
   }
 
   /** The whole request path for one visible tool: the stages, then the result or the error envelope. */
@@ -286,7 +303,7 @@ export class Surface<B = unknown> {
     const entry = this.tools.get(tool);
     // Not offered here (read-only mode, allowlist): the caller says so; never permitted: a plain deny.
     if (!entry) throw errors.validation(`${tool} is not enabled on this server.`);
-    if (!this.policy.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
+    if (!this.mayEverPermit(principal, tool)) return { effect: 'deny', policies: [], errors: [] };
     const call = this.newCall(principal, entry, rawArgs, { signal }, 'call');
     validateArgs(call);
     await this.resolve(call);
@@ -380,7 +397,14 @@ export class Surface<B = unknown> {
         // Before anything is parsed or loaded: invalid and oversized calls count against the caller too.
         name: 'rate_limit',
         run: async (call, next) => {
-          await host.limiter.acquire(call.principal.id, call.principal.tenant, call.tool.name);
+          if (this.nested)
+            await host.limiter.acquire(
+              call.principal.id,
+              call.principal.tenant,
+              `${call.system}/${call.tool.name}`,
+              { tenantBucket: false },
+            );
+          else await host.limiter.acquire(call.principal.id, call.principal.tenant, call.tool.name);
           await next();
         },
       },

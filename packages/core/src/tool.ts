@@ -229,6 +229,17 @@ export interface JsonSchemaToolDefinition<B = unknown> {
   idempotent?: boolean;
   openWorld?: boolean;
   approval?: 'plan';
+  /**
+   * The resource when it is known without the call's arguments (a proxied tool described by its
+   * upstream and annotations): visibility (tools/list, unknown-tool answers) is decided against it.
+   */
+  visibilityResource?: (principal: Principal) => PolicyResource;
+  /**
+   * True while the tool is withheld from this principal's tools/list (its upstream is down, its
+   * definition drifted, the upstream itself hides it): a call still runs through the stages, where
+   * the handler says why it is refused.
+   */
+  withheld?: (principal: Principal) => boolean;
 }
 
 /** Either kind of tool a server may define. */

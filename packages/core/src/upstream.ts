@@ -5,6 +5,7 @@
  * is reached with its own credential (a credential reference), never the inbound caller's token;
  * who the caller is travels as data in `_meta`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CredentialResolver } from './credentials.js';
 import type { BackendLifecycle, ServerDefinition } from './definition.js';
@@ -225,6 +226,13 @@ export class RemoteUpstream implements Upstream {
       c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         for (const l of this.listeners) l();
       });
+      // A closed connection (the process exited, the session ended) is forgotten: the next call reconnects.
+      c.onclose = () => {
+        if (this.client === c) {
+          this.client = null;
+          this.connecting = null;
+        }
+      };
       return c;
     };
     const t = this.opts.target;
@@ -268,7 +276,9 @@ export class RemoteUpstream implements Upstream {
         await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       const c = make();
       try {
-        await c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+        await c.connect(
+          new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: tracingFetch }),
+        );
         return c;
       } catch (err) {
         await c.close().catch(() => undefined);
@@ -310,11 +320,19 @@ export class RemoteUpstream implements Upstream {
     const c = await this.connect();
     const meta: Record<string, unknown> = { ...opts.meta };
     if (opts.caller) meta[CALLER_META_KEY] = { id: opts.caller.id, tenant: opts.caller.tenant };
-    return (await c.callTool(
-      { name, arguments: args, _meta: meta },
-      undefined,
-      this.requestOptions(opts.signal),
+    const traceparent = typeof meta.traceparent === 'string' ? meta.traceparent : undefined;
+    // Over HTTP the trace context travels as the W3C header too, not only in `_meta`.
+    return (await currentTrace.run(traceparent, () =>
+      c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
     )) as UpstreamCallResult;
+  }
+
+  /** Drops the connection (keeping the listeners): the next call connects again, respawning a command. */
+  async reconnectLater(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    this.connecting = null;
+    await c?.close().catch(() => undefined);
   }
 
   async listResources() {
@@ -359,6 +377,17 @@ export class RemoteUpstream implements Upstream {
     await c?.close();
   }
 }
+
+/** The trace context of the upstream call in progress, for the HTTP transport's requests. */
+const currentTrace = new AsyncLocalStorage<string | undefined>();
+
+const tracingFetch = (input: string | URL, init?: RequestInit): Promise<Response> => {
+  const traceparent = currentTrace.getStore();
+  if (!traceparent) return fetch(input, init);
+  const headers = new Headers(init?.headers);
+  headers.set('traceparent', traceparent);
+  return fetch(input, { ...init, headers });
+};
 
 // ---------------------------------------------------------------------------------------------
 // A system made of an upstream's tools, passed through the kit's stages.

@@ -29,6 +29,7 @@ import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
 import { stdioBench } from './stdio.js';
+import { brokerBench } from './broker.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -677,6 +678,13 @@ async function main(): Promise<void> {
     await postureBench(log, POSTURE_N);
   } catch (err) {
     log(`posture-read bench failed: ${(err as Error).message}`);
+  }
+  if (process.env.BENCH_BROKER !== '0') {
+    try {
+      await brokerBench(log, DURATION_S);
+    } catch (err) {
+      log(`broker bench failed: ${(err as Error).message}`);
+    }
   }
   log();
   log(`bench took ${f0((performance.now() - started) / 1000)} s`);

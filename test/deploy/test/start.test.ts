@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const START = join(ROOT, 'scripts', 'start.mjs');
-const built = ['crm', 'billing', 'posture-read'].every((s) =>
+const built = ['crm', 'billing', 'posture-read', 'broker'].every((s) =>
   existsSync(join(ROOT, 'servers', s, 'dist', 'cli.js')),
 );
 const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', ...extra });
@@ -85,13 +85,19 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
         });
       });
       const urls = [
-        ...out.matchAll(/^ {2}(crm|billing|posture-read) +(http:\/\/127\.0\.0\.1:(\d+)\/mcp)$/gm),
+        ...out.matchAll(/^ {2}(broker|crm|billing|posture-read) +(http:\/\/127\.0\.0\.1:(\d+)\/mcp)$/gm),
       ];
-      expect(urls.map((m) => m[1]).sort()).toEqual(['billing', 'crm', 'posture-read']);
+      expect(urls.map((m) => m[1]).sort()).toEqual(['billing', 'broker', 'crm', 'posture-read']);
+      // The broker prints its configuration: every local system, in its own process.
+      expect(out).toMatch(/^ {4}config .*broker\.yaml:$/m);
+      expect(out).toMatch(/^ {6}upstreams:$/m);
+      expect(out).toMatch(/^ {10}local: billing$/m);
       // posture-read's demo analyst restricted to one cloud account is listed with that restriction.
       expect(out).toMatch(/^ {4}dana +roles=analyst .*accounts=333333333333$/m);
       for (const m of urls) {
-        expect(Number(m[3])).not.toBe({ crm: 7301, billing: 7302, 'posture-read': 7303 }[m[1]!]);
+        expect(Number(m[3])).not.toBe(
+          { broker: 7300, crm: 7301, billing: 7302, 'posture-read': 7303 }[m[1]!],
+        );
         expect((await fetch(m[2]!.replace(/\/mcp$/, '/healthz'))).status).toBe(200);
       }
       // Ctrl-C: every server drains and exits, then npm start itself, with status 0.

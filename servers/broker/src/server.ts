@@ -1,0 +1,517 @@
+/**
+ * The broker: one system, `broker`, whose tools are its upstreams' tools, discovered at start.
+ * Every call passes the broker's door first (the kit's identity, rate limits, validation against
+ * the upstream's own schema, the broker's Cedar policy over upstream and tool, one audit record),
+ * then the per-upstream gate (pinning, circuit breaker, concurrency and rate, timeout), then the
+ * upstream applies its own controls: a local system its own stages as the same principal, a remote
+ * one whatever it enforces for the broker's credential.
+ */
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import {
+  AUDIT_META_KEY,
+  CALLER_ASSERTION_META_KEY,
+  CallerAssertionSigner,
+  ConfigError,
+  ERROR_META_KEY,
+  PortcullisError,
+  TRACE_META_KEY,
+  accessOf,
+  type ErrorEnvelope,
+  type Host,
+  type JsonSchemaToolDefinition,
+  type KitServices,
+  type PolicyResource,
+  type Principal,
+  type ServerDefinition,
+  type ToolContext,
+  type ToolOutput,
+  type UpstreamCallResult,
+  type UpstreamTool,
+} from '@portcullis/core';
+import { Counter } from 'prom-client';
+import type { BrokerConfig, ResolvedUpstream } from './config.js';
+import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
+import { Lock, toolHash, type PinState } from './pinning.js';
+import {
+  LocalConnection,
+  LocalSystems,
+  RemoteConnection,
+  UpstreamHidesTool,
+  type UpstreamConnection,
+} from './upstreams.js';
+
+export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
+export const DEFAULT_PORT = 7300;
+/** Connecting to and listing an upstream (at start, after listChanged). */
+const LIST_TIMEOUT_MS = 30_000;
+
+/** One upstream as the running broker tracks it. */
+export class UpstreamState {
+  /** The upstream's current definitions (by its own tool name) and their hashes. */
+  current = new Map<string, { tool: UpstreamTool; hash: string }>();
+  /** What the broker serves (discovered at start): a live change is not served until restart. */
+  served = new Map<string, string>();
+  /** Reachable at start and not since found dead. */
+  connected = false;
+  readonly breaker: CircuitBreaker;
+  readonly gate: UpstreamGate;
+
+  constructor(
+    readonly cfg: ResolvedUpstream,
+    readonly conn: UpstreamConnection,
+  ) {
+    this.breaker = new CircuitBreaker(cfg.breaker.failures, cfg.breaker.cooldown_ms);
+    this.gate = new UpstreamGate(
+      cfg.name,
+      cfg.concurrency,
+      cfg.rate_limit ? parseRate(cfg.rate_limit) : null,
+    );
+  }
+
+  /** Down: never reached, or its circuit is open. */
+  get down(): boolean {
+    return !this.connected || this.breaker.isOpen;
+  }
+
+  offers(tool: string): boolean {
+    const { allow, deny } = this.cfg.tools ?? {};
+    return (!allow || allow.includes(tool)) && !deny?.includes(tool);
+  }
+}
+
+/** The broker's backend: its upstreams, the tools lock, and the local systems it hosts. */
+export class Federation {
+  readonly states = new Map<string, UpstreamState>();
+  readonly lock: Lock;
+  private readonly locals: LocalSystems;
+  private readonly drift: Counter<'upstream' | 'tool'>;
+  private readonly host: Host;
+
+  constructor(
+    readonly config: BrokerConfig,
+    private readonly services: KitServices,
+  ) {
+    this.host = services.host;
+    this.lock = new Lock(config.lock);
+    this.locals = new LocalSystems(services);
+    this.drift = new Counter({
+      name: 'portcullis_broker_tool_definition_changes_total',
+      help: 'Upstream tools whose definition no longer matches tools.lock.json (withheld and refused).',
+      labelNames: ['upstream', 'tool'],
+      registers: [this.host.metrics.registry],
+    });
+  }
+
+  /** Connects every upstream; one that cannot be reached stops start-up unless it fails open. */
+  private signer: CallerAssertionSigner | null = null;
+
+  async open(): Promise<void> {
+    if (this.config.upstreams.some((u) => u.caller_assertion)) {
+      const ref = this.services.env.PORTCULLIS_BROKER_SIGNING_KEY;
+      if (!ref)
+        throw new ConfigError(
+          'PORTCULLIS_BROKER_SIGNING_KEY: required when an upstream sets caller_assertion (a credential reference to an Ed25519 private key, PKCS#8 PEM).',
+        );
+      try {
+        this.signer = await CallerAssertionSigner.fromPem(
+          await this.services.credentials.get(ref, 'PORTCULLIS_BROKER_SIGNING_KEY'),
+        );
+      } catch (err) {
+        throw new ConfigError(
+          `PORTCULLIS_BROKER_SIGNING_KEY: not an Ed25519 private key in PEM (PKCS#8) form (${this.host.redactor.redactString((err as Error).message)}).`,
+        );
+      }
+    }
+    const localNames = this.config.upstreams.filter((u) => u.local).map((u) => u.local!);
+    const runtime = localNames.length > 0 ? this.locals.mount(localNames) : null;
+    if (runtime) await runtime.ready;
+    if (!this.lock.present)
+      this.services.logger.warn(
+        { lock: this.config.lock },
+        'no tools lock: upstream tools are served unpinned (write one with portcullis-broker lock)',
+      );
+    await Promise.all(
+      this.config.upstreams.map(async (cfg) => {
+        const conn: UpstreamConnection = cfg.local
+          ? new LocalConnection(runtime!, cfg.local)
+          : new RemoteConnection(cfg, this.services);
+        const state = new UpstreamState(cfg, conn);
+        this.states.set(cfg.name, state);
+        try {
+          await this.refresh(state, 'start');
+          state.connected = true;
+        } catch (err) {
+          if (cfg.on_failure === 'closed')
+            throw new ConfigError(
+              `upstream ${cfg.name} (${where(cfg)}) cannot be reached: ${this.host.redactor.redactString((err as Error).message)} (set on_failure: open to start without it).`,
+            );
+          state.breaker.trip();
+          this.services.logger.warn(
+            { upstream: cfg.name, err: this.host.redactor.redactString((err as Error).message) },
+            'upstream unreachable at start: its tools are not served (on_failure: open)',
+          );
+        }
+        state.served = new Map([...state.current].map(([name, v]) => [name, v.hash]));
+        conn.onToolsChanged(() => {
+          this.refresh(state, 'list_changed').catch((err: unknown) =>
+            this.services.logger.warn({ err, upstream: cfg.name }, 'could not re-list a changed upstream'),
+          );
+        });
+      }),
+    );
+  }
+
+  /** Lists the upstream's tools again and raises (metric, audit record) any that drifted from the lock. */
+  async refresh(state: UpstreamState, why: 'start' | 'list_changed'): Promise<void> {
+    // Listing includes connecting (spawning a command): bounded, but never tighter than a call's own timeout.
+    const listed = await withTimeout(
+      state.conn.listTools(),
+      Math.max(state.cfg.timeout_ms, LIST_TIMEOUT_MS),
+      state.cfg.name,
+    );
+    const next = new Map<string, { tool: UpstreamTool; hash: string }>();
+    for (const tool of listed)
+      if (state.offers(tool.name)) next.set(tool.name, { tool, hash: toolHash(tool) });
+    state.current = next;
+    for (const [name, { hash }] of next) {
+      const pin = this.lock.check(state.cfg.name, name, hash);
+      if (pin.state === 'changed') await this.raiseDrift(state, name, pin, why);
+    }
+  }
+
+  private async raiseDrift(
+    state: UpstreamState,
+    tool: string,
+    pin: Extract<PinState, { state: 'changed' }>,
+    why: string,
+  ): Promise<void> {
+    this.drift.inc({ upstream: state.cfg.name, tool });
+    this.services.logger.warn(
+      { upstream: state.cfg.name, tool, pinned: pin.pinned, current: pin.current },
+      'upstream tool definition changed since it was pinned: withheld until lock --accept',
+    );
+    await this.host.appendAudit({
+      kind: 'tool_definition_changed',
+      trace_id: randomBytes(16).toString('hex'),
+      server: this.host.serverName,
+      tool: `${state.cfg.prefix}${tool}`,
+      principal: this.host.serverName,
+      on_behalf_of: null,
+      tenant: null,
+      arguments: { upstream: state.cfg.name, detected: why },
+      decision: null,
+      outcome: 'error',
+      error_code: 'tool_definition_changed',
+      result_hash: null,
+      duration_ms: 0,
+      refs: { upstream: state.cfg.name, pinned_hash: pin.pinned, current_hash: pin.current },
+    });
+  }
+
+  /** Why a tool may not be served now, or null. */
+  refusal(state: UpstreamState, tool: string): PortcullisError | null {
+    const current = state.current.get(tool);
+    const served = state.served.get(tool);
+    const name = `${state.cfg.prefix}${tool}`;
+    if (state.down) {
+      const retry = state.breaker.admit();
+      if (retry !== null || !state.connected)
+        return unavailable(state.cfg.name, retry ?? state.cfg.breaker.cooldown_ms);
+      return null;
+    }
+    if (!current || !served)
+      return new PortcullisError({
+        code: 'upstream_tool_gone',
+        category: 'upstream',
+        message: `Upstream ${state.cfg.name} no longer lists ${name}.`,
+        retryable: false,
+        details: { upstream: state.cfg.name },
+      });
+    const pin = this.lock.check(state.cfg.name, tool, current.hash);
+    if (pin.state === 'changed' || (pin.state !== 'not_pinned' && served !== current.hash))
+      return changed(state.cfg.name, name, pin.state === 'changed' ? pin.pinned : served, current.hash);
+    if (pin.state === 'not_pinned')
+      return new PortcullisError({
+        code: 'tool_not_pinned',
+        category: 'forbidden',
+        message: `${name} is not in the tools lock, so the broker does not serve it.`,
+        retryable: false,
+        remediation: `An operator reviews the tool and runs portcullis-broker lock --accept ${state.cfg.name}.`,
+        details: { upstream: state.cfg.name, current_hash: current.hash },
+      });
+    return null;
+  }
+
+  /** Withheld from this principal's tools/list: down (fail-open), drifted, unpinned, or hidden by the upstream itself. */
+  withheld(state: UpstreamState, tool: string, principal: Principal): boolean {
+    if (state.down) return state.cfg.on_failure === 'open';
+    const current = state.current.get(tool);
+    if (!current) return true;
+    const pin = this.lock.check(state.cfg.name, tool, current.hash);
+    if (pin.state === 'changed' || pin.state === 'not_pinned') return true;
+    if (state.served.get(tool) !== current.hash) return true;
+    return state.conn.visibleTo ? !state.conn.visibleTo(principal, tool) : false;
+  }
+
+  /** The gate, then the upstream: failures become the error envelope, naming the upstream. */
+  async call(
+    state: UpstreamState,
+    tool: string,
+    args: Record<string, unknown>,
+    ctx: ToolContext<Federation>,
+  ): Promise<ToolOutput> {
+    const refused = this.refusal(state, tool);
+    if (refused) throw refused;
+    const name = state.cfg.name;
+    ctx.addAuditRefs({ upstream: name });
+    const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const started = performance.now();
+    let outcome = 'error';
+    let res: UpstreamCallResult;
+    const meta: Record<string, unknown> = {
+      // One trace id across the hop: the W3C context, and the id itself for a Portcullis upstream.
+      traceparent: `00-${traceHex(ctx.traceId)}-${randomBytes(8).toString('hex')}-01`,
+      [TRACE_META_KEY]: ctx.traceId,
+    };
+    // A remote Portcullis upstream decides and audits as the real caller, signed for by the broker.
+    if (state.cfg.caller_assertion && this.signer)
+      meta[CALLER_ASSERTION_META_KEY] = await this.signer.sign(ctx.principal);
+    try {
+      res = await state.gate.run(
+        () =>
+          state.conn.call(tool, args, {
+            principal: ctx.principal,
+            signal,
+            meta,
+          }),
+        signal,
+      );
+      state.breaker.success();
+      outcome = 'ok';
+    } catch (err) {
+      if (err instanceof PortcullisError) throw err; // the gate's own refusal
+      if (err instanceof UpstreamHidesTool) {
+        state.breaker.success();
+        if (err.upstreamAuditId) ctx.addAuditRefs({ upstream_audit_id: err.upstreamAuditId });
+        throw new PortcullisError({
+          code: 'not_permitted',
+          category: 'forbidden',
+          message: `Upstream ${name} does not permit you ${tool}.`,
+          retryable: false,
+          remediation: `Ask an administrator of ${name} for the role this needs; do not retry.`,
+          details: { upstream: name },
+        });
+      }
+      if (ctx.signal.aborted) throw err;
+      state.breaker.failure();
+      // A slow upstream keeps its connection; a broken one is dropped so the next call reconnects.
+      if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
+      if (timeout.aborted)
+        throw new PortcullisError({
+          code: 'upstream_timeout',
+          category: 'upstream',
+          message: `Upstream ${name} did not answer within ${state.cfg.timeout_ms} ms.`,
+          retryable: true,
+          remediation: 'Try again shortly; if it keeps timing out, ask an operator to check the upstream.',
+          details: { upstream: name, timeout_ms: state.cfg.timeout_ms },
+          internal: err,
+        });
+      throw unavailable(name, undefined, err);
+    } finally {
+      this.host.metrics.upstreamLatency.observe(
+        { system: name, outcome },
+        (performance.now() - started) / 1000,
+      );
+    }
+    const upstreamAudit = res._meta?.[AUDIT_META_KEY];
+    if (typeof upstreamAudit === 'string') ctx.addAuditRefs({ upstream_audit_id: upstreamAudit });
+    if (res.isError) throw upstreamError(name, res);
+    return {
+      content: res.content,
+      ...(res.structuredContent ? { structuredContent: res.structuredContent } : {}),
+    };
+  }
+
+  /** Every served tool, as the broker's JSON-Schema tools. */
+  tools(): JsonSchemaToolDefinition<Federation>[] {
+    const out: JsonSchemaToolDefinition<Federation>[] = [];
+    const seen = new Map<string, string>();
+    for (const state of this.states.values()) {
+      for (const [upstreamName, { tool }] of state.current) {
+        const name = `${state.cfg.prefix}${upstreamName}`;
+        const clash = seen.get(name);
+        if (clash)
+          throw new ConfigError(
+            `Tool ${name} is offered by upstreams ${clash} and ${state.cfg.name}; give one of them another prefix or deny the tool.`,
+          );
+        seen.set(name, state.cfg.name);
+        if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
+          this.services.logger.warn(
+            { upstream: state.cfg.name, tool: name },
+            'tool name not allowed by MCP: not served',
+          );
+          continue;
+        }
+        const access = accessOf(tool.annotations);
+        const resourceOf = (p: Principal): PolicyResource => ({
+          type: 'Tool',
+          id: name,
+          attributes: {
+            tenant: p.tenant,
+            upstream: state.cfg.name,
+            kind: state.cfg.kind,
+            tool: upstreamName,
+            read_only: access === 'read',
+            destructive: access === 'destructive',
+            idempotent: tool.annotations?.idempotentHint === true,
+            open_world: tool.annotations?.openWorldHint !== false,
+          },
+        });
+        out.push({
+          name,
+          title: tool.title ?? tool.annotations?.title ?? upstreamName,
+          description: tool.description ?? '',
+          toolset: 'upstreams',
+          access,
+          idempotent: tool.annotations?.idempotentHint === true,
+          openWorld: tool.annotations?.openWorldHint !== false,
+          inputSchema: { ...tool.inputSchema, type: 'object' },
+          ...(tool.outputSchema ? { outputSchema: { ...tool.outputSchema, type: 'object' } } : {}),
+          resourceType: 'Tool',
+          visibilityResource: resourceOf,
+          resource: async (_args, ctx) => resourceOf(ctx.principal),
+          withheld: (p) => this.withheld(state, upstreamName, p),
+          handler: (args, ctx) => this.call(state, upstreamName, args, ctx),
+        });
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.states.values()) await s.conn.close().catch(() => undefined);
+    await this.locals.close();
+  }
+}
+
+/** The broker as a kit server definition, for one configuration. */
+export function defineBroker(config: BrokerConfig): ServerDefinition<Federation> {
+  const locals = config.upstreams.filter((u) => u.local).map((u) => u.name);
+  return {
+    name: 'broker',
+    version: '0.1.0',
+    title: 'Portcullis broker',
+    description:
+      'One MCP endpoint over many systems: identity, Cedar policy, rate limits and audit at the door, each system keeping its own rules behind it.',
+    instructions: `Tools of ${config.upstreams.length} systems (${config.upstreams.map((u) => u.name).join(', ')}) behind one door. Each tool keeps its system's name prefix; errors name the upstream that raised them.${locals.length ? ` ${locals.join(', ')} run in this process under your own identity.` : ''}`,
+    defaultPort: DEFAULT_PORT,
+    tools: [],
+    toolsets: [{ id: 'upstreams', description: 'Every tool of every configured upstream.', default: true }],
+    policyDir: BROKER_POLICY_DIR,
+    toolPrefix: '',
+    createBackend: async (services) => {
+      const fed = new Federation(config, services);
+      try {
+        await fed.open();
+      } catch (err) {
+        await fed.close();
+        throw err;
+      }
+      return fed;
+    },
+    discoverTools: async (fed) => fed.tools(),
+  };
+}
+
+function where(cfg: ResolvedUpstream): string {
+  if (cfg.local) return `local ${cfg.local}`;
+  if (cfg.stdio) return `stdio ${cfg.stdio.command}`;
+  return cfg.url!;
+}
+
+function unavailable(upstream: string, retryAfterMs?: number, internal?: unknown): PortcullisError {
+  return new PortcullisError({
+    code: 'upstream_unavailable',
+    category: 'upstream',
+    message: `Upstream ${upstream} is unavailable.`,
+    retryable: true,
+    retryAfterMs,
+    remediation: 'Try again shortly; the broker probes the upstream again after a cool-down.',
+    details: { upstream },
+    internal,
+  });
+}
+
+function changed(
+  upstream: string,
+  tool: string,
+  pinned: string | undefined,
+  current: string,
+): PortcullisError {
+  return new PortcullisError({
+    code: 'tool_definition_changed',
+    category: 'forbidden',
+    message: `The definition of ${tool} changed since it was pinned; the broker does not serve it until an operator reviews it.`,
+    retryable: false,
+    remediation: `An operator reviews the change and runs portcullis-broker lock --accept ${upstream}, then restarts the broker.`,
+    details: { upstream, pinned_hash: pinned ?? null, current_hash: current },
+  });
+}
+
+/** The upstream's own error envelope, unchanged, with the upstream named; third-party errors capped and labelled. */
+function upstreamError(upstream: string, res: UpstreamCallResult): PortcullisError {
+  const env = res._meta?.[ERROR_META_KEY] as Partial<ErrorEnvelope> | undefined;
+  if (
+    env &&
+    typeof env.code === 'string' &&
+    typeof env.category === 'string' &&
+    typeof env.message === 'string'
+  ) {
+    return new PortcullisError({
+      code: env.code,
+      category: env.category,
+      message: env.message,
+      retryable: env.retryable === true,
+      retryAfterMs: env.retry_after_ms,
+      remediation: env.remediation,
+      details: {
+        ...env.details,
+        upstream,
+        ...(typeof env.audit_id === 'string' ? { upstream_audit_id: env.audit_id } : {}),
+      },
+    });
+  }
+  const text = res.content
+    .map((c) => (c.type === 'text' && typeof c.text === 'string' ? c.text : ''))
+    .join(' ')
+    .slice(0, 500);
+  return new PortcullisError({
+    code: 'upstream_tool_error',
+    category: 'upstream',
+    message: `Upstream ${upstream} reported an error${text ? `: ${text}` : '.'}`,
+    retryable: false,
+    details: { upstream },
+  });
+}
+
+function traceHex(traceId: string): string {
+  const hex = traceId.replace(/[^0-9a-f]/gi, '').toLowerCase();
+  return (hex + '0'.repeat(32)).slice(0, 32);
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, upstream: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${upstream} did not answer within ${ms} ms`)), ms)),
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
