@@ -6,6 +6,7 @@
  * The configuration file comes from --config or PORTCULLIS_BROKER_CONFIG; everything else is the
  * kit's common command line and settings.
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError, runServerCli } from '@portcullis/core';
 import { loadBrokerConfig, type BrokerConfig } from './config.js';
 import { runLock } from './lock-cli.js';
@@ -46,6 +47,14 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
       '  lock       pin every upstream tool definition in the tools lock; --accept re-pins one upstream after review\n' +
       'Other settings come from environment variables (see the broker README).\n',
   );
+  process.exit(0);
+}
+if (kitArgs.includes('--version') || kitArgs.includes('-v')) {
+  // Like every Portcullis bin: the package version, with no configuration needed.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  process.stdout.write(`${pkg.version}\n`);
   process.exit(0);
 }
 const configFile =
