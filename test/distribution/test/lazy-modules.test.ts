@@ -29,6 +29,10 @@ const HEAVY = [
 /** What the first call on the embedded store needs: policy and store. */
 const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite'];
 
+/** The broker fronts the CRM in-process for its first call. */
+const brokerConfig = join(mkdtempSync(join(tmpdir(), 'portcullis-lazy-broker-')), 'broker.yaml');
+writeFileSync(brokerConfig, 'upstreams:\n  - name: crm\n    local: crm\n');
+
 /** A read each server's demo principal may make (a server not listed gets the import check only). */
 const FIRST_CALL: Record<
   string,
@@ -47,6 +51,16 @@ const FIRST_CALL: Record<
   'posture-read': {
     env: { PORTCULLIS_PRINCIPAL: 'sam', PORTCULLIS_ROLES: 'analyst', PORTCULLIS_TENANT: 'acme' },
     tool: 'posture_search_findings',
+    args: { limit: 1 },
+  },
+  broker: {
+    env: {
+      PORTCULLIS_BROKER_CONFIG: brokerConfig,
+      PORTCULLIS_PRINCIPAL: 'alice',
+      PORTCULLIS_ROLES: 'rep',
+      PORTCULLIS_TENANT: 'acme',
+    },
+    tool: 'crm_search_accounts',
     args: { limit: 1 },
   },
   'remediation-write': {
