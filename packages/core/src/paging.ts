@@ -30,8 +30,10 @@ export interface Page<T> {
 
 /** A page of a search that can count its matches. */
 export interface CountedPage<T> extends Page<T> {
-  /** Records matching the query in total (all pages). */
+  /** Records matching the query in total (all pages); with `total_is_lower_bound`, at least this many. */
   total: number;
+  /** Counting stopped at the backend's cap: more records match than `total`. */
+  total_is_lower_bound?: true;
 }
 
 /** The limit a backend actually uses: 1..MAX_PAGE_SIZE, whatever was asked. */

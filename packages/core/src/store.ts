@@ -239,7 +239,11 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
-  const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
+  const [{ PGlite, types: pgliteTypes }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    // Trigram indexes for word searches (PostgreSQL's contrib module; a 16 kB bundle, loaded on use).
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ]);
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
   let db: PGlite;
   try {
@@ -250,6 +254,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     const loadDataDir = dir === undefined ? pgliteTemplateArchive() : undefined;
     db = await PGlite.create(dir, {
       parsers,
+      extensions: { pg_trgm },
       startParams: pgliteStartParams(PGlite.defaultStartParams),
       ...(loadDataDir ? { loadDataDir } : {}),
     });

@@ -16,7 +16,8 @@
  *
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16),
  * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
- * 0 skips the posture-read import and latency part, src/posture.ts). Everything binds and connects to 127.0.0.1 only.
+ * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
+ * search at 1k vs N records, src/crm-scale.ts). Everything binds and connects to 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
+import { crmScaleBench } from './crm-scale.js';
 import { stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
 
@@ -50,6 +52,8 @@ const WARMUP_S = 1;
 const WATCHDOG_MS = 12 * 60_000;
 /** Findings in the posture-read import bench (0 skips it). */
 const POSTURE_N = intEnv('BENCH_POSTURE_N', 100_000, 0, 1_000_000);
+/** Accounts and contacts in the CRM search-cost part (0 skips it). */
+const CRM_N = intEnv('BENCH_CRM_N', 100_000, 0, 1_000_000);
 
 const MESSAGE = 'hello from the bench';
 const BODY = JSON.stringify({
@@ -678,6 +682,11 @@ async function main(): Promise<void> {
     await postureBench(log, POSTURE_N);
   } catch (err) {
     log(`posture-read bench failed: ${(err as Error).message}`);
+  }
+  try {
+    await crmScaleBench(log, CRM_N);
+  } catch (err) {
+    log(`CRM search bench failed: ${(err as Error).message}`);
   }
   if (process.env.BENCH_BROKER !== '0') {
     try {

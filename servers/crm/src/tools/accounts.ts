@@ -16,6 +16,7 @@ import {
   opportunityOut,
   ownerField,
   pageFields,
+  pageCount,
   pageFooter,
   queryField,
   recordResource,
@@ -60,7 +61,7 @@ export const searchAccounts = tool({
       pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
-    return { accounts: page.items, next_cursor: page.next_cursor, total: page.total };
+    return { accounts: page.items, next_cursor: page.next_cursor, ...pageCount(page) };
   },
   render: (out) => [...out.accounts.map(accountLine), pageFooter(out, out.accounts.length)].join('\n'),
 });

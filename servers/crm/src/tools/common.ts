@@ -150,8 +150,25 @@ export const pageFields = {
     .string()
     .nullable()
     .describe('Pass as `cursor` to get the next page; null on the last page.'),
-  total: z.number().int().describe('Records matching the search across all pages.'),
+  total: z
+    .number()
+    .int()
+    .describe('Records matching the search across all pages (at least this many when total_is_lower_bound).'),
+  total_is_lower_bound: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Present when counting stopped at 1,000: more records match than total. Narrow the search to count them.',
+    ),
 };
+
+/** A backend page's count fields, as the tools return them. */
+export function pageCount(p: { total: number; total_is_lower_bound?: true }): {
+  total: number;
+  total_is_lower_bound?: true;
+} {
+  return p.total_is_lower_bound ? { total: p.total, total_is_lower_bound: true } : { total: p.total };
+}
 
 export const replayedField = z
   .boolean()
@@ -292,10 +309,14 @@ export function activityLine(a: Activity): string {
   return `${a.occurred_at.slice(0, 16).replace('T', ' ')} ${a.type}: ${a.subject} [${a.id}]`;
 }
 
-export function pageFooter(p: { next_cursor: string | null; total: number }, shown: number): string {
+export function pageFooter(
+  p: { next_cursor: string | null; total: number; total_is_lower_bound?: true },
+  shown: number,
+): string {
+  const total = p.total_is_lower_bound ? `more than ${p.total}` : `${p.total}`;
   return p.next_cursor === null
-    ? `(${shown} shown, ${p.total} in total, last page)`
-    : `(${shown} shown, ${p.total} in total; next_cursor: ${p.next_cursor})`;
+    ? `(${shown} shown, ${total} in total, last page)`
+    : `(${shown} shown, ${total} in total; next_cursor: ${p.next_cursor})`;
 }
 
 /** A linked record (a parent account, an activity's other targets) as the written record's type sees it. */

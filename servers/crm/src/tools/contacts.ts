@@ -11,6 +11,7 @@ import {
   limitField,
   ownerField,
   pageFields,
+  pageCount,
   pageFooter,
   authorizeLinked,
   linkedAs,
@@ -64,7 +65,7 @@ export const searchContacts = tool({
     return {
       contacts: page.items.map((c) => presentContact(c, ctx)),
       next_cursor: page.next_cursor,
-      total: page.total,
+      ...pageCount(page),
     };
   },
   render: (out) => [...out.contacts.map(contactLine), pageFooter(out, out.contacts.length)].join('\n'),

@@ -14,6 +14,7 @@ import {
   opportunityOut,
   ownerField,
   pageFields,
+  pageCount,
   pageFooter,
   queryField,
   recordResource,
@@ -69,7 +70,7 @@ export const searchOpportunities = tool({
       pageRequest(args, ctx.principal),
       { signal: ctx.signal },
     );
-    return { opportunities: page.items, next_cursor: page.next_cursor, total: page.total };
+    return { opportunities: page.items, next_cursor: page.next_cursor, ...pageCount(page) };
   },
   render: (out) =>
     [...out.opportunities.map(opportunityLine), pageFooter(out, out.opportunities.length)].join('\n'),
