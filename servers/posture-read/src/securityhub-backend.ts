@@ -79,7 +79,7 @@ const MAX_INDEX = 100_000;
 
 /**
  * POSTURE_BACKEND=securityhub: the tools answer from AWS Security Hub directly, through GetFindings
- * only (a read). Filters Security Hub can express exactly go upstream (accounts, severity, open or
+ * and GetFindingHistory only (reads). Filters Security Hub can express exactly go upstream (accounts, severity, open or
  * suppressed status, resource type and id, control id); every filter is then checked again on the
  * mapped record, so results mean exactly what the store's do. Search pages carry Security Hub's
  * NextToken inside the kit's signed cursor. Counts, summaries, assets, exposures and compliance
