@@ -20,8 +20,12 @@ export function findingId(tenant: string, source: string, sourceId: string): str
   return `fnd_${sha256Hex(`${tenant}\u0000${source}\u0000${sourceId}`).slice(0, 24)}`;
 }
 
-/** Findings per statement: far below PostgreSQL's 65,535 parameters, large enough to be fast. */
-export const INGEST_CHUNK = 500;
+/**
+ * Findings per chunk (one statement per table, each column one array parameter). Measured on 100k
+ * findings into the embedded store: 1,000 takes a fifth less CPU than 500 at no higher peak memory;
+ * 2,000 is faster still but grows PGlite's WebAssembly memory (never handed back) by ~25 MB.
+ */
+export const INGEST_CHUNK = 1000;
 
 interface Prepared {
   rec: IncomingFinding;
