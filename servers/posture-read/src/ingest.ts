@@ -20,8 +20,12 @@ export function findingId(tenant: string, source: string, sourceId: string): str
   return `fnd_${sha256Hex(`${tenant}\u0000${source}\u0000${sourceId}`).slice(0, 24)}`;
 }
 
-/** Findings per statement: far below PostgreSQL's 65,535 parameters, large enough to be fast. */
-export const INGEST_CHUNK = 500;
+/**
+ * Findings per chunk (one statement per table, each column one array parameter). Measured on 100k
+ * findings into the embedded store: 1,000 takes a fifth less CPU than 500 at no higher peak memory;
+ * 2,000 is faster still but grows PGlite's WebAssembly memory (never handed back) by ~25 MB.
+ */
+export const INGEST_CHUNK = 1000;
 
 interface Prepared {
   rec: IncomingFinding;
@@ -107,7 +111,7 @@ export async function ingestChunk(
   }
   await insertValues(
     q,
-    `INSERT INTO posture_assets (tenant, id, account, region, type, resource_id, name, tags, public, internet_facing, first_seen, last_seen) VALUES`,
+    `INSERT INTO posture_assets (tenant, id, account, region, type, resource_id, name, tags, public, internet_facing, first_seen, last_seen)`,
     [
       'text',
       'text',
@@ -147,7 +151,7 @@ export async function ingestChunk(
       q,
       `INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title, description,
          severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen, updated_at, record_hash,
-         evidence, remediation_text, remediation_url) VALUES`,
+         evidence, remediation_text, remediation_url)`,
       [
         'text',
         'text',
@@ -207,17 +211,20 @@ export async function ingestChunk(
          record_hash = EXCLUDED.record_hash, evidence = EXCLUDED.evidence, remediation_text = EXCLUDED.remediation_text,
          remediation_url = EXCLUDED.remediation_url`,
     );
-    await q.query('DELETE FROM posture_compliance WHERE tenant = $1 AND finding_id = ANY($2::text[])', [
-      tenant,
-      changed.map((p) => p.id),
-    ]);
+    // A changed finding's mappings are replaced; a new one has none to replace (no index probes for it).
+    const replaced = changed.filter((p) => prior.has(p.id)).map((p) => p.id);
+    if (replaced.length > 0)
+      await q.query('DELETE FROM posture_compliance WHERE tenant = $1 AND finding_id = ANY($2::text[])', [
+        tenant,
+        replaced,
+      ]);
     const mappings = new Map<string, unknown[]>();
     for (const p of changed)
       for (const m of p.rec.compliance)
         mappings.set(`${p.id}\u0000${m.framework}\u0000${m.control}`, [tenant, p.id, m.framework, m.control]);
     await insertValues(
       q,
-      'INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES',
+      'INSERT INTO posture_compliance (tenant, finding_id, framework, control) ',
       ['text', 'text', 'text', 'text'],
       [...mappings.values()],
     );
@@ -232,7 +239,7 @@ export async function ingestChunk(
   }
   await insertValues(
     q,
-    'INSERT INTO posture_history (tenant, finding_id, at, from_status, to_status, import_batch, note) VALUES',
+    'INSERT INTO posture_history (tenant, finding_id, at, from_status, to_status, import_batch, note) ',
     ['text', 'text', 'timestamptz', 'text', 'text', 'text', 'text'],
     history.map((h) => [
       tenant,
@@ -246,7 +253,12 @@ export async function ingestChunk(
   );
 }
 
-/** Multi-row INSERT in slices that stay under the parameter limit. */
+/**
+ * Multi-row INSERT with one array parameter per column (`SELECT ... FROM unnest($1::text[], ...)`):
+ * a chunk is one statement with as many parameters as columns, whatever its row count, so neither
+ * side builds, sends or parses a parameter per value. jsonb travels as text and is cast in the
+ * SELECT, so both drivers serialise plain string arrays.
+ */
 async function insertValues(
   q: Queryable,
   head: string,
@@ -254,15 +266,12 @@ async function insertValues(
   rows: unknown[][],
   tail = '',
 ): Promise<void> {
-  const per = Math.max(1, Math.floor(30_000 / types.length));
-  for (let i = 0; i < rows.length; i += per) {
-    const part = rows.slice(i, i + per);
-    const params: unknown[] = [];
-    const tuples = part.map(
-      (row) => `(${row.map((v, j) => (params.push(v), `$${params.length}::${types[j]}`)).join(', ')})`,
-    );
-    await q.query(`${head} ${tuples.join(', ')} ${tail}`, params);
-  }
+  if (rows.length === 0) return;
+  const params = types.map((_, j) => rows.map((row) => row[j]));
+  const arrays = types.map((t, j) => `$${j + 1}::${t === 'jsonb' ? 'text' : t}[]`).join(', ');
+  const cols = types.map((t, j) => (t === 'jsonb' ? `c${j}::jsonb` : `c${j}`)).join(', ');
+  const names = types.map((_, j) => `c${j}`).join(', ');
+  await q.query(`${head} SELECT ${cols} FROM unnest(${arrays}) AS v(${names}) ${tail}`, params);
 }
 
 /** Records the batch itself (who imported what, when, with which result). */

@@ -1,4 +1,4 @@
-import type { AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFindingFilters, FindingHistoryRecord } from '@aws-sdk/client-securityhub';
 import { PortcullisError } from '@portcullis/core';
 import type { AwsAccountCredentials } from '@portcullis/core/aws-accounts';
 import { canonicalHash } from '@portcullis/core/canonical';
@@ -24,12 +24,13 @@ import {
   type ComplianceMapping,
   type FindingRecord,
   type GroupField,
+  type HistoryEntry,
   type Severity,
 } from './domain.js';
 import type { LiveTenant } from './config.js';
 import { compareControls } from './embedded.js';
 import { CONTROLS } from './frameworks.js';
-import { fromAsff } from './importers/normalize.js';
+import { asffStatus, fromAsff } from './importers/normalize.js';
 import { assetId, findingId } from './ingest.js';
 import { SECURITYHUB_PAGE_SIZE, SecurityHubSource, type SortCriteria } from './securityhub.js';
 
@@ -78,12 +79,12 @@ const MAX_INDEX = 100_000;
 
 /**
  * POSTURE_BACKEND=securityhub: the tools answer from AWS Security Hub directly, through GetFindings
- * only (a read). Filters Security Hub can express exactly go upstream (accounts, severity, open or
+ * and GetFindingHistory only (reads). Filters Security Hub can express exactly go upstream (accounts, severity, open or
  * suppressed status, resource type and id, control id); every filter is then checked again on the
  * mapped record, so results mean exactly what the store's do. Search pages carry Security Hub's
  * NextToken inside the kit's signed cursor. Counts, summaries, assets, exposures and compliance
  * are computed from a bounded scan of the matching findings (maxScan; beyond it the tool says so).
- * A finding's history is not available live (the store keeps it): getFinding returns none.
+ * A finding's history comes from GetFindingHistory (Security Hub keeps 90 days): its status changes.
  */
 export class SecurityHubBackend implements PostureBackend {
   readonly kind = 'securityhub' as const;
@@ -182,7 +183,15 @@ export class SecurityHubBackend implements PostureBackend {
     );
     const live = res.findings.length > 0 ? this.map(tenant, res.findings[0]) : null;
     if (live === null || live.finding.id !== id) return null;
-    return { finding: live.finding, asset: live.asset, compliance: live.compliance, history: [] };
+    const raw = res.findings[0] as { Id?: unknown; ProductArn?: unknown };
+    const history =
+      typeof raw.Id === 'string' && typeof raw.ProductArn === 'string'
+        ? liveHistory(
+            res.findings[0],
+            await this.source(tenant).findingHistory({ Id: raw.Id, ProductArn: raw.ProductArn }, opts.signal),
+          )
+        : [];
+    return { finding: live.finding, asset: live.asset, compliance: live.compliance, history };
   }
 
   async summarizeFindings(
@@ -533,6 +542,67 @@ export class SecurityHubBackend implements PostureBackend {
 }
 
 // ---- filters
+
+/**
+ * A live finding's history from its GetFindingHistory records, as the store keeps one: when it was
+ * first seen and every change of its status. Security Hub records field changes, so the status is
+ * rebuilt from the three fields it derives from (Workflow.Status, RecordState, Compliance.Status):
+ * from the finding as it is now, walking the records back, each record's old values give the state
+ * before it. Records about other fields are not status changes and are left out.
+ */
+function liveHistory(raw: unknown, records: FindingHistoryRecord[]): HistoryEntry[] {
+  const field = (path: string): string => {
+    let cur: unknown = raw;
+    for (const part of path.split('.'))
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+    return typeof cur === 'string' ? cur.toUpperCase() : '';
+  };
+  // UpdatedField names the ASFF path (Workflow.Status); compared without case or punctuation.
+  const KEYS: Record<string, 'workflow' | 'record' | 'compliance'> = {
+    workflowstatus: 'workflow',
+    recordstate: 'record',
+    compliancestatus: 'compliance',
+  };
+  const state = {
+    workflow: field('Workflow.Status'),
+    record: field('RecordState'),
+    compliance: field('Compliance.Status'),
+  };
+  const statusOf = (st: typeof state) => asffStatus(st.workflow, st.record, st.compliance);
+  const timed = records
+    .map((r) => ({ r, at: r.UpdateTime instanceof Date ? r.UpdateTime.getTime() : NaN }))
+    .filter((x) => Number.isFinite(x.at))
+    .sort((a, b) => a.at - b.at);
+  const out: HistoryEntry[] = [];
+  for (let i = timed.length - 1; i >= 0; i--) {
+    const { r, at } = timed[i]!;
+    const after = statusOf(state);
+    for (const u of r.Updates ?? []) {
+      const key = KEYS[(u.UpdatedField ?? '').replace(/[^A-Za-z]/g, '').toLowerCase()];
+      if (key !== undefined) state[key] = (u.OldValue ?? '').toUpperCase();
+    }
+    const before = statusOf(state);
+    const source = /^[A-Z_]{1,40}$/.test(r.UpdateSource?.Type ?? '') ? ` (${r.UpdateSource!.Type!})` : '';
+    const when = new Date(at).toISOString();
+    if (r.FindingCreated === true)
+      out.push({
+        at: when,
+        from_status: null,
+        to_status: after,
+        import_batch: LIVE_BATCH,
+        note: `first seen${source}`,
+      });
+    else if (before !== after)
+      out.push({
+        at: when,
+        from_status: before,
+        to_status: after,
+        import_batch: LIVE_BATCH,
+        note: `status ${before} -> ${after}${source}`,
+      });
+  }
+  return out.reverse();
+}
 
 function accountFilter(accounts: string[]): { Value: string; Comparison: 'EQUALS' }[] {
   return accounts.map((a) => ({ Value: a, Comparison: 'EQUALS' as const }));

@@ -1,7 +1,9 @@
 import {
+  GetFindingHistoryCommand,
   GetFindingsCommand,
   SecurityHubClient,
   type AwsSecurityFindingFilters,
+  type FindingHistoryRecord,
 } from '@aws-sdk/client-securityhub';
 import { PortcullisError } from '@portcullis/core';
 import type { AwsCredentialsProvider } from '@portcullis/core/aws-accounts';
@@ -30,7 +32,7 @@ export type SortCriteria = { Field: string; SortOrder: 'asc' | 'desc' }[];
 const SYNC_SORT: SortCriteria = [{ Field: 'UpdatedAt', SortOrder: 'asc' }];
 
 /**
- * AWS Security Hub through the official SDK, reads only (GetFindings). Credentials come from the
+ * AWS Security Hub through the official SDK, reads only (GetFindings, GetFindingHistory). Credentials come from the
  * SDK's default chain (environment, shared config, SSO, web identity, container or instance role):
  * no setting of this server holds a secret. SDK retries are off (maxAttempts 1) so the kit's retry
  * policy sees every attempt: throttling (429 TooManyRequestsException, honouring Retry-After) and
@@ -80,6 +82,39 @@ export class SecurityHubSource {
       findings: out.Findings ?? [],
       nextToken: out.NextToken === undefined || out.NextToken === '' ? undefined : out.NextToken,
     };
+  }
+
+  /**
+   * A finding's change records (GetFindingHistory: the last 90 days), every page. A page may hold
+   * fewer than MaxResults while more follow, so only a missing NextToken ends it; bounded, as a
+   * finding with more than 5,000 change records is not one a tool answer can show anyway.
+   */
+  async findingHistory(
+    finding: { Id: string; ProductArn: string },
+    signal?: AbortSignal,
+  ): Promise<FindingHistoryRecord[]> {
+    const records: FindingHistoryRecord[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const out = await this.call(async (s) => {
+        try {
+          return await this.client.send(
+            new GetFindingHistoryCommand({
+              FindingIdentifier: finding,
+              MaxResults: SECURITYHUB_PAGE_SIZE,
+              ...(token !== undefined ? { NextToken: token } : {}),
+            }),
+            { abortSignal: s },
+          );
+        } catch (err) {
+          throw translate(err);
+        }
+      }, signal);
+      records.push(...(out.Records ?? []));
+      token = out.NextToken === undefined || out.NextToken === '' ? undefined : out.NextToken;
+      if (token === undefined) break;
+    }
+    return records;
   }
 
   /** Every finding the filters match, page by page (GetFindings with NextToken until there is none). */
@@ -154,9 +189,9 @@ function translate(err: unknown): unknown {
     return new PortcullisError({
       code: 'upstream_forbidden',
       category: 'upstream',
-      message: `Security Hub denied access (${name}): the credentials in use may not call securityhub:GetFindings in this account and region, or Security Hub is not enabled there.`,
+      message: `Security Hub denied access (${name}): the credentials in use may not call securityhub:GetFindings (or GetFindingHistory) in this account and region, or Security Hub is not enabled there.`,
       remediation:
-        'Grant securityhub:GetFindings to the role or user the AWS SDK picks up, and check that Security Hub is enabled in the region.',
+        'Grant securityhub:GetFindings and securityhub:GetFindingHistory to the role or user the AWS SDK picks up, and check that Security Hub is enabled in the region.',
       retryable: false,
       internal,
     });

@@ -14,8 +14,11 @@ import { startInProcess } from '@portcullis/core/testing';
 import { startFakeSecurityHub, type FakeSecurityHub } from '@portcullis/fakes/aws-securityhub';
 import { startFakeSts, type FakeSts } from '@portcullis/fakes/aws-sts';
 import { parseLiveTenants } from '../src/config.js';
+import { fromAsff } from '../src/importers/normalize.js';
+import { findingId } from '../src/ingest.js';
 import { server } from '../src/index.js';
 import { SecurityHubBackend, type SecurityHubBackendOptions } from '../src/securityhub-backend.js';
+import { SecurityHubSource } from '../src/securityhub.js';
 import { ACME_ACCOUNTS, DEV, GLOBEX, HUB_REGION, PROD, dataset } from './backend-fixture.js';
 import { postureBackendSuite } from './backend-suite.js';
 
@@ -74,7 +77,7 @@ function backend(over: Partial<SecurityHubBackendOptions> = {}): SecurityHubBack
 
 postureBackendSuite('AWS Security Hub, live (fake over the wire)', async () => {
   const b = backend();
-  return { backend: b, history: false, close: () => b.close() };
+  return { backend: b, history: true, close: () => b.close() };
 });
 
 async function failure(p: Promise<unknown>): Promise<PortcullisError> {
@@ -88,9 +91,19 @@ async function failure(p: Promise<unknown>): Promise<PortcullisError> {
 }
 
 describe('Security Hub live mode', () => {
-  it('called only GetFindings, each acme call signed by the assumed administrator role', () => {
+  it('called only GetFindings and GetFindingHistory, each acme call signed by the assumed administrator role', () => {
     expect(hub.requests.length).toBeGreaterThan(20);
-    expect(new Set(hub.requests.map((r) => r.operation))).toEqual(new Set(['GetFindings']));
+    expect(new Set(hub.requests.map((r) => r.operation))).toEqual(
+      new Set(['GetFindings', 'GetFindingHistory']),
+    );
+    // Reads only: every operation any call made is a Get, List or Describe.
+    for (const r of hub.requests) expect(r.operation).toMatch(/^(Get|List|Describe|BatchGet)[A-Z]/);
+    const history = hub.requests.filter((r) => r.operation === 'GetFindingHistory');
+    for (const r of history) {
+      const id = (r.body?.FindingIdentifier as { Id?: string } | undefined)?.Id ?? '';
+      expect(ACME_ACCOUNTS.some((a) => id.includes(`:${a}:`))).toBe(true);
+      expect(sts.issued.get(r.accessKeyId)?.roleArn).toBe(ADMIN_ROLE);
+    }
     const acme = hub.requests.filter((r) => {
       const accounts = (r.body?.Filters as { AwsAccountId?: { Value: string }[] } | undefined)?.AwsAccountId;
       return accounts?.some((a) => a.Value !== GLOBEX);
@@ -107,12 +120,92 @@ describe('Security Hub live mode', () => {
     const globex = hub.requests.filter((r) => r.accessKeyId === BASE.accessKeyId);
     expect(globex.length).toBeGreaterThan(0);
     // Every request names only accounts of one tenant.
-    for (const r of hub.requests) {
+    for (const r of hub.requests.filter((x) => x.operation === 'GetFindings')) {
       const values = ((r.body?.Filters as { AwsAccountId?: { Value: string }[] }).AwsAccountId ?? []).map(
         (a) => a.Value,
       );
       expect(values.length).toBeGreaterThan(0);
       expect(values.every((v) => v === GLOBEX) || values.every((v) => ACME_ACCOUNTS.includes(v))).toBe(true);
+    }
+  });
+
+  it('gives a finding its status history from GetFindingHistory, every page, oldest first', async () => {
+    const raw = dataset().acme.find(
+      (x) =>
+        (x.Workflow as { Status: string }).Status === 'NEW' &&
+        x.RecordState === 'ACTIVE' &&
+        (x.Compliance as { Status: string }).Status === 'FAILED',
+    )!;
+    const inc = fromAsff(raw, 0);
+    expect(inc.status).toBe('open');
+    const id = findingId('acme', inc.source, inc.source_id);
+    const at = (minute: number) => new Date(Date.UTC(2025, 10, 1, 0, minute)).toISOString();
+    const update = (minute: number, field: string, from: string, to: string) => ({
+      UpdateTime: at(minute),
+      FindingCreated: false,
+      UpdateSource: { Type: 'BATCH_UPDATE_FINDINGS', Identity: `arn:aws:iam::${PROD}:user/analyst` },
+      Updates: [{ UpdatedField: field, OldValue: from, NewValue: to }],
+    });
+    // Out of order and over two pages (100 a page): a creation, a suppression, 120 severity
+    // changes (no status change), an archive while suppressed (none either), and a reopening.
+    hub.histories.set(raw.Id as string, [
+      update(300, 'Workflow.Status', 'SUPPRESSED', 'NEW'),
+      ...Array.from({ length: 120 }, (_, i) => update(10 + i, 'Severity.Label', 'LOW', 'HIGH')),
+      update(200, 'RecordState', 'ARCHIVED', 'ACTIVE'),
+      update(150, 'RecordState', 'ACTIVE', 'ARCHIVED'),
+      update(5, 'Workflow.Status', 'NEW', 'SUPPRESSED'),
+      {
+        UpdateTime: at(0),
+        FindingCreated: true,
+        UpdateSource: { Type: 'BATCH_IMPORT_FINDINGS' },
+        Updates: [],
+      },
+    ]);
+    try {
+      const before = hub.requests.length;
+      const d = await backend().getFinding('acme', null, id);
+      const calls = hub.requests.slice(before).filter((r) => r.operation === 'GetFindingHistory');
+      expect(calls).toHaveLength(2);
+      expect(calls[0]!.body?.FindingIdentifier).toEqual({ Id: raw.Id, ProductArn: raw.ProductArn });
+      expect(d!.history).toEqual([
+        {
+          at: at(0),
+          from_status: null,
+          to_status: 'open',
+          import_batch: 'securityhub-live',
+          note: 'first seen (BATCH_IMPORT_FINDINGS)',
+        },
+        {
+          at: at(5),
+          from_status: 'open',
+          to_status: 'suppressed',
+          import_batch: 'securityhub-live',
+          note: 'status open -> suppressed (BATCH_UPDATE_FINDINGS)',
+        },
+        {
+          at: at(300),
+          from_status: 'suppressed',
+          to_status: 'open',
+          import_batch: 'securityhub-live',
+          note: 'status suppressed -> open (BATCH_UPDATE_FINDINGS)',
+        },
+      ]);
+      // A denied history read is the same clear error as a denied search, never a half answer.
+      const source = new SecurityHubSource({
+        region: HUB_REGION,
+        endpoint: hub.endpoint,
+        credentials: () => Promise.resolve(BASE),
+        callUpstream: (fn) => fn(new AbortController().signal),
+      });
+      hub.failNext(1, { status: 403, type: 'AccessDeniedException' });
+      const err = await failure(
+        source.findingHistory({ Id: raw.Id as string, ProductArn: raw.ProductArn as string }),
+      );
+      source.close();
+      expect(err.code).toBe('upstream_forbidden');
+      expect(err.message).toContain('GetFindingHistory');
+    } finally {
+      hub.histories.delete(raw.Id as string);
     }
   });
 

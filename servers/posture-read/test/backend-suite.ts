@@ -1,8 +1,8 @@
 /**
  * The one posture backend contract suite: the findings store and the live Security Hub backend
  * (against the local Security Hub fake) both run it over the same ASFF data set, so the tools can
- * rely on the same answers from either. Where live mode differs by design, the fixture says so
- * (`history`): Security Hub keeps no import history, so a live finding has none.
+ * rely on the same answers from either. Both give a finding its history (the store from its
+ * imports, live mode from GetFindingHistory); a fixture may say it has none (`history`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortcullisError } from '@portcullis/core';
@@ -26,7 +26,7 @@ import {
 
 export interface PostureFixture {
   backend: PostureBackend;
-  /** Whether getFinding returns the finding's state history (the store does; live mode cannot). */
+  /** Whether getFinding returns the finding's state history (the store and live mode both do). */
   history: boolean;
   close(): Promise<void>;
 }
@@ -152,7 +152,7 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
       expect(nobody).toMatchObject({ items: [], total: 0 });
     });
 
-    it('reads one finding with its asset, compliance mappings and (store only) history', async () => {
+    it('reads one finding with its asset, compliance mappings and history', async () => {
       const e = acme.find((x) => x.compliance.length === 2)!;
       const d = await b.getFinding('acme', null, e.id);
       expect(d).not.toBeNull();

@@ -10,7 +10,13 @@ import type { AddressInfo } from 'node:net';
  * PREFIX, NOT_EQUALS, CONTAINS) on AwsAccountId, Region, SeverityLabel, WorkflowStatus,
  * RecordState, ResourceType, ResourceId, GeneratorId, Title, ComplianceStatus,
  * ComplianceSecurityControlId, Id, and date filters (Start/End) on UpdatedAt. SortCriteria (up to
- * three) sorts by SeverityNormalized or any top-level or filterable field, asc or desc. A SigV4 Authorization header for service `securityhub` is
+ * three) sorts by SeverityNormalized or any top-level or filterable field, asc or desc.
+ * GetFindingHistory is `POST /findingHistory/get` with `{ FindingIdentifier: { Id, ProductArn },
+ * StartTime, EndTime, NextToken, MaxResults }` (both identifier fields required, MaxResults 1 to
+ * 100), answered `{ Records: [{ FindingIdentifier, UpdateTime, FindingCreated, UpdateSource:
+ * { Type, Identity }, Updates: [{ UpdatedField, OldValue, NewValue }] }], NextToken }`: the records
+ * a test put in `histories` (by finding Id), else one FindingCreated record at the finding's
+ * CreatedAt; an unknown finding has no records. A SigV4 Authorization header for service `securityhub` is
  * required (signatures are not verified). Errors use the REST-JSON shape: the type in
  * `x-amzn-ErrorType` and `{ "message": ... }`; tests inject 429 TooManyRequestsException (with
  * Retry-After), 403 AccessDeniedException or 5xx. Every request's operation (from method and path)
@@ -39,6 +45,8 @@ export interface FakeSecurityHub {
   endpoint: string;
   /** The findings served, by region; tests may add or change them between calls. */
   readonly findings: Map<string, Record<string, unknown>[]>;
+  /** GetFindingHistory's records, by finding Id (in the response's shape, times as ISO 8601 strings). */
+  readonly histories: Map<string, Record<string, unknown>[]>;
   readonly requests: FakeSecurityHubRequest[];
   failNext(count: number, failure: FakeSecurityHubFailure): void;
   close(): Promise<void>;
@@ -170,6 +178,7 @@ function matchDate(value: unknown, filters: unknown): boolean {
 
 export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
   const findings = new Map<string, Record<string, unknown>[]>();
+  const histories = new Map<string, Record<string, unknown>[]>();
   const requests: FakeSecurityHubRequest[] = [];
   const failures: FakeSecurityHubFailure[] = [];
   // NextToken → the filters it was issued for and the offset it continues at.
@@ -223,6 +232,54 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
     return out;
   };
 
+  const getFindingHistory = (region: string, body: Record<string, unknown>): Record<string, unknown> => {
+    const ident = body.FindingIdentifier as { Id?: unknown; ProductArn?: unknown } | undefined;
+    if (typeof ident?.Id !== 'string' || typeof ident.ProductArn !== 'string')
+      throw new HubError(400, 'InvalidInputException', 'FindingIdentifier.Id and ProductArn are required');
+    const max = body.MaxResults ?? 100;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100)
+      throw new HubError(400, 'InvalidInputException', 'MaxResults must be between 1 and 100');
+    const start = typeof body.StartTime === 'string' ? Date.parse(body.StartTime) : -Infinity;
+    const end = typeof body.EndTime === 'string' ? Date.parse(body.EndTime) : Infinity;
+    if (Number.isNaN(start) || Number.isNaN(end))
+      throw new HubError(400, 'InvalidInputException', 'StartTime and EndTime must be ISO 8601');
+    const finding = (findings.get(region) ?? []).find(
+      (f) => f.Id === ident.Id && f.ProductArn === ident.ProductArn,
+    );
+    const identifier = { Id: ident.Id, ProductArn: ident.ProductArn };
+    const all = (
+      finding === undefined
+        ? []
+        : (histories.get(ident.Id) ?? [
+            {
+              UpdateTime: finding.CreatedAt,
+              FindingCreated: true,
+              UpdateSource: { Type: 'BATCH_IMPORT_FINDINGS', Identity: finding.ProductArn },
+              Updates: [],
+            },
+          ])
+    )
+      .map((r): Record<string, unknown> => ({ FindingIdentifier: identifier, ...r }))
+      .filter((r) => {
+        const t = typeof r.UpdateTime === 'string' ? Date.parse(r.UpdateTime) : NaN;
+        return t >= start && t <= end;
+      });
+    const key = JSON.stringify(['history', region, identifier, body.StartTime ?? null, body.EndTime ?? null]);
+    let offset = 0;
+    if (body.NextToken !== undefined) {
+      const t = typeof body.NextToken === 'string' ? tokens.get(body.NextToken) : undefined;
+      if (!t || t.key !== key) throw new HubError(400, 'InvalidInputException', 'Invalid NextToken');
+      offset = t.offset;
+    }
+    const out: Record<string, unknown> = { Records: all.slice(offset, offset + max) };
+    if (offset + max < all.length) {
+      const token = randomBytes(24).toString('base64');
+      tokens.set(token, { key, offset: offset + max });
+      out.NextToken = token;
+    }
+    return out;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const operation =
@@ -250,9 +307,14 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
           res.setHeader('Retry-After', String(failure.retryAfterSeconds));
         throw new HubError(failure.status, failure.type, failure.message ?? failure.type);
       }
-      if (operation !== 'GetFindings')
+      const out =
+        operation === 'GetFindings'
+          ? getFindings(entry.region, entry.body ?? {})
+          : operation === 'GetFindingHistory'
+            ? getFindingHistory(entry.region, entry.body ?? {})
+            : null;
+      if (out === null)
         throw new HubError(404, 'ResourceNotFoundException', `The fake does not implement ${operation}`);
-      const out = getFindings(entry.region, entry.body ?? {});
       res.writeHead(200, {
         'content-type': 'application/json',
         'x-amzn-requestid': randomBytes(16).toString('hex'),
@@ -278,6 +340,7 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     findings,
+    histories,
     requests,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);

@@ -7,6 +7,7 @@ import { streamValues } from 'stream-json/streamers/stream-values.js';
 import type { Queryable, Store } from '@portcullis/core/store';
 import type { IncomingFinding } from '../domain.js';
 import { emptyCounts, ingestChunk, INGEST_CHUNK, recordBatch, type IngestCounts } from '../ingest.js';
+import { jsonArrayItems } from './json-items.js';
 import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun, type SarifRun } from './normalize.js';
 
 export const FORMATS = ['ocsf', 'sarif', 'asff'] as const;
@@ -175,16 +176,23 @@ async function* records$(
   format: Format,
   opts: ImportOptions,
 ): AsyncGenerator<IncomingFinding> {
-  // OCSF and ASFF: a top-level array of findings, or {"Findings": [...]} (GetFindings' shape).
-  // SARIF: each run's tool (its rules) and each of its results, as they stream by.
-  const filter =
-    format === 'sarif' ? /^runs\.\d+\.(?:tool|results\.\d+)$/ : /^(?:Findings\.|findings\.)?\d+$/;
-  const pipeline = chain([input, parser(), pick({ filter }), streamValues()]);
+  // OCSF and ASFF: a top-level array of findings, or {"Findings": [...]} (GetFindings' shape), cut
+  // into records by a bracket scan and parsed one at a time (json-items.ts).
+  // SARIF: each run's tool (its rules) and each of its results, as they stream by (stream-json).
+  const pipeline =
+    format === 'sarif'
+      ? chain([input, parser(), pick({ filter: /^runs\.\d+\.(?:tool|results\.\d+)$/ }), streamValues()])
+      : null;
+  const values: AsyncIterable<unknown> =
+    pipeline === null
+      ? jsonArrayItems(input, ['Findings', 'findings'])
+      : (async function* () {
+          for await (const item of pipeline as AsyncIterable<{ value: unknown }>) yield item.value;
+        })();
   let index = 0;
   let run: SarifRun = sarifRun(null);
   try {
-    for await (const item of pipeline as AsyncIterable<{ value: unknown }>) {
-      const value = item.value;
+    for await (const value of values) {
       if (format === 'sarif') {
         if (value !== null && typeof value === 'object' && 'driver' in value) {
           run = sarifRun(value);
@@ -195,7 +203,8 @@ async function* records$(
       else yield fromOcsf(value, index++);
     }
   } catch (err) {
-    pipeline.destroy();
+    if (pipeline === null) input.destroy();
+    else pipeline.destroy();
     if (err instanceof RecordError) throw err;
     if (err instanceof Error && /Parser|JSON|token|Unexpected/i.test(`${err.name} ${err.message}`))
       throw new FileError(

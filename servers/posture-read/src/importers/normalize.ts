@@ -251,6 +251,14 @@ export function fromOcsf(raw: unknown, index: number): IncomingFinding {
 
 // ---- ASFF: AWS Security Finding Format (Security Hub, and Prowler's -M json-asff)
 
+/** A finding's status from ASFF's Workflow.Status, RecordState and Compliance.Status (upper case). */
+export function asffStatus(workflow: string, recordState: string, complianceStatus: string): Status {
+  if (workflow === 'SUPPRESSED') return 'suppressed';
+  if (workflow === 'RESOLVED' || recordState === 'ARCHIVED' || complianceStatus === 'PASSED')
+    return 'resolved';
+  return 'open';
+}
+
 export function fromAsff(raw: unknown, index: number): IncomingFinding {
   const f = new Fields(index);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) f.fail('(record)', 'must be an object');
@@ -265,12 +273,7 @@ export function fromAsff(raw: unknown, index: number): IncomingFinding {
   const workflow = (f.optStr(raw, 'Workflow.Status', 40) ?? '').toUpperCase();
   const recordState = (f.optStr(raw, 'RecordState', 40) ?? '').toUpperCase();
   const complianceStatus = (f.optStr(raw, 'Compliance.Status', 40) ?? '').toUpperCase();
-  const status: Status =
-    workflow === 'SUPPRESSED'
-      ? 'suppressed'
-      : workflow === 'RESOLVED' || recordState === 'ARCHIVED' || complianceStatus === 'PASSED'
-        ? 'resolved'
-        : 'open';
+  const status = asffStatus(workflow, recordState, complianceStatus);
   const rule =
     f.optStr(raw, 'Compliance.SecurityControlId', 256) ??
     f.optStr(raw, 'GeneratorId', 256) ??
