@@ -4,6 +4,7 @@
  * `REDIS_URL` is set, so every replica sees one entry and one invalidation. It holds upstream
  * records only: policy decisions, rate limits and audit run on every call, after the read.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 // Type-only: ioredis is loaded (by the rate limiter) only when REDIS_URL is set.
 import type { Redis } from 'ioredis';
@@ -19,7 +20,18 @@ export interface CacheConfig {
   maxEntries: number;
 }
 
-export type CacheResult = 'hit' | 'miss' | 'error' | 'invalidate_error';
+export type CacheResult = 'hit' | 'miss' | 'bypass' | 'error' | 'invalidate_error';
+
+const freshReads = new AsyncLocalStorage<boolean>();
+
+/**
+ * Runs fn with every cached read inside it going to the upstream (counted as `bypass`). The kit
+ * runs every tool that is not a read this way, so a write is authorized and version-checked
+ * against the upstream's current record.
+ */
+export function withFreshReads<T>(fn: () => T): T {
+  return freshReads.run(true, fn);
+}
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -154,6 +166,10 @@ export class ReadCache {
   ): Promise<T> {
     const ttl = this.ttlMs(system, type);
     if (ttl <= 0) return load();
+    if (freshReads.getStore() === true) {
+      this.count(system, type, 'bypass');
+      return load();
+    }
     const now = this.opts.now ?? Date.now;
     if (this.redis === undefined) {
       const held = this.lru.get(key, now());

@@ -14,7 +14,7 @@ export class Metrics {
   readonly denials: Counter<'tool'>;
   readonly rateLimited: Counter<'scope'>;
   readonly upstreamRetries: Counter<'system'>;
-  /** result: hit, miss, error (Redis failed; the upstream answered), invalidate_error. */
+  /** result: hit, miss, bypass (a write reads fresh), error (Redis failed; the upstream answered), invalidate_error. */
   readonly cacheRequests: Counter<'system' | 'type' | 'result'>;
 
   constructor(serverName: string, collectDefaults = true) {
@@ -82,7 +82,7 @@ export class Metrics {
     });
     this.cacheRequests = new Counter({
       name: 'portcullis_cache_requests_total',
-      help: 'Read-cache lookups of upstream records by result (hit, miss, error: Redis failed and the upstream answered; invalidate_error)',
+      help: 'Read-cache lookups of upstream records by result (hit, miss, bypass: inside a write, which reads fresh; error: Redis failed and the upstream answered; invalidate_error)',
       labelNames: ['system', 'type', 'result'],
       registers: [this.registry],
     });

@@ -2,7 +2,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisUnavailableReason, startRedis, type RedisServer } from '@portcullis/test-support/redis';
-import { ReadCache, cacheConfigFromEnv, upstreamIdentity, type CacheResult } from '../src/cache.js';
+import {
+  ReadCache,
+  cacheConfigFromEnv,
+  upstreamIdentity,
+  withFreshReads,
+  type CacheResult,
+} from '../src/cache.js';
 import { ConfigError } from '../src/errors.js';
 
 const silent = pino({ level: 'silent' });
@@ -269,6 +275,33 @@ describe.skipIf(reason !== null)('ReadCache with Redis', () => {
       'hubspot/contact/error',
       'hubspot/contact/error',
       'hubspot/contact/invalidate_error',
+    ]);
+  });
+});
+
+describe('withFreshReads', () => {
+  it('sends every read inside it to the upstream, and only those', async () => {
+    const c = counting();
+    const cache = new ReadCache({
+      config: cacheConfigFromEnv({ PORTCULLIS_CACHE_TTL: 'order=1m' }),
+      logger: silent,
+      onResult: c.onResult,
+    });
+    const stripe = cache.forUpstream('stripe', 'acct');
+    const l = loader({ id: 'o1', refunded: 0 });
+    await stripe.read('acme', 'order', 'o1', l.load);
+    await withFreshReads(async () => {
+      await stripe.read('acme', 'order', 'o1', l.load);
+      // Nested async work keeps the context.
+      await Promise.resolve().then(() => stripe.read('acme', 'order', 'o1', l.load));
+    });
+    await stripe.read('acme', 'order', 'o1', l.load);
+    expect(l.calls).toBe(3);
+    expect(c.results).toEqual([
+      'stripe/order/miss',
+      'stripe/order/bypass',
+      'stripe/order/bypass',
+      'stripe/order/hit',
     ]);
   });
 });
