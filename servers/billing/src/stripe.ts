@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, positionString, type CursorCodec, type CursorScope } from '@portcullis/core/cursor';
 import type { UpstreamCache } from '@portcullis/core/cache';
+import { keepAliveAgent } from '@portcullis/core/http-agent';
 import { canonicalHash } from '@portcullis/core/canonical';
 import { idempotencyKeyReused } from '@portcullis/core/idempotency';
 import type { Store } from '@portcullis/core/store';
@@ -223,6 +224,8 @@ export class StripeBillingBackend implements BillingBackend {
   private readonly orderIndex = new Map<string, string>();
   private readonly crmContactField: string;
   private readonly cache: UpstreamCache | undefined;
+  /** The connector's own keep-alive agent (the SDK's default is a process-wide one), destroyed on close. */
+  private readonly agent: ReturnType<typeof keepAliveAgent>;
 
   /** Opens the refund journal (the kit's idempotency ledger) in the store. */
   static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
@@ -243,6 +246,7 @@ export class StripeBillingBackend implements BillingBackend {
     this.cursors = opts.cursors;
     this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
     this.cache = opts.cache;
+    this.agent = keepAliveAgent(opts.apiBase ?? 'https://api.stripe.com');
     this.limits = opts.limits;
     this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
@@ -271,6 +275,7 @@ export class StripeBillingBackend implements BillingBackend {
           maxNetworkRetries: 0,
           telemetry: false,
           appInfo: { name: 'portcullis-billing' },
+          httpClient: this.StripeSdk.createNodeHttpClient(this.agent),
         }),
       };
     }
@@ -657,5 +662,6 @@ export class StripeBillingBackend implements BillingBackend {
 
   async close(): Promise<void> {
     this.client = null;
+    this.agent.destroy();
   }
 }

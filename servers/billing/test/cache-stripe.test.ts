@@ -84,6 +84,14 @@ describe('Stripe reads through the cache', () => {
     expect(h.auditRecords().filter((r) => r.tool === 'billing_get_order')).toHaveLength(4);
   });
 
+  it('reuses one kept-alive TCP connection for consecutive Stripe calls', async () => {
+    const connections = fake.connections;
+    const requests = fake.requests.length;
+    for (let i = 0; i < 3; i++) await acme.callTool('billing_list_invoices', { limit: 1 + i });
+    expect(fake.requests.length - requests).toBeGreaterThanOrEqual(3);
+    expect(fake.connections - connections).toBeLessThanOrEqual(1);
+  });
+
   it('a refund reads the order fresh and invalidates it', async () => {
     const n = retrieves('pi_acme_4821');
     const refund = await acme.callTool('billing_issue_refund', {

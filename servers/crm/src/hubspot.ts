@@ -5,6 +5,7 @@ import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { IdempotencyLedger } from '@portcullis/core/idempotency';
 import type { UpstreamCache } from '@portcullis/core/cache';
+import { keepAliveAgent } from '@portcullis/core/http-agent';
 import { clampLimit } from '@portcullis/core/paging';
 import type { Store } from '@portcullis/core/store';
 import type {
@@ -181,6 +182,8 @@ export class HubSpotBackend implements CrmBackend {
   private readonly pipeline: string;
 
   private readonly engagementAssociations: ReturnType<typeof engagementAssociations>;
+  /** The connector's own keep-alive agent (bounded, destroyed on close) rather than Node's process-wide global agent. */
+  private readonly agent: ReturnType<typeof keepAliveAgent>;
 
   private constructor(
     private readonly opts: HubSpotConnectorOptions,
@@ -197,6 +200,7 @@ export class HubSpotBackend implements CrmBackend {
     this.region = opts.regionProperty ?? 'portcullis_region';
     this.contactProps = [...HubSpotBackend.baseContactProps, this.billingProperty];
     this.pipeline = opts.pipeline ?? 'default';
+    this.agent = keepAliveAgent(opts.baseUrl);
   }
 
   /** Opens the kit's idempotency ledger in the store (creating it on first use). */
@@ -264,7 +268,11 @@ export class HubSpotBackend implements CrmBackend {
       // No SDK limiter or retries: the kit's limiter and retry policy own that (and see every call).
       this.client = {
         token,
-        client: new this.hub.Client({ accessToken: token, basePath: this.opts.baseUrl }),
+        client: new this.hub.Client({
+          accessToken: token,
+          basePath: this.opts.baseUrl,
+          httpAgent: this.agent,
+        }),
       };
     }
     return this.client.client;
@@ -952,8 +960,10 @@ export class HubSpotBackend implements CrmBackend {
     await this.opts.store.ping();
   }
 
-  // The kit owns the store; the SDK holds no connections worth closing.
-  async close(): Promise<void> {}
+  // The kit owns the store; the connector owns its kept-alive connections.
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
 
   // ---- helpers
 

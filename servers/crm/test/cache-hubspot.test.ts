@@ -94,6 +94,14 @@ describe('HubSpot reads through the in-process cache', () => {
     expect(h.auditRecords().filter((r) => r.tool === 'crm_get_account')).toHaveLength(3);
   });
 
+  it('reuses one kept-alive TCP connection for consecutive HubSpot calls', async () => {
+    const connections = fake.connections;
+    const requests = fake.requests.length;
+    for (let i = 0; i < 3; i++) ok(await h.callTool('crm_search_accounts', { query: `x${i}`, limit: 1 }));
+    expect(fake.requests.length - requests).toBeGreaterThanOrEqual(3);
+    expect(fake.connections - connections).toBeLessThanOrEqual(1);
+  });
+
   it("a write reads HubSpot fresh, and the server's own write invalidates the cached record", async () => {
     const seeded = seed.contacts[0]!;
     const id = ids.get(seeded.id)!;

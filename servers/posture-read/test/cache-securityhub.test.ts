@@ -89,6 +89,17 @@ describe('Security Hub reads through the read cache', () => {
     await backend.close();
   });
 
+  it('the AWS SDK reuses one kept-alive TCP connection (its NodeHttpHandler default)', async () => {
+    const { backend } = live();
+    const connections = hub.connections;
+    const requests = getFindings();
+    for (let i = 0; i < 3; i++)
+      await backend.searchFindings('acme', null, { account: ACME_ACCOUNTS[i]! }, { cursor: null, limit: 1 });
+    expect(getFindings() - requests).toBeGreaterThanOrEqual(3);
+    expect(hub.connections - connections).toBeLessThanOrEqual(1);
+    await backend.close();
+  });
+
   it("keeps the principal's account scope and the tenant in the key", async () => {
     const { backend } = live();
     const all = await backend.searchFindings('acme', null, {}, { cursor: null, limit: 100 });

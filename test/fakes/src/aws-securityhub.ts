@@ -40,6 +40,8 @@ export interface FakeSecurityHub {
   /** The findings served, by region; tests may add or change them between calls. */
   readonly findings: Map<string, Record<string, unknown>[]>;
   readonly requests: FakeSecurityHubRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
   failNext(count: number, failure: FakeSecurityHubFailure): void;
   close(): Promise<void>;
 }
@@ -273,12 +275,17 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
   };
 
   const server = createServer((req, res) => void handle(req, res));
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     findings,
     requests,
+    get connections() {
+      return connections;
+    },
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },
