@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { ReadCache } from './cache.js';
 import type { CredentialResolver } from './credentials.js';
 import type { Host } from './host.js';
 import type { Logger } from './log.js';
@@ -27,6 +28,11 @@ export interface KitServices<C = Record<string, unknown>> {
    * only, Retry-After honoured, bounded), cancelled when `signal` fires.
    */
   callUpstream<T>(system: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * The read-through cache for upstream records (`cache.forUpstream(system, identity)`); TTLs per
+   * record type from PORTCULLIS_CACHE_TTL, off by default. Never holds decisions.
+   */
+  cache: ReadCache;
   /**
    * Registers a gauge in the kit's metrics registry (served at /metrics) whose samples are read
    * at scrape time, so it shows state kept elsewhere (e.g. in the store shared by replicas).

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approvalMigrations } from './approvals.js';
+import { ReadCache, cacheConfigFromEnv } from './cache.js';
 import { canonicalJson, createAuditSink, sha256Hex, type AuditEvent, type AuditSink } from './audit.js';
 import { parseCommonConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
@@ -51,6 +52,8 @@ export class Host {
   store!: Store;
   audit!: AuditSink;
   limiter!: RateLimiter;
+  /** Upstream records read through connectors (off unless PORTCULLIS_CACHE_TTL names a type). */
+  cache!: ReadCache;
   credentials!: CredentialResolver;
   private approvalKeyPromise: Promise<Uint8Array> | null = null;
   private approvalsMigrated: Promise<void> | null = null;
@@ -111,6 +114,13 @@ export class Host {
       prefix: this.serverName,
       logger: this.logger,
       onLimited: (scope) => this.metrics.rateLimited.inc({ scope }),
+    });
+    const redis = this.limiter.redisClient;
+    this.cache = new ReadCache({
+      config: cacheConfigFromEnv(this.env),
+      ...(redis ? { redis } : {}),
+      logger: this.logger,
+      onResult: (system, type, result) => this.metrics.cacheRequests.inc({ system, type, result }),
     });
     this.opened = true;
   }

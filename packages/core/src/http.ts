@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
@@ -150,6 +151,25 @@ function rpcError(
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
 }
 
+/** Responses smaller than this are sent as they are: compressing them costs more than it saves. */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/**
+ * gzip or br (the client's Accept-Encoding decides) for responses above the threshold: JSON
+ * answers (stateless Streamable HTTP, the kit's default), resources, /metrics. SSE is never
+ * compressed: a compressing stream holds bytes back until it is flushed, and the SDK marks its
+ * streams `Cache-Control: no-transform`, so events leave exactly as written.
+ */
+function compressResponses() {
+  return compression({
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    filter: (req, res) =>
+      String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream')
+        ? false
+        : compression.filter(req, res),
+  });
+}
+
 /** Builds the express app for one runtime; `listen` starts it and returns a closer with graceful drain. */
 export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const cfg = runtime.config;
@@ -189,6 +209,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     res.on('finish', () => runtime.metrics.httpResponses.inc({ status: String(res.statusCode) }));
     next();
   });
+  app.use(compressResponses());
   app.use((req, res, next) => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (allowedHosts && !allowedHosts.includes(host)) {

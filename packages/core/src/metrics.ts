@@ -14,6 +14,8 @@ export class Metrics {
   readonly denials: Counter<'tool'>;
   readonly rateLimited: Counter<'scope'>;
   readonly upstreamRetries: Counter<'system'>;
+  /** result: hit, miss, bypass (a write reads fresh), error (Redis failed; the upstream answered), invalidate_error. */
+  readonly cacheRequests: Counter<'system' | 'type' | 'result'>;
 
   constructor(serverName: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ server: serverName });
@@ -76,6 +78,12 @@ export class Metrics {
       name: 'portcullis_upstream_retries_total',
       help: 'Upstream call retries',
       labelNames: ['system'],
+      registers: [this.registry],
+    });
+    this.cacheRequests = new Counter({
+      name: 'portcullis_cache_requests_total',
+      help: 'Read-cache lookups of upstream records by result (hit, miss, bypass: inside a write, which reads fresh; error: Redis failed and the upstream answered; invalidate_error)',
+      labelNames: ['system', 'type', 'result'],
       registers: [this.registry],
     });
   }

@@ -253,6 +253,11 @@ export class RateLimiter {
     throw signal?.reason ?? new Error('upstream call skipped');
   }
 
+  /** The Redis client when Redis-backed, for other kit parts that share the connection (the read cache). */
+  get redisClient(): Redis | undefined {
+    return this.redis?.client;
+  }
+
   /** Redis PING when Redis-backed, for /readyz. */
   async ping(): Promise<void> {
     if (this.redis) await this.redis.client.ping();

@@ -9,6 +9,7 @@ import type { CommonConfig } from './config.js';
 import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
 import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './errors.js';
 import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
+import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
 import { selectToolsets } from './toolsets.js';
 import { context, trace } from '@opentelemetry/api';
@@ -338,8 +339,11 @@ export class ServerRuntime<B = unknown> implements McpScope {
       opts = { ...opts, meta: { ...opts.meta, traceparent: `00-${sc.traceId}-${sc.spanId}-01` } };
     }
     try {
+      // A write decides and version-checks against the upstream's current record, never a cached
+      // copy: budgets, owners and versions must not be seconds old when something changes.
+      const run = () => surface.callTool(principal, entry, rawArgs, opts);
       const { call, error } = await context.with(trace.setSpan(parent, span), () =>
-        surface.callTool(principal, entry, rawArgs, opts),
+        entry.def.access === 'read' ? run() : withFreshReads(run),
       );
       const outcome = error ? outcomeLabel(error) : 'ok';
       const category = error ? error.category : 'none';

@@ -163,6 +163,7 @@ export class Surface<B = unknown> {
       redactor: host.redactor,
       logger: host.logger,
       callUpstream: (system, fn, signal) => host.callUpstream(system, fn, signal),
+      cache: host.cache,
       gauge: (g) => {
         new Gauge({
           name: g.name,

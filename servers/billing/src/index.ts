@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, defineServer } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
+import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { BillingBackend, RefundLimits } from './backend.js';
 import { billingConfigSchema, billingSeedFor, type BillingConfig } from './config.js';
@@ -81,6 +82,15 @@ async function createBackend(
     withKey: (fn) => services.credentials.withSecret(keyRef, 'BILLING_STRIPE_KEY', fn),
     callUpstream: (fn, signal) => services.callUpstream(STRIPE_SYSTEM, fn, signal),
     crmContactField: config.BILLING_STRIPE_CRM_CONTACT_FIELD,
+    // The Stripe account is named by the key's reference (never the key) and the API base.
+    cache: services.cache.forUpstream(
+      STRIPE_SYSTEM,
+      upstreamIdentity({
+        apiBase: config.BILLING_STRIPE_API_BASE ?? 'https://api.stripe.com',
+        key: keyRef,
+        crmContactField: config.BILLING_STRIPE_CRM_CONTACT_FIELD,
+      }),
+    ),
     ...(config.BILLING_STRIPE_API_BASE !== undefined ? { apiBase: config.BILLING_STRIPE_API_BASE } : {}),
     ...(config.BILLING_STRIPE_TIMEOUT_MS !== undefined
       ? { timeoutMs: config.BILLING_STRIPE_TIMEOUT_MS }

@@ -2,6 +2,8 @@
 import type Stripe from 'stripe';
 import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, positionString, type CursorCodec, type CursorScope } from '@portcullis/core/cursor';
+import type { UpstreamCache } from '@portcullis/core/cache';
+import { keepAliveAgent } from '@portcullis/core/http-agent';
 import { canonicalHash } from '@portcullis/core/canonical';
 import { idempotencyKeyReused } from '@portcullis/core/idempotency';
 import type { Store } from '@portcullis/core/store';
@@ -65,6 +67,11 @@ export interface StripeBackendOptions {
   now?: () => number;
   /** Customer metadata key holding the linked CRM contact id (BILLING_STRIPE_CRM_CONTACT_FIELD). */
   crmContactField?: string;
+  /**
+   * Read-through cache of customers, orders and invoices by id (types `customer`, `order`,
+   * `invoice`). A refund invalidates its order; the kit makes every write read fresh.
+   */
+  cache?: UpstreamCache;
 }
 
 /** A refusal Stripe answered definitively: the request was not executed, and retrying it would not help. */
@@ -216,6 +223,9 @@ export class StripeBillingBackend implements BillingBackend {
   /** order (tenant/id) → PaymentIntent id: immutable, so safe to keep. Bounded. */
   private readonly orderIndex = new Map<string, string>();
   private readonly crmContactField: string;
+  private readonly cache: UpstreamCache | undefined;
+  /** The connector's own keep-alive agent (the SDK's default is a process-wide one), destroyed on close. */
+  private readonly agent: ReturnType<typeof keepAliveAgent>;
 
   /** Opens the refund journal (the kit's idempotency ledger) in the store. */
   static async open(opts: StripeBackendOptions): Promise<StripeBillingBackend> {
@@ -235,6 +245,8 @@ export class StripeBillingBackend implements BillingBackend {
     this.store = opts.store;
     this.cursors = opts.cursors;
     this.crmContactField = opts.crmContactField ?? 'crm_contact_id';
+    this.cache = opts.cache;
+    this.agent = keepAliveAgent(opts.apiBase ?? 'https://api.stripe.com');
     this.limits = opts.limits;
     this.journal = journal;
     this.now = opts.now ?? (() => Date.now());
@@ -263,6 +275,7 @@ export class StripeBillingBackend implements BillingBackend {
           maxNetworkRetries: 0,
           telemetry: false,
           appInfo: { name: 'portcullis-billing' },
+          httpClient: this.StripeSdk.createNodeHttpClient(this.agent),
         }),
       };
     }
@@ -290,18 +303,30 @@ export class StripeBillingBackend implements BillingBackend {
     }
   }
 
-  async getCustomer(tenant: string, id: string, opts?: ReadOptions): Promise<Customer | null> {
-    const c = await this.find((s) => s.customers.retrieve(id), opts?.signal);
-    if (c === null || 'deleted' in c || meta(c, 'tenant') !== tenant) return null;
-    return {
-      id: c.id,
-      tenant,
-      name: c.name ?? '',
-      email: c.email ?? null,
-      currency: c.currency ?? 'usd',
-      created_at: iso(c.created),
-      crm_contact_id: meta(c, this.crmContactField) ?? null,
-    };
+  /** Through the read cache when there is one; the tenant check is inside `load`, so only a tenant's own record is kept under its key. */
+  private cached<T>(
+    tenant: string,
+    type: 'customer' | 'order' | 'invoice',
+    id: string,
+    load: () => Promise<T | null>,
+  ) {
+    return this.cache === undefined ? load() : this.cache.read(tenant, type, id, load);
+  }
+
+  getCustomer(tenant: string, id: string, opts?: ReadOptions): Promise<Customer | null> {
+    return this.cached(tenant, 'customer', id, async () => {
+      const c = await this.find((s) => s.customers.retrieve(id), opts?.signal);
+      if (c === null || 'deleted' in c || meta(c, 'tenant') !== tenant) return null;
+      return {
+        id: c.id,
+        tenant,
+        name: c.name ?? '',
+        email: c.email ?? null,
+        currency: c.currency ?? 'usd',
+        created_at: iso(c.created),
+        crm_contact_id: meta(c, this.crmContactField) ?? null,
+      };
+    });
   }
 
   private async paymentIntentIdOf(
@@ -327,15 +352,17 @@ export class StripeBillingBackend implements BillingBackend {
     return pi.id;
   }
 
-  async getOrder(tenant: string, id: string, opts?: ReadOptions): Promise<Order | null> {
-    const piId = await this.paymentIntentIdOf(tenant, id, opts?.signal);
-    if (piId === null) return null;
-    const pi = await this.find(
-      (s) => s.paymentIntents.retrieve(piId, { expand: ['latest_charge'] }),
-      opts?.signal,
-    );
-    if (pi === null || meta(pi, 'tenant') !== tenant || meta(pi, 'order_id') !== id) return null;
-    return this.toOrder(tenant, id, pi);
+  getOrder(tenant: string, id: string, opts?: ReadOptions): Promise<Order | null> {
+    return this.cached(tenant, 'order', id, async () => {
+      const piId = await this.paymentIntentIdOf(tenant, id, opts?.signal);
+      if (piId === null) return null;
+      const pi = await this.find(
+        (s) => s.paymentIntents.retrieve(piId, { expand: ['latest_charge'] }),
+        opts?.signal,
+      );
+      if (pi === null || meta(pi, 'tenant') !== tenant || meta(pi, 'order_id') !== id) return null;
+      return this.toOrder(tenant, id, pi);
+    });
   }
 
   private toOrder(tenant: string, id: string, pi: Stripe.PaymentIntent): Order {
@@ -420,9 +447,11 @@ export class StripeBillingBackend implements BillingBackend {
 
   async getInvoice(tenant: string, id: string, opts?: ReadOptions): Promise<Invoice | null> {
     if (!id.startsWith('in_')) return null;
-    const inv = await this.find((s) => s.invoices.retrieve(id), opts?.signal);
-    if (inv === null || meta(inv, 'tenant') !== tenant) return null;
-    return this.toInvoice(tenant, inv);
+    return this.cached(tenant, 'invoice', id, async () => {
+      const inv = await this.find((s) => s.invoices.retrieve(id), opts?.signal);
+      if (inv === null || meta(inv, 'tenant') !== tenant) return null;
+      return this.toInvoice(tenant, inv);
+    });
   }
 
   private toInvoice(tenant: string, i: Stripe.Invoice): Invoice {
@@ -574,9 +603,12 @@ export class StripeBillingBackend implements BillingBackend {
         opts?.signal,
       );
     } catch (err) {
+      // Whatever Stripe did, the order's refunded total may have moved.
+      await this.cache?.invalidate(req.tenant, 'order', req.order_id);
       if (await this.settleFailure(req, day, currency, err)) throw err;
       throw outcomeUnknown(err);
     }
+    await this.cache?.invalidate(req.tenant, 'order', req.order_id);
 
     const after = await this.getOrder(req.tenant, req.order_id, opts);
     return this.store.transaction(async (tx) => {
@@ -630,5 +662,6 @@ export class StripeBillingBackend implements BillingBackend {
 
   async close(): Promise<void> {
     this.client = null;
+    this.agent.destroy();
   }
 }

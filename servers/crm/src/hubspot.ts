@@ -4,6 +4,8 @@ import type { Client } from '@hubspot/api-client';
 import { PortcullisError, errors } from '@portcullis/core';
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { IdempotencyLedger } from '@portcullis/core/idempotency';
+import type { UpstreamCache } from '@portcullis/core/cache';
+import { keepAliveAgent } from '@portcullis/core/http-agent';
 import { clampLimit } from '@portcullis/core/paging';
 import type { Store } from '@portcullis/core/store';
 import type {
@@ -82,7 +84,16 @@ export interface HubSpotConnectorOptions {
   regionProperty?: string;
   /** Contact property holding the linked billing customer id. */
   billingCustomerProperty?: string;
+  /**
+   * Read-through cache of companies, contacts and deals by id (types `account`, `contact`,
+   * `opportunity`). Writes read fresh and invalidate what they change.
+   */
+  cache?: UpstreamCache;
 }
+
+/** Record types in the read cache (PORTCULLIS_CACHE_TTL names them). */
+export const HUBSPOT_CACHE_TYPES = ['account', 'contact', 'opportunity'] as const;
+type CacheType = (typeof HUBSPOT_CACHE_TYPES)[number];
 
 interface EngagementMapping {
   objectType: string;
@@ -171,6 +182,8 @@ export class HubSpotBackend implements CrmBackend {
   private readonly pipeline: string;
 
   private readonly engagementAssociations: ReturnType<typeof engagementAssociations>;
+  /** The connector's own keep-alive agent (bounded, destroyed on close) rather than Node's process-wide global agent. */
+  private readonly agent: ReturnType<typeof keepAliveAgent>;
 
   private constructor(
     private readonly opts: HubSpotConnectorOptions,
@@ -187,6 +200,7 @@ export class HubSpotBackend implements CrmBackend {
     this.region = opts.regionProperty ?? 'portcullis_region';
     this.contactProps = [...HubSpotBackend.baseContactProps, this.billingProperty];
     this.pipeline = opts.pipeline ?? 'default';
+    this.agent = keepAliveAgent(opts.baseUrl);
   }
 
   /** Opens the kit's idempotency ledger in the store (creating it on first use). */
@@ -254,7 +268,11 @@ export class HubSpotBackend implements CrmBackend {
       // No SDK limiter or retries: the kit's limiter and retry policy own that (and see every call).
       this.client = {
         token,
-        client: new this.hub.Client({ accessToken: token, basePath: this.opts.baseUrl }),
+        client: new this.hub.Client({
+          accessToken: token,
+          basePath: this.opts.baseUrl,
+          httpAgent: this.agent,
+        }),
       };
     }
     return this.client.client;
@@ -408,12 +426,23 @@ export class HubSpotBackend implements CrmBackend {
     return { ...res, items: res.items.map((o) => this.toAccount(o)) };
   }
 
-  async getAccount(tenant: string, id: string, opts?: ReadOptions): Promise<Account | null> {
+  getAccount(tenant: string, id: string, opts?: ReadOptions): Promise<Account | null> {
+    return this.readAccount(tenant, id, opts, true);
+  }
+
+  private async readAccount(
+    tenant: string,
+    id: string,
+    opts: ReadOptions | undefined,
+    cached: boolean,
+  ): Promise<Account | null> {
     if (!this.serves(tenant) || !isHubId(id)) return null;
-    const o = await this.callOrNull(opts?.signal, (c) =>
-      c.crm.objects.basicApi.getById('companies', id, this.companyProps()),
-    );
-    return o === null ? null : this.toAccount(o);
+    return this.cached(cached, tenant, 'account', id, async () => {
+      const o = await this.callOrNull(opts?.signal, (c) =>
+        c.crm.objects.basicApi.getById('companies', id, this.companyProps()),
+      );
+      return o === null ? null : this.toAccount(o);
+    });
   }
 
   // ---- contacts
@@ -501,19 +530,33 @@ export class HubSpotBackend implements CrmBackend {
     return { ...res, items: res.items.map((o) => this.toContact(o, accounts.get(o.id) ?? null)) };
   }
 
-  async getContact(tenant: string, id: string, opts?: ReadOptions): Promise<Contact | null> {
+  getContact(tenant: string, id: string, opts?: ReadOptions): Promise<Contact | null> {
+    return this.readContact(tenant, id, opts, true);
+  }
+
+  private async readContact(
+    tenant: string,
+    id: string,
+    opts: ReadOptions | undefined,
+    cached: boolean,
+  ): Promise<Contact | null> {
     if (!this.serves(tenant) || !isHubId(id)) return null;
-    const o = await this.callOrNull(opts?.signal, (c) =>
-      c.crm.objects.basicApi.getById('contacts', id, this.contactProps, undefined, ['companies']),
-    );
-    return o === null ? null : this.toContact(o, firstAssociated(o, 'companies'));
+    return this.cached(cached, tenant, 'contact', id, async () => {
+      const o = await this.callOrNull(opts?.signal, (c) =>
+        c.crm.objects.basicApi.getById('contacts', id, this.contactProps, undefined, ['companies']),
+      );
+      return o === null ? null : this.toContact(o, firstAssociated(o, 'companies'));
+    });
   }
 
   async createContact(tenant: string, input: NewContact, opts: WriteOptions): Promise<WriteResult<Contact>> {
     this.mustServe(tenant);
     return this.write(tenant, 'crm_create_contact', opts, input, async () => {
       const owner = await this.ownerFor(tenant, input.owner_id, opts.signal);
-      if (input.account_id !== null && (await this.getAccount(tenant, input.account_id, opts)) === null) {
+      if (
+        input.account_id !== null &&
+        (await this.readAccount(tenant, input.account_id, opts, false)) === null
+      ) {
         throw errors.notFound(`Account ${input.account_id}`);
       }
       const properties: Record<string, string> = {
@@ -531,7 +574,7 @@ export class HubSpotBackend implements CrmBackend {
       const created = await this.call(opts.signal, (c) =>
         c.crm.objects.basicApi.create('contacts', { properties, associations }),
       );
-      return this.reread(tenant, created.id, (t, id) => this.getContact(t, id, opts));
+      return this.reread(tenant, created.id, (t, id) => this.readContact(t, id, opts, false));
     });
   }
 
@@ -543,47 +586,54 @@ export class HubSpotBackend implements CrmBackend {
     opts: WriteOptions,
   ): Promise<WriteResult<Contact>> {
     this.mustServe(tenant);
-    return this.write(tenant, 'crm_update_contact', opts, { id, expectedVersion, changes }, async () => {
-      const current = await this.getContact(tenant, id, opts);
-      if (current === null) throw errors.notFound(`Contact ${id}`);
-      if (current.version !== expectedVersion)
-        throw staleVersion('Contact', id, expectedVersion, current.version, 'crm_get_contact');
-      const properties: Record<string, string> = {};
-      if (changes.first_name !== undefined) properties.firstname = changes.first_name;
-      if (changes.last_name !== undefined) properties.lastname = changes.last_name;
-      // HubSpot clears a property set to the empty string.
-      if (changes.title !== undefined) properties.jobtitle = changes.title ?? '';
-      if (changes.email !== undefined) properties.email = changes.email ?? '';
-      if (changes.phone !== undefined) properties.phone = changes.phone ?? '';
-      if (changes.owner_id !== undefined)
-        Object.assign(
-          properties,
-          this.ownerProps(await this.ownerFor(tenant, changes.owner_id, opts.signal)),
-        );
-      const newAccount = changes.account_id;
-      if (
-        newAccount !== undefined &&
-        newAccount !== null &&
-        (await this.getAccount(tenant, newAccount, opts)) === null
-      ) {
-        throw errors.notFound(`Account ${newAccount}`);
-      }
-      if (Object.keys(properties).length > 0) {
-        await this.call(opts.signal, (c) => c.crm.objects.basicApi.update('contacts', id, { properties }));
-      }
-      if (newAccount !== undefined && newAccount !== current.account_id) {
-        const old = current.account_id;
-        if (old !== null)
-          await this.call(opts.signal, (c) =>
-            c.crm.associations.v4.basicApi.archive('contacts', id, 'companies', old),
+    return this.write(
+      tenant,
+      'crm_update_contact',
+      opts,
+      { id, expectedVersion, changes },
+      async () => {
+        const current = await this.readContact(tenant, id, opts, false);
+        if (current === null) throw errors.notFound(`Contact ${id}`);
+        if (current.version !== expectedVersion)
+          throw staleVersion('Contact', id, expectedVersion, current.version, 'crm_get_contact');
+        const properties: Record<string, string> = {};
+        if (changes.first_name !== undefined) properties.firstname = changes.first_name;
+        if (changes.last_name !== undefined) properties.lastname = changes.last_name;
+        // HubSpot clears a property set to the empty string.
+        if (changes.title !== undefined) properties.jobtitle = changes.title ?? '';
+        if (changes.email !== undefined) properties.email = changes.email ?? '';
+        if (changes.phone !== undefined) properties.phone = changes.phone ?? '';
+        if (changes.owner_id !== undefined)
+          Object.assign(
+            properties,
+            this.ownerProps(await this.ownerFor(tenant, changes.owner_id, opts.signal)),
           );
-        if (newAccount !== null)
-          await this.call(opts.signal, (c) =>
-            c.crm.associations.v4.basicApi.createDefault('contacts', id, 'companies', newAccount),
-          );
-      }
-      return this.reread(tenant, id, (t, i) => this.getContact(t, i, opts));
-    });
+        const newAccount = changes.account_id;
+        if (
+          newAccount !== undefined &&
+          newAccount !== null &&
+          (await this.readAccount(tenant, newAccount, opts, false)) === null
+        ) {
+          throw errors.notFound(`Account ${newAccount}`);
+        }
+        if (Object.keys(properties).length > 0) {
+          await this.call(opts.signal, (c) => c.crm.objects.basicApi.update('contacts', id, { properties }));
+        }
+        if (newAccount !== undefined && newAccount !== current.account_id) {
+          const old = current.account_id;
+          if (old !== null)
+            await this.call(opts.signal, (c) =>
+              c.crm.associations.v4.basicApi.archive('contacts', id, 'companies', old),
+            );
+          if (newAccount !== null)
+            await this.call(opts.signal, (c) =>
+              c.crm.associations.v4.basicApi.createDefault('contacts', id, 'companies', newAccount),
+            );
+        }
+        return this.reread(tenant, id, (t, i) => this.readContact(t, i, opts, false));
+      },
+      ['contact', id],
+    );
   }
 
   // ---- opportunities
@@ -675,12 +725,23 @@ export class HubSpotBackend implements CrmBackend {
     return { ...res, items: res.items.map((o) => this.toOpportunity(o, accounts.get(o.id) ?? null)) };
   }
 
-  async getOpportunity(tenant: string, id: string, opts?: ReadOptions): Promise<Opportunity | null> {
+  getOpportunity(tenant: string, id: string, opts?: ReadOptions): Promise<Opportunity | null> {
+    return this.readOpportunity(tenant, id, opts, true);
+  }
+
+  private async readOpportunity(
+    tenant: string,
+    id: string,
+    opts: ReadOptions | undefined,
+    cached: boolean,
+  ): Promise<Opportunity | null> {
     if (!this.serves(tenant) || !isHubId(id)) return null;
-    const o = await this.callOrNull(opts?.signal, (c) =>
-      c.crm.objects.basicApi.getById('deals', id, HubSpotBackend.dealProps, undefined, ['companies']),
-    );
-    return o === null ? null : this.toOpportunity(o, firstAssociated(o, 'companies'));
+    return this.cached(cached, tenant, 'opportunity', id, async () => {
+      const o = await this.callOrNull(opts?.signal, (c) =>
+        c.crm.objects.basicApi.getById('deals', id, HubSpotBackend.dealProps, undefined, ['companies']),
+      );
+      return o === null ? null : this.toOpportunity(o, firstAssociated(o, 'companies'));
+    });
   }
 
   async createOpportunity(
@@ -691,7 +752,7 @@ export class HubSpotBackend implements CrmBackend {
     this.mustServe(tenant);
     return this.write(tenant, 'crm_create_opportunity', opts, input, async () => {
       const owner = await this.ownerFor(tenant, input.owner_id, opts.signal);
-      if ((await this.getAccount(tenant, input.account_id, opts)) === null)
+      if ((await this.readAccount(tenant, input.account_id, opts, false)) === null)
         throw errors.notFound(`Account ${input.account_id}`);
       const properties: Record<string, string> = {
         dealname: input.name,
@@ -708,7 +769,7 @@ export class HubSpotBackend implements CrmBackend {
       const created = await this.call(opts.signal, (c) =>
         c.crm.objects.basicApi.create('deals', { properties, associations }),
       );
-      return this.reread(tenant, created.id, (t, id) => this.getOpportunity(t, id, opts));
+      return this.reread(tenant, created.id, (t, id) => this.readOpportunity(t, id, opts, false));
     });
   }
 
@@ -726,7 +787,7 @@ export class HubSpotBackend implements CrmBackend {
       opts,
       { id, expectedVersion, stage },
       async () => {
-        const current = await this.getOpportunity(tenant, id, opts);
+        const current = await this.readOpportunity(tenant, id, opts, false);
         if (current === null) throw errors.notFound(`Opportunity ${id}`);
         if (current.version !== expectedVersion)
           throw staleVersion('Opportunity', id, expectedVersion, current.version, 'crm_search_opportunities');
@@ -734,8 +795,9 @@ export class HubSpotBackend implements CrmBackend {
         await this.call(opts.signal, (c) =>
           c.crm.objects.basicApi.update('deals', id, { properties: { dealstage: this.stageToHub[stage] } }),
         );
-        return this.reread(tenant, id, (t, i) => this.getOpportunity(t, i, opts));
+        return this.reread(tenant, id, (t, i) => this.readOpportunity(t, i, opts, false));
       },
+      ['opportunity', id],
     );
   }
 
@@ -746,16 +808,19 @@ export class HubSpotBackend implements CrmBackend {
     return this.write(tenant, 'crm_log_activity', opts, input, async () => {
       const target = activityAccount(input.account_id);
       if (input.opportunity_id !== null) {
-        const o = await this.getOpportunity(tenant, input.opportunity_id, opts);
+        const o = await this.readOpportunity(tenant, input.opportunity_id, opts, false);
         if (o === null) throw errors.notFound(`Opportunity ${input.opportunity_id}`);
         target.link(o.account_id === '' ? null : o.account_id, 'opportunity');
       }
       if (input.contact_id !== null) {
-        const c = await this.getContact(tenant, input.contact_id, opts);
+        const c = await this.readContact(tenant, input.contact_id, opts, false);
         if (c === null) throw errors.notFound(`Contact ${input.contact_id}`);
         target.link(c.account_id, 'contact');
       }
-      if (input.account_id !== null && (await this.getAccount(tenant, input.account_id, opts)) === null) {
+      if (
+        input.account_id !== null &&
+        (await this.readAccount(tenant, input.account_id, opts, false)) === null
+      ) {
         throw errors.notFound(`Account ${input.account_id}`);
       }
       const m = ENGAGEMENTS[input.type];
@@ -895,8 +960,10 @@ export class HubSpotBackend implements CrmBackend {
     await this.opts.store.ping();
   }
 
-  // The kit owns the store; the SDK holds no connections worth closing.
-  async close(): Promise<void> {}
+  // The kit owns the store; the connector owns its kept-alive connections.
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
 
   // ---- helpers
 
@@ -968,6 +1035,18 @@ export class HubSpotBackend implements CrmBackend {
     return out;
   }
 
+  /** Through the read cache when there is one and `use` (writes read fresh: a version check needs the upstream's). */
+  private cached<T>(
+    use: boolean,
+    tenant: string,
+    type: CacheType,
+    id: string,
+    load: () => Promise<T | null>,
+  ): Promise<T | null> {
+    const cache = this.opts.cache;
+    return use && cache !== undefined ? cache.read(tenant, type, id, load) : load();
+  }
+
   private async reread<T>(
     tenant: string,
     id: string,
@@ -979,13 +1058,18 @@ export class HubSpotBackend implements CrmBackend {
     return r;
   }
 
-  /** Reserve the key, write upstream, record the result; a failed write releases the key for a retry. */
+  /**
+   * Reserve the key, write upstream, record the result; a failed write releases the key for a
+   * retry. `touches` names the record the write changes: its cached copy is dropped once the write
+   * has finished or failed (a failure may have changed part of it).
+   */
   private async write<T>(
     tenant: string,
     tool: string,
     opts: WriteOptions,
     args: unknown,
     fn: () => Promise<T>,
+    touches?: [CacheType, string],
   ): Promise<WriteResult<T>> {
     opts.signal?.throwIfAborted();
     const key = opts.idempotencyKey;
@@ -996,7 +1080,9 @@ export class HubSpotBackend implements CrmBackend {
       if (r.state === 'replay') return { record: r.result, replayed: true };
     }
     try {
-      const record = await fn();
+      const record = await fn().finally(() =>
+        touches === undefined ? undefined : this.opts.cache?.invalidate(tenant, ...touches),
+      );
       if (scope !== null) await this.ledger.complete(store, scope, record);
       return { record, replayed: false };
     } catch (err) {

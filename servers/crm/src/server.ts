@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
+import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { CrmBackend } from './backend.js';
 import { configSchema, crmSeedFor, stageMap, type CrmConfig } from './config.js';
@@ -91,6 +92,22 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
         pipeline: cfg.CRM_HUBSPOT_PIPELINE,
         regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
         billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
+        // The portal is named by everything that shapes a cached record, and the token's
+        // reference (never the token): two servers on one portal with one mapping share entries.
+        cache: services.cache.forUpstream(
+          'hubspot',
+          upstreamIdentity({
+            baseUrl: cfg.CRM_HUBSPOT_BASE_URL,
+            token: ref,
+            tenant,
+            owners: cfg.CRM_HUBSPOT_OWNER_MAP,
+            teams: cfg.CRM_HUBSPOT_TEAM_MAP,
+            stages: stageMap(cfg),
+            pipeline: cfg.CRM_HUBSPOT_PIPELINE,
+            region: cfg.CRM_HUBSPOT_REGION_PROPERTY,
+            billing: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
+          }),
+        ),
       });
       return withDeals(cfg, await withEmail(services, cfg, hubspot));
     }

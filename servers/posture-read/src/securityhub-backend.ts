@@ -1,6 +1,7 @@
 import type { AwsSecurityFindingFilters, FindingHistoryRecord } from '@aws-sdk/client-securityhub';
 import { PortcullisError } from '@portcullis/core';
 import type { AwsAccountCredentials } from '@portcullis/core/aws-accounts';
+import type { UpstreamCache } from '@portcullis/core/cache';
 import { canonicalHash } from '@portcullis/core/canonical';
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit } from '@portcullis/core/paging';
@@ -50,6 +51,12 @@ export interface SecurityHubBackendOptions {
   maxPagesPerSearch?: number;
   /** How long a scan's findings are reused by the next call with the same filters; default 30 s. */
   scanTtlMs?: number;
+  /**
+   * Read-through cache of GetFindings pages (types `finding`: a read by Id; `findings`: search and
+   * scan pages), keyed by tenant, administrator account and the exact request (filters carry the
+   * principal's accounts).
+   */
+  cache?: UpstreamCache;
 }
 
 /** A finding as live mode maps it: the same record, asset and compliance the store would keep. */
@@ -131,7 +138,10 @@ export class SecurityHubBackend implements PostureBackend {
     const total = (await this.scan(tenant, accounts, query, opts.signal)).length;
     const items: FindingRecord[] = [];
     for (let pages = 0; pages < this.maxPages; pages++) {
-      const res = await source.getFindingsPage(
+      const res = await this.page(
+        tenant,
+        'findings',
+        source,
         filters,
         token,
         SECURITYHUB_PAGE_SIZE,
@@ -174,7 +184,10 @@ export class SecurityHubBackend implements PostureBackend {
     }
     if (entry === undefined || entry.tenant !== tenant) return null;
     // Read again by Id, within the principal's accounts, so the answer is current and in scope.
-    const res = await this.source(tenant).getFindingsPage(
+    const res = await this.page(
+      tenant,
+      'finding',
+      this.source(tenant),
       { Id: [{ Value: entry.hubId, Comparison: 'EQUALS' }], AwsAccountId: accountFilter(accounts) },
       undefined,
       1,
@@ -443,6 +456,33 @@ export class SecurityHubBackend implements PostureBackend {
     return s;
   }
 
+  /**
+   * One GetFindings page, through the read cache when there is one. The raw page is cached and
+   * mapped on every read, so a page another replica cached still fills this process's index.
+   */
+  private page(
+    tenant: string,
+    type: 'finding' | 'findings',
+    source: SecurityHubSource,
+    filters: AwsSecurityFindingFilters,
+    token: string | undefined,
+    size: number,
+    signal: AbortSignal | undefined,
+    sort: SortCriteria,
+  ): Promise<{ findings: unknown[]; nextToken: string | undefined }> {
+    const read = () => source.getFindingsPage(filters, token, size, signal, sort);
+    const cache = this.opts.cache;
+    if (cache === undefined) return read();
+    const admin = this.opts.tenants.get(tenant)?.administratorAccount ?? '';
+    return cache
+      .read(tenant, type, canonicalHash([admin, filters, token ?? null, size, sort]), async () => {
+        const res = await read();
+        // JSON has no undefined: the last page's missing token travels as null.
+        return { findings: res.findings, nextToken: res.nextToken ?? null };
+      })
+      .then((res) => ({ findings: res.findings, nextToken: res.nextToken ?? undefined }));
+  }
+
   /** An ASFF finding as the store would keep it, or null when it is not one we can map. */
   private map(tenant: string, raw: unknown): LiveFinding | null {
     let inc;
@@ -518,7 +558,16 @@ export class SecurityHubBackend implements PostureBackend {
     let token: string | undefined;
     let read = 0;
     for (;;) {
-      const res = await source.getFindingsPage(filters, token, SECURITYHUB_PAGE_SIZE, signal, SCAN_SORT);
+      const res = await this.page(
+        tenant,
+        'findings',
+        source,
+        filters,
+        token,
+        SECURITYHUB_PAGE_SIZE,
+        signal,
+        SCAN_SORT,
+      );
       read += res.findings.length;
       for (const raw of res.findings) {
         const live = this.map(tenant, raw);

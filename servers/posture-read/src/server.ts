@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineServer } from '@portcullis/core';
 import { ConfigError } from '@portcullis/core';
 import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
+import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { PostureBackend } from './backend.js';
 import { configSchema, parseLiveTenants, postureSeedFor } from './config.js';
@@ -83,6 +84,11 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
           region,
         }),
         callUpstream: (fn, signal) => services.callUpstream('securityhub', fn, signal),
+        // Security Hub is named by its region and endpoint; each tenant's administrator account is in every key.
+        cache: services.cache.forUpstream(
+          'securityhub',
+          upstreamIdentity({ region, endpoint: cfg.POSTURE_SECURITYHUB_ENDPOINT ?? null }),
+        ),
         ...(cfg.POSTURE_SECURITYHUB_ENDPOINT !== undefined
           ? { endpoint: cfg.POSTURE_SECURITYHUB_ENDPOINT }
           : {}),

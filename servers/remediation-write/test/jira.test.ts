@@ -103,6 +103,15 @@ describe('Jira Cloud sink', () => {
     expect(f.labels).toEqual(['portcullis', 's3-public-access', 'remediation', 'severity-critical']);
   });
 
+  it("reuses one kept-alive TCP connection (Node's fetch, undici, keeps alive by default)", async () => {
+    const s = sink();
+    const connections = jira.connections;
+    const requests = jira.requests.length;
+    for (let i = 0; i < 3; i++) await s.create(request({ summary: `keep-alive ${i}` }));
+    expect(jira.requests.length - requests).toBe(3);
+    expect(jira.connections - connections).toBeLessThanOrEqual(1);
+  });
+
   it('waits as Retry-After says on 429 and succeeds', async () => {
     const before = jira.requests.length;
     jira.failNext(2, { status: 429, retryAfterSeconds: 0 });

@@ -48,6 +48,8 @@ export interface FakeSecurityHub {
   /** GetFindingHistory's records, by finding Id (in the response's shape, times as ISO 8601 strings). */
   readonly histories: Map<string, Record<string, unknown>[]>;
   readonly requests: FakeSecurityHubRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
   failNext(count: number, failure: FakeSecurityHubFailure): void;
   close(): Promise<void>;
 }
@@ -335,6 +337,8 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
   };
 
   const server = createServer((req, res) => void handle(req, res));
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -342,6 +346,9 @@ export async function startFakeSecurityHub(): Promise<FakeSecurityHub> {
     findings,
     histories,
     requests,
+    get connections() {
+      return connections;
+    },
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },

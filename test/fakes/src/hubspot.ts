@@ -230,6 +230,8 @@ export class FakeHubSpot {
   url = '';
   /** Method, path and status of every request, oldest first (capped). */
   readonly requests: { method: string; path: string; status: number }[] = [];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections = 0;
 
   private server: Server | undefined;
   private tokens: Set<string>;
@@ -256,6 +258,7 @@ export class FakeHubSpot {
     const app = fake.app();
     await new Promise<void>((resolve, reject) => {
       const srv = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve()));
+      srv.on('connection', () => fake.connections++);
       fake.server = srv;
     });
     const addr = fake.server?.address() as AddressInfo;

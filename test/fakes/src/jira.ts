@@ -29,6 +29,8 @@ export interface FakeJira {
   readonly issues: FakeJiraIssue[];
   /** Every request: its status and whether it carried valid credentials. */
   readonly requests: { method: string; path: string; status: number; authorized: boolean }[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
   /** Replaces the accepted credentials (a rotated API token). */
   setCredentials(email: string, token: string): void;
   /** Projects the account may browse but not create issues in (403). */
@@ -172,6 +174,8 @@ export async function startFakeJira(opts: {
   };
 
   const server = createServer((req, res) => void handle(req, res));
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   url = `http://127.0.0.1:${port}`;
@@ -179,6 +183,9 @@ export async function startFakeJira(opts: {
     url,
     issues,
     requests,
+    get connections() {
+      return connections;
+    },
     readOnlyProjects,
     setCredentials(email, token) {
       credentials = `${email}:${token}`;

@@ -191,6 +191,8 @@ function newId(prefix: string): string {
 
 export class FakeStripe {
   readonly requests: FakeStripeRequest[] = [];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections = 0;
   private readonly store: Record<Collection, Map<string, StripeObject>> = {
     customer: new Map(),
     payment_intent: new Map(),
@@ -459,6 +461,7 @@ export class FakeStripe {
     await new Promise<void>((resolve, reject) => {
       const server = app.listen(0, '127.0.0.1', () => resolve());
       server.once('error', reject);
+      server.on('connection', () => this.connections++);
       this.server = server;
     });
     const addr = this.server!.address() as AddressInfo;
