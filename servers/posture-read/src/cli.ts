@@ -3,8 +3,9 @@
 // The server (the MCP stack and every tool) loads only to serve: an import or a sync needs the
 // store and the importers, not the protocol.
 if (process.argv[2] === 'import') {
-  const { runImportCli } = await import('./import-cli.js');
-  process.exitCode = await runImportCli(process.argv.slice(3), process.env);
+  // In a worker thread with a bounded heap (import-runner.ts): the peak memory.
+  const { runImportInWorker } = await import('./import-runner.js');
+  process.exitCode = await runImportInWorker(process.argv.slice(3));
 } else if (process.argv[2] === 'sync') {
   const { runSyncCli } = await import('./sync-cli.js');
   process.exitCode = await runSyncCli(process.argv.slice(3), process.env);

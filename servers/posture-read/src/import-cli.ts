@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, type Store } from '@portcullis/core/store';
 import { FileError, FORMATS, importFindings, type Format } from './importers/importer.js';
@@ -22,7 +23,8 @@ export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> 
     env.PORTCULLIS_DATA_DIR ??
       join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'posture-read'),
   );
-  process.umask(0o077);
+  // Process-wide: a worker thread (runImportInWorker) has it set by its parent, before it starts.
+  if (isMainThread) process.umask(0o077);
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
     return await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });

@@ -45,7 +45,7 @@ function finding(i: number): string {
   });
 }
 
-async function writeFile(path: string, n: number): Promise<void> {
+export async function writeFile(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   const write = (s: string) =>
     new Promise<void>((resolve) => {

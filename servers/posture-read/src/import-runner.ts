@@ -1,0 +1,47 @@
+/**
+ * The `import` command's entry in the main thread: it starts the import (import-cli.ts) in a worker
+ * thread with a bounded heap and forwards the standard streams. Only Node built-ins load here: the
+ * kit, the store and the importers load in the worker alone, so the main thread stays small.
+ */
+import { Worker } from 'node:worker_threads';
+
+const NAME = 'portcullis-posture-read import';
+
+/**
+ * Heap limits of the import's worker thread. A streaming import keeps little alive, but with
+ * Node's defaults the young generation grows to 48 MB and the old one is collected late, which
+ * alone put a 100k-finding import over 300 MB peak; with these it stays near 255 MiB (bench:
+ * "posture-read: import"). The old-generation cap is far above what the import holds (one chunk
+ * of records); reaching it stops the import with nothing kept, as any failure does.
+ */
+export const IMPORT_HEAP_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+
+/**
+ * Runs `import` in a worker thread with IMPORT_HEAP_LIMITS, forwarding stdin (for `-`), stdout and
+ * stderr; resolves to the exit code. A worker that dies (out of memory included) is one line on
+ * stderr and exit code 1: the file's transaction never committed, so nothing from it is kept.
+ */
+export async function runImportInWorker(argv: string[]): Promise<number> {
+  const fromStdin = argv.includes('-');
+  process.umask(0o077); // process-wide: the files the worker creates are owner-only
+  process.umask(0o077); // files the worker creates are owner-only
+  const worker = new Worker(new URL('./import-worker.js', import.meta.url), {
+    workerData: { argv, stderrIsTTY: process.stderr.isTTY === true },
+    resourceLimits: IMPORT_HEAP_LIMITS,
+    stdin: fromStdin,
+  });
+  if (fromStdin && worker.stdin) process.stdin.pipe(worker.stdin);
+  let code: number | null = null;
+  let failure: Error | null = null;
+  worker.on('message', (m: { code: number }) => (code = m.code));
+  worker.on('error', (err) => (failure = err));
+  await new Promise<void>((done) => worker.once('exit', () => done()));
+  if (fromStdin) process.stdin.unpipe();
+  if (code !== null) return code;
+  const why =
+    (failure as (Error & { code?: string }) | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? `ran out of memory (limit ${IMPORT_HEAP_LIMITS.maxOldGenerationSizeMb} MB)`
+      : 'stopped unexpectedly';
+  process.stderr.write(`${NAME}: the import ${why}; nothing from the file was kept.\n`);
+  return 1;
+}
