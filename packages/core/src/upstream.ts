@@ -186,6 +186,12 @@ export interface RemoteUpstreamOptions {
   bearer?: string;
   /** Header for an API key instead of a bearer token (e.g. `X-API-Key`). */
   apiKeyHeader?: string;
+  /**
+   * Credential headers asked for on every HTTP request (a short-lived token such as an OAuth access
+   * token), instead of `bearer`: after a 401 they are asked for once more with `refresh: true` and the
+   * request is sent again. A PortcullisError it throws reaches the caller unchanged.
+   */
+  authHeaders?: (req: { refresh: boolean }) => Promise<Record<string, string>>;
   credentials: CredentialResolver;
   logger: Logger;
   /** Per request. */
@@ -271,18 +277,19 @@ export class RemoteUpstream implements Upstream {
     }
     const url = new URL(t.url);
     const protocol = t.protocol ?? 'auto';
+    const authHeaders = this.opts.authHeaders;
+    const send = authHeaders ? withAuthHeaders(tracingFetch, authHeaders) : tracingFetch;
     if (protocol !== 'sse') {
       const { StreamableHTTPClientTransport } =
         await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       const c = make();
       try {
-        await c.connect(
-          new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: tracingFetch }),
-        );
+        await c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: send }));
         return c;
       } catch (err) {
         await c.close().catch(() => undefined);
-        if (protocol === 'streamable') throw err;
+        // A credential that cannot be had is not a protocol the server refused: SSE would fail alike.
+        if (protocol === 'streamable' || err instanceof PortcullisError) throw err;
         this.opts.logger.info({ upstream: this.name }, 'Streamable HTTP refused; trying legacy SSE');
       }
     }
@@ -291,9 +298,10 @@ export class RemoteUpstream implements Upstream {
     await c.connect(
       new SSEClientTransport(url, {
         requestInit: { headers },
+        fetch: send,
         eventSourceInit: {
           fetch: (input, init) =>
-            fetch(input, { ...init, headers: { ...(init?.headers as object), ...headers } }),
+            send(input, { ...init, headers: { ...(init?.headers as object), ...headers } }),
         },
       }),
     );
@@ -388,6 +396,25 @@ const tracingFetch = (input: string | URL, init?: RequestInit): Promise<Response
   headers.set('traceparent', traceparent);
   return fetch(input, { ...init, headers });
 };
+
+/** Sets the credential headers on each request; a 401 asks for fresh ones and sends it once more. */
+function withAuthHeaders(
+  inner: (input: string | URL, init?: RequestInit) => Promise<Response>,
+  authHeaders: NonNullable<RemoteUpstreamOptions['authHeaders']>,
+) {
+  return async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const attempt = async (refresh: boolean) => {
+      const headers = new Headers(init?.headers);
+      for (const [k, v] of Object.entries(await authHeaders({ refresh }))) headers.set(k, v);
+      return inner(input, { ...init, headers });
+    };
+    const res = await attempt(false);
+    // The SDK sends string bodies, so the request can be sent again as it was.
+    if (res.status !== 401 || (init?.body != null && typeof init.body !== 'string')) return res;
+    await res.body?.cancel().catch(() => undefined);
+    return attempt(true);
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // A system made of an upstream's tools, passed through the kit's stages.

@@ -17,6 +17,7 @@ import {
 } from '@portcullis/core';
 import type { ResolvedUpstream } from './config.js';
 import { LOCAL_SYSTEMS } from './locals.js';
+import { ClientCredentialsTokens } from './upstream-auth.js';
 
 export interface CallInput {
   principal: Principal;
@@ -119,6 +120,15 @@ export class RemoteConnection implements UpstreamConnection {
 
   constructor(cfg: ResolvedUpstream, services: KitServices) {
     const auth = cfg.auth;
+    const tokens = auth?.oauth
+      ? new ClientCredentialsTokens({
+          upstream: cfg.name,
+          settings: auth.oauth,
+          credentials: services.credentials,
+          redactor: services.redactor,
+          logger: services.logger,
+        })
+      : null;
     this.up = new RemoteUpstream({
       name: cfg.name,
       target: cfg.stdio
@@ -126,6 +136,7 @@ export class RemoteConnection implements UpstreamConnection {
         : { kind: 'http', url: cfg.url!, protocol: cfg.transport ?? 'auto' },
       bearer: auth?.bearer ?? auth?.api_key?.value,
       apiKeyHeader: auth?.api_key?.header,
+      ...(tokens ? { authHeaders: (req: { refresh: boolean }) => tokens.headers(req) } : {}),
       credentials: services.credentials,
       logger: services.logger,
       // Calls are bounded by the broker's own timeout (upstream_timeout); listing by its own.
