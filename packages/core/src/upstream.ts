@@ -189,9 +189,11 @@ export interface RemoteUpstreamOptions {
   /**
    * Credential headers asked for on every HTTP request (a short-lived token such as an OAuth access
    * token), instead of `bearer`: after a 401 they are asked for once more with `refresh: true` and the
-   * request is sent again. A PortcullisError it throws reaches the caller unchanged.
+   * request is sent again. A PortcullisError it throws reaches the caller unchanged. `caller` is the
+   * inbound caller of the tool call a request belongs to (none for connecting and listing), for a
+   * credential issued per caller (RFC 8693 token exchange).
    */
-  authHeaders?: (req: { refresh: boolean }) => Promise<Record<string, string>>;
+  authHeaders?: (req: { refresh: boolean; caller?: Principal }) => Promise<Record<string, string>>;
   credentials: CredentialResolver;
   logger: Logger;
   /** Per request. */
@@ -330,8 +332,10 @@ export class RemoteUpstream implements Upstream {
     if (opts.caller) meta[CALLER_META_KEY] = { id: opts.caller.id, tenant: opts.caller.tenant };
     const traceparent = typeof meta.traceparent === 'string' ? meta.traceparent : undefined;
     // Over HTTP the trace context travels as the W3C header too, not only in `_meta`.
-    return (await currentTrace.run(traceparent, () =>
-      c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
+    return (await currentCaller.run(opts.caller, () =>
+      currentTrace.run(traceparent, () =>
+        c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
+      ),
     )) as UpstreamCallResult;
   }
 
@@ -386,6 +390,9 @@ export class RemoteUpstream implements Upstream {
   }
 }
 
+/** The caller of the upstream call in progress, for credential headers issued per caller. */
+const currentCaller = new AsyncLocalStorage<Principal | undefined>();
+
 /** The trace context of the upstream call in progress, for the HTTP transport's requests. */
 const currentTrace = new AsyncLocalStorage<string | undefined>();
 
@@ -403,9 +410,10 @@ function withAuthHeaders(
   authHeaders: NonNullable<RemoteUpstreamOptions['authHeaders']>,
 ) {
   return async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const caller = currentCaller.getStore();
     const attempt = async (refresh: boolean) => {
       const headers = new Headers(init?.headers);
-      for (const [k, v] of Object.entries(await authHeaders({ refresh }))) headers.set(k, v);
+      for (const [k, v] of Object.entries(await authHeaders({ refresh, caller }))) headers.set(k, v);
       return inner(input, { ...init, headers });
     };
     const res = await attempt(false);

@@ -113,7 +113,15 @@ describe('broker configuration file', () => {
     ],
     [
       'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { bearer: env:T, oauth: { token_url: https://as/token, client_id: b, client_secret: env:S } }',
-      /upstreams\[0\]\.auth: give one of bearer, api_key or oauth \(got bearer and oauth\)/,
+      /upstreams\[0\]\.auth: give one of bearer, api_key, oauth or token_exchange \(got bearer and oauth\)/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    caller_assertion: true\n    auth: { token_exchange: { token_url: https://as/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.caller_assertion: not with auth\.token_exchange/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { token_exchange: { token_url: http://as.example/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.auth\.token_exchange\.token_url: must use https/,
     ],
     [
       'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { oauth: { token_url: https://as/token, client_id: b, client_secret: env:S, auth_method: private_key_jwt } }',

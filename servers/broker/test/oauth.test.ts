@@ -8,8 +8,6 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -19,6 +17,7 @@ import { ApiKeyAuthenticator, JwtAuthenticator, jwtSettingsFromEnv } from '@port
 import { server as crm, type CrmBackend } from '@portcullis/crm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
+import { guardHop } from './guard-hop.js';
 import { configFile } from './helpers.js';
 import { startTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
 
@@ -28,56 +27,6 @@ const CLIENT_SECRET = 'broker-client-secret-7d2e91';
 const pair = generateKeyPairSync('ed25519');
 const BROKER_PRIV = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const BROKER_PUB = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-
-/** A loopback hop in front of the remote that records each request and answers 401 for revoked tokens. */
-async function guardHop(target: () => number) {
-  const seen: { headers: IncomingHttpHeaders; body: string }[] = [];
-  const revoked = new Set<string>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      seen.push({ headers: { ...req.headers }, body: body.toString('utf8') });
-      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (token && revoked.has(token)) {
-        res.writeHead(401, {
-          'Content-Type': 'application/json',
-          'WWW-Authenticate': 'Bearer error="invalid_token"',
-        });
-        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'revoked' }, id: null }));
-        return;
-      }
-      const port = target();
-      const fwd = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: req.url,
-          method: req.method,
-          headers: { ...req.headers, host: `127.0.0.1:${port}` },
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on('error', () => res.destroy());
-      fwd.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
-    seen,
-    revoked,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 describe('broker -> remote Portcullis CRM (JWT auth) with an OAuth client credentials token', () => {
   let ep: TokenEndpoint;

@@ -2,10 +2,12 @@
  * A small OAuth 2.0 authorization server on 127.0.0.1, standing in for the third-party one an
  * operator runs: the token endpoint of RFC 6749 (form body, client_secret_basic or
  * client_secret_post, the client credentials grant, section 5.2 error JSON with `invalid_client`
- * as a 401) issuing EdDSA JWTs, and the JWKS that a Portcullis server with PORTCULLIS_AUTH=jwt
- * verifies them against. Every token request is recorded as received.
+ * as a 401) and of RFC 8693 token exchange (a JWT subject token from a trusted signer, exchanged for
+ * an access token naming its subject with the client as `act`), issuing EdDSA JWTs, and the JWKS
+ * that a Portcullis server with PORTCULLIS_AUTH=jwt verifies them against. Every token request is
+ * recorded as received.
  */
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,6 +38,8 @@ export interface TokenEndpoint {
   mode: 'up' | 'down';
   /** Lifetime (expires_in and exp) of the tokens it issues, in seconds. */
   lifetimeS: number;
+  /** Trusts subject tokens signed by this Ed25519 key (SPKI PEM) with this issuer, for token exchange. */
+  trustSubjects(publicKeyPem: string, issuer: string): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,33 @@ export async function startTokenEndpoint(defaultAudience: () => string): Promise
     lifetimeS: 3600,
   };
   let issuer = '';
+  let subjectKey: { key: KeyObject; iss: string } | null = null;
+
+  /** The subject token's claims when it is a JWT from the trusted signer, unexpired; else null. */
+  const subjectClaims = (token: string): Record<string, unknown> | null => {
+    const parts = token.split('.');
+    if (parts.length !== 3 || !subjectKey) return null;
+    try {
+      const head = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: string };
+      if (head.alg !== 'EdDSA') return null;
+      const ok = verify(
+        null,
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        subjectKey.key,
+        Buffer.from(parts[2]!, 'base64url'),
+      );
+      if (!ok) return null;
+      const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      if (claims.iss !== subjectKey.iss || typeof claims.sub !== 'string') return null;
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return null;
+      return claims;
+    } catch {
+      return null;
+    }
+  };
 
   const json = (res: ServerResponse, status: number, body: unknown, extra = {}) => {
     res.writeHead(status, {
@@ -114,9 +145,39 @@ export async function startTokenEndpoint(defaultAudience: () => string): Promise
           { error: 'invalid_client', error_description: 'Client authentication failed.' },
           basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {},
         );
+      const now = Math.floor(Date.now() / 1000);
+      if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+        if (form.get('subject_token_type') !== 'urn:ietf:params:oauth:token-type:jwt')
+          return json(res, 400, { error: 'invalid_request', error_description: 'subject_token_type' });
+        const requested = form.get('requested_token_type');
+        if (requested !== null && requested !== 'urn:ietf:params:oauth:token-type:access_token')
+          return json(res, 400, { error: 'invalid_target' });
+        const subject = subjectClaims(form.get('subject_token') ?? '');
+        if (!subject) return json(res, 400, { error: 'invalid_grant', error_description: 'subject_token' });
+        const attributes = (subject.attributes ?? {}) as Record<string, unknown>;
+        const token = jwt(privateKey, kid, {
+          iss: issuer,
+          sub: subject.sub,
+          aud: form.get('audience') ?? defaultAudience(),
+          iat: now,
+          exp: now + state.lifetimeS,
+          jti: randomUUID(),
+          tenant: subject.tenant,
+          roles: subject.roles,
+          ...(typeof attributes.team === 'string' ? { team: attributes.team } : {}),
+          // RFC 8693 section 4.1: the client that asked is the actor.
+          act: { sub: id },
+        });
+        state.issued.push(token);
+        return json(res, 200, {
+          access_token: token,
+          issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          token_type: 'Bearer',
+          expires_in: state.lifetimeS,
+        });
+      }
       if (form.get('grant_type') !== 'client_credentials')
         return json(res, 400, { error: 'unsupported_grant_type' });
-      const now = Math.floor(Date.now() / 1000);
       const token = jwt(privateKey, kid, {
         iss: issuer,
         sub: id,
@@ -138,6 +199,9 @@ export async function startTokenEndpoint(defaultAudience: () => string): Promise
     issuer,
     tokenUrl: `${issuer}/token`,
     jwksUrl: `${issuer}/jwks`,
+    trustSubjects: (pem: string, iss: string) => {
+      subjectKey = { key: createPublicKey(pem), iss };
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
