@@ -61,6 +61,14 @@ const AS: Record<
     userConfig: { principal: 'agent-7', roles: 'support', tenant: 'acme' },
     call: { name: 'billing_list_invoices', arguments: { limit: 5 } },
   },
+  'posture-read': {
+    userConfig: { principal: 'sam', roles: 'analyst', tenant: 'acme' },
+    call: { name: 'posture_search_findings', arguments: { severity_at_least: 'high', limit: 5 } },
+  },
+  'remediation-write': {
+    userConfig: { principal: 'riley', roles: 'responder', tenant: 'acme' },
+    call: { name: 'remediation_list_actions', arguments: {} },
+  },
 };
 
 const MCPB_CLI = (() => {
