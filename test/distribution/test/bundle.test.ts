@@ -13,6 +13,8 @@ import { getMcpConfigForManifest } from '@anthropic-ai/mcpb';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { server as crmServer } from '@portcullis/crm';
 import { server as billingServer } from '@portcullis/billing';
+import { server as postureServer } from '@portcullis/posture-read';
+import { server as remediationServer } from '@portcullis/remediation-write';
 import { cleanEnv, killAll } from '@portcullis/test-support/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST, npmEnv, pkgOf, readJson, ROOT, SLOW, stdioClient } from './helpers.js';
@@ -42,6 +44,8 @@ interface Built {
 const DEFINITIONS: Record<string, { tools: { name: string; description: string }[] }> = {
   crm: crmServer,
   billing: billingServer,
+  'posture-read': postureServer,
+  'remediation-write': remediationServer,
 };
 /** Who the test acts as, per server, and one read call that must succeed against the bundle's demo store. */
 const AS: Record<
