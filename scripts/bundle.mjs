@@ -38,6 +38,8 @@ const DIST = JSON.parse(readFileSync(join(ROOT, 'scripts', 'distribution.json'),
  */
 const DROP = {
   '@portcullis/core': ['express', 'pg', 'ioredis'],
+  // Its read-only PostgreSQL pool, opened only with DATABASE_URL.
+  '@portcullis/posture-read': ['pg'],
   '@modelcontextprotocol/sdk': [
     'express',
     'express-rate-limit',

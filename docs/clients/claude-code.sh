@@ -17,6 +17,18 @@ claude mcp add portcullis-billing --scope user \
   --env PORTCULLIS_TENANT=acme \
   -- npx -y @portcullis/billing
 
+claude mcp add portcullis-posture-read --scope user \
+  --env PORTCULLIS_PRINCIPAL=sam \
+  --env PORTCULLIS_ROLES=analyst \
+  --env PORTCULLIS_TENANT=acme \
+  -- npx -y @portcullis/posture-read
+
+claude mcp add portcullis-remediation-write --scope user \
+  --env PORTCULLIS_PRINCIPAL=riley \
+  --env PORTCULLIS_ROLES=responder \
+  --env PORTCULLIS_TENANT=acme \
+  -- npx -y @portcullis/remediation-write
+
 # A deployed server over Streamable HTTP: the identity is the bearer token (an API key issued by the
 # deployment, or an OAuth access token for it), read from your environment here.
 claude mcp add portcullis-crm-http --transport http --scope user \

@@ -186,6 +186,14 @@ export interface RemoteUpstreamOptions {
   bearer?: string;
   /** Header for an API key instead of a bearer token (e.g. `X-API-Key`). */
   apiKeyHeader?: string;
+  /**
+   * Credential headers asked for on every HTTP request (a short-lived token such as an OAuth access
+   * token), instead of `bearer`: after a 401 they are asked for once more with `refresh: true` and the
+   * request is sent again. A PortcullisError it throws reaches the caller unchanged. `caller` is the
+   * inbound caller of the tool call a request belongs to (none for connecting and listing), for a
+   * credential issued per caller (RFC 8693 token exchange).
+   */
+  authHeaders?: (req: { refresh: boolean; caller?: Principal }) => Promise<Record<string, string>>;
   credentials: CredentialResolver;
   logger: Logger;
   /** Per request. */
@@ -271,18 +279,19 @@ export class RemoteUpstream implements Upstream {
     }
     const url = new URL(t.url);
     const protocol = t.protocol ?? 'auto';
+    const authHeaders = this.opts.authHeaders;
+    const send = authHeaders ? withAuthHeaders(tracingFetch, authHeaders) : tracingFetch;
     if (protocol !== 'sse') {
       const { StreamableHTTPClientTransport } =
         await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       const c = make();
       try {
-        await c.connect(
-          new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: tracingFetch }),
-        );
+        await c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: send }));
         return c;
       } catch (err) {
         await c.close().catch(() => undefined);
-        if (protocol === 'streamable') throw err;
+        // A credential that cannot be had is not a protocol the server refused: SSE would fail alike.
+        if (protocol === 'streamable' || err instanceof PortcullisError) throw err;
         this.opts.logger.info({ upstream: this.name }, 'Streamable HTTP refused; trying legacy SSE');
       }
     }
@@ -291,9 +300,10 @@ export class RemoteUpstream implements Upstream {
     await c.connect(
       new SSEClientTransport(url, {
         requestInit: { headers },
+        fetch: send,
         eventSourceInit: {
           fetch: (input, init) =>
-            fetch(input, { ...init, headers: { ...(init?.headers as object), ...headers } }),
+            send(input, { ...init, headers: { ...(init?.headers as object), ...headers } }),
         },
       }),
     );
@@ -322,8 +332,10 @@ export class RemoteUpstream implements Upstream {
     if (opts.caller) meta[CALLER_META_KEY] = { id: opts.caller.id, tenant: opts.caller.tenant };
     const traceparent = typeof meta.traceparent === 'string' ? meta.traceparent : undefined;
     // Over HTTP the trace context travels as the W3C header too, not only in `_meta`.
-    return (await currentTrace.run(traceparent, () =>
-      c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
+    return (await currentCaller.run(opts.caller, () =>
+      currentTrace.run(traceparent, () =>
+        c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
+      ),
     )) as UpstreamCallResult;
   }
 
@@ -378,6 +390,9 @@ export class RemoteUpstream implements Upstream {
   }
 }
 
+/** The caller of the upstream call in progress, for credential headers issued per caller. */
+const currentCaller = new AsyncLocalStorage<Principal | undefined>();
+
 /** The trace context of the upstream call in progress, for the HTTP transport's requests. */
 const currentTrace = new AsyncLocalStorage<string | undefined>();
 
@@ -388,6 +403,26 @@ const tracingFetch = (input: string | URL, init?: RequestInit): Promise<Response
   headers.set('traceparent', traceparent);
   return fetch(input, { ...init, headers });
 };
+
+/** Sets the credential headers on each request; a 401 asks for fresh ones and sends it once more. */
+function withAuthHeaders(
+  inner: (input: string | URL, init?: RequestInit) => Promise<Response>,
+  authHeaders: NonNullable<RemoteUpstreamOptions['authHeaders']>,
+) {
+  return async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const caller = currentCaller.getStore();
+    const attempt = async (refresh: boolean) => {
+      const headers = new Headers(init?.headers);
+      for (const [k, v] of Object.entries(await authHeaders({ refresh, caller }))) headers.set(k, v);
+      return inner(input, { ...init, headers });
+    };
+    const res = await attempt(false);
+    // The SDK sends string bodies, so the request can be sent again as it was.
+    if (res.status !== 401 || (init?.body != null && typeof init.body !== 'string')) return res;
+    await res.body?.cancel().catch(() => undefined);
+    return attempt(true);
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // A system made of an upstream's tools, passed through the kit's stages.

@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '@portcullis/core';
 import { LOCAL_SYSTEMS } from './locals.js';
+import type { OAuthClientSettings } from './upstream-auth.js';
 
 const credentialRef = {
   type: 'string',
@@ -60,6 +61,38 @@ export const BROKER_CONFIG_SCHEMA = {
                   value: credentialRef,
                 },
               },
+              oauth: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['token_url', 'client_id', 'client_secret'],
+                properties: {
+                  token_url: { type: 'string', pattern: '^https?://' },
+                  client_id: { type: 'string', minLength: 1, maxLength: 256 },
+                  client_secret: credentialRef,
+                  scope: {
+                    type: 'string',
+                    pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*$',
+                  },
+                  audience: { type: 'string', minLength: 1, maxLength: 2048 },
+                  auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
+                },
+              },
+              token_exchange: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['token_url', 'client_id', 'client_secret'],
+                properties: {
+                  token_url: { type: 'string', pattern: '^https?://' },
+                  client_id: { type: 'string', minLength: 1, maxLength: 256 },
+                  client_secret: credentialRef,
+                  scope: {
+                    type: 'string',
+                    pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*$',
+                  },
+                  audience: { type: 'string', minLength: 1, maxLength: 2048 },
+                  auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
+                },
+              },
             },
           },
           prefix: { type: 'string', pattern: '^[a-z][a-z0-9_]*_$' },
@@ -98,7 +131,13 @@ export interface UpstreamConfig {
   stdio?: { command: string; args?: string[]; env?: Record<string, string>; cwd?: string };
   url?: string;
   transport?: 'auto' | 'streamable' | 'sse';
-  auth?: { bearer?: string; api_key?: { header: string; value: string } };
+  auth?: {
+    bearer?: string;
+    api_key?: { header: string; value: string };
+    oauth?: OAuthClientSettings;
+    /** RFC 8693: a token per caller, exchanged for the broker's signed caller assertion. */
+    token_exchange?: OAuthClientSettings;
+  };
   prefix?: string;
   tools?: { allow?: string[]; deny?: string[] };
   timeout_ms?: number;
@@ -188,8 +227,32 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
       throw new ConfigError(
         `${path}: ${at}.${u.auth !== undefined ? 'auth' : 'transport'}: does not apply to a stdio upstream (pass its credential in stdio.env by reference).`,
       );
-    if (u.auth?.bearer && u.auth.api_key)
-      throw new ConfigError(`${path}: ${at}.auth: give bearer or api_key, not both.`);
+    const given = (['bearer', 'api_key', 'oauth', 'token_exchange'] as const).filter(
+      (k) => u.auth?.[k] !== undefined,
+    );
+    if (given.length > 1)
+      throw new ConfigError(
+        `${path}: ${at}.auth: give one of bearer, api_key, oauth or token_exchange (got ${given.join(' and ')}).`,
+      );
+    if (u.auth?.token_exchange && u.caller_assertion !== undefined)
+      throw new ConfigError(
+        `${path}: ${at}.caller_assertion: not with auth.token_exchange (the exchanged token already names the caller).`,
+      );
+    const grant = u.auth?.oauth ? 'oauth' : 'token_exchange';
+    const tokenUrl = u.auth?.[grant]?.token_url;
+    if (tokenUrl !== undefined) {
+      let url: URL;
+      try {
+        url = new URL(tokenUrl);
+      } catch {
+        throw new ConfigError(`${path}: ${at}.auth.${grant}.token_url: not a URL.`);
+      }
+      // The client secret travels to it: plain http only where nothing leaves the machine.
+      if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+        throw new ConfigError(
+          `${path}: ${at}.auth.${grant}.token_url: must use https (plain http is accepted only on loopback).`,
+        );
+    }
     return {
       ...u,
       kind,
@@ -221,7 +284,10 @@ function describe(e: ErrorObject | undefined): string {
     return `${key ? `${key}.` : ''}${String(params.missingProperty)}: is required.`;
   if (e.keyword === 'enum')
     return `${key || '(document)'}: must be one of ${(params.allowedValues as unknown[]).join(', ')}.`;
-  if (e.keyword === 'pattern' && (key.endsWith('.bearer') || key.endsWith('api_key.value')))
+  if (
+    e.keyword === 'pattern' &&
+    (key.endsWith('.bearer') || key.endsWith('api_key.value') || key.endsWith('.client_secret'))
+  )
     return `${key}: must be a credential reference (env:NAME, file:/path or aws-sm:secret-id).`;
   return `${key || '(document)'}: ${e.message ?? 'is invalid'}.`;
 }

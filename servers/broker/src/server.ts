@@ -107,11 +107,11 @@ export class Federation {
   private signer: CallerAssertionSigner | null = null;
 
   async open(): Promise<void> {
-    if (this.config.upstreams.some((u) => u.caller_assertion)) {
+    if (this.config.upstreams.some((u) => u.caller_assertion || u.auth?.token_exchange)) {
       const ref = this.services.env.PORTCULLIS_BROKER_SIGNING_KEY;
       if (!ref)
         throw new ConfigError(
-          'PORTCULLIS_BROKER_SIGNING_KEY: required when an upstream sets caller_assertion (a credential reference to an Ed25519 private key, PKCS#8 PEM).',
+          'PORTCULLIS_BROKER_SIGNING_KEY: required when an upstream sets caller_assertion or auth.token_exchange (a credential reference to an Ed25519 private key, PKCS#8 PEM).',
         );
       try {
         this.signer = await CallerAssertionSigner.fromPem(
@@ -135,7 +135,7 @@ export class Federation {
       this.config.upstreams.map(async (cfg) => {
         const conn: UpstreamConnection = cfg.local
           ? new LocalConnection(runtime!, cfg.local)
-          : new RemoteConnection(cfg, this.services);
+          : new RemoteConnection(cfg, this.services, this.signer);
         const state = new UpstreamState(cfg, conn);
         this.states.set(cfg.name, state);
         try {

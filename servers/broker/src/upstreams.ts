@@ -6,6 +6,7 @@
  */
 import {
   RemoteUpstream,
+  type CallerAssertionSigner,
   ServerRuntime,
   UnknownToolError,
   type CallResult,
@@ -17,6 +18,12 @@ import {
 } from '@portcullis/core';
 import type { ResolvedUpstream } from './config.js';
 import { LOCAL_SYSTEMS } from './locals.js';
+import {
+  ClientCredentialsTokens,
+  TokenExchangeTokens,
+  type OAuthClientSettings,
+  type TokenSourceOptions,
+} from './upstream-auth.js';
 
 export interface CallInput {
   principal: Principal;
@@ -117,8 +124,22 @@ export class UpstreamHidesTool extends Error {
 export class RemoteConnection implements UpstreamConnection {
   private readonly up: RemoteUpstream;
 
-  constructor(cfg: ResolvedUpstream, services: KitServices) {
+  /** `signer`: the broker's caller-assertion key, the subject token of a token exchange. */
+  constructor(cfg: ResolvedUpstream, services: KitServices, signer?: CallerAssertionSigner | null) {
     const auth = cfg.auth;
+    const source = (settings: OAuthClientSettings): TokenSourceOptions => ({
+      upstream: cfg.name,
+      settings,
+      credentials: services.credentials,
+      redactor: services.redactor,
+      logger: services.logger,
+    });
+    let tokens: ClientCredentialsTokens | TokenExchangeTokens | null = null;
+    if (auth?.oauth) tokens = new ClientCredentialsTokens(source(auth.oauth));
+    else if (auth?.token_exchange) {
+      if (!signer) throw new Error(`upstream ${cfg.name}: token exchange needs the broker's signing key`);
+      tokens = new TokenExchangeTokens(source(auth.token_exchange), signer);
+    }
     this.up = new RemoteUpstream({
       name: cfg.name,
       target: cfg.stdio
@@ -126,6 +147,9 @@ export class RemoteConnection implements UpstreamConnection {
         : { kind: 'http', url: cfg.url!, protocol: cfg.transport ?? 'auto' },
       bearer: auth?.bearer ?? auth?.api_key?.value,
       apiKeyHeader: auth?.api_key?.header,
+      ...(tokens
+        ? { authHeaders: (req: { refresh: boolean; caller?: Principal }) => tokens.headers(req) }
+        : {}),
       credentials: services.credentials,
       logger: services.logger,
       // Calls are bounded by the broker's own timeout (upstream_timeout); listing by its own.

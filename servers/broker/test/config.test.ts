@@ -99,6 +99,34 @@ describe('broker configuration file', () => {
       'upstreams:\n  - name: a\n    url: http://x/mcp\n    on_failure: maybe',
       /upstreams\[0\]\.on_failure: must be one of closed, open/,
     ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { oauth: { token_url: https://as/token, client_id: b, client_secret: plain } }',
+      /upstreams\[0\]\.auth\.oauth\.client_secret: must be a credential reference/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { oauth: { token_url: https://as/token, client_secret: env:S } }',
+      /upstreams\[0\]\.auth\.oauth\.client_id: is required/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { oauth: { token_url: http://as.example/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.auth\.oauth\.token_url: must use https \(plain http is accepted only on loopback\)/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { bearer: env:T, oauth: { token_url: https://as/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.auth: give one of bearer, api_key, oauth or token_exchange \(got bearer and oauth\)/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    caller_assertion: true\n    auth: { token_exchange: { token_url: https://as/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.caller_assertion: not with auth\.token_exchange/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { token_exchange: { token_url: http://as.example/token, client_id: b, client_secret: env:S } }',
+      /upstreams\[0\]\.auth\.token_exchange\.token_url: must use https/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    auth: { oauth: { token_url: https://as/token, client_id: b, client_secret: env:S, auth_method: private_key_jwt } }',
+      /upstreams\[0\]\.auth\.oauth\.auth_method: must be one of client_secret_basic, client_secret_post/,
+    ],
   ])('refuses %j naming the key', (text, message) => {
     expect(() => loadBrokerConfig(write('broker.yaml', text))).toThrow(message);
   });

@@ -2,7 +2,8 @@
  * The broker part of the bench (a measurement, not a test): crm_search_accounts called on crm
  * directly, through the broker with crm in-process, and through the broker with crm as a remote
  * upstream (throughput and p50/p99 each); and the resident memory of one broker process hosting
- * every local system against the sum of those systems as separate processes. BENCH_BROKER=0 skips it.
+ * every local system against the sum of those systems as separate processes (over stdio, each after
+ * initialize and one call to every system it hosts). BENCH_BROKER=0 skips it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { generateApiKey } from '@portcullis/core';
+import { STDIO_SERVERS, type StdioServer } from './stdio.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = {
@@ -37,11 +39,11 @@ function dir(prefix: string): string {
   return d;
 }
 
-/** VmRSS of a process in MiB (Linux), or null. */
-function rssMiB(pid: number | undefined): number | null {
+/** VmRSS (resident now) or VmHWM (peak resident) of a process in MiB (Linux), or null. */
+function procMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
   if (!pid) return null;
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
@@ -202,27 +204,148 @@ export async function brokerBench(log: Log, seconds: number): Promise<void> {
       );
     for (const p of [crm, local, remote]) p.child.kill('SIGTERM');
 
-    // Memory: one broker hosting every local system against each system in its own process.
-    const systems = ['crm', 'billing', 'posture-read'] as const;
-    const separate: number[] = [];
-    for (const s of systems) {
-      const p = await serve(CLI[s], { ...auth, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-${s}-`) });
-      separate.push(rssMiB(p.child.pid) ?? NaN);
-      p.child.kill('SIGTERM');
-    }
-    const all = await serve(CLI.broker, {
-      ...auth,
-      PORTCULLIS_DATA_DIR: dir('portcullis-bench-ball-'),
-      PORTCULLIS_BROKER_CONFIG: brokerYaml(systems.flatMap((s) => [`  - name: ${s}`, `    local: ${s}`])),
-    });
-    const one = rssMiB(all.child.pid) ?? NaN;
-    all.child.kill('SIGTERM');
-    const sum = separate.reduce((a, b) => a + b, 0);
-    log(
-      `  RSS after ready: one broker with ${systems.join(', ')} ${one.toFixed(0)} MiB; separate processes ${separate.map((x) => x.toFixed(0)).join(' + ')} = ${sum.toFixed(0)} MiB (${(one / sum).toFixed(2)}x)`,
-    );
+    await brokerMemoryBench(log);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/** The issue's goal for one broker hosting every local system (issue 13): at most 250 MB resident. */
+const BROKER_RSS_GOAL_MIB = 250 / 1.048576;
+
+interface Footprint {
+  rss: number | null;
+  peak: number | null;
+}
+
+/**
+ * Spawns a stdio server, initializes, calls each tool in turn (each must succeed: a failed call
+ * would measure an error path), then reads its memory and stops it.
+ */
+function stdioFootprint(
+  label: string,
+  cli: string,
+  env: Record<string, string>,
+  tools: StdioServer['tool'][],
+): Promise<Footprint> {
+  return new Promise((resolve, reject) => {
+    const clean: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    const child = spawn(process.execPath, [cli], {
+      env: { ...clean, PORTCULLIS_LOG_LEVEL: 'warn', ...env },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    children.push(child);
+    let rest = '';
+    let done = false;
+    const finish = (err: Error | null, r?: Footprint) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (err) reject(err);
+      else resolve(r!);
+    };
+    const timer = setTimeout(() => finish(new Error(`${label}: no answer within 120 s`)), 120_000);
+    child.once('exit', (code, sig) => finish(new Error(`${label} exited (${code ?? sig}) before answering`)));
+    child.stdin.on('error', () => undefined);
+    const send = (msg: unknown) => child.stdin.write(`${JSON.stringify(msg)}\n`);
+    const callNext = (i: number) =>
+      send({
+        jsonrpc: '2.0',
+        id: 2 + i,
+        method: 'tools/call',
+        params: { name: tools[i]!.name, arguments: tools[i]!.args },
+      });
+    child.stdout.on('data', (c: Buffer) => {
+      rest += c.toString('utf8');
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        let msg: { id?: number; result?: { isError?: boolean } };
+        try {
+          msg = JSON.parse(line) as typeof msg;
+        } catch {
+          continue;
+        }
+        if (msg.id === 1) {
+          if (!msg.result) return finish(new Error(`${label}: initialize failed: ${line.slice(0, 300)}`));
+          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          callNext(0);
+        } else if (typeof msg.id === 'number' && msg.id >= 2) {
+          const i = msg.id - 2;
+          if (!msg.result || msg.result.isError)
+            return finish(new Error(`${label}: ${tools[i]?.name} failed: ${line.slice(0, 300)}`));
+          if (i + 1 < tools.length) callNext(i + 1);
+          else finish(null, { rss: procMiB(child.pid, 'VmRSS'), peak: procMiB(child.pid, 'VmHWM') });
+        }
+      }
+    });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1.0.0' },
+      },
+    });
+  });
+}
+
+/**
+ * One broker process hosting crm, billing, posture-read and remediation-write in-process against
+ * the four as separate processes, all over stdio on fresh data directories, each measured after
+ * initialize and one call to every system it hosts: the broker's side of the issue-13 memory goal.
+ */
+export async function brokerMemoryBench(log: Log): Promise<void> {
+  const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
+  const separate: { name: string; f: Footprint }[] = [];
+  for (const s of STDIO_SERVERS) {
+    const f = await stdioFootprint(
+      s.name,
+      join(ROOT, s.cli),
+      { ...s.env, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-mem-${s.name}-`) },
+      [s.tool],
+    );
+    separate.push({ name: s.name, f });
+  }
+  // One principal holding each system's role, so every call is one that system permits.
+  const roles = [...new Set(STDIO_SERVERS.flatMap((s) => (s.env.PORTCULLIS_ROLES ?? '').split(',')))];
+  const one = await stdioFootprint(
+    'broker',
+    CLI.broker,
+    {
+      PORTCULLIS_PRINCIPAL: 'alice',
+      PORTCULLIS_ROLES: roles.join(','),
+      PORTCULLIS_TENANT: 'acme',
+      PORTCULLIS_DATA_DIR: dir('portcullis-bench-mem-broker-'),
+      PORTCULLIS_BROKER_CONFIG: brokerYaml(
+        STDIO_SERVERS.flatMap((s) => [`  - name: ${s.name}`, `    local: ${s.name}`]),
+      ),
+    },
+    STDIO_SERVERS.map((s) => s.tool),
+  );
+  const sum = (k: keyof Footprint) =>
+    separate.every((s) => s.f[k] !== null) ? separate.reduce((a, s) => a + s.f[k]!, 0) : null;
+  const sumRss = sum('rss');
+  const sumPeak = sum('peak');
+  log();
+  log(
+    `Broker memory: ${STDIO_SERVERS.map((s) => s.name).join(', ')} over stdio on fresh data directories, after initialize and one call to each (MiB)`,
+  );
+  log(`  ${'process'.padEnd(34)} ${'VmRSS'.padStart(7)} ${'VmHWM'.padStart(7)}`);
+  for (const s of separate)
+    log(`  ${s.name.padEnd(34)} ${fmt(s.f.rss).padStart(7)} ${fmt(s.f.peak).padStart(7)}`);
+  log(`  ${'sum of 4 separate processes'.padEnd(34)} ${fmt(sumRss).padStart(7)} ${fmt(sumPeak).padStart(7)}`);
+  log(`  ${'one broker hosting all 4'.padEnd(34)} ${fmt(one.rss).padStart(7)} ${fmt(one.peak).padStart(7)}`);
+  if (one.rss !== null && sumRss)
+    log(
+      `  ratio broker / sum: VmRSS ${(one.rss / sumRss).toFixed(2)}x${one.peak !== null && sumPeak ? `, VmHWM ${(one.peak / sumPeak).toFixed(2)}x` : ''}`,
+    );
+  log(
+    `  goal (issue 13): broker at most 250 MB (${BROKER_RSS_GOAL_MIB.toFixed(0)} MiB) resident: ${one.rss === null ? 'n/a (no /proc)' : one.rss <= BROKER_RSS_GOAL_MIB ? 'met' : 'NOT met'}`,
+  );
 }

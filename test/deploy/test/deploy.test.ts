@@ -500,7 +500,16 @@ describe.skipIf(helm.bin === null)(
         expect(obj(obj(c.startupProbe).httpGet).path, name).toBe('/healthz');
 
         expect(c.command).toEqual(['node', `servers/${system}/dist/cli.js`]);
-        expect(c.args).toEqual(['--transport', 'http', '--host', '0.0.0.0', '--port', String(port)]);
+        expect(c.args).toEqual([
+          '--transport',
+          'http',
+          '--host',
+          '0.0.0.0',
+          '--port',
+          String(port),
+          // The broker's configuration file, mounted from its ConfigMap.
+          ...(system === 'broker' ? ['--config', '/etc/portcullis/broker/broker.yaml'] : []),
+        ]);
         expect(arr(c.ports).map(obj)[0]).toMatchObject({ name: 'http', containerPort: port });
 
         const env = new Map(
@@ -648,6 +657,56 @@ describe.skipIf(helm.bin === null)(
       // Off by default: no sync job, and no posture-read resource at all.
       expect(byKind(docs, 'CronJob')).toEqual([]);
       expect(template().filter((d) => nameOf(d).includes('posture-read'))).toEqual([]);
+    });
+
+    it('renders the broker when enabled: its configuration file and tools lock from a ConfigMap, read-only, passed as --config', () => {
+      const on = ['--set', 'systems.broker.enabled=true'];
+      expect(refused(...on)).toContain('systems.broker.brokerConfig.configMap is required');
+      const docs = template(...on, '--set', 'systems.broker.brokerConfig.configMap=portcullis-broker');
+      checkDeployments(docs, ['crm', 'billing', 'broker']);
+      const c = containerOf(docs, 'broker');
+      const mount = arr(c.volumeMounts)
+        .map(obj)
+        .find((m) => m.name === 'broker-config')!;
+      expect(mount).toEqual({ name: 'broker-config', mountPath: '/etc/portcullis/broker', readOnly: true });
+      const podOf = (d: Obj[]) =>
+        obj(
+          obj(obj(byKind(d, 'Deployment').find((x) => nameOf(x) === 'portcullis-broker')!.spec).template)
+            .spec,
+        );
+      const volume = (d: Obj[]) =>
+        arr(podOf(d).volumes)
+          .map(obj)
+          .find((v) => v.name === 'broker-config');
+      // The lock beside the file: where the broker looks when broker.yaml names none.
+      expect(volume(docs)).toEqual({
+        name: 'broker-config',
+        configMap: {
+          name: 'portcullis-broker',
+          items: [
+            { key: 'broker.yaml', path: 'broker.yaml' },
+            { key: 'tools.lock.json', path: 'tools.lock.json' },
+          ],
+        },
+      });
+      const custom = template(
+        ...on,
+        '--set',
+        'systems.broker.brokerConfig.configMap=edge',
+        '--set',
+        'systems.broker.brokerConfig.key=prod.yaml',
+        '--set',
+        'systems.broker.brokerConfig.lockKey=',
+      );
+      expect(volume(custom)).toEqual({
+        name: 'broker-config',
+        configMap: { name: 'edge', items: [{ key: 'prod.yaml', path: 'broker.yaml' }] },
+      });
+      // No other system gets the broker's volume or flag.
+      for (const s of ['crm', 'billing']) {
+        expect(JSON.stringify(containerOf(docs, s))).not.toContain('broker-config');
+        expect(containerOf(docs, s).args).not.toContain('--config');
+      }
     });
 
     it('renders remediation-write when enabled: approval key, its own settings, kill switch alert', () => {
@@ -1190,7 +1249,17 @@ describe.skipIf(helm.bin === null)(
       expect(refused('--set', 'systems.crm.env.PORTCULLIS_AUTH=none')).toContain(
         'systems.crm.env.PORTCULLIS_AUTH is set by the chart',
       );
-      expect(refused('--set', 'systems.broker.enabled=true')).toContain('builds no broker image');
+      // A system this repository builds no image for (the broker renders since it landed).
+      expect(
+        refused(
+          '--set',
+          'systems.erp.enabled=true',
+          '--set',
+          'systems.erp.port=7399',
+          '--set',
+          'systems.erp.publicUrl=https://erp.mcp.example.com',
+        ),
+      ).toContain('builds no erp image');
     });
 
     it('never seeds demo data in production', () => {

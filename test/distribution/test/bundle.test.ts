@@ -13,6 +13,8 @@ import { getMcpConfigForManifest } from '@anthropic-ai/mcpb';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { server as crmServer } from '@portcullis/crm';
 import { server as billingServer } from '@portcullis/billing';
+import { server as postureServer } from '@portcullis/posture-read';
+import { server as remediationServer } from '@portcullis/remediation-write';
 import { cleanEnv, killAll } from '@portcullis/test-support/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST, npmEnv, pkgOf, readJson, ROOT, SLOW, stdioClient } from './helpers.js';
@@ -42,6 +44,8 @@ interface Built {
 const DEFINITIONS: Record<string, { tools: { name: string; description: string }[] }> = {
   crm: crmServer,
   billing: billingServer,
+  'posture-read': postureServer,
+  'remediation-write': remediationServer,
 };
 /** Who the test acts as, per server, and one read call that must succeed against the bundle's demo store. */
 const AS: Record<
@@ -60,6 +64,14 @@ const AS: Record<
   billing: {
     userConfig: { principal: 'agent-7', roles: 'support', tenant: 'acme' },
     call: { name: 'billing_list_invoices', arguments: { limit: 5 } },
+  },
+  'posture-read': {
+    userConfig: { principal: 'sam', roles: 'analyst', tenant: 'acme' },
+    call: { name: 'posture_search_findings', arguments: { severity_at_least: 'high', limit: 5 } },
+  },
+  'remediation-write': {
+    userConfig: { principal: 'riley', roles: 'responder', tenant: 'acme' },
+    call: { name: 'remediation_list_actions', arguments: {} },
   },
 };
 

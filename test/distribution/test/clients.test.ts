@@ -13,6 +13,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { generateApiKey } from '@portcullis/core';
 import { server as crmServer } from '@portcullis/crm';
 import { server as billingServer } from '@portcullis/billing';
+import { server as postureServer } from '@portcullis/posture-read';
+import { server as remediationServer } from '@portcullis/remediation-write';
 import { cleanEnv, killAll, spawnHttp, writeApiKeys } from '@portcullis/test-support/servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIST, pkgOf, readJson, ROOT, SLOW, stdioClient } from './helpers.js';
@@ -33,12 +35,20 @@ const doc = readFileSync(join(ROOT, 'docs', 'clients.md'), 'utf8');
 const DEFS: Record<string, { defaultPort: number; tools: { name: string }[] }> = {
   crm: crmServer,
   billing: billingServer,
+  'posture-read': postureServer,
+  'remediation-write': remediationServer,
 };
 const IDENTITY = ['PORTCULLIS_PRINCIPAL', 'PORTCULLIS_ROLES', 'PORTCULLIS_TENANT'];
 /** One read per server that finds demo records only when the snippet's tenant and roles took effect. */
 const PROBE: Record<string, { name: string; arguments: Record<string, unknown>; field: string }> = {
   crm: { name: 'crm_search_accounts', arguments: { query: 'north', limit: 5 }, field: 'accounts' },
   billing: { name: 'billing_list_invoices', arguments: { limit: 5 }, field: 'invoices' },
+  'posture-read': {
+    name: 'posture_search_findings',
+    arguments: { severity_at_least: 'high', limit: 5 },
+    field: 'findings',
+  },
+  'remediation-write': { name: 'remediation_list_actions', arguments: {}, field: 'actions' },
 };
 
 const work = mkdtempSync(join(tmpdir(), 'portcullis-clients-'));

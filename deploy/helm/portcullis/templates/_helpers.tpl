@@ -153,8 +153,11 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- fail (printf "systems.%s: terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + config.shutdownTimeoutMs (%d ms), or in-flight calls are killed mid-drain" $name (int $cfg.terminationGracePeriodSeconds) $needMs) -}}
 {{- end -}}
 {{- /* Only systems whose image this repository builds (deploy/Dockerfile); add one as its server lands. */ -}}
-{{- if not (has $name (list "crm" "billing" "posture-read" "remediation-write")) -}}
+{{- if not (has $name (list "broker" "crm" "billing" "posture-read" "remediation-write")) -}}
 {{- fail (printf "systems.%s: this repository builds no %s image yet (servers/%s does not exist); disable it" $name $name $name) -}}
+{{- end -}}
+{{- if and (eq $name "broker") (not ($cfg.brokerConfig | default dict).configMap) -}}
+{{- fail "systems.broker.brokerConfig.configMap is required: a ConfigMap holding the broker's configuration file (broker.yaml) and its tools lock (tools.lock.json)" -}}
 {{- end -}}
 {{- with $cfg.adminPort -}}
 {{- if eq (int .) (int $cfg.port) -}}
@@ -368,6 +371,11 @@ secret in plain sight. The server checks these again at start-up; failing here i
   mountPath: /etc/portcullis/policies
   readOnly: true
 {{- end }}
+{{- if eq .name "broker" }}
+- name: broker-config
+  mountPath: /etc/portcullis/broker
+  readOnly: true
+{{- end }}
 {{- if eq $.Values.auth.mode "apikey" }}
 - name: api-keys
   mountPath: /etc/portcullis/api-keys
@@ -397,6 +405,19 @@ secret in plain sight. The server checks these again at start-up; failing here i
 - name: policies
   configMap:
     name: {{ $cfg.policiesConfigMap | default (printf "%s-policies" $fullName) }}
+{{- end }}
+{{- if eq .name "broker" }}
+# The configuration file and, beside it, the tools lock (where the broker looks by default).
+- name: broker-config
+  configMap:
+    name: {{ $cfg.brokerConfig.configMap }}
+    items:
+      - key: {{ $cfg.brokerConfig.key | default "broker.yaml" }}
+        path: broker.yaml
+      {{- with $cfg.brokerConfig.lockKey }}
+      - key: {{ . }}
+        path: tools.lock.json
+      {{- end }}
 {{- end }}
 {{- if eq $.Values.auth.mode "apikey" }}
 - name: api-keys
