@@ -127,6 +127,12 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
    * `tools`, then the policies are loaded for all of them.
    */
   discoverTools?: (backend: B) => Promise<AnyToolDefinition<B>[]>;
+  /**
+   * Discovered tools that can change while the server runs (an upstream's listChanged): the kit
+   * hands the backend a `changed` callback; each call discovers the tools again and tells connected
+   * clients (`notifications/tools/list_changed`; the server then declares `tools.listChanged`).
+   */
+  watchTools?: (backend: B, changed: () => void) => void;
   /** The prefix every tool name carries; defaults to `<name>_`. */
   toolPrefix?: string;
   /**

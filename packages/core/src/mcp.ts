@@ -43,7 +43,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     { name: info.name, version: info.version, title: info.title },
     {
       capabilities: {
-        tools: { listChanged: false },
+        tools: { listChanged: runtime.toolsListChanged },
         logging: {},
         ...(resources.length ? { resources: { listChanged: false } } : {}),
         ...(prompts.length ? { prompts: { listChanged: false } } : {}),
@@ -51,6 +51,19 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
       instructions: info.instructions,
     },
   );
+
+  if (runtime.toolsListChanged) {
+    // Connected clients hear of a changed tool list (stdio, stateful sessions; a stateless
+    // exchange has no channel for it, and the multiplexing transport drops it).
+    const off = runtime.onToolsChanged(() => {
+      if (server.transport) server.sendToolListChanged().catch(() => undefined);
+    });
+    const prev = server.onclose;
+    server.onclose = () => {
+      off();
+      prev?.();
+    };
+  }
 
   server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
     tools: await runtime.listTools(principalOf(extra)),

@@ -96,6 +96,10 @@ export interface McpScope {
   prompts(): Mounted<PromptDefinition<unknown>>[];
   /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
   callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
+  /** The tool list can change while running (a system watches its discovered tools). */
+  readonly toolsListChanged: boolean;
+  /** Called after the tool list changed; returns an unsubscribe function. */
+  onToolsChanged(listener: () => void): () => void;
 }
 
 export class ServerRuntime<B = unknown> implements McpScope {
@@ -232,6 +236,48 @@ export class ServerRuntime<B = unknown> implements McpScope {
     for (const s of this.surfaces) await s.start();
     // Systems that discover their tools (upstreams) know them only now.
     if (this.surfaces.some((s) => s.def.discoverTools)) this.indexTools();
+    for (const s of this.surfaces)
+      s.def.watchTools?.(s.backend, () => {
+        this.toolsChanged(s);
+      });
+  }
+
+  private readonly toolListeners = new Set<{ surface: Surface | null; listener: () => void }>();
+  private rediscovering: Promise<void> = Promise.resolve();
+
+  /** Some system's tool list can change while running. */
+  get toolsListChanged(): boolean {
+    return this.surfaces.some((s) => s.def.watchTools);
+  }
+
+  onToolsChanged(listener: () => void, surface?: Surface): () => void {
+    const entry = { surface: surface ?? null, listener };
+    this.toolListeners.add(entry);
+    return () => this.toolListeners.delete(entry);
+  }
+
+  /** A system's tools changed: discover them again (one at a time), then tell every subscriber. */
+  private toolsChanged(surface: Surface): void {
+    this.rediscovering = this.rediscovering.then(async () => {
+      if (this.closed) return;
+      try {
+        await surface.rediscover();
+        this.indexTools();
+      } catch (err) {
+        this.logger.warn(
+          { err, system: surface.def.name },
+          'could not discover the changed tools; the tools served so far stay in force',
+        );
+      }
+      for (const { surface: only, listener } of [...this.toolListeners]) {
+        if (only && only !== surface) continue;
+        try {
+          listener();
+        } catch (err) {
+          this.logger.warn({ err }, 'a tool-list listener failed');
+        }
+      }
+    });
   }
 
   /** The definition of a one-system server (the first system of a host). */
@@ -279,6 +325,8 @@ export class ServerRuntime<B = unknown> implements McpScope {
       resources: () => this.resources().filter((m) => m.surface === surface),
       prompts: () => this.prompts().filter((m) => m.surface === surface),
       callerOf: (p, meta) => this.callerOf(p, meta),
+      toolsListChanged: surface.def.watchTools !== undefined,
+      onToolsChanged: (listener) => this.onToolsChanged(listener, surface),
     };
   }
 

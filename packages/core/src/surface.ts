@@ -127,13 +127,42 @@ export class Surface<B = unknown> {
   }
 
   private async loadPolicies(): Promise<void> {
+    this.policy = await this.policyFor(this.allTools);
+  }
+
+  private async policyFor(tools: AnyToolDefinition<B>[]): Promise<PolicyEngine> {
     const { PolicyEngine } = await import('./policy.js');
-    this.policy = new PolicyEngine({
+    return new PolicyEngine({
       serverName: this.serverName,
       policyDir: this.policyDir,
-      tools: this.allTools,
+      tools,
       extraActions: this.def.extraActions,
     });
+  }
+
+  /**
+   * Discovers the tools again (the backend said they changed) and swaps them in with policies
+   * loaded for them; on any failure the tools served so far stay in force.
+   */
+  async rediscover(): Promise<void> {
+    if (!this.def.discoverTools) return;
+    const found = await this.discovered();
+    const all = [...this.def.tools, ...found];
+    const policy = await this.policyFor(all);
+    this.tools.clear();
+    this.allTools = all;
+    this.select(all);
+    this.policy = policy;
+  }
+
+  private async discovered(): Promise<AnyToolDefinition<B>[]> {
+    const found = await this.def.discoverTools!(this.backend);
+    const prefix = this.def.toolPrefix ?? `${this.def.name.replace(/-/g, '_')}_`;
+    for (const t of found) {
+      if (!t.name.startsWith(prefix)) throw new ConfigError(`Tool ${t.name} must start with ${prefix}`);
+    }
+    assertReadOnly(this.def, found);
+    return found;
   }
 
   /** Runs once the host is open: approvals, migrations, backend. */
@@ -186,12 +215,7 @@ export class Surface<B = unknown> {
     };
     this.backend = await this.def.createBackend(this.services);
     if (this.def.discoverTools) {
-      const found = await this.def.discoverTools(this.backend);
-      const prefix = this.def.toolPrefix ?? `${this.def.name.replace(/-/g, '_')}_`;
-      for (const t of found) {
-        if (!t.name.startsWith(prefix)) throw new ConfigError(`Tool ${t.name} must start with ${prefix}`);
-      }
-      assertReadOnly(this.def, found);
+      const found = await this.discovered();
       this.allTools = [...this.def.tools, ...found];
       this.select(found);
       await this.loadPolicies();

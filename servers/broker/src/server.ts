@@ -45,17 +45,27 @@ export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.me
 export const DEFAULT_PORT = 7300;
 /** Connecting to and listing an upstream (at start, after listChanged). */
 const LIST_TIMEOUT_MS = 30_000;
+/** Re-probing a down fail-open upstream: first after this long, doubling up to the cap. */
+const PROBE_FIRST_MS = 500;
+const PROBE_MAX_MS = 30_000;
+/** How often the running broker looks for a new tools lock (after `lock --accept`). */
+const LOCK_POLL_MS = 1000;
 
 /** One upstream as the running broker tracks it. */
 export class UpstreamState {
   /** The upstream's current definitions (by its own tool name) and their hashes. */
   current = new Map<string, { tool: UpstreamTool; hash: string }>();
-  /** What the broker serves (discovered at start): a live change is not served until restart. */
+  /**
+   * What the broker serves now (the definitions its clients were last given): a live change is
+   * refused until the broker has re-listed it and told its clients.
+   */
   served = new Map<string, string>();
   /** Reachable at start and not since found dead. */
   connected = false;
   readonly breaker: CircuitBreaker;
   readonly gate: UpstreamGate;
+  /** The pending re-probe of a down fail-open upstream. */
+  probeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly cfg: ResolvedUpstream,
@@ -87,6 +97,10 @@ export class Federation {
   private readonly locals: LocalSystems;
   private readonly drift: Counter<'upstream' | 'tool'>;
   private readonly host: Host;
+  /** Tells the kit the served tools changed (it re-lists them and notifies clients). */
+  private changed: () => void = () => undefined;
+  private lockTimer: NodeJS.Timeout | null = null;
+  private closing = false;
 
   constructor(
     readonly config: BrokerConfig,
@@ -149,21 +163,69 @@ export class Federation {
           state.breaker.trip();
           this.services.logger.warn(
             { upstream: cfg.name, err: this.host.redactor.redactString((err as Error).message) },
-            'upstream unreachable at start: its tools are not served (on_failure: open)',
+            'upstream unreachable at start: its tools are not served until it answers (on_failure: open)',
           );
+          this.probe(state);
         }
-        state.served = new Map([...state.current].map(([name, v]) => [name, v.hash]));
         conn.onToolsChanged(() => {
-          this.refresh(state, 'list_changed').catch((err: unknown) =>
-            this.services.logger.warn({ err, upstream: cfg.name }, 'could not re-list a changed upstream'),
-          );
+          this.refresh(state, 'list_changed')
+            .then(() => this.changed())
+            .catch((err: unknown) =>
+              this.services.logger.warn({ err, upstream: cfg.name }, 'could not re-list a changed upstream'),
+            );
         });
       }),
     );
   }
 
+  /**
+   * The kit's hook (watchTools): `changed` re-lists the broker's tools and notifies its clients.
+   * A new tools lock (`lock --accept`) changes what is served, so it is watched too.
+   */
+  watch(changed: () => void): void {
+    this.changed = changed;
+    let seen = this.lock.poll();
+    this.lockTimer = setInterval(() => {
+      const now = this.lock.poll();
+      if (now === seen) return;
+      seen = now;
+      this.changed();
+    }, LOCK_POLL_MS);
+    this.lockTimer.unref();
+  }
+
+  /**
+   * A fail-open upstream that is down (unreachable at start, or its circuit opened) is listed again
+   * with backoff until it answers; then it joins, and clients hear the tool list changed.
+   */
+  private probe(state: UpstreamState, delay = PROBE_FIRST_MS): void {
+    if (this.closing || state.probeTimer || state.cfg.on_failure !== 'open') return;
+    state.probeTimer = setTimeout(() => {
+      void (async () => {
+        try {
+          await state.conn.reset().catch(() => undefined);
+          await this.refresh(state, 'probe');
+        } catch {
+          state.probeTimer = null;
+          this.probe(state, Math.min(delay * 2, PROBE_MAX_MS));
+          return;
+        }
+        state.probeTimer = null;
+        if (this.closing) return;
+        state.connected = true;
+        state.breaker.success();
+        this.services.logger.info(
+          { upstream: state.cfg.name },
+          'upstream answers again: its tools are served',
+        );
+        this.changed();
+      })();
+    }, delay);
+    state.probeTimer.unref();
+  }
+
   /** Lists the upstream's tools again and raises (metric, audit record) any that drifted from the lock. */
-  async refresh(state: UpstreamState, why: 'start' | 'list_changed'): Promise<void> {
+  async refresh(state: UpstreamState, why: 'start' | 'list_changed' | 'probe'): Promise<void> {
     // Listing includes connecting (spawning a command): bounded, but never tighter than a call's own timeout.
     const listed = await withTimeout(
       state.conn.listTools(),
@@ -305,7 +367,13 @@ export class Federation {
         });
       }
       if (ctx.signal.aborted) throw err;
+      const wasOpen = state.breaker.isOpen;
       state.breaker.failure();
+      if (!wasOpen && state.breaker.isOpen && state.cfg.on_failure === 'open') {
+        // Its tools are withheld from now on: clients hear it, and the broker probes for its return.
+        this.changed();
+        this.probe(state);
+      }
       // A slow upstream keeps its connection; a broken one is dropped so the next call reconnects.
       if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
       if (timeout.aborted)
@@ -338,7 +406,9 @@ export class Federation {
   tools(): JsonSchemaToolDefinition<Federation>[] {
     const out: JsonSchemaToolDefinition<Federation>[] = [];
     const seen = new Map<string, string>();
+    const served = new Map<UpstreamState, Map<string, string>>();
     for (const state of this.states.values()) {
+      served.set(state, new Map([...state.current].map(([name, v]) => [name, v.hash])));
       for (const [upstreamName, { tool }] of state.current) {
         const name = `${state.cfg.prefix}${upstreamName}`;
         const clash = seen.get(name);
@@ -387,10 +457,15 @@ export class Federation {
         });
       }
     }
+    // What the kit now serves (set only once the whole list is consistent).
+    for (const [state, hashes] of served) state.served = hashes;
     return out;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.lockTimer) clearInterval(this.lockTimer);
+    for (const s of this.states.values()) if (s.probeTimer) clearTimeout(s.probeTimer);
     for (const s of this.states.values()) await s.conn.close().catch(() => undefined);
     await this.locals.close();
   }
@@ -422,6 +497,7 @@ export function defineBroker(config: BrokerConfig): ServerDefinition<Federation>
       return fed;
     },
     discoverTools: async (fed) => fed.tools(),
+    watchTools: (fed, changed) => fed.watch(changed),
   };
 }
 
@@ -455,7 +531,7 @@ function changed(
     category: 'forbidden',
     message: `The definition of ${tool} changed since it was pinned; the broker does not serve it until an operator reviews it.`,
     retryable: false,
-    remediation: `An operator reviews the change and runs portcullis-broker lock --accept ${upstream}, then restarts the broker.`,
+    remediation: `An operator reviews the change and runs portcullis-broker lock --accept ${upstream}; the running broker serves it again within seconds.`,
     details: { upstream, pinned_hash: pinned ?? null, current_hash: current },
   });
 }
