@@ -14,7 +14,8 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { PortcullisError, toPortcullisError } from './errors.js';
+import type { FederatedContent, FederationRequest } from './definition.js';
+import { PortcullisError, toPortcullisError, type ErrorEnvelope } from './errors.js';
 import { UnknownToolError, type McpScope } from './runtime.js';
 import type { Principal } from './tool.js';
 
@@ -45,8 +46,8 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
       capabilities: {
         tools: { listChanged: runtime.toolsListChanged },
         logging: {},
-        ...(resources.length ? { resources: { listChanged: false } } : {}),
-        ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+        ...(resources.length || runtime.federates ? { resources: { listChanged: false } } : {}),
+        ...(prompts.length || runtime.federates ? { prompts: { listChanged: false } } : {}),
       },
       instructions: info.instructions,
     },
@@ -91,7 +92,24 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     }
   });
 
-  if (resources.length > 0) {
+  // Federated resources and prompts (a broker's upstreams), each under its system's policy and audit.
+  const federated = async (extra: HandlerExtra, meta?: Record<string, unknown>) => {
+    const p = principalOf(extra);
+    return (await runtime.federated()).map((f) => ({
+      content: f.content,
+      req: f.request(p, extra.signal, meta),
+    }));
+  };
+  const collect = async <T>(
+    extra: HandlerExtra,
+    list: (c: FederatedContent, req: FederationRequest) => Promise<T[]>,
+  ): Promise<T[]> => {
+    if (!runtime.federates) return [];
+    return (await Promise.all((await federated(extra)).map((f) => list(f.content, f.req)))).flat();
+  };
+  const refused = (error: ErrorEnvelope) => new McpError(ErrorCode.InvalidParams, JSON.stringify({ error }));
+
+  if (resources.length > 0 || runtime.federates) {
     type M = (typeof resources)[number];
     const fixed = resources.filter((m) => !m.item.uri.includes('{'));
     const templates = resources.filter((m) => m.item.uri.includes('{'));
@@ -104,25 +122,31 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resources: (await visibleOnes(fixed, p)).map((r) => ({
-          uri: r.uri,
-          name: r.name,
-          title: r.title,
-          description: r.description,
-          mimeType: r.mimeType,
-        })),
+        resources: [
+          ...(await visibleOnes(fixed, p)).map((r) => ({
+            uri: r.uri,
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            mimeType: r.mimeType,
+          })),
+          ...(await collect(extra, (c, req) => c.listResources(req))),
+        ],
       };
     });
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resourceTemplates: (await visibleOnes(templates, p)).map((r) => ({
-          uriTemplate: r.uri,
-          name: r.name,
-          title: r.title,
-          description: r.description,
-          mimeType: r.mimeType,
-        })),
+        resourceTemplates: [
+          ...(await visibleOnes(templates, p)).map((r) => ({
+            uriTemplate: r.uri,
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            mimeType: r.mimeType,
+          })),
+          ...(await collect(extra, (c, req) => c.listResourceTemplates(req))),
+        ],
       };
     });
     const matchers = resources.map((m) => ({ m, re: templateRegExp(m.item.uri) }));
@@ -159,26 +183,43 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         }
         return { contents: [{ uri: req.params.uri, mimeType: r.mimeType ?? 'application/json', text }] };
       }
+      if (runtime.federates)
+        for (const f of await federated(extra, req.params._meta)) {
+          const res = await f.content.readResource(f.req, req.params.uri);
+          if (res === null) continue;
+          if ('error' in res) throw refused(res.error);
+          return res;
+        }
       // -32002 is the code the MCP specification gives for an unknown resource.
       throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
     });
   }
 
-  if (prompts.length > 0) {
-    server.setRequestHandler(ListPromptsRequestSchema, () => ({
-      prompts: prompts.map(({ pr }) => ({
-        name: pr.name,
-        title: pr.title,
-        description: pr.description,
-        arguments: Object.entries(pr.arguments.shape).map(([name, s]) => ({
-          name,
-          description: s.description,
-          required: !s.safeParse(undefined).success,
+  if (prompts.length > 0 || runtime.federates) {
+    server.setRequestHandler(ListPromptsRequestSchema, async (_req, extra) => ({
+      prompts: [
+        ...prompts.map(({ pr }) => ({
+          name: pr.name,
+          title: pr.title,
+          description: pr.description,
+          arguments: Object.entries(pr.arguments.shape).map(([name, s]) => ({
+            name,
+            description: s.description,
+            required: !s.safeParse(undefined).success,
+          })),
         })),
-      })),
+        ...(await collect(extra, (c, req) => c.listPrompts(req))),
+      ],
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const found = prompts.find((x) => x.pr.name === req.params.name);
+      if (!found && runtime.federates)
+        for (const f of await federated(extra, req.params._meta)) {
+          const res = await f.content.getPrompt(f.req, req.params.name, req.params.arguments ?? {});
+          if (res === null) continue;
+          if ('error' in res) throw refused(res.error);
+          return res as never;
+        }
       if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
       const { pr, surface } = found;
       const parsed = pr.arguments.safeParse(req.params.arguments ?? {});

@@ -6,7 +6,13 @@
  */
 import type { AuditEvent, AuditSink } from './audit.js';
 import type { CommonConfig } from './config.js';
-import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
+import type {
+  FederatedContent,
+  KitServices,
+  PromptDefinition,
+  ResourceDefinition,
+  ServerDefinition,
+} from './definition.js';
 import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './errors.js';
 import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { Host } from './host.js';
@@ -94,6 +100,10 @@ export interface McpScope {
   ): Promise<{ text: string } | { error: ErrorEnvelope }>;
   resources(): Mounted<ResourceDefinition<unknown>>[];
   prompts(): Mounted<PromptDefinition<unknown>>[];
+  /** Some system serves federated resources and prompts (known before start, for the capabilities). */
+  readonly federates: boolean;
+  /** The federating systems (once up), each with its per-request context. */
+  federated(): Promise<{ content: FederatedContent; request: Surface['federationRequest'] }[]>;
   /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
   callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
   /** The tool list can change while running (a system watches its discovered tools). */
@@ -324,6 +334,8 @@ export class ServerRuntime<B = unknown> implements McpScope {
         this.readGuardedResource(p, mounted, uri, vars, signal),
       resources: () => this.resources().filter((m) => m.surface === surface),
       prompts: () => this.prompts().filter((m) => m.surface === surface),
+      federates: surface.def.federation !== undefined,
+      federated: async () => (await this.federated()).filter((f) => f.surface === surface),
       callerOf: (p, meta) => this.callerOf(p, meta),
       toolsListChanged: surface.def.watchTools !== undefined,
       onToolsChanged: (listener) => this.onToolsChanged(listener, surface),
@@ -537,6 +549,29 @@ export class ServerRuntime<B = unknown> implements McpScope {
   /** Every resource of every mounted system. */
   resources(): Mounted<ResourceDefinition<unknown>>[] {
     return this.surfaces.flatMap((surface) => surface.resources().map((item) => ({ item: item, surface })));
+  }
+
+  get federates(): boolean {
+    return this.surfaces.some((s) => s.def.federation);
+  }
+
+  /** Every system's federated resources and prompts. */
+  async federated(): Promise<
+    { content: FederatedContent; request: Surface['federationRequest']; surface: Surface }[]
+  > {
+    await this.ready;
+    return this.surfaces.flatMap((surface) => {
+      const content = surface.federated;
+      return content
+        ? [
+            {
+              content,
+              surface,
+              request: surface.federationRequest.bind(surface) as Surface['federationRequest'],
+            },
+          ]
+        : [];
+    });
   }
 
   /** Every prompt of every mounted system. */

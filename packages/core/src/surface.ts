@@ -13,6 +13,8 @@ import { parseServerConfig } from './config.js';
 import {
   assertReadOnly,
   type BackendLifecycle,
+  type FederatedContent,
+  type FederationRequest,
   type KitServices,
   type ResourceDefinition,
   type ServerDefinition,
@@ -581,6 +583,55 @@ export class Surface<B = unknown> {
       errorCode,
       resultHash,
     );
+  }
+
+  private federatedContent: FederatedContent | null = null;
+
+  /** The system's federated resources and prompts (its `federation` hook, once the backend is up), or null. */
+  get federated(): FederatedContent | null {
+    if (!this.def.federation) return null;
+    this.federatedContent ??= this.def.federation(this.backend);
+    return this.federatedContent;
+  }
+
+  /** One federated request as `principal`: this system's policy decides, its audit chain records. */
+  federationRequest(
+    principal: Principal,
+    signal: AbortSignal,
+    meta?: Record<string, unknown>,
+  ): FederationRequest {
+    const traceId = traceIdOf(meta);
+    return {
+      principal,
+      signal,
+      traceId,
+      decide: (action, resource) =>
+        this.policy.authorize({
+          principal,
+          action,
+          resource,
+          context: { args: {}, now: Math.floor(Date.now() / 1000) },
+        }),
+      record: (event) =>
+        this.host.appendAudit({
+          kind: event.kind,
+          trace_id: traceId,
+          server: this.serverName,
+          tool: event.tool,
+          principal: principal.actor ?? principal.id,
+          on_behalf_of: principal.onBehalfOf,
+          tenant: principal.tenant,
+          arguments: this.host.auditArguments(event.arguments, this.def.sensitiveKeys ?? []),
+          decision: event.decision
+            ? { effect: event.decision.effect, policies: event.decision.policies }
+            : null,
+          outcome: event.outcome,
+          error_code: event.error_code,
+          result_hash: null,
+          duration_ms: event.duration_ms,
+          ...(event.refs && Object.keys(event.refs).length > 0 ? { refs: { ...event.refs } } : {}),
+        }),
+    };
   }
 
   resolveContext(principal: Principal, signal: AbortSignal, plan: Plan | null = null): ResolveContext<B> {

@@ -18,6 +18,11 @@ import {
   TRACE_META_KEY,
   accessOf,
   type ErrorEnvelope,
+  type FederatedContent,
+  type FederatedPrompt,
+  type FederatedResource,
+  type FederatedResourceTemplate,
+  type FederationRequest,
   type Host,
   type JsonSchemaToolDefinition,
   type KitServices,
@@ -38,7 +43,10 @@ import {
   LocalSystems,
   RemoteConnection,
   UpstreamHidesTool,
+  UpstreamRefused,
+  templateRegExp,
   type UpstreamConnection,
+  type UpstreamContent,
 } from './upstreams.js';
 
 export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
@@ -64,6 +72,8 @@ export class UpstreamState {
   connected = false;
   readonly breaker: CircuitBreaker;
   readonly gate: UpstreamGate;
+  /** What a remote upstream last listed besides tools (the same for every caller: the broker's credential). */
+  content: UpstreamContent | null = null;
   /** The pending re-probe of a down fail-open upstream. */
   probeTimer: NodeJS.Timeout | null = null;
 
@@ -462,6 +472,284 @@ export class Federation {
     return out;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Resources and prompts: one list over every upstream, under the broker's policy and audit.
+
+  /** Collisions already logged (a resource URI or prompt name offered by two upstreams). */
+  private readonly clashes = new Set<string>();
+
+  private clash(what: string, winner: string, loser: string): void {
+    const key = `${what} ${loser}`;
+    if (this.clashes.has(key)) return;
+    this.clashes.add(key);
+    this.services.logger.warn(
+      { served_by: winner, withheld_from: loser, item: what },
+      'offered by two upstreams: the first in the configuration is served, the other withheld',
+    );
+  }
+
+  /** An upstream's resources, templates and prompts for this principal, or null while it cannot answer. */
+  private async contentOf(state: UpstreamState, p: Principal): Promise<UpstreamContent | null> {
+    if (state.down) return state.cfg.on_failure === 'open' ? null : state.content;
+    if (state.cfg.local) return state.conn.listContent(p);
+    try {
+      state.content = await withTimeout(state.conn.listContent(p), state.cfg.timeout_ms, state.cfg.name);
+      state.breaker.success();
+    } catch (err) {
+      state.breaker.failure();
+      this.services.logger.warn(
+        { upstream: state.cfg.name, err: this.host.redactor.redactString((err as Error).message) },
+        'could not list the resources and prompts of an upstream: withheld from this list',
+      );
+      if (state.cfg.on_failure === 'open') return null;
+    }
+    return state.content;
+  }
+
+  private resourceEntity(state: UpstreamState, p: Principal, uri: string): PolicyResource {
+    return {
+      type: 'UpstreamResource',
+      id: uri,
+      attributes: { tenant: p.tenant, upstream: state.cfg.name, kind: state.cfg.kind, uri },
+    };
+  }
+
+  private promptEntity(state: UpstreamState, p: Principal, name: string): PolicyResource {
+    return {
+      type: 'UpstreamPrompt',
+      id: name,
+      attributes: { tenant: p.tenant, upstream: state.cfg.name, kind: state.cfg.kind, prompt: name },
+    };
+  }
+
+  private promptName(state: UpstreamState, name: string): string {
+    return state.cfg.local ? name : `${state.cfg.prefix}${name}`;
+  }
+
+  /**
+   * Every upstream's listing, in configuration order, without collisions: a URI (or template) or
+   * prompt name a former upstream serves is withheld from a later one.
+   */
+  private async listing(req: FederationRequest) {
+    const states = [...this.states.values()];
+    const contents = await Promise.all(states.map((s) => this.contentOf(s, req.principal)));
+    const resources: FederatedResource[] = [];
+    const templates: FederatedResourceTemplate[] = [];
+    const prompts: FederatedPrompt[] = [];
+    const owner = new Map<string, string>();
+    const take = (state: UpstreamState, key: string): boolean => {
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, state.cfg.name);
+      else if (first !== state.cfg.name) this.clash(key, first, state.cfg.name);
+      return first === undefined || first === state.cfg.name;
+    };
+    const allowed = (entity: PolicyResource, action: string) => req.decide(action, entity).effect === 'allow';
+    states.forEach((state, i) => {
+      const c = contents[i];
+      if (!c) return;
+      for (const r of c.resources)
+        if (take(state, r.uri) && allowed(this.resourceEntity(state, req.principal, r.uri), 'read_resource'))
+          resources.push(r);
+      for (const t of c.templates)
+        if (
+          take(state, t.uriTemplate) &&
+          allowed(this.resourceEntity(state, req.principal, t.uriTemplate), 'read_resource')
+        )
+          templates.push(t);
+      for (const pr of c.prompts) {
+        const name = this.promptName(state, pr.name);
+        if (
+          take(state, `prompt:${name}`) &&
+          allowed(this.promptEntity(state, req.principal, name), 'get_prompt')
+        )
+          prompts.push({ ...pr, name });
+      }
+    });
+    return { resources, templates, prompts };
+  }
+
+  /** The first upstream, in configuration order, that serves this URI. */
+  private async ownerOf(uri: string, p: Principal): Promise<UpstreamState | null> {
+    for (const state of this.states.values()) {
+      if (state.conn.ownsUri) {
+        if (state.conn.ownsUri(uri)) return state;
+        continue;
+      }
+      const c = state.content ?? (await this.contentOf(state, p));
+      if (!c) continue;
+      if (
+        c.resources.some((r) => r.uri === uri) ||
+        c.templates.some((t) => templateRegExp(t.uriTemplate).test(uri))
+      )
+        return state;
+    }
+    return null;
+  }
+
+  /** The first upstream, in configuration order, that serves this prompt name. */
+  private async promptOwner(name: string, p: Principal): Promise<UpstreamState | null> {
+    for (const state of this.states.values()) {
+      if (state.conn.ownsPrompt) {
+        if (state.conn.ownsPrompt(name)) return state;
+        continue;
+      }
+      if (!name.startsWith(state.cfg.prefix)) continue;
+      const c = state.content ?? (await this.contentOf(state, p));
+      if (c?.prompts.some((pr) => this.promptName(state, pr.name) === name)) return state;
+    }
+    return null;
+  }
+
+  private async meta(state: UpstreamState, req: FederationRequest): Promise<Record<string, unknown>> {
+    const meta: Record<string, unknown> = {
+      traceparent: `00-${traceHex(req.traceId)}-${randomBytes(8).toString('hex')}-01`,
+      [TRACE_META_KEY]: req.traceId,
+    };
+    if (state.cfg.caller_assertion && this.signer)
+      meta[CALLER_ASSERTION_META_KEY] = await this.signer.sign(req.principal);
+    return meta;
+  }
+
+  /**
+   * One read or get through the door: the broker's policy on the upstream's item, the gate, the
+   * upstream (a local system as the caller, with its own policy and record), one broker record.
+   */
+  private async through<T>(
+    req: FederationRequest,
+    state: UpstreamState,
+    action: 'read_resource' | 'get_prompt',
+    entity: PolicyResource,
+    args: Record<string, unknown>,
+    run: (input: { principal: Principal; signal: AbortSignal; meta: Record<string, unknown> }) => Promise<T>,
+  ): Promise<T | { error: ErrorEnvelope }> {
+    const started = performance.now();
+    const decision = req.decide(action, entity);
+    const refs: Record<string, string> = { upstream: state.cfg.name };
+    const record = (outcome: 'ok' | 'error' | 'denied', code: string | null) =>
+      req.record({
+        kind: action,
+        tool: action,
+        arguments: args,
+        decision,
+        outcome,
+        error_code: code,
+        duration_ms: Math.round(performance.now() - started),
+        refs,
+      });
+    let failure: PortcullisError;
+    try {
+      if (decision.effect !== 'allow')
+        throw new PortcullisError({
+          code: 'forbidden',
+          category: 'forbidden',
+          message: `The broker's policy does not let you ${action === 'read_resource' ? 'read this resource' : 'get this prompt'} of ${state.cfg.name}.`,
+          retryable: false,
+          remediation: 'Ask an administrator for the role this needs; do not retry.',
+          details: { upstream: state.cfg.name, policies: decision.policies },
+        });
+      if (state.down) {
+        const retry = state.breaker.admit();
+        if (retry !== null || !state.connected)
+          throw unavailable(state.cfg.name, retry ?? state.cfg.breaker.cooldown_ms);
+      }
+      const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
+      const signal = AbortSignal.any([req.signal, timeout]);
+      const meta = await this.meta(state, req);
+      try {
+        const out = await state.gate.run(() => run({ principal: req.principal, signal, meta }), signal);
+        state.breaker.success();
+        await record('ok', null);
+        return out;
+      } catch (err) {
+        if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
+        if (isAnswer(err)) {
+          // The upstream answered (an MCP error): it is up; its text is its own, capped and labelled.
+          state.breaker.success();
+          throw new PortcullisError({
+            code: 'upstream_error',
+            category: 'upstream',
+            message: `Upstream ${state.cfg.name} refused: ${String((err as Error).message).slice(0, 300)}`,
+            retryable: false,
+            details: { upstream: state.cfg.name },
+          });
+        }
+        state.breaker.failure();
+        if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
+        if (timeout.aborted)
+          throw new PortcullisError({
+            code: 'upstream_timeout',
+            category: 'upstream',
+            message: `Upstream ${state.cfg.name} did not answer within ${state.cfg.timeout_ms} ms.`,
+            retryable: true,
+            details: { upstream: state.cfg.name, timeout_ms: state.cfg.timeout_ms },
+            internal: err,
+          });
+        throw unavailable(state.cfg.name, undefined, err);
+      }
+    } catch (err) {
+      if (err instanceof UpstreamRefused) {
+        const env = err.envelope;
+        failure = new PortcullisError({
+          code: env.code,
+          category: env.category,
+          message: env.message,
+          retryable: env.retryable,
+          retryAfterMs: env.retry_after_ms,
+          remediation: env.remediation,
+          details: { ...env.details, upstream: state.cfg.name, upstream_audit_id: env.audit_id },
+        });
+        refs.upstream_audit_id = env.audit_id;
+      } else if (err instanceof PortcullisError) {
+        failure = err;
+        if (!('upstream' in (failure.details ?? {})))
+          failure = new PortcullisError({
+            code: err.code,
+            category: err.category,
+            message: err.message,
+            retryable: err.retryable,
+            remediation: err.remediation,
+            details: { ...err.details, upstream: state.cfg.name },
+          });
+      } else throw err;
+    }
+    const auditId = await record(failure.category === 'forbidden' ? 'denied' : 'error', failure.code);
+    return { error: this.host.redactor.maskSecrets(failure.toEnvelope(auditId)) };
+  }
+
+  /** The kit's federation hook: resources and prompts of every upstream beside the broker's tools. */
+  content(): FederatedContent {
+    return {
+      listResources: async (req) => (await this.listing(req)).resources,
+      listResourceTemplates: async (req) => (await this.listing(req)).templates,
+      listPrompts: async (req) => (await this.listing(req)).prompts,
+      readResource: async (req, uri) => {
+        const state = await this.ownerOf(uri, req.principal);
+        if (!state) return null;
+        return this.through(
+          req,
+          state,
+          'read_resource',
+          this.resourceEntity(state, req.principal, uri),
+          { uri },
+          (input) => state.conn.readResource(uri, input),
+        );
+      },
+      getPrompt: async (req, name, args) => {
+        const state = await this.promptOwner(name, req.principal);
+        if (!state) return null;
+        const own = state.cfg.local ? name : name.slice(state.cfg.prefix.length);
+        return this.through(
+          req,
+          state,
+          'get_prompt',
+          this.promptEntity(state, req.principal, name),
+          { prompt: name, arguments: args },
+          (input) => state.conn.getPrompt(own, args, input),
+        );
+      },
+    };
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     if (this.lockTimer) clearInterval(this.lockTimer);
@@ -497,8 +785,26 @@ export function defineBroker(config: BrokerConfig): ServerDefinition<Federation>
       return fed;
     },
     discoverTools: async (fed) => fed.tools(),
+    federation: (fed) => fed.content(),
+    extraActions: [
+      { name: 'read_resource', resourceTypes: ['UpstreamResource'] },
+      { name: 'get_prompt', resourceTypes: ['UpstreamPrompt'] },
+    ],
     watchTools: (fed, changed) => fed.watch(changed),
   };
+}
+
+/** An MCP error the upstream sent back (it answered), as opposed to a broken or silent connection. */
+function isAnswer(err: unknown): boolean {
+  // -32000 (connection closed) and -32001 (request timeout) are the SDK's own, not the upstream's.
+  const code = (err as { code?: unknown }).code;
+  return (
+    err instanceof Error &&
+    err.name === 'McpError' &&
+    typeof code === 'number' &&
+    code !== -32000 &&
+    code !== -32001
+  );
 }
 
 function where(cfg: ResolvedUpstream): string {
