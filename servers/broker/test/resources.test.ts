@@ -146,6 +146,42 @@ describe('broker resources and prompts', () => {
     });
   });
 
+  it("a down upstream's items fail fast (on_failure: closed) or are withheld (open), the others unaffected", async () => {
+    const state = h.runtime.kitBackend.states.get('everything')!;
+    const uri = (await h.client.listResources()).resources.find(
+      (r) => !/^(posture|crm):\/\//.test(r.uri),
+    )!.uri;
+    const cfg = state.cfg as { on_failure: string };
+    state.breaker.trip();
+    try {
+      // closed (the default): still listed, and a read or get fails fast naming the upstream.
+      expect((await h.client.listResources()).resources.map((r) => r.uri)).toContain(uri);
+      const refused = await h.client.readResource({ uri }).then(() => null, envelopeOf);
+      expect(refused).toMatchObject({
+        code: 'upstream_unavailable',
+        retryable: true,
+        details: { upstream: 'everything' },
+      });
+      const prompt = (await h.client.listPrompts()).prompts.find((p) => p.name.startsWith('everything_'))!;
+      const got = await h.client.getPrompt({ name: prompt.name, arguments: {} }).then(() => null, envelopeOf);
+      expect(got).toMatchObject({ code: 'upstream_unavailable' });
+      // open: withheld from every list while down.
+      cfg.on_failure = 'open';
+      expect((await h.client.listResources()).resources.map((r) => r.uri)).not.toContain(uri);
+      expect((await h.client.listPrompts()).prompts.some((p) => p.name.startsWith('everything_'))).toBe(
+        false,
+      );
+      // The local systems keep answering.
+      expect(
+        (await dana.client.readResource({ uri: `posture://findings/${mine.id as string}` })).contents,
+      ).toHaveLength(1);
+    } finally {
+      cfg.on_failure = 'closed';
+      state.breaker.success();
+    }
+    expect((await h.client.readResource({ uri })).contents.length).toBeGreaterThan(0);
+  });
+
   it("the broker's policy can deny a resource read the system itself would allow", async () => {
     const carol = await h.as({ id: 'carol', roles: ['analyst', 'contractor'], tenant: 'acme' });
     const uri = `posture://findings/${mine.id as string}`;
