@@ -218,7 +218,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
           const res = await f.content.getPrompt(f.req, req.params.name, req.params.arguments ?? {});
           if (res === null) continue;
           if ('error' in res) throw refused(res.error);
-          return res as never;
+          return res;
         }
       if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
       const { pr, surface } = found;

@@ -567,7 +567,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
             {
               content,
               surface,
-              request: surface.federationRequest.bind(surface) as Surface['federationRequest'],
+              request: surface.federationRequest.bind(surface),
             },
           ]
         : [];

@@ -10,6 +10,9 @@ import { errors } from '../src/errors.js';
 import { defineTool } from '../src/tool.js';
 import { startInProcess, type InProcessHarness } from '../src/testing.js';
 
+/** The text of a read's first content. */
+const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text?: string }).text;
+
 const POLICY_DIR = fileURLToPath(new URL('./fixtures/federation-policies/', import.meta.url));
 
 const federated: FederatedContent = {
@@ -99,8 +102,8 @@ describe('the federation hook', () => {
   });
 
   it('reads own and federated resources; a refusal carries the envelope and is in the chain', async () => {
-    expect((await h.client.readResource({ uri: 'fed://own' })).contents[0]!.text).toBe('own');
-    expect((await h.client.readResource({ uri: 'fed://things/x' })).contents[0]!.text).toBe('thing for ann');
+    expect(textOf(await h.client.readResource({ uri: 'fed://own' }))).toBe('own');
+    expect(textOf(await h.client.readResource({ uri: 'fed://things/x' }))).toBe('thing for ann');
     const blocked = await h.as({ id: 'eve', roles: ['blocked'], tenant: 'acme' });
     const msg = await blocked.client.readResource({ uri: 'fed://things/x' }).then(
       () => '',

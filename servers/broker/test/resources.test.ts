@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
 import { configFile, everythingEntry } from './helpers.js';
 
+/** The text of a read's first content. */
+const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text?: string }).text;
+
 const DOOR = fileURLToPath(new URL('./fixtures/door-policies/', import.meta.url));
 const DEV = '333333333333';
 type Row = Record<string, unknown>;
@@ -76,7 +79,7 @@ describe('broker resources and prompts', () => {
 
   it("reads a local finding as the caller: the system's ABAC holds, and both chains record it", async () => {
     const ok = await dana.client.readResource({ uri: `posture://findings/${mine.id as string}` });
-    expect(ok.contents[0]!.text).toContain(DEV);
+    expect(textOf(ok)).toContain(DEV);
     const door = h.auditRecords().filter((r) => r.kind === 'read_resource' && r.principal === 'dana');
     expect(door.at(-1)).toMatchObject({
       server: 'portcullis-broker',
@@ -186,7 +189,7 @@ describe('broker resources and prompts', () => {
     const carol = await h.as({ id: 'carol', roles: ['analyst', 'contractor'], tenant: 'acme' });
     const uri = `posture://findings/${mine.id as string}`;
     // The system allows an unrestricted analyst; the door does not, so it is not listed either.
-    expect((await h.client.readResource({ uri })).contents[0]!.text).toContain(DEV);
+    expect(textOf(await h.client.readResource({ uri }))).toContain(DEV);
     const templates = (await carol.client.listResourceTemplates()).resourceTemplates.map(
       (t) => t.uriTemplate,
     );
