@@ -92,9 +92,18 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     }
   });
 
+  // A read or get acts, like a call, as the caller a trusted broker asserts in `_meta`.
+  const readerOf = async (extra: HandlerExtra, meta: Record<string, unknown> | undefined) => {
+    try {
+      return await runtime.callerOf(principalOf(extra), meta);
+    } catch (err) {
+      if (err instanceof PortcullisError) throw new McpError(ErrorCode.InvalidRequest, err.message);
+      throw err;
+    }
+  };
+
   // Federated resources and prompts (a broker's upstreams), each under its system's policy and audit.
-  const federated = async (extra: HandlerExtra, meta?: Record<string, unknown>) => {
-    const p = principalOf(extra);
+  const federated = async (extra: HandlerExtra, p: Principal, meta?: Record<string, unknown>) => {
     return (await runtime.federated()).map((f) => ({
       content: f.content,
       req: f.request(p, extra.signal, meta),
@@ -105,7 +114,9 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     list: (c: FederatedContent, req: FederationRequest) => Promise<T[]>,
   ): Promise<T[]> => {
     if (!runtime.federates) return [];
-    return (await Promise.all((await federated(extra)).map((f) => list(f.content, f.req)))).flat();
+    return (
+      await Promise.all((await federated(extra, principalOf(extra))).map((f) => list(f.content, f.req)))
+    ).flat();
   };
   const refused = (error: ErrorEnvelope) => new McpError(ErrorCode.InvalidParams, JSON.stringify({ error }));
 
@@ -151,7 +162,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     });
     const matchers = resources.map((m) => ({ m, re: templateRegExp(m.item.uri) }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
-      const p = principalOf(extra);
+      const p = await readerOf(extra, req.params._meta);
       for (const { m, re } of matchers) {
         const match = re.exec(req.params.uri);
         if (!match || !(await visible(m, p))) continue;
@@ -184,7 +195,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         return { contents: [{ uri: req.params.uri, mimeType: r.mimeType ?? 'application/json', text }] };
       }
       if (runtime.federates)
-        for (const f of await federated(extra, req.params._meta)) {
+        for (const f of await federated(extra, p, req.params._meta)) {
           const res = await f.content.readResource(f.req, req.params.uri);
           if (res === null) continue;
           if ('error' in res) throw refused(res.error);
@@ -213,8 +224,9 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const found = prompts.find((x) => x.pr.name === req.params.name);
+      const p = await readerOf(extra, req.params._meta);
       if (!found && runtime.federates)
-        for (const f of await federated(extra, req.params._meta)) {
+        for (const f of await federated(extra, p, req.params._meta)) {
           const res = await f.content.getPrompt(f.req, req.params.name, req.params.arguments ?? {});
           if (res === null) continue;
           if ('error' in res) throw refused(res.error);
@@ -230,7 +242,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         );
       await runtime.ready;
       try {
-        const res = await pr.get(parsed.data, surface.resolveContext(principalOf(extra), extra.signal));
+        const res = await pr.get(parsed.data, surface.resolveContext(p, extra.signal));
         return {
           description: res.description,
           messages: res.messages.map((m) => ({
