@@ -7,7 +7,16 @@ import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
 import type { Migration, Store } from './store.js';
 import type { StageExtension } from './stages.js';
-import type { AnyObjectSchema, AnyToolDefinition, ResolveContext } from './tool.js';
+import type { AuditOutcome } from './audit.js';
+import type { ErrorEnvelope } from './errors.js';
+import type { Decision } from './policy.js';
+import type {
+  AnyObjectSchema,
+  AnyToolDefinition,
+  PolicyResource,
+  Principal,
+  ResolveContext,
+} from './tool.js';
 
 /**
  * Cross-cutting services a backend adapter may use; created once per process by the kit. `C` is
@@ -81,6 +90,71 @@ export interface PromptDefinition<B, A extends AnyObjectSchema = AnyObjectSchema
   ) => Promise<{ description?: string; messages: { role: 'user' | 'assistant'; text: string }[] }>;
 }
 
+/** One resources/prompts request to a federating system: the caller, and the system's own policy and audit. */
+export interface FederationRequest {
+  principal: Principal;
+  signal: AbortSignal;
+  traceId: string;
+  /** Decides an action of this system's policy (an `extraActions` one); deny wins. */
+  decide(action: string, resource: PolicyResource): Decision;
+  /** Appends one record to this system's audit chain (server, principal and tenant filled in); returns its id. */
+  record(event: {
+    kind: string;
+    tool: string;
+    arguments: unknown;
+    decision: Decision | null;
+    outcome: AuditOutcome;
+    error_code: string | null;
+    duration_ms: number;
+    refs?: Record<string, string>;
+  }): Promise<string>;
+}
+
+export interface FederatedResource {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+export interface FederatedResourceTemplate {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+export interface FederatedPrompt {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: { name: string; description?: string; required?: boolean }[];
+}
+
+/** A refusal (`error`, already audited) or nothing served under that URI or name (null). */
+export type Federated<T> = Promise<T | { error: ErrorEnvelope } | null>;
+
+/**
+ * Resources and prompts a system serves from elsewhere (the broker's upstreams), decided per
+ * request: served beside the system's own, by every endpoint that serves the system.
+ */
+export interface FederatedContent {
+  listResources(req: FederationRequest): Promise<FederatedResource[]>;
+  listResourceTemplates(req: FederationRequest): Promise<FederatedResourceTemplate[]>;
+  readResource(
+    req: FederationRequest,
+    uri: string,
+  ): Federated<{ contents: { uri: string; mimeType?: string; text?: string; blob?: string }[] }>;
+  listPrompts(req: FederationRequest): Promise<FederatedPrompt[]>;
+  getPrompt(
+    req: FederationRequest,
+    name: string,
+    args: Record<string, string>,
+  ): Federated<{ description?: string; messages: { role: 'user' | 'assistant'; content: unknown }[] }>;
+}
+
 /** A group of tools an operator can switch on or off as one (PORTCULLIS_TOOLSETS). */
 export interface ToolsetDefinition {
   /** snake_case id that tools name in their `toolset` (and operators in PORTCULLIS_TOOLSETS). */
@@ -133,6 +207,17 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
    * `tools`, then the policies are loaded for all of them.
    */
   discoverTools?: (backend: B) => Promise<AnyToolDefinition<B>[]>;
+  /**
+   * Discovered tools that can change while the server runs (an upstream's listChanged): the kit
+   * hands the backend a `changed` callback; each call discovers the tools again and tells connected
+   * clients (`notifications/tools/list_changed`; the server then declares `tools.listChanged`).
+   */
+  watchTools?: (backend: B, changed: () => void) => void;
+  /**
+   * Resources and prompts known only per request (an upstream's, under this system's own policy
+   * and audit): served beside `resources` and `prompts`; the server then declares both capabilities.
+   */
+  federation?: (backend: B) => FederatedContent;
   /** The prefix every tool name carries; defaults to `<name>_`. */
   toolPrefix?: string;
   /**

@@ -19,6 +19,11 @@ export { defineServer } from './definition.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
 export type {
   BackendLifecycle,
+  FederatedContent,
+  FederatedPrompt,
+  FederatedResource,
+  FederatedResourceTemplate,
+  FederationRequest,
   KitServices,
   PromptDefinition,
   ResourceDefinition,
@@ -37,7 +42,7 @@ export {
   ERROR_META_KEY,
   TRACE_META_KEY,
 } from './runtime.js';
-export type { ApprovalsApi, CallResult, EvaluateFn, ToolListing } from './runtime.js';
+export type { ApprovalsApi, CallResult, EvaluateFn, McpScope, Mounted, ToolListing } from './runtime.js';
 export { toolEntry } from './tool-entry.js';
 export {
   BROKER_ROLE,

@@ -14,7 +14,8 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { PortcullisError, toPortcullisError } from './errors.js';
+import type { FederatedContent, FederationRequest } from './definition.js';
+import { PortcullisError, toPortcullisError, type ErrorEnvelope } from './errors.js';
 import { UnknownToolError, type McpScope } from './runtime.js';
 import type { Principal } from './tool.js';
 
@@ -43,14 +44,27 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     { name: info.name, version: info.version, title: info.title },
     {
       capabilities: {
-        tools: { listChanged: false },
+        tools: { listChanged: runtime.toolsListChanged },
         logging: {},
-        ...(resources.length ? { resources: { listChanged: false } } : {}),
-        ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+        ...(resources.length || runtime.federates ? { resources: { listChanged: false } } : {}),
+        ...(prompts.length || runtime.federates ? { prompts: { listChanged: false } } : {}),
       },
       instructions: info.instructions,
     },
   );
+
+  if (runtime.toolsListChanged) {
+    // Connected clients hear of a changed tool list (stdio, stateful sessions; a stateless
+    // exchange has no channel for it, and the multiplexing transport drops it).
+    const off = runtime.onToolsChanged(() => {
+      if (server.transport) server.sendToolListChanged().catch(() => undefined);
+    });
+    const prev = server.onclose;
+    server.onclose = () => {
+      off();
+      prev?.();
+    };
+  }
 
   server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
     tools: await runtime.listTools(principalOf(extra)),
@@ -78,7 +92,35 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     }
   });
 
-  if (resources.length > 0) {
+  // A read or get acts, like a call, as the caller a trusted broker asserts in `_meta`.
+  const readerOf = async (extra: HandlerExtra, meta: Record<string, unknown> | undefined) => {
+    try {
+      return await runtime.callerOf(principalOf(extra), meta);
+    } catch (err) {
+      if (err instanceof PortcullisError) throw new McpError(ErrorCode.InvalidRequest, err.message);
+      throw err;
+    }
+  };
+
+  // Federated resources and prompts (a broker's upstreams), each under its system's policy and audit.
+  const federated = async (extra: HandlerExtra, p: Principal, meta?: Record<string, unknown>) => {
+    return (await runtime.federated()).map((f) => ({
+      content: f.content,
+      req: f.request(p, extra.signal, meta),
+    }));
+  };
+  const collect = async <T>(
+    extra: HandlerExtra,
+    list: (c: FederatedContent, req: FederationRequest) => Promise<T[]>,
+  ): Promise<T[]> => {
+    if (!runtime.federates) return [];
+    return (
+      await Promise.all((await federated(extra, principalOf(extra))).map((f) => list(f.content, f.req)))
+    ).flat();
+  };
+  const refused = (error: ErrorEnvelope) => new McpError(ErrorCode.InvalidParams, JSON.stringify({ error }));
+
+  if (resources.length > 0 || runtime.federates) {
     type M = (typeof resources)[number];
     const fixed = resources.filter((m) => !m.item.uri.includes('{'));
     const templates = resources.filter((m) => m.item.uri.includes('{'));
@@ -91,30 +133,36 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resources: (await visibleOnes(fixed, p)).map((r) => ({
-          uri: r.uri,
-          name: r.name,
-          title: r.title,
-          description: r.description,
-          mimeType: r.mimeType,
-        })),
+        resources: [
+          ...(await visibleOnes(fixed, p)).map((r) => ({
+            uri: r.uri,
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            mimeType: r.mimeType,
+          })),
+          ...(await collect(extra, (c, req) => c.listResources(req))),
+        ],
       };
     });
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_req, extra) => {
       const p = principalOf(extra);
       return {
-        resourceTemplates: (await visibleOnes(templates, p)).map((r) => ({
-          uriTemplate: r.uri,
-          name: r.name,
-          title: r.title,
-          description: r.description,
-          mimeType: r.mimeType,
-        })),
+        resourceTemplates: [
+          ...(await visibleOnes(templates, p)).map((r) => ({
+            uriTemplate: r.uri,
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            mimeType: r.mimeType,
+          })),
+          ...(await collect(extra, (c, req) => c.listResourceTemplates(req))),
+        ],
       };
     });
     const matchers = resources.map((m) => ({ m, re: templateRegExp(m.item.uri) }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
-      const p = principalOf(extra);
+      const p = await readerOf(extra, req.params._meta);
       for (const { m, re } of matchers) {
         const match = re.exec(req.params.uri);
         if (!match || !(await visible(m, p))) continue;
@@ -146,26 +194,44 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         }
         return { contents: [{ uri: req.params.uri, mimeType: r.mimeType ?? 'application/json', text }] };
       }
+      if (runtime.federates)
+        for (const f of await federated(extra, p, req.params._meta)) {
+          const res = await f.content.readResource(f.req, req.params.uri);
+          if (res === null) continue;
+          if ('error' in res) throw refused(res.error);
+          return res;
+        }
       // -32002 is the code the MCP specification gives for an unknown resource.
       throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
     });
   }
 
-  if (prompts.length > 0) {
-    server.setRequestHandler(ListPromptsRequestSchema, () => ({
-      prompts: prompts.map(({ pr }) => ({
-        name: pr.name,
-        title: pr.title,
-        description: pr.description,
-        arguments: Object.entries(pr.arguments.shape).map(([name, s]) => ({
-          name,
-          description: s.description,
-          required: !s.safeParse(undefined).success,
+  if (prompts.length > 0 || runtime.federates) {
+    server.setRequestHandler(ListPromptsRequestSchema, async (_req, extra) => ({
+      prompts: [
+        ...prompts.map(({ pr }) => ({
+          name: pr.name,
+          title: pr.title,
+          description: pr.description,
+          arguments: Object.entries(pr.arguments.shape).map(([name, s]) => ({
+            name,
+            description: s.description,
+            required: !s.safeParse(undefined).success,
+          })),
         })),
-      })),
+        ...(await collect(extra, (c, req) => c.listPrompts(req))),
+      ],
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const found = prompts.find((x) => x.pr.name === req.params.name);
+      const p = await readerOf(extra, req.params._meta);
+      if (!found && runtime.federates)
+        for (const f of await federated(extra, p, req.params._meta)) {
+          const res = await f.content.getPrompt(f.req, req.params.name, req.params.arguments ?? {});
+          if (res === null) continue;
+          if ('error' in res) throw refused(res.error);
+          return res;
+        }
       if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
       const { pr, surface } = found;
       const parsed = pr.arguments.safeParse(req.params.arguments ?? {});
@@ -176,7 +242,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         );
       await runtime.ready;
       try {
-        const res = await pr.get(parsed.data, surface.resolveContext(principalOf(extra), extra.signal));
+        const res = await pr.get(parsed.data, surface.resolveContext(p, extra.signal));
         return {
           description: res.description,
           messages: res.messages.map((m) => ({

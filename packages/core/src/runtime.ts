@@ -6,7 +6,13 @@
  */
 import type { AuditEvent, AuditSink } from './audit.js';
 import type { CommonConfig } from './config.js';
-import type { KitServices, PromptDefinition, ResourceDefinition, ServerDefinition } from './definition.js';
+import type {
+  FederatedContent,
+  KitServices,
+  PromptDefinition,
+  ResourceDefinition,
+  ServerDefinition,
+} from './definition.js';
 import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './errors.js';
 import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { withFreshReads } from './cache.js';
@@ -95,8 +101,16 @@ export interface McpScope {
   ): Promise<{ text: string } | { error: ErrorEnvelope }>;
   resources(): Mounted<ResourceDefinition<unknown>>[];
   prompts(): Mounted<PromptDefinition<unknown>>[];
+  /** Some system serves federated resources and prompts (known before start, for the capabilities). */
+  readonly federates: boolean;
+  /** The federating systems (once up), each with its per-request context. */
+  federated(): Promise<{ content: FederatedContent; request: Surface['federationRequest'] }[]>;
   /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
   callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
+  /** The tool list can change while running (a system watches its discovered tools). */
+  readonly toolsListChanged: boolean;
+  /** Called after the tool list changed; returns an unsubscribe function. */
+  onToolsChanged(listener: () => void): () => void;
 }
 
 export class ServerRuntime<B = unknown> implements McpScope {
@@ -233,6 +247,48 @@ export class ServerRuntime<B = unknown> implements McpScope {
     for (const s of this.surfaces) await s.start();
     // Systems that discover their tools (upstreams) know them only now.
     if (this.surfaces.some((s) => s.def.discoverTools)) this.indexTools();
+    for (const s of this.surfaces)
+      s.def.watchTools?.(s.backend, () => {
+        this.toolsChanged(s);
+      });
+  }
+
+  private readonly toolListeners = new Set<{ surface: Surface | null; listener: () => void }>();
+  private rediscovering: Promise<void> = Promise.resolve();
+
+  /** Some system's tool list can change while running. */
+  get toolsListChanged(): boolean {
+    return this.surfaces.some((s) => s.def.watchTools);
+  }
+
+  onToolsChanged(listener: () => void, surface?: Surface): () => void {
+    const entry = { surface: surface ?? null, listener };
+    this.toolListeners.add(entry);
+    return () => this.toolListeners.delete(entry);
+  }
+
+  /** A system's tools changed: discover them again (one at a time), then tell every subscriber. */
+  private toolsChanged(surface: Surface): void {
+    this.rediscovering = this.rediscovering.then(async () => {
+      if (this.closed) return;
+      try {
+        await surface.rediscover();
+        this.indexTools();
+      } catch (err) {
+        this.logger.warn(
+          { err, system: surface.def.name },
+          'could not discover the changed tools; the tools served so far stay in force',
+        );
+      }
+      for (const { surface: only, listener } of [...this.toolListeners]) {
+        if (only && only !== surface) continue;
+        try {
+          listener();
+        } catch (err) {
+          this.logger.warn({ err }, 'a tool-list listener failed');
+        }
+      }
+    });
   }
 
   /** The definition of a one-system server (the first system of a host). */
@@ -279,7 +335,11 @@ export class ServerRuntime<B = unknown> implements McpScope {
         this.readGuardedResource(p, mounted, uri, vars, signal),
       resources: () => this.resources().filter((m) => m.surface === surface),
       prompts: () => this.prompts().filter((m) => m.surface === surface),
+      federates: surface.def.federation !== undefined,
+      federated: async () => (await this.federated()).filter((f) => f.surface === surface),
       callerOf: (p, meta) => this.callerOf(p, meta),
+      toolsListChanged: surface.def.watchTools !== undefined,
+      onToolsChanged: (listener) => this.onToolsChanged(listener, surface),
     };
   }
 
@@ -493,6 +553,29 @@ export class ServerRuntime<B = unknown> implements McpScope {
   /** Every resource of every mounted system. */
   resources(): Mounted<ResourceDefinition<unknown>>[] {
     return this.surfaces.flatMap((surface) => surface.resources().map((item) => ({ item: item, surface })));
+  }
+
+  get federates(): boolean {
+    return this.surfaces.some((s) => s.def.federation);
+  }
+
+  /** Every system's federated resources and prompts. */
+  async federated(): Promise<
+    { content: FederatedContent; request: Surface['federationRequest']; surface: Surface }[]
+  > {
+    await this.ready;
+    return this.surfaces.flatMap((surface) => {
+      const content = surface.federated;
+      return content
+        ? [
+            {
+              content,
+              surface,
+              request: surface.federationRequest.bind(surface),
+            },
+          ]
+        : [];
+    });
   }
 
   /** Every prompt of every mounted system. */

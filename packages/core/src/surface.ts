@@ -13,6 +13,8 @@ import { parseServerConfig } from './config.js';
 import {
   assertReadOnly,
   type BackendLifecycle,
+  type FederatedContent,
+  type FederationRequest,
   type KitServices,
   type ResourceDefinition,
   type ServerDefinition,
@@ -127,13 +129,42 @@ export class Surface<B = unknown> {
   }
 
   private async loadPolicies(): Promise<void> {
+    this.policy = await this.policyFor(this.allTools);
+  }
+
+  private async policyFor(tools: AnyToolDefinition<B>[]): Promise<PolicyEngine> {
     const { PolicyEngine } = await import('./policy.js');
-    this.policy = new PolicyEngine({
+    return new PolicyEngine({
       serverName: this.serverName,
       policyDir: this.policyDir,
-      tools: this.allTools,
+      tools,
       extraActions: this.def.extraActions,
     });
+  }
+
+  /**
+   * Discovers the tools again (the backend said they changed) and swaps them in with policies
+   * loaded for them; on any failure the tools served so far stay in force.
+   */
+  async rediscover(): Promise<void> {
+    if (!this.def.discoverTools) return;
+    const found = await this.discovered();
+    const all = [...this.def.tools, ...found];
+    const policy = await this.policyFor(all);
+    this.tools.clear();
+    this.allTools = all;
+    this.select(all);
+    this.policy = policy;
+  }
+
+  private async discovered(): Promise<AnyToolDefinition<B>[]> {
+    const found = await this.def.discoverTools!(this.backend);
+    const prefix = this.def.toolPrefix ?? `${this.def.name.replace(/-/g, '_')}_`;
+    for (const t of found) {
+      if (!t.name.startsWith(prefix)) throw new ConfigError(`Tool ${t.name} must start with ${prefix}`);
+    }
+    assertReadOnly(this.def, found);
+    return found;
   }
 
   /** Runs once the host is open: approvals, migrations, backend. */
@@ -187,12 +218,7 @@ export class Surface<B = unknown> {
     };
     this.backend = await this.def.createBackend(this.services);
     if (this.def.discoverTools) {
-      const found = await this.def.discoverTools(this.backend);
-      const prefix = this.def.toolPrefix ?? `${this.def.name.replace(/-/g, '_')}_`;
-      for (const t of found) {
-        if (!t.name.startsWith(prefix)) throw new ConfigError(`Tool ${t.name} must start with ${prefix}`);
-      }
-      assertReadOnly(this.def, found);
+      const found = await this.discovered();
       this.allTools = [...this.def.tools, ...found];
       this.select(found);
       await this.loadPolicies();
@@ -558,6 +584,55 @@ export class Surface<B = unknown> {
       errorCode,
       resultHash,
     );
+  }
+
+  private federatedContent: FederatedContent | null = null;
+
+  /** The system's federated resources and prompts (its `federation` hook, once the backend is up), or null. */
+  get federated(): FederatedContent | null {
+    if (!this.def.federation) return null;
+    this.federatedContent ??= this.def.federation(this.backend);
+    return this.federatedContent;
+  }
+
+  /** One federated request as `principal`: this system's policy decides, its audit chain records. */
+  federationRequest(
+    principal: Principal,
+    signal: AbortSignal,
+    meta?: Record<string, unknown>,
+  ): FederationRequest {
+    const traceId = traceIdOf(meta);
+    return {
+      principal,
+      signal,
+      traceId,
+      decide: (action, resource) =>
+        this.policy.authorize({
+          principal,
+          action,
+          resource,
+          context: { args: {}, now: Math.floor(Date.now() / 1000) },
+        }),
+      record: (event) =>
+        this.host.appendAudit({
+          kind: event.kind,
+          trace_id: traceId,
+          server: this.serverName,
+          tool: event.tool,
+          principal: principal.actor ?? principal.id,
+          on_behalf_of: principal.onBehalfOf,
+          tenant: principal.tenant,
+          arguments: this.host.auditArguments(event.arguments, this.def.sensitiveKeys ?? []),
+          decision: event.decision
+            ? { effect: event.decision.effect, policies: event.decision.policies }
+            : null,
+          outcome: event.outcome,
+          error_code: event.error_code,
+          result_hash: null,
+          duration_ms: event.duration_ms,
+          ...(event.refs && Object.keys(event.refs).length > 0 ? { refs: { ...event.refs } } : {}),
+        }),
+    };
   }
 
   resolveContext(principal: Principal, signal: AbortSignal, plan: Plan | null = null): ResolveContext<B> {

@@ -347,14 +347,42 @@ export class RemoteUpstream implements Upstream {
     await c?.close().catch(() => undefined);
   }
 
-  async listResources() {
-    const c = await this.connect();
-    return (await c.listResources({}, this.requestOptions())).resources;
+  /** What the upstream declared at initialize (resources, prompts ...), once connected. */
+  async capabilities(): Promise<{ resources?: object; prompts?: object }> {
+    return (await this.connect()).getServerCapabilities() ?? {};
   }
 
-  async readResource(uri: string) {
+  /** Every page of a paged list, bounded. */
+  private async pages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next?: string }>) {
+    const out: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await page(cursor);
+      out.push(...p.items);
+      cursor = p.next;
+    } while (cursor && out.length < 10_000);
+    return out;
+  }
+
+  async listResources() {
     const c = await this.connect();
-    return (await c.readResource({ uri }, this.requestOptions())).contents as {
+    return this.pages(async (cursor) => {
+      const r = await c.listResources(cursor ? { cursor } : {}, this.requestOptions());
+      return { items: r.resources, next: r.nextCursor };
+    });
+  }
+
+  async listResourceTemplates() {
+    const c = await this.connect();
+    return this.pages(async (cursor) => {
+      const r = await c.listResourceTemplates(cursor ? { cursor } : {}, this.requestOptions());
+      return { items: r.resourceTemplates, next: r.nextCursor };
+    });
+  }
+
+  async readResource(uri: string, _caller?: Principal, opts: UpstreamCallOptions = {}) {
+    const c = await this.connect();
+    return (await c.readResource({ uri, _meta: opts.meta }, this.requestOptions(opts.signal))).contents as {
       uri: string;
       mimeType?: string;
       text?: string;
@@ -363,12 +391,20 @@ export class RemoteUpstream implements Upstream {
 
   async listPrompts() {
     const c = await this.connect();
-    return (await c.listPrompts({}, this.requestOptions())).prompts;
+    return this.pages(async (cursor) => {
+      const r = await c.listPrompts(cursor ? { cursor } : {}, this.requestOptions());
+      return { items: r.prompts, next: r.nextCursor };
+    });
   }
 
-  async getPrompt(name: string, args: Record<string, string>) {
+  async getPrompt(
+    name: string,
+    args: Record<string, string>,
+    _caller?: Principal,
+    opts: UpstreamCallOptions = {},
+  ) {
     const c = await this.connect();
-    return c.getPrompt({ name, arguments: args }, this.requestOptions());
+    return c.getPrompt({ name, arguments: args, _meta: opts.meta }, this.requestOptions(opts.signal));
   }
 
   onToolsChanged(listener: () => void): () => void {

@@ -46,6 +46,8 @@ export type PinState =
 export class Lock {
   private data: LockFile | null = null;
   private mtimeMs = -1;
+  /** Bumped whenever a different lock is read (or the file goes away). */
+  generation = 0;
 
   constructor(readonly path: string) {
     this.reload();
@@ -53,6 +55,7 @@ export class Lock {
 
   private reload(): void {
     if (!existsSync(this.path)) {
+      if (this.data) this.generation++;
       this.data = null;
       this.mtimeMs = -1;
       return;
@@ -61,12 +64,19 @@ export class Lock {
     if (mtime === this.mtimeMs && this.data) return;
     this.data = readLock(this.path);
     this.mtimeMs = mtime;
+    this.generation++;
   }
 
   /** False when there is no lock file (tools are then served unpinned). */
   get present(): boolean {
     this.refresh();
     return this.data !== null;
+  }
+
+  /** Re-reads the file if it changed; returns the generation of the lock in force. */
+  poll(): number {
+    this.refresh();
+    return this.generation;
   }
 
   private lastCheck = 0;

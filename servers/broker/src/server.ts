@@ -18,6 +18,11 @@ import {
   TRACE_META_KEY,
   accessOf,
   type ErrorEnvelope,
+  type FederatedContent,
+  type FederatedPrompt,
+  type FederatedResource,
+  type FederatedResourceTemplate,
+  type FederationRequest,
   type Host,
   type JsonSchemaToolDefinition,
   type KitServices,
@@ -38,24 +43,39 @@ import {
   LocalSystems,
   RemoteConnection,
   UpstreamHidesTool,
+  UpstreamRefused,
+  templateRegExp,
   type UpstreamConnection,
+  type UpstreamContent,
 } from './upstreams.js';
 
 export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
 export const DEFAULT_PORT = 7300;
 /** Connecting to and listing an upstream (at start, after listChanged). */
 const LIST_TIMEOUT_MS = 30_000;
+/** Re-probing a down fail-open upstream: first after this long, doubling up to the cap. */
+const PROBE_FIRST_MS = 500;
+const PROBE_MAX_MS = 30_000;
+/** How often the running broker looks for a new tools lock (after `lock --accept`). */
+const LOCK_POLL_MS = 1000;
 
 /** One upstream as the running broker tracks it. */
 export class UpstreamState {
   /** The upstream's current definitions (by its own tool name) and their hashes. */
   current = new Map<string, { tool: UpstreamTool; hash: string }>();
-  /** What the broker serves (discovered at start): a live change is not served until restart. */
+  /**
+   * What the broker serves now (the definitions its clients were last given): a live change is
+   * refused until the broker has re-listed it and told its clients.
+   */
   served = new Map<string, string>();
   /** Reachable at start and not since found dead. */
   connected = false;
   readonly breaker: CircuitBreaker;
   readonly gate: UpstreamGate;
+  /** What a remote upstream last listed besides tools (the same for every caller: the broker's credential). */
+  content: UpstreamContent | null = null;
+  /** The pending re-probe of a down fail-open upstream. */
+  probeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly cfg: ResolvedUpstream,
@@ -87,6 +107,10 @@ export class Federation {
   private readonly locals: LocalSystems;
   private readonly drift: Counter<'upstream' | 'tool'>;
   private readonly host: Host;
+  /** Tells the kit the served tools changed (it re-lists them and notifies clients). */
+  private changed: () => void = () => undefined;
+  private lockTimer: NodeJS.Timeout | null = null;
+  private closing = false;
 
   constructor(
     readonly config: BrokerConfig,
@@ -149,21 +173,69 @@ export class Federation {
           state.breaker.trip();
           this.services.logger.warn(
             { upstream: cfg.name, err: this.host.redactor.redactString((err as Error).message) },
-            'upstream unreachable at start: its tools are not served (on_failure: open)',
+            'upstream unreachable at start: its tools are not served until it answers (on_failure: open)',
           );
+          this.probe(state);
         }
-        state.served = new Map([...state.current].map(([name, v]) => [name, v.hash]));
         conn.onToolsChanged(() => {
-          this.refresh(state, 'list_changed').catch((err: unknown) =>
-            this.services.logger.warn({ err, upstream: cfg.name }, 'could not re-list a changed upstream'),
-          );
+          this.refresh(state, 'list_changed')
+            .then(() => this.changed())
+            .catch((err: unknown) =>
+              this.services.logger.warn({ err, upstream: cfg.name }, 'could not re-list a changed upstream'),
+            );
         });
       }),
     );
   }
 
+  /**
+   * The kit's hook (watchTools): `changed` re-lists the broker's tools and notifies its clients.
+   * A new tools lock (`lock --accept`) changes what is served, so it is watched too.
+   */
+  watch(changed: () => void): void {
+    this.changed = changed;
+    let seen = this.lock.poll();
+    this.lockTimer = setInterval(() => {
+      const now = this.lock.poll();
+      if (now === seen) return;
+      seen = now;
+      this.changed();
+    }, LOCK_POLL_MS);
+    this.lockTimer.unref();
+  }
+
+  /**
+   * A fail-open upstream that is down (unreachable at start, or its circuit opened) is listed again
+   * with backoff until it answers; then it joins, and clients hear the tool list changed.
+   */
+  private probe(state: UpstreamState, delay = PROBE_FIRST_MS): void {
+    if (this.closing || state.probeTimer || state.cfg.on_failure !== 'open') return;
+    state.probeTimer = setTimeout(() => {
+      void (async () => {
+        try {
+          await state.conn.reset().catch(() => undefined);
+          await this.refresh(state, 'probe');
+        } catch {
+          state.probeTimer = null;
+          this.probe(state, Math.min(delay * 2, PROBE_MAX_MS));
+          return;
+        }
+        state.probeTimer = null;
+        if (this.closing) return;
+        state.connected = true;
+        state.breaker.success();
+        this.services.logger.info(
+          { upstream: state.cfg.name },
+          'upstream answers again: its tools are served',
+        );
+        this.changed();
+      })();
+    }, delay);
+    state.probeTimer.unref();
+  }
+
   /** Lists the upstream's tools again and raises (metric, audit record) any that drifted from the lock. */
-  async refresh(state: UpstreamState, why: 'start' | 'list_changed'): Promise<void> {
+  async refresh(state: UpstreamState, why: 'start' | 'list_changed' | 'probe'): Promise<void> {
     // Listing includes connecting (spawning a command): bounded, but never tighter than a call's own timeout.
     const listed = await withTimeout(
       state.conn.listTools(),
@@ -305,7 +377,13 @@ export class Federation {
         });
       }
       if (ctx.signal.aborted) throw err;
+      const wasOpen = state.breaker.isOpen;
       state.breaker.failure();
+      if (!wasOpen && state.breaker.isOpen && state.cfg.on_failure === 'open') {
+        // Its tools are withheld from now on: clients hear it, and the broker probes for its return.
+        this.changed();
+        this.probe(state);
+      }
       // A slow upstream keeps its connection; a broken one is dropped so the next call reconnects.
       if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
       if (timeout.aborted)
@@ -338,7 +416,9 @@ export class Federation {
   tools(): JsonSchemaToolDefinition<Federation>[] {
     const out: JsonSchemaToolDefinition<Federation>[] = [];
     const seen = new Map<string, string>();
+    const served = new Map<UpstreamState, Map<string, string>>();
     for (const state of this.states.values()) {
+      served.set(state, new Map([...state.current].map(([name, v]) => [name, v.hash])));
       for (const [upstreamName, { tool }] of state.current) {
         const name = `${state.cfg.prefix}${upstreamName}`;
         const clash = seen.get(name);
@@ -387,10 +467,293 @@ export class Federation {
         });
       }
     }
+    // What the kit now serves (set only once the whole list is consistent).
+    for (const [state, hashes] of served) state.served = hashes;
     return out;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Resources and prompts: one list over every upstream, under the broker's policy and audit.
+
+  /** Collisions already logged (a resource URI or prompt name offered by two upstreams). */
+  private readonly clashes = new Set<string>();
+
+  private clash(what: string, winner: string, loser: string): void {
+    const key = `${what} ${loser}`;
+    if (this.clashes.has(key)) return;
+    this.clashes.add(key);
+    this.services.logger.warn(
+      { served_by: winner, withheld_from: loser, item: what },
+      'offered by two upstreams: the first in the configuration is served, the other withheld',
+    );
+  }
+
+  /** An upstream's resources, templates and prompts for this principal, or null while it cannot answer. */
+  private async contentOf(state: UpstreamState, p: Principal): Promise<UpstreamContent | null> {
+    if (state.down) return state.cfg.on_failure === 'open' ? null : state.content;
+    if (state.cfg.local) return state.conn.listContent(p);
+    try {
+      state.content = await withTimeout(state.conn.listContent(p), state.cfg.timeout_ms, state.cfg.name);
+      state.breaker.success();
+    } catch (err) {
+      state.breaker.failure();
+      this.services.logger.warn(
+        { upstream: state.cfg.name, err: this.host.redactor.redactString((err as Error).message) },
+        'could not list the resources and prompts of an upstream: withheld from this list',
+      );
+      if (state.cfg.on_failure === 'open') return null;
+    }
+    return state.content;
+  }
+
+  private resourceEntity(state: UpstreamState, p: Principal, uri: string): PolicyResource {
+    return {
+      type: 'UpstreamResource',
+      id: uri,
+      attributes: { tenant: p.tenant, upstream: state.cfg.name, kind: state.cfg.kind, uri },
+    };
+  }
+
+  private promptEntity(state: UpstreamState, p: Principal, name: string): PolicyResource {
+    return {
+      type: 'UpstreamPrompt',
+      id: name,
+      attributes: { tenant: p.tenant, upstream: state.cfg.name, kind: state.cfg.kind, prompt: name },
+    };
+  }
+
+  private promptName(state: UpstreamState, name: string): string {
+    return state.cfg.local ? name : `${state.cfg.prefix}${name}`;
+  }
+
+  /**
+   * Every upstream's listing, in configuration order, without collisions: a URI (or template) or
+   * prompt name a former upstream serves is withheld from a later one.
+   */
+  private async listing(req: FederationRequest) {
+    const states = [...this.states.values()];
+    const contents = await Promise.all(states.map((s) => this.contentOf(s, req.principal)));
+    const resources: FederatedResource[] = [];
+    const templates: FederatedResourceTemplate[] = [];
+    const prompts: FederatedPrompt[] = [];
+    const owner = new Map<string, string>();
+    const take = (state: UpstreamState, key: string): boolean => {
+      const first = owner.get(key);
+      if (first === undefined) owner.set(key, state.cfg.name);
+      else if (first !== state.cfg.name) this.clash(key, first, state.cfg.name);
+      return first === undefined || first === state.cfg.name;
+    };
+    const allowed = (entity: PolicyResource, action: string) => req.decide(action, entity).effect === 'allow';
+    states.forEach((state, i) => {
+      const c = contents[i];
+      if (!c) return;
+      for (const r of c.resources)
+        if (take(state, r.uri) && allowed(this.resourceEntity(state, req.principal, r.uri), 'read_resource'))
+          resources.push(r);
+      for (const t of c.templates)
+        if (
+          take(state, t.uriTemplate) &&
+          allowed(this.resourceEntity(state, req.principal, t.uriTemplate), 'read_resource')
+        )
+          templates.push(t);
+      for (const pr of c.prompts) {
+        const name = this.promptName(state, pr.name);
+        if (
+          take(state, `prompt:${name}`) &&
+          allowed(this.promptEntity(state, req.principal, name), 'get_prompt')
+        )
+          prompts.push({ ...pr, name });
+      }
+    });
+    return { resources, templates, prompts };
+  }
+
+  /** The first upstream, in configuration order, that serves this URI. */
+  private async ownerOf(uri: string, p: Principal): Promise<UpstreamState | null> {
+    for (const state of this.states.values()) {
+      if (state.conn.ownsUri) {
+        if (state.conn.ownsUri(uri)) return state;
+        continue;
+      }
+      const c = state.content ?? (await this.contentOf(state, p));
+      if (!c) continue;
+      if (
+        c.resources.some((r) => r.uri === uri) ||
+        c.templates.some((t) => templateRegExp(t.uriTemplate).test(uri))
+      )
+        return state;
+    }
+    return null;
+  }
+
+  /** The first upstream, in configuration order, that serves this prompt name. */
+  private async promptOwner(name: string, p: Principal): Promise<UpstreamState | null> {
+    for (const state of this.states.values()) {
+      if (state.conn.ownsPrompt) {
+        if (state.conn.ownsPrompt(name)) return state;
+        continue;
+      }
+      if (!name.startsWith(state.cfg.prefix)) continue;
+      const c = state.content ?? (await this.contentOf(state, p));
+      if (c?.prompts.some((pr) => this.promptName(state, pr.name) === name)) return state;
+    }
+    return null;
+  }
+
+  private async meta(state: UpstreamState, req: FederationRequest): Promise<Record<string, unknown>> {
+    const meta: Record<string, unknown> = {
+      traceparent: `00-${traceHex(req.traceId)}-${randomBytes(8).toString('hex')}-01`,
+      [TRACE_META_KEY]: req.traceId,
+    };
+    if (state.cfg.caller_assertion && this.signer)
+      meta[CALLER_ASSERTION_META_KEY] = await this.signer.sign(req.principal);
+    return meta;
+  }
+
+  /**
+   * One read or get through the door: the broker's policy on the upstream's item, the gate, the
+   * upstream (a local system as the caller, with its own policy and record), one broker record.
+   */
+  private async through<T>(
+    req: FederationRequest,
+    state: UpstreamState,
+    action: 'read_resource' | 'get_prompt',
+    entity: PolicyResource,
+    args: Record<string, unknown>,
+    run: (input: { principal: Principal; signal: AbortSignal; meta: Record<string, unknown> }) => Promise<T>,
+  ): Promise<T | { error: ErrorEnvelope }> {
+    const started = performance.now();
+    const decision = req.decide(action, entity);
+    const refs: Record<string, string> = { upstream: state.cfg.name };
+    const record = (outcome: 'ok' | 'error' | 'denied', code: string | null) =>
+      req.record({
+        kind: action,
+        tool: action,
+        arguments: args,
+        decision,
+        outcome,
+        error_code: code,
+        duration_ms: Math.round(performance.now() - started),
+        refs,
+      });
+    let failure: PortcullisError;
+    try {
+      if (decision.effect !== 'allow')
+        throw new PortcullisError({
+          code: 'forbidden',
+          category: 'forbidden',
+          message: `The broker's policy does not let you ${action === 'read_resource' ? 'read this resource' : 'get this prompt'} of ${state.cfg.name}.`,
+          retryable: false,
+          remediation: 'Ask an administrator for the role this needs; do not retry.',
+          details: { upstream: state.cfg.name, policies: decision.policies },
+        });
+      if (state.down) {
+        const retry = state.breaker.admit();
+        if (retry !== null || !state.connected)
+          throw unavailable(state.cfg.name, retry ?? state.cfg.breaker.cooldown_ms);
+      }
+      const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
+      const signal = AbortSignal.any([req.signal, timeout]);
+      const meta = await this.meta(state, req);
+      try {
+        const out = await state.gate.run(() => run({ principal: req.principal, signal, meta }), signal);
+        state.breaker.success();
+        await record('ok', null);
+        return out;
+      } catch (err) {
+        if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
+        if (isAnswer(err)) {
+          // The upstream answered (an MCP error): it is up; its text is its own, capped and labelled.
+          state.breaker.success();
+          throw new PortcullisError({
+            code: 'upstream_error',
+            category: 'upstream',
+            message: `Upstream ${state.cfg.name} refused: ${String((err as Error).message).slice(0, 300)}`,
+            retryable: false,
+            details: { upstream: state.cfg.name },
+          });
+        }
+        state.breaker.failure();
+        if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
+        if (timeout.aborted)
+          throw new PortcullisError({
+            code: 'upstream_timeout',
+            category: 'upstream',
+            message: `Upstream ${state.cfg.name} did not answer within ${state.cfg.timeout_ms} ms.`,
+            retryable: true,
+            details: { upstream: state.cfg.name, timeout_ms: state.cfg.timeout_ms },
+            internal: err,
+          });
+        throw unavailable(state.cfg.name, undefined, err);
+      }
+    } catch (err) {
+      if (err instanceof UpstreamRefused) {
+        const env = err.envelope;
+        failure = new PortcullisError({
+          code: env.code,
+          category: env.category,
+          message: env.message,
+          retryable: env.retryable,
+          retryAfterMs: env.retry_after_ms,
+          remediation: env.remediation,
+          details: { ...env.details, upstream: state.cfg.name, upstream_audit_id: env.audit_id },
+        });
+        refs.upstream_audit_id = env.audit_id;
+      } else if (err instanceof PortcullisError) {
+        failure = err;
+        if (!('upstream' in (failure.details ?? {})))
+          failure = new PortcullisError({
+            code: err.code,
+            category: err.category,
+            message: err.message,
+            retryable: err.retryable,
+            remediation: err.remediation,
+            details: { ...err.details, upstream: state.cfg.name },
+          });
+      } else throw err;
+    }
+    const auditId = await record(failure.category === 'forbidden' ? 'denied' : 'error', failure.code);
+    return { error: this.host.redactor.maskSecrets(failure.toEnvelope(auditId)) };
+  }
+
+  /** The kit's federation hook: resources and prompts of every upstream beside the broker's tools. */
+  content(): FederatedContent {
+    return {
+      listResources: async (req) => (await this.listing(req)).resources,
+      listResourceTemplates: async (req) => (await this.listing(req)).templates,
+      listPrompts: async (req) => (await this.listing(req)).prompts,
+      readResource: async (req, uri) => {
+        const state = await this.ownerOf(uri, req.principal);
+        if (!state) return null;
+        return this.through(
+          req,
+          state,
+          'read_resource',
+          this.resourceEntity(state, req.principal, uri),
+          { uri },
+          (input) => state.conn.readResource(uri, input),
+        );
+      },
+      getPrompt: async (req, name, args) => {
+        const state = await this.promptOwner(name, req.principal);
+        if (!state) return null;
+        const own = state.cfg.local ? name : name.slice(state.cfg.prefix.length);
+        return this.through(
+          req,
+          state,
+          'get_prompt',
+          this.promptEntity(state, req.principal, name),
+          { prompt: name, arguments: args },
+          (input) => state.conn.getPrompt(own, args, input),
+        );
+      },
+    };
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.lockTimer) clearInterval(this.lockTimer);
+    for (const s of this.states.values()) if (s.probeTimer) clearTimeout(s.probeTimer);
     for (const s of this.states.values()) await s.conn.close().catch(() => undefined);
     await this.locals.close();
   }
@@ -422,7 +785,26 @@ export function defineBroker(config: BrokerConfig): ServerDefinition<Federation>
       return fed;
     },
     discoverTools: async (fed) => fed.tools(),
+    federation: (fed) => fed.content(),
+    extraActions: [
+      { name: 'read_resource', resourceTypes: ['UpstreamResource'] },
+      { name: 'get_prompt', resourceTypes: ['UpstreamPrompt'] },
+    ],
+    watchTools: (fed, changed) => fed.watch(changed),
   };
+}
+
+/** An MCP error the upstream sent back (it answered), as opposed to a broken or silent connection. */
+function isAnswer(err: unknown): boolean {
+  // -32000 (connection closed) and -32001 (request timeout) are the SDK's own, not the upstream's.
+  const code = (err as { code?: unknown }).code;
+  return (
+    err instanceof Error &&
+    err.name === 'McpError' &&
+    typeof code === 'number' &&
+    code !== -32000 &&
+    code !== -32001
+  );
 }
 
 function where(cfg: ResolvedUpstream): string {
@@ -455,7 +837,7 @@ function changed(
     category: 'forbidden',
     message: `The definition of ${tool} changed since it was pinned; the broker does not serve it until an operator reviews it.`,
     retryable: false,
-    remediation: `An operator reviews the change and runs portcullis-broker lock --accept ${upstream}, then restarts the broker.`,
+    remediation: `An operator reviews the change and runs portcullis-broker lock --accept ${upstream}; the running broker serves it again within seconds.`,
     details: { upstream, pinned_hash: pinned ?? null, current_hash: current },
   });
 }

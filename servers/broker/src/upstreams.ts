@@ -7,6 +7,12 @@
 import {
   RemoteUpstream,
   type CallerAssertionSigner,
+  errors,
+  type ErrorEnvelope,
+  type FederatedPrompt,
+  type FederatedResource,
+  type FederatedResourceTemplate,
+  type McpScope,
   ServerRuntime,
   UnknownToolError,
   type CallResult,
@@ -32,7 +38,48 @@ export interface CallInput {
   meta: Record<string, unknown>;
 }
 
+/** What an upstream offers besides tools, by its own names and URIs. */
+export interface UpstreamContent {
+  resources: FederatedResource[];
+  templates: FederatedResourceTemplate[];
+  prompts: FederatedPrompt[];
+}
+
+export interface ResourceContents {
+  contents: { uri: string; mimeType?: string; text?: string; blob?: string }[];
+}
+
+export interface PromptResult {
+  description?: string;
+  messages: { role: 'user' | 'assistant'; content: unknown }[];
+}
+
+/** A system's prompt arguments (a zod object), as far as listing and parsing need them. */
+interface PromptArgs {
+  shape: Record<string, { description?: string; safeParse(v: unknown): { success: boolean } }>;
+  safeParse(v: unknown): {
+    success: boolean;
+    data?: unknown;
+    error?: { issues: { path: PropertyKey[]; message: string }[] };
+  };
+}
+
+/** The upstream refused a read or get with its own error envelope. */
+export class UpstreamRefused extends Error {
+  constructor(readonly envelope: ErrorEnvelope) {
+    super(envelope.message);
+  }
+}
+
 export interface UpstreamConnection {
+  /** Its resources, templates and prompts as this principal may see them there. */
+  listContent(principal: Principal): Promise<UpstreamContent>;
+  /** A local system serves this URI (remote ones are routed by what they listed). */
+  ownsUri?(uri: string): boolean;
+  /** A local system serves this prompt (remote ones are routed by what they listed). */
+  ownsPrompt?(name: string): boolean;
+  readResource(uri: string, input: CallInput): Promise<ResourceContents>;
+  getPrompt(name: string, args: Record<string, string>, input: CallInput): Promise<PromptResult>;
   /** Tools by the upstream's own names, as it lists them. */
   listTools(): Promise<UpstreamTool[]>;
   call(tool: string, args: Record<string, unknown>, input: CallInput): Promise<UpstreamCallResult>;
@@ -102,6 +149,99 @@ export class LocalConnection implements UpstreamConnection {
     return this.surface.isVisible(principal, tool);
   }
 
+  private get scope(): McpScope {
+    return this.runtime.scope(this.system);
+  }
+
+  /** The system's own visibility: a guarded resource is listed where its guard tool is. */
+  async listContent(principal: Principal): Promise<UpstreamContent> {
+    await this.runtime.ready;
+    const scope = this.scope;
+    const visible = (guard: string | undefined) => !guard || this.surface.isVisible(principal, guard);
+    const mine = scope.resources().filter((m) => visible(m.item.guardTool));
+    const entry = (r: (typeof mine)[number]['item']) => ({
+      name: r.name,
+      ...(r.title ? { title: r.title } : {}),
+      description: r.description,
+      ...(r.mimeType ? { mimeType: r.mimeType } : {}),
+    });
+    return {
+      resources: mine
+        .filter((m) => !m.item.uri.includes('{'))
+        .map((m) => ({ uri: m.item.uri, ...entry(m.item) })),
+      templates: mine
+        .filter((m) => m.item.uri.includes('{'))
+        .map((m) => ({ uriTemplate: m.item.uri, ...entry(m.item) })),
+      prompts: scope.prompts().map(({ item }) => ({
+        name: item.name,
+        ...(item.title ? { title: item.title } : {}),
+        description: item.description,
+        arguments: Object.entries((item.arguments as unknown as PromptArgs).shape).map(([name, sch]) => ({
+          name,
+          ...(sch.description ? { description: sch.description } : {}),
+          required: !sch.safeParse(undefined).success,
+        })),
+      })),
+    };
+  }
+
+  private match(uri: string) {
+    for (const m of this.scope.resources()) {
+      const hit = templateRegExp(m.item.uri).exec(uri);
+      if (hit) return { m, vars: { ...(hit.groups ?? {}) } };
+    }
+    return null;
+  }
+
+  ownsUri(uri: string): boolean {
+    return this.match(uri) !== null;
+  }
+
+  ownsPrompt(name: string): boolean {
+    return this.scope.prompts().some((m) => m.item.name === name);
+  }
+
+  /** As the caller, in-process: a guarded read is the guard tool's call at the system (its policy, its record). */
+  async readResource(uri: string, input: CallInput): Promise<ResourceContents> {
+    await this.runtime.ready;
+    const found = this.match(uri);
+    if (!found) throw errors.notFound(`Resource ${uri}`);
+    const { m, vars } = found;
+    const url = new URL(uri);
+    let text: string;
+    if (m.item.guardTool) {
+      if (!this.surface.isVisible(input.principal, m.item.guardTool))
+        throw errors.notFound(`Resource ${uri}`);
+      const res = await this.scope.readGuardedResource(input.principal, m, url, vars, input.signal);
+      if ('error' in res) throw new UpstreamRefused(res.error);
+      text = res.text;
+    } else {
+      text = this.runtime.redactor.maskSecrets(
+        await m.item.read(url, vars, m.surface.resolveContext(input.principal, input.signal) as never),
+      );
+    }
+    return { contents: [{ uri, mimeType: m.item.mimeType ?? 'application/json', text }] };
+  }
+
+  async getPrompt(name: string, args: Record<string, string>, input: CallInput): Promise<PromptResult> {
+    await this.runtime.ready;
+    const found = this.scope.prompts().find((m) => m.item.name === name);
+    if (!found) throw errors.notFound(`Prompt ${name}`);
+    const parsed = (found.item.arguments as unknown as PromptArgs).safeParse(args);
+    if (!parsed.success)
+      throw errors.validation(
+        `Invalid prompt arguments: ${parsed.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const res = await found.item.get(
+      parsed.data as never,
+      found.surface.resolveContext(input.principal, input.signal),
+    );
+    return {
+      ...(res.description ? { description: res.description } : {}),
+      messages: res.messages.map((msg) => ({ role: msg.role, content: { type: 'text', text: msg.text } })),
+    };
+  }
+
   onToolsChanged(): void {
     // A local system's tools are its code: they change only when the broker is upgraded.
   }
@@ -161,6 +301,32 @@ export class RemoteConnection implements UpstreamConnection {
     return this.up.listTools();
   }
 
+  /** What it declared: resources (and templates, where it answers them) and prompts, as the broker's credential sees them. */
+  async listContent(): Promise<UpstreamContent> {
+    const caps = await this.up.capabilities();
+    const [resources, templates, prompts] = await Promise.all([
+      caps.resources ? this.up.listResources() : [],
+      caps.resources ? this.up.listResourceTemplates().catch(() => []) : [],
+      caps.prompts ? this.up.listPrompts() : [],
+    ]);
+    return {
+      resources: resources as FederatedResource[],
+      templates: templates as FederatedResourceTemplate[],
+      prompts: prompts as FederatedPrompt[],
+    };
+  }
+
+  async readResource(uri: string, input: CallInput): Promise<ResourceContents> {
+    return {
+      contents: await this.up.readResource(uri, undefined, { signal: input.signal, meta: input.meta }),
+    };
+  }
+
+  async getPrompt(name: string, args: Record<string, string>, input: CallInput): Promise<PromptResult> {
+    const res = await this.up.getPrompt(name, args, undefined, { signal: input.signal, meta: input.meta });
+    return { ...(res.description ? { description: res.description } : {}), messages: res.messages };
+  }
+
   async call(tool: string, args: Record<string, unknown>, input: CallInput): Promise<UpstreamCallResult> {
     // The caller travels as data (`_meta["portcullis/caller"]`), never as a credential.
     return this.up.callTool(tool, args, { signal: input.signal, meta: input.meta, caller: input.principal });
@@ -178,4 +344,10 @@ export class RemoteConnection implements UpstreamConnection {
   async close(): Promise<void> {
     await this.up.close();
   }
+}
+
+/** An RFC 6570 level-1 template (`posture://findings/{id}`) as a matcher of concrete URIs. */
+export function templateRegExp(uri: string): RegExp {
+  const escaped = uri.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replace(/\{(\w+)\}/g, (_m, name: string) => `(?<${name}>[^/?#]+)`)}$`);
 }

@@ -30,5 +30,6 @@ defineConformanceSuite({
   readyTimeoutMs: 120_000,
   timeoutMs: 150_000,
   testTimeoutMs: 300_000,
-  allowedErrors: /^(Unknown tool: test_\w+|Method not found)$/,
+  allowedErrors:
+    /^(Unknown tool: test_\w+|Unknown prompt: test_\w+|Resource not found: test:\/\/\S+|Method not found)$/,
 });

@@ -272,6 +272,32 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     expect(r.env!.audit_id).toBe(r.auditId);
   });
 
+  it("resources and prompts of every upstream: a URI offered twice is served by the first upstream, remote prompts get the prefix and carry the caller's assertion", async () => {
+    const alice = await connect('alice');
+    const uris = (await alice.listResources()).resources.map((r) => r.uri);
+    // crm (local, first in the file) and remote-crm both offer crm://schema: one entry, the local one.
+    expect(uris.filter((u) => u === 'crm://schema')).toHaveLength(1);
+    const prompts = (await alice.listPrompts()).prompts.map((p) => p.name);
+    expect(prompts).toEqual(expect.arrayContaining(['crm_account_brief', 'remote_crm_account_brief']));
+    expect(prompts.some((p) => p.startsWith('everything_'))).toBe(true);
+
+    const before = hop.seen.length;
+    const got = await alice.getPrompt({
+      name: 'remote_crm_account_brief',
+      arguments: { account_id: 'acct_1' },
+    });
+    expect(JSON.stringify(got.messages)).toContain('acct_1');
+    const sent = hop.seen
+      .slice(before)
+      .map((x) => JSON.parse(x.body || '{}') as { method?: string; params?: { _meta?: Row } })
+      .find((b) => b.method === 'prompts/get')!;
+    expect(sent.params!._meta![CALLER_ASSERTION_META_KEY]).toEqual(expect.any(String));
+    const schema = await alice.readResource({ uri: 'crm://schema' });
+    expect(schema.contents).toHaveLength(1);
+    // The local crm answered it: the remote never saw a read.
+    expect(hop.seen.slice(before).some((x) => x.body.includes('resources/read'))).toBe(false);
+  });
+
   it('no upstream ever receives the inbound bearer token: the remote sees only its own credential', async () => {
     const inbound = Object.values(callerKeys);
     // The secret part of each key (`pk_<hex id>_<base64url secret>`): the secret may itself contain
