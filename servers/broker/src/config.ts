@@ -17,6 +17,24 @@ const credentialRef = {
   description: 'A credential reference: env:NAME, file:/path or aws-sm:secret-id[#json-key].',
 };
 
+/** An OAuth client of a token endpoint: `auth.oauth` (client credentials) and `auth.token_exchange` (RFC 8693). */
+const oauthClient = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token_url', 'client_id', 'client_secret'],
+  properties: {
+    token_url: { type: 'string', pattern: '^https?://' },
+    client_id: { type: 'string', minLength: 1, maxLength: 256 },
+    client_secret: credentialRef,
+    scope: {
+      type: 'string',
+      pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*$',
+    },
+    audience: { type: 'string', minLength: 1, maxLength: 2048 },
+    auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
+  },
+};
+
 /** The file's JSON Schema (draft 2020-12 subset that Ajv's default draft-07 mode accepts). */
 export const BROKER_CONFIG_SCHEMA = {
   $id: 'https://portcullis.dev/schemas/broker.json',
@@ -61,38 +79,8 @@ export const BROKER_CONFIG_SCHEMA = {
                   value: credentialRef,
                 },
               },
-              oauth: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['token_url', 'client_id', 'client_secret'],
-                properties: {
-                  token_url: { type: 'string', pattern: '^https?://' },
-                  client_id: { type: 'string', minLength: 1, maxLength: 256 },
-                  client_secret: credentialRef,
-                  scope: {
-                    type: 'string',
-                    pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*$',
-                  },
-                  audience: { type: 'string', minLength: 1, maxLength: 2048 },
-                  auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
-                },
-              },
-              token_exchange: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['token_url', 'client_id', 'client_secret'],
-                properties: {
-                  token_url: { type: 'string', pattern: '^https?://' },
-                  client_id: { type: 'string', minLength: 1, maxLength: 256 },
-                  client_secret: credentialRef,
-                  scope: {
-                    type: 'string',
-                    pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+( [\\x21\\x23-\\x5b\\x5d-\\x7e]+)*$',
-                  },
-                  audience: { type: 'string', minLength: 1, maxLength: 2048 },
-                  auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
-                },
-              },
+              oauth: oauthClient,
+              token_exchange: oauthClient,
             },
           },
           prefix: { type: 'string', pattern: '^[a-z][a-z0-9_]*_$' },
