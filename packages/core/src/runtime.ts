@@ -233,6 +233,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();
+    for (const s of this.surfaces) s.savePolicyCache();
     const brokerKey = this.borrowedHost ? undefined : this.host.env.PORTCULLIS_BROKER_PUBLIC_KEY;
     if (brokerKey) {
       try {

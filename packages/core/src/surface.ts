@@ -4,6 +4,7 @@
  * stages are defined here, in the order docs/architecture.md section 3 lists them.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { ApprovalService, type Plan } from './approvals.js';
 import { tracer } from './telemetry.js';
@@ -139,7 +140,14 @@ export class Surface<B = unknown> {
       policyDir: this.policyDir,
       tools,
       extraActions: this.def.extraActions,
+      cacheDir: join(this.host.config.dataDir, 'policy-cache'),
     });
+  }
+
+  /** Keeps this start's policy validation for the next start (called once the data directory exists). */
+  savePolicyCache(): void {
+    // Discovered tools load their policies after the backend is up: not yet loaded is not an error.
+    (this.policy as PolicyEngine | undefined)?.saveCache();
   }
 
   /**
@@ -151,6 +159,7 @@ export class Surface<B = unknown> {
     const found = await this.discovered();
     const all = [...this.def.tools, ...found];
     const policy = await this.policyFor(all);
+    policy.saveCache();
     this.tools.clear();
     this.allTools = all;
     this.select(all);
@@ -222,6 +231,7 @@ export class Surface<B = unknown> {
       this.allTools = [...this.def.tools, ...found];
       this.select(found);
       await this.loadPolicies();
+      this.policy.saveCache();
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -276,5 +276,71 @@ describe('finding 13: visibility fails closed on an answer it does not expect', 
     expect(engine.mayEverPermit(odd, 't_get_order')).toBe(false);
     // The same principal with a string id is still shown what it may call.
     expect(engine.mayEverPermit(who(['viewer'], 'acme', '42'), 't_get_order')).toBe(true);
+  });
+});
+
+describe('policy cache (start-up: parse and validate once per set of inputs)', () => {
+  const engine = (policyDir: string, cacheDir: string, extra: typeof tools = tools) =>
+    new PolicyEngine({ serverName: 'cache-test', policyDir, tools: extra, cacheDir });
+  const refund = (e: PolicyEngine, amount: number) =>
+    e.authorize({
+      principal: who(['support']),
+      action: 't_refund',
+      resource: order(),
+      context: { args: { id: 'o1', amount } },
+    }).effect;
+
+  it('a second start with the same inputs loads the validated set and decides the same', () => {
+    const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
+    const first = engine(policyDir, cacheDir);
+    expect(first.fromCache).toBe(false);
+    first.saveCache();
+    const file = join(cacheDir, 'cache-test.json');
+    expect(statSync(file).mode & 0o077).toBe(0);
+    const second = engine(policyDir, cacheDir);
+    expect(second.fromCache).toBe(true);
+    expect(second.policyIds).toEqual(first.policyIds);
+    expect(second.annotationsOf('refund-approval')).toEqual(first.annotationsOf('refund-approval'));
+    expect(second.annotationsOf('refund-approval')).toMatchObject({ approval: 'required' });
+    for (const amount of [100, 30000, 60000]) expect(refund(second, amount)).toBe(refund(first, amount));
+    expect(refund(second, 30000)).toBe('approval_required');
+  });
+
+  it('any changed input is validated again: an invalid policy is refused even with a cache present', () => {
+    const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
+    engine(policyDir, cacheDir).saveCache();
+    // A policy naming an attribute the schema does not declare fails strict validation.
+    writeFileSync(
+      join(policyDir, 'p.cedar'),
+      `${POLICIES}\n@id("bad")\npermit (principal, action, resource) when { principal.nickname == "x" };\n`,
+    );
+    expect(() => engine(policyDir, cacheDir)).toThrow(ConfigError);
+    // A changed schema or tool declaration is a new key too.
+    writeFileSync(join(policyDir, 'p.cedar'), POLICIES);
+    expect(engine(policyDir, cacheDir).fromCache).toBe(true);
+    const moreTools = [...tools, { name: 't_new', input: z.object({ q: z.string() }) }];
+    expect(engine(policyDir, cacheDir, moreTools).fromCache).toBe(false);
+    writeFileSync(join(policyDir, 'schema.cedarschema'), `${SCHEMA}\nentity Extra;\n`);
+    expect(engine(policyDir, cacheDir).fromCache).toBe(false);
+  });
+
+  it('an unreadable or foreign cache file is ignored (validated again), never trusted', () => {
+    const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'policy-cache-'));
+    writeFileSync(join(cacheDir, 'cache-test.json'), '{not json');
+    expect(engine(policyDir, cacheDir).fromCache).toBe(false);
+    writeFileSync(
+      join(cacheDir, 'cache-test.json'),
+      JSON.stringify({
+        key: 'other',
+        policies: { p: 'permit (principal, action, resource);' },
+        annotations: {},
+      }),
+    );
+    const e = engine(policyDir, cacheDir);
+    expect(e.fromCache).toBe(false);
+    expect(e.policyIds).not.toContain('p');
   });
 });
