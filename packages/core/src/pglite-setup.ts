@@ -9,7 +9,7 @@
  * parameters are kept as they are and these settings are appended after them.
  *
  * First start. initdb inside the process peaks near 800 MB, and the WebAssembly memory it grew is
- * never handed back. Instead the build lays down a template (`pglite-template.tar.gz` next to this
+ * never handed back. Instead the build lays down a template (`pglite-template.tar` next to this
  * file, a fresh cluster made once by this PGlite version) and a new data directory is unpacked
  * from it: seconds faster and no initdb in the process at all. Without a template that matches the
  * installed PGlite (a source checkout that was not built with it, or an upgraded PGlite), initdb
@@ -22,11 +22,13 @@ import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -35,7 +37,6 @@ import {
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import type { Logger } from './log.js';
 
 /**
@@ -63,8 +64,10 @@ export function pgliteStartParams(defaults: readonly string[]): string[] {
 // The build output beside this module; from the sources (the kit's own tests run them), the package's dist.
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = basename(HERE) === 'src' ? join(HERE, '..', 'dist') : HERE;
-const TEMPLATE = join(DIST, 'pglite-template.tar.gz');
+const TEMPLATE = join(DIST, 'pglite-template.tar');
 const TEMPLATE_STAMP = join(DIST, 'pglite-template.json');
+/** An uncompressed ustar archive (a stamp without it is an older build's gzip template: rebuilt). */
+const TEMPLATE_FORMAT = 'tar';
 const SETUP_SCRIPT = join(DIST, 'pglite-setup.js');
 
 /** The installed PGlite's version (its package.json is not among its exports: found next to its entry). */
@@ -84,8 +87,8 @@ function pgliteVersion(): string {
 
 function templateUsable(): boolean {
   try {
-    const stamp = JSON.parse(readFileSync(TEMPLATE_STAMP, 'utf8')) as { pglite?: string };
-    return stamp.pglite === pgliteVersion() && existsSync(TEMPLATE);
+    const stamp = JSON.parse(readFileSync(TEMPLATE_STAMP, 'utf8')) as { pglite?: string; format?: string };
+    return stamp.pglite === pgliteVersion() && stamp.format === TEMPLATE_FORMAT && existsSync(TEMPLATE);
   } catch {
     return false;
   }
@@ -100,20 +103,8 @@ function isEmptyDir(dir: string): boolean {
   }
 }
 
-/** Writes a file and flushes it to disk before the directory is renamed into place. */
-function writeDurable(path: string, data: Uint8Array, mode: number): void {
-  const fd = openSync(path, 'w', mode);
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
   } finally {
@@ -121,42 +112,78 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Unpacks the template (a ustar archive of files and directories, as PGlite's dumpDataDir writes it) into `dest`. */
+/** Reads exactly `len` bytes at `pos` (a short read is a truncated template). */
+function readExactly(fd: number, buf: Buffer, len: number, pos: number): void {
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, pos + got);
+    if (n === 0) throw new Error('the PGlite template is truncated');
+    got += n;
+  }
+}
+
+/**
+ * Unpacks the template (a ustar archive of files and directories, as PGlite's dumpDataDir writes
+ * it, uncompressed) into `dest`, reading it in pieces: the 40 MB archive never sits in memory. Every
+ * file is written first and flushed to disk after (one fsync per file and directory, before the
+ * caller renames `dest` into place): flushing as each file is written took ~2 s of a first start.
+ */
 function unpackTemplate(dest: string): void {
-  const tar = gunzipSync(readFileSync(TEMPLATE));
+  const fd = openSync(TEMPLATE, 'r');
+  const files: string[] = [];
   const dirs = [dest];
-  mkdirSync(dest, { mode: 0o700 });
-  const text = (off: number, len: number) => {
-    const b = tar.subarray(off, off + len);
-    const end = b.indexOf(0);
-    return b.subarray(0, end < 0 ? len : end).toString('utf8');
-  };
-  let off = 0;
-  while (off + 512 <= tar.length) {
-    if (tar.subarray(off, off + 512).every((x) => x === 0)) break; // end of archive
-    const prefix = text(off + 257, 6).startsWith('ustar') ? text(off + 345, 155) : '';
-    const name = (prefix ? `${prefix}/` : '') + text(off, 100);
-    const size = parseInt(text(off + 124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(tar[off + 156] || 48); // NUL is an old-style regular file
-    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-    if (parts.some((p) => p === '..') || !Number.isFinite(size))
-      throw new Error(`unexpected entry ${JSON.stringify(name)} in the PGlite template`);
-    const target = join(dest, ...parts);
-    if (type === '5') {
-      if (parts.length > 0) {
-        mkdirSync(target, { recursive: true, mode: 0o700 });
-        dirs.push(target);
+  try {
+    const total = fstatSync(fd).size;
+    const header = Buffer.alloc(512);
+    const chunk = Buffer.alloc(1 << 20);
+    mkdirSync(dest, { mode: 0o700 });
+    const text = (off: number, len: number) => {
+      const b = header.subarray(off, off + len);
+      const end = b.indexOf(0);
+      return b.subarray(0, end < 0 ? len : end).toString('utf8');
+    };
+    let off = 0;
+    while (off + 512 <= total) {
+      readExactly(fd, header, 512, off);
+      if (header.every((x) => x === 0)) break; // end of archive
+      const prefix = text(257, 6).startsWith('ustar') ? text(345, 155) : '';
+      const name = (prefix ? `${prefix}/` : '') + text(0, 100);
+      const size = parseInt(text(124, 12).trim() || '0', 8);
+      const type = String.fromCharCode(header[156] || 48); // NUL is an old-style regular file
+      const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+      if (parts.some((p) => p === '..') || !Number.isFinite(size) || size < 0 || off + 512 + size > total)
+        throw new Error(`unexpected entry ${JSON.stringify(name)} in the PGlite template`);
+      const target = join(dest, ...parts);
+      if (type === '5') {
+        if (parts.length > 0) {
+          mkdirSync(target, { recursive: true, mode: 0o700 });
+          dirs.push(target);
+        }
+      } else if (type === '0') {
+        mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+        const out = openSync(target, 'w', 0o600);
+        try {
+          for (let done = 0; done < size;) {
+            const len = Math.min(chunk.length, size - done);
+            readExactly(fd, chunk, len, off + 512 + done);
+            for (let w = 0; w < len;) w += writeSync(out, chunk, w, len - w);
+            done += len;
+          }
+        } finally {
+          closeSync(out);
+        }
+        files.push(target);
+      } else {
+        throw new Error(`unexpected entry type ${type} in the PGlite template`);
       }
-    } else if (type === '0') {
-      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-      writeDurable(target, tar.subarray(off + 512, off + 512 + size), 0o600);
-    } else {
-      throw new Error(`unexpected entry type ${type} in the PGlite template`);
+      off += 512 + Math.ceil(size / 512) * 512;
     }
-    off += 512 + Math.ceil(size / 512) * 512;
+  } finally {
+    closeSync(fd);
   }
   if (!existsSync(join(dest, 'PG_VERSION'))) throw new Error('the PGlite template holds no PG_VERSION');
-  for (const d of dirs.reverse()) fsyncDir(d);
+  for (const f of files) fsyncPath(f);
+  for (const d of dirs.reverse()) fsyncPath(d);
 }
 
 /** Runs initdb into `dir` in a child process (this file's `init`), so its memory leaves with it. */
@@ -204,7 +231,7 @@ export async function preparePgliteData(
       unpackTemplate(staging);
       rmSync(pgdata, { recursive: true, force: true }); // empty (checked above)
       renameSync(staging, pgdata);
-      fsyncDir(dirname(pgdata));
+      fsyncPath(dirname(pgdata));
       logger?.info({ path: pgdata }, 'embedded store created from the PGlite template');
       return 'template';
     } catch (err) {
@@ -231,16 +258,18 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'template') {
     const version = pgliteVersion();
+    rmSync(join(DIST, 'pglite-template.tar.gz'), { force: true }); // an older build's compressed template
     if (templateUsable()) return; // already built by this PGlite version
     // In memory: nothing on disk but the archive; initdb's peak belongs to this build step.
     const db = await PGlite.create({ startParams });
-    const blob = await db.dumpDataDir('gzip');
+    // Uncompressed: unpacking reads it in pieces (gunzip of 40 MB took ~0.6 s of a first start).
+    const blob = await db.dumpDataDir('none');
     await db.close();
     writeFileSync(`${TEMPLATE}.tmp`, Buffer.from(await blob.arrayBuffer()));
     renameSync(`${TEMPLATE}.tmp`, TEMPLATE);
     writeFileSync(
       TEMPLATE_STAMP,
-      `${JSON.stringify({ pglite: version, built: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ pglite: version, format: TEMPLATE_FORMAT, built: new Date().toISOString() })}\n`,
     );
     return;
   }

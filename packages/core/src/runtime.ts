@@ -230,6 +230,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
   }
 
   private async init(): Promise<void> {
+    // One turn of the event loop first: a client's initialize already waiting on stdin (or an HTTP
+    // request) is read and answered before the policies and the store load (~1 s of CPU).
+    await new Promise((resolve) => setImmediate(resolve));
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -251,9 +250,6 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     // A new directory is unpacked from the build's template (or made by initdb in a child process),
     // so PGlite only ever opens an existing cluster here: initdb's ~800 MB never enters this process.
     // An in-memory store loads the same template instead of running initdb.
-    // An existing cluster was tightened when it was laid down (walking its ~1,000 files again on
-    // every start costs ~70 ms of a stdio start); files PostgreSQL creates later get the umask.
-    const laidDown = dir !== undefined && !existsSync(join(dir, 'PG_VERSION'));
     if (dir !== undefined) await preparePgliteData(dir, opts.logger);
     const loadDataDir = dir === undefined ? pgliteTemplateArchive() : undefined;
     db = await PGlite.create(dir, {
@@ -262,8 +258,10 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       startParams: pgliteStartParams(PGlite.defaultStartParams),
       ...(loadDataDir ? { loadDataDir } : {}),
     });
-    // PGlite lays a new database down from its bundled image with mode 0666, whatever the umask.
-    if (dir !== undefined && laidDown) ownerOnlyTree(dir);
+    // PGlite's file system applies its own umask (022), not the process's: initdb's image and the
+    // files PostgreSQL writes at start (pg_internal.init) come out 0644/0666, so every open ends by
+    // tightening the tree (~1,000 files, 50-100 ms).
+    if (dir !== undefined) ownerOnlyTree(dir);
   } catch (err) {
     release();
     throw new PortcullisError({
