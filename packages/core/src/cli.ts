@@ -41,14 +41,14 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
 }
 
 /**
- * One background thread compiles WebAssembly (Cedar, PGlite) instead of one per core. Each compile
- * thread mallocs in its own glibc arena and the arenas keep what they grew (~15-25 MB each, for good):
- * measured on a CRM stdio start, ~35 MiB less resident memory and no slower start, since wasm
- * functions are compiled lazily on first call anyway. Must run before any wasm module is compiled.
+ * Process-wide V8 setting, made before any WebAssembly (Cedar, PGlite) is compiled: one background
+ * thread compiles WebAssembly instead of one per core. Each compile thread mallocs in its own glibc
+ * arena and the arenas keep what they grew (~15-25 MB each, for good); wasm functions are compiled
+ * lazily on first call anyway, so a start is no slower. Measured: `npm run bench -- --stdio`.
  */
-export const WASM_COMPILATION_FLAGS = '--wasm-num-compilation-tasks=1';
-export function tuneWasmCompilation(): void {
-  setFlagsFromString(WASM_COMPILATION_FLAGS);
+export const V8_FLAGS = ['--wasm-num-compilation-tasks=1'] as const;
+export function tuneV8(): void {
+  for (const flag of V8_FLAGS) setFlagsFromString(flag);
 }
 
 /** How a multi-system host is named and where it listens by default. */
@@ -83,7 +83,6 @@ export async function runServerCli<B>(
   // Everything this process creates (the embedded database writes 0666, the audit trail, keys)
   // is for its own user only (docs/architecture.md section 5).
   process.umask(0o077);
-  tuneWasmCompilation();
   const fail = (msg: string): never => {
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);
@@ -119,6 +118,7 @@ export async function runServerCli<B>(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`--port must be a port number, not ${values.port}`);
   const host = values.host ?? '127.0.0.1';
+  tuneV8();
 
   let runtime: ServerRuntime<B>;
   try {
