@@ -31,8 +31,6 @@ export interface ToolEntry<B = unknown> {
   def: AnyToolDefinition<B>;
   listing: ToolListing;
   sensitive: string[];
-  /** The validated arguments' shape as JSON Schema: Cedar's action context is generated from it. */
-  argsJsonSchema: JsonObjectSchema;
   validateInput(raw: unknown): Checked<Record<string, unknown>>;
   /** Checks what the handler returned against the output contract. */
   checkOutput(out: unknown): Checked<unknown>;
@@ -56,7 +54,6 @@ export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
     const validateOut = def.outputSchema ? validator().getValidator(def.outputSchema) : null;
     return {
       ...base,
-      argsJsonSchema: argsJsonSchemaOf(def),
       listing: {
         name: def.name,
         title: def.title,
@@ -94,17 +91,21 @@ export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
       contentOf: (out, mask) => mask((out as ToolOutput).content),
     };
   }
+  let listing: ToolListing | undefined;
   return {
     ...base,
-    argsJsonSchema: argsJsonSchemaOf(def),
-    listing: {
-      name: def.name,
-      title: def.title,
-      description: def.description,
-      inputSchema: jsonSchemaOf(def.input as z.ZodType, 'input'),
-      outputSchema: jsonSchemaOf(def.output as z.ZodType, 'output'),
-      annotations: deriveAnnotations(def),
-      _meta: meta,
+    // Built on the first tools/list, not at start-up: converting every tool's zod schemas to JSON
+    // Schema took ~50 ms before a stdio server could answer initialize.
+    get listing() {
+      return (listing ??= {
+        name: def.name,
+        title: def.title,
+        description: def.description,
+        inputSchema: jsonSchemaOf(def.input as z.ZodType, 'input'),
+        outputSchema: jsonSchemaOf(def.output as z.ZodType, 'output'),
+        annotations: deriveAnnotations(def),
+        _meta: meta,
+      });
     },
     validateInput(raw) {
       const parsed = (def.input as z.ZodType).safeParse(raw ?? {});
