@@ -230,9 +230,10 @@ export class ServerRuntime<B = unknown> implements McpScope {
   }
 
   private async init(): Promise<void> {
-    // One turn of the event loop first: a client's initialize already waiting on stdin (or an HTTP
-    // request) is read and answered before the policies and the store load (~1 s of CPU).
-    await new Promise((resolve) => setImmediate(resolve));
+    // Two turns of the event loop first: stdin starts reading in the first (the transport connects
+    // after this constructor), so a client's initialize already waiting in the pipe is read and
+    // answered in the second, before the policies and the store load (~1 s of CPU).
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();
