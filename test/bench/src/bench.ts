@@ -1,7 +1,8 @@
 /**
  * Portcullis benchmark (a measurement, not a test; always exits 0).
  *
- *   npm run bench          (builds, then node test/bench/dist/bench.js)
+ *   npm run bench              (builds, then node test/bench/dist/bench.js)
+ *   npm run bench -- --http    only the HTTP parts (echo and crm_get_account, with the CRM's profile)
  *   npm run bench -- --stdio   only the stdio table of every server against server-everything (src/stdio.ts)
  *
  * HTTP throughput and latency, side by side in one run with alternating rounds, of the same
@@ -11,10 +12,26 @@
  *   (b) a bare SDK server, stateless as the SDK documents it (server + transport per request);
  *   (c) a bare SDK server with one session (Mcp-Session-Id);
  *   (d) a raw express handler with a hand-built result (no SDK).
- * Then stdio cold start (spawn → initialize response, median of N) of the kit server against
+ * Then crm_get_account on a demo account (found with crm_search_accounts) at BENCH_CRM_CONNECTIONS
+ * (32) connections, the same way:
+ *   (e) the built CRM server (servers/crm/dist/cli.js) over Streamable HTTP with every control on:
+ *       JWT (RS256, JWKS file; tenant acme, role viewer), the CRM's Cedar policies, rate limits
+ *       (very high ceiling), audit to <dataDir>/audit (its default), the demo data on PGlite;
+ *   (f) an SDK stateless server (new McpServer + transport per request) whose crm_get_account does
+ *       the CRM handler's read with the CRM's own EmbeddedBackend on a PGlite store of its own: the
+ *       account, then its contacts, open opportunities and recent activities (src/baselines/account-read.ts);
+ *   (g) a raw express handler doing the same read (no SDK).
+ * It prints req/s, p50, p99, p99/p50 and server CPU per request, e/f and e/g, and the goals (e/f >= 2;
+ * the CRM's p99 <= 5x its p50). Then one more bounded round of (e) under `node --cpu-prof`:
+ * the load window's top frames by self time, the kit's and the CRM's functions by inclusive time,
+ * self time by package, the garbage collector's share of the samples, and the event-loop delay and
+ * GC time from the CRM's /metrics over the same window.
+ * Then (not with --http) stdio cold start (spawn → initialize response, median of N) of the kit server against
  * @modelcontextprotocol/server-everything, and resident memory (VmRSS).
  *
- * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16),
+ * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16, the echo part),
+ * BENCH_CRM_CONNECTIONS (32, the crm_get_account part), BENCH_ECHO (0 skips the echo part),
+ * BENCH_PROFILE_S (5; 0 skips the CRM profile), BENCH_PROFILE_KEEP (a path to copy the .cpuprofile to),
  * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
  * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
  * search at 1k vs N records, src/crm-scale.ts). Everything binds and connects to 127.0.0.1 only.
@@ -877,8 +894,7 @@ async function echoSection(log: (s?: string) => void, httpOnly: boolean): Promis
     "(server CPU µs/req: the target process's user+system CPU per successful request, from /proc; less sensitive to a busy machine than req/s)",
   );
 
-  if (!httpOnly) reportCold();
-  function reportCold(): void {
+  if (!httpOnly) {
     log();
     log(
       `stdio cold start (median of runs: kit existing dir / server-everything ${cold.everything.length}, kit fresh dir ${cold.kitFresh.length}; spawn → initialize response / → first tools/call result)`,
