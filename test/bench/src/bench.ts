@@ -476,6 +476,15 @@ async function scrape(mcpUrl: string): Promise<string> {
   return res.text();
 }
 
+/** Event-loop delay percentiles from a /metrics text (prom-client's monitorEventLoopDelay, since the previous scrape). */
+function lagLine(text: string): string {
+  const lag = (name: string) => {
+    const v = metric(text, `nodejs_eventloop_lag_${name}_seconds`);
+    return v === null ? 'n/a' : `${f1(v * 1000)} ms`;
+  };
+  return `p50 ${lag('p50')}, p99 ${lag('p99')}, max ${lag('max')}`;
+}
+
 const hrUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function crmHttpSection(log: (s?: string) => void): Promise<void> {
@@ -561,7 +570,9 @@ async function crmHttpSection(log: (s?: string) => void): Promise<void> {
     }
   }
   const live = targets.filter((t) => !t.error);
+  await scrape(crmUrl).catch(() => ''); // prom-client resets its event-loop histogram at every scrape
   await runRounds(live, log);
+  const crmMetrics = await scrape(crmUrl).catch(() => '');
   await Promise.all(targets.map((t) => stopChild(t.child)));
 
   log();
@@ -588,6 +599,7 @@ async function crmHttpSection(log: (s?: string) => void): Promise<void> {
   const eg = e && g ? e.rps / g.rps : NaN;
   const tail = e ? e.p99 / e.p50 : NaN;
   log(`ratios (req/s): e/f = ${f2(ef)}   e/g = ${f2(eg)}`);
+  log(`(e) event-loop delay over the rounds (its /metrics): ${lagLine(crmMetrics)}`);
   const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
   log('goals');
   log(
@@ -654,16 +666,10 @@ async function crmProfile(
   const gcS = (text: string) => metric(text, 'nodejs_gc_duration_seconds_sum', true);
   const gc0 = gcS(before);
   const gc1 = gcS(after);
-  const lag = (name: string) => {
-    const v = metric(after, `nodejs_eventloop_lag_${name}_seconds`);
-    return v === null ? 'n/a' : `${f1(v * 1000)} ms`;
-  };
   log(
     `  garbage collector ${f1(p.gcShare * 100)}% of samples (GC pauses per /metrics: ${gc0 !== null && gc1 !== null ? `${f0((gc1 - gc0) * 1000)} ms in ${f1((toUs - fromUs) / 1e6)} s` : 'n/a'}); idle ${f1(p.idleShare * 100)}%`,
   );
-  log(
-    `  event-loop delay during the load (/metrics): p50 ${lag('p50')}, p99 ${lag('p99')}, max ${lag('max')}`,
-  );
+  log(`  event-loop delay during the load (/metrics): ${lagLine(after)}`);
   const row = (x: FrameTime) =>
     `  ${lpad(f1(x.share * 100), 5)}%  ${lpad(f0(x.us / 1000), 6)} ms  ${x.frame}`;
   log('  top frames by self time');
