@@ -67,6 +67,8 @@ function packageOf(cf: CallFrame): string {
   const url = cf.url;
   if (url === '') return cf.functionName.startsWith('(') ? cf.functionName : '(native)';
   if (url.startsWith('node:')) return 'node (built-in)';
+  // PGlite's PostgreSQL and Cedar are the WebAssembly modules a server runs (one hash each).
+  if (url.startsWith('wasm://')) return `WebAssembly ${url.slice('wasm://wasm/'.length)}`;
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
