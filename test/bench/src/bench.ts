@@ -1,7 +1,8 @@
 /**
  * Portcullis benchmark (a measurement, not a test; always exits 0).
  *
- *   npm run bench          (builds, then node test/bench/dist/bench.js)
+ *   npm run bench              (builds, then node test/bench/dist/bench.js)
+ *   npm run bench -- --http    only the HTTP parts (echo and crm_get_account, with the CRM's profile)
  *   npm run bench -- --stdio   only the stdio table of every server against server-everything (src/stdio.ts)
  *
  * HTTP throughput and latency, side by side in one run with alternating rounds, of the same
@@ -11,16 +12,32 @@
  *   (b) a bare SDK server, stateless as the SDK documents it (server + transport per request);
  *   (c) a bare SDK server with one session (Mcp-Session-Id);
  *   (d) a raw express handler with a hand-built result (no SDK).
- * Then stdio cold start (spawn → initialize response, median of N) of the kit server against
+ * Then crm_get_account on a demo account (found with crm_search_accounts) at BENCH_CRM_CONNECTIONS
+ * (32) connections, the same way:
+ *   (e) the built CRM server (servers/crm/dist/cli.js) over Streamable HTTP with every control on:
+ *       JWT (RS256, JWKS file; tenant acme, role viewer), the CRM's Cedar policies, rate limits
+ *       (very high ceiling), audit to <dataDir>/audit (its default), the demo data on PGlite;
+ *   (f) an SDK stateless server (new McpServer + transport per request) whose crm_get_account does
+ *       the CRM handler's read with the CRM's own EmbeddedBackend on a PGlite store of its own: the
+ *       account, then its contacts, open opportunities and recent activities (src/baselines/account-read.ts);
+ *   (g) a raw express handler doing the same read (no SDK).
+ * It prints req/s, p50, p99, p99/p50 and server CPU per request, e/f and e/g, and the goals (e/f >= 2;
+ * the CRM's p99 <= 5x its p50). Then one more bounded round of (e) under `node --cpu-prof`:
+ * the load window's top frames by self time, the kit's and the CRM's functions by inclusive time,
+ * self time by package, the garbage collector's share of the samples, and the event-loop delay and
+ * GC time from the CRM's /metrics over the same window.
+ * Then (not with --http) stdio cold start (spawn → initialize response, median of N) of the kit server against
  * @modelcontextprotocol/server-everything, and resident memory (VmRSS).
  *
- * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16),
+ * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (4), BENCH_CONNECTIONS (16, the echo part),
+ * BENCH_CRM_CONNECTIONS (32, the crm_get_account part), BENCH_ECHO (0 skips the echo part),
+ * BENCH_PROFILE_S (5; 0 skips the CRM profile), BENCH_PROFILE_KEEP (a path to copy the .cpuprofile to),
  * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
  * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
  * search at 1k vs N records, src/crm-scale.ts). Everything binds and connects to 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +49,7 @@ import { postureBench } from './posture.js';
 import { crmScaleBench } from './crm-scale.js';
 import { stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
+import { summariseProfile, type FrameTime } from './cpuprofile.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -149,10 +167,14 @@ function cpuMs(pid: number | undefined): number | null {
 // HTTP targets
 
 interface Target {
-  key: 'a' | 'b' | 'c' | 'd';
+  key: string;
   label: string;
   url: string;
   headers: Record<string, string>;
+  /** The JSON-RPC request every load request sends, and the check of a successful answer. */
+  body: string;
+  verify: (body: string) => boolean;
+  connections: number;
   child: ChildProcess;
   rounds: Result[];
   /** Server CPU ms per successful request, per round. */
@@ -270,27 +292,29 @@ function runLoad(t: Target, durationS: number): Promise<Result> {
         url: t.url,
         method: 'POST',
         headers: t.headers,
-        body: BODY,
-        connections: CONNECTIONS,
+        body: t.body,
+        connections: t.connections,
         pipelining: 1,
         duration: durationS,
         timeout: 10,
-        verifyBody: okBody,
+        verifyBody: t.verify,
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
 }
 
-async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }> {
-  // (a) JWT: an RS256 key pair; the public half as a JWKS file; one valid token for every request.
+/**
+ * JWT for a target with every control on: an RS256 key pair, the public half as a JWKS file, and one
+ * valid token (tenant acme, role viewer) for every request.
+ */
+async function benchAuth(audience: string): Promise<{ jwksFile: string; issuer: string; token: string }> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
   const authDir = tempDir('portcullis-bench-auth-');
   const jwksFile = join(authDir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
   const issuer = 'https://issuer.bench.example';
-  const audience = 'https://kit.bench.example/mcp';
   const token = await new SignJWT({ tenant: 'acme', roles: ['viewer'] })
     .setProtectedHeader({ alg: 'RS256', kid: 'bench-1' })
     .setSubject('bench-user')
@@ -299,6 +323,12 @@ async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }
     .setIssuedAt()
     .setExpirationTime('2h')
     .sign(privateKey);
+  return { jwksFile, issuer, token };
+}
+
+async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }> {
+  const audience = 'https://kit.bench.example/mcp';
+  const { jwksFile, issuer, token } = await benchAuth(audience);
   const kitDataDir = tempDir('portcullis-bench-kit-');
   const kitEnv = cleanEnv({
     PORTCULLIS_AUTH: 'jwt',
@@ -311,7 +341,7 @@ async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }
     // Cedar policy (the kit's own policies) and audit to <dataDir>/audit/*.jsonl are the defaults.
   });
   const specs: {
-    key: Target['key'];
+    key: string;
     label: string;
     args: string[];
     env: NodeJS.ProcessEnv;
@@ -356,6 +386,9 @@ async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }
         label: s.label,
         url,
         headers: s.headers,
+        body: BODY,
+        verify: okBody,
+        connections: CONNECTIONS,
         child,
         rounds: [],
         cpuPerReq: [],
@@ -384,6 +417,267 @@ async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }
   c.headers['mcp-session-id'] = sid;
   await post(c.url, c.headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   return { targets, kitDataDir };
+}
+
+/** Warm-up, then ROUNDS rounds of DURATION_S per target, alternating the order each round; prints each round. */
+async function runRounds(live: Target[], log: (s?: string) => void): Promise<void> {
+  for (const t of live) await runLoad(t, WARMUP_S).catch(() => undefined);
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate the order each round so no target always runs right after the same neighbour.
+    const order = round % 2 ? live : [...live].reverse();
+    for (const t of order) {
+      try {
+        const cpu0 = cpuMs(t.child.pid);
+        const r = await runLoad(t, DURATION_S);
+        const cpu1 = cpuMs(t.child.pid);
+        const ok = r.requests.total - r.non2xx - r.mismatches;
+        t.rounds.push(r);
+        if (cpu0 !== null && cpu1 !== null && ok > 0) t.cpuPerReq.push((cpu1 - cpu0) / ok);
+        log(
+          `  round ${round} ${pad(t.label, 28)} ${lpad(f0(ok / r.duration), 7)} req/s  p50 ${f1(r.latency.p50)} ms  p99 ${f1(r.latency.p99)} ms  server CPU ${cpu0 !== null && cpu1 !== null && ok > 0 ? f0(((cpu1 - cpu0) * 1000) / ok) : '?'} µs/req${r.non2xx + r.mismatches + r.errors ? `  (non2xx ${r.non2xx}, mismatches ${r.mismatches}, errors ${r.errors})` : ''}`,
+        );
+      } catch (err) {
+        log(`  round ${round} ${t.label}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// crm_get_account over HTTP: the CRM with every control on against the same read without them
+
+const CRM_CLI = join(ROOT, 'servers/crm/dist/cli.js');
+const ACCOUNT_READ = join(BASELINES, 'account-read.js');
+/** Connections for the crm_get_account part (the issue's goal is stated at 32). */
+const CRM_CONNECTIONS = intEnv('BENCH_CRM_CONNECTIONS', 32, 1, 256);
+/** Seconds of load in the CPU-profiled CRM round (0 skips the profile). */
+const PROFILE_S = intEnv('BENCH_PROFILE_S', 5, 0, 30);
+const CRM_GOALS = { ratio: 2, tail: 5 };
+
+function rpc(id: number, name: string, args: Record<string, unknown>): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+}
+
+/** Prometheus text → value of the first sample of `name` (any labels), or the sum over all its samples. */
+function metric(text: string, name: string, sum = false): number | null {
+  let out: number | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!Number.isFinite(v)) continue;
+    if (!sum) return v;
+    out = (out ?? 0) + v;
+  }
+  return out;
+}
+
+async function scrape(mcpUrl: string): Promise<string> {
+  const res = await fetch(new URL('/metrics', mcpUrl), { signal: AbortSignal.timeout(10_000) });
+  return res.text();
+}
+
+/** Event-loop delay percentiles from a /metrics text (prom-client's monitorEventLoopDelay, since the previous scrape). */
+function lagLine(text: string): string {
+  const lag = (name: string) => {
+    const v = metric(text, `nodejs_eventloop_lag_${name}_seconds`);
+    return v === null ? 'n/a' : `${f1(v * 1000)} ms`;
+  };
+  return `p50 ${lag('p50')}, p99 ${lag('p99')}, max ${lag('max')}`;
+}
+
+const hrUs = () => Number(process.hrtime.bigint() / 1000n);
+
+async function crmHttpSection(log: (s?: string) => void): Promise<void> {
+  const audience = 'https://crm.bench.example/mcp';
+  const { jwksFile, issuer, token } = await benchAuth(audience);
+  const crmDir = tempDir('portcullis-bench-crm-');
+  const crmEnv = cleanEnv({
+    PORTCULLIS_AUTH: 'jwt',
+    PORTCULLIS_JWKS_FILE: jwksFile,
+    PORTCULLIS_JWT_ISSUER: issuer,
+    PORTCULLIS_JWT_AUDIENCE: audience,
+    PORTCULLIS_DATA_DIR: crmDir,
+    PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000000/60s',
+    PORTCULLIS_RATE_TENANT: '1000000/60s',
+    // Cedar (the CRM's policies), audit to <dataDir>/audit/*.jsonl and the demo data are the defaults.
+  });
+  const crmArgs = [CRM_CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'];
+  const crmHeaders = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
+  log();
+  log(
+    `HTTP crm_get_account: ${ROUNDS} alternating rounds x ${DURATION_S} s per target (after ${WARMUP_S} s warm-up), ${CRM_CONNECTIONS} connections`,
+  );
+  const specs = [
+    {
+      key: 'crm',
+      label: '(e) CRM, all controls on',
+      args: crmArgs,
+      env: crmEnv,
+      headers: crmHeaders,
+    },
+    {
+      key: 'sdk',
+      label: '(f) SDK stateless + read',
+      args: [ACCOUNT_READ, 'sdk', tempDir('portcullis-bench-acc-sdk-')],
+      env: cleanEnv({}),
+      headers: { ...BASE_HEADERS },
+    },
+    {
+      key: 'express',
+      label: '(g) raw express + read',
+      args: [ACCOUNT_READ, 'express', tempDir('portcullis-bench-acc-express-')],
+      env: cleanEnv({}),
+      headers: { ...BASE_HEADERS },
+    },
+  ];
+  const started = await Promise.all(specs.map((s) => spawnHttp(s.args, s.env)));
+  const crmUrl = started[0]!.url;
+  await waitReady(crmUrl);
+  // A demo account of the token's tenant, found through the CRM itself.
+  const search = await post(crmUrl, crmHeaders, rpc(1, 'crm_search_accounts', { limit: 1 }));
+  const accountId = (search.json as { result?: { structuredContent?: { accounts?: { id?: string }[] } } })
+    .result?.structuredContent?.accounts?.[0]?.id;
+  if (typeof accountId !== 'string')
+    throw new Error(`crm_search_accounts found no account: ${JSON.stringify(search.json).slice(0, 300)}`);
+  const body = rpc(1, 'crm_get_account', { id: accountId });
+  const verify = (b: string) =>
+    b.includes('"structuredContent"') && b.includes(`"id":"${accountId}"`) && !b.includes('"isError":true');
+  log(`Body: ${body}`);
+  const targets: Target[] = specs.map((s, i) => ({
+    key: s.key,
+    label: s.label,
+    url: started[i]!.url,
+    headers: s.headers,
+    body,
+    verify,
+    connections: CRM_CONNECTIONS,
+    child: started[i]!.child,
+    rounds: [],
+    cpuPerReq: [],
+  }));
+  for (const t of targets) {
+    try {
+      const r = await post(t.url, t.headers, body);
+      const text = JSON.stringify(r.json);
+      const meta = (r.json as { result?: { _meta?: Record<string, unknown> } }).result?._meta;
+      if (r.status !== 200 || !verify(text))
+        throw new Error(`preflight failed for ${t.label}: HTTP ${r.status} ${text.slice(0, 300)}`);
+      if (t.key === 'crm' && typeof meta?.['portcullis/audit_id'] !== 'string')
+        throw new Error('preflight: the CRM result carries no audit id');
+    } catch (err) {
+      t.error = (err as Error).message;
+      log(`! ${t.error}`);
+    }
+  }
+  const live = targets.filter((t) => !t.error);
+  await scrape(crmUrl).catch(() => ''); // prom-client resets its event-loop histogram at every scrape
+  await runRounds(live, log);
+  const crmMetrics = await scrape(crmUrl).catch(() => '');
+  await Promise.all(targets.map((t) => stopChild(t.child)));
+
+  log();
+  log(`crm_get_account over HTTP, ${CRM_CONNECTIONS} connections (median of rounds)`);
+  log(
+    `${pad('target', 30)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('p99/p50', 9)}${lpad('CPU µs/req', 12)}   rounds req/s`,
+  );
+  const sums = new Map<string, Summary | null>();
+  for (const t of targets) {
+    const s = summarize(t);
+    sums.set(t.key, s);
+    if (!s) {
+      log(`${pad(t.label, 30)}  (no result${t.error ? `: ${t.error.slice(0, 80)}` : ''})`);
+      continue;
+    }
+    log(
+      `${pad(t.label, 30)}${lpad(f0(s.rps), 9)}${lpad(f2(s.p50), 9)}${lpad(f2(s.p99), 9)}${lpad(f1(s.p99 / s.p50), 9)}${lpad(s.cpuUsPerReq === null ? 'n/a' : f0(s.cpuUsPerReq), 12)}   ${s.roundsRps.map(f0).join(' / ')}${s.errors ? `   (${s.errors} errors/non-2xx/mismatches)` : ''}`,
+    );
+  }
+  const e = sums.get('crm');
+  const fSdk = sums.get('sdk');
+  const g = sums.get('express');
+  const ef = e && fSdk ? e.rps / fSdk.rps : NaN;
+  const eg = e && g ? e.rps / g.rps : NaN;
+  const tail = e ? e.p99 / e.p50 : NaN;
+  log(`ratios (req/s): e/f = ${f2(ef)}   e/g = ${f2(eg)}`);
+  log(`(e) event-loop delay over the rounds (its /metrics): ${lagLine(crmMetrics)}`);
+  const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+  log('goals');
+  log(
+    `  e/f >= ${CRM_GOALS.ratio}   (CRM crm_get_account twice the SDK stateless pattern doing the same read)   ${f2(ef).padStart(6)}   ${verdict(ef >= CRM_GOALS.ratio)}`,
+  );
+  log(
+    `  p99 <= ${CRM_GOALS.tail}x p50 (CRM, ${CRM_CONNECTIONS} connections)   ${e ? `${f1(e.p99)} ms vs ${f1(e.p50)} ms = ${f1(tail)}x` : 'n/a'}   ${verdict(tail <= CRM_GOALS.tail)}`,
+  );
+
+  if (PROFILE_S > 0) {
+    try {
+      await crmProfile(log, crmArgs, crmEnv, crmHeaders, body, verify);
+    } catch (err) {
+      log(`! CRM profile: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * One more bounded round of the CRM under `node --cpu-prof`, on the same data directory: the
+ * profile's samples during the load, the event-loop delay and GC time the server's /metrics report
+ * for the same window (prom-client resets its event-loop histogram at every scrape).
+ */
+async function crmProfile(
+  log: (s?: string) => void,
+  crmArgs: string[],
+  env: NodeJS.ProcessEnv,
+  headers: Record<string, string>,
+  body: string,
+  verify: (b: string) => boolean,
+): Promise<void> {
+  const profDir = tempDir('portcullis-bench-prof-');
+  const { child, url } = await spawnHttp(['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...crmArgs], env);
+  const t: Target = {
+    key: 'crm-prof',
+    label: 'CRM (profiled)',
+    url,
+    headers,
+    body,
+    verify,
+    connections: CRM_CONNECTIONS,
+    child,
+    rounds: [],
+    cpuPerReq: [],
+  };
+  await waitReady(url);
+  await runLoad(t, WARMUP_S);
+  const before = await scrape(url);
+  const fromUs = hrUs();
+  const r = await runLoad(t, PROFILE_S);
+  const toUs = hrUs();
+  const after = await scrape(url);
+  await stopChild(child);
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the profiled CRM wrote no .cpuprofile');
+  const p = summariseProfile(join(profDir, file), { fromUs, toUs }, 15);
+  const keep = process.env.BENCH_PROFILE_KEEP;
+  if (keep) copyFileSync(join(profDir, file), keep);
+  const ok = r.requests.total - r.non2xx - r.mismatches;
+  log();
+  log(
+    `CRM CPU profile: ${PROFILE_S} s at ${CRM_CONNECTIONS} connections under --cpu-prof: ${f0(ok / r.duration)} req/s, p50 ${f1(r.latency.p50)} ms, p99 ${f1(r.latency.p99)} ms; ${p.samples} samples, ${f0(p.totalUs / 1000)} ms${p.windowed ? ' (the load window only)' : ' (whole profile: the window matched no sample)'}`,
+  );
+  const gcS = (text: string) => metric(text, 'nodejs_gc_duration_seconds_sum', true);
+  const gc0 = gcS(before);
+  const gc1 = gcS(after);
+  log(
+    `  garbage collector ${f1(p.gcShare * 100)}% of samples (GC pauses per /metrics: ${gc0 !== null && gc1 !== null ? `${f0((gc1 - gc0) * 1000)} ms in ${f1((toUs - fromUs) / 1e6)} s` : 'n/a'}); idle ${f1(p.idleShare * 100)}%`,
+  );
+  log(`  event-loop delay during the load (/metrics): ${lagLine(after)}`);
+  const row = (x: FrameTime) =>
+    `  ${lpad(f1(x.share * 100), 5)}%  ${lpad(f0(x.us / 1000), 6)} ms  ${x.frame}`;
+  log('  top frames by self time');
+  for (const x of p.self) log(row(x));
+  log('  kit and CRM functions by inclusive time');
+  for (const x of p.inclusiveOwn) log(row(x));
+  log('  self time by package');
+  for (const x of p.byPackage) log(row(x));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,20 +804,10 @@ function summarize(t: Target): Summary | null {
 
 // ---------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const log = (s = '') => process.stdout.write(`${s}\n`);
-  if (process.argv.includes('--stdio')) {
-    log(
-      `Portcullis bench (stdio): node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
-    );
-    await stdioBench(log);
-    log(`bench took ${f0((performance.now() - started) / 1000)} s`);
-    return;
-  }
-  log(
-    `Portcullis bench: node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
-  );
+/** The echo comparison (targets a-d), then stdio cold start and memory of the kit test server unless `httpOnly`. */
+async function echoSection(log: (s?: string) => void, httpOnly: boolean): Promise<void> {
+  const coldRuns = httpOnly ? 0 : COLD_RUNS;
+  const freshRuns = httpOnly ? 0 : FRESH_RUNS;
   log(
     `HTTP: ${ROUNDS} alternating rounds x ${DURATION_S} s per target (after ${WARMUP_S} s warm-up), ${CONNECTIONS} connections, autocannon in this process, servers in their own.`,
   );
@@ -545,26 +829,7 @@ async function main(): Promise<void> {
   const live = targets.filter((t) => !t.error);
   const kitIdleRss = rssMiB(kit.child.pid);
 
-  for (const t of live) await runLoad(t, WARMUP_S).catch(() => undefined);
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate the order each round so no target always runs right after the same neighbour.
-    const order = round % 2 ? live : [...live].reverse();
-    for (const t of order) {
-      try {
-        const cpu0 = cpuMs(t.child.pid);
-        const r = await runLoad(t, DURATION_S);
-        const cpu1 = cpuMs(t.child.pid);
-        const ok = r.requests.total - r.non2xx - r.mismatches;
-        t.rounds.push(r);
-        if (cpu0 !== null && cpu1 !== null && ok > 0) t.cpuPerReq.push((cpu1 - cpu0) / ok);
-        log(
-          `  round ${round} ${pad(t.label, 28)} ${lpad(f0(ok / r.duration), 7)} req/s  p50 ${f1(r.latency.p50)} ms  p99 ${f1(r.latency.p99)} ms  server CPU ${cpu0 !== null && cpu1 !== null && ok > 0 ? f0(((cpu1 - cpu0) * 1000) / ok) : '?'} µs/req${r.non2xx + r.mismatches + r.errors ? `  (non2xx ${r.non2xx}, mismatches ${r.mismatches}, errors ${r.errors})` : ''}`,
-        );
-      } catch (err) {
-        log(`  round ${round} ${t.label}: ${(err as Error).message}`);
-      }
-    }
-  }
+  await runRounds(live, log);
   const kitLoadedRss = rssMiB(kit.child.pid);
   // A last check that the kit still answers correctly after the load (not rate limited, not erroring).
   let postLoadOk = true;
@@ -591,10 +856,10 @@ async function main(): Promise<void> {
   const evTool = { name: 'echo', args: { message: MESSAGE } };
   let coldError: string | null = null;
   try {
-    if (COLD_RUNS > 0) await coldStart([KIT_CLI], stdioKitEnv(warmDir), kitTool, false); // creates the store the "existing" runs reuse
-    for (let i = 0; i < COLD_RUNS; i++) {
-      const last = i === COLD_RUNS - 1;
-      if (i < FRESH_RUNS)
+    if (coldRuns > 0) await coldStart([KIT_CLI], stdioKitEnv(warmDir), kitTool, false); // creates the store the "existing" runs reuse
+    for (let i = 0; i < coldRuns; i++) {
+      const last = i === coldRuns - 1;
+      if (i < freshRuns)
         cold.kitFresh.push(
           await coldStart([KIT_CLI], stdioKitEnv(tempDir('portcullis-bench-fresh-')), kitTool, false),
         );
@@ -635,30 +900,32 @@ async function main(): Promise<void> {
     "(server CPU µs/req: the target process's user+system CPU per successful request, from /proc; less sensitive to a busy machine than req/s)",
   );
 
-  log();
-  log(
-    `stdio cold start (median of runs: kit existing dir / server-everything ${cold.everything.length}, kit fresh dir ${cold.kitFresh.length}; spawn → initialize response / → first tools/call result)`,
-  );
-  const coldLine = (label: string, runs: ColdRun[]) =>
-    runs.length
-      ? log(
-          `${pad(label, 38)} initialize ${lpad(f0(median(runs.map((r) => r.initMs))), 5)} ms   first call ${lpad(f0(median(runs.map((r) => r.firstCallMs))), 5)} ms`,
-        )
-      : log(`${pad(label, 38)} (no result)`);
-  coldLine('kit, existing data dir (restart)', cold.kitWarm);
-  coldLine('kit, fresh data dir (PGlite create)', cold.kitFresh);
-  coldLine('server-everything', cold.everything);
-  if (coldError) log(`! cold start: ${coldError}`);
+  if (!httpOnly) {
+    log();
+    log(
+      `stdio cold start (median of runs: kit existing dir / server-everything ${cold.everything.length}, kit fresh dir ${cold.kitFresh.length}; spawn → initialize response / → first tools/call result)`,
+    );
+    const coldLine = (label: string, runs: ColdRun[]) =>
+      runs.length
+        ? log(
+            `${pad(label, 38)} initialize ${lpad(f0(median(runs.map((r) => r.initMs))), 5)} ms   first call ${lpad(f0(median(runs.map((r) => r.firstCallMs))), 5)} ms`,
+          )
+        : log(`${pad(label, 38)} (no result)`);
+    coldLine('kit, existing data dir (restart)', cold.kitWarm);
+    coldLine('kit, fresh data dir (PGlite create)', cold.kitFresh);
+    coldLine('server-everything', cold.everything);
+    if (coldError) log(`! cold start: ${coldError}`);
 
-  const kitStdioRss = cold.kitWarm.at(-1)?.rssMiB ?? null;
-  const evRss = cold.everything.at(-1)?.rssMiB ?? null;
-  const mb = (v: number | null) => (v === null ? 'n/a' : `${f1(v)} MiB`);
-  log();
-  log('resident memory (VmRSS)');
-  log(`  (a) kit HTTP, idle after start      ${mb(kitIdleRss)}`);
-  log(`  (a) kit HTTP, after the load        ${mb(kitLoadedRss)}`);
-  log(`  kit stdio, idle after first call    ${mb(kitStdioRss)}`);
-  log(`  server-everything stdio, idle       ${mb(evRss)}`);
+    const kitStdioRss = cold.kitWarm.at(-1)?.rssMiB ?? null;
+    const evRss = cold.everything.at(-1)?.rssMiB ?? null;
+    const mb = (v: number | null) => (v === null ? 'n/a' : `${f1(v)} MiB`);
+    log();
+    log('resident memory (VmRSS)');
+    log(`  (a) kit HTTP, idle after start      ${mb(kitIdleRss)}`);
+    log(`  (a) kit HTTP, after the load        ${mb(kitLoadedRss)}`);
+    log(`  kit stdio, idle after first call    ${mb(kitStdioRss)}`);
+    log(`  server-everything stdio, idle       ${mb(evRss)}`);
+  }
 
   const coldKit = cold.kitWarm.length ? median(cold.kitWarm.map((r) => r.initMs)) : NaN;
   const coldKitFresh = cold.kitFresh.length ? median(cold.kitFresh.map((r) => r.initMs)) : NaN;
@@ -672,12 +939,41 @@ async function main(): Promise<void> {
   log(
     `  a/b >= 2   (kit twice the documented stateless SDK)     ${f2(ab).padStart(6)}   ${verdict(ab >= 2)}`,
   );
+  if (httpOnly) return;
   log(
     `  cold start <= server-everything (existing data dir)     ${f0(coldKit).padStart(4)} ms vs ${f0(coldEv)} ms   ${verdict(coldKit <= coldEv)}`,
   );
   log(
     `  cold start <= server-everything (fresh data dir)        ${f0(coldKitFresh).padStart(4)} ms vs ${f0(coldEv)} ms   ${verdict(coldKitFresh <= coldEv)}`,
   );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const log = (s = '') => process.stdout.write(`${s}\n`);
+  if (process.argv.includes('--stdio')) {
+    log(
+      `Portcullis bench (stdio): node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
+    );
+    await stdioBench(log);
+    log(`bench took ${f0((performance.now() - started) / 1000)} s`);
+    return;
+  }
+  const httpOnly = process.argv.includes('--http');
+  log(
+    `Portcullis bench: node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
+  );
+  if (process.env.BENCH_ECHO !== '0') await echoSection(log, httpOnly);
+  try {
+    await crmHttpSection(log);
+  } catch (err) {
+    log(`crm_get_account HTTP bench failed: ${(err as Error).message}`);
+  }
+  if (httpOnly) {
+    log();
+    log(`bench took ${f0((performance.now() - started) / 1000)} s`);
+    return;
+  }
   try {
     await postureBench(log, POSTURE_N);
   } catch (err) {
