@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../src/errors.js';
 import { PolicyEngine, toCedarValue } from '../src/policy.js';
 import type { Principal } from '../src/tool.js';
+import type { PolicyTool } from '../src/tool-entry.js';
 
 const SCHEMA = `
 entity Tenant { tenant: String };
@@ -280,7 +281,7 @@ describe('finding 13: visibility fails closed on an answer it does not expect', 
 });
 
 describe('policy cache (start-up: parse and validate once per set of inputs)', () => {
-  const engine = (policyDir: string, cacheDir: string, extra: typeof tools = tools) =>
+  const engine = (policyDir: string, cacheDir: string, extra: PolicyTool[] = tools) =>
     new PolicyEngine({ serverName: 'cache-test', policyDir, tools: extra, cacheDir });
   const refund = (e: PolicyEngine, amount: number) =>
     e.authorize({
@@ -320,7 +321,7 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     // A changed schema or tool declaration is a new key too.
     writeFileSync(join(policyDir, 'p.cedar'), POLICIES);
     expect(engine(policyDir, cacheDir).fromCache).toBe(true);
-    const moreTools = [...tools, { name: 't_new', input: z.object({ q: z.string() }) }];
+    const moreTools: PolicyTool[] = [...tools, { name: 't_new', input: z.object({ q: z.string() }) }];
     expect(engine(policyDir, cacheDir, moreTools).fromCache).toBe(false);
     writeFileSync(join(policyDir, 'schema.cedarschema'), `${SCHEMA}\nentity Extra;\n`);
     expect(engine(policyDir, cacheDir).fromCache).toBe(false);
