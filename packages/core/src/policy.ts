@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { ConfigError, errors } from './errors.js';
@@ -350,10 +359,30 @@ function hasLoneSurrogate(value: unknown, depth = 0): boolean {
 
 export { toCedarValue } from './cedar-values.js';
 
-/** The cache entry for `key`, or undefined when there is none, it is for other inputs, or it is unreadable. */
+/**
+ * Whether a cache path is this user's alone: owned by this process's user and writable by nobody
+ * else (the file readable by nobody else either), and not a symbolic link. The policies a start
+ * loads come from the cache file, so a file another user could have written is never read.
+ */
+function ownedPrivately(path: string, isFile: boolean, follow = false): boolean {
+  const st = follow ? statSync(path) : lstatSync(path);
+  if (st.isSymbolicLink() || (isFile ? !st.isFile() : !st.isDirectory())) return false;
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return false;
+  return (st.mode & (isFile ? 0o077 : 0o022)) === 0;
+}
+
+/**
+ * The cache entry for `key`, or undefined when there is none, it is for other inputs, it is
+ * unreadable, or it (its folder or the data directory) is not this user's alone.
+ */
 function readPolicyCache(file: string, key: string): PolicyCacheEntry | undefined {
   let entry: Partial<PolicyCacheEntry>;
   try {
+    const folder = dirname(file);
+    // The data directory may be reached through a link its owner made; the cache itself may not.
+    if (!ownedPrivately(dirname(folder), false, true) || !ownedPrivately(folder, false)) return undefined;
+    if (!ownedPrivately(file, true)) return undefined;
     entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<PolicyCacheEntry>;
   } catch {
     return undefined;

@@ -135,13 +135,22 @@ export class Surface<B = unknown> {
 
   private async policyFor(tools: AnyToolDefinition<B>[]): Promise<PolicyEngine> {
     const { PolicyEngine } = await import('./policy.js');
-    return new PolicyEngine({
+    const engine = new PolicyEngine({
       serverName: this.serverName,
       policyDir: this.policyDir,
       tools,
       extraActions: this.def.extraActions,
       cacheDir: join(this.host.config.dataDir, 'policy-cache'),
     });
+    this.host.logger.debug(
+      {
+        system: this.def.name,
+        policies: engine.policyIds.length,
+        validated: engine.fromCache ? 'earlier' : 'now',
+      },
+      'policies loaded',
+    );
+    return engine;
   }
 
   /** Keeps this start's policy validation for the next start (called once the data directory exists). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -325,6 +325,28 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     expect(engine(policyDir, cacheDir, moreTools).fromCache).toBe(false);
     writeFileSync(join(policyDir, 'schema.cedarschema'), `${SCHEMA}\nentity Extra;\n`);
     expect(engine(policyDir, cacheDir).fromCache).toBe(false);
+  });
+
+  it('a cache file or folder another user could write is never read (its policies would be loaded)', () => {
+    const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
+    engine(policyDir, cacheDir).saveCache();
+    const file = join(cacheDir, 'cache-test.json');
+    // A planted entry with the right key but a permissive policy, in a group-writable file.
+    const planted = JSON.parse(readFileSync(file, 'utf8')) as { policies: Record<string, string> };
+    planted.policies = { open: 'permit (principal, action, resource);' };
+    writeFileSync(file, JSON.stringify(planted));
+    chmodSync(file, 0o666);
+    const e = engine(policyDir, cacheDir);
+    expect(e.fromCache).toBe(false);
+    expect(e.policyIds).not.toContain('open');
+    // The same in an owner-only file but a folder others can write.
+    chmodSync(file, 0o600);
+    chmodSync(cacheDir, 0o777);
+    expect(engine(policyDir, cacheDir).fromCache).toBe(false);
+    chmodSync(cacheDir, 0o700);
+    const trusted = engine(policyDir, cacheDir);
+    expect(trusted.fromCache).toBe(true); // owner-only again: this user's own file is this user's trust
   });
 
   it('an unreadable or foreign cache file is ignored (validated again), never trusted', () => {
