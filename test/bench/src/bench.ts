@@ -306,9 +306,13 @@ function runLoad(t: Target, durationS: number): Promise<Result> {
 
 /**
  * JWT for a target with every control on: an RS256 key pair, the public half as a JWKS file, and one
- * valid token (tenant acme, role viewer) for every request.
+ * valid token (tenant acme, role viewer) for every request; `env` is the server's settings for it
+ * plus rate limits with a ceiling no bench reaches (Cedar and the audit are on by default).
  */
-async function benchAuth(audience: string): Promise<{ jwksFile: string; issuer: string; token: string }> {
+async function benchAuth(
+  audience: string,
+  dataDir: string,
+): Promise<{ token: string; env: NodeJS.ProcessEnv }> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'RS256', use: 'sig' };
   const authDir = tempDir('portcullis-bench-auth-');
@@ -323,23 +327,23 @@ async function benchAuth(audience: string): Promise<{ jwksFile: string; issuer: 
     .setIssuedAt()
     .setExpirationTime('2h')
     .sign(privateKey);
-  return { jwksFile, issuer, token };
-}
-
-async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }> {
-  const audience = 'https://kit.bench.example/mcp';
-  const { jwksFile, issuer, token } = await benchAuth(audience);
-  const kitDataDir = tempDir('portcullis-bench-kit-');
-  const kitEnv = cleanEnv({
+  const env = cleanEnv({
     PORTCULLIS_AUTH: 'jwt',
     PORTCULLIS_JWKS_FILE: jwksFile,
     PORTCULLIS_JWT_ISSUER: issuer,
     PORTCULLIS_JWT_AUDIENCE: audience,
-    PORTCULLIS_DATA_DIR: kitDataDir,
+    PORTCULLIS_DATA_DIR: dataDir,
     PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000000/60s',
     PORTCULLIS_RATE_TENANT: '1000000/60s',
-    // Cedar policy (the kit's own policies) and audit to <dataDir>/audit/*.jsonl are the defaults.
   });
+  return { token, env };
+}
+
+async function startTargets(): Promise<{ targets: Target[]; kitDataDir: string }> {
+  const audience = 'https://kit.bench.example/mcp';
+  const kitDataDir = tempDir('portcullis-bench-kit-');
+  // Cedar policy (the kit's own policies) and audit to <dataDir>/audit/*.jsonl are the defaults.
+  const { token, env: kitEnv } = await benchAuth(audience, kitDataDir);
   const specs: {
     key: string;
     label: string;
@@ -489,18 +493,9 @@ const hrUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function crmHttpSection(log: (s?: string) => void): Promise<void> {
   const audience = 'https://crm.bench.example/mcp';
-  const { jwksFile, issuer, token } = await benchAuth(audience);
   const crmDir = tempDir('portcullis-bench-crm-');
-  const crmEnv = cleanEnv({
-    PORTCULLIS_AUTH: 'jwt',
-    PORTCULLIS_JWKS_FILE: jwksFile,
-    PORTCULLIS_JWT_ISSUER: issuer,
-    PORTCULLIS_JWT_AUDIENCE: audience,
-    PORTCULLIS_DATA_DIR: crmDir,
-    PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000000/60s',
-    PORTCULLIS_RATE_TENANT: '1000000/60s',
-    // Cedar (the CRM's policies), audit to <dataDir>/audit/*.jsonl and the demo data are the defaults.
-  });
+  // Cedar (the CRM's policies), audit to <dataDir>/audit/*.jsonl and the demo data are the defaults.
+  const { token, env: crmEnv } = await benchAuth(audience, crmDir);
   const crmArgs = [CRM_CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'];
   const crmHeaders = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
   log();

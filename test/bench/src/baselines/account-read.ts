@@ -14,14 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod/v4';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore } from '@portcullis/core/store';
 import { EmbeddedBackend, OPEN_STAGES, migrations } from '@portcullis/crm';
 import { serve } from './common.js';
+import { statelessApp } from './stateless.js';
 
 const TOOL = 'crm_get_account';
 /** The tenant every call reads (the bench's token carries the same one for the CRM). */
@@ -95,28 +94,7 @@ function sdkApp(): express.Express {
     );
     return server;
   };
-  const app = createMcpExpressApp();
-  app.post('/mcp', async (req: Request, res: Response) => {
-    const server = getServer();
-    try {
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-    } catch {
-      if (!res.headersSent)
-        res
-          .status(500)
-          .json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
-    }
-  });
-  return app;
+  return statelessApp(getServer);
 }
 
 interface RpcBody {

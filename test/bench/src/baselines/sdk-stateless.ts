@@ -4,12 +4,10 @@
  * plus a NEW StreamableHTTPServerTransport({ sessionIdGenerator: undefined }) per request, here with
  * JSON responses. One echo tool with the same input/output shape as the kit's.
  */
-import type { Request, Response } from 'express';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod/v4';
 import { ECHO_TOOL, serve } from './common.js';
+import { statelessApp } from './stateless.js';
 
 const getServer = () => {
   const server = new McpServer({ name: 'bench-sdk-stateless', version: '1.0.0' });
@@ -25,27 +23,6 @@ const getServer = () => {
   return server;
 };
 
-const app = createMcpExpressApp();
-
-app.post('/mcp', async (req: Request, res: Response) => {
-  const server = getServer();
-  try {
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-  } catch {
-    if (!res.headersSent)
-      res
-        .status(500)
-        .json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
-  }
-});
+const app = statelessApp(getServer);
 
 serve(app, 'sdk-stateless');
