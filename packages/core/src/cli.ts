@@ -41,14 +41,26 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
 }
 
 /**
- * Process-wide V8 setting, made before any WebAssembly (Cedar, PGlite) is compiled: one background
- * thread compiles WebAssembly instead of one per core. Each compile thread mallocs in its own glibc
- * arena and the arenas keep what they grew (~15-25 MB each, for good); wasm functions are compiled
- * lazily on first call anyway, so a start is no slower. Measured: `npm run bench -- --stdio`.
+ * Process-wide V8 settings, made before any WebAssembly (Cedar, PGlite) is compiled.
+ *
+ * Every transport: one background thread compiles WebAssembly instead of one per core. Each
+ * compile thread mallocs in its own glibc arena and the arenas keep what they grew (~15-25 MB
+ * each, for good); wasm functions are compiled lazily on first call anyway, so a start is no
+ * slower.
+ *
+ * stdio only: a much larger tier-up budget. With V8's default a few calls make PGlite's hot
+ * functions "hot", and the background thread spends seconds of CPU optimising them (TurboFan) while
+ * the first calls run; its compile zones add ~20-30 MB resident, and on exit the process waits for
+ * the optimisation in progress (0.3-1 s after stdin closed, measured with `perf`). A desktop client
+ * sends a call now and then, for which the baseline code (Liftoff) is fast enough; functions still
+ * get optimised after ~50x the work. HTTP servers keep V8's default, for throughput under load.
+ * Measured: `npm run bench -- --stdio`.
  */
 export const V8_FLAGS = ['--wasm-num-compilation-tasks=1'] as const;
-export function tuneV8(): void {
+export const STDIO_V8_FLAGS = ['--wasm-tiering-budget=100000000'] as const;
+export function tuneV8(transport: 'stdio' | 'http' = 'http'): void {
   for (const flag of V8_FLAGS) setFlagsFromString(flag);
+  if (transport === 'stdio') for (const flag of STDIO_V8_FLAGS) setFlagsFromString(flag);
 }
 
 /** How a multi-system host is named and where it listens by default. */
@@ -118,7 +130,7 @@ export async function runServerCli<B>(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`--port must be a port number, not ${values.port}`);
   const host = values.host ?? '127.0.0.1';
-  tuneV8();
+  tuneV8(transport);
 
   let runtime: ServerRuntime<B>;
   try {

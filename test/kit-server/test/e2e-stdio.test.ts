@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive } from '@portcullis/test-support/servers';
 import {
   KIT_CLI,
   auditFileOf,
@@ -109,18 +110,9 @@ describe('stdio through the SDK StdioClientTransport', () => {
     const serving = parsed.find((l) => l.msg === 'serving MCP over stdio');
     expect(serving).toMatchObject({ principal: 'stdio-vera', tenant: 'acme', roles: ['viewer'] });
 
-    // the process is gone once the client closed
-    if (pid !== null) {
-      const alive = (() => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-      expect(alive).toBe(false);
-    }
+    // the process is gone once the client closed (the SDK's close may return before the exited
+    // process is reaped, so this waits a bounded time for it)
+    if (pid !== null) await waitFor(() => !alive(pid), 10_000, 'the server process to exit');
     // and every call was audited for the stdio principal, in a chain that verifies
     const recs = readAudit(auditFileOf(dataDir));
     expect(recs.map((r) => [r.tool, r.outcome])).toEqual([
