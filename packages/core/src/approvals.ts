@@ -10,8 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalHash, canonicalJson } from './canonical.js';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ConfigError, PortcullisError } from './errors.js';
+import { loadJose } from './lazy.js';
 import type { Migration, Queryable, Store } from './store.js';
 
 const PLAN_ID = /^plan_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -368,6 +368,7 @@ export class ApprovalService {
         tokenExp: Math.min(now + this.tokenTtlMs, Date.parse(updated.expires_at)),
       };
     });
+    const { SignJWT } = await loadJose();
     const token = await new SignJWT({
       plan_id: plan.id,
       args_hash: plan.args_hash,
@@ -597,6 +598,7 @@ export class ApprovalService {
 
   private async verifyToken(token: string, now: number): Promise<TokenClaims> {
     let payload: Record<string, unknown>;
+    const { jwtVerify, errors: joseErrors } = await loadJose();
     try {
       const verified = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],

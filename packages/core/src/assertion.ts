@@ -7,8 +7,9 @@
  * with the broker as the actor (RFC 8693 style: `on_behalf_of` is the user, `principal` the broker).
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, importPKCS8, importSPKI, jwtVerify } from 'jose';
+import type { CryptoKey, KeyObject } from 'jose';
 import { PortcullisError } from './errors.js';
+import { loadJose } from './lazy.js';
 import type { CedarValue, Principal } from './tool.js';
 
 export const CALLER_ASSERTION_META_KEY = 'portcullis/caller_assertion';
@@ -16,18 +17,23 @@ export const BROKER_ROLE = 'broker';
 const ISSUER = 'portcullis-broker';
 const TTL_SECONDS = 60;
 
-type Key = Awaited<ReturnType<typeof importPKCS8>>;
+type Key = CryptoKey | KeyObject;
+type Jose = Awaited<ReturnType<typeof loadJose>>;
 
 /** The broker's side: signs assertions with its Ed25519 private key (PKCS#8 PEM). */
 export class CallerAssertionSigner {
-  private constructor(private readonly key: Key) {}
+  private constructor(
+    private readonly key: Key,
+    private readonly jose: Jose,
+  ) {}
 
   static async fromPem(pem: string): Promise<CallerAssertionSigner> {
-    return new CallerAssertionSigner(await importPKCS8(pem.trim(), 'EdDSA'));
+    const jose = await loadJose();
+    return new CallerAssertionSigner(await jose.importPKCS8(pem.trim(), 'EdDSA'), jose);
   }
 
   sign(caller: Principal): Promise<string> {
-    return new SignJWT({
+    return new this.jose.SignJWT({
       tenant: caller.tenant,
       roles: caller.roles,
       attributes: caller.attributes,
@@ -53,10 +59,14 @@ function refused(message: string): PortcullisError {
 
 /** The upstream's side: verifies an assertion from an authenticated broker and yields the caller. */
 export class CallerAssertionVerifier {
-  private constructor(private readonly key: Key) {}
+  private constructor(
+    private readonly key: Key,
+    private readonly jose: Jose,
+  ) {}
 
   static async fromPem(pem: string): Promise<CallerAssertionVerifier> {
-    return new CallerAssertionVerifier(await importSPKI(pem.trim(), 'EdDSA'));
+    const jose = await loadJose();
+    return new CallerAssertionVerifier(await jose.importSPKI(pem.trim(), 'EdDSA'), jose);
   }
 
   async callerOf(broker: Principal, assertion: unknown): Promise<Principal> {
@@ -66,7 +76,7 @@ export class CallerAssertionVerifier {
       throw refused('The caller assertion is malformed.');
     let payload;
     try {
-      ({ payload } = await jwtVerify(assertion, this.key, {
+      ({ payload } = await this.jose.jwtVerify(assertion, this.key, {
         issuer: ISSUER,
         algorithms: ['EdDSA'],
         typ: 'portcullis-caller+jwt',

@@ -13,6 +13,7 @@ import { parseCommonConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
 import { ConfigError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { loadPromClient } from './lazy.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
 import { Redactor } from './redact.js';
@@ -48,7 +49,8 @@ export class Host {
   readonly config: CommonConfig;
   readonly redactor: Redactor;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  private loadedMetrics: Metrics | undefined;
+  private metricsLoading: Promise<Metrics> | undefined;
   store!: Store;
   audit!: AuditSink;
   limiter!: RateLimiter;
@@ -70,7 +72,22 @@ export class Host {
     this.logger =
       opts.logger ??
       createLogger({ name: this.serverName, level: this.config.logLevel, redactor: this.redactor });
-    this.metrics = new Metrics(this.serverName);
+  }
+
+  /**
+   * The process's metrics. prom-client is loaded once the server is up, not before it answers
+   * initialize (lazy.ts): `open()` loads it first, and the HTTP listener before it binds, so every
+   * use (a call, a response, a gauge, /metrics) comes after.
+   */
+  get metrics(): Metrics {
+    if (!this.loadedMetrics) throw new Error('Host.metrics used before Host.loadMetrics()');
+    return this.loadedMetrics;
+  }
+
+  loadMetrics(): Promise<Metrics> {
+    return (this.metricsLoading ??= loadPromClient().then(
+      (prom) => (this.loadedMetrics = new Metrics(prom, this.serverName)),
+    ));
   }
 
   private opening: Promise<void> | null = null;
@@ -85,6 +102,7 @@ export class Host {
 
   private async openOnce(): Promise<void> {
     const cfg = this.config;
+    await this.loadMetrics();
     prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({
       redactor: this.redactor,

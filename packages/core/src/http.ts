@@ -688,6 +688,8 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     close: () => Promise<void>;
     server: HttpServer;
   }> => {
+    // Every response is counted and /metrics may be scraped before the store is open.
+    await runtime.host.loadMetrics();
     const server = await new Promise<HttpServer>((resolve, reject) => {
       const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });

@@ -1,15 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { ConfigError, PortcullisError } from './errors.js';
+import { loadJose } from './lazy.js';
 import type { CedarValue, Principal } from './tool.js';
 
 /** The local user of a stdio server, from PORTCULLIS_PRINCIPAL / _ROLES / _TENANT / _ATTRIBUTES. */
@@ -139,7 +133,9 @@ function bearer(authorization: string | undefined): string {
 /** Verifies bearer JWTs: signature via JWKS, issuer, audience (this server's resource, RFC 8707), expiry, algorithm allowlist. */
 export class JwtAuthenticator implements Authenticator {
   readonly kind = 'jwt' as const;
-  private readonly keys: JWTVerifyGetKey;
+  /** The key set's source, checked when constructed; jose builds the key set on the first token. */
+  private readonly source: { jwks: JSONWebKeySet } | { url: URL };
+  private keys: Promise<JWTVerifyGetKey> | undefined;
   /**
    * Tokens whose signature and claims were verified, by their exact bytes. An agent host sends the
    * same token on every request; re-verifying it is the costliest step of a call. Expiry is still
@@ -152,13 +148,16 @@ export class JwtAuthenticator implements Authenticator {
     if (settings.jwksFile) {
       if (!existsSync(settings.jwksFile))
         throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} does not exist.`);
+      let jwks: unknown;
       try {
-        this.keys = createLocalJWKSet(
-          JSON.parse(readFileSync(settings.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0],
-        );
+        jwks = JSON.parse(readFileSync(settings.jwksFile, 'utf8'));
       } catch {
-        throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} is not a JSON Web Key Set.`);
+        jwks = undefined;
       }
+      // The shape jose's createLocalJWKSet requires (it would throw JWKSInvalid on the first token).
+      if (!isJwksLike(jwks))
+        throw new ConfigError(`PORTCULLIS_JWKS_FILE: ${settings.jwksFile} is not a JSON Web Key Set.`);
+      this.source = { jwks };
     } else {
       let url: URL;
       try {
@@ -171,8 +170,16 @@ export class JwtAuthenticator implements Authenticator {
         throw new ConfigError(
           `PORTCULLIS_JWKS_URL must use https (got ${url.protocol}//${url.host}); plain http is accepted only on loopback.`,
         );
-      this.keys = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      this.source = { url };
     }
+  }
+
+  private keySet(): Promise<JWTVerifyGetKey> {
+    return (this.keys ??= loadJose().then((jose) =>
+      'jwks' in this.source
+        ? jose.createLocalJWKSet(this.source.jwks)
+        : jose.createRemoteJWKSet(this.source.url, { cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
+    ));
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
@@ -191,8 +198,9 @@ export class JwtAuthenticator implements Authenticator {
 
   private async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
+    const jose = await loadJose();
     try {
-      ({ payload } = await jwtVerify(token, this.keys, {
+      ({ payload } = await jose.jwtVerify(token, await this.keySet(), {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: this.settings.algorithms,
@@ -201,7 +209,7 @@ export class JwtAuthenticator implements Authenticator {
         ...(this.settings.typ === undefined ? {} : { typ: this.settings.typ }),
       }));
     } catch (err) {
-      throw new AuthError('invalid_token', describeJoseError(err));
+      throw new AuthError('invalid_token', describeJoseError(err, jose.errors));
     }
     // jose checks only that sub is present: a number, an object or "" must not become an identity.
     if (typeof payload.sub !== 'string' || payload.sub.trim() === '')
@@ -276,7 +284,16 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_NAMES.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-function describeJoseError(err: unknown): string {
+function isJwksLike(x: unknown): x is JSONWebKeySet {
+  const isObject = (o: unknown) => typeof o === 'object' && o !== null && !Array.isArray(o);
+  return (
+    isObject(x) &&
+    Array.isArray((x as { keys?: unknown }).keys) &&
+    (x as { keys: unknown[] }).keys.every(isObject)
+  );
+}
+
+function describeJoseError(err: unknown, joseErrors: Awaited<ReturnType<typeof loadJose>>['errors']): string {
   if (err instanceof joseErrors.JWTExpired) return 'The token has expired.';
   if (err instanceof joseErrors.JWTClaimValidationFailed)
     return err.claim === 'typ'

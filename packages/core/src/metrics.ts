@@ -1,8 +1,19 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type {
+  Counter,
+  CounterConfiguration,
+  Gauge,
+  GaugeConfiguration,
+  Histogram,
+  Registry,
+} from 'prom-client';
+import type { PromClientModule as PromClient } from './lazy.js';
 
-/** Prometheus metrics for one server process (a registry per runtime, so tests can run several). */
+/**
+ * Prometheus metrics for one server process (a registry per runtime, so tests can run several).
+ * Built with prom-client once it is loaded (`Host.loadMetrics`, see lazy.ts).
+ */
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   /** outcome: ok, denied, rate_limited, approval_required, client_error (the caller's), error (the server's or an upstream's). */
   readonly calls: Counter<'tool' | 'outcome' | 'category'>;
   readonly inFlight: Gauge;
@@ -17,7 +28,13 @@ export class Metrics {
   /** result: hit, miss, bypass (a write reads fresh), error (Redis failed; the upstream answered), invalidate_error. */
   readonly cacheRequests: Counter<'system' | 'type' | 'result'>;
 
-  constructor(serverName: string, collectDefaults = true) {
+  constructor(
+    private readonly prom: PromClient,
+    serverName: string,
+    collectDefaults = true,
+  ) {
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
+    this.registry = new Registry();
     this.registry.setDefaultLabels({ server: serverName });
     if (collectDefaults) collectDefaultMetrics({ register: this.registry });
     this.calls = new Counter({
@@ -86,5 +103,15 @@ export class Metrics {
       labelNames: ['system', 'type', 'result'],
       registers: [this.registry],
     });
+  }
+
+  /** A counter of a server's own, in this registry. */
+  counter<T extends string>(config: Omit<CounterConfiguration<T>, 'registers'>): Counter<T> {
+    return new this.prom.Counter<T>({ ...config, registers: [this.registry] });
+  }
+
+  /** A gauge of a server's own, in this registry. */
+  gauge<T extends string>(config: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> {
+    return new this.prom.Gauge<T>({ ...config, registers: [this.registry] });
   }
 }

@@ -120,13 +120,18 @@ export class ServerRuntime<B = unknown> implements McpScope {
   readonly config: CommonConfig;
   readonly logger: Logger;
   readonly redactor: Redactor;
-  readonly metrics: Metrics;
   /** What initialize announces. */
   readonly info: { name: string; version: string; title: string; instructions?: string };
   /** Resolves when the store, audit sink, limiter, policies and backends are up (tool calls wait for it). */
   readonly ready: Promise<void>;
   private readonly bySystemTool = new Map<string, Surface>();
   private inFlight = 0;
+
+  /** The host's metrics (loaded as the host opens; see `Host.metrics`). */
+  get metrics(): Metrics {
+    return this.host.metrics;
+  }
+
   private closed = false;
   private readonly borrowedHost: boolean;
 
@@ -157,7 +162,6 @@ export class ServerRuntime<B = unknown> implements McpScope {
     this.config = host.config;
     this.logger = host.logger;
     this.redactor = host.redactor;
-    this.metrics = host.metrics;
     this.info = single
       ? {
           name: host.serverName,

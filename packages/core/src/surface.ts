@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Gauge } from 'prom-client';
 import { ApprovalService, type Plan } from './approvals.js';
 import { tracer } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
@@ -214,11 +213,10 @@ export class Surface<B = unknown> {
       callUpstream: (system, fn, signal) => host.callUpstream(system, fn, signal),
       cache: host.cache,
       gauge: (g) => {
-        new Gauge({
+        host.metrics.gauge({
           name: g.name,
           help: g.help,
           labelNames: g.labelNames,
-          registers: [host.metrics.registry],
           async collect() {
             // A failing read (the store unreachable) must not fail the whole scrape: the gauge
             // keeps its last samples and the failure is logged.

@@ -34,7 +34,7 @@ import {
   type UpstreamCallResult,
   type UpstreamTool,
 } from '@portcullis/core';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { BrokerConfig, ResolvedUpstream } from './config.js';
 import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
 import { Lock, toolHash, type PinState } from './pinning.js';
@@ -119,11 +119,10 @@ export class Federation {
     this.host = services.host;
     this.lock = new Lock(config.lock);
     this.locals = new LocalSystems(services);
-    this.drift = new Counter({
+    this.drift = this.host.metrics.counter({
       name: 'portcullis_broker_tool_definition_changes_total',
       help: 'Upstream tools whose definition no longer matches tools.lock.json (withheld and refused).',
       labelNames: ['upstream', 'tool'],
-      registers: [this.host.metrics.registry],
     });
   }
 

@@ -1,8 +1,9 @@
 /**
  * Start-up footprint guard (not a timing test): no server loads a heavy module before it needs it.
- * Cedar and PGlite are loaded by the kit once the process is up, beside the protocol, never by
- * importing a server; connector SDKs (HubSpot, Stripe, AWS), mail, the OpenTelemetry SDK, pg and
- * ioredis only when their setting asks for them. A module-load hook (node --import) records every
+ * Cedar, PGlite and prom-client (metrics) are loaded by the kit once the process is up, beside the
+ * protocol, never by importing a server; jose only to sign or verify a token (HTTP JWTs, approval
+ * tokens, broker assertions), so never for a read over stdio; connector SDKs (HubSpot, Stripe, AWS),
+ * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them. A module-load hook (node --import) records every
  * module the process loads, as a client spawning the built CLI would run it.
  */
 import { spawn } from 'node:child_process';
@@ -25,9 +26,11 @@ const HEAVY = [
   '@opentelemetry/resources',
   'pg',
   'ioredis',
+  'jose',
+  'prom-client',
 ];
-/** What the first call on the embedded store needs: policy and store. */
-const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite'];
+/** What the first call on the embedded store needs: policy, store and the call's metrics. */
+const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite', 'prom-client'];
 
 /** The broker fronts the CRM in-process for its first call. */
 const brokerConfig = join(mkdtempSync(join(tmpdir(), 'portcullis-lazy-broker-')), 'broker.yaml');
