@@ -17,6 +17,7 @@ import type { z } from 'zod';
 import type { FederatedContent, FederationRequest } from './definition.js';
 import { PortcullisError, toPortcullisError, type ErrorEnvelope } from './errors.js';
 import { UnknownToolError, type McpScope } from './runtime.js';
+import { sharedJsonSchemaValidator } from './tool-entry.js';
 import type { Principal } from './tool.js';
 
 export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -50,6 +51,7 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
         ...(prompts.length || runtime.federates ? { prompts: { listChanged: false } } : {}),
       },
       instructions: info.instructions,
+      jsonSchemaValidator: sharedJsonSchemaValidator,
     },
   );
 

@@ -3,6 +3,7 @@
  * elsewhere) become the same entry, with one validation path for arguments and output.
  */
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import { z } from 'zod';
 import { errors, type PortcullisError } from './errors.js';
 import {
@@ -42,6 +43,15 @@ export interface ToolEntry<B = unknown> {
 
 let ajv: AjvJsonSchemaValidator | undefined;
 const validator = () => (ajv ??= new AjvJsonSchemaValidator());
+
+/**
+ * The one JSON Schema validator of the process, built on first use: JSON-Schema tools and every SDK
+ * Server share it (the SDK's Server otherwise builds its own Ajv, with its formats compiled, in its
+ * constructor: ~50 ms before a stdio server answers initialize, and once per stateful session).
+ */
+export const sharedJsonSchemaValidator: jsonSchemaValidator = {
+  getValidator: <T>(schema: JsonSchemaType) => validator().getValidator<T>(schema),
+};
 
 export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
   const base = {
