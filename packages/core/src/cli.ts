@@ -53,11 +53,14 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
  * the first calls run; its compile zones add ~20-30 MB resident, and on exit the process waits for
  * the optimisation in progress (0.3-1 s after stdin closed, measured with `perf`). A desktop client
  * sends a call now and then, for which the baseline code (Liftoff) is fast enough; functions still
- * get optimised after ~50x the work. HTTP servers keep V8's default, for throughput under load.
+ * get optimised after ~50x the work. Also stdio only: the young generation stops growing where the
+ * start-up left it (its semi-spaces doubled up to 16 MB each as the first call loaded the policies
+ * and the store, and a grown young generation stays resident: ~10 MiB for nothing at a desktop
+ * client's pace). HTTP servers keep V8's defaults, for throughput under load.
  * Measured: `npm run bench -- --stdio`.
  */
 export const V8_FLAGS = ['--wasm-num-compilation-tasks=1'] as const;
-export const STDIO_V8_FLAGS = ['--wasm-tiering-budget=100000000'] as const;
+export const STDIO_V8_FLAGS = ['--wasm-tiering-budget=100000000', '--semi-space-growth-factor=1'] as const;
 export function tuneV8(transport: 'stdio' | 'http' = 'http'): void {
   for (const flag of V8_FLAGS) setFlagsFromString(flag);
   if (transport === 'stdio') for (const flag of STDIO_V8_FLAGS) setFlagsFromString(flag);
