@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
@@ -13,6 +12,7 @@ import {
 } from './identity.js';
 import { createMcpServer } from './mcp.js';
 import { ServerRuntime } from './runtime.js';
+import { tuneV8 } from './v8-tuning.js';
 
 const USAGE = (
   name: string,
@@ -38,32 +38,6 @@ export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: st
       );
       return new NoAuthAuthenticator(stdioPrincipal(runtime.kitEnv));
   }
-}
-
-/**
- * Process-wide V8 settings, made before any WebAssembly (Cedar, PGlite) is compiled.
- *
- * Every transport: one background thread compiles WebAssembly instead of one per core. Each
- * compile thread mallocs in its own glibc arena and the arenas keep what they grew (~15-25 MB
- * each, for good); wasm functions are compiled lazily on first call anyway, so a start is no
- * slower.
- *
- * stdio only: a much larger tier-up budget. With V8's default a few calls make PGlite's hot
- * functions "hot", and the background thread spends seconds of CPU optimising them (TurboFan) while
- * the first calls run; its compile zones add ~20-30 MB resident, and on exit the process waits for
- * the optimisation in progress (0.3-1 s after stdin closed, measured with `perf`). A desktop client
- * sends a call now and then, for which the baseline code (Liftoff) is fast enough; functions still
- * get optimised after ~50x the work. Also stdio only: the young generation stops growing where the
- * start-up left it (its semi-spaces doubled up to 16 MB each as the first call loaded the policies
- * and the store, and a grown young generation stays resident: ~10 MiB for nothing at a desktop
- * client's pace). HTTP servers keep V8's defaults, for throughput under load.
- * Measured: `npm run bench -- --stdio`.
- */
-export const V8_FLAGS = ['--wasm-num-compilation-tasks=1'] as const;
-export const STDIO_V8_FLAGS = ['--wasm-tiering-budget=100000000', '--semi-space-growth-factor=1'] as const;
-export function tuneV8(transport: 'stdio' | 'http' = 'http'): void {
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
-  if (transport === 'stdio') for (const flag of STDIO_V8_FLAGS) setFlagsFromString(flag);
 }
 
 /** How a multi-system host is named and where it listens by default. */

@@ -6,6 +6,8 @@
  * The configuration file comes from --config or PORTCULLIS_BROKER_CONFIG; everything else is the
  * kit's common command line and settings.
  */
+// First: the V8 settings must hold before the kit and the four systems load.
+import '@portcullis/core/tune-v8';
 import { readFileSync } from 'node:fs';
 import { ConfigError, runServerCli } from '@portcullis/core';
 import { loadBrokerConfig, type BrokerConfig } from './config.js';

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the V8 settings must hold before anything else loads.
+import '@portcullis/core/tune-v8';
 // `import` and `sync` are operator commands, not an MCP tool: the server itself never writes findings.
 // The server (the MCP stack and every tool) loads only to serve: an import or a sync needs the
 // store and the importers, not the protocol.

@@ -1,0 +1,10 @@
+/**
+ * Imported first by every server's CLI (`import '@portcullis/core/tune-v8';`, before the kit and
+ * the server load), so the V8 settings in v8-tuning.ts hold from the process's first allocations:
+ * the young generation otherwise grows while the modules load (to 16 MB semi-spaces for the
+ * broker's four systems) and stays that size. The CLI applies them again once its command line
+ * is parsed, for a program that runs the kit without this module.
+ */
+import { transportIn, tuneV8 } from './v8-tuning.js';
+
+tuneV8(transportIn(process.argv.slice(2)));
