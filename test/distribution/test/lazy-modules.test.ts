@@ -97,17 +97,23 @@ writeFileSync(
   `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
 );
 
-/** The npm packages among the recorded module URLs. */
-function packagesIn(file: string): Set<string> {
-  const out = new Set<string>();
+/** The installed copies of npm packages among the recorded module URLs: name → install folders. */
+function installedIn(file: string): Map<string, Set<string>> {
+  const copies = new Map<string, Set<string>>();
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   for (const url of text.split('\n')) {
-    const i = url.lastIndexOf('/node_modules/');
-    if (i < 0) continue;
-    const parts = url.slice(i + '/node_modules/'.length).split('/');
-    out.add(parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
+    const i = url.lastIndexOf('/node_modules/') + '/node_modules/'.length;
+    if (i < '/node_modules/'.length) continue;
+    const parts = url.slice(i).split('/');
+    const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    copies.set(name, (copies.get(name) ?? new Set()).add(url.slice(0, i) + name));
   }
-  return out;
+  return copies;
+}
+
+/** The npm packages among the recorded module URLs. */
+function packagesIn(file: string): Set<string> {
+  return new Set(installedIn(file).keys());
 }
 
 /**
@@ -116,17 +122,7 @@ function packagesIn(file: string): Set<string> {
  * 270 modules each) once cost ~0.15 s before initialize.
  */
 function duplicatesIn(file: string): string[] {
-  const copies = new Map<string, Set<string>>();
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  for (const url of text.split('\n')) {
-    const i = url.lastIndexOf('/node_modules/');
-    if (i < 0) continue;
-    const parts = url.slice(i + '/node_modules/'.length).split('/');
-    const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-    const dir = url.slice(0, i + '/node_modules/'.length) + name;
-    copies.set(name, (copies.get(name) ?? new Set()).add(dir));
-  }
-  return [...copies].filter(([, dirs]) => dirs.size > 1).map(([name]) => name);
+  return [...installedIn(file)].filter(([, dirs]) => dirs.size > 1).map(([name]) => name);
 }
 
 function heavyIn(pkgs: Set<string>, allowed: string[] = []): string[] {
