@@ -1,6 +1,7 @@
 /**
- * Imported first by every server's CLI (`import '@portcullis/core/tune-v8';`, before the kit and
- * the server load), so the V8 settings in v8-tuning.ts hold from the process's first allocations:
+ * Imported first by every server's CLI (`import '@portcullis/core/tune-v8';`), which imports the kit
+ * and the server only after it, dynamically: ES modules load their whole static import graph before
+ * any of it runs. So the V8 settings in v8-tuning.ts hold from the process's first allocations:
  * the young generation otherwise grows while the modules load (to 16 MB semi-spaces for the
  * broker's four systems) and stays that size. The CLI applies them again once its command line
  * is parsed, for a program that runs the kit without this module.

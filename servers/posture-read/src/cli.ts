@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// First: the V8 settings must hold before anything else loads.
+// First the V8 settings: ES modules load their whole static import graph before any of it runs,
+// so everything else is imported (below) only once they hold.
 import '@portcullis/core/tune-v8';
 // `import` and `sync` are operator commands, not an MCP tool: the server itself never writes findings.
 // The server (the MCP stack and every tool) loads only to serve: an import or a sync needs the

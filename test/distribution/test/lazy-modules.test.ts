@@ -4,7 +4,8 @@
  * protocol, never by importing a server; jose only to sign or verify a token (HTTP JWTs, approval
  * tokens, broker assertions), so never for a read over stdio; connector SDKs (HubSpot, Stripe, AWS),
  * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them. A module-load hook (node --import) records every
- * module the process loads, as a client spawning the built CLI would run it.
+ * module the process loads, as a client spawning the built CLI would run it. Over stdio the young
+ * generation keeps its start size (the V8 settings hold before the modules load).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,6 +90,18 @@ export async function load(url, context, next) {
   if (process.env.LOAD_RECORD) appendFileSync(process.env.LOAD_RECORD, url + '\\n');
   return next(url, context);
 }
+`,
+);
+// The young generation's size when the process exits (V8's new space: two semi-spaces).
+const youngReport = join(work, 'young.mjs');
+writeFileSync(
+  youngReport,
+  `import { appendFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
+process.on('exit', () => {
+  const s = getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+  if (process.env.YOUNG_RECORD && s) appendFileSync(process.env.YOUNG_RECORD, s.space_size + '\\n');
+});
 `,
 );
 const register = join(work, 'register.mjs');
@@ -189,12 +202,24 @@ describe.each(SERVERS)('%s', (name) => {
     'over stdio on the embedded store, a first call loads policy and store, and nothing it does not use',
     async () => {
       const record = join(work, `${name}-call.txt`);
+      const young = join(work, `${name}-young.txt`);
       const dataDir = join(work, `${name}-data`);
       const child = spawn(
         process.execPath,
-        ['--import', pathToFileURL(register).href, join(ROOT, 'servers', name, 'dist', 'cli.js')],
+        [
+          '--import',
+          pathToFileURL(register).href,
+          '--import',
+          pathToFileURL(youngReport).href,
+          join(ROOT, 'servers', name, 'dist', 'cli.js'),
+        ],
         {
-          env: cleanEnv({ ...call!.env, PORTCULLIS_DATA_DIR: dataDir, LOAD_RECORD: record }),
+          env: cleanEnv({
+            ...call!.env,
+            PORTCULLIS_DATA_DIR: dataDir,
+            LOAD_RECORD: record,
+            YOUNG_RECORD: young,
+          }),
           stdio: ['pipe', 'pipe', 'ignore'],
         },
       );
@@ -243,6 +268,13 @@ describe.each(SERVERS)('%s', (name) => {
         child.kill('SIGTERM');
         await exited;
       }
+      // The stdio V8 settings held from the first allocation: the young generation kept its start
+      // size. The CLI imports the kit and the server only after @portcullis/core/tune-v8 ran; with
+      // them in its static imports they load first, and the broker's grew to 16 MB (~15 MiB resident).
+      // (A first start also ran `--prepare` in a child with the same hooks: every line must hold.)
+      const sizes = readFileSync(young, 'utf8').trim().split('\n').map(Number);
+      expect(sizes.length).toBeGreaterThan(0);
+      for (const size of sizes) expect(size / 2 ** 20).toBeLessThanOrEqual(4);
     },
     120_000,
   );
