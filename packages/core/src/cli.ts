@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
+import { prepareApart } from './first-start.js';
 import {
   ApiKeyAuthenticator,
   JwtAuthenticator,
@@ -23,6 +24,7 @@ const USAGE = (
                legacy SSE at /sse + /messages, /healthz, /readyz, /metrics)
   --host       interface to bind for http (default 127.0.0.1)
   --port       port for http (default ${port}; 0 picks a free one)
+  --prepare    prepare the data directory (store, migrations, demo data, policy cache) and exit
 Configuration comes from environment variables (see the server README).`;
 
 export function buildAuthenticator<B>(runtime: ServerRuntime<B>, resourceUri: string): Authenticator {
@@ -48,6 +50,16 @@ export interface HostCliOptions {
   instructions?: string;
 }
 
+/** Choices a server's CLI makes for its own start. */
+export interface CliOptions {
+  /**
+   * A data directory's first start runs in a separate process (`--prepare`, first-start.ts), so the
+   * memory it leaves behind is not this process's: for the broker, whose local systems' first
+   * start together weighs ~40 MiB. Costs that start the child's time (a few seconds, once).
+   */
+  firstStartApart?: boolean;
+}
+
 /**
  * The common command line of every server (docs/architecture.md section 6); a server's cli.ts is
  * one call to this. Given several definitions, it mounts them all on one host (one store, one
@@ -58,6 +70,7 @@ export async function runServerCli<B>(
   argv: string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
   hostOpts?: HostCliOptions,
+  cliOpts: CliOptions = {},
 ): Promise<void> {
   const list = Array.isArray(defs) ? defs : [defs as ServerDefinition<B>];
   const first = list[0] as ServerDefinition<B>;
@@ -76,7 +89,14 @@ export async function runServerCli<B>(
     process.stderr.write(`portcullis-${def.name}: ${msg}\n`);
     process.exit(1);
   };
-  let values: { transport?: string; host?: string; port?: string; help?: boolean; version?: boolean };
+  let values: {
+    transport?: string;
+    host?: string;
+    port?: string;
+    help?: boolean;
+    version?: boolean;
+    prepare?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -86,6 +106,7 @@ export async function runServerCli<B>(
         port: { type: 'string', default: String(def.defaultPort) },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        prepare: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -117,6 +138,13 @@ export async function runServerCli<B>(
       name: def.name,
       title: hostOpts?.title,
       instructions: hostOpts?.instructions,
+      ...(cliOpts.firstStartApart && !values.prepare
+        ? {
+            beforeFirstStart: () =>
+              // This very command line (a server's own options included), again with --prepare.
+              prepareApart({ args: process.argv.slice(1), env, logger: runtime.logger }),
+          }
+        : {}),
     });
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`);
@@ -133,6 +161,14 @@ export async function runServerCli<B>(
         : `start-up failed: ${runtime.redactor.redactString((err as Error).message)}`,
     );
   });
+
+  if (values.prepare) {
+    // Everything a start does before it serves (store, migrations, demo data, policy cache), then exit.
+    await runtime.ready.catch(() => new Promise(() => undefined)); // a failure exits above
+    await runtime.close();
+    runtime.logger.info({ dataDir: runtime.config.dataDir }, 'data directory prepared');
+    process.exit(0);
+  }
 
   let shuttingDown = false;
   const onSignal = (close: () => Promise<void>) => async () => {

@@ -51,7 +51,7 @@ export {
   CallerAssertionVerifier,
 } from './assertion.js';
 export type { Decision, Effect } from './policy.js';
-export { runServerCli, buildAuthenticator } from './cli.js';
+export { runServerCli, buildAuthenticator, type CliOptions, type HostCliOptions } from './cli.js';
 export { createHttpApp } from './http-lazy.js';
 export { generateApiKey, hashSecret, stdioPrincipal } from './identity.js';
 export type { ApiKeyRecord } from './identity.js';

@@ -17,6 +17,7 @@ import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './
 import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
+import { embeddedStoreIn } from './store.js';
 import { selectToolsets } from './toolsets.js';
 import { context, trace } from '@opentelemetry/api';
 import { parentContext, SpanKind, SpanStatusCode, telemetryActive, tracer } from './telemetry.js';
@@ -69,6 +70,12 @@ export interface RuntimeOptions {
    * folders are PORTCULLIS_POLICY_DIR_<SYSTEM> only, and they do not charge the tenant bucket again.
    */
   host?: Host;
+  /**
+   * Called before anything opens when this start would create the embedded store (no
+   * DATABASE_URL, no database in the data directory yet): the CLI's first start in a separate
+   * process (first-start.ts). Start-up goes on when it settles, whatever it did.
+   */
+  beforeFirstStart?: () => Promise<unknown>;
 }
 
 // Definitions of different systems differ in their backend types.
@@ -134,6 +141,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
 
   private closed = false;
   private readonly borrowedHost: boolean;
+  private readonly beforeFirstStart: (() => Promise<unknown>) | undefined;
 
   constructor(defs: ServerDefinition<B> | readonly AnyServerDefinition[], opts: RuntimeOptions) {
     const list: AnyServerDefinition[] = isList(defs) ? [...defs] : [defs];
@@ -146,6 +154,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       names.add(d.name);
     }
     this.borrowedHost = opts.host !== undefined;
+    this.beforeFirstStart = opts.beforeFirstStart;
     this.host =
       opts.host ??
       new Host({
@@ -238,6 +247,13 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // after this constructor), so a client's initialize already waiting in the pipe is read and
     // answered in the second, before the policies and the store load (~1 s of CPU).
     await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    if (
+      this.beforeFirstStart &&
+      !this.borrowedHost &&
+      !this.config.databaseUrl &&
+      !embeddedStoreIn(this.config.dataDir)
+    )
+      await this.beforeFirstStart();
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -222,6 +223,11 @@ export function lockDataDir(dir: string): () => void {
   }
   // Three rounds of someone else taking it between our looks: report whoever holds it now.
   return refuse(readLock(path)?.info ?? null);
+}
+
+/** Whether the data directory already holds the embedded store's database (a start that is not the first). */
+export function embeddedStoreIn(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'pgdata', 'PG_VERSION'));
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

@@ -43,6 +43,7 @@ const CONFIG = [
 
 describe('stdio: the built CLI as one Claude Desktop entry', () => {
   let client: Client;
+  let stderr = '';
 
   beforeAll(async () => {
     const transport = new StdioClientTransport({
@@ -53,15 +54,30 @@ describe('stdio: the built CLI as one Claude Desktop entry', () => {
         PORTCULLIS_PRINCIPAL: 'agent-7',
         PORTCULLIS_ROLES: 'support',
         PORTCULLIS_TENANT: 'acme',
+        PORTCULLIS_LOG_LEVEL: 'info',
       }),
       stderr: 'pipe',
     });
+    transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     client = new Client({ name: 'broker-e2e-stdio', version: '1.0.0' });
     await client.connect(transport);
     if (transport.pid !== null) harness.trackPid(transport.pid);
   }, HOOK_TIMEOUT);
   afterAll(async () => {
     await client?.close();
+  });
+
+  it('issue 13: ran its first start (a new data directory, local systems) in a child process that exited', async () => {
+    // A call waits for start-up; the local systems' demo data is there, and the serving process
+    // only opened what the child prepared.
+    const order = (await client.callTool({
+      name: 'billing_get_order',
+      arguments: { order_id: '4821' },
+    })) as Row;
+    expect(order.isError).toBeFalsy();
+    expect(stderr).toContain('first start: data directory prepared in a separate process');
+    expect(stderr).toContain('data directory prepared');
+    expect(stderr.match(/embedded store created from the PGlite template/g) ?? []).toHaveLength(1);
   });
 
   it(

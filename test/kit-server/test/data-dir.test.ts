@@ -75,3 +75,26 @@ describe('issue 14: one process per embedded data directory', () => {
     await third.stop();
   }, 400_000);
 });
+
+describe('issue 13: --prepare readies a data directory and exits', () => {
+  it('issue 13: --prepare creates the store and caches, writes nothing to stdout, and the next start serves on it', async () => {
+    const dataDir = join(tempDir('kit-datadir-'), 'prepared');
+    const env = { PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none', PORTCULLIS_LOG_LEVEL: 'info' };
+    const r = await runKitCli(env, ['--prepare'], 90_000);
+    expect(r.code).toBe(0);
+    // Over stdio the parent's standard output is the MCP stream: the child must never write to it.
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('data directory prepared');
+    expect(r.stderr).not.toContain('serving MCP');
+    expect(statSync(join(dataDir, 'pgdata', 'PG_VERSION')).isFile()).toBe(true);
+    expect(modes(dataDir).filter((m) => (m.mode & 0o077) !== 0)).toEqual([]);
+    // Run again on a prepared directory: still exit 0 (nothing left to create).
+    expect((await runKitCli(env, ['--prepare'], 90_000)).code).toBe(0);
+    const srv = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
+    try {
+      expect((await fetch(`${srv.base}/readyz`)).status).toBe(200);
+    } finally {
+      await srv.stop();
+    }
+  }, 300_000);
+});

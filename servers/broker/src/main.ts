@@ -1,0 +1,92 @@
+/**
+ * portcullis-broker [--config broker.yaml] [--transport stdio|http] [--host] [--port 7300]
+ * portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...
+ *
+ * The configuration file comes from --config or PORTCULLIS_BROKER_CONFIG; everything else is the
+ * kit's common command line and settings. Run by cli.ts, once the V8 settings hold.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, runServerCli } from '@portcullis/core';
+import { loadBrokerConfig, type BrokerConfig } from './config.js';
+import { runLock } from './lock-cli.js';
+import { defineBroker } from './server.js';
+
+const fail = (msg: string): never => {
+  process.stderr.write(`portcullis-broker: ${msg}\n`);
+  process.exit(1);
+};
+
+const argv = process.argv.slice(2);
+const isLock = argv[0] === 'lock';
+const rest = isLock ? argv.slice(1) : argv;
+
+// --config (and, for lock, --accept) are the broker's; the other options are the kit's.
+let configPath = process.env.PORTCULLIS_BROKER_CONFIG;
+const accept: string[] = [];
+const kitArgs: string[] = [];
+for (let i = 0; i < rest.length; i++) {
+  const a = rest[i]!;
+  const [flag, inline] =
+    a.startsWith('--') && a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a, undefined];
+  if (flag === '--config' || (isLock && flag === '--accept')) {
+    const value = inline ?? rest[++i];
+    if (!value) fail(`${flag} needs a value`);
+    else if (flag === '--config') configPath = value;
+    else accept.push(value);
+  } else kitArgs.push(a);
+}
+
+if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
+  process.stdout.write(
+    'Usage: portcullis-broker [--config broker.yaml] [--transport stdio|http] [--host 127.0.0.1] [--port 7300]\n' +
+      '       portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...\n\n' +
+      '  --config   the broker configuration (YAML or JSON; default PORTCULLIS_BROKER_CONFIG)\n' +
+      '  lock       pin every upstream tool definition in the tools lock; --accept re-pins one upstream after review\n' +
+      'Other settings come from environment variables (see the broker README).\n',
+  );
+  process.exit(0);
+}
+if (kitArgs.includes('--version') || kitArgs.includes('-v')) {
+  // Like every Portcullis bin: the package version, with no configuration needed.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  process.stdout.write(`${pkg.version}\n`);
+  process.exit(0);
+}
+const configFile =
+  configPath || fail('no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG.');
+
+const config = ((): BrokerConfig => {
+  try {
+    return loadBrokerConfig(configFile);
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.message : (err as Error).message);
+  }
+})();
+
+if (isLock) {
+  if (kitArgs.length > 0) fail(`lock takes --config and --accept only, not ${kitArgs.join(' ')}`);
+  try {
+    const r = await runLock(config, accept, process.env);
+    for (const [u, tools] of Object.entries(r.added))
+      process.stdout.write(`pinned ${u}: ${tools.length} tool${tools.length === 1 ? '' : 's'}\n`);
+    for (const [u, tools] of Object.entries(r.accepted))
+      process.stdout.write(`re-pinned ${u} (accepted): ${tools.length ? tools.join(', ') : 'no changes'}\n`);
+    for (const x of r.refused)
+      process.stderr.write(
+        `changed ${x.upstream} ${x.tool}: pinned ${x.pinned}, now ${x.current} (review, then lock --accept ${x.upstream})\n`,
+      );
+    process.stdout.write(`wrote ${config.lock}\n`);
+    process.exit(r.refused.length > 0 ? 2 : 0);
+  } catch (err) {
+    fail(err instanceof ConfigError ? err.message : (err as Error).message);
+  }
+}
+
+// Local systems make the first start heavy (their stores, migrations, demo data): run it apart.
+await runServerCli(defineBroker(config), kitArgs, process.env, undefined, {
+  firstStartApart: config.upstreams.some((u) => u.local !== undefined),
+});
