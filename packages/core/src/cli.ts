@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
-import { prepareApart } from './first-start.js';
+import { prepareApart, stopWithParent } from './first-start.js';
 import {
   ApiKeyAuthenticator,
   JwtAuthenticator,
@@ -55,7 +55,9 @@ export interface CliOptions {
   /**
    * A data directory's first start runs in a separate process (`--prepare`, first-start.ts), so the
    * memory it leaves behind is not this process's: for the broker, whose local systems' first
-   * start together weighs ~40 MiB. Costs that start the child's time (a few seconds, once).
+   * start together weighs ~40 MiB. Costs that start the child's time (a few seconds, once). The
+   * child is this process's own command line (`process.argv`) again with `--prepare`: for a CLI
+   * whose main script is the server, as every Portcullis bin is.
    */
   firstStartApart?: boolean;
 }
@@ -138,11 +140,18 @@ export async function runServerCli<B>(
       name: def.name,
       title: hostOpts?.title,
       instructions: hostOpts?.instructions,
+      preparing: values.prepare === true,
       ...(cliOpts.firstStartApart && !values.prepare
         ? {
-            beforeFirstStart: () =>
+            beforeFirstStart: (signal: AbortSignal) =>
               // This very command line (a server's own options included), again with --prepare.
-              prepareApart({ args: process.argv.slice(1), env, logger: runtime.logger }),
+              prepareApart({
+                args: process.argv.slice(1),
+                env,
+                logger: runtime.logger,
+                dataDir: runtime.config.dataDir,
+                signal,
+              }),
           }
         : {}),
     });
@@ -164,8 +173,13 @@ export async function runServerCli<B>(
 
   if (values.prepare) {
     // Everything a start does before it serves (store, migrations, demo data, policy cache), then exit.
+    stopWithParent();
     await runtime.ready.catch(() => new Promise(() => undefined)); // a failure exits above
-    await runtime.close();
+    try {
+      await runtime.close();
+    } catch (err) {
+      fail(`closing after --prepare failed: ${runtime.redactor.redactString((err as Error).message)}`);
+    }
     runtime.logger.info({ dataDir: runtime.config.dataDir }, 'data directory prepared');
     process.exit(0);
   }

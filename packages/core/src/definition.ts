@@ -28,6 +28,12 @@ export interface KitServices<C = Record<string, unknown>> {
   /** The server's own settings, validated by its configSchema at start (defaults applied). */
   config: C;
   dataDir: string;
+  /**
+   * This start only readies the data directory and exits (`--prepare`, also a first start run
+   * apart): a backend creates what it keeps there and skips what only serving needs (the broker
+   * contacts no upstream).
+   */
+  preparing: boolean;
   store: Store;
   credentials: CredentialResolver;
   redactor: Redactor;

@@ -37,6 +37,8 @@ export interface HostOptions {
   logger?: Logger;
   /** Field names masked in audit records wherever they appear (the union of every system's). */
   sensitiveKeys?: string[];
+  /** This start only readies the data directory (`--prepare`); see KitServices.preparing. */
+  preparing?: boolean;
 }
 
 /** Arguments larger than this (canonical JSON bytes) are audited as their hash and size only. */
@@ -47,6 +49,7 @@ export class Host {
   readonly serverName: string;
   readonly env: NodeJS.ProcessEnv;
   readonly config: CommonConfig;
+  readonly preparing: boolean;
   readonly redactor: Redactor;
   readonly logger: Logger;
   private loadedMetrics: Metrics | undefined;
@@ -67,6 +70,7 @@ export class Host {
     this.name = opts.name;
     this.serverName = `portcullis-${opts.name}`;
     this.env = opts.env ?? process.env;
+    this.preparing = opts.preparing ?? false;
     this.config = parseCommonConfig(this.env, opts.name, opts.transport);
     this.redactor = new Redactor(opts.sensitiveKeys ?? []);
     this.logger =

@@ -73,9 +73,12 @@ export interface RuntimeOptions {
   /**
    * Called before anything opens when this start would create the embedded store (no
    * DATABASE_URL, no database in the data directory yet): the CLI's first start in a separate
-   * process (first-start.ts). Start-up goes on when it settles, whatever it did.
+   * process (first-start.ts). Start-up goes on when it settles, whatever it did (a failure is logged),
+   * unless the runtime was closed meanwhile.
    */
-  beforeFirstStart?: () => Promise<unknown>;
+  beforeFirstStart?: (signal: AbortSignal) => Promise<unknown>;
+  /** This start only readies the data directory (`--prepare`): KitServices.preparing. */
+  preparing?: boolean;
 }
 
 // Definitions of different systems differ in their backend types.
@@ -141,7 +144,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
 
   private closed = false;
   private readonly borrowedHost: boolean;
-  private readonly beforeFirstStart: (() => Promise<unknown>) | undefined;
+  private readonly beforeFirstStart: ((signal: AbortSignal) => Promise<unknown>) | undefined;
+  /** Aborted by close(): stops the step before a first start (the child) if it is still running. */
+  private readonly closing = new AbortController();
 
   constructor(defs: ServerDefinition<B> | readonly AnyServerDefinition[], opts: RuntimeOptions) {
     const list: AnyServerDefinition[] = isList(defs) ? [...defs] : [defs];
@@ -163,6 +168,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
         transport: opts.transport,
         logger: opts.logger,
         sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
+        preparing: opts.preparing,
       });
     for (const k of opts.host ? list.flatMap((d) => d.sensitiveKeys ?? []) : [])
       this.host.redactor.addSensitiveKey(k);
@@ -252,8 +258,13 @@ export class ServerRuntime<B = unknown> implements McpScope {
       !this.borrowedHost &&
       !this.config.databaseUrl &&
       !embeddedStoreIn(this.config.dataDir)
-    )
-      await this.beforeFirstStart();
+    ) {
+      await this.beforeFirstStart(this.closing.signal).catch((err: unknown) =>
+        this.logger.warn({ err }, 'first start: the step before it failed; starting anyway'),
+      );
+      // Closed meanwhile (a signal, the client gone): nothing is open yet, and nothing opens now.
+      if (this.closed) return;
+    }
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();
@@ -739,6 +750,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     // Init may have failed part-way: close whatever it had opened, in reverse order.
     await this.ready.catch(() => undefined);
     for (const s of [...this.surfaces].reverse()) await s.closeBackend();

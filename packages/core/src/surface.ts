@@ -206,6 +206,7 @@ export class Surface<B = unknown> {
       env: host.env,
       config: this.config,
       dataDir: host.config.dataDir,
+      preparing: host.preparing,
       store: host.store,
       credentials: host.credentials,
       redactor: host.redactor,

@@ -3,7 +3,8 @@
  * start would create the embedded store, and prepareApart runs the command again with --prepare,
  * its standard output kept off this process's (the MCP stream), and reports how it went.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,11 +107,16 @@ describe('prepareApart', () => {
   it('runs the same command with --prepare and reports success', async () => {
     logged.length = 0;
     const { path, out } = script('process.exitCode = 0;');
+    // What a prepared directory holds: the store's database.
+    const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-prepared-'));
+    mkdirSync(join(dataDir, 'pgdata'));
+    writeFileSync(join(dataDir, 'pgdata', 'PG_VERSION'), '17\n');
     const ok = await prepareApart({
       args: [path, '--transport', 'stdio'],
       env: process.env,
       logger,
-      execArgv: [],
+      dataDir,
+      execArgv: ['--inspect-brk=0'], // a debugger's flag is not passed on (the child would wait for one)
     });
     expect(ok).toBe(true);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(['--transport', 'stdio', '--prepare']);
@@ -122,12 +128,67 @@ describe('prepareApart', () => {
     ]);
   });
 
+  it("keeps the child off this process's standard output (over stdio, the MCP stream)", () => {
+    const { path } = script('process.exitCode = 0;');
+    // A parent process of its own (the built module), so its whole standard output can be read.
+    const dist = new URL('../dist/first-start.js', import.meta.url).href;
+    const parent = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { prepareApart } = await import(${JSON.stringify(dist)});
+const logger = { info: () => undefined, warn: () => undefined };
+const ok = await prepareApart({ args: [${JSON.stringify(path)}], env: process.env, logger, dataDir: '/nonexistent', execArgv: [] });
+process.stderr.write('ok=' + ok);`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(parent.stdout).toBe('');
+    // Exit 0 but no store in the data directory: not counted as prepared.
+    expect(parent.stderr).toContain('ok=false');
+  });
+
   it('reports a failed child, so this process does the first start itself', async () => {
     logged.length = 0;
     const { path } = script('process.exitCode = 3;');
-    expect(await prepareApart({ args: [path], env: process.env, logger, execArgv: [] })).toBe(false);
+    expect(
+      await prepareApart({ args: [path], env: process.env, logger, dataDir: '/nonexistent', execArgv: [] }),
+    ).toBe(false);
     expect(logged).toEqual([
       expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ exit: 3 }) }),
     ]);
+  });
+});
+
+describe('prepareApart stops the child', () => {
+  const logger = { info: () => undefined, warn: () => undefined } as unknown as Logger;
+  it('when this process closes first (the abort signal), and after the time limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-prepare-stop-'));
+    const path = join(dir, 'slow.mjs');
+    writeFileSync(path, 'setTimeout(() => undefined, 60_000);\n');
+    const ctl = new AbortController();
+    const started = Date.now();
+    const run = prepareApart({
+      args: [path],
+      env: process.env,
+      logger,
+      dataDir: dir,
+      execArgv: [],
+      signal: ctl.signal,
+    });
+    setTimeout(() => ctl.abort(), 300);
+    expect(await run).toBe(false);
+    const timed = prepareApart({
+      args: [path],
+      env: process.env,
+      logger,
+      dataDir: dir,
+      execArgv: [],
+      timeoutMs: 300,
+    });
+    expect(await timed).toBe(false);
+    // Both well before the child's own 60 s.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -44,6 +44,7 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
       '       portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...\n\n' +
       '  --config   the broker configuration (YAML or JSON; default PORTCULLIS_BROKER_CONFIG)\n' +
       '  lock       pin every upstream tool definition in the tools lock; --accept re-pins one upstream after review\n' +
+      "  --prepare  ready the data directory (the local systems' stores, demo data, policy cache) and exit\n" +
       'Other settings come from environment variables (see the broker README).\n',
   );
   process.exit(0);

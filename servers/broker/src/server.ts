@@ -130,6 +130,13 @@ export class Federation {
   private signer: CallerAssertionSigner | null = null;
 
   async open(): Promise<void> {
+    // `--prepare` readies the data directory: the local systems' stores are in it; no upstream
+    // is contacted (no process spawned, no token fetched, nothing audited about their tools).
+    if (this.services.preparing) {
+      const localNames = this.config.upstreams.filter((u) => u.local).map((u) => u.local!);
+      if (localNames.length > 0) await this.locals.mount(localNames).ready;
+      return;
+    }
     if (this.config.upstreams.some((u) => u.caller_assertion || u.auth?.token_exchange)) {
       const ref = this.services.env.PORTCULLIS_BROKER_SIGNING_KEY;
       if (!ref)

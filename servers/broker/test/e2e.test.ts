@@ -76,7 +76,7 @@ describe('stdio: the built CLI as one Claude Desktop entry', () => {
     })) as Row;
     expect(order.isError).toBeFalsy();
     expect(stderr).toContain('first start: data directory prepared in a separate process');
-    expect(stderr).toContain('data directory prepared');
+    expect(stderr).toMatch(/"msg":"data directory prepared"/); // the child's own last line
     expect(stderr.match(/embedded store created from the PGlite template/g) ?? []).toHaveLength(1);
   });
 

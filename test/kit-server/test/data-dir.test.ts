@@ -3,10 +3,11 @@
  * it holds contact PII, the ledger, plans, the cursor and audit keys, so it is created owner-only,
  * a directory other users can write is refused, and a second process on it is refused in one line.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, runKitCli, spawnHttp, tempDir } from './helpers.js';
+import { cleanEnv, KIT_CLI, killAll, runKitCli, spawnHttp, tempDir } from './helpers.js';
 
 afterAll(async () => {
   await killAll();
@@ -97,4 +98,24 @@ describe('issue 13: --prepare readies a data directory and exits', () => {
       await srv.stop();
     }
   }, 300_000);
+});
+
+describe('issue 13: a --prepare child stops with its parent', () => {
+  it('issue 13: a --prepare run whose parent is gone (its IPC channel closed) stops without finishing', async () => {
+    const dataDir = join(tempDir('kit-datadir-'), 'orphan');
+    const child = spawn(process.execPath, [KIT_CLI, '--prepare'], {
+      env: cleanEnv({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' }),
+      stdio: ['ignore', 'pipe', 'ignore', 'ipc'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // The parent going away closes the channel; before the child even loaded, or while it works.
+    child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+  }, 90_000);
 });
