@@ -131,13 +131,9 @@ export class Federation {
 
   async open(): Promise<void> {
     // `--prepare` readies the data directory: the local systems' stores are in it; no upstream
-    // is contacted (no process spawned, no token fetched, nothing audited about their tools).
-    if (this.services.preparing) {
-      const localNames = this.config.upstreams.filter((u) => u.local).map((u) => u.local!);
-      if (localNames.length > 0) await this.locals.mount(localNames).ready;
-      return;
-    }
-    if (this.config.upstreams.some((u) => u.caller_assertion || u.auth?.token_exchange)) {
+    // is contacted (no key or token fetched, no process spawned, nothing audited about their tools).
+    const preparing = this.services.preparing;
+    if (!preparing && this.config.upstreams.some((u) => u.caller_assertion || u.auth?.token_exchange)) {
       const ref = this.services.env.PORTCULLIS_BROKER_SIGNING_KEY;
       if (!ref)
         throw new ConfigError(
@@ -156,6 +152,7 @@ export class Federation {
     const localNames = this.config.upstreams.filter((u) => u.local).map((u) => u.local!);
     const runtime = localNames.length > 0 ? this.locals.mount(localNames) : null;
     if (runtime) await runtime.ready;
+    if (preparing) return;
     if (!this.lock.present)
       this.services.logger.warn(
         { lock: this.config.lock },
