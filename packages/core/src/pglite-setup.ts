@@ -213,6 +213,11 @@ export function pgliteTemplateArchive(): Blob | undefined {
   return templateUsable() ? new Blob([readFileSync(TEMPLATE)]) : undefined;
 }
 
+/** Whether `pgdata` (the directory PGlite opens) already holds a database cluster. */
+export function hasCluster(pgdata: string): boolean {
+  return existsSync(join(pgdata, 'PG_VERSION'));
+}
+
 /**
  * Makes `pgdata` (the directory PGlite opens) a database cluster when it is not one yet: from the
  * template when it matches the installed PGlite, else by initdb in a child process. The template is
@@ -223,7 +228,7 @@ export async function preparePgliteData(
   pgdata: string,
   logger?: Logger,
 ): Promise<'existing' | 'template' | 'initdb'> {
-  if (existsSync(join(pgdata, 'PG_VERSION'))) return 'existing';
+  if (hasCluster(pgdata)) return 'existing';
   if (isEmptyDir(pgdata) && templateUsable()) {
     const staging = `${pgdata}.new-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -27,7 +26,7 @@ import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pgl
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Logger } from './log.js';
-import { pgliteStartParams, pgliteTemplateArchive, preparePgliteData } from './pglite-setup.js';
+import { hasCluster, pgliteStartParams, pgliteTemplateArchive, preparePgliteData } from './pglite-setup.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -225,9 +224,12 @@ export function lockDataDir(dir: string): () => void {
   return refuse(readLock(path)?.info ?? null);
 }
 
+/** Where in the data directory the embedded store's database lives. */
+const pgdataIn = (dataDir: string): string => join(dataDir, 'pgdata');
+
 /** Whether the data directory already holds the embedded store's database (a start that is not the first). */
 export function embeddedStoreIn(dataDir: string): boolean {
-  return existsSync(join(dataDir, 'pgdata', 'PG_VERSION'));
+  return hasCluster(pgdataIn(dataDir));
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
@@ -241,7 +243,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
   if (opts.dataDir !== undefined) {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     release = lockDataDir(opts.dataDir);
-    dir = join(opts.dataDir, 'pgdata');
+    dir = pgdataIn(opts.dataDir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
