@@ -7,40 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { ServerDefinition } from '../src/definition.js';
 import { prepareApart } from '../src/first-start.js';
 import type { Logger } from '../src/log.js';
 import { ServerRuntime } from '../src/runtime.js';
 import { embeddedStoreIn } from '../src/store.js';
-import { defineTool } from '../src/tool.js';
+import { thingsServer } from './fixtures/things-server.js';
 
-const POLICY_DIR = fileURLToPath(new URL('./fixtures/read-only-policies', import.meta.url));
-
-const def: ServerDefinition = {
-  name: 'sys',
-  version: '0',
-  title: 'sys',
-  description: 'sys',
-  defaultPort: 1,
-  policyDir: POLICY_DIR,
-  toolsets: [{ id: 'things', description: 'Things.', default: true }],
-  tools: [
-    defineTool({
-      name: 'sys_get_thing',
-      title: 'get',
-      description: 'get',
-      toolset: 'things',
-      access: 'read',
-      input: z.object({}),
-      output: z.object({ ok: z.boolean() }),
-      handler: async () => ({ ok: true }),
-    }),
-  ],
-  createBackend: async () => ({}),
-};
+const def = thingsServer();
 
 /** Starts the runtime on `dir` and returns whether (and when) it asked for a first start apart. */
 async function start(dir: string, env: Record<string, string> = {}): Promise<boolean[]> {

@@ -6,41 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { defineServer, type ServerDefinition } from '../src/definition.js';
 import { ConfigError } from '../src/errors.js';
 import { ServerRuntime } from '../src/runtime.js';
-import { defineTool, type Access } from '../src/tool.js';
+import { thingsServer, toolOf } from './fixtures/things-server.js';
 
-const POLICY_DIR = fileURLToPath(new URL('./fixtures/read-only-policies', import.meta.url));
-
-const toolOf = (name: string, access: Access) =>
-  defineTool({
-    name,
-    title: name,
-    description: name,
-    toolset: 'things',
-    access,
-    input: z.object({}),
-    output: z.object({ ok: z.boolean() }),
-    handler: async () => ({ ok: true }),
-  });
-
-const base = (over: Partial<ServerDefinition>): ServerDefinition => ({
-  name: 'sys',
-  version: '0',
-  title: 'sys',
-  description: 'sys',
-  defaultPort: 1,
-  policyDir: POLICY_DIR,
-  readOnly: true,
-  toolsets: [{ id: 'things', description: 'Things.', default: true }],
-  tools: [toolOf('sys_get_thing', 'read')],
-  createBackend: async () => ({}),
-  ...over,
-});
+const base = (over: Partial<ServerDefinition>): ServerDefinition => thingsServer({ readOnly: true, ...over });
 
 async function start(def: ServerDefinition): Promise<ServerRuntime<unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-read-only-'));
