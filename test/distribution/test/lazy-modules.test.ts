@@ -7,7 +7,7 @@
  * module the process loads, as a client spawning the built CLI would run it. Over stdio the young
  * generation keeps its start size (the V8 settings hold before the modules load).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,6 +188,62 @@ function runRecorded(args: string[], env: NodeJS.ProcessEnv, record: string): Pr
   });
 }
 
+/**
+ * Sends initialize, initialized and the first call at once, as a client does, and resolves with
+ * the call's answer (the line with id 2). Lines that are not JSON-RPC (a V8 trace written to the
+ * same standard output) are skipped.
+ */
+function firstCall(
+  child: ChildProcessWithoutNullStreams,
+  call: { tool: string; args: Record<string, unknown> },
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer to the first call within 90 s')), 90_000);
+    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+    let rest = '';
+    child.stdout.on('data', (b: Buffer) => {
+      rest += b.toString();
+      let i: number;
+      while ((i = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, i);
+        rest = rest.slice(i + 1);
+        const at = line.indexOf('{"');
+        if (at < 0) continue;
+        const msg = JSON.parse(line.slice(at)) as { id?: number };
+        if (msg.id === 2) {
+          clearTimeout(timer);
+          resolve(line.slice(at));
+        }
+      }
+    });
+    for (const msg of [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'lazy-test', version: '1.0.0' },
+        },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: call.tool, arguments: call.args } },
+    ])
+      child.stdin.write(`${JSON.stringify(msg)}\n`);
+  });
+}
+
+/** Ends a server as a client does (stdin closed) and waits for it to exit (SIGKILL after 30 s). */
+async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  child.stdin.end();
+  await exited;
+  clearTimeout(timer);
+}
+
 describe.each(SERVERS)('%s', (name) => {
   it('importing the server and the kit loads no heavy module', async () => {
     const record = join(work, `${name}-import.txt`);
@@ -234,37 +290,7 @@ describe.each(SERVERS)('%s', (name) => {
         },
       );
       try {
-        const answer = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error('no answer to the first call within 90 s')),
-            90_000,
-          );
-          child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-          let rest = '';
-          child.stdout.on('data', (b: Buffer) => {
-            rest += b.toString();
-            let i: number;
-            while ((i = rest.indexOf('\n')) >= 0) {
-              const line = rest.slice(0, i);
-              rest = rest.slice(i + 1);
-              const msg = JSON.parse(line) as { id?: number };
-              if (msg.id === 1) {
-                child.stdin.write(
-                  `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,
-                );
-                child.stdin.write(
-                  `${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: call!.tool, arguments: call!.args } })}\n`,
-                );
-              } else if (msg.id === 2) {
-                clearTimeout(timer);
-                resolve(line);
-              }
-            }
-          });
-          child.stdin.write(
-            `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'lazy-test', version: '1.0.0' } } })}\n`,
-          );
-        });
+        const answer = await firstCall(child, call!);
         const reply = JSON.parse(answer) as { result?: { isError?: boolean } };
         expect(reply.result, answer.slice(0, 300)).toBeDefined();
         expect(reply.result!.isError ?? false, answer.slice(0, 300)).toBe(false);
@@ -288,5 +314,36 @@ describe.each(SERVERS)('%s', (name) => {
       for (const size of sizes) expect(size / 2 ** 20).toBeLessThanOrEqual(4);
     },
     120_000,
+  );
+
+  it.runIf(call !== undefined)(
+    'over stdio, a restart and its first call compile no WebAssembly with the optimising compiler',
+    async () => {
+      // The stdio tier-up budget (STDIO_V8_FLAGS): at V8's default, or at 100M, PGlite's and Cedar's
+      // hottest functions reached TurboFan during a start and first call, and each compile's zone
+      // (8-24 MB) stayed in a background thread's malloc arena: ~30 MiB resident. A first start's
+      // migrations and demo data may still optimise a few; a restart must not.
+      const cli = join(ROOT, 'servers', name, 'dist', 'cli.js');
+      const env = cleanEnv({ ...call!.env, PORTCULLIS_DATA_DIR: join(work, `${name}-restart`) });
+      const prepared = spawnSync(process.execPath, [cli, '--prepare'], { env, timeout: 120_000 });
+      expect(prepared.status, prepared.stderr?.toString().slice(-500)).toBe(0);
+      const child = spawn(process.execPath, ['--trace-wasm-compilation-times', cli], {
+        env,
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      try {
+        const reply = JSON.parse(await firstCall(child, call!)) as { result?: { isError?: boolean } };
+        expect(reply.result).toBeDefined();
+        expect(reply.result!.isError ?? false).toBe(false);
+      } finally {
+        await stop(child); // a clean exit flushes V8's trace
+      }
+      // the trace was on (WebAssembly was compiled: Liftoff lines), and named no TurboFan compile
+      expect(out).toMatch(/Compiled function \S+ using Liftoff/);
+      expect(out.split('\n').filter((l) => l.includes('using TurboFan'))).toEqual([]);
+    },
+    240_000,
   );
 });
