@@ -7,9 +7,10 @@
  * module the process loads, as a client spawning the built CLI would run it. Over stdio the young
  * generation keeps its start size (the V8 settings hold before the modules load).
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -188,15 +189,15 @@ function runRecorded(args: string[], env: NodeJS.ProcessEnv, record: string): Pr
   });
 }
 
+/** A server spawned with its stdin and stdout piped (stderr ignored). */
+type Server = ChildProcessByStdio<Writable, Readable, null>;
+
 /**
  * Sends initialize, initialized and the first call at once, as a client does, and resolves with
  * the call's answer (the line with id 2). Lines that are not JSON-RPC (a V8 trace written to the
  * same standard output) are skipped.
  */
-function firstCall(
-  child: ChildProcessWithoutNullStreams,
-  call: { tool: string; args: Record<string, unknown> },
-): Promise<string> {
+function firstCall(child: Server, call: { tool: string; args: Record<string, unknown> }): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no answer to the first call within 90 s')), 90_000);
     child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
@@ -235,7 +236,7 @@ function firstCall(
 }
 
 /** Ends a server as a client does (stdin closed) and waits for it to exit (SIGKILL after 30 s). */
-async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
+async function stop(child: Server): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
