@@ -20,7 +20,7 @@ import { Redactor } from './redact.js';
 import { withRetry } from './retry.js';
 import {
   inSpan,
-  SpanKind,
+  loadTelemetryApi,
   startTelemetry,
   telemetryActive,
   tracedStore,
@@ -106,7 +106,8 @@ export class Host {
 
   private async openOnce(): Promise<void> {
     const cfg = this.config;
-    await this.loadMetrics();
+    // Loaded once the server is up (lazy.ts, telemetry.ts): every call comes after open().
+    await Promise.all([this.loadMetrics(), loadTelemetryApi()]);
     prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({
       redactor: this.redactor,
@@ -214,7 +215,7 @@ export class Host {
           this.metrics.upstreamLatency.observe({ system, outcome }, (performance.now() - started) / 1000);
         }
       },
-      { kind: SpanKind.CLIENT },
+      { role: 'client' },
     );
   }
 

@@ -3,17 +3,34 @@
  * load on the machines the bench runs on, before a stdio server could answer initialize, and a
  * stdio server on the embedded store needs neither to answer a read: jose signs and verifies
  * tokens (HTTP JWTs, approval tokens, broker assertions), prom-client keeps the metrics /metrics
- * serves (loaded once the server is up: `Host.loadMetrics`). The start-up guard
- * (test/distribution/test/lazy-modules.test.ts) fails if either is loaded by importing a server.
+ * serves (loaded once the server is up: `Host.loadMetrics`). Smaller ones (10-15 ms each) for the
+ * same reason: p-retry runs upstream calls (never a read of the embedded store), Bottleneck the
+ * rate limits (loaded when the limiter is made, in `Host.open()`), and the OpenTelemetry API is
+ * telemetry.ts's own. The start-up guard (test/distribution/test/lazy-modules.test.ts) fails if
+ * any is loaded by importing a server.
  */
+import type * as Bottleneck from 'bottleneck';
 import type * as Jose from 'jose';
+import type * as PRetry from 'p-retry';
 import type * as PromClient from 'prom-client';
 
+export type BottleneckModule = typeof Bottleneck;
 export type JoseModule = typeof Jose;
+export type PRetryModule = typeof PRetry;
 export type PromClientModule = typeof PromClient;
 
+let bottleneck: Promise<BottleneckModule> | undefined;
 let jose: Promise<JoseModule> | undefined;
+let pRetry: Promise<PRetryModule> | undefined;
 let promClient: Promise<PromClientModule> | undefined;
+
+export function loadBottleneck(): Promise<BottleneckModule> {
+  return (bottleneck ??= import('bottleneck'));
+}
+
+export function loadPRetry(): Promise<PRetryModule> {
+  return (pRetry ??= import('p-retry'));
+}
 
 export function loadJose(): Promise<JoseModule> {
   return (jose ??= import('jose'));

@@ -1,4 +1,6 @@
-import Bottleneck from 'bottleneck';
+// Type-only: Bottleneck is loaded when a limiter is made (lazy.ts).
+import type Bottleneck from 'bottleneck';
+import { loadBottleneck } from './lazy.js';
 // Type-only: ioredis is loaded only when REDIS_URL is set.
 import type { Redis } from 'ioredis';
 import { ConfigError, PortcullisError, errors } from './errors.js';
@@ -102,6 +104,8 @@ export interface RateLimiterOptions {
 
 type Scope = 'principal_tool' | 'tenant';
 
+type BottleneckClass = typeof Bottleneck;
+
 const DROPPED_MESSAGE = 'This job has been dropped by Bottleneck';
 const NOOP = (): Promise<void> => Promise.resolve();
 // The local store refreshes its reservoir on this heartbeat, so a refresh can come this much late.
@@ -155,7 +159,11 @@ export class RateLimiter {
   private readonly upstreams = new Map<string, { limiter: Bottleneck; rule: UpstreamRule }>();
   private closed = false;
 
-  private constructor(opts: RateLimiterOptions, redis: Shared | undefined) {
+  private constructor(
+    opts: RateLimiterOptions,
+    redis: Shared | undefined,
+    private readonly B: BottleneckClass,
+  ) {
     this.config = opts.config;
     this.prefix = opts.prefix;
     this.logger = opts.logger;
@@ -170,8 +178,10 @@ export class RateLimiter {
 
   /** Connects to Redis when redisUrl is given; an unreachable Redis fails start-up with a ConfigError. */
   static async create(opts: RateLimiterOptions): Promise<RateLimiter> {
-    const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, opts.logger) : undefined;
-    return new RateLimiter(opts, redis);
+    // Loaded here, when the host opens, not with the kit (lazy.ts).
+    const { default: B } = await loadBottleneck();
+    const redis = opts.redisUrl ? await connectRedis(B, opts.redisUrl, opts.logger) : undefined;
+    return new RateLimiter(opts, redis, B);
   }
 
   /**
@@ -228,7 +238,7 @@ export class RateLimiter {
       }
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (isDropped(err)) {
+      if (isDropped(this.B, err)) {
         let retryAfterMs = QUEUE_FULL_RETRY_MS;
         if (rule.windowMs !== undefined && rule.points !== undefined) {
           const refreshAt =
@@ -278,14 +288,14 @@ export class RateLimiter {
 
   private makeGroup(scope: Scope, rule: LimitRule): ScopeState {
     const id = `portcullis:${this.prefix}:${scope}`;
-    const group = new Bottleneck.Group({
+    const group = new this.B.Group({
       id,
       reservoir: rule.points,
       reservoirRefreshAmount: rule.points,
       reservoirRefreshInterval: rule.windowMs,
       // Never queue: a call that cannot take a point now is dropped and refused.
       highWater: 0,
-      strategy: Bottleneck.strategy.OVERFLOW,
+      strategy: this.B.strategy.OVERFLOW,
       // Idle keys expire, but never before their window could have refreshed (else idling would reset a spent window).
       timeout: Math.max(2 * rule.windowMs, 60_000),
       ...(this.redis ? { datastore: 'ioredis', connection: this.redis.connection } : {}),
@@ -343,7 +353,7 @@ export class RateLimiter {
         await limiter.schedule(NOOP);
         return;
       } catch (err) {
-        if (!isDropped(err)) {
+        if (!isDropped(this.B, err)) {
           // A limiter whose Redis set-up failed stays broken; the next call builds a fresh one.
           evictKey(group, key);
           throw this.unavailable(err);
@@ -385,7 +395,7 @@ export class RateLimiter {
     if (existing) return existing;
     const rule = this.config.upstream[system] ?? this.config.defaultUpstream;
     const quota = rule.points !== undefined && rule.windowMs !== undefined;
-    const limiter = new Bottleneck({
+    const limiter = new this.B({
       id: `portcullis:${this.prefix}:upstream:${system}`,
       maxConcurrent: rule.maxConcurrent,
       minTime: rule.minTimeMs ?? 0,
@@ -397,7 +407,7 @@ export class RateLimiter {
           }
         : {}),
       highWater: rule.maxQueued ?? DEFAULT_MAX_QUEUED,
-      strategy: Bottleneck.strategy.OVERFLOW,
+      strategy: this.B.strategy.OVERFLOW,
       ...(this.redis
         ? { datastore: 'ioredis', connection: this.redis.connection, timeout: SHARED_UPSTREAM_TIMEOUT_MS }
         : {}),
@@ -467,8 +477,8 @@ async function currentReservoir(limiter: Bottleneck): Promise<number | undefined
   }
 }
 
-function isDropped(err: unknown): boolean {
-  return err instanceof Bottleneck.BottleneckError && err.message === DROPPED_MESSAGE;
+function isDropped(B: BottleneckClass, err: unknown): boolean {
+  return err instanceof B.BottleneckError && err.message === DROPPED_MESSAGE;
 }
 
 function formatWindow(ms: number): string {
@@ -508,7 +518,7 @@ function stopAutoCleanup(group: Bottleneck.Group): void {
   if (interval !== undefined) clearInterval(interval as NodeJS.Timeout);
 }
 
-async function connectRedis(redisUrl: string, logger: Logger): Promise<Shared> {
+async function connectRedis(B: BottleneckClass, redisUrl: string, logger: Logger): Promise<Shared> {
   let where: string;
   try {
     const url = new URL(redisUrl);
@@ -557,7 +567,7 @@ async function connectRedis(redisUrl: string, logger: Logger): Promise<Shared> {
     );
   }
 
-  const connection = new Bottleneck.IORedisConnection({ client, Redis });
+  const connection = new B.IORedisConnection({ client, Redis });
   connection.on('error', (err: unknown) =>
     logger.warn({ err, redis: where }, 'Redis connection error (rate limiter)'),
   );

@@ -1,4 +1,4 @@
-import pRetry, { AbortError } from 'p-retry';
+import { loadPRetry } from './lazy.js';
 import { PortcullisError, errors } from './errors.js';
 
 /** How an upstream failure should be treated: retried or not, and what the upstream told us. */
@@ -264,6 +264,7 @@ export async function withRetry<T>(
 
   if (signal?.aborted) throw cancelledError(system, signal.reason);
 
+  const { default: pRetry, AbortError } = await loadPRetry();
   try {
     return await pRetry(
       async (attemptNumber) => {

@@ -19,8 +19,7 @@ import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
 import { embeddedStoreIn } from './store.js';
 import { selectToolsets } from './toolsets.js';
-import { context, trace } from '@opentelemetry/api';
-import { parentContext, SpanKind, SpanStatusCode, telemetryActive, tracer } from './telemetry.js';
+import { failSpan, parentContext, startSpan, telemetryActive, withSpan } from './telemetry.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Decision } from './policy.js';
@@ -424,11 +423,11 @@ export class ServerRuntime<B = unknown> implements McpScope {
     this.inFlight++;
     this.metrics.inFlight.inc();
     const parent = parentContext(traceparentOf(opts));
-    const span = tracer().startSpan(
-      `tools/call ${name}`,
-      { kind: SpanKind.SERVER, attributes: { 'mcp.tool.name': name, 'portcullis.system': surface.def.name } },
+    const span = startSpan(`tools/call ${name}`, {
+      role: 'server',
+      attributes: { 'mcp.tool.name': name, 'portcullis.system': surface.def.name },
       parent,
-    );
+    });
     // The kit's trace id is the span's when spans are exported and the caller sent none.
     if (telemetryActive() && !traceparentOf(opts)) {
       const sc = span.spanContext();
@@ -438,8 +437,10 @@ export class ServerRuntime<B = unknown> implements McpScope {
       // A write decides and version-checks against the upstream's current record, never a cached
       // copy: budgets, owners and versions must not be seconds old when something changes.
       const run = () => surface.callTool(principal, entry, rawArgs, opts);
-      const { call, error } = await context.with(trace.setSpan(parent, span), () =>
-        entry.def.access === 'read' ? run() : withFreshReads(run),
+      const { call, error } = await withSpan(
+        span,
+        () => (entry.def.access === 'read' ? run() : withFreshReads(run)),
+        parent,
       );
       const outcome = error ? outcomeLabel(error) : 'ok';
       const category = error ? error.category : 'none';
@@ -451,7 +452,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
         'portcullis.outcome': outcome,
         'portcullis.audit_id': call.auditId ?? 'unrecorded',
       });
-      if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: error!.code });
+      if (outcome === 'error') failSpan(span, error!.code);
       this.logCall(
         surface.def.name,
         name,

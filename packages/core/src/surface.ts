@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ApprovalService, type Plan } from './approvals.js';
-import { tracer } from './telemetry.js';
+import { startSpan } from './telemetry.js';
 import { canonicalJson, sha256Hex, type AuditOutcome } from './audit.js';
 import { toCedarValue } from './cedar-values.js';
 import { parseServerConfig } from './config.js';
@@ -523,7 +523,7 @@ export class Surface<B = unknown> {
   }
 
   private decide(call: KitCall): Decision {
-    const span = tracer().startSpan('policy.authorize', { attributes: { 'mcp.tool.name': call.tool.name } });
+    const span = startSpan('policy.authorize', { attributes: { 'mcp.tool.name': call.tool.name } });
     try {
       call.decision = this.policy.authorize({
         principal: call.principal,

@@ -5,22 +5,76 @@
  * standard variables ask for it (`OTEL_EXPORTER_OTLP_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`
  * turn it off). Spans carry names, systems, outcomes and ids, never arguments or results.
+ *
+ * The API itself (49 modules, ~15 ms) is loaded once the server is up, not before it answers
+ * initialize: `Host.open()` awaits `loadTelemetryApi()` before any call is served, and
+ * `startTelemetry` loads it before registering an SDK. Until then (a kit used without a host)
+ * spans are the API's own no-op, as they are with no SDK registered.
  */
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type Span,
-} from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import type { Queryable, Store, StoreTransaction } from './store.js';
 
-export { SpanKind, SpanStatusCode, type Span };
+export type { Span };
+export type SpanRole = 'server' | 'client' | 'internal';
 
-export const tracer = () => trace.getTracer('@portcullis/core');
+type Api = typeof OtelApi;
+let api: Api | undefined;
+let apiLoading: Promise<Api> | undefined;
+
+/** Loads `@opentelemetry/api` (once); spans before it are no-ops. */
+export function loadTelemetryApi(): Promise<Api> {
+  return (apiLoading ??= import('@opentelemetry/api').then((m) => (api = m)));
+}
+
+const INVALID_SPAN_CONTEXT = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 };
+
+/** The span before the API is loaded: what the API's own no-op tracer hands out. */
+const NOOP_SPAN: Span = {
+  spanContext: () => INVALID_SPAN_CONTEXT,
+  setAttribute: () => NOOP_SPAN,
+  setAttributes: () => NOOP_SPAN,
+  addEvent: () => NOOP_SPAN,
+  addLink: () => NOOP_SPAN,
+  addLinks: () => NOOP_SPAN,
+  setStatus: () => NOOP_SPAN,
+  updateName: () => NOOP_SPAN,
+  end: () => undefined,
+  isRecording: () => false,
+  recordException: () => undefined,
+};
+
+function kindOf(a: Api, role: SpanRole): OtelApi.SpanKind {
+  if (role === 'server') return a.SpanKind.SERVER;
+  if (role === 'client') return a.SpanKind.CLIENT;
+  return a.SpanKind.INTERNAL;
+}
+
+/** Starts a span under `parent` (the active context when not given); end it with `span.end()`. */
+export function startSpan(
+  name: string,
+  opts: { role?: SpanRole; attributes?: Record<string, string | number | boolean>; parent?: Context } = {},
+): Span {
+  if (!api) return NOOP_SPAN;
+  return api.trace
+    .getTracer('@portcullis/core')
+    .startSpan(
+      name,
+      { kind: kindOf(api, opts.role ?? 'internal'), attributes: opts.attributes },
+      opts.parent,
+    );
+}
+
+/** Runs `fn` with `span` as the active span (under `parent`, or the active context). */
+export function withSpan<T>(span: Span, fn: () => T, parent?: Context): T {
+  if (!api) return fn();
+  return api.context.with(api.trace.setSpan(parent ?? api.context.active(), span), fn);
+}
+
+/** Marks a span failed, with a short reason (an error code or name, never a message with data). */
+export function failSpan(span: Span, reason: string): void {
+  if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message: reason });
+}
 
 /** Whether the environment asks for spans to be exported. */
 export function telemetryWanted(env: NodeJS.ProcessEnv): boolean {
@@ -50,6 +104,7 @@ export function telemetryActive(): boolean {
 export function startTelemetry(env: NodeJS.ProcessEnv, serviceName: string): Promise<Telemetry> | null {
   if (!telemetryWanted(env)) return null;
   started ??= (async () => {
+    await loadTelemetryApi();
     const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] =
       await Promise.all([
         import('@opentelemetry/sdk-trace-node'),
@@ -80,9 +135,10 @@ export function startTelemetry(env: NodeJS.ProcessEnv, serviceName: string): Pro
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 /** The parent context a W3C `traceparent` names (HTTP header or `_meta`), or the root. */
-export function parentContext(traceparent: string | undefined): Context {
-  if (!traceparent || !TRACEPARENT.test(traceparent)) return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, { traceparent });
+export function parentContext(traceparent: string | undefined): Context | undefined {
+  if (!api) return undefined;
+  if (!traceparent || !TRACEPARENT.test(traceparent)) return api.ROOT_CONTEXT;
+  return api.propagation.extract(api.ROOT_CONTEXT, { traceparent });
 }
 
 /** Runs `fn` in a span that ends when it settles, recording an exception as the span's error. */
@@ -90,13 +146,13 @@ export async function inSpan<T>(
   name: string,
   attributes: Record<string, string | number | boolean>,
   fn: (span: Span) => Promise<T>,
-  opts: { kind?: SpanKind; parent?: Context } = {},
+  opts: { role?: SpanRole; parent?: Context } = {},
 ): Promise<T> {
-  const span = tracer().startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, opts.parent);
+  const span = startSpan(name, { role: opts.role, attributes, parent: opts.parent });
   try {
-    return await context.with(trace.setSpan(opts.parent ?? context.active(), span), () => fn(span));
+    return await withSpan(span, () => fn(span), opts.parent);
   } catch (err) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.name ?? 'error' });
+    failSpan(span, (err as Error)?.name ?? 'error');
     throw err;
   } finally {
     span.end();
@@ -114,7 +170,7 @@ function tracedQueryable<Q extends Queryable>(q: Q, system: string): Q['query'] 
       `db ${operationOf(sql)}`,
       { 'db.system.name': system, 'db.operation.name': operationOf(sql) },
       () => q.query(sql, params),
-      { kind: SpanKind.CLIENT },
+      { role: 'client' },
     ) as never;
 }
 
@@ -132,7 +188,7 @@ export function tracedStore(store: Store): Store {
         'db transaction',
         { 'db.system.name': system },
         () => store.transaction((tx) => fn({ query: tracedQueryable(tx, system), exec: (s) => tx.exec(s) })),
-        { kind: SpanKind.CLIENT },
+        { role: 'client' },
       ),
     ping: () => store.ping(),
     close: () => store.close(),
