@@ -17,6 +17,7 @@ export type {
 } from './tool.js';
 export { defineServer } from './definition.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
+export { packageFile } from './package-root.js';
 export type {
   BackendLifecycle,
   FederatedContent,

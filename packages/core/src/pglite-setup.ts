@@ -35,9 +35,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Logger } from './log.js';
+import { packageFile } from './package-root.js';
 
 /**
  * The embedded store's PostgreSQL settings (`-c name=value` after PGlite's own start parameters).
@@ -61,9 +62,9 @@ export function pgliteStartParams(defaults: readonly string[]): string[] {
   return [...defaults, ...Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
 }
 
-// The build output beside this module; from the sources (the kit's own tests run them), the package's dist.
-const HERE = dirname(fileURLToPath(import.meta.url));
-const DIST = basename(HERE) === 'src' ? join(HERE, '..', 'dist') : HERE;
+// The kit's build output, found by the package's name: from the sources (the kit's own tests run
+// them) and from a server's bundled CLI alike, this module's own URL is not in it.
+const DIST = packageFile('@portcullis/core', import.meta.url, 'dist');
 const TEMPLATE = join(DIST, 'pglite-template.tar');
 const TEMPLATE_STAMP = join(DIST, 'pglite-template.json');
 /** An uncompressed ustar archive (a stamp without it is an older build's gzip template: rebuilt). */

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { ConfigError, defineServer } from '@portcullis/core';
+import { ConfigError, defineServer, packageFile } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
@@ -131,7 +130,7 @@ export function createBillingServer(opts: BillingServerOptions = {}) {
       },
     ],
     tools: billingTools,
-    policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
+    policyDir: packageFile('@portcullis/billing', import.meta.url, 'policies'),
     extraActions: [{ name: 'billing_cancel_others_plan', resourceTypes: ['Tenant'] }],
     approvalTool: 'billing_approve_refund',
     configSchema: billingConfigSchema,

@@ -6,7 +6,7 @@
  * kit's common command line and settings. Run by cli.ts, once the V8 settings hold.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, runServerCli } from '@portcullis/core';
+import { ConfigError, packageFile, runServerCli } from '@portcullis/core';
 import { loadBrokerConfig, type BrokerConfig } from './config.js';
 import { runLock } from './lock-cli.js';
 import { defineBroker } from './server.js';
@@ -51,7 +51,9 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
 }
 if (kitArgs.includes('--version') || kitArgs.includes('-v')) {
   // Like every Portcullis bin: the package version, with no configuration needed.
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(
+    readFileSync(packageFile('@portcullis/broker', import.meta.url, 'package.json'), 'utf8'),
+  ) as {
     version: string;
   };
   process.stdout.write(`${pkg.version}\n`);

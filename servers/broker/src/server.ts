@@ -6,7 +6,6 @@
  * upstream applies its own controls: a local system its own stages as the same principal, a remote
  * one whatever it enforces for the broker's credential.
  */
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
   AUDIT_META_KEY,
@@ -17,6 +16,7 @@ import {
   PortcullisError,
   TRACE_META_KEY,
   accessOf,
+  packageFile,
   type ErrorEnvelope,
   type FederatedContent,
   type FederatedPrompt,
@@ -49,7 +49,7 @@ import {
   type UpstreamContent,
 } from './upstreams.js';
 
-export const BROKER_POLICY_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
+export const BROKER_POLICY_DIR = packageFile('@portcullis/broker', import.meta.url, 'policies');
 export const DEFAULT_PORT = 7300;
 /** Connecting to and listing an upstream (at start, after listChanged). */
 const LIST_TIMEOUT_MS = 30_000;

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { defineServer } from '@portcullis/core';
+import { defineServer, packageFile } from '@portcullis/core';
 import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
 import type { CrmBackend } from './backend.js';
@@ -61,7 +60,7 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
   tools,
   resources,
   prompts: [accountBrief],
-  policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
+  policyDir: packageFile('@portcullis/crm', import.meta.url, 'policies'),
   extraActions: [{ name: 'crm_read_pii', resourceTypes: ['Contact'] }],
   configSchema,
   sensitiveKeys: ['email', 'phone'],

@@ -3,9 +3,19 @@
  * thread with a bounded heap and forwards the standard streams. Only Node built-ins load here: the
  * kit, the store and the importers load in the worker alone, so the main thread stays small.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 const NAME = 'portcullis-posture-read import';
+
+// The worker's script in the package's build output, found by the package's name: the CLI that
+// runs this is one bundle, whose own URL is not beside it (the kit's packageFile, without the kit).
+const WORKER_SCRIPT = join(
+  dirname(createRequire(import.meta.url).resolve('@portcullis/posture-read/package.json')),
+  'dist',
+  'import-worker.js',
+);
 
 /**
  * Heap limits of the import's worker thread. A streaming import keeps little alive, but with
@@ -24,8 +34,7 @@ export const IMPORT_HEAP_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGeneratio
 export async function runImportInWorker(argv: string[]): Promise<number> {
   const fromStdin = argv.includes('-');
   process.umask(0o077); // process-wide: the files the worker creates are owner-only
-  process.umask(0o077); // files the worker creates are owner-only
-  const worker = new Worker(new URL('./import-worker.js', import.meta.url), {
+  const worker = new Worker(WORKER_SCRIPT, {
     workerData: { argv, stderrIsTTY: process.stderr.isTTY === true },
     resourceLimits: IMPORT_HEAP_LIMITS,
     stdin: fromStdin,

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { defineServer } from '@portcullis/core';
+import { defineServer, packageFile } from '@portcullis/core';
 import { ConfigError } from '@portcullis/core';
 import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
 import { upstreamIdentity } from '@portcullis/core/cache';
@@ -59,7 +58,7 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
   tools,
   resources,
   prompts: [triage],
-  policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
+  policyDir: packageFile('@portcullis/posture-read', import.meta.url, 'policies'),
   configSchema,
   migrations,
   createBackend: async (services) => {

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { ConfigError, defineServer } from '@portcullis/core';
+import { ConfigError, defineServer, packageFile } from '@portcullis/core';
 import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
 import type { KitServices } from '@portcullis/core';
 import { openCursorCodec } from '@portcullis/core/cursor';
@@ -165,7 +164,7 @@ export function createRemediationServer(opts: RemediationServerOptions = {}) {
       { id: 'admin', description: 'The kill switch (admins; also POST /admin/kill-switch).', default: true },
     ],
     tools: remediationTools,
-    policyDir: fileURLToPath(new URL('../policies', import.meta.url)),
+    policyDir: packageFile('@portcullis/remediation-write', import.meta.url, 'policies'),
     extraActions: [
       { name: 'remediation_change', resourceTypes: ['Change'] },
       { name: 'remediation_automate', resourceTypes: ['Change'] },

@@ -1,8 +1,7 @@
 import { IdempotencyLedger } from '@portcullis/core/idempotency';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, PortcullisError, errors } from '@portcullis/core';
+import { ConfigError, errors, packageFile, PortcullisError } from '@portcullis/core';
 import type { KitServices } from '@portcullis/core';
 import type { CrmBackend } from '../backend.js';
 import { crmSeedFor, type CrmConfig } from '../config.js';
@@ -19,7 +18,7 @@ import {
 } from './transport.js';
 
 /** Templates reviewed with the server, shipped next to dist/ (package.json `files`). */
-export const SHIPPED_TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
+export const SHIPPED_TEMPLATES = packageFile('@portcullis/crm', import.meta.url, 'templates');
 
 /** Demo contacts on the suppression list, so the opt-out refusal can be seen without setup. */
 export const DEMO_SUPPRESSED_CONTACT = 3;
