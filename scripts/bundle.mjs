@@ -150,6 +150,16 @@ function resolvePackage(name, from, stage) {
   }
 }
 
+/**
+ * What a package's dependencies lose. A server declares the kit's and the SDK's dependencies too
+ * (its CLI is one bundle holding both: scripts/bundle-cli.mjs), so it drops what they drop.
+ */
+function droppedBy(name) {
+  const own = DROP[name] ?? [];
+  if (!name.startsWith('@portcullis/') || name === '@portcullis/core') return own;
+  return [...own, ...DROP['@portcullis/core'], ...DROP['@modelcontextprotocol/sdk']];
+}
+
 /** Removes every installed package not reachable from the roots without passing through DROP. */
 function prune(stage, roots) {
   const reachable = new Set();
@@ -161,7 +171,7 @@ function prune(stage, roots) {
     const pkg = readJson(join(dir, 'package.json'));
     const deps = { ...pkg.peerDependencies, ...pkg.optionalDependencies, ...pkg.dependencies };
     for (const name of Object.keys(deps)) {
-      if (DROP[pkg.name]?.includes(name)) continue;
+      if (droppedBy(pkg.name).includes(name)) continue;
       queue.push(resolvePackage(name, dir, stage));
     }
   }

@@ -3,9 +3,13 @@
  * Cedar, PGlite and prom-client (metrics) are loaded by the kit once the process is up, beside the
  * protocol, never by importing a server; jose only to sign or verify a token (HTTP JWTs, approval
  * tokens, broker assertions), so never for a read over stdio; connector SDKs (HubSpot, Stripe, AWS),
- * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them. A module-load hook (node --import) records every
- * module the process loads, as a client spawning the built CLI would run it. Over stdio the young
- * generation keeps its start size (the V8 settings hold before the modules load).
+ * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them; p-retry for an
+ * upstream call. Smaller ones load once the server is up, not by importing it: the OpenTelemetry API
+ * and Bottleneck (the rate limits). A module-load hook (node --import) records every module the
+ * process loads, as a client spawning the built CLI would run it. The CLI is one bundle
+ * (scripts/bundle-cli.mjs): it loads the kit, the SDK and zod from itself, never from their own
+ * packages. Over stdio the young generation keeps its start size (the V8 settings hold before the
+ * modules load).
  */
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,9 +34,20 @@ const HEAVY = [
   'ioredis',
   'jose',
   'prom-client',
+  'p-retry',
+  '@opentelemetry/api',
+  'bottleneck',
 ];
-/** What the first call on the embedded store needs: policy, store and the call's metrics. */
-const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite', 'prom-client'];
+/** What the first call on the embedded store needs: policy, store, the call's metrics, span and limits. */
+const NEEDED_FOR_A_CALL = [
+  '@cedar-policy/cedar-wasm',
+  '@electric-sql/pglite',
+  'prom-client',
+  '@opentelemetry/api',
+  'bottleneck',
+];
+/** What the CLI's bundle holds: the process must never load these from their own packages too. */
+const BUNDLED = ['@modelcontextprotocol/sdk', 'zod', 'ajv', '@portcullis/core'];
 
 /** The broker fronts the CRM in-process for its first call. */
 const brokerConfig = join(mkdtempSync(join(tmpdir(), 'portcullis-lazy-broker-')), 'broker.yaml');
@@ -147,6 +162,21 @@ function packagesIn(file: string, pid?: number): Set<string> {
  */
 function duplicatesIn(file: string, pid?: number): string[] {
   return [...installedIn(file, pid)].filter(([, dirs]) => dirs.size > 1).map(([name]) => name);
+}
+
+/**
+ * Modules of the workspace's build output (packages/*\/dist, servers/*\/dist) one process loaded
+ * beyond the server's bundle (its dist/cli.js and dist/cli-chunks/).
+ */
+function unbundledIn(file: string, pid: number | undefined, server: string): string[] {
+  const own = pathToFileURL(join(ROOT, 'servers', server, 'dist')).href;
+  const workspace = [join(ROOT, 'packages'), join(ROOT, 'servers')].map((d) => pathToFileURL(d).href);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith(`${pid} `))
+    .map((l) => l.slice(l.indexOf(' ') + 1))
+    .filter((url) => workspace.some((w) => url.startsWith(w)) && url.includes('/dist/'))
+    .filter((url) => url !== `${own}/cli.js` && !url.startsWith(`${own}/cli-chunks/`));
 }
 
 function heavyIn(pkgs: Set<string>, allowed: string[] = []): string[] {
@@ -301,6 +331,11 @@ describe.each(SERVERS)('%s', (name) => {
         expect(heavyIn(pkgs, NEEDED_FOR_A_CALL)).toEqual([]);
         // one copy of each package (the kit, the server and the SDK share one zod)
         expect(duplicatesIn(record, child.pid)).toEqual([]);
+        // The bundle's own copies only: the workspace's build output and the bundled packages are
+        // never loaded beside it (two copies of the kit would be two audit chains, two zods...).
+        expect([...pkgs].filter((p) => BUNDLED.includes(p))).toEqual([]);
+        const outside = unbundledIn(record, child.pid, name);
+        expect(outside).toEqual([]);
       } finally {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
