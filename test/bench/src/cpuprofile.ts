@@ -7,13 +7,20 @@
  * so a window measured in the bench process (hrtime at the start and end of the load) selects the
  * load's samples. When the window holds no sample (another clock), the whole profile is used and
  * the summary says so.
+ *
+ * A server's CLI is one bundle (scripts/bundle-cli.mjs): its frames are mapped back through the
+ * bundle's source maps to the module each function came from (packages/core/dist/runtime.js ...),
+ * so the kit's frames count as the kit's and the server's as the server's.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber?: number;
 }
 interface ProfileNode {
   id: number;
@@ -45,6 +52,37 @@ export interface ProfileSummary {
   byPackage: FrameTime[];
   gcShare: number;
   idleShare: number;
+}
+
+/** The source maps of bundled files by URL (null: none, or not a bundle's file). */
+const maps = new Map<string, { map: SourceMap; url: string } | null>();
+
+function sourceMapOf(url: string): { map: SourceMap; url: string } | null {
+  if (maps.has(url)) return maps.get(url)!;
+  let found: { map: SourceMap; url: string } | null = null;
+  if (/\/dist\/(cli\.js|cli-chunks\/[^/]+\.js)$/.test(url) && !url.includes('/node_modules/')) {
+    const file = `${fileURLToPath(url)}.map`;
+    if (existsSync(file))
+      found = { map: new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as never), url: `${url}.map` };
+  }
+  maps.set(url, found);
+  return found;
+}
+
+/** A frame of a bundle as the frame of the module its code came from (unchanged when unmapped). */
+function originalFrame(cf: CallFrame): CallFrame {
+  const sm = cf.url.startsWith('file://') ? sourceMapOf(cf.url) : null;
+  if (!sm) return cf;
+  const entry = sm.map.findEntry(cf.lineNumber, cf.columnNumber ?? 0) as {
+    originalSource?: string;
+    originalLine?: number;
+  };
+  if (entry.originalSource === undefined || entry.originalLine === undefined) return cf;
+  return {
+    functionName: cf.functionName,
+    url: new URL(entry.originalSource, sm.url).href,
+    lineNumber: entry.originalLine,
+  };
 }
 
 function shortUrl(url: string): string {
@@ -103,6 +141,7 @@ export function summariseProfile(
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of p.nodes) {
+    node.callFrame = originalFrame(node.callFrame);
     byId.set(node.id, node);
     for (const c of node.children ?? []) parent.set(c, node.id);
   }
