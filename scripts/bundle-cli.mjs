@@ -14,7 +14,7 @@
 // Code that finds a shipped file does so by its package's name (packageFile in @portcullis/core),
 // never relative to its own module: in the bundle, import.meta.url names the bundle.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { rolldown } from 'rolldown';
 
 /** Packages compiled into the bundle: what a start loads before it answers initialize. */
@@ -42,8 +42,14 @@ rmSync(chunks, { recursive: true, force: true });
 const bundle = await rolldown({
   input: entry,
   platform: 'node',
-  // A bare specifier not listed stays an import, resolved from node_modules at run time.
-  external: (id) => !/^[./]/.test(id) && !id.startsWith('node:') && !BUNDLED.some((re) => re.test(id)),
+  // A bare specifier not listed stays an import, resolved from node_modules at run time (rolldown
+  // asks again with resolved ids, which are paths on every platform: never external).
+  external: (id, _importer, isResolved) =>
+    !isResolved &&
+    !/^[./]/.test(id) &&
+    !isAbsolute(id) &&
+    !id.startsWith('node:') &&
+    !BUNDLED.some((re) => re.test(id)),
   logLevel: 'warn',
 });
 let output;

@@ -264,7 +264,10 @@ export async function withRetry<T>(
 
   if (signal?.aborted) throw cancelledError(system, signal.reason);
 
-  const { default: pRetry, AbortError } = await loadPRetry();
+  // Loaded on the first upstream call (lazy.ts); a broken install is the kit's failure, not the upstream's.
+  const { default: pRetry, AbortError } = await loadPRetry().catch((err: unknown) => {
+    throw errors.internal(err);
+  });
   try {
     return await pRetry(
       async (attemptNumber) => {
