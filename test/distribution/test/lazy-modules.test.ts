@@ -46,8 +46,11 @@ const NEEDED_FOR_A_CALL = [
   '@opentelemetry/api',
   'bottleneck',
 ];
-/** What the CLI's bundle holds: the process must never load these from their own packages too. */
-const BUNDLED = ['@modelcontextprotocol/sdk', 'zod', 'ajv', '@portcullis/core'];
+/**
+ * npm packages the CLI's bundle holds: the process must never load these from node_modules too.
+ * (The kit is the workspace's own: `unbundledIn` checks that no build output loads beside the bundle.)
+ */
+const BUNDLED = ['@modelcontextprotocol/sdk', 'zod', 'ajv'];
 
 /** The broker fronts the CRM in-process for its first call. */
 const brokerConfig = join(mkdtempSync(join(tmpdir(), 'portcullis-lazy-broker-')), 'broker.yaml');
@@ -134,13 +137,7 @@ writeFileSync(
  */
 function installedIn(file: string, pid?: number): Map<string, Set<string>> {
   const copies = new Map<string, Set<string>>();
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const lines = text.split('\n').filter(Boolean);
-  const who = String(pid ?? lines[0]?.split(' ')[0]);
-  for (const line of lines) {
-    const sp = line.indexOf(' ');
-    if (line.slice(0, sp) !== who) continue;
-    const url = line.slice(sp + 1);
+  for (const url of urlsIn(file, pid)) {
     const i = url.lastIndexOf('/node_modules/') + '/node_modules/'.length;
     if (i < '/node_modules/'.length) continue;
     const parts = url.slice(i).split('/');
@@ -148,6 +145,13 @@ function installedIn(file: string, pid?: number): Map<string, Set<string>> {
     copies.set(name, (copies.get(name) ?? new Set()).add(url.slice(0, i) + name));
   }
   return copies;
+}
+
+/** The module URLs one process recorded (`pid`; the first process to record when not given). */
+function urlsIn(file: string, pid?: number): string[] {
+  const lines = (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').filter(Boolean);
+  const who = String(pid ?? lines[0]?.split(' ')[0]);
+  return lines.filter((l) => l.slice(0, l.indexOf(' ')) === who).map((l) => l.slice(l.indexOf(' ') + 1));
 }
 
 /** The npm packages among the module URLs one process recorded. */
@@ -171,10 +175,7 @@ function duplicatesIn(file: string, pid?: number): string[] {
 function unbundledIn(file: string, pid: number | undefined, server: string): string[] {
   const own = pathToFileURL(join(ROOT, 'servers', server, 'dist')).href;
   const workspace = [join(ROOT, 'packages'), join(ROOT, 'servers')].map((d) => pathToFileURL(d).href);
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith(`${pid} `))
-    .map((l) => l.slice(l.indexOf(' ') + 1))
+  return urlsIn(file, pid)
     .filter((url) => workspace.some((w) => url.startsWith(w)) && url.includes('/dist/'))
     .filter((url) => url !== `${own}/cli.js` && !url.startsWith(`${own}/cli-chunks/`));
 }
@@ -334,8 +335,7 @@ describe.each(SERVERS)('%s', (name) => {
         // The bundle's own copies only: the workspace's build output and the bundled packages are
         // never loaded beside it (two copies of the kit would be two audit chains, two zods...).
         expect([...pkgs].filter((p) => BUNDLED.includes(p))).toEqual([]);
-        const outside = unbundledIn(record, child.pid, name);
-        expect(outside).toEqual([]);
+        expect(unbundledIn(record, child.pid, name)).toEqual([]);
       } finally {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
