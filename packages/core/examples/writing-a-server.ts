@@ -3,7 +3,15 @@
 // included verbatim in the core README, so the example cannot drift from the API.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { defineServer, PortcullisError, runServerCli, toolsFor, type Stage } from '@portcullis/core';
+import {
+  defineServer,
+  loadedRecord,
+  PortcullisError,
+  runServerCli,
+  toolsFor,
+  withRecord,
+  type Stage,
+} from '@portcullis/core';
 
 interface Thing {
   id: string;
@@ -28,14 +36,15 @@ const getThing = tool({
   input: z.object({ id: z.string().min(1).max(64) }),
   output: z.object({ id: z.string(), name: z.string() }),
   // Loaded before policy decides: the record's own tenant and owner (null answers not_found).
+  // withRecord hands the handler the very record policy decided on: one read per call.
   resource: async ({ id }, { backend }) => {
     const t = await backend.get(id);
-    return t && { type: 'Thing', id: t.id, attributes: { tenant: t.tenant, owner: t.owner } };
+    return t && withRecord({ type: 'Thing', id: t.id, attributes: { tenant: t.tenant, owner: t.owner } }, t);
   },
-  handler: async ({ id }, { backend }) => {
-    const t = await backend.get(id);
+  handler: async ({ id }, { resource }) => {
+    const t = loadedRecord<Thing>(resource);
     if (!t)
-      throw new PortcullisError({ code: 'not_found', category: 'not_found', message: 'No such thing.' });
+      throw new PortcullisError({ code: 'not_found', category: 'not_found', message: `No thing ${id}.` });
     return { id: t.id, name: t.name };
   },
 });

@@ -1,4 +1,12 @@
-export { defineJsonSchemaTool, defineTool, deriveAnnotations, isJsonSchemaTool, toolsFor } from './tool.js';
+export {
+  defineJsonSchemaTool,
+  defineTool,
+  deriveAnnotations,
+  isJsonSchemaTool,
+  loadedRecord,
+  toolsFor,
+  withRecord,
+} from './tool.js';
 export type {
   Access,
   AnyObjectSchema,

@@ -35,6 +35,26 @@ export interface PolicyResource {
   attributes: Record<string, CedarValue> & { tenant: string };
 }
 
+/** Where withRecord keeps the loaded record: a symbol key, so no entries walk, JSON or Cedar entity sees it. */
+const LOADED_RECORD = Symbol('portcullis.loadedRecord');
+
+/**
+ * The policy view of a record, carrying the record the resolver read to build it, so the handler
+ * answers from the very record policy decided on (one read per call, no window between the
+ * decision and the read). Policy sees `type`, `id` and `attributes` only; the record is never
+ * sent to Cedar, audited or serialised.
+ */
+export function withRecord<T>(resource: PolicyResource, record: T): PolicyResource {
+  return Object.defineProperty({ ...resource }, LOADED_RECORD, { value: record, enumerable: false });
+}
+
+/** The record withRecord attached to this resource, or undefined (none attached, or no resource). */
+export function loadedRecord<T>(resource: PolicyResource | null | undefined): T | undefined {
+  return resource
+    ? ((resource as unknown as Record<symbol, T | undefined>)[LOADED_RECORD] ?? undefined)
+    : undefined;
+}
+
 export interface ResolveContext<B> {
   principal: Principal;
   backend: B;
