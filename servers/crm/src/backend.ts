@@ -99,6 +99,22 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** A page's first items with the count of all matches (capped as a search's `total` is). */
+export interface FirstItems<T> {
+  items: T[];
+  total: number;
+}
+
+/** What crm_get_account shows beside the account (see CrmBackend.accountRelated). */
+export interface AccountRelated {
+  /** The first `size` contacts by name, as crm_search_contacts with account_id orders them. */
+  contacts: FirstItems<Contact>;
+  /** The first `size` open opportunities by close date, as crm_search_opportunities orders them. */
+  openOpportunities: FirstItems<Opportunity>;
+  /** The `recent` latest activities, as listActivities orders them. */
+  activities: Activity[];
+}
+
 /**
  * What the tools call. Every method is scoped to one tenant: a record of another tenant does not
  * exist for it (null / not_found), so cross-tenant reads cannot happen below policy either.
@@ -123,6 +139,17 @@ export interface CrmBackend {
     opts?: ReadOptions,
   ): Promise<Page<Account>>;
   getAccount(tenant: string, id: string, opts?: ReadOptions): Promise<Account | null>;
+  /**
+   * An account's contacts, open opportunities and recent activities in one read, for a backend
+   * that can do better than the three searches (the embedded store: one statement instead of five,
+   * over one snapshot). Optional: without it the tool makes the searches; both give the same answer.
+   */
+  accountRelated?(
+    tenant: string,
+    accountId: string,
+    sizes: { size: number; recent: number },
+    opts?: ReadOptions,
+  ): Promise<AccountRelated>;
 
   searchContacts(
     tenant: string,

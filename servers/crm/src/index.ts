@@ -1,10 +1,12 @@
 export { server, tools } from './server.js';
 export type {
   AccountQuery,
+  AccountRelated,
   ActivityTarget,
   ContactChanges,
   ContactQuery,
   CrmBackend,
+  FirstItems,
   NewActivity,
   NewContact,
   NewOpportunity,

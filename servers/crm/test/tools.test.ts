@@ -2,7 +2,7 @@
  * Every CRM tool through the real kit runtime with a real MCP client (in-process), on the seeded
  * embedded backend: results, paging, each denial path, conflicts, idempotent replays and audit.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcullis/core/testing';
 import type { CrmBackend } from '../src/index.js';
@@ -232,6 +232,34 @@ describe('crm_get_account', () => {
     expect(unknown.category).toBe('not_found');
     // Same answer either way: existence in another tenant does not leak.
     expect(foreign.message).toBe(unknown.message);
+  });
+
+  it('reads the account once (policy decides on the record it answers with) and the rest in one statement', async () => {
+    const acc = acme.accounts.find((a) => acme.contacts.some((c) => c.account_id === a.id))!;
+    const store = h.runtime.kitServices.store;
+    const backend = h.runtime.kitBackend;
+    const statements: string[] = [];
+    const query = store.query.bind(store);
+    const getAccount = vi.spyOn(backend, 'getAccount');
+    const searches = [
+      vi.spyOn(backend, 'searchContacts'),
+      vi.spyOn(backend, 'searchOpportunities'),
+      vi.spyOn(backend, 'listActivities'),
+    ];
+    store.query = (sql: string, params?: unknown[]) => {
+      if (/\bcrm_/.test(sql)) statements.push(sql);
+      return query(sql, params);
+    };
+    try {
+      const r = ok(await viewer.callTool('crm_get_account', { id: acc.id }));
+      expect(r.account.id).toBe(acc.id);
+      expect(getAccount).toHaveBeenCalledTimes(1);
+      for (const s of searches) expect(s).not.toHaveBeenCalled();
+      expect(statements).toHaveLength(2);
+    } finally {
+      store.query = query;
+      vi.restoreAllMocks();
+    }
   });
 
   it('refuses a principal without a CRM role as an unknown tool', async () => {

@@ -18,8 +18,9 @@
  *       JWT (RS256, JWKS file; tenant acme, role viewer), the CRM's Cedar policies, rate limits
  *       (very high ceiling), audit to <dataDir>/audit (its default), the demo data on PGlite;
  *   (f) an SDK stateless server (new McpServer + transport per request) whose crm_get_account does
- *       the CRM handler's read with the CRM's own EmbeddedBackend on a PGlite store of its own: the
- *       account, then its contacts, open opportunities and recent activities (src/baselines/account-read.ts);
+ *       the CRM's read with the CRM's own EmbeddedBackend on a PGlite store of its own: the account,
+ *       then its contacts, open opportunities and recent activities in one statement (two statements,
+ *       as the CRM; src/baselines/account-read.ts);
  *   (g) a raw express handler doing the same read (no SDK).
  * It prints req/s, p50, p99, p99/p50 and server CPU per request, e/f and e/g, and the goals (e/f >= 2;
  * the CRM's p99 <= 5x its p50). Then one more bounded round of (e) under `node --cpu-prof`:

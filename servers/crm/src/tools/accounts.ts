@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { errors } from '@portcullis/core';
+import { errors, loadedRecord, withRecord } from '@portcullis/core';
 import { pageRequest } from '@portcullis/core/paging';
-import type { CrmBackend } from '../backend.js';
-import { OPEN_STAGES } from '../domain.js';
+import type { AccountRelated, CrmBackend } from '../backend.js';
+import { OPEN_STAGES, type Account } from '../domain.js';
 import {
   accountLine,
   accountOut,
@@ -87,15 +87,38 @@ export const accountSummaryOut = z.object({
     .describe(`The ${RECENT_ACTIVITIES} most recent activities on the account.`),
 });
 
-/** One account with its people, pipeline and latest touches; shared by the tool and the crm://accounts/{id} resource. */
+/**
+ * One account with its people, pipeline and latest touches; shared by the tool and the
+ * crm://accounts/{id} resource. `loaded` is the account when the caller already read it (the
+ * tool's resolver, for policy): it is then not read again.
+ */
 export async function accountSummary(
   backend: CrmBackend,
   tenant: string,
   id: string,
   signal: AbortSignal,
+  loaded?: Account,
 ): Promise<z.input<typeof accountSummaryOut> | null> {
-  const account = await backend.getAccount(tenant, id, { signal });
+  const account = loaded ?? (await backend.getAccount(tenant, id, { signal }));
   if (account === null) return null;
+  const related = backend.accountRelated
+    ? await backend.accountRelated(tenant, id, { size: SUMMARY_SIZE, recent: RECENT_ACTIVITIES }, { signal })
+    : await relatedBySearches(backend, tenant, id, signal);
+  return {
+    account,
+    contacts: { total: related.contacts.total, items: related.contacts.items.map(summariseContact) },
+    open_opportunities: related.openOpportunities,
+    recent_activities: related.activities,
+  };
+}
+
+/** accountRelated through the backend's searches (a backend without its own, e.g. HubSpot's). */
+async function relatedBySearches(
+  backend: CrmBackend,
+  tenant: string,
+  id: string,
+  signal: AbortSignal,
+): Promise<AccountRelated> {
   const [contacts, opps, activities] = await Promise.all([
     backend.searchContacts(tenant, { account_id: id }, { cursor: null, limit: SUMMARY_SIZE }, { signal }),
     backend.searchOpportunities(
@@ -107,10 +130,9 @@ export async function accountSummary(
     backend.listActivities(tenant, { account_id: id }, RECENT_ACTIVITIES, { signal }),
   ]);
   return {
-    account,
-    contacts: { total: contacts.total, items: contacts.items.map(summariseContact) },
-    open_opportunities: { total: opps.total, items: opps.items },
-    recent_activities: activities,
+    contacts: { total: contacts.total, items: contacts.items },
+    openOpportunities: { total: opps.total, items: opps.items },
+    activities,
   };
 }
 
@@ -126,11 +148,17 @@ export const getAccount = tool({
   output: accountSummaryOut,
   resource: async (args, ctx) => {
     const a = await ctx.backend.getAccount(ctx.principal.tenant, args.id, { signal: ctx.signal });
-    return a === null ? null : recordResource('Account', a.tenant, a, versioned(a));
+    return a === null ? null : withRecord(recordResource('Account', a.tenant, a, versioned(a)), a);
   },
   handler: async (args, ctx) => {
-    const summary = await accountSummary(ctx.backend, ctx.principal.tenant, args.id, ctx.signal);
-    // Deleted between authorization and now.
+    // The account policy decided on, as the resolver read it: not read a second time.
+    const summary = await accountSummary(
+      ctx.backend,
+      ctx.principal.tenant,
+      args.id,
+      ctx.signal,
+      loadedRecord<Account>(ctx.resource),
+    );
     if (summary === null) throw errors.notFound(`Account ${args.id}`);
     return summary;
   },

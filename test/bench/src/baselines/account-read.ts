@@ -2,15 +2,15 @@
  * Baselines for the crm_get_account comparison: the same account read the CRM tool does, with no
  * control around it (no identity, policy, rate limit or audit), on a store of its own.
  *
- *   node account-read.js sdk <dataDir>       (e) SDK stateless, as the SDK documents it: a NEW
+ *   node account-read.js sdk <dataDir>       (f) SDK stateless, as the SDK documents it: a NEW
  *                                                McpServer + StreamableHTTPServerTransport per request
- *   node account-read.js express <dataDir>   (f) a raw express JSON-RPC handler (no SDK)
+ *   node account-read.js express <dataDir>   (g) a raw express JSON-RPC handler (no SDK)
  *
  * Both open the kit's embedded store (PGlite, the same settings the CRM gets) on their own data
  * directory, run the CRM migrations and seed the demo data, and answer tools/call
- * `crm_get_account { id }` with what the CRM's handler returns: the account row, then in parallel
- * its first 10 contacts (names and titles only), its first 10 open opportunities and its 5 most
- * recent activities, through the CRM's own EmbeddedBackend (the same SQL).
+ * `crm_get_account { id }` with what the CRM's handler returns: the account row, then its first 10
+ * contacts (names and titles only), its first 10 open opportunities and its 5 most recent
+ * activities, through the CRM's own EmbeddedBackend (the same SQL: two statements).
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -18,7 +18,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod/v4';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore } from '@portcullis/core/store';
-import { EmbeddedBackend, OPEN_STAGES, migrations } from '@portcullis/crm';
+import { EmbeddedBackend, migrations } from '@portcullis/crm';
 import { serve } from './common.js';
 import { statelessApp } from './stateless.js';
 
@@ -37,32 +37,28 @@ const store = await openStore({ dataDir });
 await migrate(store, 'crm', migrations);
 const backend = await EmbeddedBackend.open(store, { seed: true, cursors: new CursorCodec(randomBytes(32)) });
 
-/** The CRM handler's work for crm_get_account (servers/crm/src/tools/accounts.ts, accountSummary). */
+/**
+ * The CRM's work for crm_get_account (servers/crm/src/tools/accounts.ts): the account (the CRM
+ * reads it once, in the resolver that gives policy its attributes), then its contacts, open
+ * opportunities and recent activities in the embedded backend's one statement (accountRelated).
+ */
 async function readAccount(id: string): Promise<Record<string, unknown> | null> {
   const account = await backend.getAccount(TENANT, id);
   if (account === null) return null;
-  const [contacts, opps, activities] = await Promise.all([
-    backend.searchContacts(TENANT, { account_id: id }, { cursor: null, limit: 10 }),
-    backend.searchOpportunities(
-      TENANT,
-      { account_id: id, stages: [...OPEN_STAGES] },
-      { cursor: null, limit: 10 },
-    ),
-    backend.listActivities(TENANT, { account_id: id }, 5),
-  ]);
+  const related = await backend.accountRelated(TENANT, id, { size: 10, recent: 5 });
   return {
     account,
     contacts: {
-      total: contacts.total,
-      items: contacts.items.map((c) => ({
+      total: related.contacts.total,
+      items: related.contacts.items.map((c) => ({
         id: c.id,
         first_name: c.first_name,
         last_name: c.last_name,
         title: c.title,
       })),
     },
-    open_opportunities: { total: opps.total, items: opps.items },
-    recent_activities: activities,
+    open_opportunities: related.openOpportunities,
+    recent_activities: related.activities,
   };
 }
 
