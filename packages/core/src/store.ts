@@ -285,32 +285,62 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
 
 interface PGliteRunner {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
-  exec(sql: string): Promise<unknown>;
+  exec(sql: string): Promise<Array<{ affectedRows?: number }>>;
 }
 
-function pgliteQueryable(db: PGliteRunner): StoreTransaction {
+/** `changed` hears how many rows each statement inserted, updated or deleted. */
+function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): StoreTransaction {
   return {
     async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
       const res = await db.query<T>(sql, params);
+      if (res.affectedRows) changed(res.affectedRows);
       return { rows: res.rows, rowCount: res.rowCount ?? res.affectedRows ?? res.rows.length };
     },
     async exec(sql: string): Promise<void> {
-      await db.exec(sql);
+      const results = await db.exec(sql);
+      changed(results.reduce((n, r) => n + (r.affectedRows ?? 0), 0));
     },
   };
 }
 
-class PGliteStore implements Store {
+/**
+ * Planner statistics. A PostgreSQL server's autovacuum analyzes a table once enough of it has
+ * changed; PGlite runs no background workers, so a table filled in the embedded store was never
+ * analyzed and the planner guessed: the CRM's demo tables (1,000+ rows each) were read through
+ * the wrong indexes, and planning crm_get_account's read took longer than running it. The store
+ * keeps autovacuum's rule itself: it counts the rows its statements change and, past
+ * ANALYZE_CHECK_ROWS (and once after opening, for a directory written before this existed), checks
+ * off the caller's path which tables have changed by more than 50 rows + 10% since their last
+ * ANALYZE (autovacuum's defaults) and analyzes those, at most once per ANALYZE_CHECK_INTERVAL_MS.
+ */
+const ANALYZE_CHECK_ROWS = 50;
+const ANALYZE_CHECK_INTERVAL_MS = 1_000;
+const STALE_TABLES_SQL = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+ WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+ ORDER BY 1`;
+
+export class PGliteStore implements Store {
   readonly kind = 'pglite' as const;
   private readonly q: StoreTransaction;
   private closed = false;
+  /** Rows changed since the last statistics check. */
+  private changed = 0;
+  private lastCheck = 0;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checking: Promise<string[]> | undefined;
+  private readonly noteChanged = (rows: number): void => {
+    this.changed += rows;
+    if (this.changed >= ANALYZE_CHECK_ROWS) this.scheduleStatistics();
+  };
 
   constructor(
     private readonly db: PGlite,
     private readonly logger: Logger | undefined,
     private readonly releaseDataDir: () => void,
   ) {
-    this.q = pgliteQueryable(db);
+    this.q = pgliteQueryable(db, this.noteChanged);
+    this.scheduleStatistics();
   }
 
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
@@ -323,17 +353,63 @@ class PGliteStore implements Store {
 
   // PGlite is one connection: its own transaction() holds a mutex, so concurrent callers queue.
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx: PGliteTransaction) => fn(pgliteQueryable(tx)));
+    return this.db.transaction((tx: PGliteTransaction) => fn(pgliteQueryable(tx, this.noteChanged)));
   }
 
   async ping(): Promise<void> {
     await this.db.query('SELECT 1');
   }
 
+  /**
+   * Analyzes the tables autovacuum's rule says are due (see ANALYZE_CHECK_ROWS) and names them.
+   * The store runs it by itself; callers that just loaded data and query it next may await it.
+   */
+  refreshStatistics(): Promise<string[]> {
+    if (this.checking) return this.checking;
+    this.changed = 0;
+    this.lastCheck = Date.now();
+    const run = (async () => {
+      // This connection's change counts reach pg_stat_user_tables when it next goes idle, at most
+      // once a second unless forced: the check must see the changes that triggered it.
+      await this.db.query('SELECT pg_stat_force_next_flush()');
+      const due = (await this.db.query<{ name: string }>(STALE_TABLES_SQL)).rows.map((r) => r.name);
+      if (due.length > 0) await this.db.exec(`ANALYZE ${due.join(', ')}`);
+      return due;
+    })();
+    this.checking = run.finally(() => {
+      this.checking = undefined;
+      if (this.changed >= ANALYZE_CHECK_ROWS) this.scheduleStatistics();
+    });
+    return this.checking;
+  }
+
+  private scheduleStatistics(): void {
+    if (this.closed || this.checkTimer !== undefined || this.checking !== undefined) return;
+    const wait = Math.max(0, this.lastCheck + ANALYZE_CHECK_INTERVAL_MS - Date.now());
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      if (this.closed) return;
+      this.refreshStatistics().then(
+        (tables) => {
+          if (tables.length > 0)
+            this.logger?.debug({ store: 'pglite', tables }, 'planner statistics refreshed');
+        },
+        (err: unknown) => {
+          if (!this.closed) this.logger?.warn({ err }, 'could not refresh the planner statistics');
+        },
+      );
+    }, wait);
+    // Never what keeps a process alive.
+    this.checkTimer.unref();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
     try {
+      await this.checking?.catch(() => undefined);
       await this.db.close();
     } finally {
       this.releaseDataDir();
