@@ -298,7 +298,8 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
     },
     async exec(sql: string): Promise<void> {
       const results = await db.exec(sql);
-      changed(results.reduce((n, r) => n + (r.affectedRows ?? 0), 0));
+      // PGlite's counts are running totals over the statements: the last is the whole.
+      changed(results[results.length - 1]?.affectedRows ?? 0);
     },
   };
 }
@@ -310,14 +311,18 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
  * the wrong indexes, and planning crm_get_account's read took longer than running it. The store
  * keeps autovacuum's rule itself: it counts the rows its statements change and, past
  * ANALYZE_CHECK_ROWS (and once after opening, for a directory written before this existed), checks
- * off the caller's path which tables have changed by more than 50 rows + 10% since their last
- * ANALYZE (autovacuum's defaults) and analyzes those, at most once per ANALYZE_CHECK_INTERVAL_MS.
+ * after the caller's statement which tables have changed by more than 50 rows + 10% since their
+ * last ANALYZE (autovacuum's defaults) and analyzes those one at a time, yielding the event loop
+ * between them, at most once per ANALYZE_CHECK_INTERVAL_MS.
  */
 const ANALYZE_CHECK_ROWS = 50;
 const ANALYZE_CHECK_INTERVAL_MS = 1_000;
+// Also a table never analyzed that holds data: after an unclean stop PostgreSQL starts its change
+// counts from zero, so a table filled before one would otherwise never come due.
 const STALE_TABLES_SQL = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
   FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
  WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+    OR (c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
  ORDER BY 1`;
 
 export class PGliteStore implements Store {
@@ -365,7 +370,8 @@ export class PGliteStore implements Store {
    * The store runs it by itself; callers that just loaded data and query it next may await it.
    */
   refreshStatistics(): Promise<string[]> {
-    if (this.checking) return this.checking;
+    // A check already running may have read the counts before the caller's writes: run another after it.
+    if (this.checking) return this.checking.then(() => this.refreshStatistics());
     this.changed = 0;
     this.lastCheck = Date.now();
     const run = (async () => {
@@ -373,8 +379,21 @@ export class PGliteStore implements Store {
       // once a second unless forced: the check must see the changes that triggered it.
       await this.db.query('SELECT pg_stat_force_next_flush()');
       const due = (await this.db.query<{ name: string }>(STALE_TABLES_SQL)).rows.map((r) => r.name);
-      if (due.length > 0) await this.db.exec(`ANALYZE ${due.join(', ')}`);
-      return due;
+      const analyzed: string[] = [];
+      for (const table of due) {
+        // One table per statement, each on a later turn of the event loop: PGlite runs a statement
+        // in this thread, so requests are read between the tables, not after all of them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.closed) break;
+        try {
+          await this.db.exec(`ANALYZE ${table}`);
+          analyzed.push(table);
+        } catch (err) {
+          // Dropped since the check read it, say: the others still get their statistics.
+          this.logger?.debug({ err, table }, 'could not analyze a table');
+        }
+      }
+      return analyzed;
     })();
     this.checking = run.finally(() => {
       this.checking = undefined;

@@ -79,12 +79,25 @@ describe('embedded store: planner statistics', () => {
     expect((await statsOf(store, 'stats_small')).changed).toBe(0);
   });
 
-  it('closes cleanly while a check is due or running', async () => {
+  it('closes cleanly while a check is due or running (the check stops between tables)', async () => {
     store = await openStore({});
     await fill(store, 'stats_closing', 500);
     const running = (store as PGliteStore).refreshStatistics();
     await store.close();
-    await expect(running).resolves.toEqual(['public.stats_closing']);
+    expect(await running).toEqual(expect.any(Array));
     store = undefined;
+  });
+
+  it('also analyzes a table that holds rows but was never analyzed, whatever its change count says', async () => {
+    store = await openStore({});
+    const pglite = store as PGliteStore;
+    await fill(store, 'stats_forgotten', 1_000);
+    await pglite.refreshStatistics();
+    // As after an unclean stop: PostgreSQL drops the change counts, and this table was never analyzed.
+    await store.exec(
+      "DELETE FROM pg_statistic WHERE starelid = 'stats_forgotten'::regclass; UPDATE pg_class SET reltuples = -1 WHERE oid = 'stats_forgotten'::regclass",
+    );
+    expect(await pglite.refreshStatistics()).toContain('public.stats_forgotten');
+    expect((await statsOf(store, 'stats_forgotten')).reltuples).toBe(1_000);
   });
 });
