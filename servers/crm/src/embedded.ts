@@ -594,7 +594,18 @@ function nstr(v: unknown): string | null {
 }
 
 function iso(v: unknown): string {
-  return v instanceof Date ? v.toISOString() : new Date(str(v)).toISOString();
+  if (v instanceof Date) return v.toISOString();
+  const text = str(v);
+  const d = new Date(text);
+  if (!Number.isNaN(d.getTime())) return d.toISOString();
+  // JSON from PostgreSQL writes a zone's local mean time with seconds in the offset (New York
+  // before 1883: -04:56:02), which Date does not parse; a server not on UTC gives those.
+  const m = /^(.+?)([+-])(\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (m) {
+    const offset = (Number(m[3]) * 3600 + Number(m[4]) * 60 + Number(m[5])) * 1000;
+    return new Date(new Date(`${m[1]}Z`).getTime() - (m[2] === '+' ? offset : -offset)).toISOString();
+  }
+  return d.toISOString();
 }
 
 function toAccount(r: Row): Account {

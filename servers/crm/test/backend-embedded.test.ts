@@ -87,6 +87,24 @@ describe('embedded accountRelated', () => {
           activities,
         });
       }
+      // A session not on UTC (a PostgreSQL server's, say): JSON then writes a zone's local mean
+      // time for old dates, with seconds in the offset (-04:56:02 in New York before 1883).
+      await store.query(
+        `INSERT INTO crm_activities (id, tenant, type, subject, occurred_at, account_id, owner_id, created_at)
+         VALUES ('act_rel_1800', 'acme', 'note', 'Founded', '1800-06-01T12:00:00Z', $1, $2, now())`,
+        [acc.id, acc.owner_id],
+      );
+      await store.exec("SET TimeZone = 'America/New_York'");
+      try {
+        const old = await backend.accountRelated('acme', acc.id, { size: 10, recent: 100 });
+        // (PGlite's own timestamptz parser gives an Invalid Date for these: the embedded store is on UTC.)
+        expect(old.activities.length).toBeGreaterThan(4);
+        expect(old.activities.find((a) => a.id === 'act_rel_1800')?.occurred_at).toBe(
+          '1800-06-01T12:00:00.000Z',
+        );
+      } finally {
+        await store.exec('RESET TimeZone');
+      }
       const mine = await backend.accountRelated('acme', acc.id, { size: 10, recent: 5 });
       expect(mine.contacts.items).toHaveLength(10);
       expect(mine.contacts.total).toBeGreaterThanOrEqual(13);
