@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../src/errors.js';
-import { PolicyEngine, toCedarValue } from '../src/policy.js';
-import type { Principal } from '../src/tool.js';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { actionScopeOf, PolicyEngine, toCedarValue } from '../src/policy.js';
+import type { CedarValue, PolicyResource, Principal } from '../src/tool.js';
 import type { PolicyTool } from '../src/tool-entry.js';
 
 const SCHEMA = `
@@ -333,8 +334,12 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     engine(policyDir, cacheDir).saveCache();
     const file = join(cacheDir, 'cache-test.json');
     // A planted entry with the right key but a permissive policy, in a group-writable file.
-    const planted = JSON.parse(readFileSync(file, 'utf8')) as { policies: Record<string, string> };
+    const planted = JSON.parse(readFileSync(file, 'utf8')) as {
+      policies: Record<string, string>;
+      scopes: Record<string, unknown>;
+    };
     planted.policies = { open: 'permit (principal, action, resource);' };
+    planted.scopes = { open: 'all' };
     writeFileSync(file, JSON.stringify(planted));
     chmodSync(file, 0o666);
     const e = engine(policyDir, cacheDir);
@@ -347,6 +352,27 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     chmodSync(cacheDir, 0o700);
     const trusted = engine(policyDir, cacheDir);
     expect(trusted.fromCache).toBe(true); // owner-only again: this user's own file is this user's trust
+  });
+
+  it('an entry whose action scopes are missing or malformed is validated again, never half-read', () => {
+    const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
+    engine(policyDir, cacheDir).saveCache();
+    const file = join(cacheDir, 'cache-test.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { scopes: Record<string, unknown> };
+    expect(saved.scopes).toMatchObject({ 'tenant-isolation': 'all', read: ['t_get_order'] });
+    expect(engine(policyDir, cacheDir).fromCache).toBe(true);
+    for (const scopes of [
+      undefined,
+      null,
+      { ...saved.scopes, read: 't_get_order' },
+      { read: ['t_get_order'] },
+    ]) {
+      writeFileSync(file, JSON.stringify({ ...saved, scopes }), { mode: 0o600 });
+      const e = engine(policyDir, cacheDir);
+      expect(e.fromCache).toBe(false);
+      expect(refund(e, 60000)).toBe('deny'); // refund-cap still applies
+    }
   });
 
   it('an unreadable or foreign cache file is ignored (validated again), never trusted', () => {
@@ -365,5 +391,133 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     const e = engine(policyDir, cacheDir);
     expect(e.fromCache).toBe(false);
     expect(e.policyIds).not.toContain('p');
+  });
+});
+
+describe('per-action slices decide exactly as the whole policy set', () => {
+  // Every kind of action scope, a forbid for every action, scopes on principal and resource types,
+  // an approval, and a forbid that errs (Long overflow) for large amounts.
+  const MIXED = `${POLICIES}
+@id("list-or-get")
+permit (principal, action in [Action::"t_list", Action::"t_get_order"], resource)
+when { principal.roles.contains("admin") };
+
+@id("one-action-group")
+permit (principal, action in Action::"t_list", resource) when { principal.roles.contains("auditor") };
+
+@id("typed-cap")
+forbid (principal is User, action, resource is Order) when { resource.paid > 100000 };
+
+@id("overflow")
+forbid (principal, action == Action::"t_refund", resource)
+when { context.args.amount * 1000000000000000 > 0 };
+`;
+  const engine = new PolicyEngine({
+    serverName: 't-slices',
+    policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': MIXED }),
+    tools,
+  });
+
+  // The whole set, keyed by @id as the engine keys it, decided by Cedar directly.
+  const whole: Record<string, string> = {};
+  const parts = cedar.policySetTextToParts(MIXED);
+  if (parts.type !== 'success') throw new Error('test policies do not parse');
+  for (const text of parts.policies) {
+    const json = cedar.policyToJson(text);
+    if (json.type !== 'success') throw new Error('test policy does not convert');
+    whole[json.json.annotations!.id!] = text;
+  }
+  const wholeSet = (p: Principal, action: string, r: PolicyResource, context: Record<string, CedarValue>) => {
+    const a = cedar.isAuthorized({
+      principal: { type: 'User', id: p.id },
+      action: { type: 'Action', id: action },
+      resource: { type: r.type, id: r.id },
+      context,
+      policies: { staticPolicies: whole },
+      entities: [
+        {
+          uid: { type: 'User', id: p.id },
+          attrs: {
+            ...(p.attributes as Record<string, cedar.CedarValueJson>),
+            id: p.id,
+            tenant: p.tenant,
+            roles: p.roles,
+          },
+          parents: [],
+        },
+        { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] },
+      ],
+    });
+    if (a.type !== 'success') throw new Error(a.errors.map((e) => e.message).join('; '));
+    return {
+      effect: a.response.decision,
+      policies: [...a.response.diagnostics.reason].sort(),
+      errors: a.response.diagnostics.errors.map((e) => e.policyId).sort(),
+    };
+  };
+
+  it('reads each kind of action scope', () => {
+    const scope = (text: string) => {
+      const json = cedar.policyToJson(text);
+      if (json.type !== 'success') throw new Error(text);
+      return actionScopeOf(json.json);
+    };
+    expect(scope('permit (principal, action == Action::"a", resource);')).toEqual(['a']);
+    expect(scope('permit (principal, action in [Action::"a", Action::"b"], resource);')).toEqual(['a', 'b']);
+    expect(scope('forbid (principal, action, resource);')).toBe('all');
+    // One action named with `in` may be a group: kept for every action.
+    expect(scope('permit (principal, action in Action::"g", resource);')).toBe('all');
+    expect(
+      actionScopeOf({ action: { op: 'in', entities: [{ __entity: { type: 'Action', id: 'x' } }] } }),
+    ).toEqual(['x']);
+    // Anything unexpected is kept for every action, never dropped.
+    expect(actionScopeOf({ action: { op: 'in', entities: [{ type: 'Other', id: 'x' }] } })).toBe('all');
+    expect(actionScopeOf({ action: { op: '==', slot: '?action' } })).toBe('all');
+    expect(actionScopeOf({})).toBe('all');
+  });
+
+  it('every action, principal, record and amount: same effect, deciding policies and errors', () => {
+    const principals = [
+      who([]),
+      who(['viewer']),
+      who(['support']),
+      who(['admin']),
+      who(['auditor']),
+      who(['support', 'admin', 'auditor']),
+      who(['viewer'], 'other'),
+    ];
+    const resources: PolicyResource[] = [
+      order(),
+      order('other'),
+      { type: 'Order', id: 'o2', attributes: { tenant: 'acme', owner: 'u1', paid: 200000 } },
+      { type: 'Tenant', id: 'acme', attributes: { tenant: 'acme' } },
+    ];
+    let compared = 0;
+    const effects = new Set<string>();
+    for (const action of ['t_get_order', 't_refund', 't_list', 'not_declared'])
+      for (const p of principals)
+        for (const r of resources)
+          for (const amount of [100, 30000, 60000]) {
+            const context = { args: { id: 'o1', amount }, now: 1 };
+            const sliced = engine.authorize({ principal: p, action, resource: r, context });
+            const expected = wholeSet(p, action, r, context);
+            const effect = sliced.effect === 'deny' ? 'deny' : 'allow';
+            expect({ effect, policies: sliced.policies, errors: sliced.errors }).toEqual(expected);
+            effects.add(`${sliced.effect}:${sliced.errors.length > 0}`);
+            compared++;
+          }
+    expect(compared).toBe(4 * 7 * 4 * 3);
+    // The grid reaches every outcome: allow, deny, approval, and decisions with an erring policy.
+    expect(effects).toEqual(new Set(['allow:false', 'deny:false', 'approval_required:true', 'deny:true']));
+  });
+
+  it('tool visibility (partial evaluation over the slice) is unchanged', () => {
+    expect(engine.mayEverPermit(who(['viewer']), 't_get_order')).toBe(true);
+    expect(engine.mayEverPermit(who(['admin']), 't_get_order')).toBe(true);
+    expect(engine.mayEverPermit(who(['admin']), 't_list')).toBe(true);
+    expect(engine.mayEverPermit(who(['auditor']), 't_list')).toBe(true);
+    expect(engine.mayEverPermit(who(['auditor']), 't_get_order')).toBe(false);
+    expect(engine.mayEverPermit(who(['viewer']), 't_refund')).toBe(false);
+    expect(engine.mayEverPermit(who(['support']), 't_refund')).toBe(true);
   });
 });

@@ -1,4 +1,7 @@
 /** The shipped Cedar policies, decided directly (no runtime): every rule, and the decisions it names. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { describe, expect, it } from 'vitest';
 import { PolicyEngine } from '@portcullis/core/policy';
 import type { CedarValue, PolicyResource, Principal } from '@portcullis/core';
@@ -225,5 +228,111 @@ describe('CRM policies', () => {
       effect: 'deny',
       policies: ['crm-tenant-isolation'],
     });
+  });
+});
+
+describe('the engine decides each action with its slice of the policies: as the whole set would', () => {
+  // The whole shipped set, keyed by @id, decided by Cedar directly.
+  const whole: Record<string, string> = {};
+  for (const file of readdirSync(server.policyDir).filter((f) => f.endsWith('.cedar'))) {
+    const parts = cedar.policySetTextToParts(readFileSync(join(server.policyDir, file), 'utf8'));
+    if (parts.type !== 'success') throw new Error(file);
+    for (const text of parts.policies) {
+      const json = cedar.policyToJson(text);
+      if (json.type !== 'success') throw new Error(file);
+      whole[json.json.annotations!.id!] = text;
+    }
+  }
+  if (cedar.preparsePolicySet('crm-whole-set-test', { staticPolicies: whole }).type !== 'success')
+    throw new Error('the whole set does not load');
+  const entity = (type: string, id: string, attrs: Record<string, CedarValue>) => ({
+    uid: { type, id },
+    attrs: attrs as Record<string, cedar.CedarValueJson>,
+    parents: [],
+  });
+
+  it('every tool and secondary action, for every role, record kind and tenant', () => {
+    const actions = [...server.tools.map((t) => t.name), ...(server.extraActions ?? []).map((a) => a.name)];
+    const principals = [
+      alice,
+      carol,
+      viewer,
+      admin,
+      who('pat', ['rep', 'pii_reader'], 'acme', 'west'),
+      who('nobody', []),
+      who('mallory', ['admin'], 'globex'),
+    ];
+    const opportunity = (amount: number) => ({
+      amount,
+      currency: 'USD',
+      amount_minor: amount * 100,
+      large_deal_minor: 10_000_000,
+      stage: 'negotiation',
+    });
+    const email = (n: number) => ({
+      has_account: true,
+      template: 'follow_up',
+      category: n > 0 ? 'marketing' : 'transactional',
+      customer_facing: true,
+      requires_manager: n > 1,
+      sent_today_by_principal: n * 40,
+      daily_send_budget: 50,
+      sent_today_to_contact: n,
+      contact_daily_limit: 2,
+    });
+    const resources: PolicyResource[] = [
+      rec('Account', 'alice', 'east'),
+      rec('Account', 'carol', 'east', {}, 'acme', ['dave', 'west']),
+      rec('Contact', 'bob', 'west'),
+      rec('Contact', 'alice', 'east', {}, 'globex'),
+      rec('Opportunity', 'alice', 'east', opportunity(5_000)),
+      rec('Opportunity', 'alice', 'east', opportunity(500_000)),
+      rec('Activity', 'alice', 'east'),
+      { type: 'Tenant', id: 'acme', attributes: { tenant: 'acme' } },
+      ...[0, 1, 2].map((n) => ({
+        type: 'EmailMessage',
+        id: `m${n}`,
+        attributes: { tenant: 'acme', owner: user('alice'), team: 'east', ...email(n) },
+      })),
+    ];
+    const argsList: Record<string, CedarValue>[] = [
+      {},
+      { id: 'r1', stage: 'closed_won' },
+      { stage: 'proposal' },
+    ];
+    let compared = 0;
+    const outcomes = new Set<string>();
+    for (const action of actions)
+      for (const p of principals)
+        for (const r of resources)
+          for (const args of argsList) {
+            const context = { args, now: 1_750_000_000 };
+            const sliced = engine.authorize({ principal: p, action, resource: r, context });
+            const answer = cedar.statefulIsAuthorized({
+              principal: { type: 'User', id: p.id },
+              action: { type: 'Action', id: action },
+              resource: { type: r.type, id: r.id },
+              context,
+              preparsedPolicySetId: 'crm-whole-set-test',
+              entities: [
+                entity('User', p.id, { ...p.attributes, id: p.id, tenant: p.tenant, roles: p.roles }),
+                entity(r.type, r.id, r.attributes),
+              ],
+            });
+            if (answer.type !== 'success') throw new Error(answer.errors.map((e) => e.message).join('; '));
+            expect({
+              effect: sliced.effect === 'deny' ? 'deny' : 'allow',
+              policies: sliced.policies,
+              errors: sliced.errors,
+            }).toEqual({
+              effect: answer.response.decision,
+              policies: [...answer.response.diagnostics.reason].sort(),
+              errors: answer.response.diagnostics.errors.map((e) => e.policyId).sort(),
+            });
+            outcomes.add(sliced.effect);
+            compared++;
+          }
+    expect(compared).toBe(actions.length * principals.length * resources.length * argsList.length);
+    expect(outcomes).toEqual(new Set(['allow', 'deny']));
   });
 });
