@@ -21,7 +21,11 @@ export interface Decision {
   effect: Effect;
   /** Ids of the policies that decided (empty for the default deny: nothing permitted). */
   policies: string[];
-  /** Policies that failed to evaluate (treated as not applying, as Cedar does). */
+  /**
+   * Policies that failed to evaluate. Cedar treats them as not applying: a permit that errs does
+   * not permit, and a forbid that errs denies here (it is then among `policies`), so an error can
+   * only ever deny.
+   */
   errors: string[];
   /**
    * Why, in the policies' own words: policy id → its `@reason("…")` annotation, for each deciding
@@ -48,13 +52,80 @@ export interface PolicyEngineOptions {
 }
 
 /** Bumped when what the cache holds changes shape. */
-const POLICY_CACHE_FORMAT = 2;
+const POLICY_CACHE_FORMAT = 3;
 
 interface PolicyCacheEntry {
   key: string;
   policies: Record<string, string>;
   annotations: Record<string, Record<string, string>>;
-  scopes: Record<string, ActionScope>;
+  shapes: Record<string, PolicyShape>;
+}
+
+/** What the engine reads from a policy before deciding with it (kept in the policy cache with it). */
+export interface PolicyShape {
+  effect: 'permit' | 'forbid';
+  /** The actions it can apply to. */
+  actions: ActionScope;
+  /** Every attribute name it reads (`.name`, `has name`), on any entity or record; `'all'` if unsure. */
+  attributes: 'all' | readonly string[];
+}
+
+/** A policy's shape from its JSON form (cedar.policyToJson). */
+export function policyShapeOf(json: {
+  effect?: unknown;
+  action?: unknown;
+  conditions?: unknown;
+}): PolicyShape {
+  return {
+    // Anything but a permit is treated as a forbid: an error in it then denies (see authorize).
+    effect: json.effect === 'permit' ? 'permit' : 'forbid',
+    actions: actionScopeOf(json),
+    attributes: attributesReadBy(json.conditions),
+  };
+}
+
+/**
+ * Every attribute name a policy's conditions read. Cedar reads an attribute only through a `.`
+ * or `has` node naming it (`e["name"]` is a `.` node too), so every such node anywhere in the
+ * conditions is collected; a node of either kind without a readable name gives `'all'`.
+ */
+export function attributesReadBy(conditions: unknown): 'all' | string[] {
+  const names = new Set<string>();
+  let unsure = false;
+  const visit = (node: unknown, depth: number): void => {
+    if (unsure || node === null || typeof node !== 'object') return;
+    if (depth > 200) {
+      unsure = true;
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n, depth + 1);
+      return;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '.' || key === 'has') {
+        const attr = (value as { attr?: unknown } | null)?.attr;
+        const list = Array.isArray(attr) ? attr : [attr];
+        if (list.length === 0 || !list.every((a): a is string => typeof a === 'string')) unsure = true;
+        else for (const a of list) names.add(a);
+      }
+      visit(value, depth + 1);
+    }
+  };
+  visit(conditions, 0);
+  return unsure ? 'all' : [...names].sort();
+}
+
+function isPolicyShape(x: unknown): x is PolicyShape {
+  const names = (v: unknown) => v === 'all' || (Array.isArray(v) && v.every((a) => typeof a === 'string'));
+  const s = x as Partial<PolicyShape> | null;
+  return (
+    s !== null &&
+    typeof s === 'object' &&
+    (s.effect === 'permit' || s.effect === 'forbid') &&
+    names(s.actions) &&
+    names(s.attributes)
+  );
 }
 
 /**
@@ -119,10 +190,10 @@ export class PolicyEngine {
   private readonly psetId: string;
   private readonly annotations = new Map<string, Record<string, string>>();
   private readonly staticPolicies: Record<string, string>;
-  /** Each policy's action scope (see ActionScope). */
-  private readonly scopes = new Map<string, ActionScope>();
+  /** Each policy's effect, action scope and the attributes it reads. */
+  private readonly shapes = new Map<string, PolicyShape>();
   /** Action → its slice: only the policies whose action scope can match it, pre-parsed. */
-  private readonly slices = new Map<string, { setId: string; policies: Record<string, string> }>();
+  private readonly slices = new Map<string, Slice>();
   private readonly visibilityCache = new Map<string, boolean>();
   private readonly cacheKey: string;
   private readonly cacheFile: string | undefined;
@@ -158,9 +229,9 @@ export class PolicyEngine {
     if (cached) {
       this.staticPolicies = cached.policies;
       for (const [id, ann] of Object.entries(cached.annotations)) this.annotations.set(id, ann);
-      for (const [id, scope] of Object.entries(cached.scopes)) this.scopes.set(id, scope);
+      for (const [id, shape] of Object.entries(cached.shapes)) this.shapes.set(id, shape);
     } else {
-      this.staticPolicies = parsePolicies(sources, this.annotations, this.scopes);
+      this.staticPolicies = parsePolicies(sources, this.annotations, this.shapes);
       validatePolicies(entityText, actions, this.staticPolicies);
       this.validatedNow = true;
     }
@@ -183,7 +254,7 @@ export class PolicyEngine {
       key: this.cacheKey,
       policies: this.staticPolicies,
       annotations: Object.fromEntries(this.annotations),
-      scopes: Object.fromEntries(this.scopes),
+      shapes: Object.fromEntries(this.shapes),
     };
     try {
       mkdirSync(dirname(this.cacheFile), { recursive: true, mode: 0o700 });
@@ -227,21 +298,38 @@ export class PolicyEngine {
         errors: ['the principal or the resource holds text that is not valid Unicode'],
       };
     }
+    const slice = this.sliceFor(req.action);
     const answer = cedar.statefulIsAuthorized({
       principal: { type: 'User', id: req.principal.id },
       action: { type: 'Action', id: req.action },
       resource: { type: req.resource.type, id: req.resource.id },
       context: req.context,
-      preparsedPolicySetId: this.sliceFor(req.action).setId,
-      entities: [principalEntity(req.principal), resourceEntity(req.resource)],
+      preparsedPolicySetId: slice.setId,
+      // Only the attributes the slice's policies read: Cedar converts every attribute it is
+      // given (~8 µs each), and one no policy names cannot change a decision.
+      entities: [
+        principalEntity(req.principal, slice.attributes),
+        resourceEntity(req.resource, slice.attributes),
+      ],
     });
     if (answer.type !== 'success') {
       // An evaluation failure must never become an allow.
       return { effect: 'deny', policies: [], errors: answer.errors.map((e) => e.message) };
     }
     const { decision, diagnostics } = answer.response;
-    const policies = [...diagnostics.reason].sort();
     const errs = diagnostics.errors.map((e) => e.policyId).sort();
+    // Cedar skips a policy that errs. For a permit that fails closed; for a forbid it would fail
+    // open (an attribute of an unexpected type or missing, an overflow), so an erring forbid denies
+    // and is named as the deciding policy.
+    const erringForbids = errs.filter((id) => this.shapes.get(id)?.effect !== 'permit');
+    if (erringForbids.length > 0) {
+      // With the forbids that did apply, if any (a permit that applied decided nothing).
+      const deciding = [
+        ...new Set([...(decision === 'deny' ? diagnostics.reason : []), ...erringForbids]),
+      ].sort();
+      return { effect: 'deny', policies: deciding, errors: errs, ...this.reasonsOf(deciding) };
+    }
+    const policies = [...diagnostics.reason].sort();
     const reasons = this.reasonsOf(policies);
     if (decision === 'deny') return { effect: 'deny', policies, errors: errs, ...reasons };
     const needsApproval =
@@ -309,20 +397,26 @@ export class PolicyEngine {
    * residuals in mayEverPermit), without Cedar evaluating every other action's policies on each
    * decision (~4-5 µs each) or parsing them on each partial evaluation.
    */
-  private sliceFor(action: string): { setId: string; policies: Record<string, string> } {
+  private sliceFor(action: string): Slice {
     const known = this.slices.get(action);
     if (known !== undefined) return known;
-    const whole = { setId: this.psetId, policies: this.staticPolicies };
+    const whole: Slice = { setId: this.psetId, policies: this.staticPolicies, attributes: 'all' };
     if (this.slices.size >= MAX_SLICES) return whole;
     const policies: Record<string, string> = {};
+    const names = new Set<string>();
+    let allNames = false;
     for (const [id, text] of Object.entries(this.staticPolicies)) {
-      const scope = this.scopes.get(id) ?? 'all';
-      if (scope === 'all' || scope.includes(action)) policies[id] = text;
+      const shape = this.shapes.get(id);
+      const actions = shape?.actions ?? 'all';
+      if (actions !== 'all' && !actions.includes(action)) continue;
+      policies[id] = text;
+      if (shape === undefined || shape.attributes === 'all') allNames = true;
+      else for (const a of shape.attributes) names.add(a);
     }
     const setId = `${this.psetId}/${this.slices.size}`;
     // The whole set loaded, so a part of it loads too; should it not, the whole set decides.
     const loaded = cedar.preparsePolicySet(setId, { staticPolicies: policies }).type === 'success';
-    const slice = loaded ? { setId, policies } : whole;
+    const slice: Slice = loaded ? { setId, policies, attributes: allNames ? 'all' : names } : whole;
     this.slices.set(action, slice);
     return slice;
   }
@@ -393,21 +487,42 @@ function residualMayPermit(r: cedar.ResidualResponse): boolean {
   return permitPossible;
 }
 
-function principalEntity(p: Principal): cedar.EntityJson {
+function principalEntity(p: Principal, read: ReadNames = 'all'): cedar.EntityJson {
   return {
     uid: { type: 'User', id: p.id },
-    attrs: {
-      ...(p.attributes as Record<string, cedar.CedarValueJson>),
-      id: p.id,
-      tenant: p.tenant,
-      roles: p.roles,
-    },
+    attrs: only(
+      {
+        ...(p.attributes as Record<string, cedar.CedarValueJson>),
+        id: p.id,
+        tenant: p.tenant,
+        roles: p.roles,
+      },
+      read,
+    ),
     parents: [],
   };
 }
 
-function resourceEntity(r: PolicyResource): cedar.EntityJson {
-  return { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] };
+function resourceEntity(r: PolicyResource, read: ReadNames = 'all'): cedar.EntityJson {
+  return { uid: { type: r.type, id: r.id }, attrs: only(r.attributes, read), parents: [] };
+}
+
+/** Attribute names some policy reads, or 'all'. */
+type ReadNames = 'all' | ReadonlySet<string>;
+
+/** The entity's attributes that some policy reads (top level: a record attribute is kept whole). */
+function only<T>(attrs: Record<string, T>, read: ReadNames): Record<string, T> {
+  if (read === 'all') return attrs;
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(attrs)) if (read.has(key)) out[key] = attrs[key]!;
+  return out;
+}
+
+/** The policies one action is decided by, pre-parsed, and the attribute names they read. */
+interface Slice {
+  setId: string;
+  policies: Record<string, string>;
+  attributes: ReadNames;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -456,16 +571,12 @@ function readPolicyCache(file: string, key: string): PolicyCacheEntry | undefine
     entry.key !== key ||
     typeof entry.policies !== 'object' ||
     typeof entry.annotations !== 'object' ||
-    typeof entry.scopes !== 'object'
+    typeof entry.shapes !== 'object'
   )
     return undefined;
-  if (entry.policies === null || entry.annotations === null || entry.scopes === null) return undefined;
-  // Every policy has a scope, and each is 'all' or a list of action ids.
-  for (const id of Object.keys(entry.policies)) {
-    const scope: unknown = entry.scopes[id];
-    if (scope !== 'all' && !(Array.isArray(scope) && scope.every((a) => typeof a === 'string')))
-      return undefined;
-  }
+  if (entry.policies === null || entry.annotations === null || entry.shapes === null) return undefined;
+  // Every policy has a well-formed shape.
+  for (const id of Object.keys(entry.policies)) if (!isPolicyShape(entry.shapes[id])) return undefined;
   return entry as PolicyCacheEntry;
 }
 
@@ -473,7 +584,7 @@ function readPolicyCache(file: string, key: string): PolicyCacheEntry | undefine
 function parsePolicies(
   sources: readonly { file: string; text: string }[],
   annotations: Map<string, Record<string, string>>,
-  scopes: Map<string, ActionScope>,
+  shapes: Map<string, PolicyShape>,
 ): Record<string, string> {
   const policies: Record<string, string> = {};
   for (const { file, text: fileText } of sources) {
@@ -492,7 +603,7 @@ function parsePolicies(
       if (policies[id] !== undefined) throw new ConfigError(`Policy id ${id} is used twice (${file}).`);
       policies[id] = text;
       annotations.set(id, ann);
-      scopes.set(id, actionScopeOf(json.json));
+      shapes.set(id, policyShapeOf(json.json));
     });
   }
   return policies;

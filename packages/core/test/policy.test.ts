@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../src/errors.js';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { actionScopeOf, PolicyEngine, toCedarValue } from '../src/policy.js';
+import { actionScopeOf, attributesReadBy, PolicyEngine, policyShapeOf, toCedarValue } from '../src/policy.js';
 import type { CedarValue, PolicyResource, Principal } from '../src/tool.js';
 import type { PolicyTool } from '../src/tool-entry.js';
 
@@ -336,10 +336,10 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     // A planted entry with the right key but a permissive policy, in a group-writable file.
     const planted = JSON.parse(readFileSync(file, 'utf8')) as {
       policies: Record<string, string>;
-      scopes: Record<string, unknown>;
+      shapes: Record<string, unknown>;
     };
     planted.policies = { open: 'permit (principal, action, resource);' };
-    planted.scopes = { open: 'all' };
+    planted.shapes = { open: { effect: 'permit', actions: 'all', attributes: [] } };
     writeFileSync(file, JSON.stringify(planted));
     chmodSync(file, 0o666);
     const e = engine(policyDir, cacheDir);
@@ -354,21 +354,27 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
     expect(trusted.fromCache).toBe(true); // owner-only again: this user's own file is this user's trust
   });
 
-  it('an entry whose action scopes are missing or malformed is validated again, never half-read', () => {
+  it('an entry whose policy shapes are missing or malformed is validated again, never half-read', () => {
     const policyDir = dir({ 'schema.cedarschema': SCHEMA, 'p.cedar': POLICIES });
     const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
     engine(policyDir, cacheDir).saveCache();
     const file = join(cacheDir, 'cache-test.json');
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { scopes: Record<string, unknown> };
-    expect(saved.scopes).toMatchObject({ 'tenant-isolation': 'all', read: ['t_get_order'] });
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { shapes: Record<string, unknown> };
+    expect(saved.shapes).toMatchObject({
+      'tenant-isolation': { effect: 'forbid', actions: 'all', attributes: ['tenant'] },
+      read: { effect: 'permit', actions: ['t_get_order'], attributes: ['roles'] },
+    });
     expect(engine(policyDir, cacheDir).fromCache).toBe(true);
-    for (const scopes of [
+    const read = saved.shapes.read as Record<string, unknown>;
+    for (const shapes of [
       undefined,
       null,
-      { ...saved.scopes, read: 't_get_order' },
-      { read: ['t_get_order'] },
+      { ...saved.shapes, read: { ...read, actions: 't_get_order' } },
+      { ...saved.shapes, read: { ...read, effect: 'maybe' } },
+      { ...saved.shapes, read: { ...read, attributes: [1] } },
+      { read },
     ]) {
-      writeFileSync(file, JSON.stringify({ ...saved, scopes }), { mode: 0o600 });
+      writeFileSync(file, JSON.stringify({ ...saved, shapes }), { mode: 0o600 });
       const e = engine(policyDir, cacheDir);
       expect(e.fromCache).toBe(false);
       expect(refund(e, 60000)).toBe('deny'); // refund-cap still applies
@@ -396,7 +402,8 @@ describe('policy cache (start-up: parse and validate once per set of inputs)', (
 
 describe('per-action slices decide exactly as the whole policy set', () => {
   // Every kind of action scope, a forbid for every action, scopes on principal and resource types,
-  // an approval, and a forbid that errs (Long overflow) for large amounts.
+  // an approval, a forbid that errs (Long overflow) for large amounts and a permit that errs for
+  // large payments. The principals and records carry attributes no policy reads.
   const MIXED = `${POLICIES}
 @id("list-or-get")
 permit (principal, action in [Action::"t_list", Action::"t_get_order"], resource)
@@ -410,7 +417,17 @@ forbid (principal is User, action, resource is Order) when { resource.paid > 100
 
 @id("overflow")
 forbid (principal, action == Action::"t_refund", resource)
-when { context.args.amount * 1000000000000000 > 0 };
+when { context.args.amount * 100000000000000 < 0 };
+
+@id("team-lead")
+permit (principal, action == Action::"t_list", resource) when { principal has team && principal.roles.contains("lead") };
+
+@id("get-overflow")
+forbid (principal, action == Action::"t_get_order", resource) when { resource.paid * 100000000000000 < 0 };
+
+@id("erring-permit")
+permit (principal, action == Action::"t_get_order", resource is Order)
+when { resource.paid * 1000000000000000 > 0 && principal has team };
 `;
   const engine = new PolicyEngine({
     serverName: 't-slices',
@@ -418,14 +435,17 @@ when { context.args.amount * 1000000000000000 > 0 };
     tools,
   });
 
-  // The whole set, keyed by @id as the engine keys it, decided by Cedar directly.
+  // The oracle: the whole set, keyed by @id as the engine keys it, decided by Cedar directly with
+  // every attribute, and the kit's one rule on top (an erring forbid denies).
   const whole: Record<string, string> = {};
+  const effects = new Map<string, string>();
   const parts = cedar.policySetTextToParts(MIXED);
   if (parts.type !== 'success') throw new Error('test policies do not parse');
   for (const text of parts.policies) {
     const json = cedar.policyToJson(text);
     if (json.type !== 'success') throw new Error('test policy does not convert');
     whole[json.json.annotations!.id!] = text;
+    effects.set(json.json.annotations!.id!, json.json.effect);
   }
   const wholeSet = (p: Principal, action: string, r: PolicyResource, context: Record<string, CedarValue>) => {
     const a = cedar.isAuthorized({
@@ -449,11 +469,12 @@ when { context.args.amount * 1000000000000000 > 0 };
       ],
     });
     if (a.type !== 'success') throw new Error(a.errors.map((e) => e.message).join('; '));
-    return {
-      effect: a.response.decision,
-      policies: [...a.response.diagnostics.reason].sort(),
-      errors: a.response.diagnostics.errors.map((e) => e.policyId).sort(),
-    };
+    const errors = a.response.diagnostics.errors.map((e) => e.policyId).sort();
+    const erringForbids = errors.filter((id) => effects.get(id) === 'forbid');
+    const applied = a.response.decision === 'deny' ? a.response.diagnostics.reason : [];
+    if (erringForbids.length > 0)
+      return { effect: 'deny', policies: [...new Set([...applied, ...erringForbids])].sort(), errors };
+    return { effect: a.response.decision, policies: [...a.response.diagnostics.reason].sort(), errors };
   };
 
   it('reads each kind of action scope', () => {
@@ -476,10 +497,39 @@ when { context.args.amount * 1000000000000000 > 0 };
     expect(actionScopeOf({})).toBe('all');
   });
 
+  it('reads every attribute name a policy can read, on any path', () => {
+    const read = (text: string) => {
+      const json = cedar.policyToJson(text);
+      if (json.type !== 'success') throw new Error(text);
+      return policyShapeOf(json.json);
+    };
+    expect(
+      read(`forbid (principal, action, resource) when {
+        resource.owner.team == principal["team"] && principal has limits.daily && context.args.n > 1
+      } unless { resource has "odd name" };`),
+    ).toEqual({
+      effect: 'forbid',
+      actions: 'all',
+      attributes: ['args', 'daily', 'limits', 'n', 'odd name', 'owner', 'team'],
+    });
+    expect(read('permit (principal, action == Action::"a", resource);')).toEqual({
+      effect: 'permit',
+      actions: ['a'],
+      attributes: [],
+    });
+    // A node of either kind whose name cannot be read keeps every attribute.
+    expect(attributesReadBy([{ body: { '.': { left: { Var: 'principal' }, attr: 7 } } }])).toBe('all');
+    expect(attributesReadBy([{ body: { has: { left: { Var: 'principal' }, attr: [] } } }])).toBe('all');
+    expect(attributesReadBy([{ body: { Value: true } }])).toEqual([]);
+  });
+
   it('every action, principal, record and amount: same effect, deciding policies and errors', () => {
+    const extra = { nickname: 'x', note: 'unread' };
     const principals = [
       who([]),
       who(['viewer']),
+      { ...who(['viewer']), attributes: { team: 'east', ...extra } },
+      { ...who(['lead']), attributes: { team: 'east' } },
       who(['support']),
       who(['admin']),
       who(['auditor']),
@@ -489,26 +539,66 @@ when { context.args.amount * 1000000000000000 > 0 };
     const resources: PolicyResource[] = [
       order(),
       order('other'),
-      { type: 'Order', id: 'o2', attributes: { tenant: 'acme', owner: 'u1', paid: 200000 } },
+      { type: 'Order', id: 'o2', attributes: { tenant: 'acme', owner: 'u1', paid: 200000, ...extra } },
+      { type: 'Order', id: 'o3', attributes: { tenant: 'acme', owner: 'u1', paid: 95000 } },
       { type: 'Tenant', id: 'acme', attributes: { tenant: 'acme' } },
     ];
     let compared = 0;
-    const effects = new Set<string>();
+    const outcomes = new Set<string>();
     for (const action of ['t_get_order', 't_refund', 't_list', 'not_declared'])
       for (const p of principals)
         for (const r of resources)
-          for (const amount of [100, 30000, 60000]) {
+          for (const amount of [100, 30000, 60000, 100000]) {
             const context = { args: { id: 'o1', amount }, now: 1 };
             const sliced = engine.authorize({ principal: p, action, resource: r, context });
             const expected = wholeSet(p, action, r, context);
             const effect = sliced.effect === 'deny' ? 'deny' : 'allow';
             expect({ effect, policies: sliced.policies, errors: sliced.errors }).toEqual(expected);
-            effects.add(`${sliced.effect}:${sliced.errors.length > 0}`);
+            outcomes.add(`${sliced.effect}:${sliced.errors.length > 0}`);
             compared++;
           }
-    expect(compared).toBe(4 * 7 * 4 * 3);
-    // The grid reaches every outcome: allow, deny, approval, and decisions with an erring policy.
-    expect(effects).toEqual(new Set(['allow:false', 'deny:false', 'approval_required:true', 'deny:true']));
+    expect(compared).toBe(4 * 9 * 5 * 4);
+    // The grid reaches every outcome, with and without an erring policy.
+    expect(outcomes).toEqual(
+      new Set(['allow:false', 'deny:false', 'approval_required:false', 'deny:true', 'allow:true']),
+    );
+  });
+
+  it('an erring forbid denies and is named (Cedar would skip it); an erring permit only does not permit', () => {
+    const refund = engine.authorize({
+      principal: who(['support']),
+      action: 't_refund',
+      resource: order(),
+      context: { args: { id: 'o1', amount: 100000 }, now: 1 },
+    });
+    // refund-cap forbids; the overflow forbid erred: both are named.
+    expect(refund).toMatchObject({
+      effect: 'deny',
+      policies: ['overflow', 'refund-cap'],
+      errors: ['overflow'],
+    });
+    const small = engine.authorize({
+      principal: { ...who(['support']), attributes: {} },
+      action: 't_refund',
+      resource: order(),
+      context: { args: { id: 'o1', amount: 100 }, now: 1 },
+    });
+    expect(small).toMatchObject({ effect: 'allow', policies: ['refund-small'], errors: [] });
+    const get = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: { type: 'Order', id: 'o3', attributes: { tenant: 'acme', owner: 'u1', paid: 95000 } },
+      context: { args: { id: 'o3' }, now: 1 },
+    });
+    expect(get).toMatchObject({ effect: 'deny', policies: ['get-overflow'] });
+    expect(get.errors).toEqual(['erring-permit', 'get-overflow']);
+    const permitErred = engine.authorize({
+      principal: who(['viewer']),
+      action: 't_get_order',
+      resource: order(),
+      context: { args: { id: 'o1' }, now: 1 },
+    });
+    expect(permitErred).toMatchObject({ effect: 'allow', policies: ['read'], errors: ['erring-permit'] });
   });
 
   it('tool visibility (partial evaluation over the slice) is unchanged', () => {
