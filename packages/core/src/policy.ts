@@ -116,6 +116,12 @@ export function attributesReadBy(conditions: unknown): 'all' | string[] {
   return unsure ? 'all' : [...names].sort();
 }
 
+/**
+ * The code that reads a policy's shape, as this build has it: part of the cache key, so shapes
+ * cached by a build that read them differently are read again, with no version to remember to bump.
+ */
+const SHAPE_READER = [policyShapeOf, actionScopeOf, attributesReadBy].map(String).join('\n');
+
 function isPolicyShape(x: unknown): x is PolicyShape {
   const names = (v: unknown) => v === 'all' || (Array.isArray(v) && v.every((a) => typeof a === 'string'));
   const s = x as Partial<PolicyShape> | null;
@@ -221,7 +227,16 @@ export class PolicyEngine {
     // Parsing and strict validation are pure functions of these inputs: a start with the same
     // inputs as one that validated reuses its result (see PolicyEngineOptions.cacheDir).
     this.cacheKey = createHash('sha256')
-      .update(JSON.stringify([POLICY_CACHE_FORMAT, cedar.getCedarVersion(), entityText, sources, actions]))
+      .update(
+        JSON.stringify([
+          POLICY_CACHE_FORMAT,
+          SHAPE_READER,
+          cedar.getCedarVersion(),
+          entityText,
+          sources,
+          actions,
+        ]),
+      )
       .digest('hex');
     this.cacheFile = opts.cacheDir ? join(opts.cacheDir, `${opts.serverName}.json`) : undefined;
     const cached = this.cacheFile ? readPolicyCache(this.cacheFile, this.cacheKey) : undefined;
@@ -323,11 +338,14 @@ export class PolicyEngine {
     // and is named as the deciding policy.
     const erringForbids = errs.filter((id) => this.shapes.get(id)?.effect !== 'permit');
     if (erringForbids.length > 0) {
-      // With the forbids that did apply, if any (a permit that applied decided nothing).
-      const deciding = [
-        ...new Set([...(decision === 'deny' ? diagnostics.reason : []), ...erringForbids]),
-      ].sort();
-      return { effect: 'deny', policies: deciding, errors: errs, ...this.reasonsOf(deciding) };
+      // With the forbids that did apply, if any (a permit that applied decided nothing). A rule
+      // that could not be evaluated is not explained in its own words: they would say it applied.
+      const applied = decision === 'deny' ? [...diagnostics.reason] : [];
+      const deciding = [...new Set([...applied, ...erringForbids])].sort();
+      const reasons = this.reasonsOf(applied).reasons ?? {};
+      for (const id of erringForbids)
+        reasons[id] ??= 'This rule could not be evaluated for this request, so the request is denied.';
+      return { effect: 'deny', policies: deciding, errors: errs, reasons };
     }
     const policies = [...diagnostics.reason].sort();
     const reasons = this.reasonsOf(policies);
@@ -510,12 +528,48 @@ function resourceEntity(r: PolicyResource, read: ReadNames = 'all'): cedar.Entit
 /** Attribute names some policy reads, or 'all'. */
 type ReadNames = 'all' | ReadonlySet<string>;
 
-/** The entity's attributes that some policy reads (top level: a record attribute is kept whole). */
+/**
+ * The entity's attributes that some policy reads (top level: a record attribute is kept whole).
+ * An attribute no policy reads is left out only if Cedar would surely accept it: one it would
+ * refuse (null, a fraction, a number past a Long, an escape it checks) fails the whole request
+ * and so denies, as with every attribute given.
+ */
 function only<T>(attrs: Record<string, T>, read: ReadNames): Record<string, T> {
   if (read === 'all') return attrs;
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(attrs)) if (read.has(key)) out[key] = attrs[key]!;
-  return out;
+  // Own data properties (an attribute named __proto__ included), never the prototype's setter.
+  return Object.fromEntries(
+    Object.entries(attrs).filter(([key, value]) => read.has(key) || !plainlyConvertible(value, 0)),
+  );
+}
+
+/** `{ __entity: { type, id } }` with a one-word capitalised type (never one of Cedar's reserved words, all lower case). */
+function isPlainEntityRef(value: object): boolean {
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== '__entity') return false;
+  const uid = (value as { __entity: unknown }).__entity as Record<string, unknown> | null;
+  if (uid === null || typeof uid !== 'object' || Object.getPrototypeOf(uid) !== Object.prototype)
+    return false;
+  const uk = Object.keys(uid).sort();
+  return (
+    uk.length === 2 &&
+    uk[0] === 'id' &&
+    uk[1] === 'type' &&
+    typeof uid.id === 'string' &&
+    typeof uid.type === 'string' &&
+    /^[A-Z][A-Za-z0-9_]*$/.test(uid.type)
+  );
+}
+
+/** A value Cedar's JSON form surely accepts without a schema: text, true/false, safe integers, plain entity references, and sets and records of them. */
+function plainlyConvertible(value: unknown, depth: number): boolean {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === undefined) return true;
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  if (Array.isArray(value)) return value.every((v) => plainlyConvertible(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (isPlainEntityRef(value)) return true;
+  // __extn, other escapes, odd entity references: left for Cedar to judge.
+  return Object.entries(value).every(([k, v]) => !k.startsWith('__') && plainlyConvertible(v, depth + 1));
 }
 
 /** The policies one action is decided by, pre-parsed, and the attribute names they read. */

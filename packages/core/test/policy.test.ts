@@ -428,12 +428,26 @@ forbid (principal, action == Action::"t_get_order", resource) when { resource.pa
 @id("erring-permit")
 permit (principal, action == Action::"t_get_order", resource is Order)
 when { resource.paid * 1000000000000000 > 0 && principal has team };
+
+@id("ticket-team")
+permit (principal, action == Action::"t_ticket", resource)
+when { resource.owner has team && resource.owner.team == "east" && resource.tenant == principal.tenant };
+
+@id("no-proto")
+forbid (principal, action == Action::"t_ticket", resource) when { resource has "__proto__" };
 `;
-  const engine = new PolicyEngine({
-    serverName: 't-slices',
-    policyDir: dir({ 'schema.cedarschema': SCHEMA, 'main.cedar': MIXED }),
-    tools,
-  });
+  // A ticket's owner is a User: reading resource.owner.team reads the principal when they own it.
+  const sliceSchema = `${SCHEMA}\nentity Ticket { tenant: String, owner: User };\n`;
+  const sliceTools = [
+    ...tools,
+    { name: 't_ticket', input: z.object({ id: z.string() }), resourceType: 'Ticket' },
+  ];
+  const policyDir = dir({ 'schema.cedarschema': sliceSchema, 'main.cedar': MIXED });
+  const engine = new PolicyEngine({ serverName: 't-slices', policyDir, tools: sliceTools });
+  // The same set loaded from the policy cache: its shapes are the cached ones.
+  const cacheDir = join(mkdtempSync(join(tmpdir(), 'policy-cache-')), 'policy-cache');
+  new PolicyEngine({ serverName: 't-slices', policyDir, tools: sliceTools, cacheDir }).saveCache();
+  const cachedEngine = new PolicyEngine({ serverName: 't-slices', policyDir, tools: sliceTools, cacheDir });
 
   // The oracle: the whole set, keyed by @id as the engine keys it, decided by Cedar directly with
   // every attribute, and the kit's one rule on top (an erring forbid denies).
@@ -447,13 +461,15 @@ when { resource.paid * 1000000000000000 > 0 && principal has team };
     whole[json.json.annotations!.id!] = text;
     effects.set(json.json.annotations!.id!, json.json.effect);
   }
+  if (cedar.preparsePolicySet('slices-test-whole-set', { staticPolicies: whole }).type !== 'success')
+    throw new Error('the whole set does not load');
   const wholeSet = (p: Principal, action: string, r: PolicyResource, context: Record<string, CedarValue>) => {
-    const a = cedar.isAuthorized({
+    const a = cedar.statefulIsAuthorized({
       principal: { type: 'User', id: p.id },
       action: { type: 'Action', id: action },
       resource: { type: r.type, id: r.id },
       context,
-      policies: { staticPolicies: whole },
+      preparsedPolicySetId: 'slices-test-whole-set',
       entities: [
         {
           uid: { type: 'User', id: p.id },
@@ -468,7 +484,8 @@ when { resource.paid * 1000000000000000 > 0 && principal has team };
         { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] },
       ],
     });
-    if (a.type !== 'success') throw new Error(a.errors.map((e) => e.message).join('; '));
+    // A request Cedar cannot take (an attribute it refuses) is denied, by no policy.
+    if (a.type !== 'success') return { effect: 'deny', policies: [], errors: 'request refused' };
     const errors = a.response.diagnostics.errors.map((e) => e.policyId).sort();
     const erringForbids = errors.filter((id) => effects.get(id) === 'forbid');
     const applied = a.response.decision === 'deny' ? a.response.diagnostics.reason : [];
@@ -523,46 +540,100 @@ when { resource.paid * 1000000000000000 > 0 && principal has team };
     expect(attributesReadBy([{ body: { Value: true } }])).toEqual([]);
   });
 
-  it('every action, principal, record and amount: same effect, deciding policies and errors', () => {
-    const extra = { nickname: 'x', note: 'unread' };
-    const principals = [
-      who([]),
-      who(['viewer']),
-      { ...who(['viewer']), attributes: { team: 'east', ...extra } },
-      { ...who(['lead']), attributes: { team: 'east' } },
-      who(['support']),
-      who(['admin']),
-      who(['auditor']),
-      who(['support', 'admin', 'auditor']),
-      who(['viewer'], 'other'),
-    ];
-    const resources: PolicyResource[] = [
-      order(),
-      order('other'),
-      { type: 'Order', id: 'o2', attributes: { tenant: 'acme', owner: 'u1', paid: 200000, ...extra } },
-      { type: 'Order', id: 'o3', attributes: { tenant: 'acme', owner: 'u1', paid: 95000 } },
-      { type: 'Tenant', id: 'acme', attributes: { tenant: 'acme' } },
-    ];
-    let compared = 0;
-    const outcomes = new Set<string>();
-    for (const action of ['t_get_order', 't_refund', 't_list', 'not_declared'])
-      for (const p of principals)
-        for (const r of resources)
-          for (const amount of [100, 30000, 60000, 100000]) {
-            const context = { args: { id: 'o1', amount }, now: 1 };
-            const sliced = engine.authorize({ principal: p, action, resource: r, context });
-            const expected = wholeSet(p, action, r, context);
-            const effect = sliced.effect === 'deny' ? 'deny' : 'allow';
-            expect({ effect, policies: sliced.policies, errors: sliced.errors }).toEqual(expected);
-            outcomes.add(`${sliced.effect}:${sliced.errors.length > 0}`);
-            compared++;
-          }
-    expect(compared).toBe(4 * 9 * 5 * 4);
-    // The grid reaches every outcome, with and without an erring policy.
-    expect(outcomes).toEqual(
-      new Set(['allow:false', 'deny:false', 'approval_required:false', 'deny:true', 'allow:true']),
-    );
-  });
+  it.each([
+    ['parsed now', () => engine],
+    ['from the policy cache', () => cachedEngine],
+  ])(
+    'every action, principal, record and amount: same effect, deciding policies and errors (%s)',
+    (_, current) => {
+      const engine = current();
+      expect(engine.fromCache).toBe(engine === cachedEngine);
+      const extra = { nickname: 'x', note: 'unread' };
+      const principals = [
+        who([]),
+        who(['viewer']),
+        { ...who(['viewer']), attributes: { team: 'east', ...extra } },
+        { ...who(['lead']), attributes: { team: 'east' } },
+        who(['support']),
+        who(['admin']),
+        who(['auditor']),
+        who(['support', 'admin', 'auditor']),
+        who(['viewer'], 'other'),
+      ];
+      const resources: PolicyResource[] = [
+        order(),
+        order('other'),
+        { type: 'Order', id: 'o2', attributes: { tenant: 'acme', owner: 'u1', paid: 200000, ...extra } },
+        { type: 'Order', id: 'o3', attributes: { tenant: 'acme', owner: 'u1', paid: 95000 } },
+        { type: 'Tenant', id: 'acme', attributes: { tenant: 'acme' } },
+        // Attributes no policy reads that Cedar refuses: the request fails, as with every attribute.
+        ...[
+          1.5,
+          null,
+          2 ** 64,
+          { __extn: { fn: 'decimal', arg: 'x' } },
+          [1, null],
+          { a: { __entity: 5 } },
+          { __entity: { type: 'not a type', id: 'x' } },
+        ].map((weird, i) => ({
+          type: 'Order',
+          id: `w${i}`,
+          attributes: { ...order().attributes, weird } as never,
+        })),
+        // ... and ones it takes, left out.
+        {
+          type: 'Order',
+          id: 'w9',
+          attributes: {
+            ...order().attributes,
+            fine: [1, 'a', { b: true }],
+            by: { __entity: { type: 'User', id: 'u9' } },
+          },
+        },
+        {
+          type: 'Ticket',
+          id: 't1',
+          attributes: { tenant: 'acme', owner: { __entity: { type: 'User', id: 'u1' } } },
+        },
+        {
+          type: 'Ticket',
+          id: 't2',
+          attributes: JSON.parse(
+            '{"tenant":"acme","owner":{"__entity":{"type":"User","id":"u1"}},"__proto__":"x"}',
+          ),
+        },
+      ];
+      let compared = 0;
+      const outcomes = new Set<string>();
+      const seen = new Set<string>();
+      for (const action of ['t_get_order', 't_refund', 't_list', 't_ticket', 'not_declared'])
+        for (const p of principals)
+          for (const r of resources)
+            for (const amount of [100, 30000, 60000, 100000]) {
+              const context = { args: { id: 'o1', amount }, now: 1 };
+              const sliced = engine.authorize({ principal: p, action, resource: r, context });
+              const expected = wholeSet(p, action, r, context);
+              const effect = sliced.effect === 'deny' ? 'deny' : 'allow';
+              const errors = expected.errors === 'request refused' ? expected.errors : sliced.errors;
+              expect({ effect, policies: sliced.policies, errors }).toEqual(expected);
+              if (expected.errors === 'request refused') expect(sliced.errors.length).toBeGreaterThan(0);
+              seen.add(`${action}:${r.id}:${sliced.effect}`);
+              outcomes.add(`${sliced.effect}:${sliced.errors.length > 0}`);
+              compared++;
+            }
+      expect(compared).toBe(5 * 9 * 15 * 4);
+      // The odd records decided something: the refused ones deny, the others as any record.
+      expect(seen).toContain('t_get_order:w9:allow');
+      expect(seen).not.toContain('t_get_order:w0:allow');
+      expect(seen).not.toContain('t_get_order:w6:allow');
+      expect(seen).toContain('t_ticket:t1:allow');
+      expect(seen).not.toContain('t_ticket:t2:allow');
+      // The grid reaches every outcome, with and without an erring policy.
+      expect(outcomes).toEqual(
+        new Set(['allow:false', 'deny:false', 'approval_required:false', 'deny:true', 'allow:true']),
+      );
+    },
+  );
 
   it('an erring forbid denies and is named (Cedar would skip it); an erring permit only does not permit', () => {
     const refund = engine.authorize({
@@ -591,6 +662,10 @@ when { resource.paid * 1000000000000000 > 0 && principal has team };
       context: { args: { id: 'o3' }, now: 1 },
     });
     expect(get).toMatchObject({ effect: 'deny', policies: ['get-overflow'] });
+    // Explained as what happened, not in the rule's own words (which would say it applied).
+    expect(get.reasons).toEqual({
+      'get-overflow': 'This rule could not be evaluated for this request, so the request is denied.',
+    });
     expect(get.errors).toEqual(['erring-permit', 'get-overflow']);
     const permitErred = engine.authorize({
       principal: who(['viewer']),
