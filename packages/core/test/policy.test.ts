@@ -2,11 +2,12 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wholeSetOracle } from '@portcullis/test-support/cedar-oracle';
 import { z } from 'zod';
 import { ConfigError } from '../src/errors.js';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { actionScopeOf, attributesReadBy, PolicyEngine, policyShapeOf, toCedarValue } from '../src/policy.js';
-import type { CedarValue, PolicyResource, Principal } from '../src/tool.js';
+import type { PolicyResource, Principal } from '../src/tool.js';
 import type { PolicyTool } from '../src/tool-entry.js';
 
 const SCHEMA = `
@@ -449,50 +450,8 @@ forbid (principal, action == Action::"t_ticket", resource) when { resource has "
   new PolicyEngine({ serverName: 't-slices', policyDir, tools: sliceTools, cacheDir }).saveCache();
   const cachedEngine = new PolicyEngine({ serverName: 't-slices', policyDir, tools: sliceTools, cacheDir });
 
-  // The oracle: the whole set, keyed by @id as the engine keys it, decided by Cedar directly with
-  // every attribute, and the kit's one rule on top (an erring forbid denies).
-  const whole: Record<string, string> = {};
-  const effects = new Map<string, string>();
-  const parts = cedar.policySetTextToParts(MIXED);
-  if (parts.type !== 'success') throw new Error('test policies do not parse');
-  for (const text of parts.policies) {
-    const json = cedar.policyToJson(text);
-    if (json.type !== 'success') throw new Error('test policy does not convert');
-    whole[json.json.annotations!.id!] = text;
-    effects.set(json.json.annotations!.id!, json.json.effect);
-  }
-  if (cedar.preparsePolicySet('slices-test-whole-set', { staticPolicies: whole }).type !== 'success')
-    throw new Error('the whole set does not load');
-  const wholeSet = (p: Principal, action: string, r: PolicyResource, context: Record<string, CedarValue>) => {
-    const a = cedar.statefulIsAuthorized({
-      principal: { type: 'User', id: p.id },
-      action: { type: 'Action', id: action },
-      resource: { type: r.type, id: r.id },
-      context,
-      preparsedPolicySetId: 'slices-test-whole-set',
-      entities: [
-        {
-          uid: { type: 'User', id: p.id },
-          attrs: {
-            ...(p.attributes as Record<string, cedar.CedarValueJson>),
-            id: p.id,
-            tenant: p.tenant,
-            roles: p.roles,
-          },
-          parents: [],
-        },
-        { uid: { type: r.type, id: r.id }, attrs: r.attributes, parents: [] },
-      ],
-    });
-    // A request Cedar cannot take (an attribute it refuses) is denied, by no policy.
-    if (a.type !== 'success') return { effect: 'deny', policies: [], errors: 'request refused' };
-    const errors = a.response.diagnostics.errors.map((e) => e.policyId).sort();
-    const erringForbids = errors.filter((id) => effects.get(id) === 'forbid');
-    const applied = a.response.decision === 'deny' ? a.response.diagnostics.reason : [];
-    if (erringForbids.length > 0)
-      return { effect: 'deny', policies: [...new Set([...applied, ...erringForbids])].sort(), errors };
-    return { effect: a.response.decision, policies: [...a.response.diagnostics.reason].sort(), errors };
-  };
+  // The oracle: the whole set decided by Cedar directly with every attribute (and the kit's rule).
+  const wholeSet = wholeSetOracle([MIXED]);
 
   it('reads each kind of action scope', () => {
     const scope = (text: string) => {
@@ -612,7 +571,7 @@ forbid (principal, action == Action::"t_ticket", resource) when { resource has "
             for (const amount of [100, 30000, 60000, 100000]) {
               const context = { args: { id: 'o1', amount }, now: 1 };
               const sliced = engine.authorize({ principal: p, action, resource: r, context });
-              const expected = wholeSet(p, action, r, context);
+              const expected = wholeSet({ principal: p, action, resource: r, context });
               const effect = sliced.effect === 'deny' ? 'deny' : 'allow';
               const errors = expected.errors === 'request refused' ? expected.errors : sliced.errors;
               expect({ effect, policies: sliced.policies, errors }).toEqual(expected);

@@ -1,8 +1,8 @@
 /** The shipped Cedar policies, decided directly (no runtime): every rule, and the decisions it names. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { describe, expect, it } from 'vitest';
+import { wholeSetOracle } from '@portcullis/test-support/cedar-oracle';
 import { PolicyEngine } from '@portcullis/core/policy';
 import type { CedarValue, PolicyResource, Principal } from '@portcullis/core';
 import { server } from '../src/index.js';
@@ -232,27 +232,12 @@ describe('CRM policies', () => {
 });
 
 describe('the engine decides each action with its slice of the policies: as the whole set would', () => {
-  // The whole shipped set, keyed by @id, decided by Cedar directly with every attribute, and the
-  // kit's one rule on top (an erring forbid denies).
-  const whole: Record<string, string> = {};
-  const effects = new Map<string, string>();
-  for (const file of readdirSync(server.policyDir).filter((f) => f.endsWith('.cedar'))) {
-    const parts = cedar.policySetTextToParts(readFileSync(join(server.policyDir, file), 'utf8'));
-    if (parts.type !== 'success') throw new Error(file);
-    for (const text of parts.policies) {
-      const json = cedar.policyToJson(text);
-      if (json.type !== 'success') throw new Error(file);
-      whole[json.json.annotations!.id!] = text;
-      effects.set(json.json.annotations!.id!, json.json.effect);
-    }
-  }
-  if (cedar.preparsePolicySet('crm-whole-set-test', { staticPolicies: whole }).type !== 'success')
-    throw new Error('the whole set does not load');
-  const entity = (type: string, id: string, attrs: Record<string, CedarValue>) => ({
-    uid: { type, id },
-    attrs: attrs as Record<string, cedar.CedarValueJson>,
-    parents: [],
-  });
+  // The whole shipped set decided by Cedar directly with every attribute (and the kit's rule).
+  const wholeSet = wholeSetOracle(
+    readdirSync(server.policyDir)
+      .filter((f) => f.endsWith('.cedar'))
+      .map((f) => readFileSync(join(server.policyDir, f), 'utf8')),
+  );
 
   it('every tool and secondary action, for every role, record kind and tenant', () => {
     const actions = [...server.tools.map((t) => t.name), ...(server.extraActions ?? []).map((a) => a.name)];
@@ -311,31 +296,11 @@ describe('the engine decides each action with its slice of the policies: as the 
           for (const args of argsList) {
             const context = { args, now: 1_750_000_000 };
             const sliced = engine.authorize({ principal: p, action, resource: r, context });
-            const answer = cedar.statefulIsAuthorized({
-              principal: { type: 'User', id: p.id },
-              action: { type: 'Action', id: action },
-              resource: { type: r.type, id: r.id },
-              context,
-              preparsedPolicySetId: 'crm-whole-set-test',
-              entities: [
-                entity('User', p.id, { ...p.attributes, id: p.id, tenant: p.tenant, roles: p.roles }),
-                entity(r.type, r.id, r.attributes),
-              ],
-            });
-            if (answer.type !== 'success') throw new Error(answer.errors.map((e) => e.message).join('; '));
-            const { decision, diagnostics } = answer.response;
-            const errors = diagnostics.errors.map((e) => e.policyId).sort();
-            const erringForbids = errors.filter((id) => effects.get(id) === 'forbid');
-            const applied = decision === 'deny' ? diagnostics.reason : [];
             expect({
               effect: sliced.effect === 'deny' ? 'deny' : 'allow',
               policies: sliced.policies,
               errors: sliced.errors,
-            }).toEqual(
-              erringForbids.length > 0
-                ? { effect: 'deny', policies: [...new Set([...applied, ...erringForbids])].sort(), errors }
-                : { effect: decision, policies: [...diagnostics.reason].sort(), errors },
-            );
+            }).toEqual(wholeSet({ principal: p, action, resource: r, context }));
             outcomes.add(sliced.effect);
             compared++;
           }
