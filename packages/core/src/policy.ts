@@ -634,7 +634,7 @@ function readPolicyCache(file: string, key: string): PolicyCacheEntry | undefine
   return entry as PolicyCacheEntry;
 }
 
-/** Splits the policy files into single policies keyed by their `@id` (or file#index), with annotations and action scopes. */
+/** Splits the policy files into single policies keyed by their `@id` (or file#index), with annotations and shapes. */
 function parsePolicies(
   sources: readonly { file: string; text: string }[],
   annotations: Map<string, Record<string, string>>,
