@@ -112,7 +112,9 @@ export class EmbeddedBackend implements CrmBackend {
    * snapshot: the same orders, limits and capped counts as searchContacts (by account),
    * searchOpportunities (by account, open stages) and listActivities. Each statement costs the
    * embedded store a fixed ~0.3 ms before it reads a row (PGlite's parse/describe/bind/execute/sync
-   * round trips), and this is one instead of five.
+   * round trips), and this is one instead of five; the SQL is the PL/pgSQL function
+   * crm_account_related (migration 0005), whose plans the connection keeps, so the five subqueries
+   * are not planned again on every call.
    */
   async accountRelated(
     tenant: string,
@@ -121,28 +123,9 @@ export class EmbeddedBackend implements CrmBackend {
   ): Promise<AccountRelated> {
     const size = Math.min(100, Math.max(1, Math.floor(sizes.size)));
     const recent = Math.min(100, Math.max(1, Math.floor(sizes.recent)));
-    const params: unknown[] = [tenant, accountId];
-    const stages = [...new Set(OPEN_STAGES)].sort().map((st) => {
-      params.push(st);
-      return `$${params.length}`;
-    });
-    const contactOrder = (t: string) =>
-      `lower(${t}last_name) COLLATE "C", lower(${t}first_name) COLLATE "C", ${t}id COLLATE "C"`;
-    const opportunityOrder = (t: string) => `${t}close_date COLLATE "C", ${t}id COLLATE "C"`;
-    const activityOrder = (t: string) => `${t}occurred_at DESC, ${t}id`;
-    const ofAccount = 'tenant = $1 AND account_id = $2';
-    const open = `${ofAccount} AND stage IN (${stages.join(', ')})`;
     const res = await this.store.query<Row>(
-      `SELECT
-        (SELECT count(*) FROM (SELECT 1 FROM crm_contacts WHERE ${ofAccount} LIMIT ${COUNT_CAP + 1}) m) AS contacts_n,
-        (SELECT json_agg(to_json(c) ORDER BY ${contactOrder('c.')})
-           FROM (SELECT * FROM crm_contacts WHERE ${ofAccount} ORDER BY ${contactOrder('')} LIMIT ${size}) c) AS contacts,
-        (SELECT count(*) FROM (SELECT 1 FROM crm_opportunities WHERE ${open} LIMIT ${COUNT_CAP + 1}) m) AS opportunities_n,
-        (SELECT json_agg(to_json(o) ORDER BY ${opportunityOrder('o.')})
-           FROM (SELECT * FROM crm_opportunities WHERE ${open} ORDER BY ${opportunityOrder('')} LIMIT ${size}) o) AS opportunities,
-        (SELECT json_agg(to_json(a) ORDER BY ${activityOrder('a.')})
-           FROM (SELECT * FROM crm_activities WHERE ${ofAccount} ORDER BY ${activityOrder('')} LIMIT ${recent}) a) AS activities`,
-      params,
+      'SELECT * FROM crm_account_related($1, $2, $3::text[], $4::integer, $5::integer, $6::integer)',
+      [tenant, accountId, [...new Set(OPEN_STAGES)].sort(), size, recent, COUNT_CAP + 1],
     );
     const r = one(res.rows);
     const rows = (v: unknown): Row[] => (Array.isArray(v) ? (v as Row[]) : []);

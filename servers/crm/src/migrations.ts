@@ -181,4 +181,37 @@ DROP INDEX crm_opportunities_close;
 CREATE INDEX crm_opportunities_close ON crm_opportunities (tenant, close_date COLLATE "C", id COLLATE "C");
 `,
   },
+  {
+    // crm_get_account's contacts, open opportunities and recent activities (EmbeddedBackend.accountRelated)
+    // as a PL/pgSQL function: PL/pgSQL keeps its statements' plans for the connection, and planning
+    // the five subqueries cost as much as running them (EXPLAIN ANALYZE on the demo data: 1.6 ms
+    // planning, 1.5 ms execution). Same orders, limits and capped counts as the searches; one
+    // snapshot (one statement). STABLE: it only reads.
+    id: '0005_crm_account_related',
+    sql: `
+CREATE FUNCTION crm_account_related(
+  p_tenant text, p_account text, p_open_stages text[], p_size integer, p_recent integer, p_count_limit integer
+) RETURNS TABLE (contacts_n bigint, contacts json, opportunities_n bigint, opportunities json, activities json)
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  RETURN QUERY SELECT
+    (SELECT count(*) FROM (SELECT 1 FROM crm_contacts c
+       WHERE c.tenant = p_tenant AND c.account_id = p_account LIMIT p_count_limit) m),
+    (SELECT json_agg(to_json(c) ORDER BY lower(c.last_name) COLLATE "C", lower(c.first_name) COLLATE "C", c.id COLLATE "C")
+       FROM (SELECT * FROM crm_contacts c0 WHERE c0.tenant = p_tenant AND c0.account_id = p_account
+             ORDER BY lower(c0.last_name) COLLATE "C", lower(c0.first_name) COLLATE "C", c0.id COLLATE "C"
+             LIMIT p_size) c),
+    (SELECT count(*) FROM (SELECT 1 FROM crm_opportunities o
+       WHERE o.tenant = p_tenant AND o.account_id = p_account AND o.stage = ANY (p_open_stages) LIMIT p_count_limit) m),
+    (SELECT json_agg(to_json(o) ORDER BY o.close_date COLLATE "C", o.id COLLATE "C")
+       FROM (SELECT * FROM crm_opportunities o0
+             WHERE o0.tenant = p_tenant AND o0.account_id = p_account AND o0.stage = ANY (p_open_stages)
+             ORDER BY o0.close_date COLLATE "C", o0.id COLLATE "C" LIMIT p_size) o),
+    (SELECT json_agg(to_json(a) ORDER BY a.occurred_at DESC, a.id)
+       FROM (SELECT * FROM crm_activities a0 WHERE a0.tenant = p_tenant AND a0.account_id = p_account
+             ORDER BY a0.occurred_at DESC, a0.id LIMIT p_recent) a);
+END
+$fn$;
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 /**
- * The CRM's cost as data grows (a measurement, not a test): crm_search_accounts and
- * crm_search_contacts latency on a tenant of 1,000 accounts (and as many contacts) against one of
+ * The CRM's cost as data grows (a measurement, not a test): crm_search_accounts,
+ * crm_search_contacts and crm_get_account latency on a tenant of 1,000 accounts (and as many contacts) against one of
  * N (default 100,000; BENCH_CRM_N, 0 skips), over the in-process client with every control on.
  * Goal (issue "Footprint and speed"): search at N within 2x of its latency at 1,000.
  */
@@ -87,6 +87,8 @@ async function cases(dataDir: string): Promise<Case[]> {
       ['accounts, owner', 'crm_search_accounts', { owner_id: 'own_3', limit: 25 }],
       ['accounts, broad word "holdings" (1 in 8)', 'crm_search_accounts', { query: 'holdings', limit: 25 }],
       [`contacts, name word "${last}"`, 'crm_search_contacts', { query: last, limit: 25 }],
+      // Not a search: one record with its contacts, pipeline and activities (crm_account_related).
+      ['account and related (crm_get_account)', 'crm_get_account', { id: 'acc_0000001' }],
     ];
   } finally {
     await store.close();
