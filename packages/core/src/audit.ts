@@ -29,7 +29,7 @@ import type { CredentialResolver } from './credentials.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
-import type { Redactor } from './redact.js';
+import { setData, type Redactor } from './redact.js';
 import { migrate } from './store.js';
 import type { Migration, Queryable, Store } from './store.js';
 
@@ -426,15 +426,8 @@ function storableTree(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(storableTree);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      // defineProperty: a "__proto__" key from JSON must stay data, not become a prototype.
-      Object.defineProperty(out, storable(k), {
-        value: storableTree(v),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    // setData: a "__proto__" key from JSON must stay data, not become a prototype.
+    for (const [k, v] of Object.entries(value)) setData(out, storable(k), storableTree(v));
     return out;
   }
   return value;

@@ -116,9 +116,15 @@ export class Redactor {
 /**
  * `out[k] = v` with k "__proto__" would call the prototype setter: the key would vanish from what
  * is recorded and the copy's prototype would become attacker data. A data property keeps it as sent.
+ * So is any other name Object.prototype has (`toString`, `constructor`: assigning one fails if the
+ * prototype is ever frozen). Every other key is assigned, which on a fresh `{}` makes the same data
+ * property: defining every key would turn each copy into a slow dictionary object for everything
+ * that reads it afterwards (the audit hash, the JSON answer).
  */
-function setData(out: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+export function setData(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key in Object.prototype)
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function escapeRegExp(s: string): string {

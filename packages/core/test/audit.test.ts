@@ -201,6 +201,24 @@ describe('file sink', () => {
     expect((await verifyAuditFile(path)).ok).toBe(true);
   });
 
+  it('keeps keys named like Object.prototype members ("__proto__", "toString") as data, in a verifiable record', async () => {
+    const { sink, path } = await openFile();
+    const sent = JSON.parse(
+      '{"__proto__":{"polluted":true},"toString":"x","constructor":{"prototype":1},"b":{"__proto__":[1]}}',
+    ) as Record<string, unknown>;
+    const rec = await sink.append(event(1, { arguments: sent }));
+    await sink.close();
+    const args = rec.arguments as Record<string, unknown>;
+    expect(Object.keys(args)).toEqual(['__proto__', 'b', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+    expect((args as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(canonicalJson(args)).toBe(canonicalJson(sent));
+    expect(computeRecordHash(rec)).toBe(rec.hash);
+    expect((await verifyAuditFile(path)).ok).toBe(true);
+    const [line] = await readLines(path);
+    expect(JSON.parse(line!)).toEqual(rec);
+  });
+
   it('defaults to <dataDir>/audit/<server>.audit.jsonl', async () => {
     const { logger } = captureLogger();
     const sink = await createAuditSink(undefined, { dataDir: dir, serverName: 'billing', logger });

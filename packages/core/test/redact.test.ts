@@ -65,4 +65,22 @@ describe('finding 15: the redactor keeps __proto__ keys as data', () => {
     expect(JSON.stringify(r.redact(sent))).toContain('"a":{"__proto__":{"password":"[REDACTED]"}}');
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
+
+  it('keeps keys named like Object.prototype members as own, enumerable, writable data in key order', () => {
+    const r = new Redactor();
+    r.addSecret('sk_live_abcdef123456');
+    const sent = JSON.parse(
+      '{"toString":"sk_live_abcdef123456","constructor":{"name":"n"},"hasOwnProperty":1,"z":2,"__proto__":3}',
+    ) as Record<string, unknown>;
+    for (const out of [r.redact(sent), r.maskSecrets(sent)] as Record<string, unknown>[]) {
+      expect(Object.keys(out)).toEqual(['toString', 'constructor', 'hasOwnProperty', 'z', '__proto__']);
+      for (const k of Object.keys(out))
+        expect(Object.getOwnPropertyDescriptor(out, k)).toMatchObject({ enumerable: true, writable: true });
+      expect(Object.getOwnPropertyDescriptor(out, 'toString')?.value).toBe('[REDACTED]');
+      expect(JSON.parse(JSON.stringify(out))).toEqual({
+        ...JSON.parse(JSON.stringify(sent)),
+        toString: '[REDACTED]',
+      });
+    }
+  });
 });
