@@ -81,7 +81,16 @@ export interface ResourceDefinition<B> {
   mimeType?: string;
   /** Tool whose policy guards this read (visibility and authorization follow that tool). */
   guardTool?: string;
-  read: (uri: URL, vars: Record<string, string>, ctx: ResolveContext<B>) => Promise<string>;
+  read: (uri: URL, vars: Record<string, string>, ctx: ResourceContext<B>) => Promise<string>;
+}
+
+export interface ResourceContext<B> extends ResolveContext<B> {
+  /**
+   * A guarded read: what the guard tool's resolver loaded, the resource policy decided on (a record
+   * attached with `withRecord` is there for `loadedRecord`, so the read need not load it again).
+   * Null when the guard tool has no resolver; absent on a read without a guard tool.
+   */
+  resource?: PolicyResource | null;
 }
 
 export interface PromptDefinition<B, A extends AnyObjectSchema = AnyObjectSchema> {

@@ -36,6 +36,7 @@ export type {
   KitServices,
   PromptDefinition,
   ResourceDefinition,
+  ResourceContext,
   ServerDefinition,
   ToolsetDefinition,
 } from './definition.js';

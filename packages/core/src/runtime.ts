@@ -579,8 +579,13 @@ export class ServerRuntime<B = unknown> implements McpScope {
     const entry = item.guardTool ? surface.tools.get(item.guardTool) : undefined;
     if (!entry) throw errors.internal(new Error(`resource ${item.uri} has no enabled guard tool`));
     const rctx = surface.resolveContext(principal, signal);
-    const { call, error } = await surface.callTool(principal, entry, vars, { signal }, 'resource', async () =>
-      this.redactor.maskSecrets(await item.read(uri, vars, rctx)),
+    const { call, error } = await surface.callTool(
+      principal,
+      entry,
+      vars,
+      { signal },
+      'resource',
+      async (resource) => this.redactor.maskSecrets(await item.read(uri, vars, { ...rctx, resource })),
     );
     call.refs.resource = uri.toString();
     if (error) return { error: this.redactor.maskSecrets(error.toEnvelope(call.auditId ?? 'unrecorded')) };

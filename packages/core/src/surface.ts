@@ -59,12 +59,18 @@ export interface CallOptions {
   requestId?: string;
 }
 
+/** Computes a call's output in place of the tool's handler, from what the resolver loaded. */
+export type Executor = (resource: PolicyResource | null) => Promise<unknown>;
+
 /** The kit's view of one call: the public ToolCall plus what only the kit's stages use. */
 interface KitCall extends ToolCall {
   readonly entry: ToolEntry;
   readonly started: number;
-  /** Replaces the handler (a guarded resource read computes the resource's content instead). */
-  readonly executor?: () => Promise<unknown>;
+  /**
+   * Replaces the handler (a guarded resource read computes the resource's content instead), given
+   * what the resolver loaded, as a handler is.
+   */
+  readonly executor?: Executor;
   context: Record<string, CedarValue>;
 }
 
@@ -284,7 +290,7 @@ export class Surface<B = unknown> {
     rawArgs: unknown,
     opts: CallOptions,
     mode: CallMode = 'call',
-    executor?: () => Promise<unknown>,
+    executor?: Executor,
   ): Promise<{ call: KitCall; error: PortcullisError | null }> {
     const call = this.newCall(principal, entry, rawArgs, opts, mode, executor);
     try {
@@ -312,7 +318,7 @@ export class Surface<B = unknown> {
     rawArgs: unknown,
     opts: CallOptions,
     mode: CallMode,
-    executor?: () => Promise<unknown>,
+    executor?: Executor,
   ): KitCall {
     return {
       system: this.def.name,
@@ -498,7 +504,7 @@ export class Surface<B = unknown> {
         run: async (c, next) => {
           const call = c as KitCall;
           call.output = call.executor
-            ? await call.executor()
+            ? await call.executor(call.resource)
             : await call.entry.def.handler(call.args as never, this.toolContext(call));
           await next();
         },

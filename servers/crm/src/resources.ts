@@ -1,9 +1,10 @@
-import { errors } from '@portcullis/core';
+import { errors, loadedRecord } from '@portcullis/core';
 import type { ResourceDefinition } from '@portcullis/core';
 import type { CrmBackend } from './backend.js';
 import { MAX_PAGE_SIZE } from './backend.js';
+import type { Account } from './domain.js';
 import { ACTIVITY_TYPES, INDUSTRIES, OPEN_STAGES, REGIONS, STAGES, STAGE_TRANSITIONS } from './domain.js';
-import { accountSummary } from './tools/accounts.js';
+import { accountSummary, accountSummaryOut } from './tools/accounts.js';
 
 /** What a model needs to use the tools well: record types, fields, stages and their legal moves. */
 export function crmSchema(backend: CrmBackend['kind']): Record<string, unknown> {
@@ -103,9 +104,17 @@ export const resources: ResourceDefinition<CrmBackend>[] = [
     guardTool: 'crm_get_account',
     read: async (_uri, vars, ctx) => {
       const id = vars.id ?? '';
-      const summary = await accountSummary(ctx.backend, ctx.principal.tenant, id, ctx.signal);
+      // The account policy decided on (crm_get_account's resolver read it): not read a second time.
+      const summary = await accountSummary(
+        ctx.backend,
+        ctx.principal.tenant,
+        id,
+        ctx.signal,
+        loadedRecord<Account>(ctx.resource),
+      );
       if (summary === null) throw errors.notFound(`Account ${id}`);
-      return JSON.stringify(summary, null, 2);
+      // Shaped by the tool's output schema, as the tool's answer is.
+      return JSON.stringify(accountSummaryOut.parse(summary), null, 2);
     },
   },
 ];

@@ -706,6 +706,29 @@ describe('resources and prompt', () => {
     expect((await nobody.client.listResourceTemplates()).resourceTemplates).toEqual([]);
   });
 
+  it('answers crm://accounts/{id} with the account policy decided on, read once', async () => {
+    const acc = ownedBy('bob');
+    const backend = h.runtime.kitBackend;
+    const read = backend.getAccount.bind(backend);
+    let reads = 0;
+    // A second read would see the account renamed after the decision.
+    const getAccount = vi.spyOn(backend, 'getAccount').mockImplementation(async (...args) => {
+      const a = await read(...args);
+      return reads++ === 0 || a === null ? a : { ...a, name: 'renamed after the decision' };
+    });
+    try {
+      const res = await viewer.client.readResource({ uri: `crm://accounts/${acc.id}` });
+      const out = JSON.parse((res.contents[0] as { text: string }).text);
+      expect(out.account).toMatchObject({ id: acc.id, name: acc.name });
+      expect(getAccount).toHaveBeenCalledTimes(1);
+      vi.restoreAllMocks();
+      // The same content as the tool's answer.
+      expect(out).toEqual(ok(await viewer.callTool('crm_get_account', { id: acc.id })));
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('offers crm_account_brief, which steers the model to the policy-checked tools', async () => {
     const { prompts } = await viewer.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(['crm_account_brief']);
