@@ -3,29 +3,12 @@
  * parallel transactions (PGlite is one connection and serialises them). Skipped, with the reason,
  * when no PostgreSQL binaries are installed; CI installs them.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
-import type { PgServer } from '@portcullis/test-support/postgres';
+import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { backendSuite } from './backend-suite.js';
 import { embeddedHarness } from './harness.js';
 
-const reason = postgresUnavailableReason();
-
-if (reason !== null) {
-  describe.skip(`billing backend on PostgreSQL (skipped: ${reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
-  let pg: PgServer | null = null;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    if (pg === null)
-      throw new Error(`PostgreSQL did not start: ${postgresUnavailableReason() ?? 'unknown reason'}`);
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
-  backendSuite('embedded ledger on PostgreSQL', () => embeddedHarness({ databaseUrl: pg!.url }), {
+withPostgres('billing backend on PostgreSQL', (pg) => {
+  backendSuite('embedded ledger on PostgreSQL', () => embeddedHarness({ databaseUrl: pg().url }), {
     parallel: true,
   });
-}
+});

@@ -4,37 +4,20 @@
  * searches do on a pool of connections. Skipped, with the reason, when no PostgreSQL binaries are
  * installed; CI installs them.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { openStore } from '@portcullis/core';
-import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
-import type { PgServer } from '@portcullis/test-support/postgres';
+import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { checkAccountRelated, embeddedFixture } from './embedded-store.js';
 import { backendSuite } from './backend-suite.js';
 
-const reason = postgresUnavailableReason();
-
-if (reason !== null) {
-  describe.skip(`CRM embedded backend on PostgreSQL (skipped: ${reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
-  let pg: PgServer | null = null;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    if (pg === null)
-      throw new Error(`PostgreSQL did not start: ${postgresUnavailableReason() ?? 'unknown reason'}`);
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
-
-  backendSuite('embedded on PostgreSQL', () => embeddedFixture(() => openStore({ databaseUrl: pg!.url })));
+withPostgres('CRM embedded backend on PostgreSQL', (pg) => {
+  backendSuite('embedded on PostgreSQL', () => embeddedFixture(() => openStore({ databaseUrl: pg().url })));
 
   describe('CRM accountRelated on PostgreSQL', () => {
     it('answers as the three searches do, for every account, over one snapshot', async () => {
       // Its own database: the contract suite above writes to the first.
-      const url = new URL(pg!.url);
-      const admin = await openStore({ databaseUrl: pg!.url });
+      const url = new URL(pg().url);
+      const admin = await openStore({ databaseUrl: pg().url });
       try {
         await admin.exec('CREATE DATABASE crm_related');
         // Every connection of the pool off UTC, not only the one a SET would reach.
@@ -46,4 +29,4 @@ if (reason !== null) {
       await checkAccountRelated(() => openStore({ databaseUrl: url.toString() }));
     });
   });
-}
+});

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness } from '@portcullis/core/testing';
 import type { Store } from '@portcullis/core/store';
-import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
-import type { PgServer } from '@portcullis/test-support/postgres';
+import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import type { EmbeddedBackend, PostureBackend } from '../src/index.js';
 import { DEMO_STORY, server } from '../src/index.js';
 
@@ -109,22 +108,8 @@ function suite(name: string, env: () => Record<string, string>) {
 
 suite('read-only on the embedded store (PGlite)', () => ({}));
 
-const reason = postgresUnavailableReason();
-if (reason !== null) {
-  describe.skip(`read-only on PostgreSQL (skipped: ${reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
-  let pg: PgServer | null = null;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    if (pg === null)
-      throw new Error(`PostgreSQL did not start: ${postgresUnavailableReason() ?? 'unknown reason'}`);
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+withPostgres('read-only on PostgreSQL', (pg) => {
   suite('read-only on PostgreSQL (default_transaction_read_only sessions)', () => ({
-    DATABASE_URL: pg!.url,
+    DATABASE_URL: pg().url,
   }));
-}
+});

@@ -5,35 +5,23 @@
  * when no PostgreSQL binaries are installed; CI installs them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUnavailableReason, startPostgres } from '@portcullis/test-support/postgres';
-import type { PgServer } from '@portcullis/test-support/postgres';
+import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { DEMO_STORY, startRemediation, type Remediation } from './harness.js';
 
-const reason = postgresUnavailableReason();
-
-if (reason !== null) {
-  describe.skip(`remediation-write replicas on PostgreSQL (skipped: ${reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
-  let pg: PgServer | null = null;
+withPostgres('remediation-write replicas on PostgreSQL', (pg) => {
   let a: Remediation;
   let b: Remediation;
 
   beforeAll(async () => {
-    pg = await startPostgres();
-    if (pg === null)
-      throw new Error(`PostgreSQL did not start: ${postgresUnavailableReason() ?? 'unknown reason'}`);
     // Both start (migrate, seed) at once, as replicas of one deployment do.
     [a, b] = await Promise.all([
-      startRemediation({ DATABASE_URL: pg.url }),
-      startRemediation({ DATABASE_URL: pg.url }),
+      startRemediation({ DATABASE_URL: pg().url }),
+      startRemediation({ DATABASE_URL: pg().url }),
     ]);
   }, 180_000);
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await pg?.stop();
   });
 
   describe('remediation-write replicas on one PostgreSQL', () => {
@@ -87,4 +75,4 @@ if (reason !== null) {
       expect(Number(n.rows[0]!.n)).toBe(1);
     });
   });
-}
+});
