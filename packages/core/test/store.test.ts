@@ -2,10 +2,12 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -425,6 +427,28 @@ describe('finding 9 and issue 14: the data directory', () => {
     chmodSync(loose, 0o755);
     prepareDataDir(loose);
     expect(statSync(loose).mode & 0o777).toBe(0o700);
+  });
+
+  it('finding 9: every open of the embedded store makes its files owner-only, and leaves a symbolic link and its target alone', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'datadir-'));
+    await (await openStore({ dataDir })).close();
+    const pgdata = join(dataDir, 'pgdata');
+    const version = join(pgdata, 'PG_VERSION');
+    const nested = join(pgdata, 'global', 'pg_control');
+    chmodSync(version, 0o644);
+    chmodSync(nested, 0o644);
+    chmodSync(join(pgdata, 'global'), 0o755);
+    // A link to a file elsewhere: chmod through it would change that file.
+    const outside = join(mkdtempSync(join(tmpdir(), 'outside-')), 'notes.txt');
+    writeFileSync(outside, 'not the store');
+    chmodSync(outside, 0o644);
+    symlinkSync(outside, join(pgdata, 'link-to-outside'));
+    await (await openStore({ dataDir })).close();
+    expect(statSync(version).mode & 0o777).toBe(0o600);
+    expect(statSync(nested).mode & 0o777).toBe(0o600);
+    expect(statSync(join(pgdata, 'global')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(pgdata, 'link-to-outside')).isSymbolicLink()).toBe(true);
+    expect(statSync(outside).mode & 0o777).toBe(0o644);
   });
 
   it('finding 9: a data directory other users can write is refused with the path and the fix', () => {
