@@ -39,6 +39,13 @@ export interface HostOptions {
   sensitiveKeys?: string[];
   /** This start only readies the data directory (`--prepare`); see KitServices.preparing. */
   preparing?: boolean;
+  /**
+   * Keep Prometheus metrics (prom-client's registry and its default collectors). By default only
+   * over HTTP, the one transport that serves them (`/metrics`): a stdio process has no reader for
+   * them, and prom-client costs its first call ~30 ms to load and its idle hours a wake-up every
+   * 10 ms (the event-loop delay monitor among the default collectors).
+   */
+  metrics?: boolean;
 }
 
 /** Arguments larger than this (canonical JSON bytes) are audited as their hash and size only. */
@@ -52,8 +59,10 @@ export class Host {
   readonly preparing: boolean;
   readonly redactor: Redactor;
   readonly logger: Logger;
+  /** Whether this process keeps metrics (HostOptions.metrics). */
+  readonly keepsMetrics: boolean;
   private loadedMetrics: Metrics | undefined;
-  private metricsLoading: Promise<Metrics> | undefined;
+  private metricsLoading: Promise<Metrics | null> | undefined;
   store!: Store;
   audit!: AuditSink;
   limiter!: RateLimiter;
@@ -71,6 +80,7 @@ export class Host {
     this.serverName = `portcullis-${opts.name}`;
     this.env = opts.env ?? process.env;
     this.preparing = opts.preparing ?? false;
+    this.keepsMetrics = opts.metrics ?? opts.transport === 'http';
     this.config = parseCommonConfig(this.env, opts.name, opts.transport);
     this.redactor = new Redactor(opts.sensitiveKeys ?? []);
     this.logger =
@@ -79,16 +89,19 @@ export class Host {
   }
 
   /**
-   * The process's metrics. prom-client is loaded once the server is up, not before it answers
-   * initialize (lazy.ts): `open()` loads it first, and the HTTP listener before it binds, so every
-   * use (a call, a response, a gauge, /metrics) comes after.
+   * The process's metrics, or null when it keeps none (HostOptions.metrics: a stdio process).
+   * prom-client is loaded once the server is up, not before it answers initialize (lazy.ts):
+   * `open()` loads it first, and the HTTP listener before it binds, so every use (a call, a
+   * response, a gauge, /metrics) comes after.
    */
-  get metrics(): Metrics {
+  get metrics(): Metrics | null {
+    if (!this.keepsMetrics) return null;
     if (!this.loadedMetrics) throw new Error('Host.metrics used before Host.loadMetrics()');
     return this.loadedMetrics;
   }
 
-  loadMetrics(): Promise<Metrics> {
+  loadMetrics(): Promise<Metrics | null> {
+    if (!this.keepsMetrics) return Promise.resolve(null);
     return (this.metricsLoading ??= loadPromClient().then(
       (prom) => (this.loadedMetrics = new Metrics(prom, this.serverName)),
     ));
@@ -137,14 +150,14 @@ export class Host {
       redisUrl,
       prefix: this.serverName,
       logger: this.logger,
-      onLimited: (scope) => this.metrics.rateLimited.inc({ scope }),
+      onLimited: (scope) => this.metrics?.rateLimited.inc({ scope }),
     });
     const redis = this.limiter.redisClient;
     this.cache = new ReadCache({
       config: cacheConfigFromEnv(this.env),
       ...(redis ? { redis } : {}),
       logger: this.logger,
-      onResult: (system, type, result) => this.metrics.cacheRequests.inc({ system, type, result }),
+      onResult: (system, type, result) => this.metrics?.cacheRequests.inc({ system, type, result }),
     });
     this.opened = true;
   }
@@ -204,7 +217,7 @@ export class Host {
               system,
               signal,
               onRetry: () => {
-                this.metrics.upstreamRetries.inc({ system });
+                this.metrics?.upstreamRetries.inc({ system });
                 span.addEvent('retry');
               },
             },
@@ -212,7 +225,7 @@ export class Host {
           outcome = 'ok';
           return out;
         } finally {
-          this.metrics.upstreamLatency.observe({ system, outcome }, (performance.now() - started) / 1000);
+          this.metrics?.upstreamLatency.observe({ system, outcome }, (performance.now() - started) / 1000);
         }
       },
       { role: 'client' },
@@ -238,7 +251,7 @@ export class Host {
       return id;
     } catch (err) {
       this.auditFailing = true;
-      this.metrics.auditFailures.inc();
+      this.metrics?.auditFailures.inc();
       throw err;
     }
   }

@@ -15,10 +15,11 @@ import {
   type JSONRPCMessage,
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
-import { PortcullisError } from './errors.js';
+import { ConfigError, PortcullisError } from './errors.js';
 import { assertAuthAllowedOnHost } from './config.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
+import type { Metrics } from './metrics.js';
 import { UnknownToolError, type McpScope, type ServerRuntime } from './runtime.js';
 import { SessionLimitError, SessionRegistry, ownerKey } from './sessions.js';
 import type { Principal } from './tool.js';
@@ -176,6 +177,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   const log = runtime.logger;
   // Before anything is built: an unauthenticated listener must not be reachable from elsewhere.
   assertAuthAllowedOnHost(opts.authenticator.kind, opts.host);
+  // Every response is counted and /metrics serves the registry: a runtime made for stdio keeps none.
+  if (!runtime.host.keepsMetrics)
+    throw new ConfigError(
+      'An HTTP server needs a runtime that keeps metrics: make it with transport "http" (or metrics: true).',
+    );
+  const metrics = (): Metrics => runtime.metrics!;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -206,7 +213,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     const requestId = typeof given === 'string' && /^[\w.:@-]{1,128}$/.test(given) ? given : randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => runtime.metrics.httpResponses.inc({ status: String(res.statusCode) }));
+    res.on('finish', () => metrics().httpResponses.inc({ status: String(res.statusCode) }));
     next();
   });
   app.use(compressResponses());
@@ -253,8 +260,8 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: r.checks });
   });
   admin.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', runtime.metrics.registry.contentType);
-    res.send(await runtime.metrics.registry.metrics());
+    res.setHeader('Content-Type', metrics().registry.contentType);
+    res.send(await metrics().registry.metrics());
   });
   if (admin !== app) admin.use((_req, res) => void res.status(404).json({ error: 'not_found' }));
   const metadata = (_req: Request, res: Response) => {
@@ -283,7 +290,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
       const ae = err instanceof AuthError ? err : new AuthError('invalid_token', 'Authentication failed.');
       log.info({ reason: ae.message, path: req.path }, 'request refused: unauthenticated');
       const presented = Boolean(req.headers.authorization || req.headers['x-api-key']);
-      runtime.metrics.unauthenticated.inc({ reason: presented ? ae.errorCode : 'invalid_request' });
+      metrics().unauthenticated.inc({ reason: presented ? ae.errorCode : 'invalid_request' });
       const challenge = presented
         ? `Bearer error="${ae.errorCode}", error_description="${ae.message.replace(/"/g, "'")}", resource_metadata="${metadataUrl}"`
         : `Bearer resource_metadata="${metadataUrl}"`;

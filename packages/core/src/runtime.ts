@@ -78,6 +78,8 @@ export interface RuntimeOptions {
   beforeFirstStart?: (signal: AbortSignal) => Promise<unknown>;
   /** This start only readies the data directory (`--prepare`): KitServices.preparing. */
   preparing?: boolean;
+  /** Keep Prometheus metrics; by default only over HTTP (HostOptions.metrics). */
+  metrics?: boolean;
 }
 
 // Definitions of different systems differ in their backend types.
@@ -136,8 +138,8 @@ export class ServerRuntime<B = unknown> implements McpScope {
   private readonly bySystemTool = new Map<string, Surface>();
   private inFlight = 0;
 
-  /** The host's metrics (loaded as the host opens; see `Host.metrics`). */
-  get metrics(): Metrics {
+  /** The host's metrics (loaded as the host opens), or null over stdio; see `Host.metrics`. */
+  get metrics(): Metrics | null {
     return this.host.metrics;
   }
 
@@ -168,6 +170,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
         logger: opts.logger,
         sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
         preparing: opts.preparing,
+        metrics: opts.metrics,
       });
     for (const k of opts.host ? list.flatMap((d) => d.sensitiveKeys ?? []) : [])
       this.host.redactor.addSensitiveKey(k);
@@ -421,7 +424,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       return this.unknownTool(principal, name, rawArgs, opts, surface);
     }
     this.inFlight++;
-    this.metrics.inFlight.inc();
+    this.metrics?.inFlight.inc();
     const parent = parentContext(traceparentOf(opts));
     const span = startSpan(`tools/call ${name}`, {
       role: 'server',
@@ -445,9 +448,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
       const outcome = error ? outcomeLabel(error) : 'ok';
       const category = error ? error.category : 'none';
       const seconds = (performance.now() - started) / 1000;
-      this.metrics.calls.inc({ tool: name, outcome, category });
-      if (outcome === 'denied') this.metrics.denials.inc({ tool: name });
-      this.metrics.latency.observe({ tool: name }, seconds);
+      this.metrics?.calls.inc({ tool: name, outcome, category });
+      if (outcome === 'denied') this.metrics?.denials.inc({ tool: name });
+      this.metrics?.latency.observe({ tool: name }, seconds);
       span.setAttributes({
         'portcullis.outcome': outcome,
         'portcullis.audit_id': call.auditId ?? 'unrecorded',
@@ -469,7 +472,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
     } finally {
       span.end();
       this.inFlight--;
-      this.metrics.inFlight.dec();
+      this.metrics?.inFlight.dec();
     }
   }
 
@@ -526,7 +529,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       const auditId = await record
         .writeAudit(principal, name, sensitive, fields, 'rate_limited', pe.code, null)
         .catch(() => 'unrecorded');
-      this.metrics.calls.inc({ tool: 'unknown', outcome: 'rate_limited', category: 'rate_limited' });
+      this.metrics?.calls.inc({ tool: 'unknown', outcome: 'rate_limited', category: 'rate_limited' });
       return this.errorResult(pe, auditId, traceId);
     }
     const auditId = await record.writeAudit(
@@ -538,9 +541,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
       'unknown_tool',
       null,
     );
-    this.metrics.calls.inc({ tool: 'unknown', outcome: 'denied', category: 'forbidden' });
+    this.metrics?.calls.inc({ tool: 'unknown', outcome: 'denied', category: 'forbidden' });
     // A tool that exists but this principal's policy never permits is a policy denial too.
-    if (surface?.tools.has(name)) this.metrics.denials.inc({ tool: name });
+    if (surface?.tools.has(name)) this.metrics?.denials.inc({ tool: name });
     this.logger.info(
       {
         system: record.def.name,

@@ -220,7 +220,7 @@ export class Surface<B = unknown> {
       callUpstream: (system, fn, signal) => host.callUpstream(system, fn, signal),
       cache: host.cache,
       gauge: (g) => {
-        host.metrics.gauge({
+        host.metrics?.gauge({
           name: g.name,
           help: g.help,
           labelNames: g.labelNames,

@@ -47,6 +47,8 @@ export interface InProcessOptions {
   principal?: Partial<Principal> & { id: string };
   env?: Record<string, string>;
   dataDir?: string;
+  /** Keep Prometheus metrics (true, as over HTTP: tests read the counters); false as a stdio process. */
+  metrics?: boolean;
 }
 
 function fullPrincipal(p: Partial<Principal> & { id: string }): Principal {
@@ -64,7 +66,8 @@ export async function startInProcess<B>(
     ...opts.env,
     PORTCULLIS_DATA_DIR: dataDir,
   };
-  const runtime = new ServerRuntime(def, { env, transport: 'stdio' });
+  // Metrics kept as over HTTP unless asked: tests read the counters, some serve this runtime over HTTP.
+  const runtime = new ServerRuntime(def, { env, transport: 'stdio', metrics: opts.metrics ?? true });
   try {
     await runtime.ready;
   } catch (err) {

@@ -22,7 +22,7 @@ const retrieves = (pi: string) =>
   fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/payment_intents/${pi}`).length;
 
 async function cacheCount(type: string, result: string): Promise<number> {
-  const m = await h.runtime.metrics.registry.getSingleMetric('portcullis_cache_requests_total')!.get();
+  const m = await h.runtime.metrics!.registry.getSingleMetric('portcullis_cache_requests_total')!.get();
   return m.values
     .filter((v) => v.labels.system === 'stripe' && v.labels.type === type && v.labels.result === result)
     .reduce((n, v) => n + v.value, 0);

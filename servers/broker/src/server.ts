@@ -105,7 +105,8 @@ export class Federation {
   readonly states = new Map<string, UpstreamState>();
   readonly lock: Lock;
   private readonly locals: LocalSystems;
-  private readonly drift: Counter<'upstream' | 'tool'>;
+  /** Null over stdio, where the process keeps no metrics. */
+  private readonly drift: Counter<'upstream' | 'tool'> | undefined;
   private readonly host: Host;
   /** Tells the kit the served tools changed (it re-lists them and notifies clients). */
   private changed: () => void = () => undefined;
@@ -119,7 +120,7 @@ export class Federation {
     this.host = services.host;
     this.lock = new Lock(config.lock);
     this.locals = new LocalSystems(services);
-    this.drift = this.host.metrics.counter({
+    this.drift = this.host.metrics?.counter({
       name: 'portcullis_broker_tool_definition_changes_total',
       help: 'Upstream tools whose definition no longer matches tools.lock.json (withheld and refused).',
       labelNames: ['upstream', 'tool'],
@@ -261,7 +262,7 @@ export class Federation {
     pin: Extract<PinState, { state: 'changed' }>,
     why: string,
   ): Promise<void> {
-    this.drift.inc({ upstream: state.cfg.name, tool });
+    this.drift?.inc({ upstream: state.cfg.name, tool });
     this.services.logger.warn(
       { upstream: state.cfg.name, tool, pinned: pin.pinned, current: pin.current },
       'upstream tool definition changed since it was pinned: withheld until lock --accept',
@@ -401,7 +402,7 @@ export class Federation {
         });
       throw unavailable(name, undefined, err);
     } finally {
-      this.host.metrics.upstreamLatency.observe(
+      this.host.metrics?.upstreamLatency.observe(
         { system: name, outcome },
         (performance.now() - started) / 1000,
       );

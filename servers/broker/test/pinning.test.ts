@@ -73,7 +73,7 @@ describe('tool pinning', () => {
     expect(current).not.toBe(pinned);
     expect((await h.callTool('drift_stable', {})).text).toContain('ok');
 
-    const metrics = await h.runtime.metrics.registry.metrics();
+    const metrics = await h.runtime.metrics!.registry.metrics();
     expect(metrics).toMatch(
       /portcullis_broker_tool_definition_changes_total\{upstream="drift",tool="lookup"[^}]*\} 1/,
     );

@@ -50,7 +50,7 @@ async function startCrm(fake: FakeHubSpot, tenant: string, extra: Record<string,
 }
 
 async function cacheCount(h: InProcessHarness<CrmBackend>, type: string, result: string): Promise<number> {
-  const m = await h.runtime.metrics.registry.getSingleMetric('portcullis_cache_requests_total')!.get();
+  const m = await h.runtime.metrics!.registry.getSingleMetric('portcullis_cache_requests_total')!.get();
   return m.values
     .filter((v) => v.labels.system === 'hubspot' && v.labels.type === type && v.labels.result === result)
     .reduce((n, v) => n + v.value, 0);

@@ -167,7 +167,7 @@ describe('refusals', () => {
       reason: 'incident 4711: stop all changes',
     });
     expect(on.structured).toMatchObject({ engaged: true, changed_by: 'root' });
-    const metrics = await r.h.runtime.metrics.registry.metrics();
+    const metrics = await r.h.runtime.metrics!.registry.metrics();
     expect(metrics).toMatch(/portcullis_kill_switch_engaged\{[^}]*system="remediation-write"[^}]*\} 1/);
     try {
       const planned = await r.responder.callTool('remediation_plan', {
@@ -197,7 +197,9 @@ describe('refusals', () => {
       });
       expect(off.structured).toMatchObject({ engaged: false });
     }
-    expect(await r.h.runtime.metrics.registry.metrics()).toMatch(/portcullis_kill_switch_engaged\{[^}]*\} 0/);
+    expect(await r.h.runtime.metrics!.registry.metrics()).toMatch(
+      /portcullis_kill_switch_engaged\{[^}]*\} 0/,
+    );
     const applied = await r.responder.callTool('remediation_apply', {
       plan_id: p.plan_id,
       approval_token: token,

@@ -39,7 +39,7 @@ withPostgres('remediation-write replicas on PostgreSQL', (pg) => {
           plan_id: plan.structured!.plan_id,
         });
         expect(refused.envelope).toMatchObject({ code: 'kill_switch_engaged' });
-        expect(await b.h.runtime.metrics.registry.metrics()).toMatch(
+        expect(await b.h.runtime.metrics!.registry.metrics()).toMatch(
           /portcullis_kill_switch_engaged\{[^}]*\} 1/,
         );
       } finally {

@@ -1,7 +1,7 @@
 /**
  * Start-up footprint guard (not a timing test): no server loads a heavy module before it needs it.
- * Cedar, PGlite and prom-client (metrics) are loaded by the kit once the process is up, beside the
- * protocol, never by importing a server; jose only to sign or verify a token (HTTP JWTs, approval
+ * Cedar and PGlite are loaded by the kit once the process is up, beside the protocol, never by
+ * importing a server; prom-client (metrics) only by an HTTP server, which serves them; jose only to sign or verify a token (HTTP JWTs, approval
  * tokens, broker assertions), so never for a read over stdio; connector SDKs (HubSpot, Stripe, AWS),
  * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them; p-retry for an
  * upstream call. Smaller ones load once the server is up, not by importing it: the OpenTelemetry API
@@ -38,11 +38,13 @@ const HEAVY = [
   '@opentelemetry/api',
   'bottleneck',
 ];
-/** What the first call on the embedded store needs: policy, store, the call's metrics, span and limits. */
+/**
+ * What the first call on the embedded store needs: policy, store, the call's span and limits. Not
+ * prom-client: a stdio process keeps no metrics (only HTTP serves them).
+ */
 const NEEDED_FOR_A_CALL = [
   '@cedar-policy/cedar-wasm',
   '@electric-sql/pglite',
-  'prom-client',
   '@opentelemetry/api',
   'bottleneck',
 ];
