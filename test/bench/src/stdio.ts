@@ -8,10 +8,14 @@
  * Per server: spawn → initialize answered, spawn → first tool call answered, resident memory
  * (VmRSS) after that call, on an existing data directory (a restart) and on an empty one (first
  * start: the store is created, migrated and seeded), where the peak (VmHWM) is reported too.
- * Knobs: BENCH_STDIO_RUNS (5, existing-dir runs per server), BENCH_FRESH_RUNS (2, empty-dir runs).
+ * Then what it costs while it waits for the next call (a desktop client keeps it running all day):
+ * how often its threads wake up and the CPU it uses, over BENCH_IDLE_MS after the first restart's
+ * call, beside server-everything.
+ * Knobs: BENCH_STDIO_RUNS (5, existing-dir runs per server), BENCH_FRESH_RUNS (2, empty-dir runs),
+ * BENCH_IDLE_MS (5000; 0 skips the idle figures).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,6 +77,13 @@ interface Run {
   firstCallMs: number;
   rssMiB: number | null;
   peakMiB: number | null;
+  /** Measured on one run per server: how often its threads woke, and its CPU, while no call came. */
+  idle?: Idle | null;
+}
+
+interface Idle {
+  wakeupsPerS: number;
+  cpuPct: number;
 }
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
@@ -90,6 +101,37 @@ function procMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | nu
   }
 }
 
+/**
+ * Every thread's times off the CPU by its own choice (voluntary context switches: each is a sleep
+ * that a timer or an event ended) and CPU time (ns), from /proc; null off Linux or once it exited.
+ */
+function threadTotals(pid: number | undefined): { switches: number; cpuNs: number } | null {
+  if (pid === undefined) return null;
+  try {
+    let switches = 0;
+    let cpuNs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      switches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return { switches, cpuNs };
+  } catch {
+    return null;
+  }
+}
+
+async function measureIdle(pid: number | undefined, ms: number): Promise<Idle | null> {
+  const a = threadTotals(pid);
+  await new Promise((r) => setTimeout(r, ms));
+  const b = threadTotals(pid);
+  if (!a || !b) return null;
+  return {
+    wakeupsPerS: ((b.switches - a.switches) * 1000) / ms,
+    cpuPct: ((b.cpuNs - a.cpuNs) / 1e6 / ms) * 100,
+  };
+}
+
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -100,8 +142,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Spawns a stdio server, sends initialize at once, then one tools/call; times both answers and reads its memory. */
-function run(args: string[], env: NodeJS.ProcessEnv, tool: StdioServer['tool']): Promise<Run> {
+/**
+ * Spawns a stdio server, sends initialize at once, then one tools/call; times both answers and reads
+ * its memory. With `idleMs`, then watches it that long with no call coming (wake-ups, CPU).
+ */
+function run(args: string[], env: NodeJS.ProcessEnv, tool: StdioServer['tool'], idleMs = 0): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
@@ -154,16 +199,16 @@ function run(args: string[], env: NodeJS.ProcessEnv, tool: StdioServer['tool']):
           if (!msg.result || msg.result.isError)
             return finish(new Error(`${args[0]}: ${tool.name} failed: ${line.slice(0, 300)}`));
           // Let start-up work that follows the first answer settle before reading memory.
-          setTimeout(
-            () =>
-              finish(null, {
-                initMs,
-                firstCallMs,
-                rssMiB: procMiB(child.pid, 'VmRSS'),
-                peakMiB: procMiB(child.pid, 'VmHWM'),
-              }),
-            1_000,
-          );
+          setTimeout(() => {
+            const r: Run = {
+              initMs,
+              firstCallMs,
+              rssMiB: procMiB(child.pid, 'VmRSS'),
+              peakMiB: procMiB(child.pid, 'VmHWM'),
+            };
+            if (idleMs <= 0) return finish(null, r);
+            void measureIdle(child.pid, idleMs).then((idle) => finish(null, { ...r, idle }));
+          }, 1_000);
         }
       }
     });
@@ -200,6 +245,7 @@ const medianOf = (runs: Run[], k: keyof Run) =>
 export async function stdioBench(log: (s?: string) => void, servers = STDIO_SERVERS): Promise<void> {
   const runs = intEnv('BENCH_STDIO_RUNS', 5, 1, 30);
   const freshRuns = intEnv('BENCH_FRESH_RUNS', 2, 0, 10);
+  const idleMs = intEnv('BENCH_IDLE_MS', 5_000, 0, 60_000);
   const base = mkdtempSync(join(tmpdir(), 'portcullis-bench-stdio-'));
   const everything = { args: [everythingEntry(), 'stdio'], tool: { name: 'echo', args: { message: 'hi' } } };
   const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
@@ -229,8 +275,10 @@ export async function stdioBench(log: (s?: string) => void, servers = STDIO_SERV
         for (let i = 0; i < Math.max(runs, freshRuns); i++) {
           if (i < freshRuns) r.fresh.push(await run([cli], env(join(base, `${s.name}-fresh-${i}`)), s.tool));
           if (i < runs) {
-            r.warm.push(await run([cli], env(warmDir), s.tool));
-            r.ev.push(await run(everything.args, cleanEnv({}), everything.tool));
+            // The first restart of each, and server-everything beside it, also sit idle for a while.
+            const idle = i === 0 ? idleMs : 0;
+            r.warm.push(await run([cli], env(warmDir), s.tool, idle));
+            r.ev.push(await run(everything.args, cleanEnv({}), everything.tool, idle));
           }
         }
       } catch (err) {
@@ -284,6 +332,24 @@ export async function stdioBench(log: (s?: string) => void, servers = STDIO_SERV
         log(
           `  ${''.padEnd(14)} empty dir: first call <= 4 s ${f0(ff)} ms ${verdict(ff <= GOALS.freshFirstCallMs)}; peak <= 300 MB ${f0(fp * 1.048576)} MB ${verdict(fp <= GOALS.freshPeakMiB)}`,
         );
+    }
+    if (idleMs > 0) {
+      log(`idle after the first call (${f0(idleMs / 1000)} s with no call; threads' wake-ups, CPU)`);
+      const idleRow = (name: string, idle: Idle | null | undefined) =>
+        log(
+          `  ${name.padEnd(18)}${idle ? `${idle.wakeupsPerS.toFixed(1).padStart(7)} wake-ups/s${`${idle.cpuPct.toFixed(2)}% CPU`.padStart(12)}` : '    n/a'}`,
+        );
+      for (const r of results) idleRow(r.s.name, r.warm[0]?.idle);
+      const evIdle = results.map((r) => r.ev[0]?.idle).filter((x): x is Idle => !!x);
+      idleRow(
+        'server-everything',
+        evIdle.length
+          ? {
+              wakeupsPerS: median(evIdle.map((x) => x.wakeupsPerS)),
+              cpuPct: median(evIdle.map((x) => x.cpuPct)),
+            }
+          : null,
+      );
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
