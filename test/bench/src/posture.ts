@@ -100,45 +100,53 @@ async function runImport(
   return { ms: performance.now() - started, peak, out: out.trim() };
 }
 
-async function latencies(dataDir: string): Promise<{ search: number; page2: number; summarize: number }> {
-  const h = await startInProcess(server, {
-    dataDir,
-    env: { POSTURE_SEED: 'none' },
-    principal: { id: 'bench', roles: ['analyst'], tenant: 'bench' },
-  });
-  try {
-    const time = async (name: string, args: Record<string, unknown>) => {
-      const xs: number[] = [];
-      for (let i = 0; i < CALLS; i++) {
-        const t = performance.now();
-        const r = await h.callTool(name, args);
-        xs.push(performance.now() - t);
-        if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.envelope)}`);
-      }
-      return median(xs);
-    };
-    const first = await h.callTool('posture_search_findings', {
-      status: ['open'],
-      severity_at_least: 'medium',
-      limit: 25,
+interface Latencies {
+  search: number;
+  page2: number;
+  summarize: number;
+}
+
+/**
+ * The reads' median latencies on both stores. Both servers run at once and their calls alternate
+ * (small then big, then big then small, ...), so a machine that slows down meanwhile slows both alike.
+ */
+async function latencies(dirs: readonly [string, string]): Promise<[Latencies, Latencies]> {
+  const open = (dataDir: string) =>
+    startInProcess(server, {
+      dataDir,
+      env: { POSTURE_SEED: 'none' },
+      principal: { id: 'bench', roles: ['analyst'], tenant: 'bench' },
     });
-    const cursor = (first.structured as { next_cursor: string }).next_cursor;
-    return {
-      search: await time('posture_search_findings', {
-        status: ['open'],
-        severity_at_least: 'medium',
-        limit: 25,
-      }),
-      page2: await time('posture_search_findings', {
-        status: ['open'],
-        severity_at_least: 'medium',
-        limit: 25,
-        cursor,
-      }),
-      summarize: await time('posture_summarize_findings', { group_by: ['severity', 'account'] }),
+  const hs: Awaited<ReturnType<typeof open>>[] = [];
+  try {
+    for (const dataDir of dirs) hs.push(await open(dataDir));
+    const time = async (name: string, args: (k: 0 | 1) => Record<string, unknown>) => {
+      const xs: [number[], number[]] = [[], []];
+      for (let i = 0; i < CALLS; i++) {
+        for (const k of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) {
+          const t = performance.now();
+          const r = await hs[k]!.callTool(name, args(k));
+          xs[k].push(performance.now() - t);
+          if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.envelope)}`);
+        }
+      }
+      return [median(xs[0]), median(xs[1])] as const;
     };
+    const query = { status: ['open'], severity_at_least: 'medium', limit: 25 };
+    const cursors: string[] = [];
+    for (const h of hs) {
+      const first = await h.callTool('posture_search_findings', query);
+      cursors.push((first.structured as { next_cursor: string }).next_cursor);
+    }
+    const search = await time('posture_search_findings', () => query);
+    const page2 = await time('posture_search_findings', (k) => ({ ...query, cursor: cursors[k] }));
+    const summarize = await time('posture_summarize_findings', () => ({ group_by: ['severity', 'account'] }));
+    return [0, 1].map((k) => ({ search: search[k]!, page2: page2[k]!, summarize: summarize[k]! })) as [
+      Latencies,
+      Latencies,
+    ];
   } finally {
-    await h.close();
+    for (const h of hs) await h.close();
   }
 }
 
@@ -170,11 +178,9 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `  ${f1(imp.ms / 1000)} s, ${f0(rate)} findings/s, peak memory ${imp.peak === null ? '?' : `${f0(imp.peak)} MiB`}`,
     );
     await runImport(join(base, 'data-small'), small);
-    const at1k = await latencies(join(base, 'data-small'));
-    const atN = await latencies(join(base, 'data-big'));
-    log(
-      `  latency (median of ${CALLS}, in-process client)      1,000 findings   ${n.toLocaleString('en')} findings`,
-    );
+    const [at1k, atN] = await latencies([join(base, 'data-small'), join(base, 'data-big')]);
+    log(`  latency (median of ${CALLS}, in-process client, the two stores' calls alternating)`);
+    log(`  ${''.padEnd(45)}1,000 findings   ${n.toLocaleString('en')} findings`);
     log(
       `    search, first page                       ${f1(at1k.search).padStart(8)} ms   ${f1(atN.search).padStart(8)} ms`,
     );
