@@ -102,7 +102,7 @@ export const searchFindings = tool({
       .boolean()
       .optional()
       .describe(
-        'true when counting stopped at 10,000: more findings than `total` match; narrow the filters.',
+        'true when counting stopped at 1,000: more findings than `total` match; narrow the filters, or count them by group with posture_summarize_findings.',
       ),
     untrusted_content: untrustedNotice,
   }),
