@@ -105,7 +105,7 @@ export class Federation {
   readonly states = new Map<string, UpstreamState>();
   readonly lock: Lock;
   private readonly locals: LocalSystems;
-  /** Null over stdio, where the process keeps no metrics. */
+  /** Absent over stdio, where the process keeps no metrics. */
   private readonly drift: Counter<'upstream' | 'tool'> | undefined;
   private readonly host: Host;
   /** Tells the kit the served tools changed (it re-lists them and notifies clients). */
