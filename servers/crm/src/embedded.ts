@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errors } from '@portcullis/core';
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { IdempotencyLedger } from '@portcullis/core/idempotency';
-import { clampLimit } from '@portcullis/core/paging';
+import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store, StoreTransaction } from '@portcullis/core/store';
 import type {
   AccountQuery,
@@ -496,13 +496,6 @@ export class EmbeddedBackend implements CrmBackend {
     };
   }
 }
-
-/**
- * A search counts its matches up to this many; past it `total` is this and `total_is_lower_bound`
- * is set. The count then reads at most this many matches, so a broad search costs about the same
- * on a tenant of 100,000 records as on one of 1,000 (test/bench: crm-scale).
- */
-export const COUNT_CAP = 1_000;
 
 /** WHERE clauses with numbered parameters, always scoped to the tenant. */
 class Where {

@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store, type StoreTransaction } from '@portcullis/core/store';
 import { CursorCodec } from '@portcullis/core/cursor';
-import { COUNT_CAP, EmbeddedBackend } from '../src/embedded.js';
+import { COUNT_CAP } from '@portcullis/core/paging';
+import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations } from '../src/migrations.js';
 
 let store: Store;

@@ -1,5 +1,5 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
-import { clampLimit } from '@portcullis/core/paging';
+import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
 import type {
   AccountScope,
@@ -28,14 +28,6 @@ import { emptyCounts, ingestChunk, recordBatch } from './ingest.js';
 import { DEMO_TENANTS, generateSeed, SEED_NOW } from './seed.js';
 
 type Row = Record<string, unknown>;
-
-/**
- * A finding search counts matches up to this many; past it `total` is this and a lower bound (the
- * CRM's searches stop at the same count). Counting is the part of a search that grows with the
- * store: at 10,000 a search at 100,000 findings took 2.9x its time at 1,000 (the page itself is
- * one index walk either way); `posture_summarize_findings` gives exact counts by group.
- */
-export const SEARCH_COUNT_CAP = 1_000;
 
 /** Bumped when the demo data changes shape; an existing store keeps what it was seeded with. */
 const SEED_VERSION = 'demo-v1';
@@ -96,14 +88,14 @@ export class EmbeddedBackend implements PostureBackend {
     const where = findingWhere(tenant, scope, query);
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     return this.reads(async (q) => {
-      // Counting stops at SEARCH_COUNT_CAP: past it the total is a lower bound, so a search costs
+      // Counting stops at COUNT_CAP: past it the total is a lower bound, so a search costs
       // the same at 100k findings as at 10k instead of visiting every match.
       const counted = await count(
         q,
-        `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${SEARCH_COUNT_CAP + 1}) m`,
+        `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${COUNT_CAP + 1}) m`,
         where.params,
       );
-      const total = Math.min(counted, SEARCH_COUNT_CAP);
+      const total = Math.min(counted, COUNT_CAP);
       if (page.cursor !== null) {
         const pos = this.cursors.decode(page.cursor, cursorScope);
         if (!Array.isArray(pos) || pos.length !== 3) throw invalidCursor();
@@ -137,7 +129,7 @@ export class EmbeddedBackend implements PostureBackend {
             ? this.cursors.encode(cursorScope, [severityRank(last.severity), last.first_seen, last.id])
             : null,
         total,
-        ...(counted > SEARCH_COUNT_CAP ? { total_is_lower_bound: true } : {}),
+        ...(counted > COUNT_CAP ? { total_is_lower_bound: true } : {}),
       };
     });
   }

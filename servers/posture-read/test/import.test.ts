@@ -16,7 +16,7 @@ import type { InProcessHarness } from '@portcullis/core/testing';
 import type { Store } from '@portcullis/core/store';
 import type { PostureBackend } from '../src/index.js';
 import { server } from '../src/index.js';
-import { SEARCH_COUNT_CAP } from '../src/embedded.js';
+import { COUNT_CAP } from '@portcullis/core/paging';
 import { importFindings } from '../src/importers/importer.js';
 import { ocsfFinding, ocsfStream } from './import-helpers.js';
 
@@ -280,11 +280,11 @@ describe('100k findings', () => {
     const c = await h.as({ id: 'sam', roles: ['analyst'], tenant: 'bulk' });
     const s = await c.callTool('posture_summarize_findings', { group_by: ['severity'] });
     expect((s.structured as Row).total).toBe(100_000);
-    // A search counts up to SEARCH_COUNT_CAP and says the total is a lower bound past it.
+    // A search counts up to COUNT_CAP and says the total is a lower bound past it.
     const found = await c.callTool('posture_search_findings', { limit: 5 });
-    expect(found.structured).toMatchObject({ total: SEARCH_COUNT_CAP, total_is_lower_bound: true });
+    expect(found.structured).toMatchObject({ total: COUNT_CAP, total_is_lower_bound: true });
     expect((found.structured as Row).findings).toHaveLength(5);
-    expect(found.text).toContain(`more than ${SEARCH_COUNT_CAP}`);
+    expect(found.text).toContain(`more than ${COUNT_CAP}`);
   }, 900_000);
 });
 

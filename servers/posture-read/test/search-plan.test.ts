@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
-import { EmbeddedBackend, SEARCH_COUNT_CAP } from '../src/embedded.js';
+import { COUNT_CAP } from '@portcullis/core/paging';
+import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations } from '../src/migrations.js';
 
 let store: Store;
@@ -79,6 +80,6 @@ describe('posture_search_findings plans', () => {
     }
     const count = plans.find((p) => p.includes('Aggregate'))!;
     expect(count).toMatch(new RegExp(`Limit`)); // counting stops at the cap
-    expect(SEARCH_COUNT_CAP).toBeGreaterThan(0);
+    expect(COUNT_CAP).toBeGreaterThan(0);
   });
 });

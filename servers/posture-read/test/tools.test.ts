@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcullis/core/testing';
-import { SEARCH_COUNT_CAP } from '../src/embedded.js';
+import { COUNT_CAP } from '@portcullis/core/paging';
 import type { PostureBackend } from '../src/index.js';
 import { DEMO_STORY, generateSeed, server, SEVERITIES, UNTRUSTED_NOTICE } from '../src/index.js';
 
@@ -36,9 +36,9 @@ let admin: InProcessClient;
 let grace: InProcessClient; // analyst of globex
 let nobody: InProcessClient;
 
-/** What a search's total says of `n` matches: exact up to SEARCH_COUNT_CAP, past it the cap and a lower bound. */
+/** What a search's total says of `n` matches: exact up to COUNT_CAP, past it the cap and a lower bound. */
 const totalOf = (n: number): Row =>
-  n > SEARCH_COUNT_CAP ? { total: SEARCH_COUNT_CAP, total_is_lower_bound: true } : { total: n };
+  n > COUNT_CAP ? { total: COUNT_CAP, total_is_lower_bound: true } : { total: n };
 
 /** A search's total as totalOf shapes it. */
 async function searchTotal(c: InProcessClient, args: Row): Promise<Row> {
@@ -162,7 +162,7 @@ describe('posture_search_findings', () => {
     const count = (args: Row) => searchTotal(analyst, args);
     const open = acme.filter((f) => f.status === 'open');
     // The demo data has searches on both sides of the count's cap.
-    expect(open.length).toBeGreaterThan(SEARCH_COUNT_CAP);
+    expect(open.length).toBeGreaterThan(COUNT_CAP);
     expect(await count({ status: ['open'] })).toEqual(totalOf(open.length));
     expect(await count({ status: ['resolved', 'suppressed'] })).toEqual(totalOf(acme.length - open.length));
     expect(await count({ severity_at_least: 'high' })).toEqual(
