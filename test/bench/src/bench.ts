@@ -51,6 +51,7 @@ import { crmScaleBench } from './crm-scale.js';
 import { stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
 import { summariseProfile, type FrameTime } from './cpuprofile.js';
+import { median } from './timing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
@@ -765,11 +766,6 @@ function everythingEntry(): string {
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 const f0 = (n: number) => n.toFixed(0);
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);

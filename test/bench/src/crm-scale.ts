@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { startInProcess } from '@portcullis/core/testing';
 import { openStore } from '@portcullis/core/store';
 import { server } from '@portcullis/crm';
+import { timeAlternating } from './timing.js';
 
 const CALLS = 15;
 const PRINCIPAL = { id: 'bench', roles: ['manager'], tenant: 'bench' };
@@ -56,12 +56,6 @@ export async function crmScaleFill(dataDir: string, n: number): Promise<void> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 type Case = [label: string, tool: string, args: Record<string, unknown>];
 
 /** The searches timed: the same on both stores (record 1 is the same record in both). */
@@ -95,11 +89,7 @@ async function cases(dataDir: string): Promise<Case[]> {
   }
 }
 
-/**
- * Each case's median latency on both stores. Both servers run at once and their calls alternate
- * (small then big, then big then small, ...), so a machine that slows down meanwhile slows both
- * alike: timed one store after the other, a busy minute during the second read as growth.
- */
+/** Each case's median latency on both stores, both servers up at once and their calls alternating. */
 async function latencies(dirs: readonly [string, string], list: Case[]): Promise<[number[], number[]]> {
   const open = (dataDir: string) =>
     startInProcess(server, { dataDir, env: { CRM_SEED: 'none' }, principal: PRINCIPAL });
@@ -108,17 +98,9 @@ async function latencies(dirs: readonly [string, string], list: Case[]): Promise
     for (const dataDir of dirs) hs.push(await open(dataDir));
     const out: [number[], number[]] = [[], []];
     for (const [, name, args] of list) {
-      const xs: [number[], number[]] = [[], []];
-      for (let i = 0; i < CALLS; i++) {
-        for (const k of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) {
-          const t = performance.now();
-          const r = await hs[k]!.callTool(name, args);
-          xs[k].push(performance.now() - t);
-          if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.envelope)}`);
-        }
-      }
-      out[0].push(median(xs[0]));
-      out[1].push(median(xs[1]));
+      const [small, big] = await timeAlternating([hs[0]!, hs[1]!], CALLS, name, () => args);
+      out[0].push(small);
+      out[1].push(big);
     }
     return out;
   } finally {

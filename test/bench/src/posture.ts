@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startInProcess } from '@portcullis/core/testing';
 import { server } from '@portcullis/posture-read';
+import { timeAlternating } from './timing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const POSTURE_CLI = join(ROOT, 'servers/posture-read/dist/cli.js');
@@ -106,10 +107,7 @@ interface Latencies {
   summarize: number;
 }
 
-/**
- * The reads' median latencies on both stores. Both servers run at once and their calls alternate
- * (small then big, then big then small, ...), so a machine that slows down meanwhile slows both alike.
- */
+/** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
 async function latencies(dirs: readonly [string, string]): Promise<[Latencies, Latencies]> {
   const open = (dataDir: string) =>
     startInProcess(server, {
@@ -120,18 +118,8 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
   const hs: Awaited<ReturnType<typeof open>>[] = [];
   try {
     for (const dataDir of dirs) hs.push(await open(dataDir));
-    const time = async (name: string, args: (k: 0 | 1) => Record<string, unknown>) => {
-      const xs: [number[], number[]] = [[], []];
-      for (let i = 0; i < CALLS; i++) {
-        for (const k of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) {
-          const t = performance.now();
-          const r = await hs[k]!.callTool(name, args(k));
-          xs[k].push(performance.now() - t);
-          if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.envelope)}`);
-        }
-      }
-      return [median(xs[0]), median(xs[1])] as const;
-    };
+    const time = (name: string, args: (k: 0 | 1) => Record<string, unknown>) =>
+      timeAlternating([hs[0]!, hs[1]!], CALLS, name, args);
     const query = { status: ['open'], severity_at_least: 'medium', limit: 25 };
     const cursors: string[] = [];
     for (const h of hs) {
@@ -141,19 +129,13 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
     const search = await time('posture_search_findings', () => query);
     const page2 = await time('posture_search_findings', (k) => ({ ...query, cursor: cursors[k] }));
     const summarize = await time('posture_summarize_findings', () => ({ group_by: ['severity', 'account'] }));
-    return [0, 1].map((k) => ({ search: search[k]!, page2: page2[k]!, summarize: summarize[k]! })) as [
+    return [0, 1].map((k) => ({ search: search[k], page2: page2[k], summarize: summarize[k] })) as [
       Latencies,
       Latencies,
     ];
   } finally {
     for (const h of hs) await h.close();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export async function postureBench(log: (s?: string) => void, n: number): Promise<void> {

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { median } from './timing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -233,12 +234,6 @@ function everythingEntry(): string {
   return join(dirname(pkgPath), bin);
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 const medianOf = (runs: Run[], k: keyof Run) =>
   median(runs.map((r) => r[k]).filter((v): v is number => v !== null));
 
