@@ -13,6 +13,7 @@ import { parseCommonConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
 import { ConfigError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { compiledPgliteWasm } from './pglite-setup.js';
 import { loadPromClient } from './lazy.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter, rateLimitConfigFromEnv } from './ratelimit.js';
@@ -105,6 +106,15 @@ export class Host {
     return (this.metricsLoading ??= loadPromClient().then(
       (prom) => (this.loadedMetrics = new Metrics(prom, this.serverName)),
     ));
+  }
+
+  /**
+   * Starts compiling the embedded store's WebAssembly (PGlite) on V8's background threads, for the
+   * open that follows: called as start-up turns to the policies, it overlaps their parsing instead
+   * of the open waiting for it. Nothing when the store is a PostgreSQL server (DATABASE_URL).
+   */
+  warmStore(): void {
+    if (!this.config.databaseUrl) void compiledPgliteWasm();
   }
 
   private opening: Promise<void> | null = null;

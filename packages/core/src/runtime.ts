@@ -267,6 +267,8 @@ export class ServerRuntime<B = unknown> implements McpScope {
       // Closed meanwhile (a signal, the client gone): nothing is open yet, and nothing opens now.
       if (this.closed) return;
     }
+    // The embedded store's engine compiles in the background meanwhile (Host.warmStore).
+    this.host.warmStore();
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();

@@ -27,7 +27,13 @@ import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pgl
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, PortcullisError } from './errors.js';
 import type { Logger } from './log.js';
-import { hasCluster, pgliteStartParams, pgliteTemplateArchive, preparePgliteData } from './pglite-setup.js';
+import {
+  compiledPgliteWasm,
+  hasCluster,
+  pgliteStartParams,
+  pgliteTemplateArchive,
+  preparePgliteData,
+} from './pglite-setup.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -261,10 +267,12 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
-  const [{ PGlite, types: pgliteTypes }, { pg_trgm }] = await Promise.all([
+  const [{ PGlite, types: pgliteTypes }, { pg_trgm }, pgliteWasmModule] = await Promise.all([
     import('@electric-sql/pglite'),
     // Trigram indexes for word searches (PostgreSQL's contrib module; a 16 kB bundle, loaded on use).
     import('@electric-sql/pglite/contrib/pg_trgm'),
+    // Already compiling when the host warmed the store (Host.warmStore).
+    compiledPgliteWasm(),
   ]);
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
   let db: PGlite;
@@ -279,6 +287,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       extensions: { pg_trgm },
       startParams: pgliteStartParams(PGlite.defaultStartParams),
       ...(loadDataDir ? { loadDataDir } : {}),
+      ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
     });
     // PGlite's file system applies its own umask (022), not the process's: initdb's image and the
     // files PostgreSQL writes at start (pg_internal.init) come out 0644/0666, so every open ends by

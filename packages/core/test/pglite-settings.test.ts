@@ -1,15 +1,18 @@
 /**
  * Regression guard for the embedded store's footprint (not a timing test): the store opens with
  * the tuned settings, on a new data directory and on an existing one, keeps PGlite's own start
- * parameters (durability unchanged), and a new data directory comes from the build's template.
+ * parameters (durability unchanged), a new data directory comes from the build's template, and
+ * every open is handed the one WebAssembly module compiled ahead (Host.warmStore).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '@portcullis/test-support/ports';
 import {
+  compiledPgliteWasm,
   PGLITE_SETTINGS,
   pgliteStartParams,
   pgliteTemplate,
@@ -81,5 +84,42 @@ describe('embedded store settings', () => {
     expect(await preparePgliteData(pgdata)).toBe('template');
     expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
     expect(await preparePgliteData(pgdata)).toBe('existing');
+  });
+});
+
+describe('the embedded store’s WebAssembly, compiled ahead', () => {
+  it('is the installed PGlite’s, compiled once, and every open is handed it', async () => {
+    const first = compiledPgliteWasm();
+    expect(compiledPgliteWasm()).toBe(first); // one compile per process
+    const mod = await first;
+    // The ES2023 lib declares no WebAssembly: the members used here.
+    const { Module } = (
+      globalThis as unknown as {
+        WebAssembly: { Module: { new (bytes: Uint8Array): object; exports(m: object): { name: string }[] } };
+      }
+    ).WebAssembly;
+    expect(mod).toBeInstanceOf(Module);
+    const file = join(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm');
+    const names = (m: object) => Module.exports(m).map((e) => e.name);
+    expect(names(mod!)).toEqual(names(new Module(readFileSync(file))));
+
+    const create = vi.spyOn(PGlite, 'create');
+    try {
+      const dir = await tempDir('portcullis-pglite-wasm-');
+      dirs.push(dir);
+      for (const dataDir of [dir, undefined]) {
+        const store = await openStore(dataDir === undefined ? {} : { dataDir });
+        try {
+          expect((await store.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        } finally {
+          await store.close();
+        }
+      }
+      expect(create).toHaveBeenCalledTimes(2);
+      for (const [, opts] of create.mock.calls)
+        expect((opts as { pgliteWasmModule?: unknown }).pgliteWasmModule).toBe(mod);
+    } finally {
+      create.mockRestore();
+    }
   });
 });
