@@ -9,7 +9,7 @@
  * process loads, as a client spawning the built CLI would run it. The CLI is one bundle
  * (scripts/bundle-cli.mjs): it loads the kit, the SDK and zod from itself, never from their own
  * packages. Over stdio the young generation keeps its start size (the V8 settings hold before the
- * modules load).
+ * modules load), and a restart loads none of Node's http, https, tls or child_process.
  */
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,6 +127,22 @@ process.on('exit', () => {
 });
 `,
 );
+// Node's own modules the process loaded, when it exits (its module load list: `NativeModule <id>` lines).
+const builtinsReport = join(work, 'builtins.mjs');
+writeFileSync(
+  builtinsReport,
+  `import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  if (process.env.BUILTIN_RECORD) writeFileSync(process.env.BUILTIN_RECORD, process.moduleLoadList.join('\\n'));
+});
+`,
+);
+/**
+ * Node modules a restart over stdio on the embedded store never uses: http and https (with tls:
+ * connectors' keep-alive agents, the HTTP transport) and child_process (with dgram: a first start
+ * apart, initdb's fallback). Each is loaded where it is used, not by importing the kit (~15 ms).
+ */
+const UNUSED_BUILTINS = ['http', 'https', 'tls', 'child_process'];
 const register = join(work, 'register.mjs');
 writeFileSync(
   register,
@@ -355,7 +371,7 @@ describe.each(SERVERS)('%s', (name) => {
   );
 
   it.runIf(call !== undefined)(
-    'over stdio, a restart and its first call compile no WebAssembly with the optimising compiler',
+    'over stdio, a restart and its first call compile no WebAssembly with the optimising compiler, and load no unused Node module',
     async () => {
       // The stdio tier-up budget (STDIO_V8_FLAGS): at V8's default, or at 100M, PGlite's and Cedar's
       // hottest functions reached TurboFan during a start and first call, and each compile's zone
@@ -365,10 +381,12 @@ describe.each(SERVERS)('%s', (name) => {
       const env = cleanEnv({ ...call!.env, PORTCULLIS_DATA_DIR: join(work, `${name}-restart`) });
       const prepared = spawnSync(process.execPath, [cli, '--prepare'], { env, timeout: 120_000 });
       expect(prepared.status, prepared.stderr?.toString().slice(-500)).toBe(0);
-      const child = spawn(process.execPath, ['--trace-wasm-compilation-times', cli], {
-        env,
-        stdio: ['pipe', 'pipe', 'ignore'],
-      });
+      const builtins = join(work, `${name}-builtins.txt`);
+      const child = spawn(
+        process.execPath,
+        ['--trace-wasm-compilation-times', '--import', pathToFileURL(builtinsReport).href, cli],
+        { env: { ...env, BUILTIN_RECORD: builtins }, stdio: ['pipe', 'pipe', 'ignore'] },
+      );
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       try {
@@ -384,6 +402,9 @@ describe.each(SERVERS)('%s', (name) => {
       // the trace was on (WebAssembly was compiled: Liftoff lines), and named no TurboFan compile
       expect(trace).toMatch(/Compiled function \S+ using Liftoff/);
       expect(trace.split('\n').filter((l) => l.includes('using TurboFan'))).toEqual([]);
+      const loaded = readFileSync(builtins, 'utf8').split('\n');
+      expect(loaded).toContain('NativeModule fs'); // the record was written
+      expect(UNUSED_BUILTINS.filter((id) => loaded.includes(`NativeModule ${id}`))).toEqual([]);
     },
     240_000,
   );
