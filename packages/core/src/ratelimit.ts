@@ -108,8 +108,16 @@ type BottleneckClass = typeof Bottleneck;
 
 const DROPPED_MESSAGE = 'This job has been dropped by Bottleneck';
 const NOOP = (): Promise<void> => Promise.resolve();
-// The local store refreshes its reservoir on this heartbeat, so a refresh can come this much late.
-const LOCAL_HEARTBEAT_MS = 250;
+/**
+ * The local store refreshes a key's reservoir on a heartbeat (a timer per key's limiter), so a
+ * refresh comes up to one heartbeat late: a 60th of the window, 250 ms to 1 s. Bottleneck's 250 ms
+ * default woke an idle stdio server ~8 times a second for its two limits' keys (a desktop client
+ * keeps five servers running all day); a window of a minute refreshing up to 1 s late only admits
+ * its next calls that much later.
+ */
+export function localHeartbeatMs(windowMs: number): number {
+  return Math.min(1_000, Math.max(250, Math.round(windowMs / 60)));
+}
 // Without a reservoir, a full queue drains as fast as the upstream answers: a short, honest guess.
 const QUEUE_FULL_RETRY_MS = 1000;
 // In Redis a crashed replica's running jobs would hold their slots forever without an expiration.
@@ -244,8 +252,8 @@ export class RateLimiter {
           const refreshAt =
             (await this.windowRefreshAt(limiter, rule.windowMs)) ?? Date.now() + rule.windowMs;
           retryAfterMs = clampRetry(
-            refreshAt - Date.now() + this.refreshSlackMs,
-            rule.windowMs + this.refreshSlackMs,
+            refreshAt - Date.now() + this.refreshSlackMs(rule.windowMs),
+            rule.windowMs + this.refreshSlackMs(rule.windowMs),
           );
         }
         this.onLimited?.('upstream');
@@ -293,6 +301,7 @@ export class RateLimiter {
       reservoir: rule.points,
       reservoirRefreshAmount: rule.points,
       reservoirRefreshInterval: rule.windowMs,
+      ...(this.redis ? {} : { heartbeatInterval: localHeartbeatMs(rule.windowMs) }),
       // Never queue: a call that cannot take a point now is dropped and refused.
       highWater: 0,
       strategy: this.B.strategy.OVERFLOW,
@@ -324,7 +333,7 @@ export class RateLimiter {
     const until = spentUntil.get(key);
     if (until !== undefined) {
       const left = until - Date.now();
-      if (left > 0) throw this.limited(scope, rule, left + this.refreshSlackMs);
+      if (left > 0) throw this.limited(scope, rule, left + this.refreshSlackMs(rule.windowMs));
       spentUntil.delete(key);
     }
     const limiter = group.key(key);
@@ -343,7 +352,7 @@ export class RateLimiter {
       const refreshAt = await this.windowRefreshAt(limiter, rule.windowMs);
       if (refreshAt !== undefined && refreshAt > Date.now()) remember(state, key, refreshAt);
       const wait = refreshAt === undefined ? rule.windowMs : refreshAt - Date.now();
-      throw this.limited(scope, rule, wait + this.refreshSlackMs);
+      throw this.limited(scope, rule, wait + this.refreshSlackMs(rule.windowMs));
     }
     // Shared through Redis, admission goes through schedule(): Bottleneck's increment_reservoir
     // script applies the decrement before the window refresh, which would admit one call too many.
@@ -369,7 +378,7 @@ export class RateLimiter {
       if (points !== undefined && points <= 0 && refreshAt !== undefined && refreshAt > Date.now())
         remember(state, key, refreshAt);
       const left = refreshAt === undefined ? rule.windowMs : refreshAt - Date.now();
-      throw this.limited(scope, rule, left + this.refreshSlackMs);
+      throw this.limited(scope, rule, left + this.refreshSlackMs(rule.windowMs));
     }
   }
 
@@ -378,7 +387,7 @@ export class RateLimiter {
     const what = scope === 'tenant' ? 'Your organisation has' : 'You have';
     return errors.rateLimited(
       `${what} made too many calls in the last ${formatWindow(rule.windowMs)}.`,
-      clampRetry(retryAfterMs, rule.windowMs + this.refreshSlackMs),
+      clampRetry(retryAfterMs, rule.windowMs + this.refreshSlackMs(rule.windowMs)),
       {
         scope,
       },
@@ -386,24 +395,25 @@ export class RateLimiter {
   }
 
   /** The local store refreshes on a heartbeat, so up to one heartbeat late; Redis refreshes on the first call due. */
-  private get refreshSlackMs(): number {
-    return this.redis ? 0 : LOCAL_HEARTBEAT_MS;
+  private refreshSlackMs(windowMs: number): number {
+    return this.redis ? 0 : localHeartbeatMs(windowMs);
   }
 
   private upstreamLimiter(system: string): { limiter: Bottleneck; rule: UpstreamRule } {
     const existing = this.upstreams.get(system);
     if (existing) return existing;
     const rule = this.config.upstream[system] ?? this.config.defaultUpstream;
-    const quota = rule.points !== undefined && rule.windowMs !== undefined;
+    const { points, windowMs } = rule;
     const limiter = new this.B({
       id: `portcullis:${this.prefix}:upstream:${system}`,
       maxConcurrent: rule.maxConcurrent,
       minTime: rule.minTimeMs ?? 0,
-      ...(quota
+      ...(points !== undefined && windowMs !== undefined
         ? {
-            reservoir: rule.points,
-            reservoirRefreshAmount: rule.points,
-            reservoirRefreshInterval: rule.windowMs,
+            reservoir: points,
+            reservoirRefreshAmount: points,
+            reservoirRefreshInterval: windowMs,
+            ...(this.redis ? {} : { heartbeatInterval: localHeartbeatMs(windowMs) }),
           }
         : {}),
       highWater: rule.maxQueued ?? DEFAULT_MAX_QUEUED,

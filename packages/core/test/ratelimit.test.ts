@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deadEndPort } from '@portcullis/test-support/ports';
 import { redisUnavailableReason, startRedis, type RedisServer } from '@portcullis/test-support/redis';
 import { ConfigError, PortcullisError } from '../src/errors.js';
 import {
+  localHeartbeatMs,
   RateLimiter,
   rateLimitConfigFromEnv,
   type RateLimitConfig,
@@ -139,7 +140,7 @@ describe('RateLimiter in-process', () => {
       expect(err.retryable).toBe(true);
       expect(err.details).toEqual({ scope: 'principal_tool' });
       expect(err.retryAfterMs).toBeGreaterThan(0);
-      expect(err.retryAfterMs).toBeLessThanOrEqual(60_000 + 250);
+      expect(err.retryAfterMs).toBeLessThanOrEqual(60_000 + localHeartbeatMs(60_000));
       expect(err.toEnvelope('audit-1').retry_after_ms).toBeGreaterThan(0);
     }
     expect(scopes).toEqual(['principal_tool', 'principal_tool']);
@@ -147,6 +148,30 @@ describe('RateLimiter in-process', () => {
     // Another tool, another principal: their own windows.
     await l.acquire('alice', 'acme', 'crm_get_account');
     await l.acquire('bob', 'acme', 'crm_search_accounts');
+  });
+
+  it('an idle key’s reservoir refresh wakes the process at most once a second (a 60th of its window)', async () => {
+    expect([1_000, 15_000, 30_000, 60_000, 3_600_000].map(localHeartbeatMs)).toEqual([
+      250, 250, 500, 1_000, 1_000,
+    ]);
+    const timers = vi.spyOn(globalThis, 'setInterval');
+    try {
+      const l = await limiter({
+        config: config({
+          principalTool: { points: 5, windowMs: 60_000 },
+          tenant: { points: 50, windowMs: 30_000 },
+          upstream: { hubspot: { maxConcurrent: 2, points: 5, windowMs: 600_000 } },
+        }),
+      });
+      await l.acquire('alice', 'acme', 'crm_search_accounts');
+      await l.upstream('hubspot', () => Promise.resolve('ok'));
+      // Bottleneck's heartbeats are its only intervals under 10 s (a group's clean-up runs every
+      // half of its keys' timeout: 30 s or more).
+      const periods = timers.mock.calls.map(([, ms]) => ms ?? 0).filter((ms) => ms < 10_000);
+      expect(periods.sort((a, b) => a - b)).toEqual([500, 1_000, 1_000]);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it('finding 11: the same principal id in two tenants has two buckets, not one', async () => {
