@@ -9,7 +9,7 @@
  * process loads, as a client spawning the built CLI would run it. The CLI is one bundle
  * (scripts/bundle-cli.mjs): it loads the kit, the SDK and zod from itself, never from their own
  * packages. Over stdio the young generation keeps its start size (the V8 settings hold before the
- * modules load), and a restart loads none of Node's http, https, tls or child_process.
+ * modules load), and a restart loads none of Node's http, https, tls, child_process or dgram.
  */
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,7 +142,7 @@ process.on('exit', () => {
  * connectors' keep-alive agents, the HTTP transport) and child_process (with dgram: a first start
  * apart, initdb's fallback). Each is loaded where it is used, not by importing the kit (~15 ms).
  */
-const UNUSED_BUILTINS = ['http', 'https', 'tls', 'child_process'];
+const UNUSED_BUILTINS = ['http', 'https', 'tls', 'child_process', 'dgram'];
 const register = join(work, 'register.mjs');
 writeFileSync(
   register,
