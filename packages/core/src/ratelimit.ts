@@ -305,7 +305,7 @@ export class RateLimiter {
       // Never queue: a call that cannot take a point now is dropped and refused.
       highWater: 0,
       strategy: this.B.strategy.OVERFLOW,
-      // Idle keys expire, but never before their window could have refreshed (else idling would reset a spent window).
+      // Idle keys expire (no call for two windows: markUsed), never before their window could have refreshed.
       timeout: Math.max(2 * rule.windowMs, 60_000),
       ...(this.redis ? { datastore: 'ioredis', connection: this.redis.connection } : {}),
     });
@@ -348,6 +348,10 @@ export class RateLimiter {
         evictKey(group, key);
         throw this.unavailable(err);
       }
+      // The group's clean-up drops a key idle for its timeout, idle meaning no job scheduled since:
+      // without this a key in use, whose calls never schedule, was dropped mid-window and came back
+      // with a full reservoir (a second window's points inside one, every couple of windows).
+      markUsed(limiter);
       if (left >= 0) return;
       const refreshAt = await this.windowRefreshAt(limiter, rule.windowMs);
       if (refreshAt !== undefined && refreshAt > Date.now()) remember(state, key, refreshAt);
@@ -500,6 +504,16 @@ function formatWindow(ms: number): string {
 
 // Bottleneck 2.19.5 (pinned; the project is no longer released) has no public API for the few
 // things below. Each access is guarded and degrades to the documented behaviour if it is absent.
+
+/**
+ * Records a call on an in-process key as Bottleneck's own scheduling would (its next-request time,
+ * which the group's clean-up reads): a key is dropped only after its timeout (two windows) without
+ * a call, when its reservoir would have been refreshed to full anyway.
+ */
+function markUsed(limiter: Bottleneck): void {
+  const store = (limiter as unknown as { _store?: { _nextRequest?: unknown } })._store;
+  if (store && typeof store._nextRequest === 'number') store._nextRequest = Date.now();
+}
 
 function localLastRefresh(limiter: Bottleneck): number | undefined {
   const store = (limiter as unknown as { _store?: { _lastReservoirRefresh?: unknown } })._store;

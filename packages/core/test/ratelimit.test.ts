@@ -175,6 +175,38 @@ describe('RateLimiter in-process', () => {
     }
   });
 
+  it('a key in use keeps its window: the group’s clean-up never hands it a fresh reservoir mid-window', async () => {
+    // Simulated clock: the group's clean-up runs every minute (half its keys' 2-minute timeout), and
+    // used to drop a key two minutes after its creation however busy it was, its spent window with it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const s = 1_000;
+    try {
+      const l = await limiter({ config: config({ principalTool: { points: 5, windowMs: 60 * s } }) });
+      const call = async () => {
+        const done = l.acquire('mallory', 'acme', 'crm_search_accounts').then(
+          () => true,
+          () => false,
+        );
+        await vi.advanceTimersByTimeAsync(5);
+        return done;
+      };
+      const at = async (ms: number) => vi.advanceTimersByTimeAsync(ms - Date.now() + start);
+      const start = Date.now();
+      await at(30 * s);
+      expect(await call()).toBe(true); // the key's windows begin at 30, 90, 150, 210 s (+ up to 1 s each)
+      await at(95 * s);
+      expect(await call()).toBe(true);
+      await at(155 * s);
+      for (let i = 0; i < 5; i++) expect(await call()).toBe(true); // this window spent, no refusal yet
+      await at(185 * s); // past the clean-up at 180 s, inside the spent window
+      expect(await call()).toBe(false);
+      await at(215 * s);
+      expect(await call()).toBe(true); // the next window
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finding 11: the same principal id in two tenants has two buckets, not one', async () => {
     const l = await limiter({ config: config({ principalTool: { points: 1, windowMs: 60_000 } }) });
     await l.acquire('bob', 'acme', 'crm_search_accounts');
