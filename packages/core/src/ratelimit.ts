@@ -187,7 +187,7 @@ export class RateLimiter {
   /** Connects to Redis when redisUrl is given; an unreachable Redis fails start-up with a ConfigError. */
   static async create(opts: RateLimiterOptions): Promise<RateLimiter> {
     // Loaded here, when the host opens, not with the kit (lazy.ts).
-    const { default: B } = await loadBottleneck();
+    const { default: B } = await loadBottleneck(Boolean(opts.redisUrl));
     const redis = opts.redisUrl ? await connectRedis(B, opts.redisUrl, opts.logger) : undefined;
     return new RateLimiter(opts, redis, B);
   }

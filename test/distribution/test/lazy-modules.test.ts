@@ -348,6 +348,10 @@ describe.each(SERVERS)('%s', (name) => {
         const pkgs = packagesIn(record, child.pid);
         for (const p of NEEDED_FOR_A_CALL) expect(pkgs.has(p), p).toBe(true);
         expect(heavyIn(pkgs, NEEDED_FOR_A_CALL)).toEqual([]);
+        // Rate limits in process: Bottleneck's build without the Redis datastore (lazy.ts).
+        const urls = urlsIn(record, child.pid);
+        expect(urls.filter((u) => u.endsWith('/node_modules/bottleneck/light.js'))).toHaveLength(1);
+        expect(urls.filter((u) => u.includes('/node_modules/bottleneck/lib/'))).toEqual([]);
         // one copy of each package (the kit, the server and the SDK share one zod)
         expect(duplicatesIn(record, child.pid)).toEqual([]);
         // The bundle's own copies only: the workspace's build output and the bundled packages are
