@@ -70,10 +70,14 @@ const TEMPLATE_STAMP = join(DIST, 'pglite-template.json');
 const TEMPLATE_FORMAT = 'tar';
 const SETUP_SCRIPT = join(DIST, 'pglite-setup.js');
 
-/** The installed PGlite's version (its package.json is not among its exports: found next to its entry). */
+/** The folder of the installed PGlite's entry (its dist/, where its WebAssembly and data files are). */
+function pgliteEntryDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+}
+
+/** The installed PGlite's version (its package.json is not among its exports: found above its entry). */
 function pgliteVersion(): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('@electric-sql/pglite'));
+  let dir = pgliteEntryDir();
   for (let i = 0; i < 5; i++) {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
@@ -83,12 +87,6 @@ function pgliteVersion(): string {
     dir = dirname(dir);
   }
   throw new Error('cannot find the version of @electric-sql/pglite');
-}
-
-/** PGlite's WebAssembly file (found next to its entry, as its version is). */
-function pgliteWasmPath(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@electric-sql/pglite')), 'pglite.wasm');
 }
 
 declare const compiled: unique symbol;
@@ -113,7 +111,7 @@ export function compiledPgliteWasm(): Promise<WasmModule | undefined> {
   if (compiling) return compiling;
   try {
     // Read at once, so the compile is under way before the policies take the main thread.
-    compiling = wasm.compile(readFileSync(pgliteWasmPath())).catch(() => undefined);
+    compiling = wasm.compile(readFileSync(join(pgliteEntryDir(), 'pglite.wasm'))).catch(() => undefined);
   } catch {
     compiling = Promise.resolve(undefined);
   }
