@@ -34,6 +34,7 @@ import {
   pgliteTemplateArchive,
   preparePgliteData,
 } from './pglite-setup.js';
+import { PreparedStatements } from './pglite-statements.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -267,13 +268,14 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
-  const [{ PGlite, types: pgliteTypes }, { pg_trgm }, pgliteWasmModule] = await Promise.all([
+  const [pglite, { pg_trgm }, pgliteWasmModule] = await Promise.all([
     import('@electric-sql/pglite'),
     // Trigram indexes for word searches (PostgreSQL's contrib module; a 16 kB bundle, loaded on use).
     import('@electric-sql/pglite/contrib/pg_trgm'),
     // Already compiling when the host warmed the store (Host.warmStore).
     compiledPgliteWasm(),
   ]);
+  const { PGlite, types: pgliteTypes } = pglite;
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
   let db: PGlite;
   try {
@@ -303,7 +305,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       cause: err,
     });
   }
-  return new PGliteStore(db, opts.logger, release);
+  return new PGliteStore(db, new PreparedStatements(db, pglite), opts.logger, release);
 }
 
 interface PGliteRunner {
@@ -364,10 +366,22 @@ export class PGliteStore implements Store {
 
   constructor(
     private readonly db: PGlite,
+    private readonly statements: PreparedStatements,
     private readonly logger: Logger | undefined,
     private readonly releaseDataDir: () => void,
   ) {
-    this.q = pgliteQueryable(db, this.noteChanged);
+    // query() holds both of PGlite's locks, as PGlite's own query() does: one statement at a time,
+    // never inside another caller's transaction.
+    const runner: PGliteRunner = {
+      query: async <T>(sql: string, params?: unknown[]) => {
+        await db._checkReady();
+        return db._runExclusiveTransaction(() =>
+          db._runExclusiveQuery(() => statements.run<T>(sql, params ?? [], true)),
+        );
+      },
+      exec: (sql) => db.exec(sql),
+    };
+    this.q = pgliteQueryable(runner, this.noteChanged);
     this.scheduleStatistics();
   }
 
@@ -381,7 +395,22 @@ export class PGliteStore implements Store {
 
   // PGlite is one connection: its own transaction() holds a mutex, so concurrent callers queue.
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx: PGliteTransaction) => fn(pgliteQueryable(tx, this.noteChanged)));
+    return this.db.transaction(async (tx: PGliteTransaction) => {
+      // Inside the transaction only the query lock is taken (the transaction holds the other).
+      let open = true;
+      const runner: PGliteRunner = {
+        query: <R>(sql: string, params?: unknown[]) => {
+          if (!open) throw new Error('The store transaction has already ended.');
+          return this.db._runExclusiveQuery(() => this.statements.run<R>(sql, params ?? [], false));
+        },
+        exec: (sql) => tx.exec(sql),
+      };
+      try {
+        return await fn(pgliteQueryable(runner, this.noteChanged));
+      } finally {
+        open = false;
+      }
+    });
   }
 
   async ping(): Promise<void> {

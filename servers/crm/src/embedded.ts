@@ -111,8 +111,8 @@ export class EmbeddedBackend implements CrmBackend {
    * crm_get_account's contacts, open opportunities and recent activities in one statement, over one
    * snapshot: the same orders, limits and capped counts as searchContacts (by account),
    * searchOpportunities (by account, open stages) and listActivities. Each statement costs the
-   * embedded store a fixed ~0.3 ms before it reads a row (PGlite's parse/describe/bind/execute/sync
-   * round trips), and this is one instead of five; the SQL is the PL/pgSQL function
+   * embedded store a fixed round trip into PGlite before it reads a row (one call once prepared,
+   * the store's PreparedStatements), and this is one instead of five; the SQL is the PL/pgSQL function
    * crm_account_related (migration 0005), whose plans the connection keeps, so the five subqueries
    * are not planned again on every call.
    */
