@@ -1,13 +1,14 @@
 /**
- * Prepared statements for the embedded store. PGlite's `query()` sends each statement as five
+ * Prepared statements for the embedded store. PGlite's `query()` sends each statement as six
  * protocol messages, each its own call into the WebAssembly PostgreSQL (parse, describe, bind,
- * describe, execute, then sync), and PostgreSQL parses and plans the text every time; planning
- * alone asks the file system for the size of every index of every table the statement reads.
- * Here a statement text is parsed once per connection as a named statement, and each later call
- * is one call into PostgreSQL (bind, execute, sync), with PostgreSQL's own plan cache deciding,
- * as it does for any client that prepares statements, when a generic plan may replace planning
- * per call. Results are built by PGlite's own parser from the described row shape, so rows,
- * types and counts are those `query()` gives. The caller holds PGlite's query lock.
+ * describe, execute, sync), and PostgreSQL parses and plans the text every time; planning alone
+ * asks the file system for the size of every index of every table the statement reads. Here a
+ * statement text seen before is parsed once per connection as a named statement, and each later
+ * call is one call into PostgreSQL (bind, execute, sync), with PostgreSQL's own plan cache
+ * deciding, as for any client that prepares statements, when a generic plan may replace planning
+ * per call. A text's first run is two calls (parse, describe, sync; bind, execute, sync) on the
+ * unnamed statement. Results are built by PGlite's own parser from the described row shape, so
+ * rows, types and counts are those `query()` gives. The caller holds PGlite's query lock.
  */
 import type * as PgliteModule from '@electric-sql/pglite';
 import type { PGlite } from '@electric-sql/pglite';
@@ -50,6 +51,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 export class PreparedStatements {
   /** Statement text -> its prepared statement; Map order is recency (least recent first). */
   private readonly cache = new Map<string, Prepared>();
+  /** Texts run once, unprepared: a text is kept from its second run (Set order is age). */
+  private readonly seen = new Set<string>();
   private counter = 0;
 
   constructor(
@@ -76,6 +79,7 @@ export class PreparedStatements {
       // Prepared before a migration altered what it reads: prepare it afresh (PostgreSQL
       // re-plans on its own; only a changed row shape needs this).
       await this.forget(sql);
+      this.seen.add(sql); // still a statement that runs again: its next run prepares it
       if (!retry) throw err;
       return this.execute<T>(await this.statement(sql), params);
     }
@@ -89,7 +93,13 @@ export class PreparedStatements {
       return known;
     }
     const { serialize } = this.pglite.protocol;
-    const keep = sql.length <= MAX_PREPARED_TEXT;
+    // A statement run once (a migration, a seed, start-up's checks) runs as the unnamed statement:
+    // keeping it would cost PostgreSQL a copy of its plan and a close later, for nothing.
+    const keep = sql.length <= MAX_PREPARED_TEXT && this.seen.delete(sql);
+    if (!keep && sql.length <= MAX_PREPARED_TEXT) {
+      this.seen.add(sql);
+      if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string);
+    }
     const name = keep ? `portcullis_${++this.counter}` : '';
     // One call: on an error PostgreSQL skips to the sync, and no statement is left behind.
     const { messages } = await this.db.execProtocol(
