@@ -33,8 +33,67 @@ export const MAX_PREPARED_STATEMENTS = 128;
  */
 export const MAX_PREPARED_TEXT = 8_192;
 
-/** PostgreSQL: "cached plan must not change result type" (a table a `SELECT *` reads was altered). */
-const RESULT_TYPE_CHANGED = '0A000';
+/**
+ * Only plain queries and writes are kept. Their row shape changes only with the schema, which
+ * clears the kept statements (below); others (FETCH, SHOW, SET, CALL...) take their shape when
+ * they run, so they always run as the unnamed statement, described right before they run.
+ */
+const KEEPABLE =
+  /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:select|insert|update|delete|with|values|merge)\b/i;
+
+/**
+ * Commands after which kept statements stay valid: they change rows or settings, not the schema.
+ * After any other (CREATE, ALTER, DROP, DO, CALL, DEALLOCATE, DISCARD...) and after every `exec`,
+ * the connection's statements are closed and prepared again when next used: a kept statement
+ * holds the parameter types and row shape PostgreSQL inferred when it was prepared.
+ */
+const SCHEMA_SAFE = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'FETCH',
+  'MOVE',
+  'COPY',
+  'BEGIN',
+  'START',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'RELEASE',
+  'SET',
+  'RESET',
+  'SHOW',
+  'ANALYZE',
+  'VACUUM',
+  'EXPLAIN',
+  'LOCK',
+  'LISTEN',
+  'UNLISTEN',
+  'NOTIFY',
+]);
+
+interface DbError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Raised when a kept statement is bound, before it runs (nothing to undo): its row shape changed
+ * under it ("cached plan must not change result type"), or it is gone (DEALLOCATE, DISCARD).
+ */
+function staleAtBind(err: DbError): boolean {
+  return (
+    (err.code === '0A000' && err.message === 'cached plan must not change result type') ||
+    err.code === '26000'
+  );
+}
+
+/** Errors a kept statement's stale types or shape can cause (feature, statement name, syntax or access classes). */
+function maybeStale(err: DbError): boolean {
+  return typeof err.code === 'string' && /^(0A|26|42)/.test(err.code);
+}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   let length = 0;
@@ -53,6 +112,8 @@ export class PreparedStatements {
   private readonly cache = new Map<string, Prepared>();
   /** Texts run once, unprepared: a text is kept from its second run (Set order is age). */
   private readonly seen = new Set<string>();
+  /** Statements dropped from the cache and not yet closed in PostgreSQL (closed by the next call). */
+  private doomed: string[] = [];
   private counter = 0;
 
   constructor(
@@ -66,40 +127,71 @@ export class PreparedStatements {
     return this.cache.size;
   }
 
+  /** The schema may have changed (an `exec`, DDL): every kept statement is prepared again when next used. */
+  invalidate(): void {
+    for (const st of this.cache.values()) this.doomed.push(st.name);
+    this.cache.clear();
+  }
+
   /**
-   * One statement with `$n` parameters, as `PGlite.query` runs it. `retry` is false inside a
-   * transaction: there an error has already aborted the transaction, so it is the caller's.
+   * One statement with `$n` parameters, as `PGlite.query` runs it. Inside a transaction an error
+   * has already aborted the transaction, so it is the caller's; outside one, a kept statement
+   * refused at bind for being stale is prepared again and run once more.
    */
-  async run<T>(sql: string, params: readonly unknown[], retry: boolean): Promise<Results<T>> {
-    const st = await this.statement(sql);
+  async run<T>(sql: string, params: readonly unknown[], inTransaction: boolean): Promise<Results<T>> {
+    let st = await this.statement(sql);
+    let out: { res: Results<T>; command: string };
     try {
-      return await this.execute<T>(st, params);
+      out = await this.execute<T>(st, params);
     } catch (err) {
-      if ((err as { code?: unknown } | null)?.code !== RESULT_TYPE_CHANGED) throw err;
-      // Prepared before a migration altered what it reads: prepare it afresh (PostgreSQL
-      // re-plans on its own; only a changed row shape needs this).
-      await this.forget(sql);
-      this.seen.add(sql); // still a statement that runs again: its next run prepares it
-      if (!retry) throw err;
-      return this.execute<T>(await this.statement(sql), params);
+      if (st.name === '' || !maybeStale(err as DbError)) throw err;
+      // A kept statement may have gone stale (DDL inside a function, say): the next run prepares it afresh.
+      this.drop(sql);
+      this.remember(sql);
+      if (inTransaction || !staleAtBind(err as DbError)) throw err;
+      st = await this.statement(sql);
+      out = await this.execute<T>(st, params);
     }
+    if (!SCHEMA_SAFE.has(out.command)) this.invalidate();
+    if (!inTransaction) await this.db.syncToFs();
+    return out.res;
+  }
+
+  private remember(sql: string): void {
+    if (sql.length > MAX_PREPARED_TEXT || !KEEPABLE.test(sql)) return;
+    this.seen.delete(sql);
+    this.seen.add(sql);
+    if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string);
+  }
+
+  private drop(sql: string): void {
+    const st = this.cache.get(sql);
+    if (!st) return;
+    this.cache.delete(sql);
+    this.doomed.push(st.name);
   }
 
   private async statement(sql: string): Promise<Prepared> {
+    const { serialize } = this.pglite.protocol;
+    if (this.doomed.length > 0) {
+      const names = this.doomed;
+      this.doomed = [];
+      // Closing a statement that no longer exists is not an error.
+      await this.db.execProtocol(
+        concat([...names.map((name) => serialize.close({ type: 'S', name })), serialize.sync()]),
+        { syncToFs: false },
+      );
+    }
     const known = this.cache.get(sql);
     if (known) {
       this.cache.delete(sql);
       this.cache.set(sql, known);
       return known;
     }
-    const { serialize } = this.pglite.protocol;
     // A statement run once (a migration, a seed, start-up's checks) runs as the unnamed statement:
     // keeping it would cost PostgreSQL a copy of its plan and a close later, for nothing.
-    const keep = sql.length <= MAX_PREPARED_TEXT && this.seen.delete(sql);
-    if (!keep && sql.length <= MAX_PREPARED_TEXT) {
-      this.seen.add(sql);
-      if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string);
-    }
+    const keep = this.seen.delete(sql);
+    if (!keep) this.remember(sql);
     const name = keep ? `portcullis_${++this.counter}` : '';
     // One call: on an error PostgreSQL skips to the sync, and no statement is left behind.
     const { messages } = await this.db.execProtocol(
@@ -122,12 +214,15 @@ export class PreparedStatements {
     this.cache.set(sql, st);
     if (this.cache.size > this.max) {
       const [oldest] = this.cache.keys();
-      if (oldest !== undefined) await this.forget(oldest);
+      if (oldest !== undefined) this.drop(oldest);
     }
     return st;
   }
 
-  private async execute<T>(st: Prepared, params: readonly unknown[]): Promise<Results<T>> {
+  private async execute<T>(
+    st: Prepared,
+    params: readonly unknown[],
+  ): Promise<{ res: Results<T>; command: string }> {
     const { serialize } = this.pglite.protocol;
     const serializers = this.db.serializers;
     const values = params.map((p, i) => {
@@ -138,18 +233,13 @@ export class PreparedStatements {
     });
     const { messages } = await this.db.execProtocol(
       concat([serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]),
+      { syncToFs: false },
     );
+    let command = '';
+    for (const m of messages)
+      if (m.name === 'commandComplete' && 'text' in m && typeof m.text === 'string')
+        command = m.text.split(' ', 1)[0] ?? '';
     const res = this.pglite.parse.parseResults([...st.shape, ...messages], this.db.parsers)[0];
-    return (res ?? { rows: [], fields: [] }) as Results<T>;
-  }
-
-  private async forget(sql: string): Promise<void> {
-    const st = this.cache.get(sql);
-    if (!st) return;
-    this.cache.delete(sql);
-    const { serialize } = this.pglite.protocol;
-    await this.db.execProtocol(concat([serialize.close({ type: 'S', name: st.name }), serialize.sync()]), {
-      syncToFs: false,
-    });
+    return { res: (res ?? { rows: [], fields: [] }) as Results<T>, command };
   }
 }

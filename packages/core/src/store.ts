@@ -371,15 +371,19 @@ export class PGliteStore implements Store {
     private readonly releaseDataDir: () => void,
   ) {
     // query() holds both of PGlite's locks, as PGlite's own query() does: one statement at a time,
-    // never inside another caller's transaction.
+    // never inside another caller's transaction. Readiness is checked again under the locks: a
+    // close() that took them first has begun tearing the database down.
     const runner: PGliteRunner = {
       query: async <T>(sql: string, params?: unknown[]) => {
         await db._checkReady();
         return db._runExclusiveTransaction(() =>
-          db._runExclusiveQuery(() => statements.run<T>(sql, params ?? [], true)),
+          db._runExclusiveQuery(async () => {
+            await db._checkReady();
+            return statements.run<T>(sql, params ?? [], false);
+          }),
         );
       },
-      exec: (sql) => db.exec(sql),
+      exec: (sql) => db.exec(sql).finally(() => statements.invalidate()),
     };
     this.q = pgliteQueryable(runner, this.noteChanged);
     this.scheduleStatistics();
@@ -401,9 +405,9 @@ export class PGliteStore implements Store {
       const runner: PGliteRunner = {
         query: <R>(sql: string, params?: unknown[]) => {
           if (!open) throw new Error('The store transaction has already ended.');
-          return this.db._runExclusiveQuery(() => this.statements.run<R>(sql, params ?? [], false));
+          return this.db._runExclusiveQuery(() => this.statements.run<R>(sql, params ?? [], true));
         },
-        exec: (sql) => tx.exec(sql),
+        exec: (sql) => tx.exec(sql).finally(() => this.statements.invalidate()),
       };
       try {
         return await fn(pgliteQueryable(runner, this.noteChanged));

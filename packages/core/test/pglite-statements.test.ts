@@ -46,32 +46,35 @@ const ROW = [
   new Uint8Array([0, 1, 255]),
 ];
 const INSERT = 'INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)';
+/** PreparedStatements.run's third argument: whether the caller is inside a transaction. */
+const OUTSIDE = false;
+const INSIDE = true;
 
 describe('prepared statements on the embedded store', () => {
   it('answer as PGlite’s query() does: rows, types, nulls and counts', async () => {
     const db = await pglite();
     const ps = new PreparedStatements(db, pgliteModule);
-    const ours = await ps.run(INSERT, ROW, true);
+    const ours = await ps.run(INSERT, ROW, OUTSIDE);
     const theirs = await db.query(INSERT, ['globex', ...ROW.slice(1)]);
     expect(ours.affectedRows).toBe(1);
     expect(ours.rows).toEqual(theirs.rows);
     const sql = 'SELECT * FROM t WHERE id = $1 ORDER BY tenant';
     for (let i = 0; i < 3; i++) {
-      const a = await ps.run(sql, ['a1'], true);
+      const a = await ps.run(sql, ['a1'], OUTSIDE);
       const b = await db.query(sql, ['a1']);
       expect(a.rows).toEqual(b.rows);
       expect(a.fields).toEqual(b.fields);
     }
-    const [first] = (await ps.run<Record<string, unknown>>(sql, ['a1'], true)).rows;
+    const [first] = (await ps.run<Record<string, unknown>>(sql, ['a1'], OUTSIDE)).rows;
     expect(first).toMatchObject({
       n: '9007199254740993',
       tags: ['x', 'y,z'],
       doc: { k: [1, 'two'] },
       ok: true,
     });
-    const nulls = await ps.run('SELECT $1::text AS a, $2::int AS b', [null, undefined], true);
+    const nulls = await ps.run('SELECT $1::text AS a, $2::int AS b', [null, undefined], OUTSIDE);
     expect(nulls.rows).toEqual([{ a: null, b: null }]);
-    const upd = await ps.run('UPDATE t SET name = $1 WHERE id = $2', ['x', 'a1'], true);
+    const upd = await ps.run('UPDATE t SET name = $1 WHERE id = $2', ['x', 'a1'], OUTSIDE);
     expect(upd.affectedRows).toBe(
       (await db.query('UPDATE t SET name = $1 WHERE id = $2', ['x', 'a1'])).affectedRows,
     );
@@ -90,14 +93,14 @@ describe('prepared statements on the embedded store', () => {
       ).rows;
     const sql = 'SELECT id FROM t WHERE tenant = $1 AND id = $2';
     // First run: the unnamed statement (parse, describe, sync; then bind, execute, sync), kept by nobody.
-    await ps.run(sql, ['acme', 'a0'], true);
+    await ps.run(sql, ['acme', 'a0'], OUTSIDE);
     expect(calls).toHaveBeenCalledTimes(2);
     expect(await prepared()).toEqual([]);
     // Second run: prepared as a named statement, then run; from then on one call each.
-    await ps.run(sql, ['acme', 'a1'], true);
+    await ps.run(sql, ['acme', 'a1'], OUTSIDE);
     expect(calls).toHaveBeenCalledTimes(4);
     calls.mockClear();
-    for (let i = 0; i < 5; i++) await ps.run(sql, ['acme', `a${i}`], true);
+    for (let i = 0; i < 5; i++) await ps.run(sql, ['acme', `a${i}`], OUTSIDE);
     expect(calls).toHaveBeenCalledTimes(5);
     expect(await prepared()).toEqual([{ name: expect.stringMatching(/^portcullis_/), statement: sql }]);
   });
@@ -108,10 +111,11 @@ describe('prepared statements on the embedded store', () => {
     const texts = [1, 2, 3, 4, 5].map((i) => `SELECT $1::int + ${i} AS v`);
     for (const [i, sql] of texts.entries()) {
       for (let k = 0; k < 2; k++)
-        expect((await ps.run<{ v: number }>(sql, [10], true)).rows).toEqual([{ v: 11 + i }]);
-      if (i === 2) await ps.run(texts[0]!, [0], true); // used again: the second text is now the oldest
+        expect((await ps.run<{ v: number }>(sql, [10], OUTSIDE)).rows).toEqual([{ v: 11 + i }]);
+      if (i === 2) await ps.run(texts[0]!, [0], OUTSIDE); // used again: the second text is now the oldest
     }
     expect(ps.size).toBe(3);
+    await ps.run('SELECT 1 AS one', [], OUTSIDE); // dropped statements are closed by the next call
     const held = await db.query<{ statement: string }>(
       'SELECT statement FROM pg_prepared_statements ORDER BY 1',
     );
@@ -124,29 +128,29 @@ describe('prepared statements on the embedded store', () => {
     const rows = Array.from({ length: 800 }, (_, i) => ['acme', `b${i}`]);
     const sql = `INSERT INTO t (tenant, id) VALUES ${rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`;
     expect(sql.length).toBeGreaterThan(MAX_PREPARED_TEXT);
-    expect((await ps.run(sql, rows.flat(), true)).affectedRows).toBe(800);
-    await expect(ps.run(sql, rows.flat(), true)).rejects.toMatchObject({ code: '23505' });
+    expect((await ps.run(sql, rows.flat(), OUTSIDE)).affectedRows).toBe(800);
+    await expect(ps.run(sql, rows.flat(), OUTSIDE)).rejects.toMatchObject({ code: '23505' });
     expect(ps.size).toBe(0);
     expect((await db.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows).toEqual([
       { n: 0 },
     ]);
-    expect((await ps.run('SELECT count(*)::int AS n FROM t', [], true)).rows).toEqual([{ n: 800 }]);
+    expect((await ps.run('SELECT count(*)::int AS n FROM t', [], OUTSIDE)).rows).toEqual([{ n: 800 }]);
   });
 
   it('leave the connection usable and no statement behind when PostgreSQL refuses one', async () => {
     const db = await pglite();
     const ps = new PreparedStatements(db, pgliteModule);
     for (let k = 0; k < 2; k++)
-      await expect(ps.run('SELEC 1', [], true)).rejects.toMatchObject({ code: '42601' });
+      await expect(ps.run('SELEC 1', [], OUTSIDE)).rejects.toMatchObject({ code: '42601' });
     expect(ps.size).toBe(0);
-    await ps.run(INSERT, ROW, true);
-    await expect(ps.run(INSERT, ROW, true)).rejects.toMatchObject({ code: '23505' }); // prepared, then refused
+    await ps.run(INSERT, ROW, OUTSIDE);
+    await expect(ps.run(INSERT, ROW, OUTSIDE)).rejects.toMatchObject({ code: '23505' }); // prepared, then refused
     for (let k = 0; k < 2; k++)
-      await expect(ps.run('SELECT $1::int AS v', ['not a number'], true)).rejects.toMatchObject({
+      await expect(ps.run('SELECT $1::int AS v', ['not a number'], OUTSIDE)).rejects.toMatchObject({
         code: '22P02',
       });
     for (let k = 0; k < 2; k++)
-      expect((await ps.run('SELECT count(*) AS n FROM t', [], true)).rows).toEqual([{ n: '1' }]);
+      expect((await ps.run('SELECT count(*) AS n FROM t', [], OUTSIDE)).rows).toEqual([{ n: '1' }]);
     expect(ps.size).toBe(3);
     expect((await db.query('SELECT count(*) AS n FROM pg_prepared_statements')).rows).toEqual([{ n: '3' }]);
   });
@@ -154,19 +158,19 @@ describe('prepared statements on the embedded store', () => {
   it('prepare a statement again when a table it reads with SELECT * changes shape', async () => {
     const db = await pglite();
     const ps = new PreparedStatements(db, pgliteModule);
-    await ps.run(INSERT, ROW, true);
+    await ps.run(INSERT, ROW, OUTSIDE);
     const sql = 'SELECT * FROM t WHERE id = $1';
-    await ps.run(sql, ['a1'], true);
-    expect(Object.keys((await ps.run<object>(sql, ['a1'], true)).rows[0]!)).not.toContain('extra');
+    await ps.run(sql, ['a1'], OUTSIDE);
+    expect(Object.keys((await ps.run<object>(sql, ['a1'], OUTSIDE)).rows[0]!)).not.toContain('extra');
     expect(ps.size).toBe(1);
     await db.exec('ALTER TABLE t ADD COLUMN extra int DEFAULT 7');
-    expect((await ps.run<object>(sql, ['a1'], true)).rows[0]).toMatchObject({ id: 'a1', extra: 7 });
+    expect((await ps.run<object>(sql, ['a1'], OUTSIDE)).rows[0]).toMatchObject({ id: 'a1', extra: 7 });
     // Inside a transaction the error is the caller's (it aborted the transaction); the next call is fine.
     await db.exec('ALTER TABLE t DROP COLUMN extra');
     await expect(
-      db.transaction(() => db._runExclusiveQuery(() => ps.run(sql, ['a1'], false))),
+      db.transaction(() => db._runExclusiveQuery(() => ps.run(sql, ['a1'], INSIDE))),
     ).rejects.toMatchObject({ code: '0A000' });
-    expect((await ps.run<object>(sql, ['a1'], true)).rows[0]).not.toHaveProperty('extra');
+    expect((await ps.run<object>(sql, ['a1'], OUTSIDE)).rows[0]).not.toHaveProperty('extra');
   });
 });
 
@@ -201,6 +205,61 @@ describe('the embedded store’s queries', () => {
     });
     await expect(kept!.query('DELETE FROM t')).rejects.toThrow('ended');
     expect((await s.query('SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('prepare statements again after a schema change: a column’s new type, a new column inside a transaction, DISCARD ALL', async () => {
+    const s = await store();
+    await s.exec('CREATE TABLE u (id int PRIMARY KEY, c text)');
+    const up = 'INSERT INTO u (id, c) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET c = EXCLUDED.c';
+    for (const id of [1, 2]) await s.query(up, [id, 'a']); // kept, $2 inferred as text
+    await s.exec('ALTER TABLE u ALTER COLUMN c TYPE jsonb USING to_jsonb(c)');
+    expect((await s.query(up, [3, { k: 1 }])).rowCount).toBe(1);
+    const sel = 'SELECT * FROM u WHERE id = $1';
+    for (let k = 0; k < 2; k++) await s.query(sel, [3]);
+    const inTx = await s.transaction(async (t) => {
+      await t.query('ALTER TABLE u ADD COLUMN extra int DEFAULT 7');
+      return (await t.query(sel, [3])).rows;
+    });
+    expect(inTx).toEqual([{ id: 3, c: { k: 1 }, extra: 7 }]);
+    await s.query('DISCARD ALL');
+    expect((await s.query(sel, [3])).rows).toEqual(inTx);
+  });
+
+  it('run statements whose rows take their shape when they run (FETCH) with that shape', async () => {
+    const s = await store();
+    for (const [decl, rows] of [
+      ['SELECT 1 AS a', [{ a: 1 }]],
+      ['SELECT 2 AS a', [{ a: 2 }]],
+      ["SELECT 'x'::text AS name, 5 AS n", [{ name: 'x', n: 5 }]],
+    ] as const) {
+      const got = await s.transaction(async (t) => {
+        await t.exec(`DECLARE c CURSOR FOR ${decl}`);
+        return (await t.query('FETCH ALL FROM c')).rows;
+      });
+      expect(got).toEqual(rows);
+    }
+  });
+
+  it('run a statement refused with "feature not supported" once: a procedure’s committed work is not done twice', async () => {
+    const s = await store();
+    await s.exec(`CREATE TABLE log (n int);
+      CREATE PROCEDURE p() LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO log VALUES (1);
+        COMMIT;
+        RAISE EXCEPTION 'not supported here' USING ERRCODE = 'feature_not_supported';
+      END $$;`);
+    for (let k = 0; k < 3; k++) await expect(s.query('CALL p()')).rejects.toMatchObject({ code: '0A000' });
+    expect((await s.query('SELECT count(*)::int AS n FROM log')).rows).toEqual([{ n: 3 }]);
+  });
+
+  it('refuse, not answer empty, a query issued while the store is closing', async () => {
+    const s = await store();
+    const closing = s.close();
+    await Promise.resolve();
+    const write = s.query('INSERT INTO t VALUES ($1, $2, $3)', ['acme', 'a1', 1]);
+    await expect(write).rejects.toThrow(/closing|closed/);
+    await closing;
   });
 
   it('count the rows a write changed, and answer many concurrent callers in order', async () => {

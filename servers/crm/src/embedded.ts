@@ -473,7 +473,9 @@ export class EmbeddedBackend implements CrmBackend {
       // number, so both queries read through them while the count shows at most COUNT_CAP
       // matches: bitmap scans only, and the tenant condition written so that no tenant-leading
       // index can stand in for them (that would read the whole tenant). Past COUNT_CAP the words
-      // are broad and the planner picks the page plan.
+      // are broad and the planner picks the page plan. Each statement text here always runs under
+      // the same settings: the store keeps statements prepared, and PostgreSQL makes a kept
+      // statement's generic plan under the settings in force when it first makes one.
       ({ counted, res } = await this.store.transaction(async (tx) => {
         await tx.query('SET LOCAL enable_seqscan = off');
         await tx.query('SET LOCAL enable_indexscan = off');
