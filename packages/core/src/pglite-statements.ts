@@ -95,18 +95,6 @@ function maybeStale(err: DbError): boolean {
   return typeof err.code === 'string' && /^(0A|26|42)/.test(err.code);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export class PreparedStatements {
   /** Statement text -> its prepared statement; Map order is recency (least recent first). */
   private readonly cache = new Map<string, Prepared>();
@@ -178,7 +166,7 @@ export class PreparedStatements {
       this.doomed = [];
       // Closing a statement that no longer exists is not an error.
       await this.db.execProtocol(
-        concat([...names.map((name) => serialize.close({ type: 'S', name })), serialize.sync()]),
+        Buffer.concat([...names.map((name) => serialize.close({ type: 'S', name })), serialize.sync()]),
         { syncToFs: false },
       );
     }
@@ -195,7 +183,7 @@ export class PreparedStatements {
     const name = keep ? `portcullis_${++this.counter}` : '';
     // One call: on an error PostgreSQL skips to the sync, and no statement is left behind.
     const { messages } = await this.db.execProtocol(
-      concat([
+      Buffer.concat([
         serialize.parse({ name, text: sql, types: [] }),
         serialize.describe({ type: 'S', name }),
         serialize.sync(),
@@ -232,7 +220,11 @@ export class PreparedStatements {
       return s ? s(p) : (p as { toString(): string }).toString();
     });
     const { messages } = await this.db.execProtocol(
-      concat([serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]),
+      Buffer.concat([
+        serialize.bind({ statement: st.name, values }),
+        serialize.execute({}),
+        serialize.sync(),
+      ]),
       { syncToFs: false },
     );
     let command = '';
