@@ -330,23 +330,29 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
 }
 
 /**
- * Planner statistics. A PostgreSQL server's autovacuum analyzes a table once enough of it has
- * changed; PGlite runs no background workers, so a table filled in the embedded store was never
- * analyzed and the planner guessed: the CRM's demo tables (1,000+ rows each) were read through
- * the wrong indexes, and planning crm_get_account's read took longer than running it. The store
- * keeps autovacuum's rule itself: it counts the rows its statements change and, past
- * ANALYZE_CHECK_ROWS (and once after opening, for a directory written before this existed), checks
- * after the caller's statement which tables have changed by more than 50 rows + 10% since their
- * last ANALYZE (autovacuum's defaults) and analyzes those one at a time, yielding the event loop
- * between them, at most once per ANALYZE_CHECK_INTERVAL_MS.
+ * Planner statistics and dead rows. A PostgreSQL server's autovacuum analyzes a table once enough
+ * of it has changed, and vacuums it once enough of its rows are dead (updated or deleted); PGlite
+ * runs no background workers, so a table filled in the embedded store was never analyzed and the
+ * planner guessed (the CRM's demo tables, 1,000+ rows each, were read through the wrong indexes,
+ * and planning crm_get_account's read took longer than running it), and a table's dead rows were
+ * never reclaimed: it grew with every update, and every scan read past them. The store keeps
+ * autovacuum's rules itself: it counts the rows its statements change and, past ANALYZE_CHECK_ROWS
+ * (and once after opening, for a directory written before this existed), checks after the
+ * caller's statement which tables have changed by more than 50 rows + 10% since their last ANALYZE,
+ * or hold more than 50 + 20% dead rows (autovacuum's defaults), and analyzes those, vacuuming the
+ * latter first, one table at a time, yielding the event loop between them, at most once per
+ * ANALYZE_CHECK_INTERVAL_MS. PostgreSQL's counts live in this process only: rows a process left
+ * dead before it stopped are not counted by the next (the posture import vacuums what it wrote).
  */
 const ANALYZE_CHECK_ROWS = 50;
 const ANALYZE_CHECK_INTERVAL_MS = 1_000;
 // Also a table never analyzed that holds data: after an unclean stop PostgreSQL starts its change
 // counts from zero, so a table filled before one would otherwise never come due.
-const STALE_TABLES_SQL = `SELECT format('%I.%I', s.schemaname, s.relname) AS name
+const STALE_TABLES_SQL = `SELECT format('%I.%I', s.schemaname, s.relname) AS name,
+       s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) AS vacuum
   FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
  WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+    OR s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
     OR (c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
  ORDER BY 1`;
 
@@ -422,8 +428,8 @@ export class PGliteStore implements Store {
   }
 
   /**
-   * Analyzes the tables autovacuum's rule says are due (see ANALYZE_CHECK_ROWS) and names them.
-   * The store runs it by itself; callers that just loaded data and query it next may await it.
+   * Analyzes the tables autovacuum's rules say are due, vacuuming those with dead rows to reclaim
+   * (see ANALYZE_CHECK_ROWS), and names them. The store runs it by itself; callers that just loaded data and query it next may await it.
    */
   refreshStatistics(): Promise<string[]> {
     // A check already running may have read the counts before the caller's writes: run another after it.
@@ -434,15 +440,16 @@ export class PGliteStore implements Store {
       // This connection's change counts reach pg_stat_user_tables when it next goes idle, at most
       // once a second unless forced: the check must see the changes that triggered it.
       await this.db.query('SELECT pg_stat_force_next_flush()');
-      const due = (await this.db.query<{ name: string }>(STALE_TABLES_SQL)).rows.map((r) => r.name);
+      const due = (await this.db.query<{ name: string; vacuum: boolean }>(STALE_TABLES_SQL)).rows;
       const analyzed: string[] = [];
-      for (const table of due) {
+      for (const { name: table, vacuum } of due) {
         // One table per statement, each on a later turn of the event loop: PGlite runs a statement
         // in this thread, so requests are read between the tables, not after all of them.
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.closed) break;
         try {
-          await this.db.exec(`ANALYZE ${table}`);
+          await this.db.exec(`${vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${table}`);
+          if (vacuum) this.logger?.debug({ store: 'pglite', table }, 'dead rows reclaimed');
           analyzed.push(table);
         } catch (err) {
           // Dropped since the check read it, say: the others still get their statistics.

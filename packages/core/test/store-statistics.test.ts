@@ -1,6 +1,7 @@
 /**
  * The embedded store keeps the planner's statistics itself (PGlite runs no autovacuum): a table
- * filled through the store is analyzed soon after, by autovacuum's rule, off the caller's path.
+ * filled through the store is analyzed soon after, by autovacuum's rule, off the caller's path, and
+ * a table whose rows the store's statements left dead is vacuumed by the same rule.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type PGliteStore, type Store } from '../src/store.js';
@@ -25,6 +26,14 @@ async function statsOf(s: Store, table: string): Promise<TableStats> {
   );
   const r = rows[0]!;
   return { analyzed: r.analyzed, reltuples: Number(r.reltuples), changed: Number(r.changed) };
+}
+
+async function deadOf(s: Store, table: string): Promise<{ vacuums: number; bytes: number }> {
+  const { rows } = await s.query<{ vacuums: string; bytes: string }>(
+    'SELECT vacuum_count AS vacuums, pg_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname = $1',
+    [table],
+  );
+  return { vacuums: Number(rows[0]!.vacuums), bytes: Number(rows[0]!.bytes) };
 }
 
 /** Polls (bounded) until the store's own check has analyzed the table. */
@@ -77,6 +86,27 @@ describe('embedded store: planner statistics', () => {
     await store.query("UPDATE stats_small SET owner = 'y' WHERE id < 300");
     expect(await pglite.refreshStatistics()).toEqual(['public.stats_small']);
     expect((await statsOf(store, 'stats_small')).changed).toBe(0);
+    // 300 dead rows are under the vacuum rule's 50 + 20%: analyzed, not vacuumed.
+    expect((await deadOf(store, 'stats_small')).vacuums).toBe(0);
+  });
+
+  it("vacuums a table past autovacuum's dead-row rule (50 rows + 20%), so rewriting its rows does not grow it", async () => {
+    store = await openStore({});
+    await fill(store, 'stats_churn', 2_000);
+    const pglite = store as PGliteStore;
+    await pglite.refreshStatistics();
+    const sizes: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      // Every row rewritten (an indexed column, so no in-page update): 2,000 dead rows.
+      await store.query('UPDATE stats_churn SET owner = $1', [`round${round}`]);
+      expect(await pglite.refreshStatistics()).toEqual(['public.stats_churn']);
+      const d = await deadOf(store, 'stats_churn');
+      expect(d.vacuums).toBe(round + 1);
+      sizes.push(d.bytes);
+    }
+    // The first round's dead rows made room the later rounds reuse; never vacuumed, the table
+    // would hold five versions of every row by now.
+    expect(sizes[3]).toBeLessThanOrEqual(sizes[0]!);
   });
 
   it('closes cleanly while a check is due or running (the check stops between tables)', async () => {

@@ -1,8 +1,8 @@
 /**
  * The importers on real-shaped samples (Prowler OCSF, Security Hub ASFF, Trivy SARIF): mapping,
  * provenance, idempotent re-import with history, atomic failure naming the record and field, dry
- * run, a 100k-finding file streamed through, and the command line (counts, refusal while a server
- * holds the embedded data directory).
+ * run, the dead rows a re-import leaves vacuumed, a 100k-finding file streamed through, and the
+ * command line (counts, refusal while a server holds the embedded data directory).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -261,6 +261,30 @@ describe('atomic per file', () => {
     });
     expect(await count('dry')).toBe(0);
   });
+});
+
+describe('dead rows', () => {
+  it('a re-import vacuums what it rewrote in the embedded store, so importing the same findings again does not grow it', async () => {
+    const opts = { tenant: 'vacuum', format: 'ocsf' as const, sourceName: 'generated' };
+    const stat = async () => {
+      const { rows } = await store.query<{ vacuums: string; bytes: string }>(
+        "SELECT vacuum_count AS vacuums, pg_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname = 'posture_findings'",
+      );
+      return { vacuums: Number(rows[0]!.vacuums), bytes: Number(rows[0]!.bytes) };
+    };
+    await importFindings(store, ocsfStream(2_000), opts);
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = await stat();
+      // Unchanged findings: every one still gets its last-seen time and batch rewritten.
+      const again = await importFindings(store, ocsfStream(2_000), opts);
+      expect(again.counts.unchanged).toBe(2_000);
+      const after = await stat();
+      expect(after.vacuums).toBeGreaterThan(before.vacuums);
+      sizes.push(after.bytes);
+    }
+    expect(sizes[2]).toBeLessThanOrEqual(sizes[0]!);
+  }, 120_000);
 });
 
 describe('100k findings', () => {
