@@ -27,6 +27,8 @@ const TUNED = {
   work_mem: '2MB',
   maintenance_work_mem: '16MB',
   temp_buffers: '800kB',
+  max_wal_size: '64MB',
+  min_wal_size: '32MB',
 };
 // Settings that decide durability: the tuning must leave them as PGlite's defaults set them.
 const DURABILITY = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_level'];
