@@ -339,21 +339,27 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
  * autovacuum's rules itself: it counts the rows its statements change and, past ANALYZE_CHECK_ROWS
  * (and once after opening, for a directory written before this existed), checks after the
  * caller's statement which tables have changed by more than 50 rows + 10% since their last ANALYZE,
- * or hold more than 50 + 20% dead rows (autovacuum's defaults), and analyzes those, vacuuming the
- * latter first, one table at a time, yielding the event loop between them, at most once per
- * ANALYZE_CHECK_INTERVAL_MS. PostgreSQL's counts live in this process only: rows a process left
- * dead before it stopped are not counted by the next (the posture import vacuums what it wrote).
+ * hold more than 50 + 20% dead rows, or had more than 1,000 + 20% rows inserted since their last
+ * VACUUM (autovacuum's defaults), and analyzes those, vacuuming the latter two first, one table at
+ * a time, yielding the event loop between them, at most once per ANALYZE_CHECK_INTERVAL_MS. The
+ * insert rule is autovacuum's for tables only ever added to: their vacuum marks the pages whose
+ * rows every transaction sees, so an index can answer a count or a page without reading the table
+ * (the CRM's searches at 100,000 rows: 1.4-2.0x their time at 1,000 with it, 2.1-3.8x without).
+ * PostgreSQL's counts live in this process only: rows a process left dead before it stopped are
+ * not counted by the next (the posture import vacuums what it wrote).
  */
 const ANALYZE_CHECK_ROWS = 50;
 const ANALYZE_CHECK_INTERVAL_MS = 1_000;
 // Also a table never analyzed that holds data: after an unclean stop PostgreSQL starts its change
 // counts from zero, so a table filled before one would otherwise never come due.
-const STALE_TABLES_SQL = `SELECT format('%I.%I', s.schemaname, s.relname) AS name,
-       s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) AS vacuum
-  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
- WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
-    OR s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
-    OR (c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
+const STALE_TABLES_SQL = `SELECT name, vacuum FROM (
+  SELECT format('%I.%I', s.schemaname, s.relname) AS name,
+         s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
+           OR (c.reltuples < 0 AND pg_relation_size(c.oid) > 0) AS stale,
+         s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
+           OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) AS vacuum
+    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid) t
+ WHERE stale OR vacuum
  ORDER BY 1`;
 
 export class PGliteStore implements Store {
@@ -429,7 +435,7 @@ export class PGliteStore implements Store {
 
   /**
    * Analyzes the tables autovacuum's rules say are due, vacuuming those with dead rows to reclaim
-   * (see ANALYZE_CHECK_ROWS), and names them. The store runs it by itself; callers that just loaded data and query it next may await it.
+   * or many new ones (see ANALYZE_CHECK_ROWS), and names them. The store runs it by itself; callers that just loaded data and query it next may await it.
    */
   refreshStatistics(): Promise<string[]> {
     // A check already running may have read the counts before the caller's writes: run another after it.
@@ -449,7 +455,7 @@ export class PGliteStore implements Store {
         if (this.closed) break;
         try {
           await this.db.exec(`${vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${table}`);
-          if (vacuum) this.logger?.debug({ store: 'pglite', table }, 'dead rows reclaimed');
+          if (vacuum) this.logger?.debug({ store: 'pglite', table }, 'table vacuumed');
           analyzed.push(table);
         } catch (err) {
           // Dropped since the check read it, say: the others still get their statistics.
