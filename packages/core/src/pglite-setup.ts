@@ -54,9 +54,10 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   maintenance_work_mem: '16MB',
   // Temporary tables (none used): the smallest value PostgreSQL takes.
   temp_buffers: '800kB',
-  // WAL kept between checkpoints (1GB and 80MB by default): a checkpoint comes sooner and fewer
-  // old segments are kept for reuse. Durability is unchanged (every commit's WAL is still flushed)
-  // and recovery after a killed process replays less. A 100,000-finding import's directory held
+  // WAL between checkpoints (1GB and 80MB by default). PGlite has no checkpointer and WAL volume
+  // never requests one in its single-user mode: the store's upkeep takes one past max_wal_size
+  // (PGliteStore), and at close PostgreSQL keeps fewer old segments for reuse. Durability is
+  // unchanged (every commit's WAL is still flushed). A 100,000-finding import's directory held
   // 321 MB of WAL with the defaults and 65 MB with these, the import as fast (docs/architecture.md).
   max_wal_size: '64MB',
   min_wal_size: '32MB',

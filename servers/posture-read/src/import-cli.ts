@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, type Store } from '@portcullis/core/store';
-import { FileError, FORMATS, importFindings, type Format } from './importers/importer.js';
+import { FileError, FORMATS, importFindings, UPKEEP_WARNING, type Format } from './importers/importer.js';
 import { RecordError } from './importers/normalize.js';
 import { migrations } from './migrations.js';
 
@@ -149,6 +149,7 @@ export async function runImportCli(
     io.stdout.write(
       `${res.dryRun ? 'dry run (nothing changed): would import' : 'imported'} ${res.records} ${res.format.toUpperCase()} findings from ${file} into tenant ${tenant}${res.dryRun ? '' : ` (batch ${res.batch})`}: new ${c.new}, updated ${c.updated}, unchanged ${c.unchanged}, resolved ${c.resolved}\n`,
     );
+    if (res.upkeepError !== undefined) io.stderr.write(`${NAME}: ${UPKEEP_WARNING} (${res.upkeepError})\n`);
     return 0;
   } catch (err) {
     if (tty) io.stderr.write('\n');

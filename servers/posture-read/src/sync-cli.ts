@@ -8,7 +8,7 @@ import {
 import { CredentialResolver } from '@portcullis/core/credentials';
 import type { IncomingFinding } from './domain.js';
 import { openWritableStore } from './import-cli.js';
-import { ingestRecords } from './importers/importer.js';
+import { ingestRecords, UPKEEP_WARNING } from './importers/importer.js';
 import { fromAsff, RecordError } from './importers/normalize.js';
 import { migrations } from './migrations.js';
 import { SecurityHubSource, syncFilters } from './securityhub.js';
@@ -155,6 +155,7 @@ export async function runSyncCli(
     io.stdout.write(
       `${res.dryRun ? 'dry run (nothing changed): would sync' : 'synced'} ${res.records} Security Hub findings from ${region} into tenant ${tenant}${res.dryRun ? '' : ` (batch ${res.batch})`}: new ${c.new}, updated ${c.updated}, unchanged ${c.unchanged}, resolved ${c.resolved}\n`,
     );
+    if (res.upkeepError !== undefined) io.stderr.write(`${NAME}: ${UPKEEP_WARNING} (${res.upkeepError})\n`);
     return 0;
   } catch (err) {
     if (err instanceof RecordError) return fail(`finding ${err.message}; nothing from this sync was kept`);

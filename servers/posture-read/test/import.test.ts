@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessHarness } from '@portcullis/core/testing';
 import type { Store } from '@portcullis/core/store';
@@ -272,19 +272,58 @@ describe('dead rows', () => {
       );
       return { vacuums: Number(rows[0]!.vacuums), bytes: Number(rows[0]!.bytes) };
     };
-    await importFindings(store, ocsfStream(2_000), opts);
-    const sizes: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const before = await stat();
-      // Unchanged findings: every one still gets its last-seen time and batch rewritten.
-      const again = await importFindings(store, ocsfStream(2_000), opts);
-      expect(again.counts.unchanged).toBe(2_000);
-      const after = await stat();
-      expect(after.vacuums).toBeGreaterThan(before.vacuums);
-      sizes.push(after.bytes);
+    const exec = vi.spyOn(store, 'exec');
+    try {
+      await importFindings(store, ocsfStream(2_000), opts);
+      const sizes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = await stat();
+        exec.mockClear();
+        // Unchanged findings: every one still gets its last-seen time and batch rewritten.
+        const again = await importFindings(store, ocsfStream(2_000), opts);
+        expect(again.counts.unchanged).toBe(2_000);
+        expect(again.upkeepError).toBeUndefined();
+        // The import's own upkeep (the store's background check may vacuum too, on its timer).
+        expect(exec.mock.calls).toEqual([
+          ['VACUUM (ANALYZE) posture_findings, posture_assets, posture_compliance, posture_history'],
+        ]);
+        const after = await stat();
+        expect(after.vacuums).toBeGreaterThan(before.vacuums);
+        sizes.push(after.bytes);
+      }
+      expect(sizes[2]).toBeLessThanOrEqual(sizes[0]!);
+    } finally {
+      exec.mockRestore();
     }
-    expect(sizes[2]).toBeLessThanOrEqual(sizes[0]!);
   }, 120_000);
+
+  it('an upkeep that fails after the commit keeps the findings and says so beside the result', async () => {
+    const real = store.exec.bind(store);
+    const exec = vi.spyOn(store, 'exec').mockImplementation(async (sql: string) => {
+      if (sql.startsWith('VACUUM')) throw new Error('could not extend file: No space left on device');
+      return real(sql);
+    });
+    try {
+      const r = await importFindings(store, ocsfStream(300), {
+        tenant: 'upkeep',
+        format: 'ocsf',
+        sourceName: 'generated',
+      });
+      expect(r.counts.new).toBe(300);
+      expect(r.upkeepError).toBe('could not extend file: No space left on device');
+    } finally {
+      exec.mockRestore();
+    }
+    expect(await count('upkeep')).toBe(300);
+    // A dry run commits nothing and has no upkeep to run.
+    const dry = await importFindings(store, ocsfStream(10), {
+      tenant: 'upkeep',
+      format: 'ocsf',
+      sourceName: 'generated',
+      dryRun: true,
+    });
+    expect(dry.upkeepError).toBeUndefined();
+  });
 });
 
 describe('100k findings', () => {

@@ -10,6 +10,10 @@ import { emptyCounts, ingestChunk, INGEST_CHUNK, recordBatch, type IngestCounts 
 import { jsonArrayItems } from './json-items.js';
 import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun, type SarifRun } from './normalize.js';
 
+/** What the import and sync commands say (exit code 0) when ImportResult.upkeepError is set. */
+export const UPKEEP_WARNING =
+  'warning: the findings are kept, but reclaiming space and refreshing the statistics afterwards failed; the next import or sync does it again';
+
 /** The tables an import or sync writes. */
 const INGEST_TABLES = ['posture_findings', 'posture_assets', 'posture_compliance', 'posture_history'];
 
@@ -56,6 +60,11 @@ export interface ImportResult {
   records: number;
   counts: IngestCounts;
   dryRun: boolean;
+  /**
+   * Set when the upkeep after the commit (VACUUM and ANALYZE of the tables written) failed: the
+   * findings are kept; the next import or sync runs the upkeep again.
+   */
+  upkeepError?: string;
 }
 
 class DryRunRollback extends Error {}
@@ -136,17 +145,23 @@ export async function ingestRecords(
   } catch (err) {
     if (!(err instanceof DryRunRollback)) throw err;
   }
+  if (opts.dryRun || records === 0) return { batch, records, counts, dryRun: opts.dryRun === true };
   // The embedded store has no autovacuum. Fresh planner statistics for what just changed (a planner
   // that still believes the tables hold a demo's worth of rows picks scans that do not scale), and
   // there a VACUUM too: a re-import rewrites every finding it sees again (last_seen, import_batch)
-  // and every asset once per chunk, and without one each import of 100,000 findings left ~70 MB of
-  // dead rows behind that every later summary read past (docs/architecture.md). A PostgreSQL server
-  // (DATABASE_URL) vacuums by itself.
-  if (!opts.dryRun && records > 0)
+  // and each asset once per chunk it appears in, and without one each import of 100,000 findings
+  // left ~70 MB of dead rows behind that every later summary read past (docs/architecture.md). A
+  // PostgreSQL server (DATABASE_URL) vacuums by itself. The findings are committed by now: a failure
+  // here (a full disk, say) is reported beside the result, never as a failed import.
+  try {
     await store.exec(
       `${store.kind === 'pglite' ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${INGEST_TABLES.join(', ')}`,
     );
-  return { batch, records, counts, dryRun: opts.dryRun === true };
+  } catch (err) {
+    const upkeepError = err instanceof Error ? err.message.slice(0, 200) : 'error';
+    return { batch, records, counts, dryRun: false, upkeepError };
+  }
+  return { batch, records, counts, dryRun: false };
 }
 
 /** The format (sniffed from the first bytes when `auto`) and the input with those bytes put back. */
