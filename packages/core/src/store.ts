@@ -30,7 +30,6 @@ import type { Logger } from './log.js';
 import {
   compiledPgliteWasm,
   hasCluster,
-  PGLITE_SETTINGS,
   pgliteStartParams,
   pgliteTemplateArchive,
   preparePgliteData,
@@ -354,8 +353,6 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
  * not counted by the next (the posture import vacuums what it wrote).
  */
 const ANALYZE_CHECK_ROWS = 50;
-/** WAL written since the last checkpoint that makes the check take one: max_wal_size. */
-const CHECKPOINT_WAL_BYTES = Number.parseInt(PGLITE_SETTINGS.max_wal_size ?? '64', 10) * 1024 * 1024;
 const ANALYZE_CHECK_INTERVAL_MS = 1_000;
 // Also a table never analyzed that holds data: after an unclean stop PostgreSQL starts its change
 // counts from zero, so a table filled before one would otherwise never come due.
@@ -380,6 +377,7 @@ export class PGliteStore implements Store {
   private lastCheck = 0;
   private checkTimer: NodeJS.Timeout | undefined;
   private checking: Promise<string[]> | undefined;
+  private checkpointFailed = false;
   private readonly noteChanged = (rows: number): void => {
     this.changed += rows;
     if (this.changed >= ANALYZE_CHECK_ROWS) this.scheduleStatistics();
@@ -491,14 +489,22 @@ export class PGliteStore implements Store {
   private async checkpointIfDue(): Promise<void> {
     try {
       const { rows } = await this.db.query<{ due: boolean }>(
-        'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), (pg_control_checkpoint()).redo_lsn) > $1 AS due',
-        [CHECKPOINT_WAL_BYTES],
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), (pg_control_checkpoint()).redo_lsn)
+                > pg_size_bytes(current_setting('max_wal_size')) AS due`,
       );
       if (rows[0]?.due !== true || this.closed) return;
       await this.db.exec('CHECKPOINT');
+      this.checkpointFailed = false;
       this.logger?.debug({ store: 'pglite' }, 'checkpoint: WAL since the last one passed max_wal_size');
     } catch (err) {
-      this.logger?.debug({ err }, 'could not checkpoint');
+      if (this.closed) return;
+      // Once until a checkpoint succeeds again (a full disk fails every check): WAL grows meanwhile.
+      if (!this.checkpointFailed)
+        this.logger?.warn(
+          { err },
+          'could not checkpoint the embedded store: its WAL grows until one succeeds',
+        );
+      this.checkpointFailed = true;
     }
   }
 

@@ -51,6 +51,10 @@ export async function runImportInWorker(argv: string[]): Promise<number> {
     (failure as (Error & { code?: string }) | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
       ? `ran out of memory (limit ${IMPORT_HEAP_LIMITS.maxOldGenerationSizeMb} MB)`
       : 'stopped unexpectedly';
-  process.stderr.write(`${NAME}: the import ${why}; nothing from the file was kept.\n`);
+  // Before its commit nothing from the file is kept; after it (the upkeep that follows) all of it
+  // is. Either way the same file can be imported again: findings are matched by their ids.
+  process.stderr.write(
+    `${NAME}: the import ${why}; unless it had already committed, nothing from the file was kept (importing the file again is safe: findings are matched by their ids).\n`,
+  );
   return 1;
 }

@@ -311,18 +311,20 @@ describe('dead rows', () => {
       });
       expect(r.counts.new).toBe(300);
       expect(r.upkeepError).toBe('could not extend file: No space left on device');
+      expect(await count('upkeep')).toBe(300);
+      // A dry run commits nothing and has no upkeep to run.
+      exec.mockClear();
+      const dry = await importFindings(store, ocsfStream(10), {
+        tenant: 'upkeep',
+        format: 'ocsf',
+        sourceName: 'generated',
+        dryRun: true,
+      });
+      expect(dry.upkeepError).toBeUndefined();
+      expect(exec).not.toHaveBeenCalled();
     } finally {
       exec.mockRestore();
     }
-    expect(await count('upkeep')).toBe(300);
-    // A dry run commits nothing and has no upkeep to run.
-    const dry = await importFindings(store, ocsfStream(10), {
-      tenant: 'upkeep',
-      format: 'ocsf',
-      sourceName: 'generated',
-      dryRun: true,
-    });
-    expect(dry.upkeepError).toBeUndefined();
   });
 });
 

@@ -12,7 +12,7 @@ import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun, type SarifRun } f
 
 /** What the import and sync commands say (exit code 0) when ImportResult.upkeepError is set. */
 export const UPKEEP_WARNING =
-  'warning: the findings are kept, but reclaiming space and refreshing the statistics afterwards failed; the next import or sync does it again';
+  'warning: the findings are kept, but the upkeep after them (VACUUM/ANALYZE of the tables written) failed; the next import or sync runs it again';
 
 /** The tables an import or sync writes. */
 const INGEST_TABLES = ['posture_findings', 'posture_assets', 'posture_compliance', 'posture_history'];
