@@ -442,11 +442,15 @@ export class PGliteStore implements Store {
 
   /**
    * Analyzes the tables autovacuum's rules say are due, vacuuming those with dead rows to reclaim
-   * or many new ones (see ANALYZE_CHECK_ROWS), and names them. The store runs it by itself; callers that just loaded data and query it next may await it.
+   * or many new ones, and takes a checkpoint past max_wal_size (see ANALYZE_CHECK_ROWS); names the
+   * tables. The store runs it by itself; callers that just loaded data and query it next may await it.
    */
   refreshStatistics(): Promise<string[]> {
     // A check already running may have read the counts before the caller's writes: run another after it.
     if (this.checking) return this.checking.then(() => this.refreshStatistics());
+    // WAL grows only with writes: the check right after opening (and any without writes since the
+    // last) skips the checkpoint's query.
+    const wrote = this.changed > 0;
     this.changed = 0;
     this.lastCheck = Date.now();
     const run = (async () => {
@@ -469,8 +473,10 @@ export class PGliteStore implements Store {
           this.logger?.debug({ err, table }, 'could not analyze a table');
         }
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (!this.closed) await this.checkpointIfDue();
+      if (wrote) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!this.closed) await this.checkpointIfDue();
+      }
       return analyzed;
     })();
     this.checking = run.finally(() => {

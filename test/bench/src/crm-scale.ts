@@ -49,7 +49,8 @@ export async function crmScaleFill(dataDir: string, n: number): Promise<void> {
     `);
     // The tables as the embedded store leaves them a moment after such a load: its own upkeep
     // (autovacuum's rules) analyzes them and, past 1,000 + 20% new rows, vacuums them, which marks
-    // their pages all-visible (without that, searches at 100,000 took 2.1-3.8x their time at 1,000).
+    // their pages all-visible (without that, three searches at 100,000 took 2.1-3.8x their time at
+    // 1,000: docs/architecture.md).
     await (store as PGliteStore).refreshStatistics();
   } finally {
     await store.close();
