@@ -337,20 +337,21 @@ function pgliteQueryable(db: PGliteRunner, changed: (rows: number) => void): Sto
  * and planning crm_get_account's read took longer than running it), and a table's dead rows were
  * never reclaimed: it grew with every update, and every scan read past them. The store keeps
  * autovacuum's rules itself: it counts the rows its statements change and, past ANALYZE_CHECK_ROWS
- * (and once after opening, for a directory written before this existed), checks after the
- * caller's statement which tables have changed by more than 50 rows + 10% since their last ANALYZE,
- * hold more than 50 + 20% dead rows, or had more than 1,000 + 20% rows inserted since their last
- * VACUUM (PostgreSQL 18's defaults, PGlite's version: the insert part scaled by the share of pages
- * not yet frozen, the dead part capped at 100 million), and runs, one table per statement in name
- * order, VACUUM (ANALYZE) on a table due by either of the last two rules and ANALYZE on the others,
- * yielding the event loop between tables, at most once per ANALYZE_CHECK_INTERVAL_MS. The insert
- * rule is autovacuum's for tables only ever added to: their vacuum marks the pages whose rows every
- * transaction sees, so an index can answer a count or a page without reading the table (the CRM's
- * searches at 100,000 rows: 0.7-1.6x their time at 1,000 with it, 1.1-3.8x without). A VACUUM holds
- * the one connection, and PGlite runs it in this thread, for as long as it takes: tens of
- * milliseconds for the demo tables, ~0.2 s for 50,000 rows with 15,000 dead and a trigram index.
- * PostgreSQL's counts live in this process only: rows a process left dead before it stopped are
- * not counted by the next (the posture import vacuums what it wrote).
+ * (and once, ANALYZE_CHECK_INTERVAL_MS after opening, for what an earlier process left: a start's
+ * first statements run before it, not behind its ~40 ms), checks after the caller's statement which
+ * tables have changed by more than 50 rows + 10% since their last ANALYZE, hold more than 50 + 20%
+ * dead rows, or had more than 1,000 + 20% rows inserted since their last VACUUM (PostgreSQL 18's
+ * defaults, PGlite's version: the insert part scaled by the share of pages not yet frozen, the dead
+ * part capped at 100 million), and runs, one table per statement in name order, VACUUM (ANALYZE) on
+ * a table due by either of the last two rules and ANALYZE on the others, yielding the event loop
+ * between tables, at most once per ANALYZE_CHECK_INTERVAL_MS. The insert rule is autovacuum's for
+ * tables only ever added to: their vacuum marks the pages whose rows every transaction sees, so an
+ * index can answer a count or a page without reading the table (the CRM's searches at 100,000 rows:
+ * 0.7-1.6x their time at 1,000 with it, 1.1-3.8x without). A VACUUM holds the one connection, and
+ * PGlite runs it in this thread, for as long as it takes: tens of milliseconds for the demo tables,
+ * ~0.2 s for 50,000 rows with 15,000 dead and a trigram index. PostgreSQL's counts live in this
+ * process only: rows a process left dead before it stopped are not counted by the next (the posture
+ * import vacuums what it wrote).
  */
 const ANALYZE_CHECK_ROWS = 50;
 const ANALYZE_CHECK_INTERVAL_MS = 1_000;
@@ -374,7 +375,8 @@ export class PGliteStore implements Store {
   private closed = false;
   /** Rows changed since the last statistics check. */
   private changed = 0;
-  private lastCheck = 0;
+  /** The first check comes an interval after opening (the constructor schedules it). */
+  private lastCheck = Date.now();
   private checkTimer: NodeJS.Timeout | undefined;
   private checking: Promise<string[]> | undefined;
   private checkpointFailed = false;
@@ -448,8 +450,8 @@ export class PGliteStore implements Store {
   refreshStatistics(): Promise<string[]> {
     // A check already running may have read the counts before the caller's writes: run another after it.
     if (this.checking) return this.checking.then(() => this.refreshStatistics());
-    // WAL grows only with writes: the check right after opening (and any without writes since the
-    // last) skips the checkpoint's query.
+    // WAL grows only with writes: a check without writes since the last (the one after opening,
+    // on a start that wrote nothing) skips the checkpoint's query.
     const wrote = this.changed > 0;
     this.changed = 0;
     this.lastCheck = Date.now();

@@ -162,6 +162,34 @@ describe('embedded store: planner statistics', () => {
     await pglite.refreshStatistics();
     expect((await statsOf(store, 'stats_forgotten')).reltuples).toBe(900);
   });
+
+  it("checks what an earlier process left one interval after opening, not ahead of a start's first statements", async () => {
+    const dir = await tempDir('portcullis-store-reopen-');
+    try {
+      store = await openStore({ dataDir: dir });
+      await fill(store, 'stats_left', 900);
+      await (store as PGliteStore).refreshStatistics();
+      // As a process that stopped before its check would leave it: rows, never analyzed.
+      await store.exec(
+        "DELETE FROM pg_statistic WHERE starelid = 'stats_left'::regclass; UPDATE pg_class SET reltuples = -1 WHERE oid = 'stats_left'::regclass",
+      );
+      await store.close();
+      store = await openStore({ dataDir: dir });
+      // Timers run in the order they fall due: this one, set after the store's (one interval after
+      // opening), ends first however late both run, so the query below is queued ahead of the check.
+      // The check used to run as soon as the store opened (~40 ms on a start, before any caller).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await statsOf(store, 'stats_left')).reltuples).toBe(-1);
+      const until = Date.now() + 10_000;
+      while ((await statsOf(store, 'stats_left')).reltuples < 0 && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await statsOf(store, 'stats_left')).reltuples).toBe(900);
+    } finally {
+      await store?.close();
+      store = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('embedded store: WAL between checkpoints', () => {
