@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { migrate, openStore } from '@portcullis/core';
+import { migrate, openStore, type Store } from '@portcullis/core';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations } from '../src/migrations.js';
@@ -34,19 +34,52 @@ describe('embedded seed', () => {
     for (const owner of a.owners) expect(a.accounts.some((x) => x.owner_id === owner.id)).toBe(true);
   });
 
-  it('seeds once: a second open of the same store adds nothing', async () => {
+  /** A migrated in-memory store, opened once with the demo seed; `reopen` opens it again. */
+  async function withSeededStore(fn: (store: Store, reopen: () => Promise<unknown>) => Promise<void>) {
     const store = await openStore({});
     try {
       await migrate(store, 'crm', migrations);
       const cursors = new CursorCodec(randomBytes(32));
-      await EmbeddedBackend.open(store, { seed: true, cursors });
-      await EmbeddedBackend.open(store, { seed: true, cursors });
+      const reopen = () => EmbeddedBackend.open(store, { seed: true, cursors });
+      await reopen();
+      await fn(store, reopen);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('seeds once: a second open of the same store adds nothing', async () => {
+    await withSeededStore(async (store, reopen) => {
+      await reopen();
       const n = await store.query<{ n: string }>('SELECT count(*) AS n FROM crm_accounts');
       expect(Number(n.rows[0]!.n)).toBe(
         generateSeed('acme').accounts.length + generateSeed('globex').accounts.length,
       );
-    } finally {
-      await store.close();
-    }
+    });
+  });
+
+  it('gives a store seeded before the billing links the links it lacks, touching nothing else', async () => {
+    await withSeededStore(async (store, reopen) => {
+      const contacts = async () =>
+        (
+          await store.query<Record<string, unknown>>(
+            'SELECT tenant, id, billing_customer_id, version, updated_at::text FROM crm_contacts ORDER BY tenant, id',
+          )
+        ).rows;
+      const seeded = await contacts();
+      const linked = seeded.filter((c) => c.billing_customer_id !== null);
+      expect(linked).toHaveLength(12 + 8);
+      // As an older seed left it, except one link somebody has since changed by hand.
+      await store.query('UPDATE crm_contacts SET billing_customer_id = NULL');
+      const changed = linked[3]!;
+      await store.query(
+        "UPDATE crm_contacts SET billing_customer_id = 'cus_by_hand' WHERE tenant = $1 AND id = $2",
+        [changed.tenant, changed.id],
+      );
+      await reopen();
+      expect(await contacts()).toEqual(
+        seeded.map((c) => (c === changed ? { ...c, billing_customer_id: 'cus_by_hand' } : c)),
+      );
+    });
   });
 });
