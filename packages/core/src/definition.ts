@@ -5,7 +5,7 @@ import type { CredentialResolver } from './credentials.js';
 import type { Host } from './host.js';
 import type { Logger } from './log.js';
 import type { Redactor } from './redact.js';
-import type { Migration, Store } from './store.js';
+import type { Migration, Store, StoreExtension } from './store.js';
 import type { StageExtension } from './stages.js';
 import type { AuditOutcome } from './audit.js';
 import type { ErrorEnvelope } from './errors.js';
@@ -215,6 +215,12 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
   /** Field names masked in audit records wherever they appear. */
   sensitiveKeys?: string[];
   migrations?: Migration[];
+  /**
+   * PostgreSQL extensions the migrations create (`CREATE EXTENSION`): the embedded store loads
+   * these and no others. A host serving several systems loads the union; a system mounted on a host
+   * opened without one of them is refused at construction.
+   */
+  storeExtensions?: readonly StoreExtension[];
   /** Stages of this server's own, each placed before or after a named stage of the kit's pipeline. */
   stages?: StageExtension[];
   /**

@@ -28,7 +28,14 @@ import {
   type Telemetry,
 } from './telemetry.js';
 import { isCredentialRef } from './credentials.js';
-import { migrate, openStore, prepareDataDir, type Store, type StoreTransaction } from './store.js';
+import {
+  migrate,
+  openStore,
+  prepareDataDir,
+  type Store,
+  type StoreExtension,
+  type StoreTransaction,
+} from './store.js';
 
 export interface HostOptions {
   /** `portcullis-<name>`: names the data directory default, the audit file, metrics and logs. */
@@ -47,6 +54,8 @@ export interface HostOptions {
    * 10 ms (the event-loop delay monitor among the default collectors).
    */
   metrics?: boolean;
+  /** The extensions the embedded store loads: every system's `storeExtensions` it will serve. */
+  storeExtensions?: readonly StoreExtension[];
 }
 
 /** Arguments larger than this (canonical JSON bytes) are audited as their hash and size only. */
@@ -62,6 +71,8 @@ export class Host {
   readonly logger: Logger;
   /** Whether this process keeps metrics (HostOptions.metrics). */
   readonly keepsMetrics: boolean;
+  /** The extensions its embedded store loads (HostOptions.storeExtensions). */
+  readonly storeExtensions: readonly StoreExtension[];
   private loadedMetrics: Metrics | undefined;
   private metricsLoading: Promise<Metrics | null> | undefined;
   store!: Store;
@@ -82,6 +93,7 @@ export class Host {
     this.env = opts.env ?? process.env;
     this.preparing = opts.preparing ?? false;
     this.keepsMetrics = opts.metrics ?? opts.transport === 'http';
+    this.storeExtensions = [...new Set(opts.storeExtensions ?? [])];
     this.config = parseCommonConfig(this.env, opts.name, opts.transport);
     this.redactor = new Redactor(opts.sensitiveKeys ?? []);
     this.logger =
@@ -141,7 +153,12 @@ export class Host {
     // Connection strings hold passwords: either may be a credential reference (file:, env:, aws-sm:).
     const databaseUrl = await this.connectionString(cfg.databaseUrl, 'DATABASE_URL');
     const redisUrl = await this.connectionString(cfg.redisUrl, 'REDIS_URL');
-    const store = await openStore({ dataDir: cfg.dataDir, databaseUrl, logger: this.logger });
+    const store = await openStore({
+      dataDir: cfg.dataDir,
+      databaseUrl,
+      logger: this.logger,
+      extensions: this.storeExtensions,
+    });
     const fair = store.kind === 'pglite' ? turnTakingStore(store) : store;
     this.store = telemetryActive() ? tracedStore(fair) : fair;
     this.audit = await createAuditSink(cfg.audit, {

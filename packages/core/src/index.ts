@@ -66,7 +66,7 @@ export { createHttpApp } from './http-lazy.js';
 export { generateApiKey, hashSecret, stdioPrincipal } from './identity.js';
 export type { ApiKeyRecord } from './identity.js';
 export { openStore, migrate } from './store.js';
-export type { Migration, Queryable, Store } from './store.js';
+export type { Migration, Queryable, Store, StoreExtension } from './store.js';
 export { parseCredentialRef } from './credentials.js';
 export { Host } from './host.js';
 export { Surface } from './surface.js';

@@ -171,7 +171,15 @@ export class ServerRuntime<B = unknown> implements McpScope {
         sensitiveKeys: [...new Set(list.flatMap((d) => d.sensitiveKeys ?? []))],
         preparing: opts.preparing,
         metrics: opts.metrics,
+        storeExtensions: list.flatMap((d) => d.storeExtensions ?? []),
       });
+    // A borrowed host opened its store already, or will, with the extensions it was given.
+    for (const d of list)
+      for (const ext of d.storeExtensions ?? [])
+        if (!this.host.storeExtensions.includes(ext))
+          throw new ConfigError(
+            `System ${d.name} needs the store extension ${ext}, which the host's store does not load (HostOptions.storeExtensions).`,
+          );
     for (const k of opts.host ? list.flatMap((d) => d.sensitiveKeys ?? []) : [])
       this.host.redactor.addSensitiveKey(k);
     const host = this.host;

@@ -126,3 +126,14 @@ describe('broker over local crm and billing', () => {
     expect(v.ok, JSON.stringify(v)).toBe(true);
   });
 });
+
+describe('the broker’s store', () => {
+  it('loads every local system’s extensions, whichever systems this configuration mounts', () => {
+    // The store may hold the tables and indexes of a system an earlier configuration mounted (the
+    // CRM's trigram indexes need pg_trgm even while only billing is configured).
+    const billingOnly = defineBroker(
+      loadBrokerConfig(configFile(['upstreams:', '  - name: billing', '    local: billing', ''].join('\n'))),
+    );
+    expect(billingOnly.storeExtensions).toEqual(['pg_trgm']);
+  });
+});

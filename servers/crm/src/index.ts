@@ -22,7 +22,7 @@ export type { Account, Activity, ActivityType, Contact, Opportunity, Owner, Stag
 export { STAGES, OPEN_STAGES, STAGE_TRANSITIONS, ACTIVITY_TYPES } from './domain.js';
 export { EmbeddedBackend } from './embedded.js';
 export { HubSpotBackend, DEFAULT_STAGE_MAP, type HubSpotConnectorOptions } from './hubspot.js';
-export { migrations } from './migrations.js';
+export { migrations, storeExtensions } from './migrations.js';
 export { DEMO_TENANTS, generateSeed, type SeedData, type SeedOwner, type SeedTeam } from './seed.js';
 export { configSchema, readConfig, type CrmConfig } from './config.js';
 export { toolsTable, replaceToolsTable } from '@portcullis/core';

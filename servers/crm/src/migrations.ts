@@ -1,4 +1,7 @@
-import type { Migration } from '@portcullis/core/store';
+import type { Migration, StoreExtension } from '@portcullis/core/store';
+
+/** The extensions the migrations create (0004: pg_trgm); the embedded store loads them. */
+export const storeExtensions: readonly StoreExtension[] = ['pg_trgm'];
 
 /**
  * The CRM's tables in the kit store: `crm_settings` (the demo seed marker) and the embedded

@@ -6,7 +6,7 @@ import { configSchema, crmSeedFor, stageMap, type CrmConfig } from './config.js'
 import { EmbeddedBackend } from './embedded.js';
 import { HubSpotBackend } from './hubspot.js';
 import { withEmail } from './email/setup.js';
-import { migrations } from './migrations.js';
+import { migrations, storeExtensions } from './migrations.js';
 import { accountBrief } from './prompts.js';
 import { resources } from './resources.js';
 import { getAccount, searchAccounts } from './tools/accounts.js';
@@ -65,6 +65,7 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
   configSchema,
   sensitiveKeys: ['email', 'phone'],
   migrations,
+  storeExtensions,
   createBackend: async (services) => {
     const cfg = services.config;
     const cursors = await openCursorCodec(services);

@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { migrate, openStore, type Store } from '@portcullis/core';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { EmbeddedBackend } from '../src/embedded.js';
-import { migrations } from '../src/migrations.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
 import { generateSeed } from '../src/seed.js';
 import { checkAccountRelated, embeddedFixture } from './embedded-store.js';
 import { backendSuite } from './backend-suite.js';
 
-backendSuite('embedded (PGlite)', () => embeddedFixture(() => openStore({})));
+backendSuite('embedded (PGlite)', () => embeddedFixture(() => openStore({ extensions: storeExtensions })));
 
 describe('embedded accountRelated', () => {
   it('answers as the three searches do, for every account, over one snapshot', async () => {
-    await checkAccountRelated(() => openStore({}));
+    await checkAccountRelated(() => openStore({ extensions: storeExtensions }));
   });
 });
 
@@ -36,7 +36,7 @@ describe('embedded seed', () => {
 
   /** A migrated in-memory store, opened once with the demo seed; `reopen` opens it again. */
   async function withSeededStore(fn: (store: Store, reopen: () => Promise<unknown>) => Promise<void>) {
-    const store = await openStore({});
+    const store = await openStore({ extensions: storeExtensions });
     try {
       await migrate(store, 'crm', migrations);
       const cursors = new CursorCodec(randomBytes(32));

@@ -7,7 +7,7 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { withRetry } from '@portcullis/core/retry';
 import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import { HubSpotBackend } from '../src/hubspot.js';
-import { migrations } from '../src/migrations.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
 import { generateSeed } from '../src/seed.js';
 import { backendSuite } from './backend-suite.js';
 import { HUB_OWNERS, HUB_TEAMS, loadIntoFake } from './hubspot-fixture.js';
@@ -28,7 +28,7 @@ async function rig(): Promise<Rig> {
     customProperties: { companies: ['portcullis_region'] },
   });
   const ids = loadIntoFake(fake, generateSeed('acme', { accounts: 30 }));
-  const store = await openStore({});
+  const store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'crm', migrations);
   const env: Record<string, string> = { HUBSPOT_TOKEN: 'pat-na1-first-token' };
   const redactor = new Redactor();

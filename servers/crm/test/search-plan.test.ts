@@ -13,7 +13,7 @@ import { migrate, openStore, type Store, type StoreTransaction } from '@portcull
 import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { EmbeddedBackend } from '../src/embedded.js';
-import { migrations } from '../src/migrations.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
 
 let store: Store;
 let backend: EmbeddedBackend;
@@ -51,7 +51,7 @@ function recording(s: Store): Store {
 }
 
 beforeAll(async () => {
-  store = await openStore({});
+  store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'crm', migrations);
   // 20,000 accounts and contacts in one tenant, names spread as real ones are.
   await store.exec(`

@@ -19,7 +19,7 @@ const PRINCIPAL = { id: 'bench', roles: ['manager'], tenant: 'bench' };
 export async function crmScaleFill(dataDir: string, n: number): Promise<void> {
   const h = await startInProcess(server, { dataDir, env: { CRM_SEED: 'none' }, principal: PRINCIPAL });
   await h.close();
-  const store = await openStore({ dataDir });
+  const store = await openStore({ dataDir, extensions: server.storeExtensions ?? [] });
   try {
     await store.exec(`
       INSERT INTO crm_owners (tenant, id, name, email, team)
@@ -61,7 +61,7 @@ type Case = [label: string, tool: string, args: Record<string, unknown>];
 
 /** The searches timed: the same on both stores (record 1 is the same record in both). */
 async function cases(dataDir: string): Promise<Case[]> {
-  const store = await openStore({ dataDir });
+  const store = await openStore({ dataDir, extensions: server.storeExtensions ?? [] });
   try {
     const acc = await store.query<{ name: string }>("SELECT name FROM crm_accounts WHERE id = 'acc_0000001'");
     const con = await store.query<{ last_name: string }>(

@@ -18,7 +18,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod/v4';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore } from '@portcullis/core/store';
-import { EmbeddedBackend, migrations } from '@portcullis/crm';
+import { EmbeddedBackend, migrations, storeExtensions } from '@portcullis/crm';
 import { serve } from './common.js';
 import { statelessApp } from './stateless.js';
 
@@ -33,7 +33,7 @@ if ((mode !== 'sdk' && mode !== 'express') || !dataDir) {
   process.exit(2);
 }
 
-const store = await openStore({ dataDir });
+const store = await openStore({ dataDir, extensions: storeExtensions });
 await migrate(store, 'crm', migrations);
 const backend = await EmbeddedBackend.open(store, { seed: true, cursors: new CursorCodec(randomBytes(32)) });
 

@@ -1,0 +1,99 @@
+/**
+ * The embedded store loads the PostgreSQL extensions it is opened with and no others: PGlite
+ * unpacks and links each one at every open, so a system whose migrations create none (billing,
+ * posture-read, remediation-write) does not pay for the CRM's pg_trgm. A system declares its own
+ * (`storeExtensions`), its runtime's host opens the store with them, and a system mounted on a
+ * host whose store lacks one is refused before anything of it starts.
+ */
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.js';
+import { ServerRuntime } from '../src/runtime.js';
+import { openStore, type Store } from '../src/store.js';
+import { thingsServer } from './fixtures/things-server.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const env = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-ext-'));
+  dirs.push(dir);
+  return { PORTCULLIS_DATA_DIR: dir, PORTCULLIS_LOG_LEVEL: 'silent' };
+};
+
+const available = async (store: Store) =>
+  (await store.query<{ name: string }>("SELECT name FROM pg_available_extensions WHERE name = 'pg_trgm'"))
+    .rows.length === 1;
+
+describe('store extensions', () => {
+  it('an embedded store has only the extensions it is opened with', async () => {
+    const bare = await openStore({});
+    try {
+      expect(await available(bare)).toBe(false);
+      await expect(bare.exec('CREATE EXTENSION pg_trgm')).rejects.toThrow(/pg_trgm/);
+    } finally {
+      await bare.close();
+    }
+    const withTrgm = await openStore({ extensions: ['pg_trgm', 'pg_trgm'] });
+    try {
+      expect(await available(withTrgm)).toBe(true);
+      await withTrgm.exec('CREATE EXTENSION pg_trgm');
+      const res = await withTrgm.query<{ s: number }>("SELECT similarity('portcullis', 'portcullises') AS s");
+      expect(res.rows[0]!.s).toBeGreaterThan(0.5);
+    } finally {
+      await withTrgm.close();
+    }
+    // A name the store does not know (a definition written in JavaScript) stops the open, before
+    // it takes the data directory.
+    const dir = env().PORTCULLIS_DATA_DIR;
+    await expect(openStore({ dataDir: dir, extensions: ['postgis' as 'pg_trgm'] })).rejects.toThrow(
+      /no extension postgis \(it has pg_trgm\)/,
+    );
+    await (await openStore({ dataDir: dir })).close();
+  });
+
+  it('a runtime opens its store with the extensions its system declares, and only those', async () => {
+    const needing = thingsServer({
+      storeExtensions: ['pg_trgm'],
+      migrations: [{ id: '0001_words', sql: 'CREATE EXTENSION IF NOT EXISTS pg_trgm;' }],
+    });
+    const runtime = new ServerRuntime(needing, { env: env(), transport: 'stdio' });
+    try {
+      await runtime.ready;
+      expect(runtime.host.storeExtensions).toEqual(['pg_trgm']);
+      const rows = await runtime.host.store.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'");
+      expect(rows.rows).toHaveLength(1);
+    } finally {
+      await runtime.close();
+    }
+    const plain = new ServerRuntime(thingsServer(), { env: env(), transport: 'stdio' });
+    try {
+      await plain.ready;
+      expect(plain.host.storeExtensions).toEqual([]);
+      expect(await available(plain.host.store)).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('a system mounted on a host whose store lacks an extension it needs is refused', async () => {
+    const host = new ServerRuntime(thingsServer(), { env: env(), transport: 'stdio' });
+    try {
+      await host.ready;
+      const mount = () =>
+        new ServerRuntime(thingsServer({ name: 'words', storeExtensions: ['pg_trgm'] }), {
+          host: host.host,
+          transport: 'stdio',
+        });
+      expect(mount).toThrow(ConfigError);
+      expect(mount).toThrow(/System words needs the store extension pg_trgm/);
+    } finally {
+      await host.close();
+    }
+  });
+});
