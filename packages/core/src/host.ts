@@ -22,6 +22,7 @@ import { withRetry } from './retry.js';
 import {
   inSpan,
   loadTelemetryApi,
+  telemetryApiNeeded,
   startTelemetry,
   telemetryActive,
   tracedStore,
@@ -142,7 +143,7 @@ export class Host {
   private async openOnce(): Promise<void> {
     const cfg = this.config;
     // Loaded once the server is up (lazy.ts, telemetry.ts): every call comes after open().
-    await Promise.all([this.loadMetrics(), loadTelemetryApi()]);
+    await Promise.all([this.loadMetrics(), telemetryApiNeeded(this.env) ? loadTelemetryApi() : null]);
     prepareDataDir(cfg.dataDir, this.logger);
     this.credentials = new CredentialResolver({
       redactor: this.redactor,

@@ -7,9 +7,10 @@
  * turn it off). Spans carry names, systems, outcomes and ids, never arguments or results.
  *
  * The API itself (49 modules, ~15 ms) is loaded once the server is up, not before it answers
- * initialize: `Host.open()` awaits `loadTelemetryApi()` before any call is served, and
- * `startTelemetry` loads it before registering an SDK. Until then (a kit used without a host)
- * spans are the API's own no-op, as they are with no SDK registered.
+ * initialize, and only when a span can reach anything (`telemetryApiNeeded`): `Host.open()` awaits
+ * `loadTelemetryApi()` then, before any call is served, and `startTelemetry` loads it before
+ * registering an SDK. Without it (no SDK here or registered by anyone else, or a kit used without
+ * a host) spans are the no-op the API's own would be.
  */
 import type * as OtelApi from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
@@ -74,6 +75,19 @@ export function withSpan<T>(span: Span, fn: () => T, parent?: Context): T {
 /** Marks a span failed, with a short reason (an error code or name, never a message with data). */
 export function failSpan(span: Span, reason: string): void {
   if (api) span.setStatus({ code: api.SpanStatusCode.ERROR, message: reason });
+}
+
+/** Where the OpenTelemetry API (major version 1) keeps what was registered with it, process-wide. */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Whether a span can reach anything: this process exports them (telemetryWanted), or something
+ * registered with the OpenTelemetry API before the host opened (an auto-instrumentation loaded with
+ * `--require`, an application embedding the kit). Otherwise every API call would be its no-op, and
+ * the host does not load the API (~15 ms of a stdio server's first call).
+ */
+export function telemetryApiNeeded(env: NodeJS.ProcessEnv): boolean {
+  return telemetryWanted(env) || (globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] !== undefined;
 }
 
 /** Whether the environment asks for spans to be exported. */

@@ -4,8 +4,9 @@
  * importing a server; prom-client (metrics) only by an HTTP server, which serves them; jose only to sign or verify a token (HTTP JWTs, approval
  * tokens, broker assertions), so never for a read over stdio; connector SDKs (HubSpot, Stripe, AWS),
  * mail, the OpenTelemetry SDK, pg and ioredis only when their setting asks for them; p-retry for an
- * upstream call. Smaller ones load once the server is up, not by importing it: the OpenTelemetry API
- * and Bottleneck (the rate limits). A module-load hook (node --import) records every module the
+ * upstream call; the OpenTelemetry API only when a span can reach anything (an exporter set, or an
+ * SDK registered in the process by someone else: `telemetryApiNeeded`). Bottleneck (the rate
+ * limits) loads once the server is up, not by importing it. A module-load hook (node --import) records every module the
  * process loads, as a client spawning the built CLI would run it. The CLI is one bundle
  * (scripts/bundle-cli.mjs): it loads the kit, the SDK and zod from itself, never from their own
  * packages. Over stdio the young generation keeps its start size (the V8 settings hold before the
@@ -39,15 +40,11 @@ const HEAVY = [
   'bottleneck',
 ];
 /**
- * What the first call on the embedded store needs: policy, store, the call's span and limits. Not
- * prom-client: a stdio process keeps no metrics (only HTTP serves them).
+ * What the first call on the embedded store needs: policy, store and limits. Not prom-client: a
+ * stdio process keeps no metrics (only HTTP serves them); not the OpenTelemetry API: without an
+ * exporter or an SDK registered in the process, every span would be its no-op.
  */
-const NEEDED_FOR_A_CALL = [
-  '@cedar-policy/cedar-wasm',
-  '@electric-sql/pglite',
-  '@opentelemetry/api',
-  'bottleneck',
-];
+const NEEDED_FOR_A_CALL = ['@cedar-policy/cedar-wasm', '@electric-sql/pglite', 'bottleneck'];
 /**
  * npm packages the CLI's bundle holds: the process must never load these from node_modules too.
  * (The kit is the workspace's own: `unbundledIn` checks that no build output loads beside the bundle.)
