@@ -657,12 +657,15 @@ function toActivity(r: Row): Activity {
 /** Inserts the demo tenants once; the marker row and the data commit together. */
 async function seedDemoData(store: Store): Promise<void> {
   await store.transaction(async (tx) => {
-    const marker = await tx.query(
-      `INSERT INTO crm_settings (key, value) VALUES ('seed', $1) ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [SEED_VERSION],
-    );
-    if (marker.rowCount === 0) {
-      // Seeded before contacts carried their billing link: add it, once, touching nothing else.
+    const marker = (key: string) =>
+      tx.query(
+        `INSERT INTO crm_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [key, SEED_VERSION],
+      );
+    if ((await marker('seed')).rowCount === 0) {
+      // Seeded before contacts carried their billing link: add it, once (its own marker: a start
+      // after that runs none of these 20 updates), touching nothing else.
+      if ((await marker('seed-billing-links')).rowCount === 0) return;
       for (const [tenant, count] of Object.entries(BILLING_CUSTOMERS)) {
         for (let i = 0; i < count; i++) {
           await tx.query(
@@ -678,6 +681,7 @@ async function seedDemoData(store: Store): Promise<void> {
       return;
     }
     for (const tenant of Object.keys(DEMO_TENANTS)) await insertSeed(tx, generateSeed(tenant));
+    await marker('seed-billing-links'); // this seed has its links
   });
 }
 

@@ -71,15 +71,38 @@ describe('embedded seed', () => {
       expect(linked).toHaveLength(12 + 8);
       // As an older seed left it, except one link somebody has since changed by hand.
       await store.query('UPDATE crm_contacts SET billing_customer_id = NULL');
+      await store.query("DELETE FROM crm_settings WHERE key = 'seed-billing-links'");
       const changed = linked[3]!;
       await store.query(
         "UPDATE crm_contacts SET billing_customer_id = 'cus_by_hand' WHERE tenant = $1 AND id = $2",
         [changed.tenant, changed.id],
       );
       await reopen();
+      const repaired = seeded.map((c) => (c === changed ? { ...c, billing_customer_id: 'cus_by_hand' } : c));
+      expect(await contacts()).toEqual(repaired);
+      // Once: a link removed by hand afterwards stays removed at every later start.
+      const removed = linked[5]!;
+      await store.query('UPDATE crm_contacts SET billing_customer_id = NULL WHERE tenant = $1 AND id = $2', [
+        removed.tenant,
+        removed.id,
+      ]);
+      await reopen();
       expect(await contacts()).toEqual(
-        seeded.map((c) => (c === changed ? { ...c, billing_customer_id: 'cus_by_hand' } : c)),
+        repaired.map((c) => (c === removed ? { ...c, billing_customer_id: null } : c)),
       );
+    });
+  });
+
+  it('a new seed is marked as having its billing links: a later start repairs nothing', async () => {
+    await withSeededStore(async (store, reopen) => {
+      const marker = await store.query("SELECT value FROM crm_settings WHERE key = 'seed-billing-links'");
+      expect(marker.rows).toHaveLength(1);
+      await store.query('UPDATE crm_contacts SET billing_customer_id = NULL');
+      await reopen();
+      const n = await store.query<{ n: string }>(
+        'SELECT count(*) AS n FROM crm_contacts WHERE billing_customer_id IS NOT NULL',
+      );
+      expect(Number(n.rows[0]!.n)).toBe(0);
     });
   });
 });
