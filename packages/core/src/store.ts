@@ -281,14 +281,6 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       throw new ConfigError(
         `The embedded store has no extension ${String(name)} (it has ${Object.keys(PGLITE_EXTENSIONS).join(', ')}).`,
       );
-  let dir: string | undefined;
-  let release = (): void => undefined;
-  if (opts.dataDir !== undefined) {
-    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-    release = lockDataDir(opts.dataDir);
-    dir = pgdataIn(opts.dataDir);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  }
   const [pglite, pgliteWasmModule, ...loaded] = await Promise.all([
     import('@electric-sql/pglite'),
     // Already compiling when the host warmed the store (Host.warmStore).
@@ -299,8 +291,17 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
   const { PGlite, types: pgliteTypes } = pglite;
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };
+  let dir: string | undefined;
+  let release = (): void => undefined;
+  if (opts.dataDir !== undefined) {
+    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    release = lockDataDir(opts.dataDir);
+    dir = pgdataIn(opts.dataDir);
+  }
   let db: PGlite;
+  // From here every failure releases the lock: a later open in this process may take it again.
   try {
+    if (dir !== undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
     // A new directory is unpacked from the build's template (or made by initdb in a child process),
     // so PGlite only ever opens an existing cluster here: initdb's ~800 MB never enters this process.
     // An in-memory store loads the same template instead of running initdb.

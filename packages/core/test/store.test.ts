@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -500,6 +501,24 @@ describe('finding 9 and issue 14: the data directory', () => {
       }
       const second = await openStore({ dataDir: dir });
       await second.close();
+    },
+  );
+
+  it(
+    'issue 14: an open that fails after taking the data directory gives it back',
+    { timeout: 240_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'datadir-'));
+      // Where the database goes, a file: the open fails once it holds the directory.
+      writeFileSync(join(dir, 'pgdata'), 'not a directory');
+      const err = await openStore({ dataDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortcullisError);
+      expect((err as PortcullisError).code).toBe('store_unavailable');
+      expect(existsSync(join(dir, 'portcullis.lock'))).toBe(false);
+      // Put right, the next open in this same process takes the directory.
+      rmSync(join(dir, 'pgdata'));
+      const store = await openStore({ dataDir: dir });
+      await store.close();
     },
   );
 });
