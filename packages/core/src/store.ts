@@ -83,6 +83,12 @@ const PGLITE_EXTENSIONS = {
   pg_trgm: () => import('@electric-sql/pglite/contrib/pg_trgm').then((m) => m.pg_trgm),
 } satisfies Record<StoreExtension, () => Promise<unknown>>;
 
+/**
+ * Every extension the embedded store can load: for a command that opens a data directory whose
+ * systems it does not know (a broker's holds every local system's tables and indexes).
+ */
+export const STORE_EXTENSIONS = Object.keys(PGLITE_EXTENSIONS) as readonly StoreExtension[];
+
 export interface OpenStoreOptions {
   dataDir?: string;
   databaseUrl?: string;

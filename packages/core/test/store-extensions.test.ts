@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { ServerRuntime } from '../src/runtime.js';
-import { openStore, type Store } from '../src/store.js';
+import { openStore, STORE_EXTENSIONS, type Store } from '../src/store.js';
 import { thingsServer } from './fixtures/things-server.js';
 
 const dirs: string[] = [];
@@ -55,6 +55,32 @@ describe('store extensions', () => {
       /no extension postgis \(it has pg_trgm\)/,
     );
     await (await openStore({ dataDir: dir })).close();
+  });
+
+  it('a directory holding a trigram index needs pg_trgm to vacuum it: a command that does not know the directory’s systems loads every extension', async () => {
+    expect(STORE_EXTENSIONS).toEqual(['pg_trgm']);
+    const dir = env().PORTCULLIS_DATA_DIR;
+    const first = await openStore({ dataDir: dir, extensions: ['pg_trgm'] });
+    await first.exec(`
+      CREATE EXTENSION pg_trgm;
+      CREATE TABLE words (name text);
+      CREATE INDEX words_trgm ON words USING gin (lower(name) gin_trgm_ops);
+      INSERT INTO words SELECT 'word ' || i FROM generate_series(1, 500) i;
+      DELETE FROM words WHERE name LIKE '%7%';`);
+    await first.close();
+    // What a posture-read import or a kill-switch command would meet in a broker's directory.
+    const without = await openStore({ dataDir: dir });
+    try {
+      await expect(without.exec('VACUUM words')).rejects.toThrow(/pg_trgm/);
+    } finally {
+      await without.close();
+    }
+    const every = await openStore({ dataDir: dir, extensions: STORE_EXTENSIONS });
+    try {
+      await every.exec('VACUUM words');
+    } finally {
+      await every.close();
+    }
   });
 
   it('a runtime opens its store with the extensions its system declares, and only those', async () => {

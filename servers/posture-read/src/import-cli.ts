@@ -5,7 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
-import { prepareDataDir, type Store } from '@portcullis/core/store';
+import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import { FileError, FORMATS, importFindings, UPKEEP_WARNING, type Format } from './importers/importer.js';
 import { RecordError } from './importers/normalize.js';
 import { migrations } from './migrations.js';
@@ -27,7 +27,11 @@ export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> 
   if (isMainThread) process.umask(0o077);
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
-    return await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });
+    // The directory may be a broker's, holding other systems' tables: every extension, so its upkeep
+    // can vacuum their indexes too.
+    return await openStore(
+      databaseUrl === undefined ? { dataDir, extensions: STORE_EXTENSIONS } : { databaseUrl },
+    );
   } catch (err) {
     throw new Error(
       err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store',

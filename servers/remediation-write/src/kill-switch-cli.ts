@@ -2,7 +2,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
-import { prepareDataDir, type Store } from '@portcullis/core/store';
+import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import type { KillSwitchState } from './engine.js';
 import { remediationMigrations } from './migrations.js';
 
@@ -30,7 +30,11 @@ async function openCliStore(env: NodeJS.ProcessEnv): Promise<Store> {
   );
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
-    return await openStore(databaseUrl === undefined ? { dataDir } : { databaseUrl });
+    // The directory may be a broker's, holding other systems' tables: every extension, so its upkeep
+    // can vacuum their indexes too.
+    return await openStore(
+      databaseUrl === undefined ? { dataDir, extensions: STORE_EXTENSIONS } : { databaseUrl },
+    );
   } catch (err) {
     throw new Error(
       err instanceof ConfigError || err instanceof PortcullisError ? err.message : 'could not open the store',
