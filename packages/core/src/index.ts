@@ -65,7 +65,7 @@ export { runServerCli, buildAuthenticator, type CliOptions, type HostCliOptions 
 export { createHttpApp } from './http-lazy.js';
 export { generateApiKey, hashSecret, stdioPrincipal } from './identity.js';
 export type { ApiKeyRecord } from './identity.js';
-export { openStore, migrate } from './store.js';
+export { openStore, migrate, STORE_EXTENSIONS } from './store.js';
 export type { Migration, Queryable, Store, StoreExtension } from './store.js';
 export { parseCredentialRef } from './credentials.js';
 export { Host } from './host.js';

@@ -20,11 +20,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-const env = () => {
+const dataDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-ext-'));
   dirs.push(dir);
-  return { PORTCULLIS_DATA_DIR: dir, PORTCULLIS_LOG_LEVEL: 'silent' };
+  return dir;
 };
+const env = () => ({ PORTCULLIS_DATA_DIR: dataDir(), PORTCULLIS_LOG_LEVEL: 'silent' });
 
 const available = async (store: Store) =>
   (await store.query<{ name: string }>("SELECT name FROM pg_available_extensions WHERE name = 'pg_trgm'"))
@@ -50,7 +51,7 @@ describe('store extensions', () => {
     }
     // A name the store does not know (a definition written in JavaScript) stops the open, before
     // it takes the data directory.
-    const dir = env().PORTCULLIS_DATA_DIR;
+    const dir = dataDir();
     await expect(openStore({ dataDir: dir, extensions: ['postgis' as 'pg_trgm'] })).rejects.toThrow(
       /no extension postgis \(it has pg_trgm\)/,
     );
@@ -59,7 +60,7 @@ describe('store extensions', () => {
 
   it('a directory holding a trigram index needs pg_trgm to vacuum it: a command that does not know the directory’s systems loads every extension', async () => {
     expect(STORE_EXTENSIONS).toEqual(['pg_trgm']);
-    const dir = env().PORTCULLIS_DATA_DIR;
+    const dir = dataDir();
     const first = await openStore({ dataDir: dir, extensions: ['pg_trgm'] });
     await first.exec(`
       CREATE EXTENSION pg_trgm;

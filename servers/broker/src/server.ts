@@ -14,6 +14,7 @@ import {
   ConfigError,
   ERROR_META_KEY,
   PortcullisError,
+  STORE_EXTENSIONS,
   TRACE_META_KEY,
   accessOf,
   packageFile,
@@ -37,7 +38,6 @@ import {
 import type { Counter } from 'prom-client';
 import type { BrokerConfig, ResolvedUpstream } from './config.js';
 import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
-import { LOCAL_SYSTEMS } from './locals.js';
 import { Lock, toolHash, type PinState } from './pinning.js';
 import {
   LocalConnection,
@@ -779,9 +779,9 @@ export function defineBroker(config: BrokerConfig): ServerDefinition<Federation>
     toolsets: [{ id: 'upstreams', description: 'Every tool of every configured upstream.', default: true }],
     policyDir: BROKER_POLICY_DIR,
     toolPrefix: '',
-    // Every local system's, configured or not: the store may hold the tables (and indexes) of a
-    // system an earlier configuration mounted.
-    storeExtensions: [...new Set(Object.values(LOCAL_SYSTEMS).flatMap((d) => d.storeExtensions ?? []))],
+    // Every extension, whichever systems this configuration mounts: the store may hold the tables
+    // (and indexes) of a system an earlier configuration mounted.
+    storeExtensions: STORE_EXTENSIONS,
     createBackend: async (services) => {
       const fed = new Federation(config, services);
       try {

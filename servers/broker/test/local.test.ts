@@ -9,6 +9,7 @@ import { startInProcess, type InProcessHarness } from '@portcullis/core/testing'
 import { verifyAuditFile } from '@portcullis/core/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
+import { LOCAL_SYSTEMS } from '../src/locals.js';
 import { configFile } from './helpers.js';
 
 const DOOR = fileURLToPath(new URL('./fixtures/door-policies/', import.meta.url));
@@ -128,12 +129,14 @@ describe('broker over local crm and billing', () => {
 });
 
 describe('the broker’s store', () => {
-  it('loads every local system’s extensions, whichever systems this configuration mounts', () => {
+  it('loads every extension, whichever systems this configuration mounts', () => {
     // The store may hold the tables and indexes of a system an earlier configuration mounted (the
     // CRM's trigram indexes need pg_trgm even while only billing is configured).
     const billingOnly = defineBroker(
       loadBrokerConfig(configFile(['upstreams:', '  - name: billing', '    local: billing', ''].join('\n'))),
     );
     expect(billingOnly.storeExtensions).toEqual(['pg_trgm']);
+    for (const system of Object.values(LOCAL_SYSTEMS))
+      for (const ext of system.storeExtensions ?? []) expect(billingOnly.storeExtensions).toContain(ext);
   });
 });
