@@ -13,5 +13,8 @@ export default function setup(): () => void {
   // Traversable (not listable) by others: a test PostgreSQL runs as the postgres user inside it.
   chmodSync(dir, 0o711);
   process.env.TMPDIR = dir;
+  // Stdio servers keep Node's module compile cache under XDG_CACHE_HOME (Node >= 22.10): the run's
+  // own, so no test writes to the home directory's ~/.cache.
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
   return () => rmSync(dir, { recursive: true, force: true });
 }

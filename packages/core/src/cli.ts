@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { compileCacheOutcome } from './compile-cache.js';
 import type { ServerDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
 import { prepareApart, stopWithParent } from './first-start.js';
@@ -215,6 +216,7 @@ export async function runServerCli<B>(
       { principal: principal.id, tenant: principal.tenant, roles: principal.roles },
       'serving MCP over stdio',
     );
+    runtime.logger.debug({ compileCache: compileCacheOutcome() }, 'module compile cache');
     return;
   }
 

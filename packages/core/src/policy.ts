@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { ConfigError, errors } from './errors.js';
+import { ownedPrivately } from './private-path.js';
 import type { CedarValue, PolicyResource, Principal } from './tool.js';
 import { argsJsonSchemaOf, type PolicyTool } from './tool-entry.js';
 
@@ -592,19 +584,6 @@ function hasLoneSurrogate(value: unknown, depth = 0): boolean {
 }
 
 export { toCedarValue } from './cedar-values.js';
-
-/**
- * Whether a cache path is this user's alone: owned by this process's user and writable by nobody
- * else (the file readable by nobody else either), and not a symbolic link. The policies a start
- * loads come from the cache file, so a file another user could have written is never read.
- */
-function ownedPrivately(path: string, isFile: boolean, follow = false): boolean {
-  const st = follow ? statSync(path) : lstatSync(path);
-  if (st.isSymbolicLink() || (isFile ? !st.isFile() : !st.isDirectory())) return false;
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return false;
-  return (st.mode & (isFile ? 0o077 : 0o022)) === 0;
-}
 
 /**
  * The cache entry for `key`, or undefined when there is none, it is for other inputs, it is

@@ -5,7 +5,13 @@
  * the young generation otherwise grows while the modules load (to 16 MB semi-spaces for the
  * broker's four systems) and stays that size. The CLI applies them again once its command line
  * is parsed, for a program that runs the kit without this module.
+ *
+ * Over stdio it also turns on Node's module compile cache (compile-cache.ts) before the rest loads,
+ * so a desktop client's restart finds the kit's and the server's compiled code (Node >= 22.10).
  */
+import { enableCompileCache } from './compile-cache.js';
 import { transportIn, tuneV8 } from './v8-tuning.js';
 
-tuneV8(transportIn(process.argv.slice(2)));
+const transport = transportIn(process.argv.slice(2));
+tuneV8(transport);
+if (transport === 'stdio') enableCompileCache();

@@ -4,6 +4,9 @@
  */
 import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import module from 'node:module';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -265,5 +268,109 @@ describe('stdio by hand: every stdout line is JSON-RPC, the process exits 0 when
     expect(parseJsonLines(errLines).some((l) => l.msg === 'shutting down')).toBe(true);
     const v = await verifyAudit(['--file', auditFileOf(dataDir)]);
     expect(v.code).toBe(0);
+  });
+});
+
+/** Starts the CLI over stdio, waits for its initialize answer, closes stdin and waits for its exit. */
+async function startAndStop(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [KIT_CLI, ...args], { env: cleanEnv(env), stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    if (out.includes('"id":1')) child.stdin.end();
+  });
+  child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(
+    `${JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cc', version: '0' } },
+    })}\n`,
+  );
+  const code = await Promise.race([
+    exited,
+    new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit; stderr=${err}`)), 60_000)),
+  ]);
+  return { code, stderr: err };
+}
+
+/** Every file and folder under `dir` with its permission bits. */
+function modesUnder(dir: string): { path: string; dir: boolean; mode: number }[] {
+  const out: { path: string; dir: boolean; mode: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = lstatSync(path);
+    out.push({ path, dir: st.isDirectory(), mode: st.mode & 0o777 });
+    if (st.isDirectory()) out.push(...modesUnder(path));
+  }
+  return out;
+}
+
+describe("stdio: Node's module compile cache (Node >= 22.10)", () => {
+  // Node 20 has no compile cache; CI runs this file on Node 24 as well (.ci/run).
+  const nodeHasIt = typeof (module as { flushCompileCache?: unknown }).flushCompileCache === 'function';
+
+  it('a restart runs the code the first start compiled, from an owner-only folder; HTTP leaves it alone', async () => {
+    const cacheHome = tempDir('kit-cache-home-');
+    const env = {
+      PORTCULLIS_DATA_DIR: tempDir(),
+      PORTCULLIS_PRINCIPAL: 'cache-user',
+      PORTCULLIS_ROLES: 'viewer',
+      PORTCULLIS_TENANT: 'acme',
+      XDG_CACHE_HOME: cacheHome,
+    };
+    const cache = join(cacheHome, 'portcullis', 'compile-cache');
+
+    // --transport http: not turned on (the kit's module is read before the command line is).
+    const http = await startAndStop(env, ['--transport', 'http', '--version']);
+    expect(http.code).toBe(0);
+    expect(existsSync(join(cacheHome, 'portcullis'))).toBe(false);
+
+    const first = await startAndStop(env);
+    expect(first.code).toBe(0);
+    if (!nodeHasIt) {
+      expect(existsSync(join(cacheHome, 'portcullis'))).toBe(false);
+      return;
+    }
+    // Ours owner-only; Node's folder per version and user sits inside; every entry 0600.
+    expect(lstatSync(join(cacheHome, 'portcullis')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(cache).mode & 0o777).toBe(0o700);
+    const entries = modesUnder(cache).filter((e) => !e.dir);
+    expect(entries.length).toBeGreaterThan(10);
+    for (const e of entries) expect(e.mode, e.path).toBe(0o600);
+
+    const second = await startAndStop({ ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    expect(second.code).toBe(0);
+    const accepted = second.stderr.split('\n').filter((l) => /V8 code cache for .* was accepted/.test(l));
+    expect(accepted.some((l) => l.includes('/packages/core/dist/'))).toBe(true);
+    expect(second.stderr).toContain(cache);
+  });
+
+  it('a cache folder another user could write is not used', async () => {
+    const cacheHome = tempDir('kit-cache-home-');
+    const cache = join(cacheHome, 'portcullis', 'compile-cache');
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    chmodSync(cache, 0o777);
+    const run = await startAndStop({
+      PORTCULLIS_DATA_DIR: tempDir(),
+      PORTCULLIS_PRINCIPAL: 'cache-user',
+      PORTCULLIS_ROLES: 'viewer',
+      PORTCULLIS_TENANT: 'acme',
+      PORTCULLIS_LOG_LEVEL: 'debug',
+      XDG_CACHE_HOME: cacheHome,
+    });
+    expect(run.code).toBe(0);
+    expect(readdirSync(cache)).toEqual([]);
+    const logged = parseJsonLines(run.stderr.split('\n')).find((l) => l.msg === 'module compile cache');
+    expect(logged?.compileCache).toEqual(
+      nodeHasIt ? { state: 'not-private', dir: cache } : { state: 'unavailable' },
+    );
   });
 });
