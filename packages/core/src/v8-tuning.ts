@@ -21,7 +21,7 @@ import { setFlagsFromString } from 'node:v8';
  * with the optimising compiler on Node 24; on Node 20 no slower: the compile competed for the
  * second core). `--wasm-tier-up-filter` names the one function V8 may optimise: an index no module has.
  * (`--liftoff-only` set at run time, after V8 started, is not the same on Node 24: its implied
- * settings are not applied and V8 compiled every function with TurboFan.) The budget stays at its
+ * settings are not applied and V8 optimised hundreds of functions instead.) The budget stays at its
  * largest so the baseline code seldom asks. A desktop client sends a call now and then, for which
  * the baseline code is fast enough. Also stdio only: the young generation keeps its start size
  * (V8 doubles its semi-spaces up to 16 MB each while the modules load and the first call opens the
