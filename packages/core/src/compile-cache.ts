@@ -8,7 +8,7 @@ import { ownedPrivately } from './private-path.js';
  * V8's compiled code for the modules a stdio server loads, kept between starts by Node's module
  * compile cache (Node >= 22.10; on Node 20 there is none and nothing changes). A start that finds
  * its modules' code there skips compiling them: 15-50 ms off a stdio server's first answer on
- * Node 24 (paired starts, `npm run bench -- --stdio` for the figures). Node keys each entry by the
+ * Node 24 in most series of paired starts (once 3 ms, billing). Node keys each entry by the
  * module's path and checks the source's hash, so an upgraded module is compiled again; its
  * entries are 0600 in a folder per Node version and user.
  *
