@@ -65,13 +65,9 @@ function enable(env: NodeJS.ProcessEnv, node: NodeCompileCache): CompileCacheOut
   if (typeof node.enableCompileCache !== 'function' || typeof node.flushCompileCache !== 'function')
     return { state: 'unavailable' };
   if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return { state: 'left-to-node' };
-  let dir: string;
+  let dir = '';
   try {
-    dir = compileCacheDir(env);
-  } catch (err) {
-    return { state: 'failed', dir: '', reason: (err as Error).message }; // no home directory
-  }
-  try {
+    dir = compileCacheDir(env); // throws only without a home directory
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const parent = dirname(dir);
     // The cache base may be a link its owner made; portcullis/ and compile-cache/ may not.

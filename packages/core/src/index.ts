@@ -26,12 +26,6 @@ export type {
 export { defineServer } from './definition.js';
 export { replaceToolsTable, toolsTable, TABLE_END, TABLE_START } from './tools-table.js';
 export { packageFile } from './package-root.js';
-export {
-  compileCacheDir,
-  compileCacheOutcome,
-  enableCompileCache,
-  type CompileCacheOutcome,
-} from './compile-cache.js';
 export type {
   BackendLifecycle,
   FederatedContent,
