@@ -4,24 +4,14 @@
  * a directory other users can write is refused, and a second process on it is refused in one line.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, KIT_CLI, killAll, runKitCli, spawnHttp, tempDir } from './helpers.js';
+import { cleanEnv, KIT_CLI, killAll, modesUnder, runKitCli, spawnHttp, tempDir } from './helpers.js';
 
 afterAll(async () => {
   await killAll();
 });
-
-/** Every path under `dir` (itself included) with its permission bits. */
-function modes(dir: string): { path: string; mode: number }[] {
-  const out = [{ path: dir, mode: statSync(dir).mode & 0o777 }];
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const p = join(dir, entry);
-    out.push({ path: p, mode: statSync(p).mode & 0o777 });
-  }
-  return out;
-}
 
 describe('finding 9: data files are owner-only', () => {
   it('finding 9: a new data directory is 0700 and nothing in it is readable by group or others', async () => {
@@ -29,7 +19,7 @@ describe('finding 9: data files are owner-only', () => {
     const srv = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });
     try {
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-      const all = modes(dataDir);
+      const all = modesUnder(dataDir);
       // The embedded database, the audit trail and the generated keys are all there.
       expect(all.some((m) => m.path.includes('pgdata'))).toBe(true);
       expect(all.some((m) => m.path.endsWith('.audit.jsonl'))).toBe(true);
@@ -88,7 +78,7 @@ describe('issue 13: --prepare readies a data directory and exits', () => {
     expect(r.stderr).toContain('data directory prepared');
     expect(r.stderr).not.toContain('serving MCP');
     expect(statSync(join(dataDir, 'pgdata', 'PG_VERSION')).isFile()).toBe(true);
-    expect(modes(dataDir).filter((m) => (m.mode & 0o077) !== 0)).toEqual([]);
+    expect(modesUnder(dataDir).filter((m) => (m.mode & 0o077) !== 0)).toEqual([]);
     // Run again on a prepared directory: still exit 0 (nothing left to create).
     expect((await runKitCli(env, ['--prepare'], 90_000)).code).toBe(0);
     const srv = await spawnHttp({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_AUTH: 'none' });

@@ -17,6 +17,7 @@ import {
   auditFileOf,
   cleanEnv,
   killAll,
+  modesUnder,
   parseJsonLines,
   readAudit,
   tempDir,
@@ -299,18 +300,6 @@ async function startAndStop(
     new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit; stderr=${err}`)), 60_000)),
   ]);
   return { code, stderr: err };
-}
-
-/** Every file and folder under `dir` with its permission bits. */
-function modesUnder(dir: string): { path: string; dir: boolean; mode: number }[] {
-  const out: { path: string; dir: boolean; mode: number }[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = lstatSync(path);
-    out.push({ path, dir: st.isDirectory(), mode: st.mode & 0o777 });
-    if (st.isDirectory()) out.push(...modesUnder(path));
-  }
-  return out;
 }
 
 describe("stdio: Node's module compile cache (Node >= 22.10)", () => {

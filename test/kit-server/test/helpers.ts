@@ -5,7 +5,7 @@
  *
  * Every process spawned here is tracked and killed by `killAll()` (call it in afterAll/afterEach).
  */
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,17 @@ export const AUDIT_FILE_NAME = 'portcullis-kit.audit.jsonl';
 
 export function tempDir(prefix = 'kit-proof-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Every path under `dir` (itself included) with its permission bits and whether it is a folder. */
+export function modesUnder(dir: string): { path: string; dir: boolean; mode: number }[] {
+  const entry = (path: string) => {
+    const st = statSync(path);
+    return { path, dir: st.isDirectory(), mode: st.mode & 0o777 };
+  };
+  return [dir, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((e) => join(dir, e))].map(
+    entry,
+  );
 }
 
 /** The default audit file of a kit server whose PORTCULLIS_DATA_DIR is `dataDir`. */
