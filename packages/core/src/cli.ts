@@ -131,7 +131,7 @@ export async function runServerCli<B>(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`--port must be a port number, not ${values.port}`);
   const host = values.host ?? '127.0.0.1';
-  tuneV8(transport);
+  tuneV8({ transport, preparing: values.prepare === true }, env);
 
   let runtime: ServerRuntime<B>;
   try {

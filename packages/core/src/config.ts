@@ -45,6 +45,8 @@ const commonSchema = z.object({
   PORTCULLIS_HTTP_PATHS: z.enum(['shared', 'per-system', 'both']).optional(),
   PORTCULLIS_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORTCULLIS_READY_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).optional(),
+  /** Read by v8-tuning.ts before the command line is parsed; here so that another value stops start-up. */
+  PORTCULLIS_WASM_TIERING: z.enum(['baseline', 'optimizing']).optional(),
   PORTCULLIS_SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   PORTCULLIS_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1000).optional(),
   PORTCULLIS_ALLOWED_HOSTS: z.string().optional(),

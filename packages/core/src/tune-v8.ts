@@ -10,8 +10,8 @@
  * so a desktop client's restart finds the kit's and the server's compiled code (Node >= 22.10).
  */
 import { enableCompileCache } from './compile-cache.js';
-import { transportIn, tuneV8 } from './v8-tuning.js';
+import { processKindIn, tuneV8 } from './v8-tuning.js';
 
-const transport = transportIn(process.argv.slice(2));
-tuneV8(transport);
-if (transport === 'stdio') enableCompileCache();
+const kind = processKindIn(process.argv.slice(2));
+tuneV8(kind);
+if (kind.transport === 'stdio') enableCompileCache();

@@ -11,6 +11,12 @@ describe('configuration', () => {
     expect(() => parseCommonConfig({ PORTCULLIS_READ_ONLY: 'maybe' }, 'x', 'http')).toThrow(
       /PORTCULLIS_READ_ONLY/,
     );
+    // v8-tuning.ts falls back to its default on this value before the command line is parsed; the
+    // configuration then stops the start
+    expect(() => parseCommonConfig({ PORTCULLIS_WASM_TIERING: 'turbofan' }, 'x', 'http')).toThrow(
+      /PORTCULLIS_WASM_TIERING/,
+    );
+    expect(() => parseCommonConfig({ PORTCULLIS_WASM_TIERING: 'baseline' }, 'x', 'http')).not.toThrow();
   });
 
   it('refuses auth=none over HTTP in production, allows it for stdio', () => {

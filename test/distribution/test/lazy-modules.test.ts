@@ -374,14 +374,14 @@ describe.each(SERVERS)('%s', (name) => {
   it.runIf(call !== undefined)(
     'over stdio, a first start, a restart and its first call compile no WebAssembly with the optimising compiler, and load no unused Node module',
     async () => {
-      // Stdio runs WebAssembly on the baseline compiler only (STDIO_V8_FLAGS): with V8's tier-up,
+      // Stdio runs WebAssembly on the baseline compiler only (BASELINE_WASM_FLAGS): with V8's tier-up,
       // PGlite's and Cedar's hottest functions reached TurboFan during a start and first call, each
       // compile's zone (8-24 MB) stayed in a background thread's malloc arena (~30 MiB resident),
       // and on Node 24 one of PGlite's took a 607 MB zone during a first start's migrations.
       const cli = join(ROOT, 'servers', name, 'dist', 'cli.js');
       const env = cleanEnv({ ...call!.env, PORTCULLIS_DATA_DIR: join(work, `${name}-restart`) });
-      // The first start (--prepare: the store created, migrated and seeded; `--prepare` is not a
-      // transport, so it runs with the stdio settings as any command line without `--transport http`)
+      // The first start (--prepare: the store created, migrated and seeded; a preparation runs on the
+      // baseline compiler over either transport: e2e-wasm-tiering.test.ts for HTTP)
       const prepared = spawnSync(process.execPath, ['--trace-wasm-compilation-times', cli, '--prepare'], {
         env,
         timeout: 120_000,
