@@ -3,6 +3,7 @@
 // peak (VmHWM) across a bounded burst of tool calls over HTTP. The chart's memory requests and
 // limits come from these figures (deploy/README.md, "Memory").
 //   node deploy/scripts/measure-memory.mjs crm|billing [calls]     (after npm run build; Linux only)
+// PORTCULLIS_WASM_TIERING=baseline in its environment measures the server with that setting.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,9 @@ const child = spawn(
       PORTCULLIS_PRINCIPAL: 'alice',
       PORTCULLIS_ROLES: 'admin,rep,pii_reader,support,manager',
       PORTCULLIS_TENANT: 'acme',
+      ...(process.env.PORTCULLIS_WASM_TIERING
+        ? { PORTCULLIS_WASM_TIERING: process.env.PORTCULLIS_WASM_TIERING }
+        : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   },
@@ -86,6 +90,7 @@ try {
     system,
     node: process.version,
     calls,
+    wasm_tiering: process.env.PORTCULLIS_WASM_TIERING || 'default',
     startup_peak_mib: Math.round(startPeak / 1024),
     rss_at_rest_mib: Math.round(rest / 1024),
     peak_mib: Math.round(kib('VmHWM', child.pid) / 1024),

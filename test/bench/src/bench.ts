@@ -35,7 +35,9 @@
  * BENCH_PROFILE_S (5; 0 skips the CRM profile), BENCH_PROFILE_KEEP (a path to copy the .cpuprofile to),
  * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
  * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
- * search at 1k vs N records, src/crm-scale.ts). Everything binds and connects to 127.0.0.1 only.
+ * search at 1k vs N records, src/crm-scale.ts), BENCH_WASM_TIERING (`baseline` or `optimizing`: the
+ * PORTCULLIS_WASM_TIERING of (a) and (e); unset, their default). Everything binds and connects to
+ * 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,6 +70,8 @@ const COLD_RUNS = intEnv('BENCH_COLD_RUNS', 10, 0, 30);
 /** Fresh-data-dir starts create and migrate a PGlite store each time (seconds each): fewer runs. */
 const FRESH_RUNS = intEnv('BENCH_FRESH_RUNS', 3, 0, 30);
 const WARMUP_S = 1;
+/** PORTCULLIS_WASM_TIERING for the servers with every control on, (a) and (e); unset: their default. */
+const WASM_TIERING = process.env.BENCH_WASM_TIERING || undefined;
 /** Hard bound on the whole run: whatever is still going is killed and the bench exits. */
 const WATCHDOG_MS = 12 * 60_000;
 /** Findings in the posture-read import bench (0 skips it). */
@@ -337,6 +341,7 @@ async function benchAuth(
     PORTCULLIS_DATA_DIR: dataDir,
     PORTCULLIS_RATE_PRINCIPAL_TOOL: '1000000/60s',
     PORTCULLIS_RATE_TENANT: '1000000/60s',
+    ...(WASM_TIERING ? { PORTCULLIS_WASM_TIERING: WASM_TIERING } : {}),
   });
   return { token, env };
 }
@@ -502,7 +507,7 @@ async function crmHttpSection(log: (s?: string) => void): Promise<void> {
   const crmHeaders = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
   log();
   log(
-    `HTTP crm_get_account: ${ROUNDS} alternating rounds x ${DURATION_S} s per target (after ${WARMUP_S} s warm-up), ${CRM_CONNECTIONS} connections`,
+    `HTTP crm_get_account: ${ROUNDS} alternating rounds x ${DURATION_S} s per target (after ${WARMUP_S} s warm-up), ${CRM_CONNECTIONS} connections${WASM_TIERING ? `, (e) with PORTCULLIS_WASM_TIERING=${WASM_TIERING}` : ''}`,
   );
   const specs = [
     {
