@@ -29,9 +29,9 @@ import { setFlagsFromString } from 'node:v8';
  * client sends a call now and then, for which the baseline code is fast enough. An HTTP server
  * under steady load serves `crm_get_account` 4-13% faster optimised (medians of five alternating
  * runs of `BENCH_WASM_TIERING=baseline npm run bench -- --http` and without: Node 24 820 vs 713
- * req/s, Node 20 741 vs 713), so it optimises unless told otherwise; its peak memory is then higher (on Node 24
- * the same 607 MB zone once PGlite's function is hot: ~750 MiB for two seconds, 250-340 MiB with
- * `baseline`; deploy/README.md, "Memory").
+ * req/s, Node 20 741 vs 713), so it optimises unless told otherwise; its peak memory is then
+ * higher (on Node 24 the same 607 MB zone once PGlite's function is hot: ~750 MiB for two seconds,
+ * 210-250 MiB with `baseline`; deploy/README.md, "Memory").
  *
  * Also stdio only: the young generation keeps its start size (V8 doubles its semi-spaces up to 16
  * MB each while the modules load and the first call opens the policies and the store, and a grown
