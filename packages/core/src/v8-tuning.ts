@@ -23,9 +23,9 @@ import { setFlagsFromString } from 'node:v8';
  * with the optimising compiler on Node 24; on Node 20 no slower: the compile competed for the
  * second core); `--transport http --prepare` on an empty directory 1.6-1.8 s / 168-191 MiB
  * (optimising: Node 20 2.4 s / 240-261 MiB, Node 24 3.3 s / 716-726 MiB). `--wasm-tier-up-filter`
- * names the one function V8 may optimise: an index no module has. (`--liftoff-only` set at run time, after V8 started, is
- * not the same on Node 24: its implied settings are not applied and V8 optimised hundreds of
- * functions instead.) The budget goes to its largest so the baseline code seldom asks. A desktop
+ * names the one function V8 may optimise: an index no module has. (`--liftoff-only` set at run
+ * time, after V8 started, is not the same on Node 24: its implied settings are not applied and V8
+ * optimised hundreds of functions instead.) The budget goes to its largest so the baseline code seldom asks. A desktop
  * client sends a call now and then, for which the baseline code is fast enough. An HTTP server
  * under steady load serves `crm_get_account` 4-13% faster optimised (medians of five alternating
  * runs of `BENCH_WASM_TIERING=baseline npm run bench -- --http` and without: Node 24 820 vs 713
