@@ -10,28 +10,28 @@ import { setFlagsFromString } from 'node:v8';
  *
  * WebAssembly tiering (PORTCULLIS_WASM_TIERING, `baseline` or `optimizing`): by default a stdio
  * server and a data directory's preparation (`--prepare`, either transport) run WebAssembly on V8's
- * baseline code (Liftoff), never optimised (TurboFan); an HTTP server keeps V8's tier-up. With
- * V8's default a few calls made PGlite's hot functions "hot", and the background thread spent
- * seconds of CPU optimising them while the first calls ran; on exit the process waited for the
- * optimisation in progress (0.3-1 s after stdin closed, measured with `perf`); each compile's zone
- * (8-24 MB) stayed in that thread's glibc arena (~30 MiB of a stdio server's resident memory). The
- * largest tier-up budget (an int32, ~1,200x the default) kept a restart's first call baseline-only
- * but not a first start's migrations and demo data or an import, and on Node 24 (V8 13) optimising
- * one of PGlite's functions (~105 KB of code: 2 s and a 607 MB zone, against 0.1-0.4 s and 8-25 MB
- * on Node 20-22) put an empty directory's first start at 490-760 MB and a 100,000-finding import at
- * 740 MB. Baseline only: first start 150-200 MiB on both, the import 31-37 s and 200-250 MB (26 s
- * with the optimising compiler on Node 24; on Node 20 no slower: the compile competed for the
- * second core); `--transport http --prepare` on an empty directory 1.6-1.8 s / 168-191 MiB
- * (optimising: Node 20 2.4 s / 240-261 MiB, Node 24 3.3 s / 716-726 MiB). `--wasm-tier-up-filter`
- * names the one function V8 may optimise: an index no module has. (`--liftoff-only` set at run
- * time, after V8 started, is not the same on Node 24: its implied settings are not applied and V8
- * optimised hundreds of functions instead.) The budget goes to its largest so the baseline code seldom asks. A desktop
+ * baseline code (Liftoff), never optimised (TurboFan); an HTTP server keeps V8's tier-up. With V8's
+ * default a few calls made PGlite's hot functions "hot", and the background thread spent seconds of
+ * CPU optimising them while the first calls ran; on exit the process waited for the optimisation in
+ * progress (0.3-1 s after stdin closed, measured with `perf`); each compile's zone (8-24 MB) stayed
+ * in that thread's glibc arena (~30 MiB of a stdio server's resident memory). The largest tier-up
+ * budget (an int32, ~1,200x the default) kept a restart's first call baseline-only but not a first
+ * start's migrations and demo data or an import, and on Node 24 (V8 13) optimising one of PGlite's
+ * functions (~105 KB of code: 2 s and a 607 MB zone, against 0.1-0.4 s and 8-25 MB on Node 20-22)
+ * put an empty directory's first start at 490-760 MB and a 100,000-finding import at 740 MB.
+ * Baseline only: first start 150-200 MiB on both, the import 31-37 s and 200-250 MB (26 s with the
+ * optimising compiler on Node 24; on Node 20 no slower: the compile competed for the second core);
+ * `--transport http --prepare` on an empty directory 1.6-1.8 s / 168-191 MiB (optimising: Node 20
+ * 2.4 s / 240-261 MiB, Node 24 3.3 s / 716-726 MiB). `--wasm-tier-up-filter` names the one function
+ * V8 may optimise: an index no module has. (`--liftoff-only` set at run time, after V8 started, is
+ * not the same on Node 24: its implied settings are not applied and V8 optimised hundreds of
+ * functions instead.) The budget goes to its largest so the baseline code seldom asks. A desktop
  * client sends a call now and then, for which the baseline code is fast enough. An HTTP server
  * under steady load serves `crm_get_account` 4-13% faster optimised (medians of five alternating
  * runs of `BENCH_WASM_TIERING=baseline npm run bench -- --http` and without: Node 24 820 vs 713
- * req/s, Node 20 741 vs 713), so it optimises unless told otherwise; its peak memory is then
- * higher (on Node 24 the same 607 MB zone once PGlite's function is hot: ~750 MiB for two seconds,
- * 210-250 MiB with `baseline`; deploy/README.md, "Memory").
+ * req/s, Node 20 741 vs 713), so it optimises unless told otherwise; its peak memory is then higher
+ * (on Node 24 the same 607 MB zone once PGlite's function is hot: ~750 MiB for two seconds, 210-250
+ * MiB with `baseline`; deploy/README.md, "Memory").
  *
  * Also stdio only: the young generation keeps its start size (V8 doubles its semi-spaces up to 16
  * MB each while the modules load and the first call opens the policies and the store, and a grown
