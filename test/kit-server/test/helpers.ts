@@ -5,7 +5,7 @@
  *
  * Every process spawned here is tracked and killed by `killAll()` (call it in afterAll/afterEach).
  */
-import { mkdtempSync, readdirSync, readFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,10 +43,13 @@ export function tempDir(prefix = 'kit-proof-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Every path under `dir` (itself included) with its permission bits and whether it is a folder. */
+/**
+ * Every path under `dir` (itself included) with its permission bits and whether it is a folder;
+ * a link's own bits (0777), not its target's, so a link never passes for an owner-only file.
+ */
 export function modesUnder(dir: string): { path: string; dir: boolean; mode: number }[] {
   const entry = (path: string) => {
-    const st = statSync(path);
+    const st = lstatSync(path);
     return { path, dir: st.isDirectory(), mode: st.mode & 0o777 };
   };
   return [dir, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((e) => join(dir, e))].map(
