@@ -106,3 +106,10 @@ export async function stdioClient(
   if (transport.pid !== null) trackPid(transport.pid);
   return client;
 }
+
+/**
+ * The optimised (TurboFan) WebAssembly compiles in the trace V8 prints with
+ * `--trace-wasm-compilation-times` (one line per compiled function, through C's stdout).
+ */
+export const optimisedCompiles = (trace: string): string[] =>
+  trace.split('\n').filter((l) => l.includes('using TurboFan'));
