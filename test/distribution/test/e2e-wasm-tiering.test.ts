@@ -7,13 +7,13 @@
  * timings: on Node 24 one optimised PGlite function costs a 607 MB compiler zone.
  * (Stdio's baseline-only start and first call: lazy-modules.test.ts.)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanEnv, lineCollector, track } from '@portcullis/test-support/servers';
+import { cleanEnv, spawnHttp } from '@portcullis/test-support/servers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
+import { optimisedCompiles as optimised, ROOT } from './helpers.js';
 
 const CLI = join(ROOT, 'servers', 'crm', 'dist', 'cli.js');
 const TRACE = '--trace-wasm-compilation-times';
@@ -31,9 +31,6 @@ const env = (dataDir: string, tiering?: string): Record<string, string> =>
     PORTCULLIS_WASM_TIERING: tiering,
   });
 
-/** V8 prints its trace through C's buffered stdout: the lines of optimised (TurboFan) compiles. */
-const optimised = (trace: string): string[] => trace.split('\n').filter((l) => l.includes('using TurboFan'));
-
 function prepare(dataDir: string, tiering?: string): string {
   const run = spawnSync(process.execPath, [TRACE, CLI, '--transport', 'http', '--prepare'], {
     env: env(dataDir, tiering),
@@ -47,29 +44,15 @@ function prepare(dataDir: string, tiering?: string): string {
 
 /** Serves over HTTP on a prepared directory, makes `calls` searches, stops cleanly; V8's trace. */
 async function serve(dataDir: string, calls: number, tiering?: string): Promise<string> {
-  const proc = spawn(
-    process.execPath,
-    [TRACE, CLI, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'],
-    { env: env(dataDir, tiering), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  track(proc);
-  let trace = '';
-  const stderr: string[] = [];
-  proc.stdout.on('data', (b: Buffer) => (trace += b.toString()));
-  proc.stderr.on('data', lineCollector(stderr));
-  const exited = new Promise((r) => proc.once('exit', r));
+  const srv = await spawnHttp({
+    cliPath: CLI,
+    nodeArgs: [TRACE],
+    env: env(dataDir, tiering),
+    name: 'CRM CLI',
+  });
   try {
-    const deadline = Date.now() + 90_000;
-    let url: string | undefined;
-    while (!url && Date.now() < deadline) {
-      url = stderr.map((l) => /"url":"(http:\/\/127\.0\.0\.1:\d+)\/mcp"/.exec(l)?.[1]).find(Boolean);
-      if (!url) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(url, stderr.join('\n').slice(-500)).toBeDefined();
-    while ((await fetch(`${url}/readyz`)).status !== 200 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
     for (let i = 0; i < calls; i++) {
-      const r = await fetch(`${url}/mcp`, {
+      const r = await fetch(srv.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
         body: JSON.stringify({
@@ -88,10 +71,9 @@ async function serve(dataDir: string, calls: number, tiering?: string): Promise<
       expect(body.result!.isError ?? false, text.slice(0, 300)).toBe(false);
     }
   } finally {
-    proc.kill('SIGTERM'); // a clean exit flushes V8's trace
-    await exited;
+    expect((await srv.stop()).code).toBe(0); // a clean exit flushes V8's trace (stdout)
   }
-  return trace;
+  return srv.stdout.join('\n');
 }
 
 describe('issue 13: WebAssembly tiering (PORTCULLIS_WASM_TIERING)', () => {

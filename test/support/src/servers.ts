@@ -154,6 +154,8 @@ export interface SpawnHttpOptions {
   name?: string;
   /** Extra CLI arguments, after `--transport http --host 127.0.0.1 --port 0`. */
   args?: string[];
+  /** Node's own options, before the CLI (e.g. `--trace-wasm-compilation-times`). */
+  nodeArgs?: string[];
   /** Bound for the "serving MCP over HTTP" line, and then for /readyz (default 90 s each). */
   timeoutMs?: number;
   /** Wait for /readyz to answer 200 before returning (default true). */
@@ -163,7 +165,7 @@ export interface SpawnHttpOptions {
 }
 
 /**
- * Spawns `node <cliPath> --transport http --host 127.0.0.1 --port 0`, waits for the "serving MCP
+ * Spawns `node [nodeArgs] <cliPath> --transport http --host 127.0.0.1 --port 0`, waits for the "serving MCP
  * over HTTP" stderr line and (unless waitReady is false) for /readyz to answer 200, and returns
  * where it listens. The process is tracked (`killAll()`).
  */
@@ -171,7 +173,12 @@ export async function spawnHttp(opts: SpawnHttpOptions): Promise<ServerProc> {
   const name = opts.name ?? 'server';
   const proc = spawn(
     process.execPath,
-    [opts.cliPath, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
+    [
+      ...(opts.nodeArgs ?? []),
+      opts.cliPath,
+      ...['--transport', 'http', '--host', '127.0.0.1', '--port', '0'],
+      ...(opts.args ?? []),
+    ],
     { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   track(proc);
