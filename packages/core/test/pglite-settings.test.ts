@@ -1,8 +1,9 @@
 /**
  * Regression guard for the embedded store's footprint (not a timing test): the store opens with
  * the tuned settings, on a new data directory and on an existing one, keeps PGlite's own start
- * parameters (durability unchanged), a new data directory comes from the build's template, and
- * every open is handed the one WebAssembly module compiled ahead (Host.warmStore).
+ * parameters (durability unchanged), its lock table still has room for a large transaction, a new
+ * data directory comes from the build's template, and every open is handed the one WebAssembly
+ * module compiled ahead (Host.warmStore).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,9 @@ const TUNED = {
   temp_buffers: '800kB',
   max_wal_size: '64MB',
   min_wal_size: '32MB',
+  max_connections: '4',
+  max_wal_senders: '0',
+  max_replication_slots: '0',
 };
 // Settings that decide durability: the tuning must leave them as PGlite's defaults set them.
 const DURABILITY = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_level'];
@@ -77,6 +81,24 @@ describe('embedded store settings', () => {
     // The cluster is owner-only, and no staging directory was left beside it.
     expect(statSync(join(dir, 'pgdata')).mode & 0o077).toBe(0);
     expect(readdirSync(dir).filter((n) => n.startsWith('pgdata.new-'))).toEqual([]);
+  });
+
+  it('leave the lock table room for a transaction that locks 1,000 relations', async () => {
+    // Fewer process slots (max_connections) make PostgreSQL's shared lock table smaller: a large
+    // migration must still not fail with "out of shared memory".
+    const store = await openStore({});
+    try {
+      const locked = await store.transaction(async (tx) => {
+        for (let i = 0; i < 500; i++) await tx.exec(`CREATE TABLE lock_room_${i} (id integer PRIMARY KEY)`);
+        const res = await tx.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'",
+        );
+        return res.rows[0]!.n;
+      });
+      expect(locked).toBeGreaterThanOrEqual(1000); // each table and its primary key's index
+    } finally {
+      await store.close();
+    }
   });
 
   it('a new data directory is unpacked from the template, an existing one is left alone', async () => {
