@@ -36,6 +36,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Extension } from '@electric-sql/pglite';
 import type { Logger } from './log.js';
 import { packageFile } from './package-root.js';
 
@@ -171,6 +172,106 @@ function readExactly(fd: number, buf: Buffer, len: number, pos: number): void {
   }
 }
 
+/** What an extension's setup sees of PGlite's Emscripten module as it starts: its file system. */
+interface PgliteModule {
+  WASM_PREFIX?: unknown;
+  FS?: {
+    analyzePath(path: string): { exists: boolean };
+    mkdirTree(path: string): void;
+    writeFile(path: string, data: Uint8Array): void;
+  };
+}
+
+/**
+ * One of the installed PGlite's contrib extensions (its `<name>.tar.gz`: a library and the SQL
+ * files CREATE EXTENSION reads), loaded the way PostgreSQL loads a library: the files are put in
+ * PGlite's file system as it starts, and PostgreSQL links the library (dlopen) when a statement
+ * first calls into it. PGlite's own loader (the contrib module's `bundlePath`) compiles and links
+ * every extension's library at each open, before any statement runs: for pg_trgm ~20 ms of a CRM
+ * stdio server's first call (paired starts), paid by every start whether or not a statement ever
+ * uses a trigram. Linked on demand, the first statement that needs it pays ~10-15 ms instead, once.
+ * The bundle (a few kB) is read and checked in setup: a missing or damaged one fails the open.
+ */
+export function pgliteExtension(name: string): Extension {
+  return {
+    name,
+    setup: async (_pg, emscriptenOpts: { preRun?: unknown }) => {
+      const files = extensionFiles(name);
+      const put = (mod: PgliteModule) => {
+        const { FS, WASM_PREFIX } = mod;
+        if (!FS || typeof WASM_PREFIX !== 'string')
+          throw new Error(`PGlite's module has no file system to put the ${name} extension in`);
+        for (const f of files) {
+          const path = `${WASM_PREFIX}/${f.path}`;
+          const dir = path.slice(0, path.lastIndexOf('/'));
+          if (!FS.analyzePath(dir).exists) FS.mkdirTree(dir);
+          FS.writeFile(path, f.data);
+        }
+      };
+      const before = emscriptenOpts.preRun;
+      const preRun: unknown[] = Array.isArray(before)
+        ? (before as unknown[])
+        : before === undefined
+          ? []
+          : [before];
+      return { emscriptenOpts: { ...emscriptenOpts, preRun: [...preRun, put] } };
+    },
+  };
+}
+
+/** The regular files of the installed PGlite's `<name>.tar.gz`, by their paths inside it. */
+function extensionFiles(name: string): { path: string; data: Uint8Array }[] {
+  const archive = `PGlite's ${name} bundle`;
+  // Loaded on use: only a store with an extension reads a bundle.
+  const { gunzipSync } = process.getBuiltinModule('node:zlib');
+  const tar = gunzipSync(readFileSync(join(pgliteEntryDir(), `${name}.tar.gz`)));
+  const files: { path: string; data: Uint8Array }[] = [];
+  for (let off = 0; off + 512 <= tar.length;) {
+    const entry = ustarEntry(tar.subarray(off, off + 512), tar.length - off - 512, archive);
+    if (entry === null) break;
+    if (entry.type === '0') {
+      // As PGlite's loader: a hidden entry (an archiver's metadata) is not part of the extension.
+      if (!entry.parts.some((p) => p.startsWith('.')))
+        files.push({ path: entry.parts.join('/'), data: tar.subarray(off + 512, off + 512 + entry.size) });
+    } else if (entry.type !== '5') {
+      throw new Error(`unexpected entry type ${entry.type} in ${archive}`);
+    }
+    off += 512 + Math.ceil(entry.size / 512) * 512;
+  }
+  if (!files.some((f) => f.path.endsWith(`/${name}.so`))) throw new Error(`${archive} holds no ${name}.so`);
+  return files;
+}
+
+/** One entry's header in a ustar archive (regular files and directories are all the kit reads). */
+interface UstarEntry {
+  /** The path's parts, without empty and "." parts (an entry naming ".." is refused). */
+  parts: string[];
+  size: number;
+  /** "0" a regular file, "5" a directory. */
+  type: string;
+}
+
+/**
+ * Reads one 512-byte ustar header; null at the archive's end (a block of zeros). `room` is what
+ * the archive holds after the header: an entry larger than that, or one naming "..", is refused.
+ */
+function ustarEntry(header: Buffer, room: number, archive: string): UstarEntry | null {
+  if (header.every((x) => x === 0)) return null;
+  const text = (off: number, len: number) => {
+    const b = header.subarray(off, off + len);
+    const end = b.indexOf(0);
+    return b.subarray(0, end < 0 ? len : end).toString('utf8');
+  };
+  const prefix = text(257, 6).startsWith('ustar') ? text(345, 155) : '';
+  const name = (prefix ? `${prefix}/` : '') + text(0, 100);
+  const size = parseInt(text(124, 12).trim() || '0', 8);
+  const type = String.fromCharCode(header[156] || 48); // NUL is an old-style regular file
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.some((p) => p === '..') || !Number.isFinite(size) || size < 0 || size > room)
+    throw new Error(`unexpected entry ${JSON.stringify(name)} in ${archive}`);
+  return { parts, size, type };
+}
+
 /**
  * Unpacks the template (a ustar archive of files and directories, as PGlite's dumpDataDir writes
  * it, uncompressed) into `dest`, reading it in pieces: the 40 MB archive never sits in memory. Every
@@ -186,22 +287,12 @@ function unpackTemplate(dest: string): void {
     const header = Buffer.alloc(512);
     const chunk = Buffer.alloc(1 << 20);
     mkdirSync(dest, { mode: 0o700 });
-    const text = (off: number, len: number) => {
-      const b = header.subarray(off, off + len);
-      const end = b.indexOf(0);
-      return b.subarray(0, end < 0 ? len : end).toString('utf8');
-    };
     let off = 0;
     while (off + 512 <= total) {
       readExactly(fd, header, 512, off);
-      if (header.every((x) => x === 0)) break; // end of archive
-      const prefix = text(257, 6).startsWith('ustar') ? text(345, 155) : '';
-      const name = (prefix ? `${prefix}/` : '') + text(0, 100);
-      const size = parseInt(text(124, 12).trim() || '0', 8);
-      const type = String.fromCharCode(header[156] || 48); // NUL is an old-style regular file
-      const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-      if (parts.some((p) => p === '..') || !Number.isFinite(size) || size < 0 || off + 512 + size > total)
-        throw new Error(`unexpected entry ${JSON.stringify(name)} in the PGlite template`);
+      const entry = ustarEntry(header, total - off - 512, 'the PGlite template');
+      if (entry === null) break; // end of archive
+      const { parts, size, type } = entry;
       const target = join(dest, ...parts);
       if (type === '5') {
         if (parts.length > 0) {

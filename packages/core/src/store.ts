@@ -22,7 +22,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 // Type-only: PGlite (a WebAssembly PostgreSQL) is loaded when the store opens, after start-up answers.
-import type { Extensions, PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import type { Extension, Extensions, PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
 // Type-only: pg is loaded only when DATABASE_URL is set.
 import type { Pool, PoolClient } from 'pg';
 import { ConfigError, PortcullisError } from './errors.js';
@@ -30,6 +30,7 @@ import type { Logger } from './log.js';
 import {
   compiledPgliteWasm,
   hasCluster,
+  pgliteExtension,
   pgliteStartParams,
   pgliteTemplateArchive,
   preparePgliteData,
@@ -71,17 +72,17 @@ export interface Migration {
 
 /**
  * A PostgreSQL extension a system's migrations create (`ServerDefinition.storeExtensions`). The
- * embedded store loads only those it is opened with: PGlite unpacks each one's bundle and links its
- * library at every open (pg_trgm: ~35 ms of a stdio server's first call, measured with paired
- * starts), so a system that creates none does not pay for them. A PostgreSQL server
+ * embedded store loads only those it is opened with: each open puts the extension's files in
+ * PGlite's file system, and PostgreSQL links its library when a statement first needs it
+ * (`pgliteExtension`), so a system that creates none pays nothing for them. A PostgreSQL server
  * (DATABASE_URL) has its own: there the extension must be installed.
  */
 export type StoreExtension = 'pg_trgm';
 
 const PGLITE_EXTENSIONS = {
   // Trigram indexes for word searches (PostgreSQL's contrib module, a 16 kB bundle).
-  pg_trgm: () => import('@electric-sql/pglite/contrib/pg_trgm').then((m) => m.pg_trgm),
-} satisfies Record<StoreExtension, () => Promise<unknown>>;
+  pg_trgm: () => pgliteExtension('pg_trgm'),
+} satisfies Record<StoreExtension, () => Extension>;
 
 /**
  * Every extension the embedded store can load: for a command that opens a data directory whose
@@ -287,13 +288,12 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       throw new ConfigError(
         `The embedded store has no extension ${String(name)} (it has ${Object.keys(PGLITE_EXTENSIONS).join(', ')}).`,
       );
-  const [pglite, pgliteWasmModule, ...loaded] = await Promise.all([
+  const [pglite, pgliteWasmModule] = await Promise.all([
     import('@electric-sql/pglite'),
     // Already compiling when the host warmed the store (Host.warmStore).
     compiledPgliteWasm(),
-    ...wanted.map((name) => PGLITE_EXTENSIONS[name]()),
   ]);
-  const extensions = Object.fromEntries(wanted.map((name, i) => [name, loaded[i]])) as Extensions;
+  const extensions: Extensions = Object.fromEntries(wanted.map((name) => [name, PGLITE_EXTENSIONS[name]()]));
   const { PGlite, types: pgliteTypes } = pglite;
   // int8 as text, as pg does; otherwise PGlite answers number or bigint depending on magnitude.
   const parsers = { [pgliteTypes.INT8]: (v: string) => v };

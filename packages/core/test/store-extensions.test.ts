@@ -1,7 +1,8 @@
 /**
- * The embedded store loads the PostgreSQL extensions it is opened with and no others: PGlite
- * unpacks and links each one at every open, so a system whose migrations create none (billing,
- * posture-read, remediation-write) does not pay for the CRM's pg_trgm. A system declares its own
+ * The embedded store loads the PostgreSQL extensions it is opened with and no others: every open
+ * puts each one's files in PGlite's file system (PostgreSQL links the library when a statement
+ * first needs it), so a system whose migrations create none (billing, posture-read,
+ * remediation-write) has no trace of the CRM's pg_trgm. A system declares its own
  * (`storeExtensions`), its runtime's host opens the store with them, and a system mounted on a
  * host whose store lacks one is refused before anything of it starts.
  */
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
+import { pgliteExtension } from '../src/pglite-setup.js';
 import { ServerRuntime } from '../src/runtime.js';
 import { openStore, STORE_EXTENSIONS, type Store } from '../src/store.js';
 import { thingsServer } from './fixtures/things-server.js';
@@ -82,6 +84,69 @@ describe('store extensions', () => {
     } finally {
       await every.close();
     }
+  });
+
+  it('a reopened store links pg_trgm when a statement first needs it: index scans, index writes and its functions all work', async () => {
+    const dir = dataDir();
+    const first = await openStore({ dataDir: dir, extensions: ['pg_trgm'] });
+    await first.exec(`
+      CREATE EXTENSION pg_trgm;
+      CREATE TABLE words (id int PRIMARY KEY, name text NOT NULL);
+      CREATE INDEX words_trgm ON words USING gin (lower(name) gin_trgm_ops);
+      INSERT INTO words SELECT i, 'word ' || i FROM generate_series(1, 300) i;`);
+    await first.close();
+    const store = await openStore({ dataDir: dir, extensions: ['pg_trgm'] });
+    try {
+      // A statement that needs no trigram first (what most first calls are), then ones that do.
+      expect((await store.query<{ n: string }>('SELECT count(*) AS n FROM words')).rows[0]!.n).toBe('300');
+      await store.transaction(async (tx) => {
+        await tx.exec('SET LOCAL enable_seqscan = off');
+        const plan = await tx.query<{ 'QUERY PLAN': string }>(
+          "EXPLAIN SELECT id FROM words WHERE lower(name) LIKE '%rd 29%'",
+        );
+        expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/words_trgm/);
+        const hits = await tx.query<{ id: number }>(
+          "SELECT id FROM words WHERE lower(name) LIKE '%rd 29%' ORDER BY id",
+        );
+        expect(hits.rows.map((r) => r.id)).toEqual([29, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299]);
+      });
+      await store.query('INSERT INTO words VALUES (301, $1)', ['Portcullis Holdings']);
+      const sim = await store.query<{ s: number }>("SELECT similarity('portcullis', 'portcullises') AS s");
+      expect(sim.rows[0]!.s).toBeGreaterThan(0.5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("an extension's files go into PGlite's file system as it starts, by the kit's own setup rather than PGlite's bundle loader", async () => {
+    const earlier = (): void => undefined;
+    const result = await pgliteExtension('pg_trgm').setup({} as never, {
+      preRun: [earlier],
+      arguments: ['kept'],
+    });
+    // No bundlePath: PGlite's loader would compile and link the library at every open.
+    expect(Object.keys(result)).toEqual(['emscriptenOpts']);
+    const opts = result.emscriptenOpts as { preRun: ((mod: unknown) => void)[]; arguments: string[] };
+    expect(opts.arguments).toEqual(['kept']);
+    expect(opts.preRun).toHaveLength(2);
+    expect(opts.preRun[0]).toBe(earlier);
+    const written = new Map<string, number>();
+    const made: string[] = [];
+    const FS = {
+      analyzePath: (p: string) => ({ exists: made.includes(p) }),
+      mkdirTree: (p: string) => void made.push(p),
+      writeFile: (p: string, data: Uint8Array) => void written.set(p, data.length),
+    };
+    opts.preRun[1]!({ FS, WASM_PREFIX: '/tmp/pglite' });
+    expect(written.get('/tmp/pglite/lib/postgresql/pg_trgm.so')).toBeGreaterThan(1000);
+    expect(written.get('/tmp/pglite/share/postgresql/extension/pg_trgm.control')).toBeGreaterThan(0);
+    expect([...written.keys()].filter((p) => p.endsWith('.sql')).length).toBeGreaterThan(0);
+    // Each folder made once, before the first file written into it.
+    expect(made.sort()).toEqual(['/tmp/pglite/lib/postgresql', '/tmp/pglite/share/postgresql/extension']);
+    // A module with no file system fails the open instead of leaving the extension half there.
+    expect(() => opts.preRun[1]!({})).toThrow(/no file system to put the pg_trgm extension in/);
+    // An extension the installed PGlite does not ship fails its setup (and so the open).
+    await expect(pgliteExtension('no_such_ext').setup({} as never, {})).rejects.toThrow(/no_such_ext/);
   });
 
   it('a runtime opens its store with the extensions its system declares, and only those', async () => {
