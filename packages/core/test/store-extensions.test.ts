@@ -137,12 +137,12 @@ describe('store extensions', () => {
       mkdirTree: (p: string) => void made.push(p),
       writeFile: (p: string, data: Uint8Array) => void written.set(p, data.length),
     };
-    opts.preRun[1]!({ FS, WASM_PREFIX: '/tmp/pglite' });
-    expect(written.get('/tmp/pglite/lib/postgresql/pg_trgm.so')).toBeGreaterThan(1000);
-    expect(written.get('/tmp/pglite/share/postgresql/extension/pg_trgm.control')).toBeGreaterThan(0);
+    opts.preRun[1]!({ FS, WASM_PREFIX: '/pglite' });
+    expect(written.get('/pglite/lib/postgresql/pg_trgm.so')).toBeGreaterThan(1000);
+    expect(written.get('/pglite/share/postgresql/extension/pg_trgm.control')).toBeGreaterThan(0);
     expect([...written.keys()].filter((p) => p.endsWith('.sql')).length).toBeGreaterThan(0);
     // Each folder made once, before the first file written into it.
-    expect(made.sort()).toEqual(['/tmp/pglite/lib/postgresql', '/tmp/pglite/share/postgresql/extension']);
+    expect(made.sort()).toEqual(['/pglite/lib/postgresql', '/pglite/share/postgresql/extension']);
     // A module with no file system fails the open instead of leaving the extension half there.
     expect(() => opts.preRun[1]!({})).toThrow(/no file system to put the pg_trgm extension in/);
     // An extension the installed PGlite does not ship fails its setup (and so the open).
