@@ -53,6 +53,27 @@ export const sharedJsonSchemaValidator: jsonSchemaValidator = {
   getValidator: <T>(schema: JsonSchemaType) => validator().getValidator<T>(schema),
 };
 
+type Validated<T> = { valid: true; data: T } | { valid: false; errorMessage: string };
+type Compiled<T> = { ok: true; check: (v: unknown) => Validated<T> } | { ok: false; error: PortcullisError };
+
+/**
+ * A JSON-Schema tool's validator for one of its schemas, or, for a schema Ajv cannot compile (an
+ * unknown keyword or format, a $ref it cannot resolve), the internal error every call of the tool
+ * then fails with (closed; the detail, naming the tool and the schema, is logged, never returned).
+ */
+function compiled<T>(tool: string, which: 'input' | 'output', schema: JsonSchemaType): Compiled<T> {
+  try {
+    return { ok: true, check: validator().getValidator<T>(schema) };
+  } catch (err) {
+    return {
+      ok: false,
+      error: errors.internal(
+        new Error(`${tool}: its ${which} schema cannot be compiled: ${(err as Error).message}`),
+      ),
+    };
+  }
+}
+
 export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
   const base = {
     def,
@@ -60,8 +81,13 @@ export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
   };
   const meta = { 'portcullis/toolset': def.toolset, 'portcullis/access': def.access };
   if (isJsonSchemaTool(def)) {
-    const validateIn = validator().getValidator<Record<string, unknown>>(def.inputSchema);
-    const validateOut = def.outputSchema ? validator().getValidator(def.outputSchema) : null;
+    // Compiled on the tool's first call, not at start-up: Ajv's compile of every tool a broker
+    // discovers (~40 tools of four local systems, input and output) took ~140 ms of CPU and as much
+    // again in garbage collection before the broker's first answer. A schema Ajv cannot compile
+    // fails that tool's calls (an internal error, the schema named), not the whole start.
+    const outputSchema = def.outputSchema;
+    let validateIn: Compiled<Record<string, unknown>> | undefined;
+    let validateOut: Compiled<unknown> | undefined;
     return {
       ...base,
       listing: {
@@ -77,7 +103,9 @@ export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
         const value = raw ?? {};
         if (typeof value !== 'object' || Array.isArray(value))
           return { ok: false, error: invalid([{ path: '(arguments)', message: 'must be an object' }]) };
-        const r = validateIn(value);
+        validateIn ??= compiled<Record<string, unknown>>(def.name, 'input', def.inputSchema);
+        if (!validateIn.ok) return { ok: false, error: validateIn.error };
+        const r = validateIn.check(value);
         if (r.valid) return { ok: true, data: r.data };
         return { ok: false, error: invalid([{ path: '(arguments)', message: r.errorMessage }]) };
       },
@@ -85,8 +113,10 @@ export function toolEntry<B>(def: AnyToolDefinition<B>): ToolEntry<B> {
         const o = out as ToolOutput | undefined;
         if (!o || !Array.isArray(o.content))
           return { ok: false, error: errors.internal(new Error(`${def.name} returned no content`)) };
-        if (validateOut && o.structuredContent !== undefined) {
-          const r = validateOut(o.structuredContent);
+        if (outputSchema && o.structuredContent !== undefined) {
+          validateOut ??= compiled(def.name, 'output', outputSchema);
+          if (!validateOut.ok) return { ok: false, error: validateOut.error };
+          const r = validateOut.check(o.structuredContent);
           if (!r.valid)
             return {
               ok: false,
