@@ -3,7 +3,9 @@
  * directly, through the broker with crm in-process, and through the broker with crm as a remote
  * upstream (throughput and p50/p99 each); and the resident memory of one broker process hosting
  * every local system against the sum of those systems as separate processes (over stdio, each after
- * initialize and one call to every system it hosts). BENCH_BROKER=0 skips it.
+ * initialize and one call to every system it hosts), and the desktop case: the four started
+ * together against one broker restarted (spawn to an answer from every system, and memory;
+ * BENCH_DESKTOP_ROUNDS alternating rounds, 3 by default, 0 skips it). BENCH_BROKER=0 skips it all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { generateApiKey } from '@portcullis/core';
-import { STDIO_SERVERS, type StdioServer } from './stdio.js';
+import { intEnv, STDIO_SERVERS, type StdioServer } from './stdio.js';
+import { median } from './timing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = {
@@ -217,6 +220,8 @@ const BROKER_RSS_GOAL_MIB = 250 / 1.048576;
 interface Footprint {
   rss: number | null;
   peak: number | null;
+  /** Spawn to the last answer (initialize, then one call to each system, in turn). */
+  ms: number;
 }
 
 /**
@@ -231,6 +236,7 @@ function stdioFootprint(
 ): Promise<Footprint> {
   return new Promise((resolve, reject) => {
     const clean: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    const t0 = performance.now();
     const child = spawn(process.execPath, [cli], {
       env: { ...clean, PORTCULLIS_LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -287,7 +293,12 @@ function stdioFootprint(
           if (!msg.result || msg.result.isError)
             return finish(new Error(`${label}: ${tools[i]?.name} failed: ${line.slice(0, 300)}`));
           if (i + 1 < tools.length) callNext(i + 1);
-          else finish(null, { rss: procMiB(child.pid, 'VmRSS'), peak: procMiB(child.pid, 'VmHWM') });
+          else
+            finish(null, {
+              rss: procMiB(child.pid, 'VmRSS'),
+              peak: procMiB(child.pid, 'VmHWM'),
+              ms: performance.now() - t0,
+            });
         }
       }
     });
@@ -312,13 +323,10 @@ function stdioFootprint(
 export async function brokerMemoryBench(log: Log): Promise<void> {
   const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
   const separate: { name: string; f: Footprint }[] = [];
+  const envOf = new Map<StdioServer, Record<string, string>>();
   for (const s of STDIO_SERVERS) {
-    const f = await stdioFootprint(
-      s.name,
-      join(ROOT, s.cli),
-      { ...s.env, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-mem-${s.name}-`) },
-      [s.tool],
-    );
+    envOf.set(s, { ...s.env, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-mem-${s.name}-`) });
+    const f = await stdioFootprint(s.name, join(ROOT, s.cli), envOf.get(s)!, [s.tool]);
     separate.push({ name: s.name, f });
   }
   // One principal holding each system's role, so every call is one that system permits.
@@ -351,15 +359,21 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
   const sumPeak = sum('peak');
   log();
   log(
-    `Broker memory: ${STDIO_SERVERS.map((s) => s.name).join(', ')} over stdio on fresh data directories, after initialize and one call to each (MiB)`,
+    `Broker memory: ${STDIO_SERVERS.map((s) => s.name).join(', ')} over stdio on fresh data directories, after initialize and one call to each (MiB; answered: spawn to the last answer, one at a time)`,
   );
-  log(`  ${'process'.padEnd(34)} ${'VmRSS'.padStart(7)} ${'VmHWM'.padStart(7)}`);
-  for (const s of separate)
-    log(`  ${s.name.padEnd(34)} ${fmt(s.f.rss).padStart(7)} ${fmt(s.f.peak).padStart(7)}`);
-  log(`  ${'sum of 4 separate processes'.padEnd(34)} ${fmt(sumRss).padStart(7)} ${fmt(sumPeak).padStart(7)}`);
-  log(`  ${'one broker hosting all 4'.padEnd(34)} ${fmt(one.rss).padStart(7)} ${fmt(one.peak).padStart(7)}`);
   log(
-    `  ${'the same broker restarted (its data)'.padEnd(34)} ${fmt(again.rss).padStart(7)} ${fmt(again.peak).padStart(7)}`,
+    `  ${'process'.padEnd(34)} ${'VmRSS'.padStart(7)} ${'VmHWM'.padStart(7)} ${'answered (ms)'.padStart(14)}`,
+  );
+  for (const s of separate)
+    log(
+      `  ${s.name.padEnd(34)} ${fmt(s.f.rss).padStart(7)} ${fmt(s.f.peak).padStart(7)} ${fmt(s.f.ms).padStart(14)}`,
+    );
+  log(`  ${'sum of 4 separate processes'.padEnd(34)} ${fmt(sumRss).padStart(7)} ${fmt(sumPeak).padStart(7)}`);
+  log(
+    `  ${'one broker hosting all 4'.padEnd(34)} ${fmt(one.rss).padStart(7)} ${fmt(one.peak).padStart(7)} ${fmt(one.ms).padStart(14)}`,
+  );
+  log(
+    `  ${'the same broker restarted (its data)'.padEnd(34)} ${fmt(again.rss).padStart(7)} ${fmt(again.peak).padStart(7)} ${fmt(again.ms).padStart(14)}`,
   );
   if (one.rss !== null && sumRss)
     log(
@@ -369,5 +383,48 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
     f.rss === null ? 'n/a (no /proc)' : f.rss <= BROKER_RSS_GOAL_MIB ? 'met' : 'NOT met';
   log(
     `  goal (issue 13): broker at most 250 MB (${BROKER_RSS_GOAL_MIB.toFixed(0)} MiB) resident: first start ${verdict(one)}, restart ${verdict(again)}`,
+  );
+
+  // A desktop client starts every server in its configuration at once. The four separate servers
+  // started together on their data directories (above) against the broker restarted, alternating.
+  const rounds = intEnv('BENCH_DESKTOP_ROUNDS', 3, 0, 10);
+  if (rounds === 0) return;
+  const together: { ms: number[]; rss: number | null }[] = [];
+  const broker: Footprint[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ['four', 'broker'] : ['broker', 'four'];
+    for (const which of order) {
+      if (which === 'broker')
+        broker.push(
+          await stdioFootprint(
+            'broker (at once)',
+            CLI.broker,
+            brokerEnv,
+            STDIO_SERVERS.map((s) => s.tool),
+          ),
+        );
+      else {
+        const fs = await Promise.all(
+          STDIO_SERVERS.map((s) =>
+            stdioFootprint(`${s.name} (at once)`, join(ROOT, s.cli), envOf.get(s)!, [s.tool]),
+          ),
+        );
+        together.push({
+          ms: fs.map((f) => f.ms),
+          rss: fs.every((f) => f.rss !== null) ? fs.reduce((a, f) => a + f.rss!, 0) : null,
+        });
+      }
+    }
+  }
+  const medOrNull = (xs: (number | null)[]) => (xs.every((x) => x !== null) ? median(xs) : null);
+  log();
+  log(
+    `Desktop start, every system at once (their data directories exist; median of ${rounds} alternating rounds): spawn to an answer from every system, and memory after`,
+  );
+  log(
+    `  four separate processes, started together: slowest ${median(together.map((t) => Math.max(...t.ms))).toFixed(0)} ms (${STDIO_SERVERS.map((s, k) => `${s.name} ${median(together.map((t) => t.ms[k]!)).toFixed(0)}`).join(', ')}); ${fmt(medOrNull(together.map((t) => t.rss)))} MiB together`,
+  );
+  log(
+    `  one broker hosting all 4 (one call to each, in turn): ${median(broker.map((f) => f.ms)).toFixed(0)} ms; ${fmt(medOrNull(broker.map((f) => f.rss)))} MiB`,
   );
 }

@@ -87,7 +87,7 @@ interface Idle {
   cpuPct: number;
 }
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
+export function intEnv(name: string, fallback: number, min: number, max: number): number {
   const n = Number(process.env[name] ?? fallback);
   return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }
