@@ -3,7 +3,11 @@
  * elsewhere) become the same entry, with one validation path for arguments and output.
  */
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { JsonSchemaType, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from '@modelcontextprotocol/sdk/validation';
 import { z } from 'zod';
 import { errors, type PortcullisError } from './errors.js';
 import {
@@ -53,8 +57,7 @@ export const sharedJsonSchemaValidator: jsonSchemaValidator = {
   getValidator: <T>(schema: JsonSchemaType) => validator().getValidator<T>(schema),
 };
 
-type Validated<T> = { valid: true; data: T } | { valid: false; errorMessage: string };
-type Compiled<T> = { ok: true; check: (v: unknown) => Validated<T> } | { ok: false; error: PortcullisError };
+type Compiled<T> = { ok: true; check: JsonSchemaValidator<T> } | { ok: false; error: PortcullisError };
 
 /**
  * A JSON-Schema tool's validator for one of its schemas, or, for a schema Ajv cannot compile (an
