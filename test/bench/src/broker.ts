@@ -315,6 +315,11 @@ function stdioFootprint(
   });
 }
 
+/** The four processes' memory together (null when one had no /proc figure). */
+function sumOf(fs: Footprint[], k: 'rss' | 'peak'): number | null {
+  return fs.every((f) => f[k] !== null) ? fs.reduce((a, f) => a + f[k]!, 0) : null;
+}
+
 /**
  * One broker process hosting crm, billing, posture-read and remediation-write in-process against
  * the four as separate processes, all over stdio on fresh data directories, each measured after
@@ -322,12 +327,10 @@ function stdioFootprint(
  */
 export async function brokerMemoryBench(log: Log): Promise<void> {
   const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(0));
-  const separate: { name: string; f: Footprint }[] = [];
-  const envOf = new Map<StdioServer, Record<string, string>>();
+  const separate: { s: StdioServer; env: Record<string, string>; f: Footprint }[] = [];
   for (const s of STDIO_SERVERS) {
-    envOf.set(s, { ...s.env, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-mem-${s.name}-`) });
-    const f = await stdioFootprint(s.name, join(ROOT, s.cli), envOf.get(s)!, [s.tool]);
-    separate.push({ name: s.name, f });
+    const env = { ...s.env, PORTCULLIS_DATA_DIR: dir(`portcullis-bench-mem-${s.name}-`) };
+    separate.push({ s, env, f: await stdioFootprint(s.name, join(ROOT, s.cli), env, [s.tool]) });
   }
   // One principal holding each system's role, so every call is one that system permits.
   const roles = [...new Set(STDIO_SERVERS.flatMap((s) => (s.env.PORTCULLIS_ROLES ?? '').split(',')))];
@@ -353,10 +356,9 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
     brokerEnv,
     STDIO_SERVERS.map((s) => s.tool),
   );
-  const sum = (k: keyof Footprint) =>
-    separate.every((s) => s.f[k] !== null) ? separate.reduce((a, s) => a + s.f[k]!, 0) : null;
-  const sumRss = sum('rss');
-  const sumPeak = sum('peak');
+  const fps = separate.map((s) => s.f);
+  const sumRss = sumOf(fps, 'rss');
+  const sumPeak = sumOf(fps, 'peak');
   log();
   log(
     `Broker memory: ${STDIO_SERVERS.map((s) => s.name).join(', ')} over stdio on fresh data directories, after initialize and one call to each (MiB; answered: spawn to the last answer, one at a time)`,
@@ -366,7 +368,7 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
   );
   for (const s of separate)
     log(
-      `  ${s.name.padEnd(34)} ${fmt(s.f.rss).padStart(7)} ${fmt(s.f.peak).padStart(7)} ${fmt(s.f.ms).padStart(14)}`,
+      `  ${s.s.name.padEnd(34)} ${fmt(s.f.rss).padStart(7)} ${fmt(s.f.peak).padStart(7)} ${fmt(s.f.ms).padStart(14)}`,
     );
   log(`  ${'sum of 4 separate processes'.padEnd(34)} ${fmt(sumRss).padStart(7)} ${fmt(sumPeak).padStart(7)}`);
   log(
@@ -391,31 +393,24 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
   if (rounds === 0) return;
   const together: { ms: number[]; rss: number | null }[] = [];
   const broker: Footprint[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? ['four', 'broker'] : ['broker', 'four'];
-    for (const which of order) {
-      if (which === 'broker')
-        broker.push(
-          await stdioFootprint(
-            'broker (at once)',
-            CLI.broker,
-            brokerEnv,
-            STDIO_SERVERS.map((s) => s.tool),
-          ),
-        );
-      else {
-        const fs = await Promise.all(
-          STDIO_SERVERS.map((s) =>
-            stdioFootprint(`${s.name} (at once)`, join(ROOT, s.cli), envOf.get(s)!, [s.tool]),
-          ),
-        );
-        together.push({
-          ms: fs.map((f) => f.ms),
-          rss: fs.every((f) => f.rss !== null) ? fs.reduce((a, f) => a + f.rss!, 0) : null,
-        });
-      }
-    }
-  }
+  const four = async () => {
+    const fs = await Promise.all(
+      separate.map(({ s, env }) => stdioFootprint(`${s.name} (at once)`, join(ROOT, s.cli), env, [s.tool])),
+    );
+    together.push({ ms: fs.map((f) => f.ms), rss: sumOf(fs, 'rss') });
+  };
+  const oneBroker = async () => {
+    broker.push(
+      await stdioFootprint(
+        'broker (at once)',
+        CLI.broker,
+        brokerEnv,
+        STDIO_SERVERS.map((s) => s.tool),
+      ),
+    );
+  };
+  for (let i = 0; i < rounds; i++)
+    for (const run of i % 2 === 0 ? [four, oneBroker] : [oneBroker, four]) await run();
   const medOrNull = (xs: (number | null)[]) => (xs.every((x) => x !== null) ? median(xs) : null);
   log();
   log(
