@@ -11,7 +11,7 @@ import { ConfigError } from '@portcullis/core';
 // BROKER_CONFIG_SCHEMA compiled by Ajv ahead of time (generated; its test proves it current):
 // compiling the schema at start took ~50 ms of CPU, and the garbage it left as much again, before
 // the broker could start anything else.
-import { validate as validateConfig } from './config-validator.js';
+import { validate as validateConfig } from '../generated/config-validator.js';
 import { LOCAL_SYSTEMS } from './locals.js';
 import type { OAuthClientSettings } from './upstream-auth.js';
 
