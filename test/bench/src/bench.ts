@@ -50,7 +50,7 @@ import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
 import { crmScaleBench } from './crm-scale.js';
-import { stdioBench } from './stdio.js';
+import { intEnv, stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
 import { summariseProfile, type FrameTime } from './cpuprofile.js';
 import { median } from './timing.js';
@@ -59,10 +59,6 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KIT_CLI = join(ROOT, 'test/kit-server/dist/cli.js');
 const BASELINES = fileURLToPath(new URL('./baselines/', import.meta.url));
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const n = Number(process.env[name] ?? fallback);
-  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
-}
 const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1, 10);
 const DURATION_S = intEnv('BENCH_DURATION_S', 4, 1, 30);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 16, 1, 256);

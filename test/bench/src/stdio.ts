@@ -87,6 +87,7 @@ interface Idle {
   cpuPct: number;
 }
 
+/** An integer setting from the environment, clamped to [min, max]; anything else: the fallback. */
 export function intEnv(name: string, fallback: number, min: number, max: number): number {
   const n = Number(process.env[name] ?? fallback);
   return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
