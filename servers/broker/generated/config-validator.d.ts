@@ -2,5 +2,7 @@
 import type { ErrorObject } from 'ajv';
 
 /** True when the document matches the schema; otherwise `errors` holds the first problem. */
-export declare const validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+export type ConfigValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+export declare const validate: ConfigValidator;
 export default validate;

@@ -1,5 +1,5 @@
-// Generated from BROKER_CONFIG_SCHEMA (src/config.ts) by Ajv's standalone code: do not edit. After a
-// change to the schema or to Ajv:
+// Generated from BROKER_CONFIG_SCHEMA (src/config.ts) by Ajv's standalone code: do not edit.
+// After a change to the schema or to Ajv:
 //   npx vitest run servers/broker/test/config-validator.test.ts -u
 // (test/config-validator.test.ts fails while this file and the schema disagree).
 

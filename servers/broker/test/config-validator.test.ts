@@ -9,17 +9,17 @@
  * After a change to the schema (or to Ajv):
  *   npx vitest run servers/broker/test/config-validator.test.ts -u
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 // A CommonJS module: its default export is `.default` under NodeNext.
 import standalone from 'ajv/dist/standalone/index.js';
 import { describe, expect, it } from 'vitest';
 import { BROKER_CONFIG_SCHEMA } from '../src/config.js';
-import { validate as generated } from '../generated/config-validator.js';
+import { validate as ahead, type ConfigValidator } from '../generated/config-validator.js';
 
 const OPTIONS = { allErrors: false, strict: true } as const;
 
-const HEADER = `// Generated from BROKER_CONFIG_SCHEMA (src/config.ts) by Ajv's standalone code: do not edit. After a
-// change to the schema or to Ajv:
+const HEADER = `// Generated from BROKER_CONFIG_SCHEMA (src/config.ts) by Ajv's standalone code: do not edit.
+// After a change to the schema or to Ajv:
 //   npx vitest run servers/broker/test/config-validator.test.ts -u
 // (test/config-validator.test.ts fails while this file and the schema disagree).
 
@@ -42,11 +42,9 @@ function source(): string {
   return `${HEADER}${code}\n`;
 }
 
-type Check = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
-const atRunTime: Check = new Ajv(OPTIONS).compile(BROKER_CONFIG_SCHEMA);
-const ahead: Check = generated;
+const atRunTime: ConfigValidator = new Ajv(OPTIONS).compile(BROKER_CONFIG_SCHEMA);
 
-function verdict(check: Check, doc: unknown): { ok: boolean; first?: unknown } {
+function verdict(check: ConfigValidator, doc: unknown): { ok: boolean; first?: unknown } {
   const ok = check(doc);
   const e = check.errors?.[0];
   return ok ? { ok } : { ok, first: e && { path: e.instancePath, keyword: e.keyword, params: e.params } };
