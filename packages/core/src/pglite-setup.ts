@@ -5,12 +5,19 @@
  * Settings. PGlite's defaults are a server's (shared_buffers=128MB and friends): a bare open of an
  * existing directory then holds ~290 MB. One embedded connection serving one desktop user or one
  * replica's calls needs far less; the values below keep it near PGlite's floor (its WebAssembly
- * memory starts at 128 MB). Durability is PGlite's own and unchanged: its default start
- * parameters are kept as they are and these settings are appended after them.
+ * memory starts at 128 MB). They are appended after PGlite's own start parameters.
+ *
+ * Durability. PGlite starts PostgreSQL with `-F` (fsync off), and its file system (Emscripten's
+ * NODEFS) drops the flushes PostgreSQL asks for (`fdatasync` is a no-op there, `fsync` has no
+ * operation to call): a committed write reached the operating system, so a killed process kept
+ * it, but never the disk, so a crash of the machine or a power cut could lose it or leave the
+ * cluster damaged. The store drops `-F`, has WAL flushed with `fsync` and gives NODEFS an `fsync`
+ * that calls the real one (`durablePgliteFs`): every commit's WAL is on disk before the commit
+ * returns, as with PostgreSQL on a server. Reads flush nothing.
  *
  * First start. initdb inside the process peaks near 800 MB, and the WebAssembly memory it grew is
  * never handed back. Instead the build lays down a template (`pglite-template.tar` next to this
- * file, a fresh cluster made once by this PGlite version) and a new data directory is unpacked
+ * file, a fresh cluster made once by this PGlite version and shut down) and a new data directory is unpacked
  * from it: seconds faster and no initdb in the process at all. Without a template that matches the
  * installed PGlite (a source checkout that was not built with it, or an upgraded PGlite), initdb
  * runs in a child process that exits, so its peak never stays with the server.
@@ -24,19 +31,22 @@ import {
   fstatSync,
   fsyncSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Extension } from '@electric-sql/pglite';
+import type { Extension, PGliteOptions } from '@electric-sql/pglite';
 import type { Logger } from './log.js';
 import { packageFile } from './package-root.js';
 
@@ -57,8 +67,8 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   temp_buffers: '800kB',
   // WAL between checkpoints (1GB and 80MB by default). PGlite has no checkpointer and WAL volume
   // never requests one in its single-user mode: the store's upkeep takes one past max_wal_size
-  // (PGliteStore), and at close PostgreSQL keeps fewer old segments for reuse. Durability is
-  // unchanged (every commit's WAL is still flushed). A 100,000-finding import's directory held
+  // (PGliteStore), and at close PostgreSQL keeps fewer old segments for reuse. They change no
+  // commit's durability (PGLITE_DURABILITY: its WAL is flushed). A 100,000-finding import's directory held
   // 321 MB of WAL with the defaults and 65 MB with these, the import as fast (docs/architecture.md).
   max_wal_size: '64MB',
   min_wal_size: '32MB',
@@ -73,9 +83,87 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   max_replication_slots: '0',
 });
 
-/** PGlite's default start parameters followed by PGLITE_SETTINGS. */
+/**
+ * The settings that make a commit durable (see the module's comment): PostgreSQL's own defaults on
+ * a server, except the WAL's flush method, `fsync`, the one PGlite's file system can carry out (a
+ * test pins them).
+ */
+export const PGLITE_DURABILITY: Readonly<Record<string, string>> = Object.freeze({
+  fsync: 'on',
+  wal_sync_method: 'fsync',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+});
+
+/** PGlite's default start parameters without `-F` (fsync off), then PGLITE_DURABILITY and PGLITE_SETTINGS. */
 export function pgliteStartParams(defaults: readonly string[]): string[] {
-  return [...defaults, ...Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  return [
+    ...defaults.filter((p) => p !== '-F'),
+    ...[PGLITE_DURABILITY, PGLITE_SETTINGS].flatMap((set) =>
+      Object.entries(set).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ),
+  ];
+}
+
+/** What durablePgliteFs needs of PGlite's Emscripten module (its NODEFS, as PGlite's NodeFS mounts it). */
+interface NodeFsModule {
+  NODEFS?: {
+    stream_ops?: { fsync?: (stream: { nfd?: number }) => number };
+    tryFSOperation?: <T>(op: () => T) => T;
+  };
+}
+
+/** PGlite's file system for a data directory whose flushes reach the disk (durablePgliteFs). */
+export type DurablePgliteFs = NonNullable<PGliteOptions['fs']> & {
+  /** The first flush that failed: PostgreSQL stopped there (a PANIC), so the store refuses every later statement. */
+  readonly flushFailure: Error | undefined;
+};
+
+/**
+ * PGlite's NodeFS for `dir`, with an `fsync` that reaches the disk: PostgreSQL's flushes (the WAL
+ * at every commit, the data files at a checkpoint, directories after a rename) become fsync(2) on
+ * the file. `sync` is the flush itself (a test counts them). Opening fails when this PGlite's file
+ * system has no NODEFS stream operations to extend: the store then does not open, rather than open
+ * without durable commits. A flush that fails reaches PostgreSQL as its errno, which fails the
+ * statement and stops PostgreSQL (as on a server: a later flush could not be trusted either);
+ * `flushFailure` keeps it, for the store to refuse what follows instead of handing it to a stopped
+ * database.
+ */
+export async function durablePgliteFs(
+  dir: string,
+  sync: (fd: number) => void = fsyncSync,
+): Promise<DurablePgliteFs> {
+  const { NodeFS } = await import('@electric-sql/pglite/nodefs');
+  type Init = Awaited<ReturnType<InstanceType<typeof NodeFS>['init']>>;
+  class DurableNodeFS extends NodeFS {
+    flushFailure: Error | undefined;
+    override async init(...args: Parameters<InstanceType<typeof NodeFS>['init']>): Promise<Init> {
+      const { emscriptenOpts } = await super.init(...args);
+      const flushing = (mod: NodeFsModule) => {
+        const nodefs = mod.NODEFS;
+        const ops = nodefs?.stream_ops;
+        if (ops === undefined || typeof nodefs?.tryFSOperation !== 'function')
+          throw new Error('this PGlite has no NODEFS stream operations: its commits could not be flushed');
+        const attempt = nodefs.tryFSOperation.bind(nodefs); // turns a Node error into PostgreSQL's errno
+        ops.fsync = (stream) => {
+          const fd = stream.nfd;
+          if (fd === undefined) return 0;
+          attempt(() => {
+            try {
+              sync(fd);
+            } catch (err) {
+              this.flushFailure ??= err instanceof Error ? err : new Error(String(err));
+              throw err;
+            }
+          });
+          return 0;
+        };
+      };
+      const preRun = [flushing as (mod: unknown) => void, ...(emscriptenOpts.preRun ?? [])];
+      return { emscriptenOpts: { ...emscriptenOpts, preRun } };
+    }
+  }
+  return new DurableNodeFS(dir);
 }
 
 // The kit's build output, found by the package's name: from the sources (the kit's own tests run
@@ -83,8 +171,11 @@ export function pgliteStartParams(defaults: readonly string[]): string[] {
 const DIST = packageFile('@portcullis/core', import.meta.url, 'dist');
 const TEMPLATE = join(DIST, 'pglite-template.tar');
 const TEMPLATE_STAMP = join(DIST, 'pglite-template.json');
-/** An uncompressed ustar archive (a stamp without it is an older build's gzip template: rebuilt). */
-const TEMPLATE_FORMAT = 'tar';
+/**
+ * An uncompressed ustar archive of a cluster that was shut down (a stamp without it is an older
+ * build's template, a gzip or a running cluster's dump: rebuilt).
+ */
+const TEMPLATE_FORMAT = 'tar-shutdown';
 const SETUP_SCRIPT = join(DIST, 'pglite-setup.js');
 
 /** The folder of the installed PGlite's entry (its dist/, where its WebAssembly and data files are). */
@@ -160,6 +251,82 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Archives the directory tree `dir` as ustar into `out`, in the layout PGlite's own dumpDataDir
+ * writes (names relative to the cluster with a leading `/`, each directory before what it holds),
+ * so unpackTemplate and PGlite's loadDataDir both read it. Files are read one at a time.
+ */
+function writeUstar(dir: string, out: string): void {
+  const fd = openSync(out, 'w', 0o644);
+  const write = (b: Buffer) => {
+    for (let w = 0; w < b.length;) w += writeSync(fd, b, w, b.length - w);
+  };
+  try {
+    const header = (name: string, mode: number, size: number, type: '0' | '5', mtimeMs: number) => {
+      if (Buffer.byteLength(name) > 100) throw new Error(`a name too long for the template: ${name}`);
+      const h = Buffer.alloc(512);
+      h.write(name, 0, 100, 'utf8');
+      const octal = (v: number, off: number, len: number) =>
+        h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, len, 'ascii');
+      octal(mode, 100, 8);
+      octal(0, 108, 8); // uid
+      octal(0, 116, 8); // gid
+      octal(size, 124, 12);
+      octal(Math.floor(mtimeMs / 1000), 136, 12);
+      h.write(type, 156, 1, 'ascii');
+      h.write('ustar\0', 257, 6, 'ascii');
+      h.write('00', 263, 2, 'ascii');
+      h.fill(0x20, 148, 156); // the checksum is summed with its own field as spaces
+      let sum = 0;
+      for (const b of h) sum += b;
+      h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
+      write(h);
+    };
+    const walk = (rel: string) => {
+      const entries = readdirSync(join(dir, rel), { withFileTypes: true });
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const name = `${rel}/${e.name}`;
+        const st = statSync(join(dir, name));
+        // Owner-only whatever PGlite's file system made them (it applies its own umask, 022).
+        if (e.isDirectory()) {
+          header(name, 0o700, 0, '5', st.mtimeMs);
+          walk(name);
+        } else if (e.isFile()) {
+          const data = readFileSync(join(dir, name));
+          header(name, 0o600, data.length, '0', st.mtimeMs);
+          write(data);
+          const pad = (512 - (data.length % 512)) % 512;
+          if (pad > 0) write(Buffer.alloc(pad));
+        } else {
+          throw new Error(`an unexpected entry in the template's cluster: ${name}`);
+        }
+      }
+    };
+    walk('');
+    write(Buffer.alloc(1024)); // the end of the archive: two zero blocks
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Flushes every file under `dir`, then every directory, deepest first (links are not followed).
+ * `flush` is the flush of one path (a test records them).
+ */
+export function flushTree(dir: string, flush: (path: string) => void = fsyncPath): void {
+  const dirs = [dir];
+  const files: string[] = [];
+  for (let i = 0; i < dirs.length; i++)
+    for (const e of readdirSync(dirs[i]!, { withFileTypes: true })) {
+      const path = join(dirs[i]!, e.name);
+      if (e.isDirectory()) dirs.push(path);
+      else if (e.isFile()) files.push(path);
+    }
+  for (const f of files) flush(f);
+  for (const d of dirs.reverse()) flush(d);
 }
 
 /** Reads exactly `len` bytes at `pos` (a short read is a truncated template). */
@@ -273,10 +440,10 @@ function ustarEntry(header: Buffer, room: number, archive: string): UstarEntry |
 }
 
 /**
- * Unpacks the template (a ustar archive of files and directories, as PGlite's dumpDataDir writes
- * it, uncompressed) into `dest`, reading it in pieces: the 40 MB archive never sits in memory. Every
- * file is written first and flushed to disk after (one fsync per file and directory, before the
- * caller renames `dest` into place): flushing as each file is written took ~2 s of a first start.
+ * Unpacks the template (writeUstar's uncompressed ustar archive of files and directories) into
+ * `dest`, reading it in pieces: the 40 MB archive never sits in memory. Every file is written first
+ * and flushed to disk after (one fsync per file and directory, before the caller renames `dest`
+ * into place): flushing as each file is written took ~2 s of a first start.
  */
 function unpackTemplate(dest: string): void {
   const fd = openSync(TEMPLATE, 'r');
@@ -391,6 +558,9 @@ export async function preparePgliteData(
   }
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
   await initInChild(pgdata);
+  // initdb ran without flushing (PGlite's default parameters): flushed here, as a template's files are.
+  flushTree(pgdata);
+  fsyncPath(dirname(pgdata));
   logger?.info({ path: pgdata }, 'embedded store created by initdb in a child process');
   return 'initdb';
 }
@@ -407,12 +577,19 @@ async function main(argv: string[]): Promise<void> {
     const version = pgliteVersion();
     rmSync(join(DIST, 'pglite-template.tar.gz'), { force: true }); // an older build's compressed template
     if (templateUsable()) return; // already built by this PGlite version
-    // In memory: nothing on disk but the archive; initdb's peak belongs to this build step.
-    const db = await PGlite.create({ startParams });
-    // Uncompressed: unpacking reads it in pieces (gunzip of 40 MB took ~0.6 s of a first start).
-    const blob = await db.dumpDataDir('none');
-    await db.close();
-    writeFileSync(`${TEMPLATE}.tmp`, Buffer.from(await blob.arrayBuffer()));
+    // initdb's peak belongs to this build step. The cluster is made in a scratch directory and shut
+    // down before it is archived: PGlite's dumpDataDir archives a running cluster, whose every copy
+    // went through crash recovery at its first open (with fsync on, a flush of every file in it).
+    const work = mkdtempSync(join(tmpdir(), 'portcullis-pglite-template-'));
+    try {
+      const pgdata = join(work, 'pgdata');
+      const db = await PGlite.create(pgdata, { startParams });
+      await db.close(); // a clean shutdown: a copy opens without recovering anything
+      // Uncompressed: unpacking reads it in pieces (gunzip of 40 MB took ~0.6 s of a first start).
+      writeUstar(pgdata, `${TEMPLATE}.tmp`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
     renameSync(`${TEMPLATE}.tmp`, TEMPLATE);
     writeFileSync(
       TEMPLATE_STAMP,

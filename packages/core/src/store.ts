@@ -29,6 +29,8 @@ import { ConfigError, PortcullisError } from './errors.js';
 import type { Logger } from './log.js';
 import {
   compiledPgliteWasm,
+  durablePgliteFs,
+  type DurablePgliteFs,
   hasCluster,
   pgliteExtension,
   pgliteStartParams,
@@ -305,6 +307,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     dir = pgdataIn(opts.dataDir);
   }
   let db: PGlite;
+  let fs: DurablePgliteFs | undefined;
   // From here every failure releases the lock: a later open in this process may take it again.
   try {
     if (dir !== undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -313,7 +316,9 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     // An in-memory store loads the same template instead of running initdb.
     if (dir !== undefined) await preparePgliteData(dir, opts.logger);
     const loadDataDir = dir === undefined ? pgliteTemplateArchive() : undefined;
-    db = await PGlite.create(dir, {
+    fs = dir !== undefined ? await durablePgliteFs(dir) : undefined;
+    db = await PGlite.create({
+      ...(fs !== undefined ? { fs } : {}),
       parsers,
       extensions,
       startParams: pgliteStartParams(PGlite.defaultStartParams),
@@ -334,7 +339,13 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       cause: err,
     });
   }
-  return new PGliteStore(db, new PreparedStatements(db, pglite), opts.logger, release);
+  return new PGliteStore(
+    db,
+    new PreparedStatements(db, pglite),
+    opts.logger,
+    release,
+    () => fs?.flushFailure,
+  );
 }
 
 interface PGliteRunner {
@@ -409,6 +420,7 @@ export class PGliteStore implements Store {
   private checkTimer: NodeJS.Timeout | undefined;
   private checking: Promise<string[]> | undefined;
   private checkpointFailed = false;
+  private flushFailureLogged = false;
   private readonly noteChanged = (rows: number): void => {
     this.changed += rows;
     if (this.changed >= ANALYZE_CHECK_ROWS) this.scheduleStatistics();
@@ -419,21 +431,28 @@ export class PGliteStore implements Store {
     private readonly statements: PreparedStatements,
     private readonly logger: Logger | undefined,
     private readonly releaseDataDir: () => void,
+    /** The data directory's first failed flush (DurablePgliteFs.flushFailure); none in memory. */
+    private readonly flushFailure: () => Error | undefined = () => undefined,
   ) {
     // query() holds both of PGlite's locks, as PGlite's own query() does: one statement at a time,
     // never inside another caller's transaction. Readiness is checked again under the locks: a
     // close() that took them first has begun tearing the database down.
     const runner: PGliteRunner = {
       query: async <T>(sql: string, params?: unknown[]) => {
+        this.checkFlushed();
         await db._checkReady();
         return db._runExclusiveTransaction(() =>
           db._runExclusiveQuery(async () => {
             await db._checkReady();
+            this.checkFlushed();
             return statements.run<T>(sql, params ?? [], false);
           }),
         );
       },
-      exec: (sql) => db.exec(sql).finally(() => statements.invalidate()),
+      exec: async (sql) => {
+        this.checkFlushed();
+        return db.exec(sql).finally(() => statements.invalidate());
+      },
     };
     this.q = pgliteQueryable(runner, this.noteChanged);
     this.scheduleStatistics();
@@ -447,17 +466,46 @@ export class PGliteStore implements Store {
     return this.q.exec(sql);
   }
 
+  /**
+   * After a failed flush PostgreSQL has stopped (it PANICs rather than trust a later flush) and a
+   * statement handed to it would never be answered: every statement is refused until a restart,
+   * whose recovery replays the WAL on disk.
+   */
+  private checkFlushed(): void {
+    const failure = this.flushFailure();
+    if (failure === undefined) return;
+    if (!this.flushFailureLogged) {
+      this.flushFailureLogged = true;
+      this.logger?.error(
+        { store: 'pglite', err: failure.message },
+        'the embedded database could not flush a write to disk and has stopped; restart the server',
+      );
+    }
+    throw new PortcullisError({
+      code: 'store_unavailable',
+      category: 'internal',
+      message: 'The embedded database could not write to disk and has stopped; the server must be restarted.',
+      retryable: false,
+      cause: failure,
+    });
+  }
+
   // PGlite is one connection: its own transaction() holds a mutex, so concurrent callers queue.
-  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    this.checkFlushed();
     return this.db.transaction(async (tx: PGliteTransaction) => {
       // Inside the transaction only the query lock is taken (the transaction holds the other).
       let open = true;
       const runner: PGliteRunner = {
         query: <R>(sql: string, params?: unknown[]) => {
           if (!open) throw new Error('The store transaction has already ended.');
+          this.checkFlushed();
           return this.db._runExclusiveQuery(() => this.statements.run<R>(sql, params ?? [], true));
         },
-        exec: (sql) => tx.exec(sql).finally(() => this.statements.invalidate()),
+        exec: (sql) => {
+          this.checkFlushed();
+          return tx.exec(sql).finally(() => this.statements.invalidate());
+        },
       };
       try {
         return await fn(pgliteQueryable(runner, this.noteChanged));
@@ -468,6 +516,7 @@ export class PGliteStore implements Store {
   }
 
   async ping(): Promise<void> {
+    this.checkFlushed();
     await this.db.query('SELECT 1');
   }
 
@@ -485,6 +534,7 @@ export class PGliteStore implements Store {
     this.changed = 0;
     this.lastCheck = Date.now();
     const run = (async () => {
+      this.checkFlushed();
       // This connection's change counts reach pg_stat_user_tables when it next goes idle, at most
       // once a second unless forced: the check must see the changes that triggered it.
       await this.db.query('SELECT pg_stat_force_next_flush()');
@@ -494,7 +544,7 @@ export class PGliteStore implements Store {
         // One table per statement, each on a later turn of the event loop: PGlite runs a statement
         // in this thread, so requests are read between the tables, not after all of them.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.closed) break;
+        if (this.closed || this.flushFailure() !== undefined) break;
         try {
           await this.db.exec(`${vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${table}`);
           if (vacuum) this.logger?.debug({ store: 'pglite', table }, 'table vacuumed');
@@ -524,6 +574,7 @@ export class PGliteStore implements Store {
    * (a killed process then replays all of it). ~16 ms with an 8 MB buffer cache.
    */
   private async checkpointIfDue(): Promise<void> {
+    if (this.flushFailure() !== undefined) return;
     try {
       const { rows } = await this.db.query<{ due: boolean }>(
         `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), (pg_control_checkpoint()).redo_lsn)

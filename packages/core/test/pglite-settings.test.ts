@@ -1,9 +1,10 @@
 /**
  * Regression guard for the embedded store's footprint (not a timing test): the store opens with
  * the tuned settings, on a new data directory and on an existing one, keeps PGlite's own start
- * parameters (durability unchanged), its lock table still has room for a large transaction, a new
- * data directory comes from the build's template, and every open is handed the one WebAssembly
- * module compiled ahead (Host.warmStore).
+ * parameters except `-F` (fsync off) and flushes its commits (PGLITE_DURABILITY; the flushes
+ * themselves are pglite-durability.test.ts's), its lock table still has room for a large
+ * transaction, a new data directory comes from the build's template, and every open is handed the
+ * one WebAssembly module compiled ahead (Host.warmStore).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '@portcullis/test-support/ports';
 import {
   compiledPgliteWasm,
+  PGLITE_DURABILITY,
   PGLITE_SETTINGS,
   pgliteStartParams,
   pgliteTemplate,
@@ -34,8 +36,15 @@ const TUNED = {
   max_wal_senders: '0',
   max_replication_slots: '0',
 };
-// Settings that decide durability: the tuning must leave them as PGlite's defaults set them.
-const DURABILITY = ['fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_level'];
+// Settings that decide durability: every commit's WAL flushed, by fsync (the one flush PGlite's file
+// system carries out), as PostgreSQL does on a server; the WAL level is PGlite's.
+const DURABLE = {
+  fsync: 'on',
+  wal_sync_method: 'fsync',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+  wal_level: 'replica',
+};
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -45,7 +54,7 @@ afterEach(async () => {
 async function settingsOf(dataDir: string | undefined): Promise<Record<string, string>> {
   const store = await openStore(dataDir === undefined ? {} : { dataDir });
   try {
-    const names = [...Object.keys(TUNED), ...DURABILITY];
+    const names = [...Object.keys(TUNED), ...Object.keys(DURABLE)];
     const res = await store.query<{ name: string; setting: string }>(
       'SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name',
       [names],
@@ -57,15 +66,22 @@ async function settingsOf(dataDir: string | undefined): Promise<Record<string, s
 }
 
 describe('embedded store settings', () => {
-  it('are the tuned ones, and only these are added to PGlite’s own start parameters', () => {
+  it('are the tuned and durable ones, added to PGlite’s own start parameters without -F', () => {
     expect({ ...PGLITE_SETTINGS }).toEqual(TUNED);
+    const { wal_level: _pglites, ...durable } = DURABLE;
+    expect({ ...PGLITE_DURABILITY }).toEqual(durable);
+    // PGlite's defaults include -F (fsync off): the store keeps every other one, in order.
+    expect(PGlite.defaultStartParams).toContain('-F');
+    const kept = PGlite.defaultStartParams.filter((p) => p !== '-F');
     const params = pgliteStartParams(PGlite.defaultStartParams);
-    expect(params.slice(0, PGlite.defaultStartParams.length)).toEqual(PGlite.defaultStartParams);
-    const added = params.slice(PGlite.defaultStartParams.length);
+    expect(params.slice(0, kept.length)).toEqual(kept);
+    expect(params).not.toContain('-F');
+    const added = params.slice(kept.length);
     expect(added.filter((_, i) => i % 2 === 0).every((f) => f === '-c')).toBe(true);
-    const addedNames = added.filter((_, i) => i % 2 === 1).map((kv) => kv.split('=')[0]);
-    expect(addedNames.sort()).toEqual(Object.keys(TUNED).sort());
-    for (const d of DURABILITY) expect(addedNames).not.toContain(d);
+    const addedPairs = added.filter((_, i) => i % 2 === 1);
+    expect(addedPairs).toEqual(
+      [...Object.entries(durable), ...Object.entries(TUNED)].map(([k, v]) => `${k}=${v}`),
+    );
   });
 
   it('hold on a new data directory (from the template), on reopening it, and in memory', async () => {
@@ -73,7 +89,7 @@ describe('embedded store settings', () => {
     const dir = await tempDir('portcullis-pglite-settings-');
     dirs.push(dir);
     const first = await settingsOf(dir);
-    for (const [k, v] of Object.entries(TUNED)) expect(first[k], k).toBe(v);
+    for (const [k, v] of Object.entries({ ...TUNED, ...DURABLE })) expect(first[k], k).toBe(v);
     const again = await settingsOf(dir);
     expect(again).toEqual(first);
     const memory = await settingsOf(undefined);
@@ -140,7 +156,7 @@ describe('the embedded store’s WebAssembly, compiled ahead', () => {
         }
       }
       expect(create).toHaveBeenCalledTimes(2);
-      for (const [, opts] of create.mock.calls)
+      for (const [opts] of create.mock.calls)
         expect((opts as { pgliteWasmModule?: unknown }).pgliteWasmModule).toBe(mod);
     } finally {
       create.mockRestore();

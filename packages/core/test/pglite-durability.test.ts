@@ -1,0 +1,225 @@
+/**
+ * The embedded store's commits reach the disk (not a timing test). PGlite starts PostgreSQL with
+ * fsync off and its file system drops every flush; the store turns fsync on and gives the file
+ * system a flush that calls fsync(2) (`durablePgliteFs`). Recorded here by the flush itself: a
+ * commit flushes the WAL before it returns, a read flushes nothing, the checkpoint at close flushes
+ * the table's file, a flush that fails fails the commit and the store refuses what follows (until a
+ * restart recovers), and a PGlite without the file system operations this relies on does not open.
+ * A new data directory is the template of a cluster that was shut down (its first open recovers
+ * nothing), flushed as it is made, and so is initdb's, on the fallback without a template.
+ */
+import { existsSync, fsyncSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import * as pglite from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '@portcullis/test-support/ports';
+import {
+  compiledPgliteWasm,
+  durablePgliteFs,
+  flushTree,
+  hasCluster,
+  pgliteStartParams,
+  preparePgliteData,
+} from '../src/pglite-setup.js';
+import type { Logger } from '../src/log.js';
+import { PreparedStatements } from '../src/pglite-statements.js';
+import { openStore, PGliteStore } from '../src/store.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function newPgdata(): Promise<string> {
+  const dir = await tempDir('portcullis-pglite-durable-');
+  dirs.push(dir);
+  const pgdata = join(dir, 'pgdata');
+  await preparePgliteData(pgdata);
+  return pgdata;
+}
+
+// Which file a descriptor names (Linux, where CI runs).
+const procFds = existsSync('/proc/self/fd');
+const pathOf = (fd: number) => readlinkSync(`/proc/self/fd/${fd}`);
+
+/** A PGlite on `pgdata` as the store opens it, with every flush recorded (relative to pgdata) and then done. */
+async function openRecorded(pgdata: string, flushed: string[], fail?: () => Error | undefined) {
+  const fs = await durablePgliteFs(pgdata, (fd) => {
+    const failure = fail?.();
+    if (failure) throw failure;
+    flushed.push(relative(pgdata, pathOf(fd)));
+    fsyncSync(fd);
+  });
+  const pgliteWasmModule = await compiledPgliteWasm();
+  return PGlite.create({
+    fs,
+    startParams: pgliteStartParams(PGlite.defaultStartParams),
+    ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
+  });
+}
+
+const walFiles = (flushed: string[]) => flushed.filter((p) => p.startsWith('pg_wal/'));
+
+describe('the embedded store’s flushes', () => {
+  it.skipIf(!procFds)(
+    'a commit flushes the WAL before it returns, a read flushes nothing, close flushes the table',
+    async () => {
+      const pgdata = await newPgdata();
+      const flushed: string[] = [];
+      const db = await openRecorded(pgdata, flushed);
+      try {
+        await db.exec('CREATE TABLE t (id int PRIMARY KEY, v text)');
+        for (let i = 1; i <= 3; i++) {
+          flushed.length = 0;
+          await db.query('INSERT INTO t VALUES ($1, $2)', [i, `row ${i}`]);
+          expect(walFiles(flushed), `commit ${i}`).toHaveLength(1);
+        }
+        flushed.length = 0;
+        await db.transaction(async (tx) => {
+          await tx.query('INSERT INTO t VALUES (4, $1)', ['four']);
+          await tx.query('UPDATE t SET v = $1 WHERE id = 1', ['one']);
+          expect(flushed).toEqual([]); // nothing before the commit
+        });
+        expect(walFiles(flushed)).toHaveLength(1); // one flush for the transaction
+        flushed.length = 0;
+        expect((await db.query('SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n: 4 }]);
+        expect(flushed).toEqual([]);
+        const file = (await db.query<{ p: string }>("SELECT pg_relation_filepath('t') AS p")).rows[0]!.p;
+        flushed.length = 0;
+        await db.close();
+        expect(flushed).toContain(file); // the shutdown checkpoint wrote and flushed the table
+      } finally {
+        if (!db.closed) await db.close();
+      }
+    },
+  );
+
+  it.skipIf(!procFds)(
+    'a flush that fails fails its commit, and the store refuses every statement after it',
+    async () => {
+      const pgdata = await newPgdata();
+      let failing = false;
+      const fs = await durablePgliteFs(pgdata, (fd) => {
+        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
+        fsyncSync(fd);
+      });
+      const db = await PGlite.create({ fs, startParams: pgliteStartParams(PGlite.defaultStartParams) });
+      const logged: string[] = [];
+      const logger = { error: (_o: unknown, msg: string) => logged.push(msg), debug: () => undefined };
+      const store = new PGliteStore(
+        db,
+        new PreparedStatements(db, pglite),
+        logger as unknown as Logger,
+        () => undefined,
+        () => fs.flushFailure,
+      );
+      try {
+        await store.exec('CREATE TABLE t (id int PRIMARY KEY)');
+        await store.query('INSERT INTO t VALUES (1)');
+        failing = true;
+        await expect(store.query('INSERT INTO t VALUES (2)')).rejects.toThrow(/could not fsync/);
+        failing = false;
+        expect(fs.flushFailure?.message).toMatch(/EIO/);
+        // PostgreSQL has stopped: what follows is refused at once, never handed to it (it would never answer).
+        const attempts = [
+          () => store.query('SELECT 1'),
+          () => store.exec('SELECT 1'),
+          () => store.transaction((tx) => tx.query('SELECT 1')),
+          () => store.ping(), // so /readyz reports the store
+          () => store.refreshStatistics(),
+        ];
+        for (const attempt of attempts)
+          await expect(attempt()).rejects.toMatchObject({ code: 'store_unavailable', retryable: false });
+        expect(logged).toHaveLength(1); // said once, to the operator
+      } finally {
+        await store.close();
+      }
+      // A restart recovers from the WAL on disk: the row committed before the failure is there.
+      const again = await openStore({ dataDir: dirname(pgdata) });
+      try {
+        expect((await again.query('SELECT id FROM t WHERE id = 1')).rows).toEqual([{ id: 1 }]);
+      } finally {
+        await again.close();
+      }
+    },
+  );
+
+  it('a PGlite whose file system lacks the operations relied on does not open', async () => {
+    const pgdata = await newPgdata();
+    const fs = await durablePgliteFs(pgdata);
+    const { emscriptenOpts } = await fs.init({} as PGlite, {});
+    const [first] = emscriptenOpts.preRun ?? [];
+    expect(() => first!({} as never)).toThrow(/no NODEFS stream operations/);
+    expect(() => first!({ NODEFS: { stream_ops: {} } } as never)).toThrow(/no NODEFS stream operations/);
+  });
+
+  it('the store opens a data directory with it, and memory without', async () => {
+    const create = vi.spyOn(PGlite, 'create');
+    try {
+      const dir = await tempDir('portcullis-pglite-durable-store-');
+      dirs.push(dir);
+      for (const dataDir of [dir, undefined]) {
+        const store = await openStore(dataDir === undefined ? {} : { dataDir });
+        await store.close();
+      }
+      const [[onDisk], [inMemory]] = create.mock.calls as unknown as [[{ fs?: NodeFS }], [{ fs?: NodeFS }]];
+      expect(onDisk.fs).toBeInstanceOf(NodeFS);
+      // The durable one, not PGlite's own.
+      expect(Object.getPrototypeOf(onDisk.fs)).not.toBe(NodeFS.prototype);
+      expect(onDisk.fs).toHaveProperty('flushFailure', undefined);
+      expect(inMemory.fs).toBeUndefined();
+    } finally {
+      create.mockRestore();
+    }
+  });
+});
+
+describe('a new data directory’s files are flushed', () => {
+  it.skipIf(!procFds)(
+    'from the template, a cluster that was shut down: its first open recovers nothing',
+    async () => {
+      // A running cluster's copy would go through crash recovery at its first open, which with fsync
+      // on flushes every file of the directory (~2,000 flushes); a clean one flushes a handful.
+      const pgdata = await newPgdata();
+      expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
+      const flushed: string[] = [];
+      const db = await openRecorded(pgdata, flushed);
+      try {
+        expect(flushed.length).toBeLessThan(50);
+        expect(flushed.filter((p) => p.startsWith('base/'))).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  it('flushTree flushes every file, then every directory, deepest first', async () => {
+    const dir = await tempDir('portcullis-flush-tree-');
+    dirs.push(dir);
+    mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+    for (const f of ['x', 'a/y', 'a/b/z']) writeFileSync(join(dir, f), f);
+    const flushed: string[] = [];
+    flushTree(dir, (p) => flushed.push(relative(dir, p) || '.'));
+    expect(flushed.slice(0, 3).sort()).toEqual(['a/b/z', 'a/y', 'x']);
+    expect(flushed.slice(3)).toEqual(['a/b', 'a', '.']);
+  });
+
+  it('by initdb’s fallback (no template for a directory that is not empty), which the store then opens', async () => {
+    const dir = await tempDir('portcullis-pglite-initdb-');
+    dirs.push(dir);
+    const pgdata = join(dir, 'pgdata');
+    mkdirSync(pgdata);
+    writeFileSync(join(pgdata, 'left-over'), ''); // a directory an interrupted start left behind
+    expect(await preparePgliteData(pgdata)).toBe('initdb');
+    expect(hasCluster(pgdata)).toBe(true);
+    const store = await openStore({ dataDir: dir });
+    try {
+      expect((await store.query<{ f: string }>('SHOW fsync')).rows).toEqual([{ fsync: 'on' }]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
