@@ -147,6 +147,41 @@ describe('the embedded store’s flushes', () => {
     },
   );
 
+  it.skipIf(!procFds)(
+    'a flush that fails inside a transaction (a WAL segment filled) fails the transaction',
+    async () => {
+      const pgdata = await newPgdata();
+      let failing = false;
+      const fs = await durablePgliteFs(pgdata, (fd) => {
+        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
+        fsyncSync(fd);
+      });
+      const db = await PGlite.create({ fs, startParams: pgliteStartParams(PGlite.defaultStartParams) });
+      const store = new PGliteStore(
+        db,
+        new PreparedStatements(db, pglite),
+        undefined,
+        () => undefined,
+        () => fs.flushFailure,
+      );
+      try {
+        await store.exec('CREATE TABLE t (id int, v text)');
+        failing = true;
+        // ~50 MB of WAL: PostgreSQL flushes each 16 MB segment as it fills, inside the statement.
+        const work = store.transaction((tx) =>
+          tx.query("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g"),
+        );
+        await expect(work).rejects.toThrow(); // answered, not left waiting on a stopped database
+        expect(fs.flushFailure).toBeDefined();
+        await expect(store.query('SELECT 1')).rejects.toMatchObject({ code: 'store_unavailable' });
+      } finally {
+        failing = false;
+        await store.close();
+      }
+    },
+    30_000,
+  );
+
   it('a PGlite whose file system lacks the operations relied on does not open', async () => {
     const pgdata = await newPgdata();
     const fs = await durablePgliteFs(pgdata);
