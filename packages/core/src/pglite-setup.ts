@@ -17,8 +17,8 @@
  *
  * First start. initdb inside the process peaks near 800 MB, and the WebAssembly memory it grew is
  * never handed back. Instead the build lays down a template (`pglite-template.tar` next to this
- * file, a fresh cluster made once by this PGlite version and shut down) and a new data directory is unpacked
- * from it: seconds faster and no initdb in the process at all. Without a template that matches the
+ * file, a fresh cluster made once by this PGlite version and shut down) and a new data directory
+ * is unpacked from it: seconds faster and no initdb in the process at all. Without a template that matches the
  * installed PGlite (a source checkout that was not built with it, or an upgraded PGlite), initdb
  * runs in a child process that exits, so its peak never stays with the server.
  *
@@ -68,8 +68,9 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   // WAL between checkpoints (1GB and 80MB by default). PGlite has no checkpointer and WAL volume
   // never requests one in its single-user mode: the store's upkeep takes one past max_wal_size
   // (PGliteStore), and at close PostgreSQL keeps fewer old segments for reuse. They change no
-  // commit's durability (PGLITE_DURABILITY: its WAL is flushed). A 100,000-finding import's directory held
-  // 321 MB of WAL with the defaults and 65 MB with these, the import as fast (docs/architecture.md).
+  // commit's durability (PGLITE_DURABILITY: its WAL is flushed). A 100,000-finding import's
+  // directory held 321 MB of WAL with the defaults and 65 MB with these, the import as fast
+  // (docs/architecture.md).
   max_wal_size: '64MB',
   min_wal_size: '32MB',
   // Process slots. PGlite runs PostgreSQL in single-user mode: one backend, no other process, no
@@ -95,7 +96,7 @@ export const PGLITE_DURABILITY: Readonly<Record<string, string>> = Object.freeze
   full_page_writes: 'on',
 });
 
-/** PGlite's default start parameters without `-F` (fsync off), then PGLITE_DURABILITY and PGLITE_SETTINGS. */
+/** PGlite's default start parameters but `-F` (fsync off), then PGLITE_DURABILITY and PGLITE_SETTINGS. */
 export function pgliteStartParams(defaults: readonly string[]): string[] {
   return [
     ...defaults.filter((p) => p !== '-F'),
@@ -105,7 +106,7 @@ export function pgliteStartParams(defaults: readonly string[]): string[] {
   ];
 }
 
-/** What durablePgliteFs needs of PGlite's Emscripten module (its NODEFS, as PGlite's NodeFS mounts it). */
+/** What durablePgliteFs needs of PGlite's Emscripten module: its NODEFS, which PGlite's NodeFS mounts. */
 interface NodeFsModule {
   NODEFS?: {
     stream_ops?: { fsync?: (stream: { nfd?: number }) => number };
@@ -115,7 +116,7 @@ interface NodeFsModule {
 
 /** PGlite's file system for a data directory whose flushes reach the disk (durablePgliteFs). */
 export type DurablePgliteFs = NonNullable<PGliteOptions['fs']> & {
-  /** The first flush that failed: PostgreSQL stopped there (a PANIC), so the store refuses every later statement. */
+  /** The first flush that failed: PostgreSQL stopped there (a PANIC); the store refuses what follows. */
   readonly flushFailure: Error | undefined;
 };
 
@@ -558,7 +559,8 @@ export async function preparePgliteData(
   }
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
   await initInChild(pgdata);
-  // initdb ran without flushing (PGlite's default parameters): flushed here, as a template's files are.
+  // The child wrote through PGlite's own file system, which flushes nothing: flushed here, as a
+  // template's files are.
   flushTree(pgdata);
   fsyncPath(dirname(pgdata));
   logger?.info({ path: pgdata }, 'embedded store created by initdb in a child process');
