@@ -45,21 +45,34 @@ async function newPgdata(): Promise<string> {
 const procFds = existsSync('/proc/self/fd');
 const pathOf = (fd: number) => readlinkSync(`/proc/self/fd/${fd}`);
 
-/** A PGlite on `pgdata` as the store opens it, with every flush recorded (relative to pgdata) and then done. */
-async function openRecorded(pgdata: string, flushed: string[], fail?: () => Error | undefined) {
+/**
+ * A PGlite on `pgdata` as the store opens it, with every flush recorded (relative to pgdata) and
+ * then done, or failed with EIO while `failing()` says so.
+ */
+async function openRecorded(pgdata: string, flushed: string[] = [], failing = () => false) {
   const fs = await durablePgliteFs(pgdata, (fd) => {
-    const failure = fail?.();
-    if (failure) throw failure;
+    if (failing()) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
     flushed.push(relative(pgdata, pathOf(fd)));
     fsyncSync(fd);
   });
   const pgliteWasmModule = await compiledPgliteWasm();
-  return PGlite.create({
+  const db = await PGlite.create({
     fs,
     startParams: pgliteStartParams(PGlite.defaultStartParams),
     ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
   });
+  return { db, fs };
 }
+
+/** The store over `db`, as openStore builds it (no data-directory lock). */
+const storeOver = ({ db, fs }: Awaited<ReturnType<typeof openRecorded>>, logger?: Logger) =>
+  new PGliteStore(
+    db,
+    new PreparedStatements(db, pglite),
+    logger,
+    () => undefined,
+    () => fs.flushFailure,
+  );
 
 const walFiles = (flushed: string[]) => flushed.filter((p) => p.startsWith('pg_wal/'));
 
@@ -69,7 +82,7 @@ describe('the embedded store’s flushes', () => {
     async () => {
       const pgdata = await newPgdata();
       const flushed: string[] = [];
-      const db = await openRecorded(pgdata, flushed);
+      const { db } = await openRecorded(pgdata, flushed);
       try {
         await db.exec('CREATE TABLE t (id int PRIMARY KEY, v text)');
         for (let i = 1; i <= 3; i++) {
@@ -102,20 +115,11 @@ describe('the embedded store’s flushes', () => {
     async () => {
       const pgdata = await newPgdata();
       let failing = false;
-      const fs = await durablePgliteFs(pgdata, (fd) => {
-        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
-        fsyncSync(fd);
-      });
-      const db = await PGlite.create({ fs, startParams: pgliteStartParams(PGlite.defaultStartParams) });
+      const opened = await openRecorded(pgdata, [], () => failing);
+      const { fs } = opened;
       const logged: string[] = [];
       const logger = { error: (_o: unknown, msg: string) => logged.push(msg), debug: () => undefined };
-      const store = new PGliteStore(
-        db,
-        new PreparedStatements(db, pglite),
-        logger as unknown as Logger,
-        () => undefined,
-        () => fs.flushFailure,
-      );
+      const store = storeOver(opened, logger as unknown as Logger);
       try {
         await store.exec('CREATE TABLE t (id int PRIMARY KEY)');
         await store.query('INSERT INTO t VALUES (1)');
@@ -152,18 +156,9 @@ describe('the embedded store’s flushes', () => {
     async () => {
       const pgdata = await newPgdata();
       let failing = false;
-      const fs = await durablePgliteFs(pgdata, (fd) => {
-        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
-        fsyncSync(fd);
-      });
-      const db = await PGlite.create({ fs, startParams: pgliteStartParams(PGlite.defaultStartParams) });
-      const store = new PGliteStore(
-        db,
-        new PreparedStatements(db, pglite),
-        undefined,
-        () => undefined,
-        () => fs.flushFailure,
-      );
+      const opened = await openRecorded(pgdata, [], () => failing);
+      const { fs } = opened;
+      const store = storeOver(opened);
       try {
         await store.exec('CREATE TABLE t (id int, v text)');
         failing = true;
@@ -221,7 +216,7 @@ describe('a new data directory’s files are flushed', () => {
       const pgdata = await newPgdata();
       expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
       const flushed: string[] = [];
-      const db = await openRecorded(pgdata, flushed);
+      const { db } = await openRecorded(pgdata, flushed);
       try {
         expect(flushed.length).toBeLessThan(50);
         expect(flushed.filter((p) => p.startsWith('base/'))).toEqual([]);
