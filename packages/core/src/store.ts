@@ -434,6 +434,16 @@ export class PGliteStore implements Store {
     /** The data directory's first failed flush (DurablePgliteFs.flushFailure); none in memory. */
     private readonly flushFailure: () => Error | undefined = () => undefined,
   ) {
+    // After a failed flush PostgreSQL has stopped mid-commit, and entering it again never returns
+    // (it spins at 100% CPU in this thread: the Sync PGlite sends after a failed `exec`, the
+    // ROLLBACK after a transaction's failed COMMIT). Every way in is PGlite's execProtocolRawSync,
+    // so it refuses once a flush has failed: the caller gets store_unavailable instead.
+    const enter = db.execProtocolRawSync.bind(db);
+    db.execProtocolRawSync = (message: Uint8Array) => {
+      // 'X' (Terminate, sent by close) never enters PostgreSQL.
+      if (message[0] !== 0x58) this.checkFlushed();
+      return enter(message);
+    };
     // query() holds both of PGlite's locks, as PGlite's own query() does: one statement at a time,
     // never inside another caller's transaction. Readiness is checked again under the locks: a
     // close() that took them first has begun tearing the database down.
