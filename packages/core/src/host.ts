@@ -296,6 +296,15 @@ export class Host {
     };
   }
 
+  /**
+   * For /healthz: what only a restart recovers, by dependency (the embedded store, stopped after a
+   * failed flush); empty while the process can serve, or recover by itself.
+   */
+  liveness(): Record<string, string> {
+    if (!this.opened) return {};
+    return this.store.stopped() === undefined ? {} : { store: 'needs_restart' };
+  }
+
   /** Flushes the audit sink and closes everything it opened, in reverse order; never throws. */
   async close(): Promise<void> {
     const step = async (what: string, fn: (() => Promise<void> | void) | undefined) => {
@@ -341,6 +350,7 @@ export function turnTakingStore(store: Store): Store {
     exec: async (sql) => (await nextTurn(), store.exec(sql)),
     transaction: async (fn) => (await nextTurn(), store.transaction((t) => fn(tx(t)))),
     ping: () => store.ping(),
+    stopped: () => store.stopped(),
     close: () => store.close(),
   };
 }

@@ -251,8 +251,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     admin.disable('x-powered-by');
     admin.set('etag', false);
   }
+  // Liveness fails only for what a restart recovers (the embedded store stopped after a failed
+  // flush), so an orchestrator restarts the process; a dependency that comes back is /readyz's.
   admin.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', server: runtime.serverName });
+    const failing = runtime.liveness();
+    if (Object.keys(failing).length === 0) res.json({ status: 'ok', server: runtime.serverName });
+    else res.status(503).json({ status: 'failing', server: runtime.serverName, checks: failing });
   });
   admin.get('/readyz', async (_req, res) => {
     const r = await runtime.readiness();

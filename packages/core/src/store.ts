@@ -64,6 +64,12 @@ export interface Store extends Queryable {
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** A round trip to the database, for /readyz. */
   ping(): Promise<void>;
+  /**
+   * Why the store will refuse every statement until the process restarts, or undefined: the
+   * embedded database stops after a failed flush, and only a restart's recovery brings it back
+   * (for /healthz, so an orchestrator restarts the process). A server's pool reconnects by itself.
+   */
+  stopped(): Error | undefined;
   close(): Promise<void>;
 }
 
@@ -476,6 +482,10 @@ export class PGliteStore implements Store {
     return this.q.exec(sql);
   }
 
+  stopped(): Error | undefined {
+    return this.flushFailure();
+  }
+
   /**
    * After a failed flush PostgreSQL has stopped (it PANICs rather than trust a later flush) and a
    * statement handed to it would never be answered: every statement is refused until a restart,
@@ -781,6 +791,10 @@ class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.q.query('SELECT 1');
+  }
+
+  stopped(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -205,6 +205,7 @@ export function tracedStore(store: Store): Store {
         { role: 'client' },
       ),
     ping: () => store.ping(),
+    stopped: () => store.stopped(),
     close: () => store.close(),
   };
 }

@@ -27,6 +27,7 @@ function recording(s: Store): Store {
     kind: s.kind,
     exec: (sql) => s.exec(sql),
     ping: () => s.ping(),
+    stopped: () => s.stopped(),
     close: () => s.close(),
     query: (sql, params) => {
       const g: { sql: string; params: unknown[] }[] = [];
