@@ -541,6 +541,8 @@ export async function preparePgliteData(
   if (hasCluster(pgdata)) return 'existing';
   if (isEmptyDir(pgdata) && templateUsable()) {
     const staging = `${pgdata}.new-${process.pid}`;
+    // The staging directory is made beside pgdata, so its parents first (else initdb's fallback).
+    mkdirSync(dirname(pgdata), { recursive: true, mode: 0o700 });
     rmSync(staging, { recursive: true, force: true });
     try {
       unpackTemplate(staging);
