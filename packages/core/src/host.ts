@@ -297,8 +297,8 @@ export class Host {
   }
 
   /**
-   * For /healthz: what only a restart recovers, by dependency (the embedded store, stopped after a
-   * failed flush); empty while the process can serve, or recover by itself.
+   * For /healthz: what only a restart recovers, by dependency (the embedded store, stopped by a
+   * failed write or flush to disk); empty while the process can serve, or recover by itself.
    */
   liveness(): Record<string, string> {
     if (!this.opened) return {};

@@ -118,6 +118,11 @@ interface NodeFsModule {
 export type DurablePgliteFs = NonNullable<PGliteOptions['fs']> & {
   /** The first flush that failed: PostgreSQL stopped there (a PANIC); the store refuses what follows. */
   readonly flushFailure: Error | undefined;
+  /**
+   * What stopped PostgreSQL: the first failed flush, or else its first abort (any PANIC, such as a
+   * full disk failing a WAL segment's write). The store refuses what follows either way.
+   */
+  readonly stopped: Error | undefined;
 };
 
 /**
@@ -128,7 +133,8 @@ export type DurablePgliteFs = NonNullable<PGliteOptions['fs']> & {
  * without durable commits. A flush that fails reaches PostgreSQL as its errno, which fails the
  * statement and stops PostgreSQL (as on a server: a later flush could not be trusted either);
  * `flushFailure` keeps it, for the store to refuse what follows instead of handing it to a stopped
- * database.
+ * database. Any other PANIC (a full disk failing a write to the WAL) aborts PostgreSQL the same
+ * way, through Emscripten's `onAbort`: `stopped` names either.
  */
 export async function durablePgliteFs(
   dir: string,
@@ -138,6 +144,10 @@ export async function durablePgliteFs(
   type Init = Awaited<ReturnType<InstanceType<typeof NodeFS>['init']>>;
   class DurableNodeFS extends NodeFS {
     flushFailure: Error | undefined;
+    aborted: Error | undefined;
+    get stopped(): Error | undefined {
+      return this.flushFailure ?? this.aborted;
+    }
     override async init(...args: Parameters<InstanceType<typeof NodeFS>['init']>): Promise<Init> {
       const { emscriptenOpts } = await super.init(...args);
       const flushing = (mod: NodeFsModule) => {
@@ -161,7 +171,13 @@ export async function durablePgliteFs(
         };
       };
       const preRun = [flushing as (mod: unknown) => void, ...(emscriptenOpts.preRun ?? [])];
-      return { emscriptenOpts: { ...emscriptenOpts, preRun } };
+      // PostgreSQL's PANIC is abort() in WebAssembly: PGlite catches the exception and goes on.
+      const onAbort = (what: unknown) => {
+        const why = typeof what === 'string' && what !== '' ? `: ${what}` : '';
+        this.aborted ??= new Error(`PostgreSQL aborted${why}`);
+        (emscriptenOpts as { onAbort?: (what: unknown) => void }).onAbort?.(what);
+      };
+      return { emscriptenOpts: { ...emscriptenOpts, preRun, onAbort } };
     }
   }
   return new DurableNodeFS(dir);

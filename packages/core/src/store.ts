@@ -66,7 +66,8 @@ export interface Store extends Queryable {
   ping(): Promise<void>;
   /**
    * Why the store will refuse every statement until the process restarts, or undefined: the
-   * embedded database stops after a failed flush, and only a restart's recovery brings it back
+   * embedded database stops after a failed flush or another PANIC (a full disk failing a WAL
+   * write), and only a restart's recovery brings it back
    * (for /healthz, so an orchestrator restarts the process). A server's pool reconnects by itself.
    */
   stopped(): Error | undefined;
@@ -345,13 +346,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
       cause: err,
     });
   }
-  return new PGliteStore(
-    db,
-    new PreparedStatements(db, pglite),
-    opts.logger,
-    release,
-    () => fs?.flushFailure,
-  );
+  return new PGliteStore(db, new PreparedStatements(db, pglite), opts.logger, release, () => fs?.stopped);
 }
 
 interface PGliteRunner {
@@ -426,7 +421,7 @@ export class PGliteStore implements Store {
   private checkTimer: NodeJS.Timeout | undefined;
   private checking: Promise<string[]> | undefined;
   private checkpointFailed = false;
-  private flushFailureLogged = false;
+  private failureLogged = false;
   private readonly noteChanged = (rows: number): void => {
     this.changed += rows;
     if (this.changed >= ANALYZE_CHECK_ROWS) this.scheduleStatistics();
@@ -437,17 +432,18 @@ export class PGliteStore implements Store {
     private readonly statements: PreparedStatements,
     private readonly logger: Logger | undefined,
     private readonly releaseDataDir: () => void,
-    /** The data directory's first failed flush (DurablePgliteFs.flushFailure); none in memory. */
-    private readonly flushFailure: () => Error | undefined = () => undefined,
+    /** What stopped the embedded database (DurablePgliteFs.stopped: a failed flush, a PANIC); none in memory. */
+    private readonly failure: () => Error | undefined = () => undefined,
   ) {
-    // After a failed flush PostgreSQL has stopped mid-commit, and entering it again never returns
-    // (it spins at 100% CPU in this thread: the Sync PGlite sends after a failed `exec`, the
-    // ROLLBACK after a transaction's failed COMMIT). Every way in is PGlite's execProtocolRawSync,
-    // so it refuses once a flush has failed: the caller gets store_unavailable instead.
+    // After a failed flush or another PANIC (a full disk failing a WAL write) PostgreSQL has stopped
+    // mid-statement, and entering it again never returns (it spins at 100% CPU in this thread: the
+    // Sync PGlite sends after a failed `exec`, the ROLLBACK after a transaction's failed COMMIT, the
+    // next statement). Every way in is PGlite's execProtocolRawSync, so it refuses once PostgreSQL
+    // has stopped: the caller gets store_unavailable instead.
     const enter = db.execProtocolRawSync.bind(db);
     db.execProtocolRawSync = (message: Uint8Array) => {
       // 'X' (Terminate, sent by close) never enters PostgreSQL.
-      if (message[0] !== 0x58) this.checkFlushed();
+      if (message[0] !== 0x58) this.checkRunning();
       return enter(message);
     };
     // query() holds both of PGlite's locks, as PGlite's own query() does: one statement at a time,
@@ -455,18 +451,18 @@ export class PGliteStore implements Store {
     // close() that took them first has begun tearing the database down.
     const runner: PGliteRunner = {
       query: async <T>(sql: string, params?: unknown[]) => {
-        this.checkFlushed();
+        this.checkRunning();
         await db._checkReady();
         return db._runExclusiveTransaction(() =>
           db._runExclusiveQuery(async () => {
             await db._checkReady();
-            this.checkFlushed();
+            this.checkRunning();
             return statements.run<T>(sql, params ?? [], false);
           }),
         );
       },
       exec: async (sql) => {
-        this.checkFlushed();
+        this.checkRunning();
         return db.exec(sql).finally(() => statements.invalidate());
       },
     };
@@ -483,22 +479,22 @@ export class PGliteStore implements Store {
   }
 
   stopped(): Error | undefined {
-    return this.flushFailure();
+    return this.failure();
   }
 
   /**
-   * After a failed flush PostgreSQL has stopped (it PANICs rather than trust a later flush) and a
-   * statement handed to it would never be answered: every statement is refused until a restart,
-   * whose recovery replays the WAL on disk.
+   * After a failed flush PostgreSQL has stopped (it PANICs rather than trust a later flush), as after
+   * any PANIC (a full disk failing a WAL write), and a statement handed to it would never be
+   * answered: every statement is refused until a restart, whose recovery replays the WAL on disk.
    */
-  private checkFlushed(): void {
-    const failure = this.flushFailure();
+  private checkRunning(): void {
+    const failure = this.failure();
     if (failure === undefined) return;
-    if (!this.flushFailureLogged) {
-      this.flushFailureLogged = true;
+    if (!this.failureLogged) {
+      this.failureLogged = true;
       this.logger?.error(
         { store: 'pglite', err: failure.message },
-        'the embedded database could not flush a write to disk and has stopped; restart the server',
+        'the embedded database has stopped after an unrecoverable error (a failed write or flush to disk); restart the server',
       );
     }
     throw new PortcullisError({
@@ -512,18 +508,18 @@ export class PGliteStore implements Store {
 
   // PGlite is one connection: its own transaction() holds a mutex, so concurrent callers queue.
   async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    this.checkFlushed();
+    this.checkRunning();
     return this.db.transaction(async (tx: PGliteTransaction) => {
       // Inside the transaction only the query lock is taken (the transaction holds the other).
       let open = true;
       const runner: PGliteRunner = {
         query: <R>(sql: string, params?: unknown[]) => {
           if (!open) throw new Error('The store transaction has already ended.');
-          this.checkFlushed();
+          this.checkRunning();
           return this.db._runExclusiveQuery(() => this.statements.run<R>(sql, params ?? [], true));
         },
         exec: (sql) => {
-          this.checkFlushed();
+          this.checkRunning();
           return tx.exec(sql).finally(() => this.statements.invalidate());
         },
       };
@@ -536,7 +532,7 @@ export class PGliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.checkFlushed();
+    this.checkRunning();
     await this.db.query('SELECT 1');
   }
 
@@ -554,7 +550,7 @@ export class PGliteStore implements Store {
     this.changed = 0;
     this.lastCheck = Date.now();
     const run = (async () => {
-      this.checkFlushed();
+      this.checkRunning();
       // This connection's change counts reach pg_stat_user_tables when it next goes idle, at most
       // once a second unless forced: the check must see the changes that triggered it.
       await this.db.query('SELECT pg_stat_force_next_flush()');
@@ -564,7 +560,7 @@ export class PGliteStore implements Store {
         // One table per statement, each on a later turn of the event loop: PGlite runs a statement
         // in this thread, so requests are read between the tables, not after all of them.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.closed || this.flushFailure() !== undefined) break;
+        if (this.closed || this.failure() !== undefined) break;
         try {
           await this.db.exec(`${vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${table}`);
           if (vacuum) this.logger?.debug({ store: 'pglite', table }, 'table vacuumed');
@@ -594,7 +590,7 @@ export class PGliteStore implements Store {
    * (a killed process then replays all of it). ~16 ms with an 8 MB buffer cache.
    */
   private async checkpointIfDue(): Promise<void> {
-    if (this.flushFailure() !== undefined) return;
+    if (this.failure() !== undefined) return;
     try {
       const { rows } = await this.db.query<{ due: boolean }>(
         `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), (pg_control_checkpoint()).redo_lsn)

@@ -45,16 +45,48 @@ async function newPgdata(): Promise<string> {
 const procFds = existsSync('/proc/self/fd');
 const pathOf = (fd: number) => readlinkSync(`/proc/self/fd/${fd}`);
 
+/** What a test needs of PGlite's Emscripten module to fail writes the way a full disk does. */
+interface WritableModule {
+  FS: { getPath(node: unknown): string };
+  NODEFS: {
+    stream_ops: { write: (stream: { node: unknown }, ...rest: unknown[]) => number };
+    tryFSOperation<T>(op: () => T): T;
+  };
+}
+
 /**
  * A PGlite on `pgdata` as the store opens it, with every flush recorded (relative to pgdata) and
- * then done, or failed with EIO while `failing()` says so.
+ * then done, or failed with EIO while `failing()` says so; and every write to the WAL failed with
+ * ENOSPC while `walFull()` says so (a full disk when a segment fills).
  */
-async function openRecorded(pgdata: string, flushed: string[] = [], failing = () => false) {
+async function openRecorded(
+  pgdata: string,
+  flushed: string[] = [],
+  failing = () => false,
+  walFull = () => false,
+) {
   const fs = await durablePgliteFs(pgdata, (fd) => {
     if (failing()) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
     flushed.push(relative(pgdata, pathOf(fd)));
     fsyncSync(fd);
   });
+  const init = fs.init.bind(fs);
+  fs.init = async (...args: Parameters<typeof fs.init>) => {
+    const { emscriptenOpts } = await init(...args);
+    const filling = (mod: WritableModule) => {
+      const ops = mod.NODEFS.stream_ops;
+      const write = ops.write;
+      ops.write = function (stream, ...rest) {
+        if (walFull() && mod.FS.getPath(stream.node).includes('/pg_wal/'))
+          mod.NODEFS.tryFSOperation(() => {
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          });
+        return write.call(this, stream, ...rest);
+      };
+    };
+    const preRun = [...(emscriptenOpts.preRun ?? []), filling as unknown as (mod: unknown) => void];
+    return { emscriptenOpts: { ...emscriptenOpts, preRun } };
+  };
   const pgliteWasmModule = await compiledPgliteWasm();
   const db = await PGlite.create({
     fs,
@@ -71,8 +103,25 @@ const storeOver = ({ db, fs }: Awaited<ReturnType<typeof openRecorded>>, logger?
     new PreparedStatements(db, pglite),
     logger,
     () => undefined,
-    () => fs.flushFailure,
+    () => fs.stopped,
   );
+
+/**
+ * Entering a stopped PostgreSQL again never returns (PGlite's Sync after an exec, its ROLLBACK
+ * after a failed COMMIT, the next statement: 100% CPU in this thread). Each such entry is recorded
+ * and refused here, beneath the store's own refusal, so that a store without it fails a test
+ * instead of hanging it. Returns the protocol messages' types that got this far.
+ */
+function entriesAfterStop({ db, fs }: Awaited<ReturnType<typeof openRecorded>>): string[] {
+  const entered: string[] = [];
+  const enter = db.execProtocolRawSync.bind(db);
+  db.execProtocolRawSync = (message: Uint8Array) => {
+    if (fs.stopped === undefined) return enter(message);
+    entered.push(String.fromCharCode(message[0]!));
+    throw new Error('a stopped PostgreSQL was entered');
+  };
+  return entered;
+}
 
 const walFiles = (flushed: string[]) => flushed.filter((p) => p.startsWith('pg_wal/'));
 
@@ -184,17 +233,8 @@ describe('the embedded store’s flushes', () => {
         const pgdata = await newPgdata();
         let failing = false;
         const opened = await openRecorded(pgdata, [], () => failing);
-        const { db, fs } = opened;
-        // Entering the stopped PostgreSQL again never returns (PGlite's Sync after an exec, its
-        // ROLLBACK after a failed COMMIT: 100% CPU in this thread). Recorded and refused here, so
-        // that a store without its own refusal fails this test instead of hanging it.
-        const entered: string[] = [];
-        const enter = db.execProtocolRawSync.bind(db);
-        db.execProtocolRawSync = (message: Uint8Array) => {
-          if (fs.flushFailure === undefined) return enter(message);
-          entered.push(String.fromCharCode(message[0]!));
-          throw new Error('a stopped PostgreSQL was entered');
-        };
+        const { fs } = opened;
+        const entered = entriesAfterStop(opened);
         const store = storeOver(opened);
         try {
           await store.exec('CREATE TABLE t (id int)');
@@ -225,6 +265,47 @@ describe('the embedded store’s flushes', () => {
       }
     },
   );
+
+  it('a full disk failing a WAL write (a PANIC, no failed flush) stops the store the same way', async () => {
+    const pgdata = await newPgdata();
+    let full = false;
+    const opened = await openRecorded(
+      pgdata,
+      [],
+      () => false,
+      () => full,
+    );
+    const { fs } = opened;
+    const entered = entriesAfterStop(opened);
+    const store = storeOver(opened);
+    try {
+      await store.exec('CREATE TABLE t (id int)');
+      await store.query('INSERT INTO t VALUES (1)');
+      full = true;
+      await expect(store.query('INSERT INTO t VALUES (2)')).rejects.toThrow(/No space left on device/);
+      expect(fs.flushFailure).toBeUndefined();
+      expect(fs.stopped?.message).toMatch(/^PostgreSQL aborted/);
+      expect(store.stopped()).toBe(fs.stopped);
+      for (const attempt of [
+        () => store.query('SELECT 1'),
+        () => store.exec('INSERT INTO t VALUES (3)'),
+        () => store.transaction((tx) => tx.query('INSERT INTO t VALUES (4)')),
+        () => store.ping(),
+      ])
+        await expect(attempt()).rejects.toMatchObject({ code: 'store_unavailable', retryable: false });
+      expect(entered).toEqual([]);
+    } finally {
+      full = false;
+      await store.close();
+    }
+    // Room again: a restart recovers the row committed before the disk filled.
+    const again = await openStore({ dataDir: dirname(pgdata) });
+    try {
+      expect((await again.query('SELECT id FROM t ORDER BY id')).rows).toEqual([{ id: 1 }]);
+    } finally {
+      await again.close();
+    }
+  });
 
   it('a PGlite whose file system lacks the operations relied on does not open', async () => {
     const pgdata = await newPgdata();
