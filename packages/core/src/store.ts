@@ -68,7 +68,7 @@ export interface Store extends Queryable {
    * Why the store will refuse every statement until the process restarts, or undefined: the
    * embedded database stops after a failed flush or another PANIC (a full disk failing a WAL
    * write), and only a restart's recovery brings it back
-   * (for /healthz, so an orchestrator restarts the process). A server's pool reconnects by itself.
+   * (for /healthz, so a liveness probe restarts the process). A server's pool reconnects by itself.
    */
   stopped(): Error | undefined;
   close(): Promise<void>;
@@ -432,14 +432,14 @@ export class PGliteStore implements Store {
     private readonly statements: PreparedStatements,
     private readonly logger: Logger | undefined,
     private readonly releaseDataDir: () => void,
-    /** What stopped the embedded database (DurablePgliteFs.stopped: a failed flush, a PANIC); none in memory. */
+    /** What stopped the embedded database (DurablePgliteFs.stopped: a failed flush, any PANIC). */
     private readonly failure: () => Error | undefined = () => undefined,
   ) {
     // After a failed flush or another PANIC (a full disk failing a WAL write) PostgreSQL has stopped
     // mid-statement, and entering it again never returns (it spins at 100% CPU in this thread: the
-    // Sync PGlite sends after a failed `exec`, the ROLLBACK after a transaction's failed COMMIT, the
-    // next statement). Every way in is PGlite's execProtocolRawSync, so it refuses once PostgreSQL
-    // has stopped: the caller gets store_unavailable instead.
+    // Sync PGlite sends after a failed `exec` or COMMIT, the next statement). Every later protocol
+    // message goes through PGlite's execProtocolRawSync, which refuses once PostgreSQL has stopped:
+    // the caller gets store_unavailable instead. (The message that stopped it is PGlite's to finish.)
     const enter = db.execProtocolRawSync.bind(db);
     db.execProtocolRawSync = (message: Uint8Array) => {
       // 'X' (Terminate, sent by close) never enters PostgreSQL.
@@ -494,7 +494,7 @@ export class PGliteStore implements Store {
       this.failureLogged = true;
       this.logger?.error(
         { store: 'pglite', err: failure.message },
-        'the embedded database has stopped after an unrecoverable error (a failed write or flush to disk); restart the server',
+        'the embedded database has stopped after an unrecoverable error (a PANIC, such as a failed write or flush to disk); restart the server',
       );
     }
     throw new PortcullisError({
@@ -639,6 +639,8 @@ export class PGliteStore implements Store {
     this.checkTimer = undefined;
     try {
       await this.checking?.catch(() => undefined);
+      // After a stop this writes nothing (no shutdown checkpoint): the next start recovers from the
+      // WAL (pglite-durability.test.ts checks the directory is left as it was).
       await this.db.close();
     } finally {
       this.releaseDataDir();

@@ -1,7 +1,7 @@
 /**
  * After a failed flush the embedded store has stopped for good (PostgreSQL stops rather than trust
  * a later flush; only a restart's recovery brings it back), so the process fails liveness:
- * `/healthz` answers 503 naming the store, and an orchestrator restarts it. `/readyz` fails too,
+ * `/healthz` answers 503 naming the store, and a liveness probe restarts it. `/readyz` fails too,
  * as it does for anything the calls need. Before the failure both answer 200. The flush fails on
  * the kit's own path: fsync(2) fails with EIO for the data directory's files only (the audit
  * file's flushes still work), as a failing disk under `pgdata` would.
