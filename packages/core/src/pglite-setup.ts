@@ -171,13 +171,25 @@ export async function durablePgliteFs(
         };
       };
       const preRun = [flushing as (mod: unknown) => void, ...(emscriptenOpts.preRun ?? [])];
-      // PostgreSQL's PANIC is abort() in WebAssembly: PGlite catches the exception and goes on.
-      const onAbort = (what: unknown) => {
-        const why = typeof what === 'string' && what !== '' ? `: ${what}` : '';
-        this.aborted ??= new Error(`PostgreSQL aborted${why}`);
-        (emscriptenOpts as { onAbort?: (what: unknown) => void }).onAbort?.(what);
+      // PostgreSQL's PANIC is abort() in WebAssembly: PGlite catches the exception and goes on. The
+      // abort carries no reason; PostgreSQL's log line just before it does (its message only: the
+      // STATEMENT line that follows it, with the SQL and its values, is not kept).
+      const opts = emscriptenOpts as {
+        onAbort?: (what: unknown) => void;
+        printErr?: (text: unknown) => void;
       };
-      return { emscriptenOpts: { ...emscriptenOpts, preRun, onAbort } };
+      let panic: string | undefined;
+      const printErr = (text: unknown) => {
+        const at = typeof text === 'string' ? text.indexOf(' PANIC:  ') : -1;
+        if (at >= 0) panic ??= (text as string).slice(at + ' PANIC:  '.length).trim();
+        opts.printErr?.(text);
+      };
+      const onAbort = (what: unknown) => {
+        const why = panic ?? (typeof what === 'string' && what !== '' ? what : undefined);
+        this.aborted ??= new Error(`PostgreSQL aborted${why === undefined ? '' : `: ${why}`}`);
+        opts.onAbort?.(what);
+      };
+      return { emscriptenOpts: { ...emscriptenOpts, preRun, printErr, onAbort } };
     }
   }
   return new DurableNodeFS(dir);

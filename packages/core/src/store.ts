@@ -67,8 +67,8 @@ export interface Store extends Queryable {
   /**
    * Why the store will refuse every statement until the process restarts, or undefined: the
    * embedded database stops after a failed flush or another PANIC (a full disk failing a WAL
-   * write), and only a restart's recovery brings it back
-   * (for /healthz, so a liveness probe restarts the process). A server's pool reconnects by itself.
+   * write), and only a restart's recovery brings it back (for /healthz, so a liveness probe
+   * restarts the process). A server's pool reconnects by itself.
    */
   stopped(): Error | undefined;
   close(): Promise<void>;

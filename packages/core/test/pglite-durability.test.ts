@@ -312,7 +312,11 @@ describe('the embedded store’s flushes', () => {
         await expect(store.query('INSERT INTO t VALUES (2)')).rejects.toThrow(/No space left on device/);
         atStop = filesOf(pgdata);
         expect(fs.flushFailure).toBeUndefined();
-        expect(fs.stopped?.message).toMatch(/^PostgreSQL aborted/);
+        // The abort names PostgreSQL's PANIC (from its log line), not the statement.
+        expect(fs.stopped?.message).toMatch(
+          /^PostgreSQL aborted: could not write to .*: No space left on device$/,
+        );
+        expect(fs.stopped?.message).not.toMatch(/INSERT/);
         expect(store.stopped()).toBe(fs.stopped);
         for (const attempt of [
           () => store.query('SELECT 1'),
