@@ -114,13 +114,20 @@ interface NodeFsModule {
   };
 }
 
+/**
+ * A PANIC in PostgreSQL's log, with its default `log_line_prefix` ('%m [%p] ': the time, its zone,
+ * the process id): the message is the first group.
+ */
+const PANIC_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[\d+\] PANIC: {2}(.*)$/;
+
 /** PGlite's file system for a data directory whose flushes reach the disk (durablePgliteFs). */
 export type DurablePgliteFs = NonNullable<PGliteOptions['fs']> & {
   /** The first flush that failed: PostgreSQL stopped there (a PANIC); the store refuses what follows. */
   readonly flushFailure: Error | undefined;
   /**
-   * What stopped PostgreSQL: the first failed flush, or else its first abort (any PANIC, such as a
-   * full disk failing a WAL segment's write). The store refuses what follows either way.
+   * What stopped PostgreSQL: its first abort (any PANIC: a failed flush, a full disk failing a WAL
+   * segment's write), named by the PANIC's message, or else the first failed flush. The store
+   * refuses what follows either way.
    */
   readonly stopped: Error | undefined;
 };
@@ -146,7 +153,7 @@ export async function durablePgliteFs(
     flushFailure: Error | undefined;
     aborted: Error | undefined;
     get stopped(): Error | undefined {
-      return this.flushFailure ?? this.aborted;
+      return this.aborted ?? this.flushFailure;
     }
     override async init(...args: Parameters<InstanceType<typeof NodeFS>['init']>): Promise<Init> {
       const { emscriptenOpts } = await super.init(...args);
@@ -172,21 +179,24 @@ export async function durablePgliteFs(
       };
       const preRun = [flushing as (mod: unknown) => void, ...(emscriptenOpts.preRun ?? [])];
       // PostgreSQL's PANIC is abort() in WebAssembly: PGlite catches the exception and goes on. The
-      // abort carries no reason; PostgreSQL's log line just before it does (its message only: the
-      // STATEMENT line that follows it, with the SQL and its values, is not kept).
+      // abort carries no reason; PostgreSQL's log line just before it does. Only a line that begins
+      // with PostgreSQL's own prefix and severity counts (an ERROR line can quote a caller's value,
+      // which could contain "PANIC:"; a line break in one is followed by a tab), the latest before
+      // the abort, and its message only: the STATEMENT line after it (the SQL, its values) is not.
       const opts = emscriptenOpts as {
         onAbort?: (what: unknown) => void;
         printErr?: (text: unknown) => void;
       };
       let panic: string | undefined;
       const printErr = (text: unknown) => {
-        const at = typeof text === 'string' ? text.indexOf(' PANIC:  ') : -1;
-        if (at >= 0) panic ??= (text as string).slice(at + ' PANIC:  '.length).trim();
+        const m = typeof text === 'string' ? PANIC_LINE.exec(text) : null;
+        if (m) panic = m[1];
         opts.printErr?.(text);
       };
       const onAbort = (what: unknown) => {
         const why = panic ?? (typeof what === 'string' && what !== '' ? what : undefined);
         this.aborted ??= new Error(`PostgreSQL aborted${why === undefined ? '' : `: ${why}`}`);
+        panic = undefined;
         opts.onAbort?.(what);
       };
       return { emscriptenOpts: { ...emscriptenOpts, preRun, printErr, onAbort } };

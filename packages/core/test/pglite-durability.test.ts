@@ -270,6 +270,10 @@ describe('the embedded store’s flushes', () => {
           await expect(write, failAt).rejects.toMatchObject({ code: 'store_unavailable', retryable: false });
           atStop = filesOf(pgdata);
           expect(fs.flushFailure?.message, failAt).toMatch(/EIO/);
+          // What the log names: PostgreSQL's PANIC, with the file, rather than Node's bare EIO.
+          expect(fs.stopped?.message, failAt).toMatch(
+            /^PostgreSQL aborted: could not fsync file ".*": I\/O error$/,
+          );
           expect(entered, failAt).toEqual([]);
         } finally {
           failing = false; // the disk works again
@@ -308,6 +312,10 @@ describe('the embedded store’s flushes', () => {
       try {
         await store.exec('CREATE TABLE t (id int)');
         await store.query('INSERT INTO t VALUES (1)');
+        // ERRORs quoting a caller's value with PostgreSQL's PANIC marker in it, or a faked log line
+        // after a line break (PostgreSQL indents a message's next lines): never taken for the cause.
+        for (const value of ['x PANIC:  fake', 'x\n2026-01-01 00:00:00.000 UTC [1] PANIC:  fake'])
+          await expect(store.query('SELECT $1::int', [value])).rejects.toThrow(/invalid input syntax/);
         full = true;
         await expect(store.query('INSERT INTO t VALUES (2)')).rejects.toThrow(/No space left on device/);
         atStop = filesOf(pgdata);
