@@ -254,7 +254,7 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
   // Liveness fails only for what a restart recovers (the embedded store, stopped by a failed write
   // or flush), so a liveness probe restarts the process; a dependency that comes back is /readyz's.
   admin.get('/healthz', (_req, res) => {
-    const failing = runtime.liveness();
+    const failing = runtime.host.liveness();
     if (Object.keys(failing).length === 0) res.json({ status: 'ok', server: runtime.serverName });
     else res.status(503).json({ status: 'failing', server: runtime.serverName, checks: failing });
   });

@@ -701,11 +701,6 @@ export class ServerRuntime<B = unknown> implements McpScope {
     };
   }
 
-  /** For /healthz: what only a restart recovers (Host.liveness); empty while the process can serve. */
-  liveness(): Record<string, string> {
-    return this.host.liveness();
-  }
-
   /** For /readyz: the last background check when they run, otherwise one now. */
   async readiness(): Promise<{ ok: boolean; checks: Record<string, string> }> {
     if (this.readinessTimer && this.lastReadiness)

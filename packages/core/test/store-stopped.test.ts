@@ -63,7 +63,7 @@ describe('a store stopped by a failed flush', () => {
         expect(health.status).toBe(200);
         expect(await health.json()).toEqual({ status: 'ok', server: 'portcullis-sys' });
         expect((await fetch(`${srv.url}/readyz`)).status).toBe(200);
-        expect(h.runtime.liveness()).toEqual({});
+        expect(h.runtime.host.liveness()).toEqual({});
 
         // A write's commit flushes the WAL, and that flush fails: the write is answered (it once
         // spun forever here, PGlite entering the stopped PostgreSQL again).
