@@ -455,8 +455,7 @@ export class PGliteStore implements Store {
         await db._checkReady();
         return db._runExclusiveTransaction(() =>
           db._runExclusiveQuery(async () => {
-            await db._checkReady();
-            this.checkRunning();
+            await db._checkReady(); // a stop meanwhile is refused where the statement enters PGlite
             return statements.run<T>(sql, params ?? [], false);
           }),
         );
