@@ -114,6 +114,16 @@ const storeOver = ({ db, fs }: Awaited<ReturnType<typeof openRecorded>>, logger?
     () => fs.stopped,
   );
 
+/** The rows `sql` reads after a restart: the store opened again on the data directory, as a server does. */
+async function rowsAfterRestart<T = Record<string, unknown>>(pgdata: string, sql: string): Promise<T[]> {
+  const again = await openStore({ dataDir: dirname(pgdata) });
+  try {
+    return (await again.query<T>(sql)).rows;
+  } finally {
+    await again.close();
+  }
+}
+
 /**
  * Entering a stopped PostgreSQL again never returns (PGlite's Sync after a failed exec or COMMIT,
  * the next statement: 100% CPU in this thread). Each such entry is recorded
@@ -211,12 +221,7 @@ describe('the embedded store’s flushes', () => {
         await store.close();
       }
       // A restart recovers from the WAL on disk: the row committed before the failure is there.
-      const again = await openStore({ dataDir: dirname(pgdata) });
-      try {
-        expect((await again.query('SELECT id FROM t WHERE id = 1')).rows).toEqual([{ id: 1 }]);
-      } finally {
-        await again.close();
-      }
+      expect(await rowsAfterRestart(pgdata, 'SELECT id FROM t WHERE id = 1')).toEqual([{ id: 1 }]);
     },
   );
 
@@ -283,13 +288,8 @@ describe('the embedded store’s flushes', () => {
         expect(filesOf(pgdata), failAt).toEqual(atStop);
         // A restart recovers. Whether the commit whose flush failed survives is not known (its WAL
         // was written, not flushed: PostgreSQL's rule), but never half of it.
-        const again = await openStore({ dataDir: dirname(pgdata) });
-        try {
-          const { rows } = await again.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
-          expect([0, 2], failAt).toContain(rows[0]!.n);
-        } finally {
-          await again.close();
-        }
+        const rows = await rowsAfterRestart<{ n: number }>(pgdata, 'SELECT count(*)::int AS n FROM t');
+        expect([0, 2], failAt).toContain(rows[0]!.n);
       }
     },
   );
@@ -340,12 +340,7 @@ describe('the embedded store’s flushes', () => {
       }
       expect(filesOf(pgdata)).toEqual(atStop); // close wrote nothing: no shutdown checkpoint
       // Room again: a restart recovers the row committed before the disk filled.
-      const again = await openStore({ dataDir: dirname(pgdata) });
-      try {
-        expect((await again.query('SELECT id FROM t ORDER BY id')).rows).toEqual([{ id: 1 }]);
-      } finally {
-        await again.close();
-      }
+      expect(await rowsAfterRestart(pgdata, 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }]);
     },
   );
 
