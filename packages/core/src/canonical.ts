@@ -12,10 +12,39 @@ import { createHash } from 'node:crypto';
  * arrays, non-finite numbers null). Equal values always give equal text, whatever the key order.
  */
 export function canonicalJson(value: unknown): string {
-  return canonical(value, new Set<object>()) ?? 'null';
+  return canonical(value, 0, null) ?? 'null';
 }
 
-function canonical(value: unknown, stack: Set<object>): string | undefined {
+/**
+ * Object keys repeat from call to call (every audit record and result has the same field names),
+ * and quoting them was a third of the encoder's time: short keys keep their quoted text here. A
+ * caller's arguments can bring any keys, so the map holds only short ones and starts again when
+ * full (at most ~1 MB).
+ */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEY_MAX_LENGTH = 64;
+const QUOTED_KEYS_MAX = 4_096;
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (key.length <= QUOTED_KEY_MAX_LENGTH) {
+      if (quotedKeys.size >= QUOTED_KEYS_MAX) quotedKeys.clear();
+      quotedKeys.set(key, quoted);
+    }
+  }
+  return quoted;
+}
+
+/**
+ * Nesting depth from which the objects on the current path are tracked to find a cycle. A cycle
+ * always nests deeper than this, so it is still found (and refused) however short it is; values
+ * nested less deeply (every record, result and argument the kit sees) skip the bookkeeping.
+ */
+const CYCLE_CHECK_DEPTH = 256;
+
+function canonical(value: unknown, depth: number, path: Set<object> | null): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -35,26 +64,39 @@ function canonical(value: unknown, stack: Set<object>): string | undefined {
   }
   const obj = value;
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return canonical((toJSON as () => unknown).call(obj), stack);
-  if (stack.has(obj)) throw new TypeError('canonicalJson cannot encode a circular structure');
-  stack.add(obj);
+  if (typeof toJSON === 'function') return canonical((toJSON as () => unknown).call(obj), depth, path);
+  const tracked = depth >= CYCLE_CHECK_DEPTH;
+  if (tracked) {
+    path ??= new Set<object>();
+    if (path.has(obj)) throw new TypeError('canonicalJson cannot encode a circular structure');
+    path.add(obj);
+  }
   try {
     if (Array.isArray(obj)) {
       const arr = obj as unknown[];
-      const items: string[] = [];
-      // An index loop, not map(): map keeps the holes of a sparse array and join() would drop them.
-      for (let i = 0; i < arr.length; i++) items.push(canonical(arr[i], stack) ?? 'null');
-      return `[${items.join(',')}]`;
+      // An index loop: it visits the holes of a sparse array, which encode as null.
+      let out = '[';
+      for (let i = 0; i < arr.length; i++) {
+        if (i > 0) out += ',';
+        out += canonical(arr[i], depth + 1, path) ?? 'null';
+      }
+      return `${out}]`;
     }
     const rec = obj as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const key of Object.keys(rec).sort()) {
-      const v = canonical(rec[key], stack);
-      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
+    const keys = Object.keys(rec).sort();
+    let out = '{';
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const v = canonical(rec[key], depth + 1, path);
+      if (v === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${quoteKey(key)}:${v}`;
     }
-    return `{${parts.join(',')}}`;
+    return `${out}}`;
   } finally {
-    stack.delete(obj);
+    if (tracked) path!.delete(obj);
   }
 }
 
