@@ -22,8 +22,9 @@
  *       then its contacts, open opportunities and recent activities in one statement (two statements,
  *       as the CRM; src/baselines/account-read.ts);
  *   (g) a raw express handler doing the same read (no SDK).
- * It prints req/s, p50, p99, p99/p50 and server CPU per request, e/f and e/g, and the goals (e/f >= 2;
- * the CRM's p99 <= 5x its p50). Then one more bounded round of (e) under `node --cpu-prof`:
+ * It prints req/s, p50, p99, p99/p50 and server CPU per request, e/f, e/g and g/f (about the most e/f
+ * can be: the read with no control at all), what the kit and the SDK each add to (g)'s CPU per call, and the
+ * goals (e/f >= 2; the CRM's p99 <= 5x its p50). Then one more bounded round of (e) under `node --cpu-prof`:
  * the load window's top frames by self time, the kit's and the CRM's functions by inclusive time,
  * self time by package, the garbage collector's share of the samples, and the event-loop delay and
  * GC time from the CRM's /metrics over the same window.
@@ -596,7 +597,21 @@ async function crmHttpSection(log: (s?: string) => void): Promise<void> {
   const ef = e && fSdk ? e.rps / fSdk.rps : NaN;
   const eg = e && g ? e.rps / g.rps : NaN;
   const tail = e ? e.p99 / e.p50 : NaN;
-  log(`ratios (req/s): e/f = ${f2(ef)}   e/g = ${f2(eg)}`);
+  const gf = g && fSdk ? g.rps / fSdk.rps : NaN;
+  log(`ratios (req/s): e/f = ${f2(ef)}   e/g = ${f2(eg)}   g/f = ${f2(gf)}`);
+  // (g) is the same read with no control and no SDK, so g/f is what e/f would be if identity,
+  // policy, rate limits, audit and MCP handling cost nothing: about the most e/f can be here (both
+  // answer through express; e/f above it would need the kit's HTTP path cheaper than g's).
+  if (e?.cpuUsPerReq && fSdk?.cpuUsPerReq && g?.cpuUsPerReq) {
+    const kit = e.cpuUsPerReq - g.cpuUsPerReq;
+    const sdk = fSdk.cpuUsPerReq - g.cpuUsPerReq;
+    log(
+      `CPU per call above (g): (e) the kit's controls and MCP handling +${f0(kit)} µs; (f) the SDK's server and transport per request +${f0(sdk)} µs (${f2(sdk / kit)}x the kit's)`,
+    );
+    log(
+      `  g/f is about the most e/f can be here (the read with no control at all); e/f >= ${CRM_GOALS.ratio} by CPU needs (e) <= ${f0(fSdk.cpuUsPerReq / CRM_GOALS.ratio)} µs per call, the kit's part <= ${f0(fSdk.cpuUsPerReq / CRM_GOALS.ratio - g.cpuUsPerReq)} µs`,
+    );
+  }
   log(`(e) event-loop delay over the rounds (its /metrics): ${lagLine(crmMetrics)}`);
   const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
   log('goals');
