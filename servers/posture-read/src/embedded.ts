@@ -174,14 +174,18 @@ export class EmbeddedBackend implements PostureBackend {
     const where = findingWhere(tenant, scope, query);
     const needsFramework = groupBy.includes('framework');
     const cols = groupBy.map((g) => `${GROUP_COLUMN[g]} AS ${g}`);
+    // Every finding must count once per group. Alone it is one row ((tenant, id) is the key). By
+    // framework it is joined to its frameworks, each once: a finding mapped to two controls of one
+    // framework would otherwise be two rows. The frameworks come grouped from the compliance
+    // table's key (tenant, finding_id, framework, control), read in its order, so nothing sorts
+    // the findings to count them. count(DISTINCT f.id) did: at 100,000 findings an external sort
+    // on disk on every call (posture_summarize_findings by severity and account 408 -> 99-119 ms,
+    // by framework 1,245 -> 198 ms).
     const from = needsFramework
-      ? 'posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id'
+      ? `posture_findings f JOIN (SELECT tenant, finding_id, framework FROM posture_compliance
+           WHERE tenant = $1 GROUP BY tenant, finding_id, framework) c
+           ON c.tenant = f.tenant AND c.finding_id = f.id`
       : 'posture_findings f';
-    // Joined to its controls a finding is one row per control, so it is counted once per group.
-    // Alone it is one row ((tenant, id) is the key), and count(*) gives the same number without
-    // sorting every row by id: 100,000 findings by severity and account went from a 6 MB sort on
-    // disk (594 ms) to a hash aggregate in memory (104 ms).
-    const n = needsFramework ? 'count(DISTINCT f.id)' : 'count(*)';
     return this.reads(async (q) => {
       const total = await count(
         q,
@@ -189,9 +193,9 @@ export class EmbeddedBackend implements PostureBackend {
         where.params,
       );
       const res = await q.query<Row>(
-        `SELECT ${cols.join(', ')}, ${n} AS n FROM ${from} WHERE ${where.sql()}
+        `SELECT ${cols.join(', ')}, count(*) AS n FROM ${from} WHERE ${where.sql()}
           GROUP BY ${groupBy.map((g) => GROUP_COLUMN[g]).join(', ')}
-          ORDER BY ${n} DESC, ${groupBy.map((g) => `${GROUP_COLUMN[g]} COLLATE "C"`).join(', ')}
+          ORDER BY count(*) DESC, ${groupBy.map((g) => `${GROUP_COLUMN[g]} COLLATE "C"`).join(', ')}
           LIMIT 500`,
         where.params,
       );
@@ -347,9 +351,12 @@ export class EmbeddedBackend implements PostureBackend {
     const fw = query.framework === undefined ? '' : ` AND c.framework = ${where.param(query.framework)}`;
     return this.reads(async (q) => {
       const res = await q.query<Row>(
+        // One row per finding and control (the compliance table's key), so count(*) counts each
+        // finding once per control, without sorting every row by id as count(DISTINCT) did (at
+        // 100,000 findings, every framework: 1,141 -> 248 ms).
         `SELECT c.framework, c.control,
-                count(DISTINCT f.id) FILTER (WHERE f.status = 'open') AS failed,
-                count(DISTINCT f.id) FILTER (WHERE f.status <> 'open') AS passed
+                count(*) FILTER (WHERE f.status = 'open') AS failed,
+                count(*) FILTER (WHERE f.status <> 'open') AS passed
            FROM posture_compliance c
            JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
           WHERE ${where.sql()}${fw}
