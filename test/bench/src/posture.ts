@@ -1,7 +1,8 @@
 /**
  * The posture-read part of the bench (a measurement, not a test): the import command's rate and
  * peak memory on a generated file of N findings (default 100,000; BENCH_POSTURE_N, 0 skips), and
- * search and summarize latency on a store of 1,000 findings against one of N.
+ * search and summary latency (by severity and account, by framework, the compliance summary) on a
+ * store of 1,000 findings against one of N (no goal for the summaries: they count every finding).
  * Goals: N imported within 60 s with peak memory under 300 MB; search at N within 2x of 1,000.
  * Then the same file twice more (a re-import rewrites every finding's last-seen time): the times,
  * the data directory's size after each, and the reads at N once more (no goal: dead rows would show).
@@ -115,6 +116,8 @@ interface Latencies {
   search: number;
   page2: number;
   summarize: number;
+  byFramework: number;
+  compliance: number;
 }
 
 /** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
@@ -139,10 +142,15 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
     const search = await time('posture_search_findings', () => query);
     const page2 = await time('posture_search_findings', (k) => ({ ...query, cursor: cursors[k] }));
     const summarize = await time('posture_summarize_findings', () => ({ group_by: ['severity', 'account'] }));
-    return [0, 1].map((k) => ({ search: search[k], page2: page2[k], summarize: summarize[k] })) as [
-      Latencies,
-      Latencies,
-    ];
+    const byFramework = await time('posture_summarize_findings', () => ({ group_by: ['framework'] }));
+    const compliance = await time('posture_compliance_summary', () => ({}));
+    return [0, 1].map((k) => ({
+      search: search[k],
+      page2: page2[k],
+      summarize: summarize[k],
+      byFramework: byFramework[k],
+      compliance: compliance[k],
+    })) as [Latencies, Latencies];
   } finally {
     for (const h of hs) await h.close();
   }
@@ -181,6 +189,12 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     );
     log(
       `    summarize by severity x account          ${f1(at1k.summarize).padStart(8)} ms   ${f1(atN.summarize).padStart(8)} ms`,
+    );
+    log(
+      `    summarize by framework                   ${f1(at1k.byFramework).padStart(8)} ms   ${f1(atN.byFramework).padStart(8)} ms`,
+    );
+    log(
+      `    compliance summary, every framework      ${f1(at1k.compliance).padStart(8)} ms   ${f1(atN.compliance).padStart(8)} ms`,
     );
     log('  goals');
     log(
