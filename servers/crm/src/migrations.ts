@@ -217,4 +217,23 @@ END
 $fn$;
 `,
   },
+  {
+    // crm_search_opportunities by owner (a rep's pipeline), stage and minimum amount. Walking the
+    // close-date index read a row for every deal it passed to test the filter, and counting a
+    // narrow filter read every deal of the tenant (the search's median at 100,000 deals against
+    // 1,000: an owner and one stage 51.0 against 5.9 ms, an amount in the top 1% 36.5 against 5.7).
+    // The owner index keeps the close-date order, so a page walks only that owner's deals. Both
+    // carry the columns the search filters on (INCLUDE), so a page's ids and a count come from the
+    // index alone (EmbeddedBackend.page reads rows only for the page's ids). The amount index
+    // counts a minimum amount within COUNT_CAP entries.
+    id: '0006_crm_opportunity_filters',
+    sql: `
+DROP INDEX crm_opportunities_close;
+CREATE INDEX crm_opportunities_close ON crm_opportunities
+  (tenant, close_date COLLATE "C", id COLLATE "C") INCLUDE (stage, amount, owner_id, account_id);
+CREATE INDEX crm_opportunities_owner ON crm_opportunities
+  (tenant, owner_id, close_date COLLATE "C", id COLLATE "C") INCLUDE (stage, amount);
+CREATE INDEX crm_opportunities_amount ON crm_opportunities (tenant, amount);
+`,
+  },
 ];

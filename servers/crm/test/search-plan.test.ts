@@ -5,7 +5,9 @@
  * through an index in its own order; with name words the backend reads through the trigram indexes
  * (bitmap scans only), so the plan must use them and never scan the table. Every count is bounded
  * (a Limit under the Aggregate). A missing index, or an ORDER BY collation an index does not carry,
- * shows up here as a Seq Scan or a Sort.
+ * shows up here as a Seq Scan or a Sort. Opportunities by owner must walk the owner's own index
+ * and count from it alone, and a minimum amount must count from the amount index: the close-date
+ * index also avoids a Sort, but it reads every deal of the tenant to count a narrow filter.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +78,15 @@ beforeAll(async () => {
              (SELECT word FROM w WHERE n = 256 + (hashint4(i + 6) & 1023)),
              'own_' || (1 + (hashint4(i + 4) & 15)), 'team-1', now(), now()
       FROM generate_series(1, 20000) i;
+    INSERT INTO crm_opportunities (id, tenant, account_id, name, stage, amount, currency, close_date, owner_id, team, created_at, updated_at)
+      SELECT 'opp_' || lpad(i::text, 6, '0'), 'plan', 'acc_' || lpad(i::text, 6, '0'), 'Deal ' || i,
+             (ARRAY['prospecting','qualification','proposal','negotiation','closed_won','closed_lost'])[1 + abs(hashint4(i + 10)) % 6],
+             1000 + abs(hashint4(i + 11)) % 10000000, 'USD',
+             to_char(date '2025-01-01' + (abs(hashint4(i + 12)) % 1095), 'YYYY-MM-DD'),
+             'own_' || (1 + (hashint4(i + 13) & 15)), 'team-1', now(), now()
+      FROM generate_series(1, 20000) i;
   `);
-  await store.exec('ANALYZE');
+  await store.exec('VACUUM ANALYZE');
   backend = await EmbeddedBackend.open(recording(store), {
     seed: false,
     cursors: new CursorCodec(randomBytes(32)),
@@ -191,5 +200,70 @@ describe('crm_search_accounts and crm_search_contacts plans', () => {
     const narrow = await backend.searchAccounts('plan', { query: await word() }, page(null));
     expect(narrow.total).toBeLessThan(COUNT_CAP);
     expect(narrow.total_is_lower_bound).toBeUndefined();
+  });
+});
+
+describe('crm_search_opportunities plans', () => {
+  const open = ['negotiation', 'proposal', 'prospecting', 'qualification'] as const;
+  const plansFor = async (query: Parameters<EmbeddedBackend['searchOpportunities']>[1]) => {
+    const first = await backend.searchOpportunities('plan', query, page(null));
+    expect(first.items.length).toBe(25);
+    return plansOf('crm_opportunities', () =>
+      backend.searchOpportunities('plan', query, page(first.next_cursor)),
+    );
+  };
+  /**
+   * The page's ids come from `index` alone (no row read to test a filter), in its order; only the
+   * top node may sort, and only the page's rows.
+   */
+  const expectKeyedPage = (plans: string[], index: string) => {
+    const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
+    expect(pagePlan).toMatch(new RegExp(`Index Only Scan using ${index} `));
+    expect(pagePlan.split('\n').slice(1).join('\n')).not.toMatch(/\bSort\b/);
+    for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+  };
+
+  it.each([
+    ['an owner', { owner_id: 'own_3' }],
+    ['an owner and the open stages', { owner_id: 'own_3', stages: [...open] }],
+    ['an owner and one stage', { owner_id: 'own_3', stages: ['closed_won' as const] }],
+  ])('%s: the page and the count walk that owner’s deals in the owner index alone', async (_l, query) => {
+    const plans = await plansFor(query);
+    expect(plans.length).toBe(2);
+    expectKeyedPage(plans, 'crm_opportunities_owner');
+    expect(plans.find((p) => p.includes('Aggregate'))).toMatch(
+      /Index Only Scan using crm_opportunities_owner /,
+    );
+    expectBoundedCount(plans);
+  });
+
+  it.each([
+    ['no filter', {}],
+    ['one stage', { stages: ['negotiation' as const] }],
+    ['a minimum amount', { min_amount: 9_900_000 }],
+  ])('%s: the page’s ids come from the close-date index alone', async (_l, query) => {
+    const plans = await plansFor(query);
+    expect(plans.length).toBe(2);
+    expectKeyedPage(plans, 'crm_opportunities_close');
+    expectBoundedCount(plans);
+  });
+
+  it('a minimum amount: the count reads the amount index alone, up to the cap', async () => {
+    const plans = await plansFor({ min_amount: 9_900_000 });
+    expect(plans.find((p) => p.includes('Aggregate'))).toMatch(
+      /Index Only Scan using crm_opportunities_amount /,
+    );
+  });
+
+  it('a name word: the trigram index, never the table, and the page in close-date order', async () => {
+    const plans = await plansFor({ query: '123' }); // Deal 123, 1230-1239, 12300-12399
+    expect(plans.length).toBe(2);
+    for (const plan of plans) {
+      expect(plan).toMatch(/crm_opportunities_name_trgm/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    }
+    const res = await backend.searchOpportunities('plan', { query: '123' }, page(null));
+    const dates = res.items.map((o) => `${o.close_date} ${o.id}`);
+    expect(dates).toEqual([...dates].sort());
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The CRM's cost as data grows (a measurement, not a test): crm_search_accounts,
- * crm_search_contacts and crm_get_account latency on a tenant of 1,000 accounts (and as many contacts) against one of
- * N (default 100,000; BENCH_CRM_N, 0 skips), over the in-process client with every control on.
+ * The CRM's cost as data grows (a measurement, not a test): crm_search_accounts, crm_search_contacts,
+ * crm_search_opportunities and crm_get_account latency on a tenant of 1,000 accounts (and as many
+ * contacts and opportunities) against one of N (default 100,000; BENCH_CRM_N, 0 skips), over the
+ * in-process client with every control on.
  * Goal (issue "Footprint and speed"): search at N within 2x of its latency at 1,000.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,6 +47,15 @@ export async function crmScaleFill(dataDir: string, n: number): Promise<void> {
                'c' || i || '@bench.example', 'own_' || (1 + (hashint4(i + 4) & 15)), 'team-' || (hashint4(i + 4) & 3),
                now(), now()
         FROM generate_series(1, ${n}) i;
+      -- One deal per account: stage, amount, close date (three years) and owner independent.
+      INSERT INTO crm_opportunities (id, tenant, account_id, name, stage, amount, currency, close_date, owner_id, team, created_at, updated_at)
+        SELECT 'opp_' || lpad(i::text, 7, '0'), 'bench', 'acc_' || lpad(i::text, 7, '0'),
+               'Deal ' || i || ' ' || (ARRAY['Renewal','Expansion','Pilot','Migration'])[1 + (hashint4(i + 9) & 3)],
+               (ARRAY['prospecting','qualification','proposal','negotiation','closed_won','closed_lost'])[1 + abs(hashint4(i + 10)) % 6],
+               1000 + abs(hashint4(i + 11)) % 10000000, 'USD',
+               to_char(date '2025-01-01' + (abs(hashint4(i + 12)) % 1095), 'YYYY-MM-DD'),
+               'own_' || (1 + (hashint4(i + 13) & 15)), 'team-' || (hashint4(i + 13) & 3), now(), now()
+        FROM generate_series(1, ${n}) i;
     `);
     // The tables as the embedded store leaves them a moment after such a load: its own upkeep
     // (autovacuum's rules) analyzes them and, past 1,000 + 20% new rows, vacuums them, which marks
@@ -82,6 +92,19 @@ async function cases(dataDir: string): Promise<Case[]> {
       ['accounts, owner', 'crm_search_accounts', { owner_id: 'own_3', limit: 25 }],
       ['accounts, broad word "holdings" (1 in 8)', 'crm_search_accounts', { query: 'holdings', limit: 25 }],
       [`contacts, name word "${last}"`, 'crm_search_contacts', { query: last, limit: 25 }],
+      ['opportunities, no filter', 'crm_search_opportunities', { limit: 25 }],
+      [
+        'opportunities, owner + open stages',
+        'crm_search_opportunities',
+        { owner_id: 'own_3', stages: ['prospecting', 'qualification', 'proposal', 'negotiation'], limit: 25 },
+      ],
+      [
+        'opportunities, owner + one stage',
+        'crm_search_opportunities',
+        { owner_id: 'own_5', stages: ['closed_won'], limit: 25 },
+      ],
+      ['opportunities, amount (1 in 10)', 'crm_search_opportunities', { min_amount: 9_000_000, limit: 25 }],
+      ['opportunities, amount (1 in 100)', 'crm_search_opportunities', { min_amount: 9_900_000, limit: 25 }],
       // Not a search: one record with its contacts, pipeline and activities (crm_account_related).
       ['account and related (crm_get_account)', 'crm_get_account', { id: 'acc_0000001' }],
     ];
@@ -116,7 +139,7 @@ export async function crmScaleBench(log: (s?: string) => void, n: number): Promi
   try {
     log();
     log(
-      `CRM search as data grows: 1,000 vs ${n.toLocaleString('en')} accounts and contacts (embedded store)`,
+      `CRM search as data grows: 1,000 vs ${n.toLocaleString('en')} accounts, contacts and opportunities (embedded store)`,
     );
     await crmScaleFill(join(base, 'small'), 1000);
     await crmScaleFill(join(base, 'big'), n);
