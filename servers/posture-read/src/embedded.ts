@@ -88,6 +88,12 @@ export class EmbeddedBackend implements PostureBackend {
     const where = findingWhere(tenant, scope, query);
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     return this.reads(async (q) => {
+      // Planned for the values it is given, every time. The embedded store keeps its statements
+      // prepared, and after five runs PostgreSQL may keep one plan for any values; for these
+      // filters that is a guess (a status held by 2 findings or by 90,000 of them), and a plan
+      // made for a common value walked all 100,000 findings to find none suppressed (338 ms
+      // against 0.1 planned for the value). Planning one search costs well under a millisecond.
+      await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
       // Counting stops at COUNT_CAP: past it the total is a lower bound, so a search costs
       // the same at 100k findings as at 10k instead of visiting every match.
       const counted = await count(

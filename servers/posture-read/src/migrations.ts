@@ -117,4 +117,16 @@ CREATE INDEX posture_findings_order ON posture_findings (tenant, severity_rank D
 CREATE INDEX posture_findings_status_rank ON posture_findings (tenant, status, severity_rank DESC, first_seen DESC, id COLLATE "C");
 `,
   },
+  {
+    // Searches by one rule or one resource read only their matches. By rule the page walked the
+    // order index and tested each finding (1 rule in 60: 40,000 findings passed for one page at
+    // 100,000, 135 ms against 8.7 at 1,000); a resource had no index at all (a scan of the table
+    // for its handful of findings: 119 ms against 7.6). The rule index now keeps the page order.
+    id: '0003_posture_rule_and_resource_indexes',
+    sql: `
+DROP INDEX posture_findings_rule;
+CREATE INDEX posture_findings_rule ON posture_findings (tenant, rule, severity_rank DESC, first_seen DESC, id COLLATE "C");
+CREATE INDEX posture_findings_resource ON posture_findings (tenant, resource_id);
+`,
+  },
 ];

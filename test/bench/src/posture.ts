@@ -1,9 +1,11 @@
 /**
  * The posture-read part of the bench (a measurement, not a test): the import command's rate and
  * peak memory on a generated file of N findings (default 100,000; BENCH_POSTURE_N, 0 skips), and
- * search and summary latency (by severity and account, by framework, the compliance summary) on a
- * store of 1,000 findings against one of N (no goal for the summaries: they count every finding).
- * Goals: N imported within 60 s with peak memory under 300 MB; search at N within 2x of 1,000.
+ * search latency (open and medium and up, then by rule, by resource, a status none holds, by text)
+ * and summary latency (by severity and account, by framework, the compliance summary) on a store
+ * of 1,000 findings against one of N (the summaries and the text search read every finding: no goal).
+ * Goals: N imported within 60 s with peak memory under 300 MB; every search but text at N within
+ * 2x of 1,000.
  * Then the same file twice more (a re-import rewrites every finding's last-seen time): the times,
  * the data directory's size after each, and the reads at N once more (no goal: dead rows would show).
  */
@@ -118,6 +120,10 @@ interface Latencies {
   summarize: number;
   byFramework: number;
   compliance: number;
+  byRule: number;
+  byResource: number;
+  noneHeld: number;
+  text: number;
 }
 
 /** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
@@ -142,6 +148,13 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
     const search = await time('posture_search_findings', () => query);
     const page2 = await time('posture_search_findings', (k) => ({ ...query, cursor: cursors[k] }));
     const summarize = await time('posture_summarize_findings', () => ({ group_by: ['severity', 'account'] }));
+    const byRule = await time('posture_search_findings', () => ({ rule: 'bench_check_7', limit: 25 }));
+    const byResource = await time('posture_search_findings', () => ({
+      resource_id: 'arn:aws:s3:::bench-222222222222-7',
+      limit: 25,
+    }));
+    const noneHeld = await time('posture_search_findings', () => ({ status: ['suppressed'], limit: 25 }));
+    const text = await time('posture_search_findings', () => ({ text: 'bucket 42', limit: 25 }));
     const byFramework = await time('posture_summarize_findings', () => ({ group_by: ['framework'] }));
     const compliance = await time('posture_compliance_summary', () => ({}));
     return [0, 1].map((k) => ({
@@ -150,6 +163,10 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
       summarize: summarize[k],
       byFramework: byFramework[k],
       compliance: compliance[k],
+      byRule: byRule[k],
+      byResource: byResource[k],
+      noneHeld: noneHeld[k],
+      text: text[k],
     })) as [Latencies, Latencies];
   } finally {
     for (const h of hs) await h.close();
@@ -188,6 +205,18 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    search, second page (cursor)             ${f1(at1k.page2).padStart(8)} ms   ${f1(atN.page2).padStart(8)} ms`,
     );
     log(
+      `    search, one rule (1 in 60)               ${f1(at1k.byRule).padStart(8)} ms   ${f1(atN.byRule).padStart(8)} ms`,
+    );
+    log(
+      `    search, one resource                     ${f1(at1k.byResource).padStart(8)} ms   ${f1(atN.byResource).padStart(8)} ms`,
+    );
+    log(
+      `    search, a status no finding has          ${f1(at1k.noneHeld).padStart(8)} ms   ${f1(atN.noneHeld).padStart(8)} ms`,
+    );
+    log(
+      `    search, text (reads every finding)       ${f1(at1k.text).padStart(8)} ms   ${f1(atN.text).padStart(8)} ms`,
+    );
+    log(
       `    summarize by severity x account          ${f1(at1k.summarize).padStart(8)} ms   ${f1(atN.summarize).padStart(8)} ms`,
     );
     log(
@@ -195,6 +224,10 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     );
     log(
       `    compliance summary, every framework      ${f1(at1k.compliance).padStart(8)} ms   ${f1(atN.compliance).padStart(8)} ms`,
+    );
+    // Every search an index serves; the text search (a substring of four fields) reads every finding.
+    const worst = Math.max(
+      ...(['search', 'byRule', 'byResource', 'noneHeld'] as const).map((k) => atN[k] / at1k[k]),
     );
     log('  goals');
     log(
@@ -204,7 +237,7 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    peak memory under 300 MB                 ${imp.peak === null ? '       ?' : f0((imp.peak * 1048576) / 1e6).padStart(8)} MB   ${verdict(imp.peak !== null && imp.peak * 1.048576 < 300)}`,
     );
     log(
-      `    search at ${n.toLocaleString('en')} within 2x of 1,000       ${f1(atN.search / at1k.search).padStart(8)} x    ${verdict(atN.search <= 2 * at1k.search)}`,
+      `    searches at ${n.toLocaleString('en')} within 2x of 1,000 (the worst but text) ${f1(worst).padStart(6)} x    ${verdict(worst <= 2)}`,
     );
     // A re-import rewrites every finding; the first one needs room for the new versions, later
     // ones reuse what the import's VACUUM reclaimed, so the directory stops growing.
