@@ -10,6 +10,9 @@ import { createHash } from 'node:crypto';
  * JSON with object keys sorted (UTF-16 code unit order) and no whitespace; otherwise the same
  * rules as JSON.stringify (toJSON honoured, undefined/functions dropped from objects and null in
  * arrays, non-finite numbers null). Equal values always give equal text, whatever the key order.
+ * For plain data (parsed JSON, database rows, records the kit builds): a getter, Proxy or toJSON
+ * that answers differently each time it is read may see its ancestors encoded a few levels deep
+ * before a cycle is refused (the check starts at depth 256, below).
  */
 export function canonicalJson(value: unknown): string {
   return canonical(value, 0, null) ?? 'null';
@@ -17,9 +20,9 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Object keys repeat from call to call (every audit record and result has the same field names),
- * and quoting them was a third of the encoder's time: short keys keep their quoted text here. A
- * caller's arguments can bring any keys, so the map holds only short ones and starts again when
- * full (at most ~1 MB).
+ * and quoting them was a third of the encoder's time: short keys that need no escaping keep their
+ * quoted text here. A caller's arguments can bring any keys, so the map holds only those and
+ * starts again when full (at most ~1 MB).
  */
 const quotedKeys = new Map<string, string>();
 const QUOTED_KEY_MAX_LENGTH = 64;
@@ -29,7 +32,7 @@ function quoteKey(key: string): string {
   let quoted = quotedKeys.get(key);
   if (quoted === undefined) {
     quoted = JSON.stringify(key);
-    if (key.length <= QUOTED_KEY_MAX_LENGTH) {
+    if (key.length <= QUOTED_KEY_MAX_LENGTH && quoted.length === key.length + 2) {
       if (quotedKeys.size >= QUOTED_KEYS_MAX) quotedKeys.clear();
       quotedKeys.set(key, quoted);
     }

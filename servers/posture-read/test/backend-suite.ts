@@ -182,6 +182,20 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
         (e) => `${e.inc.asset.account}/${e.inc.status}`,
       );
       expect(new Map(two.groups.map((g) => [`${g.keys.account}/${g.keys.status}`, g.count]))).toEqual(want2);
+      // With a filter and a scope too (each finding's frameworks read one by one).
+      const fwHigh = await b.summarizeFindings('acme', [DEV, PROD], { severity_at_least: 'high' }, [
+        'framework',
+      ]);
+      const high = oracle(acme, [DEV, PROD], { severity_at_least: 'high' });
+      expect(new Map(fwHigh.groups.map((g) => [g.keys.framework!, g.count]))).toEqual(
+        new Map(
+          [CIS, PCI]
+            .map(
+              (fw) => [fw, high.filter((e) => e.compliance.some((c) => c.framework === fw)).length] as const,
+            )
+            .filter(([, n]) => n > 0),
+        ),
+      );
       const fw = await b.summarizeFindings('acme', null, {}, ['framework']);
       expect(new Map(fw.groups.map((g) => [g.keys.framework!, g.count]))).toEqual(
         new Map([

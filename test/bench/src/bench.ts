@@ -602,7 +602,7 @@ async function crmHttpSection(log: (s?: string) => void): Promise<void> {
   // (g) is the same read with no control and no SDK, so g/f is what e/f would be if identity,
   // policy, rate limits, audit and MCP handling cost nothing: about the most e/f can be here (both
   // answer through express; e/f above it would need the kit's HTTP path cheaper than g's).
-  if (e?.cpuUsPerReq && fSdk?.cpuUsPerReq && g?.cpuUsPerReq) {
+  if (e?.cpuUsPerReq && fSdk?.cpuUsPerReq && g?.cpuUsPerReq && e.cpuUsPerReq > g.cpuUsPerReq) {
     const kit = e.cpuUsPerReq - g.cpuUsPerReq;
     const sdk = fSdk.cpuUsPerReq - g.cpuUsPerReq;
     const budget = fSdk.cpuUsPerReq / CRM_GOALS.ratio;
