@@ -279,7 +279,7 @@ export class EmbeddedBackend implements CrmBackend {
       (r) => [str(r.close_date), str(r.id)],
       toOpportunity,
       // The close-date and owner indexes carry stage and amount (migration 0006).
-      ['t.close_date COLLATE "C"', 't.id COLLATE "C"'],
+      true,
     );
   }
 
@@ -431,8 +431,8 @@ export class EmbeddedBackend implements CrmBackend {
   }
 
   /**
-   * Keyset pagination: the cursor holds the sort key of the last row returned. With `rowOrder`
-   * (the order's terms on the alias `t`), the page's ids are found first and only their rows are
+   * Keyset pagination: the cursor holds the sort key of the last row returned. With `idsFirst`
+   * (for `order` terms that are plain columns), the page's ids are found first and only their rows are
    * read: an index that carries the filtered columns finds the ids alone, where reading rows to
    * test the filter would read every row the walk passes (a filter 1 in 100 reads 100 rows for
    * each one it keeps).
@@ -446,7 +446,7 @@ export class EmbeddedBackend implements CrmBackend {
     order: string[],
     keyOf: (r: Row) => string[],
     map: (r: Row) => T,
-    rowOrder?: string[],
+    idsFirst = false,
   ): Promise<Page<T>> {
     const limit = clampLimit(page);
     const cursorScope = { tenant: where.tenant, principal: page.principal, kind, query: scope };
@@ -469,11 +469,11 @@ export class EmbeddedBackend implements CrmBackend {
       where.add(`(${order.join(', ')}) > (${ps.join(', ')})`);
     }
     const pageSql = (w: boolean) =>
-      rowOrder === undefined
+      !idsFirst
         ? `SELECT * FROM ${table} WHERE ${where.sql(w)} ORDER BY ${order.join(', ')} LIMIT ${limit + 1}`
         : `SELECT t.* FROM ${table} t JOIN (SELECT id AS page_id FROM ${table} WHERE ${where.sql(w)}
              ORDER BY ${order.join(', ')} LIMIT ${limit + 1}) p ON t.id = p.page_id AND t.tenant = $1
-           ORDER BY ${rowOrder.join(', ')}`;
+           ORDER BY ${order.map((o) => `t.${o}`).join(', ')}`;
     let counted: number;
     let res: { rows: Row[] };
     if (!where.words) {
