@@ -116,8 +116,10 @@ export class EmbeddedBackend implements PostureBackend {
         const r = where.param(rank);
         const s = where.param(seen);
         const i = where.param(id);
+        // `severity_rank <= r` adds nothing to the test but lets the index scan start at the
+        // cursor's rank instead of passing every finding ranked above it.
         where.add(
-          `(f.severity_rank < ${r} OR (f.severity_rank = ${r} AND (f.first_seen < ${s}::timestamptz OR (f.first_seen = ${s}::timestamptz AND f.id COLLATE "C" > ${i}))))`,
+          `f.severity_rank <= ${r} AND (f.severity_rank < ${r} OR (f.severity_rank = ${r} AND (f.first_seen < ${s}::timestamptz OR (f.first_seen = ${s}::timestamptz AND f.id COLLATE "C" > ${i}))))`,
         );
       }
       const res = await q.query<Row>(

@@ -120,6 +120,14 @@ describe('posture_search_findings plans', () => {
     }
   });
 
+  it("a later page starts its index scan at the cursor's rank, not at the top", async () => {
+    const first = await backend.searchFindings('acme', null, {}, page(null));
+    expect(first.next_cursor).not.toBeNull();
+    const plans = await plansOf(() => backend.searchFindings('acme', null, {}, page(first.next_cursor)));
+    const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
+    expect(pagePlan).toMatch(/Index Cond: \(.*severity_rank <= /);
+  });
+
   it('plans each search for the values it is given, not once for any values', async () => {
     seen.length = 0;
     await backend.searchFindings('acme', null, { status: ['suppressed'] }, page(null));
