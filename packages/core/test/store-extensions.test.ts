@@ -1,8 +1,8 @@
 /**
  * The embedded store loads the PostgreSQL extensions it is opened with and no others: every open
  * puts each one's files in PGlite's file system (PostgreSQL links the library when a statement
- * first needs it), so a system whose migrations create none (billing, posture-read,
- * remediation-write) has no trace of the CRM's pg_trgm. A system declares its own
+ * first needs it), so a system whose migrations create none (billing, remediation-write) has no
+ * trace of the pg_trgm of the CRM and posture-read. A system declares its own
  * (`storeExtensions`), its runtime's host opens the store with them, and a system mounted on a
  * host whose store lacks one is refused before anything of it starts.
  */
@@ -71,7 +71,7 @@ describe('store extensions', () => {
       INSERT INTO words SELECT 'word ' || i FROM generate_series(1, 500) i;
       DELETE FROM words WHERE name LIKE '%7%';`);
     await first.close();
-    // What a posture-read import or a kill-switch command would meet in a broker's directory.
+    // What a kill-switch command would meet in a broker's directory.
     const without = await openStore({ dataDir: dir });
     try {
       await expect(without.exec('VACUUM words')).rejects.toThrow(/pg_trgm/);

@@ -13,7 +13,7 @@ export type {
 } from './backend.js';
 export * from './domain.js';
 export { EmbeddedBackend, readOnlyReads } from './embedded.js';
-export { migrations } from './migrations.js';
+export { migrations, storeExtensions } from './migrations.js';
 export { CONTROLS, FRAMEWORKS, CIS, PCI } from './frameworks.js';
 export { DEMO_STORY, DEMO_TENANTS, SEED_NOW, generateSeed } from './seed.js';
 export { assetId, emptyCounts, findingId, ingestChunk, INGEST_CHUNK, type IngestCounts } from './ingest.js';

@@ -1,4 +1,15 @@
-import type { Migration } from '@portcullis/core/store';
+import type { Migration, StoreExtension } from '@portcullis/core/store';
+
+/** The extensions the migrations create (0004: pg_trgm); the embedded store loads them. */
+export const storeExtensions: readonly StoreExtension[] = ['pg_trgm'];
+
+/**
+ * A finding's searchable text as the trigram index of migration 0004 holds it: the four fields a
+ * text search reads, lower-cased and joined by U+0001. A search text without that character
+ * matches the joined text exactly when it matches one of the fields. A query must spell the
+ * expression as it is here for PostgreSQL to use the index.
+ */
+export const FINDING_TEXT = String.raw`lower(f.title || E'\x01' || f.description || E'\x01' || f.resource_id || E'\x01' || f.rule)`;
 
 /**
  * The posture tables in the kit store. Every row carries its tenant. Findings keep their
@@ -127,6 +138,20 @@ CREATE INDEX posture_findings_status_rank ON posture_findings (tenant, status, s
 DROP INDEX posture_findings_rule;
 CREATE INDEX posture_findings_rule ON posture_findings (tenant, rule, severity_rank DESC, first_seen DESC, id COLLATE "C");
 CREATE INDEX posture_findings_resource ON posture_findings (tenant, resource_id);
+`,
+  },
+  {
+    // A text search reads its candidates from a trigram index instead of testing every finding:
+    // at 100,000 findings it read all of them (413 ms against 10.7 at 1,000). The expression is
+    // FINDING_TEXT's; ANALYZE gives the planner its statistics (how many findings a text
+    // matches) before the next import would. pg_trgm is trusted since PostgreSQL 13: a database
+    // owner may create it.
+    id: '0004_posture_text_index',
+    sql: String.raw`
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX posture_findings_text ON posture_findings
+  USING gin (lower(title || E'\x01' || description || E'\x01' || resource_id || E'\x01' || rule) gin_trgm_ops);
+ANALYZE posture_findings;
 `,
   },
 ];

@@ -6,7 +6,7 @@ import { openCursorCodec } from '@portcullis/core/cursor';
 import type { PostureBackend } from './backend.js';
 import { configSchema, parseLiveTenants, postureSeedFor } from './config.js';
 import { EmbeddedBackend } from './embedded.js';
-import { migrations } from './migrations.js';
+import { migrations, storeExtensions } from './migrations.js';
 import { openReadOnlyPool } from './readonly-pool.js';
 import { triage } from './prompts.js';
 import { resources } from './resources.js';
@@ -61,6 +61,7 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
   policyDir: packageFile('@portcullis/posture-read', import.meta.url, 'policies'),
   configSchema,
   migrations,
+  storeExtensions,
   createBackend: async (services) => {
     const cfg = services.config;
     const cursors = await openCursorCodec(services);

@@ -4,12 +4,12 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { fromAsff } from '../src/importers/normalize.js';
-import { migrations } from '../src/migrations.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
 import { dataset } from './backend-fixture.js';
 import { postureBackendSuite } from './backend-suite.js';
 
 postureBackendSuite('findings store (PGlite)', async () => {
-  const store = await openStore({});
+  const store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'posture-read', migrations);
   const data = dataset();
   for (const [tenant, records] of [

@@ -7,6 +7,7 @@
  * the planner would run them: none may sort every matching finding by id to count it once
  * (count(DISTINCT f.id) did, on disk past work_mem: 3.4-6.3x the time at 100,000 findings). A
  * summary by framework with a filter reads each match's frameworks, never the tenant's whole table.
+ * A text search's plans are in text-search.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,14 +15,14 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { EmbeddedBackend } from '../src/embedded.js';
-import { migrations } from '../src/migrations.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
 
 let store: Store;
 let backend: EmbeddedBackend;
 const seen: { sql: string; params: unknown[] }[] = [];
 
 beforeAll(async () => {
-  store = await openStore({});
+  store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'posture-read', migrations);
   // Every read the backend makes is recorded (and still runs read-only).
   const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>

@@ -15,7 +15,7 @@ import { startFakeSecurityHub, type FakeSecurityHub } from '@portcullis/fakes/aw
 import { openStore, type Store } from '@portcullis/core/store';
 import { startInProcess } from '@portcullis/core/testing';
 import { importFindings } from '../src/importers/importer.js';
-import { server } from '../src/index.js';
+import { server, storeExtensions } from '../src/index.js';
 import { runSyncCli } from '../src/sync-cli.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -67,7 +67,7 @@ function asff(i: number, region: string, updatedAt = '2025-11-29T08:00:00.000Z')
 let hub: FakeSecurityHub;
 
 async function withStore<T>(dataDir: string, fn: (s: Store) => Promise<T>): Promise<T> {
-  const s = await openStore({ dataDir });
+  const s = await openStore({ dataDir, extensions: storeExtensions });
   try {
     return await fn(s);
   } finally {

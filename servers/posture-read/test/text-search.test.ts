@@ -1,0 +1,219 @@
+/**
+ * posture_search_findings with a text, against the answer worked out in JavaScript from every
+ * finding (not a timing test). A text reads its matches through the trigram index; with more than
+ * COUNT_CAP of them the page first walks TEXT_WALK findings in page order and reads all the
+ * matches only when those hold no page. Each way is taken here and must give every page, in
+ * order, exactly as the fields say: a text matches when the title, description, resource id or
+ * rule holds it (case-insensitive), never across two fields.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CursorCodec } from '@portcullis/core/cursor';
+import { COUNT_CAP } from '@portcullis/core/paging';
+import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
+import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
+import { EmbeddedBackend } from '../src/embedded.js';
+import { ingestRecords } from '../src/importers/importer.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
+
+const TENANT = 'texts';
+const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+
+/**
+ * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than COUNT_CAP, a page
+ * near the top of the order); "Huddled" in 1,200 informational ones, all ranked below the 3,400
+ * others (more than COUNT_CAP, none among the first TEXT_WALK); "lone wolf" in 4 descriptions
+ * (a handful). Every title ends "... alpha" and every description starts "beta".
+ */
+function finding(i: number): IncomingFinding {
+  const huddled = i >= 3_400;
+  const severity: Severity = huddled ? 'informational' : SEVERITIES[i % 4]!;
+  const words = [huddled ? 'Huddled' : 'Plain', i % 3 === 0 ? 'Spread' : 'Other'];
+  return {
+    source: 'text-test',
+    source_id: `t-${i}`,
+    rule: `rule_${i % 9}`,
+    title: `${words.join(' ')} check ${i} alpha`,
+    description: `beta ${i % 1_150 === 7 ? 'Lone WOLF' : 'nothing'} here`,
+    severity,
+    status: 'open',
+    observed_at: new Date(Date.UTC(2026, 0, 1) + (i % 97) * 60_000).toISOString(),
+    first_observed_at: new Date(Date.UTC(2025, 0, 1) + (i % 89) * 3_600_000).toISOString(),
+    asset: {
+      account: '111111111111',
+      region: 'us-east-1',
+      type: 'AwsS3Bucket',
+      resource_id: `arn:aws:s3:::text-${i % 500}`,
+      name: `text-${i % 500}`,
+      tags: {},
+      public: false,
+      internet_facing: false,
+    },
+    evidence: null,
+    remediation_text: '',
+    remediation_url: null,
+    compliance: [],
+    raw: { i },
+  };
+}
+
+let store: Store;
+let backend: EmbeddedBackend;
+const seen: { sql: string; params: unknown[] }[] = [];
+
+/** The backend's reads, each statement recorded. */
+const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
+  store.transaction((tx) =>
+    fn({
+      query: (sql, params) => {
+        seen.push({ sql, params: [...(params ?? [])] });
+        return tx.query(sql, params);
+      },
+    }),
+  );
+
+beforeAll(async () => {
+  store = await openStore({ extensions: storeExtensions });
+  await migrate(store, 'posture-read', migrations);
+  async function* records() {
+    for (let i = 0; i < 4_600; i++) yield finding(i);
+  }
+  await ingestRecords(store, records(), { tenant: TENANT, format: 'ocsf', sourceName: 'text-test' });
+  await store.exec('ANALYZE posture_findings');
+  backend = await EmbeddedBackend.open(store, {
+    seed: false,
+    cursors: new CursorCodec(randomBytes(32)),
+    reads: recording,
+  });
+}, 120_000);
+afterAll(async () => {
+  await backend?.close();
+  await store?.close();
+});
+
+interface Row {
+  id: string;
+  severity: string;
+  first_seen: number;
+  title: string;
+  description: string;
+  resource_id: string;
+  rule: string;
+}
+
+/** The ids a text matches, in page order, from every finding of the tenant. */
+async function expected(text: string): Promise<string[]> {
+  const all = await store.query<Row>(
+    `SELECT id, severity, extract(epoch FROM first_seen)::float8 AS first_seen, title, description, resource_id, rule
+       FROM posture_findings WHERE tenant = $1`,
+    [TENANT],
+  );
+  const t = text.toLowerCase();
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // COLLATE "C": code points
+  return all.rows
+    .filter((r) => [r.title, r.description, r.resource_id, r.rule].some((f) => f.toLowerCase().includes(t)))
+    .sort(
+      (a, b) =>
+        severityRank(b.severity as Severity) - severityRank(a.severity as Severity) ||
+        b.first_seen - a.first_seen ||
+        cmp(a.id, b.id),
+    )
+    .map((r) => r.id);
+}
+
+/** Every page of a text search, with the statements that read the first one. */
+async function allPages(text: string) {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let first: { total: number; lowerBound: boolean; statements: string[] } | null = null;
+  for (let n = 0; n < 100; n++) {
+    seen.length = 0;
+    const res = await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor, principal: 'p' });
+    first ??= {
+      total: res.total,
+      lowerBound: res.total_is_lower_bound === true,
+      statements: seen.map((q) => q.sql),
+    };
+    ids.push(...res.items.map((f) => f.id));
+    cursor = res.next_cursor;
+    if (cursor === null) break;
+  }
+  return { ids, ...first! };
+}
+
+/** The statements that read the page (not the count). */
+const pageReads = (statements: string[]) =>
+  statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()) && !s.includes('count(*)'));
+
+describe('posture_search_findings with a text', () => {
+  it('reads the trigram index for the count and the page, never every finding', async () => {
+    seen.length = 0;
+    await backend.searchFindings(
+      TENANT,
+      null,
+      { text: 'lone wolf' },
+      { limit: 25, cursor: null, principal: 'p' },
+    );
+    const reads = seen.filter((q) => /^(SELECT|WITH)/.test(q.sql.trimStart()));
+    expect(reads.length).toBe(2); // the count and the page
+    for (const q of reads) {
+      const res = await store.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
+      const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Bitmap Index Scan on posture_findings_text/);
+      expect(plan).not.toMatch(/Seq Scan on posture_findings /);
+    }
+  });
+
+  it('a handful of matches: read from the index and sorted, every page as the fields say', async () => {
+    const want = await expected('lone wolf');
+    expect(want.length).toBe(4);
+    const got = await allPages('lone wolf');
+    expect(got.ids).toEqual(want);
+    expect(got.total).toBe(4);
+    expect(got.lowerBound).toBe(false);
+    expect(pageReads(got.statements)).toEqual([expect.stringMatching(/^WITH m AS MATERIALIZED/)]);
+  });
+
+  it('more than COUNT_CAP matches near the top: one walk in page order finds the page', async () => {
+    const want = await expected('spread');
+    expect(want.length).toBeGreaterThan(COUNT_CAP);
+    const got = await allPages('spread');
+    expect(got.ids).toEqual(want);
+    expect(got.total).toBe(COUNT_CAP);
+    expect(got.lowerBound).toBe(true);
+    const reads = pageReads(got.statements);
+    expect(reads.length).toBe(1);
+    expect(reads[0]).toMatch(/LIMIT 3000\) f WHERE/);
+  });
+
+  it('more than COUNT_CAP matches, all ranked low: the walk finds none and the matches are sorted', async () => {
+    const want = await expected('huddled');
+    expect(want.length).toBe(1_200);
+    const got = await allPages('huddled');
+    expect(got.ids).toEqual(want);
+    expect(got.lowerBound).toBe(true);
+    const reads = pageReads(got.statements);
+    expect(reads.length).toBe(2);
+    expect(reads[1]).toMatch(/^WITH m AS MATERIALIZED/);
+  });
+
+  it('never matches across two fields', async () => {
+    expect(await expected('alpha beta')).toEqual([]);
+    const got = await allPages('alpha beta');
+    expect(got.ids).toEqual([]);
+    expect(got.total).toBe(0);
+    // Each field alone still matches.
+    expect((await allPages('3 alpha')).ids).toEqual(await expected('3 alpha'));
+  });
+
+  it('a text holding U+0001 (the joined fields’ separator) is tested field by field', async () => {
+    const got = await allPages('alpha\u0001beta');
+    expect(got.ids).toEqual([]);
+    expect(got.statements.join('\n')).toMatch(/lower\(f\.title\) LIKE/);
+  });
+
+  it('LIKE wildcards in a text are literal', async () => {
+    expect((await allPages('lone%wolf')).ids).toEqual([]);
+    expect((await allPages('lone_wolf')).ids).toEqual([]);
+  });
+});
