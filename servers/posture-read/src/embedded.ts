@@ -128,22 +128,26 @@ export class EmbeddedBackend implements PostureBackend {
       }
       const order = `ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`;
       const pageOf = (sql: string) => q.query<Row>(`${sql} ${order} LIMIT ${limit + 1}`, where.params);
-      // All of a text search's matches, from the trigram index, sorted.
+      // All of a text search's matches, planned apart from the page order (the planner reads them
+      // through the trigram index when they are few), their sort keys sorted, then the page's rows.
       const sorted = () =>
         pageOf(
-          `WITH m AS MATERIALIZED (SELECT f.* FROM posture_findings f WHERE ${matches()}) SELECT * FROM m f`,
+          `WITH m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f WHERE ${matches()}),
+             p AS (SELECT * FROM m f ${order} LIMIT ${limit + 1})
+           SELECT f.* FROM p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id`,
         );
       let res: { rows: Row[] };
-      if (text === null) res = await pageOf(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`);
+      if (counted === 0) res = { rows: [] };
+      else if (text === null) res = await pageOf(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`);
       // At most COUNT_CAP matches: read and sort them all. Walking the page order instead, testing
       // each finding, passes every finding ranked above the matches: a scanner check's findings
       // share one severity, and one check's title passed 40,000 at 100,000 (267 ms against 16).
       else if (counted <= COUNT_CAP) res = await sorted();
       else {
-        // More: the first TEXT_WALK findings in page order usually hold a page of them. When they
-        // do not (the matches rank low), all of them are read and sorted after all.
+        // More: the first findings in page order usually hold a page of them. When they do not
+        // (the matches rank low), all of them are sorted after all: that costs what they are.
         res = await pageOf(
-          `SELECT * FROM (SELECT f.* FROM posture_findings f WHERE ${where.sql()} ${order} LIMIT ${TEXT_WALK}) f WHERE ${text}`,
+          `SELECT * FROM (SELECT f.* FROM posture_findings f WHERE ${where.sql()} ${order} LIMIT ${TEXT_WALK * (limit + 1)}) f WHERE ${text}`,
         );
         if (res.rows.length <= limit) res = await sorted();
       }
@@ -254,7 +258,7 @@ export class EmbeddedBackend implements PostureBackend {
     if (query.exposed === true) where.add('(a.public OR a.internet_facing)');
     if (query.exposed === false) where.add('NOT (a.public OR a.internet_facing)');
     if (query.text !== undefined) {
-      const p = where.param(`%${likeEscape(query.text.toLowerCase())}%`);
+      const p = `lower(${where.param(`%${likeEscape(query.text)}%`)})`; // as textMatch
       where.add(`(lower(a.name) LIKE ${p} OR lower(a.resource_id) LIKE ${p})`);
     }
     const cursorScope = { tenant, principal: page.principal, kind: 'assets', query: normalise(query) };
@@ -571,15 +575,17 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
 }
 
 /**
- * How many findings, in page order, a text search with more than COUNT_CAP matches tests before
- * it reads all of its matches instead (searchFindings). With 1,001 matches among 100,000 findings
- * spread evenly, a page of 25 is 2,600 findings deep.
+ * How many findings per row of the page, in page order, a text search with more than COUNT_CAP
+ * matches tests before it sorts all of its matches instead (searchFindings). With 1,001 matches
+ * among 100,000 findings spread evenly, a page of 25 is 2,600 findings deep (3,120 tested).
  */
-const TEXT_WALK = 3_000;
+const TEXT_WALK = 120;
 
 /** A finding's title, description, resource id or rule holds `text` (case-insensitive). */
 function textMatch(where: Where, text: string): string {
-  const p = where.param(`%${likeEscape(text.toLowerCase())}%`);
+  // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
+  // final Σ), and lower() follows the database's locale.
+  const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
   // The fields joined by U+0001 (migration 0004's trigram index): without that character a
   // text matches the joined fields exactly when it matches one of them.
   return text.includes('\u0001')

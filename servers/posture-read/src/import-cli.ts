@@ -27,8 +27,8 @@ export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> 
   if (isMainThread) process.umask(0o077);
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
-    // The directory may be a broker's, holding other systems' tables: every extension, so its upkeep
-    // can vacuum their indexes too.
+    // Every extension: posture-read's own (its text index) and those of the other systems' tables a
+    // broker's directory may hold, so the upkeep can vacuum their indexes too.
     return await openStore(
       databaseUrl === undefined ? { dataDir, extensions: STORE_EXTENSIONS } : { databaseUrl },
     );

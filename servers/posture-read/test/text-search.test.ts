@@ -1,7 +1,7 @@
 /**
  * posture_search_findings with a text, against the answer worked out in JavaScript from every
  * finding (not a timing test). A text reads its matches through the trigram index; with more than
- * COUNT_CAP of them the page first walks TEXT_WALK findings in page order and reads all the
+ * COUNT_CAP of them the page first walks TEXT_WALK findings per row in page order and sorts all the
  * matches only when those hold no page. Each way is taken here and must give every page, in
  * order, exactly as the fields say: a text matches when the title, description, resource id or
  * rule holds it (case-insensitive), never across two fields.
@@ -23,7 +23,8 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informatio
  * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than COUNT_CAP, a page
  * near the top of the order); "Huddled" in 1,200 informational ones, all ranked below the 3,400
  * others (more than COUNT_CAP, none among the first TEXT_WALK); "lone wolf" in 4 descriptions
- * (a handful). Every title ends "... alpha" and every description starts "beta".
+ * (a handful). Every title ends "... alpha" and every description starts "beta". Two titles hold
+ * "ΣΑΣ" and "İSTANBUL", whose lower case JavaScript and PostgreSQL spell differently.
  */
 function finding(i: number): IncomingFinding {
   const huddled = i >= 3_400;
@@ -33,7 +34,7 @@ function finding(i: number): IncomingFinding {
     source: 'text-test',
     source_id: `t-${i}`,
     rule: `rule_${i % 9}`,
-    title: `${words.join(' ')} check ${i} alpha`,
+    title: `${words.join(' ')} check ${i}${i === 11 ? ' ΣΑΣ' : i === 12 ? ' İSTANBUL' : ''} alpha`,
     description: `beta ${i % 1_150 === 7 ? 'Lone WOLF' : 'nothing'} here`,
     severity,
     status: 'open',
@@ -63,14 +64,15 @@ const seen: { sql: string; params: unknown[] }[] = [];
 
 /** The backend's reads, each statement recorded. */
 const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
-  store.transaction((tx) =>
-    fn({
+  store.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION READ ONLY');
+    return fn({
       query: (sql, params) => {
         seen.push({ sql, params: [...(params ?? [])] });
         return tx.query(sql, params);
       },
-    }),
-  );
+    });
+  });
 
 beforeAll(async () => {
   store = await openStore({ extensions: storeExtensions });
@@ -121,12 +123,12 @@ async function expected(text: string): Promise<string[]> {
     .map((r) => r.id);
 }
 
-/** Every page of a text search, with the statements that read the first one. */
-async function allPages(text: string) {
+/** Every page of a text search (up to `pages`), with the statements that read the first one. */
+async function allPages(text: string, pages = 100) {
   const ids: string[] = [];
   let cursor: string | null = null;
   let first: { total: number; lowerBound: boolean; statements: string[] } | null = null;
-  for (let n = 0; n < 100; n++) {
+  for (let n = 0; n < pages; n++) {
     seen.length = 0;
     const res = await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor, principal: 'p' });
     first ??= {
@@ -146,22 +148,32 @@ const pageReads = (statements: string[]) =>
   statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()) && !s.includes('count(*)'));
 
 describe('posture_search_findings with a text', () => {
-  it('reads the trigram index for the count and the page, never every finding', async () => {
+  /** The plans, as the planner would choose them, of the statements a search ran. */
+  async function plansOf(text: string): Promise<string[]> {
     seen.length = 0;
-    await backend.searchFindings(
-      TENANT,
-      null,
-      { text: 'lone wolf' },
-      { limit: 25, cursor: null, principal: 'p' },
-    );
-    const reads = seen.filter((q) => /^(SELECT|WITH)/.test(q.sql.trimStart()));
-    expect(reads.length).toBe(2); // the count and the page
-    for (const q of reads) {
+    await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor: null, principal: 'p' });
+    const plans: string[] = [];
+    for (const q of seen.filter((s) => /^(SELECT|WITH)/.test(s.sql.trimStart()))) {
       const res = await store.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
-      const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+      plans.push(res.rows.map((r) => r['QUERY PLAN']).join('\n'));
+    }
+    return plans;
+  }
+
+  it('reads the trigram index for the count and the page, never every finding', async () => {
+    const plans = await plansOf('lone wolf');
+    expect(plans.length).toBe(2); // the count and the page
+    for (const plan of plans) {
       expect(plan).toMatch(/Bitmap Index Scan on posture_findings_text/);
       expect(plan).not.toMatch(/Seq Scan on posture_findings /);
     }
+  });
+
+  it('walks the page order through its index when the matches are many', async () => {
+    const plans = await plansOf('spread');
+    expect(plans.length).toBe(2);
+    expect(plans[1]).toMatch(/Index Scan using posture_findings_order on posture_findings/);
+    expect(plans[1]).not.toMatch(/Seq Scan on posture_findings /);
   });
 
   it('a handful of matches: read from the index and sorted, every page as the fields say', async () => {
@@ -183,7 +195,7 @@ describe('posture_search_findings with a text', () => {
     expect(got.lowerBound).toBe(true);
     const reads = pageReads(got.statements);
     expect(reads.length).toBe(1);
-    expect(reads[0]).toMatch(/LIMIT 3000\) f WHERE/);
+    expect(reads[0]).toMatch(/LIMIT 3120\) f WHERE/); // 120 per row of a page of 25 (and one more)
   });
 
   it('more than COUNT_CAP matches, all ranked low: the walk finds none and the matches are sorted', async () => {
@@ -198,10 +210,12 @@ describe('posture_search_findings with a text', () => {
   });
 
   it('never matches across two fields', async () => {
-    expect(await expected('alpha beta')).toEqual([]);
-    const got = await allPages('alpha beta');
-    expect(got.ids).toEqual([]);
-    expect(got.total).toBe(0);
+    for (const text of ['alpha beta', 'alphabeta']) {
+      expect(await expected(text)).toEqual([]);
+      const got = await allPages(text);
+      expect(got.ids).toEqual([]);
+      expect(got.total).toBe(0);
+    }
     // Each field alone still matches.
     expect((await allPages('3 alpha')).ids).toEqual(await expected('3 alpha'));
   });
@@ -215,5 +229,30 @@ describe('posture_search_findings with a text', () => {
   it('LIKE wildcards in a text are literal', async () => {
     expect((await allPages('lone%wolf')).ids).toEqual([]);
     expect((await allPages('lone_wolf')).ids).toEqual([]);
+    const want = await expected('rule_1');
+    expect(want.length).toBeGreaterThan(0);
+    expect((await allPages('rule_1')).ids).toEqual(want);
+  });
+
+  it('a text with no trigram to look up (too short, or no letters or digits) still finds its matches', async () => {
+    for (const text of ['s3', '::', 'e']) {
+      const want = await expected(text);
+      expect(want.length).toBeGreaterThan(0);
+      const got = await allPages(text, 3);
+      expect(got.ids).toEqual(want.slice(0, got.ids.length));
+      expect(got.ids.length).toBe(Math.min(want.length, 75));
+      expect(got.total).toBe(Math.min(want.length, COUNT_CAP));
+    }
+  });
+
+  it('is case-insensitive as PostgreSQL lower-cases the fields, beyond ASCII too', async () => {
+    const ids = async (text: string) => (await allPages(text)).ids;
+    const sas = await ids('ΣΑΣ');
+    expect(sas.length).toBe(1);
+    expect(await ids('σασ')).toEqual(sas);
+    const ist = await ids('İstanbul');
+    expect(ist.length).toBe(1);
+    expect(await ids('İSTANBUL')).toEqual(ist);
+    expect(ist).not.toEqual(sas);
   });
 });
