@@ -235,8 +235,9 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     log(
       `    compliance summary, every framework      ${f1(at1k.compliance).padStart(8)} ms   ${f1(atN.compliance).padStart(8)} ms`,
     );
-    // Every search but text: a text's count rechecks up to COUNT_CAP of its matches, and the
-    // trigram index reads the lists of its words, which for a word most findings hold grow with them.
+    // Every search but text: a text's count rechecks candidates until it has COUNT_CAP + 1 matches,
+    // and the trigram index reads the lists of its words, which for a word most findings hold grow
+    // with them.
     const worst = Math.max(
       ...(['search', 'page2', 'byRule', 'byResource', 'noneHeld'] as const).map((k) => atN[k] / at1k[k]),
     );
