@@ -99,7 +99,8 @@ export class EmbeddedBackend implements PostureBackend {
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
       const order = `ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`;
       // Where the page starts (after the cursor's finding), as a condition; its parameters come
-      // after the count's, which does not use them.
+      // after the count's, which does not use them. Called once: each call adds parameters, and a
+      // statement that leaves one unused is refused.
       const after = (): string | null => {
         if (page.cursor === null) return null;
         const pos = this.cursors.decode(page.cursor, cursorScope);
@@ -139,15 +140,15 @@ export class EmbeddedBackend implements PostureBackend {
       } else {
         // One pass over a text's matches, read through the trigram index (planned apart from the
         // page order), counts them up to COUNT_CAP + 1 and, when that is all of them, sorts their
-        // keys for the page: the index and the heap are read once, not once for the count and
-        // once for the page. Walking the page order instead, testing each finding, passes every
+        // keys for the page: the index and the matches' rows are read once, not once for the count
+        // and once for the page. Walking the page order instead, testing each finding, passes every
         // finding ranked above the matches: a scanner check's findings share one severity, and one
         // check's title passed 40,000 at 100,000 (267 ms against 16).
         const start = after();
         const keyed = await q.query<Row>(
           `WITH m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f
                                     WHERE ${where.sql()} AND ${text} LIMIT ${COUNT_CAP + 1}),
-                p AS (SELECT * FROM m f ${start === null ? '' : `WHERE ${start}`} ${order} LIMIT ${limit + 1})
+                p AS (SELECT * FROM m f WHERE (SELECT count(*) FROM m) <= ${COUNT_CAP}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1})
            SELECT c.n AS matches_counted, f.* FROM (SELECT count(*) AS n FROM m) c
              LEFT JOIN (p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id) ON true ${order}`,
           where.params,

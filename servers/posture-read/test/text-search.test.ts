@@ -60,6 +60,7 @@ function finding(i: number): IncomingFinding {
 
 let store: Store;
 let backend: EmbeddedBackend;
+const cursors = new CursorCodec(randomBytes(32));
 const seen: { sql: string; params: unknown[] }[] = [];
 
 /** The backend's reads, each statement recorded. */
@@ -84,7 +85,7 @@ beforeAll(async () => {
   await store.exec('ANALYZE posture_findings');
   backend = await EmbeddedBackend.open(store, {
     seed: false,
-    cursors: new CursorCodec(randomBytes(32)),
+    cursors,
     reads: recording,
   });
 }, 120_000);
@@ -207,6 +208,23 @@ describe('posture_search_findings with a text', () => {
     const reads = pageReads(got.statements);
     expect(reads.length).toBe(2);
     expect(reads[1]).toMatch(/^WITH m AS MATERIALIZED/);
+  });
+
+  it('a cursor past the last match: an empty page, the same total', async () => {
+    // What the backend signs for a page ending below the lowest severity: nothing comes after it.
+    const cursor = cursors.encode(
+      { tenant: TENANT, principal: 'p', kind: 'findings', query: { text: 'lone wolf' } },
+      [-1, new Date(0).toISOString(), ''],
+    );
+    const res = await backend.searchFindings(
+      TENANT,
+      null,
+      { text: 'lone wolf' },
+      { limit: 25, cursor, principal: 'p' },
+    );
+    expect(res.items).toEqual([]);
+    expect(res.total).toBe(4);
+    expect(res.next_cursor).toBeNull();
   });
 
   it('never matches across two fields', async () => {
