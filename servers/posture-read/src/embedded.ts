@@ -138,6 +138,12 @@ export class EmbeddedBackend implements PostureBackend {
             ? { rows: [] }
             : await pageOf(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`);
       } else {
+        // The matches' sort keys, as `m` (the conditions in `where` when called), and the join from
+        // the page's keys `p` back to their findings.
+        const matchKeys = (cap: number | null) =>
+          `m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f
+                               WHERE ${where.sql()} AND ${text}${cap === null ? '' : ` LIMIT ${cap}`})`;
+        const pageRows = 'p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id';
         // One pass over a text's matches, read through the trigram index (planned apart from the
         // page order), counts them up to COUNT_CAP + 1 and, when that is all of them, sorts their
         // keys for the page: the index and the matches' rows are read once, not once for the count
@@ -146,11 +152,9 @@ export class EmbeddedBackend implements PostureBackend {
         // check's title passed 40,000 at 100,000 (267 ms against 16).
         const start = after();
         const keyed = await q.query<Row>(
-          `WITH m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f
-                                    WHERE ${where.sql()} AND ${text} LIMIT ${COUNT_CAP + 1}),
+          `WITH ${matchKeys(COUNT_CAP + 1)},
                 p AS (SELECT * FROM m f WHERE (SELECT count(*) FROM m) <= ${COUNT_CAP}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1})
-           SELECT c.n AS matches_counted, f.* FROM (SELECT count(*) AS n FROM m) c
-             LEFT JOIN (p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id) ON true ${order}`,
+           SELECT c.n AS matches_counted, f.* FROM (SELECT count(*) AS n FROM m) c LEFT JOIN (${pageRows}) ON true ${order}`,
           where.params,
         );
         counted = Number(keyed.rows[0]?.matches_counted ?? 0);
@@ -164,9 +168,7 @@ export class EmbeddedBackend implements PostureBackend {
           );
           if (res.rows.length <= limit)
             res = await pageOf(
-              `WITH m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f WHERE ${where.sql()} AND ${text}),
-                 p AS (SELECT * FROM m f ${order} LIMIT ${limit + 1})
-               SELECT f.* FROM p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id`,
+              `WITH ${matchKeys(null)}, p AS (SELECT * FROM m f ${order} LIMIT ${limit + 1}) SELECT f.* FROM ${pageRows}`,
             );
         }
       }
