@@ -13,12 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessHarness } from '@portcullis/core/testing';
-import { migrate, openStore, type Store, type StoreTransaction } from '@portcullis/core/store';
+import type { Store } from '@portcullis/core/store';
 import type { PostureBackend } from '../src/index.js';
 import { server } from '../src/index.js';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { importFindings } from '../src/importers/importer.js';
-import { migrations, storeExtensions } from '../src/migrations.js';
 import { ocsfFinding, ocsfStream } from './import-helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -327,56 +326,6 @@ describe('dead rows', () => {
       exec.mockRestore();
     }
   });
-});
-
-describe('planner statistics during an import', () => {
-  it('a large import into a table analyzed when it held one finding looks its ids up by key, not by reading every finding of the tenant', async () => {
-    // Its own store: the statistics are this test's (one finding on one page).
-    const own = await openStore({ extensions: storeExtensions });
-    try {
-      await migrate(own, 'posture-read', migrations);
-      const opts = { tenant: 'stats', format: 'ocsf' as const, sourceName: 'generated' };
-      await importFindings(own, ocsfStream(1), opts); // its upkeep analyzes: 1 row, 1 page
-      // How many findings each chunk's lookup of its ids read, from the transaction's own
-      // counters (the chunks before it are visible there).
-      const reads: number[] = [];
-      const tx$ = (tx: StoreTransaction): StoreTransaction => ({
-        exec: (sql) => tx.exec(sql),
-        query: async <T>(sql: string, params?: unknown[]) => {
-          if (!sql.startsWith('SELECT id, status, record_hash FROM posture_findings'))
-            return tx.query<T>(sql, params);
-          const read = async () => {
-            const r = await tx.query<{ n: string }>(
-              "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_xact_user_tables WHERE relname = 'posture_findings'",
-            );
-            return Number(r.rows[0]!.n);
-          };
-          const before = await read();
-          const res = await tx.query<T>(sql, params);
-          reads.push((await read()) - before);
-          return res;
-        },
-      });
-      const recording = Object.assign(Object.create(own) as Store, {
-        transaction: <T>(fn: (tx: StoreTransaction) => Promise<T>) => own.transaction((tx) => fn(tx$(tx))),
-      });
-      const r = await importFindings(recording, ocsfStream(10_000), opts);
-      expect(r.counts).toMatchObject({ new: 9_999, unchanged: 1 });
-      expect(reads).toHaveLength(10);
-      // The first chunk finds its one known finding. On the old statistics every chunk read every
-      // finding the chunks before it wrote (the last: 9,000), testing each against its 1,000 ids,
-      // and the import's time grew with its square. The import analyzes the table as it grows
-      // (after 2,999 and 5,999 new findings here), and the last chunks' lookups probe the primary
-      // key: their ids are all new, so they read nothing.
-      expect(reads[0]).toBe(1);
-      expect(reads.slice(-3)).toEqual([0, 0, 0]);
-      expect(await own.query('SELECT count(*)::int AS n FROM posture_findings')).toMatchObject({
-        rows: [{ n: 10_000 }],
-      });
-    } finally {
-      await own.close();
-    }
-  }, 120_000);
 });
 
 describe('100k findings', () => {
