@@ -1,7 +1,7 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
-import { FINDING_TEXT } from './migrations.js';
+import { ASSET_TEXT, FINDING_TEXT } from './migrations.js';
 import type {
   AccountScope,
   AssetQuery,
@@ -98,9 +98,8 @@ export class EmbeddedBackend implements PostureBackend {
       // against 0.1 planned for the value). Planning one search costs well under a millisecond.
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
       const order = `ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`;
-      // Where the page starts (after the cursor's finding), as a condition; its parameters come
-      // after the count's, which does not use them. Called once: each call adds parameters, and a
-      // statement that leaves one unused is refused.
+      // Where the page starts (after the cursor's finding), as a condition (searchPage calls it
+      // once, when its statements may take the parameters it adds).
       const after = (): string | null => {
         if (page.cursor === null) return null;
         const pos = this.cursors.decode(page.cursor, cursorScope);
@@ -120,58 +119,17 @@ export class EmbeddedBackend implements PostureBackend {
         // cursor's rank instead of passing every finding ranked above it.
         return `f.severity_rank <= ${r} AND (f.severity_rank < ${r} OR (f.severity_rank = ${r} AND (f.first_seen < ${s}::timestamptz OR (f.first_seen = ${s}::timestamptz AND f.id COLLATE "C" > ${i}))))`;
       };
-      const pageOf = (sql: string) => q.query<Row>(`${sql} ${order} LIMIT ${limit + 1}`, where.params);
-      let counted: number;
-      let res: { rows: Row[] };
-      if (text === null) {
-        // Counting stops at COUNT_CAP: past it the total is a lower bound, so a search costs
-        // the same at 100k findings as at 10k instead of visiting every match.
-        counted = await count(
-          q,
-          `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${COUNT_CAP + 1}) m`,
-          where.params,
-        );
-        const start = after();
-        if (start !== null) where.add(start);
-        res =
-          counted === 0
-            ? { rows: [] }
-            : await pageOf(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`);
-      } else {
-        // The matches' sort keys, as `m` (the conditions in `where` when called), and the join from
-        // the page's keys `p` back to their findings.
-        const matchKeys = (cap: number | null) =>
-          `m AS MATERIALIZED (SELECT f.tenant, f.id, f.severity_rank, f.first_seen FROM posture_findings f
-                               WHERE ${where.sql()} AND ${text}${cap === null ? '' : ` LIMIT ${cap}`})`;
-        const pageRows = 'p JOIN posture_findings f ON f.tenant = p.tenant AND f.id = p.id';
-        // One pass over a text's matches, read through the trigram index (planned apart from the
-        // page order), counts them up to COUNT_CAP + 1 and, when that is all of them, sorts their
-        // keys for the page: the index and the matches' rows are read once, not once for the count
-        // and once for the page. Walking the page order instead, testing each finding, passes every
-        // finding ranked above the matches: a scanner check's findings share one severity, and one
-        // check's title passed 40,000 at 100,000 (267 ms against 16).
-        const start = after();
-        const keyed = await q.query<Row>(
-          `WITH ${matchKeys(COUNT_CAP + 1)},
-                p AS (SELECT * FROM m f WHERE (SELECT count(*) FROM m) <= ${COUNT_CAP}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1})
-           SELECT c.n AS matches_counted, f.* FROM (SELECT count(*) AS n FROM m) c LEFT JOIN (${pageRows}) ON true ${order}`,
-          where.params,
-        );
-        counted = Number(keyed.rows[0]?.matches_counted ?? 0);
-        if (start !== null) where.add(start);
-        if (counted <= COUNT_CAP) res = { rows: keyed.rows.filter((r) => r.id !== null) };
-        else {
-          // More: the first findings in page order usually hold a page of them. When they do not
-          // (the matches rank low), all of them are sorted after all: that costs what they are.
-          res = await pageOf(
-            `SELECT * FROM (SELECT f.* FROM posture_findings f WHERE ${where.sql()} ${order} LIMIT ${TEXT_WALK * (limit + 1)}) f WHERE ${text}`,
-          );
-          if (res.rows.length <= limit)
-            res = await pageOf(
-              `WITH ${matchKeys(null)}, p AS (SELECT * FROM m f ${order} LIMIT ${limit + 1}) SELECT f.* FROM ${pageRows}`,
-            );
-        }
-      }
+      const res = await searchPage(q, {
+        table: 'posture_findings',
+        alias: 'f',
+        keys: ['severity_rank', 'first_seen'],
+        where,
+        text,
+        order,
+        after,
+        limit,
+      });
+      const counted = res.counted;
       const total = Math.min(counted, COUNT_CAP);
       const more = res.rows.length > limit;
       const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toFinding);
@@ -279,33 +237,33 @@ export class EmbeddedBackend implements PostureBackend {
     if (query.type !== undefined) where.add(`a.type = ${where.param(query.type)}`);
     if (query.exposed === true) where.add('(a.public OR a.internet_facing)');
     if (query.exposed === false) where.add('NOT (a.public OR a.internet_facing)');
-    if (query.text !== undefined) {
-      const p = `lower(${where.param(`%${likeEscape(query.text)}%`)})`; // as textMatch
-      where.add(`(lower(a.name) LIKE ${p} OR lower(a.resource_id) LIKE ${p})`);
-    }
+    const text = query.text === undefined ? null : assetTextMatch(where, query.text);
     const cursorScope = { tenant, principal: page.principal, kind: 'assets', query: normalise(query) };
     return this.reads(async (q) => {
-      const total = await count(
-        q,
-        `SELECT count(*) AS n FROM posture_assets a WHERE ${where.sql()}`,
-        where.params,
-      );
-      if (page.cursor !== null) {
-        const pos = this.cursors.decode(page.cursor, cursorScope);
-        if (typeof pos !== 'string') throw invalidCursor();
-        where.add(`a.id COLLATE "C" > ${where.param(pos)}`);
-      }
-      const res = await q.query<Row>(
-        `SELECT a.* FROM posture_assets a WHERE ${where.sql()} ORDER BY a.id COLLATE "C" LIMIT ${limit + 1}`,
-        where.params,
-      );
+      await q.query('SET LOCAL plan_cache_mode = force_custom_plan'); // as searchFindings
+      const res = await searchPage(q, {
+        table: 'posture_assets',
+        alias: 'a',
+        keys: [],
+        where,
+        text,
+        order: 'ORDER BY a.id COLLATE "C"',
+        after: () => {
+          if (page.cursor === null) return null;
+          const pos = this.cursors.decode(page.cursor, cursorScope);
+          if (typeof pos !== 'string') throw invalidCursor();
+          return `a.id COLLATE "C" > ${where.param(pos)}`;
+        },
+        limit,
+      });
       const more = res.rows.length > limit;
       const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toAsset);
       const last = rows[rows.length - 1];
       return {
         items: rows,
         next_cursor: more && last ? this.cursors.encode(cursorScope, last.id) : null,
-        total,
+        total: Math.min(res.counted, COUNT_CAP),
+        ...(res.counted > COUNT_CAP ? { total_is_lower_bound: true } : {}),
       };
     });
   }
@@ -597,11 +555,81 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
 }
 
 /**
- * How many findings per row of the page, in page order, a text search with more than COUNT_CAP
- * matches tests before it sorts all of its matches instead (searchFindings). With 1,001 matches
- * among 100,000 findings spread evenly, a page of 25 is 2,600 findings deep (3,120 tested).
+ * How many rows per row of the page, in page order, a text search with more than COUNT_CAP matches
+ * tests before it sorts all of its matches instead (searchPage). With 1,001 matches among 100,000
+ * findings spread evenly, a page of 25 is 2,600 findings deep (3,120 tested).
  */
 const TEXT_WALK = 120;
+
+interface PageQuery {
+  /** The table and its alias in `where`, `text`, `order` and `after`'s condition. */
+  table: 'posture_findings' | 'posture_assets';
+  alias: 'f' | 'a';
+  /** The columns `order` sorts by besides the id (a text's matches keep only these). */
+  keys: string[];
+  /** Every condition but the text and the cursor's. */
+  where: Where;
+  /** The text condition (a trigram index's expression), or null. */
+  text: string | null;
+  order: string;
+  /** The cursor's condition, or null; called once, when the statements may take its parameters. */
+  after: () => string | null;
+  limit: number;
+}
+
+/**
+ * One page of a search and its matches counted up to COUNT_CAP + 1 (past the cap the total is a
+ * lower bound, so a search costs the same at 100,000 rows as at 10,000 instead of visiting every
+ * match). Without a text: the count, then the page, each through an index in the page's order.
+ * With one: one pass over the text's matches, read through its trigram index (planned apart from
+ * the page order), counts them and, when that is all of them, sorts their keys for the page: the
+ * index and the matches' rows are read once, not once for the count and once for the page. Walking
+ * the page order instead, testing each row, passes every row ranked above the matches: a scanner
+ * check's findings share one severity, and one check's title passed 40,000 findings at 100,000
+ * (267 ms against 16). With more matches, the first rows in page order usually hold a page of
+ * them; when they do not (the matches rank low), all of them are sorted after all: that costs what
+ * they are.
+ */
+async function searchPage(q: Queryable, s: PageQuery): Promise<{ counted: number; rows: Row[] }> {
+  const { table, alias: x, where, text, order, limit } = s;
+  const pageOf = (sql: string) => q.query<Row>(`${sql} ${order} LIMIT ${limit + 1}`, where.params);
+  if (text === null) {
+    const counted = await count(
+      q,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} ${x} WHERE ${where.sql()} LIMIT ${COUNT_CAP + 1}) m`,
+      where.params,
+    );
+    const start = s.after();
+    if (start !== null) where.add(start);
+    if (counted === 0) return { counted, rows: [] };
+    return { counted, rows: (await pageOf(`SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()}`)).rows };
+  }
+  // The matches' sort keys, as `m` (the conditions in `where` when called), and the join from the
+  // page's keys `p` back to their rows.
+  const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
+  const matchKeys = (cap: number | null) =>
+    `m AS MATERIALIZED (SELECT ${keys} FROM ${table} ${x}
+                         WHERE ${where.sql()} AND ${text}${cap === null ? '' : ` LIMIT ${cap}`})`;
+  const pageRows = `p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id`;
+  const start = s.after();
+  const keyed = await q.query<Row>(
+    `WITH ${matchKeys(COUNT_CAP + 1)},
+          p AS (SELECT * FROM m ${x} WHERE (SELECT count(*) FROM m) <= ${COUNT_CAP}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1})
+     SELECT c.n AS matches_counted, ${x}.* FROM (SELECT count(*) AS n FROM m) c LEFT JOIN (${pageRows}) ON true ${order}`,
+    where.params,
+  );
+  const counted = Number(keyed.rows[0]?.matches_counted ?? 0);
+  if (start !== null) where.add(start);
+  if (counted <= COUNT_CAP) return { counted, rows: keyed.rows.filter((r) => r.id !== null) };
+  let res = await pageOf(
+    `SELECT * FROM (SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${TEXT_WALK * (limit + 1)}) ${x} WHERE ${text}`,
+  );
+  if (res.rows.length <= limit)
+    res = await pageOf(
+      `WITH ${matchKeys(null)}, p AS (SELECT * FROM m ${x} ${order} LIMIT ${limit + 1}) SELECT ${x}.* FROM ${pageRows}`,
+    );
+  return { counted, rows: res.rows };
+}
 
 /** A finding's title, description, resource id or rule holds `text` (case-insensitive). */
 function textMatch(where: Where, text: string): string {
@@ -613,6 +641,14 @@ function textMatch(where: Where, text: string): string {
   return text.includes('\u0001')
     ? `(lower(f.title) LIKE ${p} OR lower(f.description) LIKE ${p} OR lower(f.resource_id) LIKE ${p} OR lower(f.rule) LIKE ${p})`
     : `${FINDING_TEXT} LIKE ${p}`;
+}
+
+/** An asset's name or resource id holds `text` (case-insensitive), as textMatch. */
+function assetTextMatch(where: Where, text: string): string {
+  const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
+  return text.includes('\u0001')
+    ? `(lower(a.name) LIKE ${p} OR lower(a.resource_id) LIKE ${p})`
+    : `${ASSET_TEXT} LIKE ${p}`;
 }
 
 /** A query's filters as a cursor binds them: undefined dropped, lists sorted. */

@@ -27,6 +27,63 @@ export function findingId(tenant: string, source: string, sourceId: string): str
  */
 export const INGEST_CHUNK = 1000;
 
+const ASSET_COLUMNS =
+  'id, account, region, type, resource_id, name, tags, public, internet_facing, first_seen, last_seen';
+const ASSET_TYPES = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'jsonb',
+  'boolean',
+  'boolean',
+  'timestamptz',
+  'timestamptz',
+];
+const ASSET_UPSERT = `ON CONFLICT (tenant, id) DO UPDATE SET region = EXCLUDED.region, type = EXCLUDED.type, name = EXCLUDED.name,
+  tags = EXCLUDED.tags, public = EXCLUDED.public, internet_facing = EXCLUDED.internet_facing,
+  first_seen = LEAST(posture_assets.first_seen, EXCLUDED.first_seen),
+  last_seen = GREATEST(posture_assets.last_seen, EXCLUDED.last_seen)`;
+
+/**
+ * An import's assets, staged: each chunk adds its assets to a temporary table of the transaction
+ * (no index, and no WAL for a temporary table), and writeStagedAssets writes each asset to
+ * posture_assets once at the end. Written chunk by chunk, an asset a scanner reports in many
+ * chunks (one per check that looked at it) was updated once per chunk, and each update wrote
+ * every index of posture_assets again.
+ */
+export const STAGED_ASSETS = 'posture_import_assets';
+
+export async function stageAssets(q: Queryable): Promise<void> {
+  await q.query(
+    `CREATE TEMPORARY TABLE ${STAGED_ASSETS} (seq bigint NOT NULL, id text NOT NULL, account text NOT NULL,
+       region text NOT NULL, type text NOT NULL, resource_id text NOT NULL, name text NOT NULL, tags text NOT NULL,
+       public boolean NOT NULL, internet_facing boolean NOT NULL, first_seen timestamptz NOT NULL,
+       last_seen timestamptz NOT NULL) ON COMMIT DROP`,
+  );
+}
+
+/**
+ * Writes the staged assets: per asset, the description its latest chunk gave (the highest `seq`),
+ * exposed if any chunk said so, from the earliest first-seen to the latest last-seen.
+ */
+export async function writeStagedAssets(q: Queryable, tenant: string): Promise<void> {
+  await q.query(
+    `INSERT INTO posture_assets (tenant, ${ASSET_COLUMNS})
+     SELECT $1, l.id, l.account, l.region, l.type, l.resource_id, l.name, l.tags::jsonb, s.public, s.internet_facing,
+            s.first_seen, s.last_seen
+       FROM (SELECT id, max(seq) AS seq, bool_or(public) AS public, bool_or(internet_facing) AS internet_facing,
+                    min(first_seen) AS first_seen, max(last_seen) AS last_seen
+               FROM ${STAGED_ASSETS} GROUP BY id) s
+       JOIN ${STAGED_ASSETS} l ON l.id = s.id AND l.seq = s.seq
+     ${ASSET_UPSERT}`,
+    [tenant],
+  );
+  await q.query(`TRUNCATE ${STAGED_ASSETS}`);
+}
+
 interface Prepared {
   rec: IncomingFinding;
   id: string;
@@ -37,8 +94,8 @@ interface Prepared {
 }
 
 /**
- * Writes one chunk of findings for a tenant inside the caller's transaction: upserts their assets,
- * inserts new findings, updates changed ones (last seen, status, content) and appends history for
+ * Writes one chunk of findings for a tenant inside the caller's transaction: upserts their assets
+ * (or, with `stage`, adds them to the staged assets as that chunk's), inserts new findings, updates changed ones (last seen, status, content) and appends history for
  * every state change. A finding is identified by (tenant, source, source id), so re-importing never
  * duplicates. (A dry run is an import rolled back: importers/importer.ts.)
  */
@@ -47,7 +104,7 @@ export async function ingestChunk(
   tenant: string,
   batch: string,
   records: IncomingFinding[],
-  opts: { now: string },
+  opts: { now: string; stage?: number },
   counts: IngestCounts,
 ): Promise<void> {
   // The same finding twice in one chunk: the later one wins, as it would in two chunks.
@@ -94,57 +151,56 @@ export async function ingestChunk(
     }
   }
 
-  // Assets: one row per asset, the latest record's description of it.
-  // Within one chunk an asset is exposed if any record says so (scanners each see part of it).
+  // Assets: one row per asset, the latest record's description of it, seen from the earliest
+  // first-seen to the latest last-seen of its records. Exposed if any record says so (scanners each
+  // see part of it).
   const assets = new Map<string, Prepared>();
   for (const p of items) {
     const before = assets.get(p.asset);
-    const asset =
-      before === undefined
-        ? p.rec.asset
-        : {
-            ...p.rec.asset,
-            public: p.rec.asset.public || before.rec.asset.public,
-            internet_facing: p.rec.asset.internet_facing || before.rec.asset.internet_facing,
-          };
-    assets.set(p.asset, { ...p, rec: { ...p.rec, asset } });
+    if (before === undefined) {
+      assets.set(p.asset, p);
+      continue;
+    }
+    const asset = {
+      ...p.rec.asset,
+      public: p.rec.asset.public || before.rec.asset.public,
+      internet_facing: p.rec.asset.internet_facing || before.rec.asset.internet_facing,
+    };
+    assets.set(p.asset, {
+      ...p,
+      rec: { ...p.rec, asset },
+      first: before.first < p.first ? before.first : p.first,
+      seen: before.seen > p.seen ? before.seen : p.seen,
+    });
   }
-  await insertValues(
-    q,
-    `INSERT INTO posture_assets (tenant, id, account, region, type, resource_id, name, tags, public, internet_facing, first_seen, last_seen)`,
-    [
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'text',
-      'jsonb',
-      'boolean',
-      'boolean',
-      'timestamptz',
-      'timestamptz',
-    ],
-    [...assets.values()].map((p) => [
-      tenant,
-      p.asset,
-      p.rec.asset.account,
-      p.rec.asset.region,
-      p.rec.asset.type,
-      p.rec.asset.resource_id,
-      p.rec.asset.name,
-      JSON.stringify(p.rec.asset.tags),
-      p.rec.asset.public,
-      p.rec.asset.internet_facing,
-      p.first,
-      p.seen,
-    ]),
-    `ON CONFLICT (tenant, id) DO UPDATE SET region = EXCLUDED.region, type = EXCLUDED.type, name = EXCLUDED.name,
-       tags = EXCLUDED.tags, public = EXCLUDED.public, internet_facing = EXCLUDED.internet_facing,
-       first_seen = LEAST(posture_assets.first_seen, EXCLUDED.first_seen),
-       last_seen = GREATEST(posture_assets.last_seen, EXCLUDED.last_seen)`,
-  );
+  const assetRows = [...assets.values()].map((p) => [
+    p.asset,
+    p.rec.asset.account,
+    p.rec.asset.region,
+    p.rec.asset.type,
+    p.rec.asset.resource_id,
+    p.rec.asset.name,
+    JSON.stringify(p.rec.asset.tags),
+    p.rec.asset.public,
+    p.rec.asset.internet_facing,
+    p.first,
+    p.seen,
+  ]);
+  if (opts.stage === undefined)
+    await insertValues(
+      q,
+      `INSERT INTO posture_assets (tenant, ${ASSET_COLUMNS})`,
+      ['text', ...ASSET_TYPES],
+      assetRows.map((r) => [tenant, ...r]),
+      ASSET_UPSERT,
+    );
+  else
+    await insertValues(
+      q,
+      `INSERT INTO ${STAGED_ASSETS} (seq, ${ASSET_COLUMNS})`,
+      ['bigint', ...ASSET_TYPES.map((t) => (t === 'jsonb' ? 'text' : t))],
+      assetRows.map((r) => [opts.stage, ...r]),
+    );
 
   if (changed.length > 0) {
     await insertValues(

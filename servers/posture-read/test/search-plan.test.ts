@@ -12,33 +12,23 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CursorCodec } from '@portcullis/core/cursor';
-import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
+import { migrate, openStore, type Store } from '@portcullis/core/store';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
+import { recordingReads, type Recorded } from './recording.js';
 
 let store: Store;
 let backend: EmbeddedBackend;
-const seen: { sql: string; params: unknown[] }[] = [];
+const seen: Recorded[] = [];
 
 beforeAll(async () => {
   store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'posture-read', migrations);
-  // Every read the backend makes is recorded (and still runs read-only).
-  const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
-    store.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION READ ONLY');
-      return fn({
-        query: (sql, params) => {
-          seen.push({ sql, params: [...(params ?? [])] }); // a copy: the backend reuses its array
-          return tx.query(sql, params);
-        },
-      });
-    });
   backend = await EmbeddedBackend.open(store, {
     seed: true,
     cursors: new CursorCodec(randomBytes(32)),
-    reads: recording,
+    reads: recordingReads(store, seen), // every read recorded, still read-only
   });
   await store.exec('ANALYZE');
 });
@@ -47,10 +37,10 @@ afterAll(async () => {
   await store?.close();
 });
 
-async function plansOf(run: () => Promise<unknown>): Promise<string[]> {
+async function plansOf(run: () => Promise<unknown>, table = 'posture_findings'): Promise<string[]> {
   seen.length = 0;
   await run();
-  const queries = seen.filter((q) => q.sql.trimStart().startsWith('SELECT'));
+  const queries = seen.filter((q) => /^(SELECT|WITH)\b/.test(q.sql.trimStart()));
   const plans: string[] = [];
   for (const q of queries) {
     plans.push(
@@ -62,7 +52,7 @@ async function plansOf(run: () => Promise<unknown>): Promise<string[]> {
       }),
     );
   }
-  return plans.filter((p) => p.includes('posture_findings'));
+  return plans.filter((p) => p.includes(table));
 }
 
 const page = (cursor: string | null) => ({ limit: 25, cursor, principal: 'sam' });
@@ -135,6 +125,41 @@ describe('posture_search_findings plans', () => {
     // A kept plan made for a common status walked every finding to find none suppressed.
     expect(seen[0]!.sql).toBe('SET LOCAL plan_cache_mode = force_custom_plan');
     expect(seen.slice(1).every((q) => q.sql.trimStart().startsWith('SELECT'))).toBe(true);
+  });
+});
+
+describe('posture_search_assets plans', () => {
+  /** One of acme's assets: its account, region and type are values its filters take. */
+  const some = async () =>
+    (
+      await store.query<{ account: string; region: string; type: string }>(
+        "SELECT account, region, type FROM posture_assets WHERE tenant = 'acme' ORDER BY id LIMIT 1",
+      )
+    ).rows[0]!;
+
+  it.each([
+    ['no filter', async () => ({}), 'posture_assets_order'],
+    ['one account', async () => ({ account: (await some()).account }), 'posture_assets_account_order'],
+    ['one region', async () => ({ region: (await some()).region }), 'posture_assets_region'],
+    ['one type', async () => ({ type: (await some()).type }), 'posture_assets_type'],
+    ['exposed', async () => ({ exposed: true }), 'posture_assets_exposed'],
+    ['not exposed', async () => ({ exposed: false }), 'posture_assets_unexposed'],
+  ] as const)('%s: its index in page order, a bounded count, no sort', async (_label, query$, index) => {
+    const query = await query$();
+    const first = await backend.searchAssets('acme', null, query, page(null));
+    expect(first.items.length).toBeGreaterThan(0);
+    const plans = await plansOf(
+      () => backend.searchAssets('acme', null, query, page(first.next_cursor)),
+      'posture_assets',
+    );
+    expect(plans.length).toBe(2); // the count and the page
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/Seq Scan on posture_assets/);
+      expect(plan).not.toMatch(/\bSort\b/);
+      expect(plan).toContain(index);
+      expect(plan).not.toMatch(/Filter: .*\b(account|region|type|public|internet_facing)\b/);
+    }
+    expect(plans.find((p) => p.includes('Aggregate'))).toMatch(/Limit/); // counting stops at the cap
   });
 });
 

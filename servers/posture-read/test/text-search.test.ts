@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
-import { migrate, openStore, type Queryable, type Store } from '@portcullis/core/store';
+import { migrate, openStore, type Store } from '@portcullis/core/store';
 import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
+import { recordingReads, type Recorded } from './recording.js';
 
 const TENANT = 'texts';
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
@@ -61,19 +62,7 @@ function finding(i: number): IncomingFinding {
 let store: Store;
 let backend: EmbeddedBackend;
 const cursors = new CursorCodec(randomBytes(32));
-const seen: { sql: string; params: unknown[] }[] = [];
-
-/** The backend's reads, each statement recorded. */
-const recording = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
-  store.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION READ ONLY');
-    return fn({
-      query: (sql, params) => {
-        seen.push({ sql, params: [...(params ?? [])] });
-        return tx.query(sql, params);
-      },
-    });
-  });
+const seen: Recorded[] = [];
 
 beforeAll(async () => {
   store = await openStore({ extensions: storeExtensions });
@@ -86,7 +75,7 @@ beforeAll(async () => {
   backend = await EmbeddedBackend.open(store, {
     seed: false,
     cursors,
-    reads: recording,
+    reads: recordingReads(store, seen),
   });
 }, 120_000);
 afterAll(async () => {

@@ -2,7 +2,8 @@
  * The posture-read part of the bench (a measurement, not a test): the import command's rate and
  * peak memory on a generated file of N findings (default 100,000; BENCH_POSTURE_N, 0 skips), and
  * search latency (open and medium and up, then by rule, by resource, a status none holds, a text
- * few findings hold, a text many hold) and summary latency (by severity and account, by framework,
+ * few findings hold, a text many hold; assets with no filter, by account, exposed, a text few
+ * hold) and summary latency (by severity and account, by framework,
  * the compliance summary) on a store of 1,000 findings against one of N (the summaries read every
  * finding, and a text search's cost follows its matches up to COUNT_CAP and the trigram index's
  * lists for the words in it: no goal).
@@ -127,6 +128,10 @@ interface Latencies {
   noneHeld: number;
   textFew: number;
   text: number;
+  assets: number;
+  assetsAccount: number;
+  assetsExposed: number;
+  assetsText: number;
 }
 
 /** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
@@ -161,6 +166,12 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
     const textFew = await time('posture_search_findings', () => ({ text: 'bucket 999', limit: 25 }));
     // 11 of 1,000 and 1,565 of 100,000 (buckets 42, 420-429 and 4200-4299).
     const text = await time('posture_search_findings', () => ({ text: 'bucket 42', limit: 25 }));
+    // Assets: 1,000 and 21,000 (7,000 buckets in each of 3 accounts), none exposed; b-6999 is 3
+    // of 21,000 and none of 1,000.
+    const assets = await time('posture_search_assets', () => ({ limit: 25 }));
+    const assetsAccount = await time('posture_search_assets', () => ({ account: '222222222222', limit: 25 }));
+    const assetsExposed = await time('posture_search_assets', () => ({ exposed: true, limit: 25 }));
+    const assetsText = await time('posture_search_assets', () => ({ text: 'b-6999', limit: 25 }));
     const byFramework = await time('posture_summarize_findings', () => ({ group_by: ['framework'] }));
     const compliance = await time('posture_compliance_summary', () => ({}));
     return [0, 1].map((k) => ({
@@ -174,6 +185,10 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
       noneHeld: noneHeld[k],
       textFew: textFew[k],
       text: text[k],
+      assets: assets[k],
+      assetsAccount: assetsAccount[k],
+      assetsExposed: assetsExposed[k],
+      assetsText: assetsText[k],
     })) as [Latencies, Latencies];
   } finally {
     for (const h of hs) await h.close();
@@ -227,6 +242,18 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    search, a text many hold (no goal)       ${f1(at1k.text).padStart(8)} ms   ${f1(atN.text).padStart(8)} ms`,
     );
     log(
+      `    assets, first page                       ${f1(at1k.assets).padStart(8)} ms   ${f1(atN.assets).padStart(8)} ms`,
+    );
+    log(
+      `    assets, one account                      ${f1(at1k.assetsAccount).padStart(8)} ms   ${f1(atN.assetsAccount).padStart(8)} ms`,
+    );
+    log(
+      `    assets, exposed (none is)                ${f1(at1k.assetsExposed).padStart(8)} ms   ${f1(atN.assetsExposed).padStart(8)} ms`,
+    );
+    log(
+      `    assets, a text few hold (no goal)        ${f1(at1k.assetsText).padStart(8)} ms   ${f1(atN.assetsText).padStart(8)} ms`,
+    );
+    log(
       `    summarize by severity x account          ${f1(at1k.summarize).padStart(8)} ms   ${f1(atN.summarize).padStart(8)} ms`,
     );
     log(
@@ -239,7 +266,18 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     // and the trigram index reads the lists of its words, which for a word most findings hold grow
     // with them.
     const worst = Math.max(
-      ...(['search', 'page2', 'byRule', 'byResource', 'noneHeld'] as const).map((k) => atN[k] / at1k[k]),
+      ...(
+        [
+          'search',
+          'page2',
+          'byRule',
+          'byResource',
+          'noneHeld',
+          'assets',
+          'assetsAccount',
+          'assetsExposed',
+        ] as const
+      ).map((k) => atN[k] / at1k[k]),
     );
     log('  goals');
     log(

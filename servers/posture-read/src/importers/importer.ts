@@ -6,7 +6,15 @@ import { pick } from 'stream-json/filters/pick.js';
 import { streamValues } from 'stream-json/streamers/stream-values.js';
 import type { Queryable, Store } from '@portcullis/core/store';
 import type { IncomingFinding } from '../domain.js';
-import { emptyCounts, ingestChunk, INGEST_CHUNK, recordBatch, type IngestCounts } from '../ingest.js';
+import {
+  emptyCounts,
+  ingestChunk,
+  INGEST_CHUNK,
+  recordBatch,
+  stageAssets,
+  writeStagedAssets,
+  type IngestCounts,
+} from '../ingest.js';
 import { jsonArrayItems } from './json-items.js';
 import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun, type SarifRun } from './normalize.js';
 
@@ -111,10 +119,12 @@ export async function ingestRecords(
   const counts = emptyCounts();
   let records = 0;
   const run = async (tx: Queryable): Promise<void> => {
+    await stageAssets(tx);
     let chunk: IncomingFinding[] = [];
+    let chunks = 0;
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
-      await ingestChunk(tx, opts.tenant, batch, chunk, { now }, counts);
+      await ingestChunk(tx, opts.tenant, batch, chunk, { now, stage: chunks++ }, counts);
       chunk = [];
       await keepStatistics(tx, opts.tenant, counts.new);
       opts.onProgress?.(records);
@@ -125,6 +135,7 @@ export async function ingestRecords(
       if (chunk.length >= INGEST_CHUNK) await flush();
     }
     await flush();
+    await writeStagedAssets(tx, opts.tenant);
     if (records === 0 && opts.format !== 'securityhub')
       throw new FileError(`no ${opts.format.toUpperCase()} findings found in ${opts.sourceName}`);
     await recordBatch(

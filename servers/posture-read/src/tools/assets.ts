@@ -48,7 +48,15 @@ export const searchAssets = tool({
     cursor: cursorField,
     limit: limitField,
   }),
-  output: z.object({ assets: z.array(assetOut), ...pageFields, untrusted_content: untrustedNotice }),
+  output: z.object({
+    assets: z.array(assetOut),
+    ...pageFields,
+    total_is_lower_bound: z
+      .boolean()
+      .optional()
+      .describe('true when counting stopped at 1,000: more assets than `total` match; narrow the filters.'),
+    untrusted_content: untrustedNotice,
+  }),
   handler: async (args, ctx) => {
     const page = await ctx.backend.searchAssets(
       ctx.principal.tenant,
@@ -61,6 +69,7 @@ export const searchAssets = tool({
       assets: page.items.map((a) => presentAsset(a)),
       next_cursor: page.next_cursor,
       total: page.total,
+      ...(page.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
       untrusted_content: UNTRUSTED_NOTICE,
     };
   },
