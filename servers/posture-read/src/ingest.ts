@@ -49,12 +49,14 @@ const ASSET_UPSERT = `ON CONFLICT (tenant, id) DO UPDATE SET region = EXCLUDED.r
 
 /**
  * An import's assets, staged: each chunk adds its assets to a temporary table of the transaction
- * (no index, and no WAL for a temporary table), and writeStagedAssets writes each asset to
- * posture_assets once at the end. Written chunk by chunk, an asset a scanner reports in many
- * chunks (one per check that looked at it) was updated once per chunk, and each update wrote
- * every index of posture_assets again.
+ * (no index, and no WAL for a temporary table; named in `pg_temp` so that no table of that name
+ * elsewhere on the search path is used instead, and dropped at commit or rollback), and
+ * writeStagedAssets writes each asset to posture_assets once at the end. On a PostgreSQL server
+ * the importing role needs the TEMPORARY privilege on the database (PUBLIC has it by default).
+ * Written chunk by chunk, an asset a scanner reports in many chunks (one per check that looked at
+ * it) was updated once per chunk, and each update wrote every index of posture_assets again.
  */
-export const STAGED_ASSETS = 'posture_import_assets';
+export const STAGED_ASSETS = 'pg_temp.posture_import_assets';
 
 export async function stageAssets(q: Queryable): Promise<void> {
   await q.query(
@@ -81,7 +83,6 @@ export async function writeStagedAssets(q: Queryable, tenant: string): Promise<v
      ${ASSET_UPSERT}`,
     [tenant],
   );
-  await q.query(`TRUNCATE ${STAGED_ASSETS}`);
 }
 
 interface Prepared {

@@ -136,7 +136,9 @@ describe('posture_search_assets', () => {
     ],
     ['a text many hold', { text: 'spread' }, (a) => lower(a.name).includes('spread')],
     ['a text few hold', { text: 'LONE-wolf' }, (a) => lower(a.resource_id).includes('lone-wolf')],
-    ['a text with U+0001', { text: 'x\u0001y' }, () => false],
+    // The name and the resource id are joined by U+0001 in the index: "...asset 10" and "arn:..."
+    // would match this, were it not tested field by field.
+    ['a text with U+0001', { text: '0\u0001arn' }, () => false],
     [
       'a text across name and resource id',
       { text: '1-lone' },
@@ -152,7 +154,7 @@ describe('posture_search_assets', () => {
   });
 
   /** The plans, as the planner would choose them, of the statements one page ran. */
-  async function plansOf(query: AssetQuery, disable = false): Promise<string[]> {
+  async function plansOf(query: AssetQuery): Promise<string[]> {
     const first = await backend.searchAssets(TENANT, null, query, {
       limit: 25,
       cursor: null,
@@ -163,11 +165,9 @@ describe('posture_search_assets', () => {
     const plans: string[] = [];
     for (const q of seen.filter((s) => /^(SELECT|WITH)\b/.test(s.sql.trimStart())))
       plans.push(
-        await store.transaction(async (tx) => {
-          if (disable) await tx.query('SET LOCAL enable_seqscan = off');
-          const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
-          return res.rows.map((r) => r['QUERY PLAN']).join('\n');
-        }),
+        (await store.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params)).rows
+          .map((r) => r['QUERY PLAN'])
+          .join('\n'),
       );
     return plans;
   }

@@ -8,10 +8,9 @@
  *
  * On a PostgreSQL server the same walks are the planner's own choice at these sizes, and cheap:
  * node-postgres sends each statement unnamed, so the chunk's ids are a constant list PostgreSQL
- * hashes, one probe per finding read. The embedded store keeps its statements prepared, and
- * PostgreSQL's generic plan for them tests each finding against the list one id at a time. There
- * the test checks that the import reads the planner's estimate (EXPLAIN's JSON through that driver)
- * and refreshes the statistics once, not on every chunk.
+ * hashes, one probe per finding read. The import does not refresh the statistics there (an ANALYZE
+ * in the transaction would hold its lock on the table until the commit); the test checks that, and
+ * the import itself, staged assets included, through that driver.
  */
 import { describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store, type StoreTransaction } from '@portcullis/core/store';
@@ -58,7 +57,7 @@ async function importCountingReads(
   return { added: r.counts.new, reads, analyzes };
 }
 
-function scenarios(open: (name: string) => Promise<Store>, probes: boolean): void {
+function scenarios(open: (name: string) => Promise<Store>, embedded: boolean): void {
   it('into a table analyzed when it held one finding', async () => {
     const store = await open('one');
     try {
@@ -67,10 +66,11 @@ function scenarios(open: (name: string) => Promise<Store>, probes: boolean): voi
       expect(added).toBe(9_999);
       expect(reads).toHaveLength(10);
       expect(reads[0]).toBe(1); // the one finding it already had
-      expect(analyzes).toBe(1); // after the third chunk: the planner expected ~100 findings
+      // After the third chunk: the planner expected ~100 findings.
+      expect(analyzes).toBe(embedded ? 1 : 0);
       // Their ids are all new: a probe of the key reads nothing, where the walk read every
       // finding written before them (7,000, 8,000 and 9,000).
-      if (probes) expect(reads.slice(-3)).toEqual([0, 0, 0]);
+      if (embedded) expect(reads.slice(-3)).toEqual([0, 0, 0]);
     } finally {
       await store.close();
     }
@@ -82,8 +82,8 @@ function scenarios(open: (name: string) => Promise<Store>, probes: boolean): voi
       await importFindings(store, ocsfStream(3_000), { tenant: 'a', format: 'ocsf', sourceName: 'a' });
       const { added, reads, analyzes } = await importCountingReads(store, 'b', 10_000);
       expect(added).toBe(10_000);
-      expect(analyzes).toBe(1);
-      if (probes) expect(reads.slice(-3)).toEqual([0, 0, 0]);
+      expect(analyzes).toBe(embedded ? 1 : 0);
+      if (embedded) expect(reads.slice(-3)).toEqual([0, 0, 0]);
       const counts = await store.query<{ tenant: string; n: number }>(
         'SELECT tenant, count(*)::int AS n FROM posture_findings GROUP BY tenant ORDER BY tenant',
       );

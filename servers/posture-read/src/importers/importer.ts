@@ -126,7 +126,7 @@ export async function ingestRecords(
       if (chunk.length === 0) return;
       await ingestChunk(tx, opts.tenant, batch, chunk, { now, stage: chunks++ }, counts);
       chunk = [];
-      await keepStatistics(tx, opts.tenant, counts.new);
+      if (store.kind === 'pglite') await keepStatistics(tx, opts.tenant, counts.new);
       opts.onProgress?.(records);
     };
     for await (const rec of source) {
@@ -160,8 +160,8 @@ export async function ingestRecords(
   if (opts.dryRun || records === 0) return { batch, records, counts, dryRun: opts.dryRun === true };
   // The embedded store has no autovacuum. Fresh planner statistics for what just changed (a planner
   // that still believes the tables hold a demo's worth of rows picks scans that do not scale), and
-  // there a VACUUM too: a re-import rewrites every finding it sees again (last_seen, import_batch)
-  // and each asset once per chunk it appears in, and without one each import of 100,000 findings
+  // there a VACUUM too: a re-import rewrites every finding and asset it sees again (last_seen,
+  // import_batch), and without one each import of 100,000 findings
   // left ~70 MB of dead rows behind that every later summary read past (docs/architecture.md). A
   // PostgreSQL server (DATABASE_URL) vacuums by itself. The findings are committed by now: a failure
   // here (a full disk, say) is reported beside the result, never as a failed import.
@@ -181,18 +181,22 @@ export const INGEST_ANALYZE_MIN = 2000;
 
 /**
  * Keeps the planner's idea of how many findings the tenant holds within a factor of two of what
- * the import has written. Each chunk looks its ids up in `posture_findings` (tenant and id), planned
- * from statistics that autovacuum, or the embedded store's upkeep, refreshes only between
- * transactions, and an import is one. Where they put few findings in the tenant, PostgreSQL planned
- * the lookup as a walk over the tenant's findings testing each against the chunk's 1,000 ids, so
- * each chunk read every finding the chunks before it wrote: 100,000 findings took 244 s (205 in the
- * lookups) into a store analyzed when it held one finding, and 57 s (14 in the lookups) for a
- * second tenant of a store that held 100,000 of another's. After each chunk the import asks the
- * planner how many findings it expects of the tenant (EXPLAIN, ~1 ms) and, when the findings it has
- * added are more than twice that, runs `ANALYZE` inside the transaction (it counts the rows the
- * transaction wrote, and is rolled back with it) on the two columns the lookup compares: ~20-40 ms
- * at 20,000 findings, where every column and the text index's expression took 300-700 ms. The
- * import's upkeep after the commit analyzes them all.
+ * the import has written, on the embedded store. Each chunk looks its ids up in `posture_findings`
+ * (tenant and id), planned from statistics that the store's upkeep refreshes only between
+ * transactions, and an import is one. Where they put few findings in the tenant, the store's
+ * prepared lookup got PostgreSQL's generic plan: a walk over the tenant's findings testing each
+ * against the chunk's 1,000 ids one by one, so each chunk read every finding the chunks before it
+ * wrote: 100,000 findings took 244 s (205 in the lookups) into a store analyzed when it held one
+ * finding, and 57 s (14 in the lookups) for a second tenant of a store that held 100,000 of
+ * another's. After each chunk the import asks the planner how many findings it expects of the
+ * tenant (EXPLAIN, ~1 ms) and, when the findings it has added are more than twice that, runs
+ * `ANALYZE` inside the transaction (it counts the rows the transaction wrote; its column statistics
+ * roll back with a dry run, the table's row count stays) on the two columns the lookup compares:
+ * ~20-40 ms at 20,000 findings, where every column and the text index's expression took 300-700
+ * ms. The import's upkeep after the commit analyzes them all. Not on a PostgreSQL server:
+ * node-postgres sends each statement unnamed, planned with the ids as a constant list PostgreSQL
+ * hashes, and an `ANALYZE` in a transaction would hold its lock on the table (and keep a
+ * concurrent import's or autovacuum's waiting) until the import commits.
  */
 async function keepStatistics(tx: Queryable, tenant: string, added: number): Promise<void> {
   if (added < INGEST_ANALYZE_MIN) return;
