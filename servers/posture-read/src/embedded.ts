@@ -25,7 +25,7 @@ import {
   type Status,
 } from './domain.js';
 import { CONTROLS } from './frameworks.js';
-import { emptyCounts, ingestChunk, recordBatch } from './ingest.js';
+import { emptyCounts, ingestChunk, recordBatch, stageAssets, writeStagedAssets } from './ingest.js';
 import { DEMO_TENANTS, generateSeed, SEED_NOW } from './seed.js';
 
 type Row = Record<string, unknown>;
@@ -480,12 +480,22 @@ async function prepareStore(store: Store, seed: boolean): Promise<void> {
     // Only an empty store gets demo data: one that already holds imported findings keeps just those.
     const any = await tx.query('SELECT 1 FROM posture_findings LIMIT 1');
     if (any.rows.length > 0) return;
+    // Assets staged and written once per tenant, as an import writes them.
+    await stageAssets(tx);
     for (const tenant of Object.keys(DEMO_TENANTS)) {
       const batch = `seed-${SEED_VERSION}`;
       const counts = emptyCounts();
       const all = generateSeed(tenant);
       for (let i = 0; i < all.length; i += SEED_CHUNK)
-        await ingestChunk(tx, tenant, batch, all.slice(i, i + SEED_CHUNK), { now: SEED_NOW }, counts);
+        await ingestChunk(
+          tx,
+          tenant,
+          batch,
+          all.slice(i, i + SEED_CHUNK),
+          { now: SEED_NOW, stage: i },
+          counts,
+        );
+      await writeStagedAssets(tx, tenant);
       await recordBatch(
         tx,
         tenant,

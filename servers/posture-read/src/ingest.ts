@@ -68,8 +68,10 @@ export async function stageAssets(q: Queryable): Promise<void> {
 }
 
 /**
- * Writes the staged assets: per asset, the description its latest chunk gave (the highest `seq`),
- * exposed if any chunk said so, from the earliest first-seen to the latest last-seen.
+ * Writes the staged assets to the tenant's: per asset, the description its latest chunk gave (the
+ * highest `seq`), exposed if any chunk said so, from the earliest first-seen to the latest
+ * last-seen. Then empties the stage, so that a later write (the demo seed's next tenant) never
+ * writes them again.
  */
 export async function writeStagedAssets(q: Queryable, tenant: string): Promise<void> {
   await q.query(
@@ -83,6 +85,7 @@ export async function writeStagedAssets(q: Queryable, tenant: string): Promise<v
      ${ASSET_UPSERT}`,
     [tenant],
   );
+  await q.query(`DELETE FROM ${STAGED_ASSETS}`);
 }
 
 interface Prepared {
