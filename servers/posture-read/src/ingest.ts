@@ -51,8 +51,9 @@ const ASSET_UPSERT = `ON CONFLICT (tenant, id) DO UPDATE SET region = EXCLUDED.r
  * An import's assets, staged: each chunk adds its assets to a temporary table of the transaction
  * (no index, and no WAL for a temporary table; named in `pg_temp` so that no table of that name
  * elsewhere on the search path is used instead, and dropped at commit or rollback), and
- * writeStagedAssets writes each asset to posture_assets once at the end. On a PostgreSQL server
- * the importing role needs the TEMPORARY privilege on the database (PUBLIC has it by default).
+ * writeStagedAssets writes each asset to posture_assets once at the end (the demo seed stages its
+ * assets too). On a PostgreSQL server the role that imports, syncs or seeds needs the TEMPORARY
+ * privilege on the database (PUBLIC has it by default).
  * Written chunk by chunk, an asset a scanner reports in many chunks (one per check that looked at
  * it) was updated once per chunk, and each update wrote every index of posture_assets again.
  */

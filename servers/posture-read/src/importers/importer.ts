@@ -195,8 +195,9 @@ export const INGEST_ANALYZE_MIN = 2000;
  * ~20-40 ms at 20,000 findings, where every column and the text index's expression took 300-700
  * ms. The import's upkeep after the commit analyzes them all. Not on a PostgreSQL server:
  * node-postgres sends each statement unnamed, planned with the ids as a constant list PostgreSQL
- * hashes, and an `ANALYZE` in a transaction would hold its lock on the table (and keep a
- * concurrent import's or autovacuum's waiting) until the import commits.
+ * hashes, and an `ANALYZE` in a transaction would hold its lock on the table until the import
+ * commits: writes go on, but a concurrent import's own `ANALYZE` and any `VACUUM`, autovacuum's
+ * included, would wait for it.
  */
 async function keepStatistics(tx: Queryable, tenant: string, added: number): Promise<void> {
   if (added < INGEST_ANALYZE_MIN) return;
