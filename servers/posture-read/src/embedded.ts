@@ -88,7 +88,7 @@ export class EmbeddedBackend implements PostureBackend {
     const limit = clampLimit(page);
     // The text condition stays apart: a text search reads its matches its own way (below).
     const where = findingWhere(tenant, scope, { ...query, text: undefined });
-    const text = query.text === undefined ? null : textMatch(where, query.text);
+    const text = query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     return this.reads(async (q) => {
       // Planned for the values it is given, every time. The embedded store keeps its statements
@@ -237,7 +237,7 @@ export class EmbeddedBackend implements PostureBackend {
     if (query.type !== undefined) where.add(`a.type = ${where.param(query.type)}`);
     if (query.exposed === true) where.add('(a.public OR a.internet_facing)');
     if (query.exposed === false) where.add('NOT (a.public OR a.internet_facing)');
-    const text = query.text === undefined ? null : assetTextMatch(where, query.text);
+    const text = query.text === undefined ? null : textMatch(where, query.text, ASSET_FIELDS, ASSET_TEXT);
     const cursorScope = { tenant, principal: page.principal, kind: 'assets', query: normalise(query) };
     return this.reads(async (q) => {
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan'); // as searchFindings
@@ -560,7 +560,7 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
     if (query.control !== undefined) conds.push(`c.control = ${where.param(query.control)}`);
     where.add(`EXISTS (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')})`);
   }
-  if (query.text !== undefined) where.add(textMatch(where, query.text));
+  if (query.text !== undefined) where.add(textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT));
   return where;
 }
 
@@ -641,25 +641,23 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<{ counted: number
   return { counted, rows: res.rows };
 }
 
-/** A finding's title, description, resource id or rule holds `text` (case-insensitive). */
-function textMatch(where: Where, text: string): string {
+/**
+ * One of `fields` holds `text` (case-insensitive): a finding's title, description, resource id or
+ * rule (FINDING_TEXT), an asset's name or resource id (ASSET_TEXT).
+ */
+function textMatch(where: Where, text: string, fields: string[], joined: string): string {
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
   const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
-  // The fields joined by U+0001 (migration 0004's trigram index): without that character a
-  // text matches the joined fields exactly when it matches one of them.
+  // The fields joined by U+0001 (the trigram indexes of migrations 0004 and 0005): without that
+  // character a text matches the joined fields exactly when it matches one of them.
   return text.includes('\u0001')
-    ? `(lower(f.title) LIKE ${p} OR lower(f.description) LIKE ${p} OR lower(f.resource_id) LIKE ${p} OR lower(f.rule) LIKE ${p})`
-    : `${FINDING_TEXT} LIKE ${p}`;
+    ? `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`
+    : `${joined} LIKE ${p}`;
 }
 
-/** An asset's name or resource id holds `text` (case-insensitive), as textMatch. */
-function assetTextMatch(where: Where, text: string): string {
-  const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
-  return text.includes('\u0001')
-    ? `(lower(a.name) LIKE ${p} OR lower(a.resource_id) LIKE ${p})`
-    : `${ASSET_TEXT} LIKE ${p}`;
-}
+const FINDING_FIELDS = ['f.title', 'f.description', 'f.resource_id', 'f.rule'];
+const ASSET_FIELDS = ['a.name', 'a.resource_id'];
 
 /** A query's filters as a cursor binds them: undefined dropped, lists sorted. */
 function normalise(q: object): Record<string, unknown> {

@@ -100,8 +100,8 @@ interface Prepared {
 
 /**
  * Writes one chunk of findings for a tenant inside the caller's transaction: upserts their assets
- * (or, with `stage`, adds them to the staged assets as that chunk's), inserts new findings, updates changed ones (last seen, status, content) and appends history for
- * every state change. A finding is identified by (tenant, source, source id), so re-importing never
+ * (or, with `stage`, adds them to the staged assets as that chunk's), inserts new findings, updates
+ * changed ones (last seen, status, content) and appends history for every state change. A finding is identified by (tenant, source, source id), so re-importing never
  * duplicates. (A dry run is an import rolled back: importers/importer.ts.)
  */
 export async function ingestChunk(

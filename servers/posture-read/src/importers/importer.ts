@@ -161,8 +161,8 @@ export async function ingestRecords(
   // The embedded store has no autovacuum. Fresh planner statistics for what just changed (a planner
   // that still believes the tables hold a demo's worth of rows picks scans that do not scale), and
   // there a VACUUM too: a re-import rewrites every finding and asset it sees again (last_seen,
-  // import_batch), and without one each import of 100,000 findings
-  // left ~70 MB of dead rows behind that every later summary read past (docs/architecture.md). A
+  // import_batch), and without one each import of 100,000 findings left ~70 MB of dead rows behind
+  // that every later summary read past (docs/architecture.md). A
   // PostgreSQL server (DATABASE_URL) vacuums by itself. The findings are committed by now: a failure
   // here (a full disk, say) is reported beside the result, never as a failed import.
   try {
