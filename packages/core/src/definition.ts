@@ -221,6 +221,14 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
    * opened without one of them is refused at construction.
    */
   storeExtensions?: readonly StoreExtension[];
+  /**
+   * The store the server's build prepares (`pglite-setup.js prepared-store`: migrated, holding the
+   * demo data): a first start on an empty embedded store unpacks it instead of writing its data
+   * again, when `matches` says these settings make the store the build made with none (the demo
+   * data on, say) and its stamp matches the installed PGlite and `migrations`. One-system servers
+   * only; a host of several systems, or one on PostgreSQL, writes its store as before.
+   */
+  preparedStore?: { dir: string; matches(config: z.output<S>, env: NodeJS.ProcessEnv): boolean };
   /** Stages of this server's own, each placed before or after a named stage of the kit's pipeline. */
   stages?: StageExtension[];
   /**

@@ -24,6 +24,8 @@
  *
  *   node dist/pglite-setup.js template      build the template (the package's build does this)
  *   node dist/pglite-setup.js init DIR      initdb into DIR (what the fallback runs)
+ *   node dist/pglite-setup.js prepared-store CLI OUTDIR
+ *                                           a server's prepared store (its build does this)
  */
 import {
   closeSync,
@@ -46,7 +48,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Extension, PGliteOptions } from '@electric-sql/pglite';
+import type { Extension, PGlite as PGliteClass, PGliteOptions } from '@electric-sql/pglite';
 import type { Logger } from './log.js';
 import { packageFile } from './package-root.js';
 
@@ -479,13 +481,13 @@ function ustarEntry(header: Buffer, room: number, archive: string): UstarEntry |
 }
 
 /**
- * Unpacks the template (writeUstar's uncompressed ustar archive of files and directories) into
- * `dest`, reading it in pieces: the 40 MB archive never sits in memory. Every file is written first
+ * Unpacks a template (writeUstar's uncompressed ustar archive of files and directories) into
+ * `dest`, reading it in pieces: the 40-70 MB archive never sits in memory. Every file is written first
  * and flushed to disk after (one fsync per file and directory, before the caller renames `dest`
  * into place): flushing as each file is written took ~2 s of a first start.
  */
-function unpackTemplate(dest: string): void {
-  const fd = openSync(TEMPLATE, 'r');
+function unpackTemplate(archive: string, dest: string): void {
+  const fd = openSync(archive, 'r');
   const files: string[] = [];
   const dirs = [dest];
   try {
@@ -496,7 +498,7 @@ function unpackTemplate(dest: string): void {
     let off = 0;
     while (off + 512 <= total) {
       readExactly(fd, header, 512, off);
-      const entry = ustarEntry(header, total - off - 512, 'the PGlite template');
+      const entry = ustarEntry(header, total - off - 512, archive);
       if (entry === null) break; // end of archive
       const { parts, size, type } = entry;
       const target = join(dest, ...parts);
@@ -520,14 +522,14 @@ function unpackTemplate(dest: string): void {
         }
         files.push(target);
       } else {
-        throw new Error(`unexpected entry type ${type} in the PGlite template`);
+        throw new Error(`unexpected entry type ${type} in ${archive}`);
       }
       off += 512 + Math.ceil(size / 512) * 512;
     }
   } finally {
     closeSync(fd);
   }
-  if (!existsSync(join(dest, 'PG_VERSION'))) throw new Error('the PGlite template holds no PG_VERSION');
+  if (!existsSync(join(dest, 'PG_VERSION'))) throw new Error(`${archive} holds no PG_VERSION`);
   for (const f of files) fsyncPath(f);
   for (const d of dirs.reverse()) fsyncPath(d);
 }
@@ -567,34 +569,113 @@ export function hasCluster(pgdata: string): boolean {
 }
 
 /**
+ * A server's prepared store: a cluster its build made with the server's own `--prepare` (migrated,
+ * holding the demo data, analyzed and vacuumed) and archived as `prepared-store.tar` beside a stamp
+ * (`prepared-store.json`: the PGlite version and the migrations it holds). A first start of that
+ * server on an empty data directory, with the settings the build prepared it under, unpacks it and
+ * has nothing left to write: posture-read's demo seed (3,400 findings through the import's path)
+ * was ~2 s of its first start. See `ServerDefinition.preparedStore`.
+ */
+export interface PreparedStore {
+  /** The folder holding `prepared-store.tar` and `prepared-store.json` (the server's dist). */
+  dir: string;
+  /** The migrations a start of the server applies, by component: the archive must hold exactly these. */
+  migrations: Readonly<Record<string, readonly { id: string; sql: string }[]>>;
+}
+
+const PREPARED_ARCHIVE = 'prepared-store.tar';
+const PREPARED_STAMP = 'prepared-store.json';
+const PREPARED_FORMAT = 'prepared-store-1';
+
+/** `{component: [[id, checksum] ...]}`, ids in order: what a stamp records and what a start compares. */
+function migrationList(
+  migrations: Readonly<Record<string, readonly { id: string; checksum: string }[]>>,
+): [string, [string, string][]][] {
+  return Object.keys(migrations)
+    .sort()
+    .map((c) => [
+      c,
+      [...migrations[c]!]
+        .map((m): [string, string] => [m.id, m.checksum])
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    ]);
+}
+
+const sha256 = (text: string): string =>
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * Why the prepared store cannot be used (its stamp missing or for another PGlite, or holding other
+ * migrations than this start applies: a build whose code changed after the archive was made), or
+ * undefined when it can.
+ */
+export function preparedStoreUnusable(prepared: PreparedStore): string | undefined {
+  let stamp: { format?: unknown; pglite?: unknown; migrations?: unknown };
+  try {
+    stamp = JSON.parse(readFileSync(join(prepared.dir, PREPARED_STAMP), 'utf8')) as typeof stamp;
+  } catch {
+    return 'no stamp';
+  }
+  if (stamp.format !== PREPARED_FORMAT) return 'an older format';
+  if (stamp.pglite !== pgliteVersion()) return `made by PGlite ${String(stamp.pglite)}`;
+  if (!existsSync(join(prepared.dir, PREPARED_ARCHIVE))) return 'no archive';
+  const wanted = Object.fromEntries(
+    Object.entries(prepared.migrations).map(([c, list]) => [
+      c,
+      list.map((m) => ({ id: m.id, checksum: sha256(m.sql) })),
+    ]),
+  );
+  if (JSON.stringify(stamp.migrations) !== JSON.stringify(migrationList(wanted)))
+    return 'made with other migrations';
+  return undefined;
+}
+
+/**
  * Makes `pgdata` (the directory PGlite opens) a database cluster when it is not one yet: from the
- * template when it matches the installed PGlite, else by initdb in a child process. The template is
- * unpacked beside `pgdata` and renamed into place, so a crash half-way leaves no half a cluster.
- * Returns how the directory was prepared, for the start-up log.
+ * server's prepared store when one is given and usable, else from the template when it matches the
+ * installed PGlite, else by initdb in a child process. An archive is unpacked beside `pgdata` and
+ * renamed into place, so a crash half-way leaves no half a cluster. Returns how the directory was
+ * prepared, for the start-up log.
  */
 export async function preparePgliteData(
   pgdata: string,
   logger?: Logger,
-): Promise<'existing' | 'template' | 'initdb'> {
+  prepared?: PreparedStore,
+): Promise<'existing' | 'prepared' | 'template' | 'initdb'> {
   if (hasCluster(pgdata)) return 'existing';
-  if (isEmptyDir(pgdata) && templateUsable()) {
-    const staging = `${pgdata}.new-${process.pid}`;
-    // The staging directory is made beside pgdata, so its parents first (else initdb's fallback).
-    mkdirSync(dirname(pgdata), { recursive: true, mode: 0o700 });
-    rmSync(staging, { recursive: true, force: true });
-    try {
-      unpackTemplate(staging);
-      rmSync(pgdata, { recursive: true, force: true }); // empty (checked above)
-      renameSync(staging, pgdata);
-      fsyncPath(dirname(pgdata));
-      logger?.info({ path: pgdata }, 'embedded store created from the PGlite template');
-      return 'template';
-    } catch (err) {
+  if (isEmptyDir(pgdata)) {
+    const archives: { archive: string; how: 'prepared' | 'template'; what: string }[] = [];
+    if (prepared !== undefined) {
+      const unusable = preparedStoreUnusable(prepared);
+      if (unusable === undefined)
+        archives.push({
+          archive: join(prepared.dir, PREPARED_ARCHIVE),
+          how: 'prepared',
+          what: "the server's prepared store",
+        });
+      else
+        logger?.info(
+          { reason: unusable },
+          "the server's prepared store does not match this build; starting from the PGlite template",
+        );
+    }
+    if (templateUsable()) archives.push({ archive: TEMPLATE, how: 'template', what: 'the PGlite template' });
+    for (const { archive, how, what } of archives) {
+      const staging = `${pgdata}.new-${process.pid}`;
+      // The staging directory is made beside pgdata, so its parents first (else initdb's fallback).
+      mkdirSync(dirname(pgdata), { recursive: true, mode: 0o700 });
       rmSync(staging, { recursive: true, force: true });
-      logger?.warn(
-        { err: (err as Error).message },
-        'PGlite template not usable; running initdb in a child process',
-      );
+      try {
+        unpackTemplate(archive, staging);
+        rmSync(pgdata, { recursive: true, force: true }); // empty (checked above)
+        renameSync(staging, pgdata);
+        fsyncPath(dirname(pgdata));
+        logger?.info({ path: pgdata }, `embedded store created from ${what}`);
+        return how;
+      } catch (err) {
+        rmSync(staging, { recursive: true, force: true });
+        logger?.warn({ err: (err as Error).message }, `${what} not usable; trying the next way`);
+      }
     }
   }
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
@@ -605,6 +686,71 @@ export async function preparePgliteData(
   fsyncPath(dirname(pgdata));
   logger?.info({ path: pgdata }, 'embedded store created by initdb in a child process');
   return 'initdb';
+}
+
+/**
+ * A server's prepared store (see PreparedStore), made by its build: the server's command `cli`
+ * runs `--prepare` on a scratch data directory with no settings but that directory (nothing from
+ * the builder's environment, such as a DATABASE_URL or POSTURE_SEED, shapes it; its keys and audit
+ * file stay in the scratch directory, only the cluster is archived), then the stamp records the
+ * PGlite version and the migrations the cluster holds. Written to `outDir` (the archive renamed
+ * into place, then the stamp).
+ */
+async function buildPreparedStore(
+  cli: string,
+  outDir: string,
+  PGlite: typeof PGliteClass,
+  startParams: string[],
+): Promise<void> {
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
+  const work = mkdtempSync(join(tmpdir(), 'portcullis-prepared-store-'));
+  const archive = join(outDir, PREPARED_ARCHIVE);
+  try {
+    rmSync(join(outDir, PREPARED_STAMP), { force: true }); // no stamp for an archive being replaced
+    const run = spawnSync(process.execPath, [cli, '--prepare'], {
+      env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: work, PORTCULLIS_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 5 * 60_000,
+    });
+    if (run.status !== 0)
+      throw new Error(`${cli} --prepare failed (${run.status ?? run.signal ?? run.error?.message})`);
+    const pgdata = join(work, 'pgdata');
+    // Old WAL segments removed rather than kept for reuse (`wal_recycle`, this open only).
+    const db = await PGlite.create(pgdata, { startParams: [...startParams, '-c', 'wal_recycle=off'] });
+    let rows: { component: string; id: string; checksum: string }[];
+    try {
+      rows = (
+        await db.query<{ component: string; id: string; checksum: string }>(
+          'SELECT component, id, checksum FROM portcullis_migrations',
+        )
+      ).rows;
+      // The seed's WAL (two 16 MB segments, the next kept for reuse) is of no use to a copy: twice
+      // to a new segment and a checkpoint after each, the archive holds one, zero-filled after the
+      // checkpoints (a 75 MB archive became 56, ~16 MB gzipped became ~7.5).
+      for (let i = 0; i < 2; i++) {
+        await db.query('SELECT pg_switch_wal()');
+        await db.exec('CHECKPOINT');
+      }
+    } finally {
+      await db.close(); // a clean shutdown: a copy opens without recovering anything
+    }
+    const byComponent: Record<string, { id: string; checksum: string }[]> = {};
+    for (const r of rows) (byComponent[r.component] ??= []).push(r);
+    writeUstar(pgdata, `${archive}.tmp`);
+    renameSync(`${archive}.tmp`, archive);
+    writeFileSync(
+      join(outDir, PREPARED_STAMP),
+      `${JSON.stringify({
+        format: PREPARED_FORMAT,
+        pglite: pgliteVersion(),
+        migrations: migrationList(byComponent),
+        built: new Date().toISOString(),
+      })}\n`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(`${archive}.tmp`, { force: true });
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -639,7 +785,11 @@ async function main(argv: string[]): Promise<void> {
     );
     return;
   }
-  throw new Error('usage: pglite-setup.js template | init DIR');
+  if (argv[0] === 'prepared-store' && argv[1] && argv[2]) {
+    await buildPreparedStore(argv[1], argv[2], PGlite, startParams);
+    return;
+  }
+  throw new Error('usage: pglite-setup.js template | init DIR | prepared-store CLI OUTDIR');
 }
 
 if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {

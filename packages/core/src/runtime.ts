@@ -213,6 +213,10 @@ export class ServerRuntime<B = unknown> implements McpScope {
     this.surfaces = list.map(
       (d) => new Surface(host, d, selection, this.policyDirOf(d, single), this.borrowedHost),
     );
+    // A one-system server with its own store may start a new embedded store from its build's.
+    const prepared = first.preparedStore;
+    if (single && !this.borrowedHost && prepared?.matches(this.surfaces[0]!.config, host.env))
+      host.preparedStore = { dir: prepared.dir, migrations: { [first.name]: first.migrations ?? [] } };
     this.indexTools();
     this.ready = this.init();
     // Start-up failures are reported by whoever awaits `ready`; keep Node from flagging them early.

@@ -36,6 +36,7 @@ import {
   pgliteStartParams,
   pgliteTemplateArchive,
   preparePgliteData,
+  type PreparedStore,
 } from './pglite-setup.js';
 import { PreparedStatements } from './pglite-statements.js';
 
@@ -106,6 +107,8 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** The extensions the embedded store loads (none by default); see StoreExtension. */
   extensions?: readonly StoreExtension[];
+  /** A server's prepared store, for a new embedded store's first files (see PreparedStore). */
+  prepared?: PreparedStore;
 }
 
 // Constants rather than hashes of names: a lock key must never change between releases.
@@ -321,7 +324,7 @@ async function openPGlite(opts: OpenStoreOptions): Promise<Store> {
     // A new directory is unpacked from the build's template (or made by initdb in a child process),
     // so PGlite only ever opens an existing cluster here: initdb's ~800 MB never enters this process.
     // An in-memory store loads the same template instead of running initdb.
-    if (dir !== undefined) await preparePgliteData(dir, opts.logger);
+    if (dir !== undefined) await preparePgliteData(dir, opts.logger, opts.prepared);
     const loadDataDir = dir === undefined ? pgliteTemplateArchive() : undefined;
     fs = dir !== undefined ? await durablePgliteFs(dir) : undefined;
     db = await PGlite.create({
