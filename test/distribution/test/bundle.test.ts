@@ -189,6 +189,10 @@ describe.each(DIST.servers.map((s) => s.system))('the %s bundle', (system) => {
       expect(existsSync(join(nm, p, 'test')), `${p}/test`).toBe(false);
     }
     expect(existsSync(join(nm, `@portcullis/${system}/policies/schema.cedarschema`))).toBe(true);
+    // A server whose build prepares its first start's store ships it (ServerDefinition.preparedStore).
+    if (system === 'posture-read')
+      for (const f of ['prepared-store.tar', 'prepared-store.json'])
+        expect(existsSync(join(nm, `@portcullis/${system}/dist/${f}`)), f).toBe(true);
   });
 
   it('starts as the manifest says, with the user_config filled in, and serves its tools', async () => {
