@@ -33,7 +33,6 @@ import type { PreparedStore } from './pglite-setup.js';
 import {
   migrate,
   openStore,
-  PGliteStore,
   prepareDataDir,
   type Store,
   type StoreExtension,
@@ -89,8 +88,6 @@ export class Host {
    * the runtime of a one-system server, before open(), when the server's settings match it.
    */
   preparedStore: PreparedStore | undefined;
-  /** The embedded store's statistics and vacuum, run to the end (a `--prepare` run's close). */
-  private settleStore: (() => Promise<void>) | undefined;
   private approvalKeyPromise: Promise<Uint8Array> | null = null;
   private approvalsMigrated: Promise<void> | null = null;
   private opened = false;
@@ -170,10 +167,6 @@ export class Host {
       extensions: this.storeExtensions,
       prepared: this.preparedStore,
     });
-    if (store instanceof PGliteStore)
-      this.settleStore = async () => {
-        await store.refreshStatistics();
-      };
     const fair = store.kind === 'pglite' ? turnTakingStore(store) : store;
     this.store = telemetryActive() ? tracedStore(fair) : fair;
     this.audit = await createAuditSink(cfg.audit, {
@@ -334,9 +327,6 @@ export class Host {
     );
     await step('rate limiter', this.limiter ? () => this.limiter.close() : undefined);
     await step('credentials', this.credentials ? () => this.credentials.close() : undefined);
-    // What the store's upkeep would do in the first seconds of the next start (statistics and
-    // vacuum of the tables a first start filled) is done by the run that exists to prepare it.
-    if (this.preparing) await step('store upkeep', this.settleStore);
     await step('store', this.store ? () => this.store.close() : undefined);
     await step('telemetry', this.telemetry ? () => this.telemetry!.shutdown() : undefined);
   }

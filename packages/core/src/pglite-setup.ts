@@ -46,7 +46,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension, PGlite as PGliteClass, PGliteOptions } from '@electric-sql/pglite';
 import type { Logger } from './log.js';
@@ -496,10 +496,16 @@ function unpackTemplate(archive: string, dest: string): void {
     const chunk = Buffer.alloc(1 << 20);
     mkdirSync(dest, { mode: 0o700 });
     let off = 0;
+    let ended = false;
     while (off + 512 <= total) {
       readExactly(fd, header, 512, off);
       const entry = ustarEntry(header, total - off - 512, archive);
-      if (entry === null) break; // end of archive
+      if (entry === null) {
+        // The end: two zero blocks, and nothing but zeros after them. An archive cut short at an
+        // entry's boundary has no end, and one with a zeroed block part-way has data after it.
+        ended = off + 1024 <= total && zerosFrom(fd, off, total, chunk);
+        break;
+      }
       const { parts, size, type } = entry;
       const target = join(dest, ...parts);
       if (type === '5') {
@@ -526,12 +532,24 @@ function unpackTemplate(archive: string, dest: string): void {
       }
       off += 512 + Math.ceil(size / 512) * 512;
     }
+    if (!ended) throw new Error(`${archive} is truncated or damaged (no end of archive)`);
   } finally {
     closeSync(fd);
   }
   if (!existsSync(join(dest, 'PG_VERSION'))) throw new Error(`${archive} holds no PG_VERSION`);
   for (const f of files) fsyncPath(f);
   for (const d of dirs.reverse()) fsyncPath(d);
+}
+
+/** Whether bytes `from` to `total` of the file are all zero (read with `buf`). */
+function zerosFrom(fd: number, from: number, total: number, buf: Buffer): boolean {
+  for (let pos = from; pos < total;) {
+    const len = Math.min(buf.length, total - pos);
+    readExactly(fd, buf, len, pos);
+    if (!buf.subarray(0, len).every((b) => b === 0)) return false;
+    pos += len;
+  }
+  return true;
 }
 
 /** Runs initdb into `dir` in a child process (this file's `init`), so its memory leaves with it. */
@@ -634,8 +652,8 @@ export function preparedStoreUnusable(prepared: PreparedStore): string | undefin
  * Makes `pgdata` (the directory PGlite opens) a database cluster when it is not one yet: from the
  * server's prepared store when one is given and usable, else from the template when it matches the
  * installed PGlite, else by initdb in a child process. An archive is unpacked beside `pgdata` and
- * renamed into place, so a crash half-way leaves no half a cluster. Returns how the directory was
- * prepared, for the start-up log.
+ * renamed into place, so a crash half-way leaves no half a cluster (openStore calls this holding the
+ * data directory's lock). Returns how the directory was prepared, for the start-up log.
  */
 export async function preparePgliteData(
   pgdata: string,
@@ -664,7 +682,11 @@ export async function preparePgliteData(
       const staging = `${pgdata}.new-${process.pid}`;
       // The staging directory is made beside pgdata, so its parents first (else initdb's fallback).
       mkdirSync(dirname(pgdata), { recursive: true, mode: 0o700 });
-      rmSync(staging, { recursive: true, force: true });
+      // What a start killed while unpacking left (under another pid): the caller holds the data
+      // directory's lock, so no other process is unpacking here.
+      const stale = `${basename(pgdata)}.new-`;
+      for (const name of readdirSync(dirname(pgdata)))
+        if (name.startsWith(stale)) rmSync(join(dirname(pgdata), name), { recursive: true, force: true });
       try {
         unpackTemplate(archive, staging);
         rmSync(pgdata, { recursive: true, force: true }); // empty (checked above)
@@ -715,15 +737,34 @@ async function buildPreparedStore(
     if (run.status !== 0)
       throw new Error(`${cli} --prepare failed (${run.status ?? run.signal ?? run.error?.message})`);
     const pgdata = join(work, 'pgdata');
-    // Old WAL segments removed rather than kept for reuse (`wal_recycle`, this open only).
-    const db = await PGlite.create(pgdata, { startParams: [...startParams, '-c', 'wal_recycle=off'] });
+    // Read first: the migrations for the stamp, and the extensions the cluster holds (a trigram
+    // index is vacuumed by pg_trgm's code, loaded for the second open).
     let rows: { component: string; id: string; checksum: string }[];
+    let extensions: string[];
+    const reader = await PGlite.create(pgdata, { startParams });
     try {
       rows = (
-        await db.query<{ component: string; id: string; checksum: string }>(
+        await reader.query<{ component: string; id: string; checksum: string }>(
           'SELECT component, id, checksum FROM portcullis_migrations',
         )
       ).rows;
+      extensions = (
+        await reader.query<{ name: string }>(
+          "SELECT extname AS name FROM pg_extension WHERE extname <> 'plpgsql'",
+        )
+      ).rows.map((r) => r.name);
+    } finally {
+      await reader.close();
+    }
+    // Old WAL segments removed rather than kept for reuse (`wal_recycle`, this open only).
+    const db = await PGlite.create(pgdata, {
+      startParams: [...startParams, '-c', 'wal_recycle=off'],
+      extensions: Object.fromEntries(extensions.map((n) => [n, pgliteExtension(n)])),
+    });
+    try {
+      // What the store's upkeep would do in a copy's first seconds (statistics for the planner, and
+      // the vacuum that lets an index answer without the table) is done here, once.
+      await db.exec('VACUUM (ANALYZE)');
       // The seed's WAL (two 16 MB segments, the next kept for reuse) is of no use to a copy: twice
       // to a new segment and a checkpoint after each, the archive holds one, zero-filled after the
       // checkpoints (a 75 MB archive became 56, ~16 MB gzipped became ~7.5).

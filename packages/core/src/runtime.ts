@@ -215,8 +215,17 @@ export class ServerRuntime<B = unknown> implements McpScope {
     );
     // A one-system server with its own store may start a new embedded store from its build's.
     const prepared = first.preparedStore;
-    if (single && !this.borrowedHost && prepared?.matches(this.surfaces[0]!.config, host.env))
-      host.preparedStore = { dir: prepared.dir, migrations: { [first.name]: first.migrations ?? [] } };
+    if (single && !this.borrowedHost && prepared !== undefined) {
+      let matches = false;
+      try {
+        matches = prepared.matches(this.surfaces[0]!.config, host.env);
+      } catch (err) {
+        // Not a reason to stop: the store is written as without one.
+        this.logger.warn({ err }, "could not tell whether the server's prepared store matches its settings");
+      }
+      if (matches)
+        host.preparedStore = { dir: prepared.dir, migrations: { [first.name]: first.migrations ?? [] } };
+    }
     this.indexTools();
     this.ready = this.init();
     // Start-up failures are reported by whoever awaits `ready`; keep Node from flagging them early.

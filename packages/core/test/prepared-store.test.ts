@@ -115,8 +115,8 @@ describe('a prepared store', () => {
       expect(things.rows[0]!.n).toBe(2000);
       // Written by the build's --prepare in its scratch directory, whose files were not archived.
       expect(things.rows[0]!.name).toMatch(/^thing 1 of .*portcullis-prepared-store-/);
-      // The --prepare run's close ran the store's upkeep: statistics (reltuples) and a vacuum
-      // (pages marked all-visible), so this start has nothing to catch up on.
+      // The builder's VACUUM (ANALYZE): statistics (reltuples) and pages marked all-visible, so
+      // this start's upkeep has nothing to catch up on.
       const cls = await store.query<{ reltuples: number; relallvisible: number; relpages: number }>(
         "SELECT reltuples, relallvisible, relpages FROM pg_class WHERE relname = 'things'",
       );
@@ -169,19 +169,88 @@ describe('a prepared store', () => {
     }
   }, 60_000);
 
-  it('a truncated archive is left for the PGlite template, with no staging directory behind', async () => {
-    const copy = scratch('portcullis-prepared-truncated-');
-    writeFileSync(join(copy, 'prepared-store.json'), readFileSync(join(out, 'prepared-store.json')));
-    writeFileSync(
-      join(copy, 'prepared-store.tar'),
-      readFileSync(join(out, 'prepared-store.tar')).subarray(0, 5 * 1024 * 1024 + 100),
+  /** The offsets of the archive's entry headers, read from their sizes. */
+  const headers = (tar: Buffer): number[] => {
+    const found: number[] = [];
+    for (let off = 0; off + 512 <= tar.length && tar[off] !== 0;) {
+      found.push(off);
+      const size = parseInt(
+        tar
+          .subarray(off + 124, off + 136)
+          .toString('ascii')
+          .replace(/\0.*$/, ''),
+        8,
+      );
+      off += 512 + Math.ceil(size / 512) * 512;
+    }
+    return found;
+  };
+
+  it.each([
+    ['cut part-way through a file', (tar: Buffer) => tar.subarray(0, 5 * 1024 * 1024 + 100)],
+    ['cut at an entry boundary (no end of archive)', (tar: Buffer) => tar.subarray(0, tar.length - 1024)],
+    [
+      'cut before its last entry',
+      (tar: Buffer) => {
+        const h = headers(tar);
+        return tar.subarray(0, h[h.length - 1]);
+      },
+    ],
+    [
+      'with an entry header zeroed part-way',
+      (tar: Buffer) => {
+        const h = headers(tar);
+        const copy = Buffer.from(tar);
+        copy.fill(0, h[h.length >> 1], h[h.length >> 1]! + 512);
+        return copy;
+      },
+    ],
+  ])(
+    'an archive %s is refused for the PGlite template, nothing half-made left',
+    async (_what, damage) => {
+      const copy = scratch('portcullis-prepared-damaged-');
+      writeFileSync(join(copy, 'prepared-store.json'), readFileSync(join(out, 'prepared-store.json')));
+      writeFileSync(join(copy, 'prepared-store.tar'), damage(readFileSync(join(out, 'prepared-store.tar'))));
+      const parent = scratch('portcullis-prepared-start-');
+      const pgdata = join(parent, 'pgdata');
+      // A staging directory a start killed while unpacking left, under another pid: removed.
+      mkdirSync(join(parent, 'pgdata.new-999999'));
+      writeFileSync(join(parent, 'pgdata.new-999999', 'PG_VERSION'), '17\n');
+      expect(await preparePgliteData(pgdata, undefined, { dir: copy, migrations: { sys: MIGRATIONS } })).toBe(
+        'template',
+      );
+      expect(readdirSync(parent)).toEqual(['pgdata']);
+    },
+    60_000,
+  );
+
+  it("reaches the store through the runtime: a start's backend finds the data", async () => {
+    let found: { n: number; name: string } | undefined;
+    const runtime = new ServerRuntime(
+      thingsServer({
+        migrations: MIGRATIONS,
+        preparedStore: { dir: out, matches: () => true },
+        createBackend: async ({ store }) => {
+          found = (
+            await store.query<{ n: number; name: string }>(
+              'SELECT count(*)::int AS n, min(name) AS name FROM things',
+            )
+          ).rows[0];
+          return {};
+        },
+      }),
+      {
+        env: { PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'), PORTCULLIS_LOG_LEVEL: 'silent' },
+        transport: 'stdio',
+      },
     );
-    const parent = scratch('portcullis-prepared-start-');
-    const pgdata = join(parent, 'pgdata');
-    expect(await preparePgliteData(pgdata, undefined, { dir: copy, migrations: { sys: MIGRATIONS } })).toBe(
-      'template',
-    );
-    expect(readdirSync(parent)).toEqual(['pgdata']);
+    try {
+      await runtime.ready;
+    } finally {
+      await runtime.close();
+    }
+    expect(found?.n).toBe(2000);
+    expect(found?.name).toMatch(/portcullis-prepared-store-/);
   }, 60_000);
 });
 
@@ -219,6 +288,16 @@ describe('the runtime offers a server its prepared store', () => {
       migrations: { sys: MIGRATIONS },
     });
     expect(seen.map((e) => e.X)).toEqual(['1']);
+  }, 60_000);
+
+  it('not when telling throws (logged; the start goes on)', async () => {
+    expect(
+      await offered(
+        def(() => {
+          throw new Error('odd settings');
+        }),
+      ),
+    ).toBe(undefined);
   }, 60_000);
 
   it('not when they do not, nor on a host of several systems', async () => {

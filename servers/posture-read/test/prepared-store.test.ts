@@ -23,12 +23,31 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** Every row of every posture table, as text, sorted: what the demo data is. */
+const rowsOf = async (store: Store, sql: string) =>
+  (await store.query<{ r: string }>(sql)).rows.map((x) => x.r);
+
+/**
+ * Every row of every posture table, as text, sorted (what the demo data is); and every relation
+ * outside PostgreSQL's own schemas, the extensions and the applied migrations (nothing else).
+ */
 async function contents(store: Store): Promise<Record<string, string[]>> {
   const tables = await store.query<{ name: string }>(
     "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'posture%' ORDER BY 1",
   );
-  const out: Record<string, string[]> = {};
+  const out: Record<string, string[]> = {
+    relations: await rowsOf(
+      store,
+      `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+        ORDER BY 1`,
+    ),
+    extensions: await rowsOf(store, "SELECT extname || ' ' || extversion AS r FROM pg_extension ORDER BY 1"),
+    migrations: await rowsOf(
+      store,
+      "SELECT component || ' ' || id || ' ' || checksum AS r FROM portcullis_migrations ORDER BY 1",
+    ),
+  };
   for (const { name } of tables.rows)
     out[name] = (await store.query<{ r: string }>(`SELECT t::text AS r FROM ${name} t ORDER BY 1`)).rows.map(
       (x) => x.r,
@@ -60,6 +79,7 @@ describe('the prepared store', () => {
       const [a, b] = [await contents(fromBuild), await contents(seeded)];
       expect(Object.keys(a)).toEqual(Object.keys(b));
       expect(a.posture_findings!.length).toBeGreaterThan(3000);
+      expect(a.migrations).toHaveLength(migrations.length);
       for (const table of Object.keys(b)) expect(a[table], table).toEqual(b[table]);
     } finally {
       await fromBuild.close();
