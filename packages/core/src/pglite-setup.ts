@@ -481,10 +481,10 @@ function ustarEntry(header: Buffer, room: number, archive: string): UstarEntry |
 }
 
 /**
- * Unpacks a template (writeUstar's uncompressed ustar archive of files and directories) into
- * `dest`, reading it in pieces: the 40-70 MB archive never sits in memory. Every file is written first
- * and flushed to disk after (one fsync per file and directory, before the caller renames `dest`
- * into place): flushing as each file is written took ~2 s of a first start.
+ * Unpacks a template or a prepared store (writeUstar's uncompressed ustar archive of files and
+ * directories) into `dest`, reading it in pieces: the 40-60 MB archive never sits in memory. Every
+ * file is written first and flushed to disk after (one fsync per file and directory, before the
+ * caller renames `dest` into place): flushing as each file is written took ~2 s of a first start.
  */
 function unpackTemplate(archive: string, dest: string): void {
   const fd = openSync(archive, 'r');
