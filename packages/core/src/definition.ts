@@ -225,10 +225,15 @@ export interface ServerDefinition<B = unknown, S extends z.ZodObject = z.ZodObje
    * The store the server's build prepares (`pglite-setup.js prepared-store`: migrated, holding the
    * demo data): a first start on an empty embedded store unpacks it instead of writing its data
    * again, when `matches` says these settings make the store the build made with none (the demo
-   * data on, say) and its stamp matches the installed PGlite and `migrations`. One-system servers
-   * only; a host of several systems, or one on PostgreSQL, writes its store as before.
+   * data on, say) and its stamp matches the installed PGlite and the migrations the start applies:
+   * this system's, or `migrations()` by component when its store holds others' (the broker's local
+   * systems and the kit's). One-system runtimes only; on PostgreSQL the store is written as before.
    */
-  preparedStore?: { dir: string; matches(config: z.output<S>, env: NodeJS.ProcessEnv): boolean };
+  preparedStore?: {
+    dir: string;
+    matches(config: z.output<S>, env: NodeJS.ProcessEnv): boolean;
+    migrations?(): Readonly<Record<string, readonly Migration[]>>;
+  };
   /** Stages of this server's own, each placed before or after a named stage of the kit's pipeline. */
   stages?: StageExtension[];
   /**

@@ -24,8 +24,9 @@
  *
  *   node dist/pglite-setup.js template      build the template (the package's build does this)
  *   node dist/pglite-setup.js init DIR      initdb into DIR (what the fallback runs)
- *   node dist/pglite-setup.js prepared-store CLI OUTDIR
- *                                           a server's prepared store (its build does this)
+ *   node dist/pglite-setup.js prepared-store CLI OUTDIR [ARG...]
+ *                                           a server's prepared store (its build does this; the
+ *                                           ARGs go to CLI before --prepare)
  */
 import {
   closeSync,
@@ -712,7 +713,7 @@ export async function preparePgliteData(
 
 /**
  * A server's prepared store (see PreparedStore), made by its build: the server's command `cli`
- * runs `--prepare` on a scratch data directory with no settings but that directory (nothing from
+ * (with `args`, such as the broker's --config) runs `--prepare` on a scratch data directory with no settings but that directory (nothing from
  * the builder's environment, such as a DATABASE_URL or POSTURE_SEED, shapes it; its keys and audit
  * file stay in the scratch directory, only the cluster is archived), then the stamp records the
  * PGlite version and the migrations the cluster holds. Written to `outDir` (the archive renamed
@@ -721,6 +722,7 @@ export async function preparePgliteData(
 async function buildPreparedStore(
   cli: string,
   outDir: string,
+  args: string[],
   PGlite: typeof PGliteClass,
   startParams: string[],
 ): Promise<void> {
@@ -729,7 +731,7 @@ async function buildPreparedStore(
   const archive = join(outDir, PREPARED_ARCHIVE);
   try {
     rmSync(join(outDir, PREPARED_STAMP), { force: true }); // no stamp for an archive being replaced
-    const run = spawnSync(process.execPath, [cli, '--prepare'], {
+    const run = spawnSync(process.execPath, [cli, ...args, '--prepare'], {
       env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: work, PORTCULLIS_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 5 * 60_000,
@@ -827,10 +829,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (argv[0] === 'prepared-store' && argv[1] && argv[2]) {
-    await buildPreparedStore(argv[1], argv[2], PGlite, startParams);
+    await buildPreparedStore(argv[1], argv[2], argv.slice(3), PGlite, startParams);
     return;
   }
-  throw new Error('usage: pglite-setup.js template | init DIR | prepared-store CLI OUTDIR');
+  throw new Error('usage: pglite-setup.js template | init DIR | prepared-store CLI OUTDIR [ARG...]');
 }
 
 if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {

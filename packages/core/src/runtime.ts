@@ -18,6 +18,7 @@ import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.
 import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
 import { embeddedStoreIn } from './store.js';
+import { preparedStoreUnusable } from './pglite-setup.js';
 import { selectToolsets } from './toolsets.js';
 import { failSpan, parentContext, startSpan, telemetryActive, withSpan } from './telemetry.js';
 import type { Logger } from './log.js';
@@ -224,7 +225,10 @@ export class ServerRuntime<B = unknown> implements McpScope {
         this.logger.warn({ err }, "could not tell whether the server's prepared store matches its settings");
       }
       if (matches)
-        host.preparedStore = { dir: prepared.dir, migrations: { [first.name]: first.migrations ?? [] } };
+        host.preparedStore = {
+          dir: prepared.dir,
+          migrations: prepared.migrations?.() ?? { [first.name]: first.migrations ?? [] },
+        };
     }
     this.indexTools();
     this.ready = this.init();
@@ -280,7 +284,9 @@ export class ServerRuntime<B = unknown> implements McpScope {
       this.beforeFirstStart &&
       !this.borrowedHost &&
       !this.config.databaseUrl &&
-      !embeddedStoreIn(this.config.dataDir)
+      !embeddedStoreIn(this.config.dataDir) &&
+      // A usable prepared store leaves a first start nothing heavy to do apart.
+      !(this.host.preparedStore && preparedStoreUnusable(this.host.preparedStore) === undefined)
     ) {
       await this.beforeFirstStart(this.closing.signal).catch((err: unknown) =>
         this.logger.warn({ err }, 'first start: the step before it failed; starting anyway'),

@@ -35,8 +35,12 @@ import {
   type UpstreamCallResult,
   type UpstreamTool,
 } from '@portcullis/core';
+import { approvalMigrations } from '@portcullis/core/approvals';
+import { idempotencyMigrations } from '@portcullis/core/idempotency';
+import type { Migration } from '@portcullis/core/store';
 import type { Counter } from 'prom-client';
 import type { BrokerConfig, ResolvedUpstream } from './config.js';
+import { LOCAL_SYSTEMS } from './locals.js';
 import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
 import { Lock, toolHash, type PinState } from './pinning.js';
 import {
@@ -764,6 +768,39 @@ export class Federation {
   }
 }
 
+/**
+ * The local systems, in the order the build's prepared store mounted them
+ * (`prepared-store.yaml`): a configuration mounting these, in this order, with none of their
+ * settings and outside production, starts a new store with what that build wrote.
+ */
+export const PREPARED_LOCALS = ['crm', 'billing', 'posture-read', 'remediation-write'] as const;
+
+/**
+ * Whether a start of this configuration with `env` would write the store the build prepared:
+ * the same local systems in the same order (each seeds after the ones before it), each with no
+ * setting of its own (a seed, a backend, accounts or a kill switch would change what is written),
+ * and not in production (no demo data there by default). Remote and stdio upstreams never write
+ * to the store.
+ */
+export function preparedStoreMatches(config: BrokerConfig, env: NodeJS.ProcessEnv): boolean {
+  const mounted = config.upstreams.filter((u) => u.local !== undefined).map((u) => u.local);
+  if (mounted.length !== PREPARED_LOCALS.length || mounted.some((l, i) => l !== PREPARED_LOCALS[i]))
+    return false;
+  if (/^production$/i.test(env.NODE_ENV ?? '')) return false;
+  return PREPARED_LOCALS.every((name) =>
+    Object.keys(LOCAL_SYSTEMS[name]!.configSchema?.shape ?? {}).every((key) => env[key] === undefined),
+  );
+}
+
+/** The migrations of a store the prepared locals wrote: theirs, and the kit's approvals and idempotency. */
+function preparedMigrations(): Record<string, readonly Migration[]> {
+  return {
+    ...Object.fromEntries(PREPARED_LOCALS.map((n) => [n, LOCAL_SYSTEMS[n]!.migrations ?? []])),
+    'core-approvals': approvalMigrations,
+    'core-idempotency': idempotencyMigrations,
+  };
+}
+
 /** The broker as a kit server definition, for one configuration. */
 export function defineBroker(config: BrokerConfig): ServerDefinition<Federation> {
   const locals = config.upstreams.filter((u) => u.local).map((u) => u.name);
@@ -782,6 +819,12 @@ export function defineBroker(config: BrokerConfig): ServerDefinition<Federation>
     // Every extension, whichever systems this configuration mounts: the store may hold the tables
     // (and indexes) of a system an earlier configuration mounted.
     storeExtensions: STORE_EXTENSIONS,
+    // The build's store with the four local systems' demo data (~4 s of a first start).
+    preparedStore: {
+      dir: packageFile('@portcullis/broker', import.meta.url, 'dist'),
+      matches: (_cfg, env) => preparedStoreMatches(config, env),
+      migrations: preparedMigrations,
+    },
     createBackend: async (services) => {
       const fed = new Federation(config, services);
       try {

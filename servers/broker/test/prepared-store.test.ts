@@ -1,0 +1,168 @@
+/**
+ * The broker's prepared store (dist/prepared-store.tar: its build's --prepare with the four local
+ * systems of prepared-store.yaml): a first start whose configuration mounts those systems, in that
+ * order, with none of their settings, unpacks it instead of writing four systems' demo data in a
+ * child process. It must hold what that child would have written, and no other start gets it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { openStore, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadBrokerConfig } from '../src/config.js';
+import { PREPARED_LOCALS, preparedStoreMatches } from '../src/server.js';
+import { configFile } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PREPARED_YAML = fileURLToPath(new URL('../prepared-store.yaml', import.meta.url));
+
+const dirs: string[] = [];
+const scratch = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const yaml = (locals: readonly string[], extra: string[] = []) =>
+  ['upstreams:', ...locals.flatMap((l) => [`  - name: ${l}`, `    local: ${l}`]), ...extra, ''].join('\n');
+const configOf = (text: string) => loadBrokerConfig(configFile(text, scratch('broker-prepared-cfg-')));
+
+describe('which starts get the prepared store', () => {
+  it('the four local systems in the build’s order, none of their settings, not in production', () => {
+    const four = configOf(yaml(PREPARED_LOCALS));
+    expect(preparedStoreMatches(loadBrokerConfig(PREPARED_YAML), {})).toBe(true);
+    expect(preparedStoreMatches(four, { PORTCULLIS_TENANT: 'acme', HOME: '/x' })).toBe(true);
+    // A remote upstream beside them never writes to the store.
+    const remote = configOf(yaml(PREPARED_LOCALS, ['  - name: far', '    url: http://127.0.0.1:1/mcp']));
+    expect(preparedStoreMatches(remote, {})).toBe(true);
+  });
+
+  it('not for other systems or another order, any setting of theirs, or production', () => {
+    expect(preparedStoreMatches(configOf(yaml(PREPARED_LOCALS.slice(0, 3))), {})).toBe(false);
+    expect(preparedStoreMatches(configOf(yaml([...PREPARED_LOCALS].reverse())), {})).toBe(false);
+    const four = configOf(yaml(PREPARED_LOCALS));
+    for (const env of [
+      { CRM_SEED: 'demo' },
+      { BILLING_BACKEND: 'embedded' },
+      { POSTURE_SEED: 'none' },
+      { REMEDIATION_ACCOUNTS: '{}' },
+      { PORTCULLIS_KILL_SWITCH: 'engaged' },
+      { NODE_ENV: 'production' },
+    ])
+      expect(preparedStoreMatches(four, env), JSON.stringify(env)).toBe(false);
+  });
+});
+
+/** `--prepare` of the built CLI on a new directory; its standard error. */
+function prepare(dataDir: string, config: string, env: Record<string, string> = {}): string {
+  const run = spawnSync(process.execPath, [CLI, '--config', config, '--prepare'], {
+    env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_LOG_LEVEL: 'info', ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  expect(run.status, run.stderr.slice(-2000)).toBe(0);
+  return run.stderr;
+}
+
+const rowsOf = async (store: Store, sql: string) =>
+  (await store.query<{ r: string }>(sql)).rows.map((x) => x.r);
+
+/**
+ * Every row of every table, relations, extensions and migrations; left out, the times that say
+ * when the demo data was written (the build's, in the prepared store): the seed markers' and the
+ * demo e-mail suppressions' (`created_at`, recorded, never read).
+ */
+async function contents(store: Store): Promise<Record<string, string[]>> {
+  const tables = await rowsOf(
+    store,
+    "SELECT tablename AS r FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'portcullis_migrations' ORDER BY 1",
+  );
+  const out: Record<string, string[]> = {
+    relations: await rowsOf(
+      store,
+      `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+        ORDER BY 1`,
+    ),
+    extensions: await rowsOf(store, "SELECT extname || ' ' || extversion AS r FROM pg_extension ORDER BY 1"),
+    migrations: await rowsOf(
+      store,
+      "SELECT component || ' ' || id || ' ' || checksum AS r FROM portcullis_migrations ORDER BY 1",
+    ),
+  };
+  for (const t of tables) {
+    const cols = (
+      await store.query<{ c: string }>(
+        `SELECT column_name AS c FROM information_schema.columns
+          WHERE table_schema = 'public' AND table_name = $1 AND column_name <> 'seeded_at'
+            AND NOT (table_name = 'crm_email_suppressions' AND column_name = 'created_at')
+          ORDER BY ordinal_position`,
+        [t],
+      )
+    ).rows.map((x) => `"${x.c}"`);
+    out[t] = await rowsOf(store, `SELECT row(${cols.join(', ')})::text AS r FROM ${t} ORDER BY 1`);
+  }
+  return out;
+}
+
+describe('the shipped prepared store', () => {
+  it('holds what a first start writing the four systems’ demo data would', async () => {
+    // A setting at its default value: the same data, written by this start itself.
+    const written = scratch('broker-prepared-written-');
+    const slow = prepare(written, PREPARED_YAML, { CRM_BACKEND: 'embedded' });
+    expect(slow).toContain('embedded store created from the PGlite template');
+    const unpacked = scratch('broker-prepared-unpacked-');
+    const fast = prepare(unpacked, PREPARED_YAML);
+    expect(fast).toContain("embedded store created from the server's prepared store");
+
+    const a = await openStore({ dataDir: unpacked, extensions: STORE_EXTENSIONS });
+    const b = await openStore({ dataDir: written, extensions: STORE_EXTENSIONS });
+    try {
+      const [x, y] = [await contents(a), await contents(b)];
+      expect(Object.keys(x)).toEqual(Object.keys(y));
+      expect(x.crm_accounts!.length).toBeGreaterThan(100);
+      expect(x.posture_findings!.length).toBeGreaterThan(3000);
+      for (const k of Object.keys(y)) expect(x[k], k).toEqual(y[k]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 300_000);
+
+  it('a first start over stdio unpacks it and answers without a first start apart', async () => {
+    let stderr = '';
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, '--config', PREPARED_YAML],
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORTCULLIS_DATA_DIR: scratch('broker-prepared-stdio-'),
+        PORTCULLIS_PRINCIPAL: 'sam',
+        PORTCULLIS_ROLES: 'analyst',
+        PORTCULLIS_TENANT: 'acme',
+        PORTCULLIS_LOG_LEVEL: 'info',
+      },
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const client = new Client({ name: 'broker-prepared', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const r = await client.callTool({ name: 'posture_search_findings', arguments: { limit: 2 } });
+      expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      expect(stderr).toContain("embedded store created from the server's prepared store");
+      expect(stderr).not.toContain('first start: data directory prepared in a separate process');
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+});
