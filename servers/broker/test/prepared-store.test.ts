@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { openStore, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import { afterAll, describe, expect, it } from 'vitest';
+import { storeShape, tableRows } from '@portcullis/test-support/store-contents';
 import { loadBrokerConfig } from '../src/config.js';
 import { PREPARED_LOCALS, preparedStoreMatches } from '../src/server.js';
 import { configFile } from './helpers.js';
@@ -72,45 +73,21 @@ function prepare(dataDir: string, config: string, env: Record<string, string> = 
   return run.stderr;
 }
 
-const rowsOf = async (store: Store, sql: string) =>
-  (await store.query<{ r: string }>(sql)).rows.map((x) => x.r);
-
 /**
  * Every row of every table, relations, extensions and migrations; left out, the times that say
  * when the demo data was written (the build's, in the prepared store): the seed markers' and the
  * demo e-mail suppressions' (`created_at`, recorded, never read).
  */
 async function contents(store: Store): Promise<Record<string, string[]>> {
-  const tables = await rowsOf(
-    store,
-    "SELECT tablename AS r FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'portcullis_migrations' ORDER BY 1",
+  const tables = await store.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'portcullis_migrations' ORDER BY 1",
   );
-  const out: Record<string, string[]> = {
-    relations: await rowsOf(
-      store,
-      `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-        ORDER BY 1`,
-    ),
-    extensions: await rowsOf(store, "SELECT extname || ' ' || extversion AS r FROM pg_extension ORDER BY 1"),
-    migrations: await rowsOf(
-      store,
-      "SELECT component || ' ' || id || ' ' || checksum AS r FROM portcullis_migrations ORDER BY 1",
-    ),
-  };
-  for (const t of tables) {
-    const cols = (
-      await store.query<{ c: string }>(
-        `SELECT column_name AS c FROM information_schema.columns
-          WHERE table_schema = 'public' AND table_name = $1 AND column_name <> 'seeded_at'
-            AND NOT (table_name = 'crm_email_suppressions' AND column_name = 'created_at')
-          ORDER BY ordinal_position`,
-        [t],
-      )
-    ).rows.map((x) => `"${x.c}"`);
-    out[t] = await rowsOf(store, `SELECT row(${cols.join(', ')})::text AS r FROM ${t} ORDER BY 1`);
-  }
+  const out = await storeShape(store);
+  for (const { name } of tables.rows)
+    out[name] = await tableRows(store, name, [
+      'seeded_at',
+      ...(name === 'crm_email_suppressions' ? ['created_at'] : []),
+    ]);
   return out;
 }
 

@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { storeShape, tableRows } from '@portcullis/test-support/store-contents';
 import { parseServerConfig, type Logger } from '@portcullis/core';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
@@ -23,9 +24,6 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const rowsOf = async (store: Store, sql: string) =>
-  (await store.query<{ r: string }>(sql)).rows.map((x) => x.r);
-
 /**
  * Every row of every posture table, as text, sorted (what the demo data is); and every relation
  * outside PostgreSQL's own schemas, the extensions and the applied migrations (nothing else).
@@ -34,24 +32,8 @@ async function contents(store: Store): Promise<Record<string, string[]>> {
   const tables = await store.query<{ name: string }>(
     "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'posture%' ORDER BY 1",
   );
-  const out: Record<string, string[]> = {
-    relations: await rowsOf(
-      store,
-      `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text AS r FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-        ORDER BY 1`,
-    ),
-    extensions: await rowsOf(store, "SELECT extname || ' ' || extversion AS r FROM pg_extension ORDER BY 1"),
-    migrations: await rowsOf(
-      store,
-      "SELECT component || ' ' || id || ' ' || checksum AS r FROM portcullis_migrations ORDER BY 1",
-    ),
-  };
-  for (const { name } of tables.rows)
-    out[name] = (await store.query<{ r: string }>(`SELECT t::text AS r FROM ${name} t ORDER BY 1`)).rows.map(
-      (x) => x.r,
-    );
+  const out = await storeShape(store);
+  for (const { name } of tables.rows) out[name] = await tableRows(store, name);
   return out;
 }
 
