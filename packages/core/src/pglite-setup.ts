@@ -712,12 +712,12 @@ export async function preparePgliteData(
 }
 
 /**
- * A server's prepared store (see PreparedStore), made by its build: the server's command `cli`
- * (with `args`, such as the broker's --config) runs `--prepare` on a scratch data directory with no settings but that directory (nothing from
- * the builder's environment, such as a DATABASE_URL or POSTURE_SEED, shapes it; its keys and audit
- * file stay in the scratch directory, only the cluster is archived), then the stamp records the
- * PGlite version and the migrations the cluster holds. Written to `outDir` (the archive renamed
- * into place, then the stamp).
+ * A server's prepared store (see PreparedStore), made by its build: the server's command `cli`,
+ * with `args` (the broker's --config), runs `--prepare` on a scratch data directory with no
+ * settings but that directory (nothing from the builder's environment, such as a DATABASE_URL or
+ * POSTURE_SEED, shapes it; its keys and audit file stay in the scratch directory, only the cluster
+ * is archived), then the stamp records the PGlite version and the migrations the cluster holds.
+ * Written to `outDir` (the archive renamed into place, then the stamp).
  */
 async function buildPreparedStore(
   cli: string,

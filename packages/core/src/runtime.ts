@@ -17,7 +17,7 @@ import { ConfigError, PortcullisError as PortcullisErrorClass, errors } from './
 import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.js';
 import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
-import { embeddedStoreIn } from './store.js';
+import { embeddedStoreIn, unpackPreparedStore } from './store.js';
 import { preparedStoreUnusable } from './pglite-setup.js';
 import { selectToolsets } from './toolsets.js';
 import { failSpan, parentContext, startSpan, telemetryActive, withSpan } from './telemetry.js';
@@ -217,18 +217,16 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // A one-system server with its own store may start a new embedded store from its build's.
     const prepared = first.preparedStore;
     if (single && !this.borrowedHost && prepared !== undefined) {
-      let matches = false;
       try {
-        matches = prepared.matches(this.surfaces[0]!.config, host.env);
+        if (prepared.matches(this.surfaces[0]!.config, host.env))
+          host.preparedStore = {
+            dir: prepared.dir,
+            migrations: prepared.migrations?.() ?? { [first.name]: first.migrations ?? [] },
+          };
       } catch (err) {
         // Not a reason to stop: the store is written as without one.
         this.logger.warn({ err }, "could not tell whether the server's prepared store matches its settings");
       }
-      if (matches)
-        host.preparedStore = {
-          dir: prepared.dir,
-          migrations: prepared.migrations?.() ?? { [first.name]: first.migrations ?? [] },
-        };
     }
     this.indexTools();
     this.ready = this.init();
@@ -280,22 +278,30 @@ export class ServerRuntime<B = unknown> implements McpScope {
     // after this constructor), so a client's initialize already waiting in the pipe is read and
     // answered in the second, before the policies and the store load (~1 s of CPU).
     await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    // The embedded store's engine compiles in the background meanwhile (Host.warmStore): behind a
+    // prepared store's unpacking or a first start apart too.
+    this.host.warmStore();
     if (
       this.beforeFirstStart &&
       !this.borrowedHost &&
       !this.config.databaseUrl &&
-      !embeddedStoreIn(this.config.dataDir) &&
-      // A usable prepared store leaves a first start nothing heavy to do apart.
-      !(this.host.preparedStore && preparedStoreUnusable(this.host.preparedStore) === undefined)
+      !embeddedStoreIn(this.config.dataDir)
     ) {
-      await this.beforeFirstStart(this.closing.signal).catch((err: unknown) =>
-        this.logger.warn({ err }, 'first start: the step before it failed; starting anyway'),
-      );
-      // Closed meanwhile (a signal, the client gone): nothing is open yet, and nothing opens now.
-      if (this.closed) return;
+      // A prepared store leaves a first start nothing heavy to do apart: unpacked here, the step
+      // before it runs only if that could not be done.
+      const prepared = this.host.preparedStore;
+      const unpacked =
+        prepared !== undefined &&
+        preparedStoreUnusable(prepared) === undefined &&
+        (await unpackPreparedStore(this.config.dataDir, prepared, this.logger));
+      if (!unpacked) {
+        await this.beforeFirstStart(this.closing.signal).catch((err: unknown) =>
+          this.logger.warn({ err }, 'first start: the step before it failed; starting anyway'),
+        );
+        // Closed meanwhile (a signal, the client gone): nothing is open yet, and nothing opens now.
+        if (this.closed) return;
+      }
     }
-    // The embedded store's engine compiles in the background meanwhile (Host.warmStore).
-    this.host.warmStore();
     // Policies first: an invalid policy stops the server before anything else opens.
     for (const s of this.surfaces) await s.init();
     await this.host.open();

@@ -288,6 +288,26 @@ export function embeddedStoreIn(dataDir: string): boolean {
   return hasCluster(pgdataIn(dataDir));
 }
 
+/**
+ * A first start's store unpacked from a server's prepared store ahead of the open, under the data
+ * directory's lock as openStore takes it (the runtime does this before it decides on a first start
+ * apart). True when the store now holds the prepared data; false when the archive could not be
+ * unpacked (the directory then holds the PGlite template's cluster, for the start to fill).
+ */
+export async function unpackPreparedStore(
+  dataDir: string,
+  prepared: PreparedStore,
+  logger?: Logger,
+): Promise<boolean> {
+  prepareDataDir(dataDir, logger);
+  const release = lockDataDir(dataDir);
+  try {
+    return (await preparePgliteData(pgdataIn(dataDir), logger, prepared)) === 'prepared';
+  } finally {
+    release();
+  }
+}
+
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') return openPostgres(opts.databaseUrl, opts);
   return openPGlite(opts);

@@ -224,6 +224,28 @@ describe('a prepared store', () => {
     60_000,
   );
 
+  it('a damaged archive behind a good stamp: the first start apart runs after all', async () => {
+    const copy = scratch('portcullis-prepared-damaged-');
+    writeFileSync(join(copy, 'prepared-store.json'), readFileSync(join(out, 'prepared-store.json')));
+    const tar = readFileSync(join(out, 'prepared-store.tar'));
+    writeFileSync(join(copy, 'prepared-store.tar'), tar.subarray(0, tar.length - 1024));
+    const apart: boolean[] = [];
+    const runtime = new ServerRuntime(
+      thingsServer({ migrations: MIGRATIONS, preparedStore: { dir: copy, matches: () => true } }),
+      {
+        env: { PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'), PORTCULLIS_LOG_LEVEL: 'silent' },
+        transport: 'stdio',
+        beforeFirstStart: async () => void apart.push(true),
+      },
+    );
+    try {
+      await runtime.ready;
+    } finally {
+      await runtime.close();
+    }
+    expect(apart).toEqual([true]);
+  }, 60_000);
+
   it("reaches the store through the runtime: a start's backend finds the data", async () => {
     let found: { n: number; name: string } | undefined;
     const apart: boolean[] = [];
@@ -298,7 +320,27 @@ describe('the runtime offers a server its prepared store', () => {
     expect(seen.map((e) => e.X)).toEqual(['1']);
   }, 60_000);
 
+  it('with the components a definition names (migrations())', async () => {
+    const named = { sys: MIGRATIONS, 'core-approvals': [{ id: 'x', sql: 'SELECT 1' }] };
+    const d = thingsServer({
+      migrations: MIGRATIONS,
+      preparedStore: { dir, matches: () => true, migrations: () => named },
+    });
+    expect(await offered(d)).toEqual({ dir, migrations: named });
+  }, 60_000);
+
   it('not when telling throws (logged; the start goes on)', async () => {
+    const throwing = thingsServer({
+      migrations: MIGRATIONS,
+      preparedStore: {
+        dir,
+        matches: () => true,
+        migrations: () => {
+          throw new Error('odd');
+        },
+      },
+    });
+    expect(await offered(throwing)).toBe(undefined);
     expect(
       await offered(
         def(() => {

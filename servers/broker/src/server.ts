@@ -788,7 +788,8 @@ export function preparedStoreMatches(config: BrokerConfig, env: NodeJS.ProcessEn
     return false;
   if (/^production$/i.test(env.NODE_ENV ?? '')) return false;
   return PREPARED_LOCALS.every((name) =>
-    Object.keys(LOCAL_SYSTEMS[name]!.configSchema?.shape ?? {}).every((key) => env[key] === undefined),
+    // Empty is unset, as the kit reads settings.
+    Object.keys(LOCAL_SYSTEMS[name]!.configSchema?.shape ?? {}).every((key) => !env[key]),
   );
 }
 

@@ -41,6 +41,7 @@ describe('which starts get the prepared store', () => {
     const four = configOf(yaml(PREPARED_LOCALS));
     expect(preparedStoreMatches(loadBrokerConfig(PREPARED_YAML), {})).toBe(true);
     expect(preparedStoreMatches(four, { PORTCULLIS_TENANT: 'acme', HOME: '/x' })).toBe(true);
+    expect(preparedStoreMatches(four, { CRM_SEED: '' })).toBe(true); // empty is unset, as the kit reads it
     // A remote upstream beside them never writes to the store.
     const remote = configOf(yaml(PREPARED_LOCALS, ['  - name: far', '    url: http://127.0.0.1:1/mcp']));
     expect(preparedStoreMatches(remote, {})).toBe(true);
@@ -52,6 +53,7 @@ describe('which starts get the prepared store', () => {
     const four = configOf(yaml(PREPARED_LOCALS));
     for (const env of [
       { CRM_SEED: 'demo' },
+      { CRM_LARGE_DEAL_THRESHOLD: '1' },
       { BILLING_BACKEND: 'embedded' },
       { POSTURE_SEED: 'none' },
       { REMEDIATION_ACCOUNTS: '{}' },
@@ -136,7 +138,10 @@ describe('the shipped prepared store', () => {
     try {
       const r = await client.callTool({ name: 'posture_search_findings', arguments: { limit: 2 } });
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      // Unpacked once, by the serving process: no child prepared the directory.
+      expect(stderr.match(/embedded store created from/g) ?? []).toHaveLength(1);
       expect(stderr).toContain("embedded store created from the server's prepared store");
+      expect(stderr).not.toMatch(/"msg":"data directory prepared"/); // a child's last line
       expect(stderr).not.toContain('first start: data directory prepared in a separate process');
     } finally {
       await client.close();
