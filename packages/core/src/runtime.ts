@@ -18,7 +18,6 @@ import { CALLER_ASSERTION_META_KEY, CallerAssertionVerifier } from './assertion.
 import { withFreshReads } from './cache.js';
 import { Host } from './host.js';
 import { embeddedStoreIn, unpackPreparedStore } from './store.js';
-import { preparedStoreUnusable } from './pglite-setup.js';
 import { selectToolsets } from './toolsets.js';
 import { failSpan, parentContext, startSpan, telemetryActive, withSpan } from './telemetry.js';
 import type { Logger } from './log.js';
@@ -291,9 +290,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       // before it runs only if that could not be done.
       const prepared = this.host.preparedStore;
       const unpacked =
-        prepared !== undefined &&
-        preparedStoreUnusable(prepared) === undefined &&
-        (await unpackPreparedStore(this.config.dataDir, prepared, this.logger));
+        prepared !== undefined && (await unpackPreparedStore(this.config.dataDir, prepared, this.logger));
       if (!unpacked) {
         await this.beforeFirstStart(this.closing.signal).catch((err: unknown) =>
           this.logger.warn({ err }, 'first start: the step before it failed; starting anyway'),

@@ -291,8 +291,9 @@ export function embeddedStoreIn(dataDir: string): boolean {
 /**
  * A first start's store unpacked from a server's prepared store ahead of the open, under the data
  * directory's lock as openStore takes it (the runtime does this before it decides on a first start
- * apart). True when the store now holds the prepared data; false when the archive could not be
- * unpacked (the directory then holds the PGlite template's cluster, for the start to fill).
+ * apart). True when the store now holds the prepared data; false when its stamp does not match or
+ * the archive could not be unpacked (the directory then holds the PGlite template's cluster, for
+ * the start to fill).
  */
 export async function unpackPreparedStore(
   dataDir: string,
