@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/log.js';
+import type { ServerDefinition } from '../src/definition.js';
 import { type PreparedStore, preparePgliteData, preparedStoreUnusable } from '../src/pglite-setup.js';
 import { ServerRuntime } from '../src/runtime.js';
 import { openStore } from '../src/store.js';
@@ -66,6 +67,33 @@ await runServerCli({
 
 const checksums = (list: { id: string; sql: string }[]) =>
   list.map((m) => [m.id, createHash('sha256').update(m.sql, 'utf8').digest('hex')]);
+
+/**
+ * Starts a runtime of `defs` on a new data directory and closes it: what it offered its host, and
+ * whether its first start ran apart (the broker's `beforeFirstStart`, recorded).
+ */
+async function startOnce(
+  defs: ServerDefinition | ServerDefinition[],
+  env: Record<string, string> = {},
+): Promise<{ offered: PreparedStore | undefined; apart: boolean }> {
+  let apart = false;
+  const runtime = new ServerRuntime(defs, {
+    env: {
+      PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'),
+      PORTCULLIS_LOG_LEVEL: 'silent',
+      ...env,
+    },
+    transport: 'stdio',
+    beforeFirstStart: async () => void (apart = true),
+  });
+  const offered = runtime.host.preparedStore;
+  try {
+    await runtime.ready;
+  } finally {
+    await runtime.close();
+  }
+  return { offered, apart };
+}
 
 describe('a prepared store', () => {
   let out: string;
@@ -229,27 +257,15 @@ describe('a prepared store', () => {
     writeFileSync(join(copy, 'prepared-store.json'), readFileSync(join(out, 'prepared-store.json')));
     const tar = readFileSync(join(out, 'prepared-store.tar'));
     writeFileSync(join(copy, 'prepared-store.tar'), tar.subarray(0, tar.length - 1024));
-    const apart: boolean[] = [];
-    const runtime = new ServerRuntime(
+    const started = await startOnce(
       thingsServer({ migrations: MIGRATIONS, preparedStore: { dir: copy, matches: () => true } }),
-      {
-        env: { PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'), PORTCULLIS_LOG_LEVEL: 'silent' },
-        transport: 'stdio',
-        beforeFirstStart: async () => void apart.push(true),
-      },
     );
-    try {
-      await runtime.ready;
-    } finally {
-      await runtime.close();
-    }
-    expect(apart).toEqual([true]);
+    expect(started.apart).toBe(true);
   }, 60_000);
 
   it("reaches the store through the runtime: a start's backend finds the data", async () => {
     let found: { n: number; name: string } | undefined;
-    const apart: boolean[] = [];
-    const runtime = new ServerRuntime(
+    const started = await startOnce(
       thingsServer({
         migrations: MIGRATIONS,
         preparedStore: { dir: out, matches: () => true },
@@ -262,19 +278,9 @@ describe('a prepared store', () => {
           return {};
         },
       }),
-      {
-        env: { PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'), PORTCULLIS_LOG_LEVEL: 'silent' },
-        transport: 'stdio',
-        // Nothing heavy is left for a first start apart (the broker's) to do.
-        beforeFirstStart: async () => void apart.push(true),
-      },
     );
-    try {
-      await runtime.ready;
-    } finally {
-      await runtime.close();
-    }
-    expect(apart).toEqual([]);
+    // Nothing heavy is left for a first start apart (the broker's) to do.
+    expect(started.apart).toBe(false);
     expect(found?.n).toBe(2000);
     expect(found?.name).toMatch(/portcullis-prepared-store-/);
   }, 60_000);
@@ -285,25 +291,10 @@ describe('the runtime offers a server its prepared store', () => {
   const def = (matches: (config: Record<string, unknown>, env: NodeJS.ProcessEnv) => boolean) =>
     thingsServer({ migrations: MIGRATIONS, preparedStore: { dir, matches } });
   const offered = async (defs: Parameters<typeof thingsServer>[0][] | ReturnType<typeof def>, env = {}) => {
-    const apart: boolean[] = [];
-    const runtime = new ServerRuntime(Array.isArray(defs) ? defs.map((d) => thingsServer(d)) : defs, {
-      env: {
-        PORTCULLIS_DATA_DIR: scratch('portcullis-prepared-runtime-'),
-        PORTCULLIS_LOG_LEVEL: 'silent',
-        ...env,
-      },
-      transport: 'stdio',
-      beforeFirstStart: async () => void apart.push(true),
-    });
-    const seen = runtime.host.preparedStore;
-    try {
-      await runtime.ready; // an unusable one (none at `dir`): the PGlite template
-    } finally {
-      await runtime.close();
-    }
-    // Without a usable prepared store a first start apart still runs.
-    expect(apart).toEqual([true]);
-    return seen;
+    // An unusable one (none at `dir`): the PGlite template, and the first start apart still runs.
+    const started = await startOnce(Array.isArray(defs) ? defs.map((d) => thingsServer(d)) : defs, env);
+    expect(started.apart).toBe(true);
+    return started.offered;
   };
 
   it("when the settings match it, with the system's migrations", async () => {
