@@ -12,10 +12,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateApiKey } from '@portcullis/core';
+import { generateApiKey, isProduction } from '@portcullis/core';
 
 const root = resolve(import.meta.dirname, '..');
-if (process.env.NODE_ENV === 'production') {
+if (isProduction(process.env.NODE_ENV)) {
   console.error(
     'npm start is the development quick start and generates development keys; it is refused when NODE_ENV=production.',
   );

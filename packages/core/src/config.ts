@@ -109,6 +109,15 @@ export interface CommonConfig {
   logLevel: string;
 }
 
+/**
+ * Whether NODE_ENV names production. "Production" or " PRODUCTION" is still production: a typo in
+ * case or a stray blank must not drop a production guard here and keep it there (the kit's
+ * refusals, a server's demo data), so every check of it is this one.
+ */
+export function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv?.trim().toLowerCase() === 'production';
+}
+
 /** Validates the common settings; a bad value stops start-up with a message naming the variable. */
 export function parseCommonConfig(
   env: NodeJS.ProcessEnv,
@@ -123,8 +132,7 @@ export function parseCommonConfig(
   const r = commonSchema.safeParse(picked);
   if (!r.success) throw new ConfigError(describeIssues(r.error));
   const c = r.data;
-  // "Production" or " PRODUCTION" is still production: a typo in case must not drop the guards.
-  const production = c.NODE_ENV?.trim().toLowerCase() === 'production';
+  const production = isProduction(c.NODE_ENV);
   const auth = c.PORTCULLIS_AUTH ?? (transport === 'http' ? 'apikey' : 'none');
   if (production && auth === 'none' && transport === 'http') {
     throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');

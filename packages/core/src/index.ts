@@ -88,4 +88,4 @@ export type {
   UpstreamServerOptions,
   UpstreamTool,
 } from './upstream.js';
-export { parseServerConfig } from './config.js';
+export { isProduction, parseServerConfig } from './config.js';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { assertAuthAllowedOnHost, parseCommonConfig, parseServerConfig } from '../src/config.js';
+import {
+  assertAuthAllowedOnHost,
+  isProduction,
+  parseCommonConfig,
+  parseServerConfig,
+} from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('configuration', () => {
@@ -24,6 +29,18 @@ describe('configuration', () => {
       ConfigError,
     );
     expect(parseCommonConfig({ NODE_ENV: 'production' }, 'x', 'stdio').auth).toBe('none');
+  });
+
+  it('reads NODE_ENV as production whatever its case and surrounding blanks, in one place', () => {
+    for (const v of ['production', 'Production', ' PRODUCTION', 'production\n', '\tproduction ']) {
+      expect(isProduction(v), JSON.stringify(v)).toBe(true);
+      expect(parseCommonConfig({ NODE_ENV: v }, 'x', 'stdio').production, JSON.stringify(v)).toBe(true);
+      expect(() => parseCommonConfig({ NODE_ENV: v, PORTCULLIS_AUTH: 'none' }, 'x', 'http')).toThrow(
+        ConfigError,
+      );
+    }
+    for (const v of [undefined, '', 'development', 'test', 'productions', 'pre-production'])
+      expect(isProduction(v), JSON.stringify(v)).toBe(false);
   });
 
   it('defaults HTTP to API keys and parses lists', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProduction } from '@portcullis/core';
 import { moneyTableSetting } from '@portcullis/core/money';
 import { DEFAULT_REFUND_LIMITS } from './backend.js';
 
@@ -49,7 +50,7 @@ export const billingConfigSchema = z.object({
 
 /** Whether the embedded store gets the demo data: BILLING_SEED, else none in production, demo elsewhere. */
 export function billingSeedFor(config: BillingConfig, env: NodeJS.ProcessEnv): 'demo' | 'none' {
-  return config.BILLING_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
+  return config.BILLING_SEED ?? (isProduction(env.NODE_ENV) ? 'none' : 'demo');
 }
 
 export type BillingConfig = z.output<typeof billingConfigSchema>;

@@ -31,6 +31,8 @@ describe('BILLING_SEED', () => {
   it('defaults to none in production and to demo elsewhere', () => {
     const cfg = billingConfigSchema.parse({});
     expect(billingSeedFor(cfg, { NODE_ENV: 'production' })).toBe('none');
+    // Production to the kit's guards is production here too (no demo data).
+    expect(billingSeedFor(cfg, { NODE_ENV: ' PRODUCTION ' })).toBe('none');
     expect(billingSeedFor(cfg, { NODE_ENV: 'development' })).toBe('demo');
     expect(billingSeedFor(cfg, {})).toBe('demo');
     expect(

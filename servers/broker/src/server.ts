@@ -17,6 +17,7 @@ import {
   STORE_EXTENSIONS,
   TRACE_META_KEY,
   accessOf,
+  isProduction,
   packageFile,
   type ErrorEnvelope,
   type FederatedContent,
@@ -786,7 +787,7 @@ export function preparedStoreMatches(config: BrokerConfig, env: NodeJS.ProcessEn
   const mounted = config.upstreams.filter((u) => u.local !== undefined).map((u) => u.local);
   if (mounted.length !== PREPARED_LOCALS.length || mounted.some((l, i) => l !== PREPARED_LOCALS[i]))
     return false;
-  if (/^production$/i.test(env.NODE_ENV ?? '')) return false;
+  if (isProduction(env.NODE_ENV)) return false;
   return PREPARED_LOCALS.every((name) =>
     // Empty is unset, as the kit reads settings.
     Object.keys(LOCAL_SYSTEMS[name]!.configSchema?.shape ?? {}).every((key) => !env[key]),

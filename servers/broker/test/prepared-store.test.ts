@@ -59,6 +59,7 @@ describe('which starts get the prepared store', () => {
       { REMEDIATION_ACCOUNTS: '{}' },
       { PORTCULLIS_KILL_SWITCH: 'engaged' },
       { NODE_ENV: 'production' },
+      { NODE_ENV: ' Production\n' },
     ])
       expect(preparedStoreMatches(four, env), JSON.stringify(env)).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseServerConfig } from '@portcullis/core';
+import { isProduction, parseServerConfig } from '@portcullis/core';
 import { moneyTableSetting } from '@portcullis/core/money';
 import { STAGES, type Stage } from './domain.js';
 
@@ -180,5 +180,5 @@ export function stageMap(c: CrmConfig): Partial<Record<Stage, string>> {
 
 /** Whether the embedded store gets the demo data: CRM_SEED, else none in production, demo elsewhere. */
 export function crmSeedFor(config: { CRM_SEED?: 'demo' | 'none' }, env: NodeJS.ProcessEnv): 'demo' | 'none' {
-  return config.CRM_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
+  return config.CRM_SEED ?? (isProduction(env.NODE_ENV) ? 'none' : 'demo');
 }

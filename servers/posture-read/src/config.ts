@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseServerConfig } from '@portcullis/core';
+import { ConfigError, isProduction, parseServerConfig } from '@portcullis/core';
 
 /**
  * The posture server's own settings (docs/architecture.md section 6), validated at start: a bad
@@ -35,7 +35,7 @@ export function postureSeedFor(
   config: { POSTURE_SEED?: 'demo' | 'none' },
   env: NodeJS.ProcessEnv,
 ): 'demo' | 'none' {
-  return config.POSTURE_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
+  return config.POSTURE_SEED ?? (isProduction(env.NODE_ENV) ? 'none' : 'demo');
 }
 
 /** One tenant in live mode: the Security Hub administrator account it is read through, and its accounts. */

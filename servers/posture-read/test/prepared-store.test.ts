@@ -14,7 +14,7 @@ import { storeShape, tableRows } from '@portcullis/test-support/store-contents';
 import { parseServerConfig, type Logger } from '@portcullis/core';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
-import { configSchema } from '../src/config.js';
+import { configSchema, readConfig } from '../src/config.js';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
 import { server } from '../src/server.js';
@@ -76,6 +76,9 @@ describe('the prepared store', () => {
     expect(matches({ POSTURE_SEED: 'demo', NODE_ENV: 'production' })).toBe(true);
     expect(matches({ POSTURE_SEED: 'none' })).toBe(false);
     expect(matches({ NODE_ENV: 'production' })).toBe(false);
+    expect(matches({ NODE_ENV: ' Production\n' })).toBe(false);
+    // Production to the kit's guards is production to the seed too.
+    expect(readConfig({ NODE_ENV: ' Production\n' }).POSTURE_SEED).toBe('none');
     expect(matches({ POSTURE_BACKEND: 'securityhub' })).toBe(false);
   });
 });

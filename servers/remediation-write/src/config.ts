@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProduction } from '@portcullis/core';
 
 /** A change window: days and UTC hours, e.g. `mon-fri 08:00-18:00`; `always` (the default) never closes. */
 export interface ChangeWindow {
@@ -130,5 +131,5 @@ export type RemediationConfig = z.output<typeof remediationConfigSchema>;
 
 /** Whether the store gets the demo cloud: REMEDIATION_SEED, else none in production, demo elsewhere. */
 export function remediationSeedFor(config: RemediationConfig, env: NodeJS.ProcessEnv): 'demo' | 'none' {
-  return config.REMEDIATION_SEED ?? (/^production$/i.test(env.NODE_ENV ?? '') ? 'none' : 'demo');
+  return config.REMEDIATION_SEED ?? (isProduction(env.NODE_ENV) ? 'none' : 'demo');
 }

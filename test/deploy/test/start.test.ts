@@ -1,6 +1,7 @@
 /**
  * `npm start` (scripts/start.mjs): the port base option moves every server's contract port by the
- * same amount, 0 lets the OS pick free ports, and a bad value is refused in one line.
+ * same amount, 0 lets the OS pick free ports, and a bad value is refused in one line; production
+ * refuses it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -54,6 +55,19 @@ describe.skipIf(!built)(`npm start --port-base${built ? '' : ' (skipped: servers
       expect(r.status, bad.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^npm start: /);
+    }
+  });
+
+  it('is refused in production, as the servers read NODE_ENV (whatever its case or blanks)', () => {
+    for (const value of ['production', ' Production\n']) {
+      const r = spawnSync(process.execPath, [START, '--plan'], {
+        cwd: ROOT,
+        env: env({ NODE_ENV: value }),
+        encoding: 'utf8',
+      });
+      expect(r.status, JSON.stringify(value)).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/refused when NODE_ENV=production/);
     }
   });
 
