@@ -351,7 +351,7 @@ async function main() {
       `bundle: ${r.file}: ${(r.bytes / 1e6).toFixed(1)} MB (staged ${(r.unpacked / 1e6).toFixed(1)} MB before mcpb's ignore rules; ${r.removed} packages left out)`,
     );
   }
-  if (DIST.pending.length > 0) log(`bundle: not yet built here (no server yet): ${DIST.pending.join(', ')}`);
+  if (DIST.pending.length > 0) log(`bundle: no bundle yet for: ${DIST.pending.join(', ')}`);
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 

@@ -118,6 +118,17 @@ export function isProduction(nodeEnv: string | undefined): boolean {
   return nodeEnv?.trim().toLowerCase() === 'production';
 }
 
+/**
+ * A server's data directory: PORTCULLIS_DATA_DIR, else `$XDG_DATA_HOME/portcullis/<server>`
+ * (`~/.local/share/portcullis/<server>`), absolute.
+ */
+export function dataDirOf(env: NodeJS.ProcessEnv, serverName: string): string {
+  return resolve(
+    env.PORTCULLIS_DATA_DIR ||
+      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName),
+  );
+}
+
 /** Validates the common settings; a bad value stops start-up with a message naming the variable. */
 export function parseCommonConfig(
   env: NodeJS.ProcessEnv,
@@ -137,10 +148,7 @@ export function parseCommonConfig(
   if (production && auth === 'none' && transport === 'http') {
     throw new ConfigError('PORTCULLIS_AUTH=none is refused when NODE_ENV=production; use jwt or apikey.');
   }
-  const dataDir = resolve(
-    c.PORTCULLIS_DATA_DIR ??
-      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName),
-  );
+  const dataDir = dataDirOf({ ...env, PORTCULLIS_DATA_DIR: c.PORTCULLIS_DATA_DIR }, serverName);
   return {
     production,
     dataDir,

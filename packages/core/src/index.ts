@@ -88,4 +88,4 @@ export type {
   UpstreamServerOptions,
   UpstreamTool,
 } from './upstream.js';
-export { isProduction, parseServerConfig } from './config.js';
+export { dataDirOf, isProduction, parseServerConfig } from './config.js';

@@ -1,7 +1,10 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   assertAuthAllowedOnHost,
+  dataDirOf,
   isProduction,
   parseCommonConfig,
   parseServerConfig,
@@ -41,6 +44,17 @@ describe('configuration', () => {
     }
     for (const v of [undefined, '', 'development', 'test', 'productions', 'pre-production'])
       expect(isProduction(v), JSON.stringify(v)).toBe(false);
+  });
+
+  it('puts the data directory where PORTCULLIS_DATA_DIR says, else under XDG_DATA_HOME, else the home folder', () => {
+    expect(dataDirOf({ PORTCULLIS_DATA_DIR: '/srv/pc', XDG_DATA_HOME: '/x' }, 'crm')).toBe('/srv/pc');
+    expect(dataDirOf({ XDG_DATA_HOME: '/x' }, 'crm')).toBe('/x/portcullis/crm');
+    expect(dataDirOf({}, 'broker')).toBe(join(homedir(), '.local', 'share', 'portcullis', 'broker'));
+    expect(dataDirOf({ PORTCULLIS_DATA_DIR: 'rel' }, 'crm')).toBe(resolve('rel'));
+    // The kit's own reading is the same function.
+    expect(parseCommonConfig({ XDG_DATA_HOME: '/x' }, 'billing', 'stdio').dataDir).toBe(
+      '/x/portcullis/billing',
+    );
   });
 
   it('defaults HTTP to API keys and parses lists', () => {

@@ -155,11 +155,13 @@ export interface ResolvedUpstream extends UpstreamConfig {
 }
 
 export interface BrokerConfig {
-  /** Absolute path of the file it was read from. */
+  /** Absolute path of the file it was read from (the built-in one: `(built-in)` in the data directory). */
   path: string;
   upstreams: ResolvedUpstream[];
-  /** Absolute path of tools.lock.json (default: beside the config file). */
+  /** Absolute path of tools.lock.json (default: beside the config file; the built-in one's: the data directory). */
   lock: string;
+  /** No file was given: every local system over stdio (localSystemsConfig). */
+  builtIn?: true;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

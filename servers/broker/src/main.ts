@@ -3,13 +3,15 @@
  * portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...
  *
  * The configuration file comes from --config or PORTCULLIS_BROKER_CONFIG; everything else is the
- * kit's common command line and settings. Run by cli.ts, once the V8 settings hold.
+ * kit's common command line and settings. Over stdio without one, outside production, the broker
+ * serves every local system (localSystemsConfig): one desktop entry for all four. Over HTTP, in
+ * production, and for lock, a file is required. Run by cli.ts, once the V8 settings hold.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, packageFile, runServerCli } from '@portcullis/core';
+import { ConfigError, dataDirOf, isProduction, packageFile, runServerCli } from '@portcullis/core';
 import { loadBrokerConfig, type BrokerConfig } from './config.js';
 import { runLock } from './lock-cli.js';
-import { defineBroker } from './server.js';
+import { defineBroker, localSystemsConfig } from './server.js';
 
 const fail = (msg: string): never => {
   process.stderr.write(`portcullis-broker: ${msg}\n`);
@@ -42,7 +44,8 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
   process.stdout.write(
     'Usage: portcullis-broker [--config broker.yaml] [--transport stdio|http] [--host 127.0.0.1] [--port 7300]\n' +
       '       portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...\n\n' +
-      '  --config   the broker configuration (YAML or JSON; default PORTCULLIS_BROKER_CONFIG)\n' +
+      '  --config   the broker configuration (YAML or JSON; default PORTCULLIS_BROKER_CONFIG; without\n' +
+      '             either, over stdio: every local system, crm, billing, posture-read, remediation-write)\n' +
       '  lock       pin every upstream tool definition in the tools lock; --accept re-pins one upstream after review\n' +
       "  --prepare  ready the data directory (the local systems' stores, demo data, policy cache) and exit\n" +
       'Other settings come from environment variables (see the broker README).\n',
@@ -59,12 +62,27 @@ if (kitArgs.includes('--version') || kitArgs.includes('-v')) {
   process.stdout.write(`${pkg.version}\n`);
   process.exit(0);
 }
-const configFile =
-  configPath || fail('no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG.');
+/** The kit's --transport (stdio unless given; the kit refuses any other value itself). */
+function transportOf(args: string[]): string {
+  let transport = 'stdio';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--transport') transport = args[i + 1] ?? '';
+    else if (args[i]!.startsWith('--transport=')) transport = args[i]!.slice('--transport='.length);
+  }
+  return transport;
+}
+
+// Without a file, only a desktop's stdio broker has a configuration: an HTTP deployment, a
+// production one (a mistyped PORTCULLIS_BROKER_CONFIG must not turn into local stores) and a lock
+// say what they front.
+if (!configPath && (isLock || transportOf(kitArgs) !== 'stdio' || isProduction(process.env.NODE_ENV)))
+  fail(
+    `no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG (${isLock ? 'lock pins the tools of a configuration file' : 'only a broker over stdio, outside production, serves every local system without one'}).`,
+  );
 
 const config = ((): BrokerConfig => {
   try {
-    return loadBrokerConfig(configFile);
+    return configPath ? loadBrokerConfig(configPath) : localSystemsConfig(dataDirOf(process.env, 'broker'));
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : (err as Error).message);
   }

@@ -7,6 +7,7 @@
  * one whatever it enforces for the broker's credential.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   AUDIT_META_KEY,
   CALLER_ASSERTION_META_KEY,
@@ -40,7 +41,7 @@ import { approvalMigrations } from '@portcullis/core/approvals';
 import { idempotencyMigrations } from '@portcullis/core/idempotency';
 import type { Migration } from '@portcullis/core/store';
 import type { Counter } from 'prom-client';
-import type { BrokerConfig, ResolvedUpstream } from './config.js';
+import { parseBrokerConfig, type BrokerConfig, type ResolvedUpstream } from './config.js';
 import { LOCAL_SYSTEMS } from './locals.js';
 import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
 import { Lock, toolHash, type PinState } from './pinning.js';
@@ -160,7 +161,12 @@ export class Federation {
     const runtime = localNames.length > 0 ? this.locals.mount(localNames) : null;
     if (runtime) await runtime.ready;
     if (preparing) return;
-    if (!this.lock.present)
+    if (this.config.builtIn)
+      this.services.logger.info(
+        { systems: localNames },
+        'no configuration given: serving every local system (pass --config broker.yaml for others)',
+      );
+    else if (!this.lock.present)
       this.services.logger.warn(
         { lock: this.config.lock },
         'no tools lock: upstream tools are served unpinned (write one with portcullis-broker lock)',
@@ -792,6 +798,22 @@ export function preparedStoreMatches(config: BrokerConfig, env: NodeJS.ProcessEn
     // Empty is unset, as the kit reads settings.
     Object.keys(LOCAL_SYSTEMS[name]!.configSchema?.shape ?? {}).every((key) => !env[key]),
   );
+}
+
+/**
+ * The configuration of a broker started over stdio with none: every local system, in the order of
+ * PREPARED_LOCALS (so a first start unpacks the build's store), the tools lock in the data directory.
+ * One desktop entry, one process and one store for all four systems.
+ */
+export function localSystemsConfig(dataDir: string): BrokerConfig {
+  const config = parseBrokerConfig(
+    {
+      upstreams: PREPARED_LOCALS.map((name) => ({ name, local: name })),
+      lock: join(dataDir, 'tools.lock.json'),
+    },
+    join(dataDir, '(built-in)'),
+  );
+  return { ...config, builtIn: true };
 }
 
 /** The migrations of a store the prepared locals wrote: theirs, and the kit's approvals and idempotency. */

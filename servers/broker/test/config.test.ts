@@ -146,8 +146,8 @@ describe('broker configuration file', () => {
     );
   });
 
-  it('without a configuration the CLI says how to give one', () => {
-    const r = spawnSync(process.execPath, [CLI], {
+  it('without a configuration the CLI says how to give one (over HTTP; no-config.test.ts has stdio)', () => {
+    const r = spawnSync(process.execPath, [CLI, '--transport', 'http'], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '' },
       timeout: 60_000,

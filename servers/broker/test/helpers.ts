@@ -1,15 +1,60 @@
-/** Shared set-up for the broker's suites: config files, server-everything, a recording HTTP hop. */
+/**
+ * Shared set-up for the broker's suites: config files, scratch directories, the built CLI over
+ * stdio, server-everything, a recording HTTP hop.
+ */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll } from 'vitest';
+
+/** The built broker CLI. */
+export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 export function configFile(yaml: string, dir = mkdtempSync(join(tmpdir(), 'broker-cfg-'))): string {
   const path = join(dir, 'broker.yaml');
   writeFileSync(path, yaml);
   return path;
+}
+
+/** A new temporary directory per call, all removed after the calling file's tests. */
+export function scratchDirs(): (prefix: string) => string {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
+}
+
+/**
+ * The built CLI over stdio with `args`, connected, with nothing of this process's environment but
+ * PATH and `env` (info logs); `stderr()` is what it wrote there so far.
+ */
+export async function stdioBroker(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ client: Client; stderr: () => string }> {
+  let stderr = '';
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: { PATH: process.env.PATH ?? '', PORTCULLIS_LOG_LEVEL: 'info', ...env },
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const client = new Client({ name: 'broker-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
 }
 
 /** The entry script of the official server-everything. */

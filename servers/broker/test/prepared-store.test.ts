@@ -5,32 +5,17 @@
  * child process. It must hold what that child would have written, and no other start gets it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { openStore, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeShape, tableRows } from '@portcullis/test-support/store-contents';
 import { loadBrokerConfig } from '../src/config.js';
 import { PREPARED_LOCALS, preparedStoreMatches } from '../src/server.js';
-import { configFile } from './helpers.js';
+import { CLI, configFile, scratchDirs, stdioBroker } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PREPARED_YAML = fileURLToPath(new URL('../prepared-store.yaml', import.meta.url));
 
-const dirs: string[] = [];
-const scratch = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const yaml = (locals: readonly string[], extra: string[] = []) =>
   ['upstreams:', ...locals.flatMap((l) => [`  - name: ${l}`, `    local: ${l}`]), ...extra, ''].join('\n');
@@ -119,31 +104,20 @@ describe('the shipped prepared store', () => {
   }, 300_000);
 
   it('a first start over stdio unpacks it and answers without a first start apart', async () => {
-    let stderr = '';
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, '--config', PREPARED_YAML],
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORTCULLIS_DATA_DIR: scratch('broker-prepared-stdio-'),
-        PORTCULLIS_PRINCIPAL: 'sam',
-        PORTCULLIS_ROLES: 'analyst',
-        PORTCULLIS_TENANT: 'acme',
-        PORTCULLIS_LOG_LEVEL: 'info',
-      },
-      stderr: 'pipe',
+    const { client, stderr } = await stdioBroker(['--config', PREPARED_YAML], {
+      PORTCULLIS_DATA_DIR: scratch('broker-prepared-stdio-'),
+      PORTCULLIS_PRINCIPAL: 'sam',
+      PORTCULLIS_ROLES: 'analyst',
+      PORTCULLIS_TENANT: 'acme',
     });
-    transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const client = new Client({ name: 'broker-prepared', version: '1.0.0' });
-    await client.connect(transport);
     try {
       const r = await client.callTool({ name: 'posture_search_findings', arguments: { limit: 2 } });
       expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
       // Unpacked once, by the serving process: no child prepared the directory.
-      expect(stderr.match(/embedded store created from/g) ?? []).toHaveLength(1);
-      expect(stderr).toContain("embedded store created from the server's prepared store");
-      expect(stderr).not.toMatch(/"msg":"data directory prepared"/); // a child's last line
-      expect(stderr).not.toContain('first start: data directory prepared in a separate process');
+      expect(stderr().match(/embedded store created from/g) ?? []).toHaveLength(1);
+      expect(stderr()).toContain("embedded store created from the server's prepared store");
+      expect(stderr()).not.toMatch(/"msg":"data directory prepared"/); // a child's last line
+      expect(stderr()).not.toContain('first start: data directory prepared in a separate process');
     } finally {
       await client.close();
     }
