@@ -342,9 +342,7 @@ export async function brokerMemoryBench(log: Log): Promise<void> {
     PORTCULLIS_ROLES: roles.join(','),
     PORTCULLIS_TENANT: 'acme',
     PORTCULLIS_DATA_DIR: dir('portcullis-bench-mem-broker-'),
-    PORTCULLIS_BROKER_CONFIG: brokerYaml(
-      STDIO_SERVERS.flatMap((s) => [`  - name: ${s.name}`, `    local: ${s.name}`]),
-    ),
+    // No configuration file: the desktop's one entry, every local system (the four above, in order).
   };
   const one = await stdioFootprint(
     'broker',
