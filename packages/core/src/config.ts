@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { isLoopbackHost, splitList } from './identity.js';
@@ -119,14 +119,18 @@ export function isProduction(nodeEnv: string | undefined): boolean {
 }
 
 /**
- * A server's data directory: PORTCULLIS_DATA_DIR, else `$XDG_DATA_HOME/portcullis/<server>`
- * (`~/.local/share/portcullis/<server>`), absolute.
+ * A server's data directory: PORTCULLIS_DATA_DIR, else `$XDG_DATA_HOME/portcullis/<server>`, else
+ * `~/.local/share/portcullis/<server>`, absolute. An empty or relative XDG_DATA_HOME is ignored,
+ * as the XDG specification says (a store must not land in whatever folder the client started in).
+ * The servers, the broker and the import and kill-switch commands all find it here.
  */
 export function dataDirOf(env: NodeJS.ProcessEnv, serverName: string): string {
-  return resolve(
-    env.PORTCULLIS_DATA_DIR ||
-      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', serverName),
-  );
+  // Set but empty is refused, as parseCommonConfig refuses it: not the current folder, not a guess.
+  if (env.PORTCULLIS_DATA_DIR === '')
+    throw new ConfigError('PORTCULLIS_DATA_DIR: must not be empty (unset it for the default folder).');
+  const xdg = env.XDG_DATA_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'share');
+  return resolve(env.PORTCULLIS_DATA_DIR ?? join(base, 'portcullis', serverName));
 }
 
 /** Validates the common settings; a bad value stops start-up with a message naming the variable. */

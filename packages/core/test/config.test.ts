@@ -51,6 +51,15 @@ describe('configuration', () => {
     expect(dataDirOf({ XDG_DATA_HOME: '/x' }, 'crm')).toBe('/x/portcullis/crm');
     expect(dataDirOf({}, 'broker')).toBe(join(homedir(), '.local', 'share', 'portcullis', 'broker'));
     expect(dataDirOf({ PORTCULLIS_DATA_DIR: 'rel' }, 'crm')).toBe(resolve('rel'));
+    // An empty or relative XDG_DATA_HOME is ignored (the XDG specification), never the current folder.
+    const home = join(homedir(), '.local', 'share', 'portcullis', 'crm');
+    expect(dataDirOf({ XDG_DATA_HOME: '' }, 'crm')).toBe(home);
+    expect(dataDirOf({ XDG_DATA_HOME: 'data' }, 'crm')).toBe(home);
+    // Set but empty is refused, by the kit's start as here.
+    expect(() => dataDirOf({ PORTCULLIS_DATA_DIR: '' }, 'crm')).toThrow(ConfigError);
+    expect(() => parseCommonConfig({ PORTCULLIS_DATA_DIR: '' }, 'crm', 'stdio')).toThrow(
+      /PORTCULLIS_DATA_DIR/,
+    );
     // The kit's own reading is the same function.
     expect(parseCommonConfig({ XDG_DATA_HOME: '/x' }, 'billing', 'stdio').dataDir).toBe(
       '/x/portcullis/billing',

@@ -3,9 +3,10 @@
  * portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...
  *
  * The configuration file comes from --config or PORTCULLIS_BROKER_CONFIG; everything else is the
- * kit's common command line and settings. Over stdio without one, outside production, the broker
- * serves every local system (localSystemsConfig): one desktop entry for all four. Over HTTP, in
- * production, and for lock, a file is required. Run by cli.ts, once the V8 settings hold.
+ * kit's common command line and settings. Over stdio without one, outside production and on the
+ * embedded store, the broker serves every local system (localSystemsConfig): one desktop entry for
+ * all four. Over HTTP, in production, with DATABASE_URL and for lock, a file is required. Run by
+ * cli.ts, once the V8 settings hold.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, dataDirOf, isProduction, packageFile, runServerCli } from '@portcullis/core';
@@ -45,7 +46,8 @@ if (kitArgs.includes('--help') || kitArgs.includes('-h')) {
     'Usage: portcullis-broker [--config broker.yaml] [--transport stdio|http] [--host 127.0.0.1] [--port 7300]\n' +
       '       portcullis-broker lock [--config broker.yaml] [--accept UPSTREAM]...\n\n' +
       '  --config   the broker configuration (YAML or JSON; default PORTCULLIS_BROKER_CONFIG; without\n' +
-      '             either, over stdio: every local system, crm, billing, posture-read, remediation-write)\n' +
+      '             either, over stdio outside production: every local system, crm, billing,\n' +
+      '             posture-read, remediation-write, on the embedded store)\n' +
       '  lock       pin every upstream tool definition in the tools lock; --accept re-pins one upstream after review\n' +
       "  --prepare  ready the data directory (the local systems' stores, demo data, policy cache) and exit\n" +
       'Other settings come from environment variables (see the broker README).\n',
@@ -72,13 +74,18 @@ function transportOf(args: string[]): string {
   return transport;
 }
 
-// Without a file, only a desktop's stdio broker has a configuration: an HTTP deployment, a
-// production one (a mistyped PORTCULLIS_BROKER_CONFIG must not turn into local stores) and a lock
-// say what they front.
-if (!configPath && (isLock || transportOf(kitArgs) !== 'stdio' || isProduction(process.env.NODE_ENV)))
-  fail(
-    `no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG (${isLock ? 'lock pins the tools of a configuration file' : 'only a broker over stdio, outside production, serves every local system without one'}).`,
-  );
+// Without a file, only a desktop's stdio broker on its embedded store has a configuration: an HTTP
+// deployment, a production one, one on a PostgreSQL server (a mistyped PORTCULLIS_BROKER_CONFIG
+// must not turn into four systems' tables and demo data there) and a lock say what they front.
+if (!configPath) {
+  const transport = transportOf(kitArgs);
+  if (!isLock && transport !== 'stdio' && transport !== 'http')
+    fail(`--transport must be stdio or http, not ${transport || '(nothing)'}`);
+  if (isLock || transport !== 'stdio' || isProduction(process.env.NODE_ENV) || process.env.DATABASE_URL)
+    fail(
+      `no configuration: pass --config broker.yaml or set PORTCULLIS_BROKER_CONFIG (${isLock ? 'lock pins the tools of a configuration file' : 'only a broker over stdio on its embedded store, outside production, serves every local system without one'}).`,
+    );
+}
 
 const config = ((): BrokerConfig => {
   try {

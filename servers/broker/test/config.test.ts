@@ -149,7 +149,11 @@ describe('broker configuration file', () => {
   it('without a configuration the CLI says how to give one (over HTTP; no-config.test.ts has stdio)', () => {
     const r = spawnSync(process.execPath, [CLI, '--transport', 'http'], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
+      // A data directory of its own, should the refusal ever fail.
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-config-')),
+      },
       timeout: 60_000,
     });
     expect(r.status).toBe(1);

@@ -29,6 +29,7 @@ describe('a broker without a configuration file', () => {
     // No PORTCULLIS_DATA_DIR: the kit's default under XDG_DATA_HOME.
     const { client, stderr } = await stdioBroker([], {
       XDG_DATA_HOME: xdg,
+      XDG_CACHE_HOME: scratch('broker-builtin-cache-'),
       PORTCULLIS_PRINCIPAL: 'sam',
       PORTCULLIS_ROLES: 'analyst,rep,support,responder',
       PORTCULLIS_TENANT: 'acme',
@@ -52,13 +53,22 @@ describe('a broker without a configuration file', () => {
     }
   }, 120_000);
 
-  it('is refused over HTTP, in production and for lock, in one line', () => {
-    for (const [args, env] of [
-      [['--transport', 'http'], {}],
-      [['--transport=http', '--port', '0'], {}],
-      [['lock'], {}],
-      [[], { NODE_ENV: 'production' }],
-      [['--transport', 'stdio'], { NODE_ENV: ' Production' }],
+  it('is refused over HTTP, in production, on PostgreSQL and for lock, in one line', () => {
+    const refusal = /^portcullis-broker: no configuration: pass --config broker\.yaml/;
+    const badTransport = /^portcullis-broker: --transport must be stdio or http, not /;
+    for (const [args, env, said] of [
+      [['--transport', 'http'], {}, refusal],
+      [['--transport=http', '--port', '0'], {}, refusal],
+      // The last --transport wins, as in the kit's own reading.
+      [['--transport', 'stdio', '--transport', 'http'], {}, refusal],
+      [['lock'], {}, refusal],
+      [[], { NODE_ENV: 'production' }, refusal],
+      [['--transport', 'stdio'], { NODE_ENV: ' Production' }, refusal],
+      // The built-in configuration is a desktop's embedded store, never four systems' tables there.
+      [[], { DATABASE_URL: 'postgres://u@127.0.0.1:1/x' }, refusal],
+      [['--transport'], {}, badTransport],
+      [['--transport='], {}, badTransport],
+      [['--transport', 'STDIO'], {}, badTransport],
     ] as const) {
       const r = spawnSync(process.execPath, [CLI, ...args], {
         env: {
@@ -72,7 +82,7 @@ describe('a broker without a configuration file', () => {
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/^portcullis-broker: no configuration: pass --config broker\.yaml/);
+      expect(r.stderr, args.join(' ')).toMatch(said);
     }
   });
 });

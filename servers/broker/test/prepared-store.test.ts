@@ -106,6 +106,7 @@ describe('the shipped prepared store', () => {
   it('a first start over stdio unpacks it and answers without a first start apart', async () => {
     const { client, stderr } = await stdioBroker(['--config', PREPARED_YAML], {
       PORTCULLIS_DATA_DIR: scratch('broker-prepared-stdio-'),
+      XDG_CACHE_HOME: scratch('broker-prepared-cache-'),
       PORTCULLIS_PRINCIPAL: 'sam',
       PORTCULLIS_ROLES: 'analyst',
       PORTCULLIS_TENANT: 'acme',

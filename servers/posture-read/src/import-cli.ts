@@ -1,10 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
-import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
+import { ConfigError, dataDirOf, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import { FileError, FORMATS, importFindings, UPKEEP_WARNING, type Format } from './importers/importer.js';
 import { RecordError } from './importers/normalize.js';
@@ -19,10 +17,7 @@ const NAME = 'portcullis-posture-read import';
  */
 export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> {
   const databaseUrl = env.DATABASE_URL || undefined;
-  const dataDir = resolve(
-    env.PORTCULLIS_DATA_DIR ??
-      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'posture-read'),
-  );
+  const dataDir = dataDirOf(env, 'posture-read');
   // Process-wide: a worker thread (runImportInWorker) has it set by its parent, before it starts.
   if (isMainThread) process.umask(0o077);
   try {

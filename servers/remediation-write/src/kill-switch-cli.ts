@@ -1,7 +1,6 @@
-import { homedir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, migrate, openStore, PortcullisError } from '@portcullis/core';
+import { ConfigError, dataDirOf, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import type { KillSwitchState } from './engine.js';
 import { remediationMigrations } from './migrations.js';
@@ -24,10 +23,7 @@ interface Io {
 
 async function openCliStore(env: NodeJS.ProcessEnv): Promise<Store> {
   const databaseUrl = env.DATABASE_URL || undefined;
-  const dataDir = resolve(
-    env.PORTCULLIS_DATA_DIR ??
-      join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'portcullis', 'remediation-write'),
-  );
+  const dataDir = dataDirOf(env, 'remediation-write');
   try {
     if (databaseUrl === undefined) prepareDataDir(dataDir);
     // The directory may be a broker's, holding other systems' tables: every extension, so its upkeep

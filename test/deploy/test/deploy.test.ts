@@ -1220,6 +1220,10 @@ describe.skipIf(helm.bin === null)(
         'defaults.replicas=1',
       ];
       expect(refused(...embedded)).toContain('needs a persistent volume');
+      // Production as the servers read it (isProduction): any case.
+      expect(refused(...embedded, '--set', 'config.nodeEnv=Production')).toContain(
+        'needs a persistent volume',
+      );
       expect(
         byKind(
           template(

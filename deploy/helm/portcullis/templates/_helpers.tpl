@@ -125,7 +125,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- if not (regexMatch $refRe (toString $cfg.approvalKey)) -}}
 {{- fail (printf "systems.%s.approvalKey must be a credential reference (aws-sm:secret-id[#json-key], file:/path or env:NAME), never the key itself" $name) -}}
 {{- end -}}
-{{- else if and $cfg.requireApprovalKey (eq (toString $v.config.nodeEnv) "production") -}}
+{{- else if and $cfg.requireApprovalKey (eq (lower (trim (toString $v.config.nodeEnv))) "production") -}}
 {{- fail (printf "systems.%s.approvalKey is required in production (a credential reference such as aws-sm:portcullis/%s#approval_key): replicas must share the approval signing key" $name $name) -}}
 {{- end -}}
 {{- $auditKey := toString ($v.config.auditKey | default "") -}}
@@ -133,7 +133,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- if not (regexMatch $refRe (replace "%s" $name $auditKey)) -}}
 {{- fail "config.auditKey must be a credential reference (aws-sm:secret-id[#json-key], file:/path or env:NAME), never the key itself" -}}
 {{- end -}}
-{{- else if eq (toString $v.config.nodeEnv) "production" -}}
+{{- else if eq (lower (trim (toString $v.config.nodeEnv))) "production" -}}
 {{- fail "config.auditKey is required in production (a credential reference such as aws-sm:portcullis/%s#audit_key): the audit chain is keyed so that rewriting it needs the key" -}}
 {{- end -}}
 {{- $secretish := "(?i)((secret|password|passwd|token|key)$|api_?key|private|credential|approval_key|database_url|redis_url)" -}}
@@ -168,7 +168,7 @@ secret in plain sight. The server checks these again at start-up; failing here i
 {{- if ne (len (keys $dv)) 1 -}}
 {{- fail (printf "systems.%s.dataVolume must have exactly one source, emptyDir or persistentVolumeClaim (got %s): set the other to null" $name (keys $dv | sortAlpha | join ", " | default "none")) -}}
 {{- end -}}
-{{- if and (not $hasDb) (eq (toString $v.config.nodeEnv) "production") (not $dv.persistentVolumeClaim) -}}
+{{- if and (not $hasDb) (eq (lower (trim (toString $v.config.nodeEnv))) "production") (not $dv.persistentVolumeClaim) -}}
 {{- fail (printf "systems.%s: the embedded store in production needs a persistent volume (dataVolume.persistentVolumeClaim), or PostgreSQL through datastores.secretName or secretEnv.DATABASE_URL; an emptyDir loses every record on restart" $name) -}}
 {{- end -}}
 {{- $many := or (gt (int $cfg.replicas) 1) $cfg.autoscaling.enabled -}}
