@@ -37,7 +37,8 @@
  * BENCH_COLD_RUNS (10; 0 skips the cold-start part), BENCH_FRESH_RUNS (3), BENCH_POSTURE_N (100000;
  * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
  * search at 1k vs N records, src/crm-scale.ts), BENCH_WASM_TIERING (`baseline` or `optimizing`: the
- * PORTCULLIS_WASM_TIERING of (a) and (e); unset, their default). Everything binds and connects to
+ * PORTCULLIS_WASM_TIERING of (a) and (e); unset, their default), BENCH_KEEP_EXTRA_CA_CERTS (1 passes
+ * NODE_EXTRA_CA_CERTS to the processes it starts; see src/stdio.ts). Everything binds and connects to
  * 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -51,7 +52,7 @@ import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
 import { crmScaleBench } from './crm-scale.js';
-import { intEnv, stdioBench } from './stdio.js';
+import { cleanEnv, intEnv, stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
 import { summariseProfile, type FrameTime } from './cpuprofile.js';
 import { median } from './timing.js';
@@ -99,17 +100,6 @@ function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(d);
   return d;
-}
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('PORTCULLIS_') || k.startsWith('KIT_') || k.startsWith('npm_'))
-      continue;
-    if (k === 'DATABASE_URL' || k === 'REDIS_URL' || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
 }
 
 function track(child: ChildProcess): ChildProcess {

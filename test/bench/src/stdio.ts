@@ -12,9 +12,11 @@
  * how often its threads wake up and the CPU it uses, over BENCH_IDLE_MS after the first restart's
  * call, beside server-everything.
  * Knobs: BENCH_STDIO_RUNS (5, existing-dir runs per server), BENCH_FRESH_RUNS (2, empty-dir runs),
- * BENCH_IDLE_MS (5000; 0 skips the idle figures).
+ * BENCH_IDLE_MS (5000; 0 skips the idle figures), BENCH_KEEP_EXTRA_CA_CERTS (1 passes this
+ * environment's NODE_EXTRA_CA_CERTS to the measured processes; by default they start without it and
+ * the table says what it costs a Node start here).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -134,14 +136,47 @@ async function measureIdle(pid: number | undefined, ms: number): Promise<Idle | 
   };
 }
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/** Whether the measured processes keep this environment's NODE_EXTRA_CA_CERTS (see extraCaLine). */
+const KEEP_EXTRA_CA = process.env.BENCH_KEEP_EXTRA_CA_CERTS === '1';
+
+/**
+ * The bench's environment for a measured process: this one's, without the settings that would
+ * change what is measured (the kit's and the servers' own, a database, NODE_OPTIONS, NODE_ENV) and,
+ * unless BENCH_KEEP_EXTRA_CA_CERTS=1, without NODE_EXTRA_CA_CERTS (extraCaLine), then `extra`.
+ */
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('PORTCULLIS_') || k.startsWith('npm_')) continue;
+    if (v === undefined || k.startsWith('PORTCULLIS_') || k.startsWith('KIT_') || k.startsWith('npm_'))
+      continue;
     if (['DATABASE_URL', 'REDIS_URL', 'NODE_OPTIONS', 'NODE_ENV'].includes(k)) continue;
+    if (k === 'NODE_EXTRA_CA_CERTS' && !KEEP_EXTRA_CA) continue;
     env[k] = v;
   }
   return { ...env, ...extra };
+}
+
+/**
+ * When this environment sets NODE_EXTRA_CA_CERTS, what it costs a Node process to start (`node -e
+ * 0`, median of 5 alternating with it unset) and whether the measured processes keep it. Node reads
+ * and parses that bundle at every start, whatever the program: a property of the machine, not of a
+ * server, paid by server-everything as much. Null when it is not set.
+ */
+export function extraCaLine(): string | null {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return null;
+  const time = (env: NodeJS.ProcessEnv) => {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+    return performance.now() - t0;
+  };
+  const withIt: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    withIt.push(time({ PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: file }));
+    without.push(time({ PATH: process.env.PATH }));
+  }
+  return `NODE_EXTRA_CA_CERTS is set here (${file}): node -e 0 takes ${median(withIt).toFixed(0)} ms with it, ${median(without).toFixed(0)} ms without; the measured processes ${KEEP_EXTRA_CA ? 'keep it (BENCH_KEEP_EXTRA_CA_CERTS=1)' : 'start without it (BENCH_KEEP_EXTRA_CA_CERTS=1 keeps it)'}.`;
 }
 
 /**
@@ -252,6 +287,8 @@ export async function stdioBench(log: (s?: string) => void, servers = STDIO_SERV
     log(
       `stdio (median of ${runs} runs on an existing data dir, ${freshRuns} on an empty one; each server alternates with server-everything)`,
     );
+    const ca = extraCaLine();
+    if (ca) log(ca);
     const results: { s: StdioServer; warm: Run[]; fresh: Run[]; ev: Run[]; error?: string }[] = [];
     for (const s of servers) {
       const r = {
