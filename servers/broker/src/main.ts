@@ -64,7 +64,7 @@ if (kitArgs.includes('--version') || kitArgs.includes('-v')) {
   process.stdout.write(`${pkg.version}\n`);
   process.exit(0);
 }
-/** The kit's --transport (stdio unless given; the kit refuses any other value itself). */
+/** The kit's --transport as the kit reads it: the last one given, stdio when none is. */
 function transportOf(args: string[]): string {
   let transport = 'stdio';
   for (let i = 0; i < args.length; i++) {

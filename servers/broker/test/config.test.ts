@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../src/index.js';
+import { CLI, scratchDirs } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const scratch = scratchDirs();
 
 const ISSUE_EXAMPLE = `upstreams:
   - name: crm
@@ -152,7 +153,7 @@ describe('broker configuration file', () => {
       // A data directory of its own, should the refusal ever fail.
       env: {
         PATH: process.env.PATH ?? '',
-        PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-config-')),
+        PORTCULLIS_DATA_DIR: scratch('broker-config-refused-'),
       },
       timeout: 60_000,
     });

@@ -1,7 +1,7 @@
 /**
  * A broker started over stdio with no configuration file serves every local system (crm, billing,
  * posture-read, remediation-write) in one process: the desktop entry for all four. Over HTTP, in
- * production, and for `lock`, a file is still required.
+ * production, with DATABASE_URL and for `lock`, a file is still required.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -74,6 +74,7 @@ describe('a broker without a configuration file', () => {
         env: {
           PATH: process.env.PATH ?? '',
           PORTCULLIS_DATA_DIR: scratch('broker-builtin-refused-'),
+          XDG_CACHE_HOME: scratch('broker-builtin-refused-cache-'),
           ...env,
         },
         encoding: 'utf8',

@@ -402,6 +402,12 @@ describe('the import command (built CLI)', () => {
       `portcullis-posture-read import: record 1: field resources.0: is required (an object); nothing from ${badFile} was kept\n`,
     );
     expect((await runCli(['--format', 'xml', badFile], env)).code).toBe(64);
+    // Set but empty is refused, as the server refuses it: not the current folder.
+    const empty = await runCli(['--tenant', 'acme', badFile], { PORTCULLIS_DATA_DIR: '' });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe(
+      'portcullis-posture-read import: PORTCULLIS_DATA_DIR: must not be empty (unset it for the default folder).\n',
+    );
   }, 300_000);
 
   it('refuses, in one line, while a server holds the embedded data directory', async () => {

@@ -205,6 +205,11 @@ describe('HTTP: the canonical story over the built CLI', () => {
       expect(status.stdout).toMatch(/ON .*maintenance window/);
       const noReason = await killSwitch(dataDir, 'off');
       expect(noReason.code).toBe(64);
+      // Set but empty is refused, as the server refuses it: not the current folder.
+      const empty = await killSwitch('', 'status');
+      expect(empty.code).toBe(1);
+      expect(empty.stderr.trim().split('\n')).toHaveLength(1);
+      expect(empty.stderr).toContain('PORTCULLIS_DATA_DIR: must not be empty');
       const off = await killSwitch(dataDir, 'off', '--reason', 'done');
       expect(off.stdout).toContain('kill switch: off');
 

@@ -38,8 +38,9 @@
  * 0 skips the posture-read import and latency part, src/posture.ts), BENCH_CRM_N (100000; 0 skips CRM
  * search at 1k vs N records, src/crm-scale.ts), BENCH_WASM_TIERING (`baseline` or `optimizing`: the
  * PORTCULLIS_WASM_TIERING of (a) and (e); unset, their default), BENCH_KEEP_EXTRA_CA_CERTS (1 passes
- * NODE_EXTRA_CA_CERTS to the processes it starts; see src/stdio.ts). Everything binds and connects to
- * 127.0.0.1 only.
+ * NODE_EXTRA_CA_CERTS to the processes started through cleanEnv: the HTTP targets, the cold-start
+ * part and the stdio table; see src/stdio.ts. The broker and posture parts start theirs with PATH and
+ * HOME only). Everything binds and connects to 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
