@@ -359,10 +359,18 @@ interface Run {
   stderr: string;
 }
 
+/** The command's compile cache (Node >= 22.10), never the user's own ~/.cache. */
+const CLI_CACHE = mkdtempSync(join(tmpdir(), 'posture-import-cli-cache-'));
+
 function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'import', ...args], {
-      env: { PATH: process.env.PATH ?? '', PORTCULLIS_LOG_LEVEL: 'silent', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORTCULLIS_LOG_LEVEL: 'silent',
+        XDG_CACHE_HOME: CLI_CACHE,
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -39,8 +39,8 @@
  * search at 1k vs N records, src/crm-scale.ts), BENCH_WASM_TIERING (`baseline` or `optimizing`: the
  * PORTCULLIS_WASM_TIERING of (a) and (e); unset, their default), BENCH_KEEP_EXTRA_CA_CERTS (1 passes
  * NODE_EXTRA_CA_CERTS to the processes started through cleanEnv: the HTTP targets, the cold-start
- * part and the stdio table; see src/stdio.ts. The broker and posture parts start theirs with PATH and
- * HOME only). Everything binds and connects to 127.0.0.1 only.
+ * part and the stdio table; see src/stdio.ts. The broker and posture parts start theirs with at most PATH
+ * and HOME). Everything binds and connects to 127.0.0.1 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
