@@ -776,9 +776,9 @@ export class Federation {
 }
 
 /**
- * The local systems, in the order the build's prepared store mounted them
- * (`prepared-store.yaml`): a configuration mounting these, in this order, with none of their
- * settings and outside production, starts a new store with what that build wrote.
+ * The local systems, in the order the build's prepared store mounted them (its `--prepare` runs
+ * with no configuration file: localSystemsConfig): a configuration mounting these, in this order,
+ * with none of their settings and outside production, starts a new store with what that build wrote.
  */
 export const PREPARED_LOCALS = ['crm', 'billing', 'posture-read', 'remediation-write'] as const;
 

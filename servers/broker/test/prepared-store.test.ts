@@ -1,19 +1,16 @@
 /**
- * The broker's prepared store (dist/prepared-store.tar: its build's --prepare with the four local
- * systems of prepared-store.yaml): a first start whose configuration mounts those systems, in that
+ * The broker's prepared store (dist/prepared-store.tar: its build's --prepare with no configuration
+ * file, every local system): a first start whose configuration mounts those systems, in that
  * order, with none of their settings, unpacks it instead of writing four systems' demo data in a
  * child process. It must hold what that child would have written, and no other start gets it.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { openStore, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import { describe, expect, it } from 'vitest';
 import { storeShape, tableRows } from '@portcullis/test-support/store-contents';
 import { loadBrokerConfig } from '../src/config.js';
 import { PREPARED_LOCALS, preparedStoreMatches } from '../src/server.js';
 import { CLI, configFile, scratchDirs, stdioBroker } from './helpers.js';
-
-const PREPARED_YAML = fileURLToPath(new URL('../prepared-store.yaml', import.meta.url));
 
 const scratch = scratchDirs();
 
@@ -24,7 +21,7 @@ const configOf = (text: string) => loadBrokerConfig(configFile(text, scratch('br
 describe('which starts get the prepared store', () => {
   it('the four local systems in the build’s order, none of their settings, not in production', () => {
     const four = configOf(yaml(PREPARED_LOCALS));
-    expect(preparedStoreMatches(loadBrokerConfig(PREPARED_YAML), {})).toBe(true);
+    expect(preparedStoreMatches(four, {})).toBe(true);
     expect(preparedStoreMatches(four, { PORTCULLIS_TENANT: 'acme', HOME: '/x' })).toBe(true);
     expect(preparedStoreMatches(four, { CRM_SEED: '' })).toBe(true); // empty is unset, as the kit reads it
     // A remote upstream beside them never writes to the store.
@@ -50,9 +47,9 @@ describe('which starts get the prepared store', () => {
   });
 });
 
-/** `--prepare` of the built CLI on a new directory; its standard error. */
-function prepare(dataDir: string, config: string, env: Record<string, string> = {}): string {
-  const run = spawnSync(process.execPath, [CLI, '--config', config, '--prepare'], {
+/** `--prepare` of the built CLI on a new directory, with `args` (none: as the build runs it); its standard error. */
+function prepare(dataDir: string, args: string[], env: Record<string, string> = {}): string {
+  const run = spawnSync(process.execPath, [CLI, ...args, '--prepare'], {
     env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_LOG_LEVEL: 'info', ...env },
     encoding: 'utf8',
     timeout: 240_000,
@@ -83,10 +80,14 @@ describe('the shipped prepared store', () => {
   it('holds what a first start writing the four systems’ demo data would', async () => {
     // A setting at its default value: the same data, written by this start itself.
     const written = scratch('broker-prepared-written-');
-    const slow = prepare(written, PREPARED_YAML, { CRM_BACKEND: 'embedded' });
+    const slow = prepare(written, [], { CRM_BACKEND: 'embedded' });
     expect(slow).toContain('embedded store created from the PGlite template');
     const unpacked = scratch('broker-prepared-unpacked-');
-    const fast = prepare(unpacked, PREPARED_YAML);
+    // A configuration file naming the same four systems gets the same store.
+    const fast = prepare(unpacked, [
+      '--config',
+      configFile(yaml(PREPARED_LOCALS), scratch('broker-prepared-yaml-')),
+    ]);
     expect(fast).toContain("embedded store created from the server's prepared store");
 
     const a = await openStore({ dataDir: unpacked, extensions: STORE_EXTENSIONS });
@@ -104,7 +105,7 @@ describe('the shipped prepared store', () => {
   }, 300_000);
 
   it('a first start over stdio unpacks it and answers without a first start apart', async () => {
-    const { client, stderr } = await stdioBroker(['--config', PREPARED_YAML], {
+    const { client, stderr } = await stdioBroker([], {
       PORTCULLIS_DATA_DIR: scratch('broker-prepared-stdio-'),
       XDG_CACHE_HOME: scratch('broker-prepared-cache-'),
       PORTCULLIS_PRINCIPAL: 'sam',
