@@ -12,8 +12,17 @@ import type {
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@portcullis/core/paging';
 export type { PageRequest } from '@portcullis/core/paging';
 export type Page<T> = CountedPage<T> & {
-  /** Set when counting stopped at its cap: more than `total` records match. */
+  /**
+   * Set when `total` is only a lower bound: counting stopped at its cap (more than `total` records
+   * match), or a text search that tests rows one by one (`scan_incomplete`, or a later page of
+   * one) did not test them all.
+   */
   total_is_lower_bound?: true;
+  /**
+   * Set when the page is short only because the search stopped testing: its text has no trigram
+   * to look up, so one call tests at most SCAN_WINDOW records. More may match after next_cursor.
+   */
+  scan_incomplete?: true;
 };
 
 /**

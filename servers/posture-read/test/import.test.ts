@@ -349,7 +349,25 @@ describe('100k findings', () => {
     const found = await c.callTool('posture_search_findings', { limit: 5 });
     expect(found.structured).toMatchObject({ total: COUNT_CAP, total_is_lower_bound: true });
     expect((found.structured as Row).findings).toHaveLength(5);
-    expect(found.text).toContain(`more than ${COUNT_CAP}`);
+    expect(found.text).toContain(`at least ${COUNT_CAP}`);
+    // A text with no trigram (two letters) that none holds: one call tests SCAN_WINDOW findings,
+    // says so and goes on from there with its cursor.
+    const short = await c.callTool('posture_search_findings', { text: 'zq', limit: 5 });
+    expect(short.structured).toMatchObject({
+      findings: [],
+      total: 0,
+      total_is_lower_bound: true,
+      scan_incomplete: true,
+      next_cursor: expect.any(String),
+    });
+    expect(short.text).toContain('the search stopped testing after 2,000 records and found 0 so far');
+    const next = await c.callTool('posture_search_findings', {
+      text: 'zq',
+      limit: 5,
+      cursor: (short.structured as Row).next_cursor,
+    });
+    expect(next.structured).toMatchObject({ findings: [], scan_incomplete: true });
+    expect((next.structured as Row).next_cursor).not.toBe((short.structured as Row).next_cursor);
   }, 900_000);
 });
 

@@ -12,7 +12,7 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
 import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
-import { EmbeddedBackend } from '../src/embedded.js';
+import { EmbeddedBackend, hasWordTrigram, SCAN_WINDOW } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
 import { recordingReads, type Recorded } from './recording.js';
@@ -252,6 +252,63 @@ describe('posture_search_findings with a text', () => {
     }
   });
 
+  it('a text with no trigram few findings hold: tested finding by finding, SCAN_WINDOW per call', async () => {
+    const want = await expected('σα'); // two letters: no trigram; in one title ("ΣΑΣ")
+    expect(want.length).toBe(1);
+    const ids: string[] = [];
+    const calls: { items: number; scanIncomplete: boolean; lowerBound: boolean; plan: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      seen.length = 0;
+      const res = await backend.searchFindings(
+        TENANT,
+        null,
+        { text: 'σα' },
+        { limit: 25, cursor, principal: 'p' },
+      );
+      const read = seen.find((q) => /^WITH w AS MATERIALIZED/.test(q.sql.trimStart()));
+      expect(read).toBeDefined();
+      // As the planner chooses at 100,000 findings, where a sequential scan and a sort of every
+      // finding would cost far more than walking the order index (search-plan.test.ts does the same).
+      const plan = await store.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        await tx.query('SET LOCAL enable_sort = off');
+        return tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${read!.sql}`, read!.params);
+      });
+      calls.push({
+        items: res.items.length,
+        scanIncomplete: res.scan_incomplete === true,
+        lowerBound: res.total_is_lower_bound === true,
+        plan: plan.rows.map((r) => r['QUERY PLAN']).join('\n'),
+      });
+      ids.push(...res.items.map((f) => f.id));
+      cursor = res.next_cursor;
+    } while (cursor !== null && calls.length < 10);
+    expect(ids).toEqual(want);
+    // 4,600 findings, SCAN_WINDOW a call: every call but the last stops with findings left.
+    expect(calls.length).toBe(Math.ceil(4_600 / SCAN_WINDOW));
+    expect(calls.map((c) => c.scanIncomplete)).toEqual(calls.map((_, i) => i < calls.length - 1));
+    expect(calls.every((c) => c.lowerBound)).toBe(true);
+    for (const { plan } of calls) {
+      expect(plan).toMatch(/Index Scan using posture_findings_order on posture_findings/);
+      expect(plan).not.toMatch(/Seq Scan on posture_findings|posture_findings_text/);
+    }
+  });
+
+  it('a text with no trigram every finding holds: full pages, the count capped as any other', async () => {
+    const res = await backend.searchFindings(
+      TENANT,
+      null,
+      { text: 's3' },
+      { limit: 25, cursor: null, principal: 'p' },
+    );
+    expect(res.items.length).toBe(25);
+    expect(res.next_cursor).not.toBeNull();
+    expect(res.scan_incomplete).toBeUndefined(); // the page is full: nothing to warn of
+    expect(res.total).toBe(COUNT_CAP); // SCAN_WINDOW matches in the window: past the cap
+    expect(res.total_is_lower_bound).toBe(true);
+  });
+
   it('is case-insensitive as PostgreSQL lower-cases the fields, beyond ASCII too', async () => {
     const ids = async (text: string) => (await allPages(text)).ids;
     const sas = await ids('ΣΑΣ');
@@ -261,5 +318,83 @@ describe('posture_search_findings with a text', () => {
     expect(ist.length).toBe(1);
     expect(await ids('İSTANBUL')).toEqual(ist);
     expect(ist).not.toEqual(sas);
+  });
+});
+
+describe('hasWordTrigram', () => {
+  it('holds only for texts from which pg_trgm takes a trigram to look up for LIKE %text%', async () => {
+    // A trigram index over rows holding none of the texts' trigrams (no text has a "q"): with a
+    // trigram to look up the index hands back no row, with none every row.
+    await store.exec(`CREATE TEMP TABLE trgm_probe (s text);
+      INSERT INTO trgm_probe SELECT 'qqqq' FROM generate_series(1, 50);
+      CREATE INDEX trgm_probe_s ON trgm_probe USING gin (lower(s) gin_trgm_ops);`);
+    const texts = [
+      's3',
+      '42',
+      'ab',
+      'e',
+      '::',
+      '--',
+      'ab cd',
+      'a b',
+      'a-b',
+      '-a',
+      'a-',
+      'zx!',
+      '!zx',
+      's3 ',
+      ' s3',
+      'abc',
+      'x y z',
+      '1-2',
+      'ΣΑ',
+      'σασ',
+      'é1',
+      'éé1',
+      '日本',
+      '日本語',
+      'x_y',
+      'a%b',
+      'a\\b',
+      'İs',
+      'İst',
+      'arn:aws:s3',
+      'x1y',
+      '٣٤٥',
+      'ab²',
+      'ǅab',
+    ];
+    const pgLooksUp: Record<string, boolean> = {};
+    for (const text of texts) {
+      const rows = await store.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        const plan = await tx.query<{ 'QUERY PLAN': string }>(
+          'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 FROM trgm_probe WHERE lower(s) LIKE lower($1)',
+          [`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        );
+        const line = plan.rows.map((r) => r['QUERY PLAN']).find((l) => l.includes('Bitmap Index Scan'));
+        return Number(/actual rows=([\d.]+)/.exec(line ?? '')?.[1]);
+      });
+      expect([0, 50], text).toContain(rows);
+      pgLooksUp[text] = rows === 0;
+    }
+    // Every text the backend reads through the index gives the index something to look up.
+    const indexed = texts.filter((t) => hasWordTrigram(t));
+    expect(Object.fromEntries(indexed.map((t) => [t, pgLooksUp[t]]))).toEqual(
+      Object.fromEntries(indexed.map((t) => [t, true])),
+    );
+    expect(indexed).toEqual(expect.arrayContaining(['abc', 'σασ', '日本語', 'arn:aws:s3', 'x1y', 'İst']));
+    // What the index could not look up at all, as PostgreSQL answered: these read every row before.
+    expect(['s3', '42', 'ab', 'ΣΑ', '::'].map((t) => pgLooksUp[t])).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    // pg_trgm takes a trigram from a short word with a non-letter beside it ("  b" from "a-b"),
+    // but one that every word starting with that letter holds: tested row by row too.
+    expect(pgLooksUp['a-b']).toBe(true);
+    expect(hasWordTrigram('a-b')).toBe(false);
   });
 });

@@ -191,8 +191,10 @@ describe('posture_search_findings', () => {
     expect(await count({ text: 'REGRESSHION' })).toEqual(
       totalOf(acme.filter((f) => f.rule === 'CVE-2024-6387').length),
     );
-    // LIKE wildcards in the text are literal.
-    expect(await count({ text: '%' })).toEqual(totalOf(0));
+    // LIKE wildcards in the text are literal. "%" has no letter, so a call tests 2,000 findings
+    // (SCAN_WINDOW), fewer than the demo's: none found so far, a lower bound.
+    expect(acme.length).toBeGreaterThan(2_000);
+    expect(await count({ text: '%' })).toEqual({ total: 0, total_is_lower_bound: true });
   });
 
   it('finds the demo story: the public bucket (critical), the open security group (high), the stale key (medium)', async () => {

@@ -17,6 +17,7 @@ import {
   pageFields,
   pageFooter,
   presentAsset,
+  scanIncompleteField,
   presentFindingSummary,
   recordResource,
   shortText,
@@ -44,7 +45,10 @@ export const searchAssets = tool({
       .boolean()
       .optional()
       .describe('true: only public or internet-facing assets; false: only the others.'),
-    text: shortText('Text to find in the name or resource id (case-insensitive).', 200).optional(),
+    text: shortText(
+      'Text to find in the name or resource id (case-insensitive). Give three letters or digits in a row: a shorter text may be tested asset by asset, 2,000 per call (see scan_incomplete).',
+      200,
+    ).optional(),
     cursor: cursorField,
     limit: limitField,
   }),
@@ -54,7 +58,10 @@ export const searchAssets = tool({
     total_is_lower_bound: z
       .boolean()
       .optional()
-      .describe('true when counting stopped at 1,000: more assets than `total` match; narrow the filters.'),
+      .describe(
+        'true when `total` is only a lower bound: counting stopped at 1,000 (narrow the filters), or a text tested asset by asset (see scan_incomplete) was not tested against every asset.',
+      ),
+    scan_incomplete: scanIncompleteField('assets'),
     untrusted_content: untrustedNotice,
   }),
   handler: async (args, ctx) => {
@@ -70,6 +77,7 @@ export const searchAssets = tool({
       next_cursor: page.next_cursor,
       total: page.total,
       ...(page.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
+      ...(page.scan_incomplete ? { scan_incomplete: true } : {}),
       untrusted_content: UNTRUSTED_NOTICE,
     };
   },

@@ -88,6 +88,19 @@ export const assetOut = z.object({
     .describe("The resource's own name and tags, as its owner (or an attacker) wrote them."),
 });
 
+/**
+ * `scan_incomplete` of a search with a text: the embedded store finds a text's candidates through
+ * a trigram index, which a text with no three letters or digits in a row (such as "s3") cannot use;
+ * such a text is tested record by record, at most SCAN_WINDOW (2,000) per call.
+ */
+export const scanIncompleteField = (records: string) =>
+  z
+    .boolean()
+    .optional()
+    .describe(
+      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most 2,000 ${records}. More may match: call again with next_cursor, or use a longer text.`,
+    );
+
 export const pageFields = {
   next_cursor: z
     .string()
@@ -170,10 +183,12 @@ export function assetLine(a: z.output<typeof assetOut>): string {
 }
 
 export function pageFooter(
-  p: { next_cursor: string | null; total: number; total_is_lower_bound?: boolean },
+  p: { next_cursor: string | null; total: number; total_is_lower_bound?: boolean; scan_incomplete?: boolean },
   shown: number,
 ): string {
-  const total = p.total_is_lower_bound ? `more than ${p.total}` : `${p.total}`;
+  if (p.scan_incomplete === true)
+    return `(${shown} shown; the search stopped testing after 2,000 records and found ${p.total} so far; more may match: next_cursor: ${p.next_cursor})`;
+  const total = p.total_is_lower_bound ? `at least ${p.total}` : `${p.total}`;
   return p.next_cursor === null
     ? `(${shown} shown, ${total} in total, last page)`
     : `(${shown} shown, ${total} in total; next_cursor: ${p.next_cursor})`;

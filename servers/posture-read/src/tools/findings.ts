@@ -25,6 +25,7 @@ import {
   pageFields,
   pageFooter,
   presentAsset,
+  scanIncompleteField,
   presentFindingSummary,
   recordResource,
   safeId,
@@ -94,7 +95,15 @@ export const searchFindings = tool({
     'Search the security findings of your tenant (from Security Hub, Prowler, Trivy, Checkov and other scanners) by severity, status, source, account, region, resource, rule, compliance framework/control or text. Most severe first, newest first within a severity. Returns one page with next_cursor and the total. Titles are external text (see `untrusted`). Use posture_get_finding for evidence, history and remediation.',
   toolset: 'findings',
   access: 'read',
-  input: z.object({ ...findingFilters, cursor: cursorField, limit: limitField }),
+  input: z.object({
+    ...findingFilters,
+    text: shortText(
+      'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule. Give three letters or digits in a row (e.g. "s3 bucket", not "s3"): a shorter text may be tested finding by finding, 2,000 per call (see scan_incomplete).',
+      200,
+    ).optional(),
+    cursor: cursorField,
+    limit: limitField,
+  }),
   output: z.object({
     findings: z.array(findingSummaryOut),
     ...pageFields,
@@ -102,8 +111,9 @@ export const searchFindings = tool({
       .boolean()
       .optional()
       .describe(
-        'true when counting stopped at 1,000: more findings than `total` match; narrow the filters, or count them by group with posture_summarize_findings.',
+        'true when `total` is only a lower bound: counting stopped at 1,000 (narrow the filters, or count them by group with posture_summarize_findings), or a text tested finding by finding (see scan_incomplete) was not tested against every finding.',
       ),
+    scan_incomplete: scanIncompleteField('findings'),
     untrusted_content: untrustedNotice,
   }),
   handler: async (args, ctx) => {
@@ -119,6 +129,7 @@ export const searchFindings = tool({
       next_cursor: page.next_cursor,
       total: page.total,
       ...(page.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
+      ...(page.scan_incomplete ? { scan_incomplete: true } : {}),
       untrusted_content: UNTRUSTED_NOTICE,
     };
   },
