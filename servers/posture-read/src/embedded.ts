@@ -115,9 +115,13 @@ export class EmbeddedBackend implements PostureBackend {
         const r = where.param(rank);
         const s = where.param(seen);
         const i = where.param(id);
-        // `severity_rank <= r` adds nothing to the test but lets the index scan start at the
-        // cursor's rank instead of passing every finding ranked above it.
-        return `f.severity_rank <= ${r} AND (f.severity_rank < ${r} OR (f.severity_rank = ${r} AND (f.first_seen < ${s}::timestamptz OR (f.first_seen = ${s}::timestamptz AND f.id COLLATE "C" > ${i}))))`;
+        // After the cursor: (rank, first seen) below the cursor's, or the same and a later id. The
+        // row comparison is the index's own order (both columns descending), so the index scan
+        // starts at the cursor's finding. Spelled as rank, then first seen, it started at the
+        // cursor's rank and passed every finding of that rank seen later: 15,000 of them, 8.4 ms
+        // against 0.2, for a page deep in one severity at 100,000 findings (as a text tested row
+        // by row reaches, 2,000 rows a call).
+        return `(f.severity_rank, f.first_seen) <= (${r}::smallint, ${s}::timestamptz) AND ((f.severity_rank, f.first_seen) < (${r}::smallint, ${s}::timestamptz) OR f.id COLLATE "C" > ${i})`;
       };
       const res = await searchPage(q, {
         table: 'posture_findings',
