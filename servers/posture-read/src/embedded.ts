@@ -696,7 +696,7 @@ async function scanPage(q: Queryable, s: PageQuery, text: string): Promise<Searc
   const start = s.after();
   if (start !== null) where.add(start);
   const keys = ['tenant', 'id', ...s.keys];
-  // One row past the window says whether rows are left after it; it is not tested.
+  // One row past the window says whether rows are left after it; it is not counted or paged.
   const res = await q.query<Row>(
     `WITH w AS MATERIALIZED (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
                                     row_number() OVER (${order}) AS walked
@@ -756,8 +756,8 @@ const WORD_TRIGRAM = /[\p{L}\p{Nd}]{3}/u;
  * It reads the text as given: lower-casing keeps a letter a letter (JavaScript's toLowerCase would
  * turn "İ" into "i" and a combining dot, PostgreSQL's lower() does not). A character JavaScript and
  * PostgreSQL's locale class differently could make this answer wrong either way; the answer is
- * then only slower (a text tested row by row, in bounded steps) or as slow as before, never a
- * different result.
+ * then only slower (a text tested row by row, in bounded steps, its pages possibly short) or as
+ * slow as before: all pages together hold the same matches either way.
  */
 export function hasWordTrigram(text: string): boolean {
   return WORD_TRIGRAM.test(text);

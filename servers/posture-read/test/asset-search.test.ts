@@ -167,6 +167,8 @@ describe('posture_search_assets', () => {
       { text: '59' },
       (a) => lower(a.name).includes('59') || a.resource_id.includes('59'),
     ],
+    // In 2 names of 3 here and in the other tenant's: none of those may show.
+    ['a text with no trigram many hold', { text: 'er' }, (a) => lower(a.name).includes('er')],
   ])('%s: tested asset by asset, every page in order as the assets say', async (_label, query, test) => {
     const want = await expected(test);
     const res = await allPages(query);
@@ -176,6 +178,24 @@ describe('posture_search_assets', () => {
     // No call tests more than SCAN_WINDOW assets: N of them take at least N / SCAN_WINDOW calls.
     expect(res.calls).toBeGreaterThanOrEqual(Math.ceil(N / SCAN_WINDOW));
     if (want.length === 0) expect(res.calls).toBe(Math.ceil(N / SCAN_WINDOW));
+  });
+
+  it('a text with no trigram keeps to the caller’s accounts, page after page', async () => {
+    const want = await expected((a) => a.account === '111111111111' && a.resource_id.includes('59'));
+    expect(want.length).toBeGreaterThan(25);
+    const got: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await backend.searchAssets(
+        TENANT,
+        ['111111111111'],
+        { text: '59' },
+        { limit: 25, cursor, principal: 'p' },
+      );
+      got.push(...res.items.map((a) => a.resource_id));
+      cursor = res.next_cursor;
+    } while (cursor !== null);
+    expect(got).toEqual(want);
   });
 
   /** The plans, as the planner would choose them, of the statements one page ran. */

@@ -360,7 +360,7 @@ describe('100k findings', () => {
       scan_incomplete: true,
       next_cursor: expect.any(String),
     });
-    expect(short.text).toContain('the search stopped testing after 2,000 records and found 0 so far');
+    expect(short.text).toContain('the search stopped testing after 2,000 records and found 0 in this call');
     const next = await c.callTool('posture_search_findings', {
       text: 'zq',
       limit: 5,

@@ -46,7 +46,7 @@ export const searchAssets = tool({
       .optional()
       .describe('true: only public or internet-facing assets; false: only the others.'),
     text: shortText(
-      'Text to find in the name or resource id (case-insensitive). Give three letters or digits in a row: a shorter text may be tested asset by asset, 2,000 per call (see scan_incomplete).',
+      'Text to find in the name or resource id (case-insensitive). Give three letters or digits in a row: a text without them may be tested asset by asset, 2,000 per call (see scan_incomplete).',
       200,
     ).optional(),
     cursor: cursorField,

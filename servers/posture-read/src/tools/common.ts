@@ -98,7 +98,7 @@ export const scanIncompleteField = (records: string) =>
     .boolean()
     .optional()
     .describe(
-      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most 2,000 ${records}. More may match: call again with next_cursor, or use a longer text.`,
+      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most 2,000 ${records}. More may match: call again with next_cursor, or give a text with three letters or digits in a row.`,
     );
 
 export const pageFields = {
@@ -187,7 +187,7 @@ export function pageFooter(
   shown: number,
 ): string {
   if (p.scan_incomplete === true)
-    return `(${shown} shown; the search stopped testing after 2,000 records and found ${p.total} so far; more may match: next_cursor: ${p.next_cursor})`;
+    return `(${shown} shown; the search stopped testing after 2,000 records and found ${p.total} in this call; more may match: next_cursor: ${p.next_cursor})`;
   const total = p.total_is_lower_bound ? `at least ${p.total}` : `${p.total}`;
   return p.next_cursor === null
     ? `(${shown} shown, ${total} in total, last page)`

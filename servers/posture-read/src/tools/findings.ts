@@ -98,7 +98,7 @@ export const searchFindings = tool({
   input: z.object({
     ...findingFilters,
     text: shortText(
-      'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule. Give three letters or digits in a row (e.g. "s3 bucket", not "s3"): a shorter text may be tested finding by finding, 2,000 per call (see scan_incomplete).',
+      'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule. Give three letters or digits in a row (e.g. "s3 bucket", not "s3"): a text without them may be tested finding by finding, 2,000 per call (see scan_incomplete).',
       200,
     ).optional(),
     cursor: cursorField,
