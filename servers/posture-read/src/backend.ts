@@ -19,8 +19,9 @@ export type Page<T> = CountedPage<T> & {
    */
   total_is_lower_bound?: true;
   /**
-   * Set when the page is short only because the search stopped testing: its text has no trigram
-   * to look up, so one call tests at most SCAN_WINDOW records. More may match after next_cursor.
+   * Set when the page is short only because the search stopped testing: its text has no three
+   * letters or digits in a row for the trigram index to look up (or holds U+0001), so one call
+   * tests at most SCAN_WINDOW records. More may match after next_cursor.
    */
   scan_incomplete?: true;
 };
