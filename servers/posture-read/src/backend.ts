@@ -27,6 +27,14 @@ export type Page<T> = CountedPage<T> & {
 };
 
 /**
+ * How many rows a search with a text the trigram index cannot look up (hasWordTrigram) tests in one
+ * call, in page order from the cursor (the embedded store's scanPage). In the bench, such a call for a
+ * text no finding holds took 15.0 ms at 100,000 findings against 9.6 at 1,000, where testing every
+ * finding took 179 ms; at 1,000 findings one call tests them all.
+ */
+export const SCAN_WINDOW = 2_000;
+
+/**
  * Which cloud accounts a principal may see: null for all of its tenant's, else exactly these
  * (the principal's `accounts` attribute). Every read applies it, in lists, counts and records alike.
  */

@@ -2,17 +2,18 @@ import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
 import { ASSET_TEXT, FINDING_TEXT } from './migrations.js';
-import type {
-  AccountScope,
-  AssetQuery,
-  ControlStatus,
-  ExposureRow,
-  FindingDetail,
-  FindingQuery,
-  Page,
-  PageRequest,
-  PostureBackend,
-  SummaryGroup,
+import {
+  SCAN_WINDOW,
+  type AccountScope,
+  type AssetQuery,
+  type ControlStatus,
+  type ExposureRow,
+  type FindingDetail,
+  type FindingQuery,
+  type Page,
+  type PageRequest,
+  type PostureBackend,
+  type SummaryGroup,
 } from './backend.js';
 import {
   SEVERITIES,
@@ -133,28 +134,9 @@ export class EmbeddedBackend implements PostureBackend {
         after,
         limit,
       });
-      const counted = res.counted;
-      const total = Math.min(counted, COUNT_CAP);
-      const more = res.rows.length > limit;
-      const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toFinding);
-      const last = rows[rows.length - 1];
-      const resume = res.resume;
-      return {
-        items: rows,
-        next_cursor:
-          more && last !== undefined
-            ? this.cursors.encode(cursorScope, [severityRank(last.severity), last.first_seen, last.id])
-            : resume !== undefined
-              ? this.cursors.encode(cursorScope, [
-                  Number(resume.severity_rank),
-                  iso(resume.first_seen),
-                  str(resume.id),
-                ])
-              : null,
-        total,
-        ...(counted > COUNT_CAP || res.lowerBound === true ? { total_is_lower_bound: true } : {}),
-        ...(resume !== undefined ? { scan_incomplete: true } : {}),
-      };
+      return toPage(res, limit, toFinding, (r) =>
+        this.cursors.encode(cursorScope, [Number(r.severity_rank), iso(r.first_seen), str(r.id)]),
+      );
     });
   }
 
@@ -268,22 +250,7 @@ export class EmbeddedBackend implements PostureBackend {
         },
         limit,
       });
-      const more = res.rows.length > limit;
-      const rows = (more ? res.rows.slice(0, limit) : res.rows).map(toAsset);
-      const last = rows[rows.length - 1];
-      const resume = res.resume;
-      return {
-        items: rows,
-        next_cursor:
-          more && last
-            ? this.cursors.encode(cursorScope, last.id)
-            : resume !== undefined
-              ? this.cursors.encode(cursorScope, str(resume.id))
-              : null,
-        total: Math.min(res.counted, COUNT_CAP),
-        ...(res.counted > COUNT_CAP || res.lowerBound === true ? { total_is_lower_bound: true } : {}),
-        ...(resume !== undefined ? { scan_incomplete: true } : {}),
-      };
+      return toPage(res, limit, toAsset, (r) => this.cursors.encode(cursorScope, str(r.id)));
     });
   }
 
@@ -662,6 +629,29 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   return { counted, rows: res.rows };
 }
 
+/**
+ * A search's page from searchPage's result: the rows, the next cursor made (`cursorAt`) from the
+ * row the next page goes on after (the page's last row when more follow, else the last row a scan
+ * tested), the total and its flags.
+ */
+function toPage<T>(
+  res: SearchResult,
+  limit: number,
+  map: (r: Row) => T,
+  cursorAt: (r: Row) => string,
+): Page<T> {
+  const more = res.rows.length > limit;
+  const rows = more ? res.rows.slice(0, limit) : res.rows;
+  const after = more ? rows[rows.length - 1] : res.resume;
+  return {
+    items: rows.map(map),
+    next_cursor: after === undefined ? null : cursorAt(after),
+    total: Math.min(res.counted, COUNT_CAP),
+    ...(res.counted > COUNT_CAP || res.lowerBound === true ? { total_is_lower_bound: true } : {}),
+    ...(res.resume !== undefined ? { scan_incomplete: true } : {}),
+  };
+}
+
 interface SearchResult {
   /** Matches counted, up to COUNT_CAP + 1 (scanPage: those among the rows it tested). */
   counted: number;
@@ -675,14 +665,6 @@ interface SearchResult {
   /** `counted` is only a lower bound on all matches (a scan that did not test every row). */
   lowerBound?: boolean;
 }
-
-/**
- * How many rows a search with a text the trigram index cannot look up (hasWordTrigram) tests in one
- * call, in page order from the cursor. In the bench, such a call for a text no finding holds took
- * 11.3 ms at 100,000 findings against 7.7 at 1,000, where testing every finding took 179 ms; at
- * 1,000 findings one call tests them all.
- */
-export const SCAN_WINDOW = 2_000;
 
 /**
  * A page for a text without a trigram: the next SCAN_WINDOW rows in page order (from the cursor)
@@ -710,13 +692,13 @@ async function scanPage(q: Queryable, s: PageQuery, text: string): Promise<Searc
        LEFT JOIN (p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id) ON true ${order}`,
     where.params,
   );
-  const head = res.rows[0];
-  const counted = Number(head?.matches_counted ?? 0);
+  const head = res.rows[0]!; // the count's row: always one
+  const counted = Number(head.matches_counted);
   const rows = res.rows.filter((r) => r.id !== null);
-  const rowsLeft = Number(head?.scan_walked ?? 0) > SCAN_WINDOW;
+  const rowsLeft = Number(head.scan_walked) > SCAN_WINDOW;
   const lowerBound = start !== null || rowsLeft;
   if (!rowsLeft || rows.length > limit) return { counted, rows, lowerBound };
-  const resume = Object.fromEntries(keys.map((k) => [k, head![`scan_${k}`]]));
+  const resume = Object.fromEntries(keys.map((k) => [k, head[`scan_${k}`]]));
   return { counted, rows, resume, lowerBound };
 }
 
@@ -776,7 +758,8 @@ function normalise(q: object): Record<string, unknown> {
   return out;
 }
 
-function likeEscape(s: string): string {
+/** `s` with LIKE's wildcards and escape character taken literally. */
+export function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

@@ -12,10 +12,11 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
 import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
-import { EmbeddedBackend, hasWordTrigram, SCAN_WINDOW } from '../src/embedded.js';
+import { SCAN_WINDOW } from '../src/backend.js';
+import { EmbeddedBackend, hasWordTrigram, likeEscape } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
-import { recordingReads, type Recorded } from './recording.js';
+import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 const TENANT = 'texts';
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
@@ -268,18 +269,12 @@ describe('posture_search_findings with a text', () => {
       );
       const read = seen.find((q) => /^WITH w AS MATERIALIZED/.test(q.sql.trimStart()));
       expect(read).toBeDefined();
-      // As the planner chooses at 100,000 findings, where a sequential scan and a sort of every
-      // finding would cost far more than walking the order index (search-plan.test.ts does the same).
-      const plan = await store.transaction(async (tx) => {
-        await tx.query('SET LOCAL enable_seqscan = off');
-        await tx.query('SET LOCAL enable_sort = off');
-        return tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${read!.sql}`, read!.params);
-      });
+      const plan = await planAtScale(store, read!);
       calls.push({
         items: res.items.length,
         scanIncomplete: res.scan_incomplete === true,
         lowerBound: res.total_is_lower_bound === true,
-        plan: plan.rows.map((r) => r['QUERY PLAN']).join('\n'),
+        plan,
       });
       ids.push(...res.items.map((f) => f.id));
       cursor = res.next_cursor;
@@ -389,7 +384,7 @@ describe('hasWordTrigram', () => {
       await tx.query('SET LOCAL enable_seqscan = off');
       const plan = await tx.query<{ 'QUERY PLAN': string }>(
         'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 FROM trgm_probe WHERE lower(s) LIKE lower($1)',
-        [`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        [`%${likeEscape(text)}%`],
       );
       const line = plan.rows.map((r) => r['QUERY PLAN']).find((l) => l.includes('Bitmap Index Scan'));
       return Number(/actual rows=([\d.]+)/.exec(line ?? '')?.[1]);

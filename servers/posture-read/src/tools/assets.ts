@@ -18,6 +18,7 @@ import {
   pageFooter,
   presentAsset,
   scanIncompleteField,
+  scanNote,
   presentFindingSummary,
   recordResource,
   shortText,
@@ -46,7 +47,7 @@ export const searchAssets = tool({
       .optional()
       .describe('true: only public or internet-facing assets; false: only the others.'),
     text: shortText(
-      'Text to find in the name or resource id (case-insensitive). Give three letters or digits in a row: a text without them may be tested asset by asset, 2,000 per call (see scan_incomplete).',
+      `Text to find in the name or resource id (case-insensitive). ${scanNote('asset')}`,
       200,
     ).optional(),
     cursor: cursorField,

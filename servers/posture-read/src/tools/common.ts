@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toolsFor } from '@portcullis/core';
 import type { PolicyResource, Principal, ToolContext } from '@portcullis/core';
-import type { AccountScope, PostureBackend } from '../backend.js';
+import { SCAN_WINDOW, type AccountScope, type PostureBackend } from '../backend.js';
 import { SEVERITIES, STATUSES, type AssetRecord, type FindingRecord } from '../domain.js';
 import { cleanExternal, fence, LIMITS, UNTRUSTED_NOTICE, type Redactions } from '../text-safety.js';
 
@@ -91,14 +91,20 @@ export const assetOut = z.object({
 /**
  * `scan_incomplete` of a search with a text: the embedded store finds a text's candidates through
  * a trigram index, which a text with no three letters or digits in a row (such as "s3") cannot use;
- * such a text is tested record by record, at most SCAN_WINDOW (2,000) per call.
+ * such a text is tested record by record, at most SCAN_WINDOW per call.
  */
+const WINDOW = SCAN_WINDOW.toLocaleString('en');
+
+/** What a search's `text` description adds: how a text without a trigram is searched. */
+export const scanNote = (records: string) =>
+  `Give three letters or digits in a row: a text without them may be tested ${records} by ${records}, ${WINDOW} per call (see scan_incomplete).`;
+
 export const scanIncompleteField = (records: string) =>
   z
     .boolean()
     .optional()
     .describe(
-      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most 2,000 ${records}. More may match: call again with next_cursor, or give a text with three letters or digits in a row.`,
+      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most ${WINDOW} ${records}. More may match: call again with next_cursor, or give a text with three letters or digits in a row.`,
     );
 
 export const pageFields = {
@@ -187,7 +193,7 @@ export function pageFooter(
   shown: number,
 ): string {
   if (p.scan_incomplete === true)
-    return `(${shown} shown; the search stopped testing after 2,000 records and found ${p.total} in this call; more may match: next_cursor: ${p.next_cursor})`;
+    return `(${shown} shown, all this call found: it stopped testing after ${WINDOW} records; more may match: next_cursor: ${p.next_cursor})`;
   const total = p.total_is_lower_bound ? `at least ${p.total}` : `${p.total}`;
   return p.next_cursor === null
     ? `(${shown} shown, ${total} in total, last page)`

@@ -26,6 +26,7 @@ import {
   pageFooter,
   presentAsset,
   scanIncompleteField,
+  scanNote,
   presentFindingSummary,
   recordResource,
   safeId,
@@ -35,6 +36,10 @@ import {
   tool,
   untrustedNotice,
 } from './common.js';
+
+/** A finding filter's `text`, as the summaries take it; the search adds scanNote. */
+const TEXT =
+  'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule.';
 
 export const findingFilters = {
   severity_at_least: severityField
@@ -66,10 +71,7 @@ export const findingFilters = {
     'Only findings mapped to this control id, e.g. 5.2 (with framework, of that framework).',
     64,
   ).optional(),
-  text: shortText(
-    'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule.',
-    200,
-  ).optional(),
+  text: shortText(TEXT, 200).optional(),
 };
 
 export function findingQuery(args: z.output<z.ZodObject<typeof findingFilters>>): FindingQuery {
@@ -97,10 +99,7 @@ export const searchFindings = tool({
   access: 'read',
   input: z.object({
     ...findingFilters,
-    text: shortText(
-      'Words that must appear (as typed, case-insensitive) in the title, description, resource id or rule. Give three letters or digits in a row (e.g. "s3 bucket", not "s3"): a text without them may be tested finding by finding, 2,000 per call (see scan_incomplete).',
-      200,
-    ).optional(),
+    text: shortText(`${TEXT} ${scanNote('finding')}`, 200).optional(),
     cursor: cursorField,
     limit: limitField,
   }),
