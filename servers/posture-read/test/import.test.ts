@@ -5,7 +5,7 @@
  * command line (counts, refusal while a server holds the embedded data directory).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -57,6 +57,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  rmSync(CLI_CACHE, { recursive: true, force: true });
 });
 
 describe('OCSF (Prowler)', () => {
@@ -360,7 +361,7 @@ describe('100k findings', () => {
       scan_incomplete: true,
       next_cursor: expect.any(String),
     });
-    expect(short.text).toContain('the search stopped testing after 2,000 records and found 0 in this call');
+    expect(short.text).toContain('0 shown, all this call found: it stopped testing after 2,000 records');
     const next = await c.callTool('posture_search_findings', {
       text: 'zq',
       limit: 5,

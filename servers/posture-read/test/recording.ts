@@ -22,3 +22,17 @@ export function recordingReads(store: Store, seen: Recorded[]) {
       });
     });
 }
+
+/**
+ * The plan of a recorded statement as the planner chooses it at 100,000 rows, where a sequential
+ * scan or a sort of every row would cost far more than walking an index: both priced out of reach
+ * (each still taken where nothing else can answer).
+ */
+export async function planAtScale(store: Store, q: Recorded): Promise<string> {
+  return store.transaction(async (tx) => {
+    await tx.query('SET LOCAL enable_seqscan = off');
+    await tx.query('SET LOCAL enable_sort = off');
+    const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
+    return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}

@@ -17,7 +17,7 @@ import { COUNT_CAP } from '@portcullis/core/paging';
 import type { FindingQuery } from '../src/backend.js';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
-import { recordingReads, type Recorded } from './recording.js';
+import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 let store: Store;
 let backend: EmbeddedBackend;
@@ -43,16 +43,7 @@ async function plansOf(run: () => Promise<unknown>, table = 'posture_findings'):
   await run();
   const queries = seen.filter((q) => /^(SELECT|WITH)\b/.test(q.sql.trimStart()));
   const plans: string[] = [];
-  for (const q of queries) {
-    plans.push(
-      await store.transaction(async (tx) => {
-        await tx.query('SET LOCAL enable_seqscan = off');
-        await tx.query('SET LOCAL enable_sort = off');
-        const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
-        return res.rows.map((r) => r['QUERY PLAN']).join('\n');
-      }),
-    );
-  }
+  for (const q of queries) plans.push(await planAtScale(store, q));
   return plans.filter((p) => p.includes(table));
 }
 
