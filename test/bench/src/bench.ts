@@ -53,7 +53,7 @@ import autocannon, { type Result } from 'autocannon';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { postureBench } from './posture.js';
 import { crmScaleBench } from './crm-scale.js';
-import { cleanEnv, intEnv, stdioBench } from './stdio.js';
+import { cleanEnv, extraCaLine, intEnv, stdioBench } from './stdio.js';
 import { brokerBench } from './broker.js';
 import { summariseProfile, type FrameTime } from './cpuprofile.js';
 import { median } from './timing.js';
@@ -963,6 +963,9 @@ async function main(): Promise<void> {
   log(
     `Portcullis bench: node ${process.version}, ${cpus().length} CPU(s), load average ${loadavg().map(f2).join(' ')}`,
   );
+  // The HTTP targets and the cold-start part start through cleanEnv too.
+  const ca = extraCaLine();
+  if (ca) log(ca);
   if (process.env.BENCH_ECHO !== '0') await echoSection(log, httpOnly);
   try {
     await crmHttpSection(log);
