@@ -19,18 +19,27 @@ export type Page<T> = CountedPage<T> & {
    */
   total_is_lower_bound?: true;
   /**
-   * Set when the page is short only because the search stopped testing: its text has no three
-   * letters or digits in a row for the trigram index to look up (or holds U+0001), so one call
-   * tests at most SCAN_WINDOW records. More may match after next_cursor.
+   * Set when the page is short only because the search stopped testing: the trigram index could
+   * not narrow its text to a thousand candidates (the text has no three letters or digits in a
+   * row, holds U+0001, or most records hold its words), so one call tests at most SCAN_WINDOW
+   * records in page order. More may match after next_cursor.
    */
   scan_incomplete?: true;
 };
 
 /**
- * How many rows a search with a text the trigram index cannot look up (hasWordTrigram) tests in one
- * call, in page order from the cursor (the embedded store's scanPage). In the bench, such a call for a
- * text no finding holds took 15.0 ms at 100,000 findings against 9.6 at 1,000, where testing every
- * finding took 179 ms; at 1,000 findings one call tests them all.
+ * The most candidates a search with a text reads through the trigram index and tests in one call
+ * (the embedded store's searchPage): the rows holding a few of the text's trigrams. With more, it
+ * tests rows in page order instead, SCAN_WINDOW at most.
+ */
+export const TEXT_CANDIDATES = 1_000;
+
+/**
+ * How many rows a search with a text the trigram index cannot narrow (the embedded store's
+ * searchPage) tests in one call, in page order from the cursor; it stops sooner once its page is
+ * full. In the bench, such a call for a text no finding holds took 15.0 ms at 100,000 findings
+ * against 9.6 at 1,000, where testing every finding took 179 ms; at 1,000 findings one call tests
+ * them all.
  */
 export const SCAN_WINDOW = 2_000;
 

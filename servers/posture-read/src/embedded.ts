@@ -4,6 +4,7 @@ import type { Queryable, Store } from '@portcullis/core/store';
 import { ASSET_TEXT, FINDING_TEXT } from './migrations.js';
 import {
   SCAN_WINDOW,
+  TEXT_CANDIDATES,
   type AccountScope,
   type AssetQuery,
   type ControlStatus,
@@ -550,12 +551,15 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
   return where;
 }
 
-/**
- * How many rows per row of the page, in page order, a text search with more than COUNT_CAP matches
- * tests before it sorts all of its matches instead (searchPage). With 1,001 matches among 100,000
- * findings spread evenly, a page of 25 is 2,600 findings deep (3,120 tested).
- */
-const TEXT_WALK = 120;
+/** A search's text, as textMatch makes it. */
+interface PageText {
+  /** Whether a row holds the text. */
+  sql: string;
+  /** The joined fields' lower case (the trigram index's expression), or null (`sql` tests them one by one). */
+  joined: string | null;
+  /** Trigrams the text holds (probeTrigrams): every row holding the text holds each. None: scanPage. */
+  probe: string[];
+}
 
 interface PageQuery {
   /** The table and its alias in `where`, `text`, `order` and `after`'s condition. */
@@ -565,8 +569,7 @@ interface PageQuery {
   keys: string[];
   /** Every condition but the text and the cursor's. */
   where: Where;
-  /** The text condition (a trigram index's expression, or the fields one by one), or null. */
-  text: { sql: string; indexed: boolean } | null;
+  text: PageText | null;
   order: string;
   /** The cursor's condition, or null; called once, when the statements may take its parameters. */
   after: () => string | null;
@@ -577,20 +580,19 @@ interface PageQuery {
  * One page of a search and its matches counted up to COUNT_CAP + 1 (past the cap the total is a
  * lower bound, so a search costs the same at 100,000 rows as at 10,000 instead of visiting every
  * match). Without a text: the count, then the page, each through an index in the page's order.
- * With one: one pass over the text's matches, read through its trigram index (planned apart from
- * the page order), counts them and, when that is all of them, sorts their keys for the page: the
- * index and the matches' rows are read once, not once for the count and once for the page. Walking
- * the page order instead, testing each row, passes every row ranked above the matches: a scanner
- * check's findings share one severity, and one check's title passed 40,000 findings at 100,000
- * (267 ms against 16). With more matches, the first rows in page order usually hold a page of
- * them; when they do not (the matches rank low), all of them are sorted after all: that costs what
- * they are. A text the trigram index cannot look up is scanPage's.
+ *
+ * With a text, a call tests at most SCAN_WINDOW candidates, then, when there are more, at most
+ * SCAN_WINDOW rows in page order (scanPage). The candidates are the rows holding each of a few of
+ * the text's trigrams (probeTrigrams), read through the trigram index: a row holding a trigram
+ * always holds it as text, so the index hands back no row these conditions then drop, and the
+ * LIMIT bounds what is read and tested. When they are SCAN_WINDOW or fewer, they hold every match:
+ * the count is exact and the page is the first matches in page order, in one statement. Looking
+ * up the whole text instead bounds nothing: pg_trgm's candidates for it are the rows holding all
+ * of its trigrams, each tested until COUNT_CAP + 1 matched, and "aws arn" (two words every finding
+ * holds, the phrase none) tested all 100,000 findings in 252 ms against 6.6 ms at 1,000.
  */
 async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
-  const { table, alias: x, where, order, limit } = s;
-  const pageOf = (sql: string) => q.query<Row>(`${sql} ${order} LIMIT ${limit + 1}`, where.params);
-  if (s.text !== null && !s.text.indexed) return scanPage(q, s, s.text.sql);
-  const text = s.text?.sql ?? null;
+  const { table, alias: x, where, order, limit, text } = s;
   if (text === null) {
     const counted = await count(
       q,
@@ -600,33 +602,41 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
     const start = s.after();
     if (start !== null) where.add(start);
     if (counted === 0) return { counted, rows: [] };
-    return { counted, rows: (await pageOf(`SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()}`)).rows };
+    return {
+      counted,
+      rows: (
+        await q.query<Row>(
+          `SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${limit + 1}`,
+          where.params,
+        )
+      ).rows,
+    };
   }
-  // The matches' sort keys, as `m` (the conditions in `where` when called), and the join from the
-  // page's keys `p` back to their rows.
-  const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
-  const matchKeys = (cap: number | null) =>
-    `m AS MATERIALIZED (SELECT ${keys} FROM ${table} ${x}
-                         WHERE ${where.sql()} AND ${text}${cap === null ? '' : ` LIMIT ${cap}`})`;
-  const pageRows = `p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id`;
   const start = s.after();
-  const keyed = await q.query<Row>(
-    `WITH ${matchKeys(COUNT_CAP + 1)},
-          p AS (SELECT * FROM m ${x} WHERE (SELECT count(*) FROM m) <= ${COUNT_CAP}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1})
-     SELECT c.n AS matches_counted, ${x}.* FROM (SELECT count(*) AS n FROM m) c LEFT JOIN (${pageRows}) ON true ${order}`,
-    where.params,
+  if (text.joined === null || text.probe.length === 0) return scanPage(q, s, text.sql, start);
+  // The trigrams' parameters are this statement's alone: scanPage's takes `where.params`.
+  const params = [...where.params];
+  const probe = text.probe.map((t) => `${text.joined} LIKE lower($${params.push(`%${likeEscape(t)}%`)})`);
+  const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
+  const res = await q.query<Row>(
+    `WITH c AS MATERIALIZED (SELECT ${keys}, ${text.sql} AS hit FROM ${table} ${x}
+                              WHERE ${where.sql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
+          p AS (SELECT * FROM c ${x}
+                 WHERE hit AND (SELECT count(*) FROM c) <= ${TEXT_CANDIDATES}${start === null ? '' : ` AND ${start}`}
+                 ${order} LIMIT ${limit + 1})
+     SELECT n.candidates, n.matches_counted, ${x}.*
+       FROM (SELECT count(*) AS candidates, count(*) FILTER (WHERE hit) AS matches_counted FROM c) n
+       LEFT JOIN (p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id) ON true ${order}`,
+    params,
   );
-  const counted = Number(keyed.rows[0]?.matches_counted ?? 0);
-  if (start !== null) where.add(start);
-  if (counted <= COUNT_CAP) return { counted, rows: keyed.rows.filter((r) => r.id !== null) };
-  let res = await pageOf(
-    `SELECT * FROM (SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${TEXT_WALK * (limit + 1)}) ${x} WHERE ${text}`,
-  );
-  if (res.rows.length <= limit)
-    res = await pageOf(
-      `WITH ${matchKeys(null)}, p AS (SELECT * FROM m ${x} ${order} LIMIT ${limit + 1}) SELECT ${x}.* FROM ${pageRows}`,
-    );
-  return { counted, rows: res.rows };
+  const head = res.rows[0]!; // the counts' row: always one
+  const counted = Number(head.matches_counted);
+  if (Number(head.candidates) <= TEXT_CANDIDATES)
+    return { counted, rows: res.rows.filter((r) => r.id !== null) };
+  // Too many candidates: the rows in page order. The matches among the candidates tested are
+  // matches all the same: the total is at least as many (a common word: past COUNT_CAP).
+  const scan = await scanPage(q, s, text.sql, start);
+  return { ...scan, counted: Math.max(scan.counted, counted) };
 }
 
 /**
@@ -667,82 +677,96 @@ interface SearchResult {
 }
 
 /**
- * A page for a text without a trigram: the next SCAN_WINDOW rows in page order (from the cursor)
- * are tested, and the page is the first `limit` matches among them. When the window ends before
- * the rows do, the page may be short, even empty, and the next cursor resumes after the last row
- * tested; the count is then the matches found, a lower bound. From the first row to the last in
- * one window, the count is exact (up to COUNT_CAP).
+ * A page for a text the trigram index cannot narrow to SCAN_WINDOW candidates (searchPage): rows
+ * are tested in page order from the cursor until `limit` + 1 match or SCAN_WINDOW have been tested,
+ * and the page is the matches found. When the window ends before the rows do and the page is short,
+ * even empty, the next cursor resumes after the last row tested. The count is the matches found: a
+ * lower bound, unless one call tested every row from the first.
  */
-async function scanPage(q: Queryable, s: PageQuery, text: string): Promise<SearchResult> {
+async function scanPage(
+  q: Queryable,
+  s: PageQuery,
+  text: string,
+  start: string | null,
+): Promise<SearchResult> {
   const { table, alias: x, where, order, limit } = s;
-  const start = s.after();
   if (start !== null) where.add(start);
   const keys = ['tenant', 'id', ...s.keys];
-  // One row past the window says whether rows are left after it; it is not counted or paged.
+  // The rows in page order, numbered, streamed: the matches, then the window's last row and the one
+  // after it (which says rows are left). Reading stops once limit + 1 match (and at most two more
+  // rows are read), or at the window's end.
   const res = await q.query<Row>(
-    `WITH w AS MATERIALIZED (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
-                                    row_number() OVER (${order}) AS walked
-                               FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${SCAN_WINDOW + 1}),
-          t AS (SELECT * FROM w WHERE walked <= ${SCAN_WINDOW}),
-          p AS (SELECT * FROM t ${x} WHERE hit ${order} LIMIT ${limit + 1})
-     SELECT c.n AS matches_counted, (SELECT count(*) FROM w) AS scan_walked,
-            ${keys.map((k) => `e.${k} AS scan_${k}`).join(', ')}, ${x}.*
-       FROM (SELECT count(*) AS n FROM t WHERE hit) c
-       LEFT JOIN t e ON e.walked = ${SCAN_WINDOW}
-       LEFT JOIN (p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id) ON true ${order}`,
+    `WITH w AS MATERIALIZED (
+       SELECT * FROM (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
+                             row_number() OVER (${order}) AS walked
+                        FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${SCAN_WINDOW + 1}) w
+        WHERE hit OR walked >= ${SCAN_WINDOW} LIMIT ${limit + 3})
+     SELECT ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, w.walked AS scan_walked, w.hit AS scan_hit, ${x}.*
+       FROM w LEFT JOIN ${table} ${x}
+         ON w.hit AND w.walked <= ${SCAN_WINDOW} AND ${x}.tenant = w.tenant AND ${x}.id = w.id
+      ORDER BY w.walked`,
     where.params,
   );
-  const head = res.rows[0]!; // the count's row: always one
-  const counted = Number(head.matches_counted);
-  const rows = res.rows.filter((r) => r.id !== null);
-  const rowsLeft = Number(head.scan_walked) > SCAN_WINDOW;
-  const lowerBound = start !== null || rowsLeft;
-  if (!rowsLeft || rows.length > limit) return { counted, rows, lowerBound };
-  const resume = Object.fromEntries(keys.map((k) => [k, head[`scan_${k}`]]));
-  return { counted, rows, resume, lowerBound };
+  const found = res.rows.filter((r) => r.id !== null);
+  const rows = found.slice(0, limit + 1);
+  const last = res.rows.find((r) => Number(r.scan_walked) === SCAN_WINDOW);
+  const rowsLeft = res.rows.some((r) => Number(r.scan_walked) > SCAN_WINDOW);
+  // Every row from the first tested (none left, none skipped): the count is exact.
+  const whole = start === null && !rowsLeft && res.rows.length < limit + 3;
+  const lowerBound = !whole;
+  if (rows.length > limit || !rowsLeft || last === undefined)
+    return { counted: found.length, rows, lowerBound };
+  const resume = Object.fromEntries(keys.map((k) => [k, last[`scan_${k}`]]));
+  return { counted: found.length, rows, resume, lowerBound };
 }
 
 /**
  * One of `fields` holds `text` (case-insensitive): a finding's title, description, resource id or
- * rule (FINDING_TEXT), an asset's name or resource id (ASSET_TEXT). `indexed`: the trigram index
- * can find its candidates (see hasWordTrigram); otherwise only testing rows one by one can, and
- * searchPage bounds how many it tests per call.
+ * rule (FINDING_TEXT), an asset's name or resource id (ASSET_TEXT), with the trigrams searchPage
+ * looks its candidates up by.
  */
-function textMatch(
-  where: Where,
-  text: string,
-  fields: string[],
-  joined: string,
-): { sql: string; indexed: boolean } {
+function textMatch(where: Where, text: string, fields: string[], joined: string): PageText {
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
   const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
   // The fields joined by U+0001 (the trigram indexes of migrations 0004 and 0005): without that
   // character a text matches the joined fields exactly when it matches one of them.
   return text.includes('\u0001')
-    ? { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, indexed: false }
-    : { sql: `${joined} LIKE ${p}`, indexed: hasWordTrigram(text) };
+    ? { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, joined: null, probe: [] }
+    : { sql: `${joined} LIKE ${p}`, joined, probe: probeTrigrams(text) };
 }
 
-/** Three letters or digits in a row: pg_trgm takes letters and digits as a word's characters. */
-const WORD_TRIGRAM = /[\p{L}\p{Nd}]{3}/u;
+/** Runs of three or more letters or digits: pg_trgm takes letters and digits as a word's characters. */
+const WORD_RUN = /[\p{L}\p{Nd}]{3,}/gu;
+
+/** The most trigrams a text's candidates are looked up by: each is a test of every candidate. */
+const PROBE_TRIGRAMS = 3;
 
 /**
- * Whether the trigram index can find a text's candidates: it holds three letters or digits in a
- * row, a trigram pg_trgm looks up for `LIKE '%text%'` that only words holding those three letters
- * have. Without such a trigram the index hands back every row ("s3", "42": pg_trgm takes nothing
- * from them), or every row holding a word that starts or ends with a letter ("a-b" gives only
- * "  b"), and the search tested all of them: at 100,000 findings, 179 ms for "zq" (held by none)
- * against 6.6 ms at 1,000. Such a text goes to scanPage instead.
+ * The trigrams searchPage looks a text's candidates up by: the first three letters or digits of
+ * each run of three or more, then the last three of each, at most PROBE_TRIGRAMS ("lone wolf": lon,
+ * wol, one; "bucket": buc, ket). For `LIKE '%buc%'` pg_trgm looks up "buc" alone, which only rows
+ * holding "buc" have: the index hands back exactly the rows the condition keeps. A row holding the
+ * text holds each trigram, so the candidates hold every match.
  *
- * It reads the text as given: lower-casing keeps a letter a letter (JavaScript's toLowerCase would
- * turn "İ" into "i" and a combining dot, PostgreSQL's lower() does not). A character JavaScript and
- * PostgreSQL's locale class differently could make this answer wrong either way; the answer is
- * then only slower (a text tested row by row, in bounded steps, its pages possibly short) or as
- * slow as before: all pages together hold the same matches either way.
+ * None for a text without three letters or digits in a row ("s3", "42", "a-b"): pg_trgm takes
+ * nothing from it, or only padded trigrams ("  b") that every word starting with b holds, and the
+ * index would hand back every row, or most. Left out too, as lower-casing one alone could spell it
+ * otherwise than lower-casing the whole text does: a trigram holding a capital Σ (a final ς under
+ * some locales), and every trigram of a text holding a combining mark (which can change the letter
+ * before it). With none, the text is tested row by row (scanPage).
+ *
+ * A character JavaScript and the database's locale class differently (a PostgreSQL with
+ * LC_CTYPE=C takes "é" as a non-letter) gives a trigram the index does not hold: it then hands
+ * back every row, which the conditions test; the matches are the same, only found more slowly.
  */
-export function hasWordTrigram(text: string): boolean {
-  return WORD_TRIGRAM.test(text);
+export function probeTrigrams(text: string): string[] {
+  if (/\p{M}/u.test(text)) return [];
+  const runs = (text.match(WORD_RUN) ?? []).map((r) => [...r]);
+  const picked = [...runs.map((r) => r.slice(0, 3)), ...runs.map((r) => r.slice(-3))]
+    .map((t) => t.join(''))
+    .filter((t) => !t.includes('\u03a3'));
+  return [...new Set(picked)].slice(0, PROBE_TRIGRAMS);
 }
 
 const FINDING_FIELDS = ['f.title', 'f.description', 'f.resource_id', 'f.rule'];

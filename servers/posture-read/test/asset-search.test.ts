@@ -147,7 +147,6 @@ describe('posture_search_assets', () => {
       { text: '1-lone' },
       (a) => lower(a.resource_id).includes('1-lone'),
     ],
-    ['LIKE wildcards taken literally', { text: 'asset_1%' }, () => false],
   ])('%s: every page, in order, as the assets say', async (_label, query, test) => {
     const want = await expected(test);
     const res = await allPages(query);
@@ -156,8 +155,8 @@ describe('posture_search_assets', () => {
     expect(res.lowerBound).toBe(want.length > COUNT_CAP);
   });
 
-  // A text the trigram index cannot look up is tested asset by asset, SCAN_WINDOW per call: pages
-  // may be short, and the first one's total is what its window held. The name and the resource id
+  // A text the trigram index cannot narrow to TEXT_CANDIDATES candidates is tested asset by asset,
+  // SCAN_WINDOW per call: pages may be short, and the first one's total is what it found. The name and the resource id
   // are joined by U+0001 in the index: "...asset 10" and "arn:..." would match the first text,
   // were it not tested field by field; "59" has no trigram (two digits, nothing around them).
   it.each<[string, AssetQuery, (a: Asset) => boolean]>([
@@ -169,6 +168,9 @@ describe('posture_search_assets', () => {
     ],
     // In 2 names of 3 here and in the other tenant's: none of those may show.
     ['a text with no trigram many hold', { text: 'er' }, (a) => lower(a.name).includes('er')],
+    // Every asset's name holds "asset": more than TEXT_CANDIDATES candidates, so tested asset by asset
+    // too. LIKE's wildcards are taken literally: none matches.
+    ['a text whose words every asset holds', { text: 'asset_1%' }, () => false],
   ])('%s: tested asset by asset, every page in order as the assets say', async (_label, query, test) => {
     const want = await expected(test);
     const res = await allPages(query);

@@ -1,10 +1,11 @@
 /**
  * posture_search_findings with a text, against the answer worked out in JavaScript from every
- * finding (not a timing test). A text reads its matches through the trigram index; with more than
- * COUNT_CAP of them the page first walks TEXT_WALK findings per row in page order and sorts all the
- * matches only when those hold no page. Each way is taken here and must give every page, in
- * order, exactly as the fields say: a text matches when the title, description, resource id or
- * rule holds it (case-insensitive), never across two fields.
+ * finding (not a timing test). A text reads its candidates, the findings holding a few of its
+ * trigrams, through the trigram index, at most TEXT_CANDIDATES (1,000) of them; with more, or with no
+ * trigram to look up, it tests findings in page order, at most SCAN_WINDOW a call. Each way is
+ * taken here and must give every page, in order, exactly as the fields say: a text matches when
+ * the title, description, resource id or rule holds it (case-insensitive), never across two
+ * fields.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,8 @@ import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
 import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
-import { SCAN_WINDOW } from '../src/backend.js';
-import { EmbeddedBackend, hasWordTrigram, likeEscape } from '../src/embedded.js';
+import { SCAN_WINDOW, TEXT_CANDIDATES } from '../src/backend.js';
+import { EmbeddedBackend, likeEscape, probeTrigrams } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
 import { planAtScale, recordingReads, type Recorded } from './recording.js';
@@ -22,10 +23,9 @@ const TENANT = 'texts';
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
 
 /**
- * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than COUNT_CAP, a page
- * near the top of the order); "Huddled" in 1,200 informational ones, all ranked below the 3,400
- * others (more than COUNT_CAP, none among the first TEXT_WALK); "lone wolf" in 4 descriptions
- * (a handful). Every title ends "... alpha" and every description starts "beta". Two titles hold
+ * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than 1,000, a page near
+ * the top of the order); "Huddled" in 1,200 informational ones, all ranked below the 3,400 others
+ * (more than 1,000, none in the first SCAN_WINDOW); "lone wolf" in 4 descriptions (a handful). Every title ends "... alpha" and every description starts "beta". Two titles hold
  * "ΣΑΣ" and "İSTANBUL", whose lower case JavaScript and PostgreSQL spell differently.
  */
 function finding(i: number): IncomingFinding {
@@ -134,9 +134,14 @@ async function allPages(text: string, pages = 100) {
   return { ids, ...first! };
 }
 
-/** The statements that read the page after the pass that counts the matches. */
-const pageReads = (statements: string[]) =>
-  statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()) && !s.includes('count(*)'));
+/** The reads of a search: its SELECT and WITH statements. */
+const reads = (statements: string[]) => statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()));
+/** The statement that reads a text's candidates through the trigram index, at most TEXT_CANDIDATES + 1. */
+const CANDIDATE_READ = new RegExp(`^WITH c AS MATERIALIZED \\(SELECT[^]*LIMIT ${TEXT_CANDIDATES + 1}\\)`);
+/** The statement that tests findings in page order, stopping once a page of 25 is full. */
+const SCAN_READ = new RegExp(
+  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW + 1}\\) w\\s+WHERE hit OR walked >= ${SCAN_WINDOW} LIMIT 28\\)`,
+);
 
 describe('posture_search_findings with a text', () => {
   /** The plans, as the planner would choose them, of the statements a search ran. */
@@ -151,7 +156,7 @@ describe('posture_search_findings with a text', () => {
     return plans;
   }
 
-  it('counts and reads the page in one pass over the trigram index, never every finding', async () => {
+  it('a text few hold: counts and reads the page in one pass over the trigram index', async () => {
     const plans = await plansOf('lone wolf');
     expect(plans.length).toBe(1); // the count and the page at once
     expect(plans[0]).toMatch(/Bitmap Index Scan on posture_findings_text/);
@@ -159,7 +164,7 @@ describe('posture_search_findings with a text', () => {
     expect(plans[0]!.match(/posture_findings_text/g)?.length).toBe(1);
   });
 
-  it('walks the page order through its index when the matches are many', async () => {
+  it('more candidates than TEXT_CANDIDATES: walks the page order through its index', async () => {
     const plans = await plansOf('spread');
     expect(plans.length).toBe(2);
     expect(plans[1]).toMatch(/Index Scan using posture_findings_order on posture_findings/);
@@ -173,31 +178,68 @@ describe('posture_search_findings with a text', () => {
     expect(got.ids).toEqual(want);
     expect(got.total).toBe(4);
     expect(got.lowerBound).toBe(false);
-    const reads = got.statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()));
-    expect(reads).toEqual([expect.stringMatching(/^WITH m AS MATERIALIZED[^]*count\(\*\)/)]);
+    expect(reads(got.statements)).toEqual([expect.stringMatching(CANDIDATE_READ)]);
   });
 
-  it('more than COUNT_CAP matches near the top: one walk in page order finds the page', async () => {
+  it('more than TEXT_CANDIDATES candidates, the matches near the top: full pages in page order', async () => {
     const want = await expected('spread');
     expect(want.length).toBeGreaterThan(COUNT_CAP);
     const got = await allPages('spread');
     expect(got.ids).toEqual(want);
+    // The candidates tested are matches: past COUNT_CAP.
     expect(got.total).toBe(COUNT_CAP);
     expect(got.lowerBound).toBe(true);
-    const reads = pageReads(got.statements);
-    expect(reads.length).toBe(1);
-    expect(reads[0]).toMatch(/LIMIT 3120\) f WHERE/); // 120 per row of a page of 25 (and one more)
+    expect(reads(got.statements)).toEqual([
+      expect.stringMatching(CANDIDATE_READ),
+      expect.stringMatching(SCAN_READ),
+    ]);
   });
 
-  it('more than COUNT_CAP matches, all ranked low: the walk finds none and the matches are sorted', async () => {
+  it('more than TEXT_CANDIDATES candidates, all ranked low: a first call with none, then every page', async () => {
     const want = await expected('huddled');
     expect(want.length).toBe(1_200);
+    seen.length = 0;
+    const first = await backend.searchFindings(
+      TENANT,
+      null,
+      { text: 'huddled' },
+      { limit: 25, cursor: null, principal: 'p' },
+    );
+    // The first SCAN_WINDOW findings in page order hold none: an empty page that says so.
+    expect(first.items).toEqual([]);
+    expect(first.scan_incomplete).toBe(true);
+    expect(first.next_cursor).not.toBeNull();
+    expect(first.total).toBe(COUNT_CAP);
+    expect(first.total_is_lower_bound).toBe(true);
     const got = await allPages('huddled');
     expect(got.ids).toEqual(want);
-    expect(got.lowerBound).toBe(true);
-    const reads = pageReads(got.statements);
-    expect(reads.length).toBe(2);
-    expect(reads[1]).toMatch(/^WITH m AS MATERIALIZED/);
+  });
+
+  it('words every finding holds, the text none: at most TEXT_CANDIDATES, then SCAN_WINDOW a call', async () => {
+    // Every title holds "check" and "alpha", never side by side.
+    const text = 'check alpha';
+    expect(await expected(text)).toEqual([]);
+    expect(probeTrigrams(text)).toEqual(['che', 'alp', 'eck']);
+    const calls: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      seen.length = 0;
+      const res = await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor, principal: 'p' });
+      expect(res.items).toEqual([]);
+      expect(res.total).toBe(0);
+      expect(res.total_is_lower_bound).toBe(true);
+      calls.push(reads(seen.map((q) => q.sql)));
+      // The candidates through the trigram index, never every finding.
+      const plan = await planAtScale(
+        store,
+        seen.find((q) => CANDIDATE_READ.test(q.sql.trimStart()))!,
+      );
+      expect(plan).toMatch(/Bitmap Index Scan on posture_findings_text/);
+      cursor = res.next_cursor;
+    } while (cursor !== null && calls.length < 10);
+    expect(calls.length).toBe(Math.ceil(4_600 / SCAN_WINDOW));
+    for (const c of calls)
+      expect(c).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(SCAN_READ)]);
   });
 
   it('a cursor past the last match: an empty page, the same total', async () => {
@@ -245,11 +287,13 @@ describe('posture_search_findings with a text', () => {
   it('a text with no trigram to look up (too short, or no letters or digits) still finds its matches', async () => {
     for (const text of ['s3', '::', 'e']) {
       const want = await expected(text);
-      expect(want.length).toBeGreaterThan(0);
+      expect(want.length).toBeGreaterThan(75);
       const got = await allPages(text, 3);
-      expect(got.ids).toEqual(want.slice(0, got.ids.length));
-      expect(got.ids.length).toBe(Math.min(want.length, 75));
-      expect(got.total).toBe(Math.min(want.length, COUNT_CAP));
+      expect(got.ids).toEqual(want.slice(0, 75));
+      // The first call stopped once its page was full: the matches it found, a lower bound.
+      expect(got.total).toBeGreaterThan(25);
+      expect(got.total).toBeLessThanOrEqual(28);
+      expect(got.lowerBound).toBe(true);
     }
   });
 
@@ -302,7 +346,7 @@ describe('posture_search_findings with a text', () => {
     expect(got.statements.join('\n')).toMatch(/^WITH w AS MATERIALIZED/m);
   });
 
-  it('a text with no trigram every finding holds: full pages, the count capped as any other', async () => {
+  it('a text with no trigram every finding holds: the walk stops once the page is full', async () => {
     seen.length = 0;
     const res = await backend.searchFindings(
       TENANT,
@@ -311,13 +355,12 @@ describe('posture_search_findings with a text', () => {
       { limit: 25, cursor: null, principal: 'p' },
     );
     // Tested finding by finding, in one statement: not through the trigram index.
-    expect(seen.map((q) => q.sql.trimStart()).filter((q) => /^(SELECT|WITH)/.test(q))).toEqual([
-      expect.stringMatching(/^WITH w AS MATERIALIZED/),
-    ]);
+    expect(reads(seen.map((q) => q.sql.trimStart()))).toEqual([expect.stringMatching(SCAN_READ)]);
     expect(res.items.length).toBe(25);
     expect(res.next_cursor).not.toBeNull();
     expect(res.scan_incomplete).toBeUndefined(); // the page is full: nothing to warn of
-    expect(res.total).toBe(COUNT_CAP); // SCAN_WINDOW matches in the window: past the cap
+    // The 28 findings it read (the page, one more, and the two more its LIMIT lets through).
+    expect(res.total).toBe(28);
     expect(res.total_is_lower_bound).toBe(true);
   });
 
@@ -333,7 +376,7 @@ describe('posture_search_findings with a text', () => {
   });
 });
 
-describe('hasWordTrigram', () => {
+describe('probeTrigrams', () => {
   const TEXTS = [
     's3',
     '42',
@@ -391,17 +434,31 @@ describe('hasWordTrigram', () => {
     });
   }
 
-  it('holds only where pg_trgm looks up a trigram of three letters or digits of the text', async () => {
-    // A row holding each character of the text and each pair of neighbours as words of their own:
-    // every trigram pg_trgm pads from a short word ("  b", " ab", "ab "), none of three letters.
-    // The index hands it back unless pg_trgm looks up a trigram of three letters or digits.
-    const indexed = TEXTS.filter((t) => hasWordTrigram(t));
-    expect(indexed).toEqual(expect.arrayContaining(['abc', 'σασ', '日本語', 'arn:aws:s3', 'x1y', 'İst']));
-    for (const text of indexed) {
-      const chars = [...text.toLowerCase()];
+  it('takes only trigrams pg_trgm looks up alone: the index hands back exactly the rows holding them', async () => {
+    // A row holding each character of the trigram and each pair of neighbours as words of their
+    // own: every trigram pg_trgm pads from a short word ("  b", " ab", "ab "), not the trigram. The
+    // index hands it back only if pg_trgm looked up something else than the trigram itself.
+    const taken = TEXTS.flatMap((t) => probeTrigrams(t));
+    expect(taken).toEqual(expect.arrayContaining(['abc', 'σασ', '日本語', 'arn', 'aws', 'x1y', 'İst']));
+    for (const t of new Set(taken)) {
+      const chars = [...t.toLowerCase()];
       const words = [...chars, ...chars.slice(1).map((c, k) => chars[k]! + c)].join(' ');
-      expect(await handedBack(text, [words]), text).toBe(0);
+      expect(await handedBack(t, [words]), t).toBe(0);
+      expect(await handedBack(t, [`x${t}y`]), t).toBe(1);
     }
+  });
+
+  it('the first and last three of each run, at most three; none it cannot take safely', () => {
+    expect(probeTrigrams('lone wolf')).toEqual(['lon', 'wol', 'one']);
+    expect(probeTrigrams('bucket')).toEqual(['buc', 'ket']);
+    expect(probeTrigrams('arn:aws:s3')).toEqual(['arn', 'aws']);
+    expect(probeTrigrams('a-b-cd-42')).toEqual([]);
+    // A capital sigma may lower-case by its neighbours; a combining mark may change the letter
+    // before it: a trigram lower-cased alone could then miss the matches.
+    expect(probeTrigrams('ΣΑΣ')).toEqual([]);
+    expect(probeTrigrams('ΑΣΑΣΑ')).toEqual([]);
+    expect(probeTrigrams('σασ')).toEqual(['σασ']);
+    expect(probeTrigrams('cafe\u0301 abc')).toEqual([]);
   });
 
   it('the texts that read every row before, as PostgreSQL answers them', async () => {
@@ -409,12 +466,12 @@ describe('hasWordTrigram', () => {
     // index hands back none of them, with none all of them.
     const qs = Array.from({ length: 50 }, () => 'qqqq');
     for (const text of ['s3', '42', 'ab', 'ΣΑ', '::']) {
-      expect(hasWordTrigram(text)).toBe(false);
+      expect(probeTrigrams(text)).toEqual([]);
       expect(await handedBack(text, qs), text).toBe(50);
     }
     // pg_trgm takes a trigram from a short word with a non-letter beside it ("  b" from "a-b"),
     // but one every word starting with that letter holds: tested row by row too.
     expect(await handedBack('a-b', qs)).toBe(0);
-    expect(hasWordTrigram('a-b')).toBe(false);
+    expect(probeTrigrams('a-b')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toolsFor } from '@portcullis/core';
 import type { PolicyResource, Principal, ToolContext } from '@portcullis/core';
-import { SCAN_WINDOW, type AccountScope, type PostureBackend } from '../backend.js';
+import { SCAN_WINDOW, TEXT_CANDIDATES, type AccountScope, type PostureBackend } from '../backend.js';
 import { SEVERITIES, STATUSES, type AssetRecord, type FindingRecord } from '../domain.js';
 import { cleanExternal, fence, LIMITS, UNTRUSTED_NOTICE, type Redactions } from '../text-safety.js';
 
@@ -89,22 +89,24 @@ export const assetOut = z.object({
 });
 
 /**
- * `scan_incomplete` of a search with a text: the embedded store finds a text's candidates through
- * a trigram index, which a text with no three letters or digits in a row (such as "s3") cannot use;
- * such a text is tested record by record, at most SCAN_WINDOW per call.
+ * `scan_incomplete` of a search with a text: the embedded store looks a text's candidates up in a
+ * trigram index, at most TEXT_CANDIDATES of them; a text with no three letters or digits in a row (such
+ * as "s3"), or whose words more records hold, is tested record by record, at most SCAN_WINDOW per
+ * call.
  */
 const WINDOW = SCAN_WINDOW.toLocaleString('en');
+const CANDIDATES = TEXT_CANDIDATES.toLocaleString('en');
 
-/** What a search's `text` description adds: how a text without a trigram is searched. */
-export const scanNote = (records: string) =>
-  `Give three letters or digits in a row: a text without them may be tested ${records} by ${records}, ${WINDOW} per call (see scan_incomplete).`;
+/** What a search's `text` description adds: how a text the index cannot narrow is searched. */
+export const scanNote = (record: string) =>
+  `A text with no three letters or digits in a row, or whose words more than ${CANDIDATES} ${record}s hold, is tested ${record} by ${record}, ${WINDOW} per call (see scan_incomplete).`;
 
 export const scanIncompleteField = (records: string) =>
   z
     .boolean()
     .optional()
     .describe(
-      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, so one call tests at most ${WINDOW} ${records}. More may match: call again with next_cursor, or give a text with three letters or digits in a row.`,
+      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, or more than ${CANDIDATES} ${records} hold its words, so one call tests at most ${WINDOW} ${records} in page order. More may match: call again with next_cursor, or give a rarer text.`,
     );
 
 export const pageFields = {
