@@ -524,6 +524,16 @@ class Where {
     return this.clauses.length === 1;
   }
 
+  /** The tenant's condition alone. */
+  tenantSql(): string {
+    return this.clauses[0]!;
+  }
+
+  /** Every condition but the tenant's (the account scope and the filters), or true. */
+  filtersSql(): string {
+    return this.clauses.length === 1 ? 'true' : this.clauses.slice(1).join(' AND ');
+  }
+
   sql(): string {
     return this.clauses.join(' AND ');
   }
@@ -581,15 +591,19 @@ interface PageQuery {
  * lower bound, so a search costs the same at 100,000 rows as at 10,000 instead of visiting every
  * match). Without a text: the count, then the page, each through an index in the page's order.
  *
- * With a text, a call tests at most SCAN_WINDOW candidates, then, when there are more, at most
- * SCAN_WINDOW rows in page order (scanPage). The candidates are the rows holding each of a few of
- * the text's trigrams (probeTrigrams), read through the trigram index: a row holding a trigram
- * always holds it as text, so the index hands back no row these conditions then drop, and the
- * LIMIT bounds what is read and tested. When they are SCAN_WINDOW or fewer, they hold every match:
- * the count is exact and the page is the first matches in page order, in one statement. Looking
- * up the whole text instead bounds nothing: pg_trgm's candidates for it are the rows holding all
- * of its trigrams, each tested until COUNT_CAP + 1 matched, and "aws arn" (two words every finding
- * holds, the phrase none) tested all 100,000 findings in 252 ms against 6.6 ms at 1,000.
+ * With a text, a call reads at most TEXT_CANDIDATES + 1 candidates, then, when there are more, at
+ * most SCAN_WINDOW + 1 rows in page order (scanPage). The candidates are the tenant's rows holding
+ * each of a few of the text's trigrams (probeTrigrams), read through the trigram index: a row
+ * holding a trigram holds it as text, so the index hands back no row of the tenant these
+ * conditions then drop, and the LIMIT bounds how many are tested. The filters and the account scope
+ * are tested with the text, not before the LIMIT: a filter few candidates pass would otherwise have
+ * the statement read every candidate to find a thousand. When they are TEXT_CANDIDATES or fewer,
+ * they hold every match: the count is exact and the page is the first matches in page order, in one
+ * statement. Looking up the whole text instead bounds nothing: pg_trgm's candidates for it are the
+ * rows holding all of its trigrams, each tested until COUNT_CAP + 1 matched, and "aws arn" (two
+ * words every finding holds, the phrase none) tested all 100,000 findings in 252 ms against 6.6 ms
+ * at 1,000. The index has no tenant column: another tenant's rows holding the trigrams are handed
+ * back and dropped by the tenant's condition (a test of one column, not of the text).
  */
 async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const { table, alias: x, where, order, limit, text } = s;
@@ -619,8 +633,8 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const probe = text.probe.map((t) => `${text.joined} LIKE lower($${params.push(`%${likeEscape(t)}%`)})`);
   const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
   const res = await q.query<Row>(
-    `WITH c AS MATERIALIZED (SELECT ${keys}, ${text.sql} AS hit FROM ${table} ${x}
-                              WHERE ${where.sql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
+    `WITH c AS MATERIALIZED (SELECT ${keys}, (${where.filtersSql()}) AND ${text.sql} AS hit FROM ${table} ${x}
+                              WHERE ${where.tenantSql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
           p AS (SELECT * FROM c ${x}
                  WHERE hit AND (SELECT count(*) FROM c) <= ${TEXT_CANDIDATES}${start === null ? '' : ` AND ${start}`}
                  ${order} LIMIT ${limit + 1})
@@ -677,11 +691,11 @@ interface SearchResult {
 }
 
 /**
- * A page for a text the trigram index cannot narrow to SCAN_WINDOW candidates (searchPage): rows
- * are tested in page order from the cursor until `limit` + 1 match or SCAN_WINDOW have been tested,
- * and the page is the matches found. When the window ends before the rows do and the page is short,
- * even empty, the next cursor resumes after the last row tested. The count is the matches found: a
- * lower bound, unless one call tested every row from the first.
+ * A page for a text the trigram index cannot narrow to TEXT_CANDIDATES candidates (searchPage):
+ * rows are tested in page order from the cursor until `limit` + 1 match or SCAN_WINDOW have been
+ * tested, and the page is the matches found. When the window ends before the rows do and the page is
+ * short, even empty, the next cursor resumes after the last row tested. The count is the matches
+ * found: a lower bound, unless one call tested every row from the first.
  */
 async function scanPage(
   q: Queryable,
@@ -692,32 +706,30 @@ async function scanPage(
   const { table, alias: x, where, order, limit } = s;
   if (start !== null) where.add(start);
   const keys = ['tenant', 'id', ...s.keys];
-  // The rows in page order, numbered, streamed: the matches, then the window's last row and the one
-  // after it (which says rows are left). Reading stops once limit + 1 match (and at most two more
-  // rows are read), or at the window's end.
+  // The rows in page order, numbered and streamed: the window's matches, then the row after the
+  // window (rows are left), which carries the keys of the window's last row (where the next call
+  // resumes). Reading stops at the match that fills the page, or at the window's end.
   const res = await q.query<Row>(
     `WITH w AS MATERIALIZED (
        SELECT * FROM (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
-                             row_number() OVER (${order}) AS walked
-                        FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${SCAN_WINDOW + 1}) w
-        WHERE hit OR walked >= ${SCAN_WINDOW} LIMIT ${limit + 3})
-     SELECT ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, w.walked AS scan_walked, w.hit AS scan_hit, ${x}.*
-       FROM w LEFT JOIN ${table} ${x}
-         ON w.hit AND w.walked <= ${SCAN_WINDOW} AND ${x}.tenant = w.tenant AND ${x}.id = w.id
+                             row_number() OVER win AS walked,
+                             ${keys.map((k) => `lag(${x}.${k}) OVER win AS prev_${k}`).join(', ')}
+                        FROM ${table} ${x} WHERE ${where.sql()} WINDOW win AS (${order})
+                        ${order} LIMIT ${SCAN_WINDOW + 1}) w
+        WHERE (hit AND walked <= ${SCAN_WINDOW}) OR walked > ${SCAN_WINDOW} LIMIT ${limit + 1})
+     SELECT w.walked AS scan_walked, ${keys.map((k) => `w.prev_${k} AS scan_${k}`).join(', ')}, ${x}.*
+       FROM w LEFT JOIN ${table} ${x} ON w.walked <= ${SCAN_WINDOW} AND ${x}.tenant = w.tenant AND ${x}.id = w.id
       ORDER BY w.walked`,
     where.params,
   );
-  const found = res.rows.filter((r) => r.id !== null);
-  const rows = found.slice(0, limit + 1);
-  const last = res.rows.find((r) => Number(r.scan_walked) === SCAN_WINDOW);
-  const rowsLeft = res.rows.some((r) => Number(r.scan_walked) > SCAN_WINDOW);
-  // Every row from the first tested (none left, none skipped): the count is exact.
-  const whole = start === null && !rowsLeft && res.rows.length < limit + 3;
-  const lowerBound = !whole;
-  if (rows.length > limit || !rowsLeft || last === undefined)
-    return { counted: found.length, rows, lowerBound };
-  const resume = Object.fromEntries(keys.map((k) => [k, last[`scan_${k}`]]));
-  return { counted: found.length, rows, resume, lowerBound };
+  const rows = res.rows.filter((r) => r.id !== null);
+  const after = res.rows.find((r) => Number(r.scan_walked) > SCAN_WINDOW);
+  const full = rows.length > limit;
+  // Every row from the first tested (none left, the page not full): the count is exact.
+  const lowerBound = start !== null || after !== undefined || full;
+  if (full || after === undefined) return { counted: rows.length, rows, lowerBound };
+  const resume = Object.fromEntries(keys.map((k) => [k, after[`scan_${k}`]]));
+  return { counted: rows.length, rows, resume, lowerBound };
 }
 
 /**
@@ -729,8 +741,9 @@ function textMatch(where: Where, text: string, fields: string[], joined: string)
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
   const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
-  // The fields joined by U+0001 (the trigram indexes of migrations 0004 and 0005): without that
-  // character a text matches the joined fields exactly when it matches one of them.
+  // The fields joined by U+0001 (the stored search_text of migration 0006, which the trigram indexes
+  // read): without that character a text matches the joined fields exactly when it matches one of
+  // them.
   return text.includes('\u0001')
     ? { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, joined: null, probe: [] }
     : { sql: `${joined} LIKE ${p}`, joined, probe: probeTrigrams(text) };

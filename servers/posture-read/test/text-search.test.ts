@@ -23,10 +23,12 @@ const TENANT = 'texts';
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
 
 /**
- * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than 1,000, a page near
- * the top of the order); "Huddled" in 1,200 informational ones, all ranked below the 3,400 others
- * (more than 1,000, none in the first SCAN_WINDOW); "lone wolf" in 4 descriptions (a handful). Every title ends "... alpha" and every description starts "beta". Two titles hold
- * "ΣΑΣ" and "İSTANBUL", whose lower case JavaScript and PostgreSQL spell differently.
+ * 4,600 findings. "Spread" is in 1 title of 3 across every severity (more than TEXT_CANDIDATES, a
+ * page near the top of the order); "Huddled" in 1,200 informational ones, all ranked below the
+ * 3,400 others (more than TEXT_CANDIDATES, none in the first SCAN_WINDOW); "lone wolf" in 4
+ * descriptions (a handful); "marmot" in 200 (fewer than TEXT_CANDIDATES, eight pages of 25). Every
+ * title ends "... alpha" and every description starts "beta". Two titles hold "ΣΑΣ" and "İSTANBUL", whose lower case
+ * JavaScript and PostgreSQL spell differently.
  */
 function finding(i: number): IncomingFinding {
   const huddled = i >= 3_400;
@@ -37,7 +39,7 @@ function finding(i: number): IncomingFinding {
     source_id: `t-${i}`,
     rule: `rule_${i % 9}`,
     title: `${words.join(' ')} check ${i}${i === 11 ? ' ΣΑΣ' : i === 12 ? ' İSTANBUL' : ''} alpha`,
-    description: `beta ${i % 1_150 === 7 ? 'Lone WOLF' : 'nothing'} here`,
+    description: `beta ${i % 1_150 === 7 ? 'Lone WOLF' : 'nothing'} here${i % 23 === 5 ? ' Marmot' : ''}`,
     severity,
     status: 'open',
     observed_at: new Date(Date.UTC(2026, 0, 1) + (i % 97) * 60_000).toISOString(),
@@ -140,7 +142,7 @@ const reads = (statements: string[]) => statements.filter((s) => /^(SELECT|WITH)
 const CANDIDATE_READ = new RegExp(`^WITH c AS MATERIALIZED \\(SELECT[^]*LIMIT ${TEXT_CANDIDATES + 1}\\)`);
 /** The statement that tests findings in page order, stopping once a page of 25 is full. */
 const SCAN_READ = new RegExp(
-  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW + 1}\\) w\\s+WHERE hit OR walked >= ${SCAN_WINDOW} LIMIT 28\\)`,
+  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW + 1}\\) w\\s+WHERE \\(hit AND walked <= ${SCAN_WINDOW}\\) OR walked > ${SCAN_WINDOW} LIMIT 26\\)`,
 );
 
 describe('posture_search_findings with a text', () => {
@@ -242,6 +244,64 @@ describe('posture_search_findings with a text', () => {
       expect(c).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(SCAN_READ)]);
   });
 
+  it('fewer than TEXT_CANDIDATES candidates, many pages: every page from the candidates, in order', async () => {
+    const want = await expected('marmot');
+    expect(want.length).toBe(200);
+    for (const limit of [25, 7]) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        seen.length = 0;
+        const res = await backend.searchFindings(
+          TENANT,
+          null,
+          { text: 'marmot' },
+          { limit, cursor, principal: 'p' },
+        );
+        expect(res.total).toBe(200);
+        expect(res.total_is_lower_bound).toBeUndefined();
+        expect(reads(seen.map((q) => q.sql))).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+        ids.push(...res.items.map((f) => f.id));
+        cursor = res.next_cursor;
+      } while (cursor !== null);
+      expect(ids).toEqual(want);
+    }
+  });
+
+  it('a filter few candidates pass is tested with the text, after the candidates are read', async () => {
+    // 200 candidates, 50 of them critical (every fourth finding): the filter does not decide how
+    // many rows the statement reads.
+    const all = await expected('marmot');
+    const critical = await store.query<{ id: string }>(
+      `SELECT id FROM posture_findings WHERE tenant = $1 AND severity = 'critical'`,
+      [TENANT],
+    );
+    const isCritical = new Set(critical.rows.map((r) => r.id));
+    const want = all.filter((id) => isCritical.has(id));
+    expect(want.length).toBeGreaterThan(25);
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      seen.length = 0;
+      const res = await backend.searchFindings(
+        TENANT,
+        null,
+        { text: 'marmot', severity_at_least: 'critical' },
+        { limit: 25, cursor, principal: 'p' },
+      );
+      expect(res.total).toBe(want.length);
+      const read = reads(seen.map((q) => q.sql));
+      expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+      // The severity is tested with the text, not in the candidates' WHERE.
+      expect(read[0]).toMatch(
+        /\(f\.severity_rank >= \$\d+\) AND f\.search_text LIKE[^]*WHERE f\.tenant = \$1 AND f\.search_text LIKE/,
+      );
+      ids.push(...res.items.map((f) => f.id));
+      cursor = res.next_cursor;
+    } while (cursor !== null);
+    expect(ids).toEqual(want);
+  });
+
   it('a cursor past the last match: an empty page, the same total', async () => {
     // What the backend signs for a page ending below the lowest severity: nothing comes after it.
     const cursor = cursors.encode(
@@ -291,8 +351,7 @@ describe('posture_search_findings with a text', () => {
       const got = await allPages(text, 3);
       expect(got.ids).toEqual(want.slice(0, 75));
       // The first call stopped once its page was full: the matches it found, a lower bound.
-      expect(got.total).toBeGreaterThan(25);
-      expect(got.total).toBeLessThanOrEqual(28);
+      expect(got.total).toBe(26);
       expect(got.lowerBound).toBe(true);
     }
   });
@@ -359,8 +418,8 @@ describe('posture_search_findings with a text', () => {
     expect(res.items.length).toBe(25);
     expect(res.next_cursor).not.toBeNull();
     expect(res.scan_incomplete).toBeUndefined(); // the page is full: nothing to warn of
-    // The 28 findings it read (the page, one more, and the two more its LIMIT lets through).
-    expect(res.total).toBe(28);
+    // The 26 findings it read: the page and one more.
+    expect(res.total).toBe(26);
     expect(res.total_is_lower_bound).toBe(true);
   });
 
