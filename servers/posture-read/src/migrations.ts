@@ -144,8 +144,8 @@ CREATE INDEX posture_findings_resource ON posture_findings (tenant, resource_id)
   },
   {
     // A text search reads its candidates from a trigram index instead of testing every finding:
-    // at 100,000 findings it read all of them (413 ms against 10.7 at 1,000). The expression is
-    // FINDING_TEXT's; ANALYZE gives the planner its statistics (how many findings a text
+    // at 100,000 findings it read all of them (413 ms against 10.7 at 1,000). The expression is the
+    // one FINDING_TEXT spelled until 0006 stored it; ANALYZE gives the planner its statistics (how many findings a text
     // matches) before the next import would. pg_trgm is trusted since PostgreSQL 13: a database
     // owner may create it.
     id: '0004_posture_text_index',
@@ -180,9 +180,10 @@ ANALYZE posture_assets;
     // Each searchable text is stored lower-cased, once per write, and the trigram indexes read the
     // column. A text search tests rows: 0004's expression lower-cased the joined fields again for
     // every row tested and every condition (a LIKE over 100,000 findings took 185 ms on the
-    // expression, 68 on the column and 34 to read them without a test), and a search that bounds its work tests its
-    // candidates for a few of the text's trigrams as well (searchPage). The indexes are dropped
-    // before the rewrite, which would otherwise rebuild them only to be dropped.
+    // expression, 68 on the column and 34 to read them without a test), and a search that bounds
+    // its work tests its candidates for a few of the text's trigrams as well (searchPage). The
+    // indexes are dropped before the rewrite, which would otherwise rebuild them only to be
+    // dropped. The tables grow by the column (the bench's 100,000 findings: ~11 MB).
     id: '0006_posture_search_text',
     sql: String.raw`
 DROP INDEX posture_findings_text;

@@ -156,9 +156,10 @@ describe('posture_search_assets', () => {
   });
 
   // A text the trigram index cannot narrow to TEXT_CANDIDATES candidates is tested asset by asset,
-  // SCAN_WINDOW per call: pages may be short, and the first one's total is what it found. The name and the resource id
-  // are joined by U+0001 in the index: "...asset 10" and "arn:..." would match the first text,
-  // were it not tested field by field; "59" has no trigram (two digits, nothing around them).
+  // SCAN_WINDOW per call: pages may be short, and the first one's total is what it found. The name
+  // and the resource id are joined by U+0001 in the index: "...asset 10" and "arn:..." would match
+  // the first text, were it not tested field by field; "59" has no trigram (two digits, nothing
+  // around them).
   it.each<[string, AssetQuery, (a: Asset) => boolean]>([
     ['a text with U+0001', { text: '0\u0001arn' }, () => false],
     [

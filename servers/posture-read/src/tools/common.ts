@@ -90,9 +90,9 @@ export const assetOut = z.object({
 
 /**
  * `scan_incomplete` of a search with a text: the embedded store looks a text's candidates up in a
- * trigram index, at most TEXT_CANDIDATES of them; a text with no three letters or digits in a row (such
- * as "s3"), or whose words more records hold, is tested record by record, at most SCAN_WINDOW per
- * call.
+ * trigram index, at most TEXT_CANDIDATES of them; a text with no three letters or digits in a row
+ * (such as "s3"), or whose words more than TEXT_CANDIDATES records hold, is tested record by
+ * record, at most SCAN_WINDOW per call.
  */
 const WINDOW = SCAN_WINDOW.toLocaleString('en');
 const CANDIDATES = TEXT_CANDIDATES.toLocaleString('en');
