@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import { migrate, openStore, type Store } from '@portcullis/core/store';
-import { severityRank, type IncomingFinding, type Severity } from '../src/domain.js';
-import { SCAN_WINDOW, TEXT_CANDIDATES } from '../src/backend.js';
+import { severityRank, type FindingRecord, type IncomingFinding, type Severity } from '../src/domain.js';
+import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
 import { EmbeddedBackend, likeEscape, probeTrigrams } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
@@ -136,6 +136,28 @@ async function allPages(text: string, pages = 100) {
   return { ids, ...first! };
 }
 
+/**
+ * Every page of a search (at most 300 calls), each call's result and reads handed to `check`; the
+ * ids in the order the pages gave them.
+ */
+async function everyPage(
+  query: FindingQuery,
+  limit: number,
+  check: (res: Page<FindingRecord>, reads: string[]) => void,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < 300; n++) {
+    seen.length = 0;
+    const res = await backend.searchFindings(TENANT, null, query, { limit, cursor, principal: 'p' });
+    check(res, reads(seen.map((q) => q.sql)));
+    ids.push(...res.items.map((f) => f.id));
+    cursor = res.next_cursor;
+    if (cursor === null) break;
+  }
+  return ids;
+}
+
 /** The reads of a search: its SELECT and WITH statements. */
 const reads = (statements: string[]) => statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()));
 /** The statement that reads a text's candidates through the trigram index, at most TEXT_CANDIDATES + 1. */
@@ -248,22 +270,11 @@ describe('posture_search_findings with a text', () => {
     const want = await expected('marmot');
     expect(want.length).toBe(200);
     for (const limit of [25, 7]) {
-      const ids: string[] = [];
-      let cursor: string | null = null;
-      do {
-        seen.length = 0;
-        const res = await backend.searchFindings(
-          TENANT,
-          null,
-          { text: 'marmot' },
-          { limit, cursor, principal: 'p' },
-        );
+      const ids = await everyPage({ text: 'marmot' }, limit, (res, read) => {
         expect(res.total).toBe(200);
         expect(res.total_is_lower_bound).toBeUndefined();
-        expect(reads(seen.map((q) => q.sql))).toEqual([expect.stringMatching(CANDIDATE_READ)]);
-        ids.push(...res.items.map((f) => f.id));
-        cursor = res.next_cursor;
-      } while (cursor !== null);
+        expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+      });
       expect(ids).toEqual(want);
     }
   });
@@ -279,26 +290,14 @@ describe('posture_search_findings with a text', () => {
     const isCritical = new Set(critical.rows.map((r) => r.id));
     const want = all.filter((id) => isCritical.has(id));
     expect(want.length).toBeGreaterThan(25);
-    const ids: string[] = [];
-    let cursor: string | null = null;
-    do {
-      seen.length = 0;
-      const res = await backend.searchFindings(
-        TENANT,
-        null,
-        { text: 'marmot', severity_at_least: 'critical' },
-        { limit: 25, cursor, principal: 'p' },
-      );
+    const ids = await everyPage({ text: 'marmot', severity_at_least: 'critical' }, 25, (res, read) => {
       expect(res.total).toBe(want.length);
-      const read = reads(seen.map((q) => q.sql));
       expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
       // The severity is tested with the text, not in the candidates' WHERE.
       expect(read[0]).toMatch(
         /\(f\.severity_rank >= \$\d+\) AND f\.search_text LIKE[^]*WHERE f\.tenant = \$1 AND f\.search_text LIKE/,
       );
-      ids.push(...res.items.map((f) => f.id));
-      cursor = res.next_cursor;
-    } while (cursor !== null);
+    });
     expect(ids).toEqual(want);
   });
 
