@@ -706,29 +706,29 @@ async function scanPage(
   const { table, alias: x, where, order, limit } = s;
   if (start !== null) where.add(start);
   const keys = ['tenant', 'id', ...s.keys];
-  // The rows in page order, numbered and streamed: the window's matches, then the row after the
-  // window (rows are left), which carries the keys of the window's last row (where the next call
-  // resumes). Reading stops at the match that fills the page, or at the window's end.
+  // The rows in page order, numbered and streamed: the window's matches and its last row, which
+  // says whether a row follows the window (lead() reads one row past it) and is where the next call
+  // resumes. Reading stops at the match that fills the page, or at the window's end.
   const res = await q.query<Row>(
     `WITH w AS MATERIALIZED (
        SELECT * FROM (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
-                             row_number() OVER win AS walked,
-                             ${keys.map((k) => `lag(${x}.${k}) OVER win AS prev_${k}`).join(', ')}
+                             row_number() OVER win AS walked, lead(true, 1, false) OVER win AS more
                         FROM ${table} ${x} WHERE ${where.sql()} WINDOW win AS (${order})
-                        ${order} LIMIT ${SCAN_WINDOW + 1}) w
-        WHERE (hit AND walked <= ${SCAN_WINDOW}) OR walked > ${SCAN_WINDOW} LIMIT ${limit + 1})
-     SELECT w.walked AS scan_walked, ${keys.map((k) => `w.prev_${k} AS scan_${k}`).join(', ')}, ${x}.*
-       FROM w LEFT JOIN ${table} ${x} ON w.walked <= ${SCAN_WINDOW} AND ${x}.tenant = w.tenant AND ${x}.id = w.id
+                        ${order} LIMIT ${SCAN_WINDOW}) w
+        WHERE hit OR walked = ${SCAN_WINDOW} LIMIT ${limit + 1})
+     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${x}.*
+       FROM w LEFT JOIN ${table} ${x} ON w.hit AND ${x}.tenant = w.tenant AND ${x}.id = w.id
       ORDER BY w.walked`,
     where.params,
   );
   const rows = res.rows.filter((r) => r.id !== null);
-  const after = res.rows.find((r) => Number(r.scan_walked) > SCAN_WINDOW);
+  const last = res.rows.find((r) => Number(r.scan_walked) === SCAN_WINDOW);
+  const rowsLeft = last?.scan_more === true;
   const full = rows.length > limit;
   // Every row from the first tested (none left, the page not full): the count is exact.
-  const lowerBound = start !== null || after !== undefined || full;
-  if (full || after === undefined) return { counted: rows.length, rows, lowerBound };
-  const resume = Object.fromEntries(keys.map((k) => [k, after[`scan_${k}`]]));
+  const lowerBound = start !== null || rowsLeft || full;
+  if (full || !rowsLeft) return { counted: rows.length, rows, lowerBound };
+  const resume = Object.fromEntries(keys.map((k) => [k, last[`scan_${k}`]]));
   return { counted: rows.length, rows, resume, lowerBound };
 }
 
