@@ -498,6 +498,8 @@ async function prepareStore(store: Store, seed: boolean): Promise<void> {
 class Where {
   readonly params: unknown[];
   private readonly clauses: string[];
+  /** How many of `clauses` are the tenant's and the account scope's (the rows the caller may see). */
+  private readonly visible: number;
 
   constructor(
     readonly tenant: string,
@@ -508,6 +510,7 @@ class Where {
     this.clauses = [`${alias}.tenant = $1`];
     // The principal's accounts: an empty list sees nothing, null sees the whole tenant.
     if (scope !== null) this.add(`${alias}.account = ANY(${this.param([...scope])}::text[])`);
+    this.visible = this.clauses.length;
   }
 
   param(v: unknown): string {
@@ -524,14 +527,14 @@ class Where {
     return this.clauses.length === 1;
   }
 
-  /** The tenant's condition alone. */
-  tenantSql(): string {
-    return this.clauses[0]!;
+  /** The rows the caller may see: the tenant's condition and the account scope. */
+  visibleSql(): string {
+    return this.clauses.slice(0, this.visible).join(' AND ');
   }
 
-  /** Every condition but the tenant's (the account scope and the filters), or true. */
+  /** The filters the caller gave (and a cursor's condition, once added), or true. */
   filtersSql(): string {
-    return this.clauses.length === 1 ? 'true' : this.clauses.slice(1).join(' AND ');
+    return this.clauses.length === this.visible ? 'true' : this.clauses.slice(this.visible).join(' AND ');
   }
 
   sql(): string {
@@ -592,18 +595,20 @@ interface PageQuery {
  * match). Without a text: the count, then the page, each through an index in the page's order.
  *
  * With a text, a call reads at most TEXT_CANDIDATES + 1 candidates, then, when there are more, at
- * most SCAN_WINDOW + 1 rows in page order (scanPage). The candidates are the tenant's rows holding
- * each of a few of the text's trigrams (probeTrigrams), read through the trigram index: a row
- * holding a trigram holds it as text, so the index hands back no row of the tenant these
- * conditions then drop, and the LIMIT bounds how many are tested. The filters and the account scope
- * are tested with the text, not before the LIMIT: a filter few candidates pass would otherwise have
- * the statement read every candidate to find a thousand. When they are TEXT_CANDIDATES or fewer,
- * they hold every match: the count is exact and the page is the first matches in page order, in one
- * statement. Looking up the whole text instead bounds nothing: pg_trgm's candidates for it are the
- * rows holding all of its trigrams, each tested until COUNT_CAP + 1 matched, and "aws arn" (two
- * words every finding holds, the phrase none) tested all 100,000 findings in 252 ms against 6.6 ms
- * at 1,000. The index has no tenant column: another tenant's rows holding the trigrams are handed
- * back and dropped by the tenant's condition (a test of one column, not of the text).
+ * most SCAN_WINDOW + 1 rows in page order (scanPage). The candidates are the rows the caller may
+ * see (the tenant's, in its accounts) holding each of a few of the text's trigrams (probeTrigrams),
+ * read through the trigram index: a row holding a trigram holds it as text, so the index hands back
+ * no row these conditions then drop for the trigrams, and the LIMIT bounds how many are tested. The
+ * filters are tested with the text, not before the LIMIT: a filter few candidates pass would
+ * otherwise have the statement read every candidate to find a thousand. The account scope stays
+ * before it, so which way a search goes, and whether its count is exact, depends only on rows the
+ * caller may see; a scope few candidates are in is read to the end. When the candidates are
+ * TEXT_CANDIDATES or fewer, they hold every match: the count is exact and the page is the first
+ * matches in page order, in one statement. Looking up the whole text instead bounds nothing:
+ * pg_trgm's candidates for it are the rows holding all of its trigrams, each tested until 1,001
+ * matched, and "aws arn" (two words every finding holds, the phrase none) tested all 100,000
+ * findings in 252 ms. The index has no tenant column: another tenant's rows holding the trigrams
+ * are handed back and dropped by the tenant's condition (a test of one column, not of the text).
  */
 async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const { table, alias: x, where, order, limit, text } = s;
@@ -634,7 +639,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
   const res = await q.query<Row>(
     `WITH c AS MATERIALIZED (SELECT ${keys}, (${where.filtersSql()}) AND ${text.sql} AS hit FROM ${table} ${x}
-                              WHERE ${where.tenantSql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
+                              WHERE ${where.visibleSql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
           p AS (SELECT * FROM c ${x}
                  WHERE hit AND (SELECT count(*) FROM c) <= ${TEXT_CANDIDATES}${start === null ? '' : ` AND ${start}`}
                  ${order} LIMIT ${limit + 1})
@@ -693,8 +698,8 @@ interface SearchResult {
 /**
  * A page for a text the trigram index cannot narrow to TEXT_CANDIDATES candidates (searchPage):
  * rows are tested in page order from the cursor until `limit` + 1 match or SCAN_WINDOW have been
- * tested, and the page is the matches found. When the window ends before the rows do and the page is
- * short, even empty, the next cursor resumes after the last row tested. The count is the matches
+ * tested, and the page is the matches found. When the window ends before the rows do and the page
+ * is short, even empty, the next cursor resumes after the last row tested. The count is the matches
  * found: a lower bound, unless one call tested every row from the first.
  */
 async function scanPage(
@@ -741,9 +746,9 @@ function textMatch(where: Where, text: string, fields: string[], joined: string)
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
   const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
-  // The fields joined by U+0001 (the stored search_text of migration 0006, which the trigram indexes
-  // read): without that character a text matches the joined fields exactly when it matches one of
-  // them.
+  // The fields joined by U+0001 (the stored search_text of migration 0006, which the trigram
+  // indexes read): without that character a text matches the joined fields exactly when it matches
+  // one of them.
   return text.includes('\u0001')
     ? { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, joined: null, probe: [] }
     : { sql: `${joined} LIKE ${p}`, joined, probe: probeTrigrams(text) };

@@ -1,11 +1,10 @@
 /**
  * posture_search_findings with a text, against the answer worked out in JavaScript from every
  * finding (not a timing test). A text reads its candidates, the findings holding a few of its
- * trigrams, through the trigram index, at most TEXT_CANDIDATES (1,000) of them; with more, or with no
- * trigram to look up, it tests findings in page order, at most SCAN_WINDOW a call. Each way is
- * taken here and must give every page, in order, exactly as the fields say: a text matches when
- * the title, description, resource id or rule holds it (case-insensitive), never across two
- * fields.
+ * trigrams, through the trigram index, at most TEXT_CANDIDATES (1,000) of them; with more, or with
+ * no trigram to look up, it tests findings in page order, at most SCAN_WINDOW a call. Each way is
+ * taken here and must give every page, in order, exactly as the fields say: a text matches when the
+ * title, description, resource id or rule holds it (case-insensitive), never across two fields.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,8 +26,8 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informatio
  * page near the top of the order); "Huddled" in 1,200 informational ones, all ranked below the
  * 3,400 others (more than TEXT_CANDIDATES, none in the first SCAN_WINDOW); "lone wolf" in 4
  * descriptions (a handful); "marmot" in 200 (fewer than TEXT_CANDIDATES, eight pages of 25). Every
- * title ends "... alpha" and every description starts "beta". Two titles hold "ΣΑΣ" and "İSTANBUL", whose lower case
- * JavaScript and PostgreSQL spell differently.
+ * title ends "... alpha" and every description starts "beta". Two titles hold "ΣΑΣ" and "İSTANBUL",
+ * whose lower case JavaScript and PostgreSQL spell differently.
  */
 function finding(i: number): IncomingFinding {
   const huddled = i >= 3_400;
@@ -144,12 +143,13 @@ async function everyPage(
   query: FindingQuery,
   limit: number,
   check: (res: Page<FindingRecord>, reads: string[]) => void,
+  scope: string[] | null = null,
 ): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   for (let n = 0; n < 300; n++) {
     seen.length = 0;
-    const res = await backend.searchFindings(TENANT, null, query, { limit, cursor, principal: 'p' });
+    const res = await backend.searchFindings(TENANT, scope, query, { limit, cursor, principal: 'p' });
     check(res, reads(seen.map((q) => q.sql)));
     ids.push(...res.items.map((f) => f.id));
     cursor = res.next_cursor;
@@ -280,8 +280,8 @@ describe('posture_search_findings with a text', () => {
   });
 
   it('a filter few candidates pass is tested with the text, after the candidates are read', async () => {
-    // 200 candidates, 50 of them critical (every fourth finding): the filter does not decide how
-    // many rows the statement reads.
+    // 200 candidates, 37 of them critical (every fourth finding, but none of the informational
+    // ones from 3,400 on): the filter does not decide how many rows the statement reads.
     const all = await expected('marmot');
     const critical = await store.query<{ id: string }>(
       `SELECT id FROM posture_findings WHERE tenant = $1 AND severity = 'critical'`,
@@ -299,6 +299,31 @@ describe('posture_search_findings with a text', () => {
       );
     });
     expect(ids).toEqual(want);
+  });
+
+  it('the account scope decides the candidates: the way a search goes depends on what the caller sees', async () => {
+    // Every finding is in account 111111111111. Scoped to another account, "spread" (1,534 of the
+    // tenant's findings) has no candidate the caller may see: an exact empty answer from the
+    // candidates, never a walk whose incomplete pages would tell of findings in other accounts.
+    seen.length = 0;
+    const res = await backend.searchFindings(
+      TENANT,
+      ['999999999999'],
+      { text: 'spread' },
+      { limit: 25, cursor: null, principal: 'p' },
+    );
+    expect(res.items).toEqual([]);
+    expect(res.total).toBe(0);
+    expect(res.total_is_lower_bound).toBeUndefined();
+    expect(res.scan_incomplete).toBeUndefined();
+    const read = reads(seen.map((q) => q.sql));
+    expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+    expect(read[0]).toMatch(
+      /WHERE f\.tenant = \$1 AND f\.account = ANY\(\$2::text\[\]\) AND f\.search_text LIKE/,
+    );
+    // Scoped to the account that holds them: the same pages as unscoped.
+    const got = await everyPage({ text: 'marmot' }, 25, () => {}, ['111111111111']);
+    expect(got).toEqual(await expected('marmot'));
   });
 
   it('a cursor past the last match: an empty page, the same total', async () => {
