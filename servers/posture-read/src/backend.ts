@@ -19,27 +19,28 @@ export type Page<T> = CountedPage<T> & {
    */
   total_is_lower_bound?: true;
   /**
-   * Set when the page is short only because the search stopped testing: the trigram index could
-   * not narrow its text to a thousand candidates (the text has no three letters or digits in a
-   * row, holds U+0001, or most records hold its words), so one call tests at most SCAN_WINDOW
-   * records in page order. More may match after next_cursor.
+   * Set when the search stopped testing before it knew whether more of the page's matches follow:
+   * the trigram index could not narrow its text to TEXT_CANDIDATES candidates (the text has no
+   * three letters or digits in a row, holds U+0001, or more records hold its words), so one call
+   * tests at most SCAN_WINDOW records in page order. The page may be short, even empty; more may
+   * match after next_cursor.
    */
   scan_incomplete?: true;
 };
 
 /**
- * The most candidates a search with a text reads through the trigram index and tests in one call
- * (the embedded store's searchPage): the rows holding a few of the text's trigrams. With more, it
- * tests rows in page order instead, SCAN_WINDOW at most.
+ * The most candidates a search with a text answers from (the embedded store's searchPage): the rows
+ * the caller may see holding a few of the text's trigrams, read through the trigram index, at most
+ * this many and one more. With more, it tests rows in page order instead, SCAN_WINDOW at most.
  */
 export const TEXT_CANDIDATES = 1_000;
 
 /**
  * How many rows a search with a text the trigram index cannot narrow (the embedded store's
- * searchPage) tests in one call, in page order from the cursor; it stops sooner once its page is
- * full. In the bench, such a call for a text no finding holds took 15.0 ms at 100,000 findings
- * against 9.6 at 1,000, where testing every finding took 179 ms; at 1,000 findings one call tests
- * them all.
+ * searchPage) tests in one call, in page order from the cursor; it stops sooner, at the match that
+ * fills its page. In the bench, such a call for a text no finding holds took 9.5-13.1 ms at 100,000
+ * findings against 7.2-9.3 at 1,000, where testing every finding took 179 ms; at 1,000 findings one
+ * call tests them all.
  */
 export const SCAN_WINDOW = 2_000;
 

@@ -143,11 +143,11 @@ CREATE INDEX posture_findings_resource ON posture_findings (tenant, resource_id)
 `,
   },
   {
-    // A text search reads its candidates from a trigram index instead of testing every finding:
-    // at 100,000 findings it read all of them (413 ms against 10.7 at 1,000). The expression is the
-    // one FINDING_TEXT spelled until 0006 stored it; ANALYZE gives the planner its statistics (how many findings a text
-    // matches) before the next import would. pg_trgm is trusted since PostgreSQL 13: a database
-    // owner may create it.
+    // A text search reads its candidates from a trigram index instead of testing every finding: at
+    // 100,000 findings it read all of them (413 ms against 10.7 at 1,000). The expression is the
+    // one FINDING_TEXT spelled until 0006 stored it; ANALYZE gives the planner its statistics (how
+    // many findings a text matches) before the next import would. pg_trgm is trusted since
+    // PostgreSQL 13: a database owner may create it.
     id: '0004_posture_text_index',
     sql: String.raw`
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

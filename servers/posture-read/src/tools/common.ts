@@ -106,7 +106,7 @@ export const scanIncompleteField = (records: string) =>
     .boolean()
     .optional()
     .describe(
-      `true when this page may be short (even empty) only because the search stopped testing: the text has no three letters or digits in a row, or more than ${CANDIDATES} ${records} hold its words, so one call tests at most ${WINDOW} ${records} in page order. More may match: call again with next_cursor, or give a rarer text.`,
+      `true when the search stopped testing before it knew whether more of this page's matches follow: the text has no three letters or digits in a row, or more than ${CANDIDATES} ${records} hold its words, so one call tests at most ${WINDOW} ${records} in page order. This page may be short, even empty. More may match: call again with next_cursor, or give a rarer text.`,
     );
 
 export const pageFields = {
