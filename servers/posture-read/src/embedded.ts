@@ -568,10 +568,12 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
 interface PageText {
   /** Whether a row holds the text. */
   sql: string;
-  /** The joined fields' lower case (the trigram index's expression), or null (`sql` tests them one by one). */
-  joined: string | null;
-  /** Trigrams the text holds (probeTrigrams): every row holding the text holds each. None: scanPage. */
-  probe: string[];
+  /**
+   * The trigrams the text's candidates are looked up by (probeTrigrams; every row holding the text
+   * holds each) and the expression the trigram index holds; null: the text is tested row by row
+   * (scanPage).
+   */
+  probe: { joined: string; trigrams: string[] } | null;
 }
 
 interface PageQuery {
@@ -632,10 +634,11 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
     };
   }
   const start = s.after();
-  if (text.joined === null || text.probe.length === 0) return scanPage(q, s, text.sql, start);
+  if (text.probe === null) return scanPage(q, s, text.sql, start);
+  const { joined, trigrams } = text.probe;
   // The trigrams' parameters are this statement's alone: scanPage's takes `where.params`.
   const params = [...where.params];
-  const probe = text.probe.map((t) => `${text.joined} LIKE lower($${params.push(`%${likeEscape(t)}%`)})`);
+  const probe = trigrams.map((t) => `${joined} LIKE lower($${params.push(`%${likeEscape(t)}%`)})`);
   const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
   const res = await q.query<Row>(
     `WITH c AS MATERIALIZED (SELECT ${keys}, (${where.filtersSql()}) AND ${text.sql} AS hit FROM ${table} ${x}
@@ -749,9 +752,10 @@ function textMatch(where: Where, text: string, fields: string[], joined: string)
   // The fields joined by U+0001 (the stored search_text of migration 0006, which the trigram
   // indexes read): without that character a text matches the joined fields exactly when it matches
   // one of them.
-  return text.includes('\u0001')
-    ? { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, joined: null, probe: [] }
-    : { sql: `${joined} LIKE ${p}`, joined, probe: probeTrigrams(text) };
+  if (text.includes('\u0001'))
+    return { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, probe: null };
+  const trigrams = probeTrigrams(text);
+  return { sql: `${joined} LIKE ${p}`, probe: trigrams.length === 0 ? null : { joined, trigrams } };
 }
 
 /** Runs of three or more letters or digits: pg_trgm takes letters and digits as a word's characters. */
