@@ -115,47 +115,56 @@ async function expected(text: string): Promise<string[]> {
     .map((r) => r.id);
 }
 
-/** Every page of a text search (up to `pages`), with the statements that read the first one. */
-async function allPages(text: string, pages = 100) {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  let first: { total: number; lowerBound: boolean; statements: string[] } | null = null;
-  for (let n = 0; n < pages; n++) {
-    seen.length = 0;
-    const res = await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor, principal: 'p' });
-    first ??= {
-      total: res.total,
-      lowerBound: res.total_is_lower_bound === true,
-      statements: seen.map((q) => q.sql),
-    };
-    ids.push(...res.items.map((f) => f.id));
-    cursor = res.next_cursor;
-    if (cursor === null) break;
-  }
-  return { ids, ...first! };
+/** One call of a search, its statements recorded afresh in `seen`. */
+function search(
+  query: FindingQuery,
+  page: { limit?: number; cursor?: string | null; scope?: string[] | null } = {},
+) {
+  seen.length = 0;
+  return backend.searchFindings(TENANT, page.scope ?? null, query, {
+    limit: page.limit ?? 25,
+    cursor: page.cursor ?? null,
+    principal: 'p',
+  });
 }
 
 /**
- * Every page of a search (at most 300 calls), each call's result and reads handed to `check`; the
- * ids in the order the pages gave them.
+ * Every page of a search (at most `pages` calls), each call's result and reads handed to `check`;
+ * the ids in the order the pages gave them.
  */
 async function everyPage(
   query: FindingQuery,
   limit: number,
   check: (res: Page<FindingRecord>, reads: string[]) => void,
   scope: string[] | null = null,
+  pages = 300,
 ): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
-  for (let n = 0; n < 300; n++) {
-    seen.length = 0;
-    const res = await backend.searchFindings(TENANT, scope, query, { limit, cursor, principal: 'p' });
+  for (let n = 0; n < pages; n++) {
+    const res = await search(query, { limit, cursor, scope });
     check(res, reads(seen.map((q) => q.sql)));
     ids.push(...res.items.map((f) => f.id));
     cursor = res.next_cursor;
     if (cursor === null) break;
   }
   return ids;
+}
+
+/** Every page of a text search (up to `pages`), with the first one's total and reads. */
+async function allPages(text: string, pages = 100) {
+  const firsts: { total: number; lowerBound: boolean; statements: string[] }[] = [];
+  const ids = await everyPage(
+    { text },
+    25,
+    (res, read) => {
+      if (firsts.length === 0)
+        firsts.push({ total: res.total, lowerBound: res.total_is_lower_bound === true, statements: read });
+    },
+    null,
+    pages,
+  );
+  return { ids, ...firsts[0]! };
 }
 
 /** The reads of a search: its SELECT and WITH statements. */
@@ -170,8 +179,7 @@ const SCAN_READ = new RegExp(
 describe('posture_search_findings with a text', () => {
   /** The plans, as the planner would choose them, of the statements a search ran. */
   async function plansOf(text: string): Promise<string[]> {
-    seen.length = 0;
-    await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor: null, principal: 'p' });
+    await search({ text });
     const plans: string[] = [];
     for (const q of seen.filter((s) => /^(SELECT|WITH)/.test(s.sql.trimStart()))) {
       const res = await store.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.params);
@@ -222,13 +230,7 @@ describe('posture_search_findings with a text', () => {
   it('more than TEXT_CANDIDATES candidates, all ranked low: a first call with none, then every page', async () => {
     const want = await expected('huddled');
     expect(want.length).toBe(1_200);
-    seen.length = 0;
-    const first = await backend.searchFindings(
-      TENANT,
-      null,
-      { text: 'huddled' },
-      { limit: 25, cursor: null, principal: 'p' },
-    );
+    const first = await search({ text: 'huddled' });
     // The first SCAN_WINDOW findings in page order hold none: an empty page that says so.
     expect(first.items).toEqual([]);
     expect(first.scan_incomplete).toBe(true);
@@ -247,8 +249,7 @@ describe('posture_search_findings with a text', () => {
     const calls: string[][] = [];
     let cursor: string | null = null;
     do {
-      seen.length = 0;
-      const res = await backend.searchFindings(TENANT, null, { text }, { limit: 25, cursor, principal: 'p' });
+      const res = await search({ text }, { cursor });
       expect(res.items).toEqual([]);
       expect(res.total).toBe(0);
       expect(res.total_is_lower_bound).toBe(true);
@@ -305,13 +306,7 @@ describe('posture_search_findings with a text', () => {
     // Every finding is in account 111111111111. Scoped to another account, "spread" (1,534 of the
     // tenant's findings) has no candidate the caller may see: an exact empty answer from the
     // candidates, never a walk whose incomplete pages would tell of findings in other accounts.
-    seen.length = 0;
-    const res = await backend.searchFindings(
-      TENANT,
-      ['999999999999'],
-      { text: 'spread' },
-      { limit: 25, cursor: null, principal: 'p' },
-    );
+    const res = await search({ text: 'spread' }, { scope: ['999999999999'] });
     expect(res.items).toEqual([]);
     expect(res.total).toBe(0);
     expect(res.total_is_lower_bound).toBeUndefined();
@@ -332,12 +327,7 @@ describe('posture_search_findings with a text', () => {
       { tenant: TENANT, principal: 'p', kind: 'findings', query: { text: 'lone wolf' } },
       [-1, new Date(0).toISOString(), ''],
     );
-    const res = await backend.searchFindings(
-      TENANT,
-      null,
-      { text: 'lone wolf' },
-      { limit: 25, cursor, principal: 'p' },
-    );
+    const res = await search({ text: 'lone wolf' }, { cursor });
     expect(res.items).toEqual([]);
     expect(res.total).toBe(4);
     expect(res.next_cursor).toBeNull();
@@ -387,13 +377,7 @@ describe('posture_search_findings with a text', () => {
     const calls: { items: number; scanIncomplete: boolean; lowerBound: boolean; plan: string }[] = [];
     let cursor: string | null = null;
     do {
-      seen.length = 0;
-      const res = await backend.searchFindings(
-        TENANT,
-        null,
-        { text: 'σα' },
-        { limit: 25, cursor, principal: 'p' },
-      );
+      const res = await search({ text: 'σα' }, { cursor });
       const read = seen.find((q) => /^WITH w AS MATERIALIZED/.test(q.sql.trimStart()));
       expect(read).toBeDefined();
       const plan = await planAtScale(store, read!);
@@ -430,13 +414,7 @@ describe('posture_search_findings with a text', () => {
   });
 
   it('a text with no trigram every finding holds: the walk stops once the page is full', async () => {
-    seen.length = 0;
-    const res = await backend.searchFindings(
-      TENANT,
-      null,
-      { text: 's3' },
-      { limit: 25, cursor: null, principal: 'p' },
-    );
+    const res = await search({ text: 's3' });
     // Tested finding by finding, in one statement: not through the trigram index.
     expect(reads(seen.map((q) => q.sql.trimStart()))).toEqual([expect.stringMatching(SCAN_READ)]);
     expect(res.items.length).toBe(25);
