@@ -1,0 +1,365 @@
+/**
+ * posture_search_findings with a text at the edges of the embedded store's bounds, against the
+ * answer worked out in JavaScript from every finding (not a timing test). A text's candidates (the
+ * rows holding a few of its trigrams) are its answer when there are TEXT_CANDIDATES (1,000) or
+ * fewer; with one more, rows are tested in page order instead, at most SCAN_WINDOW (2,000) a call,
+ * and the count is exact only when one call tested every row from the first. Each side of both
+ * bounds is taken here: exactly 1,000 and 1,001 candidates, and a walk over 1,500, exactly 2,000
+ * and 2,001 rows. Every page must give the matches in page order, none twice and none missing, and
+ * a total flagged exact must be the number of matches.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CursorCodec } from '@portcullis/core/cursor';
+import { COUNT_CAP } from '@portcullis/core/paging';
+import { migrate, openStore, type Store } from '@portcullis/core/store';
+import { severityRank, type FindingRecord, type IncomingFinding, type Severity } from '../src/domain.js';
+import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
+import { EmbeddedBackend, probeTrigrams } from '../src/embedded.js';
+import { ingestRecords } from '../src/importers/importer.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
+import { recordingReads, type Recorded } from './recording.js';
+
+/** 1,500 findings: "Quokka" in exactly 1,000 titles, "Wombat" in exactly 1,001 descriptions. */
+const CANDIDATES = 'edge-candidates';
+/** Exactly SCAN_WINDOW findings. */
+const WINDOW = 'edge-window';
+/** SCAN_WINDOW + 1 findings. */
+const PAST_WINDOW = 'edge-past-window';
+const SIZES: Record<string, number> = { [CANDIDATES]: 1_500, [WINDOW]: 2_000, [PAST_WINDOW]: 2_001 };
+
+const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+
+/**
+ * The rows of the two-letter texts "zq" and "jx" (no trigram to look up), by tenant. In page order
+ * every tenant's rows come as they are numbered: the first fifth critical, the next high and so on,
+ * each newer than the rows after it. In the candidates tenant three rows in a row share their first
+ * observation (their ids decide their order), and "zq" is in the last three, so the last row in page
+ * order holds it whatever the ids. The window tenant's last row holds "zq", and "jx" is in none of its
+ * rows; the tenant past the window holds "zq" in its last row alone (the first past the window) and
+ * "jx" in the window's last row alone.
+ */
+const PLACED: Record<string, Record<string, number[]>> = {
+  [CANDIDATES]: { zq: [3, 400, 1_100, 1_497, 1_498, 1_499] },
+  [WINDOW]: { zq: [0, 501, 1_234, 1_999], jx: [] },
+  [PAST_WINDOW]: { zq: [2_000], jx: [1_999] },
+};
+
+/**
+ * Row `i` of `tenant`. In the candidates tenant "Quokka" starts the titles of rows whose number is
+ * not a multiple of 3 (1,000 of them) and "Wombat" the descriptions of rows whose number does not
+ * leave 1 (1,000) and row 7 (one more). No other field holds their trigrams. A two-letter text is
+ * placed in the title, the description, the rule or the resource id, by turns.
+ */
+function finding(tenant: string, i: number): IncomingFinding {
+  const n = SIZES[tenant]!;
+  const candidates = tenant === CANDIDATES;
+  const texts = Object.entries(PLACED[tenant]!)
+    .filter(([, rows]) => rows.includes(i))
+    .map(([text]) => text);
+  const field = (k: number) =>
+    texts
+      .filter((_, j) => (i + j) % 4 === k)
+      .map((t) => ` ${t}`)
+      .join('');
+  const title = candidates && i % 3 !== 0 ? 'Quokka' : 'Plain';
+  const description = candidates && (i % 3 !== 1 || i === 7) ? 'Wombat' : 'Nothing';
+  return {
+    source: 'edge-test',
+    source_id: `e-${i}`,
+    rule: `rule_${i % 7}${field(2)}`,
+    title: `${title} ${i}${field(0)}`,
+    description: `${description} ${i}${field(1)}`,
+    severity: SEVERITIES[Math.floor((i * SEVERITIES.length) / n)]!,
+    status: 'open',
+    observed_at: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    first_observed_at: new Date(
+      Date.UTC(2025, 6, 1) - Math.floor(i / (candidates ? 3 : 1)) * 60_000,
+    ).toISOString(),
+    asset: {
+      account: '111111111111',
+      region: 'us-east-1',
+      type: 'AwsS3Bucket',
+      resource_id: field(3) === '' ? `arn:aws:s3:::edge-${i % 100}` : `arn:aws:s3:::edge-${i}${field(3)}`,
+      name: `edge-${i % 100}`,
+      tags: {},
+      public: false,
+      internet_facing: false,
+    },
+    evidence: null,
+    remediation_text: '',
+    remediation_url: null,
+    compliance: [],
+    raw: { i },
+  };
+}
+
+let store: Store;
+let backend: EmbeddedBackend;
+const cursors = new CursorCodec(randomBytes(32));
+const seen: Recorded[] = [];
+
+beforeAll(async () => {
+  store = await openStore({ extensions: storeExtensions });
+  await migrate(store, 'posture-read', migrations);
+  for (const [tenant, n] of Object.entries(SIZES)) {
+    async function* records() {
+      for (let i = 0; i < n; i++) yield finding(tenant, i);
+    }
+    await ingestRecords(store, records(), { tenant, format: 'ocsf', sourceName: 'edge-test' });
+  }
+  await store.exec('ANALYZE posture_findings');
+  backend = await EmbeddedBackend.open(store, {
+    seed: false,
+    cursors,
+    reads: recordingReads(store, seen),
+  });
+}, 120_000);
+afterAll(async () => {
+  await backend?.close();
+  await store?.close();
+});
+
+interface Row {
+  id: string;
+  severity: string;
+  first_seen: number;
+  title: string;
+  description: string;
+  resource_id: string;
+  rule: string;
+}
+
+/** Every finding of a tenant, in page order. */
+async function pageOrder(tenant: string): Promise<Row[]> {
+  const all = await store.query<Row>(
+    `SELECT id, severity, extract(epoch FROM first_seen)::float8 AS first_seen, title, description, resource_id, rule
+       FROM posture_findings WHERE tenant = $1`,
+    [tenant],
+  );
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // COLLATE "C": code points
+  return all.rows.sort(
+    (a, b) =>
+      severityRank(b.severity as Severity) - severityRank(a.severity as Severity) ||
+      b.first_seen - a.first_seen ||
+      cmp(a.id, b.id),
+  );
+}
+
+const fields = (r: Row) => [r.title, r.description, r.resource_id, r.rule].map((f) => f.toLowerCase());
+
+/** The ids a text matches (one field holds it, case-insensitive), in page order. */
+async function expected(tenant: string, text: string): Promise<string[]> {
+  const t = text.toLowerCase();
+  return (await pageOrder(tenant)).filter((r) => fields(r).some((f) => f.includes(t))).map((r) => r.id);
+}
+
+/** How many findings of a tenant hold every trigram the text's candidates are looked up by. */
+async function candidates(tenant: string, text: string): Promise<number> {
+  const trigrams = probeTrigrams(text);
+  return (await pageOrder(tenant)).filter((r) => {
+    const joined = fields(r).join('\u0001');
+    return trigrams.every((t) => joined.includes(t));
+  }).length;
+}
+
+/** One call of a search, its statements recorded afresh in `seen`. */
+function search(tenant: string, query: FindingQuery, cursor: string | null = null) {
+  seen.length = 0;
+  return backend.searchFindings(tenant, null, query, { limit: 25, cursor, principal: 'p' });
+}
+
+/** The reads of the last call: its SELECT and WITH statements. */
+const reads = () => seen.map((q) => q.sql.trimStart()).filter((s) => /^(SELECT|WITH)/.test(s));
+/** The statement that reads a text's candidates through the trigram index, at most TEXT_CANDIDATES + 1. */
+const CANDIDATE_READ = new RegExp(`^WITH c AS MATERIALIZED \\(SELECT[^]*LIMIT ${TEXT_CANDIDATES + 1}\\)`);
+/** The statement that tests findings in page order, at most SCAN_WINDOW, stopping once a page of 25 is full. */
+const WALK = new RegExp(
+  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW}\\) w\\s+WHERE hit OR walked = ${SCAN_WINDOW} LIMIT 26\\)`,
+);
+
+/**
+ * Every page of a text search, following next_cursor until null (at most `pages` calls): each call's
+ * result and reads, and the ids in the order the pages gave them. Each call's total is checked
+ * against the matches: the number of them when it is exact, never more when it is a lower bound.
+ */
+async function everyPage(tenant: string, text: string, pages = 100) {
+  const want = await expected(tenant, text);
+  const calls: { res: Page<FindingRecord>; reads: string[] }[] = [];
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await search(tenant, { text }, cursor);
+    calls.push({ res, reads: reads() });
+    ids.push(...res.items.map((f) => f.id));
+    if (res.total_is_lower_bound === true) expect(res.total).toBeLessThanOrEqual(want.length);
+    else expect(res.total, `${text}: an exact total`).toBe(want.length);
+    cursor = res.next_cursor;
+  } while (cursor !== null && calls.length < pages);
+  expect(cursor, `${text}: the last page has no next cursor`).toBeNull();
+  return { want, ids, calls };
+}
+
+describe('posture_search_findings with a text, at its bounds', () => {
+  it('the tenants are as the tests need them', async () => {
+    for (const [tenant, n] of Object.entries(SIZES)) {
+      const order = await pageOrder(tenant);
+      expect(order.length).toBe(n);
+      // Page order is the order the rows were made in, bar the ties of three.
+      const numbers = order.map((r) => Number(/ (\d+)/.exec(r.title)![1]));
+      const tie = tenant === CANDIDATES ? 3 : 1;
+      expect(numbers.map((k) => Math.floor(k / tie))).toEqual(numbers.map((_, k) => Math.floor(k / tie)));
+    }
+    expect(probeTrigrams('quokka')).toEqual(['quo', 'kka']);
+    expect(probeTrigrams('wombat 77')).toEqual(['wom', 'bat']);
+    expect(probeTrigrams('zq')).toEqual([]);
+    expect(probeTrigrams('jx')).toEqual([]);
+  });
+
+  it('exactly TEXT_CANDIDATES candidates: every page from the candidates alone, the total exact', async () => {
+    for (const text of ['quokka', 'quokka 7', 'quokka 77']) {
+      expect(await candidates(CANDIDATES, text)).toBe(TEXT_CANDIDATES);
+      const { want, ids, calls } = await everyPage(CANDIDATES, text);
+      // The text itself is tested: only "quokka" is in every candidate.
+      if (text === 'quokka') expect(want.length).toBe(TEXT_CANDIDATES);
+      else expect(want.length).toBeLessThan(TEXT_CANDIDATES);
+      expect(want.length).toBeGreaterThan(0);
+      expect(ids).toEqual(want);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(calls.length).toBe(Math.max(1, Math.ceil(want.length / 25)));
+      for (const { res, reads } of calls) {
+        // One read of the candidates, no walk: the count is exact, on every page.
+        expect(reads).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+        expect(res.total).toBe(want.length);
+        expect(res.total_is_lower_bound).toBeUndefined();
+        expect(res.scan_incomplete).toBeUndefined();
+      }
+    }
+  });
+
+  it('TEXT_CANDIDATES + 1 candidates: the walk after the candidates, every match in page order', async () => {
+    for (const text of ['wombat', 'wombat 7']) {
+      expect(await candidates(CANDIDATES, text)).toBe(TEXT_CANDIDATES + 1);
+      const { want, ids, calls } = await everyPage(CANDIDATES, text);
+      // "wombat 7" is in fewer than a tenth of the 1,001 candidates, among them row 7, the one
+      // "Wombat" is in past the first thousand (below).
+      if (text === 'wombat') expect(want.length).toBe(TEXT_CANDIDATES + 1);
+      else expect(want.length).toBeLessThan(TEXT_CANDIDATES);
+      expect(want.length).toBeGreaterThan(25);
+      expect(ids).toEqual(want);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const { reads } of calls)
+        expect(reads).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK)]);
+      // The first page is full and rows follow it: its total is a lower bound, past COUNT_CAP
+      // for "wombat".
+      expect(calls[0]!.res.total_is_lower_bound).toBe(true);
+      if (text === 'wombat') expect(calls[0]!.res.total).toBe(COUNT_CAP);
+    }
+    const seven = await expected(CANDIDATES, 'wombat 7');
+    const row7 = (await pageOrder(CANDIDATES)).find((r) => r.title === 'Quokka 7')!;
+    expect(row7.description).toBe('Wombat 7');
+    expect(seven).toContain(row7.id);
+  });
+
+  it('TEXT_CANDIDATES + 1 candidates, fewer matches than a page: one walk over every row, the total exact', async () => {
+    const text = 'wombat 77';
+    expect(await candidates(CANDIDATES, text)).toBe(TEXT_CANDIDATES + 1);
+    const want = await expected(CANDIDATES, text);
+    expect(want.length).toBeGreaterThan(0);
+    expect(want.length).toBeLessThan(25);
+    const res = await search(CANDIDATES, { text });
+    expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK)]);
+    expect(res.items.map((f) => f.id)).toEqual(want);
+    expect(res.total).toBe(want.length);
+    expect(res.total_is_lower_bound).toBeUndefined();
+    expect(res.scan_incomplete).toBeUndefined();
+    expect(res.next_cursor).toBeNull();
+  });
+
+  it('no trigram, 1,500 findings, a few matches down to the last: one call tests all, the total exact', async () => {
+    const order = await pageOrder(CANDIDATES);
+    const want = await expected(CANDIDATES, 'zq');
+    expect(want.length).toBe(PLACED[CANDIDATES]!.zq!.length);
+    // The last finding in page order matches: the walk must reach it.
+    expect(want.at(-1)).toBe(order.at(-1)!.id);
+    // Each field holds it in one row or more (case-insensitive: "ZQ" finds the same).
+    for (const f of ['title', 'description', 'rule', 'resource_id'] as const)
+      expect(
+        order.some((r) => r[f].includes('zq')),
+        f,
+      ).toBe(true);
+    for (const text of ['zq', 'ZQ']) {
+      const res = await search(CANDIDATES, { text });
+      expect(reads()).toEqual([expect.stringMatching(WALK)]);
+      expect(res.items.map((f) => f.id)).toEqual(want);
+      expect(res.total).toBe(want.length);
+      expect(res.total_is_lower_bound).toBeUndefined();
+      expect(res.scan_incomplete).toBeUndefined();
+      expect(res.next_cursor).toBeNull();
+    }
+  });
+
+  it('no trigram, exactly SCAN_WINDOW findings: one call tests all, the total exact', async () => {
+    const order = await pageOrder(WINDOW);
+    expect(order.length).toBe(SCAN_WINDOW);
+    const want = await expected(WINDOW, 'zq');
+    expect(want.length).toBe(4);
+    expect(want.at(-1)).toBe(order.at(-1)!.id);
+    for (const [text, ids] of [
+      ['zq', want],
+      ['jx', []],
+    ] as const) {
+      expect(await expected(WINDOW, text)).toEqual(ids);
+      const res = await search(WINDOW, { text });
+      expect(reads()).toEqual([expect.stringMatching(WALK)]);
+      expect(res.items.map((f) => f.id)).toEqual(ids);
+      expect(res.total).toBe(ids.length);
+      // The window ended with the rows: nothing is left to test.
+      expect(res.total_is_lower_bound).toBeUndefined();
+      expect(res.scan_incomplete).toBeUndefined();
+      expect(res.next_cursor).toBeNull();
+    }
+  });
+
+  it('no trigram, SCAN_WINDOW + 1 findings, the only match the last: an empty first call, then the match', async () => {
+    const order = await pageOrder(PAST_WINDOW);
+    expect(order.length).toBe(SCAN_WINDOW + 1);
+    const want = await expected(PAST_WINDOW, 'zq');
+    expect(want).toEqual([order[SCAN_WINDOW]!.id]);
+    const first = await search(PAST_WINDOW, { text: 'zq' });
+    expect(reads()).toEqual([expect.stringMatching(WALK)]);
+    // The window held no match and a row follows it: an empty page that says so.
+    expect(first.items).toEqual([]);
+    expect(first.scan_incomplete).toBe(true);
+    expect(first.next_cursor).not.toBeNull();
+    expect(first.total).toBe(0);
+    expect(first.total_is_lower_bound).toBe(true);
+    const second = await search(PAST_WINDOW, { text: 'zq' }, first.next_cursor);
+    expect(reads()).toEqual([expect.stringMatching(WALK)]);
+    expect(second.items.map((f) => f.id)).toEqual(want);
+    expect(second.next_cursor).toBeNull();
+    expect(second.scan_incomplete).toBeUndefined();
+    // A later page tested no row before its cursor: its count of one is a lower bound.
+    expect(second.total).toBe(1);
+    expect(second.total_is_lower_bound).toBe(true);
+  });
+
+  it('no trigram, SCAN_WINDOW + 1 findings, the only match the window’s last: found, then one row more tested', async () => {
+    const order = await pageOrder(PAST_WINDOW);
+    const want = await expected(PAST_WINDOW, 'jx');
+    expect(want).toEqual([order[SCAN_WINDOW - 1]!.id]);
+    const first = await search(PAST_WINDOW, { text: 'jx' });
+    expect(first.items.map((f) => f.id)).toEqual(want);
+    // The page is not full and a row follows the window: more may match after it.
+    expect(first.scan_incomplete).toBe(true);
+    expect(first.next_cursor).not.toBeNull();
+    expect(first.total).toBe(1);
+    expect(first.total_is_lower_bound).toBe(true);
+    const second = await search(PAST_WINDOW, { text: 'jx' }, first.next_cursor);
+    expect(second.items).toEqual([]);
+    expect(second.next_cursor).toBeNull();
+    expect(second.scan_incomplete).toBeUndefined();
+    const { ids } = await everyPage(PAST_WINDOW, 'jx');
+    expect(ids).toEqual(want);
+  });
+});
