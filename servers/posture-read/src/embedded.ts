@@ -1,7 +1,7 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
-import { ASSET_TEXT, FINDING_TEXT } from './migrations.js';
+import { ASSET_TEXT, FINDING_TEXT, readColumns } from './migrations.js';
 import {
   SCAN_WINDOW,
   TEXT_CANDIDATES,
@@ -34,6 +34,10 @@ type Row = Record<string, unknown>;
 
 /** Bumped when the demo data changes shape; an existing store keeps what it was seeded with. */
 const SEED_VERSION = 'demo-v1';
+
+/** A finding's and an asset's columns as a read selects them (search_text left out). */
+const FINDING_ROW = readColumns('posture_findings', 'f');
+const ASSET_ROW = readColumns('posture_assets', 'a');
 
 /** Runs reads; each call gets a connection that cannot write (see `readOnlyReads`). */
 export type ReadRunner = <T>(fn: (q: Queryable) => Promise<T>) => Promise<T>;
@@ -145,12 +149,15 @@ export class EmbeddedBackend implements PostureBackend {
     return this.reads(async (q) => {
       const where = new Where(tenant, scope, 'f');
       where.add(`f.id = ${where.param(id)}`);
-      const res = await q.query<Row>(`SELECT f.* FROM posture_findings f WHERE ${where.sql()}`, where.params);
+      const res = await q.query<Row>(
+        `SELECT ${FINDING_ROW} FROM posture_findings f WHERE ${where.sql()}`,
+        where.params,
+      );
       const row = res.rows[0];
       if (row === undefined) return null;
       const finding = toFinding(row);
       const [asset, compliance, history] = await Promise.all([
-        q.query<Row>('SELECT * FROM posture_assets WHERE tenant = $1 AND id = $2', [
+        q.query<Row>(`SELECT ${ASSET_ROW} FROM posture_assets a WHERE a.tenant = $1 AND a.id = $2`, [
           tenant,
           finding.asset_id,
         ]),
@@ -259,7 +266,10 @@ export class EmbeddedBackend implements PostureBackend {
     return this.reads(async (q) => {
       const where = new Where(tenant, scope, 'a');
       where.add(`a.id = ${where.param(id)}`);
-      const res = await q.query<Row>(`SELECT a.* FROM posture_assets a WHERE ${where.sql()}`, where.params);
+      const res = await q.query<Row>(
+        `SELECT ${ASSET_ROW} FROM posture_assets a WHERE ${where.sql()}`,
+        where.params,
+      );
       return res.rows[0] === undefined ? null : toAsset(res.rows[0]);
     });
   }
@@ -280,7 +290,7 @@ export class EmbeddedBackend implements PostureBackend {
           where.params,
         ),
         q.query<Row>(
-          `SELECT f.* FROM posture_findings f WHERE ${where.sql()}
+          `SELECT ${FINDING_ROW} FROM posture_findings f WHERE ${where.sql()}
             ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C" LIMIT ${Math.max(1, Math.min(100, limit))}`,
           where.params,
         ),
@@ -310,7 +320,7 @@ export class EmbeddedBackend implements PostureBackend {
     }
     // Ranked: most critical findings first, then most high ones, then longest exposed.
     const ranked = `
-      SELECT a.*, x.open_critical, x.open_high, x.oldest
+      SELECT ${ASSET_ROW}, x.open_critical, x.open_high, x.oldest
         FROM posture_assets a
         JOIN (SELECT f.asset_id,
                      count(*) FILTER (WHERE f.severity = 'critical') AS open_critical,
@@ -627,7 +637,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
       counted,
       rows: (
         await q.query<Row>(
-          `SELECT ${x}.* FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${limit + 1}`,
+          `SELECT ${readColumns(table, x)} FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${limit + 1}`,
           where.params,
         )
       ).rows,
@@ -646,7 +656,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
           p AS (SELECT * FROM c ${x}
                  WHERE hit AND (SELECT count(*) FROM c) <= ${TEXT_CANDIDATES}${start === null ? '' : ` AND ${start}`}
                  ${order} LIMIT ${limit + 1})
-     SELECT n.candidates, n.matches_counted, ${x}.*
+     SELECT n.candidates, n.matches_counted, ${readColumns(table, x)}
        FROM (SELECT count(*) AS candidates, count(*) FILTER (WHERE hit) AS matches_counted FROM c) n
        LEFT JOIN (p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id) ON true ${order}`,
     params,
@@ -724,7 +734,7 @@ async function scanPage(
                         FROM ${table} ${x} WHERE ${where.sql()} WINDOW win AS (${order})
                         ${order} LIMIT ${SCAN_WINDOW}) w
         WHERE hit OR walked = ${SCAN_WINDOW} LIMIT ${limit + 1})
-     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${x}.*
+     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${readColumns(table, x)}
        FROM w LEFT JOIN ${table} ${x} ON w.hit AND ${x}.tenant = w.tenant AND ${x}.id = w.id
       ORDER BY w.walked`,
     where.params,

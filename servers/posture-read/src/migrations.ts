@@ -14,6 +14,58 @@ export const FINDING_TEXT = 'f.search_text';
 export const ASSET_TEXT = 'a.search_text';
 
 /**
+ * The columns a read of a row selects: every column but search_text, which repeats the fields it
+ * is made of (the whole description, for a finding) and which only a text's condition reads. A
+ * test checks each list against its table, so a column a later migration adds is not left out.
+ */
+export const READ_COLUMNS = {
+  posture_findings: [
+    'tenant',
+    'id',
+    'asset_id',
+    'account',
+    'region',
+    'resource_type',
+    'resource_id',
+    'rule',
+    'title',
+    'description',
+    'severity',
+    'severity_rank',
+    'status',
+    'source',
+    'source_id',
+    'import_batch',
+    'first_seen',
+    'last_seen',
+    'updated_at',
+    'record_hash',
+    'evidence',
+    'remediation_text',
+    'remediation_url',
+  ],
+  posture_assets: [
+    'tenant',
+    'id',
+    'account',
+    'region',
+    'type',
+    'resource_id',
+    'name',
+    'tags',
+    'public',
+    'internet_facing',
+    'first_seen',
+    'last_seen',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+/** READ_COLUMNS of `table`, each named through `alias`, for a select list. */
+export function readColumns(table: keyof typeof READ_COLUMNS, alias: string): string {
+  return READ_COLUMNS[table].map((c) => `${alias}.${c}`).join(', ');
+}
+
+/**
  * The posture tables in the kit store. Every row carries its tenant. Findings keep their
  * provenance (source, the source's own id, import batch, first and last seen, hash of the source
  * record) and every state change appends to posture_history. Applied migrations are never edited.

@@ -15,7 +15,7 @@ import { severityRank, type FindingRecord, type IncomingFinding, type Severity }
 import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
 import { EmbeddedBackend, likeEscape, probeTrigrams } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
-import { migrations, storeExtensions } from '../src/migrations.js';
+import { migrations, READ_COLUMNS, storeExtensions } from '../src/migrations.js';
 import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 const TENANT = 'texts';
@@ -434,6 +434,54 @@ describe('posture_search_findings with a text', () => {
     expect(ist.length).toBe(1);
     expect(await ids('İSTANBUL')).toEqual(ist);
     expect(ist).not.toEqual(sas);
+  });
+});
+
+describe('the columns a read selects', () => {
+  it('every column of each table but search_text', async () => {
+    for (const [table, columns] of Object.entries(READ_COLUMNS)) {
+      const res = await store.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      );
+      const all = res.rows.map((r) => r.column_name);
+      expect(all, table).toContain('search_text');
+      expect(columns, table).toEqual(all.filter((c) => c !== 'search_text'));
+    }
+  });
+
+  it('no row a read hands back carries search_text, on any path', async () => {
+    const statements: Recorded[] = [];
+    const run = async (read: () => Promise<unknown>) => {
+      seen.length = 0;
+      await read();
+      statements.push(...seen.filter((q) => /^(SELECT|WITH)/.test(q.sql.trimStart())));
+    };
+    const first = (await search({ text: 'marmot' })).items[0]!;
+    statements.push(...seen.filter((q) => /^(SELECT|WITH)/.test(q.sql.trimStart())));
+    await run(() => search({ text: 'spread' })); // the candidates, then the walk
+    await run(() => search({ text: 'zq' })); // the walk alone
+    await run(() => search({ severity_at_least: 'high' })); // no text
+    await run(() => backend.getFinding(TENANT, null, first.id)); // the finding, its asset
+    await run(() => backend.getAsset(TENANT, null, first.asset_id));
+    await run(() => backend.assetFindings(TENANT, null, first.asset_id, 10));
+    await run(() =>
+      backend.searchAssets(TENANT, null, { text: 'text-1' }, { limit: 25, cursor: null, principal: 'p' }),
+    );
+    let rows = 0;
+    for (const q of statements) {
+      const res = await store.query<Record<string, unknown>>(q.sql, q.params);
+      for (const r of res.rows) {
+        expect(Object.keys(r), q.sql).not.toContain('search_text');
+        rows += 1;
+      }
+    }
+    // The statements did hand back rows, a finding's and an asset's among them.
+    expect(rows).toBeGreaterThan(25);
+    expect(
+      statements.some((q) => /FROM posture_assets a WHERE a\.tenant = \$1 AND a\.id = \$2/.test(q.sql)),
+    ).toBe(true);
   });
 });
 
