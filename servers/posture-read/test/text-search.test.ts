@@ -469,6 +469,13 @@ describe('the columns a read selects', () => {
     await run(() =>
       backend.searchAssets(TENANT, null, { text: 'text-1' }, { limit: 25, cursor: null, principal: 'p' }),
     );
+    // No asset here is exposed, so this one hands back no row: its statement is checked by its text.
+    await run(() => backend.listExposures(TENANT, null, {}, { limit: 25, cursor: null, principal: 'p' }));
+    for (const q of statements)
+      expect(q.sql, 'every column of a table').not.toMatch(
+        /\b[af]\.\*|SELECT \* FROM posture_(findings|assets)/,
+      );
+    expect(statements.some((q) => /JOIN \(SELECT f\.asset_id/.test(q.sql))).toBe(true);
     let rows = 0;
     for (const q of statements) {
       const res = await store.query<Record<string, unknown>>(q.sql, q.params);
