@@ -5,17 +5,15 @@
  * cap, and a text few assets hold reads the trigram index, never the whole table. At 100,000
  * findings (21,000 assets) searches read every asset of the tenant: 3.1-27x their time at 1,000.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
-import { migrate, openStore, type Store } from '@portcullis/core/store';
+import type { Store } from '@portcullis/core/store';
 import type { IncomingFinding } from '../src/domain.js';
 import { SCAN_WINDOW, type AssetQuery } from '../src/backend.js';
-import { EmbeddedBackend } from '../src/embedded.js';
+import type { EmbeddedBackend } from '../src/embedded.js';
 import { ingestRecords } from '../src/importers/importer.js';
-import { migrations, storeExtensions } from '../src/migrations.js';
-import { recordingReads, type Recorded } from './recording.js';
+import type { Recorded } from './recording.js';
+import { openSearchStore, type SearchStore } from './search-fixture.js';
 
 const TENANT = 'assets';
 const N = 6_000;
@@ -68,30 +66,21 @@ function finding(i: number, tenant = TENANT): IncomingFinding {
   };
 }
 
+let fixture: SearchStore;
 let store: Store;
 let backend: EmbeddedBackend;
-const seen: Recorded[] = [];
+let seen: Recorded[];
 
 beforeAll(async () => {
-  store = await openStore({ extensions: storeExtensions });
-  await migrate(store, 'posture-read', migrations);
-  async function* records(n: number, tenant: string) {
-    for (let i = 0; i < n; i++) yield finding(i, tenant);
-  }
-  await ingestRecords(store, records(N, TENANT), { tenant: TENANT, format: 'ocsf', sourceName: 'assets' });
   // Another tenant's assets hold the same texts: a search never shows them.
-  await ingestRecords(store, records(50, 'other'), { tenant: 'other', format: 'ocsf', sourceName: 'other' });
-  await store.exec('ANALYZE posture_assets');
-  backend = await EmbeddedBackend.open(store, {
-    seed: false,
-    cursors: new CursorCodec(randomBytes(32)),
-    reads: recordingReads(store, seen),
-  });
+  fixture = await openSearchStore(
+    { [TENANT]: N, other: 50 },
+    (tenant, i) => finding(i, tenant),
+    'posture_assets',
+  );
+  ({ store, backend, seen } = fixture);
 }, 120_000);
-afterAll(async () => {
-  await backend?.close();
-  await store?.close();
-});
+afterAll(() => fixture?.close());
 
 /** The resource ids a query should find, from every asset, in page order (id, byte order). */
 async function expected(test: (a: Asset) => boolean): Promise<string[]> {

@@ -8,17 +8,21 @@
  * and 2,001 rows. Every page must give the matches in page order, none twice and none missing, and
  * a total flagged exact must be the number of matches.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
-import { migrate, openStore, type Store } from '@portcullis/core/store';
-import { severityRank, type FindingRecord, type IncomingFinding, type Severity } from '../src/domain.js';
+import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
 import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
-import { EmbeddedBackend, probeTrigrams } from '../src/embedded.js';
-import { ingestRecords } from '../src/importers/importer.js';
-import { migrations, storeExtensions } from '../src/migrations.js';
-import { recordingReads, type Recorded } from './recording.js';
+import { probeTrigrams } from '../src/embedded.js';
+import {
+  CANDIDATE_READ,
+  holdsText,
+  inPageOrder,
+  openSearchStore,
+  readsAmong,
+  searchedFields,
+  WALK_READ,
+  type SearchStore,
+} from './search-fixture.js';
 
 /** 1,500 findings: "Quokka" in exactly 1,000 titles, "Wombat" in exactly 1,001 descriptions. */
 const CANDIDATES = 'edge-candidates';
@@ -94,89 +98,51 @@ function finding(tenant: string, i: number): IncomingFinding {
   };
 }
 
-let store: Store;
-let backend: EmbeddedBackend;
-const cursors = new CursorCodec(randomBytes(32));
-const seen: Recorded[] = [];
-
+let fixture: SearchStore;
 beforeAll(async () => {
-  store = await openStore({ extensions: storeExtensions });
-  await migrate(store, 'posture-read', migrations);
-  for (const [tenant, n] of Object.entries(SIZES)) {
-    async function* records() {
-      for (let i = 0; i < n; i++) yield finding(tenant, i);
-    }
-    await ingestRecords(store, records(), { tenant, format: 'ocsf', sourceName: 'edge-test' });
-  }
-  await store.exec('ANALYZE posture_findings');
-  backend = await EmbeddedBackend.open(store, {
-    seed: false,
-    cursors,
-    reads: recordingReads(store, seen),
-  });
+  fixture = await openSearchStore(SIZES, finding, 'posture_findings');
 }, 120_000);
-afterAll(async () => {
-  await backend?.close();
-  await store?.close();
-});
-
-interface Row {
-  id: string;
-  severity: string;
-  first_seen: number;
-  title: string;
-  description: string;
-  resource_id: string;
-  rule: string;
-}
+afterAll(() => fixture?.close());
 
 /** Every finding of a tenant, in page order. */
-async function pageOrder(tenant: string): Promise<Row[]> {
-  const all = await store.query<Row>(
-    `SELECT id, severity, extract(epoch FROM first_seen)::float8 AS first_seen, title, description, resource_id, rule
-       FROM posture_findings WHERE tenant = $1`,
-    [tenant],
-  );
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // COLLATE "C": code points
-  return all.rows.sort(
-    (a, b) =>
-      severityRank(b.severity as Severity) - severityRank(a.severity as Severity) ||
-      b.first_seen - a.first_seen ||
-      cmp(a.id, b.id),
-  );
-}
-
-const fields = (r: Row) => [r.title, r.description, r.resource_id, r.rule].map((f) => f.toLowerCase());
+const pageOrder = (tenant: string) => inPageOrder(fixture.store, tenant);
 
 /** The ids a text matches (one field holds it, case-insensitive), in page order. */
 async function expected(tenant: string, text: string): Promise<string[]> {
-  const t = text.toLowerCase();
-  return (await pageOrder(tenant)).filter((r) => fields(r).some((f) => f.includes(t))).map((r) => r.id);
+  return (await pageOrder(tenant)).filter((r) => holdsText(r, text)).map((r) => r.id);
 }
 
 /** How many findings of a tenant hold every trigram the text's candidates are looked up by. */
 async function candidates(tenant: string, text: string): Promise<number> {
   const trigrams = probeTrigrams(text);
   return (await pageOrder(tenant)).filter((r) => {
-    const joined = fields(r).join('\u0001');
+    const joined = searchedFields(r).join('\u0001');
     return trigrams.every((t) => joined.includes(t));
   }).length;
 }
 
 /** One call of a search, its statements recorded afresh in `seen`. */
 function search(tenant: string, query: FindingQuery, cursor: string | null = null) {
-  seen.length = 0;
-  return backend.searchFindings(tenant, null, query, { limit: 25, cursor, principal: 'p' });
+  fixture.seen.length = 0;
+  return fixture.backend.searchFindings(tenant, null, query, { limit: 25, cursor, principal: 'p' });
 }
 
 /** The reads of the last call: its SELECT and WITH statements. */
-const reads = () => seen.map((q) => q.sql.trimStart()).filter((s) => /^(SELECT|WITH)/.test(s));
-/** The statement that reads a text's candidates through the trigram index, at most TEXT_CANDIDATES + 1. */
-const CANDIDATE_READ = new RegExp(`^WITH c AS MATERIALIZED \\(SELECT[^]*LIMIT ${TEXT_CANDIDATES + 1}\\)`);
-/** The statement that tests findings in page order, at most SCAN_WINDOW, stopping at 26 matches (a page and one more). */
-const WALK = new RegExp(
-  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW}\\) w\\s+WHERE hit OR walked = ${SCAN_WINDOW} LIMIT 26\\)`,
-);
+const reads = () => readsAmong(fixture.seen.map((q) => q.sql));
+
+/**
+ * One call of a text search that tested every row it could match (the candidates, or a walk to the
+ * end): `ids` are its matches, and its total is exact with nothing left to read.
+ */
+async function expectWhole(tenant: string, text: string, ids: readonly string[], statements: RegExp[]) {
+  const res = await search(tenant, { text });
+  expect(reads()).toEqual(statements.map((r) => expect.stringMatching(r)));
+  expect(res.items.map((f) => f.id)).toEqual(ids);
+  expect(res.total).toBe(ids.length);
+  expect(res.total_is_lower_bound).toBeUndefined();
+  expect(res.scan_incomplete).toBeUndefined();
+  expect(res.next_cursor).toBeNull();
+}
 
 /**
  * Every page of a text search, following next_cursor until null (at most `pages` calls): each call's
@@ -249,7 +215,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
       expect(ids).toEqual(want);
       expect(new Set(ids).size).toBe(ids.length);
       for (const { reads } of calls)
-        expect(reads).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK)]);
+        expect(reads).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
       // The first page is full and rows follow it: its total is a lower bound, past COUNT_CAP
       // for "wombat".
       expect(calls[0]!.res.total_is_lower_bound).toBe(true);
@@ -267,13 +233,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
     const want = await expected(CANDIDATES, text);
     expect(want.length).toBeGreaterThan(0);
     expect(want.length).toBeLessThan(25);
-    const res = await search(CANDIDATES, { text });
-    expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK)]);
-    expect(res.items.map((f) => f.id)).toEqual(want);
-    expect(res.total).toBe(want.length);
-    expect(res.total_is_lower_bound).toBeUndefined();
-    expect(res.scan_incomplete).toBeUndefined();
-    expect(res.next_cursor).toBeNull();
+    await expectWhole(CANDIDATES, text, want, [CANDIDATE_READ, WALK_READ]);
   });
 
   it('no trigram, 1,500 findings, a few matches down to the last: one call tests all, the total exact', async () => {
@@ -288,15 +248,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
         order.some((r) => r[f].includes('zq')),
         f,
       ).toBe(true);
-    for (const text of ['zq', 'ZQ']) {
-      const res = await search(CANDIDATES, { text });
-      expect(reads()).toEqual([expect.stringMatching(WALK)]);
-      expect(res.items.map((f) => f.id)).toEqual(want);
-      expect(res.total).toBe(want.length);
-      expect(res.total_is_lower_bound).toBeUndefined();
-      expect(res.scan_incomplete).toBeUndefined();
-      expect(res.next_cursor).toBeNull();
-    }
+    for (const text of ['zq', 'ZQ']) await expectWhole(CANDIDATES, text, want, [WALK_READ]);
   });
 
   it('no trigram, exactly SCAN_WINDOW findings: one call tests all, the total exact', async () => {
@@ -306,19 +258,9 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expect(want.length).toBe(4);
     expect(want.at(-1)).toBe(order.at(-1)!.id);
     expect(await expected(WINDOW, 'jx')).toEqual([]);
-    for (const [text, ids] of [
-      ['zq', want],
-      ['jx', []],
-    ] as const) {
-      const res = await search(WINDOW, { text });
-      expect(reads()).toEqual([expect.stringMatching(WALK)]);
-      expect(res.items.map((f) => f.id)).toEqual(ids);
-      expect(res.total).toBe(ids.length);
-      // The window ended with the rows: nothing is left to test.
-      expect(res.total_is_lower_bound).toBeUndefined();
-      expect(res.scan_incomplete).toBeUndefined();
-      expect(res.next_cursor).toBeNull();
-    }
+    // The window ended with the rows: nothing is left to test.
+    await expectWhole(WINDOW, 'zq', want, [WALK_READ]);
+    await expectWhole(WINDOW, 'jx', [], [WALK_READ]);
   });
 
   it('no trigram, SCAN_WINDOW + 1 findings, the only match the last: an empty first call, then the match', async () => {
@@ -327,7 +269,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
     const want = await expected(PAST_WINDOW, 'zq');
     expect(want).toEqual([order[SCAN_WINDOW]!.id]);
     const first = await search(PAST_WINDOW, { text: 'zq' });
-    expect(reads()).toEqual([expect.stringMatching(WALK)]);
+    expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     // The window held no match and a row follows it: an empty page that says so.
     expect(first.items).toEqual([]);
     expect(first.scan_incomplete).toBe(true);
@@ -335,7 +277,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expect(first.total).toBe(0);
     expect(first.total_is_lower_bound).toBe(true);
     const second = await search(PAST_WINDOW, { text: 'zq' }, first.next_cursor);
-    expect(reads()).toEqual([expect.stringMatching(WALK)]);
+    expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     expect(second.items.map((f) => f.id)).toEqual(want);
     expect(second.next_cursor).toBeNull();
     expect(second.scan_incomplete).toBeUndefined();

@@ -6,17 +6,24 @@
  * taken here and must give every page, in order, exactly as the fields say: a text matches when the
  * title, description, resource id or rule holds it (case-insensitive), never across two fields.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CursorCodec } from '@portcullis/core/cursor';
+import type { CursorCodec } from '@portcullis/core/cursor';
 import { COUNT_CAP } from '@portcullis/core/paging';
-import { migrate, openStore, type Store } from '@portcullis/core/store';
-import { severityRank, type FindingRecord, type IncomingFinding, type Severity } from '../src/domain.js';
-import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
-import { EmbeddedBackend, likeEscape, probeTrigrams } from '../src/embedded.js';
-import { ingestRecords } from '../src/importers/importer.js';
-import { migrations, READ_COLUMNS, storeExtensions } from '../src/migrations.js';
-import { planAtScale, recordingReads, type Recorded } from './recording.js';
+import type { Store } from '@portcullis/core/store';
+import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
+import { SCAN_WINDOW, type FindingQuery, type Page } from '../src/backend.js';
+import { likeEscape, probeTrigrams, type EmbeddedBackend } from '../src/embedded.js';
+import { READ_COLUMNS } from '../src/migrations.js';
+import { planAtScale, type Recorded } from './recording.js';
+import {
+  CANDIDATE_READ,
+  holdsText,
+  inPageOrder,
+  openSearchStore,
+  readsAmong,
+  WALK_READ,
+  type SearchStore,
+} from './search-fixture.js';
 
 const TENANT = 'texts';
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
@@ -61,58 +68,21 @@ function finding(i: number): IncomingFinding {
   };
 }
 
+let fixture: SearchStore;
 let store: Store;
 let backend: EmbeddedBackend;
-const cursors = new CursorCodec(randomBytes(32));
-const seen: Recorded[] = [];
+let seen: Recorded[];
+let cursors: CursorCodec;
 
 beforeAll(async () => {
-  store = await openStore({ extensions: storeExtensions });
-  await migrate(store, 'posture-read', migrations);
-  async function* records() {
-    for (let i = 0; i < 4_600; i++) yield finding(i);
-  }
-  await ingestRecords(store, records(), { tenant: TENANT, format: 'ocsf', sourceName: 'text-test' });
-  await store.exec('ANALYZE posture_findings');
-  backend = await EmbeddedBackend.open(store, {
-    seed: false,
-    cursors,
-    reads: recordingReads(store, seen),
-  });
+  fixture = await openSearchStore({ [TENANT]: 4_600 }, (_, i) => finding(i), 'posture_findings');
+  ({ store, backend, seen, cursors } = fixture);
 }, 120_000);
-afterAll(async () => {
-  await backend?.close();
-  await store?.close();
-});
-
-interface Row {
-  id: string;
-  severity: string;
-  first_seen: number;
-  title: string;
-  description: string;
-  resource_id: string;
-  rule: string;
-}
+afterAll(() => fixture?.close());
 
 /** The ids a text matches, in page order, from every finding of the tenant. */
 async function expected(text: string): Promise<string[]> {
-  const all = await store.query<Row>(
-    `SELECT id, severity, extract(epoch FROM first_seen)::float8 AS first_seen, title, description, resource_id, rule
-       FROM posture_findings WHERE tenant = $1`,
-    [TENANT],
-  );
-  const t = text.toLowerCase();
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // COLLATE "C": code points
-  return all.rows
-    .filter((r) => [r.title, r.description, r.resource_id, r.rule].some((f) => f.toLowerCase().includes(t)))
-    .sort(
-      (a, b) =>
-        severityRank(b.severity as Severity) - severityRank(a.severity as Severity) ||
-        b.first_seen - a.first_seen ||
-        cmp(a.id, b.id),
-    )
-    .map((r) => r.id);
+  return (await inPageOrder(store, TENANT)).filter((r) => holdsText(r, text)).map((r) => r.id);
 }
 
 /** One call of a search, its statements recorded afresh in `seen`. */
@@ -143,7 +113,7 @@ async function everyPage(
   let cursor: string | null = null;
   for (let n = 0; n < pages; n++) {
     const res = await search(query, { limit, cursor, scope });
-    check(res, reads(seen.map((q) => q.sql)));
+    check(res, readsAmong(seen.map((q) => q.sql)));
     ids.push(...res.items.map((f) => f.id));
     cursor = res.next_cursor;
     if (cursor === null) break;
@@ -166,15 +136,6 @@ async function allPages(text: string, pages = 100) {
   );
   return { ids, ...firsts[0]! };
 }
-
-/** The reads of a search: its SELECT and WITH statements. */
-const reads = (statements: string[]) => statements.filter((s) => /^(SELECT|WITH)/.test(s.trimStart()));
-/** The statement that reads a text's candidates through the trigram index, at most TEXT_CANDIDATES + 1. */
-const CANDIDATE_READ = new RegExp(`^WITH c AS MATERIALIZED \\(SELECT[^]*LIMIT ${TEXT_CANDIDATES + 1}\\)`);
-/** The statement that tests findings in page order, stopping once a page of 25 is full. */
-const SCAN_READ = new RegExp(
-  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW}\\) w\\s+WHERE hit OR walked = ${SCAN_WINDOW} LIMIT 26\\)`,
-);
 
 describe('posture_search_findings with a text', () => {
   /** The plans, as the planner would choose them, of the statements a search ran. */
@@ -210,7 +171,7 @@ describe('posture_search_findings with a text', () => {
     expect(got.ids).toEqual(want);
     expect(got.total).toBe(4);
     expect(got.lowerBound).toBe(false);
-    expect(reads(got.statements)).toEqual([expect.stringMatching(CANDIDATE_READ)]);
+    expect(readsAmong(got.statements)).toEqual([expect.stringMatching(CANDIDATE_READ)]);
   });
 
   it('more than TEXT_CANDIDATES candidates, the matches near the top: full pages in page order', async () => {
@@ -221,9 +182,9 @@ describe('posture_search_findings with a text', () => {
     // The candidates tested are matches: past COUNT_CAP.
     expect(got.total).toBe(COUNT_CAP);
     expect(got.lowerBound).toBe(true);
-    expect(reads(got.statements)).toEqual([
+    expect(readsAmong(got.statements)).toEqual([
       expect.stringMatching(CANDIDATE_READ),
-      expect.stringMatching(SCAN_READ),
+      expect.stringMatching(WALK_READ),
     ]);
   });
 
@@ -253,7 +214,7 @@ describe('posture_search_findings with a text', () => {
       expect(res.items).toEqual([]);
       expect(res.total).toBe(0);
       expect(res.total_is_lower_bound).toBe(true);
-      calls.push(reads(seen.map((q) => q.sql)));
+      calls.push(readsAmong(seen.map((q) => q.sql)));
       // The candidates through the trigram index, never every finding.
       const plan = await planAtScale(
         store,
@@ -264,7 +225,7 @@ describe('posture_search_findings with a text', () => {
     } while (cursor !== null && calls.length < 10);
     expect(calls.length).toBe(Math.ceil(4_600 / SCAN_WINDOW));
     for (const c of calls)
-      expect(c).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(SCAN_READ)]);
+      expect(c).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
   });
 
   it('fewer than TEXT_CANDIDATES candidates, many pages: every page from the candidates, in order', async () => {
@@ -311,7 +272,7 @@ describe('posture_search_findings with a text', () => {
     expect(res.total).toBe(0);
     expect(res.total_is_lower_bound).toBeUndefined();
     expect(res.scan_incomplete).toBeUndefined();
-    const read = reads(seen.map((q) => q.sql));
+    const read = readsAmong(seen.map((q) => q.sql));
     expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
     expect(read[0]).toMatch(
       /WHERE f\.tenant = \$1 AND f\.account = ANY\(\$2::text\[\]\) AND f\.search_text LIKE/,
@@ -416,7 +377,7 @@ describe('posture_search_findings with a text', () => {
   it('a text with no trigram every finding holds: the walk stops once the page is full', async () => {
     const res = await search({ text: 's3' });
     // Tested finding by finding, in one statement: not through the trigram index.
-    expect(reads(seen.map((q) => q.sql.trimStart()))).toEqual([expect.stringMatching(SCAN_READ)]);
+    expect(readsAmong(seen.map((q) => q.sql))).toEqual([expect.stringMatching(WALK_READ)]);
     expect(res.items.length).toBe(25);
     expect(res.next_cursor).not.toBeNull();
     expect(res.scan_incomplete).toBeUndefined(); // the page is full: nothing to warn of
