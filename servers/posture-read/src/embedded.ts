@@ -35,9 +35,13 @@ type Row = Record<string, unknown>;
 /** Bumped when the demo data changes shape; an existing store keeps what it was seeded with. */
 const SEED_VERSION = 'demo-v1';
 
-/** A finding's and an asset's columns as a read selects them (search_text left out). */
-const FINDING_ROW = readColumns('posture_findings', 'f');
-const ASSET_ROW = readColumns('posture_assets', 'a');
+/** Each table's select list through its alias (f, a), made once: READ_COLUMNS (no search_text). */
+const READ_ROW = {
+  posture_findings: readColumns('posture_findings', 'f'),
+  posture_assets: readColumns('posture_assets', 'a'),
+} as const;
+const FINDING_ROW = READ_ROW.posture_findings;
+const ASSET_ROW = READ_ROW.posture_assets;
 
 /** Runs reads; each call gets a connection that cannot write (see `readOnlyReads`). */
 export type ReadRunner = <T>(fn: (q: Queryable) => Promise<T>) => Promise<T>;
@@ -586,10 +590,10 @@ interface PageText {
   probe: { joined: string; trigrams: string[] } | null;
 }
 
-interface PageQuery {
-  /** The table and its alias in `where`, `text`, `order` and `after`'s condition. */
-  table: 'posture_findings' | 'posture_assets';
-  alias: 'f' | 'a';
+/** The table and its alias in `where`, `text`, `order` and `after`'s condition (READ_ROW's). */
+type PageTable = { table: 'posture_findings'; alias: 'f' } | { table: 'posture_assets'; alias: 'a' };
+
+type PageQuery = PageTable & {
   /** The columns `order` sorts by besides the id (a text's matches keep only these). */
   keys: string[];
   /** Every condition but the text and the cursor's. */
@@ -599,7 +603,7 @@ interface PageQuery {
   /** The cursor's condition, or null; called once, when the statements may take its parameters. */
   after: () => string | null;
   limit: number;
-}
+};
 
 /**
  * One page of a search and its matches counted up to COUNT_CAP + 1 (past the cap the total is a
@@ -637,7 +641,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
       counted,
       rows: (
         await q.query<Row>(
-          `SELECT ${readColumns(table, x)} FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${limit + 1}`,
+          `SELECT ${READ_ROW[table]} FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${limit + 1}`,
           where.params,
         )
       ).rows,
@@ -656,7 +660,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
           p AS (SELECT * FROM c ${x}
                  WHERE hit AND (SELECT count(*) FROM c) <= ${TEXT_CANDIDATES}${start === null ? '' : ` AND ${start}`}
                  ${order} LIMIT ${limit + 1})
-     SELECT n.candidates, n.matches_counted, ${readColumns(table, x)}
+     SELECT n.candidates, n.matches_counted, ${READ_ROW[table]}
        FROM (SELECT count(*) AS candidates, count(*) FILTER (WHERE hit) AS matches_counted FROM c) n
        LEFT JOIN (p JOIN ${table} ${x} ON ${x}.tenant = p.tenant AND ${x}.id = p.id) ON true ${order}`,
     params,
@@ -734,7 +738,7 @@ async function scanPage(
                         FROM ${table} ${x} WHERE ${where.sql()} WINDOW win AS (${order})
                         ${order} LIMIT ${SCAN_WINDOW}) w
         WHERE hit OR walked = ${SCAN_WINDOW} LIMIT ${limit + 1})
-     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${readColumns(table, x)}
+     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${READ_ROW[table]}
        FROM w LEFT JOIN ${table} ${x} ON w.hit AND ${x}.tenant = w.tenant AND ${x}.id = w.id
       ORDER BY w.walked`,
     where.params,
