@@ -292,27 +292,28 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    compliance summary, every framework      ${f1(at1k.compliance).padStart(8)} ms   ${f1(atN.compliance).padStart(8)} ms`,
     );
     // Every search. A text tests at most TEXT_CANDIDATES candidates from the trigram index, then,
-    // with more, at most SCAN_WINDOW findings in page order.
-    const worst = Math.max(
-      ...(
-        [
-          'search',
-          'page2',
-          'byRule',
-          'byResource',
-          'noneHeld',
-          'textFew',
-          'text',
-          'shortNone',
-          'shortMany',
-          'phraseNone',
-          'assets',
-          'assetsAccount',
-          'assetsExposed',
-          'assetsText',
-        ] as const
-      ).map((k) => atN[k] / at1k[k]),
-    );
+    // with more, at most SCAN_WINDOW findings in page order. The worst is printed with two
+    // decimals and its row: at one decimal 1.96x and 2.03x both read 2.0, one met and one not.
+    const [worstKey, worst] = (
+      [
+        'search',
+        'page2',
+        'byRule',
+        'byResource',
+        'noneHeld',
+        'textFew',
+        'text',
+        'shortNone',
+        'shortMany',
+        'phraseNone',
+        'assets',
+        'assetsAccount',
+        'assetsExposed',
+        'assetsText',
+      ] as const
+    )
+      .map((k) => [k, atN[k] / at1k[k]] as const)
+      .reduce((a, b) => (b[1] > a[1] ? b : a));
     log('  goals');
     log(
       `    import within 60 s                       ${f1(imp.ms / 1000).padStart(8)} s    ${verdict(imp.ms <= 60_000)}`,
@@ -321,7 +322,7 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    peak memory under 300 MB                 ${imp.peak === null ? '       ?' : f0((imp.peak * 1048576) / 1e6).padStart(8)} MB   ${verdict(imp.peak !== null && imp.peak * 1.048576 < 300)}`,
     );
     log(
-      `    searches at ${n.toLocaleString('en')} within 2x of 1,000 (the worst search)     ${f1(worst).padStart(6)} x    ${verdict(worst <= 2)}`,
+      `    searches at ${n.toLocaleString('en')} within 2x of 1,000 (the worst search)     ${worst.toFixed(2).padStart(6)} x    ${verdict(worst <= 2)} (${worstKey})`,
     );
     // A re-import rewrites every finding; the first one needs room for the new versions, later
     // ones reuse what the import's VACUUM reclaimed, so the directory stops growing.
