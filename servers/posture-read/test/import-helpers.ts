@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { migrate, openStore, type Store } from '@portcullis/core/store';
+import { migrations } from '../src/migrations.js';
 
 /** An OCSF Detection Finding as Prowler writes it, small, numbered. */
 export function ocsfFinding(
@@ -51,4 +53,21 @@ export function ocsfStream(n: number, over: (i: number) => { status_code?: strin
     yield ']';
   }
   return Readable.from(gen(), { objectMode: false });
+}
+
+/**
+ * A database of its own (dropped first if a run before left it) on the suite's PostgreSQL server,
+ * migrated for posture-read.
+ */
+export async function postureDatabase(serverUrl: string, db: string): Promise<Store> {
+  const admin = await openStore({ databaseUrl: serverUrl });
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`CREATE DATABASE ${db}`);
+  } finally {
+    await admin.close();
+  }
+  const store = await openStore({ databaseUrl: serverUrl.replace(/\/postgres$/, `/${db}`) });
+  await migrate(store, 'posture-read', migrations);
+  return store;
 }

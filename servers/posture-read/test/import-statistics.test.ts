@@ -17,7 +17,7 @@ import { migrate, openStore, type Store, type StoreTransaction } from '@portcull
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { importFindings } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
-import { ocsfStream } from './import-helpers.js';
+import { ocsfStream, postureDatabase } from './import-helpers.js';
 
 const LOOKUP = 'SELECT id, status, record_hash FROM posture_findings';
 
@@ -107,18 +107,6 @@ describe('embedded store', () => {
 
 withPostgres('PostgreSQL', (pg) => {
   describe('PostgreSQL server', () => {
-    scenarios(async (name) => {
-      const admin = await openStore({ databaseUrl: pg().url });
-      const db = `import_statistics_${name}`;
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-        await admin.query(`CREATE DATABASE ${db}`);
-      } finally {
-        await admin.close();
-      }
-      const store = await openStore({ databaseUrl: pg().url.replace(/\/postgres$/, `/${db}`) });
-      await migrate(store, 'posture-read', migrations);
-      return store;
-    }, false);
+    scenarios((name) => postureDatabase(pg().url, `import_statistics_${name}`), false);
   });
 });

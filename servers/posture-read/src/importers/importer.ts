@@ -119,6 +119,7 @@ export async function ingestRecords(
   const counts = emptyCounts();
   let records = 0;
   const run = async (tx: Queryable): Promise<void> => {
+    const deferred = store.kind === 'pglite' ? await deferIndexes(tx) : [];
     await stageAssets(tx);
     let chunk: IncomingFinding[] = [];
     let chunks = 0;
@@ -151,6 +152,7 @@ export async function ingestRecords(
       counts,
     );
     if (opts.dryRun) throw new DryRunRollback();
+    for (const create of deferred) await tx.query(create);
   };
   try {
     await store.transaction(run);
@@ -174,6 +176,40 @@ export async function ingestRecords(
     return { batch, records, counts, dryRun: false, upkeepError };
   }
   return { batch, records, counts, dryRun: false };
+}
+
+/**
+ * On the embedded store, drops the indexes (those no constraint owns) of each table the import
+ * writes that holds no row at all, and returns the statements that build them again, which the
+ * import runs after its last row and before it commits. PostgreSQL builds an index over rows
+ * already written by sorting them, far faster than it maintains it one row at a time: the first
+ * import of 100,000 findings into an empty store spent over a third of its time maintaining the
+ * findings' seven indexes (the trigram index among them), and building them afterwards took less
+ * than half of that (6-8 s of 15-16).
+ * The primary keys stay, for the import's own lookups and upserts. DDL is transactional: an import
+ * that fails or is killed before its commit, and a dry run, leave the indexes as they were. The
+ * embedded store is one process's alone, so no reader waits on the dropped indexes; a PostgreSQL
+ * server's readers would (DROP INDEX locks the table until the commit), and there nothing changes.
+ */
+export async function deferIndexes(tx: Queryable): Promise<string[]> {
+  const empty: string[] = [];
+  for (const table of INGEST_TABLES) {
+    const r = await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS empty`);
+    if (r.rows[0]?.empty === true) empty.push(table);
+  }
+  if (empty.length === 0) return [];
+  const indexes = await tx.query<{ drop: string; create: string }>(
+    `SELECT format('DROP INDEX %I.%I', n.nspname, c.relname) AS drop, pg_get_indexdef(i.indexrelid) AS create
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = ANY ($1::regclass[])
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+      ORDER BY c.relname`,
+    [empty],
+  );
+  for (const { drop } of indexes.rows) await tx.query(drop);
+  return indexes.rows.map((r) => r.create);
 }
 
 /** Findings an import adds before it may refresh the statistics of `posture_findings` itself. */
