@@ -5,8 +5,9 @@
  * fewer; with one more, rows are tested in page order instead, at most SCAN_WINDOW (2,000) a call,
  * and the count is exact only when one call tested every row from the first. Each side of both
  * bounds is taken here: exactly 1,000 and 1,001 candidates, and a walk over 1,500, exactly 2,000
- * and 2,001 rows. Every page must give the matches in page order, none twice and none missing, and
- * a total flagged exact must be the number of matches.
+ * and 2,001 rows, and a window holding exactly a page of matches with the next one past it. Every
+ * page must give the matches in page order, none twice and none missing, and a total flagged exact
+ * must be the number of matches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNT_CAP } from '@portcullis/core/paging';
@@ -40,13 +41,14 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informatio
  * each newer than the rows after it. In the candidates tenant three rows in a row share their first
  * observation (their ids decide their order), and "zq" is in the last three, so the last row in page
  * order holds it whatever the ids. The window tenant's last row holds "zq", and "jx" is in none of its
- * rows; the tenant past the window holds "zq" in its last row alone (the first past the window) and
- * "jx" in the window's last row alone.
+ * rows; the tenant past the window holds "zq" in its last row alone (the first past the window),
+ * "jx" in the window's last row alone, and "vk" in exactly a page of the window's rows (25, every
+ * 80th from the first) and in the first past it.
  */
 const PLACED: Record<string, Record<string, number[]>> = {
   [CANDIDATES]: { zq: [3, 400, 1_100, 1_497, 1_498, 1_499] },
   [WINDOW]: { zq: [0, 501, 1_234, 1_999], jx: [] },
-  [PAST_WINDOW]: { zq: [2_000], jx: [1_999] },
+  [PAST_WINDOW]: { zq: [2_000], jx: [1_999], vk: [...Array.from({ length: 25 }, (_, k) => k * 80), 2_000] },
 };
 
 /**
@@ -180,6 +182,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expect(probeTrigrams('wombat 77')).toEqual(['wom', 'bat']);
     expect(probeTrigrams('zq')).toEqual([]);
     expect(probeTrigrams('jx')).toEqual([]);
+    expect(probeTrigrams('vk')).toEqual([]);
   });
 
   it('exactly TEXT_CANDIDATES candidates: every page from the candidates alone, the total exact', async () => {
@@ -303,5 +306,26 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expect(second.scan_incomplete).toBeUndefined();
     const { ids } = await everyPage(PAST_WINDOW, 'jx');
     expect(ids).toEqual(want);
+  });
+
+  it('no trigram, SCAN_WINDOW + 1 findings, exactly a page of matches in the window: that page, then the one past it', async () => {
+    const order = await pageOrder(PAST_WINDOW);
+    const want = await expected(PAST_WINDOW, 'vk');
+    expect(want).toEqual([
+      ...Array.from({ length: 25 }, (_, k) => order[k * 80]!.id),
+      order[SCAN_WINDOW]!.id,
+    ]);
+    const first = await search(PAST_WINDOW, { text: 'vk' });
+    expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
+    // 25 matches and no 26th in the window: the page is not full, and a row follows the window.
+    expect(first.items.map((f) => f.id)).toEqual(want.slice(0, 25));
+    expect(first.scan_incomplete).toBe(true);
+    expect(first.next_cursor).not.toBeNull();
+    expect(first.total).toBe(25);
+    expect(first.total_is_lower_bound).toBe(true);
+    const second = await search(PAST_WINDOW, { text: 'vk' }, first.next_cursor);
+    expect(second.items.map((f) => f.id)).toEqual(want.slice(25));
+    expect(second.next_cursor).toBeNull();
+    expect(second.scan_incomplete).toBeUndefined();
   });
 });
