@@ -252,13 +252,15 @@ ANALYZE posture_assets;
   },
   {
     // A finding's id is a hash of (tenant, source, source id) and an asset's of (tenant, account,
-    // resource id) (ingest.ts), so the primary key (tenant, id) already holds each of these unique:
-    // the two UNIQUE constraints were a second index per row that no read uses, and every write
-    // maintained them (an import of 100,000 findings into an empty store: 9-15% of its time).
-    id: '0007_posture_drop_redundant_unique',
+    // resource id) (ingest.ts), so the primary key (tenant, id) already holds each of these unique.
+    // The assets' UNIQUE index served no read; every write maintained it. The findings' one served a
+    // search by source, out of page order (the planner read a source's findings through it, then
+    // sorted them): an index in page order, as the rule's, replaces it.
+    id: '0007_posture_source_index',
     sql: `
 ALTER TABLE posture_findings DROP CONSTRAINT IF EXISTS posture_findings_tenant_source_source_id_key;
 ALTER TABLE posture_assets DROP CONSTRAINT IF EXISTS posture_assets_tenant_account_resource_id_key;
+CREATE INDEX posture_findings_source ON posture_findings (tenant, source, severity_rank DESC, first_seen DESC, id COLLATE "C");
 `,
   },
 ];

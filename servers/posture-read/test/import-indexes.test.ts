@@ -147,6 +147,31 @@ describe('embedded store', () => {
     }
   }, 120_000);
 
+  it('drops and builds only the indexes of the tables that held no row', async () => {
+    const store = await embedded();
+    try {
+      // Findings, assets and history, but no compliance mapping yet.
+      const bare = Readable.from([
+        JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ ...ocsfFinding(i), unmapped: {} }))),
+      ]);
+      await importFindings(store, bare, { tenant: 'a', format: 'ocsf', sourceName: 'bare' });
+      expect(await rows(store, 'posture_compliance')).toBe(0);
+      const before = await indexes(store);
+      const sql: string[] = [];
+      await importFindings(recording(store, sql), ocsfStream(1_200), {
+        tenant: 'b',
+        format: 'ocsf',
+        sourceName: 'mapped',
+      });
+      expect(drops(sql)).toEqual(['DROP INDEX public.posture_compliance_control']);
+      expect(sql.filter((s) => s.startsWith('CREATE INDEX'))).toEqual([before.posture_compliance_control]);
+      expect(await rows(store, 'posture_compliance')).toBeGreaterThan(0);
+      expect(await indexes(store)).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   it('a failed import and a dry run into an empty store leave every index, and no row', async () => {
     const store = await embedded();
     try {

@@ -317,15 +317,20 @@ describe('posture_search_findings with a text, at its bounds', () => {
     ]);
     const first = await search(PAST_WINDOW, { text: 'vk' });
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
-    // 25 matches and no 26th in the window: the page is not full, and a row follows the window.
+    // 25 matches and no 26th in the window (a full page is 25 and one more, which says a page
+    // follows), and a row follows the window: more may match after it.
     expect(first.items.map((f) => f.id)).toEqual(want.slice(0, 25));
     expect(first.scan_incomplete).toBe(true);
     expect(first.next_cursor).not.toBeNull();
     expect(first.total).toBe(25);
     expect(first.total_is_lower_bound).toBe(true);
     const second = await search(PAST_WINDOW, { text: 'vk' }, first.next_cursor);
+    expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     expect(second.items.map((f) => f.id)).toEqual(want.slice(25));
     expect(second.next_cursor).toBeNull();
     expect(second.scan_incomplete).toBeUndefined();
+    // A later page tested no row before its cursor: its count of one is a lower bound.
+    expect(second.total).toBe(1);
+    expect(second.total_is_lower_bound).toBe(true);
   });
 });
