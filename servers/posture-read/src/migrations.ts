@@ -255,12 +255,14 @@ ANALYZE posture_assets;
     // resource id) (ingest.ts), so the primary key (tenant, id) already holds each of these unique.
     // The assets' UNIQUE index served no read; every write maintained it. The findings' one served a
     // search by source, out of page order (the planner read a source's findings through it, then
-    // sorted them): an index in page order, as the rule's, replaces it.
+    // sorted them): an index in page order, as the rule's, replaces it. Built before the drops: on a
+    // PostgreSQL server the build lets readers on (writes wait), and the drops' exclusive locks are
+    // then held only until the commit that follows.
     id: '0007_posture_source_index',
     sql: `
+CREATE INDEX posture_findings_source ON posture_findings (tenant, source, severity_rank DESC, first_seen DESC, id COLLATE "C");
 ALTER TABLE posture_findings DROP CONSTRAINT IF EXISTS posture_findings_tenant_source_source_id_key;
 ALTER TABLE posture_assets DROP CONSTRAINT IF EXISTS posture_assets_tenant_account_resource_id_key;
-CREATE INDEX posture_findings_source ON posture_findings (tenant, source, severity_rank DESC, first_seen DESC, id COLLATE "C");
 `,
   },
 ];

@@ -1,18 +1,18 @@
 /**
  * The first import into an empty embedded store builds the indexes after its rows (deferIndexes):
- * each table it writes that holds no row loses its indexes (those no constraint owns) inside the
+ * each table it writes that holds no row loses its indexes (neither unique nor a constraint's) inside the
  * import's transaction and has them built again, the same, before the commit. A table that holds
  * rows, a PostgreSQL server, a failed import, a dry run and a killed process all leave the indexes
  * as they were. The keys the migrations keep are the primary keys alone: the ids are hashes of what
  * the UNIQUE constraints 0007 dropped held unique.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { migrate, openStore, type Store, type StoreTransaction } from '@portcullis/core/store';
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { importFindings } from '../src/importers/importer.js';
@@ -176,16 +176,18 @@ describe('embedded store', () => {
     const store = await embedded();
     try {
       const before = await indexes(store);
-      // Two chunks written (the indexes dropped since the first), then a record that does not fit.
+      // Two chunks written (the indexes already dropped), then a record that does not fit.
       const bad = Readable.from([
         JSON.stringify([
           ...Array.from({ length: 2_100 }, (_, i) => ocsfFinding(i)),
           { ...ocsfFinding(2_100), resources: [] },
         ]),
       ]);
+      const failed: string[] = [];
       await expect(
-        importFindings(store, bad, { tenant: 'a', format: 'ocsf', sourceName: 'bad' }),
+        importFindings(recording(store, failed), bad, { tenant: 'a', format: 'ocsf', sourceName: 'bad' }),
       ).rejects.toThrow(/record 2100/);
+      expect(drops(failed).length).toBeGreaterThan(0); // dropped, written, then rolled back
       expect(await indexes(store)).toEqual(before);
       const sql: string[] = [];
       const dry = await importFindings(recording(store, sql), ocsfStream(1_500), {
@@ -207,9 +209,12 @@ describe('embedded store', () => {
   it('an import killed before its commit leaves every index, and no row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'posture-import-kill-'));
     const cache = mkdtempSync(join(tmpdir(), 'posture-import-kill-cache-'));
+    onTestFinished(() => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    });
     const first = await embedded(dir);
-    const before = await indexes(first);
-    await first.close();
+    const before = await indexes(first).finally(() => first.close());
     const child = spawn(process.execPath, [CLI, 'import', '--tenant', 'a', '--format', 'ocsf', '-'], {
       env: {
         PATH: process.env.PATH ?? '',
