@@ -1,10 +1,10 @@
 /**
  * The first import into an empty embedded store builds the indexes after its rows (deferIndexes):
- * each table it writes that holds no row loses its indexes (neither unique nor a constraint's) inside the
- * import's transaction and has them built again, the same, before the commit. A table that holds
- * rows, a PostgreSQL server, a failed import, a dry run and a killed process all leave the indexes
- * as they were. The keys the migrations keep are the primary keys alone: the ids are hashes of what
- * the UNIQUE constraints 0007 dropped held unique.
+ * each table it writes that holds no row loses its indexes (neither unique nor a constraint's)
+ * inside the import's transaction and has them built again, the same, before the commit. A table
+ * that holds rows, a PostgreSQL server, a failed import, a dry run and a killed process all leave
+ * the indexes as they were. The keys the migrations keep are the primary keys alone: the ids are
+ * hashes of what the UNIQUE constraints 0007 dropped held unique.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

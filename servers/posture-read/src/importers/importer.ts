@@ -185,11 +185,11 @@ export async function ingestRecords(
  * PostgreSQL builds an index over rows already written by sorting them, far faster than it
  * maintains it one row at a time: of a first import of 100,000 findings (35-39 s in process),
  * maintaining the seven indexes the findings had besides the primary key before 0007 added the
- * source's (the trigram index among them) took 15-16 s, and building them after the rows 6-8 s. The primary keys stay, for the import's own lookups and
- * upserts. DDL is transactional: an import that fails or is killed before its commit, and a dry
- * run, leave the indexes as they were. The embedded store is one process's alone, so no reader
- * waits on the dropped indexes; a PostgreSQL server's readers would (DROP INDEX locks the table
- * until the commit), and there nothing changes.
+ * source's (the trigram index among them) took 15-16 s, and building them after the rows 6-8 s. The
+ * primary keys stay, for the import's own lookups and upserts. DDL is transactional: an import that
+ * fails or is killed before its commit, and a dry run, leave the indexes as they were. The embedded
+ * store is one process's alone, so no reader waits on the dropped indexes; a PostgreSQL server's
+ * readers would (DROP INDEX locks the table until the commit), and there nothing changes.
  */
 async function deferIndexes(tx: Queryable): Promise<string[]> {
   const empty: string[] = [];
