@@ -52,6 +52,24 @@ async function embedded(dataDir?: string): Promise<Store> {
 }
 
 const drops = (sql: string[]): string[] => sql.filter((s) => s.startsWith('DROP INDEX'));
+const builds = (sql: string[]): string[] => sql.filter((s) => s.startsWith('CREATE INDEX'));
+
+/** Imports n generated findings for the tenant; the statements its transaction ran, and its counts. */
+async function importRecorded(
+  store: Store,
+  tenant: string,
+  n: number,
+  opts: { dryRun?: boolean } = {},
+): Promise<{ sql: string[]; added: number }> {
+  const sql: string[] = [];
+  const r = await importFindings(recording(store, sql), ocsfStream(n), {
+    tenant,
+    format: 'ocsf',
+    sourceName: `${n} for ${tenant}`,
+    ...opts,
+  });
+  return { sql, added: r.counts.new };
+}
 
 async function rows(store: Store, table: string): Promise<number> {
   return Number((await store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
@@ -88,13 +106,8 @@ describe('embedded store', () => {
     const store = await embedded();
     try {
       const before = await indexes(store);
-      const sql: string[] = [];
-      const r = await importFindings(recording(store, sql), ocsfStream(2_500), {
-        tenant: 'a',
-        format: 'ocsf',
-        sourceName: 'first',
-      });
-      expect(r.counts.new).toBe(2_500);
+      const { sql, added } = await importRecorded(store, 'a', 2_500);
+      expect(added).toBe(2_500);
       // Every index of the four tables no constraint owns, dropped once, before the first row.
       const deferred = Object.keys(before).filter(
         (n) => /^posture_(findings|assets|compliance|history)_/.test(n) && !n.endsWith('_pkey'),
@@ -107,8 +120,7 @@ describe('embedded store', () => {
       expect(sql.findLastIndex((s) => s.startsWith('DROP INDEX'))).toBeLessThan(firstWrite);
       // Built again after the last row: each definition as the migrations made it, and valid.
       const lastWrite = sql.findLastIndex((s) => s.startsWith('INSERT'));
-      const builds = sql.filter((s) => s.startsWith('CREATE INDEX'));
-      expect(builds).toEqual(deferred.map((n) => before[n]));
+      expect(builds(sql)).toEqual(deferred.map((n) => before[n]));
       expect(sql.findIndex((s) => s.startsWith('CREATE INDEX'))).toBeGreaterThan(lastWrite);
       expect(await indexes(store)).toEqual(before);
       // And read: a text search through the trigram index (the store's one session, told to use
@@ -132,15 +144,10 @@ describe('embedded store', () => {
     try {
       await importFindings(store, ocsfStream(10), { tenant: 'a', format: 'ocsf', sourceName: 'one' });
       const before = await indexes(store);
-      const sql: string[] = [];
-      const r = await importFindings(recording(store, sql), ocsfStream(1_200), {
-        tenant: 'b',
-        format: 'ocsf',
-        sourceName: 'two',
-      });
-      expect(r.counts.new).toBe(1_200);
+      const { sql, added } = await importRecorded(store, 'b', 1_200);
+      expect(added).toBe(1_200);
       expect(drops(sql)).toEqual([]);
-      expect(sql.filter((s) => s.startsWith('CREATE INDEX'))).toEqual([]);
+      expect(builds(sql)).toEqual([]);
       expect(await indexes(store)).toEqual(before);
     } finally {
       await store.close();
@@ -157,14 +164,9 @@ describe('embedded store', () => {
       await importFindings(store, bare, { tenant: 'a', format: 'ocsf', sourceName: 'bare' });
       expect(await rows(store, 'posture_compliance')).toBe(0);
       const before = await indexes(store);
-      const sql: string[] = [];
-      await importFindings(recording(store, sql), ocsfStream(1_200), {
-        tenant: 'b',
-        format: 'ocsf',
-        sourceName: 'mapped',
-      });
+      const { sql } = await importRecorded(store, 'b', 1_200);
       expect(drops(sql)).toEqual(['DROP INDEX public.posture_compliance_control']);
-      expect(sql.filter((s) => s.startsWith('CREATE INDEX'))).toEqual([before.posture_compliance_control]);
+      expect(builds(sql)).toEqual([before.posture_compliance_control]);
       expect(await rows(store, 'posture_compliance')).toBeGreaterThan(0);
       expect(await indexes(store)).toEqual(before);
     } finally {
@@ -189,14 +191,8 @@ describe('embedded store', () => {
       ).rejects.toThrow(/record 2100/);
       expect(drops(failed).length).toBeGreaterThan(0); // dropped, written, then rolled back
       expect(await indexes(store)).toEqual(before);
-      const sql: string[] = [];
-      const dry = await importFindings(recording(store, sql), ocsfStream(1_500), {
-        tenant: 'a',
-        format: 'ocsf',
-        sourceName: 'dry',
-        dryRun: true,
-      });
-      expect(dry.counts.new).toBe(1_500);
+      const { sql, added } = await importRecorded(store, 'a', 1_500, { dryRun: true });
+      expect(added).toBe(1_500);
       expect(drops(sql).length).toBeGreaterThan(0); // the dry run took the same path, then rolled back
       expect(await indexes(store)).toEqual(before);
       for (const t of ['posture_findings', 'posture_assets', 'posture_compliance', 'posture_history'])
@@ -266,13 +262,8 @@ withPostgres('PostgreSQL', (pg) => {
       const store = await open('empty');
       try {
         const before = await indexes(store);
-        const sql: string[] = [];
-        const r = await importFindings(recording(store, sql), ocsfStream(1_200), {
-          tenant: 'a',
-          format: 'ocsf',
-          sourceName: 'first',
-        });
-        expect(r.counts.new).toBe(1_200);
+        const { sql, added } = await importRecorded(store, 'a', 1_200);
+        expect(added).toBe(1_200);
         expect(drops(sql)).toEqual([]);
         expect(await indexes(store)).toEqual(before);
       } finally {
