@@ -147,6 +147,30 @@ async function expectWhole(tenant: string, text: string, ids: readonly string[],
 }
 
 /**
+ * A page of a walk whose window ended with rows after it: `ids` are its matches (the page not full),
+ * it says the scan is incomplete, gives a cursor, and counts its matches as a lower bound.
+ */
+function expectCut(res: Page<FindingRecord>, ids: readonly string[]) {
+  expect(res.items.map((f) => f.id)).toEqual(ids);
+  expect(res.scan_incomplete).toBe(true);
+  expect(res.next_cursor).not.toBeNull();
+  expect(res.total).toBe(ids.length);
+  expect(res.total_is_lower_bound).toBe(true);
+}
+
+/**
+ * The last page of a walk, after a cursor: `ids` are its matches, nothing follows, and its count is
+ * a lower bound (it tested no row before its cursor).
+ */
+function expectLast(res: Page<FindingRecord>, ids: readonly string[]) {
+  expect(res.items.map((f) => f.id)).toEqual(ids);
+  expect(res.next_cursor).toBeNull();
+  expect(res.scan_incomplete).toBeUndefined();
+  expect(res.total).toBe(ids.length);
+  expect(res.total_is_lower_bound).toBe(true);
+}
+
+/**
  * Every page of a text search, following next_cursor until null (at most `pages` calls): each call's
  * result and reads, and the ids in the order the pages gave them. Each call's total is checked
  * against the matches: the number of them when it is exact, never more when it is a lower bound.
@@ -274,19 +298,10 @@ describe('posture_search_findings with a text, at its bounds', () => {
     const first = await search(PAST_WINDOW, { text: 'zq' });
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     // The window held no match and a row follows it: an empty page that says so.
-    expect(first.items).toEqual([]);
-    expect(first.scan_incomplete).toBe(true);
-    expect(first.next_cursor).not.toBeNull();
-    expect(first.total).toBe(0);
-    expect(first.total_is_lower_bound).toBe(true);
+    expectCut(first, []);
     const second = await search(PAST_WINDOW, { text: 'zq' }, first.next_cursor);
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
-    expect(second.items.map((f) => f.id)).toEqual(want);
-    expect(second.next_cursor).toBeNull();
-    expect(second.scan_incomplete).toBeUndefined();
-    // A later page tested no row before its cursor: its count of one is a lower bound.
-    expect(second.total).toBe(1);
-    expect(second.total_is_lower_bound).toBe(true);
+    expectLast(second, want);
   });
 
   it('no trigram, SCAN_WINDOW + 1 findings, the only match the window’s last: found, then one row more tested', async () => {
@@ -294,16 +309,10 @@ describe('posture_search_findings with a text, at its bounds', () => {
     const want = await expected(PAST_WINDOW, 'jx');
     expect(want).toEqual([order[SCAN_WINDOW - 1]!.id]);
     const first = await search(PAST_WINDOW, { text: 'jx' });
-    expect(first.items.map((f) => f.id)).toEqual(want);
     // The page is not full and a row follows the window: more may match after it.
-    expect(first.scan_incomplete).toBe(true);
-    expect(first.next_cursor).not.toBeNull();
-    expect(first.total).toBe(1);
-    expect(first.total_is_lower_bound).toBe(true);
+    expectCut(first, want);
     const second = await search(PAST_WINDOW, { text: 'jx' }, first.next_cursor);
-    expect(second.items).toEqual([]);
-    expect(second.next_cursor).toBeNull();
-    expect(second.scan_incomplete).toBeUndefined();
+    expectLast(second, []);
     const { ids } = await everyPage(PAST_WINDOW, 'jx');
     expect(ids).toEqual(want);
   });
@@ -319,18 +328,9 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     // 25 matches and no 26th in the window (a full page is 25 and one more, which says a page
     // follows), and a row follows the window: more may match after it.
-    expect(first.items.map((f) => f.id)).toEqual(want.slice(0, 25));
-    expect(first.scan_incomplete).toBe(true);
-    expect(first.next_cursor).not.toBeNull();
-    expect(first.total).toBe(25);
-    expect(first.total_is_lower_bound).toBe(true);
+    expectCut(first, want.slice(0, 25));
     const second = await search(PAST_WINDOW, { text: 'vk' }, first.next_cursor);
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
-    expect(second.items.map((f) => f.id)).toEqual(want.slice(25));
-    expect(second.next_cursor).toBeNull();
-    expect(second.scan_incomplete).toBeUndefined();
-    // A later page tested no row before its cursor: its count of one is a lower bound.
-    expect(second.total).toBe(1);
-    expect(second.total_is_lower_bound).toBe(true);
+    expectLast(second, want.slice(25));
   });
 });
