@@ -265,4 +265,16 @@ ALTER TABLE posture_findings DROP CONSTRAINT IF EXISTS posture_findings_tenant_s
 ALTER TABLE posture_assets DROP CONSTRAINT IF EXISTS posture_assets_tenant_account_resource_id_key;
 `,
   },
+  {
+    // A region or resource type filter had no index: its page walked the order index testing every
+    // finding until it had a page, and its count read every finding of the tenant. At 100,000
+    // findings a region or type no finding holds took 82 and 74 ms a search (6 ms for an account
+    // none holds, which has an index). Both in page order, as the rule's and the source's, so a
+    // common value's page is a walk of its own findings and a rare value's count reads only them.
+    id: '0008_posture_region_type_indexes',
+    sql: `
+CREATE INDEX posture_findings_region ON posture_findings (tenant, region, severity_rank DESC, first_seen DESC, id COLLATE "C");
+CREATE INDEX posture_findings_resource_type ON posture_findings (tenant, resource_type, severity_rank DESC, first_seen DESC, id COLLATE "C");
+`,
+  },
 ];

@@ -91,22 +91,25 @@ describe('posture_search_findings plans', () => {
     expect(plans.find((p) => !p.includes('Aggregate'))).not.toMatch(/\bSort\b/);
   });
 
-  it("one source: the page walks that source's findings in page order and the count reads only them", async () => {
-    // The rarest, the one a walk of the order index testing each finding would read furthest for.
-    const sources = await store.query<{ v: string }>(
-      `SELECT source AS v FROM posture_findings WHERE tenant = 'acme' GROUP BY 1 ORDER BY count(*), 1`,
-    );
-    expect(sources.rows.length).toBeGreaterThan(1);
-    const query = { source: sources.rows[0]!.v };
-    const first = await backend.searchFindings('acme', null, query, page(null));
-    expect(first.items.length).toBeGreaterThan(0);
-    const plans = await plansOf(() => backend.searchFindings('acme', null, query, page(null)));
-    expect(plans.length).toBe(2);
-    for (const plan of plans) readsOnly(plan, 'source');
-    const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
-    expect(pagePlan).toMatch(/posture_findings_source /);
-    expect(pagePlan).not.toMatch(/\bSort\b/);
-  });
+  it.each(['source', 'region', 'resource_type'] as const)(
+    "one %s: the page walks that value's findings in page order and the count reads only them",
+    async (column) => {
+      // The rarest, the one a walk of the order index testing each finding would read furthest for.
+      const values = await store.query<{ v: string }>(
+        `SELECT ${column} AS v FROM posture_findings WHERE tenant = 'acme' GROUP BY 1 ORDER BY count(*), 1`,
+      );
+      expect(values.rows.length).toBeGreaterThan(1);
+      const query = { [column]: values.rows[0]!.v };
+      const first = await backend.searchFindings('acme', null, query, page(null));
+      expect(first.items.length).toBeGreaterThan(0);
+      const plans = await plansOf(() => backend.searchFindings('acme', null, query, page(null)));
+      expect(plans.length).toBe(2);
+      for (const plan of plans) readsOnly(plan, column);
+      const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
+      expect(pagePlan).toMatch(new RegExp(`posture_findings_${column} `));
+      expect(pagePlan).not.toMatch(/\bSort\b/);
+    },
+  );
 
   it('one resource: the page and the count read only its findings (as the planner would run them)', async () => {
     const query = { resource_id: await commonest('resource_id') };

@@ -1,12 +1,12 @@
 /**
  * The posture-read part of the bench (a measurement, not a test): the import command's rate and
  * peak memory on a generated file of N findings (default 100,000; BENCH_POSTURE_N, 0 skips), and
- * search latency (open and medium and up, then by rule, by resource, a status none holds, a text
- * few findings hold, a text many hold, two texts without a trigram (tested finding by finding, at
- * most SCAN_WINDOW a call), two words every finding holds but never side by side; assets with no
- * filter, by account, exposed, a text few hold) and summary latency (by severity and account, by
- * framework, the compliance summary) on a store of 1,000 findings against one of N (the summaries
- * read every finding: no goal).
+ * search latency (open and medium and up, then by rule, by resource, a status none holds, a region
+ * and a resource type none holds, a text few findings hold, a text many hold, two texts without a
+ * trigram (tested finding by finding, at most SCAN_WINDOW a call), two words every finding holds
+ * but never side by side; assets with no filter, by account, exposed, a text few hold) and summary
+ * latency (by severity and account, by framework, the compliance summary) on a store of 1,000
+ * findings against one of N (the summaries read every finding: no goal).
  * Goals: N imported within 60 s with peak memory under 300 MB; every search at N within 2x of
  * 1,000.
  * Then the same file twice more (a re-import rewrites every finding's last-seen time): the times,
@@ -126,6 +126,8 @@ interface Latencies {
   byRule: number;
   byResource: number;
   noneHeld: number;
+  regionNone: number;
+  typeNone: number;
   textFew: number;
   text: number;
   shortNone: number;
@@ -171,6 +173,13 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
       limit: 25,
     }));
     const noneHeld = await time('posture_search_findings', () => ({ status: ['suppressed'], limit: 25 }));
+    // Every generated finding is in us-east-1 and about an AwsS3Bucket: a value none holds is the
+    // worst case for a filter without its own index (every finding tested, then counted).
+    const regionNone = await time('posture_search_findings', () => ({ region: 'eu-west-3', limit: 25 }));
+    const typeNone = await time('posture_search_findings', () => ({
+      resource_type: 'AwsEc2Instance',
+      limit: 25,
+    }));
     // 1 finding of 1,000 and 15 of 100,000 (bucket 999 only: the generator's buckets stop at 6,999).
     const textFew = await time('posture_search_findings', () => ({ text: 'bucket 999', limit: 25 }));
     // 11 of 1,000 and 1,565 of 100,000 (buckets 42, 420-429 and 4200-4299).
@@ -200,6 +209,8 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
       byRule: byRule[k],
       byResource: byResource[k],
       noneHeld: noneHeld[k],
+      regionNone: regionNone[k],
+      typeNone: typeNone[k],
       textFew: textFew[k],
       text: text[k],
       shortNone: shortNone[k],
@@ -256,6 +267,12 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
       `    search, a status no finding has          ${f1(at1k.noneHeld).padStart(8)} ms   ${f1(atN.noneHeld).padStart(8)} ms`,
     );
     log(
+      `    search, a region no finding is in        ${f1(at1k.regionNone).padStart(8)} ms   ${f1(atN.regionNone).padStart(8)} ms`,
+    );
+    log(
+      `    search, a resource type none is about    ${f1(at1k.typeNone).padStart(8)} ms   ${f1(atN.typeNone).padStart(8)} ms`,
+    );
+    log(
       `    search, a text few hold                  ${f1(at1k.textFew).padStart(8)} ms   ${f1(atN.textFew).padStart(8)} ms`,
     );
     log(
@@ -301,6 +318,8 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
         'byRule',
         'byResource',
         'noneHeld',
+        'regionNone',
+        'typeNone',
         'textFew',
         'text',
         'shortNone',
