@@ -96,8 +96,14 @@ export class EmbeddedBackend implements PostureBackend {
     page: PageRequest,
   ): Promise<Page<FindingRecord>> {
     const limit = clampLimit(page);
+    // A framework's findings, without a text, are read through their mappings (below).
+    const byFramework = query.framework !== undefined && query.text === undefined;
     // The text condition stays apart: a text search reads its matches its own way (below).
-    const where = findingWhere(tenant, scope, { ...query, text: undefined });
+    const where = findingWhere(
+      tenant,
+      scope,
+      byFramework ? { ...query, framework: undefined, control: undefined } : { ...query, text: undefined },
+    );
     const text = query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     return this.reads(async (q) => {
@@ -107,7 +113,13 @@ export class EmbeddedBackend implements PostureBackend {
       // made for a common value walked all 100,000 findings to find none suppressed (338 ms
       // against 0.1 planned for the value). Planning one search costs well under a millisecond.
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
-      const order = `ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`;
+      // Through a framework's mappings, which carry their finding's page order (migration 0009):
+      // the order and the cursor's condition are the mapping's, so the page can be a walk of the
+      // framework's (or the control's) mappings in page order. PostgreSQL still chooses: another
+      // filter few findings pass is read from its own index and its findings' mappings looked up.
+      const x = byFramework ? 'c' : 'f';
+      const rowId = byFramework ? 'c.finding_id' : 'f.id';
+      const order = `ORDER BY ${x}.severity_rank DESC, ${x}.first_seen DESC, ${rowId} COLLATE "C"`;
       // Where the page starts (after the cursor's finding), as a condition (searchPage calls it
       // once, when its statements may take the parameters it adds).
       const after = (): string | null => {
@@ -131,8 +143,15 @@ export class EmbeddedBackend implements PostureBackend {
         // cursor's rank and passed every finding of that rank seen later: 15,000 of them, 8.4 ms
         // against 0.2, for a page deep in one severity at 100,000 findings (as a text tested row
         // by row reaches, 2,000 rows a call).
-        return `(f.severity_rank, f.first_seen) <= (${r}::smallint, ${s}::timestamptz) AND ((f.severity_rank, f.first_seen) < (${r}::smallint, ${s}::timestamptz) OR f.id COLLATE "C" > ${i})`;
+        return `(${x}.severity_rank, ${x}.first_seen) <= (${r}::smallint, ${s}::timestamptz) AND ((${x}.severity_rank, ${x}.first_seen) < (${r}::smallint, ${s}::timestamptz) OR ${rowId} COLLATE "C" > ${i})`;
       };
+      if (byFramework) {
+        const pair = `c.framework = ${where.param(query.framework)}${query.control === undefined ? '' : ` AND c.control = ${where.param(query.control)}`}`;
+        const res = await mappedPage(q, where, pair, query.control === undefined, order, after, limit);
+        return toPage(res, limit, toFinding, (r) =>
+          this.cursors.encode(cursorScope, [Number(r.severity_rank), iso(r.first_seen), str(r.id)]),
+        );
+      }
       const res = await searchPage(q, {
         table: 'posture_findings',
         alias: 'f',
@@ -626,6 +645,47 @@ type PageQuery = PageTable & {
  * findings in 252 ms. The index has no tenant column: another tenant's rows holding the trigrams
  * are handed back and dropped by the tenant's condition (a test of one column, not of the text).
  */
+/**
+ * A page of the findings mapped to a framework (or one of its controls), read through their
+ * mappings: `pair` selects the framework's (or the control's) mappings (alias c), `where` holds
+ * the tenant, the account scope and the other filters (alias f). A finding has one mapping per
+ * control, so a whole framework's page reads only the one marked `framework_first`. Every mapping
+ * has its finding (the import writes both in one transaction; migration 0009 removed any other),
+ * so a count with no other condition reads the mappings alone; with one, it tests the findings
+ * that pass it, as before 0009 (a join to the mappings counted slower: the planner merged the two
+ * tables' keys, reading each row of both to test it).
+ */
+async function mappedPage(
+  q: Queryable,
+  where: Where,
+  pair: string,
+  wholeFramework: boolean,
+  order: string,
+  after: () => string | null,
+  limit: number,
+): Promise<SearchResult> {
+  const mapped = wholeFramework ? `${pair} AND c.framework_first` : pair;
+  const counted = await count(
+    q,
+    where.onlyTenant()
+      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${mapped} LIMIT ${COUNT_CAP + 1}) m`
+      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
+    where.params,
+  );
+  const start = after();
+  if (start !== null) where.add(start);
+  if (counted === 0) return { counted, rows: [] };
+  const res = await q.query<Row>(
+    `SELECT ${FINDING_ROW} FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${mapped} AND ${where.sql()} ${order} LIMIT ${limit + 1}`,
+    where.params,
+  );
+  return { counted, rows: res.rows };
+}
+
+/** The mappings joined to their findings (mappedPage). */
+const MAPPED_FINDINGS =
+  'posture_compliance c JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id';
+
 async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const { table, alias: x, where, order, limit, text } = s;
   if (text === null) {

@@ -208,7 +208,7 @@ export async function ingestChunk(
     );
 
   if (changed.length > 0) {
-    await insertValues(
+    const written = await insertValues<{ id: string; severity_rank: number; first_seen: string }>(
       q,
       `INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title, description,
          severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen, updated_at, record_hash,
@@ -270,8 +270,12 @@ export async function ingestChunk(
          first_seen = LEAST(posture_findings.first_seen, EXCLUDED.first_seen),
          last_seen = GREATEST(posture_findings.last_seen, EXCLUDED.last_seen), updated_at = EXCLUDED.updated_at,
          record_hash = EXCLUDED.record_hash, evidence = EXCLUDED.evidence, remediation_text = EXCLUDED.remediation_text,
-         remediation_url = EXCLUDED.remediation_url`,
+         remediation_url = EXCLUDED.remediation_url
+       RETURNING id, severity_rank, first_seen::text AS first_seen`,
     );
+    // Each mapping carries its finding's page order as stored (first seen is the earlier of the
+    // stored and the new one), in PostgreSQL's own text for it, so the two compare equal exactly.
+    const order = new Map(written.map((r) => [r.id, r]));
     // A changed finding's mappings are replaced; a new one has none to replace (no index probes for it).
     const replaced = changed.filter((p) => prior.has(p.id)).map((p) => p.id);
     if (replaced.length > 0)
@@ -280,13 +284,23 @@ export async function ingestChunk(
         replaced,
       ]);
     const mappings = new Map<string, unknown[]>();
-    for (const p of changed)
-      for (const m of p.rec.compliance)
-        mappings.set(`${p.id}\u0000${m.framework}\u0000${m.control}`, [tenant, p.id, m.framework, m.control]);
+    // One mapping per finding and framework is marked: a search by framework reads only those.
+    const marked = new Set<string>();
+    for (const p of changed) {
+      const at = order.get(p.id);
+      if (at === undefined) throw new Error(`finding ${p.id} was written but not returned`);
+      for (const m of p.rec.compliance) {
+        const key = `${p.id}\u0000${m.framework}\u0000${m.control}`;
+        if (mappings.has(key)) continue;
+        const first = !marked.has(`${p.id}\u0000${m.framework}`);
+        marked.add(`${p.id}\u0000${m.framework}`);
+        mappings.set(key, [tenant, p.id, m.framework, m.control, at.severity_rank, at.first_seen, first]);
+      }
+    }
     await insertValues(
       q,
-      'INSERT INTO posture_compliance (tenant, finding_id, framework, control) ',
-      ['text', 'text', 'text', 'text'],
+      'INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first) ',
+      ['text', 'text', 'text', 'text', 'smallint', 'timestamptz', 'boolean'],
       [...mappings.values()],
     );
   }
@@ -320,19 +334,20 @@ export async function ingestChunk(
  * side builds, sends or parses a parameter per value. jsonb travels as text and is cast in the
  * SELECT, so both drivers serialise plain string arrays.
  */
-async function insertValues(
+async function insertValues<T = Record<string, unknown>>(
   q: Queryable,
   head: string,
   types: string[],
   rows: unknown[][],
   tail = '',
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<T[]> {
+  if (rows.length === 0) return [];
   const params = types.map((_, j) => rows.map((row) => row[j]));
   const arrays = types.map((t, j) => `$${j + 1}::${t === 'jsonb' ? 'text' : t}[]`).join(', ');
   const cols = types.map((t, j) => (t === 'jsonb' ? `c${j}::jsonb` : `c${j}`)).join(', ');
   const names = types.map((_, j) => `c${j}`).join(', ');
-  await q.query(`${head} SELECT ${cols} FROM unnest(${arrays}) AS v(${names}) ${tail}`, params);
+  return (await q.query<T>(`${head} SELECT ${cols} FROM unnest(${arrays}) AS v(${names}) ${tail}`, params))
+    .rows;
 }
 
 /** Records the batch itself (who imported what, when, with which result). */

@@ -114,7 +114,8 @@ describe('embedded store', () => {
       );
       expect(deferred).toContain('posture_findings_text');
       expect(deferred).toContain('posture_assets_text');
-      expect(deferred).toContain('posture_compliance_control');
+      expect(deferred).toContain('posture_compliance_page');
+      expect(deferred).toContain('posture_compliance_framework_page');
       expect(drops(sql)).toEqual(deferred.map((n) => `DROP INDEX public.${n}`));
       const firstWrite = sql.findIndex((s) => s.startsWith('INSERT'));
       expect(sql.findLastIndex((s) => s.startsWith('DROP INDEX'))).toBeLessThan(firstWrite);
@@ -165,8 +166,11 @@ describe('embedded store', () => {
       expect(await rows(store, 'posture_compliance')).toBe(0);
       const before = await indexes(store);
       const { sql } = await importRecorded(store, 'b', 1_200);
-      expect(drops(sql)).toEqual(['DROP INDEX public.posture_compliance_control']);
-      expect(builds(sql)).toEqual([before.posture_compliance_control]);
+      expect(drops(sql)).toEqual([
+        'DROP INDEX public.posture_compliance_framework_page',
+        'DROP INDEX public.posture_compliance_page',
+      ]);
+      expect(builds(sql)).toEqual([before.posture_compliance_framework_page, before.posture_compliance_page]);
       expect(await rows(store, 'posture_compliance')).toBeGreaterThan(0);
       expect(await indexes(store)).toEqual(before);
     } finally {

@@ -141,6 +141,62 @@ describe('posture_search_findings plans', () => {
     },
   );
 
+  /** Acme's framework and control the fewest findings (three or more) map to: the least a walk finds. */
+  const rarestControl = async () =>
+    (
+      await store.query<{ framework: string; control: string }>(
+        `SELECT framework, control FROM posture_compliance WHERE tenant = 'acme'
+          GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY count(*), 1, 2 LIMIT 1`,
+      )
+    ).rows[0]!;
+  const small = (cursor: string | null) => ({ ...page(cursor), limit: 2 });
+
+  it.each([
+    ['one control', 'posture_compliance_page', false],
+    ['one framework', 'posture_compliance_framework_page', true],
+  ] as const)(
+    '%s: the page walks its mappings in page order, the count reads only the mappings',
+    async (_label, index, wholeFramework) => {
+      const rare = await rarestControl();
+      const query = wholeFramework ? { framework: rare.framework } : rare;
+      const first = await backend.searchFindings('acme', null, query, small(null));
+      expect(first.next_cursor).not.toBeNull();
+      for (const cursor of [null, first.next_cursor]) {
+        const plans = await plansOf(
+          () => backend.searchFindings('acme', null, query, small(cursor)),
+          'posture_compliance',
+        );
+        expect(plans.length).toBe(2);
+        const countPlan = plans.find((p) => p.includes('Aggregate'))!;
+        const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
+        // No other filter: the mappings alone are counted (each has its finding).
+        expect(countPlan).not.toMatch(/posture_findings/);
+        expect(countPlan).toMatch(new RegExp(`Index Only Scan using ${index} `));
+        expect(pagePlan).toMatch(new RegExp(`Index (Only )?Scan using ${index} `));
+        expect(pagePlan).toMatch(/Index (Only )?Scan using posture_findings_pkey/);
+        for (const plan of plans) {
+          expect(plan).not.toMatch(/Seq Scan/);
+          expect(plan).not.toMatch(/\bSort\b/);
+        }
+        if (cursor !== null)
+          expect(pagePlan).toMatch(/Index Cond: \(.*ROW\(severity_rank, first_seen\) <= ROW\(/);
+      }
+    },
+  );
+
+  it('one control and an account: the count joins each mapping to its finding', async () => {
+    const rare = await rarestControl();
+    const plans = await plansOf(
+      () => backend.searchFindings('acme', null, { ...rare, account: '111111111111' }, page(null)),
+      'posture_compliance',
+    );
+    expect(plans.length).toBe(2);
+    for (const plan of plans) {
+      expect(plan).toMatch(/posture_findings/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    }
+  });
+
   it('plans each search for the values it is given, not once for any values', async () => {
     seen.length = 0;
     await backend.searchFindings('acme', null, { status: ['suppressed'] }, page(null));

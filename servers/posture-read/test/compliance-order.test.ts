@@ -1,0 +1,219 @@
+/**
+ * Each compliance mapping carries its finding's page order (severity rank and first seen), and one
+ * mapping per finding and framework is marked `framework_first` (migration 0009): a search by
+ * framework or control reads the mappings in page order (the plans: search-plan.test.ts). This
+ * holds after an import, after re-imports that change a finding's severity or report it first seen
+ * earlier or later, and after migration 0009 on a store that held mappings before it; and the
+ * searches return each matching finding once, in the same pages as the findings' own order.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CursorCodec } from '@portcullis/core/cursor';
+import { migrate, openStore, type Store } from '@portcullis/core/store';
+import type { FindingQuery } from '../src/backend.js';
+import { EmbeddedBackend } from '../src/embedded.js';
+import { importFindings } from '../src/importers/importer.js';
+import { migrations, storeExtensions } from '../src/migrations.js';
+import { ocsfFinding } from './import-helpers.js';
+
+const CIS = 'cis-aws-foundations-3.0';
+
+/** A finding mapped to two CIS controls and, every third one, a PCI DSS control too. */
+function mapped(i: number, over: { severity_id?: number; created_time?: number } = {}) {
+  const f = ocsfFinding(i);
+  const info = f.finding_info as Record<string, unknown>;
+  return {
+    ...f,
+    ...(over.severity_id === undefined ? {} : { severity_id: over.severity_id }),
+    finding_info: { ...info, created_time: over.created_time ?? info.created_time },
+    unmapped: {
+      compliance: {
+        'CIS-3.0': [`${1 + (i % 4)}.1`, `${1 + (i % 4)}.2`],
+        ...(i % 3 === 0 ? { 'PCI-4.0': ['3.4'] } : {}),
+      },
+    },
+  };
+}
+
+async function importAll(store: Store, findings: unknown[]): Promise<void> {
+  await importFindings(store, Readable.from([JSON.stringify(findings)]), {
+    tenant: 'a',
+    format: 'ocsf',
+    sourceName: 'test',
+  });
+}
+
+/**
+ * What would break the searches: a mapping out of its finding's order, a finding and framework not
+ * marked exactly once, a mapping without its finding.
+ */
+async function faults(store: Store) {
+  const order = await store.query(
+    `SELECT c.finding_id, c.control FROM posture_compliance c
+       JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
+      WHERE c.severity_rank IS DISTINCT FROM f.severity_rank OR c.first_seen IS DISTINCT FROM f.first_seen`,
+  );
+  const marks = await store.query(
+    `SELECT finding_id, framework FROM posture_compliance GROUP BY 1, 2
+     HAVING count(*) FILTER (WHERE framework_first) <> 1`,
+  );
+  const orphans = await store.query(
+    `SELECT finding_id FROM posture_compliance c
+      WHERE NOT EXISTS (SELECT 1 FROM posture_findings f WHERE f.tenant = c.tenant AND f.id = c.finding_id)`,
+  );
+  return { order: order.rows, marks: marks.rows, orphans: orphans.rows };
+}
+
+const NONE = { order: [], marks: [], orphans: [] };
+
+async function embedded(list = migrations): Promise<Store> {
+  const store = await openStore({ extensions: storeExtensions });
+  await migrate(store, 'posture-read', list);
+  return store;
+}
+
+/** Every page of the search (7 a page), as finding ids. */
+async function allPages(
+  backend: EmbeddedBackend,
+  query: FindingQuery,
+  scope: string[] | null = null,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < 100; n++) {
+    const page = await backend.searchFindings('a', scope, query, { limit: 7, cursor, principal: 'p' });
+    ids.push(...page.items.map((f) => f.id));
+    cursor = page.next_cursor;
+    if (cursor === null) return ids;
+  }
+  throw new Error('more than 100 pages');
+}
+
+/** The same search through the findings' own order, testing each one's mappings. */
+async function reference(
+  store: Store,
+  framework: string,
+  control?: string,
+  account?: string,
+): Promise<string[]> {
+  const res = await store.query<{ id: string }>(
+    `SELECT f.id FROM posture_findings f
+      WHERE f.tenant = 'a' AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant
+        AND c.finding_id = f.id AND c.framework = $1 AND ($2::text IS NULL OR c.control = $2))
+        AND ($3::text IS NULL OR f.account = $3)
+      ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`,
+    [framework, control ?? null, account ?? null],
+  );
+  return res.rows.map((r) => r.id);
+}
+
+async function searches(store: Store): Promise<void> {
+  const backend = await EmbeddedBackend.open(store, {
+    seed: false,
+    cursors: new CursorCodec(randomBytes(32)),
+  });
+  const controls = await store.query<{ framework: string; control: string }>(
+    'SELECT DISTINCT framework, control FROM posture_compliance ORDER BY 1, 2',
+  );
+  expect(controls.rows.length).toBeGreaterThan(2);
+  for (const { framework, control } of controls.rows) {
+    expect(await allPages(backend, { framework, control })).toEqual(
+      await reference(store, framework, control),
+    );
+    const whole = await allPages(backend, { framework });
+    expect(whole).toEqual(await reference(store, framework));
+    expect(new Set(whole).size).toBe(whole.length); // once each, however many of its controls it maps to
+  }
+  // With another filter, and with one no finding passes.
+  const some = await allPages(backend, { framework: CIS, severity_at_least: 'high' });
+  expect(some.length).toBeGreaterThan(0);
+  expect(await allPages(backend, { framework: CIS, status: ['suppressed'] })).toEqual([]);
+  // A principal limited to some accounts (ABAC) sees only their findings, in the same order.
+  const scoped = await allPages(backend, { framework: CIS }, ['222222222222']);
+  expect(scoped).toEqual(await reference(store, CIS, undefined, '222222222222'));
+  expect(await allPages(backend, { framework: CIS }, [])).toEqual([]);
+}
+
+/** Runs `fn` on an embedded store into which 60 mapped findings were imported. */
+async function withMapped(fn: (store: Store) => Promise<void>): Promise<void> {
+  const store = await embedded();
+  try {
+    await importAll(
+      store,
+      Array.from({ length: 60 }, (_, i) => mapped(i)),
+    );
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('compliance mappings in page order', () => {
+  it("an import writes each mapping with its finding's order and marks one per framework", async () => {
+    await withMapped(async (store) => {
+      expect(await faults(store)).toEqual(NONE);
+      const marked = await store.query<{ n: string }>(
+        'SELECT count(*) AS n FROM posture_compliance WHERE framework_first',
+      );
+      expect(Number(marked.rows[0]!.n)).toBe(60 + 20); // CIS for each, PCI DSS for every third
+      await searches(store);
+    });
+  }, 60_000);
+
+  it('follows its finding through re-imports: a new severity, an earlier first sighting, a later one', async () => {
+    await withMapped(async (store) => {
+      const base = 1764460800;
+      // Every finding changes severity; the even ones say they were first seen a day earlier (the
+      // finding keeps the earlier time), the odd ones a day later (it keeps the one it had).
+      await importAll(
+        store,
+        Array.from({ length: 60 }, (_, i) =>
+          mapped(i, { severity_id: 5 - (i % 5), created_time: base + (i % 2 === 0 ? -86_400 : 86_400) }),
+        ),
+      );
+      expect(await faults(store)).toEqual(NONE);
+      const firsts = await store.query<{ source_id: string; first: string }>(
+        `SELECT source_id, min(c.first_seen)::text AS first FROM posture_findings f
+           JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
+          WHERE source_id IN ('gen-0', 'gen-1') GROUP BY 1 ORDER BY 1`,
+      );
+      expect(firsts.rows.map((r) => new Date(r.first).getTime() / 1000)).toEqual([base - 86_400, base]);
+      await searches(store);
+    });
+  }, 60_000);
+
+  it('migration 0009 gives mappings written before it their order and marks, and drops those without a finding', async () => {
+    const upTo = migrations.findIndex((m) => m.id === '0009_posture_compliance_page_order');
+    expect(upTo).toBeGreaterThan(0);
+    const store = await embedded(migrations.slice(0, upTo));
+    try {
+      await store.exec(`
+INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title,
+  description, severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen,
+  updated_at, record_hash)
+SELECT 'a', 'f' || i, 'asset', '111111111111', 'us-east-1', 'AwsS3Bucket', 'r' || i, 'rule', 't', 'd', 'low',
+       i % 5, 'open', 'prowler', 's' || i, 'b', timestamptz '2025-01-01' + i * interval '1 minute', now(), now(), 'h'
+  FROM generate_series(1, 40) i;
+INSERT INTO posture_compliance (tenant, finding_id, framework, control)
+SELECT 'a', 'f' || i, '${CIS}', c FROM generate_series(1, 40) i, unnest(ARRAY['1.2', '1.1']) c;
+INSERT INTO posture_compliance (tenant, finding_id, framework, control)
+SELECT 'a', 'f' || i, 'pci-dss-4.0', '3.4' FROM generate_series(1, 40, 4) i;
+INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES ('a', 'gone', '${CIS}', '1.1');
+`);
+      await migrate(store, 'posture-read', migrations);
+      expect(await faults(store)).toEqual(NONE);
+      const marked = await store.query<{ framework: string; control: string; n: string }>(
+        `SELECT framework, control, count(*) AS n FROM posture_compliance WHERE framework_first
+          GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
+      expect(marked.rows.map((r) => [r.framework, r.control, Number(r.n)])).toEqual([
+        [CIS, '1.1', 40],
+        ['pci-dss-4.0', '3.4', 10],
+      ]);
+      await searches(store);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
