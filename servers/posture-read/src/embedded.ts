@@ -146,7 +146,15 @@ export class EmbeddedBackend implements PostureBackend {
         return `(${x}.severity_rank, ${x}.first_seen) <= (${r}::smallint, ${s}::timestamptz) AND ((${x}.severity_rank, ${x}.first_seen) < (${r}::smallint, ${s}::timestamptz) OR ${rowId} COLLATE "C" > ${i})`;
       };
       if (byFramework) {
-        const pair = `c.framework = ${where.param(query.framework)}${query.control === undefined ? '' : ` AND c.control = ${where.param(query.control)}`}`;
+        // The severity too, on the mapping's copy: the walk of the mappings stops at it (a filter
+        // on the finding alone would be tested on every lower mapping, for a short last page).
+        const pair = [
+          `c.framework = ${where.param(query.framework)}`,
+          ...(query.control === undefined ? [] : [`c.control = ${where.param(query.control)}`]),
+          ...(query.severity_at_least === undefined
+            ? []
+            : [`c.severity_rank >= ${where.param(severityRank(query.severity_at_least))}`]),
+        ].join(' AND ');
         const res = await mappedPage(q, where, pair, query.control === undefined, order, after, limit);
         return toPage(res, limit, toFinding, (r) =>
           this.cursors.encode(cursorScope, [Number(r.severity_rank), iso(r.first_seen), str(r.id)]),
@@ -645,47 +653,6 @@ type PageQuery = PageTable & {
  * findings in 252 ms. The index has no tenant column: another tenant's rows holding the trigrams
  * are handed back and dropped by the tenant's condition (a test of one column, not of the text).
  */
-/**
- * A page of the findings mapped to a framework (or one of its controls), read through their
- * mappings: `pair` selects the framework's (or the control's) mappings (alias c), `where` holds
- * the tenant, the account scope and the other filters (alias f). A finding has one mapping per
- * control, so a whole framework's page reads only the one marked `framework_first`. Every mapping
- * has its finding (the import writes both in one transaction; migration 0009 removed any other),
- * so a count with no other condition reads the mappings alone; with one, it tests the findings
- * that pass it, as before 0009 (a join to the mappings counted slower: the planner merged the two
- * tables' keys, reading each row of both to test it).
- */
-async function mappedPage(
-  q: Queryable,
-  where: Where,
-  pair: string,
-  wholeFramework: boolean,
-  order: string,
-  after: () => string | null,
-  limit: number,
-): Promise<SearchResult> {
-  const mapped = wholeFramework ? `${pair} AND c.framework_first` : pair;
-  const counted = await count(
-    q,
-    where.onlyTenant()
-      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${mapped} LIMIT ${COUNT_CAP + 1}) m`
-      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
-    where.params,
-  );
-  const start = after();
-  if (start !== null) where.add(start);
-  if (counted === 0) return { counted, rows: [] };
-  const res = await q.query<Row>(
-    `SELECT ${FINDING_ROW} FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${mapped} AND ${where.sql()} ${order} LIMIT ${limit + 1}`,
-    where.params,
-  );
-  return { counted, rows: res.rows };
-}
-
-/** The mappings joined to their findings (mappedPage). */
-const MAPPED_FINDINGS =
-  'posture_compliance c JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id';
-
 async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const { table, alias: x, where, order, limit, text } = s;
   if (text === null) {
@@ -734,6 +701,47 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const scan = await scanPage(q, s, text.sql, start);
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
+
+/**
+ * A page of the findings mapped to a framework (or one of its controls), read through their
+ * mappings: `pair` selects the framework's (or the control's) mappings (alias c), `where` holds
+ * the tenant, the account scope and the other filters (alias f). A finding has one mapping per
+ * control, so a whole framework's page reads only the one marked `framework_first`. Every mapping
+ * has its finding (the import writes both in one transaction; migration 0009 removed any other),
+ * so a count with no other condition reads the mappings alone; with one, it tests the findings
+ * that pass it, as before 0009 (a join to the mappings counted slower: the planner merged the two
+ * tables' keys, reading each row of both to test it).
+ */
+async function mappedPage(
+  q: Queryable,
+  where: Where,
+  pair: string,
+  wholeFramework: boolean,
+  order: string,
+  after: () => string | null,
+  limit: number,
+): Promise<SearchResult> {
+  const mapped = wholeFramework ? `${pair} AND c.framework_first` : pair;
+  const counted = await count(
+    q,
+    where.onlyTenant()
+      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${mapped} LIMIT ${COUNT_CAP + 1}) m`
+      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
+    where.params,
+  );
+  const start = after();
+  if (start !== null) where.add(start);
+  if (counted === 0) return { counted, rows: [] };
+  const res = await q.query<Row>(
+    `SELECT ${FINDING_ROW} FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${mapped} AND ${where.sql()} ${order} LIMIT ${limit + 1}`,
+    where.params,
+  );
+  return { counted, rows: res.rows };
+}
+
+/** The mappings joined to their findings (mappedPage). */
+const MAPPED_FINDINGS =
+  'posture_compliance c JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id';
 
 /**
  * A search's page from searchPage's result: the rows, the next cursor made (`cursorAt`) from the

@@ -271,10 +271,12 @@ export async function ingestChunk(
          last_seen = GREATEST(posture_findings.last_seen, EXCLUDED.last_seen), updated_at = EXCLUDED.updated_at,
          record_hash = EXCLUDED.record_hash, evidence = EXCLUDED.evidence, remediation_text = EXCLUDED.remediation_text,
          remediation_url = EXCLUDED.remediation_url
-       RETURNING id, severity_rank, first_seen::text AS first_seen`,
+       RETURNING id, severity_rank,
+                 to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first_seen`,
     );
     // Each mapping carries its finding's page order as stored (first seen is the earlier of the
-    // stored and the new one), in PostgreSQL's own text for it, so the two compare equal exactly.
+    // stored and the new one), to the microsecond in ISO 8601 (read the same whatever the session's
+    // DateStyle and time zone), so the two compare equal exactly.
     const order = new Map(written.map((r) => [r.id, r]));
     // A changed finding's mappings are replaced; a new one has none to replace (no index probes for it).
     const replaced = changed.filter((p) => prior.has(p.id)).map((p) => p.id);

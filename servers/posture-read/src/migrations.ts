@@ -286,10 +286,14 @@ CREATE INDEX posture_findings_resource_type ON posture_findings (tenant, resourc
     // `framework_first` marks one mapping per finding and framework, so the search reads a
     // control's, or a framework's, mappings in page order and stops after a page. The rows are
     // written again rather than updated (an UPDATE of the 200,000 mappings of 100,000 findings took
-    // 16 s and left as many dead rows); the table itself stays, with its grants. A mapping whose
-    // finding is gone (none is written that way) would have no order: it is not kept.
+    // 16 s and left as many dead rows); the table itself stays, with its grants. Both tables are
+    // locked first (on a PostgreSQL server, a write between the copy and the TRUNCATE would be
+    // lost; readers of the mappings wait for the commit). A mapping whose finding is gone (none is
+    // written that way) would have no order: it is not kept.
     id: '0009_posture_compliance_page_order',
     sql: `
+LOCK TABLE posture_compliance IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE posture_findings IN SHARE MODE;
 CREATE TEMPORARY TABLE posture_compliance_0009 ON COMMIT DROP AS
 SELECT c.tenant, c.finding_id, c.framework, c.control, f.severity_rank, f.first_seen,
        row_number() OVER (PARTITION BY c.tenant, c.finding_id, c.framework ORDER BY c.control) = 1 AS framework_first
@@ -300,7 +304,8 @@ ALTER TABLE posture_compliance DROP CONSTRAINT posture_compliance_pkey,
   ADD COLUMN severity_rank smallint NOT NULL, ADD COLUMN first_seen timestamptz NOT NULL,
   ADD COLUMN framework_first boolean NOT NULL;
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first)
-SELECT tenant, finding_id, framework, control, severity_rank, first_seen, framework_first FROM posture_compliance_0009;
+SELECT tenant, finding_id, framework, control, severity_rank, first_seen, framework_first
+  FROM pg_temp.posture_compliance_0009;
 ALTER TABLE posture_compliance ADD CONSTRAINT posture_compliance_pkey PRIMARY KEY (tenant, finding_id, framework, control);
 CREATE INDEX posture_compliance_page ON posture_compliance
   (tenant, framework, control, severity_rank DESC, first_seen DESC, finding_id COLLATE "C");

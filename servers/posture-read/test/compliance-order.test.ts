@@ -15,7 +15,8 @@ import type { FindingQuery } from '../src/backend.js';
 import { EmbeddedBackend } from '../src/embedded.js';
 import { importFindings } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
-import { ocsfFinding } from './import-helpers.js';
+import { withPostgres } from '@portcullis/test-support/postgres-suite';
+import { ocsfFinding, postureDatabase } from './import-helpers.js';
 
 const CIS = 'cis-aws-foundations-3.0';
 
@@ -123,7 +124,8 @@ async function searches(store: Store): Promise<void> {
     );
     const whole = await allPages(backend, { framework });
     expect(whole).toEqual(await reference(store, framework));
-    expect(new Set(whole).size).toBe(whole.length); // once each, however many of its controls it maps to
+    // Once each, however many of the framework's controls it maps to.
+    expect(new Set(whole).size).toBe(whole.length);
   }
   // With another filter, and with one no finding passes.
   const some = await allPages(backend, { framework: CIS, severity_at_least: 'high' });
@@ -169,7 +171,10 @@ describe('compliance mappings in page order', () => {
       await importAll(
         store,
         Array.from({ length: 60 }, (_, i) =>
-          mapped(i, { severity_id: 5 - (i % 5), created_time: base + (i % 2 === 0 ? -86_400 : 86_400) }),
+          mapped(i, {
+            severity_id: 1 + ((i + 1) % 5),
+            created_time: base + (i % 2 === 0 ? -86_400 : 86_400),
+          }),
         ),
       );
       expect(await faults(store)).toEqual(NONE);
@@ -213,6 +218,43 @@ INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES (
       ]);
       await searches(store);
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+withPostgres('PostgreSQL', (pg) => {
+  it('imports of one tenant take turns: the second waits for the first to commit', async () => {
+    const store = await postureDatabase(pg().url, 'compliance_order_turns');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* held(): AsyncGenerator<string> {
+      yield `[${JSON.stringify(mapped(0))}`;
+      await gate; // the first import is inside its transaction, reading its file
+      yield `,${JSON.stringify(mapped(1))}]`;
+    }
+    const first = importFindings(store, Readable.from(held()), {
+      tenant: 'a',
+      format: 'ocsf',
+      sourceName: 'first',
+    });
+    let secondDone = false;
+    const second = importAll(store, [mapped(0, { severity_id: 5 }), mapped(2)]).then(() => {
+      secondDone = true;
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(secondDone).toBe(false);
+      release();
+      await first;
+      await second;
+      expect(secondDone).toBe(true);
+      expect(await faults(store)).toEqual(NONE);
+      const n = await store.query<{ n: string }>('SELECT count(*) AS n FROM posture_findings');
+      expect(Number(n.rows[0]!.n)).toBe(3);
+    } finally {
+      release();
+      await Promise.allSettled([first, second]);
       await store.close();
     }
   }, 60_000);

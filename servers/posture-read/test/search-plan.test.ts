@@ -141,7 +141,7 @@ describe('posture_search_findings plans', () => {
     },
   );
 
-  /** Acme's framework and control the fewest findings (three or more) map to: the least a walk finds. */
+  /** Acme's framework and control the fewest findings (three or more) map to. */
   const rarestControl = async () =>
     (
       await store.query<{ framework: string; control: string }>(
@@ -184,7 +184,7 @@ describe('posture_search_findings plans', () => {
     },
   );
 
-  it('one control and an account: the count joins each mapping to its finding', async () => {
+  it('one control and an account: the count tests the findings of the account, not the mappings alone', async () => {
     const rare = await rarestControl();
     const plans = await plansOf(
       () => backend.searchFindings('acme', null, { ...rare, account: '111111111111' }, page(null)),
@@ -195,6 +195,23 @@ describe('posture_search_findings plans', () => {
       expect(plan).toMatch(/posture_findings/);
       expect(plan).not.toMatch(/Seq Scan/);
     }
+  });
+
+  it('one framework and a severity: the walk of the mappings stops at the severity', async () => {
+    const rare = await rarestControl();
+    const plans = await plansOf(
+      () =>
+        backend.searchFindings(
+          'acme',
+          null,
+          { framework: rare.framework, severity_at_least: 'high' },
+          small(null),
+        ),
+      'posture_compliance',
+    );
+    const pagePlan = plans.find((p) => !p.includes('Aggregate'))!;
+    expect(pagePlan).toMatch(/Index (Only )?Scan using posture_compliance_framework_page/);
+    expect(pagePlan).toMatch(/Index Cond: \(.*severity_rank >= /);
   });
 
   it('plans each search for the values it is given, not once for any values', async () => {

@@ -108,6 +108,9 @@ export interface IngestOptions {
  * upstream page) anywhere rolls everything back. A dry run does all of it and rolls back at the
  * end, so its counts are exactly what a real run would report.
  */
+/** The first key of the advisory lock an import of one tenant holds (the second is the tenant's hash). */
+export const IMPORT_LOCK_CLASS = 0x706f7374;
+
 export async function ingestRecords(
   store: Store,
   source: AsyncIterable<IncomingFinding>,
@@ -119,6 +122,12 @@ export async function ingestRecords(
   const counts = emptyCounts();
   let records = 0;
   const run = async (tx: Queryable): Promise<void> => {
+    // On a PostgreSQL server two imports or syncs of one tenant would each take a finding the
+    // other is adding for new, and both write its compliance mappings (two marked per framework,
+    // one set with the other's order): one at a time per tenant. (The embedded store has one
+    // process.)
+    if (store.kind !== 'pglite')
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IMPORT_LOCK_CLASS, opts.tenant]);
     const deferred = store.kind === 'pglite' ? await deferIndexes(tx) : [];
     await stageAssets(tx);
     let chunk: IncomingFinding[] = [];
