@@ -102,15 +102,15 @@ export interface IngestOptions {
   onProgress?: (records: number) => void;
 }
 
+/** The first key of the advisory lock an import of one tenant holds (the second: the tenant's hash). */
+const IMPORT_LOCK_CLASS = 0x706f7374;
+
 /**
  * Writes normalised findings into the store in one transaction, in chunks, with the batch record
  * and its counts: the one path the import and sync commands share. A malformed record (or a failed
  * upstream page) anywhere rolls everything back. A dry run does all of it and rolls back at the
  * end, so its counts are exactly what a real run would report.
  */
-/** The first key of the advisory lock an import of one tenant holds (the second is the tenant's hash). */
-export const IMPORT_LOCK_CLASS = 0x706f7374;
-
 export async function ingestRecords(
   store: Store,
   source: AsyncIterable<IncomingFinding>,
