@@ -96,13 +96,14 @@ export class EmbeddedBackend implements PostureBackend {
     page: PageRequest,
   ): Promise<Page<FindingRecord>> {
     const limit = clampLimit(page);
-    // A framework's findings, without a text, are read through their mappings (below).
-    const byFramework = query.framework !== undefined && query.text === undefined;
+    // A framework's or a control's findings, without a text, are read through their mappings.
+    const byMapping =
+      (query.framework !== undefined || query.control !== undefined) && query.text === undefined;
     // The text condition stays apart: a text search reads its matches its own way (below).
     const where = findingWhere(
       tenant,
       scope,
-      byFramework ? { ...query, framework: undefined, control: undefined } : { ...query, text: undefined },
+      byMapping ? { ...query, framework: undefined, control: undefined } : { ...query, text: undefined },
     );
     const text = query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
@@ -117,8 +118,8 @@ export class EmbeddedBackend implements PostureBackend {
       // the order and the cursor's condition are the mapping's, so the page can be a walk of the
       // framework's (or the control's) mappings in page order. PostgreSQL still chooses: another
       // filter few findings pass is read from its own index and its findings' mappings looked up.
-      const x = byFramework ? 'c' : 'f';
-      const rowId = byFramework ? 'c.finding_id' : 'f.id';
+      const x = byMapping ? 'c' : 'f';
+      const rowId = byMapping ? 'c.finding_id' : 'f.id';
       const order = `ORDER BY ${x}.severity_rank DESC, ${x}.first_seen DESC, ${rowId} COLLATE "C"`;
       // Where the page starts (after the cursor's finding), as a condition (searchPage calls it
       // once, when its statements may take the parameters it adds).
@@ -145,17 +146,19 @@ export class EmbeddedBackend implements PostureBackend {
         // by row reaches, 2,000 rows a call).
         return `(${x}.severity_rank, ${x}.first_seen) <= (${r}::smallint, ${s}::timestamptz) AND ((${x}.severity_rank, ${x}.first_seen) < (${r}::smallint, ${s}::timestamptz) OR ${rowId} COLLATE "C" > ${i})`;
       };
-      if (byFramework) {
-        // The severity too, on the mapping's copy: the walk of the mappings stops at it (a filter
-        // on the finding alone would be tested on every lower mapping, for a short last page).
-        const pair = [
-          `c.framework = ${where.param(query.framework)}`,
-          ...(query.control === undefined ? [] : [`c.control = ${where.param(query.control)}`]),
-          ...(query.severity_at_least === undefined
-            ? []
-            : [`c.severity_rank >= ${where.param(severityRank(query.severity_at_least))}`]),
-        ].join(' AND ');
-        const res = await mappedPage(q, where, pair, query.control === undefined, order, after, limit);
+      if (byMapping) {
+        // A control without its framework: read as that control of each framework holding it.
+        const frameworks =
+          query.framework !== undefined
+            ? [query.framework]
+            : await frameworksHolding(q, tenant, query.control!);
+        const mapped = {
+          frameworks,
+          control: query.control,
+          severityRank:
+            query.severity_at_least === undefined ? undefined : severityRank(query.severity_at_least),
+        };
+        const res = await mappedPage(q, where, mapped, order, after, limit);
         return toPage(res, limit, toFinding, (r) =>
           this.cursors.encode(cursorScope, [Number(r.severity_rank), iso(r.first_seen), str(r.id)]),
         );
@@ -702,41 +705,119 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
 
+/** The mappings a search by framework or control reads (mappedPage). */
+interface MappedFilter {
+  /** The framework asked for, or those holding the control asked for alone (frameworksHolding). */
+  frameworks: string[];
+  control: string | undefined;
+  /** The least severity rank asked for, tested on the mapping's copy. */
+  severityRank: number | undefined;
+}
+
 /**
  * A page of the findings mapped to a framework (or one of its controls), read through their
- * mappings: `pair` selects the framework's (or the control's) mappings (alias c), `where` holds
- * the tenant, the account scope and the other filters (alias f). A finding has one mapping per
- * control, so a whole framework's page reads only the one marked `framework_first`. Every mapping
- * has its finding (the import writes both in one transaction; migration 0009 removed any other),
- * so a count with no other condition reads the mappings alone; with one, it tests the findings
- * that pass it, as before 0009 (a join to the mappings counted slower: the planner merged the two
- * tables' keys, reading each row of both to test it).
+ * mappings (alias c); `where` holds the tenant, the account scope and the other filters (alias f).
+ * A finding has one mapping per control, so a whole framework's page reads only the one marked
+ * `framework_first`. Every mapping has its finding (the import writes both in one transaction;
+ * migration 0009 removed any other), so a count with no other condition reads the mappings alone;
+ * with one, it tests the findings that pass it, as before 0009 (a join to the mappings counted
+ * slower: the planner merged the two tables' keys, reading each row of both to test it).
+ *
+ * A control asked for without its framework is read as that control of each framework holding it:
+ * one framework's, as when both are given; several frameworks' (a control id as "1.4" is in each
+ * CIS version), as a walk of each framework's mappings to a page, merged. A finding mapped to the
+ * control in two of them is counted and listed once: its two mappings carry the same order.
  */
 async function mappedPage(
   q: Queryable,
   where: Where,
-  pair: string,
-  wholeFramework: boolean,
+  m: MappedFilter,
   order: string,
   after: () => string | null,
   limit: number,
 ): Promise<SearchResult> {
-  const mapped = wholeFramework ? `${pair} AND c.framework_first` : pair;
+  if (m.frameworks.length === 0) {
+    after(); // a cursor is still checked
+    return { counted: 0, rows: [] };
+  }
+  // The severity on the mapping's copy too: the walk of the mappings stops at it (a filter on the
+  // finding alone would be tested on every lower mapping, for a short last page).
+  const control = m.control === undefined ? null : where.param(m.control);
+  const severity = m.severityRank === undefined ? null : where.param(m.severityRank);
+  const pairOf = (framework: string) =>
+    [
+      `c.framework = ${framework}`,
+      ...(control === null ? [] : [`c.control = ${control}`]),
+      ...(severity === null ? [] : [`c.severity_rank >= ${severity}`]),
+    ].join(' AND ');
+  // Several only for a control asked for alone (frameworksHolding).
+  const several = m.frameworks.length > 1 ? where.param(m.frameworks) : null;
+  const pair = pairOf(several === null ? where.param(m.frameworks[0]) : `ANY(${several}::text[])`);
+  // One mapping of each finding: a whole framework's marked one, or the control's in the first of
+  // several frameworks.
+  const once =
+    control === null
+      ? ' AND c.framework_first'
+      : several === null
+        ? ''
+        : ` AND NOT EXISTS (SELECT 1 FROM posture_compliance d WHERE d.tenant = c.tenant AND d.finding_id = c.finding_id AND d.control = c.control AND d.framework = ANY(${several}::text[]) AND d.framework < c.framework)`;
   const counted = await count(
     q,
     where.onlyTenant()
-      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${mapped} LIMIT ${COUNT_CAP + 1}) m`
+      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
       : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
     where.params,
   );
   const start = after();
   if (start !== null) where.add(start);
   if (counted === 0) return { counted, rows: [] };
+  if (several === null) {
+    const res = await q.query<Row>(
+      `SELECT ${FINDING_ROW} FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${pair}${once} AND ${where.sql()} ${order} LIMIT ${limit + 1}`,
+      where.params,
+    );
+    return { counted, rows: res.rows };
+  }
+  // Each framework's walk to a page + 1, merged: the page is among them. UNION keeps one of a
+  // finding's identical (order, id) rows. Each framework by its place in the count's list, so the
+  // statement uses every parameter.
+  const conditions = where.sql();
+  const walks = m.frameworks.map(
+    (_, i) =>
+      `(SELECT c.severity_rank, c.first_seen, c.finding_id FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${pairOf(`(${several}::text[])[${i + 1}]`)} AND ${conditions} ${order} LIMIT ${limit + 1})`,
+  );
+  // The page's findings read by key, one by one (OFFSET 0 keeps PostgreSQL from joining them
+  // otherwise: on a small table it hashed every finding of the tenant).
   const res = await q.query<Row>(
-    `SELECT ${FINDING_ROW} FROM ${MAPPED_FINDINGS} WHERE c.tenant = $1 AND ${mapped} AND ${where.sql()} ${order} LIMIT ${limit + 1}`,
+    `SELECT ${FINDING_ROW}
+       FROM (SELECT * FROM (${walks.join(' UNION ')}) w
+              ORDER BY w.severity_rank DESC, w.first_seen DESC, w.finding_id COLLATE "C" LIMIT ${limit + 1}) u
+       CROSS JOIN LATERAL (SELECT * FROM posture_findings r WHERE r.tenant = $1 AND r.id = u.finding_id OFFSET 0) f
+      ORDER BY u.severity_rank DESC, u.first_seen DESC, u.finding_id COLLATE "C"`,
     where.params,
   );
   return { counted, rows: res.rows };
+}
+
+/**
+ * The frameworks of the tenant's mappings that hold `control`: one probe of the mappings' page
+ * index for each framework the tenant's findings map to, and one for the control in each. As an
+ * EXISTS, PostgreSQL read every mapping of the tenant for the control (a semi-join): the index
+ * leads with the framework.
+ */
+async function frameworksHolding(q: Queryable, tenant: string, control: string): Promise<string[]> {
+  const res = await q.query<Row>(
+    `WITH RECURSIVE fw(framework) AS (
+       SELECT min(framework) FROM posture_compliance WHERE tenant = $1
+       UNION ALL
+       SELECT (SELECT min(c.framework) FROM posture_compliance c WHERE c.tenant = $1 AND c.framework > fw.framework)
+         FROM fw WHERE fw.framework IS NOT NULL)
+     SELECT framework FROM fw
+      WHERE framework IS NOT NULL
+        AND (SELECT true FROM posture_compliance c WHERE c.tenant = $1 AND c.framework = fw.framework AND c.control = $2 LIMIT 1)`,
+    [tenant, control],
+  );
+  return res.rows.map((r) => str(r.framework));
 }
 
 /** The mappings joined to their findings (mappedPage). */

@@ -17,10 +17,14 @@ import { importFindings } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import { ocsfFinding, postureDatabase } from './import-helpers.js';
+import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 const CIS = 'cis-aws-foundations-3.0';
 
-/** A finding mapped to two CIS controls and, every third one, a PCI DSS control too. */
+/**
+ * A finding mapped to two CIS controls and, every third one, a PCI DSS control too; every sixth
+ * also to PCI DSS 1.1, a control id CIS has too (every twelfth is mapped to 1.1 in both).
+ */
 function mapped(i: number, over: { severity_id?: number; created_time?: number } = {}) {
   const f = ocsfFinding(i);
   const info = f.finding_info as Record<string, unknown>;
@@ -31,7 +35,7 @@ function mapped(i: number, over: { severity_id?: number; created_time?: number }
     unmapped: {
       compliance: {
         'CIS-3.0': [`${1 + (i % 4)}.1`, `${1 + (i % 4)}.2`],
-        ...(i % 3 === 0 ? { 'PCI-4.0': ['3.4'] } : {}),
+        ...(i % 3 === 0 ? { 'PCI-4.0': i % 6 === 0 ? ['3.4', '1.1'] : ['3.4'] } : {}),
       },
     },
   };
@@ -94,17 +98,18 @@ async function allPages(
 /** The same search through the findings' own order, testing each one's mappings. */
 async function reference(
   store: Store,
-  framework: string,
+  framework: string | undefined,
   control?: string,
   account?: string,
 ): Promise<string[]> {
   const res = await store.query<{ id: string }>(
     `SELECT f.id FROM posture_findings f
       WHERE f.tenant = 'a' AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant
-        AND c.finding_id = f.id AND c.framework = $1 AND ($2::text IS NULL OR c.control = $2))
+        AND c.finding_id = f.id AND ($1::text IS NULL OR c.framework = $1)
+        AND ($2::text IS NULL OR c.control = $2))
         AND ($3::text IS NULL OR f.account = $3)
       ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`,
-    [framework, control ?? null, account ?? null],
+    [framework ?? null, control ?? null, account ?? null],
   );
   return res.rows.map((r) => r.id);
 }
@@ -127,6 +132,29 @@ async function searches(store: Store): Promise<void> {
     // Once each, however many of the framework's controls it maps to.
     expect(new Set(whole).size).toBe(whole.length);
   }
+  // A control without its framework: its findings in any framework, each once, counted once.
+  const ids = [...new Set(controls.rows.map((r) => r.control))];
+  for (const control of ids) {
+    const expected = await reference(store, undefined, control);
+    expect(await allPages(backend, { control })).toEqual(expected);
+    const first = await backend.searchFindings(
+      'a',
+      null,
+      { control },
+      { limit: 7, cursor: null, principal: 'p' },
+    );
+    expect(first.total).toBe(expected.length);
+    const scopedControl = await allPages(backend, { control }, ['111111111111']);
+    expect(scopedControl).toEqual(await reference(store, undefined, control, '111111111111'));
+  }
+  expect(await allPages(backend, { control: '1.1', status: ['suppressed'] })).toEqual([]);
+  const none = await backend.searchFindings(
+    'a',
+    null,
+    { control: '9.9' },
+    { limit: 7, cursor: null, principal: 'p' },
+  );
+  expect([none.items, none.total, none.next_cursor]).toEqual([[], 0, null]);
   // With another filter, and with one no finding passes.
   const some = await allPages(backend, { framework: CIS, severity_at_least: 'high' });
   expect(some.length).toBeGreaterThan(0);
@@ -160,6 +188,48 @@ describe('compliance mappings in page order', () => {
       );
       expect(Number(marked.rows[0]!.n)).toBe(60 + 20); // CIS for each, PCI DSS for every third
       await searches(store);
+    });
+  }, 60_000);
+
+  it('a control two frameworks hold, asked for alone: each framework walked in page order, merged', async () => {
+    await withMapped(async (store) => {
+      await store.exec('ANALYZE');
+      const seen: Recorded[] = [];
+      const backend = await EmbeddedBackend.open(store, {
+        seed: false,
+        cursors: new CursorCodec(randomBytes(32)),
+        reads: recordingReads(store, seen),
+      });
+      const both = await backend.searchFindings(
+        'a',
+        null,
+        { control: '1.1' },
+        { limit: 2, cursor: null, principal: 'p' },
+      );
+      expect(both.total).toBe((await reference(store, undefined, '1.1')).length);
+      for (const cursor of [null, both.next_cursor]) {
+        seen.length = 0;
+        await backend.searchFindings('a', null, { control: '1.1' }, { limit: 2, cursor, principal: 'p' });
+        const plans: string[] = [];
+        for (const q of seen.filter((r) => /^(SELECT|WITH)\b/.test(r.sql.trimStart())))
+          plans.push(await planAtScale(store, q));
+        // The frameworks holding the control, the count, the page.
+        expect(plans.length).toBe(3);
+        const [lookup, countPlan, pagePlan] = plans as [string, string, string];
+        // A probe for the control in each framework, not a read of every mapping for it.
+        expect(lookup).toMatch(
+          /Index Cond: \(\(tenant = 'a'::text\) AND \(framework = fw\.framework\) AND \(control = '1\.1'::text\)\)/,
+        );
+        expect(lookup).not.toMatch(/Index Cond: \(\(tenant = 'a'::text\) AND \(control/);
+        expect(countPlan).not.toMatch(/posture_findings/);
+        // Two walks of the control's mappings in page order (one per framework), each to a page.
+        expect(pagePlan.match(/Index (Only )?Scan using posture_compliance_page/g)?.length).toBe(2);
+        expect(pagePlan.match(/Limit/g)?.length).toBeGreaterThanOrEqual(3);
+        // Each finding read by its key: the page's, and each walk's test of its filters.
+        for (const line of pagePlan.split('\n').filter((l) => / on posture_findings /.test(l)))
+          expect(line).toMatch(/Index (Only )?Scan using posture_findings_pkey/);
+        for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+      }
     });
   }, 60_000);
 

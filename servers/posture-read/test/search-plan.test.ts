@@ -184,6 +184,28 @@ describe('posture_search_findings plans', () => {
     },
   );
 
+  it('one control without its framework: a probe per framework, then the walk of its mappings', async () => {
+    const rare = await rarestControl();
+    const first = await backend.searchFindings('acme', null, { control: rare.control }, small(null));
+    expect(first.next_cursor).not.toBeNull();
+    const plans = await plansOf(
+      () => backend.searchFindings('acme', null, { control: rare.control }, small(first.next_cursor)),
+      'posture_compliance',
+    );
+    expect(plans.length).toBe(3);
+    const [lookup, countPlan, pagePlan] = plans as [string, string, string];
+    expect(lookup).toMatch(
+      /Index Cond: \(\(tenant = 'acme'::text\) AND \(framework = fw\.framework\) AND \(control = /,
+    );
+    expect(countPlan).not.toMatch(/posture_findings/);
+    expect(pagePlan).toMatch(/Index (Only )?Scan using posture_compliance_page /);
+    expect(pagePlan).toMatch(/Index Cond: \(.*ROW\(severity_rank, first_seen\) <= ROW\(/);
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/Seq Scan/);
+      expect(plan).not.toMatch(/\bSort\b/);
+    }
+  });
+
   it('one control and an account: the count tests the findings of the account, not the mappings alone', async () => {
     const rare = await rarestControl();
     const plans = await plansOf(
