@@ -100,12 +100,21 @@ export class EmbeddedBackend implements PostureBackend {
     const byMapping =
       (query.framework !== undefined || query.control !== undefined) && query.text === undefined;
     // The text condition stays apart: a text search reads its matches its own way (below).
-    const where = findingWhere(
-      tenant,
-      scope,
-      byMapping ? { ...query, framework: undefined, control: undefined } : { ...query, text: undefined },
-    );
-    const text = query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
+    const where = findingWhere(tenant, scope, {
+      ...query,
+      framework: undefined,
+      control: undefined,
+      text: undefined,
+    });
+    const matched =
+      query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
+    // With a text, a framework or control is tested with it, on each finding the search reads (its
+    // candidates, or the findings it tests one by one, at most SCAN_WINDOW a call): as a filter, the
+    // walk in page order would test findings until SCAN_WINDOW passed it. A control whose findings
+    // sort last, with a text, took 946 ms a search at 100,000 findings (5.8 at 1,000).
+    const mapping = byMapping ? null : mappedTo(where, query);
+    const text =
+      matched === null || mapping === null ? matched : { ...matched, sql: `${matched.sql} AND ${mapping}` };
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     return this.reads(async (q) => {
       // Planned for the values it is given, every time. The embedded store keeps its statements
@@ -598,14 +607,19 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
   if (query.resource_type !== undefined) where.add(`f.resource_type = ${where.param(query.resource_type)}`);
   if (query.resource_id !== undefined) where.add(`f.resource_id = ${where.param(query.resource_id)}`);
   if (query.rule !== undefined) where.add(`f.rule = ${where.param(query.rule)}`);
-  if (query.framework !== undefined || query.control !== undefined) {
-    const conds = ['c.tenant = f.tenant', 'c.finding_id = f.id'];
-    if (query.framework !== undefined) conds.push(`c.framework = ${where.param(query.framework)}`);
-    if (query.control !== undefined) conds.push(`c.control = ${where.param(query.control)}`);
-    where.add(`EXISTS (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')})`);
-  }
+  const mapping = mappedTo(where, query);
+  if (mapping !== null) where.add(mapping);
   if (query.text !== undefined) where.add(textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT).sql);
   return where;
+}
+
+/** The finding (alias f) is mapped to the query's framework, or control, or both; null: neither. */
+function mappedTo(where: Where, query: FindingQuery): string | null {
+  if (query.framework === undefined && query.control === undefined) return null;
+  const conds = ['c.tenant = f.tenant', 'c.finding_id = f.id'];
+  if (query.framework !== undefined) conds.push(`c.framework = ${where.param(query.framework)}`);
+  if (query.control !== undefined) conds.push(`c.control = ${where.param(query.control)}`);
+  return `EXISTS (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')})`;
 }
 
 /** A search's text, as textMatch makes it. */

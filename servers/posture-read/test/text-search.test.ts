@@ -34,7 +34,8 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informatio
  * 3,400 others (more than TEXT_CANDIDATES, none in the first SCAN_WINDOW); "lone wolf" in 4
  * descriptions (a handful); "marmot" in 200 (fewer than TEXT_CANDIDATES, eight pages of 25). Every
  * title ends "... alpha" and every description starts "beta". Two titles hold "ΣΑΣ" and "İSTANBUL",
- * whose lower case JavaScript and PostgreSQL spell differently.
+ * whose lower case JavaScript and PostgreSQL spell differently. Every fourth huddled one is mapped
+ * to control H.1 (300, all ranked below the first SCAN_WINDOW).
  */
 function finding(i: number): IncomingFinding {
   const huddled = i >= 3_400;
@@ -63,7 +64,7 @@ function finding(i: number): IncomingFinding {
     evidence: null,
     remediation_text: '',
     remediation_url: null,
-    compliance: [],
+    compliance: huddled && i % 4 === 0 ? [{ framework: 'test-framework', control: 'H.1' }] : [],
     raw: { i },
   };
 }
@@ -226,6 +227,38 @@ describe('posture_search_findings with a text', () => {
     expect(calls.length).toBe(Math.ceil(4_600 / SCAN_WINDOW));
     for (const c of calls)
       expect(c).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
+  });
+
+  it('a control with a text: tested with the text, SCAN_WINDOW findings a call, not a walk to its findings', async () => {
+    // Every title holds "check" (more than TEXT_CANDIDATES candidates); H.1's findings rank last.
+    const mapped = await store.query<{ finding_id: string }>(
+      `SELECT finding_id FROM posture_compliance WHERE tenant = $1 AND control = 'H.1'`,
+      [TENANT],
+    );
+    const isMapped = new Set(mapped.rows.map((r) => r.finding_id));
+    const want = (await expected('check')).filter((id) => isMapped.has(id));
+    expect(want.length).toBe(300);
+    for (const query of [
+      { text: 'check', control: 'H.1' },
+      { text: 'check', framework: 'test-framework' },
+    ]) {
+      const first = await search(query);
+      // As a filter, the walk tested findings until SCAN_WINDOW were mapped: all 4,600 in one call.
+      expect(first.items).toEqual([]);
+      expect(first.scan_incomplete).toBe(true);
+      expect(readsAmong(seen.map((q) => q.sql))).toEqual([
+        expect.stringMatching(CANDIDATE_READ),
+        expect.stringMatching(WALK_READ),
+      ]);
+      const ids = await everyPage(query, 25, (_res, read) => {
+        expect(read[read.length - 1]).toMatch(WALK_READ);
+        // The mapping is tested with the text, on the findings the walk reads.
+        expect(read[read.length - 1]).toMatch(
+          /LIKE lower\(\$\d+\) AND EXISTS \(SELECT 1 FROM posture_compliance c/,
+        );
+      });
+      expect(ids).toEqual(want);
+    }
   });
 
   it('fewer than TEXT_CANDIDATES candidates, many pages: every page from the candidates, in order', async () => {
