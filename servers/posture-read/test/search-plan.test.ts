@@ -206,16 +206,50 @@ describe('posture_search_findings plans', () => {
     }
   });
 
-  it('one control and an account: the count tests the findings of the account, not the mappings alone', async () => {
+  it('one control and an account: its mappings are fewer and walked; the count tests the account', async () => {
     const rare = await rarestControl();
     const plans = await plansOf(
       () => backend.searchFindings('acme', null, { ...rare, account: '111111111111' }, page(null)),
       'posture_compliance',
     );
-    expect(plans.length).toBe(2);
+    // The control's mappings counted (to WALK_PROBE, against the account's findings), the count,
+    // the page.
+    expect(plans.length).toBe(3);
+    const [probe, countPlan, pagePlan] = plans as [string, string, string];
+    expect(probe).toMatch(/Index Only Scan using posture_compliance_page/);
+    expect(probe).not.toMatch(/posture_findings/);
+    expect(countPlan).toMatch(/posture_findings/);
+    expect(pagePlan).toMatch(/Index (Only )?Scan using posture_compliance_page /);
+    // The page in the mappings' order, read through them.
+    expect(seen.at(-1)!.sql).toMatch(
+      /FROM posture_compliance c JOIN posture_findings f .* ORDER BY c\.severity_rank/,
+    );
+    for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+  });
+
+  it('one framework and a rule: the rule has fewer findings, walked in page order, mappings tested', async () => {
+    const rare = await rarestControl();
+    const rule = (
+      await store.query<{ rule: string }>(
+        `SELECT f.rule FROM posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
+          WHERE f.tenant = 'acme' AND c.framework = $1 GROUP BY 1 HAVING count(*) >= 3 ORDER BY count(*), 1 LIMIT 1`,
+        [rare.framework],
+      )
+    ).rows[0]!.rule;
+    const query = { framework: rare.framework, rule };
+    const first = await backend.searchFindings('acme', null, query, small(null));
+    expect(first.next_cursor).not.toBeNull();
+    const plans = await plansOf(() => backend.searchFindings('acme', null, query, small(first.next_cursor)));
+    // The rule's findings counted (to WALK_PROBE; the mappings' count is not in these plans, it
+    // reads no finding), the count, the page.
+    expect(plans.length).toBe(3);
+    const pagePlan = plans[2]!;
+    expect(pagePlan).toMatch(/Index (Only )?Scan using posture_findings_rule /);
+    expect(pagePlan).toMatch(/Index Only Scan using posture_compliance_pkey/);
+    expect(pagePlan).not.toMatch(/posture_compliance_(framework_)?page/);
     for (const plan of plans) {
-      expect(plan).toMatch(/posture_findings/);
       expect(plan).not.toMatch(/Seq Scan/);
+      expect(plan).not.toMatch(/\bSort\b/);
     }
   });
 
