@@ -7,9 +7,10 @@
  * by finding, at most SCAN_WINDOW a call), two words every finding holds but never side by side;
  * assets with no filter, by account, exposed, a text few hold) and summary latency (by severity and
  * account, by framework, the compliance summary) on a store of 1,000 findings against one of N (the
- * summaries read every finding: no goal).
+ * summaries read every finding: no goal), then every filter alone and every two together (FILTERS,
+ * PAIR_CALLS calls each), the worst ratios printed.
  * Goals: N imported within 60 s with peak memory under 300 MB; every search at N within 2x of
- * 1,000.
+ * 1,000, the rows and the pairs.
  * Then the same file twice more (a re-import rewrites every finding's last-seen time): the times,
  * the data directory's size after each, and the reads at N once more (no goal: dead rows would show).
  */
@@ -143,20 +144,76 @@ interface Latencies {
   assetsText: number;
 }
 
+/** The server in process on a store, as the bench's reads call it. */
+const open = (dataDir: string) =>
+  startInProcess(server, {
+    dataDir,
+    // A ceiling the bench's calls never reach (the default, 120 calls a minute per tool, is below
+    // them); the limiter still runs on every call.
+    env: {
+      POSTURE_SEED: 'none',
+      PORTCULLIS_RATE_PRINCIPAL_TOOL: '100000/60s',
+      PORTCULLIS_RATE_TENANT: '100000/60s',
+    },
+    principal: { id: 'bench', roles: ['analyst'], tenant: 'bench' },
+  });
+
+/**
+ * The search's filters, each a value the generated findings hold (the status a value none holds),
+ * for the survey of every filter alone and every two together (pairLatencies).
+ */
+const FILTERS: Record<string, Record<string, unknown>> = {
+  open: { status: ['open'] },
+  suppressed: { status: ['suppressed'] },
+  high: { severity_at_least: 'high' },
+  source: { source: 'prowler' },
+  account: { account: '222222222222' },
+  region: { region: 'us-east-1' },
+  type: { resource_type: 'AwsS3Bucket' },
+  rule: { rule: 'bench_check_7' },
+  resource: { resource_id: 'arn:aws:s3:::bench-222222222222-7' },
+  framework: { framework: 'cis-aws-foundations-3.0' },
+  control: { control: '1.4' },
+  pci: { framework: 'pci-dss-4.0', control: '3.2.1' },
+  text: { text: 'bucket 42' },
+};
+const PAIR_CALLS = 5;
+
+/**
+ * posture_search_findings with every filter of FILTERS alone and every two of them that set
+ * different arguments, each timed PAIR_CALLS times on both stores (calls alternating): the label
+ * and the two medians of each.
+ */
+async function pairLatencies(dirs: readonly [string, string]): Promise<[string, number, number][]> {
+  const hs: Awaited<ReturnType<typeof open>>[] = [];
+  try {
+    for (const dataDir of dirs) hs.push(await open(dataDir));
+    const names = Object.keys(FILTERS);
+    const sets: string[][] = names.map((a) => [a]);
+    for (let i = 0; i < names.length; i++)
+      for (const b of names.slice(i + 1)) {
+        const keys = Object.keys(FILTERS[b]!);
+        if (!Object.keys(FILTERS[names[i]!]!).some((k) => keys.includes(k))) sets.push([names[i]!, b]);
+      }
+    const out: [string, number, number][] = [];
+    for (const set of sets) {
+      const args = Object.assign({ limit: 25 }, ...set.map((k) => FILTERS[k]));
+      const [a, b] = await timeAlternating(
+        [hs[0]!, hs[1]!],
+        PAIR_CALLS,
+        'posture_search_findings',
+        () => args,
+      );
+      out.push([set.join(' + '), a, b]);
+    }
+    return out;
+  } finally {
+    for (const h of hs) await h.close();
+  }
+}
+
 /** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
 async function latencies(dirs: readonly [string, string]): Promise<[Latencies, Latencies]> {
-  const open = (dataDir: string) =>
-    startInProcess(server, {
-      dataDir,
-      // A ceiling the bench's calls never reach (the default, 120 calls a minute per tool, is below
-      // them); the limiter still runs on every call.
-      env: {
-        POSTURE_SEED: 'none',
-        PORTCULLIS_RATE_PRINCIPAL_TOOL: '100000/60s',
-        PORTCULLIS_RATE_TENANT: '100000/60s',
-      },
-      principal: { id: 'bench', roles: ['analyst'], tenant: 'bench' },
-    });
   const hs: Awaited<ReturnType<typeof open>>[] = [];
   try {
     for (const dataDir of dirs) hs.push(await open(dataDir));
@@ -368,6 +425,19 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     )
       .map((k) => [k, atN[k] / at1k[k]] as const)
       .reduce((a, b) => (b[1] > a[1] ? b : a));
+    // Every filter alone and every two together: a filter's own index can serve it alone and
+    // still leave a pair to read most of the store.
+    const pairs = (await pairLatencies([join(base, 'data-small'), join(base, 'data-big')]))
+      .map(([label, a, b]) => ({ label, a, b, ratio: b / a }))
+      .sort((x, y) => y.ratio - x.ratio);
+    const within = pairs.filter((p) => p.ratio <= 2).length;
+    log(
+      `  every filter alone and every two together (${pairs.length} searches, median of ${PAIR_CALLS}), the worst:`,
+    );
+    for (const p of pairs.slice(0, 8))
+      log(
+        `    ${p.label.padEnd(41)}${f1(p.a).padStart(8)} ms   ${f1(p.b).padStart(8)} ms   ${p.ratio.toFixed(2)}x`,
+      );
     log('  goals');
     log(
       `    import within 60 s                       ${f1(imp.ms / 1000).padStart(8)} s    ${verdict(imp.ms <= 60_000)}`,
@@ -377,6 +447,9 @@ export async function postureBench(log: (s?: string) => void, n: number): Promis
     );
     log(
       `    searches at ${n.toLocaleString('en')} within 2x of 1,000 (the worst search)     ${worst.toFixed(2).padStart(6)} x    ${verdict(worst <= 2)} (${worstKey})`,
+    );
+    log(
+      `    filters alone and in pairs within 2x                 ${within} of ${pairs.length}    ${verdict(within === pairs.length)} (worst ${pairs[0]?.label}, ${pairs[0]?.ratio.toFixed(2)}x)`,
     );
     // A re-import rewrites every finding; the first one needs room for the new versions, later
     // ones reuse what the import's VACUUM reclaimed, so the directory stops growing.
