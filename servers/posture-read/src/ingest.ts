@@ -274,9 +274,9 @@ export async function ingestChunk(
        RETURNING id, severity_rank,
                  to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first_seen`,
     );
-    // Each mapping carries its finding's page order as stored (first seen is the earlier of the
-    // stored and the new one), to the microsecond in ISO 8601 (read the same whatever the session's
-    // DateStyle and time zone), so the two compare equal exactly.
+    // Each mapping carries its finding's account, and its page order as stored (first seen is the
+    // earlier of the stored and the new one), to the microsecond in ISO 8601 (read the same
+    // whatever the session's DateStyle and time zone), so the two compare equal exactly.
     const order = new Map(written.map((r) => [r.id, r]));
     // A changed finding's mappings are replaced; a new one has none to replace (no index probes for it).
     const replaced = changed.filter((p) => prior.has(p.id)).map((p) => p.id);
@@ -296,13 +296,22 @@ export async function ingestChunk(
         if (mappings.has(key)) continue;
         const first = !marked.has(`${p.id}\u0000${m.framework}`);
         marked.add(`${p.id}\u0000${m.framework}`);
-        mappings.set(key, [tenant, p.id, m.framework, m.control, at.severity_rank, at.first_seen, first]);
+        mappings.set(key, [
+          tenant,
+          p.id,
+          m.framework,
+          m.control,
+          at.severity_rank,
+          at.first_seen,
+          first,
+          p.rec.asset.account,
+        ]);
       }
     }
     await insertValues(
       q,
-      'INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first) ',
-      ['text', 'text', 'text', 'text', 'smallint', 'timestamptz', 'boolean'],
+      'INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account) ',
+      ['text', 'text', 'text', 'text', 'smallint', 'timestamptz', 'boolean', 'text'],
       [...mappings.values()],
     );
   }

@@ -1,10 +1,11 @@
 /**
  * Each compliance mapping carries its finding's page order (severity rank and first seen), and one
- * mapping per finding and framework is marked `framework_first` (migration 0009): a search by
- * framework or control reads the mappings in page order (the plans: search-plan.test.ts). This
- * holds after an import, after re-imports that change a finding's severity or report it first seen
- * earlier or later, and after migration 0009 on a store that held mappings before it; and the
- * searches return each matching finding once, in the same pages as the findings' own order.
+ * mapping per finding and framework is marked `framework_first` (migration 0009), and its finding's
+ * account (0010): a search by framework or control reads the mappings in page order, testing the
+ * accounts on them (the plans: search-plan.test.ts). This holds after an import, after re-imports
+ * that change a finding's severity or account or report it first seen earlier or later, and after
+ * migrations 0009 and 0010 on stores that held mappings before them; and the searches return each
+ * matching finding once, in the same pages as the findings' own order.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -25,8 +26,8 @@ const CIS = 'cis-aws-foundations-3.0';
  * A finding mapped to two CIS controls and, every third one, a PCI DSS control too; every sixth
  * also to PCI DSS 1.1, a control id CIS has too (every twelfth is mapped to 1.1 in both).
  */
-function mapped(i: number, over: { severity_id?: number; created_time?: number } = {}) {
-  const f = ocsfFinding(i);
+function mapped(i: number, over: { severity_id?: number; created_time?: number; account?: string } = {}) {
+  const f = ocsfFinding(i, over.account === undefined ? {} : { account: over.account });
   const info = f.finding_info as Record<string, unknown>;
   return {
     ...f,
@@ -50,14 +51,15 @@ async function importAll(store: Store, findings: unknown[]): Promise<void> {
 }
 
 /**
- * What would break the searches: a mapping out of its finding's order, a finding and framework not
- * marked exactly once, a mapping without its finding.
+ * What would break the searches: a mapping out of its finding's order or account, a finding and
+ * framework not marked exactly once, a mapping without its finding.
  */
 async function faults(store: Store) {
   const order = await store.query(
     `SELECT c.finding_id, c.control FROM posture_compliance c
        JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
-      WHERE c.severity_rank IS DISTINCT FROM f.severity_rank OR c.first_seen IS DISTINCT FROM f.first_seen`,
+      WHERE c.severity_rank IS DISTINCT FROM f.severity_rank OR c.first_seen IS DISTINCT FROM f.first_seen
+         OR c.account IS DISTINCT FROM f.account`,
   );
   const marks = await store.query(
     `SELECT finding_id, framework FROM posture_compliance GROUP BY 1, 2
@@ -162,6 +164,18 @@ async function searches(store: Store): Promise<void> {
   // A principal limited to some accounts (ABAC) sees only their findings, in the same order.
   const scoped = await allPages(backend, { framework: CIS }, ['222222222222']);
   expect(scoped).toEqual(await reference(store, CIS, undefined, '222222222222'));
+  // An account asked for, alone and with a scope holding it: the same findings, counted exactly.
+  for (const [query, framework, control] of [
+    [{ framework: CIS, account: '222222222222' }, CIS, undefined],
+    [{ control: '1.1', account: '111111111111' }, undefined, '1.1'],
+  ] as const) {
+    const want = await reference(store, framework, control, query.account);
+    expect(want.length).toBeGreaterThan(0);
+    expect(await allPages(backend, query)).toEqual(want);
+    expect(await allPages(backend, query, [query.account, '333333333333'])).toEqual(want);
+    const first = await backend.searchFindings('a', null, query, { limit: 7, cursor: null, principal: 'p' });
+    expect(first.total).toBe(want.length);
+  }
   expect(await allPages(backend, { framework: CIS }, [])).toEqual([]);
 }
 
@@ -178,6 +192,16 @@ async function withMapped(fn: (store: Store) => Promise<void>): Promise<void> {
     await store.close();
   }
 }
+
+/** 40 findings (f1 to f40) written as a store before 0009 or 0010 holds them, in three accounts. */
+const FORTY_FINDINGS = `
+INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title,
+  description, severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen,
+  updated_at, record_hash)
+SELECT 'a', 'f' || i, 'asset', (ARRAY['111111111111', '222222222222', '333333333333'])[i % 3 + 1], 'us-east-1',
+       'AwsS3Bucket', 'r' || i, 'rule', 't', 'd', 'low',
+       i % 5, 'open', 'prowler', 's' || i, 'b', timestamptz '2025-01-01' + i * interval '1 minute', now(), now(), 'h'
+  FROM generate_series(1, 40) i;`;
 
 describe('compliance mappings in page order', () => {
   it("an import writes each mapping with its finding's order and marks one per framework", async () => {
@@ -237,17 +261,23 @@ describe('compliance mappings in page order', () => {
     await withMapped(async (store) => {
       const base = 1764460800;
       // Every finding changes severity; the even ones say they were first seen a day earlier (the
-      // finding keeps the earlier time), the odd ones a day later (it keeps the one it had).
+      // finding keeps the earlier time), the odd ones a day later (it keeps the one it had); every
+      // fifth one moves to another account.
       await importAll(
         store,
         Array.from({ length: 60 }, (_, i) =>
           mapped(i, {
             severity_id: 1 + ((i + 1) % 5),
             created_time: base + (i % 2 === 0 ? -86_400 : 86_400),
+            ...(i % 5 === 0 ? { account: '444444444444' } : {}),
           }),
         ),
       );
       expect(await faults(store)).toEqual(NONE);
+      const moved = await store.query<{ n: string }>(
+        `SELECT count(DISTINCT finding_id) AS n FROM posture_compliance WHERE account = '444444444444'`,
+      );
+      expect(Number(moved.rows[0]!.n)).toBe(12);
       const firsts = await store.query<{ source_id: string; first: string }>(
         `SELECT source_id, min(c.first_seen)::text AS first FROM posture_findings f
            JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
@@ -264,12 +294,7 @@ describe('compliance mappings in page order', () => {
     const store = await embedded(migrations.slice(0, upTo));
     try {
       await store.exec(`
-INSERT INTO posture_findings (tenant, id, asset_id, account, region, resource_type, resource_id, rule, title,
-  description, severity, severity_rank, status, source, source_id, import_batch, first_seen, last_seen,
-  updated_at, record_hash)
-SELECT 'a', 'f' || i, 'asset', '111111111111', 'us-east-1', 'AwsS3Bucket', 'r' || i, 'rule', 't', 'd', 'low',
-       i % 5, 'open', 'prowler', 's' || i, 'b', timestamptz '2025-01-01' + i * interval '1 minute', now(), now(), 'h'
-  FROM generate_series(1, 40) i;
+${FORTY_FINDINGS}
 INSERT INTO posture_compliance (tenant, finding_id, framework, control)
 SELECT 'a', 'f' || i, '${CIS}', c FROM generate_series(1, 40) i, unnest(ARRAY['1.2', '1.1']) c;
 INSERT INTO posture_compliance (tenant, finding_id, framework, control)
@@ -286,6 +311,28 @@ INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES (
         [CIS, '1.1', 40],
         ['pci-dss-4.0', '3.4', 10],
       ]);
+      await searches(store);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it("migration 0010 gives mappings written before it their finding's account", async () => {
+    const upTo = migrations.findIndex((m) => m.id === '0010_posture_compliance_account');
+    expect(upTo).toBeGreaterThan(0);
+    const store = await embedded(migrations.slice(0, upTo));
+    try {
+      await store.exec(`
+${FORTY_FINDINGS}
+INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first)
+SELECT 'a', f.id, c.framework, c.control, f.severity_rank, f.first_seen, c.control = '1.1'
+  FROM posture_findings f,
+       (VALUES ('${CIS}', '1.1'), ('${CIS}', '1.2')) c(framework, control);
+INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first)
+SELECT 'a', id, 'pci-dss-4.0', '1.1', severity_rank, first_seen, true FROM posture_findings WHERE id LIKE '%3';
+`);
+      await migrate(store, 'posture-read', migrations);
+      expect(await faults(store)).toEqual(NONE);
       await searches(store);
     } finally {
       await store.close();

@@ -206,25 +206,49 @@ describe('posture_search_findings plans', () => {
     }
   });
 
-  it('one control and an account: its mappings are fewer and walked; the count tests the account', async () => {
+  it.each([
+    ['an account', { account: '111111111111' }, null],
+    ['an account scope', {}, ['111111111111', '222222222222']],
+  ] as const)(
+    'one control and %s: its mappings are fewer and walked; the count reads only the mappings',
+    async (_label, filter, scope) => {
+      const rare = await rarestControl();
+      const plans = await plansOf(
+        () => backend.searchFindings('acme', scope && [...scope], { ...rare, ...filter }, page(null)),
+        'posture_compliance',
+      );
+      // The control's mappings counted (to WALK_PROBE, against the account's findings), the count,
+      // the page.
+      expect(plans.length).toBe(3);
+      const [probe, countPlan, pagePlan] = plans as [string, string, string];
+      expect(probe).toMatch(/Index Only Scan using posture_compliance_page/);
+      expect(probe).not.toMatch(/posture_findings/);
+      // Each mapping carries its finding's account (0010), in the index.
+      expect(countPlan).not.toMatch(/posture_findings/);
+      expect(countPlan).toMatch(/Index Only Scan using posture_compliance_page /);
+      expect(countPlan).toMatch(/Filter: \(account = /);
+      expect(pagePlan).toMatch(/Index (Only )?Scan using posture_compliance_page /);
+      // The page in the mappings' order, read through them.
+      expect(seen.at(-1)!.sql).toMatch(
+        /FROM posture_compliance c JOIN posture_findings f .* ORDER BY c\.severity_rank/,
+      );
+      for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+    },
+  );
+
+  it("one control and a status: the count walks the mappings, each one's finding read by its key", async () => {
     const rare = await rarestControl();
-    const plans = await plansOf(
-      () => backend.searchFindings('acme', null, { ...rare, account: '111111111111' }, page(null)),
-      'posture_compliance',
+    seen.length = 0;
+    await backend.searchFindings('acme', null, { ...rare, status: ['open'] }, page(null));
+    const counting = seen.filter((q) =>
+      /^SELECT count\(\*\) AS n FROM \(SELECT 1 FROM posture_compliance c/.test(q.sql),
     );
-    // The control's mappings counted (to WALK_PROBE, against the account's findings), the count,
-    // the page.
-    expect(plans.length).toBe(3);
-    const [probe, countPlan, pagePlan] = plans as [string, string, string];
-    expect(probe).toMatch(/Index Only Scan using posture_compliance_page/);
-    expect(probe).not.toMatch(/posture_findings/);
-    expect(countPlan).toMatch(/posture_findings/);
-    expect(pagePlan).toMatch(/Index (Only )?Scan using posture_compliance_page /);
-    // The page in the mappings' order, read through them.
-    expect(seen.at(-1)!.sql).toMatch(
-      /FROM posture_compliance c JOIN posture_findings f .* ORDER BY c\.severity_rank/,
-    );
-    for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+    expect(counting.length).toBe(1);
+    const countPlan = await planAtScale(store, counting[0]!);
+    expect(countPlan).toMatch(/Nested Loop/);
+    expect(countPlan).toMatch(/Index Only Scan using posture_compliance_page /);
+    expect(countPlan).toMatch(/Index Scan using posture_findings_pkey /);
+    expect(countPlan).not.toMatch(/Seq Scan/);
   });
 
   it('one framework and a rule: the rule has fewer findings, walked in page order, mappings tested', async () => {
