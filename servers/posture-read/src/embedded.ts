@@ -108,10 +108,11 @@ export class EmbeddedBackend implements PostureBackend {
     });
     const matched =
       query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
-    // With a text, a framework or control is tested with it, on each finding the search reads (its
-    // candidates, or the findings it tests one by one, at most SCAN_WINDOW a call): as a filter, the
-    // walk in page order would test findings until SCAN_WINDOW passed it. A control whose findings
-    // sort last, with a text, took 946 ms a search at 100,000 findings (5.8 at 1,000).
+    // With a text, a framework or control is tested with it, on each finding the search reads
+    // (its candidates, or the findings it tests one by one, at most SCAN_WINDOW a call): as a
+    // filter, the walk in page order would test findings until SCAN_WINDOW passed it. A control
+    // whose findings sort last, with a text, took 946 ms a search at 100,000 findings (5.8 at
+    // 1,000).
     const mapping = byMapping ? null : mappedTo(where, query);
     const text =
       matched === null || mapping === null ? matched : { ...matched, sql: `${matched.sql} AND ${mapping}` };
@@ -143,9 +144,9 @@ export class EmbeddedBackend implements PostureBackend {
         }
       }
       // Through a framework's mappings, which carry their finding's page order (migration 0009):
-      // the order and the cursor's condition are the mapping's, so the page can be a walk of the
-      // framework's (or the control's) mappings in page order. PostgreSQL still chooses: another
-      // filter few findings pass is read from its own index and its findings' mappings looked up.
+      // the order and the cursor's condition are the mapping's, so the page is a walk of the
+      // framework's (or the control's) mappings in page order. With fewer findings passing the
+      // other filters (walkMappings), those are walked in their order instead.
       const x = mapped !== null ? 'c' : 'f';
       const rowId = mapped !== null ? 'c.finding_id' : 'f.id';
       const order = `ORDER BY ${x}.severity_rank DESC, ${x}.first_seen DESC, ${rowId} COLLATE "C"`;
@@ -562,11 +563,11 @@ class Where {
   /** How many of `clauses` are the tenant's and the account scope's (the rows the caller may see). */
   private readonly visible: number;
   /**
-   * The account conditions among `clauses` (the scope's, an account filter's), each as what follows
-   * `account`: a compliance mapping carries its finding's account (migration 0010) and is tested
-   * on it too (mappedPage).
+   * The conditions among `clauses` a compliance mapping (alias c) can answer from its copies of its
+   * finding's account (migration 0010) and severity rank (0009), as the mapping's: the scope's, an
+   * account filter's, a severity's. mappedPage tests them on the mapping too.
    */
-  readonly accounts: string[] = [];
+  readonly onMapping: string[] = [];
 
   constructor(
     readonly tenant: string,
@@ -576,7 +577,10 @@ class Where {
     this.params = [tenant];
     this.clauses = [`${alias}.tenant = $1`];
     // The principal's accounts: an empty list sees nothing, null sees the whole tenant.
-    if (scope !== null) this.addAccount(`= ANY(${this.param([...scope])}::text[])`, alias);
+    if (scope !== null) {
+      const accounts = `account = ANY(${this.param([...scope])}::text[])`;
+      this.add(`${alias}.${accounts}`, `c.${accounts}`);
+    }
     this.visible = this.clauses.length;
   }
 
@@ -585,19 +589,15 @@ class Where {
     return `$${this.params.length}`;
   }
 
-  add(clause: string): void {
+  /** `onMapping`: the same condition on a compliance mapping's copies (see onMapping). */
+  add(clause: string, onMapping?: string): void {
     this.clauses.push(clause);
+    if (onMapping !== undefined) this.onMapping.push(onMapping);
   }
 
-  /** `alias`.account `test` (see accounts). */
-  addAccount(test: string, alias: string): void {
-    this.accounts.push(test);
-    this.add(`${alias}.account ${test}`);
-  }
-
-  /** No condition but the tenant's and the accounts'. */
-  onlyAccounts(): boolean {
-    return this.clauses.length === 1 + this.accounts.length;
+  /** No condition but the tenant's and those a mapping's copies answer (account, severity). */
+  onlyMapped(): boolean {
+    return this.clauses.length === 1 + this.onMapping.length;
   }
 
   /** No condition but the tenant: no filter and no account scope. */
@@ -622,12 +622,17 @@ class Where {
 
 function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery): Where {
   const where = new Where(tenant, scope, 'f');
-  if (query.severity_at_least !== undefined)
-    where.add(`f.severity_rank >= ${where.param(severityRank(query.severity_at_least))}`);
+  if (query.severity_at_least !== undefined) {
+    const rank = `severity_rank >= ${where.param(severityRank(query.severity_at_least))}`;
+    where.add(`f.${rank}`, `c.${rank}`);
+  }
   if (query.status !== undefined && query.status.length > 0)
     where.add(`f.status = ANY(${where.param([...new Set(query.status)].sort())}::text[])`);
   if (query.source !== undefined) where.add(`f.source = ${where.param(query.source)}`);
-  if (query.account !== undefined) where.addAccount(`= ${where.param(query.account)}`, 'f');
+  if (query.account !== undefined) {
+    const account = `account = ${where.param(query.account)}`;
+    where.add(`f.${account}`, `c.${account}`);
+  }
   if (query.region !== undefined) where.add(`f.region = ${where.param(query.region)}`);
   if (query.resource_type !== undefined) where.add(`f.resource_type = ${where.param(query.resource_type)}`);
   if (query.resource_id !== undefined) where.add(`f.resource_id = ${where.param(query.resource_id)}`);
@@ -749,7 +754,7 @@ interface MappedFilter {
   /** The framework asked for, or those holding the control asked for alone (frameworksHolding). */
   frameworks: string[];
   control: string | undefined;
-  /** The least severity rank asked for, tested on the mapping's copy. */
+  /** The least severity rank asked for (walkMappings counts the mappings at or above it). */
   severityRank: number | undefined;
 }
 
@@ -759,9 +764,9 @@ interface MappedFilter {
  * A finding has one mapping per control, so a whole framework's page reads only the one marked
  * `framework_first`. Every mapping has its finding (the import writes both in one transaction;
  * migration 0009 removed any other) and carries its account (0010), so a count with no condition
- * but the accounts reads the mappings alone. With another, the count walks the mappings as the page
- * does, each one's finding read by its key (walkMappings chose this way: the mappings are the fewer,
- * or both are many), to COUNT_CAP + 1 matches. Tested from the findings' side (an `EXISTS`), the
+ * but the accounts and the severity (both on the mapping) reads the mappings alone. With another,
+ * the count walks the mappings as the page does, each one's finding read by its key (walkMappings
+ * chose this way: the mappings are the fewer, or both are many), to COUNT_CAP + 1 matches. Tested from the findings' side (an `EXISTS`), the
  * count of one control in one account read the account's 33,000 findings at 100,000 (45-50 ms);
  * as a join, PostgreSQL merged both tables' keys, reading every row of each.
  *
@@ -782,18 +787,16 @@ async function mappedPage(
     after(); // a cursor is still checked
     return { counted: 0, rows: [] };
   }
-  // The severity on the mapping's copy too: the walk of the mappings stops at it (a filter on the
-  // finding alone would be tested on every lower mapping, for a short last page).
   const control = m.control === undefined ? null : where.param(m.control);
-  const severity = m.severityRank === undefined ? null : where.param(m.severityRank);
-  // The accounts on the mapping's copy too: the page indexes hold it, so another account's mapping
-  // is skipped without reading its finding, and a count with no other condition reads no finding.
+  // The severity and the accounts on the mapping's copies too (Where.onMapping): the walk of the
+  // mappings stops at the severity (tested on the finding alone, every lower mapping was read for a
+  // short last page), the page indexes hold the account, so another account's mapping is skipped
+  // without reading its finding, and a count with no other condition reads no finding.
   const pairOf = (framework: string) =>
     [
       `c.framework = ${framework}`,
       ...(control === null ? [] : [`c.control = ${control}`]),
-      ...(severity === null ? [] : [`c.severity_rank >= ${severity}`]),
-      ...where.accounts.map((a) => `c.account ${a}`),
+      ...where.onMapping,
     ].join(' AND ');
   // Several only for a control asked for alone (frameworksHolding).
   const several = m.frameworks.length > 1 ? where.param(m.frameworks) : null;
@@ -808,7 +811,7 @@ async function mappedPage(
         : ` AND NOT EXISTS (SELECT 1 FROM posture_compliance d WHERE d.tenant = c.tenant AND d.finding_id = c.finding_id AND d.control = c.control AND d.framework = ANY(${several}::text[]) AND d.framework < c.framework)`;
   const counted = await count(
     q,
-    where.onlyAccounts()
+    where.onlyMapped()
       ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
       : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`,
     where.params,
@@ -844,39 +847,48 @@ async function mappedPage(
   return { counted, rows: res.rows };
 }
 
-/** How many findings, and mappings, walkMappings counts at most to compare them. */
+/**
+ * How many findings, and mappings, walkMappings counts at first to compare them (then 8 times as
+ * many, while both reach the limit, up to WALK_PROBE_MAX).
+ */
 const WALK_PROBE = 2_000;
+const WALK_PROBE_MAX = 128_000;
 
 /**
  * Whether a search by framework or control with other filters (or an account scope) walks the
  * mappings in page order, testing each one's finding, rather than the findings passing the other
- * filters, testing each one's mappings: whichever are fewer, each counted up to WALK_PROBE. A walk
- * in page order may pass every row it reads before the page's matches (they can rank last), so
- * the fewer bound it. Walking the framework's mappings, one rule (1,667 of 100,000 findings, all
- * ranked below 40,000 of the framework's) took 345 ms a search; walking the findings of an
- * account, one control whose findings ranked last took 555-723 ms (before migration 0009). Past
- * WALK_PROBE both ways, the mappings. The mappings are counted whatever their account (tested on
- * them as they are walked): counting one account's would read every mapping of a large framework
- * to find that few are its.
+ * filters, testing each one's mappings: whichever are fewer. A walk in page order may pass every
+ * row it reads before the page's matches (they can rank last), so the fewer bound it. Walking the
+ * framework's mappings, one rule (1,667 of 100,000 findings, all ranked below 40,000 of the
+ * framework's) took 345 ms a search; walking the findings of an account, one control whose
+ * findings ranked last took 555-723 ms (before migration 0009). Both are counted to WALK_PROBE,
+ * the mappings only to one more than the findings, and again with a limit 8 times higher while
+ * both reach it: the counting reads at most about 9 times the fewer's index entries. Past
+ * WALK_PROBE_MAX both ways, the mappings. The mappings are counted whatever their account (tested
+ * on them as they are walked): counting one account's would read every mapping of a large
+ * framework to find that few are its.
  */
 async function walkMappings(q: Queryable, where: Where, m: MappedFilter): Promise<boolean> {
-  const findings = await count(
-    q,
-    `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${WALK_PROBE}) m`,
-    where.params,
-  );
-  if (findings >= WALK_PROBE) return true;
   const params: unknown[] = [where.tenant, m.frameworks];
   const conds = ['c.tenant = $1', 'c.framework = ANY($2::text[])'];
   conds.push(m.control === undefined ? 'c.framework_first' : `c.control = $${params.push(m.control)}`);
   if (m.severityRank !== undefined) conds.push(`c.severity_rank >= $${params.push(m.severityRank)}`);
-
-  const mappings = await count(
-    q,
-    `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')} LIMIT ${WALK_PROBE}) m`,
-    params,
-  );
-  return mappings <= findings;
+  for (let limit = WALK_PROBE; ; limit *= 8) {
+    const findings = await count(
+      q,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${limit}) m`,
+      where.params,
+    );
+    // Enough to tell whether the mappings are fewer.
+    const mappings = await count(
+      q,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')} LIMIT ${Math.min(limit, findings + 1)}) m`,
+      params,
+    );
+    if (mappings <= findings && mappings < limit) return true;
+    if (findings < limit) return false;
+    if (limit >= WALK_PROBE_MAX) return true;
+  }
 }
 
 /**

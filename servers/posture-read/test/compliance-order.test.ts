@@ -21,6 +21,7 @@ import { ocsfFinding, postureDatabase } from './import-helpers.js';
 import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 const CIS = 'cis-aws-foundations-3.0';
+const PCI = 'pci-dss-4.0';
 
 /**
  * A finding mapped to two CIS controls and, every third one, a PCI DSS control too; every sixth
@@ -103,15 +104,16 @@ async function reference(
   framework: string | undefined,
   control?: string,
   account?: string,
+  minRank?: number,
 ): Promise<string[]> {
   const res = await store.query<{ id: string }>(
     `SELECT f.id FROM posture_findings f
       WHERE f.tenant = 'a' AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant
         AND c.finding_id = f.id AND ($1::text IS NULL OR c.framework = $1)
         AND ($2::text IS NULL OR c.control = $2))
-        AND ($3::text IS NULL OR f.account = $3)
+        AND ($3::text IS NULL OR f.account = $3) AND ($4::int IS NULL OR f.severity_rank >= $4)
       ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C"`,
-    [framework ?? null, control ?? null, account ?? null],
+    [framework ?? null, control ?? null, account ?? null, minRank ?? null],
   );
   return res.rows.map((r) => r.id);
 }
@@ -214,6 +216,102 @@ describe('compliance mappings in page order', () => {
       await searches(store);
     });
   }, 60_000);
+
+  it("the accounts tested on the mappings' side: pages and totals as the findings say", async () => {
+    // 60 findings in one account (more than any control's mappings, so the mappings are walked)
+    // and 10 in another.
+    const store = await embedded();
+    try {
+      await importAll(store, [
+        ...Array.from({ length: 60 }, (_, i) => mapped(i, { account: '111111111111' })),
+        ...Array.from({ length: 10 }, (_, i) => mapped(60 + i, { account: '222222222222' })),
+      ]);
+      expect(await faults(store)).toEqual(NONE);
+      const seen: Recorded[] = [];
+      const backend = await EmbeddedBackend.open(store, {
+        seed: false,
+        cursors: new CursorCodec(randomBytes(32)),
+        reads: recordingReads(store, seen),
+      });
+      const A = '111111111111';
+      const cases: [FindingQuery, string[] | null, Promise<string[]>][] = [
+        // Two frameworks hold 1.1: the merged walks, the account tested on each mapping.
+        [{ control: '1.1', account: A }, null, reference(store, undefined, '1.1', A)],
+        [{ control: '1.1' }, [A], reference(store, undefined, '1.1', A)],
+        // One control, one framework, a scope: the count from the mappings alone.
+        [{ framework: CIS, control: '2.1' }, [A, '333333333333'], reference(store, CIS, '2.1', A)],
+        [
+          { framework: CIS, control: '2.1', severity_at_least: 'high' },
+          [A],
+          reference(store, CIS, '2.1', A, 3),
+        ],
+        // A whole framework (PCI DSS: every third finding).
+        [{ framework: PCI, account: A }, null, reference(store, PCI, undefined, A)],
+        // A filter the mappings do not carry (every finding is in us-east-1): the count walks the
+        // mappings, reading each one's finding.
+        [{ framework: CIS, control: '2.1', region: 'us-east-1' }, [A], reference(store, CIS, '2.1', A)],
+      ];
+      for (const [query, scope, want] of cases) {
+        const expected = await want;
+        expect(expected.length).toBeGreaterThan(0);
+        seen.length = 0;
+        const first = await backend.searchFindings('a', scope, query, {
+          limit: 7,
+          cursor: null,
+          principal: 'p',
+        });
+        expect(first.total).toBe(expected.length);
+        // The page read through the mappings.
+        expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f|UNION/);
+        expect(await allPages(backend, query, scope)).toEqual(expected);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a filter past 2,000 findings, a framework with more: counted again to tell, the findings walked', async () => {
+    // 4,600 findings, all mapped to CIS; every other one of rule bulk_rule (2,300: past WALK_PROBE).
+    const store = await embedded();
+    try {
+      await importAll(
+        store,
+        Array.from({ length: 4_600 }, (_, i) => {
+          const f = mapped(i);
+          const meta = (f as Record<string, unknown>).metadata as Record<string, unknown>;
+          return i % 2 === 0 ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
+        }),
+      );
+      const seen: Recorded[] = [];
+      const backend = await EmbeddedBackend.open(store, {
+        seed: false,
+        cursors: new CursorCodec(randomBytes(32)),
+        reads: recordingReads(store, seen),
+      });
+      const res = await backend.searchFindings(
+        'a',
+        null,
+        { framework: CIS, rule: 'bulk_rule' },
+        { limit: 7, cursor: null, principal: 'p' },
+      );
+      expect(res.items.length).toBe(7);
+      // Both counted to 2,000; then the findings to 16,000 (2,300) and the mappings to one more.
+      const limits = seen
+        .map((q) =>
+          /^SELECT count\(\*\) AS n FROM \(SELECT 1 FROM posture_\w+ [cf] WHERE [^()]*(?:\([^()]*\)[^()]*)* LIMIT (\d+)\) m$/.exec(
+            q.sql,
+          ),
+        )
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]));
+      expect(limits.slice(0, 4)).toEqual([2_000, 2_000, 16_000, 2_301]);
+      expect(seen.at(-1)!.sql).toMatch(
+        /^SELECT .* FROM posture_findings f WHERE .*EXISTS \(SELECT 1 FROM posture_compliance c/,
+      );
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('a control two frameworks hold, asked for alone: each framework walked in page order, merged', async () => {
     await withMapped(async (store) => {
