@@ -138,7 +138,7 @@ export class EmbeddedBackend implements PostureBackend {
         };
         // Fewer findings pass the other filters than are mapped: those are walked instead, each
         // one's mappings tested.
-        if (!where.onlyTenant() && !(await walkMappings(q, where, mapped))) {
+        if (!where.onlyTenant() && !(await walkMappings(q, where, mapped, limit))) {
           where.add(mappedTo(where, query)!);
           mapped = null;
         }
@@ -861,18 +861,46 @@ const WALK_PROBE_MAX = 128_000;
  * row it reads before the page's matches (they can rank last), so the fewer bound it. Walking the
  * framework's mappings, one rule (1,667 of 100,000 findings, all ranked below 40,000 of the
  * framework's) took 345 ms a search; walking the findings of an account, one control whose
- * findings ranked last took 555-723 ms (before migration 0009). Both are counted to WALK_PROBE,
+ * findings ranked last took 555-723 ms (before migration 0009). First, a page among the first
+ * 4 x (page + 1) mappings settles it (the mappings). Otherwise both are counted to WALK_PROBE,
  * the mappings only to one more than the findings, and again with a limit 8 times higher while
  * both reach it: the counting reads at most about 9 times the fewer's index entries. Past
  * WALK_PROBE_MAX both ways, the mappings. The mappings are counted whatever their account (tested
  * on them as they are walked): counting one account's would read every mapping of a large
  * framework to find that few are its.
  */
-async function walkMappings(q: Queryable, where: Where, m: MappedFilter): Promise<boolean> {
-  const params: unknown[] = [where.tenant, m.frameworks];
-  const conds = ['c.tenant = $1', 'c.framework = ANY($2::text[])'];
-  conds.push(m.control === undefined ? 'c.framework_first' : `c.control = $${params.push(m.control)}`);
-  if (m.severityRank !== undefined) conds.push(`c.severity_rank >= $${params.push(m.severityRank)}`);
+async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSize: number): Promise<boolean> {
+  // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
+  const mappingsOf = (params: unknown[]) => {
+    const conds = [
+      'c.tenant = $1',
+      m.frameworks.length === 1
+        ? `c.framework = $${params.push(m.frameworks[0])}`
+        : `c.framework = ANY($${params.push(m.frameworks)}::text[])`,
+    ];
+    conds.push(m.control === undefined ? 'c.framework_first' : `c.control = $${params.push(m.control)}`);
+    if (m.severityRank !== undefined) conds.push(`c.severity_rank >= $${params.push(m.severityRank)}`);
+    return conds.join(' AND ');
+  };
+  // A first page among the first mappings in page order (a quarter of them or more pass the other
+  // filters: a framework and a status, a region, an account): the walk finds it at once, however
+  // many both are (counted, a framework and a region every finding is in read 100,000 of each).
+  // One framework's (several are not in one index order, and a control is in few).
+  const peek = [...where.params];
+  const first =
+    m.frameworks.length > 1
+      ? 0
+      : await count(
+          q,
+          `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT c.finding_id FROM posture_compliance c WHERE ${mappingsOf(peek)}
+        ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${4 * (pageSize + 1)}) c
+       CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t
+      LIMIT ${pageSize + 1}) m`,
+          peek,
+        );
+  if (first > pageSize) return true;
+  const params: unknown[] = [where.tenant];
+  const conds = mappingsOf(params);
   for (let limit = WALK_PROBE; ; limit *= 8) {
     const findings = await count(
       q,
@@ -882,7 +910,7 @@ async function walkMappings(q: Queryable, where: Where, m: MappedFilter): Promis
     // Enough to tell whether the mappings are fewer.
     const mappings = await count(
       q,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds.join(' AND ')} LIMIT ${Math.min(limit, findings + 1)}) m`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds} LIMIT ${Math.min(limit, findings + 1)}) m`,
       params,
     );
     if (mappings <= findings && mappings < limit) return true;

@@ -271,13 +271,15 @@ describe('compliance mappings in page order', () => {
   }, 60_000);
 
   it('a filter past 2,000 findings, a framework with more: counted again to tell, the findings walked', async () => {
-    // 4,600 findings, all mapped to CIS; every other one of rule bulk_rule (2,300: past WALK_PROBE).
+    // 4,600 findings, all mapped to CIS; every other one of rule bulk_rule (2,300: past
+    // WALK_PROBE), informational, so ranked below every other (critical) one: none in the first
+    // mappings.
     const store = await embedded();
     try {
       await importAll(
         store,
         Array.from({ length: 4_600 }, (_, i) => {
-          const f = mapped(i);
+          const f = mapped(i, { severity_id: i % 2 === 0 ? 1 : 5 });
           const meta = (f as Record<string, unknown>).metadata as Record<string, unknown>;
           return i % 2 === 0 ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
         }),
@@ -295,7 +297,8 @@ describe('compliance mappings in page order', () => {
         { limit: 7, cursor: null, principal: 'p' },
       );
       expect(res.items.length).toBe(7);
-      // Both counted to 2,000; then the findings to 16,000 (2,300) and the mappings to one more.
+      // No page among the first mappings; both counted to 2,000; then the findings to 16,000
+      // (2,300) and the mappings to one more.
       const limits = seen
         .map((q) =>
           /^SELECT count\(\*\) AS n FROM \(SELECT 1 FROM posture_\w+ [cf] WHERE [^()]*(?:\([^()]*\)[^()]*)* LIMIT (\d+)\) m$/.exec(

@@ -217,10 +217,10 @@ describe('posture_search_findings plans', () => {
         () => backend.searchFindings('acme', scope && [...scope], { ...rare, ...filter }, page(null)),
         'posture_compliance',
       );
-      // The control's mappings counted (to WALK_PROBE, against the account's findings), the count,
-      // the page.
-      expect(plans.length).toBe(3);
-      const [probe, countPlan, pagePlan] = plans as [string, string, string];
+      // The first mappings tested (none holds a page), the control's mappings counted (to
+      // WALK_PROBE, against the account's findings), the count, the page.
+      expect(plans.length).toBe(4);
+      const [, probe, countPlan, pagePlan] = plans as [string, string, string, string];
       expect(probe).toMatch(/Index Only Scan using posture_compliance_page/);
       expect(probe).not.toMatch(/posture_findings/);
       // Each mapping carries its finding's account (0010), in the index.
@@ -251,10 +251,15 @@ describe('posture_search_findings plans', () => {
 
   it('one framework and a rule: the rule has fewer findings, walked in page order, mappings tested', async () => {
     const rare = await rarestControl();
+    // A rule none of the framework's first mappings (12, those walkMappings tests first) is of.
     const rule = (
       await store.query<{ rule: string }>(
-        `SELECT f.rule FROM posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
-          WHERE f.tenant = 'acme' AND c.framework = $1 GROUP BY 1 HAVING count(*) >= 3 ORDER BY count(*), 1 LIMIT 1`,
+        `WITH top AS (SELECT f.rule FROM posture_compliance c JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
+                       WHERE c.tenant = 'acme' AND c.framework = $1 AND c.framework_first
+                       ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT 12)
+         SELECT f.rule FROM posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
+          WHERE f.tenant = 'acme' AND c.framework = $1 AND f.rule NOT IN (SELECT rule FROM top)
+          GROUP BY 1 HAVING count(*) >= 3 ORDER BY count(*), 1 LIMIT 1`,
         [rare.framework],
       )
     ).rows[0]!.rule;
@@ -262,10 +267,10 @@ describe('posture_search_findings plans', () => {
     const first = await backend.searchFindings('acme', null, query, small(null));
     expect(first.next_cursor).not.toBeNull();
     const plans = await plansOf(() => backend.searchFindings('acme', null, query, small(first.next_cursor)));
-    // The rule's findings counted (to WALK_PROBE; the mappings' count is not in these plans, it
-    // reads no finding), the count, the page.
-    expect(plans.length).toBe(3);
-    const pagePlan = plans[2]!;
+    // The first mappings tested (none holds a page), the rule's findings counted (to WALK_PROBE;
+    // the mappings' count is not in these plans, it reads no finding), the count, the page.
+    expect(plans.length).toBe(4);
+    const pagePlan = plans[3]!;
     expect(pagePlan).toMatch(/Index (Only )?Scan using posture_findings_rule /);
     expect(pagePlan).toMatch(/Index Only Scan using posture_compliance_pkey/);
     expect(pagePlan).not.toMatch(/posture_compliance_(framework_)?page/);
