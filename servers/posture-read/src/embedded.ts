@@ -765,10 +765,10 @@ interface MappedFilter {
  * `framework_first`. Every mapping has its finding (the import writes both in one transaction;
  * migration 0009 removed any other) and carries its account (0010), so a count with no condition
  * but the accounts and the severity (both on the mapping) reads the mappings alone. With another,
- * the count walks the mappings as the page does, each one's finding read by its key (walkMappings
- * chose this way: the mappings are the fewer, or both are many), to COUNT_CAP + 1 matches. Tested from the findings' side (an `EXISTS`), the
- * count of one control in one account read the account's 33,000 findings at 100,000 (45-50 ms);
- * as a join, PostgreSQL merged both tables' keys, reading every row of each.
+ * it tests the findings that pass it, each one's mappings looked up (from their primary key alone).
+ * Walking the mappings instead, each one's finding read by its key, took twice as long where over
+ * 1,000 match (a PCI DSS control and the open findings: 26 ms against 10.5 at 100,000 findings); as
+ * a join, PostgreSQL merged both tables' keys, reading every row of each.
  *
  * A control asked for without its framework is read as that control of each framework holding it:
  * one framework's, as when both are given; several frameworks' (a control id as "1.4" is in each
@@ -813,7 +813,7 @@ async function mappedPage(
     q,
     where.onlyMapped()
       ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
-      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`,
+      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
     where.params,
   );
   const start = after();
@@ -861,15 +861,18 @@ const WALK_PROBE_MAX = 128_000;
  * row it reads before the page's matches (they can rank last), so the fewer bound it. Walking the
  * framework's mappings, one rule (1,667 of 100,000 findings, all ranked below 40,000 of the
  * framework's) took 345 ms a search; walking the findings of an account, one control whose
- * findings ranked last took 555-723 ms (before migration 0009). First, a page among the first
- * 4 x (page + 1) mappings settles it (the mappings). Otherwise both are counted to WALK_PROBE,
- * the mappings only to one more than the findings, and again with a limit 8 times higher while
- * both reach it: the counting reads at most about 9 times the fewer's index entries. Past
+ * findings ranked last took 555-723 ms (before migration 0009). The findings are counted to
+ * WALK_PROBE, the mappings to one more: below WALK_PROBE the fewer are walked, so the walk reads
+ * fewer than WALK_PROBE rows. Past it, a page among one framework's first 8 x (page + 1) mappings
+ * settles it (the mappings: for a first page at once, though a last page, or one past a cursor,
+ * may walk far if the matches thin out further down); otherwise both are counted again with a
+ * limit 8 times higher while both reach it (about 9 times the fewer's index entries), and past
  * WALK_PROBE_MAX both ways, the mappings. The mappings are counted whatever their account (tested
  * on them as they are walked): counting one account's would read every mapping of a large
  * framework to find that few are its.
  */
 async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSize: number): Promise<boolean> {
+  if (m.frameworks.length === 0) return true; // no mapping: mappedPage answers at once
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
     const conds = [
@@ -882,39 +885,45 @@ async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSiz
     if (m.severityRank !== undefined) conds.push(`c.severity_rank >= $${params.push(m.severityRank)}`);
     return conds.join(' AND ');
   };
-  // A first page among the first mappings in page order (a quarter of them or more pass the other
-  // filters: a framework and a status, a region, an account): the walk finds it at once, however
-  // many both are (counted, a framework and a region every finding is in read 100,000 of each).
-  // One framework's (several are not in one index order, and a control is in few).
-  const peek = [...where.params];
-  const first =
-    m.frameworks.length > 1
-      ? 0
-      : await count(
-          q,
-          `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT c.finding_id FROM posture_compliance c WHERE ${mappingsOf(peek)}
-        ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${4 * (pageSize + 1)}) c
-       CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t
-      LIMIT ${pageSize + 1}) m`,
-          peek,
-        );
-  if (first > pageSize) return true;
   const params: unknown[] = [where.tenant];
   const conds = mappingsOf(params);
-  for (let limit = WALK_PROBE; ; limit *= 8) {
-    const findings = await count(
+  const findingsTo = (limit: number) =>
+    count(
       q,
       `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${limit}) m`,
       where.params,
     );
-    // Enough to tell whether the mappings are fewer.
-    const mappings = await count(
+  // Counted only to one more than the findings: enough to tell whether the mappings are fewer.
+  const mappingsTo = (limit: number) =>
+    count(
       q,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds} LIMIT ${Math.min(limit, findings + 1)}) m`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE ${conds} LIMIT ${limit}) m`,
       params,
     );
-    if (mappings <= findings && mappings < limit) return true;
-    if (findings < limit) return false;
+  const findings = await findingsTo(WALK_PROBE);
+  if (findings < WALK_PROBE) return (await mappingsTo(findings + 1)) <= findings;
+  // Many findings pass the other filters. A first page among the framework's first mappings in page
+  // order (an eighth of them or more pass the filters: a framework and a status, a region, an
+  // account) says the walk of the mappings finds its pages soon; counted, a framework and a region
+  // every finding is in read 100,000 index entries of each. One framework's only (several are not
+  // in one index order).
+  if (m.frameworks.length === 1) {
+    const peek = [...where.params];
+    const first = await count(
+      q,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT c.finding_id FROM posture_compliance c WHERE ${mappingsOf(peek)}
+          ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${8 * (pageSize + 1)}) c
+         CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t
+        LIMIT ${pageSize + 1}) m`,
+      peek,
+    );
+    if (first > pageSize) return true;
+  }
+  for (let limit = WALK_PROBE * 8; ; limit *= 8) {
+    const more = await findingsTo(limit);
+    const mappings = await mappingsTo(Math.min(limit, more + 1));
+    if (mappings <= more && mappings < limit) return true;
+    if (more < limit) return false;
     if (limit >= WALK_PROBE_MAX) return true;
   }
 }
