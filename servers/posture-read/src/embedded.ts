@@ -138,10 +138,11 @@ export class EmbeddedBackend implements PostureBackend {
         };
         // Fewer findings pass the other filters than are mapped: those are walked instead, each
         // one's mappings tested.
-        if (!where.onlyTenant() && !(await walkMappings(q, where, mapped, limit))) {
+        const walk = where.onlyTenant() ? 'mappings' : await walkMappings(q, where, mapped, limit);
+        if (walk === 'findings') {
           where.add(mappedTo(where, query)!);
           mapped = null;
-        }
+        } else mapped.few = walk === 'few mappings';
       }
       // Through a framework's mappings, which carry their finding's page order (migration 0009):
       // the order and the cursor's condition are the mapping's, so the page is a walk of the
@@ -756,6 +757,8 @@ interface MappedFilter {
   control: string | undefined;
   /** The least severity rank asked for (walkMappings counts the mappings at or above it). */
   severityRank: number | undefined;
+  /** Fewer than WALK_PROBE mappings, counted (walkMappings): mappedPage counts from them. */
+  few?: boolean;
 }
 
 /**
@@ -765,10 +768,11 @@ interface MappedFilter {
  * `framework_first`. Every mapping has its finding (the import writes both in one transaction;
  * migration 0009 removed any other) and carries its account (0010), so a count with no condition
  * but the accounts and the severity (both on the mapping) reads the mappings alone. With another,
- * it tests the findings that pass it, each one's mappings looked up (from their primary key alone).
- * Walking the mappings instead, each one's finding read by its key, took twice as long where over
- * 1,000 match (a PCI DSS control and the open findings: 26 ms against 10.5 at 100,000 findings); as
- * a join, PostgreSQL merged both tables' keys, reading every row of each.
+ * and fewer than WALK_PROBE mappings (`few`), it walks them, each one's finding read by its key:
+ * at most that many reads. Otherwise it tests the findings with an `EXISTS` and PostgreSQL picks
+ * the side: walking many mappings and reading each finding took 2.5 times as long where over 1,000
+ * match (a PCI DSS control and the open findings: 26 ms against 10.5 at 100,000 findings); as a
+ * join, PostgreSQL merged both tables' keys, reading every row of each.
  *
  * A control asked for without its framework is read as that control of each framework holding it:
  * one framework's, as when both are given; several frameworks' (a control id as "1.4" is in each
@@ -813,7 +817,9 @@ async function mappedPage(
     q,
     where.onlyMapped()
       ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
-      : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
+      : m.few === true
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
+        : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
     where.params,
   );
   const start = after();
@@ -848,31 +854,38 @@ async function mappedPage(
 }
 
 /**
- * How many findings, and mappings, walkMappings counts at first to compare them (then 8 times as
+ * How many findings, then mappings, walkMappings counts at first to compare them (then 8 times as
  * many, while both reach the limit, up to WALK_PROBE_MAX).
  */
 const WALK_PROBE = 2_000;
 const WALK_PROBE_MAX = 128_000;
 
 /**
- * Whether a search by framework or control with other filters (or an account scope) walks the
- * mappings in page order, testing each one's finding, rather than the findings passing the other
- * filters, testing each one's mappings: whichever are fewer. A walk in page order may pass every
+ * Which a search by framework or control with other filters (or an account scope) walks in page
+ * order: the mappings, testing each one's finding, or the findings passing the other filters,
+ * testing each one's mappings; the fewer, where that is known. A walk in page order may pass every
  * row it reads before the page's matches (they can rank last), so the fewer bound it. Walking the
  * framework's mappings, one rule (1,667 of 100,000 findings, all ranked below 40,000 of the
  * framework's) took 345 ms a search; walking the findings of an account, one control whose
- * findings ranked last took 555-723 ms (before migration 0009). The findings are counted to
- * WALK_PROBE, the mappings to one more: below WALK_PROBE the fewer are walked, so the walk reads
- * fewer than WALK_PROBE rows. Past it, a page among one framework's first 8 x (page + 1) mappings
- * settles it (the mappings: for a first page at once, though a last page, or one past a cursor,
- * may walk far if the matches thin out further down); otherwise both are counted again with a
- * limit 8 times higher while both reach it (about 9 times the fewer's index entries), and past
- * WALK_PROBE_MAX both ways, the mappings. The mappings are counted whatever their account (tested
- * on them as they are walked): counting one account's would read every mapping of a large
- * framework to find that few are its.
+ * findings ranked last took 555-723 ms (before migration 0009).
+ *
+ * The findings are counted to WALK_PROBE; below it, the mappings to one more, and the fewer are
+ * walked. Past it, the mappings to WALK_PROBE: below it, they are walked ('few mappings':
+ * mappedPage counts from them too). Past both, a page among one framework's first 8 x (page + 1)
+ * mappings says the walk of the mappings finds its first page at once (a later page, past a cursor,
+ * or the last, may still walk far where the matches thin out further down). Otherwise both are
+ * counted again with a limit 8 times higher while both reach it (each count reads at most 8 times
+ * the fewer's index entries), and past WALK_PROBE_MAX both ways, the mappings. The mappings are
+ * counted whatever their account (tested on them as they are walked): counting one account's would
+ * read every mapping of a large framework to find that few are its.
  */
-async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSize: number): Promise<boolean> {
-  if (m.frameworks.length === 0) return true; // no mapping: mappedPage answers at once
+async function walkMappings(
+  q: Queryable,
+  where: Where,
+  m: MappedFilter,
+  pageSize: number,
+): Promise<'findings' | 'mappings' | 'few mappings'> {
+  if (m.frameworks.length === 0) return 'few mappings'; // no mapping: mappedPage answers at once
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
     const conds = [
@@ -893,7 +906,6 @@ async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSiz
       `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} LIMIT ${limit}) m`,
       where.params,
     );
-  // Counted only to one more than the findings: enough to tell whether the mappings are fewer.
   const mappingsTo = (limit: number) =>
     count(
       q,
@@ -901,10 +913,12 @@ async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSiz
       params,
     );
   const findings = await findingsTo(WALK_PROBE);
-  if (findings < WALK_PROBE) return (await mappingsTo(findings + 1)) <= findings;
-  // Many findings pass the other filters. A first page among the framework's first mappings in page
-  // order (an eighth of them or more pass the filters: a framework and a status, a region, an
-  // account) says the walk of the mappings finds its pages soon; counted, a framework and a region
+  // Counted only to one more than the findings: enough to tell whether the mappings are fewer.
+  if (findings < WALK_PROBE)
+    return (await mappingsTo(findings + 1)) <= findings ? 'few mappings' : 'findings';
+  if ((await mappingsTo(WALK_PROBE)) < WALK_PROBE) return 'few mappings';
+  // Both many. A page among the framework's first mappings (an eighth of them or more pass the
+  // filters: a framework and a status, a region, an account): counted, a framework and a region
   // every finding is in read 100,000 index entries of each. One framework's only (several are not
   // in one index order).
   if (m.frameworks.length === 1) {
@@ -917,14 +931,14 @@ async function walkMappings(q: Queryable, where: Where, m: MappedFilter, pageSiz
         LIMIT ${pageSize + 1}) m`,
       peek,
     );
-    if (first > pageSize) return true;
+    if (first > pageSize) return 'mappings';
   }
   for (let limit = WALK_PROBE * 8; ; limit *= 8) {
     const more = await findingsTo(limit);
     const mappings = await mappingsTo(Math.min(limit, more + 1));
-    if (mappings <= more && mappings < limit) return true;
-    if (more < limit) return false;
-    if (limit >= WALK_PROBE_MAX) return true;
+    if (mappings <= more && mappings < limit) return 'mappings';
+    if (more < limit) return 'findings';
+    if (limit >= WALK_PROBE_MAX) return 'mappings';
   }
 }
 

@@ -297,8 +297,8 @@ describe('compliance mappings in page order', () => {
         { limit: 7, cursor: null, principal: 'p' },
       );
       expect(res.items.length).toBe(7);
-      // The findings counted to 2,000; no page among the first mappings; then the findings to
-      // 16,000 (2,300) and the mappings to one more.
+      // Both counted to 2,000; no page among the first mappings; then the findings to 16,000
+      // (2,300) and the mappings to one more.
       const limits = seen
         .map((q) =>
           /^SELECT count\(\*\) AS n FROM \(SELECT 1 FROM posture_\w+ [cf] WHERE [^()]*(?:\([^()]*\)[^()]*)* LIMIT (\d+)\) m$/.exec(
@@ -307,7 +307,8 @@ describe('compliance mappings in page order', () => {
         )
         .filter((m) => m !== null)
         .map((m) => Number(m[1]));
-      expect(limits.slice(0, 3)).toEqual([2_000, 16_000, 2_301]);
+      expect(limits.slice(0, 4)).toEqual([2_000, 2_000, 16_000, 2_301]);
+      expect(seen.filter((q) => /LIMIT 64\) c\s+CROSS JOIN LATERAL/.test(q.sql)).length).toBe(1);
       expect(seen.at(-1)!.sql).toMatch(
         /^SELECT .* FROM posture_findings f WHERE .*EXISTS \(SELECT 1 FROM posture_compliance c/,
       );
@@ -328,6 +329,20 @@ describe('compliance mappings in page order', () => {
       expect(peekPlan).toMatch(/Index (Only )?Scan using posture_compliance_framework_page/);
       expect(peekPlan).not.toMatch(/\bSort\b/);
       expect(seen.filter((q) => /LIMIT (16000|2301)\) m$/.test(q.sql))).toEqual([]);
+      expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f/);
+      // A control of CIS with fewer than 2,000 mappings (1.1: 1,150, all of rule bulk_rule): they
+      // are walked and counted, each finding read by key, without the first test.
+      seen.length = 0;
+      const few = await backend.searchFindings(
+        'a',
+        null,
+        { framework: CIS, control: '1.1', rule: 'bulk_rule' },
+        { limit: 7, cursor: null, principal: 'p' },
+      );
+      expect([few.items.length, few.total, few.total_is_lower_bound]).toEqual([7, 1_000, true]);
+      expect(seen.filter((q) => /CROSS JOIN LATERAL/.test(q.sql)).map((q) => /LIMIT 64/.test(q.sql))).toEqual(
+        [false],
+      );
       expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f/);
     } finally {
       await store.close();
