@@ -119,10 +119,7 @@ async function reference(
 }
 
 async function searches(store: Store): Promise<void> {
-  const backend = await EmbeddedBackend.open(store, {
-    seed: false,
-    cursors: new CursorCodec(randomBytes(32)),
-  });
+  const backend = await backendOf(store);
   const controls = await store.query<{ framework: string; control: string }>(
     'SELECT DISTINCT framework, control FROM posture_compliance ORDER BY 1, 2',
   );
@@ -181,18 +178,34 @@ async function searches(store: Store): Promise<void> {
   expect(await allPages(backend, { framework: CIS }, [])).toEqual([]);
 }
 
+/** Runs `fn` on a new embedded store, migrated by `list`, and closes it. */
+async function withStore(fn: (store: Store) => Promise<void>, list = migrations): Promise<void> {
+  const store = await embedded(list);
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Runs `fn` on an embedded store into which 60 mapped findings were imported. */
 async function withMapped(fn: (store: Store) => Promise<void>): Promise<void> {
-  const store = await embedded();
-  try {
+  await withStore(async (store) => {
     await importAll(
       store,
       Array.from({ length: 60 }, (_, i) => mapped(i)),
     );
     await fn(store);
-  } finally {
-    await store.close();
-  }
+  });
+}
+
+/** The backend on `store` (no demo seed); with `seen`, every read it runs is recorded there. */
+function backendOf(store: Store, seen?: Recorded[]): Promise<EmbeddedBackend> {
+  return EmbeddedBackend.open(store, {
+    seed: false,
+    cursors: new CursorCodec(randomBytes(32)),
+    ...(seen === undefined ? {} : { reads: recordingReads(store, seen) }),
+  });
 }
 
 /** 40 findings (f1 to f40) written as a store before 0009 or 0010 holds them, in three accounts. */
@@ -220,19 +233,14 @@ describe('compliance mappings in page order', () => {
   it("the accounts tested on the mappings' side: pages and totals as the findings say", async () => {
     // 60 findings in one account (more than any control's mappings, so the mappings are walked)
     // and 10 in another.
-    const store = await embedded();
-    try {
+    await withStore(async (store) => {
       await importAll(store, [
         ...Array.from({ length: 60 }, (_, i) => mapped(i, { account: '111111111111' })),
         ...Array.from({ length: 10 }, (_, i) => mapped(60 + i, { account: '222222222222' })),
       ]);
       expect(await faults(store)).toEqual(NONE);
       const seen: Recorded[] = [];
-      const backend = await EmbeddedBackend.open(store, {
-        seed: false,
-        cursors: new CursorCodec(randomBytes(32)),
-        reads: recordingReads(store, seen),
-      });
+      const backend = await backendOf(store, seen);
       const A = '111111111111';
       const cases: [FindingQuery, string[] | null, Promise<string[]>][] = [
         // Two frameworks hold 1.1: the merged walks, the account tested on each mapping.
@@ -265,17 +273,14 @@ describe('compliance mappings in page order', () => {
         expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f|UNION/);
         expect(await allPages(backend, query, scope)).toEqual(expected);
       }
-    } finally {
-      await store.close();
-    }
+    });
   }, 60_000);
 
   it('a filter past 2,000 findings, a framework with more: counted again to tell, the findings walked', async () => {
     // 4,600 findings, all mapped to CIS; every other one of rule bulk_rule (2,300: past
     // WALK_PROBE), informational, so ranked below every other (critical) one: none in the first
     // mappings.
-    const store = await embedded();
-    try {
+    await withStore(async (store) => {
       await importAll(
         store,
         Array.from({ length: 4_600 }, (_, i) => {
@@ -285,11 +290,7 @@ describe('compliance mappings in page order', () => {
         }),
       );
       const seen: Recorded[] = [];
-      const backend = await EmbeddedBackend.open(store, {
-        seed: false,
-        cursors: new CursorCodec(randomBytes(32)),
-        reads: recordingReads(store, seen),
-      });
+      const backend = await backendOf(store, seen);
       const res = await backend.searchFindings(
         'a',
         null,
@@ -344,20 +345,14 @@ describe('compliance mappings in page order', () => {
         [false],
       );
       expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f/);
-    } finally {
-      await store.close();
-    }
+    });
   }, 120_000);
 
   it('a control two frameworks hold, asked for alone: each framework walked in page order, merged', async () => {
     await withMapped(async (store) => {
       await store.exec('ANALYZE');
       const seen: Recorded[] = [];
-      const backend = await EmbeddedBackend.open(store, {
-        seed: false,
-        cursors: new CursorCodec(randomBytes(32)),
-        reads: recordingReads(store, seen),
-      });
+      const backend = await backendOf(store, seen);
       const both = await backend.searchFindings(
         'a',
         null,
@@ -425,9 +420,9 @@ describe('compliance mappings in page order', () => {
   it('migration 0009 gives mappings written before it their order and marks, and drops those without a finding', async () => {
     const upTo = migrations.findIndex((m) => m.id === '0009_posture_compliance_page_order');
     expect(upTo).toBeGreaterThan(0);
-    const store = await embedded(migrations.slice(0, upTo));
-    try {
-      await store.exec(`
+    await withStore(
+      async (store) => {
+        await store.exec(`
 ${FORTY_FINDINGS}
 INSERT INTO posture_compliance (tenant, finding_id, framework, control)
 SELECT 'a', 'f' || i, '${CIS}', c FROM generate_series(1, 40) i, unnest(ARRAY['1.2', '1.1']) c;
@@ -435,28 +430,28 @@ INSERT INTO posture_compliance (tenant, finding_id, framework, control)
 SELECT 'a', 'f' || i, 'pci-dss-4.0', '3.4' FROM generate_series(1, 40, 4) i;
 INSERT INTO posture_compliance (tenant, finding_id, framework, control) VALUES ('a', 'gone', '${CIS}', '1.1');
 `);
-      await migrate(store, 'posture-read', migrations);
-      expect(await faults(store)).toEqual(NONE);
-      const marked = await store.query<{ framework: string; control: string; n: string }>(
-        `SELECT framework, control, count(*) AS n FROM posture_compliance WHERE framework_first
+        await migrate(store, 'posture-read', migrations);
+        expect(await faults(store)).toEqual(NONE);
+        const marked = await store.query<{ framework: string; control: string; n: string }>(
+          `SELECT framework, control, count(*) AS n FROM posture_compliance WHERE framework_first
           GROUP BY 1, 2 ORDER BY 1, 2`,
-      );
-      expect(marked.rows.map((r) => [r.framework, r.control, Number(r.n)])).toEqual([
-        [CIS, '1.1', 40],
-        ['pci-dss-4.0', '3.4', 10],
-      ]);
-      await searches(store);
-    } finally {
-      await store.close();
-    }
+        );
+        expect(marked.rows.map((r) => [r.framework, r.control, Number(r.n)])).toEqual([
+          [CIS, '1.1', 40],
+          ['pci-dss-4.0', '3.4', 10],
+        ]);
+        await searches(store);
+      },
+      migrations.slice(0, upTo),
+    );
   }, 60_000);
 
   it("migration 0010 gives mappings written before it their finding's account", async () => {
     const upTo = migrations.findIndex((m) => m.id === '0010_posture_compliance_account');
     expect(upTo).toBeGreaterThan(0);
-    const store = await embedded(migrations.slice(0, upTo));
-    try {
-      await store.exec(`
+    await withStore(
+      async (store) => {
+        await store.exec(`
 ${FORTY_FINDINGS}
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first)
 SELECT 'a', f.id, c.framework, c.control, f.severity_rank, f.first_seen, c.control = '1.1'
@@ -465,12 +460,12 @@ SELECT 'a', f.id, c.framework, c.control, f.severity_rank, f.first_seen, c.contr
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first)
 SELECT 'a', id, 'pci-dss-4.0', '1.1', severity_rank, first_seen, true FROM posture_findings WHERE id LIKE '%3';
 `);
-      await migrate(store, 'posture-read', migrations);
-      expect(await faults(store)).toEqual(NONE);
-      await searches(store);
-    } finally {
-      await store.close();
-    }
+        await migrate(store, 'posture-read', migrations);
+        expect(await faults(store)).toEqual(NONE);
+        await searches(store);
+      },
+      migrations.slice(0, upTo),
+    );
   }, 60_000);
 });
 
