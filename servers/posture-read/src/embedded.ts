@@ -142,7 +142,7 @@ export class EmbeddedBackend implements PostureBackend {
         if (walk === 'findings') {
           where.add(mappedTo(where, query)!);
           mapped = null;
-        } else mapped.few = walk === 'few mappings';
+        }
       }
       // Through a framework's mappings, which carry their finding's page order (migration 0009):
       // the order and the cursor's condition are the mapping's, so the page is a walk of the
@@ -565,8 +565,8 @@ class Where {
   private readonly visible: number;
   /**
    * The conditions among `clauses` a compliance mapping (alias c) can answer from its copies of its
-   * finding's account (migration 0010) and severity rank (0009), as the mapping's: the scope's, an
-   * account filter's, a severity's. mappedPage tests them on the mapping too.
+   * finding's columns (MAPPING_COPIES), as the mapping's: the scope's and every filter's but a
+   * resource id's. mappedPage tests them on the mapping too.
    */
   readonly onMapping: string[] = [];
 
@@ -596,7 +596,7 @@ class Where {
     if (onMapping !== undefined) this.onMapping.push(onMapping);
   }
 
-  /** No condition but the tenant's and those a mapping's copies answer (account, severity). */
+  /** No condition but the tenant's and those a mapping's copies answer (no resource id). */
   onlyMapped(): boolean {
     return this.clauses.length === 1 + this.onMapping.length;
   }
@@ -627,17 +627,15 @@ function findingWhere(tenant: string, scope: AccountScope, query: FindingQuery):
     const rank = `severity_rank >= ${where.param(severityRank(query.severity_at_least))}`;
     where.add(`f.${rank}`, `c.${rank}`);
   }
+  const both = (cond: string) => where.add(`f.${cond}`, `c.${cond}`);
   if (query.status !== undefined && query.status.length > 0)
-    where.add(`f.status = ANY(${where.param([...new Set(query.status)].sort())}::text[])`);
-  if (query.source !== undefined) where.add(`f.source = ${where.param(query.source)}`);
-  if (query.account !== undefined) {
-    const account = `account = ${where.param(query.account)}`;
-    where.add(`f.${account}`, `c.${account}`);
-  }
-  if (query.region !== undefined) where.add(`f.region = ${where.param(query.region)}`);
-  if (query.resource_type !== undefined) where.add(`f.resource_type = ${where.param(query.resource_type)}`);
+    both(`status = ANY(${where.param([...new Set(query.status)].sort())}::text[])`);
+  if (query.source !== undefined) both(`source = ${where.param(query.source)}`);
+  if (query.account !== undefined) both(`account = ${where.param(query.account)}`);
+  if (query.region !== undefined) both(`region = ${where.param(query.region)}`);
+  if (query.resource_type !== undefined) both(`resource_type = ${where.param(query.resource_type)}`);
   if (query.resource_id !== undefined) where.add(`f.resource_id = ${where.param(query.resource_id)}`);
-  if (query.rule !== undefined) where.add(`f.rule = ${where.param(query.rule)}`);
+  if (query.rule !== undefined) both(`rule = ${where.param(query.rule)}`);
   const mapping = mappedTo(where, query);
   if (mapping !== null) where.add(mapping);
   if (query.text !== undefined) where.add(textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT).sql);
@@ -757,8 +755,6 @@ interface MappedFilter {
   control: string | undefined;
   /** The least severity rank asked for (walkMappings counts the mappings at or above it). */
   severityRank: number | undefined;
-  /** Fewer than WALK_PROBE mappings, counted (walkMappings): mappedPage counts from them. */
-  few?: boolean;
 }
 
 /**
@@ -766,13 +762,11 @@ interface MappedFilter {
  * mappings (alias c); `where` holds the tenant, the account scope and the other filters (alias f).
  * A finding has one mapping per control, so a whole framework's page reads only the one marked
  * `framework_first`. Every mapping has its finding (the import writes both in one transaction;
- * migration 0009 removed any other) and carries its account (0010), so a count with no condition
- * but the accounts and the severity (both on the mapping) reads the mappings alone. With another,
- * and fewer than WALK_PROBE mappings (`few`), it walks them, each one's finding read by its key:
- * at most that many reads. Otherwise it tests the findings with an `EXISTS` and PostgreSQL picks
- * the side: walking many mappings and reading each finding took 2.5 times as long where over 1,000
- * match (a PCI DSS control and the open findings: 26 ms against 10.5 at 100,000 findings); as a
- * join, PostgreSQL merged both tables' keys, reading every row of each.
+ * migration 0009 removed any other) and carries copies of the columns the filters test (its account
+ * since 0010, the others since 0011), so the count reads the mappings alone (a control's, the index
+ * alone: it holds the copies). Counted from the findings' side, one control with a region most
+ * findings are in tested 87,000 of them to find 1,001 of the control's (23-28 ms at 100,000
+ * findings); walking the control's mappings and reading each finding by key took about as long.
  *
  * A control asked for without its framework is read as that control of each framework holding it:
  * one framework's, as when both are given; several frameworks' (a control id as "1.4" is in each
@@ -792,10 +786,10 @@ async function mappedPage(
     return { counted: 0, rows: [] };
   }
   const control = m.control === undefined ? null : where.param(m.control);
-  // The severity and the accounts on the mapping's copies too (Where.onMapping): the walk of the
-  // mappings stops at the severity (tested on the finding alone, every lower mapping was read for a
-  // short last page), the page indexes hold the account, so another account's mapping is skipped
-  // without reading its finding, and a count with no other condition reads no finding.
+  // The filters on the mapping's copies too (Where.onMapping): the walk of the mappings stops at
+  // the severity (tested on the finding alone, every lower mapping was read for a short last page),
+  // and the page indexes hold the copies (the frameworks' only the account), so a mapping another
+  // filter drops is skipped without reading its finding, and the count reads no finding.
   const pairOf = (framework: string) =>
     [
       `c.framework = ${framework}`,
@@ -813,13 +807,12 @@ async function mappedPage(
       : several === null
         ? ''
         : ` AND NOT EXISTS (SELECT 1 FROM posture_compliance d WHERE d.tenant = c.tenant AND d.finding_id = c.finding_id AND d.control = c.control AND d.framework = ANY(${several}::text[]) AND d.framework < c.framework)`;
+  // Every condition is on the mapping too (walkMappings walks the findings otherwise): the count
+  // reads the mappings' index alone.
+  if (!where.onlyMapped()) throw new Error('mappedPage: a condition the mappings do not carry');
   const counted = await count(
     q,
-    where.onlyMapped()
-      ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
-      : m.few === true
-        ? `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`
-        : `SELECT count(*) AS n FROM (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND EXISTS (SELECT 1 FROM posture_compliance c WHERE c.tenant = f.tenant AND c.finding_id = f.id AND ${pair}) LIMIT ${COUNT_CAP + 1}) m`,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM posture_compliance c WHERE c.tenant = $1 AND ${pair}${once} LIMIT ${COUNT_CAP + 1}) m`,
     where.params,
   );
   const start = after();
@@ -870,22 +863,25 @@ const WALK_PROBE_MAX = 128_000;
  * findings ranked last took 555-723 ms (before migration 0009).
  *
  * The findings are counted to WALK_PROBE; below it, the mappings to one more, and the fewer are
- * walked. Past it, the mappings to WALK_PROBE: below it, they are walked ('few mappings':
- * mappedPage counts from them too). Past both, a page among one framework's first 8 x (page + 1)
- * mappings says the walk of the mappings finds its first page at once (a later page, past a cursor,
- * or the last, may still walk far where the matches thin out further down). Otherwise both are
- * counted again with a limit 8 times higher while both reach it (each count reads at most 8 times
- * the fewer's index entries), and past WALK_PROBE_MAX both ways, the mappings. The mappings are
- * counted whatever their account (tested on them as they are walked): counting one account's would
- * read every mapping of a large framework to find that few are its.
+ * walked. Past it, the mappings to WALK_PROBE: below it, they are walked. Past both, a page among
+ * one framework's first 8 x (page + 1) mappings says the walk of the mappings finds its first page
+ * at once (a later page, past a cursor, or the last, may still walk far where the matches thin out
+ * further down). Otherwise both are counted again with a limit 8 times higher while both reach it
+ * (each count reads at most 8 times the fewer's index entries), and past WALK_PROBE_MAX both ways,
+ * the mappings. The mappings are counted whatever their account (tested on them as they are
+ * walked): counting one account's would read every mapping of a large framework to find that few
+ * are its. A resource id, which the mappings do not carry, has its findings walked: a resource has
+ * few.
  */
 async function walkMappings(
   q: Queryable,
   where: Where,
   m: MappedFilter,
   pageSize: number,
-): Promise<'findings' | 'mappings' | 'few mappings'> {
-  if (m.frameworks.length === 0) return 'few mappings'; // no mapping: mappedPage answers at once
+): Promise<'findings' | 'mappings'> {
+  if (m.frameworks.length === 0) return 'mappings'; // no mapping: mappedPage answers at once
+  // A resource id, the one filter the mappings do not carry: the resource's findings, few.
+  if (!where.onlyMapped()) return 'findings';
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
     const conds = [
@@ -914,9 +910,8 @@ async function walkMappings(
     );
   const findings = await findingsTo(WALK_PROBE);
   // Counted only to one more than the findings: enough to tell whether the mappings are fewer.
-  if (findings < WALK_PROBE)
-    return (await mappingsTo(findings + 1)) <= findings ? 'few mappings' : 'findings';
-  if ((await mappingsTo(WALK_PROBE)) < WALK_PROBE) return 'few mappings';
+  if (findings < WALK_PROBE) return (await mappingsTo(findings + 1)) <= findings ? 'mappings' : 'findings';
+  if ((await mappingsTo(WALK_PROBE)) < WALK_PROBE) return 'mappings';
   // Both many. A page among the framework's first mappings (an eighth of them or more pass the
   // filters: a framework and a status, a region, an account): counted, a framework and a region
   // every finding is in read 100,000 index entries of each. One framework's only (several are not
@@ -925,10 +920,9 @@ async function walkMappings(
     const peek = [...where.params];
     const first = await count(
       q,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT c.finding_id FROM posture_compliance c WHERE ${mappingsOf(peek)}
+      `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT ${MAPPING_COPIES} FROM posture_compliance c WHERE ${mappingsOf(peek)}
           ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${8 * (pageSize + 1)}) c
-         CROSS JOIN LATERAL (SELECT 1 FROM posture_findings f WHERE ${where.sql()} AND f.id = c.finding_id OFFSET 0) t
-        LIMIT ${pageSize + 1}) m`,
+        WHERE ${where.onMapping.join(' AND ')} LIMIT ${pageSize + 1}) m`,
       peek,
     );
     if (first > pageSize) return 'mappings';
@@ -962,6 +956,9 @@ async function frameworksHolding(q: Queryable, tenant: string, control: string):
   );
   return res.rows.map((r) => str(r.framework));
 }
+
+/** A mapping's copies of its finding's columns (0009 to 0011), all in the controls' page index. */
+const MAPPING_COPIES = 'c.severity_rank, c.account, c.status, c.source, c.region, c.resource_type, c.rule';
 
 /** The mappings joined to their findings (mappedPage). */
 const MAPPED_FINDINGS =

@@ -274,9 +274,10 @@ export async function ingestChunk(
        RETURNING id, severity_rank,
                  to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS first_seen`,
     );
-    // Each mapping carries its finding's account, and its page order as stored (first seen is the
-    // earlier of the stored and the new one), to the microsecond in ISO 8601 (read the same
-    // whatever the session's DateStyle and time zone), so the two compare equal exactly.
+    // Each mapping carries its finding's columns the searches filter on, and its page order as
+    // stored (first seen is the earlier of the stored and the new one), to the microsecond in ISO
+    // 8601 (read the same whatever the session's DateStyle and time zone), so the two compare equal
+    // exactly.
     const order = new Map(written.map((r) => [r.id, r]));
     // A changed finding's mappings are replaced; a new one has none to replace (no index probes for it).
     const replaced = changed.filter((p) => prior.has(p.id)).map((p) => p.id);
@@ -305,13 +306,27 @@ export async function ingestChunk(
           at.first_seen,
           first,
           p.rec.asset.account,
+          p.rec.status,
+          p.rec.source,
+          p.rec.asset.region,
+          p.rec.asset.type,
+          p.rec.rule,
         ]);
       }
     }
     await insertValues(
       q,
-      'INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account) ',
-      ['text', 'text', 'text', 'text', 'smallint', 'timestamptz', 'boolean', 'text'],
+      'INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account, status, source, region, resource_type, rule) ',
+      [
+        'text',
+        'text',
+        'text',
+        'text',
+        'smallint',
+        'timestamptz',
+        'boolean',
+        ...Array<string>(6).fill('text'),
+      ],
       [...mappings.values()],
     );
   }
