@@ -596,7 +596,10 @@ class Where {
     if (onMapping !== undefined) this.onMapping.push(onMapping);
   }
 
-  /** No condition but the tenant's and those a mapping's copies answer (no resource id). */
+  /**
+   * No condition but the tenant's and those a mapping's copies answer: no resource id, and nothing
+   * added as a condition on the finding alone (a mapping's EXISTS, a text, a cursor's position).
+   */
   onlyMapped(): boolean {
     return this.clauses.length === 1 + this.onMapping.length;
   }
@@ -765,7 +768,7 @@ interface MappedFilter {
  * migration 0009 removed any other) and carries copies of the columns the filters test (its account
  * since 0010, the others since 0011), so the count reads the mappings alone (a control's, the index
  * alone: it holds the copies). Counted from the findings' side, one control with a region most
- * findings are in tested 87,000 of them to find 1,001 of the control's (23-28 ms at 100,000
+ * findings are in tested 87,000 of them to find 1,001 of the control's (23-31 ms at 100,000
  * findings); walking the control's mappings and reading each finding by key took about as long.
  *
  * A control asked for without its framework is read as that control of each framework holding it:
@@ -855,8 +858,8 @@ const WALK_PROBE_MAX = 128_000;
 
 /**
  * Which a search by framework or control with other filters (or an account scope) walks in page
- * order: the mappings, testing each one's finding, or the findings passing the other filters,
- * testing each one's mappings; the fewer, where that is known. A walk in page order may pass every
+ * order: the mappings, testing the filters on each one's copies, or the findings passing the
+ * filters, testing each one's mappings; the fewer, where that is known. A walk in page order may pass every
  * row it reads before the page's matches (they can rank last), so the fewer bound it. Walking the
  * framework's mappings, one rule (1,667 of 100,000 findings, all ranked below 40,000 of the
  * framework's) took 345 ms a search; walking the findings of an account, one control whose
@@ -868,10 +871,11 @@ const WALK_PROBE_MAX = 128_000;
  * at once (a later page, past a cursor, or the last, may still walk far where the matches thin out
  * further down). Otherwise both are counted again with a limit 8 times higher while both reach it
  * (each count reads at most 8 times the fewer's index entries), and past WALK_PROBE_MAX both ways,
- * the mappings. The mappings are counted whatever their account (tested on them as they are
+ * the mappings. The mappings are counted whatever the other filters (tested on them as they are
  * walked): counting one account's would read every mapping of a large framework to find that few
- * are its. A resource id, which the mappings do not carry, has its findings walked: a resource has
- * few.
+ * are its. A resource id, which the mappings do not carry, has the resource's findings walked
+ * (through their own index), each one's mappings tested: a search by the resource alone reads them
+ * all the same.
  */
 async function walkMappings(
   q: Queryable,
@@ -880,7 +884,8 @@ async function walkMappings(
   pageSize: number,
 ): Promise<'findings' | 'mappings'> {
   if (m.frameworks.length === 0) return 'mappings'; // no mapping: mappedPage answers at once
-  // A resource id, the one filter the mappings do not carry: the resource's findings, few.
+  // A resource id, the one filter the mappings do not carry: the resource's findings. Before the
+  // peek below, which tests `where.onMapping` alone; and mappedPage counts on the mappings alone.
   if (!where.onlyMapped()) return 'findings';
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
@@ -922,7 +927,7 @@ async function walkMappings(
       q,
       `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT ${MAPPING_COPIES} FROM posture_compliance c WHERE ${mappingsOf(peek)}
           ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${8 * (pageSize + 1)}) c
-        WHERE ${where.onMapping.join(' AND ')} LIMIT ${pageSize + 1}) m`,
+        WHERE ${where.onMapping.join(' AND ') || 'true'} LIMIT ${pageSize + 1}) m`,
       peek,
     );
     if (first > pageSize) return 'mappings';

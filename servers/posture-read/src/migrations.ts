@@ -348,14 +348,16 @@ ANALYZE posture_compliance;
   {
     // A framework or control search with a status, a source, a region, a resource type or a rule
     // counted its matches from the findings' side: one control with a region most findings are in
-    // tested 87,000 findings at 100,000 to find 1,001 of the control's (23-31 ms a search against 7-8
-    // at 1,000). Each mapping now carries these columns of its finding too (the import writes them
-    // with the finding, and writes the mappings again whenever the finding changes, its status
+    // tested 87,000 findings at 100,000 to find 1,001 of the control's (23-31 ms a search against
+    // 7-8 at 1,000). Each mapping now carries these columns of its finding too (the import writes
+    // them with the finding, and writes the mappings again whenever the finding changes, its status
     // included), the controls' page index holds them, and every filter but a resource id is tested
     // on the mapping: a control's count reads the mappings' index alone. The frameworks' page index
     // holds only the account, as before: a whole framework's filters are common enough that a count
     // reads few mappings (as fast either way at 100,000 findings), and held there too they made
-    // that index twice as wide. Written again as 0009 did, for the same reasons.
+    // that index half as large again (21 to 31 MB at 100,000 findings), enough that on a small
+    // store the planner counted a framework through the primary key instead. Written again as 0009
+    // did, for the same reasons.
     id: '0011_posture_compliance_filters',
     sql: `
 LOCK TABLE posture_compliance IN ACCESS EXCLUSIVE MODE;

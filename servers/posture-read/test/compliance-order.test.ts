@@ -229,6 +229,31 @@ async function searches(store: Store): Promise<void> {
         expect(first.total).toBe(want.length);
       }
   }
+  // Two statuses, two copies together, with a scope, with a control two frameworks hold.
+  const { region, rule } = (
+    await store.query<{ region: string; rule: string }>(
+      `SELECT min(region) AS region, min(rule) AS rule FROM posture_findings WHERE tenant = 'a'`,
+    )
+  ).rows[0]!;
+  const A = '111111111111';
+  for (const [query, scope, want] of [
+    [{ control: '1.1', status: ['open', 'resolved'] }, null, reference(store, undefined, '1.1')],
+    [
+      { framework: CIS, status: ['resolved'], region },
+      [A],
+      reference(store, CIS, undefined, A, undefined, { status: 'resolved', region }),
+    ],
+    [
+      { control: '1.1', region, rule },
+      [A, '333333333333'],
+      reference(store, undefined, '1.1', A, undefined, { region, rule }),
+    ],
+  ] as [FindingQuery, string[] | null, Promise<string[]>][]) {
+    const expected = await want;
+    expect(await allPages(backend, query, scope)).toEqual(expected);
+    const first = await backend.searchFindings('a', scope, query, { limit: 7, cursor: null, principal: 'p' });
+    expect(first.total).toBe(expected.length);
+  }
   // A resource, which the mappings do not carry: its findings are walked.
   const resource = (await store.query<{ r: string }>(`SELECT min(resource_id) AS r FROM posture_findings`))
     .rows[0]!.r;

@@ -150,6 +150,17 @@ describe('posture_search_findings plans', () => {
       )
     ).rows[0]!;
   const small = (cursor: string | null) => ({ ...page(cursor), limit: 2 });
+  /** The value of `column` most of rarestControl's findings hold. */
+  const heldByRarest = async (column: 'source' | 'resource_type') => {
+    const rare = await rarestControl();
+    return (
+      await store.query<{ v: string }>(
+        `SELECT f.${column} AS v FROM posture_findings f JOIN posture_compliance c ON c.tenant = f.tenant AND c.finding_id = f.id
+          WHERE f.tenant = 'acme' AND c.framework = $1 AND c.control = $2 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+        [rare.framework, rare.control],
+      )
+    ).rows[0]!.v;
+  };
 
   it.each([
     ['one control', 'posture_compliance_page', false],
@@ -211,7 +222,15 @@ describe('posture_search_findings plans', () => {
     ['an account scope', async () => ({}), ['111111111111', '222222222222'], /account = ANY/],
     // Copies of these too since migration 0011.
     ['a status', async () => ({ status: ['open'] }), null, /status = ANY/],
+    ['two statuses', async () => ({ status: ['open', 'resolved'] }), null, /status = ANY/],
     ['a region', async () => ({ region: await commonest('region') }), null, /region = /],
+    ['a source', async () => ({ source: await heldByRarest('source') }), null, /source = /],
+    [
+      'a resource type',
+      async () => ({ resource_type: await heldByRarest('resource_type') }),
+      null,
+      /resource_type = /,
+    ],
   ])(
     'one control and %s: its mappings are fewer and walked; the count reads only the mappings',
     async (_label, filterOf, scope, tested) => {
