@@ -357,11 +357,14 @@ ANALYZE posture_compliance;
     // reads few mappings (as fast either way at 100,000 findings), and held there too they made
     // that index half as large again (21 to 31 MB at 100,000 findings), enough that on a small
     // store the planner counted a framework through the primary key instead. Written again as 0009
-    // did, for the same reasons.
+    // did, for the same reasons, but the findings locked first, as an import takes them (0009 and
+    // 0010 lock the mappings first): on a PostgreSQL server an import that has written findings
+    // finishes before the migration goes on, where the other order deadlocked and PostgreSQL
+    // cancelled one of the two.
     id: '0011_posture_compliance_filters',
     sql: `
-LOCK TABLE posture_compliance IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE posture_findings IN SHARE MODE;
+LOCK TABLE posture_compliance IN ACCESS EXCLUSIVE MODE;
 CREATE TEMPORARY TABLE posture_compliance_0011 ON COMMIT DROP AS
 SELECT c.tenant, c.finding_id, c.framework, c.control, c.severity_rank, c.first_seen, c.framework_first, c.account,
        f.status, f.source, f.region, f.resource_type, f.rule

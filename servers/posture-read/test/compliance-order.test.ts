@@ -629,4 +629,48 @@ withPostgres('PostgreSQL', (pg) => {
       await store.close();
     }
   }, 60_000);
+
+  it('migration 0011 waits for an import that has written findings, and does not deadlock with it', async () => {
+    const upTo = migrations.findIndex((m) => m.id === '0011_posture_compliance_filters');
+    expect(upTo).toBeGreaterThan(0);
+    const db = 'compliance_order_0011_locks';
+    const admin = await openStore({ databaseUrl: pg().url });
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      await admin.query(`CREATE DATABASE ${db}`);
+    } finally {
+      await admin.close();
+    }
+    const url = pg().url.replace(/\/postgres$/, `/${db}`);
+    const store = await openStore({ databaseUrl: url });
+    const importer = await openStore({ databaseUrl: url });
+    try {
+      await migrate(store, 'posture-read', migrations.slice(0, upTo));
+      await store.exec(`${FORTY_FINDINGS}
+INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
+SELECT 'a', id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings;`);
+      let migrating: Promise<void> | undefined;
+      // An import as an earlier version writes it: a finding, then (the migration started
+      // meanwhile) that finding's mappings.
+      await importer.transaction(async (tx) => {
+        await tx.query(`UPDATE posture_findings SET status = 'resolved', severity_rank = 4 WHERE id = 'f1'`);
+        migrating = migrate(store, 'posture-read', migrations);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await tx.query(`DELETE FROM posture_compliance WHERE finding_id = 'f1'`);
+        await tx.query(
+          `INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
+           SELECT tenant, id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings WHERE id = 'f1'`,
+        );
+      });
+      await migrating;
+      expect(await faults(store)).toEqual(NONE);
+      const f1 = await store.query<{ status: string }>(
+        `SELECT status FROM posture_compliance WHERE finding_id = 'f1'`,
+      );
+      expect(f1.rows).toEqual([{ status: 'resolved' }]);
+    } finally {
+      await importer.close();
+      await store.close();
+    }
+  }, 60_000);
 });
