@@ -411,8 +411,11 @@ export class EmbeddedBackend implements PostureBackend {
     scope: AccountScope,
     query: { framework?: string; account?: string },
   ): Promise<ControlStatus[]> {
-    const where = new Where(tenant, scope, 'f');
-    if (query.account !== undefined) where.add(`f.account = ${where.param(query.account)}`);
+    // The mappings alone: each carries its finding's account (migration 0010) and status (0011).
+    // Joined to the findings for them, every framework at 100,000 findings took 225 ms a statement,
+    // alone 96. A copy that ever disagreed with its finding could change a count, never show a row.
+    const where = new Where(tenant, scope, 'c');
+    if (query.account !== undefined) where.add(`c.account = ${where.param(query.account)}`);
     const fw = query.framework === undefined ? '' : ` AND c.framework = ${where.param(query.framework)}`;
     return this.reads(async (q) => {
       const res = await q.query<Row>(
@@ -420,10 +423,9 @@ export class EmbeddedBackend implements PostureBackend {
         // finding once per control, without sorting every row by id as count(DISTINCT) did (at
         // 100,000 findings, every framework: 1,141 -> 248 ms).
         `SELECT c.framework, c.control,
-                count(*) FILTER (WHERE f.status = 'open') AS failed,
-                count(*) FILTER (WHERE f.status <> 'open') AS passed
+                count(*) FILTER (WHERE c.status = 'open') AS failed,
+                count(*) FILTER (WHERE c.status <> 'open') AS passed
            FROM posture_compliance c
-           JOIN posture_findings f ON f.tenant = c.tenant AND f.id = c.finding_id
           WHERE ${where.sql()}${fw}
           GROUP BY 1, 2`,
         where.params,
