@@ -203,6 +203,15 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
           [PCI, acme.filter((e) => e.compliance.some((c) => c.framework === PCI)).length],
         ]),
       );
+      // By framework and status: each finding once per framework, under its own status.
+      const fwStatus = await b.summarizeFindings('acme', null, {}, ['framework', 'status']);
+      const perFramework = new Map<string, number>();
+      for (const e of acme)
+        for (const f of new Set(e.compliance.map((c) => c.framework)))
+          perFramework.set(`${f} ${e.inc.status}`, (perFramework.get(`${f} ${e.inc.status}`) ?? 0) + 1);
+      expect(new Map(fwStatus.groups.map((g) => [`${g.keys.framework} ${g.keys.status}`, g.count]))).toEqual(
+        perFramework,
+      );
     });
 
     it('lists the assets findings are about, paged by id, with the exposure filter', async () => {

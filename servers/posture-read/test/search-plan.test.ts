@@ -398,6 +398,16 @@ describe('summary plans', () => {
     },
   );
 
+  it.each([[['framework'] as const], [['framework', 'status', 'account'] as const]])(
+    'posture_summarize_findings by %j, unfiltered: the mappings alone, one marked per finding and framework',
+    async (groupBy) => {
+      const plans = await groupingPlans(() => backend.summarizeFindings('acme', null, {}, [...groupBy]));
+      expect(plans.length).toBe(1);
+      expect(plans[0]).not.toMatch(/posture_findings/);
+      expect(plans[0]).toMatch(/framework_first/);
+    },
+  );
+
   it.each(['a rule', 'an account scope'])(
     'posture_summarize_findings by framework with %s: each match’s frameworks from the key, not the whole table',
     async (what) => {
