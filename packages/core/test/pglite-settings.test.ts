@@ -25,7 +25,7 @@ import { openStore } from '../src/store.js';
 
 // The measured values (docs/architecture.md, "Footprint"). Changing one is a decision, made here too.
 const TUNED = {
-  shared_buffers: '8MB',
+  shared_buffers: '16MB',
   wal_buffers: '256kB',
   work_mem: '2MB',
   maintenance_work_mem: '16MB',
