@@ -62,8 +62,8 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   // but a page missing here is read through PGlite's file system, a few microseconds each: a
   // search with a text at 100,000 findings reads up to 2,000 findings' pages (one rule and a text:
   // 19 -> 12 ms at 16MB, the same search repeated). Resident only as pages are used: the servers
-  // hold the same after their first call on demo data (136-143 MiB), and a store past 8 MB of
-  // touched pages up to 8 MiB more than at 8MB (docs/architecture.md).
+  // hold the same after their first call on demo data (136-142 MiB), and a store with more than
+  // 8MB of touched pages holds up to 8 MiB more than at 8MB (docs/architecture.md).
   shared_buffers: '16MB',
   // WAL buffered before it is written; what -1 (1/32 of shared_buffers) gave at 8MB.
   wal_buffers: '256kB',

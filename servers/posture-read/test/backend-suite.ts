@@ -212,6 +212,20 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
       expect(new Map(fwStatus.groups.map((g) => [`${g.keys.framework} ${g.keys.status}`, g.count]))).toEqual(
         perFramework,
       );
+      // A principal limited to no account sees no group; to one, its findings' frameworks only.
+      expect(await b.summarizeFindings('acme', [], {}, ['framework'])).toEqual({ total: 0, groups: [] });
+      const devFw = await b.summarizeFindings('acme', [DEV], {}, ['framework']);
+      const devFindings = acme.filter((e) => e.inc.asset.account === DEV);
+      expect(new Map(devFw.groups.map((g) => [g.keys.framework!, g.count]))).toEqual(
+        new Map(
+          [CIS, PCI]
+            .map(
+              (fw) =>
+                [fw, devFindings.filter((e) => e.compliance.some((c) => c.framework === fw)).length] as const,
+            )
+            .filter(([, n]) => n > 0),
+        ),
+      );
     });
 
     it('lists the assets findings are about, paged by id, with the exposure filter', async () => {
@@ -301,6 +315,20 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
       expect(rows.find((r) => r.control === '1.4')?.status).toBe('not_evaluated');
       const scoped = await b.complianceSummary('acme', [DEV], { framework: CIS, account: PROD });
       expect(scoped.every((r) => r.status === 'not_evaluated')).toBe(true);
+      // Limited to one account: each control's counts are that account's findings only.
+      const dev = await b.complianceSummary('acme', [DEV], { framework: CIS });
+      for (const r of dev) {
+        const mapped = acme.filter(
+          (e) =>
+            e.inc.asset.account === DEV &&
+            e.compliance.some((c) => c.framework === CIS && c.control === r.control),
+        );
+        expect([r.failed_findings, r.passed_findings]).toEqual([
+          mapped.filter((e) => e.inc.status === 'open').length,
+          mapped.filter((e) => e.inc.status !== 'open').length,
+        ]);
+      }
+      expect(dev.some((r) => r.failed_findings > 0)).toBe(true);
     });
 
     it('refuses an edited cursor and a cursor of another search', async () => {

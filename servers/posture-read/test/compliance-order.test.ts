@@ -650,19 +650,35 @@ withPostgres('PostgreSQL', (pg) => {
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
 SELECT 'a', id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings;`);
       let migrating: Promise<void> | undefined;
-      // An import as an earlier version writes it: a finding, then (the migration started
-      // meanwhile) that finding's mappings.
-      await importer.transaction(async (tx) => {
-        await tx.query(`UPDATE posture_findings SET status = 'resolved', severity_rank = 4 WHERE id = 'f1'`);
-        migrating = migrate(store, 'posture-read', migrations);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        await tx.query(`DELETE FROM posture_compliance WHERE finding_id = 'f1'`);
-        await tx.query(
-          `INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
-           SELECT tenant, id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings WHERE id = 'f1'`,
-        );
-      });
-      await migrating;
+      try {
+        // An import as an earlier version writes it: a finding, then (the migration started
+        // meanwhile and waiting on a lock of the findings, whichever order it takes them in) that
+        // finding's mappings.
+        await importer.transaction(async (tx) => {
+          await tx.query(
+            `UPDATE posture_findings SET status = 'resolved', severity_rank = 4 WHERE id = 'f1'`,
+          );
+          migrating = migrate(store, 'posture-read', migrations);
+          const deadline = Date.now() + 20_000;
+          for (;;) {
+            const waiting = await tx.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                WHERE c.relname = 'posture_findings' AND NOT l.granted`,
+            );
+            if (waiting.rows[0]!.n > 0) break;
+            if (Date.now() > deadline) throw new Error('the migration never waited on the findings');
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          await tx.query(`DELETE FROM posture_compliance WHERE finding_id = 'f1'`);
+          await tx.query(
+            `INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
+             SELECT tenant, id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings WHERE id = 'f1'`,
+          );
+        });
+        await migrating;
+      } finally {
+        await Promise.allSettled([migrating]);
+      }
       expect(await faults(store)).toEqual(NONE);
       const f1 = await store.query<{ status: string }>(
         `SELECT status FROM posture_compliance WHERE finding_id = 'f1'`,
