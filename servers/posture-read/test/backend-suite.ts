@@ -203,15 +203,18 @@ export function postureBackendSuite(name: string, setup: () => Promise<PostureFi
           [PCI, acme.filter((e) => e.compliance.some((c) => c.framework === PCI)).length],
         ]),
       );
-      // By framework and status: each finding once per framework, under its own status.
-      const fwStatus = await b.summarizeFindings('acme', null, {}, ['framework', 'status']);
-      const perFramework = new Map<string, number>();
-      for (const e of acme)
-        for (const f of new Set(e.compliance.map((c) => c.framework)))
-          perFramework.set(`${f} ${e.inc.status}`, (perFramework.get(`${f} ${e.inc.status}`) ?? 0) + 1);
-      expect(new Map(fwStatus.groups.map((g) => [`${g.keys.framework} ${g.keys.status}`, g.count]))).toEqual(
-        perFramework,
-      );
+      // By framework and status (from the mappings alone), and by framework and severity (joined
+      // to the findings): each finding once per framework, under its own status or severity.
+      for (const field of ['status', 'severity'] as const) {
+        const grouped = await b.summarizeFindings('acme', null, {}, ['framework', field]);
+        const perFramework = new Map<string, number>();
+        for (const e of acme)
+          for (const f of new Set(e.compliance.map((c) => c.framework)))
+            perFramework.set(`${f} ${e.inc[field]}`, (perFramework.get(`${f} ${e.inc[field]}`) ?? 0) + 1);
+        expect(new Map(grouped.groups.map((g) => [`${g.keys.framework} ${g.keys[field]}`, g.count]))).toEqual(
+          perFramework,
+        );
+      }
       // A principal limited to no account sees no group; to one, its findings' frameworks only.
       expect(await b.summarizeFindings('acme', [], {}, ['framework'])).toEqual({ total: 0, groups: [] });
       const devFw = await b.summarizeFindings('acme', [DEV], {}, ['framework']);
