@@ -102,6 +102,11 @@ async function embedded(list = migrations): Promise<Store> {
   return store;
 }
 
+/** The search's first page (7 a page). */
+function firstPage(backend: EmbeddedBackend, query: FindingQuery, scope: string[] | null = null) {
+  return backend.searchFindings('a', scope, query, { limit: 7, cursor: null, principal: 'p' });
+}
+
 /** Every page of the search (7 a page), as finding ids. */
 async function allPages(
   backend: EmbeddedBackend,
@@ -164,23 +169,13 @@ async function searches(store: Store): Promise<void> {
   for (const control of ids) {
     const expected = await reference(store, undefined, control);
     expect(await allPages(backend, { control })).toEqual(expected);
-    const first = await backend.searchFindings(
-      'a',
-      null,
-      { control },
-      { limit: 7, cursor: null, principal: 'p' },
-    );
+    const first = await firstPage(backend, { control });
     expect(first.total).toBe(expected.length);
     const scopedControl = await allPages(backend, { control }, ['111111111111']);
     expect(scopedControl).toEqual(await reference(store, undefined, control, '111111111111'));
   }
   expect(await allPages(backend, { control: '1.1', status: ['suppressed'] })).toEqual([]);
-  const none = await backend.searchFindings(
-    'a',
-    null,
-    { control: '9.9' },
-    { limit: 7, cursor: null, principal: 'p' },
-  );
+  const none = await firstPage(backend, { control: '9.9' });
   expect([none.items, none.total, none.next_cursor]).toEqual([[], 0, null]);
   // With another filter, and with one no finding passes.
   const some = await allPages(backend, { framework: CIS, severity_at_least: 'high' });
@@ -198,7 +193,7 @@ async function searches(store: Store): Promise<void> {
     expect(want.length).toBeGreaterThan(0);
     expect(await allPages(backend, query)).toEqual(want);
     expect(await allPages(backend, query, [query.account, '333333333333'])).toEqual(want);
-    const first = await backend.searchFindings('a', null, query, { limit: 7, cursor: null, principal: 'p' });
+    const first = await firstPage(backend, query);
     expect(first.total).toBe(want.length);
   }
   expect(await allPages(backend, { framework: CIS }, [])).toEqual([]);
@@ -221,11 +216,7 @@ async function searches(store: Store): Promise<void> {
         };
         const want = await reference(store, framework, control, undefined, undefined, { [column]: v });
         expect(await allPages(backend, query)).toEqual(want);
-        const first = await backend.searchFindings('a', null, query, {
-          limit: 7,
-          cursor: null,
-          principal: 'p',
-        });
+        const first = await firstPage(backend, query);
         expect(first.total).toBe(want.length);
       }
   }
@@ -251,7 +242,7 @@ async function searches(store: Store): Promise<void> {
   ] as [FindingQuery, string[] | null, Promise<string[]>][]) {
     const expected = await want;
     expect(await allPages(backend, query, scope)).toEqual(expected);
-    const first = await backend.searchFindings('a', scope, query, { limit: 7, cursor: null, principal: 'p' });
+    const first = await firstPage(backend, query, scope);
     expect(first.total).toBe(expected.length);
   }
   // A resource, which the mappings do not carry: its findings are walked.
@@ -370,11 +361,7 @@ describe('compliance mappings in page order', () => {
         const expected = await want;
         expect(expected.length).toBeGreaterThan(0);
         seen.length = 0;
-        const first = await backend.searchFindings('a', scope, query, {
-          limit: 7,
-          cursor: null,
-          principal: 'p',
-        });
+        const first = await firstPage(backend, query, scope);
         expect(first.total).toBe(expected.length);
         // The page read through the mappings.
         expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f|UNION/);
@@ -398,12 +385,7 @@ describe('compliance mappings in page order', () => {
       );
       const seen: Recorded[] = [];
       const backend = await backendOf(store, seen);
-      const res = await backend.searchFindings(
-        'a',
-        null,
-        { framework: CIS, rule: 'bulk_rule' },
-        { limit: 7, cursor: null, principal: 'p' },
-      );
+      const res = await firstPage(backend, { framework: CIS, rule: 'bulk_rule' });
       expect(res.items.length).toBe(7);
       // Both counted to 2,000; no page among the first mappings; then the findings to 16,000
       // (2,300) and the mappings to one more.
@@ -423,12 +405,7 @@ describe('compliance mappings in page order', () => {
       // The other 2,300 (critical, ranked first) fill the framework's first mappings: the first
       // test settles it, no second count, and the mappings are walked.
       seen.length = 0;
-      const top = await backend.searchFindings(
-        'a',
-        null,
-        { framework: CIS, severity_at_least: 'critical' },
-        { limit: 7, cursor: null, principal: 'p' },
-      );
+      const top = await firstPage(backend, { framework: CIS, severity_at_least: 'critical' });
       expect(top.items.length).toBe(7);
       const peeks = seen.filter((q) => /LIMIT 64\) c\s+WHERE/.test(q.sql));
       expect(peeks.length).toBe(1);
@@ -442,12 +419,7 @@ describe('compliance mappings in page order', () => {
       // are walked, without the first test, and counted from the mappings alone (each carries its
       // finding's rule: 0011).
       seen.length = 0;
-      const few = await backend.searchFindings(
-        'a',
-        null,
-        { framework: CIS, control: '1.1', rule: 'bulk_rule' },
-        { limit: 7, cursor: null, principal: 'p' },
-      );
+      const few = await firstPage(backend, { framework: CIS, control: '1.1', rule: 'bulk_rule' });
       expect([few.items.length, few.total, few.total_is_lower_bound]).toEqual([7, 1_000, true]);
       expect(seen.filter((q) => /LIMIT 64\) c\s+WHERE/.test(q.sql))).toEqual([]);
       expect(
@@ -634,18 +606,9 @@ withPostgres('PostgreSQL', (pg) => {
     const upTo = migrations.findIndex((m) => m.id === '0011_posture_compliance_filters');
     expect(upTo).toBeGreaterThan(0);
     const db = 'compliance_order_0011_locks';
-    const admin = await openStore({ databaseUrl: pg().url });
+    const store = await postureDatabase(pg().url, db, migrations.slice(0, upTo));
+    const importer = await openStore({ databaseUrl: pg().url.replace(/\/postgres$/, `/${db}`) });
     try {
-      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-      await admin.query(`CREATE DATABASE ${db}`);
-    } finally {
-      await admin.close();
-    }
-    const url = pg().url.replace(/\/postgres$/, `/${db}`);
-    const store = await openStore({ databaseUrl: url });
-    const importer = await openStore({ databaseUrl: url });
-    try {
-      await migrate(store, 'posture-read', migrations.slice(0, upTo));
       await store.exec(`${FORTY_FINDINGS}
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)
 SELECT 'a', id, '${CIS}', '1.1', severity_rank, first_seen, true, account FROM posture_findings;`);

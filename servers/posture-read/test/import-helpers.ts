@@ -57,9 +57,9 @@ export function ocsfStream(n: number, over: (i: number) => { status_code?: strin
 
 /**
  * A database of its own (dropped first if a run before left it) on the suite's PostgreSQL server,
- * migrated for posture-read.
+ * migrated for posture-read (by `list`: all of its migrations unless told).
  */
-export async function postureDatabase(serverUrl: string, db: string): Promise<Store> {
+export async function postureDatabase(serverUrl: string, db: string, list = migrations): Promise<Store> {
   const admin = await openStore({ databaseUrl: serverUrl });
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${db}`);
@@ -68,6 +68,6 @@ export async function postureDatabase(serverUrl: string, db: string): Promise<St
     await admin.close();
   }
   const store = await openStore({ databaseUrl: serverUrl.replace(/\/postgres$/, `/${db}`) });
-  await migrate(store, 'posture-read', migrations);
+  await migrate(store, 'posture-read', list);
   return store;
 }
