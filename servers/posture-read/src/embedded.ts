@@ -117,6 +117,9 @@ export class EmbeddedBackend implements PostureBackend {
     const text =
       matched === null || mapping === null ? matched : { ...matched, sql: `${matched.sql} AND ${mapping}` };
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
+    // The cursor's position, checked before any statement runs.
+    const position =
+      page.cursor === null ? null : findingPosition(this.cursors.decode(page.cursor, cursorScope));
     return this.reads(async (q) => {
       // Planned for the values it is given, every time. The embedded store keeps its statements
       // prepared, and after five runs PostgreSQL may keep one plan for any values; for these
@@ -125,7 +128,11 @@ export class EmbeddedBackend implements PostureBackend {
       // against 0.1 planned for the value). Planning one search costs well under a millisecond.
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
       let mapped: MappedFilter | null = null;
-      if (byMapping) {
+      // A resource id, the one filter the mappings do not carry: the resource's findings are
+      // walked, each one's mappings tested (a search by the resource alone reads them all the same),
+      // before any statement about the mappings. mappedPage counts on the mappings alone.
+      if (byMapping && !where.onlyMapped()) where.add(mappedTo(where, query)!);
+      else if (byMapping) {
         mapped = {
           // A control without its framework: read as that control of each framework holding it.
           frameworks:
@@ -154,17 +161,8 @@ export class EmbeddedBackend implements PostureBackend {
       // Where the page starts (after the cursor's finding), as a condition (searchPage calls it
       // once, when its statements may take the parameters it adds).
       const after = (): string | null => {
-        if (page.cursor === null) return null;
-        const pos = this.cursors.decode(page.cursor, cursorScope);
-        if (!Array.isArray(pos) || pos.length !== 3) throw invalidCursor();
-        const [rank, seen, id] = pos as unknown[];
-        if (
-          typeof rank !== 'number' ||
-          typeof seen !== 'string' ||
-          typeof id !== 'string' ||
-          Number.isNaN(Date.parse(seen))
-        )
-          throw invalidCursor();
+        if (position === null) return null;
+        const [rank, seen, id] = position;
         const r = where.param(rank);
         const s = where.param(seen);
         const i = where.param(id);
@@ -257,16 +255,17 @@ export class EmbeddedBackend implements PostureBackend {
     // framework, control) in one pass; with any filter or account scope, each matching finding's
     // frameworks are read from that key (LATERAL), so the cost follows the matches (one rule of 60
     // at 100,000: a seventh of the pass).
-    const frameworks = where.onlyTenant()
-      ? `JOIN (SELECT tenant, finding_id, framework FROM posture_compliance
-           WHERE tenant = $1 GROUP BY tenant, finding_id, framework) c
-           ON c.tenant = f.tenant AND c.finding_id = f.id`
-      : `CROSS JOIN LATERAL (SELECT DISTINCT c0.framework FROM posture_compliance c0
-           WHERE c0.tenant = f.tenant AND c0.finding_id = f.id) c`;
+    const frameworks = () =>
+      where.onlyTenant()
+        ? `JOIN (SELECT tenant, finding_id, framework FROM posture_compliance
+             WHERE tenant = $1 GROUP BY tenant, finding_id, framework) c
+             ON c.tenant = f.tenant AND c.finding_id = f.id`
+        : `CROSS JOIN LATERAL (SELECT DISTINCT c0.framework FROM posture_compliance c0
+             WHERE c0.tenant = f.tenant AND c0.finding_id = f.id) c`;
     const from = copied
       ? 'posture_compliance c'
       : needsFramework
-        ? `posture_findings f ${frameworks}`
+        ? `posture_findings f ${frameworks()}`
         : 'posture_findings f';
     const conditions = copied ? 'c.tenant = $1 AND c.framework_first' : where.sql();
     return this.reads(async (q) => {
@@ -832,7 +831,7 @@ async function mappedPage(
       : several === null
         ? ''
         : ` AND NOT EXISTS (SELECT 1 FROM posture_compliance d WHERE d.tenant = c.tenant AND d.finding_id = c.finding_id AND d.control = c.control AND d.framework = ANY(${several}::text[]) AND d.framework < c.framework)`;
-  // Every condition is on the mapping too (walkMappings walks the findings otherwise): the count
+  // Every condition is on the mapping too (searchFindings walks the findings otherwise): the count
   // reads the mappings' index alone.
   if (!where.onlyMapped()) throw new Error('mappedPage: a condition the mappings do not carry');
   const counted = await count(
@@ -895,9 +894,8 @@ const WALK_PROBE_MAX = 128_000;
  * (each count reads at most 8 times the fewer's index entries), and past WALK_PROBE_MAX both ways,
  * the mappings. The mappings are counted whatever the other filters (tested on them as they are
  * walked): counting one account's would read every mapping of a large framework to find that few
- * are its. A resource id, which the mappings do not carry, has the resource's findings walked
- * (through their own index), each one's mappings tested: a search by the resource alone reads them
- * all the same.
+ * are its. Every condition in `where` is on the mappings' copies too (a resource id, which they
+ * do not carry, has its findings walked before this is asked).
  */
 async function walkMappings(
   q: Queryable,
@@ -906,9 +904,6 @@ async function walkMappings(
   pageSize: number,
 ): Promise<'findings' | 'mappings'> {
   if (m.frameworks.length === 0) return 'mappings'; // no mapping: mappedPage answers at once
-  // A resource id, the one filter the mappings do not carry: the resource's findings. Before the
-  // peek below, which tests `where.onMapping` alone; and mappedPage counts on the mappings alone.
-  if (!where.onlyMapped()) return 'findings';
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
     const conds = [
@@ -986,6 +981,20 @@ async function frameworksHolding(q: Queryable, tenant: string, control: string):
 
 /** A mapping's copies of its finding's columns (0009 to 0011), all in the controls' page index. */
 const MAPPING_COPIES = 'c.severity_rank, c.account, c.status, c.source, c.region, c.resource_type, c.rule';
+
+/** A finding search's cursor position, [rank, first seen, id], or an invalid_cursor error. */
+function findingPosition(pos: unknown): [number, string, string] {
+  if (!Array.isArray(pos) || pos.length !== 3) throw invalidCursor();
+  const [rank, seen, id] = pos as unknown[];
+  if (
+    typeof rank !== 'number' ||
+    typeof seen !== 'string' ||
+    typeof id !== 'string' ||
+    Number.isNaN(Date.parse(seen))
+  )
+    throw invalidCursor();
+  return [rank, seen, id];
+}
 
 /** The mappings joined to their findings (mappedPage). */
 const MAPPED_FINDINGS =

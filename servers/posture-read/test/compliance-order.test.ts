@@ -19,7 +19,7 @@ import { EmbeddedBackend } from '../src/embedded.js';
 import { importFindings } from '../src/importers/importer.js';
 import { migrations, storeExtensions } from '../src/migrations.js';
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
-import { ocsfFinding, postureDatabase } from './import-helpers.js';
+import { ocsfFinding, postureDatabase, postureDatabaseUrl } from './import-helpers.js';
 import { planAtScale, recordingReads, type Recorded } from './recording.js';
 
 const CIS = 'cis-aws-foundations-3.0';
@@ -433,6 +433,25 @@ describe('compliance mappings in page order', () => {
     });
   }, 120_000);
 
+  it('refuses a bad cursor before any statement, on every way a framework or control is read', async () => {
+    await withMapped(async (store) => {
+      const seen: Recorded[] = [];
+      const backend = await backendOf(store, seen);
+      for (const query of [
+        { control: '1.1' },
+        { framework: CIS, region: 'us-east-1' },
+        { control: '1.1', resource_id: 'r' },
+        { control: '9.9' },
+      ]) {
+        seen.length = 0;
+        await expect(
+          backend.searchFindings('a', null, query, { limit: 7, cursor: 'not-a-cursor', principal: 'p' }),
+        ).rejects.toMatchObject({ code: 'invalid_cursor' });
+        expect(seen.filter((q) => /^(SELECT|WITH)\b/.test(q.sql.trimStart()))).toEqual([]);
+      }
+    });
+  }, 60_000);
+
   it('a control two frameworks hold, asked for alone: each framework walked in page order, merged', async () => {
     await withMapped(async (store) => {
       await store.exec('ANALYZE');
@@ -607,7 +626,7 @@ withPostgres('PostgreSQL', (pg) => {
     expect(upTo).toBeGreaterThan(0);
     const db = 'compliance_order_0011_locks';
     const store = await postureDatabase(pg().url, db, migrations.slice(0, upTo));
-    const importer = await openStore({ databaseUrl: pg().url.replace(/\/postgres$/, `/${db}`) });
+    const importer = await openStore({ databaseUrl: postureDatabaseUrl(pg().url, db) });
     try {
       await store.exec(`${FORTY_FINDINGS}
 INSERT INTO posture_compliance (tenant, finding_id, framework, control, severity_rank, first_seen, framework_first, account)

@@ -67,7 +67,12 @@ export async function postureDatabase(serverUrl: string, db: string, list = migr
   } finally {
     await admin.close();
   }
-  const store = await openStore({ databaseUrl: serverUrl.replace(/\/postgres$/, `/${db}`) });
+  const store = await openStore({ databaseUrl: postureDatabaseUrl(serverUrl, db) });
   await migrate(store, 'posture-read', list);
   return store;
+}
+
+/** The address of postureDatabase's database `db` (for another connection to it). */
+export function postureDatabaseUrl(serverUrl: string, db: string): string {
+  return serverUrl.replace(/\/postgres$/, `/${db}`);
 }
