@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startInProcess } from '@portcullis/core/testing';
 import { openStore, type PGliteStore } from '@portcullis/core/store';
 import { server } from '@portcullis/crm';
-import { timeAlternating } from './timing.js';
+import { timeAlternating, withBoth } from './timing.js';
 
 const CALLS = 15;
 const PRINCIPAL = { id: 'bench', roles: ['manager'], tenant: 'bench' };
@@ -117,19 +117,15 @@ async function cases(dataDir: string): Promise<Case[]> {
 async function latencies(dirs: readonly [string, string], list: Case[]): Promise<[number[], number[]]> {
   const open = (dataDir: string) =>
     startInProcess(server, { dataDir, env: { CRM_SEED: 'none' }, principal: PRINCIPAL });
-  const hs: Awaited<ReturnType<typeof open>>[] = [];
-  try {
-    for (const dataDir of dirs) hs.push(await open(dataDir));
+  return withBoth(dirs, open, async (hs) => {
     const out: [number[], number[]] = [[], []];
     for (const [, name, args] of list) {
-      const [small, big] = await timeAlternating([hs[0]!, hs[1]!], CALLS, name, () => args);
+      const [small, big] = await timeAlternating(hs, CALLS, name, () => args);
       out[0].push(small);
       out[1].push(big);
     }
     return out;
-  } finally {
-    for (const h of hs) await h.close();
-  }
+  });
 }
 
 export async function crmScaleBench(log: (s?: string) => void, n: number): Promise<void> {

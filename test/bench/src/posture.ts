@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startInProcess } from '@portcullis/core/testing';
 import { server } from '@portcullis/posture-read';
-import { timeAlternating } from './timing.js';
+import { timeAlternating, withBoth } from './timing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const POSTURE_CLI = join(ROOT, 'servers/posture-read/dist/cli.js');
@@ -185,9 +185,7 @@ const PAIR_CALLS = 5;
  * and the two medians of each.
  */
 async function pairLatencies(dirs: readonly [string, string]): Promise<[string, number, number][]> {
-  const hs: Awaited<ReturnType<typeof open>>[] = [];
-  try {
-    for (const dataDir of dirs) hs.push(await open(dataDir));
+  return withBoth(dirs, open, async (hs) => {
     const names = Object.keys(FILTERS);
     const sets: string[][] = names.map((a) => [a]);
     for (let i = 0; i < names.length; i++)
@@ -198,27 +196,18 @@ async function pairLatencies(dirs: readonly [string, string]): Promise<[string, 
     const out: [string, number, number][] = [];
     for (const set of sets) {
       const args = Object.assign({ limit: 25 }, ...set.map((k) => FILTERS[k]));
-      const [a, b] = await timeAlternating(
-        [hs[0]!, hs[1]!],
-        PAIR_CALLS,
-        'posture_search_findings',
-        () => args,
-      );
+      const [a, b] = await timeAlternating(hs, PAIR_CALLS, 'posture_search_findings', () => args);
       out.push([set.join(' + '), a, b]);
     }
     return out;
-  } finally {
-    for (const h of hs) await h.close();
-  }
+  });
 }
 
 /** The reads' median latencies on both stores, both servers up at once and their calls alternating. */
 async function latencies(dirs: readonly [string, string]): Promise<[Latencies, Latencies]> {
-  const hs: Awaited<ReturnType<typeof open>>[] = [];
-  try {
-    for (const dataDir of dirs) hs.push(await open(dataDir));
+  return withBoth(dirs, open, async (hs) => {
     const time = (name: string, args: (k: 0 | 1) => Record<string, unknown>) =>
-      timeAlternating([hs[0]!, hs[1]!], CALLS, name, args);
+      timeAlternating(hs, CALLS, name, args);
     const query = { status: ['open'], severity_at_least: 'medium', limit: 25 };
     const cursors: string[] = [];
     for (const h of hs) {
@@ -301,9 +290,7 @@ async function latencies(dirs: readonly [string, string]): Promise<[Latencies, L
       assetsExposed: assetsExposed[k],
       assetsText: assetsText[k],
     })) as [Latencies, Latencies];
-  } finally {
-    for (const h of hs) await h.close();
-  }
+  });
 }
 
 export async function postureBench(log: (s?: string) => void, n: number): Promise<void> {

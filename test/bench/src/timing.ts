@@ -36,3 +36,18 @@ export async function timeAlternating(
   }
   return [median(xs[0]), median(xs[1])];
 }
+
+/** Runs `fn` with a server open on each of the two data directories, both up at once; closes both. */
+export async function withBoth<H extends { close(): Promise<void> }, T>(
+  dirs: readonly [string, string],
+  open: (dataDir: string) => Promise<H>,
+  fn: (servers: [H, H]) => Promise<T>,
+): Promise<T> {
+  const hs: H[] = [];
+  try {
+    for (const dataDir of dirs) hs.push(await open(dataDir));
+    return await fn([hs[0]!, hs[1]!]);
+  } finally {
+    for (const h of hs) await h.close();
+  }
+}
