@@ -1,7 +1,7 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
-import { ASSET_TEXT, FINDING_TEXT, readColumns } from './migrations.js';
+import { ASSET_TEXT, FINDING_SCAN_TEXT, FINDING_TEXT, readColumns } from './migrations.js';
 import {
   SCAN_WINDOW,
   TEXT_CANDIDATES,
@@ -35,7 +35,7 @@ type Row = Record<string, unknown>;
 /** Bumped when the demo data changes shape; an existing store keeps what it was seeded with. */
 const SEED_VERSION = 'demo-v1';
 
-/** Each table's select list through its alias (f, a), made once: READ_COLUMNS (no search_text). */
+/** Each table's select list through its alias (f, a), made once: READ_COLUMNS (no text column). */
 const READ_ROW = {
   posture_findings: readColumns('posture_findings', 'f'),
   posture_assets: readColumns('posture_assets', 'a'),
@@ -107,7 +107,9 @@ export class EmbeddedBackend implements PostureBackend {
       text: undefined,
     });
     const matched =
-      query.text === undefined ? null : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT);
+      query.text === undefined
+        ? null
+        : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT, FINDING_SCAN);
     // With a text, a framework or control is tested with it, on each finding the search reads
     // (its candidates, or the findings it tests one by one, at most SCAN_WINDOW a call): as a
     // filter, the walk in page order would test findings until SCAN_WINDOW passed it. A control
@@ -115,7 +117,9 @@ export class EmbeddedBackend implements PostureBackend {
     // 1,000).
     const mapping = byMapping ? null : mappedTo(where, query);
     const text =
-      matched === null || mapping === null ? matched : { ...matched, sql: `${matched.sql} AND ${mapping}` };
+      matched === null || mapping === null
+        ? matched
+        : { ...matched, sql: `${matched.sql} AND ${mapping}`, scan: `${matched.scan} AND ${mapping}` };
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     // The cursor's position, checked before any statement runs.
     const position =
@@ -680,6 +684,11 @@ interface PageText {
   /** Whether a row holds the text. */
   sql: string;
   /**
+   * The same test as scanPage makes it, on the copy the page order's index holds when there is one
+   * (FINDING_SCAN_TEXT), else on the row.
+   */
+  scan: string;
+  /**
    * The trigrams the text's candidates are looked up by (probeTrigrams; every row holding the text
    * holds each) and the expression the trigram index holds; null: the text is tested row by row
    * (scanPage).
@@ -745,7 +754,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
     };
   }
   const start = s.after();
-  if (text.probe === null) return scanPage(q, s, text.sql, start);
+  if (text.probe === null) return scanPage(q, s, text.scan, start);
   const { joined, trigrams } = text.probe;
   // The trigrams' parameters are this statement's alone: scanPage's takes `where.params`.
   const params = [...where.params];
@@ -768,7 +777,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
     return { counted, rows: res.rows.filter((r) => r.id !== null) };
   // Too many candidates: the rows in page order. The matches among the candidates tested are
   // matches all the same: the total is at least as many (a common word: past COUNT_CAP).
-  const scan = await scanPage(q, s, text.sql, start);
+  const scan = await scanPage(q, s, text.scan, start);
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
 
@@ -1082,19 +1091,33 @@ async function scanPage(
 /**
  * One of `fields` holds `text` (case-insensitive): a finding's title, description, resource id or
  * rule (FINDING_TEXT), an asset's name or resource id (ASSET_TEXT), with the trigrams searchPage
- * looks its candidates up by.
+ * looks its candidates up by. With `walked` (FINDING_SCAN), a walk in page order tests the text the
+ * page order's index holds, and reads it from the row where the index holds none; without it, or
+ * for a text tested field by field, the walk tests the row.
  */
-function textMatch(where: Where, text: string, fields: string[], joined: string): PageText {
+function textMatch(
+  where: Where,
+  text: string,
+  fields: string[],
+  joined: string,
+  walked: typeof FINDING_SCAN | null = null,
+): PageText {
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
   const p = `lower(${where.param(`%${likeEscape(text)}%`)})`;
-  // The fields joined by U+0001 (the stored search_text of migration 0006, which the trigram
-  // indexes read): without that character a text matches the joined fields exactly when it matches
-  // one of them.
-  if (text.includes('\u0001'))
-    return { sql: `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`, probe: null };
+  // The fields joined by U+0001 (FINDING_TEXT and ASSET_TEXT, which the trigram indexes read):
+  // without that character a text matches the joined fields exactly when it matches one of them.
+  if (text.includes('\u0001')) {
+    const sql = `(${fields.map((f) => `lower(${f}) LIKE ${p}`).join(' OR ')})`;
+    return { sql, scan: sql, probe: null };
+  }
   const trigrams = probeTrigrams(text);
-  return { sql: `${joined} LIKE ${p}`, probe: trigrams.length === 0 ? null : { joined, trigrams } };
+  const sql = `${joined} LIKE ${p}`;
+  const scan =
+    walked === null
+      ? sql
+      : `coalesce(${walked.column} LIKE ${p}, (SELECT ${walked.full} LIKE ${p} FROM ${walked.from}))`;
+  return { sql, scan, probe: trigrams.length === 0 ? null : { joined, trigrams } };
 }
 
 /** Runs of three or more letters or digits: pg_trgm takes letters and digits as a word's characters. */
@@ -1131,6 +1154,16 @@ export function probeTrigrams(text: string): string[] {
 }
 
 const FINDING_FIELDS = ['f.title', 'f.description', 'f.resource_id', 'f.rule'];
+/**
+ * A finding's text as a walk in page order tests it (textMatch): as the page order's index holds
+ * it (migration 0012), or when it holds none (the text is too long for an index entry), read from
+ * the table by key.
+ */
+const FINDING_SCAN = {
+  column: FINDING_SCAN_TEXT,
+  full: 'g.long_text',
+  from: 'posture_findings g WHERE g.tenant = f.tenant AND g.id = f.id',
+};
 const ASSET_FIELDS = ['a.name', 'a.resource_id'];
 
 /** A query's filters as a cursor binds them: undefined dropped, lists sorted. */

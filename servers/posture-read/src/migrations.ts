@@ -4,19 +4,42 @@ import type { Migration, StoreExtension } from '@portcullis/core/store';
 export const storeExtensions: readonly StoreExtension[] = ['pg_trgm'];
 
 /**
- * A finding's searchable text, as migration 0006 stores it (and 0004's trigram index first held
- * it): the four fields a text search reads, lower-cased and joined by U+0001. A search text
- * without that character matches the joined text exactly when it matches one of the fields.
+ * A finding's searchable text: the four fields a text search reads, lower-cased and joined by
+ * U+0001 (JOINED), stored by 0006 as search_text, since 0012 in scan_text or long_text, whichever
+ * holds it (the other is NULL); the trigram index reads this expression. A search text without
+ * that character matches the joined text exactly when it matches one of the fields.
  */
-export const FINDING_TEXT = 'f.search_text';
+export const FINDING_TEXT = 'coalesce(f.scan_text, f.long_text)';
+
+/**
+ * The text as the page order's index holds it, for a walk in page order (migration 0012): NULL
+ * when it would not fit there (long_text then holds it, in the table alone).
+ */
+export const FINDING_SCAN_TEXT = 'f.scan_text';
+
+/**
+ * The most bytes of a finding's text and the page order index's other columns of varying size
+ * together, for the index to hold the text (0012's scan_text): an entry then stays well below
+ * PostgreSQL's limit for one (about 2,700 bytes), whatever the fields hold.
+ */
+export const SCAN_TEXT_BYTES = 2_000;
+
+// Parts of migration 0012's statement, and so of its checksum: never changed, only replaced by a
+// later migration. The four fields as 0006 joined them, and whether they fit the index
+// (SCAN_TEXT_BYTES).
+const JOINED = String.raw`lower(title || E'\x01' || description || E'\x01' || resource_id || E'\x01' || rule)`;
+const FITS = `octet_length(${JOINED}) + octet_length(tenant) + octet_length(id) + octet_length(account)
+              + octet_length(status) + octet_length(source) + octet_length(region) + octet_length(resource_type)
+              <= ${SCAN_TEXT_BYTES}`;
 
 /** An asset's name and resource id, lower-cased and joined (as FINDING_TEXT; 0005, then 0006). */
 export const ASSET_TEXT = 'a.search_text';
 
 /**
- * The columns a read of a row selects: every column but search_text, which repeats the fields it
- * is made of (the whole description, for a finding) and which only a text's condition reads. A
- * test checks each list against its table, so a column a later migration adds is not left out.
+ * The columns a read of a row selects: every column but the searchable text (an asset's
+ * search_text, a finding's scan_text and long_text), which repeats the fields it is made of (the
+ * whole description, for a finding) and which only a text's condition reads. A test checks each
+ * list against its table, so a column a later migration adds is not left out.
  */
 export const READ_COLUMNS = {
   posture_findings: [
@@ -388,6 +411,36 @@ CREATE INDEX posture_compliance_framework_page ON posture_compliance
   (tenant, framework, severity_rank DESC, first_seen DESC, finding_id COLLATE "C") INCLUDE (account)
   WHERE framework_first;
 ANALYZE posture_compliance;
+`,
+  },
+  {
+    // A text tested finding by finding in page order (scanPage: a text the trigram index cannot
+    // narrow) read each finding's row to test it and its filters: the table is in import order,
+    // not page order, so up to SCAN_WINDOW (2,000) rows a call on as many pages, which at 100,000
+    // findings are mostly not in the page cache. One account with "bucket 42" read 1,860 pages for
+    // 5,153 findings (1,718 of the account's). The page order's index now holds what such a walk
+    // tests, the text and the columns the walk's filters test, and the walk reads that index alone
+    // (an index-only scan: 165 pages for the same walk). A B-tree entry holds at most about 2,700
+    // bytes and a description up to 20,000 characters, so the text is held in one of two columns:
+    // scan_text, in the index, when it and the entry's other columns of varying size fit in
+    // SCAN_TEXT_BYTES, else long_text, which the walk reads from the table by key. The trigram
+    // index reads whichever is set (FINDING_TEXT), so the table holds each text once, as before.
+    // search_text goes: it held every text, which is now in one of the two. The two indexes that
+    // read columns the rewrite changes are dropped first (it would otherwise build them, to be
+    // dropped). An index-only scan reads the row of a page VACUUM has not marked all-visible since
+    // it was written: the rewritten table is read as before until the next import or sync vacuums
+    // it (the README says so). One table is locked, as an import locks it first.
+    id: '0012_posture_findings_scan_text',
+    sql: String.raw`
+DROP INDEX posture_findings_order;
+DROP INDEX posture_findings_text;
+ALTER TABLE posture_findings DROP COLUMN search_text,
+  ADD COLUMN scan_text text GENERATED ALWAYS AS (CASE WHEN ${FITS} THEN ${JOINED} END) STORED,
+  ADD COLUMN long_text text GENERATED ALWAYS AS (CASE WHEN NOT (${FITS}) THEN ${JOINED} END) STORED;
+CREATE INDEX posture_findings_text ON posture_findings USING gin ((coalesce(scan_text, long_text)) gin_trgm_ops);
+CREATE INDEX posture_findings_order ON posture_findings (tenant, severity_rank DESC, first_seen DESC, id COLLATE "C")
+  INCLUDE (account, status, source, region, resource_type, scan_text);
+ANALYZE posture_findings;
 `,
   },
 ];

@@ -128,11 +128,11 @@ describe('embedded store', () => {
       // an index where it can) finds the findings written before it was built.
       await store.query('SET enable_seqscan = off');
       const plan = await store.query<{ 'QUERY PLAN': string }>(
-        "EXPLAIN SELECT id FROM posture_findings WHERE search_text LIKE '%generated check 7%'",
+        "EXPLAIN SELECT id FROM posture_findings WHERE coalesce(scan_text, long_text) LIKE '%generated check 7%'",
       );
       expect(plan.rows.map((x) => x['QUERY PLAN']).join('\n')).toMatch(/posture_findings_text/);
       const text = await store.query<{ n: string }>(
-        "SELECT count(*) AS n FROM posture_findings WHERE tenant = 'a' AND search_text LIKE '%generated check 7%'",
+        "SELECT count(*) AS n FROM posture_findings WHERE tenant = 'a' AND coalesce(scan_text, long_text) LIKE '%generated check 7%'",
       );
       expect(Number(text.rows[0]!.n)).toBe(50); // the titles of i % 50 = 7, 50 of 2,500
     } finally {

@@ -25,21 +25,28 @@ export interface SearchStore {
 
 /**
  * A new store holding `count` findings per tenant (`make(tenant, i)`), the tables named in
- * `analyze` analyzed, and the backend over it, its reads recorded.
+ * `analyze` analyzed, and the backend over it, its reads recorded. With `writtenBefore` (a
+ * migration's id), the findings are written by a store migrated up to that migration, not with it,
+ * and the store is then migrated.
  */
 export async function openSearchStore(
   tenants: Record<string, number>,
   make: (tenant: string, i: number) => IncomingFinding,
   analyze: string,
+  writtenBefore?: string,
 ): Promise<SearchStore> {
   const store = await openStore({ extensions: storeExtensions });
-  await migrate(store, 'posture-read', migrations);
+  const upTo =
+    writtenBefore === undefined ? migrations.length : migrations.findIndex((m) => m.id === writtenBefore);
+  if (upTo < 0) throw new Error(`no migration ${writtenBefore}`);
+  await migrate(store, 'posture-read', migrations.slice(0, upTo));
   for (const [tenant, count] of Object.entries(tenants)) {
     async function* records() {
       for (let i = 0; i < count; i++) yield make(tenant, i);
     }
     await ingestRecords(store, records(), { tenant, format: 'ocsf', sourceName: 'search-test' });
   }
+  await migrate(store, 'posture-read', migrations);
   await store.exec(`ANALYZE ${analyze}`);
   const seen: Recorded[] = [];
   const cursors = new CursorCodec(randomBytes(32));

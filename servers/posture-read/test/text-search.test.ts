@@ -13,7 +13,7 @@ import type { Store } from '@portcullis/core/store';
 import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
 import { SCAN_WINDOW, type FindingQuery, type Page } from '../src/backend.js';
 import { likeEscape, probeTrigrams, type EmbeddedBackend } from '../src/embedded.js';
-import { READ_COLUMNS } from '../src/migrations.js';
+import { READ_COLUMNS, SCAN_TEXT_BYTES } from '../src/migrations.js';
 import { planAtScale, type Recorded } from './recording.js';
 import {
   CANDIDATE_READ,
@@ -138,6 +138,9 @@ async function allPages(text: string, pages = 100) {
   return { ids, ...firsts[0]! };
 }
 
+/** A plan, thrown to roll back the transaction that read it. */
+class Plan extends Error {}
+
 describe('posture_search_findings with a text', () => {
   /** The plans, as the planner would choose them, of the statements a search ran. */
   async function plansOf(text: string): Promise<string[]> {
@@ -161,8 +164,62 @@ describe('posture_search_findings with a text', () => {
   it('more candidates than TEXT_CANDIDATES: walks the page order through its index', async () => {
     const plans = await plansOf('spread');
     expect(plans.length).toBe(2);
-    expect(plans[1]).toMatch(/Index Scan using posture_findings_order on posture_findings/);
+    expect(plans[1]).toMatch(/Index Only Scan using posture_findings_order on posture_findings/);
     expect(plans[1]).not.toMatch(/Seq Scan on posture_findings /);
+  });
+
+  it("the walk in page order, with a filter, reads the order index alone: no finding's row", async () => {
+    // Every finding is open, in one account, source, region and type: the filters pass all of them.
+    // The source, the region and the type each have an index in page order too, which the planner
+    // may take for a store this small (its rows are in page order): they are put aside for that
+    // query, in a transaction rolled back.
+    const ownIndexes = [
+      'posture_findings_source',
+      'posture_findings_region',
+      'posture_findings_resource_type',
+    ];
+    for (const [query, aside] of [
+      [{ text: 'spread' }, []],
+      [{ text: 'spread', status: ['open' as const], account: '111111111111' }, []],
+      [
+        { text: 'spread', source: 'text-test', region: 'us-east-1', resource_type: 'AwsS3Bucket' },
+        ownIndexes,
+      ],
+      [{ text: 'zq', status: ['open' as const, 'resolved' as const] }, []], // no trigram: the walk alone
+    ] as [FindingQuery, string[]][]) {
+      await search(query);
+      const walk = seen.find((q) => WALK_READ.test(q.sql.trimStart()));
+      expect(walk, JSON.stringify(query)).toBeDefined();
+      // As run (the store was vacuumed after its import): the index's own copies of the text and
+      // the filtered columns, no row of the table (the table's key is read only for the 25 + 1
+      // matches the page returns, by posture_findings_pkey).
+      const plan = await store
+        .transaction(async (tx) => {
+          for (const index of aside) await tx.query(`DROP INDEX ${index}`);
+          const res = await tx.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${walk!.sql}`,
+            walk!.params,
+          );
+          throw new Plan(res.rows.map((r) => r['QUERY PLAN']).join('\n'));
+        })
+        .catch((err: unknown) => {
+          if (err instanceof Plan) return err.message;
+          throw err;
+        });
+      expect(plan, JSON.stringify(query)).toMatch(
+        /Index Only Scan using posture_findings_order on posture_findings f_1/,
+      );
+      expect(plan, JSON.stringify(query)).toMatch(/Heap Fetches: 0\b/);
+      // Every text here fits the index: the row's own text is never read.
+      expect(plan, JSON.stringify(query)).toMatch(
+        /Index Scan using posture_findings_pkey on posture_findings g \(never executed\)/,
+      );
+    }
+    const indexes = await store.query<{ n: string }>(
+      'SELECT count(*) AS n FROM pg_indexes WHERE indexname = ANY($1::text[])',
+      [ownIndexes],
+    );
+    expect(Number(indexes.rows[0]!.n)).toBe(3); // rolled back
   });
 
   it('a handful of matches: read from the index and sorted, every page as the fields say', async () => {
@@ -254,7 +311,7 @@ describe('posture_search_findings with a text', () => {
         expect(read[read.length - 1]).toMatch(WALK_READ);
         // The mapping is tested with the text, on the findings the walk reads.
         expect(read[read.length - 1]).toMatch(
-          /LIKE lower\(\$\d+\) AND EXISTS \(SELECT 1 FROM posture_compliance c/,
+          /LIKE lower\(\$\d+\) FROM posture_findings g [^)]*\)\) AND EXISTS \(SELECT 1 FROM posture_compliance c/,
         );
       });
       expect(ids).toEqual(want);
@@ -290,7 +347,7 @@ describe('posture_search_findings with a text', () => {
       expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
       // The severity is tested with the text, not in the candidates' WHERE.
       expect(read[0]).toMatch(
-        /\(f\.severity_rank >= \$\d+\) AND f\.search_text LIKE[^]*WHERE f\.tenant = \$1 AND f\.search_text LIKE/,
+        /\(f\.severity_rank >= \$\d+\) AND coalesce\(f\.scan_text, f\.long_text\) LIKE[^]*WHERE f\.tenant = \$1 AND coalesce\(f\.scan_text, f\.long_text\) LIKE/,
       );
     });
     expect(ids).toEqual(want);
@@ -308,7 +365,7 @@ describe('posture_search_findings with a text', () => {
     const read = readsAmong(seen.map((q) => q.sql));
     expect(read).toEqual([expect.stringMatching(CANDIDATE_READ)]);
     expect(read[0]).toMatch(
-      /WHERE f\.tenant = \$1 AND f\.account = ANY\(\$2::text\[\]\) AND f\.search_text LIKE/,
+      /WHERE f\.tenant = \$1 AND f\.account = ANY\(\$2::text\[\]\) AND coalesce\(f\.scan_text, f\.long_text\) LIKE/,
     );
     // Scoped to the account that holds them: the same pages as unscoped.
     const got = await everyPage({ text: 'marmot' }, 25, () => {}, ['111111111111']);
@@ -390,7 +447,7 @@ describe('posture_search_findings with a text', () => {
     expect(calls.map((c) => c.scanIncomplete)).toEqual(calls.map((_, i) => i < calls.length - 1));
     expect(calls.every((c) => c.lowerBound)).toBe(true);
     for (const [k, { plan }] of calls.entries()) {
-      expect(plan).toMatch(/Index Scan using posture_findings_order on posture_findings/);
+      expect(plan).toMatch(/Index Only Scan using posture_findings_order on posture_findings/);
       expect(plan).not.toMatch(/Seq Scan on posture_findings|posture_findings_text/);
       // A later call's walk starts at the cursor's finding, not at the top of its severity.
       if (k > 0) expect(plan).toMatch(/Index Cond: \(.*ROW\(severity_rank, first_seen\) <= ROW\(/);
@@ -431,8 +488,148 @@ describe('posture_search_findings with a text', () => {
   });
 });
 
+describe('a text longer than the page order index holds (migration 0012)', () => {
+  const LONG = 'long';
+  const WIDE = '\u{1d518}'; // four bytes in UTF-8, and no lower case of its own
+  /** `n` ideographs (no case), a different run for each seed, in no order PostgreSQL compresses. */
+  const noise = (n: number, seed: number) => {
+    let x = seed + 1;
+    return Array.from({ length: n }, () => {
+      x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return String.fromCodePoint(0x4e00 + (x % 20_000));
+    }).join('');
+  };
+  /**
+   * 60 findings whose descriptions grow by 60 bytes each (20 ideographs of three bytes), up to
+   * 3,540 bytes, more than an index entry holds: the first ones' texts fit the page order's index,
+   * the last ones' do not. Every third ends "qx". #57 holds the columns the index holds beside the
+   * text at their longest (normalize.ts: account and region 64 characters, type 128, rule 256), in
+   * four-byte characters, and is mapped to a control of 64 of them; #59's description is 20,000
+   * characters.
+   */
+  function long(_tenant: string, i: number): IncomingFinding {
+    const f = finding(i);
+    const ends = i % 3 === 0 ? 'qx' : 'no';
+    const description = `${noise(i === 59 ? 20_000 : i * 20, i)} ${ends}`;
+    if (i !== 57) return { ...f, description, compliance: [] };
+    return {
+      ...f,
+      description,
+      rule: WIDE.repeat(256),
+      asset: { ...f.asset, account: WIDE.repeat(64), region: WIDE.repeat(64), type: WIDE.repeat(128) },
+      compliance: [{ framework: 'test-framework', control: WIDE.repeat(64) }],
+    };
+  }
+  let wide: SearchStore;
+  // The same findings, written before migration 0012 and then migrated.
+  let migrated: SearchStore;
+  beforeAll(async () => {
+    wide = await openSearchStore({ [LONG]: 60 }, long, 'posture_findings');
+    migrated = await openSearchStore(
+      { [LONG]: 60 },
+      long,
+      'posture_findings',
+      '0012_posture_findings_scan_text',
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await wide?.close();
+    await migrated?.close();
+  });
+
+  const qx = async (at: SearchStore) =>
+    (await inPageOrder(at.store, LONG)).filter((r) => holdsText(r, 'qx')).map((r) => r.id);
+
+  it.each([
+    ['imported', () => wide],
+    ['written before 0012', () => migrated],
+  ])(
+    '%s: the index holds the text where it fits SCAN_TEXT_BYTES, the table alone otherwise',
+    async (_label, which) => {
+      const res = await which().store.query<{ held: string; long: string; wrong: string; over: string }>(
+        `SELECT count(*) FILTER (WHERE scan_text IS NOT NULL) AS held, count(*) FILTER (WHERE long_text IS NOT NULL) AS long,
+              count(*) FILTER (WHERE coalesce(scan_text, long_text) IS DISTINCT FROM
+                                     lower(title || E'\\x01' || description || E'\\x01' || resource_id || E'\\x01' || rule)) AS wrong,
+              count(*) FILTER (WHERE octet_length(scan_text) > $2) AS over
+         FROM posture_findings WHERE tenant = $1`,
+        [LONG, SCAN_TEXT_BYTES],
+      );
+      const counts = res.rows[0]!;
+      // One of the two holds each finding's text, the other is NULL.
+      expect(Number(counts.held) + Number(counts.long)).toBe(60);
+      expect(Number(counts.held)).toBeGreaterThan(10);
+      expect(Number(counts.long)).toBeGreaterThan(10);
+      expect([Number(counts.wrong), Number(counts.over)]).toEqual([0, 0]);
+    },
+  );
+
+  it.each([
+    ['imported', () => wide],
+    ['written before 0012', () => migrated],
+  ])(
+    '%s: a walk in page order finds the matches the index holds the text of and the others, as the fields say',
+    async (_label, which) => {
+      const at = which();
+      const want = await qx(at);
+      expect(want.length).toBe(20);
+      for (const query of [{ text: 'qx' }, { text: 'qx', status: ['open' as const] }]) {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        for (let n = 0; n < 10; n++) {
+          at.seen.length = 0;
+          const res: Page<FindingRecord> = await at.backend.searchFindings(LONG, null, query, {
+            limit: 7,
+            cursor,
+            principal: 'p',
+          });
+          expect(readsAmong(at.seen.map((q) => q.sql))).toEqual([
+            expect.stringMatching(/^WITH w AS MATERIALIZED/),
+          ]);
+          ids.push(...res.items.map((f) => f.id));
+          cursor = res.next_cursor;
+          if (cursor === null) break;
+        }
+        expect(ids, JSON.stringify(query)).toEqual(want);
+      }
+      // The finding with the widest columns, by its account.
+      const widest = await at.backend.searchFindings(
+        LONG,
+        null,
+        { text: 'qx', account: WIDE.repeat(64) },
+        { limit: 25, cursor: null, principal: 'p' },
+      );
+      expect(widest.items.map((f) => f.rule)).toEqual([WIDE.repeat(256)]);
+    },
+  );
+
+  it("reads a finding's text from the table only where the index does not hold it", async () => {
+    wide.seen.length = 0;
+    await wide.backend.searchFindings(
+      LONG,
+      null,
+      { text: 'qx' },
+      { limit: 100, cursor: null, principal: 'p' },
+    );
+    const walk = wide.seen.find((q) => /^WITH w AS MATERIALIZED/.test(q.sql.trimStart()))!;
+    const res = await wide.store.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${walk.sql}`,
+      walk.params,
+    );
+    const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    const uncopied = await wide.store.query<{ n: string }>(
+      'SELECT count(*) AS n FROM posture_findings WHERE tenant = $1 AND long_text IS NOT NULL',
+      [LONG],
+    );
+    expect(Number(uncopied.rows[0]!.n)).toBeGreaterThan(10);
+    // The subquery reading a finding's text from the table ran once for each long one.
+    const loops = new RegExp(`on posture_findings g \\(actual rows=1\\.00 loops=${uncopied.rows[0]!.n}\\)`);
+    expect(plan).toMatch(loops);
+  });
+});
+
 describe('the columns a read selects', () => {
-  it('every column of each table but search_text', async () => {
+  const TEXT_COLUMNS = ['search_text', 'scan_text', 'long_text'];
+  it('every column of each table but its searchable text', async () => {
     for (const [table, columns] of Object.entries(READ_COLUMNS)) {
       const res = await store.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns
@@ -440,12 +637,13 @@ describe('the columns a read selects', () => {
         [table],
       );
       const all = res.rows.map((r) => r.column_name);
-      expect(all, table).toContain('search_text');
-      expect(columns, table).toEqual(all.filter((c) => c !== 'search_text'));
+      const texts = table === 'posture_findings' ? ['scan_text', 'long_text'] : ['search_text'];
+      for (const t of texts) expect(all, table).toContain(t);
+      expect(columns, table).toEqual(all.filter((c) => !TEXT_COLUMNS.includes(c)));
     }
   });
 
-  it('no row a read hands back carries search_text, on any path', async () => {
+  it('no row a read hands back carries its searchable text, on any path', async () => {
     const statements: Recorded[] = [];
     const run = async (read: () => Promise<unknown>) => {
       seen.length = 0;
@@ -474,7 +672,7 @@ describe('the columns a read selects', () => {
     for (const q of statements) {
       const res = await store.query<Record<string, unknown>>(q.sql, q.params);
       for (const r of res.rows) {
-        expect(Object.keys(r), q.sql).not.toContain('search_text');
+        for (const t of TEXT_COLUMNS) expect(Object.keys(r), q.sql).not.toContain(t);
         rows += 1;
       }
     }
