@@ -1,7 +1,7 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
-import { ASSET_TEXT, FINDING_SCAN_TEXT, FINDING_TEXT, readColumns } from './migrations.js';
+import { ASSET_TEXT, FINDING_SCAN, FINDING_TEXT, readColumns } from './migrations.js';
 import {
   SCAN_WINDOW,
   TEXT_CANDIDATES,
@@ -684,8 +684,8 @@ interface PageText {
   /** Whether a row holds the text. */
   sql: string;
   /**
-   * The same test as scanPage makes it, on the copy the page order's index holds when there is one
-   * (FINDING_SCAN_TEXT), else on the row.
+   * The same test as scanPage makes it: on the text the page order's index holds, where it holds it
+   * (FINDING_SCAN), else on the row's.
    */
   scan: string;
   /**
@@ -1154,16 +1154,6 @@ export function probeTrigrams(text: string): string[] {
 }
 
 const FINDING_FIELDS = ['f.title', 'f.description', 'f.resource_id', 'f.rule'];
-/**
- * A finding's text as a walk in page order tests it (textMatch): as the page order's index holds
- * it (migration 0012), or when it holds none (the text is too long for an index entry), read from
- * the table by key.
- */
-const FINDING_SCAN = {
-  column: FINDING_SCAN_TEXT,
-  full: 'g.long_text',
-  from: 'posture_findings g WHERE g.tenant = f.tenant AND g.id = f.id',
-};
 const ASSET_FIELDS = ['a.name', 'a.resource_id'];
 
 /** A query's filters as a cursor binds them: undefined dropped, lists sorted. */

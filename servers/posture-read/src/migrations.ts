@@ -12,21 +12,29 @@ export const storeExtensions: readonly StoreExtension[] = ['pg_trgm'];
 export const FINDING_TEXT = 'coalesce(f.scan_text, f.long_text)';
 
 /**
- * The text as the page order's index holds it, for a walk in page order (migration 0012): NULL
- * when it would not fit there (long_text then holds it, in the table alone).
+ * A finding's text as a walk in page order tests it (textMatch): the page order's index holds it as
+ * `column` (scan_text, migration 0012), NULL when the text would not fit there; long_text then
+ * holds it, read from the table by key.
  */
-export const FINDING_SCAN_TEXT = 'f.scan_text';
+export const FINDING_SCAN = {
+  column: 'f.scan_text',
+  full: 'g.long_text',
+  from: 'posture_findings g WHERE g.tenant = f.tenant AND g.id = f.id',
+};
 
 /**
  * The most bytes of a finding's text and the page order index's other columns of varying size
  * together, for the index to hold the text (0012's scan_text): an entry then stays well below
- * PostgreSQL's limit for one (about 2,700 bytes), whatever the fields hold.
+ * PostgreSQL's limit for one (about 2,700 bytes). When the text is not held, the entry's other
+ * columns are bounded by the import's limits on the fields (normalize.ts), as in 0011's index of
+ * the mappings. Part of 0012's statement, and so of its checksum: never changed, only replaced by a
+ * later migration.
  */
 export const SCAN_TEXT_BYTES = 2_000;
 
 // Parts of migration 0012's statement, and so of its checksum: never changed, only replaced by a
-// later migration. The four fields as 0006 joined them, and whether they fit the index
-// (SCAN_TEXT_BYTES).
+// later migration. The four fields as 0006 joined them and lower-cased (FINDING_TEXT), and whether
+// they fit the page order's index (SCAN_TEXT_BYTES).
 const JOINED = String.raw`lower(title || E'\x01' || description || E'\x01' || resource_id || E'\x01' || rule)`;
 const FITS = `octet_length(${JOINED}) + octet_length(tenant) + octet_length(id) + octet_length(account)
               + octet_length(status) + octet_length(source) + octet_length(region) + octet_length(resource_type)
@@ -415,21 +423,25 @@ ANALYZE posture_compliance;
   },
   {
     // A text tested finding by finding in page order (scanPage: a text the trigram index cannot
-    // narrow) read each finding's row to test it and its filters: the table is in import order,
-    // not page order, so up to SCAN_WINDOW (2,000) rows a call on as many pages, which at 100,000
+    // narrow) read each finding's row to test it and its filters: the table is in import order, not
+    // page order, so up to SCAN_WINDOW (2,000) rows a call on as many pages, which at 100,000
     // findings are mostly not in the page cache. One account with "bucket 42" read 1,860 pages for
     // 5,153 findings (1,718 of the account's). The page order's index now holds what such a walk
     // tests, the text and the columns the walk's filters test, and the walk reads that index alone
-    // (an index-only scan: 165 pages for the same walk). A B-tree entry holds at most about 2,700
-    // bytes and a description up to 20,000 characters, so the text is held in one of two columns:
+    // (an index-only scan: 165 pages for the same walk); a rule or a resource id has an index of
+    // its own, whose walk reads each row as before. A B-tree entry holds at most about 2,700 bytes
+    // and a description up to 20,000 characters, so the text is held in one of two columns:
     // scan_text, in the index, when it and the entry's other columns of varying size fit in
     // SCAN_TEXT_BYTES, else long_text, which the walk reads from the table by key. The trigram
     // index reads whichever is set (FINDING_TEXT), so the table holds each text once, as before.
     // search_text goes: it held every text, which is now in one of the two. The two indexes that
     // read columns the rewrite changes are dropped first (it would otherwise build them, to be
     // dropped). An index-only scan reads the row of a page VACUUM has not marked all-visible since
-    // it was written: the rewritten table is read as before until the next import or sync vacuums
-    // it (the README says so). One table is locked, as an import locks it first.
+    // it was written: the rewritten table is read as before until it is vacuumed (by the next
+    // import or sync on the embedded store, by autovacuum on a PostgreSQL server). One table is
+    // locked, as an import locks it first; run with 0011 (a store not yet at 0011), 0011's locks
+    // come first, and the README says to stop the earlier version's servers for the upgrade: they
+    // read search_text, which goes here.
     id: '0012_posture_findings_scan_text',
     sql: String.raw`
 DROP INDEX posture_findings_order;
