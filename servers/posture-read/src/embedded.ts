@@ -1,7 +1,7 @@
 import { invalidCursor, type CursorCodec } from '@portcullis/core/cursor';
 import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
-import { ASSET_TEXT, FINDING_SCAN, FINDING_TEXT, readColumns } from './migrations.js';
+import { ASSET_TEXT, FINDING_TEXT, findingScanText, readColumns } from './migrations.js';
 import {
   SCAN_WINDOW,
   TEXT_CANDIDATES,
@@ -109,7 +109,7 @@ export class EmbeddedBackend implements PostureBackend {
     const matched =
       query.text === undefined
         ? null
-        : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT, FINDING_SCAN);
+        : textMatch(where, query.text, FINDING_FIELDS, FINDING_TEXT, findingScanText);
     // With a text, a framework or control is tested with it, on each finding the search reads
     // (its candidates, or the findings it tests one by one, at most SCAN_WINDOW a call): as a
     // filter, the walk in page order would test findings until SCAN_WINDOW passed it. A control
@@ -685,7 +685,7 @@ interface PageText {
   sql: string;
   /**
    * The same test as scanPage makes it: on the text the page order's index holds, where it holds it
-   * (FINDING_SCAN), else on the row's.
+   * (findingScanText), else on the row's.
    */
   scan: string;
   /**
@@ -1091,16 +1091,16 @@ async function scanPage(
 /**
  * One of `fields` holds `text` (case-insensitive): a finding's title, description, resource id or
  * rule (FINDING_TEXT), an asset's name or resource id (ASSET_TEXT), with the trigrams searchPage
- * looks its candidates up by. With `walked` (FINDING_SCAN), a walk in page order tests the text the
- * page order's index holds, and reads it from the row where the index holds none; without it, or
- * for a text tested field by field, the walk tests the row.
+ * looks its candidates up by. With `walked` (findingScanText), a walk in page order tests the text
+ * the page order's index holds, and reads it from the row where the index holds none; without it,
+ * or for a text tested field by field, the walk tests the row.
  */
 function textMatch(
   where: Where,
   text: string,
   fields: string[],
   joined: string,
-  walked: typeof FINDING_SCAN | null = null,
+  walked: ((p: string) => string) | null = null,
 ): PageText {
   // Lower-cased by PostgreSQL, as the fields are: JavaScript's toLowerCase is not lower() (İ, a
   // final Σ), and lower() follows the database's locale.
@@ -1113,10 +1113,7 @@ function textMatch(
   }
   const trigrams = probeTrigrams(text);
   const sql = `${joined} LIKE ${p}`;
-  const scan =
-    walked === null
-      ? sql
-      : `coalesce(${walked.column} LIKE ${p}, (SELECT ${walked.full} LIKE ${p} FROM ${walked.from}))`;
+  const scan = walked === null ? sql : walked(p);
   return { sql, scan, probe: trigrams.length === 0 ? null : { joined, trigrams } };
 }
 

@@ -12,15 +12,12 @@ export const storeExtensions: readonly StoreExtension[] = ['pg_trgm'];
 export const FINDING_TEXT = 'coalesce(f.scan_text, f.long_text)';
 
 /**
- * A finding's text as a walk in page order tests it (textMatch): the page order's index holds it as
- * `column` (scan_text, migration 0012), NULL when the text would not fit there; long_text then
- * holds it, read from the table by key.
+ * Whether a finding (alias f) holds the pattern `p` (a LIKE pattern's SQL), as a walk in page order
+ * tests it (textMatch): on the text the page order's index holds (scan_text, migration 0012), or
+ * where that is NULL (the text would not fit there), on long_text, read from the table by key.
  */
-export const FINDING_SCAN = {
-  column: 'f.scan_text',
-  full: 'g.long_text',
-  from: 'posture_findings g WHERE g.tenant = f.tenant AND g.id = f.id',
-};
+export const findingScanText = (p: string): string =>
+  `coalesce(f.scan_text LIKE ${p}, (SELECT g.long_text LIKE ${p} FROM posture_findings g WHERE g.tenant = f.tenant AND g.id = f.id))`;
 
 /**
  * The most bytes of a finding's text and the page order index's other columns of varying size
@@ -428,20 +425,20 @@ ANALYZE posture_compliance;
     // findings are mostly not in the page cache. One account with "bucket 42" read 1,860 pages for
     // 5,153 findings (1,718 of the account's). The page order's index now holds what such a walk
     // tests, the text and the columns the walk's filters test, and the walk reads that index alone
-    // (an index-only scan: 165 pages for the same walk); a rule or a resource id has an index of
-    // its own, whose walk reads each row as before. A B-tree entry holds at most about 2,700 bytes
-    // and a description up to 20,000 characters, so the text is held in one of two columns:
-    // scan_text, in the index, when it and the entry's other columns of varying size fit in
-    // SCAN_TEXT_BYTES, else long_text, which the walk reads from the table by key. The trigram
-    // index reads whichever is set (FINDING_TEXT), so the table holds each text once, as before.
-    // search_text goes: it held every text, which is now in one of the two. The two indexes that
-    // read columns the rewrite changes are dropped first (it would otherwise build them, to be
-    // dropped). An index-only scan reads the row of a page VACUUM has not marked all-visible since
-    // it was written: the rewritten table is read as before until it is vacuumed (by the next
-    // import or sync on the embedded store, by autovacuum on a PostgreSQL server). One table is
-    // locked, as an import locks it first; run with 0011 (a store not yet at 0011), 0011's locks
-    // come first, and the README says to stop the earlier version's servers for the upgrade: they
-    // read search_text, which goes here.
+    // (an index-only scan: 165 pages for the same walk). A rule or a resource id, or a source,
+    // region or type few findings hold, may be walked through an index of its own (0003, 0007,
+    // 0008), which reads each row as before. A B-tree entry holds at most about 2,700 bytes and a
+    // description up to 20,000 characters, so the text is held in one of two columns: scan_text, in
+    // the index, when it and the entry's other columns of varying size fit in SCAN_TEXT_BYTES, else
+    // long_text, which the walk reads from the table by key. The trigram index reads whichever is
+    // set (FINDING_TEXT), so the table holds each text once, as before. search_text goes: it held
+    // every text, which is now in one of the two. The two indexes 0012 replaces are dropped first
+    // (the rewrite would otherwise build them, to be dropped). An index-only scan reads the row of
+    // a page VACUUM has not marked all-visible since it was written: the rewritten table is read as
+    // before until it is vacuumed (by the next import or sync on the embedded store, by autovacuum
+    // on a PostgreSQL server). One table is locked, as an import locks it first; run with 0011 (a
+    // store not yet at 0011), 0011's locks come first, and the README says to stop the earlier
+    // version's servers for the upgrade: they read search_text, which goes here.
     id: '0012_posture_findings_scan_text',
     sql: String.raw`
 DROP INDEX posture_findings_order;

@@ -36,3 +36,26 @@ export async function planAtScale(store: Store, q: Recorded): Promise<string> {
     return res.rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }
+
+/** A plan, thrown to roll back the transaction that read it (planRunWithout). */
+class Plan extends Error {}
+
+/**
+ * The plan of a recorded statement as run (`EXPLAIN (ANALYZE)`, no costs or timings), with the
+ * indexes `aside` dropped first, in a transaction rolled back: the store keeps them.
+ */
+export async function planRunWithout(store: Store, q: Recorded, aside: string[]): Promise<string> {
+  return store
+    .transaction(async (tx) => {
+      for (const index of aside) await tx.query(`DROP INDEX ${index}`);
+      const res = await tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${q.sql}`,
+        q.params,
+      );
+      throw new Plan(res.rows.map((r) => r['QUERY PLAN']).join('\n'));
+    })
+    .catch((err: unknown) => {
+      if (err instanceof Plan) return err.message;
+      throw err;
+    });
+}
