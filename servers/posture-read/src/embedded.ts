@@ -132,11 +132,9 @@ export class EmbeddedBackend implements PostureBackend {
       // against 0.1 planned for the value). Planning one search costs well under a millisecond.
       await q.query('SET LOCAL plan_cache_mode = force_custom_plan');
       let mapped: MappedFilter | null = null;
-      // A resource id, the one filter the mappings do not carry: the resource's findings are
-      // walked, each one's mappings tested (a search by the resource alone reads them all the same),
-      // before any statement about the mappings. mappedPage counts on the mappings alone.
-      if (byMapping && !where.onlyMapped()) where.add(mappedTo(where, query)!);
-      else if (byMapping) {
+      // Every filter but a resource id is on the mappings' copies too (mappedPage counts on them
+      // alone).
+      if (byMapping && where.onlyMapped()) {
         mapped = {
           // A control without its framework: read as that control of each framework holding it.
           frameworks:
@@ -147,14 +145,14 @@ export class EmbeddedBackend implements PostureBackend {
           severityRank:
             query.severity_at_least === undefined ? undefined : severityRank(query.severity_at_least),
         };
-        // Fewer findings pass the other filters than are mapped: those are walked instead, each
-        // one's mappings tested.
-        const walk = where.onlyTenant() ? 'mappings' : await walkMappings(q, where, mapped, limit);
-        if (walk === 'findings') {
-          where.add(mappedTo(where, query)!);
+        // Fewer findings pass the other filters than are mapped: those are walked instead.
+        if (!where.onlyTenant() && (await walkMappings(q, where, mapped, limit)) === 'findings')
           mapped = null;
-        }
       }
+      // The findings walked, each one's mappings tested: those of a resource id, the one filter the
+      // mappings do not carry (before any statement about the mappings; a search by the resource
+      // alone reads them all the same), or the fewer (walkMappings).
+      if (byMapping && mapped === null) where.add(mappedTo(where, query)!);
       // Through a framework's mappings, which carry their finding's page order (migration 0009):
       // the order and the cursor's condition are the mapping's, so the page is a walk of the
       // framework's (or the control's) mappings in page order. With fewer findings passing the
@@ -259,17 +257,16 @@ export class EmbeddedBackend implements PostureBackend {
     // framework, control) in one pass; with any filter or account scope, each matching finding's
     // frameworks are read from that key (LATERAL), so the cost follows the matches (one rule of 60
     // at 100,000: a seventh of the pass).
-    const frameworks = () =>
-      where.onlyTenant()
-        ? `JOIN (SELECT tenant, finding_id, framework FROM posture_compliance
-             WHERE tenant = $1 GROUP BY tenant, finding_id, framework) c
-             ON c.tenant = f.tenant AND c.finding_id = f.id`
-        : `CROSS JOIN LATERAL (SELECT DISTINCT c0.framework FROM posture_compliance c0
-             WHERE c0.tenant = f.tenant AND c0.finding_id = f.id) c`;
+    const frameworks = where.onlyTenant()
+      ? `JOIN (SELECT tenant, finding_id, framework FROM posture_compliance
+           WHERE tenant = $1 GROUP BY tenant, finding_id, framework) c
+           ON c.tenant = f.tenant AND c.finding_id = f.id`
+      : `CROSS JOIN LATERAL (SELECT DISTINCT c0.framework FROM posture_compliance c0
+           WHERE c0.tenant = f.tenant AND c0.finding_id = f.id) c`;
     const from = copied
       ? 'posture_compliance c'
       : needsFramework
-        ? `posture_findings f ${frameworks()}`
+        ? `posture_findings f ${frameworks}`
         : 'posture_findings f';
     const conditions = copied ? 'c.tenant = $1 AND c.framework_first' : where.sql();
     return this.reads(async (q) => {
