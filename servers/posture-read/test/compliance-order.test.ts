@@ -96,6 +96,10 @@ async function faults(store: Store) {
 
 const NONE = { order: [], marks: [], orphans: [] };
 
+/** A page read through the mappings (mappedPage): their walk, then each finding by key. */
+const MAPPED_PAGE =
+  /\(SELECT c\.severity_rank, c\.first_seen, c\.finding_id FROM posture_compliance c\s.*\bCROSS JOIN LATERAL \(SELECT \* FROM posture_findings f WHERE /s;
+
 async function embedded(list = migrations): Promise<Store> {
   const store = await openStore({ extensions: storeExtensions });
   await migrate(store, 'posture-read', list);
@@ -364,28 +368,61 @@ describe('compliance mappings in page order', () => {
         const first = await firstPage(backend, query, scope);
         expect(first.total).toBe(expected.length);
         // The page read through the mappings.
-        expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f|UNION/);
+        expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
         expect(await allPages(backend, query, scope)).toEqual(expected);
       }
     });
   }, 60_000);
 
+  it("a mapping's copy that is not its finding's never shows the finding: each row is tested again", async () => {
+    await withMapped(async (store) => {
+      const backend = await backendOf(store);
+      // A finding of account 111111111111 mapped to CIS and to PCI DSS 1.1 (CIS holds 1.1 too),
+      // whose mappings say another account and another rule (as no import writes them).
+      const found = await store.query<{ id: string; account: string }>(
+        `SELECT id, account FROM posture_findings WHERE tenant = 'a' AND source_id = 'gen-0'`,
+      );
+      const { id, account } = found.rows[0]!;
+      expect(account).toBe('111111111111');
+      await store.query(
+        `UPDATE posture_compliance SET account = '222222222222', rule = 'forged' WHERE tenant = 'a' AND finding_id = $1`,
+        [id],
+      );
+      const B = ['222222222222'];
+      for (const [query, scope] of [
+        [{ framework: CIS }, B],
+        [{ framework: PCI, control: '1.1' }, B],
+        [{ control: '1.1' }, B],
+        [{ framework: CIS, rule: 'forged' }, null],
+        [{ control: '1.1', rule: 'forged' }, null],
+      ] as [FindingQuery, string[] | null][]) {
+        const ids = await allPages(backend, query, scope);
+        expect(ids).not.toContain(id);
+      }
+      expect(await allPages(backend, { framework: CIS }, B)).toEqual(
+        await reference(store, CIS, undefined, '222222222222'),
+      );
+    });
+  }, 60_000);
+
   it('a filter past 2,000 findings, a framework with more: counted again to tell, the findings walked', async () => {
-    // 4,600 findings, all mapped to CIS; every other one of rule bulk_rule (2,300: past
-    // WALK_PROBE), informational, so ranked below every other (critical) one: none in the first
-    // mappings.
+    // 4,600 findings, all mapped to CIS; every other one in account BULK and of rule bulk_rule
+    // (2,300: past WALK_PROBE), informational, so ranked below every other (critical) one: none in
+    // the first mappings.
+    const BULK = '999999999999';
     await withStore(async (store) => {
       await importAll(
         store,
         Array.from({ length: 4_600 }, (_, i) => {
-          const f = mapped(i, { severity_id: i % 2 === 0 ? 1 : 5 });
+          const even = i % 2 === 0;
+          const f = mapped(i, { severity_id: even ? 1 : 5, account: even ? BULK : '111111111111' });
           const meta = (f as Record<string, unknown>).metadata as Record<string, unknown>;
-          return i % 2 === 0 ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
+          return even ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
         }),
       );
       const seen: Recorded[] = [];
       const backend = await backendOf(store, seen);
-      const res = await firstPage(backend, { framework: CIS, rule: 'bulk_rule' });
+      const res = await firstPage(backend, { framework: CIS, account: BULK });
       expect(res.items.length).toBe(7);
       // Both counted to 2,000; no page among the first mappings; then the findings to 16,000
       // (2,300) and the mappings to one more.
@@ -414,12 +451,12 @@ describe('compliance mappings in page order', () => {
       expect(peekPlan).toMatch(/Index (Only )?Scan using posture_compliance_framework_page/);
       expect(peekPlan).not.toMatch(/\bSort\b/);
       expect(seen.filter((q) => /LIMIT (16000|2301)\) m$/.test(q.sql))).toEqual([]);
-      expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f/);
-      // A control of CIS with fewer than 2,000 mappings (1.1: 1,150, all of rule bulk_rule): they
+      expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+      // A control of CIS with fewer than 2,000 mappings (1.1: 1,150, all in account BULK): they
       // are walked, without the first test, and counted from the mappings alone (each carries its
-      // finding's rule: 0011).
+      // finding's account: 0010).
       seen.length = 0;
-      const few = await firstPage(backend, { framework: CIS, control: '1.1', rule: 'bulk_rule' });
+      const few = await firstPage(backend, { framework: CIS, control: '1.1', account: BULK });
       expect([few.items.length, few.total, few.total_is_lower_bound]).toEqual([7, 1_000, true]);
       expect(seen.filter((q) => /LIMIT 64\) c\s+WHERE/.test(q.sql))).toEqual([]);
       expect(
@@ -429,7 +466,31 @@ describe('compliance mappings in page order', () => {
           ),
         ),
       ).toHaveLength(1);
-      expect(seen.at(-1)!.sql).toMatch(/FROM posture_compliance c JOIN posture_findings f/);
+      expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+      // A rule: its mappings are walked through their own index (0013) whatever their number,
+      // without counting first, the framework's and a control's, with the same pages and totals.
+      for (const [query, control] of [
+        [{ framework: CIS, rule: 'bulk_rule' }, undefined],
+        [{ framework: CIS, control: '1.1', rule: 'bulk_rule' }, '1.1'],
+      ] as const) {
+        seen.length = 0;
+        const page = await firstPage(backend, query);
+        const want = await reference(store, CIS, control, undefined, undefined, { rule: 'bulk_rule' });
+        expect(page.items.map((f) => f.id)).toEqual(want.slice(0, 7));
+        expect([page.total, page.total_is_lower_bound]).toEqual([1_000, true]);
+        const selects = seen.filter((q) => q.sql.trimStart().startsWith('SELECT'));
+        expect(selects.length).toBe(2); // the count and the page
+        expect(selects[0]!.sql).toMatch(
+          /^SELECT count\(\*\) AS n FROM \(SELECT 1 FROM posture_compliance c /,
+        );
+        expect(selects[1]!.sql).toMatch(MAPPED_PAGE);
+        const next = await backend.searchFindings('a', null, query, {
+          limit: 7,
+          cursor: page.next_cursor,
+          principal: 'p',
+        });
+        expect(next.items.map((f) => f.id)).toEqual(want.slice(7, 14));
+      }
     });
   }, 120_000);
 
@@ -480,9 +541,12 @@ describe('compliance mappings in page order', () => {
         expect(lookup).not.toMatch(/Index Cond: \(\(tenant = 'a'::text\) AND \(control/);
         expect(countPlan).not.toMatch(/posture_findings/);
         // Two walks of the control's mappings in page order (one per framework), each to a page.
-        expect(pagePlan.match(/Index (Only )?Scan using posture_compliance_page/g)?.length).toBe(2);
+        expect(
+          pagePlan.match(/Index (Only )?Scan using posture_compliance_page on posture_compliance c(_\d+)? /g)
+            ?.length,
+        ).toBe(2);
         expect(pagePlan.match(/Limit/g)?.length).toBeGreaterThanOrEqual(3);
-        // Each finding read by its key: the page's, and each walk's test of its filters.
+        // Each finding of the page read by its key (the walks read the mappings alone).
         for (const line of pagePlan.split('\n').filter((l) => / on posture_findings /.test(l)))
           expect(line).toMatch(/Index (Only )?Scan using posture_findings_pkey/);
         for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);

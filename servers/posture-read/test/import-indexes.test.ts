@@ -116,6 +116,7 @@ describe('embedded store', () => {
       expect(deferred).toContain('posture_assets_text');
       expect(deferred).toContain('posture_compliance_page');
       expect(deferred).toContain('posture_compliance_framework_page');
+      expect(deferred).toContain('posture_compliance_rule');
       expect(drops(sql)).toEqual(deferred.map((n) => `DROP INDEX public.${n}`));
       const firstWrite = sql.findIndex((s) => s.startsWith('INSERT'));
       expect(sql.findLastIndex((s) => s.startsWith('DROP INDEX'))).toBeLessThan(firstWrite);
@@ -169,8 +170,13 @@ describe('embedded store', () => {
       expect(drops(sql)).toEqual([
         'DROP INDEX public.posture_compliance_framework_page',
         'DROP INDEX public.posture_compliance_page',
+        'DROP INDEX public.posture_compliance_rule',
       ]);
-      expect(builds(sql)).toEqual([before.posture_compliance_framework_page, before.posture_compliance_page]);
+      expect(builds(sql)).toEqual([
+        before.posture_compliance_framework_page,
+        before.posture_compliance_page,
+        before.posture_compliance_rule,
+      ]);
       expect(await rows(store, 'posture_compliance')).toBeGreaterThan(0);
       expect(await indexes(store)).toEqual(before);
     } finally {
