@@ -142,21 +142,12 @@ export class EmbeddedBackend implements PostureBackend {
               ? [query.framework]
               : await frameworksHolding(q, tenant, query.control!),
           control: query.control,
+          rule: query.rule,
           severityRank:
             query.severity_at_least === undefined ? undefined : severityRank(query.severity_at_least),
         };
-        // Fewer findings pass the other filters than are mapped: those are walked instead. A
-        // rule's mappings have an index of their own in page order (migration 0013), no more of
-        // them than the rule's findings for a control: they are walked, without counting first.
-        // Walking the rule's findings and testing each one's mappings, a rule with a whole
-        // framework counted 1,001 of them one probe each, and one with a control joined the
-        // control's 9,091 mappings to them (2.1-2.4x their time at 1,000 findings, against
-        // 1.2-1.5x).
-        if (
-          !where.onlyTenant() &&
-          query.rule === undefined &&
-          (await walkMappings(q, where, mapped, limit)) === 'findings'
-        )
+        // Fewer findings pass the other filters than are mapped: those are walked instead.
+        if (!where.onlyTenant() && (await walkMappings(q, where, mapped, limit)) === 'findings')
           mapped = null;
       }
       // The findings walked, each one's mappings tested: those of a resource id, the one filter the
@@ -793,6 +784,8 @@ interface MappedFilter {
   /** The framework asked for, or those holding the control asked for alone (frameworksHolding). */
   frameworks: string[];
   control: string | undefined;
+  /** The rule asked for (walkMappings counts its mappings alone, through their index: 0013). */
+  rule: string | undefined;
   /** The least severity rank asked for (walkMappings counts the mappings at or above it). */
   severityRank: number | undefined;
 }
@@ -879,13 +872,23 @@ async function mappedPage(
   // otherwise: on a small table it hashed every finding of the tenant; a rule's whole framework at
   // 100,000 findings joined the rule's 1,667 findings to their mappings and sorted them).
   const res = await q.query<Row>(
-    `SELECT ${FINDING_ROW}
+    `SELECT u.severity_rank AS walk_rank, u.first_seen AS walk_seen, u.finding_id AS walk_id, ${FINDING_ROW}
        FROM (${walked}) u
-       CROSS JOIN LATERAL (SELECT * FROM posture_findings f WHERE ${onFinding} AND f.id = u.finding_id OFFSET 0) f
+       LEFT JOIN LATERAL (SELECT * FROM posture_findings f WHERE ${onFinding} AND f.id = u.finding_id OFFSET 0) f ON true
       ORDER BY u.severity_rank DESC, u.first_seen DESC, u.finding_id COLLATE "C"`,
     where.params,
   );
-  return { counted, rows: res.rows };
+  const rows = res.rows.filter((r) => r.id !== null);
+  // A finding whose mapping's copies are not its own is left out (no import writes such a copy).
+  // A page walked in full may then be short: the next call goes on after the last mapping walked,
+  // as a text's walk does (scan_incomplete), so no finding after it is lost.
+  const last = res.rows[limit];
+  if (last === undefined || rows.length > limit) return { counted, rows };
+  return {
+    counted,
+    rows,
+    resume: { severity_rank: last.walk_rank, first_seen: last.walk_seen, id: last.walk_id },
+  };
 }
 
 /**
@@ -912,9 +915,13 @@ const WALK_PROBE_MAX = 128_000;
  * (each count reads at most 8 times the fewer's index entries), and past WALK_PROBE_MAX both ways,
  * the mappings. The mappings are counted whatever the other filters (tested on them as they are
  * walked): counting one account's would read every mapping of a large framework to find that few
- * are its. Every condition in `where` is on the mappings' copies too (a resource id, which they
- * do not carry, has its findings walked before this is asked). Not asked for a rule: its mappings
- * are walked through their own index (migration 0013).
+ * are its. A rule's are counted as the rule's, through their own index (migration 0013): no more
+ * than the rule's findings for a control (or a whole framework's marked ones), so a rule alone
+ * walks them. Walking the rule's findings instead, testing each one's mappings, a rule with a
+ * whole framework counted its findings one probe of the mappings each (1,001 probes at 100,000
+ * findings), and one with a control joined the control's 9,091 mappings to them: 2.1-2.4x their
+ * time at 1,000 findings, against 1.2-1.5x. Every condition in `where` is on the mappings' copies
+ * too (a resource id, which they do not carry, has its findings walked before this is asked).
  */
 async function walkMappings(
   q: Queryable,
@@ -932,6 +939,7 @@ async function walkMappings(
         : `c.framework = ANY($${params.push(m.frameworks)}::text[])`,
     ];
     conds.push(m.control === undefined ? 'c.framework_first' : `c.control = $${params.push(m.control)}`);
+    if (m.rule !== undefined) conds.push(`c.rule = $${params.push(m.rule)}`);
     if (m.severityRank !== undefined) conds.push(`c.severity_rank >= $${params.push(m.severityRank)}`);
     return conds.join(' AND ');
   };
@@ -1044,8 +1052,9 @@ interface SearchResult {
   /** The page's rows and, when there are more, one row more. */
   rows: Row[];
   /**
-   * A scan stopped after SCAN_WINDOW rows: the keys (the PageQuery's `keys` and `id`) of the last
-   * row it tested, where the next call goes on. Matches may follow it.
+   * A scan stopped after SCAN_WINDOW rows, or a walk of the mappings that left out a finding
+   * (mappedPage): the keys (the PageQuery's `keys` and `id`) of the last row it tested, where the
+   * next call goes on. Matches may follow it.
    */
   resume?: Row;
   /** `counted` is only a lower bound on all matches (a scan that did not test every row). */

@@ -457,11 +457,11 @@ ANALYZE posture_findings;
     // one's mappings: its count probed the mappings once per finding (1,001 probes for a rule with
     // a whole framework at 100,000 findings, about 5 ms), or joined the control's mappings (9,091)
     // to the rule's findings, and its page read every finding it passed from the table. Each
-    // mapping carries its finding's rule since 0011: this index holds a rule's mappings in page
-    // order, by framework, so such a search walks them (a whole framework's marked ones, or those
-    // of its control) and reads only the page's findings. The control is last: a finding's
-    // mappings in one framework share its order, and a whole framework's walk is then in page
-    // order too.
+    // mapping carries its finding's rule since 0011: this index holds a rule's mappings by
+    // framework in page order, so such a search counts them as the rule's (walkMappings) and walks
+    // them, testing the control or the framework's mark on each entry, and reads only the page's
+    // findings. The control is last: a finding's mappings in one framework share its order, so the
+    // walk is in page order for a control and for a whole framework alike.
     id: '0013_posture_compliance_rule',
     sql: `
 CREATE INDEX posture_compliance_rule ON posture_compliance
