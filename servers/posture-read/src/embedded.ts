@@ -880,14 +880,14 @@ async function mappedPage(
   );
   const rows = res.rows.filter((r) => r.id !== null);
   // A finding whose mapping's copies are not its own is left out (no import writes such a copy).
-  // A page walked in full may then be short: the next call goes on after the last mapping walked,
-  // as a text's walk does (scan_incomplete), so no finding after it is lost.
+  // A page walked in full may then be short: the next page goes on after the last mapping walked,
+  // so no finding after it is lost.
   const last = res.rows[limit];
   if (last === undefined || rows.length > limit) return { counted, rows };
   return {
     counted,
     rows,
-    resume: { severity_rank: last.walk_rank, first_seen: last.walk_seen, id: last.walk_id },
+    goesOnAfter: { severity_rank: last.walk_rank, first_seen: last.walk_seen, id: last.walk_id },
   };
 }
 
@@ -1026,7 +1026,7 @@ function findingPosition(pos: unknown): [number, string, string] {
 /**
  * A search's page from searchPage's result: the rows, the next cursor made (`cursorAt`) from the
  * row the next page goes on after (the page's last row when more follow, else the last row a scan
- * tested), the total and its flags.
+ * tested or the last mapping walked), the total and its flags.
  */
 function toPage<T>(
   res: SearchResult,
@@ -1036,7 +1036,7 @@ function toPage<T>(
 ): Page<T> {
   const more = res.rows.length > limit;
   const rows = more ? res.rows.slice(0, limit) : res.rows;
-  const after = more ? rows[rows.length - 1] : res.resume;
+  const after = more ? rows[rows.length - 1] : (res.resume ?? res.goesOnAfter);
   return {
     items: rows.map(map),
     next_cursor: after === undefined ? null : cursorAt(after),
@@ -1052,11 +1052,15 @@ interface SearchResult {
   /** The page's rows and, when there are more, one row more. */
   rows: Row[];
   /**
-   * A scan stopped after SCAN_WINDOW rows, or a walk of the mappings that left out a finding
-   * (mappedPage): the keys (the PageQuery's `keys` and `id`) of the last row it tested, where the
-   * next call goes on. Matches may follow it.
+   * A scan stopped after SCAN_WINDOW rows: the keys (the PageQuery's `keys` and `id`) of the last
+   * row it tested, where the next call goes on. Matches may follow it.
    */
   resume?: Row;
+  /**
+   * A page of the mappings' walk short of a finding it left out (mappedPage): the keys of the last
+   * mapping walked, where the next page goes on.
+   */
+  goesOnAfter?: Row;
   /** `counted` is only a lower bound on all matches (a scan that did not test every row). */
   lowerBound?: boolean;
 }
