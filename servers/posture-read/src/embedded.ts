@@ -179,8 +179,9 @@ export class EmbeddedBackend implements PostureBackend {
       };
       if (mapped !== null) {
         const res = await mappedPage(q, where, mapped, order, after, limit);
+        // At the mapping walked: its page order is the walk's.
         return toPage(res, limit, toFinding, (r) =>
-          this.cursors.encode(cursorScope, [Number(r.severity_rank), iso(r.first_seen), str(r.id)]),
+          this.cursors.encode(cursorScope, [Number(r.walk_rank), iso(r.walk_seen), str(r.walk_id)]),
         );
       }
       const res = await searchPage(q, {
@@ -870,7 +871,8 @@ async function mappedPage(
           ORDER BY w.severity_rank DESC, w.first_seen DESC, w.finding_id COLLATE "C" LIMIT ${limit + 1}`;
   // The page's findings read by key, one by one (OFFSET 0 keeps PostgreSQL from joining them
   // otherwise: on a small table it hashed every finding of the tenant; a rule's whole framework at
-  // 100,000 findings joined the rule's 1,667 findings to their mappings and sorted them).
+  // 100,000 findings joined the rule's 1,667 findings to their mappings and sorted them). Each row
+  // keeps the mapping's keys (`walk_`), which the next page's cursor is made of.
   const res = await q.query<Row>(
     `SELECT u.severity_rank AS walk_rank, u.first_seen AS walk_seen, u.finding_id AS walk_id, ${FINDING_ROW}
        FROM (${walked}) u
@@ -881,14 +883,9 @@ async function mappedPage(
   const rows = res.rows.filter((r) => r.id !== null);
   // A finding whose mapping's copies are not its own is left out (no import writes such a copy).
   // A page walked in full may then be short: the next page goes on after the last mapping walked,
-  // so no finding after it is lost.
+  // so no finding after it is lost (when that mapping was the last, the next page is empty).
   const last = res.rows[limit];
-  if (last === undefined || rows.length > limit) return { counted, rows };
-  return {
-    counted,
-    rows,
-    goesOnAfter: { severity_rank: last.walk_rank, first_seen: last.walk_seen, id: last.walk_id },
-  };
+  return last === undefined || rows.length > limit ? { counted, rows } : { counted, rows, goesOnAfter: last };
 }
 
 /**
@@ -916,12 +913,13 @@ const WALK_PROBE_MAX = 128_000;
  * the mappings. The mappings are counted whatever the other filters (tested on them as they are
  * walked): counting one account's would read every mapping of a large framework to find that few
  * are its. A rule's are counted as the rule's, through their own index (migration 0013): no more
- * than the rule's findings for a control (or a whole framework's marked ones), so a rule alone
- * walks them. Walking the rule's findings instead, testing each one's mappings, a rule with a
- * whole framework counted its findings one probe of the mappings each (1,001 probes at 100,000
- * findings), and one with a control joined the control's 9,091 mappings to them: 2.1-2.4x their
- * time at 1,000 findings, against 1.2-1.5x. Every condition in `where` is on the mappings' copies
- * too (a resource id, which they do not carry, has its findings walked before this is asked).
+ * than the rule's findings for a control in each framework holding it (or a whole framework's
+ * marked ones), and compared with that many, so a rule alone walks them. Walking the rule's
+ * findings instead, testing each one's mappings, a rule with a whole framework counted its
+ * findings one probe of the mappings each (1,001 probes at 100,000 findings), and one with a
+ * control joined the control's 9,091 mappings to them: 2.1-2.4x their time at 1,000 findings,
+ * against 1.15-1.66x. Every condition in `where` is on the mappings' copies too (a resource id,
+ * which they do not carry, has its findings walked before this is asked).
  */
 async function walkMappings(
   q: Queryable,
@@ -958,8 +956,14 @@ async function walkMappings(
       params,
     );
   const findings = await findingsTo(WALK_PROBE);
-  // Counted only to one more than the findings: enough to tell whether the mappings are fewer.
-  if (findings < WALK_PROBE) return (await mappingsTo(findings + 1)) <= findings ? 'mappings' : 'findings';
+  // A rule's mappings in each framework holding a control asked for alone are no more than its
+  // findings (a finding mapped to the control in two of them is walked in each, and listed once).
+  const walks = m.rule === undefined ? 1 : m.frameworks.length;
+  // Counted only to one more than that: enough to tell whether the mappings are fewer.
+  if (findings < WALK_PROBE) {
+    const mappings = await mappingsTo(findings * walks + 1);
+    return mappings <= findings * walks ? 'mappings' : 'findings';
+  }
   if ((await mappingsTo(WALK_PROBE)) < WALK_PROBE) return 'mappings';
   // Both many. A page among the framework's first mappings (an eighth of them or more pass the
   // filters: a framework and a status, a region, an account): counted, a framework and a region
@@ -1057,8 +1061,8 @@ interface SearchResult {
    */
   resume?: Row;
   /**
-   * A page of the mappings' walk short of a finding it left out (mappedPage): the keys of the last
-   * mapping walked, where the next page goes on.
+   * A page of the mappings' walk short of a finding it left out (mappedPage): the last mapping
+   * walked (its `walk_` keys), where the next page goes on.
    */
   goesOnAfter?: Row;
   /** `counted` is only a lower bound on all matches (a scan that did not test every row). */

@@ -410,8 +410,8 @@ describe('compliance mappings in page order', () => {
           await reference(store, CIS, '1.1', undefined, undefined, rule),
         ],
       ] as [FindingQuery, string[] | null, string[]][]) {
-        // Two a page: the walk of the first page reads #24 and two more; the page holds those two,
-        // and the next one goes on after them.
+        // Two a page: a page whose walk reads #24 holds the others it read, and the next page goes
+        // on after the last of them (the PCI cases hold none but #24's mappings in account B).
         const ids: string[] = [];
         let cursor: string | null = null;
         do {
@@ -425,6 +425,36 @@ describe('compliance mappings in page order', () => {
         expect(ids).not.toContain(id);
         expect(ids).toEqual(want);
       }
+      // #4 (critical, account B) with mappings that say it is low (with #16; #40 is below both):
+      // the pages follow the walk's order, one a page, and list each finding once (a cursor made
+      // at #4's own rank went back to the top).
+      const four = await store.query<{ id: string }>(
+        `SELECT id FROM posture_findings WHERE tenant = 'a' AND source_id = 'gen-4'`,
+      );
+      await store.query(
+        `UPDATE posture_compliance SET severity_rank = 1 WHERE tenant = 'a' AND finding_id = $1`,
+        [four.rows[0]!.id],
+      );
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let n = 0; n < 20; n++) {
+        const page = await backend.searchFindings(
+          'a',
+          [B],
+          { framework: CIS, control: '1.1' },
+          {
+            limit: 1,
+            cursor,
+            principal: 'p',
+          },
+        );
+        ids.push(...page.items.map((f) => f.id));
+        cursor = page.next_cursor;
+        if (cursor === null) break;
+      }
+      expect(cursor).toBeNull();
+      expect([...ids].sort()).toEqual([...(await reference(store, CIS, '1.1', B))].sort());
+      expect(ids.indexOf(four.rows[0]!.id)).toBeGreaterThan(1); // after #28 and #52
     });
   }, 60_000);
 
@@ -432,15 +462,18 @@ describe('compliance mappings in page order', () => {
     // 4,600 findings, all mapped to CIS; every other one in account BULK and of rule bulk_rule
     // (2,300: past WALK_PROBE), informational, so ranked below every other (critical) one: none in
     // the first mappings.
+    // And 10 more of rule bulk_rule, informational, in account FEW.
     const BULK = '999999999999';
+    const FEW = '444444444444';
     await withStore(async (store) => {
       await importAll(
         store,
-        Array.from({ length: 4_600 }, (_, i) => {
-          const even = i % 2 === 0;
-          const f = mapped(i, { severity_id: even ? 1 : 5, account: even ? BULK : '111111111111' });
+        Array.from({ length: 4_610 }, (_, i) => {
+          const ruled = i % 2 === 0 || i >= 4_600;
+          const account = i >= 4_600 ? FEW : i % 2 === 0 ? BULK : '111111111111';
+          const f = mapped(i, { severity_id: ruled ? 1 : 5, account });
           const meta = (f as Record<string, unknown>).metadata as Record<string, unknown>;
-          return even ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
+          return ruled ? { ...f, metadata: { ...meta, event_code: 'bulk_rule' } } : f;
         }),
       );
       const seen: Recorded[] = [];
@@ -520,6 +553,16 @@ describe('compliance mappings in page order', () => {
         });
         expect(next.items.map((f) => f.id)).toEqual(want.slice(7, 14));
       }
+      // A rule and an account few of its findings are in: those 10 are walked, each one's mappings
+      // tested, not the rule's 2,310 mappings.
+      seen.length = 0;
+      const inFew = await firstPage(backend, { framework: CIS, rule: 'bulk_rule', account: FEW });
+      const fewWant = await reference(store, CIS, undefined, FEW, undefined, { rule: 'bulk_rule' });
+      expect(fewWant).toHaveLength(10);
+      expect([inFew.items.map((f) => f.id), inFew.total]).toEqual([fewWant.slice(0, 7), 10]);
+      expect(seen.at(-1)!.sql).toMatch(
+        /^SELECT .* FROM posture_findings f WHERE .*EXISTS \(SELECT 1 FROM posture_compliance c/,
+      );
     });
   }, 120_000);
 
@@ -581,6 +624,25 @@ describe('compliance mappings in page order', () => {
         for (const line of reads) expect(line).toMatch(/Index (Only )?Scan using posture_findings_pkey/);
         for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
       }
+      // With a rule one finding holds (#12, mapped to 1.1 in both): its two mappings, one in each
+      // framework, are no more than its findings in each, and are walked.
+      seen.length = 0;
+      const rule = { rule: 'generated_check_12' };
+      const one = await backend.searchFindings(
+        'a',
+        null,
+        { control: '1.1', ...rule },
+        {
+          limit: 2,
+          cursor: null,
+          principal: 'p',
+        },
+      );
+      expect(one.items.map((f) => f.id)).toEqual(
+        await reference(store, undefined, '1.1', undefined, undefined, rule),
+      );
+      expect(one.items).toHaveLength(1);
+      expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
     });
   }, 60_000);
 
@@ -680,6 +742,20 @@ SELECT 'a', id, 'pci-dss-4.0', '1.1', severity_rank, first_seen, true, account F
 });
 
 withPostgres('PostgreSQL', (pg) => {
+  it('answers every search through the mappings as the findings say, as the embedded store does', async () => {
+    const store = await postureDatabase(pg().url, 'compliance_order_searches');
+    try {
+      await importAll(
+        store,
+        Array.from({ length: 60 }, (_, i) => mapped(i)),
+      );
+      expect(await faults(store)).toEqual(NONE);
+      await searches(store);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   it('imports of one tenant take turns: the second waits for the first to commit', async () => {
     const store = await postureDatabase(pg().url, 'compliance_order_turns');
     let release!: () => void;
