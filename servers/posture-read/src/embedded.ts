@@ -860,13 +860,14 @@ async function mappedPage(
   // mappings alone.
   const walk = (p: string) =>
     `SELECT c.severity_rank, c.first_seen, c.finding_id FROM posture_compliance c
-      WHERE c.tenant = $1 AND ${p}${once}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1}`;
+      WHERE c.tenant = $1 AND ${p}${start === null ? '' : ` AND ${start}`} ${order} LIMIT ${limit + 1}`;
   // Several: each framework's walk to a page + 1, merged: the page is among them. UNION keeps one
-  // of a finding's identical (order, id) rows. Each framework by its place in the count's list, so
-  // the statement uses every parameter.
+  // of a finding's identical (order, id) rows (the count's `once` would make each later walk probe
+  // every mapping it passes). Each framework by its place in the count's list, so the statement
+  // uses every parameter.
   const walked =
     several === null
-      ? walk(pair)
+      ? walk(`${pair}${once}`)
       : `SELECT * FROM (${m.frameworks.map((_, i) => `(${walk(pairOf(`(${several}::text[])[${i + 1}]`))})`).join(' UNION ')}) w
           ORDER BY w.severity_rank DESC, w.first_seen DESC, w.finding_id COLLATE "C" LIMIT ${limit + 1}`;
   // The page's findings read by key, one by one (OFFSET 0 keeps PostgreSQL from joining them
@@ -884,8 +885,7 @@ async function mappedPage(
   // A finding whose mapping's copies are not its own is left out (no import writes such a copy).
   // A page walked in full may then be short: the next page goes on after the last mapping walked,
   // so no finding after it is lost (when that mapping was the last, the next page is empty).
-  const last = res.rows[limit];
-  return last === undefined || rows.length > limit ? { counted, rows } : { counted, rows, goesOnAfter: last };
+  return { counted, rows, goesOnAfter: res.rows[limit] };
 }
 
 /**
@@ -957,7 +957,9 @@ async function walkMappings(
     );
   const findings = await findingsTo(WALK_PROBE);
   // A rule's mappings in each framework holding a control asked for alone are no more than its
-  // findings (a finding mapped to the control in two of them is walked in each, and listed once).
+  // findings (a finding mapped to the control in two of them is walked in each, and listed once):
+  // a rule's are compared with the findings times those frameworks (with another filter too, a
+  // weight of the counts).
   const walks = m.rule === undefined ? 1 : m.frameworks.length;
   // Counted only to one more than that: enough to tell whether the mappings are fewer.
   if (findings < WALK_PROBE) {
@@ -982,8 +984,8 @@ async function walkMappings(
   }
   for (let limit = WALK_PROBE * 8; ; limit *= 8) {
     const more = await findingsTo(limit);
-    const mappings = await mappingsTo(Math.min(limit, more + 1));
-    if (mappings <= more && mappings < limit) return 'mappings';
+    const mappings = await mappingsTo(Math.min(limit, more + 1) * walks);
+    if (mappings <= more * walks && mappings < limit * walks) return 'mappings';
     if (more < limit) return 'findings';
     if (limit >= WALK_PROBE_MAX) return 'mappings';
   }

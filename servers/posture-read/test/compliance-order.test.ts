@@ -508,7 +508,7 @@ describe('compliance mappings in page order', () => {
       expect(peekPlan).not.toMatch(/\bSort\b/);
       expect(seen.filter((q) => /LIMIT (16000|2301)\) m$/.test(q.sql))).toEqual([]);
       expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
-      // A control of CIS with fewer than 2,000 mappings (1.1: 1,150, all in account BULK): they
+      // A control of CIS with fewer than 2,000 mappings (1.1: 1,153, 1,150 in account BULK): they
       // are walked, without the first test, and counted from the mappings alone (each carries its
       // finding's account: 0010).
       seen.length = 0;
@@ -525,8 +525,8 @@ describe('compliance mappings in page order', () => {
       expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
       // A rule: its mappings are counted as the rule's (through their own index, 0013), and as many
       // as its findings or fewer, they are walked, with the same pages and totals. The whole
-      // framework's (2,300, as many as the findings): both counted to 2,000, the first mappings
-      // hold a page. 1.1's (1,150): fewer than 2,000, walked at once.
+      // framework's (2,310, as many as the findings): both counted to 2,000, the first mappings
+      // hold a page. 1.1's (1,153): fewer than 2,000, walked at once.
       for (const [query, control, peeks] of [
         [{ framework: CIS, rule: 'bulk_rule' }, undefined, 1],
         [{ framework: CIS, control: '1.1', rule: 'bulk_rule' }, '1.1', 0],
@@ -643,8 +643,35 @@ describe('compliance mappings in page order', () => {
       );
       expect(one.items).toHaveLength(1);
       expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+      // Each framework's walk to a page, without the count's test of the earlier frameworks (a
+      // probe per mapping walked): the UNION lists a finding once.
+      expect(seen.at(-1)!.sql).not.toMatch(/NOT EXISTS/);
     });
   }, 60_000);
+
+  it('a rule past 2,000 findings, each mapped to a control in two frameworks: its mappings walked', async () => {
+    await withStore(async (store) => {
+      await importAll(
+        store,
+        Array.from({ length: 2_100 }, (_, i) => {
+          const f = mapped(i);
+          const meta = (f as Record<string, unknown>).metadata as Record<string, unknown>;
+          const compliance = { 'CIS-3.0': ['1.1'], 'PCI-4.0': ['1.1'] };
+          return { ...f, metadata: { ...meta, event_code: 'both_rule' }, unmapped: { compliance } };
+        }),
+      );
+      const seen: Recorded[] = [];
+      const backend = await backendOf(store, seen);
+      const query = { control: '1.1', rule: 'both_rule' };
+      const page = await firstPage(backend, query);
+      const want = await reference(store, undefined, '1.1', undefined, undefined, { rule: 'both_rule' });
+      expect(want).toHaveLength(2_100);
+      expect([page.items.map((f) => f.id), page.total]).toEqual([want.slice(0, 7), 1_000]);
+      // Both past 2,000, counted again: the rule's 4,200 mappings against twice its 2,100 findings.
+      expect(seen.filter((q) => /LIMIT 4202\) m$/.test(q.sql))).toHaveLength(1);
+      expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+    });
+  }, 120_000);
 
   it('follows its finding through re-imports: a new severity, an earlier first sighting, a later one', async () => {
     await withMapped(async (store) => {

@@ -198,7 +198,8 @@ describe('posture_search_findings plans', () => {
         // With a rule, the rule's mappings counted (to one more than its findings), the count, the
         // page; without, the count and the page.
         expect(plans.length).toBe(withRule ? 3 : 2);
-        const [pagePlan, ...counts] = plans.reverse() as [string, ...string[]];
+        const pagePlan = plans.at(-1)!;
+        const counts = plans.slice(0, -1);
         // The mappings alone are counted (each has its finding and copies of its rule).
         for (const countPlan of counts) {
           expect(countPlan).toMatch(/Aggregate/);
