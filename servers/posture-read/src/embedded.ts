@@ -914,12 +914,13 @@ const WALK_PROBE_MAX = 128_000;
  * walked): counting one account's would read every mapping of a large framework to find that few
  * are its. A rule's are counted as the rule's, through their own index (migration 0013): no more
  * than the rule's findings for a control in each framework holding it (or a whole framework's
- * marked ones), and compared with that many, so a rule alone walks them. Walking the rule's
- * findings instead, testing each one's mappings, a rule with a whole framework counted its
- * findings one probe of the mappings each (1,001 probes at 100,000 findings), and one with a
- * control joined the control's 9,091 mappings to them: 2.1-2.4x their time at 1,000 findings,
- * against 1.15-1.66x. Every condition in `where` is on the mappings' copies too (a resource id,
- * which they do not carry, has its findings walked before this is asked).
+ * marked ones): a rule alone (a severity aside) walks them without counting, and with another
+ * filter they are compared with that many. Walking the rule's findings instead, testing each
+ * one's mappings, a rule with a whole framework counted its findings one probe of the mappings
+ * each (1,001 probes at 100,000 findings), and one with a control joined the control's 9,091
+ * mappings to them: 2.1-2.4x their time at 1,000 findings, against 1.15-1.66x. Every condition in
+ * `where` is on the mappings' copies too (a resource id, which they do not carry, has its findings
+ * walked before this is asked).
  */
 async function walkMappings(
   q: Queryable,
@@ -928,6 +929,11 @@ async function walkMappings(
   pageSize: number,
 ): Promise<'findings' | 'mappings'> {
   if (m.frameworks.length === 0) return 'mappings'; // no mapping: mappedPage answers at once
+  // A rule and no other filter (a severity aside): in each framework its mappings are no more than
+  // its findings, and are walked without counting (counted, a control held by two frameworks
+  // counted both ways to WALK_PROBE_MAX past 16,000 findings to come to the same).
+  if (m.rule !== undefined && where.onMapping.length === (m.severityRank === undefined ? 1 : 2))
+    return 'mappings';
   // The mappings' conditions, their parameters after `params`' (whose first is the tenant).
   const mappingsOf = (params: unknown[]) => {
     const conds = [
@@ -957,9 +963,9 @@ async function walkMappings(
     );
   const findings = await findingsTo(WALK_PROBE);
   // A rule's mappings in each framework holding a control asked for alone are no more than its
-  // findings (a finding mapped to the control in two of them is walked in each, and listed once):
-  // a rule's are compared with the findings times those frameworks (with another filter too, a
-  // weight of the counts).
+  // findings passing the rule (a finding mapped to the control in two of them is walked in each,
+  // and listed once): with another filter, a rule's are compared with the findings times those
+  // frameworks.
   const walks = m.rule === undefined ? 1 : m.frameworks.length;
   // Counted only to one more than that: enough to tell whether the mappings are fewer.
   if (findings < WALK_PROBE) {

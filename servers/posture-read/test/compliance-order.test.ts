@@ -523,13 +523,17 @@ describe('compliance mappings in page order', () => {
         ),
       ).toHaveLength(1);
       expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
-      // A rule: its mappings are counted as the rule's (through their own index, 0013), and as many
-      // as its findings or fewer, they are walked, with the same pages and totals. The whole
-      // framework's (2,310, as many as the findings): both counted to 2,000, the first mappings
-      // hold a page. 1.1's (1,153): fewer than 2,000, walked at once.
-      for (const [query, control, peeks] of [
-        [{ framework: CIS, rule: 'bulk_rule' }, undefined, 1],
-        [{ framework: CIS, control: '1.1', rule: 'bulk_rule' }, '1.1', 0],
+      // A rule with another filter (a status every finding holds): its mappings are counted as the
+      // rule's (through their own index, 0013), and as many as its findings or fewer, they are
+      // walked, with the same pages and totals. The whole framework's (2,310, as many as the
+      // findings): both counted to 2,000, the first mappings hold a page. 1.1's (1,153): fewer than
+      // 2,000, walked at once. A rule alone: walked without counting.
+      const open = { status: ['open' as const] };
+      for (const [query, control, peeks, choices] of [
+        [{ framework: CIS, rule: 'bulk_rule', ...open }, undefined, 1, 1],
+        [{ framework: CIS, control: '1.1', rule: 'bulk_rule', ...open }, '1.1', 0, 1],
+        [{ framework: CIS, rule: 'bulk_rule' }, undefined, 0, 0],
+        [{ framework: CIS, control: '1.1', rule: 'bulk_rule' }, '1.1', 0, 0],
       ] as const) {
         seen.length = 0;
         const page = await firstPage(backend, query);
@@ -541,8 +545,9 @@ describe('compliance mappings in page order', () => {
             q.sql,
           ),
         );
-        expect(choice).toHaveLength(1);
-        expect(choice[0]!.sql).toMatch(/ AND c\.rule = \$\d+/);
+        expect(choice).toHaveLength(choices);
+        for (const q of choice) expect(q.sql).toMatch(/ AND c\.rule = \$\d+/);
+        if (choices === 0) expect(seen.filter((q) => /^SELECT count/.test(q.sql))).toHaveLength(1);
         expect(seen.filter((q) => /LIMIT 64\) c\s+WHERE/.test(q.sql))).toHaveLength(peeks);
         expect(seen.filter((q) => /LIMIT (16000|2301)\) m$/.test(q.sql))).toEqual([]);
         expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
@@ -662,14 +667,21 @@ describe('compliance mappings in page order', () => {
       );
       const seen: Recorded[] = [];
       const backend = await backendOf(store, seen);
-      const query = { control: '1.1', rule: 'both_rule' };
-      const page = await firstPage(backend, query);
       const want = await reference(store, undefined, '1.1', undefined, undefined, { rule: 'both_rule' });
       expect(want).toHaveLength(2_100);
-      expect([page.items.map((f) => f.id), page.total]).toEqual([want.slice(0, 7), 1_000]);
-      // Both past 2,000, counted again: the rule's 4,200 mappings against twice its 2,100 findings.
-      expect(seen.filter((q) => /LIMIT 4202\) m$/.test(q.sql))).toHaveLength(1);
-      expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+      // The rule alone: walked without counting. With a status too (every finding is open): both
+      // past 2,000, counted again, the rule's 4,200 mappings against twice its 2,100 findings.
+      for (const [query, counts] of [
+        [{ control: '1.1', rule: 'both_rule' }, 0],
+        [{ control: '1.1', rule: 'both_rule', status: ['open'] }, 1],
+      ] as [FindingQuery, number][]) {
+        seen.length = 0;
+        const page = await firstPage(backend, query);
+        expect([page.items.map((f) => f.id), page.total]).toEqual([want.slice(0, 7), 1_000]);
+        expect(seen.filter((q) => /LIMIT 2000\) m$/.test(q.sql))).toHaveLength(2 * counts);
+        expect(seen.filter((q) => /LIMIT 4202\) m$/.test(q.sql))).toHaveLength(counts);
+        expect(seen.at(-1)!.sql).toMatch(MAPPED_PAGE);
+      }
     });
   }, 120_000);
 

@@ -177,7 +177,7 @@ describe('posture_search_findings plans', () => {
   it.each([
     ['one control', 'posture_compliance_page', false, false],
     ['one framework', 'posture_compliance_framework_page', true, false],
-    // A rule's mappings through their own index (0013): counted as the rule's to choose the walk.
+    // A rule's mappings through their own index (0013).
     ['one control and a rule', 'posture_compliance_rule', false, true],
     ['one framework and a rule', 'posture_compliance_rule', true, true],
   ] as const)(
@@ -195,9 +195,8 @@ describe('posture_search_findings plans', () => {
           () => backend.searchFindings('acme', null, query, small(cursor)),
           'posture_compliance',
         );
-        // With a rule, the rule's mappings counted (to one more than its findings), the count, the
-        // page; without, the count and the page.
-        expect(plans.length).toBe(withRule ? 3 : 2);
+        // The count and the page (a rule alone is walked without counting its findings first).
+        expect(plans.length).toBe(2);
         const pagePlan = plans.at(-1)!;
         const counts = plans.slice(0, -1);
         // The mappings alone are counted (each has its finding and copies of its rule).
