@@ -1093,28 +1093,33 @@ async function scanPage(
   const { table, alias: x, where, order, limit } = s;
   if (start !== null) where.add(start);
   const keys = ['tenant', 'id', ...s.keys];
-  // The rows in page order, numbered and streamed: the window's matches and its last row, which
-  // says whether a row follows the window (lead() reads one row past it) and is where the next call
-  // resumes. Reading stops at the match that fills the page, or at the window's end.
+  const cols = keys.map((k) => `${x}.${k}`).join(', ');
+  // The window's first matches (`h`): the rows in page order, streamed, tested until the match
+  // that fills the page. For a page short of matches, the window's last row, where the next call
+  // resumes, and the row after it, if any (`t`, read only then). Numbering every row the window
+  // tested (row_number() and lead() over the walk) cost more than testing them: 2.6 ms against 0.9
+  // for 2,000 findings at 100,000.
   const res = await q.query<Row>(
-    `WITH w AS MATERIALIZED (
-       SELECT * FROM (SELECT ${keys.map((k) => `${x}.${k}`).join(', ')}, ${text} AS hit,
-                             row_number() OVER win AS walked, lead(true, 1, false) OVER win AS more
-                        FROM ${table} ${x} WHERE ${where.sql()} WINDOW win AS (${order})
-                        ${order} LIMIT ${SCAN_WINDOW}) w
-        WHERE hit OR walked = ${SCAN_WINDOW} LIMIT ${limit + 1})
-     SELECT w.walked AS scan_walked, w.more AS scan_more, ${keys.map((k) => `w.${k} AS scan_${k}`).join(', ')}, ${READ_ROW[table]}
-       FROM w LEFT JOIN ${table} ${x} ON w.hit AND ${x}.tenant = w.tenant AND ${x}.id = w.id
-      ORDER BY w.walked`,
+    `WITH h AS MATERIALIZED (
+       SELECT * FROM (SELECT ${cols}, ${text} AS hit FROM ${table} ${x} WHERE ${where.sql()} ${order} LIMIT ${SCAN_WINDOW}) h
+        WHERE hit LIMIT ${limit + 1}),
+          t AS (SELECT row_number() OVER (${order}) AS tail, ${cols}
+                  FROM (SELECT ${cols} FROM ${table} ${x} WHERE ${where.sql()} ${order} OFFSET ${SCAN_WINDOW - 1} LIMIT 2) ${x}
+                 WHERE (SELECT count(*) FROM h) <= ${limit})
+     SELECT u.tail AS scan_tail, ${keys.map((k) => `u.${k} AS scan_${k}`).join(', ')}, ${READ_ROW[table]}
+       FROM (SELECT NULL::bigint AS tail, ${keys.join(', ')} FROM h UNION ALL SELECT * FROM t) u
+       LEFT JOIN ${table} ${x} ON u.tail IS NULL AND ${x}.tenant = u.tenant AND ${x}.id = u.id
+      ${order}`,
     where.params,
   );
-  const rows = res.rows.filter((r) => r.id !== null);
-  const last = res.rows.find((r) => Number(r.scan_walked) === SCAN_WINDOW);
-  const rowsLeft = last?.scan_more === true;
+  const rows = res.rows.filter((r) => r.scan_tail === null);
+  const tail = res.rows.filter((r) => r.scan_tail !== null);
+  const last = tail.find((r) => Number(r.scan_tail) === 1);
+  const rowsLeft = tail.length > 1;
   const full = rows.length > limit;
   // Every row from the first tested (none left, the page not full): the count is exact.
   const lowerBound = start !== null || rowsLeft || full;
-  if (full || !rowsLeft) return { counted: rows.length, rows, lowerBound };
+  if (full || !rowsLeft || last === undefined) return { counted: rows.length, rows, lowerBound };
   const resume = Object.fromEntries(keys.map((k) => [k, last[`scan_${k}`]]));
   return { counted: rows.length, rows, resume, lowerBound };
 }

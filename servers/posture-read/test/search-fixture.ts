@@ -116,5 +116,5 @@ export const CANDIDATE_READ = new RegExp(
  * page of 25 and one more).
  */
 export const WALK_READ = new RegExp(
-  `^WITH w AS MATERIALIZED[^]*LIMIT ${SCAN_WINDOW}\\) w\\s+WHERE hit OR walked = ${SCAN_WINDOW} LIMIT 26\\)`,
+  `^WITH h AS MATERIALIZED \\([^]*LIMIT ${SCAN_WINDOW}\\) h\\s+WHERE hit LIMIT 26\\)`,
 );
