@@ -302,6 +302,57 @@ describe('posture_search_findings with a text', () => {
     }
   });
 
+  it('a control with a text few candidates hold: the walk looks each one holding it up by key', async () => {
+    // Every title holds "check" (more than TEXT_CANDIDATES candidates); "check 34" only 111 of
+    // them (check 34, 340-349, 3400-3499), 25 of those mapped to H.1 (3400-3499, every fourth).
+    const mapped = await store.query<{ finding_id: string }>(
+      `SELECT finding_id FROM posture_compliance WHERE tenant = $1 AND control = 'H.1'`,
+      [TENANT],
+    );
+    const isMapped = new Set(mapped.rows.map((r) => r.finding_id));
+    const holding = await expected('check 34');
+    expect(holding.length).toBe(111);
+    const want = holding.filter((id) => isMapped.has(id));
+    expect(want.length).toBe(25);
+    // A lookup of a finding's mappings by key, and how many there were; a pass over H.1's 300.
+    const lookups =
+      /Index (?:Only )?Scan using \w+ on posture_compliance c \(actual rows=[\d.]+ loops=(\d+)\)/;
+    const hashed = /on posture_compliance c \(actual rows=300(?:\.00)? loops=1\)/;
+    for (const query of [
+      { text: 'check 34', control: 'H.1' },
+      { text: 'check 34', framework: 'test-framework' },
+      { text: 'check 34', framework: 'test-framework', control: 'H.1' },
+    ]) {
+      const walks: string[] = [];
+      const ids = await everyPage(query, 25, (_res, read) => {
+        expect(read).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
+        walks.push(seen.find((q) => WALK_READ.test(q.sql.trimStart()))!.sql);
+      });
+      expect(ids, JSON.stringify(query)).toEqual(want);
+      // As run: no hash of H.1's mappings; a lookup for each finding the walk found holding the
+      // text, at most the 111 that do, not one for each of the SCAN_WINDOW it tested.
+      await search(query);
+      const plan = await planRunWithout(
+        store,
+        seen.find((q) => WALK_READ.test(q.sql.trimStart()))!,
+        [],
+      );
+      expect(plan).not.toMatch(hashed);
+      const loops = Number(lookups.exec(plan)?.[1]);
+      expect(loops).toBeGreaterThan(0);
+      expect(loops).toBeLessThanOrEqual(111);
+      for (const walk of walks) expect(walk).toMatch(/ AND c\.(?:framework|control) = \$\d+ OFFSET 0\)/);
+    }
+    // "check", which every candidate holds: one hash of the mappings, not a lookup for each of
+    // the SCAN_WINDOW findings the walk tests.
+    await search({ text: 'check', control: 'H.1' });
+    const walk = seen.find((q) => WALK_READ.test(q.sql.trimStart()))!;
+    expect(walk.sql).not.toMatch(/OFFSET 0/);
+    const plan = await planRunWithout(store, walk, []);
+    expect(plan).toMatch(hashed);
+    expect(plan).not.toMatch(lookups);
+  });
+
   it('fewer than TEXT_CANDIDATES candidates, many pages: every page from the candidates, in order', async () => {
     const want = await expected('marmot');
     expect(want.length).toBe(200);
