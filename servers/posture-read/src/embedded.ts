@@ -729,11 +729,13 @@ type PageQuery = PageTable & {
  * lower bound, so a search costs the same at 100,000 rows as at 10,000 instead of visiting every
  * match). Without a text: the count, then the page, each through an index in the page's order.
  *
- * With a text, a call reads at most TEXT_CANDIDATES + 1 candidates, then, when there are more, at
- * most SCAN_WINDOW + 1 rows in page order (scanPage). The candidates are the rows the caller may
- * see (the tenant's, in its accounts) holding each of a few of the text's trigrams (probeTrigrams),
- * read through the trigram index: a row holding a trigram holds it as text, so the index hands back
- * no row these conditions then drop for the trigrams, and the LIMIT bounds how many are tested. The
+ * With a text, a call reads at most TEXT_CANDIDATES + 1 candidates, then, when there are more,
+ * tests at most SCAN_WINDOW rows in page order (scanPage; a page short of matches then reads the
+ * window's index entries again to its last and the one after it). The candidates are the rows the
+ * caller may see (the tenant's, in its accounts) holding each of a few of the text's trigrams
+ * (probeTrigrams), read through the trigram index: a row holding a trigram holds it as text, so the
+ * index hands back no row these conditions then drop for the trigrams, and the LIMIT bounds how
+ * many are tested. The
  * filters are tested with the text, not before the LIMIT: a filter few candidates pass would
  * otherwise have the statement read every candidate to find a thousand. The account scope stays
  * before it, so which way a search goes, and whether its count is exact, depends only on rows the
@@ -801,20 +803,21 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   // Too many candidates: the rows in page order. The matches among the candidates tested are
   // matches all the same: the total is at least as many (a common word: past COUNT_CAP).
   // A framework or control is looked up for each row the walk finds holding the text when few
-  // candidates hold it (MAPPING_LOOKUPS): a hash of every mapping the condition matches costs
-  // what the framework's or the control's mappings are, which grow with the findings. `bucket 42`
-  // with PCI DSS 3.2.1 at 100,000 findings (9,091 mappings) walked in 5.9 ms, against 2.4 looking
-  // up the findings holding the text. With most candidates holding it, the hash, which costs less
-  // than a lookup for most of the 2,000 rows walked (`bucket` with 1.4, whose findings sort last:
-  // 3.3 ms against 12.7).
+  // candidates pass the filters and hold it (MAPPING_LOOKUPS): a hash of every mapping the
+  // condition matches costs what the framework's or the control's mappings are, which grow with
+  // the findings. `bucket 42` with PCI DSS 4.0's control 3.2.1 at 100,000 findings (9,091
+  // mappings) walked in 5.9 ms, against 2.4 looking up the findings holding the text. With most
+  // candidates holding it, the hash, which costs less than a lookup for most of the 2,000 rows
+  // walked (`bucket` with 1.4, whose findings sort last: 3.3 ms against 12.7).
   const scan = await scanPage(q, s, walked(Number(head.holding) <= MAPPING_LOOKUPS), start);
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
 
 /**
- * The most candidates holding a text, of TEXT_CANDIDATES + 1, for a walk in page order to look up
- * a framework or control for each row holding the text: a tenth, so a walk of SCAN_WINDOW findings
- * that holds the text as often as the candidates do looks up about 200 at most (searchPage).
+ * The most candidates passing the filters and holding a text, of TEXT_CANDIDATES + 1, for a walk in
+ * page order to look up a framework or control for each row holding the text: a tenth, so a walk
+ * of SCAN_WINDOW findings that holds the text as often as the candidates do looks up about 200 at
+ * most (searchPage).
  */
 const MAPPING_LOOKUPS = TEXT_CANDIDATES / 10;
 

@@ -59,3 +59,16 @@ export async function planRunWithout(store: Store, q: Recorded, aside: string[])
       throw err;
     });
 }
+
+/**
+ * The part of a plan under one of its statement's WITH queries (`CTE name` and the lines indented
+ * below it): a text's walk in page order is CTE h, which other scans of the same index follow.
+ */
+export function cteOfPlan(plan: string, name: string): string {
+  const lines = plan.split('\n');
+  const at = lines.findIndex((l) => l.trim() === `CTE ${name}`);
+  if (at < 0) throw new Error(`no CTE ${name} in the plan:\n${plan}`);
+  const depth = lines[at]!.search(/\S/);
+  const end = lines.findIndex((l, i) => i > at && l.search(/\S/) <= depth);
+  return lines.slice(at, end < 0 ? undefined : end).join('\n');
+}
