@@ -735,8 +735,8 @@ type PageQuery = PageTable & {
  * caller may see (the tenant's, in its accounts) holding each of a few of the text's trigrams
  * (probeTrigrams), read through the trigram index: a row holding a trigram holds it as text, so the
  * index hands back no row these conditions then drop for the trigrams, and the LIMIT bounds how
- * many are tested. The
- * filters are tested with the text, not before the LIMIT: a filter few candidates pass would
+ * many are tested.
+ * The filters are tested with the text, not before the LIMIT: a filter few candidates pass would
  * otherwise have the statement read every candidate to find a thousand. The account scope stays
  * before it, so which way a search goes, and whether its count is exact, depends only on rows the
  * caller may see; a scope few candidates are in is read to the end. When the candidates are
