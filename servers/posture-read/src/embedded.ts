@@ -819,7 +819,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
  * of SCAN_WINDOW findings that holds the text as often as the candidates do looks up about 200 at
  * most (searchPage).
  */
-const MAPPING_LOOKUPS = TEXT_CANDIDATES / 10;
+export const MAPPING_LOOKUPS = TEXT_CANDIDATES / 10;
 
 /** The mappings a search by framework or control reads (mappedPage). */
 interface MappedFilter {

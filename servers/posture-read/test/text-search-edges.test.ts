@@ -7,13 +7,14 @@
  * bounds is taken here: exactly 1,000 and 1,001 candidates, and a walk over 1,500, exactly 2,000
  * and 2,001 rows, and a window holding exactly a page of matches with the next one past it. Every
  * page must give the matches in page order, none twice and none missing, and a total flagged exact
- * must be the number of matches.
+ * must be the number of matches. With a control too, MAPPING_LOOKUPS (100) and 101 candidates
+ * holding the text and passing the filters: the walk looks the control up by key, then by a hash.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
 import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
-import { probeTrigrams } from '../src/embedded.js';
+import { MAPPING_LOOKUPS, probeTrigrams } from '../src/embedded.js';
 import {
   CANDIDATE_READ,
   holdsText,
@@ -31,7 +32,21 @@ const CANDIDATES = 'edge-candidates';
 const WINDOW = 'edge-window';
 /** SCAN_WINDOW + 1 findings. */
 const PAST_WINDOW = 'edge-past-window';
-const SIZES: Record<string, number> = { [CANDIDATES]: 1_500, [WINDOW]: 2_000, [PAST_WINDOW]: 2_001 };
+/**
+ * TEXT_CANDIDATES + 1 findings, each holding "Koala" (all of them read as candidates, one too
+ * many), MAPPING_LOOKUPS of them critical; every other one mapped to control K.1.
+ */
+const LOOKUPS = 'edge-lookups';
+/** The same with MAPPING_LOOKUPS + 1 critical. */
+const PAST_LOOKUPS = 'edge-past-lookups';
+const CRITICAL: Record<string, number> = { [LOOKUPS]: MAPPING_LOOKUPS, [PAST_LOOKUPS]: MAPPING_LOOKUPS + 1 };
+const SIZES: Record<string, number> = {
+  [CANDIDATES]: 1_500,
+  [WINDOW]: 2_000,
+  [PAST_WINDOW]: 2_001,
+  [LOOKUPS]: TEXT_CANDIDATES + 1,
+  [PAST_LOOKUPS]: TEXT_CANDIDATES + 1,
+};
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
 
@@ -49,6 +64,8 @@ const PLACED: Record<string, Record<string, number[]>> = {
   [CANDIDATES]: { zq: [3, 400, 1_100, 1_497, 1_498, 1_499] },
   [WINDOW]: { zq: [0, 501, 1_234, 1_999], jx: [] },
   [PAST_WINDOW]: { zq: [2_000], jx: [1_999], vk: [...Array.from({ length: 25 }, (_, k) => k * 80), 2_000] },
+  [LOOKUPS]: {},
+  [PAST_LOOKUPS]: {},
 };
 
 /**
@@ -68,7 +85,8 @@ function finding(tenant: string, i: number): IncomingFinding {
       .filter((_, j) => (i + j) % 4 === k)
       .map((t) => ` ${t}`)
       .join('');
-  const title = candidates && i % 3 !== 0 ? 'Quokka' : 'Plain';
+  const koala = tenant in CRITICAL;
+  const title = koala ? 'Koala' : candidates && i % 3 !== 0 ? 'Quokka' : 'Plain';
   const description = candidates && (i % 3 !== 1 || i === 7) ? 'Wombat' : 'Nothing';
   return {
     source: 'edge-test',
@@ -76,7 +94,11 @@ function finding(tenant: string, i: number): IncomingFinding {
     rule: `rule_${i % 7}${field(2)}`,
     title: `${title} ${i}${field(0)}`,
     description: `${description} ${i}${field(1)}`,
-    severity: SEVERITIES[Math.floor((i * SEVERITIES.length) / n)]!,
+    severity: koala
+      ? i < CRITICAL[tenant]!
+        ? 'critical'
+        : 'high'
+      : SEVERITIES[Math.floor((i * SEVERITIES.length) / n)]!,
     status: 'open',
     observed_at: new Date(Date.UTC(2026, 0, 1)).toISOString(),
     first_observed_at: new Date(
@@ -95,7 +117,7 @@ function finding(tenant: string, i: number): IncomingFinding {
     evidence: null,
     remediation_text: '',
     remediation_url: null,
-    compliance: [],
+    compliance: koala && i % 2 === 0 ? [{ framework: 'edge-framework', control: 'K.1' }] : [],
     raw: { i },
   };
 }
@@ -332,5 +354,35 @@ describe('posture_search_findings with a text, at its bounds', () => {
     const second = await search(PAST_WINDOW, { text: 'vk' }, first.next_cursor);
     expect(reads()).toEqual([expect.stringMatching(WALK_READ)]);
     expectLast(second, want.slice(25));
+  });
+
+  it('MAPPING_LOOKUPS candidates holding a text with a control, and one more: by key, then a hash', async () => {
+    for (const [tenant, byKey] of [
+      [LOOKUPS, true],
+      [PAST_LOOKUPS, false],
+    ] as const) {
+      // Every finding holds "koala": TEXT_CANDIDATES + 1 candidates, all read, the critical ones
+      // passing the filter (MAPPING_LOOKUPS, or one more), every other one mapped to K.1.
+      const query: FindingQuery = { text: 'koala', control: 'K.1', severity_at_least: 'critical' };
+      expect(await candidates(tenant, 'koala')).toBe(TEXT_CANDIDATES + 1);
+      const want = (await pageOrder(tenant))
+        .map((r) => ({ id: r.id, i: Number(/ (\d+)/.exec(r.title)![1]) }))
+        .filter((r) => r.i < CRITICAL[tenant]! && r.i % 2 === 0)
+        .map((r) => r.id);
+      expect(want.length).toBe(Math.ceil(CRITICAL[tenant]! / 2));
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await search(tenant, query, cursor);
+        expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
+        // The walk's test of K.1: a lookup by key (OFFSET 0 keeps it whole) or PostgreSQL's own.
+        const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!.sql;
+        if (byKey) expect(walk, tenant).toMatch(/c\.control = \$\d+ OFFSET 0\)/);
+        else expect(walk, tenant).not.toMatch(/OFFSET 0\)/);
+        ids.push(...res.items.map((f) => f.id));
+        cursor = res.next_cursor;
+      } while (cursor !== null && ids.length <= want.length);
+      expect(ids, tenant).toEqual(want);
+    }
   });
 });
