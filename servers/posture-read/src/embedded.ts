@@ -780,11 +780,15 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const probe = trigrams.map((t) => `${joined} LIKE lower($${params.push(`%${likeEscape(t)}%`)})`);
   const keys = ['tenant', 'id', ...s.keys].map((k) => `${x}.${k}`).join(', ');
   const tested = `(${where.filtersSql()}) AND ${text.sql}`;
-  // With a framework or control, the candidates holding the text (`held`: the text tested again)
-  // are counted too; how many tells the walk below how to test the mapping.
+  // With a framework or control, the candidates passing the filters are counted too, and those
+  // of them holding the text (`held`: the text tested again): the share tells the walk below, which
+  // tests only findings passing the filters, how to test the mapping.
   const hit = mapped === undefined ? tested : `${tested} AND ${mapped.hashed}`;
-  const held = mapped === undefined ? '' : `, ${tested} AS held`;
-  const holding = mapped === undefined ? '' : ', count(*) FILTER (WHERE held) AS holding';
+  const held = mapped === undefined ? '' : `, (${where.filtersSql()}) AS passes, ${tested} AS held`;
+  const holding =
+    mapped === undefined
+      ? ''
+      : ', count(*) FILTER (WHERE passes) AS passing, count(*) FILTER (WHERE held) AS holding';
   const res = await q.query<Row>(
     `WITH c AS MATERIALIZED (SELECT ${keys}, ${hit} AS hit${held} FROM ${table} ${x}
                               WHERE ${where.visibleSql()} AND ${probe.join(' AND ')} LIMIT ${TEXT_CANDIDATES + 1}),
@@ -802,24 +806,27 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
     return { counted, rows: res.rows.filter((r) => r.id !== null) };
   // Too many candidates: the rows in page order. The matches among the candidates tested are
   // matches all the same: the total is at least as many (a common word: past COUNT_CAP).
-  // A framework or control is looked up for each row the walk finds holding the text when few
-  // candidates pass the filters and hold it (MAPPING_LOOKUPS): a hash of every mapping the
+  // A framework or control is looked up for each row the walk finds holding the text when few of
+  // the candidates passing the filters hold it (LOOKUP_SHARE): a hash of every mapping the
   // condition matches costs what the framework's or the control's mappings are, which grow with
   // the findings. `bucket 42` with PCI DSS 4.0's control 3.2.1 at 100,000 findings (9,091
   // mappings) walked in 5.9 ms, against 2.4 looking up the findings holding the text. With most
   // candidates holding it, the hash, which costs less than a lookup for most of the 2,000 rows
   // walked (`bucket` with 1.4, whose findings sort last: 3.3 ms against 12.7).
-  const scan = await scanPage(q, s, walked(Number(head.holding) <= MAPPING_LOOKUPS), start);
+  const passing = Number(head.passing);
+  const lookups = passing > 0 && Number(head.holding) * LOOKUP_SHARE <= passing;
+  const scan = await scanPage(q, s, walked(lookups), start);
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
 
 /**
- * The most candidates passing the filters and holding a text, of TEXT_CANDIDATES + 1, for a walk in
- * page order to look up a framework or control for each row holding the text: a tenth, so a walk
- * of SCAN_WINDOW findings that holds the text as often as the candidates do looks up about 200 at
- * most (searchPage).
+ * A walk in page order looks a framework or control up for each finding holding the text when at
+ * most one in LOOKUP_SHARE of the candidates passing the filters holds it (the walk tests only
+ * findings passing them): a walk of SCAN_WINDOW findings that holds the text as often as those
+ * candidates do looks up about 200 at most. With no candidate passing the filters, the share is
+ * unknown, and the mapping is left to PostgreSQL (searchPage).
  */
-export const MAPPING_LOOKUPS = TEXT_CANDIDATES / 10;
+export const LOOKUP_SHARE = 10;
 
 /** The mappings a search by framework or control reads (mappedPage). */
 interface MappedFilter {

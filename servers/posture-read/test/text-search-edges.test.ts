@@ -7,14 +7,16 @@
  * bounds is taken here: exactly 1,000 and 1,001 candidates, and a walk over 1,500, exactly 2,000
  * and 2,001 rows, and a window holding exactly a page of matches with the next one past it. Every
  * page must give the matches in page order, none twice and none missing, and a total flagged exact
- * must be the number of matches. With a control too, MAPPING_LOOKUPS (100) and 101 candidates
- * holding the text and passing the filters: the walk looks the control up by key, then by a hash.
+ * must be the number of matches. With a control too, one in LOOKUP_SHARE (10) of the candidates
+ * passing the filters holding the text, and one more: the walk looks the control up by key, then
+ * leaves it to PostgreSQL (a hash).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
 import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
-import { MAPPING_LOOKUPS, probeTrigrams } from '../src/embedded.js';
+import { LOOKUP_SHARE, probeTrigrams } from '../src/embedded.js';
+import { cteOfPlan, planRunWithout } from './recording.js';
 import {
   CANDIDATE_READ,
   holdsText,
@@ -33,13 +35,14 @@ const WINDOW = 'edge-window';
 /** SCAN_WINDOW + 1 findings. */
 const PAST_WINDOW = 'edge-past-window';
 /**
- * TEXT_CANDIDATES + 1 findings, each holding "Koala" (all of them read as candidates, one too
- * many), MAPPING_LOOKUPS of them critical; every other one mapped to control K.1.
+ * TEXT_CANDIDATES + 1 findings, each titled "Koala" (all of them candidates of a text with only
+ * that trigram run, read to one too many), the first 100 of them (one in LOOKUP_SHARE) "Koala gq";
+ * the first 100 critical, the others high; the even-numbered ones mapped to control K.1.
  */
 const LOOKUPS = 'edge-lookups';
-/** The same with MAPPING_LOOKUPS + 1 critical. */
+/** The same with the first 101 titled "Koala gq". */
 const PAST_LOOKUPS = 'edge-past-lookups';
-const CRITICAL: Record<string, number> = { [LOOKUPS]: MAPPING_LOOKUPS, [PAST_LOOKUPS]: MAPPING_LOOKUPS + 1 };
+const GQ: Record<string, number> = { [LOOKUPS]: 100, [PAST_LOOKUPS]: 101 };
 const SIZES: Record<string, number> = {
   [CANDIDATES]: 1_500,
   [WINDOW]: 2_000,
@@ -52,8 +55,9 @@ const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'informatio
 
 /**
  * The rows of the two-letter texts "zq" and "jx" (no trigram to look up), by tenant. In page order
- * every tenant's rows come as they are numbered: the first fifth critical, the next high and so on,
- * each newer than the rows after it. In the candidates tenant three rows in a row share their first
+ * every tenant's rows come as they are numbered: the first fifth critical, the next high and so on
+ * (in the lookups tenants the first 100 critical, the others high), each newer than the rows after
+ * it. In the candidates tenant three rows in a row share their first
  * observation (their ids decide their order), and "zq" is in the last three, so the last row in page
  * order holds it whatever the ids. The window tenant's last row holds "zq", and "jx" is in none of its
  * rows; the tenant past the window holds "zq" in its last row alone (the first past the window),
@@ -72,7 +76,8 @@ const PLACED: Record<string, Record<string, number[]>> = {
  * Row `i` of `tenant`. In the candidates tenant "Quokka" starts the titles of rows whose number is
  * not a multiple of 3 (1,000 of them) and "Wombat" the descriptions of rows whose number does not
  * leave 1 (1,000) and row 7 (one more). No other field holds their trigrams. A two-letter text is
- * placed in the title, the description, the rule or the resource id, by turns.
+ * placed in the title, the description, the rule or the resource id, by turns. The lookups tenants'
+ * rows are as LOOKUPS says.
  */
 function finding(tenant: string, i: number): IncomingFinding {
   const n = SIZES[tenant]!;
@@ -85,8 +90,12 @@ function finding(tenant: string, i: number): IncomingFinding {
       .filter((_, j) => (i + j) % 4 === k)
       .map((t) => ` ${t}`)
       .join('');
-  const koala = tenant in CRITICAL;
-  const title = koala ? 'Koala' : candidates && i % 3 !== 0 ? 'Quokka' : 'Plain';
+  const koala = tenant in GQ;
+  const title = koala
+    ? `Koala${i < GQ[tenant]! ? ' gq' : ''}`
+    : candidates && i % 3 !== 0
+      ? 'Quokka'
+      : 'Plain';
   const description = candidates && (i % 3 !== 1 || i === 7) ? 'Wombat' : 'Nothing';
   return {
     source: 'edge-test',
@@ -94,11 +103,7 @@ function finding(tenant: string, i: number): IncomingFinding {
     rule: `rule_${i % 7}${field(2)}`,
     title: `${title} ${i}${field(0)}`,
     description: `${description} ${i}${field(1)}`,
-    severity: koala
-      ? i < CRITICAL[tenant]!
-        ? 'critical'
-        : 'high'
-      : SEVERITIES[Math.floor((i * SEVERITIES.length) / n)]!,
+    severity: koala ? (i < 100 ? 'critical' : 'high') : SEVERITIES[Math.floor((i * SEVERITIES.length) / n)]!,
     status: 'open',
     observed_at: new Date(Date.UTC(2026, 0, 1)).toISOString(),
     first_observed_at: new Date(
@@ -356,33 +361,70 @@ describe('posture_search_findings with a text, at its bounds', () => {
     expectLast(second, want.slice(25));
   });
 
-  it('MAPPING_LOOKUPS candidates holding a text with a control, and one more: by key, then a hash', async () => {
+  it('a text with a control, held by one in LOOKUP_SHARE candidates and one more: by key, then a hash', async () => {
     for (const [tenant, byKey] of [
       [LOOKUPS, true],
       [PAST_LOOKUPS, false],
     ] as const) {
-      // Every finding holds "koala": TEXT_CANDIDATES + 1 candidates, all read, the critical ones
-      // passing the filter (MAPPING_LOOKUPS, or one more), every other one mapped to K.1.
-      const query: FindingQuery = { text: 'koala', control: 'K.1', severity_at_least: 'critical' };
-      expect(await candidates(tenant, 'koala')).toBe(TEXT_CANDIDATES + 1);
-      const want = (await pageOrder(tenant))
-        .map((r) => ({ id: r.id, i: Number(/ (\d+)/.exec(r.title)![1]) }))
-        .filter((r) => r.i < CRITICAL[tenant]! && r.i % 2 === 0)
-        .map((r) => r.id);
-      expect(want.length).toBe(Math.ceil(CRITICAL[tenant]! / 2));
+      // Every finding is a candidate of "koala gq" (its only trigram run is "koala") and passes the
+      // filters (there are none); 100 or 101 of the TEXT_CANDIDATES + 1 hold the text.
+      expect(await candidates(tenant, 'koala gq')).toBe(TEXT_CANDIDATES + 1);
+      const holding = await expected(tenant, 'koala gq');
+      expect(holding.length * LOOKUP_SHARE <= TEXT_CANDIDATES + 1, tenant).toBe(byKey);
+      const mapped = await fixture.store.query<{ finding_id: string }>(
+        `SELECT finding_id FROM posture_compliance WHERE tenant = $1 AND control = 'K.1'`,
+        [tenant],
+      );
+      const isMapped = new Set(mapped.rows.map((r) => r.finding_id));
+      // A hash of K.1's mappings reads every tenant's: the tenant is one of its keys.
+      const everyK1 = await fixture.store.query<{ n: string }>(
+        `SELECT count(*) AS n FROM posture_compliance WHERE control = 'K.1'`,
+      );
+      const want = holding.filter((id) => isMapped.has(id));
+      expect(want.length).toBeGreaterThan(25);
+      const query: FindingQuery = { text: 'koala gq', control: 'K.1' };
       const ids: string[] = [];
       let cursor: string | null = null;
+      let calls = 0;
       do {
         const res = await search(tenant, query, cursor);
+        calls += 1;
         expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
-        // The walk's test of K.1: a lookup by key (OFFSET 0 keeps it whole) or PostgreSQL's own.
-        const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!.sql;
-        if (byKey) expect(walk, tenant).toMatch(/c\.control = \$\d+ OFFSET 0\)/);
-        else expect(walk, tenant).not.toMatch(/OFFSET 0\)/);
+        const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!;
+        if (calls === 1) {
+          // As run: a lookup for each finding holding the text up to the page's 26th match, or
+          // one pass over K.1's mappings, built into a hash.
+          const plan = cteOfPlan(await planRunWithout(fixture.store, walk, []), 'h');
+          const lookups =
+            /Index (?:Only )?Scan using \w+ on posture_compliance c \(actual rows=[\d.]+ loops=(\d+)\)/;
+          const pass = new RegExp(
+            `on posture_compliance c \\(actual rows=${everyK1.rows[0]!.n}(?:\\.00)? loops=1\\)`,
+          );
+          if (byKey) {
+            expect(Number(lookups.exec(plan)?.[1]), tenant).toBe(holding.indexOf(want[25]!) + 1);
+            expect(plan).not.toMatch(pass);
+          } else expect(plan, tenant).toMatch(pass);
+        }
+        if (byKey) expect(walk.sql, tenant).toMatch(/c\.control = \$\d+ OFFSET 0\)/);
+        else expect(walk.sql, tenant).not.toMatch(/OFFSET 0\)/);
         ids.push(...res.items.map((f) => f.id));
         cursor = res.next_cursor;
-      } while (cursor !== null && ids.length <= want.length);
+      } while (cursor !== null && calls < 5);
+      expect(cursor, tenant).toBeNull();
       expect(ids, tenant).toEqual(want);
+    }
+    // A filter one in ten candidates pass, each of them holding the text: the walk tests only
+    // findings passing the filter, each holding the text, so the mapping is left to PostgreSQL. A
+    // filter no candidate passes says nothing of how often the findings it walks hold the text:
+    // left to PostgreSQL too.
+    for (const query of [
+      { text: 'koala', control: 'K.1', severity_at_least: 'critical' },
+      { text: 'koala gq', control: 'K.1', status: ['suppressed'] },
+    ] as FindingQuery[]) {
+      await search(LOOKUPS, query);
+      expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
+      const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!.sql;
+      expect(walk, JSON.stringify(query)).not.toMatch(/OFFSET 0\)/);
     }
   });
 });
