@@ -45,6 +45,17 @@ export const TEXT_CANDIDATES = 1_000;
 export const SCAN_WINDOW = 2_000;
 
 /**
+ * A walk in page order after too many candidates (the embedded store's searchPage) looks a
+ * framework or control up by key for each finding holding the text when at most one in
+ * LOOKUP_SHARE of the candidates passing the filters holds it (the walk tests only findings passing
+ * them): a walk of SCAN_WINDOW findings that holds the text as often as those candidates do looks
+ * up about 200 at most. Otherwise, and for a text with no candidates to count (no trigram) or none
+ * passing the filters, PostgreSQL plans the test as it chooses (for many rows, a hash of every
+ * mapping the condition matches).
+ */
+export const LOOKUP_SHARE = 10;
+
+/**
  * Which cloud accounts a principal may see: null for all of its tenant's, else exactly these
  * (the principal's `accounts` attribute). Every read applies it, in lists, counts and records alike.
  */

@@ -3,6 +3,7 @@ import { clampLimit, COUNT_CAP } from '@portcullis/core/paging';
 import type { Queryable, Store } from '@portcullis/core/store';
 import { ASSET_TEXT, FINDING_TEXT, findingScanText, readColumns } from './migrations.js';
 import {
+  LOOKUP_SHARE,
   SCAN_WINDOW,
   TEXT_CANDIDATES,
   type AccountScope,
@@ -116,10 +117,7 @@ export class EmbeddedBackend implements PostureBackend {
     // whose findings sort last, with a text, took 946 ms a search at 100,000 findings (5.8 at
     // 1,000).
     const mapping = byMapping ? null : mappingRead(where, query);
-    const text =
-      matched === null || mapping === null
-        ? matched
-        : { ...matched, mapped: { hashed: `EXISTS (${mapping})`, perRow: `EXISTS (${mapping} OFFSET 0)` } };
+    const text = matched === null || mapping === null ? matched : { ...matched, mapped: mapping };
     const cursorScope = { tenant, principal: page.principal, kind: 'findings', query: normalise(query) };
     // The cursor's position, checked before any statement runs.
     const position =
@@ -700,13 +698,14 @@ interface PageText {
    */
   probe: { joined: string; trigrams: string[] } | null;
   /**
-   * A framework or control asked for with the text (searchFindings), tested with it on each row
-   * the search reads, once the row holds the text. Spelled two ways, which PostgreSQL runs
-   * differently: `hashed`, as it chooses, which for more than a few rows to test is a hash of every
-   * mapping the condition matches, built once a statement (a control's 9,091 at 100,000 findings);
-   * `perRow` (OFFSET 0 keeps the subquery whole) a lookup of the row's own mappings by key.
+   * A framework or control asked for with the text (searchFindings): the row's mappings to it
+   * (mappingRead), tested with the text on each row the search reads, once the row holds the text.
+   * searchPage tests them two ways, which PostgreSQL runs differently: as it chooses, which for
+   * more than a few rows to test is a hash of every mapping the condition matches, built once a
+   * statement (a control's 9,091 at 100,000 findings); or, with OFFSET 0 keeping the subquery
+   * whole, a lookup of the row's own mappings by key.
    */
-  mapped?: { hashed: string; perRow: string };
+  mapped?: string;
 }
 
 /** The table and its alias in `where`, `text`, `order` and `after`'s condition (READ_ROW's). */
@@ -771,8 +770,8 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   const start = s.after();
   const { mapped } = text;
   // What a walk in page order tests: the text, then a framework or control on a row holding it.
-  const walked = (perRow: boolean) =>
-    mapped === undefined ? text.scan : `${text.scan} AND ${perRow ? mapped.perRow : mapped.hashed}`;
+  const walked = (byKey: boolean) =>
+    mapped === undefined ? text.scan : `${text.scan} AND EXISTS (${mapped}${byKey ? ' OFFSET 0' : ''})`;
   if (text.probe === null) return scanPage(q, s, walked(false), start);
   const { joined, trigrams } = text.probe;
   // The trigrams' parameters are this statement's alone: scanPage's takes `where.params`.
@@ -783,7 +782,7 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   // With a framework or control, the candidates passing the filters are counted too, and those
   // of them holding the text (`held`: the text tested again): the share tells the walk below, which
   // tests only findings passing the filters, how to test the mapping.
-  const hit = mapped === undefined ? tested : `${tested} AND ${mapped.hashed}`;
+  const hit = mapped === undefined ? tested : `${tested} AND EXISTS (${mapped})`;
   const held = mapped === undefined ? '' : `, (${where.filtersSql()}) AS passes, ${tested} AS held`;
   const holding =
     mapped === undefined
@@ -814,19 +813,10 @@ async function searchPage(q: Queryable, s: PageQuery): Promise<SearchResult> {
   // candidates holding it, the hash, which costs less than a lookup for most of the 2,000 rows
   // walked (`bucket` with 1.4, whose findings sort last: 3.3 ms against 12.7).
   const passing = Number(head.passing);
-  const lookups = passing > 0 && Number(head.holding) * LOOKUP_SHARE <= passing;
+  const lookups = mapped !== undefined && passing > 0 && Number(head.holding) * LOOKUP_SHARE <= passing;
   const scan = await scanPage(q, s, walked(lookups), start);
   return { ...scan, counted: Math.max(scan.counted, counted) };
 }
-
-/**
- * A walk in page order looks a framework or control up for each finding holding the text when at
- * most one in LOOKUP_SHARE of the candidates passing the filters holds it (the walk tests only
- * findings passing them): a walk of SCAN_WINDOW findings that holds the text as often as those
- * candidates do looks up about 200 at most. With no candidate passing the filters, the share is
- * unknown, and the mapping is left to PostgreSQL (searchPage).
- */
-export const LOOKUP_SHARE = 10;
 
 /** The mappings a search by framework or control reads (mappedPage). */
 interface MappedFilter {
@@ -1162,12 +1152,13 @@ async function scanPage(
   );
   const rows = res.rows.filter((r) => r.scan_tail === null);
   const tail = res.rows.filter((r) => r.scan_tail !== null);
-  const last = tail.find((r) => Number(r.scan_tail) === 1);
   const rowsLeft = tail.length > 1;
   const full = rows.length > limit;
   // Every row from the first tested (none left, the page not full): the count is exact.
   const lowerBound = start !== null || rowsLeft || full;
-  if (full || !rowsLeft || last === undefined) return { counted: rows.length, rows, lowerBound };
+  if (full || !rowsLeft) return { counted: rows.length, rows, lowerBound };
+  // Rows left: the tail holds two rows, the window's last (1) and the one after it (2).
+  const last = tail.find((r) => Number(r.scan_tail) === 1)!;
   const resume = Object.fromEntries(keys.map((k) => [k, last[`scan_${k}`]]));
   return { counted: rows.length, rows, resume, lowerBound };
 }

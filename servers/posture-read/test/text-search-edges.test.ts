@@ -14,8 +14,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNT_CAP } from '@portcullis/core/paging';
 import type { FindingRecord, IncomingFinding, Severity } from '../src/domain.js';
-import { SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
-import { LOOKUP_SHARE, probeTrigrams } from '../src/embedded.js';
+import { LOOKUP_SHARE, SCAN_WINDOW, TEXT_CANDIDATES, type FindingQuery, type Page } from '../src/backend.js';
+import { probeTrigrams } from '../src/embedded.js';
 import { cteOfPlan, planRunWithout } from './recording.js';
 import {
   CANDIDATE_READ,
@@ -417,14 +417,32 @@ describe('posture_search_findings with a text, at its bounds', () => {
     // findings passing the filter, each holding the text, so the mapping is left to PostgreSQL. A
     // filter no candidate passes says nothing of how often the findings it walks hold the text:
     // left to PostgreSQL too.
-    for (const query of [
-      { text: 'koala', control: 'K.1', severity_at_least: 'critical' },
-      { text: 'koala gq', control: 'K.1', status: ['suppressed'] },
-    ] as FindingQuery[]) {
-      await search(LOOKUPS, query);
+    const k1 = await fixture.store.query<{ finding_id: string }>(
+      `SELECT finding_id FROM posture_compliance WHERE tenant = $1 AND control = 'K.1'`,
+      [LOOKUPS],
+    );
+    const onK1 = new Set(k1.rows.map((r) => r.finding_id));
+    // The critical ones are the first 100 in page order; no finding is suppressed.
+    const critical = (await pageOrder(LOOKUPS)).slice(0, 100).map((r) => r.id);
+    for (const [query, want] of [
+      [
+        { text: 'koala', control: 'K.1', severity_at_least: 'critical' },
+        critical.filter((id) => onK1.has(id)),
+      ],
+      [{ text: 'koala gq', control: 'K.1', status: ['suppressed'] }, []],
+    ] as [FindingQuery, string[]][]) {
+      const res = await search(LOOKUPS, query);
       expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
       const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!.sql;
       expect(walk, JSON.stringify(query)).not.toMatch(/OFFSET 0\)/);
+      expect(walk, JSON.stringify(query)).toMatch(
+        / AND EXISTS \(SELECT 1 FROM posture_compliance c WHERE [^()]*c\.control = \$\d+\)/,
+      );
+      // The first page: the first 25 of them.
+      expect(
+        res.items.map((f) => f.id),
+        JSON.stringify(query),
+      ).toEqual(want.slice(0, 25));
     }
   });
 });
