@@ -8,8 +8,8 @@
  * and 2,001 rows, and a window holding exactly a page of matches with the next one past it. Every
  * page must give the matches in page order, none twice and none missing, and a total flagged exact
  * must be the number of matches. With a control too, one in LOOKUP_SHARE (10) of the candidates
- * passing the filters holding the text, and one more: the walk looks the control up by key, then
- * leaves it to PostgreSQL (a hash).
+ * passing the filters holding the text (1,001 passing, and exactly 1,000 with a filter), and one
+ * more: the walk looks the control up by key, then leaves it to PostgreSQL (a hash).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNT_CAP } from '@portcullis/core/paging';
@@ -37,7 +37,8 @@ const PAST_WINDOW = 'edge-past-window';
 /**
  * TEXT_CANDIDATES + 1 findings, each titled "Koala" (all of them candidates of a text with only
  * that trigram run, read to one too many), the first 100 of them (one in LOOKUP_SHARE) "Koala gq";
- * the first 100 critical, the others high; the even-numbered ones mapped to control K.1.
+ * the first 100 critical, the others high; the even-numbered ones mapped to control K.1; the last
+ * (which holds "Koala" alone) in region eu-west-1, every other in us-east-1.
  */
 const LOOKUPS = 'edge-lookups';
 /** The same with the first 101 titled "Koala gq". */
@@ -111,7 +112,7 @@ function finding(tenant: string, i: number): IncomingFinding {
     ).toISOString(),
     asset: {
       account: '111111111111',
-      region: 'us-east-1',
+      region: koala && i === TEXT_CANDIDATES ? 'eu-west-1' : 'us-east-1',
       type: 'AwsS3Bucket',
       resource_id: field(3) === '' ? `arn:aws:s3:::edge-${i % 100}` : `arn:aws:s3:::edge-${i}${field(3)}`,
       name: `edge-${i % 100}`,
@@ -362,15 +363,30 @@ describe('posture_search_findings with a text, at its bounds', () => {
   });
 
   it('a text with a control, held by one in LOOKUP_SHARE candidates and one more: by key, then a hash', async () => {
-    for (const [tenant, byKey] of [
-      [LOOKUPS, true],
-      [PAST_LOOKUPS, false],
+    // Every finding is a candidate of "koala gq" (its only trigram run is "koala"); 100 or 101 of
+    // the TEXT_CANDIDATES + 1 hold the text. With no other filter all of them pass the filters; in
+    // us-east-1, all but the last (which does not hold the text): exactly LOOKUP_SHARE times 100.
+    const region = { region: 'us-east-1' };
+    for (const [tenant, filter, passing, byKey] of [
+      [LOOKUPS, {}, TEXT_CANDIDATES + 1, true],
+      [PAST_LOOKUPS, {}, TEXT_CANDIDATES + 1, false],
+      [LOOKUPS, region, TEXT_CANDIDATES, true],
+      [PAST_LOOKUPS, region, TEXT_CANDIDATES, false],
     ] as const) {
-      // Every finding is a candidate of "koala gq" (its only trigram run is "koala") and passes the
-      // filters (there are none); 100 or 101 of the TEXT_CANDIDATES + 1 hold the text.
+      const label = `${tenant} ${JSON.stringify(filter)}`;
       expect(await candidates(tenant, 'koala gq')).toBe(TEXT_CANDIDATES + 1);
-      const holding = await expected(tenant, 'koala gq');
-      expect(holding.length * LOOKUP_SHARE <= TEXT_CANDIDATES + 1, tenant).toBe(byKey);
+      // The findings passing the filter, and those of them holding the text (all in us-east-1).
+      const regions = await fixture.store.query<{ id: string; region: string }>(
+        'SELECT id, region FROM posture_findings WHERE tenant = $1',
+        [tenant],
+      );
+      const inRegion = new Set(
+        regions.rows.filter((r) => !('region' in filter) || r.region === filter.region).map((r) => r.id),
+      );
+      expect(inRegion.size, label).toBe(passing);
+      const holding = (await expected(tenant, 'koala gq')).filter((id) => inRegion.has(id));
+      expect(holding.length, label).toBe(GQ[tenant]);
+      expect(holding.length * LOOKUP_SHARE <= passing, label).toBe(byKey);
       const mapped = await fixture.store.query<{ finding_id: string }>(
         `SELECT finding_id FROM posture_compliance WHERE tenant = $1 AND control = 'K.1'`,
         [tenant],
@@ -382,7 +398,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
       );
       const want = holding.filter((id) => isMapped.has(id));
       expect(want.length).toBeGreaterThan(25);
-      const query: FindingQuery = { text: 'koala gq', control: 'K.1' };
+      const query: FindingQuery = { text: 'koala gq', control: 'K.1', ...filter };
       const ids: string[] = [];
       let cursor: string | null = null;
       let calls = 0;
@@ -401,17 +417,17 @@ describe('posture_search_findings with a text, at its bounds', () => {
             `on posture_compliance c \\(actual rows=${everyK1.rows[0]!.n}(?:\\.00)? loops=1\\)`,
           );
           if (byKey) {
-            expect(Number(lookups.exec(plan)?.[1]), tenant).toBe(holding.indexOf(want[25]!) + 1);
-            expect(plan).not.toMatch(pass);
-          } else expect(plan, tenant).toMatch(pass);
+            expect(Number(lookups.exec(plan)?.[1]), label).toBe(holding.indexOf(want[25]!) + 1);
+            expect(plan, label).not.toMatch(pass);
+          } else expect(plan, label).toMatch(pass);
         }
-        if (byKey) expect(walk.sql, tenant).toMatch(/c\.control = \$\d+ OFFSET 0\)/);
-        else expect(walk.sql, tenant).not.toMatch(/OFFSET 0\)/);
+        if (byKey) expect(walk.sql, label).toMatch(/c\.control = \$\d+ OFFSET 0\)/);
+        else expect(walk.sql, label).not.toMatch(/OFFSET 0\)/);
         ids.push(...res.items.map((f) => f.id));
         cursor = res.next_cursor;
       } while (cursor !== null && calls < 5);
-      expect(cursor, tenant).toBeNull();
-      expect(ids, tenant).toEqual(want);
+      expect(cursor, label).toBeNull();
+      expect(ids, label).toEqual(want);
     }
     // A filter one in ten candidates pass, each of them holding the text: the walk tests only
     // findings passing the filter, each holding the text, so the mapping is left to PostgreSQL. A
