@@ -44,6 +44,14 @@ const READ_ROW = {
 const FINDING_ROW = READ_ROW.posture_findings;
 const ASSET_ROW = READ_ROW.posture_assets;
 
+/**
+ * The findings' page order on the rows of `alias`: findings, or mappings (their copies of their
+ * finding's columns, its id as `finding_id`). Every page index of either table keeps this order.
+ */
+function findingOrder(alias: string, id: 'id' | 'finding_id' = 'id'): string {
+  return `ORDER BY ${alias}.severity_rank DESC, ${alias}.first_seen DESC, ${alias}.${id} COLLATE "C"`;
+}
+
 /** Runs reads; each call gets a connection that cannot write (see `readOnlyReads`). */
 export type ReadRunner = <T>(fn: (q: Queryable) => Promise<T>) => Promise<T>;
 
@@ -157,8 +165,9 @@ export class EmbeddedBackend implements PostureBackend {
       // framework's (or the control's) mappings in page order. With fewer findings passing the
       // other filters (walkMappings), those are walked in their order instead.
       const x = mapped !== null ? 'c' : 'f';
-      const rowId = mapped !== null ? 'c.finding_id' : 'f.id';
-      const order = `ORDER BY ${x}.severity_rank DESC, ${x}.first_seen DESC, ${rowId} COLLATE "C"`;
+      const idColumn = mapped !== null ? 'finding_id' : 'id';
+      const rowId = `${x}.${idColumn}`;
+      const order = findingOrder(x, idColumn);
       // Where the page starts (after the cursor's finding), as a condition (searchPage calls it
       // once, when its statements may take the parameters it adds).
       const after = (): string | null => {
@@ -357,7 +366,7 @@ export class EmbeddedBackend implements PostureBackend {
         ),
         q.query<Row>(
           `SELECT ${FINDING_ROW} FROM posture_findings f WHERE ${where.sql()}
-            ORDER BY f.severity_rank DESC, f.first_seen DESC, f.id COLLATE "C" LIMIT ${Math.max(1, Math.min(100, limit))}`,
+            ${findingOrder('f')} LIMIT ${Math.max(1, Math.min(100, limit))}`,
           where.params,
         ),
       ]);
@@ -907,7 +916,7 @@ async function mappedPage(
     several === null
       ? walk(`${pair}${once}`)
       : `SELECT * FROM (${m.frameworks.map((_, i) => `(${walk(pairOf(`(${several}::text[])[${i + 1}]`))})`).join(' UNION ')}) w
-          ORDER BY w.severity_rank DESC, w.first_seen DESC, w.finding_id COLLATE "C" LIMIT ${limit + 1}`;
+          ${findingOrder('w', 'finding_id')} LIMIT ${limit + 1}`;
   // The page's findings read by key, one by one (OFFSET 0 keeps PostgreSQL from joining them
   // otherwise: on a small table it hashed every finding of the tenant; a rule's whole framework at
   // 100,000 findings joined the rule's 1,667 findings to their mappings and sorted them). Each row
@@ -916,7 +925,7 @@ async function mappedPage(
     `SELECT u.severity_rank AS walk_rank, u.first_seen AS walk_seen, u.finding_id AS walk_id, ${FINDING_ROW}
        FROM (${walked}) u
        LEFT JOIN LATERAL (SELECT * FROM posture_findings f WHERE ${onFinding} AND f.id = u.finding_id OFFSET 0) f ON true
-      ORDER BY u.severity_rank DESC, u.first_seen DESC, u.finding_id COLLATE "C"`,
+      ${findingOrder('u', 'finding_id')}`,
     where.params,
   );
   const rows = res.rows.filter((r) => r.id !== null);
@@ -1020,7 +1029,7 @@ async function walkMappings(
     const first = await count(
       q,
       `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT ${MAPPING_COPIES} FROM posture_compliance c WHERE ${mappingsOf(peek)}
-          ORDER BY c.severity_rank DESC, c.first_seen DESC, c.finding_id COLLATE "C" LIMIT ${8 * (pageSize + 1)}) c
+          ${findingOrder('c', 'finding_id')} LIMIT ${8 * (pageSize + 1)}) c
         WHERE ${where.onMapping.join(' AND ') || 'true'} LIMIT ${pageSize + 1}) m`,
       peek,
     );
