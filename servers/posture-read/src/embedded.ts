@@ -46,7 +46,8 @@ const ASSET_ROW = READ_ROW.posture_assets;
 
 /**
  * The findings' page order on the rows of `alias`: findings, or mappings (their copies of their
- * finding's columns, its id as `finding_id`). Every page index of either table keeps this order.
+ * finding's columns, its id as `finding_id`). Every page index of either table keeps this order;
+ * the cursor's condition (searchFindings' `after`) and the Security Hub backend's sort restate it.
  */
 function findingOrder(alias: string, id: 'id' | 'finding_id' = 'id'): string {
   return `ORDER BY ${alias}.severity_rank DESC, ${alias}.first_seen DESC, ${alias}.${id} COLLATE "C"`;

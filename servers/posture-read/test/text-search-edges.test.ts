@@ -92,6 +92,7 @@ function finding(tenant: string, i: number): IncomingFinding {
       .map((t) => ` ${t}`)
       .join('');
   const koala = tenant in GQ;
+  const elsewhere = koala && i === TEXT_CANDIDATES;
   const title = koala
     ? `Koala${i < GQ[tenant]! ? ' gq' : ''}`
     : candidates && i % 3 !== 0
@@ -112,9 +113,11 @@ function finding(tenant: string, i: number): IncomingFinding {
     ).toISOString(),
     asset: {
       account: '111111111111',
-      region: koala && i === TEXT_CANDIDATES ? 'eu-west-1' : 'us-east-1',
+      region: elsewhere ? 'eu-west-1' : 'us-east-1',
       type: 'AwsS3Bucket',
-      resource_id: field(3) === '' ? `arn:aws:s3:::edge-${i % 100}` : `arn:aws:s3:::edge-${i}${field(3)}`,
+      // An asset is one per resource id: the finding in another region has its own.
+      resource_id:
+        field(3) === '' && !elsewhere ? `arn:aws:s3:::edge-${i % 100}` : `arn:aws:s3:::edge-${i}${field(3)}`,
       name: `edge-${i % 100}`,
       tags: {},
       public: false,
@@ -374,7 +377,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
       [PAST_LOOKUPS, region, TEXT_CANDIDATES, false],
     ] as const) {
       const label = `${tenant} ${JSON.stringify(filter)}`;
-      expect(await candidates(tenant, 'koala gq')).toBe(TEXT_CANDIDATES + 1);
+      expect(await candidates(tenant, 'koala gq'), label).toBe(TEXT_CANDIDATES + 1);
       // The findings passing the filter, and those of them holding the text (all in us-east-1).
       const regions = await fixture.store.query<{ id: string; region: string }>(
         'SELECT id, region FROM posture_findings WHERE tenant = $1',
@@ -397,7 +400,7 @@ describe('posture_search_findings with a text, at its bounds', () => {
         `SELECT count(*) AS n FROM posture_compliance WHERE control = 'K.1'`,
       );
       const want = holding.filter((id) => isMapped.has(id));
-      expect(want.length).toBeGreaterThan(25);
+      expect(want.length, label).toBeGreaterThan(25);
       const query: FindingQuery = { text: 'koala gq', control: 'K.1', ...filter };
       const ids: string[] = [];
       let cursor: string | null = null;
@@ -405,7 +408,10 @@ describe('posture_search_findings with a text, at its bounds', () => {
       do {
         const res = await search(tenant, query, cursor);
         calls += 1;
-        expect(reads()).toEqual([expect.stringMatching(CANDIDATE_READ), expect.stringMatching(WALK_READ)]);
+        expect(reads(), label).toEqual([
+          expect.stringMatching(CANDIDATE_READ),
+          expect.stringMatching(WALK_READ),
+        ]);
         const walk = fixture.seen.find((q) => WALK_READ.test(q.sql.trimStart()))!;
         if (calls === 1) {
           // As run: a lookup for each finding holding the text up to the page's 26th match, or
