@@ -220,10 +220,12 @@ export class EmbeddedBackend implements PostureBackend {
       if (row === undefined) return null;
       const finding = toFinding(row);
       const [asset, compliance, history] = await Promise.all([
-        q.query<Row>(`SELECT ${ASSET_ROW} FROM posture_assets a WHERE a.tenant = $1 AND a.id = $2`, [
-          tenant,
-          finding.asset_id,
-        ]),
+        // In the finding's account, which the scope allowed: an asset id names one account's
+        // resource (ingest's assetId), but a row that says otherwise is not shown.
+        q.query<Row>(
+          `SELECT ${ASSET_ROW} FROM posture_assets a WHERE a.tenant = $1 AND a.id = $2 AND a.account = $3`,
+          [tenant, finding.asset_id, finding.account],
+        ),
         q.query<Row>(
           'SELECT framework, control FROM posture_compliance WHERE tenant = $1 AND finding_id = $2 ORDER BY framework, control',
           [tenant, id],
@@ -394,17 +396,18 @@ export class EmbeddedBackend implements PostureBackend {
       if (typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) throw invalidCursor();
       offset = pos;
     }
-    // Ranked: most critical findings first, then most high ones, then longest exposed.
+    // Ranked: most critical findings first, then most high ones, then longest exposed. An asset's
+    // findings are counted in its account (which the scope allowed), as getFinding reads it.
     const ranked = `
       SELECT ${ASSET_ROW}, x.open_critical, x.open_high, x.oldest
         FROM posture_assets a
-        JOIN (SELECT f.asset_id,
+        JOIN (SELECT f.asset_id, f.account,
                      count(*) FILTER (WHERE f.severity = 'critical') AS open_critical,
                      count(*) FILTER (WHERE f.severity = 'high') AS open_high,
                      min(f.first_seen) AS oldest
                 FROM posture_findings f
                WHERE f.tenant = $1 AND f.status = 'open' AND f.severity_rank >= ${severityRank('high')}
-               GROUP BY f.asset_id) x ON x.asset_id = a.id
+               GROUP BY f.asset_id, f.account) x ON x.asset_id = a.id AND x.account = a.account
        WHERE ${where.sql()}`;
     return this.reads(async (q) => {
       const total = await count(q, `SELECT count(*) AS n FROM (${ranked}) r`, where.params);
