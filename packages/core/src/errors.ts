@@ -112,6 +112,14 @@ export const errors = {
       remediation: retryable ? 'Try again shortly.' : 'Ask an operator to check the upstream system.',
       internal,
     }),
+  auditUnavailable: () =>
+    new PortcullisError({
+      code: 'audit_unavailable',
+      category: 'internal',
+      message: 'The server cannot write its audit trail right now, so it ran nothing for this call.',
+      retryable: true,
+      remediation: 'Try again shortly. If it persists, ask an operator to check the audit trail.',
+    }),
   internal: (internal: unknown) =>
     new PortcullisError({
       code: 'internal_error',

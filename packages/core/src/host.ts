@@ -291,13 +291,22 @@ export class Host {
     }
   }
 
+  /**
+   * False while the most recent audit append failed: the audit stage then runs no call (the
+   * call's refusal is the next append, and once one is written calls run again).
+   */
+  get auditWritable(): boolean {
+    return !this.auditFailing;
+  }
+
   /** For /readyz: the shared dependencies. */
   probes(): Record<string, () => Promise<void>> {
     if (!this.opened) return {};
     return {
       store: () => this.store.ping(),
       rate_limits: () => this.limiter.ping(),
-      // Failing while the most recent append failed: calls are refused then (no audit, no call).
+      // Failing while the most recent append failed: calls are refused then (no audit, no call;
+      // the audit stage, auditWritable).
       audit: () =>
         this.auditFailing ? Promise.reject(new Error('audit append failing')) : Promise.resolve(),
     };

@@ -409,10 +409,16 @@ export class Surface<B = unknown> {
         run: async (c, next) => {
           const call = c as KitCall;
           let failure: PortcullisError | null = null;
-          try {
-            await next();
-          } catch (err) {
-            failure = toPortcullisError(err);
+          if (!host.auditWritable) {
+            // The last append failed: a call run now might leave no record of what it did. Its
+            // refusal is the next append; once one is written, calls run again.
+            failure = errors.auditUnavailable();
+          } else {
+            try {
+              await next();
+            } catch (err) {
+              failure = toPortcullisError(err);
+            }
           }
           if (!failure) {
             try {
