@@ -54,6 +54,23 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
       jsonSchemaValidator: sharedJsonSchemaValidator,
     },
   );
+  // The SDK answers a handler's error with the error's own message: a store's, a file system's or
+  // an audit sink's words (a path, a driver's detail). Anything but a protocol error (McpError) is
+  // logged here and answered as the HTTP direct path answers it: "Internal error", nothing more.
+  const setRequestHandler = server.setRequestHandler.bind(server);
+  server.setRequestHandler = ((schema: unknown, handler: (...args: unknown[]) => Promise<unknown>) =>
+    (setRequestHandler as (s: unknown, h: (...args: unknown[]) => Promise<unknown>) => void)(
+      schema,
+      async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (err) {
+          if (err instanceof McpError) throw err;
+          runtime.logger.error({ err }, 'MCP request failed');
+          throw new McpError(ErrorCode.InternalError, 'Internal error');
+        }
+      },
+    )) as typeof server.setRequestHandler;
 
   if (runtime.toolsListChanged) {
     // Connected clients hear of a changed tool list (stdio, stateful sessions; a stateless

@@ -100,6 +100,8 @@ export interface McpScope {
   readonly info: { name: string; version: string; title: string; instructions?: string };
   readonly ready: Promise<void>;
   readonly redactor: Redactor;
+  /** Where a request's failure is told in full (the client is told only that it failed). */
+  readonly logger: Logger;
   listTools(principal: Principal): Promise<ToolListing[]>;
   isVisible(principal: Principal, name: string): Promise<boolean>;
   callTool(principal: Principal, name: string, rawArgs: unknown, opts?: CallOptions): Promise<CallResult>;
@@ -390,6 +392,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       },
       ready: this.ready,
       redactor: this.redactor,
+      logger: this.logger,
       listTools: async (p) => {
         await this.ready;
         return surface.listTools(p);

@@ -3,8 +3,9 @@
  * what it did. Here the audit sink's appends fail on demand. The call whose append fails first has
  * already run (its answer is an internal error, as before); every call after it is refused
  * (`audit_unavailable`) without running, until an append succeeds again: the first refusal written
- * to the trail lets the next call run.
+ * to the trail lets the next call run. A failure the sink reports reaches no client in its words.
  */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '@portcullis/core/audit';
 import { startInProcess, type InProcessHarness } from '@portcullis/core/testing';
 import { server as kit, type KitBackend } from '@portcullis/test-kit-server';
@@ -64,6 +65,16 @@ describe('while the audit trail cannot be written', () => {
       expect(JSON.stringify(refused), tool).not.toMatch(/ENOSPC|no space/);
     }
     expect(failedAppends).toBe(4); // each refusal tried to write its record
+    // A tool that does not exist is answered as a protocol error, once its denial is recorded;
+    // that record failing is an internal error, in no words of the sink's.
+    const unknown = await h.client.callTool({ name: 'kit_no_such_tool', arguments: {} }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(unknown).toBeInstanceOf(McpError);
+    expect(unknown).toMatchObject({ code: ErrorCode.InternalError });
+    expect(String((unknown as Error).message)).not.toMatch(/ENOSPC|no space/);
+    expect(failedAppends).toBe(5);
     expect(h.auditRecords()).toHaveLength(before);
 
     // The trail can be written again: the next call is still refused, and its refusal recorded.
