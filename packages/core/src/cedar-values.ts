@@ -1,3 +1,4 @@
+import { setData } from './redact.js';
 import type { CedarValue } from './tool.js';
 
 /** Arguments as Cedar values: nulls and non-integer numbers dropped (Cedar has no floats), arrays become sets. */
@@ -10,7 +11,8 @@ export function toCedarValue(value: unknown): CedarValue | undefined {
     const out: Record<string, CedarValue> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const cv = toCedarValue(v);
-      if (cv !== undefined) out[k] = cv;
+      // An argument named __proto__ stays an argument policy can read, not the copy's prototype.
+      if (cv !== undefined) setData(out, k, cv);
     }
     return out;
   }

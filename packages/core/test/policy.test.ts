@@ -264,6 +264,19 @@ describe('toCedarValue', () => {
       e: { f: true },
     });
   });
+
+  it('keeps an argument named __proto__ (at any depth) as an argument, never as a prototype', () => {
+    // As JSON.parse gives it: an own property named __proto__.
+    const args = JSON.parse('{"__proto__":{"amount":1},"e":{"__proto__":{"f":true}}}') as unknown;
+    const cv = toCedarValue(args) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(cv)).toBe(Object.prototype);
+    expect(Object.keys(cv)).toEqual(['__proto__', 'e']);
+    expect(Object.getOwnPropertyDescriptor(cv, '__proto__')?.value).toEqual({ amount: 1 });
+    const e = cv.e as Record<string, unknown>;
+    expect(Object.getPrototypeOf(e)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(e, '__proto__')?.value).toEqual({ f: true });
+    expect(JSON.stringify(cv)).toBe('{"__proto__":{"amount":1},"e":{"__proto__":{"f":true}}}');
+  });
 });
 
 describe('finding 13: visibility fails closed on an answer it does not expect', () => {
