@@ -97,11 +97,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A well-formed, plain tools/call request (no task augmentation), or null for the SDK path. */
+/**
+ * `_meta` keys the SDK gives a meaning and checks (a progress token, a related task): a call
+ * carrying one takes the SDK path, which refuses a malformed one.
+ */
+const SDK_META_KEYS = ['progressToken', 'io.modelcontextprotocol/related-task'];
+
+/**
+ * A well-formed, plain tools/call request (no task augmentation, no progress token), or null for
+ * the SDK path. Only what the SDK would accept as it is: an id the SDK's schema refuses (an
+ * integer past 2^53, which JSON.parse has already rounded to another) is the SDK's to refuse.
+ */
 function directToolCall(item: unknown): DirectCall | null {
   if (!isPlainObject(item) || item.jsonrpc !== '2.0' || item.method !== 'tools/call') return null;
   const { id, params } = item;
-  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isInteger(id))))
+  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isSafeInteger(id))))
     return null;
   if (!isPlainObject(params) || typeof params.name !== 'string' || 'task' in params) return null;
   for (const key of Object.keys(item))
@@ -109,7 +119,7 @@ function directToolCall(item: unknown): DirectCall | null {
   const args = params.arguments;
   const meta = params._meta;
   if (args !== undefined && !isPlainObject(args)) return null;
-  if (meta !== undefined && !isPlainObject(meta)) return null;
+  if (meta !== undefined && (!isPlainObject(meta) || SDK_META_KEYS.some((k) => k in meta))) return null;
   return { id, name: params.name, args: args ?? {}, meta };
 }
 

@@ -377,6 +377,45 @@ describe('HTTP fuzz of raw JSON-RPC frames', () => {
     expect((hundred.json as { id: number }[]).map((x) => x.id)).toEqual(many.slice(0, 100).map((x) => x.id));
   });
 
+  it('a tools/call the SDK would refuse is refused, not run: an id past 2^53, a bad progress token or task', async () => {
+    const call = (id: unknown, title: string, meta?: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'kit_create_note', arguments: { title, body: 'b' }, ...(meta ? { _meta: meta } : {}) },
+    });
+    const cases: [string, unknown][] = [
+      ['refused-unsafe-id', call(2 ** 53 + 2, 'refused-unsafe-id')],
+      ['refused-progress', call(7, 'refused-progress', { progressToken: { not: 'a token' } })],
+      ['refused-progress-float', call(8, 'refused-progress-float', { progressToken: 1.5 })],
+      ['refused-task', call(9, 'refused-task', { 'io.modelcontextprotocol/related-task': 'not a task' })],
+    ];
+    for (const [title, body] of cases) {
+      const r = await postRpc(srv.url, body, auth);
+      checkReply(r.status, r.text, r.json, body);
+      expect((r.json as { error?: unknown }).error, `${title}: ${r.text}`).toBeDefined();
+      const found = await postRpc(
+        srv.url,
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'kit_search_notes', arguments: { query: title } },
+        },
+        auth,
+      );
+      const notes = (found.json as { result: { structuredContent: { notes: unknown[] } } }).result
+        .structuredContent.notes;
+      expect(notes, title).toEqual([]);
+    }
+    // The same call, well formed, runs.
+    const ok = await postRpc(srv.url, call(10, 'accepted', { progressToken: 'p-1' }), auth);
+    const result = (ok.json as { result?: { isError?: boolean; structuredContent?: { title?: string } } })
+      .result;
+    expect(result?.isError ?? false, ok.text).toBe(false);
+    expect(result?.structuredContent?.title, ok.text).toBe('accepted');
+  });
+
   it('deep nesting within the body limit', async () => {
     const depthArb = fc.integer({ min: 1, max: 20_000 });
     const shapeArb = fc.constantFrom('array-body', 'object-body', 'array-args', 'object-args', 'array-id');
