@@ -3,7 +3,7 @@
  * connection, one audit sink and chain, one rate limiter, one credential resolver, the approval
  * signing key, metrics, the logger). Surfaces (one per system) are mounted on it.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approvalMigrations } from './approvals.js';
@@ -93,6 +93,9 @@ export class Host {
   private opened = false;
   private telemetry: Telemetry | null = null;
   private auditFailing = false;
+  /** Since the first of the appends that have failed in a row, and how many (auditRecovery). */
+  private auditFailedSince = 0;
+  private auditFailedAppends = 0;
 
   constructor(opts: HostOptions) {
     this.name = opts.name;
@@ -283,20 +286,48 @@ export class Host {
     try {
       const id = (await this.audit.append(event)).id;
       this.auditFailing = false;
+      this.auditFailedAppends = 0;
       return id;
     } catch (err) {
+      if (!this.auditFailing) this.auditFailedSince = Date.now();
       this.auditFailing = true;
+      this.auditFailedAppends += 1;
       this.metrics?.auditFailures.inc();
       throw err;
     }
   }
 
   /**
-   * False while the most recent audit append failed: the audit stage then runs no call (the
-   * call's refusal is the next append, and once one is written calls run again).
+   * False while the most recent audit append failed: the audit stage then runs no call. Any
+   * append that succeeds ends it: a refused call's record, or /readyz's check (auditRecovery).
    */
   get auditWritable(): boolean {
     return !this.auditFailing;
+  }
+
+  /**
+   * While appends fail, /readyz's check tries one itself: a server out of rotation gets no call
+   * whose refusal could be the next append. The record says since when appends failed and how
+   * many did; from it on, the trail is written again.
+   */
+  private async auditRecovery(): Promise<void> {
+    if (!this.auditFailing) return;
+    await this.appendAudit({
+      kind: 'recovery',
+      trace_id: randomUUID(),
+      server: this.serverName,
+      tool: 'portcullis.audit',
+      principal: 'portcullis',
+      on_behalf_of: null,
+      tenant: null,
+      arguments: { failed_since: new Date(this.auditFailedSince).toISOString() },
+      decision: null,
+      outcome: 'error',
+      error_code: 'audit_append_failed',
+      result_hash: null,
+      duration_ms: 0,
+      refs: { failed_appends: String(this.auditFailedAppends) },
+    });
   }
 
   /** For /readyz: the shared dependencies. */
@@ -305,10 +336,9 @@ export class Host {
     return {
       store: () => this.store.ping(),
       rate_limits: () => this.limiter.ping(),
-      // Failing while the most recent append failed: calls are refused then (no audit, no call;
-      // the audit stage, auditWritable).
-      audit: () =>
-        this.auditFailing ? Promise.reject(new Error('audit append failing')) : Promise.resolve(),
+      // Failing while the most recent append failed, which the check itself tries to end: calls
+      // are refused meanwhile (no audit, no call; the audit stage, auditWritable).
+      audit: () => this.auditRecovery(),
     };
   }
 

@@ -95,4 +95,35 @@ describe('while the audit trail cannot be written', () => {
     expect(await notesTitled('after-recovery')).toBe(1);
     expect(h.auditRecords()).toHaveLength(before + 5); // the refusal, three reads, the note
   });
+
+  it('a server out of rotation gets no call: its readiness check writes the record that ends it', async () => {
+    const before = h.auditRecords().length;
+    failing = true;
+    failedAppends = 0;
+    const first = await h.callTool('kit_create_note', { title: 'ran-before-probe', body: 'b' });
+    expect(first.envelope).toMatchObject({ code: 'internal_error' });
+    // /readyz's check: failing while appends fail, each time trying one.
+    const check = h.runtime.host.probes().audit!;
+    await expect(check()).rejects.toThrow();
+    expect(failedAppends).toBe(3);
+    failing = false;
+    await check();
+    const records = h.auditRecords();
+    expect(records).toHaveLength(before + 1);
+    expect(records.at(-1)).toMatchObject({
+      kind: 'recovery',
+      tool: 'portcullis.audit',
+      outcome: 'error',
+      error_code: 'audit_append_failed',
+      refs: { failed_appends: '3' },
+    });
+    const since = Date.parse((records.at(-1)!.arguments as { failed_since: string }).failed_since);
+    expect(Number.isNaN(since)).toBe(false);
+    await check(); // written again: nothing more to record
+    expect(h.auditRecords()).toHaveLength(before + 1);
+    // No call was refused to end it: the next one runs.
+    const ok = await h.callTool('kit_create_note', { title: 'after-probe', body: 'b' });
+    expect(ok.isError).toBe(false);
+    expect(await notesTitled('after-probe')).toBe(1);
+  });
 });
