@@ -701,6 +701,34 @@ function scanTail(fd: number, size: number, path: string): TailScan {
   return { head: { seq: rec.seq, hash: rec.hash }, headRecord: rec, torn };
 }
 
+/**
+ * The record the trail itself writes about a fault it recovered from (`kind` recovery, by
+ * `portcullis.audit`): a torn last line moved aside, appends that failed for a while.
+ */
+export function recoveryEvent(
+  server: string,
+  errorCode: string,
+  args: Record<string, unknown>,
+  refs: Record<string, string>,
+): AuditEvent {
+  return {
+    kind: 'recovery',
+    trace_id: randomUUID(),
+    server,
+    tool: 'portcullis.audit',
+    principal: 'portcullis',
+    on_behalf_of: null,
+    tenant: null,
+    arguments: args,
+    decision: null,
+    outcome: 'error',
+    error_code: errorCode,
+    result_hash: null,
+    duration_ms: 0,
+    refs,
+  };
+}
+
 function fileTimestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
@@ -786,22 +814,14 @@ class FileAuditSink implements AuditSink {
     ftruncateSync(this.fd, torn.offset);
     fsyncSync(this.fd);
     this.size = torn.offset;
-    await this.append({
-      kind: 'recovery',
-      trace_id: randomUUID(),
-      server: serverName,
-      tool: 'portcullis.audit',
-      principal: 'portcullis',
-      on_behalf_of: null,
-      tenant: null,
-      arguments: { path: this.path, offset: torn.offset, moved_to: aside },
-      decision: null,
-      outcome: 'error',
-      error_code: 'torn_tail_recovered',
-      result_hash: null,
-      duration_ms: 0,
-      refs: { torn_bytes: String(torn.bytes), torn_sha256: digest },
-    });
+    await this.append(
+      recoveryEvent(
+        serverName,
+        'torn_tail_recovered',
+        { path: this.path, offset: torn.offset, moved_to: aside },
+        { torn_bytes: String(torn.bytes), torn_sha256: digest },
+      ),
+    );
   }
 
   append(event: AuditEvent): Promise<AuditRecord> {

@@ -3,12 +3,19 @@
  * connection, one audit sink and chain, one rate limiter, one credential resolver, the approval
  * signing key, metrics, the logger). Surfaces (one per system) are mounted on it.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approvalMigrations } from './approvals.js';
 import { ReadCache, cacheConfigFromEnv } from './cache.js';
-import { canonicalJson, createAuditSink, sha256Hex, type AuditEvent, type AuditSink } from './audit.js';
+import {
+  canonicalJson,
+  createAuditSink,
+  recoveryEvent,
+  sha256Hex,
+  type AuditEvent,
+  type AuditSink,
+} from './audit.js';
 import { parseCommonConfig, type CommonConfig } from './config.js';
 import { CredentialResolver } from './credentials.js';
 import { ConfigError } from './errors.js';
@@ -312,22 +319,14 @@ export class Host {
    */
   private async auditRecovery(): Promise<void> {
     if (!this.auditFailing) return;
-    await this.appendAudit({
-      kind: 'recovery',
-      trace_id: randomUUID(),
-      server: this.serverName,
-      tool: 'portcullis.audit',
-      principal: 'portcullis',
-      on_behalf_of: null,
-      tenant: null,
-      arguments: { failed_since: new Date(this.auditFailedSince).toISOString() },
-      decision: null,
-      outcome: 'error',
-      error_code: 'audit_append_failed',
-      result_hash: null,
-      duration_ms: 0,
-      refs: { failed_appends: String(this.auditFailedAppends) },
-    });
+    await this.appendAudit(
+      recoveryEvent(
+        this.serverName,
+        'audit_append_failed',
+        { failed_since: new Date(this.auditFailedSince).toISOString() },
+        { failed_appends: String(this.auditFailedAppends) },
+      ),
+    );
   }
 
   /** For /readyz: the shared dependencies. */
