@@ -360,7 +360,12 @@ export class EmbeddedBackend implements PostureBackend {
   ): Promise<{ by_severity: Record<Severity, number>; items: FindingRecord[] }> {
     return this.reads(async (q) => {
       const where = new Where(tenant, scope, 'f');
-      where.add(`f.asset_id = ${where.param(assetId)}`);
+      const asset = where.param(assetId);
+      where.add(`f.asset_id = ${asset}`);
+      // In the asset's account, as listExposures counts them (getFinding's note on the data rule).
+      where.add(
+        `f.account = (SELECT a.account FROM posture_assets a WHERE a.tenant = $1 AND a.id = ${asset})`,
+      );
       where.add(`f.status = 'open'`);
       const [counts, items] = await Promise.all([
         q.query<Row>(

@@ -98,6 +98,22 @@ describe('findings store (PGlite): an asset is read in its own account only', ()
     expect((await backend.getFinding('acme', null, devFinding))?.asset).toBeNull();
   });
 
+  it("an asset's open findings from another account are not listed", async () => {
+    const own = await store.query<{ id: string }>(
+      `SELECT id FROM posture_findings WHERE tenant = 'acme' AND asset_id = $1 AND account = $2 AND status = 'open'`,
+      [devAsset, DEV],
+    );
+    for (const scope of [[DEV], null]) {
+      const open = await backend.assetFindings('acme', scope, devAsset, 100);
+      const ids = open.items.map((f) => f.id);
+      expect(ids, JSON.stringify(scope)).not.toContain(prodFinding);
+      expect(ids.sort(), JSON.stringify(scope)).toEqual(own.rows.map((r) => r.id).sort());
+      expect(open.by_severity.critical, JSON.stringify(scope)).toBe(
+        (await backend.assetFindings('acme', [DEV], devAsset, 100)).by_severity.critical,
+      );
+    }
+  });
+
   it("an exposed asset's findings from another account are not counted", async () => {
     const own = await store.query<{ n: string }>(
       `SELECT count(*) AS n FROM posture_findings
