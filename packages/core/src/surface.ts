@@ -410,8 +410,8 @@ export class Surface<B = unknown> {
           const call = c as KitCall;
           let failure: PortcullisError | null = null;
           if (!host.auditWritable) {
-            // The last append failed: a call run now might leave no record of what it did. Its
-            // refusal is the next append; once one is written, calls run again.
+            // The last append failed: a call run now might leave no record of what it did. Any
+            // append that succeeds ends it: this refusal's record, or /readyz's check.
             failure = errors.auditUnavailable();
           } else {
             try {
