@@ -42,7 +42,7 @@ export type {
 } from './definition.js';
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';
-export { Redactor, REDACTED } from './redact.js';
+export { Redactor, REDACTED, setData } from './redact.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
 export {

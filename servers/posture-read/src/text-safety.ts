@@ -5,6 +5,8 @@
  * characters stripped, length capped, and the text rendering fences it.
  */
 
+import { setData } from '@portcullis/core';
+
 /** What replaces a secret; the kind says what was there. */
 export const redactionMarker = (kind: string): string => `[REDACTED:${kind}]`;
 
@@ -69,8 +71,8 @@ export function redactDeep(value: unknown, found: Redactions, depth = 0): unknow
         v !== ''
       ) {
         found.secret_value = (found.secret_value ?? 0) + 1;
-        out[k] = redactionMarker('secret_value');
-      } else out[redactSecrets(k, found)] = redactDeep(v, found, depth + 1);
+        setData(out, k, redactionMarker('secret_value'));
+      } else setData(out, redactSecrets(k, found), redactDeep(v, found, depth + 1));
     }
     return out;
   }

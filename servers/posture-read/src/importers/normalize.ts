@@ -1,3 +1,4 @@
+import { setData } from '@portcullis/core';
 import { sha256Hex } from '@portcullis/core/canonical';
 import {
   SEVERITIES,
@@ -116,17 +117,17 @@ function tagsFrom(v: unknown): Record<string, string> {
     for (const x of v.slice(0, 100)) {
       if (typeof x === 'string') {
         const i = x.indexOf(':');
-        if (i > 0) out[x.slice(0, i)] = x.slice(i + 1);
-        else out[x] = '';
+        if (i > 0) setData(out, x.slice(0, i), x.slice(i + 1));
+        else setData(out, x, '');
       } else if (x !== null && typeof x === 'object') {
         const k = (x as Obj).Key ?? (x as Obj).key ?? (x as Obj).name;
         const val = (x as Obj).Value ?? (x as Obj).value;
-        if (typeof k === 'string') out[k] = typeof val === 'string' ? val : JSON.stringify(val ?? '');
+        if (typeof k === 'string') setData(out, k, typeof val === 'string' ? val : JSON.stringify(val ?? ''));
       }
     }
   } else if (v !== null && typeof v === 'object') {
     for (const [k, x] of Object.entries(v).slice(0, 100))
-      out[k] = typeof x === 'string' ? x : JSON.stringify(x);
+      setData(out, k, typeof x === 'string' ? x : JSON.stringify(x));
   }
   return out;
 }
