@@ -71,6 +71,11 @@ export interface AuditSink {
   append(event: AuditEvent): Promise<AuditRecord>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Why the sink takes no append until the process restarts (a file it could not bring back to
+   * its last whole record), or undefined while appends can succeed.
+   */
+  stopped?(): Error | undefined;
 }
 
 export interface AuditSinkOptions {
@@ -751,6 +756,10 @@ class FileAuditSink implements AuditSink {
 
   currentHead(): Promise<ChainHead> {
     return Promise.resolve({ ...this.head });
+  }
+
+  stopped(): Error | undefined {
+    return this.broken ?? undefined;
   }
 
   static async open(path: string, opts: AuditSinkOptions): Promise<FileAuditSink> {

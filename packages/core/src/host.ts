@@ -343,11 +343,16 @@ export class Host {
 
   /**
    * For /healthz: what only a restart recovers, by dependency (the embedded store, stopped by a
-   * failed write or flush to disk); empty while the process can serve, or recover by itself.
+   * failed write or flush to disk; an audit file that could not be brought back to its last whole
+   * record after a failed write, which the next start repairs); empty while the process can serve,
+   * or recover by itself.
    */
   liveness(): Record<string, string> {
     if (!this.opened) return {};
-    return this.store.stopped() === undefined ? {} : { store: 'needs_restart' };
+    const failing: Record<string, string> = {};
+    if (this.store.stopped() !== undefined) failing.store = 'needs_restart';
+    if (this.audit.stopped?.() !== undefined) failing.audit = 'needs_restart';
+    return failing;
   }
 
   /** Flushes the audit sink and closes everything it opened, in reverse order; never throws. */

@@ -262,7 +262,8 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
     admin.set('etag', false);
   }
   // Liveness fails only for what a restart recovers (the embedded store, stopped by a failed write
-  // or flush), so a liveness probe restarts the process; a dependency that comes back is /readyz's.
+  // or flush; an audit file left mid-record), so a liveness probe restarts the process; a
+  // dependency that comes back is /readyz's.
   admin.get('/healthz', (_req, res) => {
     const failing = runtime.host.liveness();
     if (Object.keys(failing).length === 0) res.json({ status: 'ok', server: runtime.serverName });
