@@ -433,7 +433,12 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         const tp = req.headers.traceparent;
         let principal = req.principal!;
         try {
-          principal = await ep.scope.callerOf(principal, call.meta);
+          principal = await ep.scope.callerOf(principal, call.meta, {
+            name: call.name,
+            args: call.args,
+            traceparent: typeof tp === 'string' ? tp : undefined,
+            requestId: req.headers['x-request-id'] as string,
+          });
         } catch (err) {
           if (!(err instanceof PortcullisError)) throw err;
           // Worded as the SDK path words it (an McpError from the handler).

@@ -94,7 +94,12 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
       const headers = extra.requestInfo?.headers;
       let principal: Principal;
       try {
-        principal = await runtime.callerOf(principalOf(extra), req.params._meta);
+        principal = await runtime.callerOf(principalOf(extra), req.params._meta, {
+          name: req.params.name,
+          args: req.params.arguments ?? {},
+          traceparent: headerOf(headers, 'traceparent'),
+          requestId: headerOf(headers, 'x-request-id'),
+        });
       } catch (err) {
         if (err instanceof PortcullisError) throw new McpError(ErrorCode.InvalidRequest, err.message);
         throw err;
@@ -112,9 +117,17 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
   });
 
   // A read or get acts, like a call, as the caller a trusted broker asserts in `_meta`.
-  const readerOf = async (extra: HandlerExtra, meta: Record<string, unknown> | undefined) => {
+  const readerOf = async (
+    extra: HandlerExtra,
+    meta: Record<string, unknown> | undefined,
+    request: { name: string; args: unknown },
+  ) => {
     try {
-      return await runtime.callerOf(principalOf(extra), meta);
+      return await runtime.callerOf(principalOf(extra), meta, {
+        ...request,
+        traceparent: headerOf(extra.requestInfo?.headers, 'traceparent'),
+        requestId: headerOf(extra.requestInfo?.headers, 'x-request-id'),
+      });
     } catch (err) {
       if (err instanceof PortcullisError) throw new McpError(ErrorCode.InvalidRequest, err.message);
       throw err;
@@ -181,7 +194,10 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     });
     const matchers = resources.map((m) => ({ m, re: templateRegExp(m.item.uri) }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
-      const p = await readerOf(extra, req.params._meta);
+      const p = await readerOf(extra, req.params._meta, {
+        name: 'resources/read',
+        args: { uri: req.params.uri },
+      });
       for (const { m, re } of matchers) {
         const match = re.exec(req.params.uri);
         if (!match || !(await visible(m, p))) continue;
@@ -243,7 +259,10 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const found = prompts.find((x) => x.pr.name === req.params.name);
-      const p = await readerOf(extra, req.params._meta);
+      const p = await readerOf(extra, req.params._meta, {
+        name: 'prompts/get',
+        args: { name: req.params.name, arguments: req.params.arguments ?? {} },
+      });
       if (!found && runtime.federates)
         for (const f of await federated(extra, p, req.params._meta)) {
           const res = await f.content.getPrompt(f.req, req.params.name, req.params.arguments ?? {});

@@ -4,7 +4,7 @@
  * mounts several systems on one host (one store, one audit chain, one limiter) behind one MCP
  * endpoint. Transports hand it a principal and a request; the same stages run whichever asked.
  */
-import type { AuditEvent, AuditSink } from './audit.js';
+import type { AuditEvent, AuditOutcome, AuditSink } from './audit.js';
 import type { CommonConfig } from './config.js';
 import type {
   FederatedContent,
@@ -119,11 +119,24 @@ export interface McpScope {
   /** The federating systems (once up), each with its per-request context. */
   federated(): Promise<{ content: FederatedContent; request: Surface['federationRequest'] }[]>;
   /** Whom a call acts as: the authenticated principal, or the caller a trusted broker asserts in `_meta`. */
-  callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal>;
+  callerOf(
+    principal: Principal,
+    meta: Record<string, unknown> | undefined,
+    request?: AssertedRequest,
+  ): Promise<Principal>;
   /** The tool list can change while running (a system watches its discovered tools). */
   readonly toolsListChanged: boolean;
   /** Called after the tool list changed; returns an unsubscribe function. */
   onToolsChanged(listener: () => void): () => void;
+}
+
+/** What a request carrying a caller assertion asks for: recorded when the assertion is refused. */
+export interface AssertedRequest {
+  /** The tool called, or the method (`resources/read`, `prompts/get`). */
+  name: string;
+  args?: unknown;
+  traceparent?: string;
+  requestId?: string;
 }
 
 export class ServerRuntime<B = unknown> implements McpScope {
@@ -410,7 +423,7 @@ export class ServerRuntime<B = unknown> implements McpScope {
       prompts: () => this.prompts().filter((m) => m.surface === surface),
       federates: surface.def.federation !== undefined,
       federated: async () => (await this.federated()).filter((f) => f.surface === surface),
-      callerOf: (p, meta) => this.callerOf(p, meta),
+      callerOf: (p, meta, request) => this.callerOf(p, meta, request),
       toolsListChanged: surface.def.watchTools !== undefined,
       onToolsChanged: (listener) => this.onToolsChanged(listener, surface),
     };
@@ -418,18 +431,76 @@ export class ServerRuntime<B = unknown> implements McpScope {
 
   private assertions: CallerAssertionVerifier | null = null;
 
-  async callerOf(principal: Principal, meta: Record<string, unknown> | undefined): Promise<Principal> {
+  async callerOf(
+    principal: Principal,
+    meta: Record<string, unknown> | undefined,
+    request?: AssertedRequest,
+  ): Promise<Principal> {
     const assertion = meta?.[CALLER_ASSERTION_META_KEY];
     if (assertion === undefined) return principal;
     await this.ready;
-    if (!this.assertions)
-      throw new PortcullisErrorClass({
-        code: 'invalid_caller_assertion',
-        category: 'unauthenticated',
-        message: 'This server does not accept caller assertions (PORTCULLIS_BROKER_PUBLIC_KEY is not set).',
-        retryable: false,
+    try {
+      if (!this.assertions)
+        throw new PortcullisErrorClass({
+          code: 'invalid_caller_assertion',
+          category: 'unauthenticated',
+          message: 'This server does not accept caller assertions (PORTCULLIS_BROKER_PUBLIC_KEY is not set).',
+          retryable: false,
+        });
+      return await this.assertions.callerOf(principal, assertion);
+    } catch (err) {
+      if (!(err instanceof PortcullisErrorClass)) throw err;
+      throw await this.refusedAssertion(principal, err, meta, request);
+    }
+  }
+
+  /**
+   * A refused caller assertion (forged, expired, another tenant's, or from a principal without the
+   * broker role) is on the trail like any other refusal, as the authenticated principal, and is
+   * rate limited under one shared bucket: only then is it answered. Returns what to answer.
+   */
+  private async refusedAssertion(
+    principal: Principal,
+    refusal: PortcullisError,
+    meta: Record<string, unknown> | undefined,
+    request: AssertedRequest | undefined,
+  ): Promise<PortcullisError> {
+    const started = performance.now();
+    const name = request?.name ?? '(caller assertion)';
+    const traceId = traceIdOf(meta, request?.traceparent);
+    const surface = this.bySystemTool.get(name);
+    const sensitive = surface?.tools.get(name)?.sensitive ?? [];
+    const fields = { traceId, args: request?.args ?? {}, decision: null, refs: {}, started };
+    let answer = refusal;
+    let outcome: AuditOutcome = 'denied';
+    try {
+      await this.host.limiter.acquire(principal.id, principal.tenant, '(caller assertion)');
+    } catch (err) {
+      answer = err as PortcullisError;
+      outcome = 'rate_limited';
+    }
+    const auditId = await (surface ?? this.surfaces[0]!)
+      .writeAudit(principal, name, sensitive, fields, outcome, answer.code, null)
+      .catch((err: unknown) => {
+        this.logger.error({ err }, 'could not record a refused caller assertion');
+        return 'unrecorded';
       });
-    return this.assertions.callerOf(principal, assertion);
+    this.metrics?.unauthenticated.inc({ reason: 'invalid_caller_assertion' });
+    this.logger.info(
+      {
+        tool: name,
+        outcome,
+        code: answer.code,
+        reason: refusal.message,
+        principal: principal.id,
+        tenant: principal.tenant,
+        trace_id: traceId,
+        audit_id: auditId,
+        ...(request?.requestId ? { request_id: request.requestId } : {}),
+      },
+      'caller assertion refused',
+    );
+    return answer;
   }
 
   /** tools/list for this principal: only tools its policy could ever permit. */
