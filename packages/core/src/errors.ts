@@ -90,6 +90,19 @@ export const errors = {
     }),
   forbidden: (message: string, details?: Record<string, unknown>, remediation?: string) =>
     new PortcullisError({ code: 'forbidden', category: 'forbidden', message, details, remediation }),
+  /** A policy decision that is not an allow, worded as the policy stage words it. */
+  denied: (policies: string[]) =>
+    new PortcullisError({
+      code: policies.length > 0 ? 'denied_by_policy' : 'not_permitted',
+      category: 'forbidden',
+      message:
+        policies.length > 0
+          ? `Policy ${policies.join(', ')} does not allow this call.`
+          : 'No policy permits this call for you.',
+      retryable: false,
+      remediation: 'Ask an administrator for the role or ownership this needs; do not retry.',
+      details: { policies },
+    }),
   conflict: (code: string, message: string, remediation?: string, details?: Record<string, unknown>) =>
     new PortcullisError({ code, category: 'conflict', message, remediation, details }),
   rateLimited: (message: string, retryAfterMs: number, details?: Record<string, unknown>) =>

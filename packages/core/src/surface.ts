@@ -483,7 +483,7 @@ export class Surface<B = unknown> {
         name: 'authorize',
         run: async (c, next) => {
           const decision = this.decide(c as KitCall);
-          if (decision.effect === 'deny') throw denied(decision);
+          if (decision.effect === 'deny') throw errors.denied(decision.policies);
           await next();
         },
       },
@@ -864,20 +864,6 @@ export function tenantResource(p: Principal): PolicyResource {
 function versionOf(resource: PolicyResource | null): string | null {
   const v = resource?.attributes.version;
   return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
-}
-
-function denied(decision: Decision): PortcullisError {
-  const byPolicy = decision.policies.length > 0;
-  return new PortcullisError({
-    code: byPolicy ? 'denied_by_policy' : 'not_permitted',
-    category: 'forbidden',
-    message: byPolicy
-      ? `Policy ${decision.policies.join(', ')} does not allow this call.`
-      : 'No policy permits this call for you.',
-    retryable: false,
-    remediation: 'Ask an administrator for the role or ownership this needs; do not retry.',
-    details: { policies: decision.policies },
-  });
 }
 
 export function traceIdOf(meta: Record<string, unknown> | undefined, traceparent?: string): string {

@@ -370,6 +370,65 @@ describe('crm_send_email', () => {
     // Previews are not sends: budgets do not apply to them.
     ok(await alice.callTool('crm_preview_email', followUp(contactsAt('alice')[8]!.id)));
   });
+
+  it('holds the per-contact limit under concurrent sends: the count and the outbox row are one step', async () => {
+    const frank = await h.as({ id: 'frank', roles: ['rep'], tenant: 'acme', attributes: { team: 'west' } });
+    const c = contactsAt('frank')[0]!;
+    const emls = () => readdirSync(join(h.dataDir, 'outbox')).length;
+    const before = emls();
+    const outs = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        frank.callTool('crm_send_email', { ...followUp(c.id), idempotency_key: key() }),
+      ),
+    );
+    const sent = outs.filter((r) => !r.isError);
+    expect(sent).toHaveLength(2); // CRM_EMAIL_CONTACT_DAILY_LIMIT
+    for (const r of outs.filter((o) => o.isError))
+      expect(err(r)).toMatchObject({
+        code: 'denied_by_policy',
+        category: 'forbidden',
+        details: { policies: ['crm-email-contact-cool-down'] },
+      });
+    expect(emls() - before).toBe(2);
+  });
+
+  it('holds the daily send budget under concurrent sends to different contacts', async () => {
+    const dave = await h.as({ id: 'dave', roles: ['manager'], tenant: 'acme', attributes: { team: 'west' } });
+    const targets = contactsAt('frank').slice(1, 11);
+    expect(targets).toHaveLength(10);
+    const emls = () => readdirSync(join(h.dataDir, 'outbox')).length;
+    const before = emls();
+    const outs = await Promise.all(
+      targets.map((c) => dave.callTool('crm_send_email', { ...followUp(c.id), idempotency_key: key() })),
+    );
+    expect(outs.filter((r) => !r.isError)).toHaveLength(6); // CRM_EMAIL_DAILY_SEND_BUDGET
+    for (const r of outs.filter((o) => o.isError))
+      expect(err(r).details?.policies).toEqual(['crm-email-daily-budget']);
+    expect(emls() - before).toBe(6);
+  });
+
+  it("keeps each sender's idempotency key their own, down to the activity it logs", async () => {
+    // The same key from two people of one tenant is two messages, each with its own activity.
+    const bob = await h.as({ id: 'bob', roles: ['rep'], tenant: 'acme', attributes: { team: 'west' } });
+    const erin = await h.as({ id: 'erin', roles: ['rep'], tenant: 'acme', attributes: { team: 'east' } });
+    const k = `followup-0001-${Date.now()}`;
+    const first = ok(
+      await erin.callTool('crm_send_email', { ...followUp(contactsAt('erin')[0]!.id), idempotency_key: k }),
+    );
+    const bobsContact = contactsAt('bob')[2]!;
+    const second = ok(
+      await bob.callTool('crm_send_email', { ...followUp(bobsContact.id), idempotency_key: k }),
+    );
+    expect(second.replayed).toBe(false);
+    expect(second.message.contact_id).toBe(bobsContact.id);
+    expect(second.message.activity_id).not.toBe(first.message.activity_id);
+    const activities = await h.runtime.kitBackend.listActivities('acme', { contact_id: bobsContact.id }, 100);
+    expect(activities.find((a) => a.id === second.message.activity_id)).toMatchObject({
+      type: 'email',
+      contact_id: bobsContact.id,
+      owner_id: 'bob',
+    });
+  });
 });
 
 describe('audit and personal data', () => {

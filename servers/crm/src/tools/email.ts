@@ -3,7 +3,7 @@ import { errors } from '@portcullis/core';
 import type { CedarValue, PolicyResource, PortcullisError } from '@portcullis/core';
 import type { Contact } from '../domain.js';
 import { messageHash, type EmailService } from '../email/service.js';
-import { newMessageId } from '../email/outbox.js';
+import { newMessageId, type SendCounts } from '../email/outbox.js';
 import {
   checkVariables,
   MAX_VARIABLE_LENGTH,
@@ -11,7 +11,7 @@ import {
   type EmailTemplate,
   type RenderedEmail,
 } from '../email/templates.js';
-import { tool, idField, type Ctx, type RCtx } from './common.js';
+import { tool, idField, writeOptions, type Ctx, type RCtx } from './common.js';
 
 // ---- input
 
@@ -201,6 +201,27 @@ function recipient(ctx: Ctx, c: Contact): { to: z.input<typeof recipientOut>; re
   return mayReadPii(ctx, c)
     ? { to: { contact_id: c.id, name, email: c.email }, redacted_fields: [] }
     : { to: { contact_id: c.id, name, email: null }, redacted_fields: ['email'] };
+}
+
+/**
+ * Policy again on the day's counts as the outbox takes them, in the transaction that adds this
+ * send's row: the call's decision counted before the call ran, and concurrent sends all saw that
+ * same count. A deny is the error the policy stage gives, so a limit reads the same either way.
+ */
+function admitSend(ctx: Ctx): (counts: SendCounts) => void {
+  return (counts) => {
+    const r = ctx.resource;
+    if (r === null) throw errors.internal(new Error('crm_send_email ran without its resource'));
+    const d = ctx.decide('crm_send_email', {
+      ...r,
+      attributes: {
+        ...r.attributes,
+        sent_today_by_principal: counts.byPrincipal,
+        sent_today_to_contact: counts.toContact,
+      },
+    });
+    if (d.effect !== 'allow') throw errors.denied(d.policies);
+  };
 }
 
 function noAddress(c: Contact): PortcullisError {
@@ -408,17 +429,20 @@ export const sendEmail = tool({
         await svc.checkConsent(tenant, c, ctx.signal);
         if (c.email === null) throw noAddress(c);
         rendered = await render(args, ctx, svc, t, c);
-        const started = await svc.outbox.begin({
-          id: newMessageId(),
-          tenant,
-          contact_id: c.id,
-          template: t.name,
-          sender: ctx.principal.id,
-          idempotency_key: key,
-          message_hash: messageHash(rendered, t.name, c.id),
-          rfc_message_id: svc.rfcMessageId(),
-          transport: svc.transport.kind,
-        });
+        const started = await svc.outbox.begin(
+          {
+            id: newMessageId(),
+            tenant,
+            contact_id: c.id,
+            template: t.name,
+            sender: ctx.principal.id,
+            idempotency_key: key,
+            message_hash: messageHash(rendered, t.name, c.id),
+            rfc_message_id: svc.rfcMessageId(),
+            transport: svc.transport.kind,
+          },
+          admitSend(ctx),
+        );
         const msg = {
           id: started.id,
           rfcMessageId: started.rfc_message_id,
@@ -456,7 +480,8 @@ export const sendEmail = tool({
           opportunity_id: null,
           owner_id: ctx.principal.id,
         },
-        { idempotencyKey: `email:${key}`, signal: ctx.signal },
+        // The caller's key space, as every write's: keys are per tenant, principal and tool.
+        { ...writeOptions(ctx), idempotencyKey: `email:${key}` },
       );
       await svc.outbox.activityLogged(row.id, activity.record.id);
       const stored: StoredSend = {
