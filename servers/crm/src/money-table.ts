@@ -15,7 +15,7 @@ export function crmMoneyRules(config: CrmConfig, policyText: string): MoneyRule[
   return [
     {
       who: `${roles('crm-write-own-records')} (own records)`,
-      what: "write records they own; every record a write reads or links (an activity's targets and their accounts, a new contact's or deal's account) must be theirs too",
+      what: "write records they own; every record a write reads or links (an activity's targets and their accounts, a new contact's or deal's account, the account a contact moves to) must be theirs too",
       amounts: null,
     },
     {

@@ -196,6 +196,67 @@ describe('finding 3: every record a write reads or links is authorized', () => {
   });
 });
 
+describe('moving a contact authorizes the account it moves to', () => {
+  it("refuses a rep moving her contact to another team's account, and leaves it as it was", async () => {
+    const mine = ok(
+      await alice.callTool('crm_create_contact', {
+        account_id: alicesAccount.id,
+        first_name: 'Mo',
+        last_name: 'Mover',
+      }),
+    ).contact;
+    const r = refused(
+      await alice.callTool('crm_update_contact', {
+        id: mine.id,
+        version: mine.version,
+        changes: { account_id: westAccount.id, title: 'Planted' },
+      }),
+    );
+    expect(r).toMatchObject({
+      code: 'not_permitted',
+      category: 'forbidden',
+      details: { record: { type: 'account', id: westAccount.id } },
+    });
+    const after = ok(await alice.callTool('crm_get_contact', { id: mine.id })).contact;
+    expect(after).toMatchObject({ account_id: alicesAccount.id, title: null, version: mine.version });
+    // To another account of her own, or detached, it still moves.
+    const otherOwn = acme.accounts.find((a) => a.owner_id === 'alice' && a.id !== alicesAccount.id)!;
+    const moved = ok(
+      await alice.callTool('crm_update_contact', {
+        id: mine.id,
+        version: mine.version,
+        changes: { account_id: otherOwn.id },
+      }),
+    ).contact;
+    expect(moved).toMatchObject({ account_id: otherOwn.id, version: mine.version + 1 });
+    const detached = ok(
+      await alice.callTool('crm_update_contact', {
+        id: mine.id,
+        version: moved.version,
+        changes: { account_id: null },
+      }),
+    ).contact;
+    expect(detached.account_id).toBeNull();
+  });
+
+  it("refuses a manager moving a team contact to another team's account", async () => {
+    const erins = acme.contacts.find(
+      (c) => c.owner_id === 'erin' && c.account_id !== null && byAccount.get(c.account_id)?.team === 'east',
+    )!;
+    const current = ok(await carol.callTool('crm_get_contact', { id: erins.id })).contact;
+    expect(
+      refused(
+        await carol.callTool('crm_update_contact', {
+          id: erins.id,
+          version: current.version,
+          changes: { account_id: westAccount.id },
+        }),
+      ),
+    ).toMatchObject({ code: 'not_permitted', details: { record: { id: westAccount.id } } });
+    expect(ok(await carol.callTool('crm_get_contact', { id: erins.id })).contact).toEqual(current);
+  });
+});
+
 describe("finding 4: resources carry the record's own tenant", () => {
   it('a record the backend returned from another tenant is denied by crm-tenant-isolation', async () => {
     const foreign = { ...acme.accounts[0]!, tenant: 'globex' };

@@ -157,6 +157,26 @@ describe('CRM tools on HubSpot', () => {
     expect(denied.envelope?.category).toBe('forbidden');
   });
 
+  it("refuses moving a contact to another team's company, changing no association", async () => {
+    const own = ids.get(seed.accounts.find((a) => a.owner_id === 'alice')!.id)!;
+    const west = ids.get(seed.accounts.find((a) => a.team === 'west')!.id)!;
+    const c = ok(
+      await h.callTool('crm_create_contact', { first_name: 'Hub', last_name: 'Mover', account_id: own }),
+    ).contact;
+    const r = await h.callTool('crm_update_contact', {
+      id: c.id,
+      version: c.version,
+      changes: { account_id: west },
+    });
+    expect(r.envelope).toMatchObject({
+      code: 'not_permitted',
+      category: 'forbidden',
+      details: { record: { type: 'account', id: west } },
+    });
+    expect(fake.associated('contacts', c.id, 'companies')).toEqual([own]);
+    expect(ok(await h.callTool('crm_get_contact', { id: c.id })).contact.account_id).toBe(own);
+  });
+
   it('serves only its configured tenant', async () => {
     const r = await grace.callTool('crm_search_accounts', {});
     expect(r.envelope?.category).toBe('not_found');

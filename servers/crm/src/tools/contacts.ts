@@ -211,6 +211,17 @@ export const updateContact = tool({
     return recordResource('Contact', c.tenant, c, versioned(c), target);
   },
   handler: async (args, ctx) => {
+    // The account the contact moves to is a record this write links: authorized too, as a new
+    // contact's account is, or nothing is written (a rep cannot plant a contact at another's).
+    const to = args.changes.account_id;
+    if (to !== undefined && to !== null) {
+      const account = await ctx.backend.getAccount(ctx.principal.tenant, to, { signal: ctx.signal });
+      if (account === null)
+        throw errors.notFound(`Account ${to}`, 'Find the account with crm_search_accounts.');
+      authorizeLinked(ctx, 'crm_update_contact', [
+        { what: 'account', resource: linkedAs('Contact', account, versioned(account)) },
+      ]);
+    }
     const { record, replayed } = await ctx.backend.updateContact(
       ctx.principal.tenant,
       args.id,
