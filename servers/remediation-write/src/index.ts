@@ -88,14 +88,35 @@ async function createTicketSink(
   }
 }
 
-/** REMEDIATION_ACCOUNTS into the store's account registry (configuration is authoritative). */
+/**
+ * REMEDIATION_ACCOUNTS into the store's account registry. Configuration is authoritative: an
+ * account it registered and no longer lists (an offboarded tenant's) is removed in the same
+ * transaction, so nothing can be planned or applied there any more. Only the registration row
+ * goes: plans, tickets and audit records name the account by id and keep it. The demo seed's
+ * accounts (origin demo) are not the setting's to remove.
+ */
 async function registerAccounts(services: KitServices<RemediationConfig>): Promise<void> {
-  for (const a of parseAccounts(services.config.REMEDIATION_ACCOUNTS))
-    await services.store.query(
-      `INSERT INTO remediation_accounts (account, tenant, name, environment, change_mode) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account) DO UPDATE SET tenant = EXCLUDED.tenant, name = EXCLUDED.name,
-         environment = EXCLUDED.environment, change_mode = EXCLUDED.change_mode`,
-      [a.account, a.tenant, a.name, a.environment, a.change_mode],
+  const accounts = parseAccounts(services.config.REMEDIATION_ACCOUNTS);
+  const removed = await services.store.transaction(async (tx) => {
+    for (const a of accounts)
+      await tx.query(
+        `INSERT INTO remediation_accounts (account, tenant, name, environment, change_mode, origin)
+         VALUES ($1, $2, $3, $4, $5, 'config')
+         ON CONFLICT (account) DO UPDATE SET tenant = EXCLUDED.tenant, name = EXCLUDED.name,
+           environment = EXCLUDED.environment, change_mode = EXCLUDED.change_mode, origin = 'config'`,
+        [a.account, a.tenant, a.name, a.environment, a.change_mode],
+      );
+    const res = await tx.query<{ account: string; tenant: string }>(
+      `DELETE FROM remediation_accounts WHERE origin = 'config' AND NOT (account = ANY($1::text[]))
+       RETURNING account, tenant`,
+      [accounts.map((a) => a.account)],
+    );
+    return res.rows;
+  });
+  if (removed.length > 0)
+    services.logger.warn(
+      { accounts: removed },
+      'REMEDIATION_ACCOUNTS no longer lists these accounts: removed, no change can target them',
     );
 }
 

@@ -124,4 +124,21 @@ CREATE TABLE IF NOT EXISTS remediation_seed (
 );
 `,
   },
+  {
+    // Which accounts REMEDIATION_ACCOUNTS registered: configuration is authoritative for those, so
+    // one dropped from the setting is removed at start; the demo seed's stay. Additive: existing
+    // rows count as configured, except the demo seed's own (exactly as seeded, in a seeded store).
+    id: '002_account_origin',
+    sql: `
+ALTER TABLE remediation_accounts ADD COLUMN IF NOT EXISTS origin text NOT NULL DEFAULT 'config'
+  CHECK (origin IN ('config', 'demo'));
+UPDATE remediation_accounts SET origin = 'demo'
+ WHERE EXISTS (SELECT 1 FROM remediation_seed)
+   AND (account, tenant, name, environment, change_mode) IN (
+     ('111111111111', 'acme', 'acme-prod', 'production', 'automate'),
+     ('222222222222', 'acme', 'acme-staging', 'staging', 'automate'),
+     ('333333333333', 'acme', 'acme-dev', 'development', 'automate'),
+     ('444444444444', 'globex', 'globex-prod', 'production', 'ticket'));
+`,
+  },
 ];

@@ -72,8 +72,9 @@ export class SimulatedBackend implements RemediationBackend {
       );
       if (marker.rows.length === 0) return;
       for (const a of DEMO_ACCOUNTS) {
+        // origin demo: REMEDIATION_ACCOUNTS, which leaves these out, does not remove them.
         await tx.query(
-          'INSERT INTO remediation_accounts (account, tenant, name, environment, change_mode) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+          "INSERT INTO remediation_accounts (account, tenant, name, environment, change_mode, origin) VALUES ($1, $2, $3, $4, $5, 'demo') ON CONFLICT DO NOTHING",
           [a.account, a.tenant, a.name, a.environment, a.change_mode],
         );
       }

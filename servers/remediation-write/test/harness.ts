@@ -29,11 +29,14 @@ export interface Remediation {
 export async function startRemediation(
   env: Record<string, string> = {},
   start = Date.now(),
+  /** An earlier server's data directory, to start again on its store (a restart). */
+  dataDir?: string,
 ): Promise<Remediation> {
   const clock: Clock = { now: start };
   const h = await startInProcess(createRemediationServer({ now: () => clock.now }), {
     principal: { id: 'root', roles: ['admin'], tenant: 'acme' },
     env,
+    ...(dataDir !== undefined ? { dataDir } : {}),
   });
   const engine = h.runtime.surfaces[0]!.backend as unknown as RemediationEngine;
   const responder = await h.as({ id: 'riley', roles: ['responder'], tenant: 'acme' });
