@@ -383,10 +383,13 @@ export class RemediationEngine {
     return { type: 'Change', id: input.id, attributes };
   }
 
-  /** The verdict from the two questions policy answers: may this be automated at all, and how. */
+  /**
+   * The verdict from the two questions policy answers: may this be automated at all, and how.
+   * Only an outright allow automates: a deny with no deciding policy (a policy set whose permits
+   * do not cover this change) or any other answer is a ticket, never a direct change.
+   */
   verdictOf(automate: Decision, change: Decision): { verdict: Verdict; decision: Decision } {
-    if (automate.effect === 'deny' && automate.policies.length > 0)
-      return { verdict: 'ticket', decision: automate };
+    if (automate.effect !== 'allow') return { verdict: 'ticket', decision: automate };
     if (change.effect === 'allow') return { verdict: 'direct', decision: change };
     if (change.effect === 'approval_required') return { verdict: 'approval_required', decision: change };
     return { verdict: 'denied', decision: change };

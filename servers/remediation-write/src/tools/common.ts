@@ -188,7 +188,7 @@ export function changeDenied(decision: Decision, ticket: boolean): PortcullisErr
   return new PortcullisError({
     code,
     category: 'forbidden',
-    message: reasonsOf(decision, 'this change').join(' '),
+    message: reasonsOf(decision, ticket ? 'automating this change' : 'this change').join(' '),
     remediation: ticket
       ? 'Open a ticket with remediation_open_ticket instead.'
       : 'Do not retry now; the policies named in details decide when this is allowed.',

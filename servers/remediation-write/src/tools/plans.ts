@@ -126,6 +126,8 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
     ctx.decide('remediation_change', resource),
   );
   const now = eng.now();
+  // A ticket's decision is the automate question's: with no deciding policy, say that.
+  const reasons = reasonsOf(decision, verdict === 'ticket' ? 'automating this change' : 'this change');
   const base = {
     id,
     tenant,
@@ -149,7 +151,7 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
     blast_radius: input.blast,
     verdict,
     policies: decision.policies,
-    reasons: reasonsOf(decision, 'this change'),
+    reasons,
     status:
       verdict === 'direct'
         ? 'ready'
@@ -195,7 +197,7 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
         tenant,
         summary: `${CATALOG[plan.action].title}: ${plan.resource} (${account.name})`,
         description: [
-          `Policy says this change must not be automated (${reasonsOf(decision, 'this change').join(' ')}). Requested by ${ctx.principal.id}${plan.reason ? `: ${plan.reason}` : ''}.`,
+          `Policy says this change must not be automated (${reasons.join(' ')}). Requested by ${ctx.principal.id}${plan.reason ? `: ${plan.reason}` : ''}.`,
           describeChange(plan),
           `Plan: ${id}.`,
         ].join('\n\n'),
