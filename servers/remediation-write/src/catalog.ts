@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActionName, TargetState } from './backend.js';
+import type { ActionName, Target, TargetState } from './backend.js';
 import { sortRules } from './simulated.js';
 
 /**
@@ -9,6 +9,12 @@ import { sortRules } from './simulated.js';
  */
 
 export type Risk = 'low' | 'medium' | 'high' | 'critical';
+
+export interface ParamIssue {
+  /** The parameter's name, as in `params`. */
+  path: string;
+  message: string;
+}
 
 export interface BlastRadius {
   /** Individual changes (settings, rules, group memberships) the plan makes; capped per plan. */
@@ -34,6 +40,16 @@ export interface ActionSpec {
   /** What the AWS backend's role needs: to read the state, and to change it. */
   permissions: { read: string[]; write: string[] };
   params: z.ZodType<Record<string, unknown>>;
+  /**
+   * What the parameters' schema cannot know: problems of these parameters on this target, each a
+   * validation issue under params (none: they fit).
+   */
+  checkParams?(target: Pick<Target, 'account' | 'region'>, params: Record<string, unknown>): ParamIssue[];
+  /**
+   * Why the fix must not be made over this state (a setting the action does not own, which it
+   * would replace), or null. Planning refuses it like a target that is already remediated.
+   */
+  refuse?(before: TargetState): string | null;
   /** The planned state: the same shape as `before`, with the fix applied. */
   after(before: TargetState, params: Record<string, unknown>): TargetState;
   blast(before: TargetState, after: TargetState): BlastRadius;
@@ -57,6 +73,9 @@ const ruleText = (r: Rule): string =>
   `${r.protocol === '-1' ? 'all traffic' : `${r.protocol} ${r.from_port === r.to_port ? r.from_port : `${r.from_port}-${r.to_port}`}`} from ${r.cidr}`;
 
 const groupId = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** A KMS key or alias ARN; group 1 is the account that owns it. */
+const KMS_ARN = /^arn:aws:kms:[a-z0-9-]+:(\d{12}):/;
 
 export const CATALOG: Record<ActionName, ActionSpec> = {
   s3_block_public_access: {
@@ -93,13 +112,13 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     name: 's3_enable_default_encryption',
     title: 'Enable default encryption on an S3 bucket',
     description:
-      'Sets the default server-side encryption of the bucket (SSE-S3 AES256 by default, or SSE-KMS with a key). Existing objects are not re-encrypted.',
+      "Sets the default server-side encryption of a bucket that has none (SSE-S3 AES256 by default, or SSE-KMS with a key of the bucket's own account). A bucket that already has default encryption is refused (already_remediated): its rule is never replaced. Existing objects are not re-encrypted.",
     risk: 'low',
     resourceKind: 'S3 bucket name',
     resourcePattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
     resourceHint: 'a bucket name such as acme-prod-exports',
     reads: "The bucket's default encryption configuration.",
-    changes: 'Sets the default encryption rule (new objects are encrypted with it).',
+    changes: 'Sets the default encryption rule where there is none (new objects are encrypted with it).',
     rollback: 'Restores the previous rule (or deletes the configuration when there was none).',
     permissions: {
       read: ['s3:GetEncryptionConfiguration'],
@@ -122,6 +141,25 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
         message: 'kms_key_id goes with algorithm aws:kms',
         path: ['kms_key_id'],
       }),
+    // A key id or an alias resolves in the bucket's own account (the role's); an ARN can name any
+    // account's key, and a foreign key would hand the bucket's data keys to that account.
+    checkParams: (target, p) => {
+      const keyAccount = typeof p.kms_key_id === 'string' ? KMS_ARN.exec(p.kms_key_id)?.[1] : undefined;
+      return keyAccount === undefined || keyAccount === target.account
+        ? []
+        : [
+            {
+              path: 'kms_key_id',
+              message: `the key belongs to account ${keyAccount}, not the bucket's account ${target.account}; name a key of ${target.account}`,
+            },
+          ];
+    },
+    // Enabling is the fix; replacing a rule the bucket already has could weaken it (SSE-KMS to
+    // SSE-S3) or move it to a key readers cannot use, which is no low-risk change.
+    refuse: (before) =>
+      before.encryption === null || before.encryption === undefined
+        ? null
+        : `${String(before.bucket)} already has default encryption (${JSON.stringify(before.encryption)}); s3_enable_default_encryption only enables it where there is none and never replaces an existing rule.`,
     after: (before, p) => ({
       ...before,
       encryption:

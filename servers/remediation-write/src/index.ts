@@ -174,7 +174,7 @@ export function createRemediationServer(opts: RemediationServerOptions = {}) {
       'Security fixes behind plan, approval, apply, verify and rollback: a catalog of AWS remediations, each planned as an exact before → after with its blast radius and policy verdict, applied only as approved against the state that was approved, read back and verified, rolled back when it does not verify; tickets where policy says not to automate; a kill switch.',
     instructions:
       'Plan first: remediation_plan reads the target and returns before → after, the blast radius and a verdict. direct: apply it with remediation_apply. approval_required: give the plan id to an approver (remediation_approve or POST /approvals/{plan_id}) and apply it yourself with the approval token they return. ticket: a ticket was opened instead; report its key. denied: stop and report the deciding policies. ' +
-      'Never retry an apply that answered target_drifted, verification_failed or kill_switch_engaged: tell a human, citing the audit ids. Use remediation_open_ticket when you should report rather than fix.',
+      'Never retry an apply that answered target_drifted, verification_failed, verification_unavailable or kill_switch_engaged: tell a human, citing the audit ids. Use remediation_open_ticket when you should report rather than fix.',
     defaultPort: 7304,
     toolPrefix: 'remediation_',
     toolsets: [

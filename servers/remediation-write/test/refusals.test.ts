@@ -4,9 +4,10 @@
  * with a change window (Mon-Fri 08:00-18:00 UTC), two applies per hour and three changes per plan.
  * The clock is moved by hand; nothing waits on time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyAuditFile } from '@portcullis/core/audit';
 import type { InProcessClient } from '@portcullis/core/testing';
+import { BackendError } from '../src/backend.js';
 import { EmbeddedTicketSink } from '../src/tickets.js';
 import { DEMO_STORY, startRemediation, WEDNESDAY_10, type Remediation } from './harness.js';
 
@@ -253,13 +254,8 @@ describe('refusals', () => {
 
   it('over the hourly budget: the third apply within the hour is refused, the next hour it works', async () => {
     const bot = await r.as('budget-bot', ['responder']);
-    const p1 = await plan(bot, {
-      action: 's3_enable_default_encryption',
-      account: DEMO_STORY.staging,
-      region: 'us-east-1',
-      resource: 'acme-staging-artifacts',
-      params: {},
-    });
+    // The all-ports rule (one change, whatever the drift test left) opens 3389 too.
+    const p1 = await plan(bot, { ...stagingSg, params: { port: 3389 } });
     const p2 = await plan(bot, {
       action: 'iam_deactivate_access_key',
       account: DEMO_STORY.staging,
@@ -269,10 +265,10 @@ describe('refusals', () => {
     });
     const p3 = await plan(bot, {
       action: 's3_enable_default_encryption',
-      account: '333333333333',
-      region: 'us-west-2',
-      resource: 'acme-dev-scratch',
-      params: { algorithm: 'aws:kms', kms_key_id: 'alias/dev' },
+      account: DEMO_STORY.staging,
+      region: 'us-east-1',
+      resource: 'acme-staging-artifacts',
+      params: { algorithm: 'aws:kms', kms_key_id: 'alias/staging' },
     });
     for (const p of [p1, p2]) {
       const res = await bot.callTool('remediation_apply', { plan_id: p.plan_id });
@@ -410,6 +406,149 @@ describe('refusals', () => {
       verification_audit_id: verification.id,
       rollback_audit_id: rollback.id,
     });
+    expect(await verifyAuditFile(r.h.auditFile)).toMatchObject({ ok: true });
+  });
+});
+
+describe('s3_enable_default_encryption', () => {
+  const encryption = {
+    action: 's3_enable_default_encryption',
+    account: DEMO_STORY.account,
+    region: 'us-east-1',
+    resource: DEMO_STORY.publicBucket,
+  };
+  const key = (account: string) =>
+    `arn:aws:kms:us-east-1:${account}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
+
+  it("a KMS key ARN of another account is invalid; the bucket's own account's key plans", async () => {
+    for (const kms_key_id of [key('999999999999'), 'arn:aws:kms:us-east-1:999999999999:alias/theirs']) {
+      const res = await r.responder.callTool('remediation_plan', {
+        ...encryption,
+        params: { algorithm: 'aws:kms', kms_key_id },
+      });
+      expect(res.envelope, kms_key_id).toMatchObject({
+        category: 'validation',
+        details: { issues: [{ path: 'params.kms_key_id' }] },
+      });
+      expect(res.envelope!.message).toContain('999999999999');
+    }
+    const own = await plan(r.responder, {
+      ...encryption,
+      params: { algorithm: 'aws:kms', kms_key_id: key(DEMO_STORY.account) },
+    });
+    expect(own).toMatchObject({ after: { encryption: { kms_key_id: key(DEMO_STORY.account) } } });
+  });
+
+  it('a bucket that already has default encryption is refused, whatever would replace it', async () => {
+    const encrypted = [
+      // aws:kms with alias/acme-logs: neither weaker (AES256) nor another key.
+      { ...encryption, resource: 'acme-prod-logs', params: {} },
+      { ...encryption, resource: 'acme-prod-logs', params: { algorithm: 'aws:kms', kms_key_id: 'alias/x' } },
+      // AES256.
+      {
+        ...encryption,
+        account: '333333333333',
+        region: 'us-west-2',
+        resource: 'acme-dev-scratch',
+        params: { algorithm: 'aws:kms', kms_key_id: 'alias/dev' },
+      },
+    ];
+    for (const args of encrypted) {
+      const res = await r.responder.callTool('remediation_plan', args);
+      expect(res.envelope, JSON.stringify(args)).toMatchObject({
+        code: 'already_remediated',
+        category: 'conflict',
+      });
+      expect(res.envelope!.message).toContain('already has default encryption');
+    }
+    const logs = await r.sim.resourceState(DEMO_STORY.account, 'bucket', 'acme-prod-logs');
+    expect(logs!.encryption).toEqual({ algorithm: 'aws:kms', kms_key_id: 'alias/acme-logs' });
+  });
+
+  it('AES256 on a bucket with no default encryption still plans', async () => {
+    const p = await plan(await r.as('erin', ['responder']), {
+      ...encryption,
+      params: { algorithm: 'AES256' },
+    });
+    expect(p).toMatchObject({
+      verdict: 'approval_required',
+      before: { encryption: null },
+      after: { encryption: { algorithm: 'AES256' } },
+    });
+  });
+});
+
+describe('read-back failure after the write', () => {
+  it('state unknown: not retryable, a verification record, and the replay does not claim a rollback', async () => {
+    const me = await r.as('quinn', ['responder']);
+    const p = await plan(me, {
+      action: 'ec2_quarantine_instance',
+      account: DEMO_STORY.account,
+      region: 'us-east-1',
+      resource: DEMO_STORY.bastion,
+      params: { quarantine_group: DEMO_STORY.quarantineGroup },
+    });
+    const token = await approveAndToken(p.plan_id as string);
+    // The write lands; every read after it times out.
+    const read = r.sim.read.bind(r.sim);
+    const write = r.sim.write.bind(r.sim);
+    let written = false;
+    const writes = vi.spyOn(r.sim, 'write').mockImplementation(async (...args) => {
+      await write(...args);
+      written = true;
+    });
+    const reads = vi.spyOn(r.sim, 'read').mockImplementation(async (target) => {
+      if (written) throw new BackendError('unavailable', 'EC2 DescribeInstances timed out.');
+      return read(target);
+    });
+    let res;
+    try {
+      res = await me.callTool('remediation_apply', { plan_id: p.plan_id, approval_token: token });
+    } finally {
+      writes.mockRestore();
+      reads.mockRestore();
+    }
+    expect(written).toBe(true);
+    expect(res.envelope).toMatchObject({
+      code: 'verification_unavailable',
+      retryable: false,
+      details: { plan_id: p.plan_id, state: 'unknown', rolled_back: false },
+    });
+    expect(res.envelope!.message).toContain('may have been applied');
+    expect(res.envelope!.remediation).not.toContain('nothing was changed');
+    // The backend's own words stay in the log.
+    expect(JSON.stringify(res.raw)).not.toContain('DescribeInstances');
+    // It did land.
+    expect(
+      (await r.sim.resourceState(DEMO_STORY.account, 'instance', DEMO_STORY.bastion))!.security_groups,
+    ).toEqual([DEMO_STORY.quarantineGroup]);
+
+    const recs = r.h.auditRecords().filter((x) => x.refs?.plan_id === p.plan_id);
+    const verification = recs.find((x) => x.kind === 'verification')!;
+    expect(verification).toMatchObject({ outcome: 'error', error_code: 'verification_unavailable' });
+    expect(res.envelope!.details).toMatchObject({ verification_audit_id: verification.id });
+    const call = recs.find((x) => x.tool === 'remediation_apply' && x.refs?.verification_id)!;
+    expect(call.refs).toMatchObject({ verification_id: verification.id });
+    const got = await me.callTool('remediation_get_plan', { plan_id: p.plan_id });
+    expect(got.structured).toMatchObject({
+      status: 'failed',
+      outcome: {
+        rolled_back: false,
+        verification_audit_id: verification.id,
+        error: { code: 'verification_unavailable' },
+      },
+    });
+    expect(got.text).not.toContain('Not applied');
+    expect(JSON.stringify(got.raw)).not.toContain('DescribeInstances');
+
+    const again = await me.callTool('remediation_apply', { plan_id: p.plan_id, approval_token: token });
+    expect(again.envelope).toMatchObject({
+      code: 'verification_unavailable',
+      retryable: false,
+      details: { replayed: true, rolled_back: false, verification_audit_id: verification.id },
+    });
+    expect(again.envelope!.remediation).not.toContain('rolled back;');
+    expect(again.envelope!.remediation).toContain('not rolled back');
     expect(await verifyAuditFile(r.h.auditFile)).toMatchObject({ ok: true });
   });
 });

@@ -83,9 +83,12 @@ function storedFailure(plan: RemediationPlan): PortcullisError {
     code: o?.error?.code ?? 'plan_failed',
     category: drifted ? 'conflict' : 'upstream',
     message: o?.error?.message ?? `Plan ${plan.id} failed.`,
+    // Only an outcome that says it was rolled back may say so: otherwise the change may be there.
     remediation: drifted
       ? 'Plan the change again from the current state.'
-      : 'The change was rolled back; tell a human and check the resource before planning again.',
+      : o?.rolled_back === true
+        ? 'The change was rolled back; tell a human and check the resource before planning again.'
+        : 'The change was not rolled back and may be in place: do not retry; tell a human to check the resource before planning again.',
     retryable: false,
     details: {
       plan_id: plan.id,
@@ -212,22 +215,46 @@ async function execute(
   try {
     observed = await eng.read(target, ctx.signal);
   } catch (err) {
-    // The state is unknown: keep the claim (the plan cannot run twice) and say so.
+    // The state is unknown: keep the claim (the plan cannot run twice), record the verification
+    // that could not be made, and say that the change may have landed. Not retryable: a retry
+    // would only replay this answer, and the resource needs a person's look, not another apply.
+    // The read's own error goes to the log (internal), never to the caller or the stored plan.
+    const message = `${plan.resource} could not be read back after the change, so the change was neither verified nor rolled back: it may have been applied. Its state is unknown until someone checks it.`;
+    const verificationId = await ctx.recordEvent({
+      kind: 'verification',
+      outcome: 'error',
+      error_code: 'verification_unavailable',
+      arguments: { plan_id: plan.id },
+      refs,
+    });
+    refs.verification_id = verificationId;
     await eng.finish(
       plan,
       'failed',
       {
         ...base,
         result: 'verification_failed',
-        error: {
-          code: 'verification_unavailable',
-          message: 'The target could not be read back after the change.',
-        },
+        verification_audit_id: verificationId,
+        error: { code: 'verification_unavailable', message },
       },
       { keepBudget: true },
     );
     ctx.addAuditRefs(refs);
-    throw err;
+    throw new PortcullisError({
+      code: 'verification_unavailable',
+      category: 'upstream',
+      message,
+      remediation:
+        'Do not retry this plan; tell a human to check the resource now, citing the audit ids in details.',
+      retryable: false,
+      internal: err,
+      details: {
+        plan_id: plan.id,
+        state: 'unknown',
+        rolled_back: false,
+        verification_audit_id: verificationId,
+      },
+    });
   }
   const observedHash = canonicalHash(observed);
   if (writeError !== null && observedHash === plan.before_hash) {

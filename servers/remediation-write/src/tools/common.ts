@@ -160,7 +160,8 @@ export function renderPlan(p: z.output<typeof planOut>): string {
     lines.push(
       p.outcome.result === 'applied'
         ? `Applied by ${p.outcome.applied_by} at ${p.outcome.applied_at}; read back and verified (verification audit record ${p.outcome.verification_audit_id}).`
-        : `Not applied: ${p.outcome.error?.message ?? p.outcome.result}${p.outcome.rolled_back ? ' The change was rolled back automatically.' : ''}`,
+        : // Only a drift (nothing written) or a rollback leaves the change out for certain.
+          `${p.outcome.result === 'target_drifted' || p.outcome.rolled_back ? 'Not applied' : 'Not verified'}: ${p.outcome.error?.message ?? p.outcome.result}${p.outcome.rolled_back ? ' The change was rolled back automatically.' : ''}`,
     );
   else if (p.status === 'ready' || p.status === 'pending' || p.status === 'approved')
     lines.push(`Expires at ${p.expires_at}. ${NEXT[p.verdict] ?? ''}`);

@@ -260,16 +260,17 @@ export const planChange = tool({
         { issues: [{ path: 'resource', message: `expected ${spec.resourceHint}` }] },
       );
     const parsed = spec.params.safeParse(args.params);
-    if (!parsed.success)
+    const issues = parsed.success
+      ? (spec.checkParams?.(args, parsed.data) ?? []).map((i) => ({
+          path: ['params', i.path].join('.'),
+          message: i.message,
+        }))
+      : parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
+    if (!parsed.success || issues.length > 0)
       throw errors.validation(
-        `Invalid arguments: params: ${parsed.error.issues.map((i) => `${['params', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
+        `Invalid arguments: params: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         'See remediation_list_actions for the parameters of each action.',
-        {
-          issues: parsed.error.issues.map((i) => ({
-            path: ['params', ...i.path].join('.'),
-            message: i.message,
-          })),
-        },
+        { issues },
       );
     const eng = ctx.backend;
     if ((await eng.account(ctx.principal.tenant, args.account)) === null)
@@ -310,6 +311,14 @@ export const planChange = tool({
         'already_remediated',
         `${args.resource} is already in the state ${args.action} would set; there is nothing to change.`,
         'Re-check the finding with posture-read; it may be resolved at the next sync.',
+        { state: before },
+      );
+    const refusal = spec.refuse?.(before) ?? null;
+    if (refusal !== null)
+      throw errors.conflict(
+        'already_remediated',
+        refusal,
+        'Nothing to enable here. Changing the existing setting is for a person: open a ticket with remediation_open_ticket.',
         { state: before },
       );
     const plan = await recordPlan(ctx, {
