@@ -328,15 +328,25 @@ export class RemoteUpstream implements Upstream {
 
   async callTool(name: string, args: Record<string, unknown>, opts: UpstreamCallOptions = {}) {
     const c = await this.connect();
-    const meta: Record<string, unknown> = { ...opts.meta };
-    if (opts.caller) meta[CALLER_META_KEY] = { id: opts.caller.id, tenant: opts.caller.tenant };
-    const traceparent = typeof meta.traceparent === 'string' ? meta.traceparent : undefined;
-    // Over HTTP the trace context travels as the W3C header too, not only in `_meta`.
-    return (await currentCaller.run(opts.caller, () =>
-      currentTrace.run(traceparent, () =>
-        c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
-      ),
+    return (await this.asCaller(opts.caller, opts.meta, (meta) =>
+      c.callTool({ name, arguments: args, _meta: meta }, undefined, this.requestOptions(opts.signal)),
     )) as UpstreamCallResult;
+  }
+
+  /**
+   * One request made for `caller`: the caller as data in `_meta`, and over HTTP the credential
+   * headers issued for that caller (a token exchanged for them, not the broker's own) and the
+   * trace context as the W3C header too, not only in `_meta`.
+   */
+  private asCaller<T>(
+    caller: Principal | undefined,
+    given: Record<string, unknown> | undefined,
+    send: (meta: Record<string, unknown>) => Promise<T>,
+  ): Promise<T> {
+    const meta: Record<string, unknown> = { ...given };
+    if (caller) meta[CALLER_META_KEY] = { id: caller.id, tenant: caller.tenant };
+    const traceparent = typeof meta.traceparent === 'string' ? meta.traceparent : undefined;
+    return currentCaller.run(caller, () => currentTrace.run(traceparent, () => send(meta)));
   }
 
   /** Drops the connection (keeping the listeners): the next call connects again, respawning a command. */
@@ -380,13 +390,13 @@ export class RemoteUpstream implements Upstream {
     });
   }
 
-  async readResource(uri: string, _caller?: Principal, opts: UpstreamCallOptions = {}) {
+  /** Read for `caller` (its credential headers, as for a tool call), or with the upstream's own. */
+  async readResource(uri: string, caller?: Principal, opts: UpstreamCallOptions = {}) {
     const c = await this.connect();
-    return (await c.readResource({ uri, _meta: opts.meta }, this.requestOptions(opts.signal))).contents as {
-      uri: string;
-      mimeType?: string;
-      text?: string;
-    }[];
+    const res = await this.asCaller(caller, opts.meta, (meta) =>
+      c.readResource({ uri, _meta: meta }, this.requestOptions(opts.signal)),
+    );
+    return res.contents as { uri: string; mimeType?: string; text?: string }[];
   }
 
   async listPrompts() {
@@ -397,14 +407,17 @@ export class RemoteUpstream implements Upstream {
     });
   }
 
+  /** Got for `caller` (its credential headers, as for a tool call), or with the upstream's own. */
   async getPrompt(
     name: string,
     args: Record<string, string>,
-    _caller?: Principal,
+    caller?: Principal,
     opts: UpstreamCallOptions = {},
   ) {
     const c = await this.connect();
-    return c.getPrompt({ name, arguments: args, _meta: opts.meta }, this.requestOptions(opts.signal));
+    return this.asCaller(caller, opts.meta, (meta) =>
+      c.getPrompt({ name, arguments: args, _meta: meta }, this.requestOptions(opts.signal)),
+    );
   }
 
   onToolsChanged(listener: () => void): () => void {

@@ -316,14 +316,19 @@ export class RemoteConnection implements UpstreamConnection {
     };
   }
 
+  // As a tool call is: made for the caller, so a token exchange names them (not the broker) and
+  // the remote decides and audits the read or get as that user.
   async readResource(uri: string, input: CallInput): Promise<ResourceContents> {
     return {
-      contents: await this.up.readResource(uri, undefined, { signal: input.signal, meta: input.meta }),
+      contents: await this.up.readResource(uri, input.principal, { signal: input.signal, meta: input.meta }),
     };
   }
 
   async getPrompt(name: string, args: Record<string, string>, input: CallInput): Promise<PromptResult> {
-    const res = await this.up.getPrompt(name, args, undefined, { signal: input.signal, meta: input.meta });
+    const res = await this.up.getPrompt(name, args, input.principal, {
+      signal: input.signal,
+      meta: input.meta,
+    });
     return { ...(res.description ? { description: res.description } : {}), messages: res.messages };
   }
 

@@ -175,6 +175,30 @@ describe('broker -> remote Portcullis CRM (JWT auth) with RFC 8693 token exchang
     expect(exchanges().length).toBe(before + 1);
   });
 
+  it("reads a resource and gets a prompt as the caller too: each request's bearer names them, not the broker", async () => {
+    const before = hop.seen.length;
+    const read = await clients.alice!.readResource({ uri: 'crm://schema' });
+    expect(read.contents).toHaveLength(1);
+    const got = await clients.bob!.getPrompt({
+      name: 'remote_crm_account_brief',
+      arguments: { account_id: 'acct_1' },
+    });
+    expect(JSON.stringify(got.messages)).toContain('acct_1');
+    const bearerOf = (method: string) => {
+      const sent = hop.seen.slice(before).filter((s) => s.body.includes(`"${method}"`));
+      expect(sent, method).toHaveLength(1);
+      return sent[0]!.headers.authorization!.slice('Bearer '.length);
+    };
+    for (const [method, who] of [
+      ['resources/read', 'alice'],
+      ['prompts/get', 'bob'],
+    ] as const) {
+      const bearer = bearerOf(method);
+      expect(ep.issued).toContain(bearer);
+      expect(claims(bearer), method).toMatchObject({ sub: who, act: { sub: 'portcullis-broker' } });
+    }
+  });
+
   it("the inbound caller's key never reaches the token endpoint or the upstream", () => {
     expect(ep.requests.length).toBeGreaterThan(0);
     expect(hop.seen.length).toBeGreaterThan(0);
