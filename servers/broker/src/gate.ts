@@ -82,6 +82,9 @@ export class UpstreamGate {
   }
 }
 
+/** The half-open probe's hold on the breaker: a token only the call that took it can hand back. */
+export type Probe = symbol;
+
 /**
  * Closed while calls succeed; open for `cooldownMs` after `failures` consecutive failures (calls
  * then fail fast); then half-open: one probe call decides whether it closes again.
@@ -89,21 +92,32 @@ export class UpstreamGate {
 export class CircuitBreaker {
   private consecutive = 0;
   private openUntil = 0;
-  private probing = false;
+  /** The probe in flight while half-open: it alone holds the slot, so only it may free it. */
+  private probing: Probe | null = null;
 
   constructor(
     private readonly failures: number,
     private readonly cooldownMs: number,
   ) {}
 
-  /** null when a call may go ahead, else how long until the next probe. */
-  admit(): number | null {
+  /**
+   * How long until the next probe (a number), or what lets this call go ahead: null while
+   * closed, the probe while half-open. The probe ends with success(), failure() or, when it never
+   * got an answer or a failure from the upstream (cancelled, refused on the way), release(): else
+   * the slot stays taken and every later call is refused until a restart.
+   */
+  admit(): number | Probe | null {
     if (this.openUntil === 0) return null;
     const now = Date.now();
     if (now < this.openUntil) return this.openUntil - now;
     if (this.probing) return this.cooldownMs;
-    this.probing = true;
-    return null;
+    this.probing = Symbol('probe');
+    return this.probing;
+  }
+
+  /** Frees the slot of a probe that reached no verdict; a later probe's slot is left alone. */
+  release(probe: Probe): void {
+    if (this.probing === probe) this.probing = null;
   }
 
   get isOpen(): boolean {
@@ -113,11 +127,11 @@ export class CircuitBreaker {
   success(): void {
     this.consecutive = 0;
     this.openUntil = 0;
-    this.probing = false;
+    this.probing = null;
   }
 
   failure(): void {
-    this.probing = false;
+    this.probing = null;
     this.consecutive++;
     if (this.consecutive >= this.failures) this.openUntil = Date.now() + this.cooldownMs;
   }
@@ -125,7 +139,7 @@ export class CircuitBreaker {
   /** Opens at once (the upstream was unreachable at start, or its process exited). */
   trip(): void {
     this.consecutive = this.failures;
-    this.probing = false;
+    this.probing = null;
     this.openUntil = Date.now() + this.cooldownMs;
   }
 }

@@ -18,6 +18,7 @@ import {
   STORE_EXTENSIONS,
   TRACE_META_KEY,
   accessOf,
+  errors,
   isProduction,
   packageFile,
   type ErrorEnvelope,
@@ -43,7 +44,7 @@ import type { Migration } from '@portcullis/core/store';
 import type { Counter } from 'prom-client';
 import { parseBrokerConfig, type BrokerConfig, type ResolvedUpstream } from './config.js';
 import { LOCAL_SYSTEMS } from './locals.js';
-import { CircuitBreaker, UpstreamGate, parseRate } from './gate.js';
+import { CircuitBreaker, UpstreamGate, parseRate, type Probe } from './gate.js';
 import { Lock, toolHash, type PinState } from './pinning.js';
 import {
   LocalConnection,
@@ -52,6 +53,7 @@ import {
   UpstreamHidesTool,
   UpstreamRefused,
   templateRegExp,
+  type CallInput,
   type UpstreamConnection,
   type UpstreamContent,
 } from './upstreams.js';
@@ -297,17 +299,15 @@ export class Federation {
     });
   }
 
-  /** Why a tool may not be served now, or null. */
+  /**
+   * Why a tool may not be served now (no longer listed, drifted, unpinned), or null. Checked
+   * whether or not the upstream is down: a probe of a down upstream runs only a definition its
+   * clients were shown and the lock accepts.
+   */
   refusal(state: UpstreamState, tool: string): PortcullisError | null {
     const current = state.current.get(tool);
     const served = state.served.get(tool);
     const name = `${state.cfg.prefix}${tool}`;
-    if (state.down) {
-      const retry = state.breaker.admit();
-      if (retry !== null || !state.connected)
-        return unavailable(state.cfg.name, retry ?? state.cfg.breaker.cooldown_ms);
-      return null;
-    }
     if (!current || !served)
       return new PortcullisError({
         code: 'upstream_tool_gone',
@@ -331,9 +331,28 @@ export class Federation {
     return null;
   }
 
+  /**
+   * The circuit breaker's word on one call: null while the upstream is up, the probe while it is
+   * down and the cool-down is over (the caller hands it back with `breaker.release` once done, in
+   * a `finally`), else `upstream_unavailable`.
+   */
+  private admit(state: UpstreamState): Probe | null {
+    if (!state.down) return null;
+    const admitted = state.breaker.admit();
+    if (typeof admitted === 'number') throw unavailable(state.cfg.name, admitted);
+    if (!state.connected) {
+      // Never reached: its own re-probe (probe()) brings it back, not a call.
+      if (admitted) state.breaker.release(admitted);
+      throw unavailable(state.cfg.name, state.cfg.breaker.cooldown_ms);
+    }
+    return admitted;
+  }
+
   /** Withheld from this principal's tools/list: down (fail-open), drifted, unpinned, or hidden by the upstream itself. */
   withheld(state: UpstreamState, tool: string, principal: Principal): boolean {
-    if (state.down) return state.cfg.on_failure === 'open';
+    if (state.down && state.cfg.on_failure === 'open') return true;
+    // Down and fail-closed, it stays listed (its calls fail fast), but never a definition the
+    // broker would refuse to run.
     const current = state.current.get(tool);
     if (!current) return true;
     const pin = this.lock.check(state.cfg.name, tool, current.hash);
@@ -351,6 +370,22 @@ export class Federation {
   ): Promise<ToolOutput> {
     const refused = this.refusal(state, tool);
     if (refused) throw refused;
+    const probe = this.admit(state);
+    try {
+      return await this.forward(state, tool, args, ctx);
+    } finally {
+      // A probe that ended without a verdict (the caller cancelled, the gate or the token
+      // endpoint refused it) frees the slot for the next call; success()/failure() already did.
+      if (probe) state.breaker.release(probe);
+    }
+  }
+
+  private async forward(
+    state: UpstreamState,
+    tool: string,
+    args: Record<string, unknown>,
+    ctx: ToolContext<Federation>,
+  ): Promise<ToolOutput> {
     const name = state.cfg.name;
     ctx.addAuditRefs({ upstream: name });
     const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
@@ -391,6 +426,13 @@ export class Federation {
           remediation: `Ask an administrator of ${name} for the role this needs; do not retry.`,
           details: { upstream: name },
         });
+      }
+      if (isAnswer(err)) {
+        // The upstream answered with a JSON-RPC error (it refused this caller's assertion, or hides
+        // the tool from them): it is up and the connection is sound. Counting it, or dropping the
+        // connection every other caller shares, would let one refused caller open the circuit.
+        state.breaker.success();
+        throw answered(name, err);
       }
       if (ctx.signal.aborted) throw err;
       const wasOpen = state.breaker.isOpen;
@@ -627,8 +669,10 @@ export class Federation {
   }
 
   /**
-   * One read or get through the door: the broker's policy on the upstream's item, the gate, the
-   * upstream (a local system as the caller, with its own policy and record), one broker record.
+   * One read or get through the door, as the kit's stages take a tool call: nothing while the
+   * audit trail cannot be written, the caller's rate limit, the broker's policy on the upstream's
+   * item; then the breaker, the gate and the upstream (a local system as the caller, with its own
+   * policy and record); one broker record.
    */
   private async through<T>(
     req: FederationRequest,
@@ -636,12 +680,12 @@ export class Federation {
     action: 'read_resource' | 'get_prompt',
     entity: PolicyResource,
     args: Record<string, unknown>,
-    run: (input: { principal: Principal; signal: AbortSignal; meta: Record<string, unknown> }) => Promise<T>,
+    run: (input: CallInput) => Promise<T>,
   ): Promise<T | { error: ErrorEnvelope }> {
     const started = performance.now();
     const decision = req.decide(action, entity);
     const refs: Record<string, string> = { upstream: state.cfg.name };
-    const record = (outcome: 'ok' | 'error' | 'denied', code: string | null) =>
+    const record = (outcome: 'ok' | 'error' | 'denied' | 'rate_limited', code: string | null) =>
       req.record({
         kind: action,
         tool: action,
@@ -654,6 +698,13 @@ export class Federation {
       });
     let failure: PortcullisError;
     try {
+      // The last append failed: a read run now might leave no record of what it did, so none runs
+      // (as the kit's audit stage refuses tool calls). Any append that succeeds ends it: this
+      // refusal's record, or /readyz's check.
+      if (!this.host.auditWritable) throw errors.auditUnavailable();
+      // The limit a tool call of this principal takes (per principal and tenant), the action in
+      // the tool's place: a read or get is no way around it.
+      await this.host.limiter.acquire(req.principal.id, req.principal.tenant, action);
       if (decision.effect !== 'allow')
         throw new PortcullisError({
           code: 'forbidden',
@@ -663,45 +714,16 @@ export class Federation {
           remediation: 'Ask an administrator for the role this needs; do not retry.',
           details: { upstream: state.cfg.name, policies: decision.policies },
         });
-      if (state.down) {
-        const retry = state.breaker.admit();
-        if (retry !== null || !state.connected)
-          throw unavailable(state.cfg.name, retry ?? state.cfg.breaker.cooldown_ms);
-      }
-      const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
-      const signal = AbortSignal.any([req.signal, timeout]);
-      const meta = await this.meta(state, req);
+      const out = await this.reach(state, req, run);
       try {
-        const out = await state.gate.run(() => run({ principal: req.principal, signal, meta }), signal);
-        state.breaker.success();
         await record('ok', null);
-        return out;
       } catch (err) {
-        if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
-        if (isAnswer(err)) {
-          // The upstream answered (an MCP error): it is up; its text is its own, capped and labelled.
-          state.breaker.success();
-          throw new PortcullisError({
-            code: 'upstream_error',
-            category: 'upstream',
-            message: `Upstream ${state.cfg.name} refused: ${String((err as Error).message).slice(0, 300)}`,
-            retryable: false,
-            details: { upstream: state.cfg.name },
-          });
-        }
-        state.breaker.failure();
-        if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
-        if (timeout.aborted)
-          throw new PortcullisError({
-            code: 'upstream_timeout',
-            category: 'upstream',
-            message: `Upstream ${state.cfg.name} did not answer within ${state.cfg.timeout_ms} ms.`,
-            retryable: true,
-            details: { upstream: state.cfg.name, timeout_ms: state.cfg.timeout_ms },
-            internal: err,
-          });
-        throw unavailable(state.cfg.name, undefined, err);
+        // The trail failed, not the upstream: no breaker failure and no reset of the connection
+        // other callers share. What was read is not handed out without its record.
+        this.services.logger.error({ err }, 'audit append failed');
+        throw errors.internal(err);
       }
+      return out;
     } catch (err) {
       if (err instanceof UpstreamRefused) {
         const env = err.envelope;
@@ -723,13 +745,72 @@ export class Federation {
             category: err.category,
             message: err.message,
             retryable: err.retryable,
+            retryAfterMs: err.retryAfterMs,
             remediation: err.remediation,
             details: { ...err.details, upstream: state.cfg.name },
+            internal: err.internal,
           });
       } else throw err;
     }
-    const auditId = await record(failure.category === 'forbidden' ? 'denied' : 'error', failure.code);
+    const outcome =
+      failure.category === 'forbidden'
+        ? 'denied'
+        : failure.category === 'rate_limited'
+          ? 'rate_limited'
+          : 'error';
+    // A refusal is answered even when its record cannot be written (the kit's calls are too).
+    const auditId = await record(outcome, failure.code).catch((err: unknown) => {
+      this.services.logger.error({ err }, 'audit append failed');
+      return 'unrecorded';
+    });
     return { error: this.host.redactor.maskSecrets(failure.toEnvelope(auditId)) };
+  }
+
+  /**
+   * The breaker, the gate and the upstream for one read or get. Only the upstream's own failure
+   * (no answer, a broken connection) counts against it and drops the connection.
+   */
+  private async reach<T>(
+    state: UpstreamState,
+    req: FederationRequest,
+    run: (input: CallInput) => Promise<T>,
+  ): Promise<T> {
+    const probe = this.admit(state);
+    try {
+      const timeout = AbortSignal.timeout(state.cfg.timeout_ms);
+      const signal = AbortSignal.any([req.signal, timeout]);
+      const meta = await this.meta(state, req);
+      try {
+        const out = await state.gate.run(() => run({ principal: req.principal, signal, meta }), signal);
+        state.breaker.success();
+        return out;
+      } catch (err) {
+        if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
+        if (isAnswer(err)) {
+          // The upstream answered (an MCP error): it is up.
+          state.breaker.success();
+          throw answered(state.cfg.name, err);
+        }
+        // The caller cancelled: that says nothing about the upstream (as for a tool call), and
+        // it is recorded as the kit records a cancelled call.
+        if (req.signal.aborted) throw errors.internal(err);
+        state.breaker.failure();
+        if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
+        if (timeout.aborted)
+          throw new PortcullisError({
+            code: 'upstream_timeout',
+            category: 'upstream',
+            message: `Upstream ${state.cfg.name} did not answer within ${state.cfg.timeout_ms} ms.`,
+            retryable: true,
+            details: { upstream: state.cfg.name, timeout_ms: state.cfg.timeout_ms },
+            internal: err,
+          });
+        throw unavailable(state.cfg.name, undefined, err);
+      }
+    } finally {
+      // A probe that ended without a verdict (cancelled, refused on the way) frees the slot.
+      if (probe) state.breaker.release(probe);
+    }
   }
 
   /** The kit's federation hook: resources and prompts of every upstream beside the broker's tools. */
@@ -880,6 +961,17 @@ function isAnswer(err: unknown): boolean {
     code !== -32000 &&
     code !== -32001
   );
+}
+
+/** An upstream's JSON-RPC error answer: its text is its own, capped and labelled. */
+function answered(upstream: string, err: unknown): PortcullisError {
+  return new PortcullisError({
+    code: 'upstream_error',
+    category: 'upstream',
+    message: `Upstream ${upstream} refused: ${String((err as Error).message).slice(0, 300)}`,
+    retryable: false,
+    details: { upstream },
+  });
 }
 
 function where(cfg: ResolvedUpstream): string {

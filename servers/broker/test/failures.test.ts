@@ -129,3 +129,74 @@ describe('an upstream dying or slowing down mid-run', () => {
     expect((await h.callTool('steady_stable', {})).text).toContain('ok');
   }, 240_000);
 });
+
+describe('the half-open probe', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'broker-probe-'));
+  let h: InProcessHarness<Federation>;
+
+  beforeAll(async () => {
+    const path = configFile(
+      [
+        'upstreams:',
+        ...stdioUpstream('probed', dir, ['    breaker: { failures: 1, cooldown_ms: 200 }']),
+        ...stdioUpstream('metered', dir, [
+          '    breaker: { failures: 1, cooldown_ms: 200 }',
+          '    rate_limit: 1/3s',
+        ]),
+        '',
+      ].join('\n'),
+    );
+    h = await startInProcess(defineBroker(loadBrokerConfig(path)), { principal: PRINCIPAL });
+  }, 240_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Opens the upstream's circuit and waits out its cool-down: the next call is the probe. */
+  async function halfOpen(name: string) {
+    const state = h.runtime.kitBackend.states.get(name)!;
+    state.breaker.trip();
+    const tripped = Date.now();
+    await until(() => Date.now() > tripped + 250, 'the cool-down');
+    return state;
+  }
+
+  it('a probe its caller cancels frees the probe: the next call reaches the upstream and closes the circuit', async () => {
+    const state = await halfOpen('probed');
+    const holder = state.breaker as unknown as { probing: unknown };
+    const cancel = new AbortController();
+    const probe = h.client
+      .callTool({ name: 'probed_sleep', arguments: { ms: 60_000 } }, undefined, { signal: cancel.signal })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    // The call was let through as the probe (and is waiting on the upstream): cancel it there.
+    await until(() => Boolean(holder.probing), 'the probe to be admitted');
+    cancel.abort();
+    expect(await probe).toBeTruthy();
+    await until(
+      () => h.auditRecords().some((r) => r.tool === 'probed_sleep'),
+      'the cancelled call to end at the broker',
+    );
+    const next = await h.callTool('probed_stable', {});
+    expect(next.envelope).toBeUndefined();
+    expect(next.text).toContain('ok');
+    expect(state.breaker.isOpen).toBe(false);
+  }, 120_000);
+
+  it("a probe the upstream's own rate refuses frees the probe: once the window turns, a call reaches it", async () => {
+    expect((await h.callTool('metered_stable', {})).text).toContain('ok');
+    const windowFrom = Date.now();
+    const state = await halfOpen('metered');
+    // The probe is let through the breaker, then refused by the gate: no verdict on the upstream.
+    expect((await h.callTool('metered_stable', {})).envelope).toMatchObject({
+      code: 'rate_limited',
+      details: { scope: 'upstream', upstream: 'metered' },
+    });
+    await until(() => Date.now() > windowFrom + 3_100, 'the rate window to turn');
+    const next = await h.callTool('metered_stable', {});
+    expect(next.envelope).toBeUndefined();
+    expect(state.breaker.isOpen).toBe(false);
+  }, 120_000);
+});

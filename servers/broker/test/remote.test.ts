@@ -103,6 +103,8 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     }[] = [
       { principal: 'alice', roles: ['rep', 'pii_reader'], tenant: 'acme', attributes: { team: 'east' } },
       { principal: 'auditor', roles: ['viewer'], tenant: 'acme', attributes: {} },
+      // Not of the broker credential's tenant at the remote: its assertions are refused there.
+      { principal: 'gail', roles: ['rep'], tenant: 'globex', attributes: { team: 'east' } },
     ];
     const records = people.map((p) => {
       const { key, record } = generateApiKey(p);
@@ -259,6 +261,32 @@ describe('broker over HTTP: local crm, remote Portcullis CRM, server-everything 
     await expect(direct(remoteKeys.broker!, await real.sign({ ...alice, tenant: 'globex' }))).rejects.toThrow(
       /another tenant/,
     );
+  });
+
+  it("a caller the remote refuses (a foreign tenant's assertion) neither opens the circuit nor drops other callers' connection", async () => {
+    const state = broker.kitBackend.states.get('remote-crm')!;
+    const alice = await connect('alice');
+    expect((await call(alice, 'remote_crm_search_accounts', {})).env).toBeUndefined();
+    const up = (state.conn as unknown as { up: { client: unknown } }).up;
+    const shared = up.client;
+    expect(shared).not.toBeNull();
+    const gail = await connect('gail');
+    // The breaker opens after one failure here: three refusals would have opened it thrice over.
+    for (let i = 0; i < 3; i++) {
+      const refused = await call(gail, 'remote_crm_search_accounts', {});
+      expect(refused.env).toMatchObject({
+        code: 'upstream_error',
+        category: 'upstream',
+        retryable: false,
+        details: { upstream: 'remote-crm' },
+      });
+      expect(refused.env!.message).toMatch(/another tenant/);
+    }
+    expect(state.breaker.isOpen).toBe(false);
+    // The remote answered each time: the connection every caller shares was kept.
+    expect(up.client).toBe(shared);
+    const after = await call(alice, 'remote_crm_search_accounts', {});
+    expect(after.env, JSON.stringify(after.r)).toBeUndefined();
   });
 
   it("passes the upstream's error envelope through unchanged, naming the upstream", async () => {
