@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 /** The built broker CLI. */
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -140,4 +140,11 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The error envelope a refused read or get carries in its JSON-RPC message. */
+export function envelopeOf(err: unknown): Record<string, unknown> {
+  const m = /\{"error":.*\}/.exec(String((err as Error).message));
+  expect(m, String(err)).not.toBeNull();
+  return (JSON.parse(m![0]) as { error: Record<string, unknown> }).error;
 }

@@ -8,16 +8,7 @@ import type { AuditSink } from '@portcullis/core/audit';
 import { startInProcess, type InProcessHarness } from '@portcullis/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
-import { configFile, everythingEntry } from './helpers.js';
-
-type Row = Record<string, unknown>;
-
-/** The error envelope a refused read or get carries in its JSON-RPC message. */
-function envelopeOf(err: unknown): Row {
-  const m = /\{"error":.*\}/.exec(String((err as Error).message));
-  expect(m, String(err)).not.toBeNull();
-  return (JSON.parse(m![0]) as { error: Row }).error;
-}
+import { configFile, envelopeOf, everythingEntry } from './helpers.js';
 
 describe('remote reads and gets at the door', () => {
   let h: InProcessHarness<Federation>;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startInProcess, type InProcessClient, type InProcessHarness } from '@portcullis/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBroker, loadBrokerConfig, type Federation } from '../src/index.js';
-import { configFile, everythingEntry } from './helpers.js';
+import { configFile, envelopeOf, everythingEntry } from './helpers.js';
 
 /** The text of a read's first content. */
 const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text?: string }).text;
@@ -16,13 +16,6 @@ const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text?: string
 const DOOR = fileURLToPath(new URL('./fixtures/door-policies/', import.meta.url));
 const DEV = '333333333333';
 type Row = Record<string, unknown>;
-
-/** The error envelope a refused read or get carries in its JSON-RPC message. */
-function envelopeOf(err: unknown): Row {
-  const m = /\{"error":.*\}/.exec(String((err as Error).message));
-  expect(m, String(err)).not.toBeNull();
-  return (JSON.parse(m![0]) as { error: Row }).error;
-}
 
 describe('broker resources and prompts', () => {
   let h: InProcessHarness<Federation>;

@@ -10,19 +10,9 @@ import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness } from '@portcullis/core/testing';
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
 import type { CrmBackend } from '../src/index.js';
-import { generateSeed, server } from '../src/index.js';
-import { DEMO_SUPPRESSED_CONTACT } from '../src/email/setup.js';
+import { server } from '../src/index.js';
+import { contactsAt } from './email-fixture.js';
 
-const acme = generateSeed('acme');
-const accountOf = (id: string) => acme.accounts.find((a) => a.id === id)!;
-const contactsAt = (owner: string) =>
-  acme.contacts.filter(
-    (c, i) =>
-      i !== DEMO_SUPPRESSED_CONTACT &&
-      c.account_id !== null &&
-      c.email !== null &&
-      accountOf(c.account_id).owner_id === owner,
-  );
 const followUp = (contactId: string, key: string) => ({
   contact_id: contactId,
   template: 'follow_up',

@@ -11,13 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess } from '@portcullis/core/testing';
 import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcullis/core/testing';
 import type { CrmBackend } from '../src/index.js';
-import { generateSeed, server } from '../src/index.js';
+import { server } from '../src/index.js';
 import { DEMO_SUPPRESSED_CONTACT } from '../src/email/setup.js';
+import { acme, contactsAt } from './email-fixture.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
-
-const acme = generateSeed('acme');
 
 let h: InProcessHarness<CrmBackend>;
 let alice: InProcessClient; // rep, east
@@ -41,16 +40,6 @@ function err(r: ToolCallOutcome): NonNullable<ToolCallOutcome['envelope']> {
 let n = 0;
 const key = (): string => `email-test-${++n}-${Date.now()}`;
 
-const accountOf = (id: string) => acme.accounts.find((a) => a.id === id)!;
-/** Contacts with an address at accounts owned by `owner`, skipping the suppressed demo contact. */
-const contactsAt = (owner: string) =>
-  acme.contacts.filter(
-    (c, i) =>
-      i !== DEMO_SUPPRESSED_CONTACT &&
-      c.account_id !== null &&
-      c.email !== null &&
-      accountOf(c.account_id).owner_id === owner,
-  );
 const suppressed = acme.contacts[DEMO_SUPPRESSED_CONTACT]!;
 
 const followUp = (contactId: string, extra: Row = {}) => ({
