@@ -198,12 +198,15 @@ function outcomeUnknown(err: unknown): PortcullisError {
 
 /**
  * The Idempotency-Key sent to Stripe: ours, namespaced by tenant and caller as our ledger keys are.
- * Stripe takes at most 255 characters; a longer one is replaced by its hash (still deterministic).
+ * The tenant and principal are percent-encoded, so the first two colons part them from the caller's
+ * key (which may hold colons): principal `a:b` with key `c` is not principal `a` with key `b:c`.
+ * Names without such characters read as before. Stripe takes at most 255 characters; a longer one
+ * is replaced by its hash (still deterministic).
  */
 export function stripeIdempotencyKey(
   req: Pick<RefundRequest, 'tenant' | 'principal_id' | 'idempotency_key'>,
 ): string {
-  const key = `portcullis-refund:${req.tenant}:${req.principal_id}:${req.idempotency_key}`;
+  const key = `portcullis-refund:${encodeURIComponent(req.tenant)}:${encodeURIComponent(req.principal_id)}:${req.idempotency_key}`;
   return key.length <= 255
     ? key
     : `portcullis-refund:${canonicalHash([req.tenant, req.principal_id, req.idempotency_key])}`;

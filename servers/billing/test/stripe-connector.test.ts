@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeStripe } from '@portcullis/fakes/stripe';
 import type { BillingBackend } from '../src/backend.js';
+import { stripeIdempotencyKey } from '../src/stripe.js';
 import { plannedReq, refundReq, refusal } from './backend-suite.js';
 import { STRIPE_KEY, stripeHarness } from './harness.js';
 
@@ -49,6 +50,17 @@ describe('Stripe connector', () => {
       reason: 'requested_by_customer',
       metadata: { tenant: 'acme', order_id: '4821', requested_by: 'agent-1' },
     });
+  });
+
+  it("keeps one caller's Stripe key from another's when names hold a colon", () => {
+    const a = stripeIdempotencyKey({ tenant: 'acme', principal_id: 'svc:ops', idempotency_key: 'key-0001' });
+    const b = stripeIdempotencyKey({ tenant: 'acme', principal_id: 'svc', idempotency_key: 'ops:key-0001' });
+    expect(a).not.toBe(b);
+    expect(a).toBe('portcullis-refund:acme:svc%3Aops:key-0001');
+    // Plain names (every key sent so far) are unchanged.
+    expect(stripeIdempotencyKey({ tenant: 'acme', principal_id: 'agent-1', idempotency_key: 'k:1' })).toBe(
+      'portcullis-refund:acme:agent-1:k:1',
+    );
   });
 
   it('a retry after an upstream timeout returns the first refund and refunds once', async () => {
