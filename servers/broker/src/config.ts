@@ -210,6 +210,20 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
             `${path}: ${at}.${key}: does not apply to a local system (it keeps its own tool names and runs in this process).`,
           );
     }
+    if (u.url !== undefined) {
+      let url: URL;
+      try {
+        url = new URL(u.url);
+      } catch {
+        throw new ConfigError(`${path}: ${at}.url: not a URL.`);
+      }
+      // A secret in the URL would be in every message that names the upstream (start-up errors,
+      // logs); credentials go by reference in auth, where they are resolved and masked.
+      if (url.username !== '' || url.password !== '')
+        throw new ConfigError(
+          `${path}: ${at}.url: holds a user name or password; give the credential by reference in auth instead.`,
+        );
+    }
     if (kind === 'stdio' && u.caller_assertion !== undefined)
       throw new ConfigError(
         `${path}: ${at}.caller_assertion: applies to remote Portcullis upstreams over HTTP only.`,

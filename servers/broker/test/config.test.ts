@@ -85,6 +85,10 @@ describe('broker configuration file', () => {
       /upstreams\[0\]\.auth\.bearer: must be a credential reference/,
     ],
     [
+      'upstreams:\n  - name: r\n    url: https://svc:hunter2@crm.example/mcp',
+      /upstreams\[0\]\.url: holds a user name or password; give the credential by reference in auth instead\.$/,
+    ],
+    [
       'upstreams:\n  - name: r\n    url: http://x/mcp\n    local: crm',
       /upstreams\[0\]: give exactly one of local, stdio or url \(local and url\)/,
     ],
