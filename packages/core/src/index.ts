@@ -43,6 +43,7 @@ export type {
 export { ConfigError, PortcullisError, errors, toPortcullisError, ERROR_CATEGORIES } from './errors.js';
 export type { ErrorCategory, ErrorEnvelope } from './errors.js';
 export { Redactor, REDACTED, setData } from './redact.js';
+export { templateRegExp } from './uri-template.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
 export {

@@ -19,6 +19,7 @@ import { PortcullisError, toPortcullisError, type ErrorEnvelope } from './errors
 import { UnknownToolError, type McpScope } from './runtime.js';
 import { sharedJsonSchemaValidator } from './tool-entry.js';
 import type { Principal } from './tool.js';
+import { templateRegExp } from './uri-template.js';
 
 export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export type PrincipalOf = (extra: HandlerExtra) => Principal;
@@ -303,9 +304,4 @@ export function createMcpServer(runtime: McpScope, principalOf: PrincipalOf): Se
 function headerOf(headers: Record<string, string | string[] | undefined> | undefined, name: string) {
   const v = headers?.[name];
   return typeof v === 'string' ? v : undefined;
-}
-
-function templateRegExp(uri: string): RegExp {
-  const escaped = uri.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replace(/\{(\w+)\}/g, (_m, name: string) => `(?<${name}>[^/?#]+)`)}$`);
 }

@@ -14,6 +14,7 @@ import {
   type FederatedResourceTemplate,
   type McpScope,
   ServerRuntime,
+  templateRegExp,
   UnknownToolError,
   type CallResult,
   type KitServices,
@@ -349,10 +350,4 @@ export class RemoteConnection implements UpstreamConnection {
   async close(): Promise<void> {
     await this.up.close();
   }
-}
-
-/** An RFC 6570 level-1 template (`posture://findings/{id}`) as a matcher of concrete URIs. */
-export function templateRegExp(uri: string): RegExp {
-  const escaped = uri.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replace(/\{(\w+)\}/g, (_m, name: string) => `(?<${name}>[^/?#]+)`)}$`);
 }
