@@ -624,17 +624,21 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
         res.status(200).json(result.structuredContent);
         return;
       }
-      const env = result._meta['portcullis/error'] as { category: string };
+      const env = result._meta['portcullis/error'] as { code: string; category: string };
+      // Nothing ran because the audit trail cannot be written: the server is unavailable for the
+      // moment (a client or a proxy retries a 503), not broken.
       const status =
-        {
-          forbidden: 403,
-          not_found: 404,
-          conflict: 409,
-          validation: 400,
-          rate_limited: 429,
-          approval_required: 409,
-          unauthenticated: 401,
-        }[env.category] ?? 500;
+        env.code === 'audit_unavailable'
+          ? 503
+          : ({
+              forbidden: 403,
+              not_found: 404,
+              conflict: 409,
+              validation: 400,
+              rate_limited: 429,
+              approval_required: 409,
+              unauthenticated: 401,
+            }[env.category] ?? 500);
       res.status(status).json({ error: env });
     } catch (err) {
       // The tool is hidden from this principal (policy never permits it). The attempt is audited.
