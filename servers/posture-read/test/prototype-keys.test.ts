@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromAsff, fromOcsf } from '../src/importers/normalize.js';
+import { fromAsff, fromOcsf, fromSarif, RecordError, sarifRun } from '../src/importers/normalize.js';
 import { redactDeep, type Redactions } from '../src/text-safety.js';
 
 const fixture = (name: string): unknown =>
@@ -56,6 +56,29 @@ describe('keys named like Object.prototype stay data', () => {
       ['__proto__', 'z'],
       ['env', 'prod'],
     ]);
+  });
+
+  it('a SARIF level named like a key of every object is refused, not taken as a severity', () => {
+    // A run without rules: the result's own level decides its severity.
+    const run = sarifRun({ driver: { name: 'scanner' } });
+    const result = (level: string) => ({
+      ruleId: 'r1',
+      level,
+      message: { text: 'm' },
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'a.tf' } } }],
+    });
+    expect(fromSarif(result('note'), 0, run, { account: '123456789012' }).severity).toBe('low');
+    for (const level of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const err = (() => {
+        try {
+          return fromSarif(JSON.parse(JSON.stringify(result(level))), 0, run, { account: '123456789012' });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, level).toBeInstanceOf(RecordError);
+      expect((err as RecordError).field, level).toBe('level');
+    }
   });
 
   it('evidence with a "__proto__" object is redacted and shown as sent', () => {

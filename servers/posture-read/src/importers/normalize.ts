@@ -372,7 +372,11 @@ export function fromSarif(
   let severity: Severity;
   if (Number.isFinite(secSev) && secSev > 0)
     severity = secSev >= 9 ? 'critical' : secSev >= 7 ? 'high' : secSev >= 4 ? 'medium' : 'low';
-  else severity = LEVEL[level] ?? f.fail('level', 'must be error, warning, note or none');
+  // Own keys only: a level such as "constructor" is a key of every object, not of this table.
+  else
+    severity = Object.hasOwn(LEVEL, level)
+      ? LEVEL[level]!
+      : f.fail('level', 'must be error, warning, note or none');
   const suppressions = f.get(raw, 'suppressions');
   const status: Status =
     Array.isArray(suppressions) && suppressions.length > 0
