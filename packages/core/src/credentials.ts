@@ -3,8 +3,8 @@ import { isAbsolute } from 'node:path';
 // Type-only: the AWS SDK is loaded on first use of an aws-sm: reference, keeping stdio start-up fast.
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.js';
-import type { Logger } from './log.js';
-import type { Redactor } from './redact.js';
+import { createLogger, type Logger } from './log.js';
+import { Redactor } from './redact.js';
 import { classifyUpstreamError } from './retry.js';
 
 export type CredentialSource =
@@ -358,4 +358,43 @@ function errorLabel(err: unknown): string {
     if (typeof e.name === 'string') return e.name;
   }
   return 'unknown error';
+}
+
+/**
+ * A connection-string setting (DATABASE_URL, REDIS_URL) as given or, when it is a credential
+ * reference, what the reference holds: then a URL of the setting's scheme, or a ConfigError that
+ * names the setting and not the value.
+ */
+export async function connectionString(
+  value: string | undefined,
+  setting: 'DATABASE_URL' | 'REDIS_URL',
+  credentials: CredentialResolver,
+): Promise<string | undefined> {
+  if (!value || !isCredentialRef(value)) return value || undefined;
+  const resolved = await credentials.get(value, setting);
+  const scheme = setting === 'DATABASE_URL' ? /^postgres(ql)?:\/\//i : /^rediss?:\/\//i;
+  if (!scheme.test(resolved))
+    throw new ConfigError(
+      `${setting}: the reference resolved to something that is not a ${setting === 'DATABASE_URL' ? 'postgres://' : 'redis://'} URL.`,
+    );
+  return resolved;
+}
+
+/**
+ * DATABASE_URL for a command run beside the servers (an import, the kill switch): resolved, when
+ * it is a credential reference, as a server resolves it, with a resolver of the command's own.
+ */
+export async function databaseUrlOf(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (!env.DATABASE_URL || !isCredentialRef(env.DATABASE_URL)) return env.DATABASE_URL || undefined;
+  const redactor = new Redactor();
+  const resolver = new CredentialResolver({
+    redactor,
+    logger: createLogger({ name: 'credentials', level: 'silent', redactor }),
+    env,
+  });
+  try {
+    return await connectionString(env.DATABASE_URL, 'DATABASE_URL', resolver);
+  } finally {
+    resolver.close();
+  }
 }

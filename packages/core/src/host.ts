@@ -17,7 +17,7 @@ import {
   type AuditSink,
 } from './audit.js';
 import { parseCommonConfig, type CommonConfig } from './config.js';
-import { CredentialResolver } from './credentials.js';
+import { CredentialResolver, connectionString } from './credentials.js';
 import { ConfigError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { compiledPgliteWasm } from './pglite-setup.js';
@@ -35,7 +35,6 @@ import {
   tracedStore,
   type Telemetry,
 } from './telemetry.js';
-import { isCredentialRef } from './credentials.js';
 import type { PreparedStore } from './pglite-setup.js';
 import {
   migrate,
@@ -168,8 +167,8 @@ export class Host {
     });
     this.telemetry = await startTelemetry(this.env, this.serverName);
     // Connection strings hold passwords: either may be a credential reference (file:, env:, aws-sm:).
-    const databaseUrl = await this.connectionString(cfg.databaseUrl, 'DATABASE_URL');
-    const redisUrl = await this.connectionString(cfg.redisUrl, 'REDIS_URL');
+    const databaseUrl = await connectionString(cfg.databaseUrl, 'DATABASE_URL', this.credentials);
+    const redisUrl = await connectionString(cfg.redisUrl, 'REDIS_URL', this.credentials);
     const store = await openStore({
       dataDir: cfg.dataDir,
       databaseUrl,
@@ -205,17 +204,6 @@ export class Host {
       onResult: (system, type, result) => this.metrics?.cacheRequests.inc({ system, type, result }),
     });
     this.opened = true;
-  }
-
-  private async connectionString(value: string | undefined, setting: string): Promise<string | undefined> {
-    if (!value || !isCredentialRef(value)) return value;
-    const resolved = await this.credentials.get(value, setting);
-    const scheme = setting === 'DATABASE_URL' ? /^postgres(ql)?:\/\//i : /^rediss?:\/\//i;
-    if (!scheme.test(resolved))
-      throw new ConfigError(
-        `${setting}: the reference resolved to something that is not a ${setting === 'DATABASE_URL' ? 'postgres://' : 'redis://'} URL.`,
-      );
-    return resolved;
   }
 
   /** The approvals tables, migrated once per store however many systems use them. */

@@ -68,7 +68,7 @@ export { generateApiKey, hashSecret, stdioPrincipal } from './identity.js';
 export type { ApiKeyRecord } from './identity.js';
 export { openStore, migrate, STORE_EXTENSIONS } from './store.js';
 export type { Migration, Queryable, Store, StoreExtension } from './store.js';
-export { parseCredentialRef } from './credentials.js';
+export { connectionString, databaseUrlOf, parseCredentialRef } from './credentials.js';
 export { Host } from './host.js';
 export { Surface } from './surface.js';
 export { STAGE_ORDER } from './stages.js';

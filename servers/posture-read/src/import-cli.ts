@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
-import { ConfigError, dataDirOf, migrate, openStore, PortcullisError } from '@portcullis/core';
+import { ConfigError, dataDirOf, databaseUrlOf, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import { FileError, FORMATS, importFindings, UPKEEP_WARNING, type Format } from './importers/importer.js';
 import { RecordError } from './importers/normalize.js';
@@ -16,11 +16,12 @@ const NAME = 'portcullis-posture-read import';
  * servers, on its own writable connection). Throws an Error whose message is safe to print.
  */
 export async function openWritableStore(env: NodeJS.ProcessEnv): Promise<Store> {
-  const databaseUrl = env.DATABASE_URL || undefined;
   const dataDir = dataDirOf(env, 'posture-read');
   // Process-wide: a worker thread (runImportInWorker) has it set by its parent, before it starts.
   if (isMainThread) process.umask(0o077);
   try {
+    // A credential reference (aws-sm:, file:, env:) is resolved as the servers resolve it.
+    const databaseUrl = await databaseUrlOf(env);
     if (databaseUrl === undefined) prepareDataDir(dataDir);
     // Every extension: posture-read's own (its text index) and those of the other systems' tables a
     // broker's directory may hold, so the upkeep can vacuum their indexes too.

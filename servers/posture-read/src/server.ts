@@ -1,5 +1,5 @@
 import { defineServer, packageFile } from '@portcullis/core';
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, connectionString } from '@portcullis/core';
 import { awsAccountCredentialsFromEnv } from '@portcullis/core/aws-accounts';
 import { upstreamIdentity } from '@portcullis/core/cache';
 import { openCursorCodec } from '@portcullis/core/cursor';
@@ -108,7 +108,8 @@ export const server = defineServer<PostureBackend, typeof configSchema>({
     const seed = postureSeedFor(cfg, services.env);
     // PostgreSQL: reads through sessions that cannot write. PGlite (one connection): every read
     // runs in a READ ONLY transaction (EmbeddedBackend's default).
-    const url = services.env.DATABASE_URL;
+    // The URL the host opened the store with (a credential reference resolved, from its cache).
+    const url = await connectionString(services.env.DATABASE_URL, 'DATABASE_URL', services.credentials);
     const ro = services.store.kind === 'postgres' && url ? await openReadOnlyPool(url) : null;
     const backend = await EmbeddedBackend.open(services.store, {
       seed: seed === 'demo',

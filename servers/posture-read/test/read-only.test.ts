@@ -109,7 +109,10 @@ function suite(name: string, env: () => Record<string, string>) {
 suite('read-only on the embedded store (PGlite)', () => ({}));
 
 withPostgres('read-only on PostgreSQL', (pg) => {
+  // DATABASE_URL as a credential reference, as production gives it: the read-only sessions open
+  // with the URL it holds.
   suite('read-only on PostgreSQL (default_transaction_read_only sessions)', () => ({
-    DATABASE_URL: pg().url,
+    DATABASE_URL: 'env:POSTURE_TEST_DATABASE_URL',
+    POSTURE_TEST_DATABASE_URL: pg().url,
   }));
 });

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError, dataDirOf, migrate, openStore, PortcullisError } from '@portcullis/core';
+import { ConfigError, dataDirOf, databaseUrlOf, migrate, openStore, PortcullisError } from '@portcullis/core';
 import { prepareDataDir, STORE_EXTENSIONS, type Store } from '@portcullis/core/store';
 import type { KillSwitchState } from './engine.js';
 import { remediationMigrations } from './migrations.js';
@@ -22,9 +22,10 @@ interface Io {
 }
 
 async function openCliStore(env: NodeJS.ProcessEnv): Promise<Store> {
-  const databaseUrl = env.DATABASE_URL || undefined;
   const dataDir = dataDirOf(env, 'remediation-write');
   try {
+    // A credential reference (aws-sm:, file:, env:) is resolved as the servers resolve it.
+    const databaseUrl = await databaseUrlOf(env);
     if (databaseUrl === undefined) prepareDataDir(dataDir);
     // The directory may be a broker's, holding other systems' tables: every extension, so its upkeep
     // can vacuum their indexes too.

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPostgres } from '@portcullis/test-support/postgres-suite';
+import { runKillSwitchCli } from '../src/kill-switch-cli.js';
 import { DEMO_STORY, startRemediation, type Remediation } from './harness.js';
 
 withPostgres('remediation-write replicas on PostgreSQL', (pg) => {
@@ -25,6 +26,21 @@ withPostgres('remediation-write replicas on PostgreSQL', (pg) => {
   });
 
   describe('remediation-write replicas on one PostgreSQL', () => {
+    it('the kill-switch command reaches the store through DATABASE_URL as a credential reference', async () => {
+      let out = '';
+      let err = '';
+      const io = {
+        stdout: { write: (s: string) => (out += s) },
+        stderr: { write: (s: string) => (err += s) },
+      };
+      const env = {
+        DATABASE_URL: 'env:REMEDIATION_TEST_DATABASE_URL',
+        REMEDIATION_TEST_DATABASE_URL: pg().url,
+      };
+      expect(await runKillSwitchCli(['status'], env, io), err).toBe(0);
+      expect(out).toMatch(/^kill switch: /);
+    });
+
     it('the kill switch engaged on one replica stops applies on the other at once', async () => {
       const plan = await b.responder.callTool('remediation_plan', {
         action: 's3_enable_default_encryption',
