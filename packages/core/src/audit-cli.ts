@@ -28,7 +28,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = `usage: portcullis-audit verify [--file PATH | --database-url URL] [--key REF] [--public-key FILE] [--anchor SPEC]
+const USAGE = `usage: portcullis-audit verify [--file PATH | --database-url URL] [--key REF] [--public-key FILE] [--anchor SPEC] [--allow-unkeyed N]
        portcullis-audit public-key [--key REF]
   With neither --file nor --database-url the trail named by PORTCULLIS_AUDIT is checked
   (file:PATH, or postgres together with DATABASE_URL).
@@ -38,6 +38,8 @@ const USAGE = `usage: portcullis-audit verify [--file PATH | --database-url URL]
                     anchor's checkpoint signatures without holding the secret
   --anchor SPEC     file:PATH or postgres (default PORTCULLIS_AUDIT_ANCHOR): checkpoints the trail
                     must still match; records cut off the end are caught
+  --allow-unkeyed N with --key: the first N records may carry no MAC (a trail begun before it had
+                    a key; default 0, so a trail stripped of its MACs fails)
 exit: 0 intact, 1 tampered, 2 torn tail, 64 usage error, 66 trail unreadable`;
 
 const EX_USAGE = 64;
@@ -189,7 +191,15 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       return EX_NOINPUT;
     }
   }
-  const opts: VerifyOptions = { key, publicKey, anchor };
+  const allowUnkeyed = parsed.values['allow-unkeyed'];
+  if (allowUnkeyed !== undefined && !/^\d{1,9}$/.test(allowUnkeyed))
+    return usageError(cli, '--allow-unkeyed takes a number of records');
+  const opts: VerifyOptions = {
+    key,
+    publicKey,
+    anchor,
+    ...(allowUnkeyed !== undefined ? { allowUnkeyed: Number(allowUnkeyed) } : {}),
+  };
 
   let result: VerifyResult;
   if ('file' in target) {
@@ -275,6 +285,7 @@ function parse(argv: string[]) {
       key: { type: 'string' },
       'public-key': { type: 'string' },
       anchor: { type: 'string' },
+      'allow-unkeyed': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -118,6 +118,12 @@ export interface VerifyOptions {
   key?: AuditKey;
   publicKey?: KeyObject;
   anchor?: AuditCheckpoint[];
+  /**
+   * With a key: how many records at the start of the trail may carry no MAC (a trail begun before
+   * it had a key). Default 0: a record without one fails, or stripping every MAC and recomputing
+   * the chain would pass as a trail that predates its key.
+   */
+  allowUnkeyed?: number;
 }
 
 /** A signed statement that the trail's record `seq` had hash `hash` at `time`. */
@@ -607,8 +613,10 @@ class ChainChecker {
     const key = this.opts.key;
     if (key) {
       if (rec.mac === undefined) {
-        // Records written before the trail had a key may only come first.
+        // Records written before the trail had a key may only come first, as many as allowed.
         if (this.seenMac) return 'missing mac';
+        if (this.unkeyedPrefix >= (this.opts.allowUnkeyed ?? 0))
+          return 'missing mac (a trail begun without a key: --allow-unkeyed)';
         this.unkeyedPrefix++;
       } else {
         if (!equalHex(recordMac(key, rec.hash), rec.mac)) return 'mac mismatch';

@@ -130,6 +130,29 @@ describe('finding 8: the audit chain is keyed and anchored', () => {
     expect((await withKey()).firstBad).toMatchObject({ index: 2, reason: 'missing mac' });
   });
 
+  it('a trail stripped of every MAC and re-chained fails with the key, unless its start is allowed', async () => {
+    await writeTrail(5);
+    const recs = await records();
+    recs.splice(2, 1);
+    // No keyed record is left for a missing MAC to follow: the whole trail would read as one that
+    // predates its key.
+    await rechain(recs.map(({ mac: _m, ...r }) => r));
+    const v = await verifyAuditFile(trail, { key: KEY });
+    expect(v.ok).toBe(false);
+    expect(v.firstBad).toMatchObject({ index: 0, reason: expect.stringMatching(/^missing mac/) });
+    // A trail really begun without a key is let through by saying how many records predate it.
+    expect(await verifyAuditFile(trail, { key: KEY, allowUnkeyed: 4 })).toMatchObject({
+      ok: true,
+      unkeyedPrefix: 4,
+      macChecked: 0,
+    });
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: () => undefined, env: { AK: SECRET } };
+    expect(await main(['verify', '--file', trail, '--key', 'env:AK'], io)).toBe(1);
+    expect(out[0]).toMatch(/^TAMPERED at record 1 .*: missing mac/);
+    expect(await main(['verify', '--file', trail, '--key', 'env:AK', '--allow-unkeyed', '4'], io)).toBe(0);
+  });
+
   it('finding 8: a reordered pair is detected although the attacker recomputed the chain', async () => {
     await writeTrail(5);
     const recs = await records();
