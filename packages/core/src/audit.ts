@@ -22,7 +22,17 @@ import {
   verify as verifySignature,
   type KeyObject,
 } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CredentialResolver } from './credentials.js';
@@ -773,9 +783,31 @@ class FileAuditSink implements AuditSink {
   static async open(path: string, opts: AuditSinkOptions): Promise<FileAuditSink> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'a+' so the tail can be read and repaired; every write still goes to the end (O_APPEND).
-    const fd = openSync(path, 'a+', 0o600);
+    // Never through a symbolic link: one planted at the path would send the trail elsewhere.
+    let fd: number;
     try {
-      const size = fstatSync(fd).size;
+      fd = openSync(
+        path,
+        fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW,
+        0o600,
+      );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+        throw new ConfigError(`The audit file ${path} is a symbolic link; give the file's own path.`);
+      throw err;
+    }
+    try {
+      const st = fstatSync(fd);
+      // A file made before this server (by hand, by an older version) may be readable by others:
+      // the records hold callers' arguments, so it is made owner-only, as a new one is.
+      if ((st.mode & 0o077) !== 0) {
+        fchmodSync(fd, 0o600);
+        opts.logger.warn(
+          { path, mode: (st.mode & 0o777).toString(8) },
+          'audit file was readable by others; made 0600',
+        );
+      }
+      const size = st.size;
       const scan = scanTail(fd, size, path);
       if (scan.headRecord !== null && computeRecordHash(scan.headRecord) !== scan.headRecord.hash) {
         opts.logger.error(

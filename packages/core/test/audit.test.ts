@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
@@ -226,6 +226,23 @@ describe('file sink', () => {
     await sink.close();
     const path = join(dir, 'audit', 'billing.audit.jsonl');
     expect((await verifyAuditFile(path)).records).toBe(1);
+  });
+
+  it('makes an existing file readable by others owner-only, and never follows a symbolic link', async () => {
+    const path = join(dir, 'made-by-hand.jsonl');
+    await writeFile(path, '', { mode: 0o644 });
+    await chmod(path, 0o644);
+    const { sink, lines } = await openFile(path);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(lines.some((l) => String(l.msg).includes('made 0600'))).toBe(true);
+    await sink.close();
+
+    // A link planted at the path would send the trail (and its appends) to the link's target.
+    const target = join(dir, 'elsewhere.jsonl');
+    const link = join(dir, 'linked.jsonl');
+    await symlink(target, link);
+    await expect(openFile(link)).rejects.toThrow(/is a symbolic link/);
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('continues seq and prev_hash when reopened', async () => {
