@@ -22,6 +22,8 @@ export interface UpstreamRule {
 
 export interface RateLimitConfig {
   principalTool: LimitRule;
+  /** One principal's calls to every tool together: none can spend its whole tenant's budget. */
+  principal?: LimitRule;
   tenant: LimitRule;
   upstream: Record<string, UpstreamRule>;
   defaultUpstream: UpstreamRule;
@@ -56,7 +58,8 @@ function parseCount(name: string, value: string | undefined, fallback: number, m
 
 /**
  * Limits from the environment: PORTCULLIS_RATE_PRINCIPAL_TOOL (default 120/60s),
- * PORTCULLIS_RATE_TENANT (default 1200/60s), PORTCULLIS_UPSTREAM_CONCURRENCY (default 10),
+ * PORTCULLIS_RATE_PRINCIPAL (a principal's calls to all tools together; default half the tenant's
+ * points in its window, at least the per-tool points), PORTCULLIS_RATE_TENANT (default 1200/60s), PORTCULLIS_UPSTREAM_CONCURRENCY (default 10),
  * PORTCULLIS_UPSTREAM_MAX_QUEUED (default 100), PORTCULLIS_UPSTREAM_MIN_TIME_MS (default 0) and
  * PORTCULLIS_RATE_UPSTREAM_<SYSTEM>=N/window for an upstream system's own quota
  * (system name lower-cased, e.g. PORTCULLIS_RATE_UPSTREAM_HUBSPOT=100/10s).
@@ -67,6 +70,11 @@ export function rateLimitConfigFromEnv(env: NodeJS.ProcessEnv): RateLimitConfig 
     env.PORTCULLIS_RATE_PRINCIPAL_TOOL ?? DEFAULT_PRINCIPAL_TOOL,
   );
   const tenant = parseRule('PORTCULLIS_RATE_TENANT', env.PORTCULLIS_RATE_TENANT ?? DEFAULT_TENANT);
+  // Without it one principal, spreading calls over its tools (invalid ones count too), could take
+  // the whole tenant's budget and leave every colleague refused for the rest of the window.
+  const principal = env.PORTCULLIS_RATE_PRINCIPAL?.trim()
+    ? parseRule('PORTCULLIS_RATE_PRINCIPAL', env.PORTCULLIS_RATE_PRINCIPAL)
+    : { points: Math.max(principalTool.points, Math.ceil(tenant.points / 2)), windowMs: tenant.windowMs };
   const defaultUpstream: UpstreamRule = {
     maxConcurrent: parseCount(
       'PORTCULLIS_UPSTREAM_CONCURRENCY',
@@ -90,7 +98,7 @@ export function rateLimitConfigFromEnv(env: NodeJS.ProcessEnv): RateLimitConfig 
       throw new ConfigError(`${name}: the upstream system name must be letters, digits and underscores.`);
     upstream[system] = { ...defaultUpstream, ...parseRule(name, value) };
   }
-  return { principalTool, tenant, upstream, defaultUpstream };
+  return { principalTool, principal, tenant, upstream, defaultUpstream };
 }
 
 export interface RateLimiterOptions {
@@ -102,7 +110,7 @@ export interface RateLimiterOptions {
   onLimited?: (scope: string) => void;
 }
 
-type Scope = 'principal_tool' | 'tenant';
+type Scope = 'principal_tool' | 'principal' | 'tenant';
 
 type BottleneckClass = typeof Bottleneck;
 
@@ -163,7 +171,7 @@ export class RateLimiter {
   private readonly logger: Logger;
   private readonly onLimited: ((scope: string) => void) | undefined;
   private readonly redis: Shared | undefined;
-  private readonly groups: Record<Scope, ScopeState>;
+  private readonly groups: Partial<Record<Scope, ScopeState>>;
   private readonly upstreams = new Map<string, { limiter: Bottleneck; rule: UpstreamRule }>();
   private closed = false;
 
@@ -180,6 +188,7 @@ export class RateLimiter {
     this.shared = redis !== undefined;
     this.groups = {
       principal_tool: this.makeGroup('principal_tool', opts.config.principalTool),
+      ...(opts.config.principal ? { principal: this.makeGroup('principal', opts.config.principal) } : {}),
       tenant: this.makeGroup('tenant', opts.config.tenant),
     };
   }
@@ -193,9 +202,10 @@ export class RateLimiter {
   }
 
   /**
-   * Consumes one point for principal x tool, then one for the tenant; throws rate_limited with
-   * retry_after_ms and details.scope when a window is used up. The principal's own window is
-   * checked first so one noisy principal cannot spend the tenant's budget on refused calls.
+   * Consumes one point for principal x tool, one for the principal over all its tools, then one for
+   * the tenant; throws rate_limited with retry_after_ms and details.scope when a window is used up.
+   * The principal's own windows are checked first so one noisy principal cannot spend the tenant's
+   * budget on refused calls, and the principal's total stays below the tenant's budget.
    */
   async acquire(
     principalId: string,
@@ -207,6 +217,7 @@ export class RateLimiter {
     // '%' never comes out of encodeURIComponent, so no tenant can collide with "no tenant".
     const who = `${tenant === null ? '%' : encodeURIComponent(tenant)}:${encodeURIComponent(principalId)}`;
     await this.consume('principal_tool', `${who}:${encodeURIComponent(tool)}`);
+    if (this.groups.principal) await this.consume('principal', who);
     if (tenant !== null && opts.tenantBucket !== false)
       await this.consume('tenant', encodeURIComponent(tenant));
   }
@@ -285,7 +296,9 @@ export class RateLimiter {
     if (this.closed) return;
     this.closed = true;
     const limiters: Bottleneck[] = [];
-    for (const { group } of Object.values(this.groups)) {
+    for (const state of Object.values(this.groups)) {
+      if (!state) continue;
+      const { group } = state;
       stopAutoCleanup(group);
       for (const { limiter } of group.limiters()) limiters.push(limiter);
     }
@@ -328,7 +341,7 @@ export class RateLimiter {
   }
 
   private async consume(scope: Scope, key: string): Promise<void> {
-    const state = this.groups[scope];
+    const state = this.groups[scope]!;
     const { group, rule, spentUntil } = state;
     const until = spentUntil.get(key);
     if (until !== undefined) {

@@ -105,6 +105,13 @@ describe('rateLimitConfigFromEnv', () => {
     });
     expect(c.principalTool).toEqual({ points: 10, windowMs: 500 });
     expect(c.tenant).toEqual({ points: 5, windowMs: 120_000 });
+    // A principal's total: half the tenant's points, never below one tool's.
+    expect(c.principal).toEqual({ points: 10, windowMs: 120_000 });
+    expect(rateLimitConfigFromEnv({}).principal).toEqual({ points: 600, windowMs: 60_000 });
+    expect(rateLimitConfigFromEnv({ PORTCULLIS_RATE_PRINCIPAL: '50/10s' }).principal).toEqual({
+      points: 50,
+      windowMs: 10_000,
+    });
     expect(c.upstream.hubspot).toMatchObject({ maxConcurrent: 4, points: 100, windowMs: 10_000 });
   });
 
@@ -112,6 +119,7 @@ describe('rateLimitConfigFromEnv', () => {
     ['PORTCULLIS_RATE_PRINCIPAL_TOOL', 'lots'],
     ['PORTCULLIS_RATE_PRINCIPAL_TOOL', '0/60s'],
     ['PORTCULLIS_RATE_TENANT', '10/60'],
+    ['PORTCULLIS_RATE_PRINCIPAL', '0/60s'],
     ['PORTCULLIS_RATE_TENANT', '10/0s'],
     ['PORTCULLIS_UPSTREAM_CONCURRENCY', '0'],
     ['PORTCULLIS_RATE_UPSTREAM_STRIPE', '-1/1s'],
@@ -243,6 +251,24 @@ describe('RateLimiter in-process', () => {
     await l.acquire('quiet', 'acme', 't'); // the tenant's third point is still there
     const err = await refusal(l.acquire('quiet', 'acme', 't'));
     expect(err.details).toEqual({ scope: 'tenant' });
+  });
+
+  it("one principal spreading calls over its tools cannot spend the tenant's whole budget", async () => {
+    // Half the tenant's points by default: 5 of 10.
+    const l = await limiter({
+      config: rateLimitConfigFromEnv({
+        PORTCULLIS_RATE_PRINCIPAL_TOOL: '5/60s',
+        PORTCULLIS_RATE_TENANT: '10/60s',
+      }),
+    });
+    const first = await tally(5, () => l.acquire('noisy', 'acme', 'tool-1'));
+    expect(first.ok).toBe(5);
+    const spread = await tally(5, () => l.acquire('noisy', 'acme', 'tool-2'));
+    expect(spread.ok).toBe(0);
+    expect(new Set(spread.refused.map((e) => e.details?.scope))).toEqual(new Set(['principal']));
+    // A colleague still has the rest of the tenant's budget.
+    const colleague = await tally(5, () => l.acquire('quiet', 'acme', 'tool-1'));
+    expect(colleague.ok).toBe(5);
   });
 
   it('keys cannot collide through separators in principal or tool names', async () => {
