@@ -15,7 +15,7 @@ import {
   type JSONRPCMessage,
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ConfigError, PortcullisError } from './errors.js';
+import { ConfigError, PortcullisError, errors } from './errors.js';
 import { assertAuthAllowedOnHost } from './config.js';
 import { AuthError, type Authenticator } from './identity.js';
 import { createMcpServer, principalFromAuthInfo } from './mcp.js';
@@ -641,10 +641,16 @@ export function createHttpApp<B>(runtime: ServerRuntime<B>, opts: HttpOptions) {
             }[env.category] ?? 500);
       res.status(status).json({ error: env });
     } catch (err) {
+      if (!(err instanceof UnknownToolError)) {
+        // A failure around the call (finding the plan's system, the store): the server's, said
+        // as one; calling it a refusal would send an approver looking at their roles.
+        log.error({ err }, 'HTTP action failed');
+        res.status(500).json({ error: errors.internal(err).toEnvelope('unrecorded') });
+        return;
+      }
       // The tool is hidden from this principal (policy never permits it). The attempt is audited.
-      const auditId = err instanceof UnknownToolError ? (err.auditId ?? 'unrecorded') : 'unrecorded';
       res.status(403).json({
-        error: { ...hidden, category: 'forbidden', retryable: false, audit_id: auditId },
+        error: { ...hidden, category: 'forbidden', retryable: false, audit_id: err.auditId ?? 'unrecorded' },
       });
     }
   };

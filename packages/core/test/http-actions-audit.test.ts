@@ -2,7 +2,7 @@
  * A plain-HTTP action (ServerDefinition.httpActions, as POST /approvals/{plan_id}) answers with its
  * tool's result or error envelope and a status. While the audit trail cannot be written nothing
  * runs, and the status says the server is unavailable for now (503), which clients and proxies
- * retry; once a record is written again the action runs.
+ * retry; once a record is written again the action runs. A failure around the call is a 500.
  */
 import type { AuditSink } from '@portcullis/core/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,22 @@ describe('a plain-HTTP action while the audit trail cannot be written', () => {
     failing = false;
     // The next refusal is recorded, and that record ends it.
     expect((await act()).status).toBe(503);
+    expect((await act()).status).toBe(200);
+  });
+
+  it("answers a failure around the call as the server's (500), not as a refusal (403)", async () => {
+    const runtime = h.runtime as unknown as { callTool: (...a: unknown[]) => Promise<unknown> };
+    const callTool = runtime.callTool;
+    runtime.callTool = () => Promise.reject(new Error('connect ECONNREFUSED postgres://ops:s3cret@db'));
+    try {
+      const failed = await act();
+      expect(failed.status).toBe(500);
+      const body = await failed.text();
+      expect(JSON.parse(body)).toMatchObject({ error: { code: 'internal_error', category: 'internal' } });
+      expect(body).not.toMatch(/s3cret|ECONNREFUSED/);
+    } finally {
+      runtime.callTool = callTool;
+    }
     expect((await act()).status).toBe(200);
   });
 });
