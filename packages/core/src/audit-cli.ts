@@ -194,6 +194,8 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   const allowUnkeyed = parsed.values['allow-unkeyed'];
   if (allowUnkeyed !== undefined && !/^\d{1,9}$/.test(allowUnkeyed))
     return usageError(cli, '--allow-unkeyed takes a number of records');
+  if (allowUnkeyed !== undefined && key === undefined)
+    return usageError(cli, '--allow-unkeyed goes with --key (without a key no MAC is checked)');
   const opts: VerifyOptions = {
     key,
     publicKey,

@@ -801,7 +801,13 @@ class FileAuditSink implements AuditSink {
       // A file made before this server (by hand, by an older version) may be readable by others:
       // the records hold callers' arguments, so it is made owner-only, as a new one is.
       if ((st.mode & 0o077) !== 0) {
-        fchmodSync(fd, 0o600);
+        try {
+          fchmodSync(fd, 0o600);
+        } catch {
+          throw new ConfigError(
+            `The audit file ${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}) and not this user's to change: make it 0600.`,
+          );
+        }
         opts.logger.warn(
           { path, mode: (st.mode & 0o777).toString(8) },
           'audit file was readable by others; made 0600',
@@ -1085,6 +1091,10 @@ class AnchoredAuditSink implements AuditSink {
 
   get kind(): AuditSink['kind'] {
     return this.inner.kind;
+  }
+
+  stopped(): Error | undefined {
+    return this.inner.stopped?.();
   }
 
   /** Compares the trail with the anchor's last word, then anchors the head it starts from. */

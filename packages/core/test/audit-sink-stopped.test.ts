@@ -8,6 +8,7 @@
  */
 import type * as nodeFs from 'node:fs';
 import { readlinkSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '@portcullis/test-support/ports';
@@ -45,71 +46,77 @@ afterEach(async () => {
 });
 
 describe('an audit file left with part of a record', () => {
-  it('fails /healthz until a restart, which repairs the file; calls are refused meanwhile', async () => {
-    const dataDir = realpathSync(await tempDir('portcullis-audit-stopped-'));
-    dirs.push(dataDir);
-    const start = () =>
-      startInProcess(thingsServer(), {
-        dataDir,
-        principal: { id: 'p', tenant: 't' },
-        env: { PORTCULLIS_LOG_LEVEL: 'silent' },
+  // With an anchor the sink is the anchoring wrapper around the file's: it must say so too.
+  it.each(['without', 'with'])(
+    'fails /healthz until a restart, which repairs the file; calls are refused meanwhile (%s an anchor)',
+    async (anchor) => {
+      const dataDir = realpathSync(await tempDir('portcullis-audit-stopped-'));
+      dirs.push(dataDir);
+      const anchorEnv =
+        anchor === 'with' ? { PORTCULLIS_AUDIT_ANCHOR: `file:${join(dataDir, 'anchor', 'sys.jsonl')}` } : {};
+      const start = () =>
+        startInProcess(thingsServer(), {
+          dataDir,
+          principal: { id: 'p', tenant: 't' },
+          env: { PORTCULLIS_LOG_LEVEL: 'silent', ...anchorEnv },
+        });
+      const h = await start();
+      const http = await createHttpApp(h.runtime, {
+        host: '127.0.0.1',
+        port: 0,
+        authenticator: new ApiKeyAuthenticator([], false),
       });
-    const h = await start();
-    const http = await createHttpApp(h.runtime, {
-      host: '127.0.0.1',
-      port: 0,
-      authenticator: new ApiKeyAuthenticator([], false),
-    });
-    const srv = await http.listen();
-    let closed = false;
-    try {
-      expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
-      expect((await h.callTool('sys_get_thing', {})).isError).toBe(false);
-      const whole = h.auditRecords().length;
-
-      failingFile = h.auditFile;
-      const failed = await h.callTool('sys_get_thing', {});
-      expect(failed.envelope).toMatchObject({ code: 'internal_error' });
-      failingFile = undefined; // the disk has room again; the file still ends mid-record
-
-      const health = await fetch(`${srv.url}/healthz`);
-      expect(health.status).toBe(503);
-      const body = await health.text();
-      expect(JSON.parse(body)).toEqual({
-        status: 'failing',
-        server: 'portcullis-sys',
-        checks: { audit: 'needs_restart' },
-      });
-      expect(body).not.toMatch(/ENOSPC|EIO|audit\.jsonl/);
-      // Nothing runs until then, though writes would succeed now.
-      const refused = await h.callTool('sys_get_thing', {});
-      expect(refused.envelope).toMatchObject({ code: 'audit_unavailable', retryable: true });
-      expect((await verifyAuditFile(h.auditFile)).tornTail).toBeDefined();
-
-      await srv.close();
-      await h.close();
-      closed = true;
-      // The restart moves the torn record aside, records that on the chain, and serves again.
-      const again = await start();
+      const srv = await http.listen();
+      let closed = false;
       try {
-        expect(again.runtime.host.liveness()).toEqual({});
-        expect((await again.callTool('sys_get_thing', {})).isError).toBe(false);
-        const records = again.auditRecords();
-        expect(records.slice(whole).map((r) => r.error_code ?? r.outcome)).toEqual([
-          'torn_tail_recovered',
-          'ok',
-        ]);
-        const verified = await verifyAuditFile(again.auditFile);
-        expect(verified).toMatchObject({ ok: true, records: records.length });
-        expect(verified.tornTail).toBeUndefined();
-      } finally {
-        await again.close();
-      }
-    } finally {
-      if (!closed) {
+        expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+        expect((await h.callTool('sys_get_thing', {})).isError).toBe(false);
+        const whole = h.auditRecords().length;
+
+        failingFile = h.auditFile;
+        const failed = await h.callTool('sys_get_thing', {});
+        expect(failed.envelope).toMatchObject({ code: 'internal_error' });
+        failingFile = undefined; // the disk has room again; the file still ends mid-record
+
+        const health = await fetch(`${srv.url}/healthz`);
+        expect(health.status).toBe(503);
+        const body = await health.text();
+        expect(JSON.parse(body)).toEqual({
+          status: 'failing',
+          server: 'portcullis-sys',
+          checks: { audit: 'needs_restart' },
+        });
+        expect(body).not.toMatch(/ENOSPC|EIO|audit\.jsonl/);
+        // Nothing runs until then, though writes would succeed now.
+        const refused = await h.callTool('sys_get_thing', {});
+        expect(refused.envelope).toMatchObject({ code: 'audit_unavailable', retryable: true });
+        expect((await verifyAuditFile(h.auditFile)).tornTail).toBeDefined();
+
         await srv.close();
         await h.close();
+        closed = true;
+        // The restart moves the torn record aside, records that on the chain, and serves again.
+        const again = await start();
+        try {
+          expect(again.runtime.host.liveness()).toEqual({});
+          expect((await again.callTool('sys_get_thing', {})).isError).toBe(false);
+          const records = again.auditRecords();
+          expect(records.slice(whole).map((r) => r.error_code ?? r.outcome)).toEqual([
+            'torn_tail_recovered',
+            'ok',
+          ]);
+          const verified = await verifyAuditFile(again.auditFile);
+          expect(verified).toMatchObject({ ok: true, records: records.length });
+          expect(verified.tornTail).toBeUndefined();
+        } finally {
+          await again.close();
+        }
+      } finally {
+        if (!closed) {
+          await srv.close();
+          await h.close();
+        }
       }
-    }
-  });
+    },
+  );
 });

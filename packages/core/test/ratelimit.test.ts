@@ -271,6 +271,14 @@ describe('RateLimiter in-process', () => {
     expect(colleague.ok).toBe(5);
   });
 
+  it("a nested system's stage (tenantBucket false) leaves the principal's window to the door", async () => {
+    const l = await limiter({ config: config({ principal: { points: 2, windowMs: 60_000 } }) });
+    await l.acquire('p', 'acme', 'door');
+    await l.acquire('p', 'acme', 'nested', { tenantBucket: false });
+    await l.acquire('p', 'acme', 'door');
+    expect((await refusal(l.acquire('p', 'acme', 'door'))).details).toEqual({ scope: 'principal' });
+  });
+
   it('keys cannot collide through separators in principal or tool names', async () => {
     const l = await limiter({ config: config({ principalTool: { points: 1, windowMs: 60_000 } }) });
     await l.acquire('a:b', null, 'c');
