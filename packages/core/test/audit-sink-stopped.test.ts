@@ -52,7 +52,7 @@ describe('an audit file left with part of a record', () => {
     async (anchor) => {
       const dataDir = realpathSync(await tempDir('portcullis-audit-stopped-'));
       dirs.push(dataDir);
-      const anchorEnv =
+      const anchorEnv: Record<string, string> =
         anchor === 'with' ? { PORTCULLIS_AUDIT_ANCHOR: `file:${join(dataDir, 'anchor', 'sys.jsonl')}` } : {};
       const start = () =>
         startInProcess(thingsServer(), {
