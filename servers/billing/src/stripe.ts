@@ -198,15 +198,18 @@ function outcomeUnknown(err: unknown): PortcullisError {
 
 /**
  * The Idempotency-Key sent to Stripe: ours, namespaced by tenant and caller as our ledger keys are.
- * The tenant and principal are percent-encoded, so the first two colons part them from the caller's
- * key (which may hold colons): principal `a:b` with key `c` is not principal `a` with key `b:c`.
- * Names without such characters read as before. Stripe takes at most 255 characters; a longer one
- * is replaced by its hash (still deterministic).
+ * In the tenant and principal `%` and `:` are percent-encoded, so the first two colons part them
+ * from the caller's key (which may hold colons): principal `a:b` with key `c` is not principal `a`
+ * with key `b:c`. Every other name (`auth0|123`, an e-mail) reads as before, so a refund pending
+ * across an upgrade is retried under the key it was first sent with. Stripe takes at most 255
+ * characters; a longer one is replaced by its hash (still deterministic).
  */
+const escapeColon = (s: string): string => s.replace(/%/g, '%25').replace(/:/g, '%3A');
+
 export function stripeIdempotencyKey(
   req: Pick<RefundRequest, 'tenant' | 'principal_id' | 'idempotency_key'>,
 ): string {
-  const key = `portcullis-refund:${encodeURIComponent(req.tenant)}:${encodeURIComponent(req.principal_id)}:${req.idempotency_key}`;
+  const key = `portcullis-refund:${escapeColon(req.tenant)}:${escapeColon(req.principal_id)}:${req.idempotency_key}`;
   return key.length <= 255
     ? key
     : `portcullis-refund:${canonicalHash([req.tenant, req.principal_id, req.idempotency_key])}`;

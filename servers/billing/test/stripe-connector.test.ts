@@ -57,10 +57,10 @@ describe('Stripe connector', () => {
     const b = stripeIdempotencyKey({ tenant: 'acme', principal_id: 'svc', idempotency_key: 'ops:key-0001' });
     expect(a).not.toBe(b);
     expect(a).toBe('portcullis-refund:acme:svc%3Aops:key-0001');
-    // Plain names (every key sent so far) are unchanged.
-    expect(stripeIdempotencyKey({ tenant: 'acme', principal_id: 'agent-1', idempotency_key: 'k:1' })).toBe(
-      'portcullis-refund:acme:agent-1:k:1',
-    );
+    // Names without `:` or `%` (an Auth0 subject, an e-mail) give the keys they gave before.
+    expect(
+      stripeIdempotencyKey({ tenant: 'acme', principal_id: 'auth0|7@x.io', idempotency_key: 'k:1' }),
+    ).toBe('portcullis-refund:acme:auth0|7@x.io:k:1');
   });
 
   it('a retry after an upstream timeout returns the first refund and refunds once', async () => {

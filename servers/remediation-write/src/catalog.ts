@@ -112,7 +112,7 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     name: 's3_enable_default_encryption',
     title: 'Enable default encryption on an S3 bucket',
     description:
-      "Sets the default server-side encryption of a bucket that has none (SSE-S3 AES256 by default, or SSE-KMS with a key of the bucket's own account). A bucket that already has default encryption is refused (already_remediated): its rule is never replaced. Existing objects are not re-encrypted.",
+      "Sets the default server-side encryption of a bucket that has none (SSE-S3 AES256 by default, or SSE-KMS with a key of the bucket's own account). A bucket with a rule other than plain SSE-S3 (a KMS key, DSSE) is refused (encryption_rule_exists): that rule is never replaced. Existing objects are not re-encrypted.",
     risk: 'low',
     resourceKind: 'S3 bucket name',
     resourcePattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
@@ -156,10 +156,14 @@ export const CATALOG: Record<ActionName, ActionSpec> = {
     },
     // Enabling is the fix; replacing a rule the bucket already has could weaken it (SSE-KMS to
     // SSE-S3) or move it to a key readers cannot use, which is no low-risk change.
-    refuse: (before) =>
-      before.encryption === null || before.encryption === undefined
-        ? null
-        : `${String(before.bucket)} already has default encryption (${JSON.stringify(before.encryption)}); s3_enable_default_encryption only enables it where there is none and never replaces an existing rule.`,
+    // S3 gives every bucket SSE-S3 (AES256) by default since 2023, so that rule may be raised to
+    // SSE-KMS; any other rule (a KMS key, DSSE) is the owner's and never replaced.
+    refuse: (before) => {
+      const rule = before.encryption as { algorithm?: unknown; kms_key_id?: unknown } | null | undefined;
+      if (rule === null || rule === undefined) return null;
+      if (rule.algorithm === 'AES256' && rule.kms_key_id === undefined) return null;
+      return `${String(before.bucket)} already has a default encryption rule of its own (${JSON.stringify(rule)}); s3_enable_default_encryption never replaces one.`;
+    },
     after: (before, p) => ({
       ...before,
       encryption:

@@ -93,7 +93,7 @@ async function createTicketSink(
  * account it registered and no longer lists (an offboarded tenant's) is removed in the same
  * transaction, so nothing can be planned or applied there any more. Only the registration row
  * goes: plans, tickets and audit records name the account by id and keep it. The demo seed's
- * accounts (origin demo) are not the setting's to remove.
+ * accounts (origin demo) are not the setting's to remove until it lists one (it then owns it).
  */
 async function registerAccounts(services: KitServices<RemediationConfig>): Promise<void> {
   const accounts = parseAccounts(services.config.REMEDIATION_ACCOUNTS);

@@ -439,28 +439,29 @@ describe('s3_enable_default_encryption', () => {
     expect(own).toMatchObject({ after: { encryption: { kms_key_id: key(DEMO_STORY.account) } } });
   });
 
-  it('a bucket that already has default encryption is refused, whatever would replace it', async () => {
+  it('a bucket with a KMS rule of its own is refused, whatever would replace it', async () => {
     const encrypted = [
       // aws:kms with alias/acme-logs: neither weaker (AES256) nor another key.
       { ...encryption, resource: 'acme-prod-logs', params: {} },
       { ...encryption, resource: 'acme-prod-logs', params: { algorithm: 'aws:kms', kms_key_id: 'alias/x' } },
-      // AES256.
-      {
-        ...encryption,
-        account: '333333333333',
-        region: 'us-west-2',
-        resource: 'acme-dev-scratch',
-        params: { algorithm: 'aws:kms', kms_key_id: 'alias/dev' },
-      },
     ];
     for (const args of encrypted) {
       const res = await r.responder.callTool('remediation_plan', args);
       expect(res.envelope, JSON.stringify(args)).toMatchObject({
-        code: 'already_remediated',
+        code: 'encryption_rule_exists',
         category: 'conflict',
       });
-      expect(res.envelope!.message).toContain('already has default encryption');
+      expect(res.envelope!.message).toContain('never replaces one');
     }
+    // Plain SSE-S3 (every bucket's default on AWS since 2023) may be raised to a key of its own.
+    const raised = await plan(await r.as('erin', ['responder']), {
+      ...encryption,
+      account: '333333333333',
+      region: 'us-west-2',
+      resource: 'acme-dev-scratch',
+      params: { algorithm: 'aws:kms', kms_key_id: 'alias/dev' },
+    });
+    expect(raised).toMatchObject({ before: { encryption: { algorithm: 'AES256' } } });
     const logs = await r.sim.resourceState(DEMO_STORY.account, 'bucket', 'acme-prod-logs');
     expect(logs!.encryption).toEqual({ algorithm: 'aws:kms', kms_key_id: 'alias/acme-logs' });
   });

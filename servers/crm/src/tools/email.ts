@@ -481,7 +481,8 @@ export const sendEmail = tool({
           owner_id: ctx.principal.id,
         },
         // The caller's key space, as every write's: keys are per tenant, principal and tool.
-        { ...writeOptions(ctx), idempotencyKey: `email:${key}` },
+        // `/` is no key a caller can send (`:` is), so this entry is never one of the caller's own.
+        { ...writeOptions(ctx), idempotencyKey: `email/${key}` },
       );
       await svc.outbox.activityLogged(row.id, activity.record.id);
       const stored: StoredSend = {

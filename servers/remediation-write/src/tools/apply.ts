@@ -220,14 +220,17 @@ async function execute(
     // would only replay this answer, and the resource needs a person's look, not another apply.
     // The read's own error goes to the log (internal), never to the caller or the stored plan.
     const message = `${plan.resource} could not be read back after the change, so the change was neither verified nor rolled back: it may have been applied. Its state is unknown until someone checks it.`;
-    const verificationId = await ctx.recordEvent({
-      kind: 'verification',
-      outcome: 'error',
-      error_code: 'verification_unavailable',
-      arguments: { plan_id: plan.id },
-      refs,
-    });
-    refs.verification_id = verificationId;
+    // The plan is finished even when the record cannot be written, or it would stay `applying`.
+    const verificationId = await ctx
+      .recordEvent({
+        kind: 'verification',
+        outcome: 'error',
+        error_code: 'verification_unavailable',
+        arguments: { plan_id: plan.id },
+        refs,
+      })
+      .catch(() => null);
+    if (verificationId !== null) refs.verification_id = verificationId;
     await eng.finish(
       plan,
       'failed',

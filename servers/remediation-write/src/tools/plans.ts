@@ -316,9 +316,9 @@ export const planChange = tool({
     const refusal = spec.refuse?.(before) ?? null;
     if (refusal !== null)
       throw errors.conflict(
-        'already_remediated',
+        'encryption_rule_exists',
         refusal,
-        'Nothing to enable here. Changing the existing setting is for a person: open a ticket with remediation_open_ticket.',
+        'The bucket keeps its own rule. Changing it is for a person: open a ticket with remediation_open_ticket.',
         { state: before },
       );
     const plan = await recordPlan(ctx, {
