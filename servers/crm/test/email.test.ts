@@ -418,6 +418,26 @@ describe('crm_send_email', () => {
       owner_id: 'bob',
     });
   });
+
+  it("never meets the sender's own crm_log_activity keys with the activity a send logs", async () => {
+    // Bob logs an activity himself under "email:K", then sends with key K: the send's activity is
+    // its own entry, not a reuse of his.
+    const bob = await h.as({ id: 'bob', roles: ['rep'], tenant: 'acme', attributes: { team: 'west' } });
+    const contact = contactsAt('bob')[3]!;
+    const k = `own-key-${Date.now()}`;
+    ok(
+      await bob.callTool('crm_log_activity', {
+        type: 'note',
+        subject: 'called ahead',
+        account_id: contact.account_id!,
+        idempotency_key: `email:${k}`,
+      }),
+    );
+    const sent = ok(await bob.callTool('crm_send_email', { ...followUp(contact.id), idempotency_key: k }));
+    expect(sent.message.activity_id).toEqual(expect.any(String));
+    const activities = await h.runtime.kitBackend.listActivities('acme', { contact_id: contact.id }, 100);
+    expect(activities.find((a) => a.id === sent.message.activity_id)).toMatchObject({ type: 'email' });
+  });
 });
 
 describe('audit and personal data', () => {
