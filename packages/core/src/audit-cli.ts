@@ -18,7 +18,7 @@ import {
   verifyAuditTable,
 } from './audit.js';
 import type { AuditCheckpoint, AuditKey, VerifyOptions, VerifyResult } from './audit.js';
-import { CredentialResolver, isCredentialRef } from './credentials.js';
+import { CredentialResolver, databaseUrlOf, isCredentialRef } from './credentials.js';
 import { Redactor } from './redact.js';
 import { openStore } from './store.js';
 
@@ -168,7 +168,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   // DATABASE_URL may be a credential reference, as it may for the servers.
   if ('databaseUrl' in target && isCredentialRef(target.databaseUrl)) {
     try {
-      target = { databaseUrl: await resolveSetting(target.databaseUrl, 'DATABASE_URL', cli.env) };
+      target = { databaseUrl: (await databaseUrlOf({ ...cli.env, DATABASE_URL: target.databaseUrl }))! };
     } catch (err) {
       cli.err(`portcullis-audit: cannot resolve DATABASE_URL: ${(err as Error).message}`);
       return EX_NOINPUT;
@@ -180,9 +180,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     try {
       anchor = await loadAnchor(
         anchorSpec,
-        databaseUrlForAnchor && isCredentialRef(databaseUrlForAnchor)
-          ? await resolveSetting(databaseUrlForAnchor, 'DATABASE_URL', cli.env)
-          : databaseUrlForAnchor,
+        await databaseUrlOf({ ...cli.env, DATABASE_URL: databaseUrlForAnchor }),
       );
     } catch (err) {
       cli.err(
@@ -234,19 +232,6 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       'portcullis-audit: note: no audit key (--key or PORTCULLIS_AUDIT_KEY): only the hash chain was checked, which anyone able to write the trail can recompute.',
     );
   return report(cli, result);
-}
-
-async function resolveSetting(ref: string, setting: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const resolver = new CredentialResolver({
-    redactor: new Redactor(),
-    logger: pino({ level: 'silent' }),
-    env,
-  });
-  try {
-    return await resolver.get(ref, setting);
-  } finally {
-    resolver.close();
-  }
 }
 
 async function resolveKey(ref: string, env: NodeJS.ProcessEnv): Promise<AuditKey> {
