@@ -136,7 +136,47 @@ export interface AwsAccountCredentialsOptions {
   durationSeconds?: number;
   /** Attempts of one AssumeRole call inside the STS client; default 3. */
   maxAttempts?: number;
+  /**
+   * Serve an account that has no role from the default chain only if those credentials belong to
+   * it (STS GetCallerIdentity, once per access key); otherwise every request for it fails with an
+   * AccountIdentityError. A server that changes things sets it: without it, an action aimed at an
+   * account with no role would run with the server's own credentials, on the resource of the same
+   * name or id in the server's own account (an IAM user's access key, a security group).
+   */
+  ownAccountOnly?: boolean;
 }
+
+/**
+ * An account with no role in AWS_ACCOUNT_ROLES, and base credentials that belong to another account
+ * (or whose account STS would not confirm). The message names the target account and the setting,
+ * never the account the credentials belong to.
+ */
+export class AccountIdentityError extends Error {
+  constructor(
+    readonly account: string,
+    /** The account STS names for the base credentials; undefined when it could not be asked. */
+    readonly actual: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      actual === undefined
+        ? `Could not confirm with STS that the server's own AWS credentials belong to account ${account}, which has no role in ${AWS_ACCOUNT_ROLES_SETTING}.`
+        : `AWS account ${account} has no role in ${AWS_ACCOUNT_ROLES_SETTING}, and the server's own AWS credentials belong to another account: add a role for it.`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = 'AccountIdentityError';
+  }
+
+  /** For the kit's retry classification: an STS failure (no answer) may be transient. */
+  get $metadata(): { httpStatusCode?: number } {
+    const status = (this.cause as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata
+      ?.httpStatusCode;
+    return typeof status === 'number' ? { httpStatusCode: status } : {};
+  }
+}
+
+// Accounts confirmed for base access keys; a rotated key is asked again, and the map stays small.
+const MAX_CONFIRMED_KEYS = 16;
 
 // Assumed credentials are renewed this long before they expire, so no signed call carries a
 // token that expires in flight.
@@ -150,6 +190,8 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 export class AwsAccountCredentials {
   private readonly providers = new Map<string, AwsCredentialsProvider>();
   private defaultChain: Promise<AwsCredentialsProvider> | undefined;
+  /** With ownAccountOnly: the account STS named for each base access key (in flight or done). */
+  private readonly confirmed = new Map<string, Promise<string>>();
   readonly sessionName: string;
 
   constructor(private readonly opts: AwsAccountCredentialsOptions) {
@@ -175,7 +217,12 @@ export class AwsAccountCredentials {
     let p = this.providers.get(account);
     if (p === undefined) {
       const role = this.opts.roles.get(account);
-      p = role === undefined ? () => this.fromDefaultChain() : this.assumed(role);
+      p =
+        role !== undefined
+          ? this.assumed(role)
+          : this.opts.ownAccountOnly === true
+            ? () => this.ownAccount(account)
+            : () => this.fromDefaultChain();
       this.providers.set(account, p);
     }
     return p;
@@ -186,6 +233,51 @@ export class AwsAccountCredentials {
     if (master !== undefined) return typeof master === 'function' ? master() : master;
     this.defaultChain ??= import('@aws-sdk/credential-providers').then((m) => m.fromNodeProviderChain());
     return (await this.defaultChain)();
+  }
+
+  /** The base credentials, for an account they belong to (ownAccountOnly). */
+  private async ownAccount(account: string): Promise<AwsCredentialIdentity> {
+    const base = await this.fromDefaultChain();
+    let asked = this.confirmed.get(base.accessKeyId);
+    if (asked === undefined) {
+      if (this.confirmed.size >= MAX_CONFIRMED_KEYS) this.confirmed.clear();
+      asked = this.callerAccount(base, account);
+      this.confirmed.set(base.accessKeyId, asked);
+      // A failed question is asked again on the next request, not remembered.
+      const mine = asked;
+      mine.catch(() => {
+        if (this.confirmed.get(base.accessKeyId) === mine) this.confirmed.delete(base.accessKeyId);
+      });
+    }
+    const actual = await asked;
+    if (actual !== account) throw new AccountIdentityError(account, actual);
+    return base;
+  }
+
+  /** STS GetCallerIdentity for these credentials: the 12-digit account they belong to. */
+  private async callerAccount(base: AwsCredentialIdentity, account: string): Promise<string> {
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const client = new STSClient({
+      region: this.stsRegion(),
+      credentials: base,
+      maxAttempts: this.opts.maxAttempts ?? 3,
+      ...(this.opts.stsEndpoint !== undefined ? { endpoint: this.opts.stsEndpoint } : {}),
+    });
+    try {
+      const out = await client.send(new GetCallerIdentityCommand({}));
+      if (typeof out.Account !== 'string' || !ACCOUNT_ID.test(out.Account))
+        throw new AccountIdentityError(account, undefined);
+      return out.Account;
+    } catch (err) {
+      if (err instanceof AccountIdentityError) throw err;
+      throw new AccountIdentityError(account, undefined, err);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  private stsRegion(): string {
+    return this.opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   }
 
   private assumed(role: AccountRole): AwsCredentialsProvider {
@@ -214,8 +306,7 @@ export class AwsAccountCredentials {
             role.externalIdRef,
             `${AWS_ACCOUNT_ROLES_SETTING}["${role.account}"].external_id`,
           );
-    const region =
-      this.opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const region = this.stsRegion();
     const master = this.opts.masterCredentials;
     const provider = fromTemporaryCredentials({
       params: {

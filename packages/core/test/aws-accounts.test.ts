@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSecretsManager, type FakeSecretsManager } from '@portcullis/fakes/aws-secrets-manager';
 import { startFakeSts, type FakeSts } from '@portcullis/fakes/aws-sts';
 import {
+  AccountIdentityError,
   AssumeRoleError,
   AwsAccountCredentials,
   awsAccountCredentialsFromEnv,
@@ -217,6 +218,68 @@ describe('AwsAccountCredentials against a local STS', () => {
     sts.failNext(1, { status: 400, code: 'Throttling', message: 'Rate exceeded' });
     const creds = await accounts.provider(STAGING)();
     expect(sts.issued.get(creds.accessKeyId)?.roleArn).toBe(STAGING_ROLE);
+  });
+
+  it('with ownAccountOnly, serves an account without a role only when STS says the base credentials are its own', async () => {
+    const base = { accessKeyId: 'AKIABASEOWNACCOUNT01', secretAccessKey: 'base-secret-own' };
+    sts.setBaseAccount(base.accessKeyId, DEV);
+    const accounts = new AwsAccountCredentials({
+      roles: parseAccountRoles(ROLES_JSON),
+      system: 'remediation-write',
+      stsEndpoint: sts.endpoint,
+      masterCredentials: base,
+      maxAttempts: 1,
+      ownAccountOnly: true,
+      credentials: resolverWithLog({ PROD_EXTERNAL_ID: EXTERNAL_ID }).resolver,
+    });
+    const asked = () => sts.callerIdentityCalls.filter((k) => k === base.accessKeyId).length;
+    await expect(accounts.provider(DEV)()).resolves.toEqual(base);
+    await expect(accounts.provider(DEV)()).resolves.toEqual(base);
+    // Asked once per access key, whatever the account.
+    expect(asked()).toBe(1);
+
+    // Another account with no role: the base credentials are DEV's, so it is refused, not served.
+    const other = '444444444444';
+    const err = await accounts
+      .provider(other)()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(AccountIdentityError);
+    expect((err as AccountIdentityError).account).toBe(other);
+    expect((err as AccountIdentityError).actual).toBe(DEV);
+    expect((err as Error).message).toContain('AWS_ACCOUNT_ROLES');
+    expect((err as Error).message).not.toContain(DEV);
+    expect(asked()).toBe(1);
+
+    // An account with a role still assumes it.
+    const staging = await accounts.provider(STAGING)();
+    expect(sts.issued.get(staging.accessKeyId)?.roleArn).toBe(STAGING_ROLE);
+  });
+
+  it('with ownAccountOnly, an STS that cannot answer refuses the request, and the next one asks again', async () => {
+    const base = { accessKeyId: 'AKIABASEOWNACCOUNT02', secretAccessKey: 'base-secret-own-2' };
+    sts.setBaseAccount(base.accessKeyId, DEV);
+    const accounts = new AwsAccountCredentials({
+      roles: new Map(),
+      system: 'remediation-write',
+      stsEndpoint: sts.endpoint,
+      masterCredentials: base,
+      maxAttempts: 1,
+      ownAccountOnly: true,
+    });
+    sts.failNext(1, { status: 503, code: 'ServiceUnavailable' });
+    const err = await accounts
+      .provider(DEV)()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(AccountIdentityError);
+    expect((err as AccountIdentityError).actual).toBeUndefined();
+    expect((err as AccountIdentityError).$metadata).toEqual({ httpStatusCode: 503 });
+    await expect(accounts.provider(DEV)()).resolves.toEqual(base);
   });
 
   it('needs a credential resolver when a role has an external id', () => {

@@ -629,6 +629,20 @@ export function toBackendError(err: unknown, target: Target, operation: AwsOpera
       { operation: 'AssumeRole', permission: 'sts:AssumeRole' },
     );
   }
+  if (name === 'AccountIdentityError') {
+    const confirmed = (err as { actual?: unknown }).actual !== undefined;
+    return confirmed
+      ? new BackendError(
+          'access_denied',
+          `Account ${target.account} has no role in AWS_ACCOUNT_ROLES and the server's own AWS credentials belong to another account: add a role for it.`,
+          { operation: 'AssumeRole', permission: 'sts:AssumeRole' },
+        )
+      : new BackendError(
+          'unavailable',
+          `Could not confirm with STS (GetCallerIdentity) that the server's own AWS credentials belong to account ${target.account}, which has no role in AWS_ACCOUNT_ROLES.`,
+          { operation: 'GetCallerIdentity' },
+        );
+  }
   if (DENIED.has(name) || status === 403)
     return new BackendError(
       'access_denied',

@@ -49,6 +49,9 @@ async function createChangeBackend(
         accounts: awsAccountCredentialsFromEnv(services.env, {
           system: SYSTEM,
           credentials: services.credentials,
+          // An account with no role is changed with the server's own credentials only if they are
+          // that account's: never on a same-named resource of the server's account.
+          ownAccountOnly: true,
         }),
         ...(config.REMEDIATION_AWS_ENDPOINT !== undefined
           ? { endpoint: config.REMEDIATION_AWS_ENDPOINT }

@@ -18,7 +18,11 @@ import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, Redactor } from '@portcullis/core';
-import { AwsAccountCredentials, parseAccountRoles } from '@portcullis/core/aws-accounts';
+import {
+  AccountIdentityError,
+  AwsAccountCredentials,
+  parseAccountRoles,
+} from '@portcullis/core/aws-accounts';
 import { CredentialResolver } from '@portcullis/core/credentials';
 import { startFakeS3, type FakeS3 } from '@portcullis/fakes/aws-s3';
 import { startFakeSts, type FakeSts } from '@portcullis/fakes/aws-sts';
@@ -28,6 +32,7 @@ import {
   ACTION_PERMISSIONS,
   createAwsBackend,
   OPERATION_PERMISSIONS,
+  toBackendError,
   type AwsBackend,
 } from '../src/aws-backend.js';
 
@@ -272,6 +277,19 @@ describe('S3 over the wire, as the target account’s role', () => {
     expect(e.detail).toEqual({ operation: 'AssumeRole', permission: 'sts:AssumeRole' });
     expect(e.message).toContain(STAGING_ROLE);
     expectNoCredentials(e);
+  });
+
+  it("says so, naming AWS_ACCOUNT_ROLES, when an account has no role and the base credentials are another account's", () => {
+    const t = { ...target('iam_deactivate_access_key', 'ci-deployer'), account: '555555555555' };
+    const denied = toBackendError(new AccountIdentityError(t.account, '666666666666'), t, 'ListAccessKeys');
+    expect(denied.code).toBe('access_denied');
+    expect(denied.message).toContain('AWS_ACCOUNT_ROLES');
+    // The server's own account is not the caller's business.
+    expect(denied.message).not.toContain('666666666666');
+    // STS could not say: the server cannot act there for now (retryable), not a refusal.
+    const unconfirmed = toBackendError(new AccountIdentityError(t.account, undefined), t, 'ListAccessKeys');
+    expect(unconfirmed.code).toBe('unavailable');
+    expect(unconfirmed.detail).toEqual({ operation: 'GetCallerIdentity' });
   });
 
   it('refuses a malformed target before calling AWS', async () => {

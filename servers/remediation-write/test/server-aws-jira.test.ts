@@ -15,6 +15,11 @@ const ROLE = `arn:aws:iam::${PROD}:role/portcullis-remediation`;
 const EXTERNAL_ID = 'ext-id-for-remediation-7d1f';
 const JIRA_TOKEN = 'jira-api-token-only-in-env-5b2c';
 const BUCKET = 'acme-live-exports';
+// Two more accounts of the tenant with no role in AWS_ACCOUNT_ROLES: the one the server's own
+// (base) credentials belong to, and one they do not.
+const OWN = '121212121212';
+const NO_ROLE = '343434343434';
+const BASE_KEY = 'AKIABASESERVERTEST01';
 
 let sts: FakeSts;
 let s3: FakeS3;
@@ -24,11 +29,14 @@ let r: Remediation;
 beforeAll(async () => {
   sts = await startFakeSts();
   sts.allowRole(ROLE, { externalId: EXTERNAL_ID });
+  sts.setBaseAccount(BASE_KEY, OWN);
   s3 = await startFakeS3();
   s3.buckets.set(BUCKET, { owner: PROD, publicAccessBlock: null, encryption: null });
+  s3.buckets.set('acme-own-logs', { owner: OWN, publicAccessBlock: null, encryption: null });
+  s3.buckets.set('acme-other-logs', { owner: NO_ROLE, publicAccessBlock: null, encryption: null });
   jira = await startFakeJira({ email: 'secops@example.com', token: JIRA_TOKEN, projects: { SEC: ['Task'] } });
   // The base credentials the SDK's default chain finds; the server only ever uses the assumed role.
-  process.env.AWS_ACCESS_KEY_ID = 'AKIABASESERVERTEST01';
+  process.env.AWS_ACCESS_KEY_ID = BASE_KEY;
   process.env.AWS_SECRET_ACCESS_KEY = 'base-secret-server-test';
   process.env.AWS_REGION = 'eu-west-1';
   r = await startRemediation({
@@ -43,6 +51,8 @@ beforeAll(async () => {
     }),
     REMEDIATION_ACCOUNTS: JSON.stringify({
       [PROD]: { tenant: 'acme', name: 'acme-live', environment: 'production' },
+      [OWN]: { tenant: 'acme', name: 'acme-own', environment: 'production' },
+      [NO_ROLE]: { tenant: 'acme', name: 'acme-other', environment: 'production' },
     }),
     REMEDIATION_SEED: 'none',
     REMEDIATION_TICKETS: 'jira',
@@ -119,5 +129,31 @@ describe('REMEDIATION_BACKEND=aws and REMEDIATION_TICKETS=jira', () => {
     const audit = JSON.stringify(r.h.auditRecords());
     expect(audit).not.toContain(JIRA_TOKEN);
     expect(audit).not.toContain(EXTERNAL_ID);
+  });
+
+  it("acts in an account with no role only with base credentials STS says are that account's", async () => {
+    const plan = (account: string, bucket: string) =>
+      r.responder.callTool('remediation_plan', {
+        action: 's3_block_public_access',
+        account,
+        region: 'eu-west-1',
+        resource: bucket,
+        params: {},
+        reason: 'Public bucket found by posture-read',
+      });
+    const before = s3.requests.length;
+    const refused = await plan(NO_ROLE, 'acme-other-logs');
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain('AWS_ACCOUNT_ROLES');
+    expect(refused.text).not.toContain(OWN);
+    // Refused before any call to S3 with the server's own credentials.
+    expect(s3.requests.length).toBe(before);
+    expect(sts.callerIdentityCalls).toContain(BASE_KEY);
+
+    const own = await plan(OWN, 'acme-own-logs');
+    expect(own.isError, own.text).toBe(false);
+    const reads = s3.requests.slice(before);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((q) => q.accessKeyId === BASE_KEY && q.expectedOwner === OWN)).toBe(true);
   });
 });

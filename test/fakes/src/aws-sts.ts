@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
  * Roles are registered with `allowRole`; AssumeRole on any other role, or without the role's
  * external id, is 403 AccessDenied, as the role's trust policy would make it. Every issued set of
  * temporary credentials is remembered, so other fakes (or tests) can tell which role signed a call.
- * GetCallerIdentity answers for the caller's credentials (assumed-role ARN for issued ones).
+ * GetCallerIdentity answers for the caller's credentials (assumed-role ARN for issued ones; for a
+ * base key, the account `setBaseAccount` gave it, else 000000000000).
  */
 export interface FakeStsAssumeRole {
   roleArn: string;
@@ -40,6 +41,10 @@ export interface FakeSts {
   /** Lets AssumeRole succeed for this role (with this external id, if given). */
   allowRole(roleArn: string, opts?: { externalId?: string }): void;
   readonly assumeRoleCalls: FakeStsAssumeRole[];
+  /** The access key id of every GetCallerIdentity call answered. */
+  readonly callerIdentityCalls: string[];
+  /** The account GetCallerIdentity names for a base (non-issued) access key. */
+  setBaseAccount(accessKeyId: string, account: string): void;
   /** Temporary credentials issued, by access key id. */
   readonly issued: Map<string, FakeStsIssued>;
   /** The next `count` requests fail with this query-protocol error. */
@@ -70,6 +75,8 @@ function xmlEscape(s: string): string {
 export async function startFakeSts(): Promise<FakeSts> {
   const roles = new Map<string, { externalId?: string }>();
   const assumeRoleCalls: FakeStsAssumeRole[] = [];
+  const callerIdentityCalls: string[] = [];
+  const baseAccounts = new Map<string, string>();
   const issued = new Map<string, FakeStsIssued>();
   const failures: { status: number; code: string; message?: string }[] = [];
 
@@ -150,8 +157,8 @@ export async function startFakeSts(): Promise<FakeSts> {
 
   const getCallerIdentity = (caller: string, token: string | undefined): string => {
     const creds = issued.get(caller);
-    let arn = `arn:aws:iam::000000000000:user/base`;
-    let account = '000000000000';
+    let account = baseAccounts.get(caller) ?? '000000000000';
+    let arn = `arn:aws:iam::${account}:user/base`;
     if (creds) {
       if (token !== creds.sessionToken)
         throw new StsError(
@@ -163,6 +170,7 @@ export async function startFakeSts(): Promise<FakeSts> {
       account = m?.[1] ?? account;
       arn = `arn:aws:sts::${account}:assumed-role/${m?.[2] ?? ''}/${creds.sessionName}`;
     }
+    callerIdentityCalls.push(caller);
     return `<GetCallerIdentityResponse xmlns="${NS}">
   <GetCallerIdentityResult>
     <Arn>${xmlEscape(arn)}</Arn>
@@ -214,6 +222,10 @@ export async function startFakeSts(): Promise<FakeSts> {
       roles.set(roleArn, opts.externalId !== undefined ? { externalId: opts.externalId } : {});
     },
     assumeRoleCalls,
+    callerIdentityCalls,
+    setBaseAccount(accessKeyId, account) {
+      baseAccounts.set(accessKeyId, account);
+    },
     issued,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
