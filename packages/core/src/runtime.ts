@@ -740,6 +740,8 @@ export class ServerRuntime<B = unknown> implements McpScope {
   async approvalToolFor(planId: string, tenant: string): Promise<string | null> {
     await this.ready;
     const candidates = this.surfaces.filter((s) => s.def.approvalTool);
+    // One system with approvals: its tool decides (and looks the plan up after the rate limit).
+    if (candidates.length === 1) return candidates[0]!.def.approvalTool!;
     for (const s of candidates) if (await s.ownsPlan(planId, tenant)) return s.def.approvalTool!;
     // Unknown plan: let the first approval tool answer not_found through its own stages.
     return candidates[0]?.def.approvalTool ?? null;

@@ -166,4 +166,26 @@ describe('POST /approvals/{plan_id}', () => {
     expect(twice.status).toBe(409);
     expect(twice.body.error).toMatchObject({ code: 'plan_not_pending' });
   });
+
+  it('on a one-system host, leaves the plan lookup to the approve tool, after identity and the rate limit', async () => {
+    const surface = h.runtime.surfaces[0] as unknown as {
+      ownsPlan: (id: string, tenant: string) => Promise<boolean>;
+    };
+    const ownsPlan = surface.ownsPlan;
+    let lookups = 0;
+    surface.ownsPlan = (id, tenant) => {
+      lookups += 1;
+      return ownsPlan.call(surface, id, tenant);
+    };
+    try {
+      // A non-approver's guesses reach no store: the tool is hidden from them (403).
+      const guess = await approveOverHttp(`plan_${randomUUID()}`, keys['agent-8']);
+      expect(guess.status).toBe(403);
+      const unknown = await approveOverHttp(`plan_${randomUUID()}`, keys['manager-1']);
+      expect(unknown.status).toBe(404);
+      expect(lookups).toBe(0);
+    } finally {
+      surface.ownsPlan = ownsPlan;
+    }
+  });
 });
