@@ -6,6 +6,7 @@
  * who the caller is travels as data in `_meta`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CredentialResolver } from './credentials.js';
 import type { BackendLifecycle, ServerDefinition } from './definition.js';
@@ -198,6 +199,26 @@ export interface RemoteUpstreamOptions {
   logger: Logger;
   /** Per request. */
   timeoutMs?: number;
+  /**
+   * The largest message the upstream may send: a JSON body, one SSE event, one stdio line. A larger
+   * one drops the connection (its calls in flight fail) rather than grow the process without bound.
+   * Default DEFAULT_MAX_MESSAGE_BYTES.
+   */
+  maxMessageBytes?: number;
+}
+
+/** The default cap on one message from an upstream (16 MiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** An upstream sent a message over the cap; the connection it came on is dropped. */
+export class UpstreamMessageTooLarge extends Error {
+  constructor(
+    readonly upstream: string,
+    readonly limit: number,
+  ) {
+    super(`Upstream ${upstream} sent a message larger than ${limit} bytes; the connection was dropped.`);
+    this.name = 'UpstreamMessageTooLarge';
+  }
 }
 
 export class RemoteUpstream implements Upstream {
@@ -268,6 +289,7 @@ export class RemoteUpstream implements Upstream {
       );
       const c = make();
       await c.connect(transport);
+      this.capStdout(transport, c);
       return c;
     }
     const headers: Record<string, string> = {};
@@ -280,11 +302,20 @@ export class RemoteUpstream implements Upstream {
     const url = new URL(t.url);
     const protocol = t.protocol ?? 'auto';
     const authHeaders = this.opts.authHeaders;
-    const send = authHeaders ? withAuthHeaders(tracingFetch, authHeaders) : tracingFetch;
+    // The connection an oversized message arrived on is closed: its calls in flight fail now,
+    // not at their timeout, and the next call connects again.
+    let current: Client | undefined;
+    const send = cappedFetch(
+      authHeaders ? withAuthHeaders(tracingFetch, authHeaders) : tracingFetch,
+      this.name,
+      this.maxMessageBytes(),
+      () => this.oversized(current),
+    );
     if (protocol !== 'sse') {
       const { StreamableHTTPClientTransport } =
         await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       const c = make();
+      current = c;
       try {
         await c.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: send }));
         return c;
@@ -297,6 +328,7 @@ export class RemoteUpstream implements Upstream {
     }
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
     const c = make();
+    current = c;
     await c.connect(
       new SSEClientTransport(url, {
         requestInit: { headers },
@@ -308,6 +340,61 @@ export class RemoteUpstream implements Upstream {
       }),
     );
     return c;
+  }
+
+  private maxMessageBytes(): number {
+    return this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /** Logs an oversized message and closes the connection it came on. */
+  private oversized(c: Client | undefined): void {
+    this.opts.logger.warn(
+      { upstream: this.name, limit: this.maxMessageBytes() },
+      'upstream message over the size cap: connection dropped',
+    );
+    void c?.close().catch(() => undefined);
+  }
+
+  /**
+   * Caps each line the command writes (a stdio message is one line): the SDK buffers a line until
+   * its end, so a command that never ends one would grow the process without bound. Each chunk is
+   * measured before the SDK's reader sees it; the one that passes the cap never reaches it, and the
+   * command is stopped. The SDK keeps the child process private: without it (another SDK) the cap
+   * cannot be kept, and the log says so.
+   */
+  private capStdout(transport: object, c: Client): void {
+    const child = (transport as { _process?: ChildProcess })._process;
+    const stdout = child?.stdout;
+    if (!child || !stdout) {
+      this.opts.logger.warn({ upstream: this.name }, 'stdio upstream: its output is not capped');
+      return;
+    }
+    const readers = stdout.listeners('data') as ((chunk: Buffer) => void)[];
+    stdout.removeAllListeners('data');
+    const limit = this.maxMessageBytes();
+    let line = 0;
+    const over = (chunk: Buffer): boolean => {
+      let pos = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, pos);
+        line += (nl === -1 ? chunk.length : nl) - pos;
+        if (line > limit) return true;
+        if (nl === -1) return false;
+        line = 0;
+        pos = nl + 1;
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (over(chunk)) {
+        stdout.removeListener('data', onData);
+        stdout.destroy();
+        child.kill('SIGTERM');
+        this.oversized(c);
+        return;
+      }
+      for (const read of readers) read.call(stdout, chunk);
+    };
+    stdout.on('data', onData);
   }
 
   private requestOptions(signal?: AbortSignal) {
@@ -437,6 +524,71 @@ export class RemoteUpstream implements Upstream {
     this.connecting = null;
     await c?.close();
   }
+}
+
+type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A fetch whose response bodies are capped per message: a JSON body as a whole, an event stream
+ * per event (the bytes since the last blank line). Over the cap, the body errors and `oversized`
+ * runs; a declared length over it is refused before the body is read.
+ */
+function cappedFetch(inner: FetchLike, upstream: string, limit: number, oversized: () => void): FetchLike {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (!res.body) return res;
+    const sse = (res.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (!sse && declared > limit) {
+      await res.body.cancel().catch(() => undefined);
+      oversized();
+      throw new UpstreamMessageTooLarge(upstream, limit);
+    }
+    let size = 0;
+    // Event streams: bytes on the current line, and the byte before the last newline seen.
+    let line = 0;
+    let before = 0;
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (!sse) size += chunk.length;
+        else {
+          let pos = 0;
+          for (;;) {
+            const nl = chunk.indexOf(10, pos);
+            if (nl === -1) {
+              const n = chunk.length - pos;
+              if (n > 0) before = chunk[chunk.length - 1]!;
+              line += n;
+              size += n;
+              break;
+            }
+            const n = nl - pos;
+            const last = n > 0 ? chunk[nl - 1]! : before;
+            // A blank line (CRLF or LF) ends an event.
+            const blank = line + n === 0 || (line + n === 1 && last === 13);
+            size = blank ? 0 : size + n + 1;
+            line = 0;
+            before = 10;
+            pos = nl + 1;
+          }
+        }
+        if (size > limit) {
+          oversized();
+          controller.error(new UpstreamMessageTooLarge(upstream, limit));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    const capped = new Response(res.body.pipeThrough(counter), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+    // What an event source reads to follow a redirect.
+    Object.defineProperties(capped, { url: { value: res.url }, redirected: { value: res.redirected } });
+    return capped;
+  };
 }
 
 /** The caller of the upstream call in progress, for credential headers issued per caller. */

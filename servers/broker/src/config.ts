@@ -97,6 +97,7 @@ export const BROKER_CONFIG_SCHEMA = {
             },
           },
           timeout_ms: { type: 'integer', minimum: 1, maximum: 600000 },
+          max_message_bytes: { type: 'integer', minimum: 1024, maximum: 268435456 },
           concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
           rate_limit: { type: 'string', pattern: '^\\s*\\d+\\s*/\\s*\\d+\\s*(ms|s|m|h)\\s*$' },
           on_failure: { type: 'string', enum: ['closed', 'open'] },
@@ -133,6 +134,8 @@ export interface UpstreamConfig {
   prefix?: string;
   tools?: { allow?: string[]; deny?: string[] };
   timeout_ms?: number;
+  /** The largest message a remote or stdio upstream may send; default 16 MiB. */
+  max_message_bytes?: number;
   concurrency?: number;
   rate_limit?: string;
   on_failure?: 'closed' | 'open';

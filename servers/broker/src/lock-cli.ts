@@ -51,6 +51,7 @@ export async function listUpstream(cfg: ResolvedUpstream, env: NodeJS.ProcessEnv
     credentials,
     logger,
     timeoutMs: cfg.timeout_ms,
+    ...(cfg.max_message_bytes !== undefined ? { maxMessageBytes: cfg.max_message_bytes } : {}),
   });
   try {
     return (await up.listTools()).filter(offers);

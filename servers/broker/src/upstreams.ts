@@ -295,6 +295,7 @@ export class RemoteConnection implements UpstreamConnection {
       logger: services.logger,
       // Calls are bounded by the broker's own timeout (upstream_timeout); listing by its own.
       timeoutMs: Math.max(cfg.timeout_ms, 30_000),
+      ...(cfg.max_message_bytes !== undefined ? { maxMessageBytes: cfg.max_message_bytes } : {}),
     });
   }
 
