@@ -119,23 +119,44 @@ const MIGRATION_LOCK_KEY = '7301560273810440001';
 
 /**
  * Creates the data directory owner-only (0700), tightens an existing one this user owns, and
- * refuses (ConfigError, one line with the path and the fix) one that other users can write:
- * they could read the embedded database and keys, or plant files the server would trust.
- * A group-writable directory is accepted when the group is this process's own or root's (the
- * image's /var/lib/portcullis is 1000:0 0770 for platforms that run with a random UID in group 0).
+ * refuses (ConfigError, one line with the path and the fix) one that is a symbolic link, one
+ * another user owns or one that other users can write: they could read the embedded database and
+ * keys, swap it, or plant files the server would trust. The owner is checked against the
+ * effective uid (not on Windows, which has none); root is held to the same rule.
+ * A group-writable directory of ours is accepted when the group is this process's own or root's.
+ * The one directory of another owner accepted is the arbitrary-UID convention's (OpenShift runs
+ * the image as a random UID in group 0; its /var/lib/portcullis is 1000:0 0770): group root, this
+ * process in group root, and nothing for others.
  */
 export function prepareDataDir(dir: string, logger?: Logger): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = statSync(dir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // A link to nowhere fails the mkdir: said as the link it is, below.
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() !== true) throw err;
+  }
+  // lstat: a link (planted, or made by hand) would put the data wherever it points.
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink())
+    throw new ConfigError(
+      `PORTCULLIS_DATA_DIR ${dir} is a symbolic link; point PORTCULLIS_DATA_DIR at the directory itself.`,
+    );
   if (!st.isDirectory()) throw new ConfigError(`PORTCULLIS_DATA_DIR ${dir} is not a directory.`);
+  const euid = process.geteuid?.();
   const mode = st.mode & 0o777;
+  const inRootGroup = process.getegid?.() === 0 || (process.getgroups?.() ?? []).includes(0);
+  const arbitraryUid = st.gid === 0 && inRootGroup && (mode & 0o007) === 0;
+  if (euid !== undefined && st.uid !== euid && !arbitraryUid)
+    throw new ConfigError(
+      `PORTCULLIS_DATA_DIR ${dir} is owned by uid ${st.uid}; it must be owned by the user running the server (uid ${euid}): \`chown\` it, or point PORTCULLIS_DATA_DIR at a new directory, which the server creates.`,
+    );
   const ownGroups = new Set([process.getgid?.(), ...(process.getgroups?.() ?? []), 0]);
   const otherWritable = (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && !ownGroups.has(st.gid));
   if (otherWritable)
     throw new ConfigError(
       `PORTCULLIS_DATA_DIR ${dir} can be written by other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 700 ${dir}\` or point PORTCULLIS_DATA_DIR at a directory only this user can write.`,
     );
-  if ((mode & 0o077) !== 0 && st.uid === process.getuid?.()) {
+  if ((mode & 0o077) !== 0 && euid !== undefined && st.uid === euid) {
     chmodSync(dir, 0o700);
     logger?.info({ path: dir, was: mode.toString(8) }, 'data directory tightened to 0700 (owner only)');
   }
