@@ -30,6 +30,7 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readFileSync,
   readSync,
   writeSync,
 } from 'node:fs';
@@ -331,12 +332,25 @@ interface AnchorSink {
   last(): Promise<AuditCheckpoint | null>;
 }
 
+const ANCHOR_FILE = 'The audit anchor file (PORTCULLIS_AUDIT_ANCHOR)';
+
+/**
+ * Read and written never through a symbolic link, as the trail is (openNoFollow); a new file is
+ * 0600. Its owner is not checked: the anchor may be on another volume and another user's.
+ */
 class FileAnchor implements AnchorSink {
   constructor(readonly path: string) {}
 
   async write(cp: AuditCheckpoint): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const fh = await open(this.path, 'a', 0o600);
+    // Asynchronous, as a checkpoint runs beside calls: its fsync must not stall them.
+    const fh = await open(
+      this.path,
+      fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW,
+      0o600,
+    ).catch((err: unknown) => {
+      throw linkRefused(err, ANCHOR_FILE, this.path);
+    });
     try {
       await fh.write(`${JSON.stringify(cp)}\n`);
       await fh.sync();
@@ -346,11 +360,18 @@ class FileAnchor implements AnchorSink {
   }
 
   async last(): Promise<AuditCheckpoint | null> {
-    const all = await readAnchorFile(this.path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [];
+    let fd: number;
+    try {
+      fd = openNoFollow(this.path, fsConstants.O_RDONLY, ANCHOR_FILE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
-    });
-    return all.at(-1) ?? null;
+    }
+    try {
+      return parseAnchor(readFileSync(fd, 'utf8'), this.path).at(-1) ?? null;
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -374,7 +395,10 @@ class TableAnchor implements AnchorSink {
 
 /** Every checkpoint in an anchor file; a line that is not a checkpoint is an error (the anchor is evidence). */
 export async function readAnchorFile(path: string): Promise<AuditCheckpoint[]> {
-  const text = await readFile(path, 'utf8');
+  return parseAnchor(await readFile(path, 'utf8'), path);
+}
+
+function parseAnchor(text: string, path: string): AuditCheckpoint[] {
   const out: AuditCheckpoint[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -756,6 +780,26 @@ function fileTimestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
+/**
+ * Opens an audit file (the trail, an anchor file) with `flags`, never through a symbolic link:
+ * one planted at the path would send the writes to its target, or feed the reads from it. A file
+ * O_CREAT makes is 0600. A link is a ConfigError naming the file (`what`) and the path.
+ */
+function openNoFollow(path: string, flags: number, what: string): number {
+  try {
+    return openSync(path, flags | fsConstants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    throw linkRefused(err, what, path);
+  }
+}
+
+/** An open's error: ELOOP (O_NOFOLLOW met a link) as a ConfigError naming the file, else as is. */
+function linkRefused(err: unknown, what: string, path: string): unknown {
+  return (err as NodeJS.ErrnoException).code === 'ELOOP'
+    ? new ConfigError(`${what} ${path} is a symbolic link; give the file's own path.`)
+    : err;
+}
+
 class FileAuditSink implements AuditSink {
   readonly kind = 'file' as const;
   private readonly queue = new SerialQueue();
@@ -783,19 +827,11 @@ class FileAuditSink implements AuditSink {
   static async open(path: string, opts: AuditSinkOptions): Promise<FileAuditSink> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'a+' so the tail can be read and repaired; every write still goes to the end (O_APPEND).
-    // Never through a symbolic link: one planted at the path would send the trail elsewhere.
-    let fd: number;
-    try {
-      fd = openSync(
-        path,
-        fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW,
-        0o600,
-      );
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP')
-        throw new ConfigError(`The audit file ${path} is a symbolic link; give the file's own path.`);
-      throw err;
-    }
+    const fd = openNoFollow(
+      path,
+      fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT,
+      'The audit file',
+    );
     try {
       const st = fstatSync(fd);
       // A file made before this server (by hand, by an older version) may be readable by others:
