@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isProduction, parseServerConfig } from '@portcullis/core';
-import { moneyTableSetting } from '@portcullis/core/money';
+import { minorUnitExponent, moneyTableSetting } from '@portcullis/core/money';
 import { STAGES, type Stage } from './domain.js';
 
 /** `a=1,b=2` → { a: '1', b: '2' }; used by the HubSpot id mappings. */
@@ -93,6 +93,16 @@ export const configSchema = z
       .string()
       .regex(/^[a-z0-9_]{1,100}$/, 'a HubSpot property name')
       .default('billing_customer_id'),
+    /**
+     * The portal's company currency, for deals HubSpot gives no `deal_currency_code` (a portal
+     * without multi-currency). Unset: read from HubSpot's account details on first need.
+     */
+    CRM_HUBSPOT_CURRENCY: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 currency code such as EUR')
+      .transform((s) => s.toUpperCase())
+      .refine((code) => minorUnitExponent(code) !== null, 'a known ISO 4217 currency code, e.g. EUR')
+      .optional(),
     CRM_HUBSPOT_EMAIL_SUBSCRIPTION_ID: z
       .string()
       .regex(/^[0-9]{1,20}$/, 'a HubSpot subscription type id (digits)')

@@ -85,6 +85,11 @@ export interface HubSpotConnectorOptions {
   /** Contact property holding the linked billing customer id. */
   billingCustomerProperty?: string;
   /**
+   * The portal's company currency (CRM_HUBSPOT_CURRENCY, a known ISO 4217 code): the currency of
+   * a deal without `deal_currency_code`. Absent: asked of HubSpot (account-info) on first need.
+   */
+  currency?: string;
+  /**
    * Read-through cache of companies, contacts and deals by id (types `account`, `contact`,
    * `opportunity`). Writes read fresh and invalidate what they change.
    */
@@ -180,6 +185,8 @@ export class HubSpotBackend implements CrmBackend {
   private readonly ownerCache = new Map<string, { owner: Owner | null; until: number }>();
   private readonly region: string;
   private readonly pipeline: string;
+  /** The company currency HubSpot named (kept for the process); a failure is not kept. */
+  private companyCurrency: string | undefined;
 
   private readonly engagementAssociations: ReturnType<typeof engagementAssociations>;
   /** The connector's own keep-alive agent (bounded, destroyed on close) rather than Node's process-wide global agent. */
@@ -649,17 +656,22 @@ export class HubSpotBackend implements CrmBackend {
     'hubspot_team_id',
   ];
 
-  private toOpportunity(o: HubObject, accountId: string | null): Opportunity {
+  /**
+   * `portalCurrency` is the portal's company currency, which HubSpot means when a deal has no
+   * `deal_currency_code` (dealCurrencyFallback gets it); null when every deal here has a code.
+   */
+  private toOpportunity(o: HubObject, accountId: string | null, portalCurrency: string | null): Opportunity {
     const p = o.properties;
-    const amount = Number(p.amount ?? '0');
+    const currency = nonEmpty(p.deal_currency_code) ?? portalCurrency;
+    if (currency === null) throw portalCurrencyUnknown(o.id);
     return {
       id: o.id,
       tenant: this.opts.tenant,
       account_id: accountId ?? '',
       name: p.dealname ?? '',
       stage: this.crmStage(p.dealstage, o.id),
-      amount: Number.isFinite(amount) ? Math.round(amount) : 0,
-      currency: p.deal_currency_code ?? 'USD',
+      amount: dealAmount(p.amount, o.id),
+      currency,
       close_date: (p.closedate ?? '').slice(0, 10),
       owner_id: this.crmOwner(p.hubspot_owner_id),
       team: this.crmTeam(p.hubspot_team_id),
@@ -722,7 +734,11 @@ export class HubSpotBackend implements CrmBackend {
       'companies',
       opts?.signal,
     );
-    return { ...res, items: res.items.map((o) => this.toOpportunity(o, accounts.get(o.id) ?? null)) };
+    const portalCurrency = await this.dealCurrencyFallback(res.items, opts?.signal);
+    return {
+      ...res,
+      items: res.items.map((o) => this.toOpportunity(o, accounts.get(o.id) ?? null, portalCurrency)),
+    };
   }
 
   getOpportunity(tenant: string, id: string, opts?: ReadOptions): Promise<Opportunity | null> {
@@ -740,8 +756,54 @@ export class HubSpotBackend implements CrmBackend {
       const o = await this.callOrNull(opts?.signal, (c) =>
         c.crm.objects.basicApi.getById('deals', id, HubSpotBackend.dealProps, undefined, ['companies']),
       );
-      return o === null ? null : this.toOpportunity(o, firstAssociated(o, 'companies'));
+      if (o === null) return null;
+      const portalCurrency = await this.dealCurrencyFallback([o], opts?.signal);
+      return this.toOpportunity(o, firstAssociated(o, 'companies'), portalCurrency);
     });
+  }
+
+  /**
+   * The portal's company currency when one of these deals has no currency code (HubSpot leaves
+   * it empty on a portal without multi-currency), else null: deals with a code cost no call.
+   */
+  private async dealCurrencyFallback(deals: HubObject[], signal?: AbortSignal): Promise<string | null> {
+    const bare = deals.find((o) => nonEmpty(o.properties.deal_currency_code) === null);
+    return bare === undefined ? null : this.portalCurrency(bare.id, signal);
+  }
+
+  /**
+   * CRM_HUBSPOT_CURRENCY, else the `companyCurrency` of GET /account-info/v3/details (no typed
+   * API in the SDK: its generic request), asked once and kept for the process. A failed call or
+   * an answer without a currency code is not kept (asked again next time) and fails the read of
+   * `dealId`: its money is never measured as another currency's.
+   */
+  private async portalCurrency(dealId: string, signal?: AbortSignal): Promise<string> {
+    if (this.opts.currency !== undefined) return this.opts.currency;
+    if (this.companyCurrency !== undefined) return this.companyCurrency;
+    let details: unknown;
+    try {
+      details = await this.call(signal, async (c) => {
+        const res = await c.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
+        if (!res.ok) {
+          await res.text().catch(() => '');
+          // Shaped as the SDK's own ApiException (code = HTTP status), so translate and the
+          // kit's retry policy treat it like any other call's failure.
+          throw Object.assign(new Error(`account-info answered HTTP ${res.status}`), {
+            code: res.status,
+            headers: res.headers,
+          });
+        }
+        return (await res.json()) as unknown;
+      });
+    } catch (err) {
+      if (err instanceof PortcullisError && err.code === 'cancelled') throw err;
+      throw portalCurrencyUnknown(dealId, err);
+    }
+    const code = (details as { companyCurrency?: unknown } | null)?.companyCurrency;
+    if (typeof code !== 'string' || !/^[A-Z]{3}$/.test(code))
+      throw portalCurrencyUnknown(dealId, new Error('account-info answered no companyCurrency code'));
+    this.companyCurrency = code;
+    return code;
   }
 
   async createOpportunity(
@@ -1123,6 +1185,44 @@ function firstAssociated(o: HubObject, type: string): string | null {
 
 function nonEmpty(v: string | null | undefined): string | null {
   return v === null || v === undefined || v === '' ? null : v;
+}
+
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A deal's `amount` in whole units. Empty or absent is HubSpot's "no amount": 0. Anything else
+ * that is not a finite decimal number is refused, naming the deal, so policy never sees a garbled
+ * amount as a small one.
+ */
+function dealAmount(raw: string | null | undefined, id: string): number {
+  const text = (raw ?? '').trim();
+  if (text === '') return 0;
+  const n = DECIMAL.test(text) ? Number(text) : Number.NaN;
+  if (Number.isFinite(n)) return Math.round(n);
+  throw new PortcullisError({
+    code: 'invalid_deal_amount',
+    category: 'upstream',
+    message: `HubSpot deal ${id} has an amount that is not a number, so this server cannot tell what it is worth.`,
+    retryable: false,
+    remediation: "Ask the deal's owner or an operator to correct the deal's amount in HubSpot.",
+  });
+}
+
+/**
+ * A deal without a currency code whose currency (the portal's) is not known: no guess. Transient
+ * when asking HubSpot failed transiently (then a retry may succeed).
+ */
+function portalCurrencyUnknown(id: string, cause?: unknown): PortcullisError {
+  const retryable = cause instanceof PortcullisError && cause.retryable;
+  return new PortcullisError({
+    code: 'deal_currency_unknown',
+    category: 'upstream',
+    message: `HubSpot deal ${id} has no currency code, so its amount is in the portal's company currency, which this server could not read from HubSpot; it does not guess one.`,
+    retryable,
+    retryAfterMs: retryable ? cause.retryAfterMs : undefined,
+    remediation: `${retryable ? 'Try again shortly. If it persists, ask' : 'Ask'} an operator to set CRM_HUBSPOT_CURRENCY to the portal's company currency.`,
+    internal: cause,
+  });
 }
 
 /** HubSpot record ids are numeric; anything else cannot exist there (and must not reach a URL). */

@@ -92,6 +92,7 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
         pipeline: cfg.CRM_HUBSPOT_PIPELINE,
         regionProperty: cfg.CRM_HUBSPOT_REGION_PROPERTY,
         billingCustomerProperty: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
+        currency: cfg.CRM_HUBSPOT_CURRENCY,
         // The portal is named by everything that shapes a cached record, and the token's
         // reference (never the token): two servers on one portal with one mapping share entries.
         cache: services.cache.forUpstream(
@@ -106,6 +107,8 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
             pipeline: cfg.CRM_HUBSPOT_PIPELINE,
             region: cfg.CRM_HUBSPOT_REGION_PROPERTY,
             billing: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
+            // Unset adds nothing to the identity (JSON drops undefined): existing keys stay valid.
+            currency: cfg.CRM_HUBSPOT_CURRENCY,
           }),
         ),
       });

@@ -12,6 +12,9 @@
  * - associations v4: POST /crm/v4/associations/{from}/{to}/batch/read (207 with errors for ids
  *              without associations), PUT .../associations/default/..., DELETE pair
  * - owners:    GET /crm/v3/owners/{ownerId}
+ * - account:   GET /account-info/v3/details (portalId, accountType, timeZone, companyCurrency,
+ *              additionalCurrencies, utcOffset, utcOffsetMilliseconds, uiDomain,
+ *              dataHostingLocation); companyCurrency is USD unless a test sets, omits or garbles it
  * - consent:   GET /communication-preferences/v3/status/email/{emailAddress}
  *              (PublicSubscriptionStatusesResponse: recipient, subscriptionStatuses[] with id, name,
  *              description, status SUBSCRIBED | NOT_SUBSCRIBED, sourceOfStatus PORTAL_WIDE_STATUS |
@@ -56,6 +59,8 @@ export interface FakeHubSpotOptions {
   tokens: string[];
   /** Properties each object type accepts, beyond the standard ones (custom properties of the portal). */
   customProperties?: Partial<Record<string, string[]>>;
+  /** The portal's company currency in its account details (default USD). */
+  companyCurrency?: string;
 }
 
 export interface FakeSubscriptionStatus {
@@ -241,11 +246,14 @@ export class FakeHubSpot {
   private readonly failures: InjectedFailure[] = [];
   private readonly subscriptions = new Map<string, FakeSubscriptionStatus[]>();
   private readonly properties: Record<string, Set<string>>;
+  private companyCurrency: string | undefined;
+  private accountInfoFailure: InjectedFailure | undefined;
   private nextId = 1001;
   private lastStamp = 0;
 
   private constructor(opts: FakeHubSpotOptions) {
     this.tokens = new Set(opts.tokens);
+    this.companyCurrency = opts.companyCurrency ?? 'USD';
     this.properties = {};
     for (const [type, props] of Object.entries(STANDARD_PROPERTIES)) {
       this.properties[type] = new Set([...COMMON, ...props, ...(opts.customProperties?.[type] ?? [])]);
@@ -286,6 +294,19 @@ export class FakeHubSpot {
   /** Sets an address's e-mail subscription statuses (communication preferences). */
   setSubscriptionStatuses(email: string, statuses: FakeSubscriptionStatus[]): void {
     this.subscriptions.set(email.toLowerCase(), statuses);
+  }
+
+  /**
+   * The `companyCurrency` of the account details, served as given (a garbled value too);
+   * undefined leaves the field out.
+   */
+  setCompanyCurrency(currency: string | undefined): void {
+    this.companyCurrency = currency;
+  }
+
+  /** Until cleared (undefined), GET /account-info/v3/details fails with `failure` (after auth). */
+  failAccountInfo(failure: InjectedFailure | undefined): void {
+    this.accountInfoFailure = failure;
   }
 
   /** The next `count` API requests fail with `failure` (after authentication). */
@@ -359,7 +380,9 @@ export class FakeHubSpot {
         );
         return;
       }
-      const failure = this.failures.shift();
+      const failure =
+        this.failures.shift() ??
+        (req.path === '/account-info/v3/details' ? this.accountInfoFailure : undefined);
       if (failure) {
         if (failure.retryAfterSeconds !== undefined)
           _res.set('Retry-After', String(failure.retryAfterSeconds));
@@ -531,6 +554,19 @@ export class FakeHubSpot {
           legalBasisExplanation: 'Customer relationship',
           preferenceGroupName: 'Default',
         })),
+      });
+    });
+    app.get('/account-info/v3/details', (_req, res) => {
+      res.json({
+        portalId: 62515,
+        accountType: 'STANDARD',
+        timeZone: 'US/Eastern',
+        ...(this.companyCurrency === undefined ? {} : { companyCurrency: this.companyCurrency }),
+        additionalCurrencies: [],
+        utcOffset: '-05:00',
+        utcOffsetMilliseconds: -18_000_000,
+        uiDomain: 'app.hubspot.com',
+        dataHostingLocation: 'na1',
       });
     });
     app.use((_req, _res, next) => next(new HubSpotError(404, 'OBJECT_NOT_FOUND', 'resource not found')));
