@@ -431,17 +431,14 @@ export class Federation {
         // The upstream answered with a JSON-RPC error (it refused this caller's assertion, or hides
         // the tool from them): it is up and the connection is sound. Counting it, or dropping the
         // connection every other caller shares, would let one refused caller open the circuit.
-        state.breaker.success();
+        // Its own internal error (-32603) is the upstream failing, though it answered: that
+        // counts, so an upstream failing every call so opens the circuit; the connection stays.
+        if (isInternalError(err)) this.failed(state);
+        else state.breaker.success();
         throw answered(name, err);
       }
       if (ctx.signal.aborted) throw err;
-      const wasOpen = state.breaker.isOpen;
-      state.breaker.failure();
-      if (!wasOpen && state.breaker.isOpen && state.cfg.on_failure === 'open') {
-        // Its tools are withheld from now on: clients hear it, and the broker probes for its return.
-        this.changed();
-        this.probe(state);
-      }
+      this.failed(state);
       // A slow upstream keeps its connection; a broken one is dropped so the next call reconnects.
       if (!timeout.aborted) await state.conn.reset().catch(() => undefined);
       if (timeout.aborted)
@@ -766,6 +763,17 @@ export class Federation {
     return { error: this.host.redactor.maskSecrets(failure.toEnvelope(auditId)) };
   }
 
+  /** A failure of the upstream's own: counted, and a fail-open upstream's tools withheld at the open. */
+  private failed(state: UpstreamState): void {
+    const wasOpen = state.breaker.isOpen;
+    state.breaker.failure();
+    if (!wasOpen && state.breaker.isOpen && state.cfg.on_failure === 'open') {
+      // Its tools are withheld from now on: clients hear it, and the broker probes for its return.
+      this.changed();
+      this.probe(state);
+    }
+  }
+
   /**
    * The breaker, the gate and the upstream for one read or get. Only the upstream's own failure
    * (no answer, a broken connection) counts against it and drops the connection.
@@ -787,8 +795,9 @@ export class Federation {
       } catch (err) {
         if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
         if (isAnswer(err)) {
-          // The upstream answered (an MCP error): it is up.
-          state.breaker.success();
+          // The upstream answered (an MCP error): it is up, unless it says it failed (-32603).
+          if (isInternalError(err)) state.breaker.failure();
+          else state.breaker.success();
           throw answered(state.cfg.name, err);
         }
         // The caller cancelled: that says nothing about the upstream (as for a tool call), and
@@ -963,14 +972,25 @@ function isAnswer(err: unknown): boolean {
   );
 }
 
+/** JSON-RPC's Internal error (-32603): the upstream failed while handling the request. */
+function isInternalError(err: unknown): boolean {
+  return (err as { code?: unknown }).code === -32603;
+}
+
 /** An upstream's JSON-RPC error answer: its text is its own, capped and labelled. */
 function answered(upstream: string, err: unknown): PortcullisError {
+  // Its own failure may pass (and its text, about its insides, is not passed on); a refusal stays
+  // one.
+  const failed = isInternalError(err);
   return new PortcullisError({
     code: 'upstream_error',
     category: 'upstream',
-    message: `Upstream ${upstream} refused: ${String((err as Error).message).slice(0, 300)}`,
-    retryable: false,
+    message: failed
+      ? `Upstream ${upstream} failed while handling the call (internal error).`
+      : `Upstream ${upstream} refused: ${String((err as Error).message).slice(0, 300)}`,
+    retryable: failed,
     details: { upstream },
+    ...(failed ? { internal: err } : {}),
   });
 }
 
