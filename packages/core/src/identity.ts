@@ -322,6 +322,44 @@ export interface ApiKeyRecord {
 
 const KEY_RE = /^pk_([a-z0-9]{8,32})_([A-Za-z0-9_-]{32,128})$/;
 
+/**
+ * One record of the keys file, checked field by field: a key whose roles were a string (`"admin"`)
+ * or whose tenant were missing would otherwise reach policy as something else than it says
+ * (`roles.includes` on a string matches a substring). Messages name the record, never its hash.
+ */
+function checkedKeyRecord(raw: unknown, index: number): ApiKeyRecord {
+  const bad = (what: string) => new ConfigError(`PORTCULLIS_API_KEYS_FILE: key #${index + 1} ${what}.`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('is not an object');
+  const r = raw as Record<string, unknown>;
+  if (typeof r.id !== 'string' || !/^[a-z0-9]{8,32}$/.test(r.id))
+    throw bad('has no id (8 to 32 lower-case letters and digits)');
+  const named = (what: string) => new ConfigError(`PORTCULLIS_API_KEYS_FILE: key ${r.id as string} ${what}.`);
+  if (typeof r.hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(r.hash)) throw named('has no sha256 hash');
+  if (typeof r.principal !== 'string' || r.principal.trim() === '') throw named('has no principal');
+  if (typeof r.tenant !== 'string' || r.tenant.trim() === '') throw named('has no tenant');
+  if (!Array.isArray(r.roles) || !r.roles.every((x) => typeof x === 'string' && x !== ''))
+    throw named('must have roles as a list of names (["viewer"])');
+  if (r.dev !== undefined && typeof r.dev !== 'boolean')
+    throw named('has a dev flag that is not true or false');
+  if (r.attributes !== undefined) {
+    const a = r.attributes;
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      throw named('has attributes that are not an object');
+    for (const [k, v] of Object.entries(a)) {
+      const ok =
+        typeof v === 'string' ||
+        typeof v === 'boolean' ||
+        (typeof v === 'number' && Number.isSafeInteger(v)) ||
+        (Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string'));
+      if (!ok)
+        throw named(
+          `has attribute ${JSON.stringify(k.slice(0, 64))}: a string, a boolean, an integer or a list of strings`,
+        );
+    }
+  }
+  return r as unknown as ApiKeyRecord;
+}
+
 export function hashSecret(secret: string): string {
   return `sha256:${createHash('sha256').update(secret).digest('hex')}`;
 }
@@ -338,15 +376,16 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly byId = new Map<string, ApiKeyRecord>();
 
   constructor(records: ApiKeyRecord[], production: boolean) {
-    for (const r of records) {
+    records.forEach((raw: unknown, i) => {
+      const r = checkedKeyRecord(raw, i);
       if (production && r.dev)
         throw new ConfigError(
           `PORTCULLIS_API_KEYS_FILE: development key ${r.id} is refused when NODE_ENV=production.`,
         );
-      if (!/^sha256:[0-9a-f]{64}$/.test(r.hash))
-        throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: key ${r.id} has no sha256 hash.`);
+      if (this.byId.has(r.id))
+        throw new ConfigError(`PORTCULLIS_API_KEYS_FILE: key id ${r.id} appears twice; ids are unique.`);
       this.byId.set(r.id, r);
-    }
+    });
   }
 
   static fromFile(path: string, production: boolean): ApiKeyAuthenticator {

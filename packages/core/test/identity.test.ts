@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { AuthError, JwtAuthenticator, jwtSettingsFromEnv, type JwtSettings } from '../src/identity.js';
+import {
+  ApiKeyAuthenticator,
+  AuthError,
+  generateApiKey,
+  JwtAuthenticator,
+  jwtSettingsFromEnv,
+  type JwtSettings,
+} from '../src/identity.js';
 
 const ISSUER = 'https://issuer.portcullis.test';
 const AUDIENCE = 'http://127.0.0.1:7301/mcp';
@@ -158,5 +165,49 @@ describe('JWT attribute claims', () => {
       })}`,
     );
     expect(p.attributes).toEqual({ team: 'east', accounts: ['111111111111', '333333333333'], level: 3 });
+  });
+});
+
+describe('the API keys file: every record is checked field by field', () => {
+  const good = generateApiKey({ principal: 'ana', roles: ['viewer'], tenant: 'acme' });
+  const file = (records: unknown[]): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keys-')), 'api-keys.json');
+    writeFileSync(path, JSON.stringify({ keys: records }));
+    return path;
+  };
+
+  it('accepts a well-formed record and authenticates its key', async () => {
+    const auth = ApiKeyAuthenticator.fromFile(file([good.record]), true);
+    await expect(auth.authenticate(`Bearer ${good.key}`, undefined)).resolves.toMatchObject({
+      id: 'ana',
+      roles: ['viewer'],
+      tenant: 'acme',
+    });
+  });
+
+  it.each([
+    ['roles as one string (a substring would match a role)', { roles: 'admin' }, /roles as a list/],
+    ['a role that is not a string', { roles: ['viewer', 7] }, /roles as a list/],
+    ['no tenant', { tenant: undefined }, /has no tenant/],
+    ['an empty principal', { principal: ' ' }, /has no principal/],
+    ['a dev flag as a string', { dev: 'false' }, /dev flag/],
+    ['an attribute that is an object', { attributes: { team: { east: true } } }, /attribute "team"/],
+    ['no id', { id: 'A!' }, /key #1 has no id/],
+  ])('refuses a record with %s, naming it and never its hash', (_what, change, message) => {
+    const record = { ...good.record, ...change };
+    const run = () => ApiKeyAuthenticator.fromFile(file([record]), false);
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+    try {
+      run();
+    } catch (err) {
+      expect((err as Error).message).not.toContain(good.record.hash);
+    }
+  });
+
+  it('refuses two records with one id', () => {
+    expect(() => ApiKeyAuthenticator.fromFile(file([good.record, { ...good.record }]), false)).toThrow(
+      `key id ${good.record.id} appears twice`,
+    );
   });
 });
