@@ -93,4 +93,14 @@ export interface TicketSink {
   readonly kind: 'embedded' | 'jira';
   /** Creates one ticket; deduplication per finding is the engine's job, not the sink's. */
   create(request: TicketRequest, signal?: AbortSignal): Promise<{ key: string; url?: string }>;
+  /**
+   * The first ticket this sink holds for the tenant's finding, or null; asked only when the engine
+   * takes over a claim whose process died, so a ticket that process created is not opened twice.
+   * Optional: a sink that cannot tell (jira here) opens a new one.
+   */
+  find?(
+    tenant: string,
+    findingId: string,
+    signal?: AbortSignal,
+  ): Promise<{ key: string; url?: string } | null>;
 }

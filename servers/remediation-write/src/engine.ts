@@ -268,6 +268,20 @@ export const killSwitchError = (state: KillSwitchState): PortcullisError =>
     details: { changed_by: state.changed_by, changed_at: state.changed_at },
   });
 
+/**
+ * A ticket claim with no key this old is a dead process's, and may be taken over. Longer than a
+ * Jira create can take: 4 attempts of at most 15 s each with waits of at most 30 s, twice when a
+ * rotated token is re-resolved after a 401 (about 5 minutes).
+ */
+export const TICKET_CLAIM_STALE_MS = 10 * 60_000;
+
+/**
+ * A plan `applying` this long is a dead (or unrecorded) apply's, and is settled from the target's
+ * state on its requester's next remediation_apply. Far beyond an apply's own calls (read, write,
+ * read back, automatic rollback; each retried by the SDK a few times).
+ */
+export const APPLY_STALE_MS = 15 * 60_000;
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 export class RemediationEngine {
@@ -499,9 +513,46 @@ export class RemediationEngine {
         'INSERT INTO remediation_applies (plan_id, tenant, principal, applied_at) VALUES ($1, $2, $3, $4)',
         [plan.id, plan.tenant, plan.requester, new Date(this.now()).toISOString()],
       );
-      await tx.query(`UPDATE remediation_plans SET status = 'applying' WHERE id = $1`, [plan.id]);
+      await tx.query(`UPDATE remediation_plans SET status = 'applying', claimed_at = $2 WHERE id = $1`, [
+        plan.id,
+        new Date(this.now()).toISOString(),
+      ]);
       return { ...current, status: 'applying' };
     });
+  }
+
+  /**
+   * Whether a plan's apply claim is older than APPLY_STALE_MS: its apply died, or could not record
+   * its outcome. A live apply is never that old. The claim's time is claimed_at, else (claimed
+   * before that column existed) the budget row written with the claim; neither means stale.
+   */
+  async applyClaimIsStale(plan: RemediationPlan): Promise<boolean> {
+    const res = await this.store.query<{ stale: boolean }>(
+      `SELECT COALESCE(p.claimed_at, a.applied_at, '-infinity'::timestamptz) < $3::timestamptz AS stale
+         FROM remediation_plans p LEFT JOIN remediation_applies a ON a.plan_id = p.id
+        WHERE p.tenant = $1 AND p.id = $2 AND p.status = 'applying'`,
+      [plan.tenant, plan.id, new Date(this.now() - APPLY_STALE_MS).toISOString()],
+    );
+    return res.rows[0]?.stale === true;
+  }
+
+  /**
+   * Takes over a stale apply claim (see applyClaimIsStale) for settling: one caller wins (the claim
+   * is renewed), any other gets null. Returns when the change was first claimed (the budget row).
+   */
+  async takeOverStaleApply(plan: RemediationPlan): Promise<{ claimedAt: string } | null> {
+    const now = this.now();
+    const res = await this.store.query<{ applied_at: Ts | null }>(
+      `UPDATE remediation_plans p SET claimed_at = $3
+        WHERE p.tenant = $1 AND p.id = $2 AND p.status = 'applying'
+          AND COALESCE(p.claimed_at, (SELECT a.applied_at FROM remediation_applies a WHERE a.plan_id = p.id),
+                       '-infinity'::timestamptz) < $4::timestamptz
+        RETURNING (SELECT a.applied_at FROM remediation_applies a WHERE a.plan_id = p.id) AS applied_at`,
+      [plan.tenant, plan.id, new Date(now).toISOString(), new Date(now - APPLY_STALE_MS).toISOString()],
+    );
+    const row = res.rows[0];
+    if (row === undefined) return null;
+    return { claimedAt: iso(row.applied_at ?? new Date(now)) };
   }
 
   /** Gives the claim back when nothing was changed (the budget is not spent either). */
@@ -548,61 +599,102 @@ export class RemediationEngine {
   // ---------- tickets ----------
 
   /**
-   * Opens a ticket, once per finding: the finding is claimed in the ledger before the sink is
-   * called, so a repeat (or a concurrent request) answers with the first ticket.
+   * Opens a ticket, once per tenant and finding (posture-read's finding ids are unique within a
+   * tenant; every query names the tenant, so another tenant's ticket is never returned). The
+   * finding is claimed in the ledger (under a claim id) before the sink is called, so a repeat or a
+   * concurrent request answers with the first ticket, or ticket_in_progress while it is opened. A
+   * claim still without a key after TICKET_CLAIM_STALE_MS (its process died between claim and
+   * record) is taken over: the sink's own record of a ticket for the finding is adopted when it
+   * can say (embedded), else a new ticket is opened (jira: a duplicate if the dead call made one).
    */
   async openTicket(
     request: Parameters<TicketSink['create']>[0],
     by: string,
     signal?: AbortSignal,
-  ): Promise<{ key: string; url: string | null; deduplicated: boolean }> {
+  ): Promise<{ key: string; url: string | null; deduplicated: boolean; took_over: boolean }> {
     const finding = request.finding_id;
+    const claim = randomUUID();
+    let tookOver = false;
     if (finding !== undefined) {
+      const now = this.now();
+      const values = [
+        request.tenant,
+        finding,
+        claim,
+        this.tickets.kind,
+        request.plan_id ?? null,
+        by,
+        new Date(now).toISOString(),
+      ];
       const claimed = await this.store.query(
-        `INSERT INTO remediation_ticket_refs (tenant, finding_id, sink, plan_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO remediation_ticket_refs (tenant, finding_id, claim_id, sink, plan_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (tenant, finding_id) DO NOTHING RETURNING finding_id`,
-        [
-          request.tenant,
-          finding,
-          this.tickets.kind,
-          request.plan_id ?? null,
-          by,
-          new Date(this.now()).toISOString(),
-        ],
+        values,
       );
       if (claimed.rows.length === 0) {
-        const existing = await this.store.query<{ ticket_key: string | null; ticket_url: string | null }>(
-          'SELECT ticket_key, ticket_url FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2',
-          [request.tenant, finding],
+        // One statement: of two callers finding the same stale claim, one takes it over.
+        const taken = await this.store.query(
+          `UPDATE remediation_ticket_refs
+              SET claim_id = $3, sink = $4, plan_id = $5, created_by = $6, created_at = $7
+            WHERE tenant = $1 AND finding_id = $2 AND ticket_key IS NULL AND created_at < $8
+           RETURNING finding_id`,
+          [...values, new Date(now - TICKET_CLAIM_STALE_MS).toISOString()],
         );
-        const row = existing.rows[0];
-        if (row?.ticket_key) return { key: row.ticket_key, url: row.ticket_url, deduplicated: true };
-        throw errors.conflict(
-          'ticket_in_progress',
-          `A ticket for finding ${finding} is being opened right now.`,
-          'Call again in a moment to get its key.',
-        );
+        if (taken.rows.length === 0) {
+          const existing = await this.store.query<{ ticket_key: string | null; ticket_url: string | null }>(
+            'SELECT ticket_key, ticket_url FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2',
+            [request.tenant, finding],
+          );
+          const row = existing.rows[0];
+          if (row?.ticket_key)
+            return { key: row.ticket_key, url: row.ticket_url, deduplicated: true, took_over: false };
+          throw new PortcullisError({
+            code: 'ticket_in_progress',
+            category: 'conflict',
+            message: `A ticket for finding ${finding} is being opened right now.`,
+            remediation: 'Call again in a moment to get its key.',
+            retryable: true,
+            details: { finding_id: finding },
+          });
+        }
+        tookOver = true;
+        // The dead claim's ticket, if the sink has it: adopted, not opened twice.
+        const found = await this.tickets.find?.(request.tenant, finding, signal);
+        if (found) {
+          await this.recordTicket(request.tenant, finding, claim, found);
+          return { key: found.key, url: found.url ?? null, deduplicated: true, took_over: true };
+        }
       }
     }
     let created: { key: string; url?: string };
     try {
       created = await this.tickets.create(request, signal);
     } catch (err) {
-      // Nothing was opened: let the next request try again.
+      // Nothing was opened: let the next request try again (only this call's claim is given back).
       if (finding !== undefined)
         await this.store.query(
-          'DELETE FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2 AND ticket_key IS NULL',
-          [request.tenant, finding],
+          'DELETE FROM remediation_ticket_refs WHERE tenant = $1 AND finding_id = $2 AND ticket_key IS NULL AND claim_id = $3',
+          [request.tenant, finding, claim],
         );
       if (err instanceof PortcullisError) throw err;
       throw errors.upstream(`ticket (${this.tickets.kind})`, err);
     }
-    if (finding !== undefined)
-      await this.store.query(
-        'UPDATE remediation_ticket_refs SET ticket_key = $3, ticket_url = $4 WHERE tenant = $1 AND finding_id = $2',
-        [request.tenant, finding, created.key, created.url ?? null],
-      );
-    return { key: created.key, url: created.url ?? null, deduplicated: false };
+    if (finding !== undefined) await this.recordTicket(request.tenant, finding, claim, created);
+    return { key: created.key, url: created.url ?? null, deduplicated: false, took_over: tookOver };
+  }
+
+  /** Records the ticket on the ledger row, only while this call still holds its claim. */
+  private async recordTicket(
+    tenant: string,
+    finding: string,
+    claim: string,
+    ticket: { key: string; url?: string },
+  ): Promise<void> {
+    await this.store.query(
+      'UPDATE remediation_ticket_refs SET ticket_key = $4, ticket_url = $5 WHERE tenant = $1 AND finding_id = $2 AND claim_id = $3',
+      [tenant, finding, claim, ticket.key, ticket.url ?? null],
+    );
   }
 
   async ping(): Promise<void> {

@@ -141,4 +141,15 @@ UPDATE remediation_accounts SET origin = 'demo'
      ('444444444444', 'globex', 'globex-prod', 'production', 'ticket'));
 `,
   },
+  {
+    // Claims that can be taken over once stale (a process that died holding one): the ticket
+    // ledger's claim gets an id, so only its holder records or releases it; a plan's apply claim
+    // gets its time (plans claimed before this migration fall back to their remediation_applies
+    // row's time).
+    id: '003_stale_claims',
+    sql: `
+ALTER TABLE remediation_ticket_refs ADD COLUMN IF NOT EXISTS claim_id text;
+ALTER TABLE remediation_plans ADD COLUMN IF NOT EXISTS claimed_at timestamptz;
+`,
+  },
 ];

@@ -47,6 +47,16 @@ export class EmbeddedTicketSink implements TicketSink {
     });
   }
 
+  /** The tenant's first ticket for the finding (a dead claim's, when the engine takes it over). */
+  async find(tenant: string, findingId: string): Promise<{ key: string } | null> {
+    const res = await this.store.query<{ seq: number }>(
+      'SELECT seq FROM remediation_tickets WHERE tenant = $1 AND finding_id = $2 ORDER BY seq LIMIT 1',
+      [tenant, findingId],
+    );
+    const row = res.rows[0];
+    return row === undefined ? null : { key: `SEC-${row.seq}` };
+  }
+
   /** The tenant's tickets, newest first. */
   async list(
     tenant: string,

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { PortcullisError, errors } from '@portcullis/core';
 import type { PolicyResource } from '@portcullis/core';
 import { canonicalHash } from '@portcullis/core/canonical';
-import { backendError, contentHashOf, targetOf, type ApplyOutcome, type RemediationPlan } from '../engine.js';
+import {
+  APPLY_STALE_MS,
+  backendError,
+  contentHashOf,
+  targetOf,
+  type ApplyOutcome,
+  type RemediationPlan,
+} from '../engine.js';
 import type { TargetState } from '../backend.js';
 import { changeDenied, planId, planOut, planView, renderPlan, tool, type Ctx } from './common.js';
 import { planNotFound } from './plans.js';
@@ -336,6 +343,86 @@ async function execute(
   });
 }
 
+/**
+ * A plan left `applying` for longer than APPLY_STALE_MS: its apply died, or changed the target but
+ * could not record the outcome. It is settled from the target's state as read now (nothing is
+ * written to the target): in the after state, applied (as verified by this read); in the before
+ * state, the change is not in place and the plan is ready (approved) to apply again, with all of
+ * apply's checks; in any other state, failed, for a person to check. One verification record says
+ * which. A claim younger than that, or a read that fails, leaves the plan as it is.
+ */
+async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<RemediationPlan> {
+  const eng = ctx.backend;
+  const inProgress = errors.conflict(
+    'apply_in_progress',
+    `Plan ${plan.id} is being applied by another call.`,
+    `Check it with remediation_get_plan in a moment; an apply that has not finished after ${APPLY_STALE_MS / 60_000} minutes is settled by the requester's next remediation_apply.`,
+  );
+  if (!(await eng.applyClaimIsStale(plan))) throw inProgress;
+  const observed = await eng.read(targetOf(plan), ctx.signal);
+  const taken = await eng.takeOverStaleApply(plan);
+  if (taken === null) throw inProgress;
+  const observedHash = canonicalHash(observed);
+  const settled =
+    observedHash === plan.after_hash ? 'applied' : observedHash === plan.before_hash ? 'reopened' : 'failed';
+  const refs: Record<string, string> = {
+    plan_id: plan.id,
+    before_hash: plan.before_hash,
+    after_hash: plan.after_hash,
+    ...(plan.approval_id ? { approval_id: plan.approval_id } : {}),
+    ...(plan.finding_id ? { finding_id: plan.finding_id } : {}),
+    ...(plan.rolls_back ? { rolls_back: plan.rolls_back } : {}),
+  };
+  const verificationId = await ctx.recordEvent({
+    kind: 'verification',
+    outcome: settled === 'applied' ? 'ok' : 'error',
+    error_code:
+      settled === 'applied' ? null : settled === 'reopened' ? 'apply_interrupted' : 'verification_failed',
+    arguments: { plan_id: plan.id, settled: true },
+    refs: { ...refs, observed_hash: observedHash, settled },
+    result_hash: observedHash,
+  });
+  ctx.addAuditRefs({ ...refs, verification_id: verificationId, settled });
+  const base: ApplyOutcome = {
+    result: 'applied',
+    verified: false,
+    rolled_back: false,
+    before_hash: plan.before_hash,
+    after_hash: plan.after_hash,
+    observed_hash: observedHash,
+    verification_audit_id: verificationId,
+    rollback_audit_id: null,
+    // Only the requester applies a plan (the kit's approval path included).
+    applied_by: plan.requester,
+    applied_at: taken.claimedAt,
+    approval_id: plan.approval_id,
+  };
+  if (settled === 'reopened') {
+    await eng.unclaim(plan, plan.verdict === 'direct' ? 'ready' : 'approved');
+  } else if (settled === 'applied') {
+    await eng.finish(plan, 'applied', { ...base, verified: true }, { keepBudget: true });
+  } else {
+    const message = `The apply of plan ${plan.id} was interrupted, and ${plan.resource} is now in neither its before nor its after state: a human must check the resource.`;
+    await eng.finish(
+      plan,
+      'failed',
+      { ...base, result: 'verification_failed', error: { code: 'verification_failed', message } },
+      { keepBudget: true },
+    );
+    throw new PortcullisError({
+      code: 'verification_failed',
+      category: 'upstream',
+      message,
+      remediation: 'Do not retry this plan; tell a human, citing the audit ids in details.',
+      retryable: false,
+      details: { plan_id: plan.id, rolled_back: false, verification_audit_id: verificationId },
+    });
+  }
+  const now = await eng.getPlan(plan.tenant, plan.id);
+  if (now === null) throw planNotFound(plan.id);
+  return now;
+}
+
 /** The plan as policy sees it for remediation_apply; `version` binds the approval to its content. */
 async function resolvePlan(
   args: { plan_id: string },
@@ -375,7 +462,7 @@ export const applyPlan = tool({
   resource: resolvePlan,
   handler: async (args, ctx) => {
     const eng = ctx.backend;
-    const plan = await eng.getPlan(ctx.principal.tenant, args.plan_id);
+    let plan = await eng.getPlan(ctx.principal.tenant, args.plan_id);
     if (plan === null) throw planNotFound(args.plan_id);
     if (ctx.plan) {
       // Inside the kit's apply: the token was verified and consumed for exactly this plan.
@@ -407,12 +494,11 @@ export const applyPlan = tool({
         'Nothing to apply.',
         { status: plan.status, ticket_key: plan.ticket_key },
       );
-    if (plan.status === 'applying')
-      throw errors.conflict(
-        'apply_in_progress',
-        `Plan ${plan.id} is being applied by another call.`,
-        'Check it with remediation_get_plan in a moment.',
-      );
+    if (plan.status === 'applying') {
+      plan = await settleStaleApply(plan, ctx);
+      if (plan.status === 'applied') return { plan: planView(plan), replayed: true };
+      // Reopened (the change is not in place): applied now like any ready or approved plan.
+    }
     if (Date.parse(plan.expires_at) <= eng.now()) throw planExpired(plan);
     await eng.assertNotKilled();
     if (plan.verdict === 'direct') {

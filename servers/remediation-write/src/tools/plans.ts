@@ -213,7 +213,7 @@ async function recordPlan(ctx: Ctx, input: PlanInput): Promise<RemediationPlan> 
     );
     await eng.setTicket(tenant, id, ticket.key);
     plan.ticket_key = ticket.key;
-    ctx.addAuditRefs({ ticket_key: ticket.key });
+    ctx.addAuditRefs({ ticket_key: ticket.key, ...(ticket.took_over ? { claim_taken_over: 'true' } : {}) });
   }
   return plan;
 }

@@ -102,6 +102,7 @@ export const openTicket = tool({
       ...(args.finding_id ? { finding_id: args.finding_id } : {}),
       ...(args.plan_id ? { plan_id: args.plan_id } : {}),
       ...(ticket.deduplicated ? { deduplicated: 'true' } : {}),
+      ...(ticket.took_over ? { claim_taken_over: 'true' } : {}),
     });
     return {
       ticket_key: ticket.key,
