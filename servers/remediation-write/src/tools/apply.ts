@@ -161,14 +161,7 @@ async function execute(
   const unclaimStatus = approvalId === null ? 'ready' : 'approved';
   const target = targetOf(plan);
   const at = new Date(eng.now()).toISOString();
-  const refs: Record<string, string> = {
-    plan_id: plan.id,
-    before_hash: plan.before_hash,
-    after_hash: plan.after_hash,
-    ...(approvalId ? { approval_id: approvalId } : {}),
-    ...(plan.finding_id ? { finding_id: plan.finding_id } : {}),
-    ...(plan.rolls_back ? { rolls_back: plan.rolls_back } : {}),
-  };
+  const refs = changeRefs(plan, approvalId);
   const base: ApplyOutcome = {
     result: 'applied',
     verified: false,
@@ -343,6 +336,18 @@ async function execute(
   });
 }
 
+/** The audit refs every record about one change of a plan carries. */
+function changeRefs(plan: RemediationPlan, approvalId: string | null): Record<string, string> {
+  return {
+    plan_id: plan.id,
+    before_hash: plan.before_hash,
+    after_hash: plan.after_hash,
+    ...(approvalId ? { approval_id: approvalId } : {}),
+    ...(plan.finding_id ? { finding_id: plan.finding_id } : {}),
+    ...(plan.rolls_back ? { rolls_back: plan.rolls_back } : {}),
+  };
+}
+
 /**
  * A plan left `applying` for longer than APPLY_STALE_MS: its apply died, or changed the target but
  * could not record the outcome. It is settled from the target's state as read now (nothing is
@@ -365,14 +370,7 @@ async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<Remedi
   const observedHash = canonicalHash(observed);
   const settled =
     observedHash === plan.after_hash ? 'applied' : observedHash === plan.before_hash ? 'reopened' : 'failed';
-  const refs: Record<string, string> = {
-    plan_id: plan.id,
-    before_hash: plan.before_hash,
-    after_hash: plan.after_hash,
-    ...(plan.approval_id ? { approval_id: plan.approval_id } : {}),
-    ...(plan.finding_id ? { finding_id: plan.finding_id } : {}),
-    ...(plan.rolls_back ? { rolls_back: plan.rolls_back } : {}),
-  };
+  const refs = changeRefs(plan, plan.approval_id);
   const verificationId = await ctx.recordEvent({
     kind: 'verification',
     outcome: settled === 'applied' ? 'ok' : 'error',
