@@ -31,8 +31,11 @@ export type Claim =
   | { kind: 'new' }
   | { kind: 'replay'; outcome: RefundOutcome }
   | { kind: 'failed'; error: StoredError }
-  /** An earlier attempt reserved budget and may or may not have reached the upstream. */
-  | { kind: 'pending'; day: string; amountMinor: number; currency: string };
+  /**
+   * An earlier attempt reserved budget and may or may not have reached the upstream. `tagged`:
+   * it sent the key in the upstream record's metadata (false for attempts made before it did).
+   */
+  | { kind: 'pending'; day: string; amountMinor: number; currency: string; tagged: boolean };
 
 /** The tool whose idempotency keys these are: an applied plan runs it too, with key `plan:<id>`. */
 export const REFUND_TOOL = 'billing_issue_refund';
@@ -45,6 +48,11 @@ interface Reserved {
   amount_minor: number;
   /** Absent on entries written before budgets were per currency (all USD then). */
   currency?: string;
+  /**
+   * True once the upstream request carries the key in its metadata (so a retry can look for it);
+   * absent on entries written before, whose retry must send the request exactly as first sent.
+   */
+  tagged?: boolean;
 }
 
 function scopeOf(req: RefundRequest): IdempotencyScope {
@@ -149,7 +157,12 @@ export class RefundJournal {
    * idempotency_key_reused), or reports what an earlier call with it left.
    */
   async claim(tx: Queryable, req: RefundRequest, day: string, currency: string): Promise<Claim> {
-    const reserved: Reserved = { day, amount_minor: req.amount_minor, currency: currency.toLowerCase() };
+    const reserved: Reserved = {
+      day,
+      amount_minor: req.amount_minor,
+      currency: currency.toLowerCase(),
+      tagged: true,
+    };
     const c = await this.ledger.claim<Settled>(tx, scopeOf(req), requestArgs(req), reserved);
     if (c.state === 'new') return { kind: 'new' };
     if (c.state === 'replay') {
@@ -162,6 +175,7 @@ export class RefundJournal {
       day: was.day,
       amountMinor: Number(was.amount_minor),
       currency: was.currency ?? 'usd',
+      tagged: was.tagged === true,
     };
   }
 

@@ -38,7 +38,8 @@ import { RefundJournal, fromStoredError, toStoredError } from './refund-journal.
  *   Search API, then always re-read by id, because search is only eventually consistent);
  *   refunded amounts come from its latest Charge;
  * - invoice = Invoice with `metadata.tenant` (and `metadata.order_id` when it bills an order);
- * - refund = Refund on the order's PaymentIntent, carrying who issued it in its metadata.
+ * - refund = Refund on the order's PaymentIntent, carrying who issued it and the Idempotency-Key
+ *   it was sent with in its metadata (`portcullis_idempotency_key`).
  * Money moves only in Stripe; the kit's store keeps the refund journal (idempotency keys and the
  * per-principal and per-tenant daily budgets), so both hold here exactly as in the embedded ledger.
  * The order's cumulative total is checked against Stripe's refunded amount as read at the start of
@@ -214,6 +215,13 @@ export function stripeIdempotencyKey(
     ? key
     : `portcullis-refund:${canonicalHash([req.tenant, req.principal_id, req.idempotency_key])}`;
 }
+
+/**
+ * The refund metadata key holding the Idempotency-Key the refund was created with. Stripe forgets
+ * idempotency keys after 24 hours; the refund keeps this for ever, so a retry of an attempt whose
+ * outcome is unknown finds the refund it made, however late the retry.
+ */
+export const REFUND_KEY_METADATA = 'portcullis_idempotency_key';
 
 export class StripeBillingBackend implements BillingBackend {
   readonly kind = 'stripe' as const;
@@ -550,77 +558,98 @@ export class StripeBillingBackend implements BillingBackend {
 
   /**
    * Claim the key and reserve budget (one store transaction), send the refund with a
-   * Stripe Idempotency-Key derived from ours, then record the outcome. When the upstream answer is
-   * lost (timeout, 5xx) the claim stays pending with its budget reserved: a retry with the same key
-   * sends the same Stripe request again, which Stripe answers with the first result.
+   * Stripe Idempotency-Key derived from ours (and that key in its metadata), then record the
+   * outcome. When the upstream answer is lost (timeout, 5xx, cancellation, a process that died)
+   * the claim stays pending with its budget reserved. A retry with the same key first looks for a
+   * refund carrying the key on the order's PaymentIntent and adopts it; only when there is none
+   * does it send the same Stripe request again. Stripe's own key covers a retry racing the first
+   * attempt; the lookup covers a retry after Stripe forgot the key (24 hours), when re-sending
+   * alone would refund twice.
    */
   async issueRefund(req: RefundRequest, opts?: ReadOptions): Promise<RefundOutcome> {
     const order = await this.getOrder(req.tenant, req.order_id, opts);
     if (order === null)
       throw errors.notFound(`Order ${req.order_id}`, 'Check the order id with billing_get_order.');
     const started = this.now();
-    const claimed = await this.store.transaction(
-      async (tx): Promise<{ done: RefundOutcome } | { day: string; currency: string }> => {
-        const claim = await this.journal.claim(tx, req, utcDay(started), order.currency);
-        if (claim.kind === 'replay') return { done: claim.outcome };
-        if (claim.kind === 'failed') throw fromStoredError(claim.error);
-        if (claim.kind === 'pending') return { day: claim.day, currency: claim.currency };
-        // A fresh request: check what is left (Stripe checks again, atomically) and reserve budget.
-        if (order.payment_id === null) throw orderNotPaid(order);
-        if (req.amount_minor > order.refundable_minor) throw refundExceedsPaid(order, req.amount_minor);
-        await this.journal.checkOrderTotal(tx, req, order, started);
-        await this.journal.reserve(
-          tx,
-          req.tenant,
-          req.principal_id,
-          order.currency,
-          utcDay(started),
-          req.amount_minor,
-        );
-        return { day: utcDay(started), currency: order.currency };
-      },
-    );
+    type Claimed =
+      { done: RefundOutcome } | { day: string; currency: string; retry: boolean; tagged: boolean };
+    const claimed = await this.store.transaction(async (tx): Promise<Claimed> => {
+      const claim = await this.journal.claim(tx, req, utcDay(started), order.currency);
+      if (claim.kind === 'replay') return { done: claim.outcome };
+      if (claim.kind === 'failed') throw fromStoredError(claim.error);
+      if (claim.kind === 'pending')
+        return { day: claim.day, currency: claim.currency, retry: true, tagged: claim.tagged };
+      // A fresh request: check what is left (Stripe checks again, atomically) and reserve budget.
+      if (order.payment_id === null) throw orderNotPaid(order);
+      if (req.amount_minor > order.refundable_minor) throw refundExceedsPaid(order, req.amount_minor);
+      await this.journal.checkOrderTotal(tx, req, order, started);
+      await this.journal.reserve(
+        tx,
+        req.tenant,
+        req.principal_id,
+        order.currency,
+        utcDay(started),
+        req.amount_minor,
+      );
+      return { day: utcDay(started), currency: order.currency, retry: false, tagged: true };
+    });
     if ('done' in claimed) return claimed.done;
     const { day, currency } = claimed;
     const paymentIntent = order.payment_id;
     if (paymentIntent === null) throw orderNotPaid(order);
+    // Stripe scopes keys per account, ours per tenant and caller: namespace them the same.
+    const stripeKey = stripeIdempotencyKey(req);
 
-    let created: Stripe.Refund;
-    try {
-      created = await this.call(
-        (s) =>
-          s.refunds.create(
-            {
-              payment_intent: paymentIntent,
-              amount: req.amount_minor,
-              ...(req.reason === 'other' ? {} : { reason: req.reason }),
-              metadata: {
-                tenant: req.tenant,
-                order_id: req.order_id,
-                requested_by: req.principal_id,
-                reason: req.reason,
-                ...(req.note ? { note: req.note } : {}),
-                ...(req.plan_id ? { plan_id: req.plan_id } : {}),
-              },
-            },
-            // Stripe scopes keys per account, ours per tenant and caller: namespace them the same.
-            { idempotencyKey: stripeIdempotencyKey(req) },
-          ),
-        opts?.signal,
-      );
-    } catch (err) {
-      // Whatever Stripe did, the order's refunded total may have moved.
-      await this.cache?.invalidate(req.tenant, 'order', req.order_id);
-      if (await this.settleFailure(req, day, currency, err)) throw err;
-      throw outcomeUnknown(err);
+    // An earlier attempt may have landed: its refund, found by the key, is this call's answer.
+    let created: Stripe.Refund | null = null;
+    if (claimed.retry && claimed.tagged) {
+      try {
+        created = await this.landedRefund(paymentIntent, stripeKey, opts?.signal);
+      } catch (err) {
+        // Not knowing whether it landed, sending it again could refund twice: stay pending.
+        throw outcomeUnknown(err);
+      }
     }
+    if (created === null) {
+      try {
+        created = await this.call(
+          (s) =>
+            s.refunds.create(
+              {
+                payment_intent: paymentIntent,
+                amount: req.amount_minor,
+                ...(req.reason === 'other' ? {} : { reason: req.reason }),
+                metadata: {
+                  tenant: req.tenant,
+                  order_id: req.order_id,
+                  requested_by: req.principal_id,
+                  reason: req.reason,
+                  ...(req.note ? { note: req.note } : {}),
+                  ...(req.plan_id ? { plan_id: req.plan_id } : {}),
+                  // An attempt pending from before the key was tagged is re-sent exactly as it
+                  // was first sent: Stripe refuses a known key with other parameters.
+                  ...(claimed.tagged ? { [REFUND_KEY_METADATA]: stripeKey } : {}),
+                },
+              },
+              { idempotencyKey: stripeKey },
+            ),
+          opts?.signal,
+        );
+      } catch (err) {
+        // Whatever Stripe did, the order's refunded total may have moved.
+        await this.cache?.invalidate(req.tenant, 'order', req.order_id);
+        if (await this.settleFailure(req, day, currency, err)) throw err;
+        throw outcomeUnknown(err);
+      }
+    }
+    const refund = created;
     await this.cache?.invalidate(req.tenant, 'order', req.order_id);
 
     const after = await this.getOrder(req.tenant, req.order_id, opts);
     return this.store.transaction(async (tx) => {
       const budget = await this.journal.budget(tx, req.tenant, req.principal_id, currency, day);
       const outcome: RefundOutcome = {
-        refund: this.toRefund(req.tenant, req.order_id, created),
+        refund: this.toRefund(req.tenant, req.order_id, refund),
         order: after ?? order,
         budget,
         replayed: false,
@@ -628,6 +657,36 @@ export class StripeBillingBackend implements BillingBackend {
       await this.journal.complete(tx, req, outcome);
       return outcome;
     });
+  }
+
+  /**
+   * The refund on the PaymentIntent whose metadata carries this Idempotency-Key, or null. Reads the
+   * refund list (strongly consistent, unlike search) page by page, each page through the kit's
+   * upstream path; Stripe lists every refund of the PaymentIntent, whichever charge it is on.
+   */
+  private async landedRefund(
+    paymentIntent: string,
+    stripeKey: string,
+    signal?: AbortSignal,
+  ): Promise<Stripe.Refund | null> {
+    let after: string | undefined;
+    for (;;) {
+      const start = after;
+      const page = await this.call(
+        (s) =>
+          s.refunds.list({
+            payment_intent: paymentIntent,
+            limit: 100,
+            ...(start ? { starting_after: start } : {}),
+          }),
+        signal,
+      );
+      const hit = page.data.find((r) => meta(r, REFUND_KEY_METADATA) === stripeKey);
+      if (hit !== undefined) return hit;
+      const last = page.data[page.data.length - 1];
+      if (!page.has_more || last === undefined) return null;
+      after = last.id;
+    }
   }
 
   /**

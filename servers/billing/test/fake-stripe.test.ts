@@ -153,6 +153,38 @@ describe('fake Stripe API shapes', () => {
     expect(fake.all('refund').filter((r) => r.payment_intent === 'pi_acme_4822')).toHaveLength(1);
   });
 
+  it('lists refunds by payment_intent or charge, with their metadata, paged newest first', async () => {
+    const form = { payment_intent: 'pi_acme_4840', amount: '100' };
+    const a = await post('/v1/refunds', { ...form, 'metadata[k]': 'a' }, 'list-key-a');
+    const b2 = await post('/v1/refunds', { ...form, 'metadata[k]': 'b' }, 'list-key-b');
+    const page = await get('/v1/refunds?payment_intent=pi_acme_4840&limit=1');
+    expect(page.body).toMatchObject({ object: 'list', has_more: true, url: '/v1/refunds' });
+    expect(page.body.data).toHaveLength(1);
+    const ids = [page.body.data[0].id];
+    const next = await get(`/v1/refunds?payment_intent=pi_acme_4840&limit=1&starting_after=${ids[0]}`);
+    ids.push(next.body.data[0].id);
+    expect(ids.sort()).toEqual([a.body.id, b2.body.id].sort());
+    const byCharge = await get(`/v1/refunds?charge=${a.body.charge}&limit=100`);
+    expect(byCharge.body).toMatchObject({ object: 'list', has_more: false });
+    expect(byCharge.body.data.map((r: { metadata: { k?: string } }) => r.metadata.k).sort()).toEqual([
+      'a',
+      'b',
+    ]);
+    expect((await get('/v1/refunds?payment_intent=pi_acme_4840', {})).status).toBe(401);
+  });
+
+  it('forgets Idempotency-Keys when a test says Stripe would have (24 hours)', async () => {
+    const form = { payment_intent: 'pi_acme_4839', amount: '100' };
+    const first = await post('/v1/refunds', form, 'forget-key-1');
+    expect((await post('/v1/refunds', form, 'forget-key-1')).body.id).toBe(first.body.id);
+    expect(fake.forgetIdempotencyKeys()).toBeGreaterThan(0);
+    const again = await post('/v1/refunds', form, 'forget-key-1');
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.id).not.toBe(first.body.id);
+    expect(fake.all('refund').filter((r) => r.payment_intent === 'pi_acme_4839')).toHaveLength(2);
+  });
+
   it('never refunds more than the charge: amount_too_large, then charge_already_refunded', async () => {
     const order = billingSeed().orders.find(
       (o) => o.tenant === 'acme' && o.status === 'paid' && !['4821', '4822'].includes(o.id),

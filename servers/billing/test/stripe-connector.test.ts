@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeStripe } from '@portcullis/fakes/stripe';
 import type { BillingBackend } from '../src/backend.js';
-import { stripeIdempotencyKey } from '../src/stripe.js';
+import { REFUND_KEY_METADATA, stripeIdempotencyKey } from '../src/stripe.js';
 import { plannedReq, refundReq, refusal } from './backend-suite.js';
-import { STRIPE_KEY, stripeHarness } from './harness.js';
+import { DAY, STRIPE_KEY, stripeHarness } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof stripeHarness>>;
 
@@ -96,6 +96,150 @@ describe('Stripe connector', () => {
     const again = await b.issueRefund(req);
     expect(again).toMatchObject({ replayed: true, refund: { id: settled.refund.id } });
     expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
+  });
+
+  describe('a retry after Stripe forgot the Idempotency-Key (24 hours)', () => {
+    /** Stripe forgets keys once they are 24 hours old; the retry comes a day later. */
+    const aDayLater = () => {
+      expect(fake.forgetIdempotencyKeys()).toBeGreaterThan(0);
+      h.clock.now += DAY + 3_600_000;
+    };
+
+    it('finds the refund that landed unanswered and answers with it: one refund', async () => {
+      // Stripe refunds, then every answer is lost: the call ends unknown, the key stays pending.
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      const [landed] = newRefunds();
+      expect(newRefunds()).toHaveLength(1);
+      expect(landed!.metadata).toMatchObject({ [REFUND_KEY_METADATA]: stripeIdempotencyKey(req) });
+      fake.clearInjections();
+      aDayLater();
+      const posts = refundPosts().length;
+
+      const out = await b.issueRefund(req);
+      expect(newRefunds()).toHaveLength(1);
+      expect(refundPosts()).toHaveLength(posts);
+      expect(out).toMatchObject({
+        replayed: false,
+        refund: { id: landed!.id, amount_minor: 15_000, status: 'succeeded', requested_by: 'agent-1' },
+        order: { refunded_minor: 15_000 },
+        budget: { day: '2025-06-02', used_minor: 15_000 },
+      });
+      // Settled: a further retry replays from the journal, neither looking nor sending again.
+      const seen = fake.requests.filter((r) => r.path === '/v1/refunds').length;
+      expect(await b.issueRefund(req)).toMatchObject({ replayed: true, refund: { id: landed!.id } });
+      expect(fake.requests.filter((r) => r.path === '/v1/refunds')).toHaveLength(seen);
+      expect(await b.getOrder('acme', '4821')).toMatchObject({ refunded_minor: 15_000 });
+    });
+
+    it("creates the refund when none landed, and never takes another key's refund for it", async () => {
+      // Another key's refund of the same amount by the same caller on the same order.
+      const other = await b.issueRefund(refundReq({ amount_minor: 5_000 }));
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
+      const req = refundReq({ amount_minor: 5_000 });
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      expect(newRefunds()).toHaveLength(1);
+      fake.clearInjections();
+      aDayLater();
+
+      const out = await b.issueRefund(req);
+      expect(out.refund.id).not.toBe(other.refund.id);
+      expect(newRefunds()).toHaveLength(2);
+      expect(fake.get('refund', out.refund.id)!.metadata).toMatchObject({
+        [REFUND_KEY_METADATA]: stripeIdempotencyKey(req),
+      });
+      expect(out).toMatchObject({ order: { refunded_minor: 10_000 }, budget: { used_minor: 10_000 } });
+      expect(await b.issueRefund(req)).toMatchObject({ replayed: true, refund: { id: out.refund.id } });
+      expect(newRefunds()).toHaveLength(2);
+    });
+
+    it('pages through the order refunds to find it', async () => {
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      const [landed] = newRefunds();
+      fake.clearInjections();
+      // 120 newer refunds on the same PaymentIntent push it past Stripe's first page of 100.
+      const created = Math.floor(h.clock.now / 1000);
+      fake.seed({
+        refunds: Array.from({ length: 120 }, (_, i) => ({
+          id: `re_seed_page_${String(i).padStart(3, '0')}`,
+          payment_intent: 'pi_acme_4821',
+          amount: 1,
+          reason: null,
+          created: created + 60 + i,
+          metadata: { tenant: 'acme', order_id: '4821' },
+        })),
+      });
+      aDayLater();
+
+      const out = await b.issueRefund(req);
+      expect(out.refund.id).toBe(landed!.id);
+      expect(newRefunds()).toHaveLength(1);
+      const lists = fake.requests.filter((r) => r.method === 'GET' && r.path === '/v1/refunds');
+      expect(lists).toHaveLength(2);
+    });
+
+    it('stays unknown, sending nothing, while Stripe cannot say whether it landed', async () => {
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      fake.clearInjections();
+      aDayLater();
+      const posts = refundPosts().length;
+      fake.inject({ method: 'GET', path: '/v1/refunds' }, { kind: 'status', status: 503 }, 10);
+
+      const err = await refusal(b.issueRefund(req));
+      expect(err).toMatchObject({ code: 'refund_outcome_unknown', retryable: true });
+      expect(refundPosts()).toHaveLength(posts);
+      expect(newRefunds()).toHaveLength(1);
+
+      fake.clearInjections();
+      const out = await b.issueRefund(req);
+      expect(out.refund.id).toBe(newRefunds()[0]!.id);
+      expect(newRefunds()).toHaveLength(1);
+      expect(out.budget).toMatchObject({ day: '2025-06-02', used_minor: 15_000 });
+    });
+
+    it('re-sends an attempt left pending by a version that did not tag its key exactly as sent', async () => {
+      // Nothing lands; the journal's entry is then made as an earlier version wrote it (untagged).
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      fake.clearInjections();
+      await h.store.query(
+        `UPDATE portcullis_idempotency SET data = data - 'tagged' WHERE key = $1 AND state = 'pending'`,
+        [req.idempotency_key],
+      );
+      // What that version sent under the same Idempotency-Key: the refund, no key in its metadata.
+      const res = await fetch(`${fake.url}/v1/refunds`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${STRIPE_KEY}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'idempotency-key': stripeIdempotencyKey(req),
+        },
+        body: new URLSearchParams({
+          payment_intent: 'pi_acme_4821',
+          amount: '15000',
+          reason: 'requested_by_customer',
+          'metadata[tenant]': 'acme',
+          'metadata[order_id]': '4821',
+          'metadata[requested_by]': 'agent-1',
+          'metadata[reason]': 'requested_by_customer',
+        }),
+      });
+      const first = (await res.json()) as { id: string };
+      expect(res.status).toBe(200);
+
+      // Within Stripe's 24 hours the same request is replayed, not refused as another request.
+      const out = await b.issueRefund(req);
+      expect(out.refund.id).toBe(first.id);
+      expect(refundPosts().at(-1)).toMatchObject({ replayed: true, status: 200 });
+      expect(newRefunds()).toHaveLength(1);
+      expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
+    });
   });
 
   it('retries a 429 and a 5xx through the kit retry policy', async () => {

@@ -120,4 +120,38 @@ describe('billing tools on Stripe', () => {
     });
     expect(newRefunds()).toHaveLength(before + 1);
   });
+
+  it('a call whose refund landed unanswered, retried after Stripe forgot its key: one refund', async () => {
+    const orderId = billingSeed()
+      .orders.filter(
+        (o) => o.tenant === 'acme' && o.status === 'paid' && o.id !== '4821' && o.paid_minor >= 10_000,
+      )
+      .at(-1)!.id;
+    // Stripe refunds, every answer is lost, the call ends unknown: the key stays pending.
+    fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'drop-after-commit' }, 20);
+    const before = newRefunds().length;
+    const earlier = new Set(newRefunds().map((r) => r.id));
+    const args = {
+      order_id: orderId,
+      amount_minor: 10_000,
+      reason: 'duplicate',
+      idempotency_key: `key-${randomUUID()}`,
+    };
+    const lost = await agent.callTool('billing_issue_refund', args);
+    expect(lost.isError).toBe(true);
+    expect(lost.envelope).toMatchObject({ code: 'refund_outcome_unknown', retryable: true });
+    expect(newRefunds()).toHaveLength(before + 1);
+    const landed = newRefunds().find((r) => !earlier.has(r.id))!;
+    fake.clearInjections();
+    // A day later Stripe no longer knows the key: sending the refund again would refund twice.
+    fake.forgetIdempotencyKeys();
+
+    const retried = await agent.callTool('billing_issue_refund', args);
+    expect(retried.isError).toBe(false);
+    expect(retried.structured).toMatchObject({
+      replayed: false,
+      refund: { id: landed.id, amount_minor: 10_000 },
+    });
+    expect(newRefunds()).toHaveLength(before + 1);
+  });
 });

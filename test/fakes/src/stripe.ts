@@ -16,12 +16,16 @@
  * - expand:    `expand[]` for expandable fields (`latest_charge`, `charge`, `payment_intent`,
  *              `customer`), `data.`-prefixed on lists
  * - refunds:   POST /v1/refunds (payment_intent or charge, amount, reason, metadata); never more
- *              than the charge's unrefunded amount (400 `amount_too_large`, `charge_already_refunded`)
+ *              than the charge's unrefunded amount (400 `amount_too_large`,
+ *              `charge_already_refunded`); GET /v1/refunds lists them, metadata included, filtered
+ *              by `payment_intent` or `charge`
  * - errors:    `{ error: { type, code, message, param, doc_url } }` with Stripe's statuses (400, 401,
  *              404 `resource_missing`, 429 `rate_limit`, 500 `api_error`) and a Request-Id header
  * - idempotency: POSTs with `Idempotency-Key` store the first status and body and replay them
  *              (`Idempotent-Replayed: true`); the same key with other parameters is a 400
  *              `idempotency_error`. 401s and 429s happen before the idempotency layer, as documented.
+ *              Stripe drops keys once they are 24 hours old; a test simulates that with
+ *              `forgetIdempotencyKeys()`, after which a key runs its request again as new.
  *
  * Test controls (seeding, key rotation, injected failures, the request log) are methods, not routes.
  */
@@ -240,6 +244,16 @@ export class FakeStripe {
   /** Drops every pending injected failure. */
   clearInjections(): void {
     this.injections.length = 0;
+  }
+
+  /**
+   * Forgets every stored Idempotency-Key, as Stripe does once a key is 24 hours old: the same key
+   * then runs its request again as a new one. Returns how many keys were forgotten.
+   */
+  forgetIdempotencyKeys(): number {
+    const n = this.idempotency.size;
+    this.idempotency.clear();
+    return n;
   }
 
   get(collection: Collection, id: string): StripeObject | undefined {
