@@ -6,7 +6,6 @@
  * who the caller is travels as data in `_meta`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CredentialResolver } from './credentials.js';
 import type { BackendLifecycle, ServerDefinition } from './definition.js';
@@ -280,6 +279,9 @@ export class RemoteUpstream implements Upstream {
         env,
         cwd: t.cwd,
         stderr: 'pipe',
+        // The SDK buffers a command's output until a line ends: bounded here, so one line (a
+        // message) over the cap fails and the connection is closed (the handshake's included).
+        maxBufferSize: this.maxMessageBytes(),
       });
       transport.stderr?.on('data', (chunk: Buffer) =>
         this.opts.logger.debug(
@@ -289,7 +291,10 @@ export class RemoteUpstream implements Upstream {
       );
       const c = make();
       await c.connect(transport);
-      this.capStdout(transport, c);
+      // The SDK reports an overflow as a transport error and closes: said in the log as such.
+      c.onerror = (err: Error) => {
+        if (/ReadBuffer exceeded/.test(err.message)) this.oversized(c);
+      };
       return c;
     }
     const headers: Record<string, string> = {};
@@ -353,48 +358,6 @@ export class RemoteUpstream implements Upstream {
       'upstream message over the size cap: connection dropped',
     );
     void c?.close().catch(() => undefined);
-  }
-
-  /**
-   * Caps each line the command writes (a stdio message is one line): the SDK buffers a line until
-   * its end, so a command that never ends one would grow the process without bound. Each chunk is
-   * measured before the SDK's reader sees it; the one that passes the cap never reaches it, and the
-   * command is stopped. The SDK keeps the child process private: without it (another SDK) the cap
-   * cannot be kept, and the log says so.
-   */
-  private capStdout(transport: object, c: Client): void {
-    const child = (transport as { _process?: ChildProcess })._process;
-    const stdout = child?.stdout;
-    if (!child || !stdout) {
-      this.opts.logger.warn({ upstream: this.name }, 'stdio upstream: its output is not capped');
-      return;
-    }
-    const readers = stdout.listeners('data') as ((chunk: Buffer) => void)[];
-    stdout.removeAllListeners('data');
-    const limit = this.maxMessageBytes();
-    let line = 0;
-    const over = (chunk: Buffer): boolean => {
-      let pos = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, pos);
-        line += (nl === -1 ? chunk.length : nl) - pos;
-        if (line > limit) return true;
-        if (nl === -1) return false;
-        line = 0;
-        pos = nl + 1;
-      }
-    };
-    const onData = (chunk: Buffer) => {
-      if (over(chunk)) {
-        stdout.removeListener('data', onData);
-        stdout.destroy();
-        child.kill('SIGTERM');
-        this.oversized(c);
-        return;
-      }
-      for (const read of readers) read.call(stdout, chunk);
-    };
-    stdout.on('data', onData);
   }
 
   private requestOptions(signal?: AbortSignal) {
@@ -550,6 +513,7 @@ function cappedFetch(inner: FetchLike, upstream: string, limit: number, oversize
     let before = 0;
     const counter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
+        let over = false;
         if (!sse) size += chunk.length;
         else {
           let pos = 0;
@@ -567,12 +531,17 @@ function cappedFetch(inner: FetchLike, upstream: string, limit: number, oversize
             // A blank line (CRLF or LF) ends an event.
             const blank = line + n === 0 || (line + n === 1 && last === 13);
             size = blank ? 0 : size + n + 1;
+            // Checked at every line's end too: an event may pass the cap and end in one chunk.
+            if (size > limit) {
+              over = true;
+              break;
+            }
             line = 0;
             before = 10;
             pos = nl + 1;
           }
         }
-        if (size > limit) {
+        if (over || size > limit) {
           oversized();
           controller.error(new UpstreamMessageTooLarge(upstream, limit));
           return;

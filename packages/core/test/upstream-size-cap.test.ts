@@ -23,14 +23,14 @@ const logger = createLogger({ name: 'size-cap-test', level: 'silent', redactor }
 const credentials = new CredentialResolver({ redactor, logger, env: {} });
 const made: RemoteUpstream[] = [];
 
-function upstream(target: RemoteTarget): RemoteUpstream {
+function upstream(target: RemoteTarget, maxMessageBytes = CAP): RemoteUpstream {
   const up = new RemoteUpstream({
     name: 'blob',
     target,
     credentials,
     logger,
     timeoutMs: 30_000,
-    maxMessageBytes: CAP,
+    maxMessageBytes,
   });
   made.push(up);
   return up;
@@ -94,6 +94,17 @@ describe.each([
     // Not the SDK's request timeout (-32001): the call failed when the cap was passed.
     expect((err as { code?: unknown }).code).not.toBe(-32001);
     expect(text(await up.callTool('blob', { bytes: CAP / 2 }))).toHaveLength(CAP / 2);
+  });
+
+  it('fails a call whose whole answer, over the cap, arrives in one piece', async () => {
+    // A 1 KiB cap and a 5 KB answer: one read, one event (or body) that passes the cap and ends.
+    const up = upstream({ kind: 'http', url, protocol: 'streamable' }, 1024);
+    const err = await up.callTool('blob', { bytes: 5000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(text(await up.callTool('blob', { bytes: 100 }))).toHaveLength(100);
   });
 
   it('passes many events on one stream that together exceed the cap', async () => {

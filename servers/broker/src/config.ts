@@ -207,7 +207,7 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
     names.add(u.name);
     const kind: UpstreamKind = u.local ? 'local' : u.stdio ? 'stdio' : 'remote';
     if (kind === 'local') {
-      for (const key of ['prefix', 'auth', 'transport', 'caller_assertion'] as const)
+      for (const key of ['prefix', 'auth', 'transport', 'caller_assertion', 'max_message_bytes'] as const)
         if (u[key] !== undefined)
           throw new ConfigError(
             `${path}: ${at}.${key}: does not apply to a local system (it keeps its own tool names and runs in this process).`,

@@ -97,6 +97,14 @@ describe('broker configuration file', () => {
       /upstreams\[0\]\.prefix: does not apply to a local system/,
     ],
     [
+      'upstreams:\n  - name: crm\n    local: crm\n    max_message_bytes: 65536',
+      /upstreams\[0\]\.max_message_bytes: does not apply to a local system/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: http://x/mcp\n    max_message_bytes: 100',
+      /upstreams\[0\]\.max_message_bytes: must be >= 1024/,
+    ],
+    [
       'upstreams:\n  - name: a\n    local: crm\n  - name: a\n    local: billing',
       /upstreams\[1\]\.name: upstream a is named twice/,
     ],
