@@ -431,10 +431,9 @@ export class Federation {
         // The upstream answered with a JSON-RPC error (it refused this caller's assertion, or hides
         // the tool from them): it is up and the connection is sound. Counting it, or dropping the
         // connection every other caller shares, would let one refused caller open the circuit.
-        // Its own internal error (-32603) is the upstream failing, though it answered: that
-        // counts, so an upstream failing every call so opens the circuit; the connection stays.
-        if (isInternalError(err)) this.failed(state);
-        else state.breaker.success();
+        // So does its Internal error (-32603): a caller's own input (an id the upstream's handler
+        // throws on) can draw one, so counting it would let any caller open the circuit for all.
+        state.breaker.success();
         throw answered(name, err);
       }
       if (ctx.signal.aborted) throw err;
@@ -795,9 +794,8 @@ export class Federation {
       } catch (err) {
         if (err instanceof PortcullisError || err instanceof UpstreamRefused) throw err;
         if (isAnswer(err)) {
-          // The upstream answered (an MCP error): it is up, unless it says it failed (-32603).
-          if (isInternalError(err)) state.breaker.failure();
-          else state.breaker.success();
+          // The upstream answered (an MCP error, its Internal error too): it is up.
+          state.breaker.success();
           throw answered(state.cfg.name, err);
         }
         // The caller cancelled: that says nothing about the upstream (as for a tool call), and
@@ -979,8 +977,8 @@ function isInternalError(err: unknown): boolean {
 
 /** An upstream's JSON-RPC error answer: its text is its own, capped and labelled. */
 function answered(upstream: string, err: unknown): PortcullisError {
-  // Its own failure may pass (and its text, about its insides, is not passed on); a refusal stays
-  // one.
+  // Its own failure (-32603) may pass, and its text, about its insides (a stack, a connection
+  // string), is not passed on; a refusal stays one, in its own words.
   const failed = isInternalError(err);
   return new PortcullisError({
     code: 'upstream_error',
