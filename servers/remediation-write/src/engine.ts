@@ -500,7 +500,15 @@ export class RemediationEngine {
    * transaction (a concurrent second apply finds it claimed; two applies cannot both pass the budget).
    * Returns null when the plan was no longer claimable (the caller answers with its state).
    */
-  async claim(plan: RemediationPlan, from: PlanStatus[]): Promise<RemediationPlan | null> {
+  /**
+   * Claims a plan for one apply (status `applying`, the hourly budget spent). The claim is its
+   * time: unclaim and finish act only while the caller still holds it, so an apply that outlived
+   * APPLY_STALE_MS and was settled by a later one cannot undo what that one did.
+   */
+  async claim(
+    plan: RemediationPlan,
+    from: PlanStatus[],
+  ): Promise<(RemediationPlan & { claim: string }) | null> {
     return this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `remediation-budget:${plan.tenant}:${plan.requester}`,
@@ -513,11 +521,12 @@ export class RemediationEngine {
         'INSERT INTO remediation_applies (plan_id, tenant, principal, applied_at) VALUES ($1, $2, $3, $4)',
         [plan.id, plan.tenant, plan.requester, new Date(this.now()).toISOString()],
       );
+      const claim = new Date(this.now()).toISOString();
       await tx.query(`UPDATE remediation_plans SET status = 'applying', claimed_at = $2 WHERE id = $1`, [
         plan.id,
-        new Date(this.now()).toISOString(),
+        claim,
       ]);
-      return { ...current, status: 'applying' };
+      return { ...current, status: 'applying', claim };
     });
   }
 
@@ -540,7 +549,7 @@ export class RemediationEngine {
    * Takes over a stale apply claim (see applyClaimIsStale) for settling: one caller wins (the claim
    * is renewed), any other gets null. Returns when the change was first claimed (the budget row).
    */
-  async takeOverStaleApply(plan: RemediationPlan): Promise<{ claimedAt: string } | null> {
+  async takeOverStaleApply(plan: RemediationPlan): Promise<{ claimedAt: string; claim: string } | null> {
     const now = this.now();
     const res = await this.store.query<{ applied_at: Ts | null }>(
       `UPDATE remediation_plans p SET claimed_at = $3
@@ -552,27 +561,44 @@ export class RemediationEngine {
     );
     const row = res.rows[0];
     if (row === undefined) return null;
-    return { claimedAt: iso(row.applied_at ?? new Date(now)) };
+    return { claimedAt: iso(row.applied_at ?? new Date(now)), claim: new Date(now).toISOString() };
   }
 
   /** Gives the claim back when nothing was changed (the budget is not spent either). */
-  async unclaim(plan: RemediationPlan, status: PlanStatus): Promise<void> {
+  async unclaim(plan: RemediationPlan, status: PlanStatus, claim: string): Promise<void> {
     await this.store.transaction(async (tx) => {
+      await this.holdsClaim(tx, plan, claim);
       await tx.query('DELETE FROM remediation_applies WHERE plan_id = $1', [plan.id]);
-      await tx.query(`UPDATE remediation_plans SET status = $2 WHERE id = $1 AND status = 'applying'`, [
-        plan.id,
-        status,
-      ]);
+      await tx.query(`UPDATE remediation_plans SET status = $2 WHERE id = $1`, [plan.id, status]);
     });
+  }
+
+  /** Refuses (apply_superseded) unless the plan is still `applying` under this claim; locks it. */
+  private async holdsClaim(tx: Queryable, plan: RemediationPlan, claim: string): Promise<void> {
+    const held = await tx.query(
+      `SELECT 1 FROM remediation_plans
+        WHERE id = $1 AND status = 'applying' AND claimed_at = $2::timestamptz FOR UPDATE`,
+      [plan.id, claim],
+    );
+    if (held.rows.length === 0)
+      throw new PortcullisError({
+        code: 'apply_superseded',
+        category: 'conflict',
+        message: `This apply of plan ${plan.id} ran so long that a later apply settled the plan; nothing was recorded for it.`,
+        remediation: 'Check the plan and its target with remediation_get_plan before doing anything else.',
+        retryable: false,
+        details: { plan_id: plan.id },
+      });
   }
 
   async finish(
     plan: RemediationPlan,
     status: 'applied' | 'failed',
     outcome: ApplyOutcome,
-    opts: { keepBudget: boolean },
+    opts: { keepBudget: boolean; claim: string },
   ): Promise<void> {
     await this.store.transaction(async (tx) => {
+      await this.holdsClaim(tx, plan, opts.claim);
       if (!opts.keepBudget) await tx.query('DELETE FROM remediation_applies WHERE plan_id = $1', [plan.id]);
       await tx.query(
         `UPDATE remediation_plans SET status = $2, outcome = $3::jsonb, applied_by = $4, applied_at = $5 WHERE id = $1`,

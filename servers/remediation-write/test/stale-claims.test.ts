@@ -202,4 +202,40 @@ describe('a plan left applying', () => {
       public_access_block: half,
     });
   });
+
+  it('an apply that outlived the bound cannot undo the settle: its unclaim and finish are refused', async () => {
+    // A bucket of its own, as open as the demo's scratch bucket was.
+    await r.engine.store.query(
+      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
+       SELECT account, kind, 'acme-dev-logs', region, state || '{"public_access_block": null}'::jsonb
+         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
+    );
+    const planned = await r.responder.callTool('remediation_plan', {
+      action: 's3_block_public_access',
+      account: '333333333333',
+      region: 'us-west-2',
+      resource: 'acme-dev-logs',
+      params: {},
+    });
+    expect(planned.structured, planned.text).toMatchObject({ verdict: 'direct' });
+    const id = planned.structured!.plan_id as string;
+    // A slow apply holds its claim past the bound; the requester's next apply settles the plan
+    // (the target is still as planned: reopened) and applies it under a claim of its own.
+    const slow = (await r.engine.claim((await r.engine.getPlan('acme', id))!, ['ready']))!;
+    expect(slow).not.toBeNull();
+    r.clock.now += APPLY_STALE_MS + 1000;
+    const settled = await r.responder.callTool('remediation_apply', { plan_id: id });
+    expect(settled.structured, settled.text).toMatchObject({ plan: { status: 'applied' } });
+    const before = await r.engine.getPlan('acme', id);
+
+    // The slow apply ends now: whatever it says, it no longer holds the plan.
+    await expect(r.engine.unclaim(slow, 'ready', slow.claim)).rejects.toMatchObject({
+      code: 'apply_superseded',
+    });
+    await expect(
+      r.engine.finish(slow, 'failed', before!.outcome!, { keepBudget: false, claim: slow.claim }),
+    ).rejects.toMatchObject({ code: 'apply_superseded' });
+    const after = await r.engine.getPlan('acme', id);
+    expect(after).toMatchObject({ status: 'applied', outcome: before!.outcome });
+  });
 });

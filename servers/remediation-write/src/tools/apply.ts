@@ -180,7 +180,7 @@ async function execute(
   try {
     current = await eng.read(target, ctx.signal);
   } catch (err) {
-    await eng.unclaim(plan, unclaimStatus);
+    await eng.unclaim(plan, unclaimStatus, claimed.claim);
     throw err;
   }
   const currentHash = canonicalHash(current);
@@ -195,7 +195,7 @@ async function execute(
         observed_hash: currentHash,
         error: { code: 'target_drifted', message },
       },
-      { keepBudget: false },
+      { keepBudget: false, claim: claimed.claim },
     );
     ctx.addAuditRefs({ ...refs, observed_hash: currentHash });
     throw errors.conflict('target_drifted', message, 'Plan the change again from the current state.', {
@@ -240,7 +240,7 @@ async function execute(
         verification_audit_id: verificationId,
         error: { code: 'verification_unavailable', message },
       },
-      { keepBudget: true },
+      { keepBudget: true, claim: claimed.claim },
     );
     ctx.addAuditRefs(refs);
     throw new PortcullisError({
@@ -262,7 +262,7 @@ async function execute(
   const observedHash = canonicalHash(observed);
   if (writeError !== null && observedHash === plan.before_hash) {
     // The write failed before changing anything: the plan may be applied again.
-    await eng.unclaim(plan, unclaimStatus);
+    await eng.unclaim(plan, unclaimStatus, claimed.claim);
     throw backendError(writeError);
   }
   const verified = observedHash === plan.after_hash;
@@ -283,7 +283,7 @@ async function execute(
       observed_hash: observedHash,
       verification_audit_id: verificationId,
     };
-    await eng.finish(plan, 'applied', outcome, { keepBudget: true });
+    await eng.finish(plan, 'applied', outcome, { keepBudget: true, claim: claimed.claim });
     ctx.addAuditRefs(refs);
     return { plan: (await eng.getPlan(plan.tenant, plan.id)) ?? plan, replayed: false };
   }
@@ -318,7 +318,7 @@ async function execute(
       rollback_audit_id: rollbackId,
       error: { code: 'verification_failed', message },
     },
-    { keepBudget: true },
+    { keepBudget: true, claim: claimed.claim },
   );
   ctx.addAuditRefs({ ...refs, rollback_id: rollbackId });
   throw new PortcullisError({
@@ -364,6 +364,10 @@ async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<Remedi
     `Check it with remediation_get_plan in a moment; an apply that has not finished after ${APPLY_STALE_MS / 60_000} minutes is settled by the requester's next remediation_apply.`,
   );
   if (!(await eng.applyClaimIsStale(plan))) throw inProgress;
+  // The account must still be this tenant's (REMEDIATION_ACCOUNTS may have dropped it since):
+  // another tenant's resource is never read for this plan.
+  if ((await eng.account(plan.tenant, plan.account)) === null)
+    throw errors.notFound(`Account ${plan.account}`);
   const observed = await eng.read(targetOf(plan), ctx.signal);
   const taken = await eng.takeOverStaleApply(plan);
   if (taken === null) throw inProgress;
@@ -396,16 +400,16 @@ async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<Remedi
     approval_id: plan.approval_id,
   };
   if (settled === 'reopened') {
-    await eng.unclaim(plan, plan.verdict === 'direct' ? 'ready' : 'approved');
+    await eng.unclaim(plan, plan.verdict === 'direct' ? 'ready' : 'approved', taken.claim);
   } else if (settled === 'applied') {
-    await eng.finish(plan, 'applied', { ...base, verified: true }, { keepBudget: true });
+    await eng.finish(plan, 'applied', { ...base, verified: true }, { keepBudget: true, claim: taken.claim });
   } else {
     const message = `The apply of plan ${plan.id} was interrupted, and ${plan.resource} is now in neither its before nor its after state: a human must check the resource.`;
     await eng.finish(
       plan,
       'failed',
       { ...base, result: 'verification_failed', error: { code: 'verification_failed', message } },
-      { keepBudget: true },
+      { keepBudget: true, claim: taken.claim },
     );
     throw new PortcullisError({
       code: 'verification_failed',
