@@ -609,6 +609,10 @@ export class StripeBillingBackend implements BillingBackend {
         // Not knowing whether it landed, sending it again could refund twice: stay pending.
         throw outcomeUnknown(err);
       }
+      // The key names one request: a refund carrying it for another amount is not this one's,
+      // and is never adopted (nor is another sent beside it).
+      if (created !== null && created.amount !== req.amount_minor)
+        throw outcomeUnknown(new Error(`refund ${created.id} carries the key with another amount`));
     }
     if (created === null) {
       try {
@@ -638,6 +642,10 @@ export class StripeBillingBackend implements BillingBackend {
       } catch (err) {
         // Whatever Stripe did, the order's refunded total may have moved.
         await this.cache?.invalidate(req.tenant, 'order', req.order_id);
+        // On a retry, Stripe knowing the key with other parameters means an earlier attempt (one
+        // sent by another version) reached it: that refund may have landed, so nothing is settled.
+        if (claimed.retry && err instanceof StripeRefusal && err.code === 'idempotency_key_reused')
+          throw outcomeUnknown(err);
         if (await this.settleFailure(req, day, currency, err)) throw err;
         throw outcomeUnknown(err);
       }

@@ -202,6 +202,54 @@ describe('Stripe connector', () => {
       expect(out.budget).toMatchObject({ day: '2025-06-02', used_minor: 15_000 });
     });
 
+    it('never adopts a refund that carries the key for another amount, nor sends one beside it', async () => {
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      fake.clearInjections();
+      fake.seed({
+        refunds: [
+          {
+            id: 're_seed_other_amount',
+            payment_intent: 'pi_acme_4821',
+            amount: 1,
+            reason: null,
+            created: Math.floor(h.clock.now / 1000),
+            metadata: { tenant: 'acme', order_id: '4821', [REFUND_KEY_METADATA]: stripeIdempotencyKey(req) },
+          },
+        ],
+      });
+      const posts = refundPosts().length;
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      expect(refundPosts()).toHaveLength(posts);
+    });
+
+    it('keeps a pending key pending when Stripe holds it for another request (a refund sent without the tag)', async () => {
+      // Nothing lands from this version's attempt; then a refund under the same Idempotency-Key,
+      // without the key in its metadata (an older replica's, or metadata edited by hand), lands.
+      fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
+      const req = refundReq();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      fake.clearInjections();
+      const res = await fetch(`${fake.url}/v1/refunds`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${STRIPE_KEY}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'idempotency-key': stripeIdempotencyKey(req),
+        },
+        body: new URLSearchParams({ payment_intent: 'pi_acme_4821', amount: '15000' }),
+      });
+      expect(res.status).toBe(200);
+
+      // The lookup finds no tagged refund and Stripe refuses the tagged request as another one:
+      // the refund may have landed, so the budget stays spent and the key stays pending.
+      const err = await refusal(b.issueRefund(req));
+      expect(err).toMatchObject({ code: 'refund_outcome_unknown', retryable: true });
+      expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
+      expect(newRefunds()).toHaveLength(1);
+    });
+
     it('re-sends an attempt left pending by a version that did not tag its key exactly as sent', async () => {
       // Nothing lands; the journal's entry is then made as an earlier version wrote it (untagged).
       fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
