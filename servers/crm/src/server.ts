@@ -107,8 +107,10 @@ export const server = defineServer<CrmBackend, typeof configSchema>({
             pipeline: cfg.CRM_HUBSPOT_PIPELINE,
             region: cfg.CRM_HUBSPOT_REGION_PROPERTY,
             billing: cfg.CRM_HUBSPOT_BILLING_CUSTOMER_PROPERTY,
-            // Unset adds nothing to the identity (JSON drops undefined): existing keys stay valid.
             currency: cfg.CRM_HUBSPOT_CURRENCY,
+            // How a record is read: 2 since a deal without a currency code is in the portal's
+            // currency (1 read it as USD), so no entry cached by the earlier reading is served.
+            reading: 2,
           }),
         ),
       });
