@@ -148,7 +148,7 @@ export function prepareDataDir(dir: string, logger?: Logger): void {
   const arbitraryUid = st.gid === 0 && inRootGroup && (mode & 0o007) === 0;
   if (euid !== undefined && st.uid !== euid && !arbitraryUid)
     throw new ConfigError(
-      `PORTCULLIS_DATA_DIR ${dir} is owned by uid ${st.uid}; it must be owned by the user running the server (uid ${euid}): \`chown\` it, or point PORTCULLIS_DATA_DIR at a new directory, which the server creates.`,
+      `PORTCULLIS_DATA_DIR ${dir} is owned by uid ${st.uid}; it must be owned by the user running the server (uid ${euid}): run as its owner, point PORTCULLIS_DATA_DIR at a new directory (the server creates it), or, if it is this server's, \`chown\` it.`,
     );
   const ownGroups = new Set([process.getgid?.(), ...(process.getgroups?.() ?? []), 0]);
   const otherWritable = (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && !ownGroups.has(st.gid));
