@@ -226,6 +226,12 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
         throw new ConfigError(
           `${path}: ${at}.url: holds a user name or password; give the credential by reference in auth instead.`,
         );
+      // So would a credential in the query (…?api_key=…): named, never its value.
+      const secret = [...url.searchParams.keys()].find((k) => SECRET_PARAM.test(k));
+      if (secret !== undefined)
+        throw new ConfigError(
+          `${path}: ${at}.url: its query parameter '${secret.slice(0, 40)}' looks like a credential; give it by reference in auth (api_key with a header, or bearer) instead.`,
+        );
     }
     if (kind === 'stdio' && u.caller_assertion !== undefined)
       throw new ConfigError(
@@ -275,6 +281,9 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
   const lock = doc.lock ?? 'tools.lock.json';
   return { path, upstreams, lock: isAbsolute(lock) ? lock : resolve(dir, lock) };
 }
+
+/** Query parameter names that carry a credential (api_key, access_token, sig, X-Amz-Signature ...). */
+const SECRET_PARAM = /(key|token|secret|passw|pwd|auth|sig|credential|session|jwt|bearer)/i;
 
 /** One line naming the key: `upstreams[1].timeout_ms: must be integer`. */
 function describe(e: ErrorObject | undefined): string {

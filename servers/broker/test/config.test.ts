@@ -89,6 +89,14 @@ describe('broker configuration file', () => {
       /upstreams\[0\]\.url: holds a user name or password; give the credential by reference in auth instead\.$/,
     ],
     [
+      'upstreams:\n  - name: r\n    url: https://crm.example/mcp?tenant=acme&api_key=sk_live_51abc',
+      /upstreams\[0\]\.url: its query parameter 'api_key' looks like a credential; give it by reference in auth/,
+    ],
+    [
+      'upstreams:\n  - name: r\n    url: https://crm.example/mcp?X-Amz-Signature=abc123',
+      /query parameter 'X-Amz-Signature' looks like a credential/,
+    ],
+    [
       'upstreams:\n  - name: r\n    url: http://x/mcp\n    local: crm',
       /upstreams\[0\]: give exactly one of local, stdio or url \(local and url\)/,
     ],
@@ -142,6 +150,25 @@ describe('broker configuration file', () => {
     ],
   ])('refuses %j naming the key', (text, message) => {
     expect(() => loadBrokerConfig(write('broker.yaml', text))).toThrow(message);
+  });
+
+  it('names a credential-like query parameter, never its value, and keeps other parameters', () => {
+    const refused = () =>
+      loadBrokerConfig(
+        write(
+          'broker.yaml',
+          'upstreams:\n  - name: r\n    url: https://crm.example/mcp?access_token=sk_live_51abc\n',
+        ),
+      );
+    expect(refused).toThrow(/'access_token' looks like a credential/);
+    expect(refused).not.toThrow(/sk_live_51abc/);
+    const ok = loadBrokerConfig(
+      write(
+        'broker.yaml',
+        'upstreams:\n  - name: r\n    url: https://crm.example/mcp?tenant=acme&region=eu\n',
+      ),
+    );
+    expect(ok.upstreams[0]!.url).toBe('https://crm.example/mcp?tenant=acme&region=eu');
   });
 
   it('an invalid file stops the CLI before start-up with one line naming the key', () => {
