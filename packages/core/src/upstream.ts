@@ -206,6 +206,9 @@ export interface RemoteUpstreamOptions {
   maxMessageBytes?: number;
 }
 
+/** The most one read of a child's stdout pipe brings (libuv's read size). */
+const PIPE_READ_BYTES = 64 * 1024;
+
 /** The default cap on one message from an upstream (16 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -281,7 +284,9 @@ export class RemoteUpstream implements Upstream {
         stderr: 'pipe',
         // The SDK buffers a command's output until a line ends: bounded here, so one line (a
         // message) over the cap fails and the connection is closed (the handshake's included).
-        maxBufferSize: this.maxMessageBytes(),
+        // Its buffer holds the line so far and the whole read that ends it (up to a pipe's
+        // 64 KiB), so that much is added: a burst of small lines is never one message.
+        maxBufferSize: this.maxMessageBytes() + PIPE_READ_BYTES,
       });
       transport.stderr?.on('data', (chunk: Buffer) =>
         this.opts.logger.debug(
@@ -290,11 +295,12 @@ export class RemoteUpstream implements Upstream {
         ),
       );
       const c = make();
-      await c.connect(transport);
-      // The SDK reports an overflow as a transport error and closes: said in the log as such.
+      // The SDK reports an overflow as a transport error and closes: said in the log as such
+      // (set before connecting, so an oversized answer to initialize is said too).
       c.onerror = (err: Error) => {
         if (/ReadBuffer exceeded/.test(err.message)) this.oversized(c);
       };
+      await c.connect(transport);
       return c;
     }
     const headers: Record<string, string> = {};
