@@ -469,18 +469,15 @@ export class Federation {
   /** Every served tool, as the broker's JSON-Schema tools. */
   tools(): JsonSchemaToolDefinition<Federation>[] {
     const out: JsonSchemaToolDefinition<Federation>[] = [];
-    const seen = new Map<string, string>();
+    const owners = this.toolOwners();
     const served = new Map<UpstreamState, Map<string, string>>();
     for (const state of this.states.values()) {
-      served.set(state, new Map([...state.current].map(([name, v]) => [name, v.hash])));
-      for (const [upstreamName, { tool }] of state.current) {
+      const hashes = new Map<string, string>();
+      served.set(state, hashes);
+      for (const [upstreamName, { tool, hash }] of state.current) {
         const name = `${state.cfg.prefix}${upstreamName}`;
-        const clash = seen.get(name);
-        if (clash)
-          throw new ConfigError(
-            `Tool ${name} is offered by upstreams ${clash} and ${state.cfg.name}; give one of them another prefix or deny the tool.`,
-          );
-        seen.set(name, state.cfg.name);
+        if (owners.get(name) !== state.cfg.name) continue;
+        hashes.set(upstreamName, hash);
         if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
           this.services.logger.warn(
             { upstream: state.cfg.name, tool: name },
@@ -523,7 +520,38 @@ export class Federation {
     }
     // What the kit now serves (set only once the whole list is consistent).
     for (const [state, hashes] of served) state.served = hashes;
+    this.owners = owners;
     return out;
+  }
+
+  /** Which upstream served each tool name in the last list (none before the first). */
+  private owners: Map<string, string> | undefined;
+
+  /**
+   * The upstream that serves each tool name. At start a name two upstreams offer stops start-up
+   * (the operator gives one another prefix). Later, an upstream adding a name another already
+   * serves is withheld it, logged once: the tool keeps its upstream, and the rest of the list still
+   * changes (a clash must not freeze every upstream's rediscovery).
+   */
+  private toolOwners(): Map<string, string> {
+    const offered = new Map<string, string[]>();
+    for (const state of this.states.values())
+      for (const upstreamName of state.current.keys()) {
+        const name = `${state.cfg.prefix}${upstreamName}`;
+        offered.set(name, [...(offered.get(name) ?? []), state.cfg.name]);
+      }
+    const owners = new Map<string, string>();
+    for (const [name, by] of offered) {
+      if (by.length > 1 && this.owners === undefined)
+        throw new ConfigError(
+          `Tool ${name} is offered by upstreams ${by[0]} and ${by[1]}; give one of them another prefix or deny the tool.`,
+        );
+      const kept = this.owners?.get(name);
+      const winner = kept !== undefined && by.includes(kept) ? kept : by[0]!;
+      for (const loser of by) if (loser !== winner) this.clash(`tool ${name}`, winner, loser);
+      owners.set(name, winner);
+    }
+    return owners;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -538,7 +566,7 @@ export class Federation {
     this.clashes.add(key);
     this.services.logger.warn(
       { served_by: winner, withheld_from: loser, item: what },
-      'offered by two upstreams: the first in the configuration is served, the other withheld',
+      'offered by two upstreams: one is served (the one serving it, else the first configured), the other withheld',
     );
   }
 
