@@ -573,6 +573,11 @@ export class RemediationEngine {
     });
   }
 
+  /** Before a write to the target: refuses (apply_superseded) an apply whose claim was taken over. */
+  async assertClaim(plan: RemediationPlan, claim: string): Promise<void> {
+    await this.holdsClaim(this.store, plan, claim);
+  }
+
   /** Refuses (apply_superseded) unless the plan is still `applying` under this claim; locks it. */
   private async holdsClaim(tx: Queryable, plan: RemediationPlan, claim: string): Promise<void> {
     const held = await tx.query(
@@ -584,8 +589,9 @@ export class RemediationEngine {
       throw new PortcullisError({
         code: 'apply_superseded',
         category: 'conflict',
-        message: `This apply of plan ${plan.id} ran so long that a later apply settled the plan; nothing was recorded for it.`,
-        remediation: 'Check the plan and its target with remediation_get_plan before doing anything else.',
+        message: `This apply of plan ${plan.id} ran so long that a later apply settled the plan; nothing was recorded for this one, and its change may be in place.`,
+        remediation:
+          'Check the plan with remediation_get_plan and the target itself before doing anything else.',
         retryable: false,
         details: { plan_id: plan.id },
       });

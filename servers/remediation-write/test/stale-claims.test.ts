@@ -238,4 +238,38 @@ describe('a plan left applying', () => {
     const after = await r.engine.getPlan('acme', id);
     expect(after).toMatchObject({ status: 'applied', outcome: before!.outcome });
   });
+
+  it('an apply whose claim is taken over while it runs never writes to the target', async () => {
+    await r.engine.store.query(
+      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
+       SELECT account, kind, 'acme-dev-logs-2', region, state || '{"public_access_block": null}'::jsonb
+         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
+    );
+    const planned = await r.responder.callTool('remediation_plan', {
+      action: 's3_block_public_access',
+      account: '333333333333',
+      region: 'us-west-2',
+      resource: 'acme-dev-logs-2',
+      params: {},
+    });
+    expect(planned.structured, planned.text).toMatchObject({ verdict: 'direct' });
+    const id = planned.structured!.plan_id as string;
+    const before = await r.sim.resourceState('333333333333', 'bucket', 'acme-dev-logs-2');
+    // The apply's drift read is slow: meanwhile its claim goes stale and a settle takes it over.
+    const read = r.engine.read.bind(r.engine);
+    const patched = r.engine as unknown as { read: typeof read };
+    patched.read = async (target, signal) => {
+      patched.read = read;
+      r.clock.now += APPLY_STALE_MS + 1000;
+      expect(await r.engine.takeOverStaleApply((await r.engine.getPlan('acme', id))!)).not.toBeNull();
+      return read(target, signal);
+    };
+    try {
+      const slow = await r.responder.callTool('remediation_apply', { plan_id: id });
+      expect(slow.envelope).toMatchObject({ code: 'apply_superseded', retryable: false });
+    } finally {
+      patched.read = read;
+    }
+    expect(await r.sim.resourceState('333333333333', 'bucket', 'acme-dev-logs-2')).toEqual(before);
+  });
 });

@@ -206,6 +206,8 @@ async function execute(
   }
 
   let writeError: unknown = null;
+  // Still this apply's plan (not taken over by a settle while it read and decided).
+  await eng.assertClaim(plan, claimed.claim);
   try {
     await eng.backend.write(target, plan.before, plan.after, ctx.signal);
   } catch (err) {
@@ -288,7 +290,9 @@ async function execute(
     return { plan: (await eng.getPlan(plan.tenant, plan.id)) ?? plan, replayed: false };
   }
 
-  // Verification failed: put the recorded before state back, and check that too.
+  // Verification failed: put the recorded before state back, and check that too (only while
+  // this apply still holds the plan: a settle's outcome is never undone).
+  await eng.assertClaim(plan, claimed.claim);
   let restored = false;
   try {
     await eng.backend.write(target, observed, plan.before, ctx.signal);
@@ -354,7 +358,8 @@ function changeRefs(plan: RemediationPlan, approvalId: string | null): Record<st
  * written to the target): in the after state, applied (as verified by this read); in the before
  * state, the change is not in place and the plan is ready (approved) to apply again, with all of
  * apply's checks; in any other state, failed, for a person to check. One verification record says
- * which. A claim younger than that, or a read that fails, leaves the plan as it is.
+ * which. A claim younger than that leaves the plan as it is; a read that fails leaves it under
+ * the new claim.
  */
 async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<RemediationPlan> {
   const eng = ctx.backend;
@@ -368,9 +373,12 @@ async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<Remedi
   // another tenant's resource is never read for this plan.
   if ((await eng.account(plan.tenant, plan.account)) === null)
     throw errors.notFound(`Account ${plan.account}`);
-  const observed = await eng.read(targetOf(plan), ctx.signal);
+  // Taken over first, then read: the stale apply can no longer write once the claim is ours, so
+  // the state read is the one to settle on. A read that fails leaves the plan under this claim
+  // (settled by a later apply once that, too, is stale).
   const taken = await eng.takeOverStaleApply(plan);
   if (taken === null) throw inProgress;
+  const observed = await eng.read(targetOf(plan), ctx.signal);
   const observedHash = canonicalHash(observed);
   const settled =
     observedHash === plan.after_hash ? 'applied' : observedHash === plan.before_hash ? 'reopened' : 'failed';
