@@ -612,7 +612,7 @@ export class StripeBillingBackend implements BillingBackend {
       // The key names one request: a refund carrying it for another amount is not this one's,
       // and is never adopted (nor is another sent beside it).
       if (created !== null && created.amount !== req.amount_minor)
-        throw outcomeUnknown(new Error(`refund ${created.id} carries the key with another amount`));
+        throw await this.needsReconciliation(req, paymentIntent);
     }
     if (created === null) {
       try {
@@ -643,9 +643,11 @@ export class StripeBillingBackend implements BillingBackend {
         // Whatever Stripe did, the order's refunded total may have moved.
         await this.cache?.invalidate(req.tenant, 'order', req.order_id);
         // On a retry, Stripe knowing the key with other parameters means an earlier attempt (one
-        // sent by another version) reached it: that refund may have landed, so nothing is settled.
+        // sent untagged, by another version) reached it, and may have landed. Neither freed nor
+        // left pending (a retry after Stripe forgets the key would send it again): a person
+        // reconciles it, and the budget stays spent.
         if (claimed.retry && err instanceof StripeRefusal && err.code === 'idempotency_key_reused')
-          throw outcomeUnknown(err);
+          throw await this.needsReconciliation(req, paymentIntent);
         if (await this.settleFailure(req, day, currency, err)) throw err;
         throw outcomeUnknown(err);
       }
@@ -665,6 +667,25 @@ export class StripeBillingBackend implements BillingBackend {
       await this.journal.complete(tx, req, outcome);
       return outcome;
     });
+  }
+
+  /**
+   * An attempt whose outcome only a person can tell (Stripe holds the key for another request):
+   * remembered for the key as a failure that is not retried, with its budget kept spent, so no
+   * later retry can send it again.
+   */
+  private async needsReconciliation(req: RefundRequest, paymentIntent: string): Promise<PortcullisError> {
+    const err = new PortcullisError({
+      code: 'refund_needs_reconciliation',
+      category: 'conflict',
+      message: `Stripe holds this refund's key for another request on ${paymentIntent}, so whether this refund happened cannot be told here.`,
+      remediation:
+        "Do not retry with this key; ask an operator to check the order's refunds in Stripe (its budget stays counted).",
+      retryable: false,
+      details: { order_id: req.order_id },
+    });
+    await this.store.transaction((tx) => this.journal.fail(tx, req, toStoredError(err)));
+    return err;
   }
 
   /**

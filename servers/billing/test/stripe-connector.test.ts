@@ -220,11 +220,17 @@ describe('Stripe connector', () => {
         ],
       });
       const posts = refundPosts().length;
-      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_outcome_unknown' });
+      expect(await refusal(b.issueRefund(req))).toMatchObject({
+        code: 'refund_needs_reconciliation',
+        retryable: false,
+      });
+      // Remembered for the key: no later retry sends anything.
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_needs_reconciliation' });
       expect(refundPosts()).toHaveLength(posts);
+      expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
     });
 
-    it('keeps a pending key pending when Stripe holds it for another request (a refund sent without the tag)', async () => {
+    it('fails the key for a person to reconcile when Stripe holds it for another request (a refund sent without the tag)', async () => {
       // Nothing lands from this version's attempt; then a refund under the same Idempotency-Key,
       // without the key in its metadata (an older replica's, or metadata edited by hand), lands.
       fake.inject({ method: 'POST', path: '/v1/refunds' }, { kind: 'status', status: 500 }, 10);
@@ -243,10 +249,14 @@ describe('Stripe connector', () => {
       expect(res.status).toBe(200);
 
       // The lookup finds no tagged refund and Stripe refuses the tagged request as another one:
-      // the refund may have landed, so the budget stays spent and the key stays pending.
+      // the refund may have landed, so the budget stays spent and a person reconciles the key.
       const err = await refusal(b.issueRefund(req));
-      expect(err).toMatchObject({ code: 'refund_outcome_unknown', retryable: true });
+      expect(err).toMatchObject({ code: 'refund_needs_reconciliation', retryable: false });
       expect(await b.refundBudget('acme', 'agent-1', 'usd')).toMatchObject({ used_minor: 15_000 });
+      // Once Stripe forgets the key, a retry still sends nothing: the failure is the key's.
+      h.clock.now += 25 * 3_600_000;
+      fake.forgetIdempotencyKeys();
+      expect(await refusal(b.issueRefund(req))).toMatchObject({ code: 'refund_needs_reconciliation' });
       expect(newRefunds()).toHaveLength(1);
     });
 
