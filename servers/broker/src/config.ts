@@ -227,7 +227,7 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
           `${path}: ${at}.url: holds a user name or password; give the credential by reference in auth instead.`,
         );
       // So would a credential in the query (…?api_key=…): named, never its value.
-      const secret = [...url.searchParams.keys()].find((k) => SECRET_PARAM.test(k));
+      const secret = [...url.searchParams.keys()].find(namesCredential);
       if (secret !== undefined)
         throw new ConfigError(
           `${path}: ${at}.url: its query parameter '${secret.slice(0, 40)}' looks like a credential; give it by reference in auth (api_key with a header, or bearer) instead.`,
@@ -282,8 +282,43 @@ export function parseBrokerConfig(raw: unknown, path: string): BrokerConfig {
   return { path, upstreams, lock: isAbsolute(lock) ? lock : resolve(dir, lock) };
 }
 
-/** Query parameter names that carry a credential (api_key, access_token, sig, X-Amz-Signature ...). */
-const SECRET_PARAM = /(key|token|secret|passw|pwd|auth|sig|credential|session|jwt|bearer)/i;
+/**
+ * Whether a query parameter's name says it carries a credential, by its words (`access_token`,
+ * `X-Amz-Signature`, `apiKey`, `client_secret`), not by substrings: `keyword`, `author`,
+ * `max_tokens` or `project_key` are not credentials.
+ */
+function namesCredential(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (words.some((w) => SECRET_WORDS.has(w))) return true;
+  if (SECRET_WORDS.has(words.join(''))) return true;
+  // `key` alone, or a key of a kind that is a secret (api_key, access-key, sas_key ...).
+  return words.includes('key') && (words.length === 1 || words.some((w) => KEY_KINDS.has(w)));
+}
+
+const SECRET_WORDS = new Set([
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'sig',
+  'signature',
+  'credential',
+  'credentials',
+  'jwt',
+  'bearer',
+  'auth',
+  'authorization',
+  'apikey',
+  'accesstoken',
+  'sessionid',
+]);
+const KEY_KINDS = new Set(['api', 'access', 'secret', 'private', 'auth', 'subscription', 'sas', 'shared']);
 
 /** One line naming the key: `upstreams[1].timeout_ms: must be integer`. */
 function describe(e: ErrorObject | undefined): string {

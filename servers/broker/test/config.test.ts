@@ -162,13 +162,17 @@ describe('broker configuration file', () => {
       );
     expect(refused).toThrow(/'access_token' looks like a credential/);
     expect(refused).not.toThrow(/sk_live_51abc/);
+    const kept = 'tenant=acme&keyword=x&author=y&max_tokens=5&project_key=P&signal=1&session_mode=z';
     const ok = loadBrokerConfig(
-      write(
-        'broker.yaml',
-        'upstreams:\n  - name: r\n    url: https://crm.example/mcp?tenant=acme&region=eu\n',
-      ),
+      write('broker.yaml', `upstreams:\n  - name: r\n    url: https://crm.example/mcp?${kept}\n`),
     );
-    expect(ok.upstreams[0]!.url).toBe('https://crm.example/mcp?tenant=acme&region=eu');
+    expect(ok.upstreams[0]!.url).toBe(`https://crm.example/mcp?${kept}`);
+    for (const name of ['apiKey', 'client_secret', 'sas-key', 'key', 'sig', 'id_token'])
+      expect(() =>
+        loadBrokerConfig(
+          write('broker.yaml', `upstreams:\n  - name: r\n    url: https://x.example/mcp?${name}=v\n`),
+        ),
+      ).toThrow(`query parameter '${name}' looks like a credential`);
   });
 
   it('an invalid file stops the CLI before start-up with one line naming the key', () => {
