@@ -549,6 +549,13 @@ export class Federation {
       const kept = this.owners?.get(name);
       const winner = kept !== undefined && by.includes(kept) ? kept : by[0]!;
       for (const loser of by) if (loser !== winner) this.clash(`tool ${name}`, winner, loser);
+      // A name its upstream stopped offering, now another's: the same name reaches another
+      // backend from here on, which an operator should hear of.
+      if (kept !== undefined && kept !== winner)
+        this.services.logger.warn(
+          { tool: name, was_served_by: kept, now_served_by: winner },
+          'a tool name passed to another upstream',
+        );
       owners.set(name, winner);
     }
     return owners;

@@ -65,4 +65,47 @@ describe('a tool name two upstreams offer', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'its upstream stops offering it: the other upstream gets the name, and that is logged',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'broker-clash-'));
+      const dropA = join(dir, 'drop-a');
+      const addB = join(dir, 'add-b');
+      const cfg = configFile(
+        [
+          'upstreams:',
+          '  - name: a',
+          `    stdio: { command: ${node}, args: [${JSON.stringify(CHANGING)}], env: { DROP_FILE: ${JSON.stringify(dropA)} } }`,
+          '    prefix: p_',
+          '  - name: b',
+          `    stdio: { command: ${node}, args: [${JSON.stringify(CHANGING)}], env: { BASE_NAME: other, ADD_FILE: ${JSON.stringify(addB)}, ADD_NAME: first } }`,
+          '    prefix: p_',
+          '',
+        ].join('\n'),
+        dir,
+      );
+      const { client, stderr } = await stdioBroker(['--config', cfg], {
+        PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-clash-data-')),
+        PORTCULLIS_PRINCIPAL: 'agent-7',
+        PORTCULLIS_ROLES: 'support',
+        PORTCULLIS_TENANT: 'acme',
+      });
+      const names = async () => (await client.listTools()).tools.map((t) => t.name).sort();
+      try {
+        expect(await names()).toEqual(['p_first', 'p_other']);
+        writeFileSync(addB, '');
+        await until(() => /"withheld_from":"b","item":"tool p_first"/.test(stderr()), 'the clash logged');
+        writeFileSync(dropA, '');
+        await until(() => /a tool name passed to another upstream/.test(stderr()), 'the handover logged');
+        expect(stderr()).toMatch(/"tool":"p_first","was_served_by":"a","now_served_by":"b"/);
+        // Now b's: its `first` takes n.
+        const r = (await client.callTool({ name: 'p_first', arguments: { n: 3 } })) as { content?: unknown };
+        expect(JSON.stringify(r.content)).toContain('two 3');
+      } finally {
+        await client.close();
+      }
+    },
+    TIMEOUT,
+  );
 });
