@@ -573,6 +573,18 @@ export class RemediationEngine {
     });
   }
 
+  /**
+   * Makes this claim stale at once (a settle that could not read the target): a new time, so the
+   * apply it took over stays refused, and older than APPLY_STALE_MS, so the next apply settles.
+   */
+  async expireClaim(plan: RemediationPlan, claim: string): Promise<void> {
+    await this.store.query(
+      `UPDATE remediation_plans SET claimed_at = $3::timestamptz
+        WHERE tenant = $1 AND id = $2 AND status = 'applying' AND claimed_at = $4::timestamptz`,
+      [plan.tenant, plan.id, new Date(this.now() - APPLY_STALE_MS - 1).toISOString(), claim],
+    );
+  }
+
   /** Before a write to the target: refuses (apply_superseded) an apply whose claim was taken over. */
   async assertClaim(plan: RemediationPlan, claim: string): Promise<void> {
     await this.holdsClaim(this.store, plan, claim);

@@ -272,4 +272,37 @@ describe('a plan left applying', () => {
     }
     expect(await r.sim.resourceState('333333333333', 'bucket', 'acme-dev-logs-2')).toEqual(before);
   });
+
+  it('a settle that cannot read the target leaves the plan for the next apply, not another 15 minutes', async () => {
+    await r.engine.store.query(
+      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
+       SELECT account, kind, 'acme-dev-logs-3', region, state || '{"public_access_block": null}'::jsonb
+         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
+    );
+    const planned = await r.responder.callTool('remediation_plan', {
+      action: 's3_block_public_access',
+      account: '333333333333',
+      region: 'us-west-2',
+      resource: 'acme-dev-logs-3',
+      params: {},
+    });
+    const id = planned.structured!.plan_id as string;
+    expect(await r.engine.claim((await r.engine.getPlan('acme', id))!, ['ready'])).not.toBeNull();
+    r.clock.now += APPLY_STALE_MS + 1000;
+    const read = r.engine.read.bind(r.engine);
+    const patched = r.engine as unknown as { read: typeof read };
+    patched.read = async () => {
+      patched.read = read;
+      throw new Error('the cloud is unreachable');
+    };
+    try {
+      const failed = await r.responder.callTool('remediation_apply', { plan_id: id });
+      expect(failed.isError).toBe(true);
+    } finally {
+      patched.read = read;
+    }
+    // No clock moved: the next apply settles it (reopened, then applied) at once.
+    const next = await r.responder.callTool('remediation_apply', { plan_id: id });
+    expect(next.structured, next.text).toMatchObject({ plan: { status: 'applied' } });
+  });
 });

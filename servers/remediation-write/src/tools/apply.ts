@@ -358,8 +358,8 @@ function changeRefs(plan: RemediationPlan, approvalId: string | null): Record<st
  * written to the target): in the after state, applied (as verified by this read); in the before
  * state, the change is not in place and the plan is ready (approved) to apply again, with all of
  * apply's checks; in any other state, failed, for a person to check. One verification record says
- * which. A claim younger than that leaves the plan as it is; a read that fails leaves it under
- * the new claim.
+ * which. A claim younger than that leaves the plan as it is; after a read that fails, the next
+ * apply settles it again.
  */
 async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<RemediationPlan> {
   const eng = ctx.backend;
@@ -374,11 +374,18 @@ async function settleStaleApply(plan: RemediationPlan, ctx: Ctx): Promise<Remedi
   if ((await eng.account(plan.tenant, plan.account)) === null)
     throw errors.notFound(`Account ${plan.account}`);
   // Taken over first, then read: the stale apply can no longer write once the claim is ours, so
-  // the state read is the one to settle on. A read that fails leaves the plan under this claim
-  // (settled by a later apply once that, too, is stale).
+  // the state read is the one to settle on.
   const taken = await eng.takeOverStaleApply(plan);
   if (taken === null) throw inProgress;
-  const observed = await eng.read(targetOf(plan), ctx.signal);
+  let observed: TargetState;
+  try {
+    observed = await eng.read(targetOf(plan), ctx.signal);
+  } catch (err) {
+    // Nothing settled: the claim is left stale at once (still not the old apply's), so the
+    // requester's next apply settles it without waiting out another bound.
+    await eng.expireClaim(plan, taken.claim);
+    throw err;
+  }
   const observedHash = canonicalHash(observed);
   const settled =
     observedHash === plan.after_hash ? 'applied' : observedHash === plan.before_hash ? 'reopened' : 'failed';
