@@ -797,7 +797,7 @@ export class Federation {
     return { error: this.host.redactor.maskSecrets(failure.toEnvelope(auditId)) };
   }
 
-  /** A failure of the upstream's own: counted, and a fail-open upstream's tools withheld at the open. */
+  /** The upstream's own failure: counted; a fail-open upstream's tools are withheld at the open. */
   private failed(state: UpstreamState): void {
     const wasOpen = state.breaker.isOpen;
     state.breaker.failure();

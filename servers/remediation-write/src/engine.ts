@@ -585,7 +585,7 @@ export class RemediationEngine {
     );
   }
 
-  /** Before a write to the target: refuses (apply_superseded) an apply whose claim was taken over. */
+  /** Before a write to the target: refuses (apply_superseded) an apply whose claim was taken. */
   async assertClaim(plan: RemediationPlan, claim: string): Promise<void> {
     await this.holdsClaim(this.store, plan, claim);
   }
