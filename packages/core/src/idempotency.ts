@@ -163,11 +163,14 @@ export class IdempotencyLedger {
     return { state: 'new' };
   }
 
-  /** Records the result a replay answers with. */
+  /**
+   * Records the result a replay answers with, once: a key already done keeps its first result
+   * (a later, racing attempt under the same key never overwrites what a replay has answered).
+   */
   async complete(q: Queryable, scope: IdempotencyScope, result: unknown): Promise<void> {
     await q.query(
       `UPDATE portcullis_idempotency SET state = 'done', result = $5::jsonb
-        WHERE tenant = $1 AND principal = $2 AND tool = $3 AND key = $4`,
+        WHERE tenant = $1 AND principal = $2 AND tool = $3 AND key = $4 AND state = 'pending'`,
       [scope.tenant, scope.principal, scope.tool, scope.key, JSON.stringify(result ?? null)],
     );
   }

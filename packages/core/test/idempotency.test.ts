@@ -138,6 +138,14 @@ describe('the idempotency ledger', () => {
     expect(await ledger.claim(store, s, { a: 1 })).toEqual({ state: 'replay', result: { done: true } });
   });
 
+  it('complete records a result once: a later completion of a done key changes nothing', async () => {
+    const s = scope();
+    await ledger.claim(store, s, { a: 1 });
+    await ledger.complete(store, s, 'first');
+    await ledger.complete(store, s, 'second');
+    expect(await ledger.claim(store, s, { a: 1 })).toEqual({ state: 'replay', result: 'first' });
+  });
+
   it('release forgets a pending claim, never a done one', async () => {
     const s = scope();
     await ledger.claim(store, s, { a: 1 });
