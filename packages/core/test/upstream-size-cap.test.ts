@@ -68,6 +68,13 @@ async function serve(json: boolean): Promise<{ url: string; server: Server }> {
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
+/** What a call that must fail failed with (null when it answered). */
+const failureOf = (call: Promise<unknown>): Promise<unknown> =>
+  call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+
 describe.each([
   ['JSON bodies', true],
   ['an SSE stream per call', false],
@@ -86,10 +93,7 @@ describe.each([
   it('fails a call whose answer is over the cap, and the next call connects again', async () => {
     const up = upstream({ kind: 'http', url, protocol: 'streamable' });
     expect(text(await up.callTool('blob', { bytes: 1000 }))).toHaveLength(1000);
-    const err = await up.callTool('blob', { bytes: 4 * CAP }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await failureOf(up.callTool('blob', { bytes: 4 * CAP }));
     expect(err).toBeInstanceOf(Error);
     // Not the SDK's request timeout (-32001): the call failed when the cap was passed.
     expect((err as { code?: unknown }).code).not.toBe(-32001);
@@ -99,10 +103,7 @@ describe.each([
   it('fails a call whose whole answer, over the cap, arrives in one piece', async () => {
     // A 1 KiB cap and a 5 KB answer: one read, one event (or body) that passes the cap and ends.
     const up = upstream({ kind: 'http', url, protocol: 'streamable' }, 1024);
-    const err = await up.callTool('blob', { bytes: 5000 }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await failureOf(up.callTool('blob', { bytes: 5000 }));
     expect(err).toBeInstanceOf(Error);
     expect(text(await up.callTool('blob', { bytes: 100 }))).toHaveLength(100);
   });
@@ -160,10 +161,7 @@ describe('a remote upstream declaring a body over the cap', () => {
 
   it('refuses it from its Content-Length', async () => {
     const up = upstream({ kind: 'http', url, protocol: 'streamable' });
-    const err = await up.callTool('any', {}).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await failureOf(up.callTool('any', {}));
     expect(err).toBeInstanceOf(Error);
     expect(sent).toBe(1);
   });
@@ -173,10 +171,7 @@ describe('a stdio upstream', () => {
   it('fails a call whose answer line is over the cap by dropping the process; the next call respawns it', async () => {
     const up = upstream({ kind: 'stdio', command: process.execPath, args: [BLOB, 'stdio'] });
     expect(text(await up.callTool('blob', { bytes: 1000 }))).toHaveLength(1000);
-    const err = await up.callTool('blob', { bytes: 4 * CAP }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await failureOf(up.callTool('blob', { bytes: 4 * CAP }));
     expect(err).toBeInstanceOf(Error);
     expect((err as { code?: unknown }).code).not.toBe(-32001);
     expect(text(await up.callTool('blob', { bytes: CAP / 2 }))).toHaveLength(CAP / 2);

@@ -16,6 +16,18 @@ const FAILING = fileURLToPath(new URL('./fixtures/failing-server.mjs', import.me
 const TIMEOUT = 120_000;
 const node = JSON.stringify(process.execPath);
 
+/** The broker CLI over stdio on `cfg`, and the sorted names it lists. */
+async function broker(cfg: string) {
+  const started = await stdioBroker(['--config', cfg], {
+    PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-clash-data-')),
+    PORTCULLIS_PRINCIPAL: 'agent-7',
+    PORTCULLIS_ROLES: 'support',
+    PORTCULLIS_TENANT: 'acme',
+  });
+  const names = async () => (await started.client.listTools()).tools.map((t) => t.name).sort();
+  return { ...started, names };
+}
+
 describe('a tool name two upstreams offer', () => {
   it(
     'added later: withheld from the newcomer, logged, and the other upstreams still change',
@@ -39,13 +51,7 @@ describe('a tool name two upstreams offer', () => {
         ].join('\n'),
         dir,
       );
-      const { client, stderr } = await stdioBroker(['--config', cfg], {
-        PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-clash-data-')),
-        PORTCULLIS_PRINCIPAL: 'agent-7',
-        PORTCULLIS_ROLES: 'support',
-        PORTCULLIS_TENANT: 'acme',
-      });
-      const names = async () => (await client.listTools()).tools.map((t) => t.name).sort();
+      const { client, stderr, names } = await broker(cfg);
       try {
         expect(await names()).toEqual(['p_boom', 'p_first', 'p_hidden', 'q_first']);
         // b adds `boom`, which a serves as p_boom.
@@ -85,13 +91,7 @@ describe('a tool name two upstreams offer', () => {
         ].join('\n'),
         dir,
       );
-      const { client, stderr } = await stdioBroker(['--config', cfg], {
-        PORTCULLIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'broker-clash-data-')),
-        PORTCULLIS_PRINCIPAL: 'agent-7',
-        PORTCULLIS_ROLES: 'support',
-        PORTCULLIS_TENANT: 'acme',
-      });
-      const names = async () => (await client.listTools()).tools.map((t) => t.name).sort();
+      const { client, stderr, names } = await broker(cfg);
       try {
         expect(await names()).toEqual(['p_first', 'p_other']);
         writeFileSync(addB, '');

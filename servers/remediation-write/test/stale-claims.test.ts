@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyAuditFile } from '@portcullis/core/audit';
-import { APPLY_STALE_MS, TICKET_CLAIM_STALE_MS } from '../src/engine.js';
+import { APPLY_STALE_MS, TICKET_CLAIM_STALE_MS, type RemediationEngine } from '../src/engine.js';
 import { EmbeddedTicketSink } from '../src/tickets.js';
 import { DEMO_STORY, startRemediation, WEDNESDAY_10, type Remediation } from './harness.js';
 
@@ -36,6 +36,43 @@ const ticketArgs = (finding: string) => ({
   resource: 'acme-staging-artifacts',
   severity: 'high',
 });
+
+/**
+ * A direct plan for a bucket of its own in the dev account, as open as the demo's scratch bucket
+ * was (each test gets a fresh one): its plan id.
+ */
+async function directBucketPlan(bucket: string): Promise<string> {
+  await r.engine.store.query(
+    `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
+     SELECT account, kind, $1, region, state || '{"public_access_block": null}'::jsonb
+       FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
+    [bucket],
+  );
+  const planned = await r.responder.callTool('remediation_plan', {
+    action: 's3_block_public_access',
+    account: '333333333333',
+    region: 'us-west-2',
+    resource: bucket,
+    params: {},
+  });
+  expect(planned.structured, planned.text).toMatchObject({ verdict: 'direct' });
+  return planned.structured!.plan_id as string;
+}
+
+type Read = RemediationEngine['read'];
+
+/** The engine's next target read runs `instead` (given the real read), once; returns the undo. */
+function onNextRead(instead: (read: Read, ...args: Parameters<Read>) => ReturnType<Read>): () => void {
+  const read: Read = r.engine.read.bind(r.engine);
+  const patched = r.engine as unknown as { read: Read };
+  patched.read = (...args) => {
+    patched.read = read;
+    return instead(read, ...args);
+  };
+  return () => {
+    patched.read = read;
+  };
+}
 
 describe('ticket de-duplication per finding', () => {
   it("is per tenant: another tenant's request for the same finding id never gets its ticket", async () => {
@@ -204,21 +241,7 @@ describe('a plan left applying', () => {
   });
 
   it('an apply that outlived the bound cannot undo the settle: its unclaim and finish are refused', async () => {
-    // A bucket of its own, as open as the demo's scratch bucket was.
-    await r.engine.store.query(
-      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
-       SELECT account, kind, 'acme-dev-logs', region, state || '{"public_access_block": null}'::jsonb
-         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
-    );
-    const planned = await r.responder.callTool('remediation_plan', {
-      action: 's3_block_public_access',
-      account: '333333333333',
-      region: 'us-west-2',
-      resource: 'acme-dev-logs',
-      params: {},
-    });
-    expect(planned.structured, planned.text).toMatchObject({ verdict: 'direct' });
-    const id = planned.structured!.plan_id as string;
+    const id = await directBucketPlan('acme-dev-logs');
     // A slow apply holds its claim past the bound; the requester's next apply settles the plan
     // (the target is still as planned: reopened) and applies it under a claim of its own.
     const slow = (await r.engine.claim((await r.engine.getPlan('acme', id))!, ['ready']))!;
@@ -240,66 +263,33 @@ describe('a plan left applying', () => {
   });
 
   it('an apply whose claim is taken over while it runs never writes to the target', async () => {
-    await r.engine.store.query(
-      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
-       SELECT account, kind, 'acme-dev-logs-2', region, state || '{"public_access_block": null}'::jsonb
-         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
-    );
-    const planned = await r.responder.callTool('remediation_plan', {
-      action: 's3_block_public_access',
-      account: '333333333333',
-      region: 'us-west-2',
-      resource: 'acme-dev-logs-2',
-      params: {},
-    });
-    expect(planned.structured, planned.text).toMatchObject({ verdict: 'direct' });
-    const id = planned.structured!.plan_id as string;
+    const id = await directBucketPlan('acme-dev-logs-2');
     const before = await r.sim.resourceState('333333333333', 'bucket', 'acme-dev-logs-2');
     // The apply's drift read is slow: meanwhile its claim goes stale and a settle takes it over.
-    const read = r.engine.read.bind(r.engine);
-    const patched = r.engine as unknown as { read: typeof read };
-    patched.read = async (target, signal) => {
-      patched.read = read;
+    const undo = onNextRead(async (read, target, signal) => {
       r.clock.now += APPLY_STALE_MS + 1000;
       expect(await r.engine.takeOverStaleApply((await r.engine.getPlan('acme', id))!)).not.toBeNull();
       return read(target, signal);
-    };
+    });
     try {
       const slow = await r.responder.callTool('remediation_apply', { plan_id: id });
       expect(slow.envelope).toMatchObject({ code: 'apply_superseded', retryable: false });
     } finally {
-      patched.read = read;
+      undo();
     }
     expect(await r.sim.resourceState('333333333333', 'bucket', 'acme-dev-logs-2')).toEqual(before);
   });
 
   it('a settle that cannot read the target leaves the plan for the next apply, not another 15 minutes', async () => {
-    await r.engine.store.query(
-      `INSERT INTO remediation_sim_resources (account, kind, id, region, state)
-       SELECT account, kind, 'acme-dev-logs-3', region, state || '{"public_access_block": null}'::jsonb
-         FROM remediation_sim_resources WHERE account = '333333333333' AND id = 'acme-dev-scratch'`,
-    );
-    const planned = await r.responder.callTool('remediation_plan', {
-      action: 's3_block_public_access',
-      account: '333333333333',
-      region: 'us-west-2',
-      resource: 'acme-dev-logs-3',
-      params: {},
-    });
-    const id = planned.structured!.plan_id as string;
+    const id = await directBucketPlan('acme-dev-logs-3');
     expect(await r.engine.claim((await r.engine.getPlan('acme', id))!, ['ready'])).not.toBeNull();
     r.clock.now += APPLY_STALE_MS + 1000;
-    const read = r.engine.read.bind(r.engine);
-    const patched = r.engine as unknown as { read: typeof read };
-    patched.read = async () => {
-      patched.read = read;
-      throw new Error('the cloud is unreachable');
-    };
+    const undo = onNextRead(() => Promise.reject(new Error('the cloud is unreachable')));
     try {
       const failed = await r.responder.callTool('remediation_apply', { plan_id: id });
       expect(failed.isError).toBe(true);
     } finally {
-      patched.read = read;
+      undo();
     }
     // No clock moved: the next apply settles it (reopened, then applied) at once.
     const next = await r.responder.callTool('remediation_apply', { plan_id: id });
