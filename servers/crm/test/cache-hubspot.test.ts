@@ -11,17 +11,12 @@ import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import { redisUnavailableReason, startRedis, type RedisServer } from '@portcullis/test-support/redis';
 import type { CrmBackend } from '../src/index.js';
 import { generateSeed, server } from '../src/index.js';
-import { HUB_OWNERS, HUB_TEAMS, loadIntoFake } from './hubspot-fixture.js';
+import { hubspotEnv, loadIntoFake } from './hubspot-fixture.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
 const TOKEN = 'pat-na1-cache-test-token';
 const TTL = 'account=1m,contact=1m,opportunity=1m';
-
-const pairs = (m: Record<string, string>) =>
-  Object.entries(m)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 
 function ok(r: ToolCallOutcome): Row {
   if (r.isError) throw new Error(`expected success, got ${JSON.stringify(r.envelope)}`);
@@ -35,17 +30,7 @@ function gets(fake: FakeHubSpot, type: string, id: string): number {
 async function startCrm(fake: FakeHubSpot, tenant: string, extra: Record<string, string> = {}) {
   return startInProcess<CrmBackend>(server, {
     principal: { id: 'grace', roles: ['admin', 'pii_reader'], tenant },
-    env: {
-      CRM_BACKEND: 'hubspot',
-      CRM_HUBSPOT_TOKEN: 'env:CRM_TEST_HUBSPOT_TOKEN',
-      CRM_TEST_HUBSPOT_TOKEN: TOKEN,
-      CRM_HUBSPOT_BASE_URL: fake.url,
-      CRM_HUBSPOT_TENANT: tenant,
-      CRM_HUBSPOT_OWNER_MAP: pairs(HUB_OWNERS),
-      CRM_HUBSPOT_TEAM_MAP: pairs(HUB_TEAMS),
-      PORTCULLIS_CACHE_TTL: TTL,
-      ...extra,
-    },
+    env: hubspotEnv(fake, TOKEN, tenant, { PORTCULLIS_CACHE_TTL: TTL, ...extra }),
   });
 }
 

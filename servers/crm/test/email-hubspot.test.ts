@@ -9,7 +9,7 @@ import type { InProcessHarness, ToolCallOutcome } from '@portcullis/core/testing
 import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import type { CrmBackend } from '../src/index.js';
 import { generateSeed, server } from '../src/index.js';
-import { HUB_OWNERS, HUB_TEAMS, loadIntoFake } from './hubspot-fixture.js';
+import { hubspotEnv, loadIntoFake } from './hubspot-fixture.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
@@ -24,11 +24,6 @@ function ok(r: ToolCallOutcome): Row {
   if (r.isError) throw new Error(`expected success, got ${JSON.stringify(r.envelope)}`);
   return r.structured as Row;
 }
-
-const pairs = (m: Record<string, string>) =>
-  Object.entries(m)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 
 const accountOf = (id: string) => seed.accounts.find((a) => a.id === id)!;
 const aliceContacts = seed.contacts.filter(
@@ -48,16 +43,7 @@ beforeAll(async () => {
   ids = loadIntoFake(fake, seed);
   h = await startInProcess(server, {
     principal: { id: 'alice', roles: ['rep'], tenant: 'acme', attributes: { team: 'east' } },
-    env: {
-      CRM_BACKEND: 'hubspot',
-      CRM_HUBSPOT_TOKEN: 'env:CRM_TEST_HUBSPOT_TOKEN',
-      CRM_TEST_HUBSPOT_TOKEN: TOKEN,
-      CRM_HUBSPOT_BASE_URL: fake.url,
-      CRM_HUBSPOT_TENANT: 'acme',
-      CRM_HUBSPOT_OWNER_MAP: pairs(HUB_OWNERS),
-      CRM_HUBSPOT_TEAM_MAP: pairs(HUB_TEAMS),
-      CRM_HUBSPOT_EMAIL_SUBSCRIPTION_ID: '7',
-    },
+    env: hubspotEnv(fake, TOKEN, 'acme', { CRM_HUBSPOT_EMAIL_SUBSCRIPTION_ID: '7' }),
   });
 });
 

@@ -15,6 +15,34 @@ export const HUB_OWNERS: Record<string, string> = {
 };
 export const HUB_TEAMS: Record<string, string> = { east: '11', west: '12' };
 
+/** `a=1,b=2`: a map as the CRM's HubSpot mapping settings take it. */
+export const pairs = (m: Record<string, string>): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/**
+ * The settings of a CRM on the fake portal for `tenant`, its token given by reference (as in
+ * production): the demo's owners and teams mapped, `extra` on top.
+ */
+export function hubspotEnv(
+  fake: Pick<FakeHubSpot, 'url'>,
+  token: string,
+  tenant = 'acme',
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    CRM_BACKEND: 'hubspot',
+    CRM_HUBSPOT_TOKEN: 'env:CRM_TEST_HUBSPOT_TOKEN',
+    CRM_TEST_HUBSPOT_TOKEN: token,
+    CRM_HUBSPOT_BASE_URL: fake.url,
+    CRM_HUBSPOT_TENANT: tenant,
+    CRM_HUBSPOT_OWNER_MAP: pairs(HUB_OWNERS),
+    CRM_HUBSPOT_TEAM_MAP: pairs(HUB_TEAMS),
+    ...extra,
+  };
+}
+
 const ENGAGEMENT: Record<
   ActivityType,
   { type: string; subject: string | null; body: string; company: number; contact: number; deal: number }

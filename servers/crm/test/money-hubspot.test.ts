@@ -12,6 +12,7 @@ import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcu
 import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import type { CrmBackend } from '../src/index.js';
 import { readConfig, server } from '../src/index.js';
+import { hubspotEnv } from './hubspot-fixture.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
@@ -35,17 +36,10 @@ function accountInfoCalls(): number {
 async function startCrm(extra: Record<string, string> = {}) {
   const h = await startInProcess<CrmBackend>(server, {
     principal: { id: 'alice', roles: ['rep'], tenant: 'acme', attributes: { team: 'east' } },
-    env: {
-      CRM_BACKEND: 'hubspot',
-      CRM_HUBSPOT_TOKEN: 'env:CRM_TEST_HUBSPOT_TOKEN',
-      CRM_TEST_HUBSPOT_TOKEN: TOKEN,
-      CRM_HUBSPOT_BASE_URL: fake.url,
-      CRM_HUBSPOT_TENANT: 'acme',
-      CRM_HUBSPOT_OWNER_MAP: 'alice=101,carol=103',
-      CRM_HUBSPOT_TEAM_MAP: 'east=11',
+    env: hubspotEnv(fake, TOKEN, 'acme', {
       CRM_LARGE_DEAL_THRESHOLD: 'USD:100000000,EUR:5000000,GBP:5000000',
       ...extra,
-    },
+    }),
   });
   harnesses.push(h);
   const carol: InProcessClient = await h.as({

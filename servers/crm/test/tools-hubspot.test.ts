@@ -9,7 +9,7 @@ import type { InProcessClient, InProcessHarness, ToolCallOutcome } from '@portcu
 import { FakeHubSpot } from '@portcullis/fakes/hubspot';
 import type { CrmBackend } from '../src/index.js';
 import { generateSeed, server } from '../src/index.js';
-import { HUB_OWNERS, HUB_TEAMS, loadIntoFake } from './hubspot-fixture.js';
+import { HUB_OWNERS, hubspotEnv, loadIntoFake } from './hubspot-fixture.js';
 
 // Tool results are asserted field by field; their shapes are the output schemas, checked by the kit.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,25 +28,12 @@ function ok(r: ToolCallOutcome): Row {
   return r.structured as Row;
 }
 
-const pairs = (m: Record<string, string>) =>
-  Object.entries(m)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-
 beforeAll(async () => {
   fake = await FakeHubSpot.start({ tokens: [TOKEN], customProperties: { companies: ['portcullis_region'] } });
   ids = loadIntoFake(fake, seed);
   h = await startInProcess(server, {
     principal: { id: 'alice', roles: ['rep'], tenant: 'acme', attributes: { team: 'east' } },
-    env: {
-      CRM_BACKEND: 'hubspot',
-      CRM_HUBSPOT_TOKEN: 'env:CRM_TEST_HUBSPOT_TOKEN',
-      CRM_TEST_HUBSPOT_TOKEN: TOKEN,
-      CRM_HUBSPOT_BASE_URL: fake.url,
-      CRM_HUBSPOT_TENANT: 'acme',
-      CRM_HUBSPOT_OWNER_MAP: pairs(HUB_OWNERS),
-      CRM_HUBSPOT_TEAM_MAP: pairs(HUB_TEAMS),
-    },
+    env: hubspotEnv(fake, TOKEN),
   });
   alicePii = await h.as({
     id: 'alice',
