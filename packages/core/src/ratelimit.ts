@@ -60,7 +60,8 @@ function parseCount(name: string, value: string | undefined, fallback: number, m
  * Limits from the environment: PORTCULLIS_RATE_PRINCIPAL_TOOL (default 120/60s),
  * PORTCULLIS_RATE_PRINCIPAL (a principal's calls to all tools together; default half the tenant's
  * points in its window, at least the per-tool points), PORTCULLIS_RATE_TENANT (default 1200/60s),
- * PORTCULLIS_UPSTREAM_CONCURRENCY (default 10), PORTCULLIS_UPSTREAM_MAX_QUEUED (default 100), PORTCULLIS_UPSTREAM_MIN_TIME_MS (default 0) and
+ * PORTCULLIS_UPSTREAM_CONCURRENCY (default 10), PORTCULLIS_UPSTREAM_MAX_QUEUED (default 100),
+ * PORTCULLIS_UPSTREAM_MIN_TIME_MS (default 0) and
  * PORTCULLIS_RATE_UPSTREAM_<SYSTEM>=N/window for an upstream system's own quota
  * (system name lower-cased, e.g. PORTCULLIS_RATE_UPSTREAM_HUBSPOT=100/10s).
  */
